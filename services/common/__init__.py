@@ -1,0 +1,10 @@
+"""Plumbing every Luoshi service shares: configuration, database sessions, the
+transactional outbox, reliable event handlers, migrations and the runner.
+
+Nothing here knows the domain; each service owns its tables, events and logic.
+"""
+import warnings
+
+# Eventlet announces its deprecation on import; nameko 2 depends on it and the
+# notice would open every log and test run.
+warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated", category=Warning)

@@ -1,0 +1,206 @@
+"""Database plumbing: engines, sessions as units of work, and the tables every
+service keeps beside its own (outbox, applied events, leases, timer runs).
+"""
+import datetime as dt
+import logging
+from contextlib import contextmanager
+
+from nameko.extensions import DependencyProvider
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    DateTime,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    create_engine,
+    event,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from .config import db_url
+
+log = logging.getLogger(__name__)
+
+
+def utcnow():
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+# The same four tables live in every service's database; each service's
+# migrations create them beside its own (see migrate.py).
+PLUMBING = MetaData()
+
+outbox = Table(
+    "outbox", PLUMBING,
+    # BigInteger ids keep their order on PostgreSQL; SQLite needs INTEGER for rowid.
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
+           autoincrement=True),
+    Column("event_id", String(32), nullable=False, unique=True),
+    Column("event_type", String(64), nullable=False),
+    Column("payload", JSON, nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("sent_at", DateTime, index=True),
+)
+applied_events = Table(
+    "applied_events", PLUMBING,
+    Column("event_id", String(32), primary_key=True),
+    Column("consumer", String(64), primary_key=True),
+    Column("applied_at", DateTime, nullable=False),
+)
+leases = Table(
+    "leases", PLUMBING,
+    Column("name", String(64), primary_key=True),
+    Column("holder", String(64), nullable=False),
+    Column("expires_at", DateTime, nullable=False),
+)
+timer_runs = Table(
+    "timer_runs", PLUMBING,
+    Column("job", String(64), primary_key=True),
+    Column("period", String(32), primary_key=True),
+    Column("holder", String(64), nullable=False),
+    Column("started_at", DateTime, nullable=False),
+)
+
+
+def make_engine(url):
+    """An engine tuned for the database behind `url`."""
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": 60, "check_same_thread": False})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_connection, _record):
+            # WAL lets readers work while a writer commits; several processes
+            # (replicas, the migrate step) share one file.
+            dbapi_connection.isolation_level = None
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA busy_timeout=60000")
+            cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(conn):
+            # Writers take the write lock at the start: a deferred transaction that
+            # later writes can fail with "database is locked" instead of waiting.
+            # Readers stay deferred so they never queue behind writers.
+            readonly = conn.get_execution_options().get("luoshi_readonly")
+            conn.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
+
+        return engine
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+
+
+def insert_ignoring_conflicts(session, table, rows):
+    """INSERT rows, silently skipping those whose key exists. Answers how many
+    were inserted."""
+    if not rows:
+        return 0
+    dialect = session.get_bind().dialect.name
+    insert = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}[dialect]
+    # Counting the returned keys: rowcount is not reliable across drivers here.
+    key = list(table.primary_key.columns)[0]
+    statement = insert(table).values(rows).on_conflict_do_nothing().returning(key)
+    return len(session.execute(statement).all())
+
+
+def first_application(session, event_id, consumer):
+    """Record that `consumer` applies `event_id` in this transaction. False when it
+    was applied before: the caller skips it, so redelivery changes nothing."""
+    return insert_ignoring_conflicts(
+        session, applied_events,
+        [{"event_id": event_id, "consumer": consumer, "applied_at": utcnow()}],
+    ) == 1
+
+
+def claim_timer_run(session, job, period, holder):
+    """True for exactly one caller per (job, period), however many replicas ask."""
+    return insert_ignoring_conflicts(
+        session, timer_runs,
+        [{"job": job, "period": period, "holder": holder, "started_at": utcnow()}],
+    ) == 1
+
+
+def hold_lease(session, name, holder, seconds):
+    """Take or renew the lease `name` for `holder`. True while it holds it."""
+    table = leases
+    now = utcnow()
+    insert_ignoring_conflicts(
+        session, table, [{"name": name, "holder": holder, "expires_at": now}]
+    )
+    result = session.execute(
+        table.update()
+        .where(table.c.name == name)
+        .where((table.c.holder == holder) | (table.c.expires_at < now))
+        .values(holder=holder, expires_at=now + dt.timedelta(seconds=seconds))
+    )
+    return result.rowcount == 1
+
+
+class Store:
+    """What a worker sees: sessions that commit on success and roll back on error,
+    and `emit` to add an event to the outbox of the same transaction."""
+
+    def __init__(self, engine, on_emitted=None):
+        self.engine = engine
+        self._reader = engine.execution_options(luoshi_readonly=True)
+        self._on_emitted = on_emitted
+
+    @contextmanager
+    def session(self, readonly=False):
+        bind = self._reader if readonly else self.engine
+        with Session(bind, expire_on_commit=False) as session:
+            with session.begin():
+                yield session
+            if session.info.get("emitted") and self._on_emitted:
+                self._on_emitted()
+
+    def emit(self, session, event_type, payload):
+        """Queue an event in the outbox; it leaves only if the transaction commits."""
+        session.execute(outbox.insert().values(
+            event_id=payload["event_id"], event_type=event_type, payload=payload,
+            created_at=utcnow(),
+        ))
+        session.info["emitted"] = True
+
+
+class Database(DependencyProvider):
+    """The service's own database, from LUOSHI_<SERVICE>_DB_URL (read at set-up).
+
+    When the service emits events, an outbox relay runs beside the workers and
+    publishes what committed transactions queued.
+    """
+
+    def __init__(self, relay=True):
+        self.relay_enabled = relay
+        self.relay = None
+
+    def setup(self):
+        config = self.container.config
+        self.engine = make_engine(db_url(self.container.service_name, config))
+        if self.relay_enabled:
+            from .outbox import OutboxRelay
+
+            self.relay = OutboxRelay(self.engine, self.container.service_name, config)
+
+    def start(self):
+        if self.relay:
+            self.container.spawn_managed_thread(self.relay.run, identifier="outbox-relay")
+
+    def stop(self):
+        if self.relay:
+            self.relay.stop()
+        self.engine.dispose()
+
+    def kill(self):
+        if self.relay:
+            self.relay.stop(flush=False)
+        self.engine.dispose()
+
+    def get_dependency(self, worker_ctx):
+        return Store(self.engine, self.relay.wake if self.relay else None)
+

@@ -1,0 +1,2 @@
+"""Errors the notify service raises on purpose (mapped to HTTP by the gateway)."""
+from services.common.errors import EXPECTED, InvalidInput  # noqa: F401 — re-exported for the entrypoints

@@ -1,0 +1,164 @@
+"""The tasks service's rules, as plain functions over plain data (no nameko, no
+database), so they are tested with nothing but pytest."""
+import datetime as dt
+import zipfile
+from dataclasses import dataclass, field
+from io import BytesIO
+
+from marshmallow import ValidationError
+
+from .exceptions import InvalidInput
+from .schemas import ProgressItemSchema
+
+# Reports from county systems carry their own clocks; a little skew is normal.
+FUTURE_TOLERANCE = dt.timedelta(minutes=10)
+
+
+def expand_scope(parents, roots):
+    """`roots` and every unit below them, given {code: parent}. None stays None
+    (every unit)."""
+    if roots is None:
+        return None
+    children = {}
+    for code, parent in parents.items():
+        children.setdefault(parent, []).append(code)
+    seen, stack = set(), [code for code in roots if code in parents]
+    while stack:
+        code = stack.pop()
+        if code not in seen:
+            seen.add(code)
+            stack.extend(children.get(code, ()))
+    return seen
+
+
+@dataclass
+class TaskState:
+    """What a report is checked against: the latest percentage, the status and
+    the units that may report on the task."""
+
+    percent: float
+    status: str
+    units: set = field(default_factory=set)
+
+
+def check_progress_batch(items, tasks, units, scope, now):
+    """Check a batch of reports in order, each against the state the earlier ones
+    left. Answers (accepted, results): `accepted` the loaded items to store, with
+    `index`; `results` one entry per item, accepted or rejected with its reason.
+
+    tasks: {code: TaskState}; units: the set of known unit codes; scope: the unit
+    codes the caller acts for, or None.
+    """
+    schema = ProgressItemSchema()
+    accepted, results = [], []
+    for index, raw in enumerate(items):
+        try:
+            item = schema.load(raw if isinstance(raw, dict) else {})
+        except ValidationError as err:
+            results.append({"index": index, "status": "rejected", "reason": err.messages})
+            continue
+        reason = _progress_problem(item, tasks, units, scope, now)
+        if reason:
+            results.append({"index": index, "status": "rejected", "reason": reason})
+            continue
+        state = tasks[item["task"]]
+        state.percent = item["percent"]
+        item["reported_at"] = _naive_utc(item.get("reported_at")) or now
+        item["index"] = index
+        accepted.append(item)
+        results.append({"index": index, "status": "accepted"})
+    return accepted, results
+
+
+def _progress_problem(item, tasks, units, scope, now):
+    state = tasks.get(item["task"])
+    if scope is not None and (state is None or item["unit"] not in scope
+                              or item["unit"] not in state.units):
+        # The same words whether the task exists or not: no hint across units.
+        return "task or unit outside the caller's units"
+    if state is None:
+        return f"unknown task {item['task']}"
+    if item["unit"] not in units:
+        return f"unknown unit {item['unit']}"
+    if item["unit"] not in state.units:
+        return f"unit {item['unit']} is not assigned to task {item['task']}"
+    if state.status != "active":
+        return f"task {item['task']} is {state.status}; it takes no more reports"
+    if item["percent"] < state.percent:
+        if not item.get("correction"):
+            return (f"{item['percent']:g}% is lower than the last reported {state.percent:g}%;"
+                    " send correction: true with a note to lower it")
+        if not (item.get("note") or "").strip():
+            return "a correction needs a note saying why"
+    reported_at = _naive_utc(item.get("reported_at"))
+    if reported_at and reported_at > now + FUTURE_TOLERANCE:
+        return "reported_at is in the future"
+    return None
+
+
+def _naive_utc(moment):
+    if moment is None:
+        return None
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(dt.UTC).replace(tzinfo=None)
+    return moment
+
+
+def closing_problem(status, percent, evidence_count):
+    """Why a task cannot be closed (销号), or None."""
+    if status != "active":
+        return f"task is {status}"
+    if percent < 100:
+        return f"a task is closed at 100%; it stands at {percent:g}%"
+    if evidence_count < 1:
+        return "closing needs at least one evidence file"
+    return None
+
+
+def explaining_problem(status, reason):
+    if status != "active":
+        return f"task is {status}"
+    if not (reason or "").strip():
+        return "a reason is required"
+    return None
+
+
+# Evidence is accepted by what the bytes are, not by the name they carry.
+_ZIP_KINDS = {
+    "word/": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+              ".docx"),
+    "xl/": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", ".xlsx"),
+    "ppt/": ("application/vnd.openxmlformats-officedocument.presentationml.presentation",
+             ".pptx"),
+}
+_MAGIC = (
+    (b"%PDF-", "application/pdf"),
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+    (b"\xff\xd8\xff", "image/jpeg"),
+    (b"GIF87a", "image/gif"),
+    (b"GIF89a", "image/gif"),
+)
+
+
+def sniff_evidence(content: bytes):
+    """The content type of an evidence file judged by its bytes; InvalidInput for
+    anything not a PDF, an image, an Office document or UTF-8 text."""
+    for magic, kind in _MAGIC:
+        if content.startswith(magic):
+            return kind
+    if content.startswith(b"PK\x03\x04"):
+        try:
+            names = zipfile.ZipFile(BytesIO(content)).namelist()
+        except zipfile.BadZipFile:
+            names = []
+        for prefix, (kind, _suffix) in _ZIP_KINDS.items():
+            if any(name.startswith(prefix) for name in names):
+                return kind
+    elif content and b"\x00" not in content[:4096]:
+        try:
+            content.decode("utf-8")
+            return "text/plain"
+        except UnicodeDecodeError:
+            pass
+    raise InvalidInput({"file": "evidence must be a PDF, PNG, JPEG, GIF, Word, Excel, "
+                                "PowerPoint or UTF-8 text file"})

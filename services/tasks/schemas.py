@@ -1,0 +1,104 @@
+"""Shapes of what the tasks service takes in. Loading raises the service's
+InvalidInput with per-field messages; anything unknown is refused."""
+from marshmallow import (
+    RAISE,
+    Schema,
+    ValidationError,
+    fields,
+    validate,
+    validates_schema,
+)
+
+CODE = validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,31}$",
+                       error="1–32 letters, digits, '.', '_' or '-'")
+KINDS = ("county", "department", "office")
+SOURCES = ("plan", "assignment", "instruction")
+CLOCK_CLASSES = ("important", "general", "complex")
+STAGES = ("deployed", "first_feedback", "closed")
+PERCENT = validate.Range(min=0, max=100)
+
+
+class Strict(Schema):
+    class Meta:
+        unknown = RAISE
+
+
+class ContactSchema(Strict):
+    name = fields.String(required=True, validate=validate.Length(1, 50))
+    phone = fields.String(validate=validate.Regexp(r"^\+?[0-9\- ]{5,20}$"), allow_none=True)
+    email = fields.Email(allow_none=True)
+
+
+class UnitSchema(Strict):
+    code = fields.String(required=True, validate=CODE)
+    name = fields.String(required=True, validate=validate.Length(1, 100))
+    kind = fields.String(required=True, validate=validate.OneOf(KINDS))
+    parent = fields.String(validate=CODE, allow_none=True)
+    head = fields.Nested(ContactSchema, allow_none=True)
+    operator = fields.Nested(ContactSchema, allow_none=True)
+
+
+class TargetSchema(Strict):
+    due_date = fields.Date(required=True)
+    planned_percent = fields.Float(required=True, validate=PERCENT, allow_nan=False)
+    description = fields.String(validate=validate.Length(max=500), allow_none=True)
+    unit = fields.String(validate=CODE, allow_none=True)
+
+
+class TaskSchema(Strict):
+    code = fields.String(required=True, validate=CODE)
+    title = fields.String(required=True, validate=validate.Length(1, 300))
+    lead_unit = fields.String(required=True, validate=CODE)
+    start_date = fields.Date(required=True)
+    due_date = fields.Date(required=True)
+    category = fields.String(validate=validate.Length(max=50), allow_none=True)
+    source = fields.String(load_default="plan", validate=validate.OneOf(SOURCES))
+    clock_class = fields.String(validate=validate.OneOf(CLOCK_CLASSES), allow_none=True)
+    cooperating_units = fields.List(fields.String(validate=CODE), load_default=list)
+    responsible_person = fields.String(validate=validate.Length(max=50), allow_none=True)
+    targets = fields.List(fields.Nested(TargetSchema), load_default=list)
+
+    @validates_schema
+    def dates_in_order(self, data, **_):
+        start, due = data.get("start_date"), data.get("due_date")
+        if start and due and start > due:
+            raise ValidationError("must not be before start_date", "due_date")
+        errors = {}
+        previous = None
+        for index, target in enumerate(data.get("targets") or ()):
+            if due and target["due_date"] > due:
+                errors[index] = {"due_date": ["target due after its task's due_date"]}
+            elif start and target["due_date"] < start:
+                errors[index] = {"due_date": ["target due before its task's start_date"]}
+            elif previous and (target["due_date"] < previous[0]
+                               or target["planned_percent"] < previous[1]):
+                errors[index] = {"planned_percent": [
+                    "targets are a cumulative trajectory: dates and percentages must not go back"
+                ]}
+            previous = (target["due_date"], target["planned_percent"])
+        if errors:
+            raise ValidationError(errors, "targets")
+        if data.get("lead_unit") in (data.get("cooperating_units") or ()):
+            raise ValidationError("the lead unit cannot also cooperate", "cooperating_units")
+
+
+class ProgressItemSchema(Strict):
+    task = fields.String(required=True, validate=CODE)
+    unit = fields.String(required=True, validate=CODE)
+    percent = fields.Float(required=True, validate=PERCENT, allow_nan=False)
+    note = fields.String(validate=validate.Length(max=2000), allow_none=True)
+    reported_at = fields.DateTime(allow_none=True)
+    correction = fields.Boolean(load_default=False)
+
+
+class CommitmentSchema(Strict):
+    task = fields.String(required=True, validate=CODE)
+    unit = fields.String(required=True, validate=CODE)
+    step = fields.String(required=True, validate=validate.Length(1, 300))
+    promised_date = fields.Date(required=True)
+    result = fields.String(required=True, validate=validate.Length(1, 500))
+
+
+class ClockStageSchema(Strict):
+    stage = fields.String(required=True, validate=validate.OneOf(STAGES))
+    recorded_at = fields.DateTime(allow_none=True)

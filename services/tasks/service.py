@@ -1,0 +1,472 @@
+"""The tasks service's entrypoints: load, check, save, emit. The rules are in
+logic.py, the queries in repository.py."""
+import base64
+import binascii
+import uuid
+
+from marshmallow import ValidationError
+from nameko.rpc import rpc
+from sqlalchemy import bindparam, select
+
+from services.common.db import Database, utcnow
+from services.common.events import new_event
+from services.common.scope import require_role, require_writer, unit_scope
+
+from . import events, logic
+from . import repository as repo
+from .dependencies import Evidence
+from .exceptions import EXPECTED, Conflict, Forbidden, InvalidInput, NotFound, TooLarge
+from .models import (
+    clock_stages,
+    commitments,
+    evidence,
+    progress_reports,
+    targets,
+    task_units,
+    tasks,
+    units,
+)
+from .schemas import ClockStageSchema, CommitmentSchema, TaskSchema, UnitSchema
+
+MAX_BATCH = 1000
+MAX_LIMIT = 1000
+
+
+def load(schema, data):
+    try:
+        return schema.load(data if isinstance(data, dict) else {})
+    except ValidationError as err:
+        raise InvalidInput(err.messages) from None
+
+
+def page(limit, offset):
+    try:
+        limit, offset = int(limit), int(offset)
+    except (TypeError, ValueError):
+        raise InvalidInput({"limit": "limit and offset are whole numbers"}) from None
+    if not (1 <= limit <= MAX_LIMIT) or offset < 0:
+        raise InvalidInput({"limit": f"limit is 1–{MAX_LIMIT}, offset at least 0"})
+    return limit, offset
+
+
+class Service:
+    """Units, tasks, targets, progress, evidence, 13710 clocks and commitments.
+
+    Emits the events of tasks/events.py through its outbox.
+    """
+
+    name = "tasks"
+
+    db = Database()
+    evidence_files = Evidence()
+
+    # Units ---------------------------------------------------------------
+
+    @rpc(expected_exceptions=EXPECTED)
+    def create_unit(self, data, caller):
+        """Create a unit. Emits unit_created."""
+        require_role(caller, "admin")
+        unit = load(UnitSchema(), data)
+        with self.db.session() as session:
+            existing = repo.unit_parents(session)
+            if unit["code"] in existing:
+                raise Conflict(f"unit {unit['code']} exists")
+            if unit.get("parent") and unit["parent"] not in existing:
+                raise InvalidInput({"parent": f"unknown unit {unit['parent']}"})
+            session.execute(units.insert().values(
+                code=unit["code"], name=unit["name"], kind=unit["kind"],
+                parent=unit.get("parent"), head=unit.get("head"),
+                operator=unit.get("operator"), created_at=utcnow(),
+            ))
+            (created,) = repo.get_units(session, codes=[unit["code"]])
+            self.db.emit(session, events.UNIT_CREATED, events.UnitCreated().dump(
+                new_event(unit=created)))
+        return created
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_units(self, caller, kind=None, parent=None):
+        """Every unit (units are public within the platform)."""
+        unit_scope(caller)
+        with self.db.session(readonly=True) as session:
+            return repo.get_units(session, kind=kind, parent=parent)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def get_unit(self, code, caller):
+        unit_scope(caller)
+        with self.db.session(readonly=True) as session:
+            found = repo.get_units(session, codes=[code])
+        if not found:
+            raise NotFound(f"no unit {code}")
+        return found[0]
+
+    # Tasks ---------------------------------------------------------------
+
+    @rpc(expected_exceptions=EXPECTED)
+    def create_task(self, data, caller):
+        """Create a task with its targets. Emits task_created."""
+        require_role(caller, "admin")
+        task = load(TaskSchema(), data)
+        with self.db.session() as session:
+            problems = self._task_problems(session, task)
+            if problems.pop("code", None):
+                raise Conflict(f"task {task['code']} exists")
+            if problems:
+                raise InvalidInput(problems)
+            return self._insert_task(session, task)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def import_tasks(self, rows, caller, dry_run=False):
+        """Create many tasks, all or none: every row is checked first and nothing
+        is saved when any row fails. Emits task_created per task."""
+        require_role(caller, "admin")
+        if not isinstance(rows, list):
+            raise InvalidInput({"rows": "a list of tasks"})
+        if len(rows) > 50_000:
+            raise TooLarge("at most 50,000 tasks per import")
+        errors, loaded, seen = [], [], set()
+        with self.db.session() as session:
+            for index, raw in enumerate(rows):
+                try:
+                    task = TaskSchema().load(raw if isinstance(raw, dict) else {})
+                except ValidationError as err:
+                    errors.extend(_row_errors(index, err.messages))
+                    continue
+                problems = self._task_problems(session, task)
+                if task["code"] in seen:
+                    problems["code"] = f"task {task['code']} appears twice in the file"
+                seen.add(task["code"])
+                errors.extend(_row_errors(index, problems))
+                loaded.append(task)
+            if errors or dry_run:
+                return {"created": 0, "errors": errors, "checked": len(rows)}
+            for task in loaded:
+                self._insert_task(session, task)
+        return {"created": len(loaded), "errors": [], "checked": len(rows)}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_tasks(self, caller, unit=None, status=None, category=None, source=None,
+                   codes=None, limit=100, offset=0):
+        limit, offset = page(limit, offset)
+        with self.db.session(readonly=True) as session:
+            scope = self._scope(session, caller)
+            return repo.list_tasks(session, limit, offset, scope=scope, unit=unit,
+                                   status=status, category=category, source=source,
+                                   codes=codes)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def get_task(self, code, caller):
+        """The task with its targets, progress history, evidence, clocks and
+        commitments."""
+        with self.db.session(readonly=True) as session:
+            row = self._visible_task(session, code, caller)
+            return repo.task_details(session, row)
+
+    # Progress --------------------------------------------------------------
+
+    @rpc(expected_exceptions=EXPECTED)
+    def report_progress(self, items, caller, source="portal"):
+        """Store a batch of progress reports in one transaction. Good items are
+        kept even when others are rejected. Emits one progress_reported for the
+        accepted items."""
+        require_writer(caller)
+        if not isinstance(items, list) or not items:
+            raise InvalidInput({"items": "a non-empty list of progress reports"})
+        if len(items) > MAX_BATCH:
+            raise TooLarge(f"at most {MAX_BATCH} reports per batch")
+        now = utcnow()
+        batch_id = uuid.uuid4().hex
+        with self.db.session() as session:
+            scope = self._scope(session, caller)
+            codes = {item.get("task") for item in items if isinstance(item, dict)}
+            states = self._task_states(session, codes - {None})
+            known_units = {
+                code for (code,) in session.execute(select(units.c.code).where(
+                    units.c.code.in_({item.get("unit") for item in items
+                                      if isinstance(item, dict)} - {None})))
+            }
+            accepted, results = logic.check_progress_batch(
+                items, states, known_units, scope, now)
+            if accepted:
+                ids = session.execute(
+                    progress_reports.insert().returning(
+                        progress_reports.c.id, sort_by_parameter_order=True),
+                    [{
+                        "batch_id": batch_id, "task_code": item["task"],
+                        "unit_code": item["unit"], "percent": item["percent"],
+                        "note": item.get("note"), "correction": item["correction"],
+                        "reported_at": item["reported_at"], "received_at": now,
+                        "source": source, "reported_by": (caller or {}).get("user"),
+                    } for item in accepted],
+                ).scalars().all()
+                for item, report_id in zip(accepted, ids, strict=True):
+                    item["id"] = report_id
+                    results[item["index"]]["id"] = report_id
+                self._update_task_percent(session, accepted)
+                self.db.emit(session, events.PROGRESS_REPORTED, events.ProgressReported().dump(
+                    new_event(batch_id=batch_id, source=source, reports=[{
+                        "id": item["id"], "task": item["task"], "unit": item["unit"],
+                        "percent": item["percent"], "correction": item["correction"],
+                        "reported_at": item["reported_at"].isoformat(),
+                    } for item in accepted])))
+        return {
+            "batch_id": batch_id if accepted else None,
+            "accepted": len(accepted), "rejected": len(results) - len(accepted),
+            "results": results,
+        }
+
+    # Evidence, closing and explaining ---------------------------------------
+
+    @rpc(expected_exceptions=EXPECTED)
+    def add_evidence(self, task, filename, content_type, content_b64, caller):
+        """Keep an evidence file (佐证资料) of a task. Emits evidence_added."""
+        require_writer(caller)
+        try:
+            content = base64.b64decode(content_b64 or "", validate=True)
+        except (binascii.Error, ValueError, TypeError):
+            raise InvalidInput({"file": "content is not valid base64"}) from None
+        if not content:
+            raise InvalidInput({"file": "the file is empty"})
+        if len(content) > self.evidence_files.max_bytes:
+            raise TooLarge(f"evidence files are at most {self.evidence_files.max_bytes} bytes")
+        kind = logic.sniff_evidence(content)
+        name = (filename or "evidence").replace("/", "_").replace("\\", "_")[:200]
+        with self.db.session() as session:
+            row = self._visible_task(session, task, caller, writing=True)
+            digest = self.evidence_files.save(content)
+            evidence_id = session.execute(evidence.insert().values(
+                task_code=row.code, sha256=digest, filename=name, content_type=kind,
+                size=len(content), uploaded_at=utcnow(),
+                uploaded_by=(caller or {}).get("user"),
+            )).inserted_primary_key[0]
+            self.db.emit(session, events.EVIDENCE_ADDED, events.EvidenceAdded().dump(
+                new_event(task=row.code, evidence_id=evidence_id, sha256=digest)))
+            stored = session.execute(select(evidence).where(evidence.c.id == evidence_id)).one()
+        return repo.evidence_dict(stored)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def get_evidence(self, task, evidence_id, caller):
+        with self.db.session(readonly=True) as session:
+            row = self._visible_task(session, task, caller)
+            stored = session.execute(
+                select(evidence).where(evidence.c.task_code == row.code)
+                .where(evidence.c.id == evidence_id)
+            ).first()
+        if stored is None:
+            raise NotFound(f"no evidence {evidence_id} on task {task}")
+        answer = repo.evidence_dict(stored)
+        answer["content_b64"] = base64.b64encode(
+            self.evidence_files.read(stored.sha256)).decode()
+        return answer
+
+    @rpc(expected_exceptions=EXPECTED)
+    def close_task(self, code, caller):
+        """Close (销号) a task at 100% with evidence. Emits task_closed."""
+        require_writer(caller)
+        with self.db.session() as session:
+            row = self._visible_task(session, code, caller, writing=True)
+            count = len(session.execute(
+                select(evidence.c.id).where(evidence.c.task_code == code)).all())
+            problem = logic.closing_problem(row.status, row.percent, count)
+            if problem:
+                raise Conflict(problem)
+            return self._change_status(session, row, "closed", None, events.TASK_CLOSED)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def explain_task(self, code, reason, caller):
+        """End a task with a stated reason (给个说法). Emits task_explained."""
+        require_writer(caller)
+        if not isinstance(reason, str) or not reason.strip():
+            raise InvalidInput({"reason": "a reason is required"})
+        if len(reason) > 2000:
+            raise InvalidInput({"reason": "at most 2,000 characters"})
+        with self.db.session() as session:
+            row = self._visible_task(session, code, caller, writing=True)
+            problem = logic.explaining_problem(row.status, reason)
+            if problem:
+                raise Conflict(problem)
+            return self._change_status(session, row, "explained", reason.strip(),
+                                       events.TASK_EXPLAINED)
+
+    # 13710 clocks and commitments -------------------------------------------
+
+    @rpc(expected_exceptions=EXPECTED)
+    def record_clock_stage(self, code, stage, caller, recorded_at=None):
+        """Record a 13710 stage (deployed, first_feedback, closed) of an assigned
+        matter. Emits clock_stage_recorded."""
+        require_writer(caller)
+        loaded = load(ClockStageSchema(), {"stage": stage, "recorded_at": recorded_at})
+        moment = logic._naive_utc(loaded.get("recorded_at")) or utcnow()
+        with self.db.session() as session:
+            row = self._visible_task(session, code, caller, writing=True)
+            if not row.clock_class:
+                raise Conflict(f"task {code} is not on the 13710 clock")
+            if session.execute(select(clock_stages).where(clock_stages.c.task_code == code)
+                               .where(clock_stages.c.stage == stage)).first():
+                raise Conflict(f"stage {stage} of task {code} is recorded already")
+            session.execute(clock_stages.insert().values(
+                task_code=code, stage=stage, recorded_at=moment,
+                recorded_by=(caller or {}).get("user")))
+            self.db.emit(session, events.CLOCK_STAGE_RECORDED, events.ClockStageRecorded().dump(
+                new_event(task=code, stage=stage, recorded_at=moment.isoformat())))
+            return repo.task_details(session, row)["clocks"]
+
+    @rpc(expected_exceptions=EXPECTED)
+    def create_commitment(self, data, caller):
+        """A unit's written promise (书面承诺). Emits commitment_made."""
+        require_writer(caller)
+        item = load(CommitmentSchema(), data)
+        with self.db.session() as session:
+            row = self._visible_task(session, item["task"], caller, writing=True)
+            if item["unit"] not in repo.task_unit_codes(session, row.code):
+                raise InvalidInput({"unit": f"unit {item['unit']} is not assigned to the task"})
+            self._check_unit_scope(session, caller, item["unit"])
+            commitment_id = session.execute(commitments.insert().values(
+                task_code=row.code, unit=item["unit"], step=item["step"],
+                promised_date=item["promised_date"], result=item["result"], status="open",
+                created_at=utcnow())).inserted_primary_key[0]
+            return self._commitment_event(session, commitment_id, events.COMMITMENT_MADE)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def fulfil_commitment(self, commitment_id, caller):
+        """Mark a commitment kept. Emits commitment_fulfilled."""
+        require_writer(caller)
+        with self.db.session() as session:
+            row = session.execute(
+                select(commitments).where(commitments.c.id == commitment_id)).first()
+            if row is None:
+                raise NotFound(f"no commitment {commitment_id}")
+            self._check_unit_scope(session, caller, row.unit)
+            if row.status != "open":
+                raise Conflict(f"commitment {commitment_id} is {row.status}")
+            session.execute(commitments.update().where(commitments.c.id == commitment_id)
+                            .values(status="fulfilled", fulfilled_at=utcnow()))
+            return self._commitment_event(session, commitment_id, events.COMMITMENT_FULFILLED)
+
+    # Helpers -----------------------------------------------------------------
+
+    def _scope(self, session, caller):
+        roots = unit_scope(caller)
+        return logic.expand_scope(repo.unit_parents(session), roots)
+
+    def _check_unit_scope(self, session, caller, unit):
+        scope = self._scope(session, caller)
+        if scope is not None and unit not in scope:
+            raise Forbidden("outside the caller's units")
+
+    def _visible_task(self, session, code, caller, writing=False):
+        """The task row, if the caller may see it. A scoped caller gets Forbidden
+        for tasks that do not exist as for tasks of other units: no hint."""
+        if writing:
+            require_writer(caller)
+        scope = self._scope(session, caller)
+        row = repo.task_row(session, code) if isinstance(code, str) else None
+        if scope is not None and (row is None or not scope & repo.task_unit_codes(session, code)):
+            raise Forbidden("outside the caller's units")
+        if row is None:
+            raise NotFound(f"no task {code}")
+        return row
+
+    def _task_problems(self, session, task):
+        problems = {}
+        if repo.task_row(session, task["code"]) is not None:
+            problems["code"] = f"task {task['code']} exists"
+        named = {task["lead_unit"], *task["cooperating_units"],
+                 *(target.get("unit") for target in task["targets"])} - {None}
+        known = {code for (code,) in session.execute(
+            select(units.c.code).where(units.c.code.in_(named)))}
+        if task["lead_unit"] not in known:
+            problems["lead_unit"] = f"unknown unit {task['lead_unit']}"
+        unknown = sorted(set(task["cooperating_units"]) - known)
+        if unknown:
+            problems["cooperating_units"] = f"unknown units {', '.join(unknown)}"
+        for index, target in enumerate(task["targets"]):
+            if target.get("unit") and target["unit"] not in known:
+                problems.setdefault("targets", {})[index] = {
+                    "unit": f"unknown unit {target['unit']}"}
+        return problems
+
+    def _insert_task(self, session, task):
+        now = utcnow()
+        session.execute(tasks.insert().values(
+            code=task["code"], title=task["title"], category=task.get("category"),
+            source=task["source"], clock_class=task.get("clock_class"),
+            lead_unit=task["lead_unit"], responsible_person=task.get("responsible_person"),
+            start_date=task["start_date"], due_date=task["due_date"], status="active",
+            percent=0, created_at=now,
+        ))
+        links = {task["lead_unit"]: "lead"}
+        for unit in task["cooperating_units"]:
+            links.setdefault(unit, "cooperating")
+        for target in task["targets"]:
+            links.setdefault(target.get("unit") or task["lead_unit"], "cooperating")
+        session.execute(task_units.insert(), [
+            {"task_code": task["code"], "unit_code": unit, "role": role}
+            for unit, role in links.items()
+        ])
+        if task["targets"]:
+            session.execute(targets.insert(), [
+                {"task_code": task["code"], "seq": seq, "due_date": target["due_date"],
+                 "planned_percent": target["planned_percent"],
+                 "description": target.get("description"),
+                 "unit": target.get("unit") or task["lead_unit"]}
+                for seq, target in enumerate(task["targets"], start=1)
+            ])
+        (created,) = repo.tasks_with_parts(session, [repo.task_row(session, task["code"])])
+        self.db.emit(session, events.TASK_CREATED, events.TaskCreated().dump(
+            new_event(task=created)))
+        return created
+
+    def _task_states(self, session, codes):
+        states = {
+            row.code: logic.TaskState(row.percent, row.status)
+            for row in session.execute(
+                select(tasks.c.code, tasks.c.percent, tasks.c.status)
+                .where(tasks.c.code.in_(codes)))
+        }
+        for task_code, unit_code in session.execute(
+            select(task_units.c.task_code, task_units.c.unit_code)
+            .where(task_units.c.task_code.in_(codes))
+        ):
+            states[task_code].units.add(unit_code)
+        return states
+
+    def _update_task_percent(self, session, accepted):
+        latest = {}
+        for item in accepted:  # later items of a batch supersede earlier ones
+            previous = latest.get(item["task"])
+            latest[item["task"]] = {
+                "b_code": item["task"], "b_percent": item["percent"],
+                "b_at": max(item["reported_at"], previous["b_at"]) if previous
+                else item["reported_at"],
+            }
+        session.execute(
+            tasks.update().where(tasks.c.code == bindparam("b_code"))
+            .values(percent=bindparam("b_percent"), last_reported_at=bindparam("b_at")),
+            list(latest.values()),
+        )
+
+    def _change_status(self, session, row, status, reason, event_type):
+        session.execute(tasks.update().where(tasks.c.code == row.code).values(
+            status=status, status_reason=reason, closed_at=utcnow()))
+        self.db.emit(session, event_type, events.TaskStatusChanged().dump(new_event(
+            task=row.code, lead_unit=row.lead_unit, status=status, reason=reason)))
+        return repo.task_details(session, repo.task_row(session, row.code))
+
+    def _commitment_event(self, session, commitment_id, event_type):
+        row = session.execute(select(commitments).where(commitments.c.id == commitment_id)).one()
+        commitment = repo.commitment_dict(row)
+        self.db.emit(session, event_type, events.CommitmentChanged().dump(new_event(
+            commitment={key: commitment[key] for key in (
+                "id", "task", "unit", "step", "promised_date", "result", "status")})))
+        return commitment
+
+
+def _row_errors(index, messages):
+    """Flatten marshmallow-style messages into [{row, field, reason}] (rows from 1,
+    as a spreadsheet counts them after its header)."""
+    flat = []
+    for field_name, reason in (messages or {}).items():
+        flat.append({"row": index + 1, "field": field_name,
+                     "reason": reason if isinstance(reason, str) else str(reason)})
+    return flat
+

@@ -1,0 +1,50 @@
+"""What the warnings service reads of other services' events: only the fields it
+needs, ignoring the rest, so producers may add fields freely."""
+from marshmallow import fields
+
+from services.common.events import ConsumedEventSchema, Tolerant
+
+
+class TargetIn(Tolerant):
+    seq = fields.Integer(required=True)
+    due_date = fields.Date(required=True)
+    planned_percent = fields.Float(required=True)
+    unit = fields.String(required=True)
+
+
+class TaskIn(Tolerant):
+    code = fields.String(required=True)
+    lead_unit = fields.String(required=True)
+    status = fields.String(required=True)
+    start_date = fields.Date(required=True)
+    due_date = fields.Date(required=True)
+    targets = fields.List(fields.Nested(TargetIn), required=True)
+
+
+class TaskCreatedIn(ConsumedEventSchema):
+    task = fields.Nested(TaskIn, required=True)
+
+
+class ReportIn(Tolerant):
+    task = fields.String(required=True)
+    percent = fields.Float(required=True)
+    reported_at = fields.DateTime(required=True)
+
+
+class ProgressReportedIn(ConsumedEventSchema):
+    reports = fields.List(fields.Nested(ReportIn), required=True)
+
+
+class TaskStatusChangedIn(ConsumedEventSchema):
+    task = fields.String(required=True)
+    status = fields.String(required=True)
+
+
+# What each handler reads, by (producer, event): checked against the producers' own
+# schemas by tests/contracts.
+CONSUMES = {
+    ("tasks", "task_created"): TaskCreatedIn,
+    ("tasks", "progress_reported"): ProgressReportedIn,
+    ("tasks", "task_closed"): TaskStatusChangedIn,
+    ("tasks", "task_explained"): TaskStatusChangedIn,
+}

@@ -1,0 +1,40 @@
+"""One realistic payload of every event each producer emits, written as the
+producer would dump it."""
+from services.common.events import new_event
+
+UNIT = {"code": "yz", "name": "袁州区", "kind": "county", "parent": "city",
+        "head": {"name": "张三", "phone": "13800000000", "email": "zs@example.cn"},
+        "operator": None}
+TASK = {
+    "code": "T1", "title": "产业园区建设", "category": "产业项目", "source": "assignment",
+    "clock_class": "important", "lead_unit": "yz", "cooperating_units": ["fgw"],
+    "responsible_person": "李四", "start_date": "2026-01-01", "due_date": "2026-12-31",
+    "status": "active", "created_at": "2026-01-01T08:00:00",
+    "targets": [{"seq": 1, "due_date": "2026-06-30", "planned_percent": 50.0, "unit": "yz",
+                 "description": "完成主体工程"}],
+}
+COMMITMENT = {"id": 1, "task": "T1", "unit": "yz", "step": "完成用地报批",
+              "promised_date": "2026-03-31", "result": "取得批复", "status": "open"}
+
+SAMPLES = {
+    "tasks": {
+        "unit_created": new_event(unit=UNIT),
+        "task_created": new_event(task=TASK),
+        "progress_reported": new_event(batch_id="b1", source="county-yz", reports=[
+            {"id": 7, "task": "T1", "unit": "yz", "percent": 45.0, "correction": False,
+             "reported_at": "2026-05-01T08:00:00"}]),
+        "evidence_added": new_event(task="T1", evidence_id=3, sha256="ab" * 32),
+        "task_closed": new_event(task="T1", lead_unit="yz", status="closed", reason=None),
+        "task_explained": new_event(task="T1", lead_unit="yz", status="explained",
+                                    reason="政策调整"),
+        "clock_stage_recorded": new_event(task="T1", stage="deployed",
+                                          recorded_at="2026-01-02T01:00:00"),
+        "commitment_made": new_event(commitment=COMMITMENT),
+        "commitment_fulfilled": new_event(commitment={**COMMITMENT, "status": "fulfilled"}),
+    },
+    "warnings": {
+        "colour_changed": new_event(as_of="2026-05-01", changes=[
+            {"item_kind": "task", "item_key": "T1", "task": "T1", "unit": "yz",
+             "colour": "red", "previous": "yellow", "reason": "严重延期", "rule_version": 1}]),
+    },
+}

@@ -1,0 +1,58 @@
+"""Producers' events against their consumers' schemas: drift breaks this test,
+not production."""
+import importlib
+
+import pytest
+from nameko.containers import ServiceContainer
+
+from services.common.config import SERVICES
+from services.common.consuming import ReliableEventHandler
+from services.common.topology import service_class
+from tests.contracts.samples import SAMPLES
+
+PRODUCERS = ("tasks", "warnings")
+
+
+def producer_schemas(service):
+    return importlib.import_module(f"services.{service}.events").SCHEMAS
+
+
+def consumed(service):
+    return importlib.import_module(f"services.{service}.schemas").CONSUMES
+
+
+def handlers(service):
+    container = ServiceContainer(service_class(service), {"AMQP_URI": "memory://"})
+    return {(ep.source_service, ep.event_type, ep.method_name)
+            for ep in container.entrypoints if isinstance(ep, ReliableEventHandler)}
+
+
+@pytest.mark.parametrize("producer", PRODUCERS)
+def test_every_event_has_a_sample_its_schema_accepts(producer):
+    schemas = producer_schemas(producer)
+    assert set(schemas) == set(SAMPLES[producer])
+    for event_type, schema in schemas.items():
+        assert schema().validate(SAMPLES[producer][event_type]) == {}, event_type
+
+
+@pytest.mark.parametrize("consumer", [s for s in SERVICES if s != "tasks"])
+def test_every_handler_reads_with_a_schema_of_an_event_that_exists(consumer):
+    reads = consumed(consumer)
+    for source, event_type, method in handlers(consumer):
+        assert (source, event_type) in reads, f"{consumer}.{method} has no schema in CONSUMES"
+        assert event_type in producer_schemas(source), f"{source} emits no {event_type}"
+
+
+@pytest.mark.parametrize("consumer", [s for s in SERVICES if s != "tasks"])
+def test_consumers_load_what_producers_dump(consumer):
+    for (source, event_type), schema in consumed(consumer).items():
+        dumped = producer_schemas(source)[event_type]().dump(SAMPLES[source][event_type])
+        loaded = schema().load(dumped)
+        assert loaded["event_id"] == SAMPLES[source][event_type]["event_id"]
+
+
+def test_a_consumer_ignores_fields_a_producer_adds():
+    payload = {**SAMPLES["tasks"]["task_created"], "added_later": 1}
+    payload["task"] = {**payload["task"], "priority": "high"}
+    for consumer in ("warnings", "ranking"):
+        consumed(consumer)[("tasks", "task_created")]().load(payload)

@@ -1,0 +1,76 @@
+"""A progress report flows from the tasks service through warnings to ranking and
+notify, each in its own database, over the broker."""
+import datetime as dt
+
+import pytest
+from nameko.testing.services import entrypoint_hook
+from nameko.testing.utils import get_container
+
+from services.common.config import SERVICES
+from services.common.topology import service_class
+from tests.support.services import prepare, service_config
+from tests.support.waiting import eventually
+
+ADMIN = {"user": "admin", "role": "admin", "units": None}
+
+
+@pytest.fixture
+def city(runner_factory, amqp_uri, tmp_path):
+    config = service_config(amqp_uri, tmp_path)
+    prepare(config, *SERVICES)
+    classes = [service_class(name) for name in SERVICES]
+    runner = runner_factory(config, *classes)
+    runner.start()
+
+    def call(service, method, *args, **kwargs):
+        container = get_container(runner, service_class(service))
+        with entrypoint_hook(container, method) as hook:
+            return hook(*args, **kwargs)
+
+    yield call
+    runner.stop()
+
+
+def test_a_late_task_turns_red_everywhere_and_a_report_turns_it_green(city):
+    today = dt.date.today()
+    city("tasks", "create_unit", {"code": "yz", "name": "袁州区", "kind": "county",
+                                  "head": {"name": "张三", "phone": "13800000000"}}, ADMIN)
+    city("tasks", "create_unit", {"code": "zs", "name": "樟树市", "kind": "county"}, ADMIN)
+    city("tasks", "create_task", {
+        "code": "T1", "title": "产业园区建设", "lead_unit": "yz",
+        "start_date": (today - dt.timedelta(days=120)).isoformat(),
+        "due_date": (today + dt.timedelta(days=60)).isoformat(),
+        "targets": [
+            {"due_date": (today - dt.timedelta(days=30)).isoformat(), "planned_percent": 50},
+            {"due_date": (today + dt.timedelta(days=60)).isoformat(), "planned_percent": 100},
+        ]}, ADMIN)
+
+    def red_everywhere():
+        colours = city("warnings", "get_task_colours", ["T1"])
+        assert colours.get("T1", {}).get("colour") == "red", colours
+        inbox = city("notify", "list_notifications", task="T1")
+        assert inbox["total"] == 1, inbox
+        ranking = city("ranking", "get_ranking", group="county")
+        yz = next(entry for entry in ranking["entries"] if entry["unit"] == "yz")
+        assert yz["breakdown"]["red"] == 1, ranking
+        return inbox["items"][0]
+
+    notice = eventually(red_everywhere)
+    assert notice["unit"] == "yz" and "红色预警" in notice["subject"]
+
+    answer = city("tasks", "report_progress",
+                  [{"task": "T1", "unit": "yz", "percent": 100, "note": "全面完成"}], ADMIN)
+    assert answer["accepted"] == 1
+
+    def green_everywhere():
+        assert city("warnings", "get_task_colours", ["T1"])["T1"]["colour"] == "green"
+        ranking = city("ranking", "get_ranking", group="county")
+        yz = next(entry for entry in ranking["entries"] if entry["unit"] == "yz")
+        assert yz["breakdown"]["green"] == 1 and yz["breakdown"]["red"] == 0, ranking
+        return ranking
+
+    ranking = eventually(green_everywhere)
+    assert [entry["unit"] for entry in ranking["entries"]][0] in {"yz", "zs"}
+    # The turn to green notifies nobody; the red one stays in the log once.
+    assert city("notify", "list_notifications", task="T1")["total"] == 1
+    assert city("warnings", "get_dashboard")["counts"] == {"green": 1, "yellow": 0, "red": 0}

@@ -1,0 +1,78 @@
+"""The notify rules: which colour changes tell a unit, the Chinese template, and
+paging."""
+import datetime as dt
+
+import pytest
+
+from services.common.errors import InvalidInput
+from services.notify import logic
+
+AS_OF = dt.date(2026, 11, 3)
+NOW = dt.datetime(2026, 11, 3, 1, 0)
+
+
+def change(task, colour, previous, item_kind="task", unit="U1", reason="已逾期5天未报送进展"):
+    return {"item_kind": item_kind, "task": task, "unit": unit, "colour": colour,
+            "previous": previous, "reason": reason}
+
+
+def test_only_tasks_turning_red_are_told():
+    changes = [
+        change("T1", "red", "yellow"),
+        change("T2", "red", None),
+        change("T3", "red", "red"),          # red already: told before
+        change("T4", "yellow", "green"),
+        change("T5", "red", "green", item_kind="target"),
+    ]
+    assert [turn["task"] for turn in logic.red_turns(changes)] == ["T1", "T2"]
+
+
+def test_a_task_turning_red_twice_in_one_evaluation_is_told_once():
+    turns = logic.red_turns([change("T1", "red", "green", reason="甲"),
+                             change("T1", "red", "yellow", reason="乙")])
+    assert [turn["reason"] for turn in turns] == ["乙"]
+
+
+def test_the_red_warning_names_the_task_the_unit_the_day_and_the_reason():
+    subject, body = logic.red_warning("T1", "市发改委", "计划进度60%，实际20%。", AS_OF)
+    assert subject == "红色预警：任务 T1"
+    assert "市发改委" in body and "T1" in body and "2026-11-03" in body
+    assert "原因：计划进度60%，实际20%。" in body
+    assert "。。" not in body
+
+
+def test_the_red_warning_without_a_reason_says_so():
+    _, body = logic.red_warning("T1", "市发改委", None, AS_OF)
+    assert "原因：未说明。" in body
+
+
+def test_one_delivered_inbox_message_per_turn_to_the_unit():
+    turns = logic.red_turns([change("T1", "red", "yellow", unit="U1"),
+                             change("T2", "red", None, unit="U2")])
+    rows = logic.inbox_notifications(turns, AS_OF, {"U1": "市发改委"}, "e1", NOW)
+    assert [(row["recipient"], row["unit"], row["task"]) for row in rows] == [
+        ("U1", "U1", "T1"), ("U2", "U2", "T2")]
+    first, second = rows
+    assert first["channel"] == "inbox" and first["status"] == "delivered"
+    assert first["colour"] == "red" and first["as_of"] == AS_OF
+    assert first["event_id"] == "e1" and first["created_at"] == NOW
+    assert first["subject"] == "红色预警：任务 T1"
+    assert first["body"].startswith("市发改委：")
+    assert second["body"].startswith("U2：")  # a unit not known yet goes by its code
+
+
+def test_no_turn_no_message():
+    assert logic.inbox_notifications([], AS_OF, {}, "e1", NOW) == []
+
+
+@pytest.mark.parametrize("limit, offset, expected", [
+    (1, 0, (1, 0)), (1000, 5, (1000, 5)), ("20", "40", (20, 40)),
+])
+def test_pages_within_bounds(limit, offset, expected):
+    assert logic.page(limit, offset) == expected
+
+
+@pytest.mark.parametrize("limit, offset", [(0, 0), (1001, 0), (10, -1), ("many", 0), (None, 0)])
+def test_pages_out_of_bounds_are_invalid_input(limit, offset):
+    with pytest.raises(InvalidInput):
+        logic.page(limit, offset)

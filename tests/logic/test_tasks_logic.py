@@ -1,0 +1,117 @@
+"""The tasks service's rules, as pure functions."""
+import datetime as dt
+
+import pytest
+
+from services.common.errors import InvalidInput
+from services.tasks import logic
+from services.tasks.schemas import TaskSchema
+
+NOW = dt.datetime(2026, 5, 10, 8, 0)
+
+
+def states():
+    return {"T1": logic.TaskState(40.0, "active", {"a", "b"}),
+            "T2": logic.TaskState(0.0, "closed", {"a"})}
+
+
+def check(items, scope=None):
+    return logic.check_progress_batch(items, states(), {"a", "b", "c"}, scope, NOW)
+
+
+def reasons(results):
+    return [result.get("reason") for result in results]
+
+
+def test_each_item_is_checked_against_the_items_before_it():
+    accepted, results = check([
+        {"task": "T1", "unit": "a", "percent": 50},
+        {"task": "T1", "unit": "b", "percent": 45},  # lower than 50 just accepted
+        {"task": "T1", "unit": "b", "percent": 45, "correction": True, "note": "复核"},
+    ])
+    assert [r["status"] for r in results] == ["accepted", "rejected", "accepted"]
+    assert [item["percent"] for item in accepted] == [50, 45]
+
+
+@pytest.mark.parametrize("item, words", [
+    ({"task": "T9", "unit": "a", "percent": 1}, "unknown task"),
+    ({"task": "T1", "unit": "z", "percent": 50}, "unknown unit"),
+    ({"task": "T1", "unit": "c", "percent": 50}, "not assigned"),
+    ({"task": "T2", "unit": "a", "percent": 50}, "closed"),
+    ({"task": "T1", "unit": "a", "percent": 39}, "correction"),
+    ({"task": "T1", "unit": "a", "percent": 39, "correction": True}, "note"),
+    ({"task": "T1", "unit": "a", "percent": 50, "reported_at": "2026-05-11T08:00:00"},
+     "future"),
+])
+def test_rejections_say_why(item, words):
+    accepted, results = check([item])
+    assert accepted == []
+    assert words in results[0]["reason"]
+
+
+@pytest.mark.parametrize("item", [
+    {"task": "T1", "unit": "a", "percent": -1},
+    {"task": "T1", "unit": "a", "percent": 100.5},
+    {"task": "T1", "unit": "a", "percent": "half"},
+    {"task": "T1", "unit": "a", "percent": 5, "colour": "green"},  # no mass assignment
+    {"task": "T1", "unit": "a", "percent": 5, "reported_at": "2026-02-30T00:00:00"},
+    {"unit": "a", "percent": 5},
+    "a string",
+])
+def test_malformed_items_are_rejected_by_field(item):
+    accepted, results = check([item])
+    assert accepted == [] and isinstance(results[0]["reason"], dict)
+
+
+def test_a_scoped_caller_gets_the_same_words_for_foreign_and_missing_tasks():
+    _, results = check([{"task": "T1", "unit": "a", "percent": 50},
+                        {"task": "T9", "unit": "a", "percent": 50}], scope={"b"})
+    assert reasons(results)[0] == reasons(results)[1]
+
+
+def test_scope_covers_the_units_below():
+    parents = {"city": None, "yz": "city", "yz-town": "yz", "zs": "city"}
+    assert logic.expand_scope(parents, {"yz"}) == {"yz", "yz-town"}
+    assert logic.expand_scope(parents, {"city"}) == set(parents)
+    assert logic.expand_scope(parents, None) is None
+    assert logic.expand_scope(parents, {"ghost"}) == set()
+
+
+def test_closing_needs_completion_and_evidence():
+    assert logic.closing_problem("active", 100, 1) is None
+    assert "100%" in logic.closing_problem("active", 99.5, 3)
+    assert "evidence" in logic.closing_problem("active", 100, 0)
+    assert "closed" in logic.closing_problem("closed", 100, 1)
+
+
+@pytest.mark.parametrize("content, kind", [
+    (b"%PDF-1.7 ...", "application/pdf"),
+    (b"\x89PNG\r\n\x1a\n....", "image/png"),
+    (b"\xff\xd8\xff\xe0....", "image/jpeg"),
+    ("工作进展说明".encode(), "text/plain"),
+])
+def test_evidence_is_judged_by_its_bytes(content, kind):
+    assert logic.sniff_evidence(content) == kind
+
+
+@pytest.mark.parametrize("content", [b"MZ\x90\x00\x03", b"\x00\x01\x02", b"PK\x03\x04broken",
+                                     b"\xff\xfe\xfd not utf-8"])
+def test_other_files_are_refused(content):
+    with pytest.raises(InvalidInput):
+        logic.sniff_evidence(content)
+
+
+def test_targets_must_form_a_trajectory_inside_the_task():
+    base = {"code": "T", "title": "t", "lead_unit": "a", "start_date": "2026-01-01",
+            "due_date": "2026-12-31"}
+    TaskSchema().load({**base, "targets": [{"due_date": "2026-06-30", "planned_percent": 50},
+                                           {"due_date": "2026-12-31", "planned_percent": 100}]})
+    for targets in ([{"due_date": "2027-01-31", "planned_percent": 50}],
+                    [{"due_date": "2025-12-31", "planned_percent": 50}],
+                    [{"due_date": "2026-06-30", "planned_percent": 60},
+                     {"due_date": "2026-12-31", "planned_percent": 50}],
+                    [{"due_date": "2026-06-30", "planned_percent": 60},
+                     {"due_date": "2026-05-31", "planned_percent": 70}]):
+        with pytest.raises(Exception) as error:
+            TaskSchema().load({**base, "targets": targets})
+        assert "targets" in error.value.messages

@@ -1,0 +1,203 @@
+"""The tasks service in a container: units, tasks, progress batches, evidence,
+closing, clocks and commitments, with the events its outbox publishes."""
+import base64
+
+import pytest
+from nameko.testing.services import entrypoint_hook
+
+from services.common.errors import Conflict, Forbidden, InvalidInput, NotFound, TooLarge
+from services.tasks.service import Service
+from tests.support.events import EventTap
+from tests.support.services import prepare, service_config
+
+ADMIN = {"user": "admin", "role": "admin", "units": None}
+LEADER = {"user": "leader", "role": "leader", "units": None}
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+@pytest.fixture
+def tasks(container_factory, amqp_uri, tmp_path, db_backend):
+    config = service_config(amqp_uri, tmp_path, {"tasks": db_backend} if db_backend else None)
+    prepare(config, "tasks")
+    tap = EventTap(amqp_uri, "tasks")
+    container = container_factory(Service, config)
+    container.start()
+
+    def call(method, *args, **kwargs):
+        with entrypoint_hook(container, method) as hook:
+            return hook(*args, **kwargs)
+
+    call.tap = tap
+    yield call
+    tap.close()
+    container.stop()  # before its database is dropped
+
+
+def seed(call):
+    call("create_unit", {"code": "city", "name": "市抓落实办", "kind": "office"}, ADMIN)
+    call("create_unit", {"code": "yz", "name": "袁州区", "kind": "county", "parent": "city",
+                         "head": {"name": "张三", "phone": "13800000000",
+                                  "email": "zs@example.cn"}}, ADMIN)
+    call("create_unit", {"code": "zs", "name": "樟树市", "kind": "county", "parent": "city"},
+         ADMIN)
+    call("create_unit", {"code": "fgw", "name": "市发展改革委", "kind": "department"}, ADMIN)
+    return call("create_task", {
+        "code": "T1", "title": "重点项目开工", "lead_unit": "yz", "start_date": "2026-01-01",
+        "due_date": "2026-12-31", "category": "产业项目", "source": "assignment",
+        "clock_class": "important", "cooperating_units": ["fgw"],
+        "targets": [{"due_date": "2026-06-30", "planned_percent": 50},
+                    {"due_date": "2026-12-31", "planned_percent": 100}],
+    }, ADMIN)
+
+
+def test_task_is_created_with_targets_and_announced(tasks):
+    task = seed(tasks)
+    assert task["status"] == "active"
+    assert [t["seq"] for t in task["targets"]] == [1, 2]
+    assert task["targets"][0]["unit"] == "yz"  # a target without a unit is the lead unit's
+    kinds = [kind for kind, _ in tasks.tap.take(5)]
+    assert kinds == ["unit_created"] * 4 + ["task_created"]
+
+
+def test_bad_task_input_is_refused_whole(tasks):
+    seed(tasks)
+    with pytest.raises(Conflict):
+        tasks("create_task", {"code": "T1", "title": "x", "lead_unit": "yz",
+                              "start_date": "2026-01-01", "due_date": "2026-02-01"}, ADMIN)
+    with pytest.raises(InvalidInput) as error:
+        tasks("create_task", {"code": "T2", "title": "x", "lead_unit": "nobody",
+                              "start_date": "2026-01-01", "due_date": "2026-02-01",
+                              "targets": [{"due_date": "2026-03-01", "planned_percent": 50}]},
+              ADMIN)
+    assert "targets" in error.value.detail
+    with pytest.raises(InvalidInput):
+        tasks("create_task", {"code": "T3", "title": "x", "lead_unit": "yz",
+                              "start_date": "2026-02-30", "due_date": "2026-03-01"}, ADMIN)
+    with pytest.raises(Forbidden):
+        tasks("create_unit", {"code": "x", "name": "x", "kind": "county"}, LEADER)
+    assert tasks("list_tasks", ADMIN)["total"] == 1
+
+
+def test_a_batch_keeps_good_items_and_explains_bad_ones(tasks):
+    seed(tasks)
+    answer = tasks("report_progress", [
+        {"task": "T1", "unit": "yz", "percent": 40, "note": "开工"},
+        {"task": "T1", "unit": "yz", "percent": 30},                   # lower, no correction
+        {"task": "T1", "unit": "yz", "percent": 30, "correction": True},  # correction, no note
+        {"task": "T1", "unit": "yz", "percent": 101},
+        {"task": "NOPE", "unit": "yz", "percent": 10},
+        {"task": "T1", "unit": "zs", "percent": 10},                   # not assigned
+        {"task": "T1", "unit": "fgw", "percent": 45},
+        "not an object",
+    ], ADMIN, source="county-yz")
+    statuses = [result["status"] for result in answer["results"]]
+    assert statuses == ["accepted", "rejected", "rejected", "rejected", "rejected",
+                        "rejected", "accepted", "rejected"]
+    assert answer["accepted"] == 2 and answer["rejected"] == 6
+    assert "correction" in answer["results"][1]["reason"]
+    assert "note" in answer["results"][2]["reason"]
+    assert "percent" in answer["results"][3]["reason"]
+    task = tasks("get_task", "T1", ADMIN)
+    assert task["percent"] == 45
+    assert [p["percent"] for p in task["progress"]] == [40, 45]
+    events = [event for event in tasks.tap.take(6) if event[0] == "progress_reported"]
+    (_, payload), = events
+    assert [r["percent"] for r in payload["reports"]] == [40, 45]
+    assert payload["source"] == "county-yz"
+
+
+def test_a_correction_with_a_note_lowers_the_percentage(tasks):
+    seed(tasks)
+    tasks("report_progress", [{"task": "T1", "unit": "yz", "percent": 60}], ADMIN)
+    answer = tasks("report_progress", [{"task": "T1", "unit": "yz", "percent": 50,
+                                        "correction": True, "note": "重复统计"}], ADMIN)
+    assert answer["accepted"] == 1
+    assert tasks("get_task", "T1", ADMIN)["percent"] == 50
+
+
+def test_batch_limits(tasks):
+    seed(tasks)
+    with pytest.raises(InvalidInput):
+        tasks("report_progress", [], ADMIN)
+    with pytest.raises(TooLarge):
+        tasks("report_progress", [{"task": "T1", "unit": "yz", "percent": 1}] * 1001, ADMIN)
+    answer = tasks("report_progress",
+                   [{"task": "T1", "unit": "yz", "percent": i / 10} for i in range(1000)], ADMIN)
+    assert answer["accepted"] == 1000
+
+
+def test_operators_see_and_write_only_their_units(tasks):
+    seed(tasks)
+    zs = {"user": "op", "role": "operator", "units": ["zs"]}
+    city = {"user": "op2", "role": "operator", "units": ["city"]}  # the units below it too
+    with pytest.raises(Forbidden):
+        tasks("get_task", "T1", zs)
+    with pytest.raises(Forbidden):
+        tasks("get_task", "NO-SUCH", zs)  # the same answer: no hint it does not exist
+    assert tasks("list_tasks", zs)["total"] == 0
+    assert tasks("get_task", "T1", city)["code"] == "T1"
+    answer = tasks("report_progress", [{"task": "T1", "unit": "yz", "percent": 5}], zs)
+    assert answer["results"][0]["status"] == "rejected"
+    with pytest.raises(Forbidden):
+        tasks("report_progress", [{"task": "T1", "unit": "yz", "percent": 5}], LEADER)
+
+
+def test_evidence_is_checked_by_content_and_closing_needs_it(tasks):
+    seed(tasks)
+    tasks("report_progress", [{"task": "T1", "unit": "yz", "percent": 100}], ADMIN)
+    with pytest.raises(Conflict):
+        tasks("close_task", "T1", ADMIN)  # no evidence yet
+    with pytest.raises(InvalidInput):
+        tasks("add_evidence", "T1", "setup.pdf", "application/pdf",
+              base64.b64encode(b"MZ\x90\x00\x03\x00\x00\x00").decode(), ADMIN)
+    stored = tasks("add_evidence", "T1", "验收报告.pdf", "application/pdf",
+                   base64.b64encode(PDF).decode(), ADMIN)
+    assert stored["content_type"] == "application/pdf" and stored["size"] == len(PDF)
+    fetched = tasks("get_evidence", "T1", stored["id"], ADMIN)
+    assert base64.b64decode(fetched["content_b64"]) == PDF
+    closed = tasks("close_task", "T1", ADMIN)
+    assert closed["status"] == "closed"
+    answer = tasks("report_progress", [{"task": "T1", "unit": "yz", "percent": 100}], ADMIN)
+    assert "closed" in answer["results"][0]["reason"]
+    with pytest.raises(Conflict):
+        tasks("explain_task", "T1", "已完成", ADMIN)
+
+
+def test_explaining_needs_a_reason(tasks):
+    seed(tasks)
+    with pytest.raises(InvalidInput):
+        tasks("explain_task", "T1", "  ", ADMIN)
+    explained = tasks("explain_task", "T1", "政策调整，项目取消", ADMIN)
+    assert explained["status"] == "explained"
+    assert explained["status_reason"] == "政策调整，项目取消"
+
+
+def test_clock_stages_and_commitments(tasks):
+    seed(tasks)
+    clocks = tasks("record_clock_stage", "T1", "deployed", ADMIN,
+                   recorded_at="2026-01-02T09:00:00+08:00")
+    assert clocks == [{"stage": "deployed", "recorded_at": "2026-01-02T01:00:00"}]
+    with pytest.raises(Conflict):
+        tasks("record_clock_stage", "T1", "deployed", ADMIN)
+    with pytest.raises(InvalidInput):
+        tasks("record_clock_stage", "T1", "someday", ADMIN)
+    made = tasks("create_commitment", {"task": "T1", "unit": "yz", "step": "完成用地报批",
+                                       "promised_date": "2026-03-31", "result": "取得批复"},
+                 ADMIN)
+    assert made["status"] == "open"
+    kept = tasks("fulfil_commitment", made["id"], ADMIN)
+    assert kept["status"] == "fulfilled"
+    with pytest.raises(NotFound):
+        tasks("fulfil_commitment", 999, ADMIN)
+
+
+def test_import_saves_nothing_when_a_row_fails(tasks):
+    seed(tasks)
+    good = {"code": "T9", "title": "好", "lead_unit": "yz", "start_date": "2026-01-01",
+            "due_date": "2026-03-01"}
+    bad = {**good, "code": "T10", "lead_unit": "ghost"}
+    answer = tasks("import_tasks", [good, bad, {**good}], ADMIN)
+    assert answer["created"] == 0
+    assert {(e["row"], e["field"]) for e in answer["errors"]} == {(2, "lead_unit"), (3, "code")}
+    assert tasks("list_tasks", ADMIN)["total"] == 1
+    assert tasks("import_tasks", [good], ADMIN)["created"] == 1

@@ -1,0 +1,87 @@
+"""A RabbitMQ virtual host of its own for each test run, removed afterwards.
+
+Created with `rabbitmqctl` when this machine runs the broker, else through the
+management API; a run never shares queues with another run or with a live system.
+"""
+import json
+import os
+import shutil
+import subprocess
+import urllib.request
+import uuid
+from contextlib import contextmanager
+from urllib.parse import quote, urlsplit, urlunsplit
+
+DEFAULT = "amqp://guest:guest@127.0.0.1:5672/"
+
+
+def base_uri():
+    return os.environ.get("LUOSHI_TEST_AMQP_URI") or os.environ.get("LUOSHI_AMQP_URI") or DEFAULT
+
+
+def _ctl(*args):
+    subprocess.run(["rabbitmqctl", "-q", *args], check=True, capture_output=True, timeout=60)
+
+
+def _api(method, path, uri):
+    parts = urlsplit(uri)
+    url = f"http://{parts.hostname}:15672/api/{path}"
+    request = urllib.request.Request(url, method=method, data=b"{}" if method == "PUT" else None,
+                                     headers={"content-type": "application/json"})
+    manager = urllib.request.HTTPPasswordMgrWithDefaultRealm()
+    manager.add_password(None, url, parts.username or "guest", parts.password or "guest")
+    opener = urllib.request.build_opener(urllib.request.HTTPBasicAuthHandler(manager))
+    with opener.open(request, timeout=30) as answer:
+        return answer.read()
+
+
+def _create(name, user, uri):
+    if shutil.which("rabbitmqctl"):
+        try:
+            _ctl("add_vhost", name)
+            _ctl("set_permissions", "-p", name, user, ".*", ".*", ".*")
+            return "ctl"
+        except (subprocess.SubprocessError, OSError):
+            pass
+    try:
+        _api("PUT", f"vhosts/{quote(name, safe='')}", uri)
+        _api("PUT", f"permissions/{quote(name, safe='')}/{user}", uri)
+        return "api"
+    except OSError as exc:
+        raise RuntimeError(
+            "cannot create a RabbitMQ vhost for the tests: run them where `rabbitmqctl` "
+            "works (as root or the rabbitmq user) or enable the management plugin "
+            f"(`rabbitmq-plugins enable rabbitmq_management`): {exc}"
+        ) from exc
+
+
+def _delete(name, how, uri):
+    try:
+        if how == "ctl":
+            _ctl("delete_vhost", name)
+        else:
+            _api("DELETE", f"vhosts/{quote(name, safe='')}", uri)
+    except (subprocess.SubprocessError, OSError):
+        pass  # a leftover test vhost harms nothing; never fail a run on cleanup
+
+
+@contextmanager
+def private_vhost():
+    """Yield the AMQP URI of a fresh vhost; delete the vhost afterwards."""
+    uri = base_uri()
+    parts = urlsplit(uri)
+    name = f"luoshi-test-{uuid.uuid4().hex[:10]}"
+    how = _create(name, parts.username or "guest", uri)
+    try:
+        yield urlunsplit(parts._replace(path="/" + quote(name, safe="")))
+    finally:
+        _delete(name, how, uri)
+
+
+def queue_depths(uri):
+    """{queue: messages} of the vhost (via rabbitmqctl), for diagnostics."""
+    vhost = urlsplit(uri).path.lstrip("/")
+    out = subprocess.run(
+        ["rabbitmqctl", "-q", "list_queues", "-p", vhost, "name", "messages", "--formatter",
+         "json"], check=True, capture_output=True, timeout=60, text=True).stdout
+    return {row["name"]: row["messages"] for row in json.loads(out)}
