@@ -84,11 +84,14 @@ class Service:
         return created
 
     @rpc(expected_exceptions=EXPECTED)
-    def list_units(self, caller, kind=None, parent=None):
-        """Every unit (units are public within the platform)."""
+    def list_units(self, caller, kind=None, parent=None, limit=MAX_LIMIT, offset=0):
+        """Units, by code (units are public within the platform):
+        {"items": [unit], "total"}."""
         unit_scope(caller)
+        limit, offset = page(limit, offset)
         with self.db.session(readonly=True) as session:
-            return repo.get_units(session, kind=kind, parent=parent)
+            found = repo.get_units(session, kind=kind, parent=parent)
+        return {"items": found[offset:offset + limit], "total": len(found)}
 
     @rpc(expected_exceptions=EXPECTED)
     def get_unit(self, code, caller):

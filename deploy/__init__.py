@@ -1,0 +1,1 @@
+"""Running Luoshi on one machine: the local runner and the demo city."""

@@ -1,0 +1,321 @@
+"""Loads a demo city through the public HTTP API, as a county system would.
+
+    python -m deploy.demo [--url http://127.0.0.1:8000] [--password ...] [--seed 2026]
+                          [--tasks 300] [--categories 产业项目,营商环境,...]
+
+A supervision office, ten counties and fifteen departments modelled on Yichun, a few
+hundred key tasks with monthly targets, months of progress reports (some units ahead
+of plan, some behind, some silent), then one evaluation as of today, so that green,
+yellow and red all show. The same seed gives the same city. What exists already
+(409) is skipped, and progress is posted only for the tasks this run created.
+"""
+import argparse
+import calendar
+import collections
+import datetime as dt
+import math
+import os
+import random
+import secrets
+import sys
+import time
+
+import httpx
+
+OFFICE = ("DCB", "市抓落实工作办公室")
+COUNTIES = [
+    ("YUANZHOU", "袁州区"), ("ZHANGSHU", "樟树市"), ("FENGCHENG", "丰城市"),
+    ("GAOAN", "高安市"), ("JINGAN", "靖安县"), ("FENGXIN", "奉新县"), ("SHANGGAO", "上高县"),
+    ("YIFENG", "宜丰县"), ("TONGGU", "铜鼓县"), ("WANZAI", "万载县"),
+]
+DEPARTMENTS = [
+    ("FGW", "市发展改革委"), ("GXJ", "市工信局"), ("ZJJ", "市住建局"), ("YBJ", "市医保局"),
+    ("STHJJ", "市生态环境局"), ("JTYSJ", "市交通运输局"), ("SWJ", "市商务局"),
+    ("NYNCJ", "市农业农村局"), ("JYJ", "市教育局"), ("WJW", "市卫健委"),
+    ("ZRZYJ", "市自然资源局"), ("SLJ", "市水利局"), ("WGLJ", "市文广旅局"),
+    ("ZHZFJ", "市综合行政执法局"), ("SJJ", "市数据局"),
+]
+
+# Per key area: the departments that usually lead it, and the work it is made of.
+CATEGORIES = {
+    "产业项目": (["FGW", "GXJ", "SWJ", "WGLJ"], [
+        "锂电新能源产业园二期建设", "智能制造产业基地标准厂房建设", "生物医药产业园扩能",
+        "绿色食品精深加工项目投产", "光伏组件生产线技改", "新型建材产业园配套建设",
+        "电子信息产业园招商落地", "现代物流园区建设", "文化旅游综合体建设",
+        "富硒农产品加工园建设",
+    ]),
+    "营商环境": (["SJJ", "FGW", "SWJ", "ZHZFJ"], [
+        "政务服务“一网通办”事项扩面", "企业开办全程网办提速", "工程建设项目审批时限压减",
+        "涉企收费专项清理", "惠企政策“免申即享”兑现", "营商环境投诉闭环办理",
+        "“双随机、一公开”监管全覆盖", "不动产登记“一窗受理”",
+    ]),
+    "民生实事": (["ZJJ", "JTYSJ", "JYJ", "WJW", "YBJ", "SLJ"], [
+        "城镇老旧小区改造", "农村公路提质改造", "社区嵌入式养老服务中心建设",
+        "中小学校新建扩容", "城乡供水一体化工程", "乡镇卫生院服务能力提升",
+        "城区公共停车泊位新增", "医保服务“15分钟便民圈”建设", "背街小巷综合整治",
+    ]),
+    "生态环保": (["STHJJ", "ZRZYJ", "SLJ", "NYNCJ"], [
+        "中央生态环保督察反馈问题整改", "重点流域水环境综合治理", "大气污染防治攻坚",
+        "历史遗留矿山生态修复", "城镇污水管网补短板", "农村人居环境整治提升",
+        "长江十年禁渔常态化监管", "高标准农田建设",
+    ]),
+    "改革攻坚": (["FGW", "YBJ", "NYNCJ", "ZRZYJ", "SJJ"], [
+        "国有企业改革深化提升行动", "农村集体产权制度改革", "医保支付方式改革",
+        "“放管服”改革事项下放", "林长制改革示范区建设", "开发区管理体制改革",
+        "公共数据资源开发利用改革",
+    ]),
+    "招商引资": (["SWJ", "GXJ", "FGW"], [
+        "赴长三角产业链招商", "签约项目开工率提升", "“三请三回”乡贤招商",
+        "亿元以上项目签约落地", "粤港澳大湾区招商推介", "外资外贸企业引进",
+    ]),
+}
+GENERIC_WORK = ["重点工作推进", "年度目标落实", "专项行动实施", "攻坚任务推进"]
+
+SOURCES = [("plan", 80), ("assignment", 12), ("instruction", 8)]
+SOURCE_NOTES = {"assignment": "（市领导交办）", "instruction": "（市领导批示）"}
+# How far each task gets by today: the spread that makes every colour appear.
+PROFILES = [("ahead", 45), ("behind", 25), ("lagging", 18), ("silent", 12)]
+MILESTONES = [(25, "完成前期手续和方案制定"), (50, "全面推进实施"),
+              (75, "主体任务基本完成"), (99, "完成收尾和验收准备"), (100, "全面完成并验收")]
+NOTES = {
+    "ahead": ["按计划推进，进度超出预期", "本月任务已完成", "提前完成阶段目标"],
+    "behind": ["受天气影响，进度略有滞后", "部分手续仍在办理", "资金到位较慢，正在协调"],
+    "lagging": ["要素保障不足，进展缓慢", "项目主体变更，暂时停滞", "征地拆迁尚未完成"],
+}
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕"
+GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华文辉建国红波斌宇浩凯鹏飞晨欣"
+
+BATCH_SIZE = 500
+SETTLE_SECONDS = 60
+CHINA = dt.timezone(dt.timedelta(hours=8))
+
+
+def add_months(day, months):
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return day.replace(year=year, month=month,
+                       day=min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def weighted(rng, choices):
+    return rng.choices([value for value, _ in choices], [weight for _, weight in choices])[0]
+
+
+def person(rng):
+    return rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.randint(1, 2)))
+
+
+def contact(rng, code, landline):
+    if landline:
+        return {"name": person(rng), "phone": f"0795-{rng.randint(3200000, 3999999)}",
+                "email": f"{code.lower()}@yichun.example"}
+    return {"name": person(rng), "phone": f"1{rng.choice('3589')}{rng.randint(0, 10**9 - 1):09d}",
+            "email": f"{code.lower()}.operator@yichun.example"}
+
+
+def build_units(rng):
+    units = [{"code": OFFICE[0], "name": OFFICE[1], "kind": "office"}]
+    units += [{"code": code, "name": name, "kind": "county"} for code, name in COUNTIES]
+    units += [{"code": code, "name": name, "kind": "department"} for code, name in DEPARTMENTS]
+    for unit in units:
+        unit["head"] = contact(rng, unit["code"], landline=True)
+        unit["operator"] = contact(rng, unit["code"], landline=False)
+    return units
+
+
+def planned_by(task, day):
+    """The cumulative percentage the plan expects by `day`, linear between targets."""
+    points = [(dt.date.fromisoformat(task["start_date"]), 0.0)] + [
+        (dt.date.fromisoformat(t["due_date"]), t["planned_percent"]) for t in task["targets"]]
+    if day <= points[0][0]:
+        return 0.0
+    for (start, low), (end, high) in zip(points, points[1:], strict=False):
+        if day <= end:
+            return low + (high - low) * (day - start).days / max(1, (end - start).days)
+    return points[-1][1]
+
+
+def build_task(rng, number, year, category, today):
+    """One task body; its monthly targets fall on the same day of the month, the last
+    one a week before today, so a fresh miss shows yellow and an older one red."""
+    source = weighted(rng, SOURCES)
+    county_led = rng.random() < 0.5
+    leaders, work = CATEGORIES.get(category, ([code for code, _ in DEPARTMENTS], GENERIC_WORK))
+    if county_led:
+        lead, place = rng.choice(COUNTIES)
+        partners = rng.sample(leaders, k=min(len(leaders), rng.randint(1, 2)))
+    else:
+        lead = rng.choice(leaders)
+        place = "全市"
+        partners = [code for code, _ in rng.sample(COUNTIES, k=rng.randint(0, 3))]
+    anchor = today - dt.timedelta(days=7)
+    if source == "plan":
+        months = rng.randint(6, 12)
+    else:
+        months = rng.randint(2, 3)
+    past = rng.randint(1 if source != "plan" else 2, months - 1)
+    start = add_months(anchor, -past)
+    targets = []
+    for step in range(1, months + 1):
+        percent = round(100 * step / months)
+        milestone = next(text for limit, text in MILESTONES if percent <= limit)
+        targets.append({"due_date": add_months(start, step).isoformat(),
+                        "planned_percent": percent,
+                        "description": f"{milestone}（累计{percent}%）", "unit": lead})
+    task = {
+        "code": f"T{year}-{number:04d}",
+        "title": f"{place}{rng.choice(work)}{SOURCE_NOTES.get(source, '')}",
+        "lead_unit": lead,
+        "start_date": start.isoformat(),
+        "due_date": targets[-1]["due_date"],
+        "category": category,
+        "source": source,
+        "cooperating_units": [code for code in partners if code != lead],
+        "responsible_person": person(rng),
+        "targets": targets,
+    }
+    if source != "plan":
+        task["clock_class"] = rng.choice(["important", "general", "complex"])
+    return task, past
+
+
+def build_reports(rng, task, past, now):
+    """The task's monthly reports up to now, following one profile; non-decreasing."""
+    profile = weighted(rng, PROFILES)
+    if profile == "silent":
+        return []
+    today = now.date()
+    planned = [target["planned_percent"] for target in task["targets"]]
+    last_due = planned[past - 1]              # the target due a week ago
+    before = planned[past - 2] if past >= 2 else 0   # the one due a month earlier
+    if profile == "ahead":
+        final = min(100, planned_by(task, today) + rng.uniform(0, 12))
+    elif profile == "behind":
+        final = rng.uniform(before, max(before, last_due - 1))
+    else:
+        final = before * rng.uniform(0.2, 0.8)
+    final = math.floor(final * 10) / 10
+    reports, reported = [], 0.0
+    for target in task["targets"][:past]:
+        percent = min(target["planned_percent"], final)
+        if percent <= reported:
+            continue  # a stalled unit stops reporting
+        due = dt.date.fromisoformat(target["due_date"]) - dt.timedelta(days=rng.randint(0, 4))
+        at = dt.datetime.combine(due, dt.time(rng.randint(9, 17), rng.randint(0, 59)), CHINA)
+        reports.append((at, percent))
+        reported = percent
+    if final > reported:
+        reports.append((now - dt.timedelta(hours=rng.uniform(1, 72)), final))
+    return [{"task": task["code"], "unit": task["lead_unit"], "percent": percent,
+             "note": rng.choice(NOTES[profile]),
+             "reported_at": min(at, now).astimezone(dt.UTC).isoformat(timespec="seconds")}
+            for at, percent in reports]
+
+
+class Api:
+    def __init__(self, url, password):
+        self.http = httpx.Client(base_url=url, timeout=60)
+        answer = self.http.post("/api/v1/auth/token",
+                                data={"username": "admin", "password": password})
+        self.check(answer, "signing in as admin")
+        self.http.headers["Authorization"] = f"Bearer {answer.json()['access_token']}"
+
+    @staticmethod
+    def check(answer, what):
+        if answer.is_success:
+            return
+        raise SystemExit(f"demo: {what} failed: HTTP {answer.status_code} {answer.text[:500]}")
+
+    def create(self, path, body, what):
+        """True when created, False when it existed already (409)."""
+        answer = self.http.post(path, json=body)
+        if answer.status_code == 409:
+            return False
+        self.check(answer, what)
+        return True
+
+
+def post_progress(api, reports):
+    """Posts the reports oldest first, in batches as a county system would."""
+    reports.sort(key=lambda item: item["reported_at"])
+    run = secrets.token_hex(4)
+    accepted = rejected = 0
+    for start in range(0, len(reports), BATCH_SIZE):
+        answer = api.http.post("/api/v1/progress", json=reports[start:start + BATCH_SIZE],
+                               headers={"Idempotency-Key": f"demo-{run}-{start}"})
+        api.check(answer, "reporting progress")
+        for item in answer.json()["results"]:
+            if item["status"] == "accepted":
+                accepted += 1
+                continue
+            rejected += 1
+            if rejected <= 3:
+                task = reports[start + item["index"]]["task"]
+                print(f"  rejected: {task}: {item.get('reason')}")
+    print(f"progress: {accepted} reports accepted, {rejected} rejected")
+
+
+def evaluate(api, today, tasks):
+    """Waits until the warnings service has coloured every task (events travel on
+    their own), evaluates as of today and prints the counts."""
+    deadline = time.monotonic() + SETTLE_SECONDS
+    while True:
+        answer = api.http.get("/api/v1/dashboard")
+        api.check(answer, "reading the dashboard")
+        if sum(answer.json()["counts"].values()) >= tasks:
+            break
+        if time.monotonic() > deadline:
+            print(f"  not every task is coloured after {SETTLE_SECONDS}s; evaluating anyway")
+            break
+        time.sleep(0.5)
+    answer = api.http.post("/api/v1/evaluations", params={"as_of": today.isoformat()})
+    api.check(answer, "evaluating")
+    answer = api.http.get("/api/v1/dashboard")
+    api.check(answer, "reading the dashboard")
+    counts = answer.json()["counts"]
+    print(f"evaluated as of {today}: {counts['green']} green, {counts['yellow']} yellow,"
+          f" {counts['red']} red")
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--url",
+                        default=f"http://127.0.0.1:{os.environ.get('LUOSHI_PORT', '8000')}")
+    parser.add_argument("--password", default=os.environ.get("LUOSHI_ADMIN_PASSWORD"))
+    parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--tasks", type=int, default=300)
+    parser.add_argument("--categories", default=",".join(CATEGORIES),
+                        help="comma-separated key areas")
+    args = parser.parse_args(argv)
+    if not args.password:
+        parser.error("the admin password: --password or LUOSHI_ADMIN_PASSWORD")
+    categories = [name.strip() for name in args.categories.split(",") if name.strip()]
+
+    rng = random.Random(args.seed)
+    now = dt.datetime.now(CHINA)
+    api = Api(args.url.rstrip("/"), args.password)
+
+    units = build_units(rng)
+    created = sum(api.create("/api/v1/units", unit, f"creating unit {unit['code']}")
+                  for unit in units)
+    print(f"units: {created} created, {len(units) - created} existed")
+
+    reports, created, titles = [], 0, collections.Counter()
+    for number in range(1, args.tasks + 1):
+        task, past = build_task(rng, number, now.year, rng.choice(categories), now.date())
+        titles[task["title"]] += 1
+        if titles[task["title"]] > 1:
+            task["title"] += f"（第{titles[task['title']]}批）"
+        task_reports = build_reports(rng, task, past, now)
+        if api.create("/api/v1/tasks", task, f"creating task {task['code']}"):
+            created += 1
+            reports += task_reports
+    print(f"tasks: {created} created, {args.tasks - created} existed")
+
+    post_progress(api, reports)
+    evaluate(api, now.date(), args.tasks)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

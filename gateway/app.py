@@ -1,0 +1,82 @@
+"""The gateway's app factory: `uvicorn --factory gateway.app:create_app`."""
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import IntegrityError
+from starlette.concurrency import run_in_threadpool
+from swagger_ui_bundle import swagger_ui_path
+
+from . import errors
+from .auth import ensure_admin
+from .db import Database
+from .middleware import BodySizeLimit
+from .routes import ROUTERS
+from .rpc import RpcPool
+from .settings import Settings
+
+
+def _prepare_database(database: Database, settings: Settings) -> None:
+    """Create the tables and the bootstrap admin, printing its password once if
+    it was generated."""
+    database.create_schema()
+    try:
+        with database.session() as db:
+            generated = ensure_admin(db, settings)
+    except IntegrityError:  # another worker created the admin at the same moment
+        return
+    if generated:
+        print(f"admin password: {generated}", flush=True)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The gateway app for `settings` (default: read from LUOSHI_* variables).
+
+    Building it touches nothing outside: the database is prepared when the app
+    starts, and the broker is reached on the first RPC.
+    """
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        await run_in_threadpool(_prepare_database, app.state.db, settings)
+        try:
+            yield
+        finally:
+            app.state.rpc_pool.close()
+            app.state.db.dispose()
+
+    # /docs is served from the swagger-ui-bundle package, never from a CDN: the
+    # platform must work on a network with no way out.
+    app = FastAPI(title="Luoshi 落实 API", version="1", lifespan=lifespan,
+                  docs_url=None, redoc_url=None, openapi_url="/openapi.json")
+    app.mount("/static/swagger-ui", StaticFiles(directory=swagger_ui_path), name="swagger-ui")
+
+    @app.get("/docs", include_in_schema=False)
+    def docs():
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json", title="Luoshi 落实 API",
+            swagger_js_url="/static/swagger-ui/swagger-ui-bundle.js",
+            swagger_css_url="/static/swagger-ui/swagger-ui.css",
+            swagger_favicon_url="/static/swagger-ui/favicon-32x32.png")
+    app.state.settings = settings
+    app.state.db = Database(settings.db_url)
+    app.state.rpc_pool = RpcPool(settings.amqp_uri, settings.rpc_pool_size, settings.rpc_timeout)
+
+    errors.install(app)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware, allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "DELETE"],
+            allow_headers=["Authorization", "Content-Type", "X-API-Key", "Idempotency-Key"])
+
+    @app.get("/healthz", tags=["health"])
+    def healthz():
+        return {"status": "ok"}
+
+    for router in ROUTERS:
+        app.include_router(router)
+    return app

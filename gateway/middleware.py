@@ -1,0 +1,41 @@
+"""ASGI middleware of the gateway."""
+from starlette.datastructures import Headers
+from starlette.exceptions import HTTPException
+from starlette.responses import JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+
+class BodySizeLimit:
+    """Answer 413 to a request body larger than `max_bytes`.
+
+    A declared Content-Length is refused before anything is read; a chunked
+    body is counted as it streams and refused once it passes the limit.
+    """
+
+    def __init__(self, app: ASGIApp, max_bytes: int):
+        self.app = app
+        self.max_bytes = max_bytes
+        self.detail = f"the request body is larger than {max_bytes} bytes"
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = Headers(scope=scope).get("content-length", "")
+        if declared.isdigit() and int(declared) > self.max_bytes:
+            await JSONResponse({"detail": self.detail}, status_code=413)(scope, receive, send)
+            return
+        received = 0
+
+        async def counted_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    # Raised inside the route's read of the body, where FastAPI's
+                    # handlers turn it into a JSON answer.
+                    raise HTTPException(413, self.detail)
+            return message
+
+        await self.app(scope, counted_receive, send)

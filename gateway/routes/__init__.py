@@ -1,0 +1,17 @@
+"""The v1 API, one router per area."""
+from . import (
+    auth,
+    commitments,
+    imports,
+    notifications,
+    progress,
+    rankings,
+    tasks,
+    units,
+    warnings,
+)
+
+ROUTERS = (
+    auth.router, units.router, tasks.router, commitments.router, progress.router,
+    imports.router, warnings.router, rankings.router, notifications.router,
+)

@@ -1,0 +1,42 @@
+"""Progress reports: a unit's or a county system's batch of cumulative percentages."""
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Header, HTTPException, Request, status
+
+from .. import idempotency
+from ..auth import Writer
+from ..rpc import Rpc
+from ..schemas import MAX_PROGRESS_ITEMS, ProgressItem
+
+router = APIRouter(prefix="/api/v1/progress", tags=["progress"])
+
+
+@router.post("", openapi_extra={"requestBody": {"required": True, "content": {
+    "application/json": {"schema": {
+        "type": "array", "minItems": 1, "maxItems": MAX_PROGRESS_ITEMS,
+        "items": ProgressItem.model_json_schema()}}}}})
+def report_progress(
+    request: Request,
+    # Each item is judged by the tasks service on its own, so that one bad item
+    # never costs the good ones: here only "a list of objects" is checked.
+    items: Annotated[list[dict[str, Any]], Body(min_length=1)],
+    caller: Writer,
+    rpc: Rpc,
+    idempotency_key: Annotated[str | None, Header(min_length=1, max_length=200)] = None,
+):
+    """Report 1 to 1,000 items; the answer says of each whether it was accepted.
+
+    Good items are kept even when others are rejected. A request repeated
+    with the same Idempotency-Key and body gets the first answer again.
+    """
+    if len(items) > MAX_PROGRESS_ITEMS:
+        raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE,
+                            f"at most {MAX_PROGRESS_ITEMS} items a request, got {len(items)}")
+
+    def report():
+        return rpc.tasks.report_progress(items=items, caller=caller.as_rpc(),
+                                         source=caller.api_key or "portal")
+
+    if idempotency_key is None:
+        return report()
+    return idempotency.once(request.app.state.db, caller.user, idempotency_key, items, report)

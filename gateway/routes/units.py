@@ -1,0 +1,27 @@
+"""Units: the city's departments, counties and offices."""
+from fastapi import APIRouter, status
+
+from ..auth import Admin, CurrentCaller
+from ..rpc import Rpc, all_items, present
+from ..schemas import Code, UnitIn, UnitKind
+
+router = APIRouter(prefix="/api/v1/units", tags=["units"])
+
+
+@router.post("", status_code=status.HTTP_201_CREATED)
+def create_unit(body: UnitIn, caller: Admin, rpc: Rpc):
+    return rpc.tasks.create_unit(data=body.to_rpc(), caller=caller.as_rpc())
+
+
+@router.get("")
+def list_units(caller: CurrentCaller, rpc: Rpc, kind: UnitKind | None = None,
+               parent: Code | None = None):
+    """Every unit, or those of a kind or under a parent, as `{"items", "total"}`."""
+    items = all_items(rpc.tasks.list_units, caller=caller.as_rpc(),
+                      **present(kind=kind, parent=parent))
+    return {"items": items, "total": len(items)}
+
+
+@router.get("/{code}")
+def get_unit(code: str, caller: CurrentCaller, rpc: Rpc):
+    return rpc.tasks.get_unit(code=code, caller=caller.as_rpc())

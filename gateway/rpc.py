@@ -1,0 +1,150 @@
+"""Blocking RPC from FastAPI's worker threads to the nameko services.
+
+A `ClusterRpcProxy` is single-threaded, so the gateway keeps a fixed number of
+them and lends each to one request at a time.
+"""
+import logging
+import queue
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from amqp.exceptions import AMQPError
+from fastapi import Depends, Request
+from kombu.exceptions import KombuError
+from nameko.exceptions import RpcTimeout
+from nameko.standalone.rpc import ClusterRpcProxy
+
+from .auth import CurrentCaller
+
+log = logging.getLogger(__name__)
+
+# A proxy that raised one of these may hold a dead connection or a stale reply
+# queue; it is dropped and its slot connects afresh on next use.
+BROKEN = (OSError, AMQPError, KombuError, RpcTimeout, RuntimeError)
+# The standalone proxy sends no heartbeats, so a firewall or load balancer may cut
+# an idle connection silently; a proxy idle this long is replaced before use.
+MAX_IDLE_SECONDS = 300
+# Lists answer at most this many items a call (docs/contracts.md).
+MAX_PAGE = 1000
+
+
+class ServicesUnavailable(Exception):
+    """The broker could not be reached, or every RPC connection stayed busy."""
+
+
+@dataclass
+class _Connection:
+    standalone: ClusterRpcProxy
+    proxy: object
+    used_at: float
+
+    def stop(self):
+        try:
+            self.standalone.stop()
+        except Exception:  # a broken connection may fail to close; it is dropped anyway
+            log.debug("closing an RPC proxy failed", exc_info=True)
+
+
+class RpcPool:
+    """`size` slots in a queue, each holding a started proxy or None.
+
+    A slot that is None connects when a request takes it, so nothing touches
+    the broker before the first call, and a slot whose proxy broke reconnects
+    on its next use. A request waits up to `timeout` seconds for a free slot.
+    """
+
+    def __init__(self, amqp_uri: str, size: int, timeout: float):
+        self._config = {"AMQP_URI": amqp_uri, "serializer": "json"}
+        self._timeout = timeout
+        self._closed = False
+        # Last in, first out: the busiest proxies stay warm and the rest stay
+        # unconnected until load needs them.
+        self._slots = queue.LifoQueue()
+        for _ in range(size):
+            self._slots.put(None)
+
+    def _connect(self) -> _Connection:
+        standalone = ClusterRpcProxy(self._config, timeout=self._timeout)
+        try:
+            proxy = standalone.start()
+        except BROKEN as exc:
+            raise ServicesUnavailable("the message broker cannot be reached") from exc
+        return _Connection(standalone, proxy, time.monotonic())
+
+    @contextmanager
+    def connection(self):
+        """Lend a started cluster proxy (`proxy.tasks.get_task(...)`) for one request.
+
+        Raises ServicesUnavailable when the broker is down or no slot frees up in
+        time; an RPC timeout or a broken connection is re-raised after the proxy
+        is dropped.
+        """
+        try:
+            slot = self._slots.get(timeout=self._timeout)
+        except queue.Empty:
+            raise ServicesUnavailable("every RPC connection is busy") from None
+        try:
+            if slot is not None and time.monotonic() - slot.used_at > MAX_IDLE_SECONDS:
+                slot.stop()
+                slot = None
+            if slot is None:
+                slot = self._connect()
+            yield slot.proxy
+            slot.used_at = time.monotonic()
+        except BROKEN as exc:
+            log.warning("dropping an RPC connection after %r", exc)
+            if slot is not None:
+                slot.stop()
+                slot = None
+            if isinstance(exc, RpcTimeout):
+                raise
+            raise ServicesUnavailable("the connection to the message broker broke") from exc
+        finally:
+            self._give_back(slot)
+
+    def _give_back(self, slot):
+        if self._closed and slot is not None:
+            slot.stop()
+            slot = None
+        self._slots.put(slot)
+
+    def close(self) -> None:
+        """Stop every idle proxy; proxies lent out stop when they come back."""
+        self._closed = True
+        for _ in range(self._slots.qsize()):
+            slot = self._slots.get_nowait()
+            if slot is not None:
+                slot.stop()
+            self._slots.put(None)
+
+
+def get_rpc(request: Request, caller: CurrentCaller):
+    """FastAPI dependency: the cluster proxy lent to this request.
+
+    It waits for `caller`, so a request without valid credentials is answered
+    401 without taking a connection or touching the broker.
+    """
+    with request.app.state.rpc_pool.connection() as rpc:
+        yield rpc
+
+
+# Scoped to the route function, so the proxy returns to the pool as soon as the
+# route is done, before the answer is sent.
+Rpc = Annotated[Any, Depends(get_rpc, scope="function")]
+
+
+def present(**filters) -> dict:
+    """The filters that were given: an absent one is left out, not sent as null."""
+    return {name: value for name, value in filters.items() if value is not None}
+
+
+def all_items(method, **filters) -> list:
+    """Every item of a list query (answer `{"items", "total"}`), page by page."""
+    items = []
+    while True:
+        page = method(limit=MAX_PAGE, offset=len(items), **filters)
+        items.extend(page["items"])
+        if not page["items"] or len(items) >= page["total"]:
+            return items

@@ -1,0 +1,166 @@
+"""Shapes of what the v1 API accepts (bodies, paging) and of the gateway's own answers.
+
+Only shape is checked here (types, ranges, lengths); the services judge the
+business rules. Write bodies forbid unknown fields, so a client cannot set
+what the API does not offer.
+"""
+import datetime as dt
+from typing import Annotated, Literal
+
+from fastapi import Query
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
+
+from .rpc import MAX_PAGE
+
+Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64,
+                                        pattern=r"^\S+$")]
+
+
+def _text(max_length: int):
+    return Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
+                                            max_length=max_length)]
+
+
+Email = Annotated[str, StringConstraints(strip_whitespace=True, max_length=254,
+                                         pattern=r"^[^@\s]+@[^@\s]+$")]
+Percent = Annotated[float, Field(ge=0, le=100)]
+# The services speak UTC (docs/contracts.md); an offset is required so that no
+# client's local time is taken for UTC.
+UtcDatetime = Annotated[AwareDatetime, AfterValidator(lambda at: at.astimezone(dt.UTC))]
+
+UnitKind = Literal["county", "department", "office"]
+Role = Literal["admin", "leader", "operator", "evaluator"]
+Colour = Literal["green", "yellow", "red"]
+TaskSource = Literal["plan", "assignment", "instruction"]
+TaskStatus = Literal["active", "completed", "closed", "explained", "cancelled"]
+ClockClass = Literal["important", "general", "complex"]
+ClockStage = Literal["deployed", "first_feedback", "closed"]
+
+Limit = Annotated[int, Query(ge=1, le=MAX_PAGE)]
+Offset = Annotated[int, Query(ge=0)]
+
+# Progress items a single request may carry (DESIGN.md: a county posts up to 1,000).
+MAX_PROGRESS_ITEMS = 1000
+
+
+class WriteBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    def to_rpc(self) -> dict:
+        """The body as the JSON the services take, unset optional fields left out."""
+        return self.model_dump(mode="json", exclude_none=True)
+
+
+class Contact(WriteBody):
+    name: _text(100)
+    phone: _text(32) | None = None
+    email: Email | None = None
+
+
+class UnitIn(WriteBody):
+    code: Code
+    name: _text(200)
+    kind: UnitKind
+    parent: Code | None = None
+    head: Contact | None = None
+    operator: Contact | None = None
+
+
+class TargetIn(WriteBody):
+    due_date: dt.date
+    planned_percent: Percent
+    description: _text(1000) | None = None
+    unit: Code | None = None
+
+
+class TaskIn(WriteBody):
+    code: Code
+    title: _text(500)
+    lead_unit: Code
+    start_date: dt.date
+    due_date: dt.date
+    category: _text(64) | None = None
+    source: TaskSource | None = None
+    clock_class: ClockClass | None = None
+    cooperating_units: list[Code] = Field(default_factory=list, max_length=500)
+    responsible_person: _text(100) | None = None
+    targets: list[TargetIn] = Field(max_length=1000)
+
+
+class ExplainIn(WriteBody):
+    reason: _text(2000)
+
+
+class ClockIn(WriteBody):
+    stage: ClockStage
+    recorded_at: UtcDatetime | None = None
+
+
+class CommitmentIn(WriteBody):
+    task: Code
+    unit: Code
+    step: _text(500)
+    promised_date: dt.date
+    result: _text(2000)
+
+
+class ProgressItem(WriteBody):
+    task: Code
+    unit: Code
+    percent: Percent
+    note: _text(2000) | None = None
+    reported_at: UtcDatetime | None = None
+    correction: bool | None = None
+
+
+class UserIn(WriteBody):
+    username: Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^\S+$")]
+    password: Annotated[str, StringConstraints(min_length=8, max_length=256)]
+    role: Role
+    unit: Code | None = None
+
+    @model_validator(mode="after")
+    def _unit_roles_have_a_unit(self):
+        if self.role in ("operator", "evaluator") and self.unit is None:
+            raise ValueError(f"an {self.role} needs a unit")
+        return self
+
+
+class UserOut(BaseModel):
+    id: int
+    username: str
+    role: Role
+    unit: str | None
+
+
+class ApiKeyIn(WriteBody):
+    name: Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^\S+$")]
+    units: list[Code] = Field(min_length=1, max_length=1000)
+
+
+class ApiKeyOut(BaseModel):
+    id: int
+    name: str
+    units: list[str]
+    key: str = Field(description="shown once; only its digest is kept")
+
+
+class TokenOut(BaseModel):
+    access_token: str
+    token_type: Literal["bearer"] = "bearer"
+    expires_at: AwareDatetime
+
+
+class CallerOut(BaseModel):
+    user: str
+    role: str
+    units: list[str] | None
+    api_key: str | None

@@ -1,0 +1,72 @@
+"""Which units a caller may read and write: the units it acts for and every unit
+below them in the unit tree, as the services judge it.
+
+The gateway checks the units named in a path, query or body before calling a
+service (which checks again). The tree is fetched from the tasks service only
+when a unit is not one of the caller's own.
+"""
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, status
+
+from .auth import Caller, CurrentCaller
+from .rpc import Rpc, all_items
+
+
+class UnitScope:
+    """The scope of one caller for one request."""
+
+    def __init__(self, caller: Caller, rpc):
+        self.caller = caller
+        self._rpc = rpc
+        self._parents = None
+
+    def _parent_of(self, unit: str) -> str | None:
+        if self._parents is None:
+            units = all_items(self._rpc.tasks.list_units, caller=self.caller.as_rpc())
+            self._parents = {item["code"]: item.get("parent") for item in units}
+        return self._parents.get(unit)
+
+    def covers(self, unit: str) -> bool:
+        """Whether `unit` is one of the caller's or lies below one of them."""
+        seen = set()
+        while unit is not None and unit not in seen:
+            if self.caller.covers(unit):
+                return True
+            seen.add(unit)
+            unit = self._parent_of(unit)
+        return False
+
+    def require(self, *units: str | None) -> None:
+        """403 unless every given unit is within the scope."""
+        outside = sorted({unit for unit in units if unit is not None and not self.covers(unit)})
+        if outside:
+            raise HTTPException(status.HTTP_403_FORBIDDEN,
+                                f"outside your units: {', '.join(outside)}")
+
+    def require_any(self, units, what: str) -> None:
+        """403 unless at least one of `units` is within the scope."""
+        if not any(self.covers(unit) for unit in units if unit):
+            raise HTTPException(status.HTTP_403_FORBIDDEN, f"{what} is outside your units")
+
+    def unit_filter(self, unit: str | None) -> str | None:
+        """The unit to filter a query by when the service cannot scope by caller.
+
+        A caller limited to several units must name one unless it has only one.
+        """
+        self.require(unit)
+        units = self.caller.units
+        if unit is not None or units is None:
+            return unit
+        if len(units) == 1:
+            return units[0]
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT,
+                            "name one of your units with the unit parameter")
+
+
+def get_unit_scope(caller: CurrentCaller, rpc: Rpc) -> UnitScope:
+    """FastAPI dependency: the caller's unit scope."""
+    return UnitScope(caller, rpc)
+
+
+Scope = Annotated[UnitScope, Depends(get_unit_scope)]

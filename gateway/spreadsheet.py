@@ -1,0 +1,207 @@
+"""Task libraries as .xlsx workbooks.
+
+The first sheet has a header row of field names and one row per target: the
+task's columns, then `target_due_date`, `target_planned_percent`,
+`target_description` and `target_unit`. Rows with the same `code` are one task,
+whose fields come from its first row; a task without targets has one row with
+the target columns empty. `cooperating_units` holds codes separated by commas.
+Exports add read-only columns (status, percent, colour) that imports skip, so an
+export can be edited and imported again.
+"""
+import datetime as dt
+import io
+import re
+import zipfile
+from dataclasses import dataclass, field
+from xml.etree.ElementTree import ParseError
+
+from openpyxl import Workbook, load_workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.utils.exceptions import InvalidFileException
+from pydantic import ValidationError
+
+from .schemas import TaskIn
+
+XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+TASK_COLUMNS = (
+    "code", "title", "lead_unit", "start_date", "due_date", "category", "source",
+    "clock_class", "cooperating_units", "responsible_person",
+)
+TARGET_FIELDS = ("due_date", "planned_percent", "description", "unit")
+TARGET_COLUMNS = tuple(f"target_{name}" for name in TARGET_FIELDS)
+EXPORT_ONLY_COLUMNS = ("status", "percent", "colour", "colour_reason")
+COLUMNS = TASK_COLUMNS + TARGET_COLUMNS + EXPORT_ONLY_COLUMNS
+DATE_COLUMNS = frozenset({"start_date", "due_date", "target_due_date"})
+NUMBER_COLUMNS = frozenset({"target_planned_percent", "percent"})
+# What openpyxl raises for a file that is not a readable workbook.
+UNREADABLE = (zipfile.BadZipFile, InvalidFileException, KeyError, IndexError, ParseError, OSError)
+# People type lists with Chinese punctuation as often as with commas.
+LIST_SEPARATORS = re.compile(r"[,，、;；\s]+")
+
+
+class SheetError(Exception):
+    """The workbook cannot be read as a task library; `errors` says where."""
+
+    def __init__(self, errors: list[dict]):
+        super().__init__(f"{len(errors)} errors in the workbook")
+        self.errors = errors
+
+
+@dataclass
+class SheetTask:
+    """A task read from the sheet: its body and the sheet rows it came from."""
+
+    row: int
+    body: dict
+    target_rows: list[int] = field(default_factory=list)
+
+
+def _error(row: int, column: str | None, reason: str) -> dict:
+    return {"row": row, "field": column, "reason": reason}
+
+
+def _cell(column: str, value):
+    """A cell's value as the task body wants it: dates as dates, codes as text."""
+    if isinstance(value, str):
+        value = value.strip()
+        return value or None
+    if isinstance(value, dt.datetime):
+        return value.date() if column in DATE_COLUMNS else value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, int) and column not in NUMBER_COLUMNS and column not in DATE_COLUMNS:
+        return str(value)  # a code typed as a number, such as 1001
+    return value
+
+
+def _codes(text) -> list[str]:
+    return [code for code in LIST_SEPARATORS.split(str(text)) if code]
+
+
+def _header(cells) -> list[str | None]:
+    names = [str(cell).strip() if cell is not None else None for cell in cells]
+    unknown = [name for name in names if name and name not in COLUMNS]
+    errors = [_error(1, name, "unknown column") for name in unknown]
+    if "code" not in names:
+        errors.append(_error(1, "code", "missing column"))
+    if errors:
+        raise SheetError(errors)
+    return [name if name not in EXPORT_ONLY_COLUMNS else None for name in names]
+
+
+def _sheet_rows(content: bytes) -> list[tuple]:
+    """Every row of the workbook's first sheet; SheetError when it is no workbook."""
+    try:
+        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+        try:
+            return list(workbook.worksheets[0].iter_rows(values_only=True))
+        finally:
+            workbook.close()
+    except UNREADABLE:
+        raise SheetError([_error(0, None, "not an .xlsx workbook")]) from None
+
+
+def _parse(content: bytes) -> tuple[list[SheetTask], list[dict]]:
+    """The tasks of the sheet, and the errors of rows that name no task."""
+    rows = _sheet_rows(content)
+    if not rows:
+        raise SheetError([_error(1, None, "the sheet is empty")])
+    names = _header(rows[0])
+    tasks: dict[str, SheetTask] = {}
+    errors = []
+    for number, values in enumerate(rows[1:], start=2):
+        # A row may stop short of the header: its missing cells are empty.
+        cells = zip(names, values, strict=False)
+        record = {name: _cell(name, value) for name, value in cells if name}
+        if all(value is None for value in record.values()):
+            continue
+        code = record.get("code")
+        if code is None:
+            errors.append(_error(number, "code", "missing"))
+            continue
+        task = tasks.get(code)
+        if task is None:
+            body = {name: record[name] for name in TASK_COLUMNS if record.get(name) is not None}
+            if "cooperating_units" in body:
+                body["cooperating_units"] = _codes(body["cooperating_units"])
+            task = tasks[code] = SheetTask(row=number, body={**body, "targets": []})
+        target = {name: record.get(f"target_{name}") for name in TARGET_FIELDS}
+        if any(value is not None for value in target.values()):
+            task.body["targets"].append(
+                {name: value for name, value in target.items() if value is not None})
+            task.target_rows.append(number)
+    if not tasks and not errors:
+        raise SheetError([_error(2, None, "no tasks in the sheet")])
+    return list(tasks.values()), errors
+
+
+def _validation_errors(task: SheetTask, exc: ValidationError) -> list[dict]:
+    """Pydantic's errors placed on the sheet row and column they came from."""
+    errors = []
+    for error in exc.errors():
+        loc = error["loc"]
+        row, column = task.row, str(loc[0]) if loc else None
+        if len(loc) >= 3 and loc[0] == "targets" and isinstance(loc[1], int):
+            row, column = task.target_rows[loc[1]], f"target_{loc[2]}"
+        errors.append(_error(row, column, error["msg"]))
+    return errors
+
+
+def read_tasks(content: bytes) -> list[SheetTask]:
+    """The tasks of an .xlsx task library, each body checked against the v1 task shape.
+
+    Raises SheetError listing every problem with its sheet row (1 is the
+    header) and column.
+    """
+    tasks, errors = _parse(content)
+    for task in tasks:
+        try:
+            task.body = TaskIn.model_validate(task.body).to_rpc()
+        except ValidationError as exc:
+            errors.extend(_validation_errors(task, exc))
+    if errors:
+        raise SheetError(errors)
+    return tasks
+
+
+def _date_or_text(value):
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            return value
+    return value
+
+
+def _text_cell(sheet, value):
+    """A cell that holds `value` as text even when it starts with "=": a title
+    typed by a unit must not become a formula in the office's spreadsheet."""
+    if isinstance(value, str) and value.startswith("="):
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.data_type = "s"
+        return cell
+    return value
+
+
+def _row(sheet, task: dict, target: dict | None) -> list:
+    values = {name: task.get(name) for name in TASK_COLUMNS + EXPORT_ONLY_COLUMNS}
+    values["cooperating_units"] = ", ".join(task.get("cooperating_units") or []) or None
+    for name in TARGET_FIELDS:
+        values[f"target_{name}"] = (target or {}).get(name)
+    for name in DATE_COLUMNS:
+        values[name] = _date_or_text(values[name])
+    return [_text_cell(sheet, values[name]) for name in COLUMNS]
+
+
+def write_tasks(tasks: list[dict]) -> bytes:
+    """An .xlsx workbook of `tasks` (as the tasks service answers them) that
+    `read_tasks` reads back."""
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("tasks")
+    sheet.append(list(COLUMNS))
+    for task in tasks:
+        for target in task.get("targets") or [None]:
+            sheet.append(_row(sheet, task, target))
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()

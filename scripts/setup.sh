@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# Idempotent set-up for `make run` and `make test`: a Python 3.11+ venv in .venv with
+# the pinned dependencies (reinstalled only when requirements or constraints change),
+# then a RabbitMQ that answers.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+venv=.venv
+stamp="$venv/.deps.sha256"
+
+is_root=false
+[ "$(id -u)" -eq 0 ] && is_root=true
+
+apt_install() {
+  echo "setup: installing $* (apt-get)"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq "$@" >/dev/null
+}
+
+find_python() {
+  local candidate
+  for candidate in python3.11 python3; do
+    if command -v "$candidate" >/dev/null &&
+      "$candidate" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
+      echo "$candidate"
+      return 0
+    fi
+  done
+  return 1
+}
+
+# A venv whose interpreter is gone (a removed Python, a moved folder) is rebuilt.
+if [ -d "$venv" ] && ! "$venv/bin/python" -c 'import sys' 2>/dev/null; then
+  echo "setup: $venv is broken; rebuilding it"
+  rm -rf "$venv"
+fi
+
+if [ ! -d "$venv" ]; then
+  if ! python=$(find_python); then
+    if $is_root; then
+      apt_install python3 python3-venv
+      python=$(find_python) || { echo "setup: this system's python3 is older than 3.11." >&2; exit 1; }
+    else
+      echo "setup: Python 3.11 or newer is needed. Install it with:" >&2
+      echo "  sudo apt-get install python3 python3-venv" >&2
+      exit 1
+    fi
+  fi
+  # Debian ships venv without ensurepip until python3-venv is installed.
+  if ! "$python" -c 'import ensurepip, venv' 2>/dev/null; then
+    if $is_root; then
+      apt_install python3-venv
+    else
+      echo "setup: $python cannot make a venv. Install the venv module with:" >&2
+      echo "  sudo apt-get install python3-venv" >&2
+      exit 1
+    fi
+  fi
+  echo "setup: creating $venv with $python ($("$python" --version 2>&1))"
+  "$python" -m venv "$venv" || { rm -rf "$venv"; exit 1; }
+fi
+
+wanted=$(cat requirements.txt constraints.txt | sha256sum | cut -d' ' -f1)
+if [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]; then
+  if [ -f "$stamp" ]; then
+    echo "setup: requirements changed; updating $venv"
+  else
+    echo "setup: installing pinned dependencies into $venv (about a minute)"
+  fi
+  "$venv/bin/python" -m pip install -q --disable-pip-version-check \
+    -r requirements.txt -c constraints.txt
+  echo "$wanted" > "$stamp"
+else
+  echo "setup: dependencies are up to date"
+fi
+
+scripts/ensure-broker.sh

@@ -1,0 +1,104 @@
+"""The platform over HTTP, as a supervision office and a county system use it."""
+import datetime as dt
+
+from tests.e2e.conftest import wait
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def test_nothing_is_written_anonymously(platform):
+    answer = platform.http.post("/api/v1/units", json={"code": "x", "name": "x",
+                                                       "kind": "county"})
+    assert answer.status_code == 401
+    assert platform.http.get("/openapi.json").json()["info"]["title"].startswith("Luoshi")
+
+
+def test_a_report_flows_from_the_api_to_every_service(platform):
+    admin = platform.login()
+    today = dt.date.today()
+    for unit in ({"code": "e2e-yz", "name": "袁州区", "kind": "county",
+                  "head": {"name": "张三", "phone": "13800000000", "email": "zs@example.cn"}},
+                 {"code": "e2e-fgw", "name": "市发展改革委", "kind": "department"}):
+        answer = platform.http.post("/api/v1/units", json=unit, headers=admin)
+        assert answer.status_code == 201, answer.text
+    duplicate = platform.http.post("/api/v1/units", json={"code": "e2e-yz", "name": "x",
+                                                           "kind": "county"}, headers=admin)
+    assert duplicate.status_code == 409
+    task = {
+        "code": "E2E-1", "title": "产业园区标准厂房建设", "lead_unit": "e2e-yz",
+        "cooperating_units": ["e2e-fgw"], "source": "assignment", "category": "产业项目",
+        "start_date": (today - dt.timedelta(days=120)).isoformat(),
+        "due_date": (today + dt.timedelta(days=60)).isoformat(),
+        "targets": [
+            {"due_date": (today - dt.timedelta(days=30)).isoformat(), "planned_percent": 50},
+            {"due_date": (today + dt.timedelta(days=60)).isoformat(), "planned_percent": 100}],
+    }
+    answer = platform.http.post("/api/v1/tasks", json=task, headers=admin)
+    assert answer.status_code == 201, answer.text
+
+    def coloured(colour):
+        def check():
+            body = platform.http.get("/api/v1/tasks/E2E-1", headers=admin).json()
+            assert body["colour"] == colour, body
+            return body
+        return check
+
+    late = wait(coloured("red"))
+    assert "严重延期" in late["colour_reason"]
+
+    answer = platform.http.post("/api/v1/progress", headers={**admin, "Idempotency-Key": "k1"},
+                                json=[{"task": "E2E-1", "unit": "e2e-yz", "percent": 100},
+                                      {"task": "E2E-1", "unit": "e2e-yz", "percent": 120},
+                                      {"task": "NOPE", "unit": "e2e-yz", "percent": 10}])
+    assert answer.status_code == 200, answer.text
+    statuses = [item["status"] for item in answer.json()["results"]]
+    assert statuses == ["accepted", "rejected", "rejected"]
+
+    done = wait(coloured("green"))
+    assert done["percent"] == 100 and [p["percent"] for p in done["progress"]] == [100]
+
+    def notified():
+        answer = platform.http.get("/api/v1/notifications", params={"task": "E2E-1"},
+                                   headers=admin).json()
+        assert answer["total"] == 1, answer
+        return answer
+
+    assert "红色预警" in wait(notified)["items"][0]["subject"]
+
+    def ranked():
+        ranking = platform.http.get("/api/v1/rankings", params={"group": "county"},
+                                    headers=admin).json()
+        entry = next(e for e in ranking["entries"] if e["unit"] == "e2e-yz")
+        assert entry["breakdown"]["green"] == 1, ranking
+        return ranking
+
+    wait(ranked)
+    counts = platform.http.get("/api/v1/dashboard", headers=admin).json()["counts"]
+    assert counts["green"] >= 1
+
+    upload = platform.http.post("/api/v1/tasks/E2E-1/evidence", headers=admin,
+                                files={"file": ("验收报告.pdf", PDF, "application/pdf")})
+    assert upload.status_code == 201, upload.text
+    closed = platform.http.post("/api/v1/tasks/E2E-1/close", headers=admin)
+    assert closed.status_code == 200 and closed.json()["status"] == "closed"
+
+
+def test_bad_input_gets_clear_errors_not_500s(platform):
+    admin = platform.login()
+    cases = [
+        ("/api/v1/tasks", {"code": "E2E-2", "title": "x", "lead_unit": "ghost",
+                           "start_date": "2026-01-01", "due_date": "2026-02-30"}),
+        ("/api/v1/units", {"code": "has space", "name": "x", "kind": "planet"}),
+    ]
+    for path, body in cases:
+        answer = platform.http.post(path, json=body, headers=admin)
+        assert 400 <= answer.status_code < 500, (path, answer.status_code, answer.text)
+        assert "detail" in answer.json()
+    batch = platform.http.post("/api/v1/progress", headers=admin, json=[
+        {"task": "E2E-1", "unit": "e2e-yz", "percent": "lots"}])
+    assert batch.status_code == 200
+    assert batch.json()["results"][0]["reason"] == {"percent": ["Not a valid number."]}
+    garbage = platform.http.post("/api/v1/progress", content=b"{not json",
+                                 headers={**admin, "content-type": "application/json"})
+    assert 400 <= garbage.status_code < 500
+    assert platform.http.get("/api/v1/tasks/NO-SUCH-TASK", headers=admin).status_code == 404

@@ -1,0 +1,335 @@
+"""Gateway tier.
+
+Real: the FastAPI app built by `create_app` with its middleware, authentication,
+authorisation and error handlers, and the gateway's own SQLite database in
+`tmp_path`.
+
+Passwords are hashed with real argon2 at its cheapest parameters, so that
+signing users in does not dominate the run.
+
+Faked: the nameko services. `FakeRpc` replaces the pooled cluster proxy through
+`app.dependency_overrides[get_rpc]`; it records every call, answers in the
+shapes of docs/contracts.md (through JSON, as the real proxy does), and raises
+nameko's `RemoteError(exc_type, message)` where a service would. Its methods
+take the contract's argument names as keywords, so a route passing a wrong or
+missing argument fails the test.
+"""
+import copy
+import json
+
+import pytest
+from argon2 import PasswordHasher
+from fastapi.testclient import TestClient
+from nameko.exceptions import RemoteError
+
+from gateway import auth
+from gateway.app import create_app
+from gateway.rpc import get_rpc
+from gateway.settings import Settings
+
+ADMIN_PASSWORD = "admin-test-password"
+
+UNITS = [
+    {"code": "U01", "name": "市发改委", "kind": "department", "parent": None,
+     "head": {"name": "张三", "phone": "13800000001", "email": "zhang@example.org"}},
+    {"code": "U02", "name": "市住建局", "kind": "department", "parent": None, "head": None},
+    {"code": "C01", "name": "袁州区", "kind": "county", "parent": None, "head": None},
+    {"code": "C01-1", "name": "袁州区农业农村局", "kind": "department", "parent": "C01",
+     "head": None},
+]
+
+TASKS = [
+    {"code": "T-001", "title": "建成城市快速路一期", "lead_unit": "U01",
+     "cooperating_units": ["U02"], "category": "infrastructure", "source": "plan",
+     "clock_class": None, "responsible_person": "李四", "start_date": "2026-01-01",
+     "due_date": "2026-06-30", "status": "active", "percent": 40.0,
+     "targets": [
+         {"seq": 1, "due_date": "2026-03-31", "planned_percent": 30.0,
+          "description": "完成征地", "unit": "U01"},
+         {"seq": 2, "due_date": "2026-06-30", "planned_percent": 100.0,
+          "description": "通车", "unit": "U02"},
+     ]},
+    {"code": "T-002", "title": "优化营商环境", "lead_unit": "U02", "cooperating_units": [],
+     "category": "economy", "source": "assignment", "clock_class": "important",
+     "responsible_person": None, "start_date": "2026-02-01", "due_date": "2026-12-31",
+     "status": "active", "percent": 10.0, "targets": []},
+    {"code": "T-003", "title": "县域污水处理", "lead_unit": "C01", "cooperating_units": [],
+     "category": "ecology", "source": "instruction", "clock_class": "general",
+     "responsible_person": None, "start_date": "2026-01-15", "due_date": "2026-09-30",
+     "status": "active", "percent": 0.0,
+     "targets": [{"seq": 1, "due_date": "2026-09-30", "planned_percent": 100.0,
+                  "description": None, "unit": "C01"}]},
+]
+
+COLOURS = {
+    "T-001": {"colour": "red", "reason": "进度落后计划 25 个百分点", "since": "2026-04-01",
+              "targets": {1: {"colour": "red", "reason": "逾期未完成"},
+                          2: {"colour": "green", "reason": "如期推进"}}},
+    "T-003": {"colour": "yellow", "reason": "未按月报送", "since": "2026-04-05", "targets": {}},
+}
+
+WARNINGS = [
+    {"item_kind": "task", "item_key": "T-001", "task": "T-001", "unit": "U01",
+     "colour": "red", "reason": "进度落后", "since": "2026-04-01", "rule_version": 3},
+    {"item_kind": "target", "item_key": "T-001/1", "task": "T-001", "unit": "U01",
+     "colour": "red", "reason": "逾期", "since": "2026-04-01", "rule_version": 3},
+    {"item_kind": "task", "item_key": "T-003", "task": "T-003", "unit": "C01",
+     "colour": "yellow", "reason": "未按月报送", "since": "2026-04-05", "rule_version": 3},
+]
+
+
+def _page(items, limit=100, offset=0):
+    return {"items": items[offset:offset + limit], "total": len(items)}
+
+
+def _not_found(what):
+    raise RemoteError("NotFound", f"no such {what}")
+
+
+def _task(code):
+    for task in TASKS:
+        if task["code"] == code:
+            return task
+    return _not_found(f"task {code}")
+
+
+class Contract:
+    """The services' answers, one method per RPC of docs/contracts.md."""
+
+    # tasks
+    def tasks_create_unit(self, *, data, caller):
+        return {"parent": None, "head": None, **data}
+
+    def tasks_list_units(self, *, caller, kind=None, parent=None, limit=1000, offset=0):
+        found = [unit for unit in UNITS
+                 if kind in (None, unit["kind"]) and parent in (None, unit["parent"])]
+        return {"items": found[offset:offset + limit], "total": len(found)}
+
+    def tasks_get_unit(self, *, code, caller):
+        return next((unit for unit in UNITS if unit["code"] == code), None) or _not_found(code)
+
+    def tasks_create_task(self, *, data, caller):
+        targets = [{"seq": seq, "description": None, "unit": None, **target}
+                   for seq, target in enumerate(data["targets"], start=1)]
+        return {"status": "active", "percent": 0.0, **data, "targets": targets}
+
+    def tasks_import_tasks(self, *, rows, caller, dry_run=False):
+        return {"created": 0 if dry_run else len(rows), "errors": [], "checked": len(rows)}
+
+    def tasks_list_tasks(self, *, caller, unit=None, status=None, category=None, source=None,
+                         codes=None, limit=100, offset=0):
+        items = [task for task in TASKS
+                 if (codes is None or task["code"] in codes)
+                 and unit in (None, task["lead_unit"]) and status in (None, task["status"])
+                 and category in (None, task["category"]) and source in (None, task["source"])]
+        return _page(items, limit, offset)
+
+    def tasks_get_task(self, *, code, caller):
+        return {**_task(code), "progress": [], "clocks": [], "evidence": [], "commitments": []}
+
+    def tasks_report_progress(self, *, items, caller, source="portal"):
+        return {"batch_id": "b-1", "accepted": len(items), "rejected": 0,
+                "results": [{"index": index, "status": "accepted", "id": index + 1}
+                            for index in range(len(items))]}
+
+    def tasks_add_evidence(self, *, task, filename, content_type, content_b64, caller):
+        return {"id": 5, "sha256": "0" * 64, "filename": filename, "size": 3,
+                "content_type": content_type, "uploaded_at": "2026-04-01T08:00:00Z"}
+
+    def tasks_get_evidence(self, *, task, evidence_id, caller):
+        return {"id": evidence_id, "sha256": "0" * 64, "filename": "照片.jpg", "size": 3,
+                "content_type": "image/jpeg", "uploaded_at": "2026-04-01T08:00:00Z",
+                "content_b64": "AQID"}
+
+    def tasks_close_task(self, *, code, caller):
+        return {**_task(code), "status": "closed"}
+
+    def tasks_explain_task(self, *, code, reason, caller):
+        return {**_task(code), "status": "explained", "reason": reason}
+
+    def tasks_record_clock_stage(self, *, code, stage, caller, recorded_at=None):
+        return [{"stage": stage, "due": "2026-04-02",
+                 "recorded_at": recorded_at or "2026-04-01T08:00:00Z"}]
+
+    def tasks_create_commitment(self, *, data, caller):
+        return {"id": 7, **data, "fulfilled_at": None}
+
+    def tasks_fulfil_commitment(self, *, commitment_id, caller):
+        return {"id": commitment_id, "task": "T-001", "unit": "U01", "step": "完成征地",
+                "promised_date": "2026-05-01", "result": "全部签约",
+                "fulfilled_at": "2026-04-20T00:00:00Z"}
+
+    # warnings
+    def warnings_list_warnings(self, *, colour=None, unit=None, task=None, item_kind=None,
+                               limit=100, offset=0):
+        items = [state for state in WARNINGS
+                 if colour in (None, state["colour"]) and unit in (None, state["unit"])
+                 and task in (None, state["task"]) and item_kind in (None, state["item_kind"])]
+        return _page(items, limit, offset)
+
+    def warnings_get_task_colours(self, *, codes):
+        return {code: COLOURS[code] for code in codes if code in COLOURS}
+
+    def warnings_get_dashboard(self):
+        return {"counts": {"green": 5, "yellow": 1, "red": 1}, "as_of": "2026-04-10",
+                "units": [{"unit": "U01", "green": 1, "yellow": 0, "red": 1, "worst": "red"},
+                          {"unit": "C01", "green": 0, "yellow": 1, "red": 0, "worst": "yellow"}]}
+
+    def warnings_evaluate(self, *, as_of):
+        return {"as_of": as_of, "evaluated": 12, "changed": 3}
+
+    # ranking
+    def ranking_get_ranking(self, *, period=None, group="county"):
+        return {"period": period, "group": group, "status": "draft",
+                "entries": [{"unit": "C01", "rank": 1, "score": 92.5, "rank_change": 1,
+                             "breakdown": {"on_time_rate": 0.9}}],
+                "red_list": ["C01"], "black_list": []}
+
+    # notify
+    def notify_list_notifications(self, *, task=None, unit=None, limit=100, offset=0):
+        return _page([{"id": 1, "channel": "inbox", "recipient": "U01", "unit": "U01",
+                       "task": "T-001", "subject": "红色预警", "body": "请尽快推进",
+                       "status": "sent", "created_at": "2026-04-01T08:00:00Z"}], limit, offset)
+
+
+class FakeRpc:
+    """Stands in for the cluster proxy: `rpc.tasks.get_task(code=..., caller=...)`.
+
+    `calls` lists `(name, kwargs)` in order; `answer(name, value)` replaces an
+    answer (a value, a callable taking the call's keywords, or an exception to
+    raise); `fail(name, exc_type, message)` makes a method raise a RemoteError.
+    """
+
+    def __init__(self):
+        self.calls = []
+        self._contract = Contract()
+        self._answers = {}
+
+    def __getattr__(self, service):
+        return _FakeService(self, service)
+
+    def answer(self, name, value):
+        self._answers[name] = value
+
+    def fail(self, name, exc_type, message=""):
+        self.answer(name, RemoteError(exc_type, message))
+
+    def called(self, name):
+        """The keyword arguments of each call to `name`."""
+        return [kwargs for called, kwargs in self.calls if called == name]
+
+    def names(self):
+        return [name for name, _ in self.calls]
+
+    def call(self, name, kwargs):
+        # The real proxy sends JSON both ways: what does not survive it must fail here too.
+        kwargs = json.loads(json.dumps(kwargs))
+        self.calls.append((name, copy.deepcopy(kwargs)))
+        service, method = name.split(".")
+        answer = self._answers.get(name, getattr(self._contract, f"{service}_{method}", None))
+        if answer is None:
+            raise AssertionError(f"{name} is not in docs/contracts.md")
+        if isinstance(answer, Exception):
+            raise answer
+        result = answer(**kwargs) if callable(answer) else answer
+        return json.loads(json.dumps(result))
+
+
+class _FakeService:
+    def __init__(self, rpc, name):
+        self._rpc, self._name = rpc, name
+
+    def __getattr__(self, method):
+        def call(*args, **kwargs):
+            assert not args, "RPC arguments go by name"
+            return self._rpc.call(f"{self._name}.{method}", kwargs)
+        return call
+
+
+@pytest.fixture(autouse=True)
+def cheap_password_hashing(monkeypatch):
+    monkeypatch.setattr(auth, "hasher", PasswordHasher(time_cost=1, memory_cost=1024,
+                                                       parallelism=1))
+
+
+@pytest.fixture
+def settings(tmp_path):
+    return Settings(data_dir=tmp_path, admin_password=ADMIN_PASSWORD, rpc_pool_size=1,
+                    amqp_uri="amqp://guest:guest@127.0.0.1:1/")
+
+
+@pytest.fixture
+def fake_rpc():
+    return FakeRpc()
+
+
+@pytest.fixture
+def app(settings, fake_rpc):
+    app = create_app(settings)
+    app.dependency_overrides[get_rpc] = lambda: fake_rpc
+    return app
+
+
+@pytest.fixture
+def client(app):
+    with TestClient(app) as client:
+        yield client
+
+
+def _sign_in(client, username, password):
+    response = client.post("/api/v1/auth/token", data={"username": username, "password": password})
+    assert response.status_code == 200, response.text
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
+@pytest.fixture
+def sign_in(client):
+    """sign_in(username, password) -> the headers of a fresh bearer token."""
+    return lambda username, password: _sign_in(client, username, password)
+
+
+@pytest.fixture
+def admin(sign_in):
+    return sign_in("admin", ADMIN_PASSWORD)
+
+
+@pytest.fixture
+def headers_for(client, admin, sign_in):
+    """headers_for(role, unit=None) -> headers of a new signed-in user of that role."""
+    made = iter(range(1, 1000))
+
+    def make(role, unit=None):
+        username = f"{role}{next(made)}"
+        body = {"username": username, "password": "password-123", "role": role}
+        if unit:
+            body["unit"] = unit
+        response = client.post("/api/v1/users", json=body, headers=admin)
+        assert response.status_code == 201, response.text
+        return sign_in(username, "password-123")
+
+    return make
+
+
+@pytest.fixture
+def operator(headers_for):
+    """An operator of unit U01."""
+    return headers_for("operator", "U01")
+
+
+@pytest.fixture
+def leader(headers_for):
+    return headers_for("leader")
+
+
+@pytest.fixture
+def key_for(client, admin):
+    """key_for(*units, name=None) -> X-API-Key headers of a new key for those units."""
+    made = iter(range(1, 1000))
+
+    def make(*units, name=None):
+        body = {"name": name or f"county-system-{next(made)}", "units": list(units)}
+        response = client.post("/api/v1/api-keys", json=body, headers=admin)
+        assert response.status_code == 201, response.text
+        return {"X-API-Key": response.json()["key"]}
+
+    return make

@@ -1,0 +1,278 @@
+"""Each route calls the right service method with the right arguments and
+composes the answers."""
+import base64
+import datetime as dt
+
+import pytest
+
+from gateway.routes.rankings import current_quarter
+
+ADMIN = {"user": "admin", "role": "admin", "units": None}
+TASK_BODY = {
+    "code": "T-100", "title": "新建产业园", "lead_unit": "U01", "start_date": "2026-01-01",
+    "due_date": "2026-12-31", "category": "economy", "source": "assignment",
+    "clock_class": "complex", "cooperating_units": ["U02", "C01"], "responsible_person": "王五",
+    "targets": [{"due_date": "2026-06-30", "planned_percent": 50, "description": "主体完工",
+                 "unit": "U01"},
+                {"due_date": "2026-12-31", "planned_percent": 100}],
+}
+
+
+def test_create_unit(client, admin, fake_rpc):
+    body = {"code": "U09", "name": "市数据局", "kind": "department", "parent": "U01",
+            "head": {"name": "赵六", "phone": "13900000000", "email": "zhao@example.org"}}
+    response = client.post("/api/v1/units", json=body, headers=admin)
+    assert response.status_code == 201
+    assert fake_rpc.calls == [("tasks.create_unit", {"data": body, "caller": ADMIN})]
+
+
+def test_list_and_get_units(client, admin, fake_rpc):
+    listed = client.get("/api/v1/units?kind=county", headers=admin).json()
+    assert [unit["code"] for unit in listed["items"]] == ["C01"]
+    assert listed["total"] == 1
+    got = client.get("/api/v1/units/U02", headers=admin).json()
+    assert got["name"] == "市住建局"
+    assert fake_rpc.calls == [
+        ("tasks.list_units", {"caller": ADMIN, "kind": "county", "limit": 1000, "offset": 0}),
+        ("tasks.get_unit", {"code": "U02", "caller": ADMIN}),
+    ]
+
+
+def test_units_listed_in_either_list_shape(client, admin, fake_rpc):
+    fake_rpc.answer("tasks.list_units", {"items": [{"code": "U01", "name": "市发改委"}],
+                                         "total": 1})
+    listed = client.get("/api/v1/units", headers=admin).json()
+    assert listed == {"items": [{"code": "U01", "name": "市发改委"}], "total": 1}
+
+
+def test_create_task_sends_the_v1_body(client, admin, fake_rpc):
+    response = client.post("/api/v1/tasks", json=TASK_BODY, headers=admin)
+    assert response.status_code == 201
+    sent = fake_rpc.called("tasks.create_task")[0]
+    assert sent["caller"] == ADMIN
+    assert sent["data"] == {**TASK_BODY, "targets": [
+        {"due_date": "2026-06-30", "planned_percent": 50.0, "description": "主体完工",
+         "unit": "U01"},
+        {"due_date": "2026-12-31", "planned_percent": 100.0}]}
+
+
+@pytest.mark.parametrize("change", [
+    {"planned_percent": 101}, {"planned_percent": -1}, {"due_date": "2026-13-01"},
+    {"weight": 2},
+])
+def test_task_targets_are_checked(client, admin, fake_rpc, change):
+    body = {**TASK_BODY, "targets": [{**TASK_BODY["targets"][0], **change}]}
+    assert client.post("/api/v1/tasks", json=body, headers=admin).status_code == 422
+    assert fake_rpc.calls == []
+
+
+@pytest.mark.parametrize("change", [
+    {"source": "rumour"}, {"clock_class": "urgent"}, {"title": ""}, {"title": "x" * 501},
+    {"code": "T 1"}, {"status": "closed"},
+])
+def test_task_fields_are_checked(client, admin, fake_rpc, change):
+    response = client.post("/api/v1/tasks", json={**TASK_BODY, **change}, headers=admin)
+    assert response.status_code == 422
+    assert fake_rpc.calls == []
+
+
+def test_get_task_adds_colours_to_the_task_and_its_targets(client, admin, fake_rpc):
+    task = client.get("/api/v1/tasks/T-001", headers=admin).json()
+    assert (task["colour"], task["colour_reason"]) == ("red", "进度落后计划 25 个百分点")
+    assert [(target["seq"], target["colour"], target["colour_reason"])
+            for target in task["targets"]] == [(1, "red", "逾期未完成"), (2, "green", "如期推进")]
+    assert {"progress", "clocks", "evidence", "commitments", "percent"} <= set(task)
+    assert fake_rpc.calls == [
+        ("tasks.get_task", {"code": "T-001", "caller": ADMIN}),
+        ("warnings.get_task_colours", {"codes": ["T-001"]}),
+    ]
+
+
+def test_a_task_not_yet_judged_has_null_colours(client, admin):
+    task = client.get("/api/v1/tasks/T-002", headers=admin).json()
+    assert task["colour"] is None and task["colour_reason"] is None
+
+
+def test_list_tasks_passes_filters_and_adds_colours(client, admin, fake_rpc):
+    page = client.get("/api/v1/tasks?unit=U01&status=active&category=infrastructure"
+                      "&source=plan&limit=5&offset=0", headers=admin).json()
+    assert page["total"] == 1
+    assert page["items"][0]["colour"] == "red"
+    assert page["items"][0]["targets"][1]["colour"] == "green"
+    assert fake_rpc.calls == [
+        ("tasks.list_tasks", {"caller": ADMIN, "unit": "U01", "status": "active",
+                              "category": "infrastructure", "source": "plan",
+                              "limit": 5, "offset": 0}),
+        ("warnings.get_task_colours", {"codes": ["T-001"]}),
+    ]
+
+
+def test_list_tasks_by_colour_asks_warnings_first(client, admin, fake_rpc):
+    page = client.get("/api/v1/tasks?colour=yellow", headers=admin).json()
+    assert [task["code"] for task in page["items"]] == ["T-003"]
+    assert fake_rpc.calls[:2] == [
+        ("warnings.list_warnings", {"colour": "yellow", "item_kind": "task",
+                                    "limit": 1000, "offset": 0}),
+        ("tasks.list_tasks", {"caller": ADMIN, "codes": ["T-003"], "limit": 100, "offset": 0}),
+    ]
+
+
+def test_a_colour_nobody_has_lists_nothing(client, admin, fake_rpc):
+    page = client.get("/api/v1/tasks?colour=green", headers=admin).json()
+    assert page == {"items": [], "total": 0}
+    assert fake_rpc.names() == ["warnings.list_warnings"]
+
+
+@pytest.mark.parametrize("query", ["colour=blue", "status=lost", "limit=0", "limit=1001",
+                                   "offset=-1", "source=rumour"])
+def test_list_filters_are_checked(client, admin, fake_rpc, query):
+    assert client.get(f"/api/v1/tasks?{query}", headers=admin).status_code == 422
+    assert fake_rpc.calls == []
+
+
+def test_close_explain_and_clock(client, admin, fake_rpc):
+    assert client.post("/api/v1/tasks/T-001/close", headers=admin).json()["status"] == "closed"
+    explained = client.post("/api/v1/tasks/T-001/explain", json={"reason": "政策调整，不再实施"},
+                            headers=admin)
+    assert explained.json()["status"] == "explained"
+    client.post("/api/v1/tasks/T-002/clock", json={"stage": "deployed"}, headers=admin)
+    client.post("/api/v1/tasks/T-002/clock",
+                json={"stage": "first_feedback", "recorded_at": "2026-04-02T09:30:00+08:00"},
+                headers=admin)
+    assert fake_rpc.calls == [
+        ("tasks.close_task", {"code": "T-001", "caller": ADMIN}),
+        ("tasks.explain_task", {"code": "T-001", "reason": "政策调整，不再实施", "caller": ADMIN}),
+        ("tasks.record_clock_stage", {"code": "T-002", "caller": ADMIN, "stage": "deployed"}),
+        ("tasks.record_clock_stage", {"code": "T-002", "caller": ADMIN,
+                                      "stage": "first_feedback",
+                                      "recorded_at": "2026-04-02T01:30:00Z"}),
+    ]
+
+
+@pytest.mark.parametrize("path, body", [
+    ("/api/v1/tasks/T-001/explain", {"reason": ""}),
+    ("/api/v1/tasks/T-001/explain", {}),
+    ("/api/v1/tasks/T-001/clock", {"stage": "started"}),
+    ("/api/v1/tasks/T-001/clock", {"stage": "deployed", "recorded_at": "2026-04-02T09:30:00"}),
+])
+def test_task_actions_check_their_bodies(client, admin, fake_rpc, path, body):
+    assert client.post(path, json=body, headers=admin).status_code == 422
+    assert fake_rpc.calls == []
+
+
+def test_evidence_upload_sends_base64(client, admin, fake_rpc):
+    response = client.post("/api/v1/tasks/T-001/evidence", headers=admin,
+                           files={"file": ("现场照片.jpg", b"\x01\x02\x03", "image/jpeg")})
+    assert response.status_code == 201
+    assert response.json()["id"] == 5
+    assert fake_rpc.calls == [("tasks.add_evidence", {
+        "task": "T-001", "filename": "现场照片.jpg", "content_type": "image/jpeg",
+        "content_b64": base64.b64encode(b"\x01\x02\x03").decode(), "caller": ADMIN})]
+
+
+def test_evidence_upload_needs_a_file(client, admin, fake_rpc):
+    assert client.post("/api/v1/tasks/T-001/evidence", headers=admin).status_code == 422
+    empty = client.post("/api/v1/tasks/T-001/evidence", headers=admin,
+                        files={"file": ("a.txt", b"", "text/plain")})
+    assert empty.status_code == 422
+    assert fake_rpc.calls == []
+
+
+def test_evidence_download_gives_the_bytes_as_an_attachment(client, admin, fake_rpc):
+    response = client.get("/api/v1/tasks/T-001/evidence/5", headers=admin)
+    assert response.status_code == 200
+    assert response.content == b"\x01\x02\x03"
+    assert response.headers["content-type"] == "image/jpeg"
+    assert response.headers["x-content-type-options"] == "nosniff"
+    disposition = response.headers["content-disposition"]
+    assert disposition.startswith("attachment;")
+    assert "filename*=UTF-8''%E7%85%A7%E7%89%87.jpg" in disposition
+    assert fake_rpc.calls == [("tasks.get_evidence",
+                               {"task": "T-001", "evidence_id": 5, "caller": ADMIN})]
+
+
+def test_commitments(client, admin, fake_rpc):
+    body = {"task": "T-001", "unit": "U01", "step": "完成征地", "promised_date": "2026-05-01",
+            "result": "全部签约"}
+    created = client.post("/api/v1/commitments", json=body, headers=admin)
+    assert created.status_code == 201 and created.json()["id"] == 7
+    fulfilled = client.post("/api/v1/commitments/7/fulfil", headers=admin)
+    assert fulfilled.json()["fulfilled_at"]
+    assert fake_rpc.calls == [
+        ("tasks.create_commitment", {"data": body, "caller": ADMIN}),
+        ("tasks.fulfil_commitment", {"commitment_id": 7, "caller": ADMIN}),
+    ]
+
+
+def test_warnings(client, admin, fake_rpc):
+    page = client.get("/api/v1/warnings?colour=red&unit=U01&limit=50", headers=admin).json()
+    assert page["total"] == 2
+    assert fake_rpc.calls == [("warnings.list_warnings",
+                               {"limit": 50, "offset": 0, "colour": "red", "unit": "U01"})]
+
+
+def test_a_one_unit_operator_sees_its_units_warnings(client, operator, fake_rpc):
+    client.get("/api/v1/warnings", headers=operator)
+    client.get("/api/v1/notifications", headers=operator)
+    assert fake_rpc.called("warnings.list_warnings")[0]["unit"] == "U01"
+    assert fake_rpc.called("notify.list_notifications")[0]["unit"] == "U01"
+
+
+def test_a_key_of_several_units_names_one(client, key_for, fake_rpc):
+    headers = key_for("U01", "C01")
+    assert client.get("/api/v1/warnings", headers=headers).status_code == 422
+    assert client.get("/api/v1/warnings?unit=C01", headers=headers).status_code == 200
+    assert fake_rpc.calls == [("warnings.list_warnings",
+                               {"limit": 100, "offset": 0, "unit": "C01"})]
+
+
+def test_evaluations_are_for_admins(client, admin, operator, fake_rpc):
+    answer = client.post("/api/v1/evaluations?as_of=2026-04-10", headers=admin).json()
+    assert answer == {"as_of": "2026-04-10", "evaluated": 12, "changed": 3}
+    assert client.post("/api/v1/evaluations", headers=admin).status_code == 200
+    assert client.post("/api/v1/evaluations?as_of=2026-02-30", headers=admin).status_code == 422
+    assert client.post("/api/v1/evaluations", headers=operator).status_code == 403
+    assert len(fake_rpc.called("warnings.evaluate")) == 2
+
+
+def test_dashboard_adds_unit_names(client, leader, fake_rpc):
+    board = client.get("/api/v1/dashboard", headers=leader).json()
+    assert board["counts"] == {"green": 5, "yellow": 1, "red": 1}
+    assert [(row["unit"], row["name"]) for row in board["units"]] == [
+        ("U01", "市发改委"), ("C01", "袁州区")]
+    assert fake_rpc.names() == ["warnings.get_dashboard", "tasks.list_units"]
+
+
+def test_rankings(client, leader, fake_rpc):
+    ranking = client.get("/api/v1/rankings?period=2026-Q4&group=county", headers=leader).json()
+    assert {"period", "group", "entries", "red_list", "black_list"} <= set(ranking)
+    assert ranking["entries"][0] == {"unit": "C01", "rank": 1, "score": 92.5, "rank_change": 1,
+                                     "breakdown": {"on_time_rate": 0.9}}
+    assert fake_rpc.calls == [("ranking.get_ranking", {"period": "2026-Q4", "group": "county"})]
+
+
+def test_rankings_default_to_this_quarter(client, leader, fake_rpc):
+    client.get("/api/v1/rankings", headers=leader)
+    today = dt.date.today()
+    assert fake_rpc.called("ranking.get_ranking")[0]["period"] == current_quarter(today)
+
+
+@pytest.mark.parametrize("day, quarter", [
+    (dt.date(2026, 1, 1), "2026-Q1"), (dt.date(2026, 3, 31), "2026-Q1"),
+    (dt.date(2026, 4, 1), "2026-Q2"), (dt.date(2026, 12, 31), "2026-Q4"),
+])
+def test_current_quarter(day, quarter):
+    assert current_quarter(day) == quarter
+
+
+@pytest.mark.parametrize("query", ["period=2026-Q5", "period=Q4", "group=province"])
+def test_ranking_parameters_are_checked(client, leader, fake_rpc, query):
+    assert client.get(f"/api/v1/rankings?{query}", headers=leader).status_code == 422
+    assert fake_rpc.calls == []
+
+
+def test_notifications(client, admin, fake_rpc):
+    page = client.get("/api/v1/notifications?task=T-001&unit=U01", headers=admin).json()
+    assert page["items"][0]["subject"] == "红色预警"
+    assert fake_rpc.calls == [("notify.list_notifications",
+                               {"limit": 100, "offset": 0, "task": "T-001", "unit": "U01"})]

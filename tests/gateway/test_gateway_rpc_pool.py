@@ -1,0 +1,207 @@
+"""The pool of cluster proxies, with nameko's ClusterRpcProxy replaced by a
+stand-in that records how it is started and stopped."""
+import threading
+from typing import ClassVar
+
+import pytest
+from fastapi.testclient import TestClient
+from nameko.exceptions import RemoteError, RpcTimeout
+
+from gateway import rpc as rpc_module
+from gateway.app import create_app
+from gateway.rpc import RpcPool, ServicesUnavailable, all_items
+
+
+class StandInProxy:
+    """Replaces ClusterRpcProxy: `start()` gives a proxy whose calls run `behaviour`."""
+
+    started: ClassVar[list] = []
+    refuse_to_start = False
+    behaviour = staticmethod(lambda service, method, kwargs: {"service": service, **kwargs})
+
+    def __init__(self, config, timeout=None):
+        self.config, self.timeout, self.stopped = config, timeout, False
+
+    def start(self):
+        if StandInProxy.refuse_to_start:
+            raise ConnectionRefusedError(111, "Connection refused")
+        StandInProxy.started.append(self)
+        return _Cluster()
+
+    def stop(self):
+        self.stopped = True
+
+
+class _Cluster:
+    def __getattr__(self, service):
+        return _Service(service)
+
+
+class _Service:
+    def __init__(self, name):
+        self.name = name
+
+    def __getattr__(self, method):
+        return lambda **kwargs: StandInProxy.behaviour(self.name, method, kwargs)
+
+
+@pytest.fixture(autouse=True)
+def stand_in(monkeypatch):
+    monkeypatch.setattr(rpc_module, "ClusterRpcProxy", StandInProxy)
+    monkeypatch.setattr(StandInProxy, "started", [])
+    monkeypatch.setattr(StandInProxy, "refuse_to_start", False)
+    # Saved so that a test's own behaviour is undone after it.
+    monkeypatch.setattr(StandInProxy, "behaviour", StandInProxy.__dict__["behaviour"])
+    return StandInProxy
+
+
+def test_nothing_connects_before_the_first_call():
+    pool = RpcPool("amqp://broker/", size=3, timeout=1)
+    assert StandInProxy.started == []
+    with pool.connection() as proxy:
+        assert proxy.tasks.get_unit(code="U01") == {"service": "tasks", "code": "U01"}
+    assert len(StandInProxy.started) == 1
+    assert StandInProxy.started[0].config == {"AMQP_URI": "amqp://broker/", "serializer": "json"}
+    assert StandInProxy.started[0].timeout == 1
+
+
+def test_a_proxy_is_reused_by_later_requests():
+    pool = RpcPool("amqp://broker/", size=2, timeout=1)
+    for _ in range(5):
+        with pool.connection() as proxy:
+            proxy.tasks.list_units()
+    assert len(StandInProxy.started) == 1
+
+
+def test_concurrent_requests_get_their_own_proxies_up_to_the_size():
+    pool = RpcPool("amqp://broker/", size=2, timeout=0.2)
+    with pool.connection() as first, pool.connection() as second:
+        assert first is not second
+        with pytest.raises(ServicesUnavailable, match="busy"), pool.connection():
+            pass
+    assert len(StandInProxy.started) == 2
+
+
+def test_a_waiting_request_gets_the_next_free_proxy():
+    pool = RpcPool("amqp://broker/", size=1, timeout=5)
+    taken, release, got = threading.Event(), threading.Event(), []
+
+    def hold():
+        with pool.connection():
+            taken.set()
+            release.wait(5)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    taken.wait(5)
+
+    def wait_for_it():
+        with pool.connection() as proxy:
+            got.append(proxy)
+
+    waiter = threading.Thread(target=wait_for_it)
+    waiter.start()
+    release.set()
+    holder.join(5)
+    waiter.join(5)
+    assert len(got) == 1 and len(StandInProxy.started) == 1
+
+
+def test_a_broker_that_is_down_is_services_unavailable_and_retried_next_time(stand_in):
+    pool = RpcPool("amqp://broker/", size=1, timeout=1)
+    stand_in.refuse_to_start = True
+    with pytest.raises(ServicesUnavailable), pool.connection():
+        pass
+    stand_in.refuse_to_start = False
+    with pool.connection() as proxy:
+        assert proxy.tasks.get_unit(code="U01")
+
+
+@pytest.mark.parametrize("broken", [
+    ConnectionResetError(104, "Connection reset by peer"),
+    RuntimeError("This consumer has been disconnected, and can no longer be used"),
+])
+def test_a_broken_connection_is_dropped_and_reconnected(stand_in, broken):
+    pool = RpcPool("amqp://broker/", size=1, timeout=1)
+
+    def fail(service, method, kwargs):
+        raise broken
+
+    stand_in.behaviour = staticmethod(fail)
+    with pytest.raises(ServicesUnavailable), pool.connection() as proxy:
+        proxy.tasks.get_unit(code="U01")
+    assert StandInProxy.started[0].stopped
+    with pool.connection():
+        pass
+    assert len(StandInProxy.started) == 2
+
+
+def test_an_rpc_timeout_is_raised_and_drops_the_proxy(stand_in):
+    pool = RpcPool("amqp://broker/", size=1, timeout=1)
+
+    def slow(service, method, kwargs):
+        raise RpcTimeout(1)
+
+    stand_in.behaviour = staticmethod(slow)
+    with pytest.raises(RpcTimeout), pool.connection() as proxy:
+        proxy.tasks.get_unit(code="U01")
+    assert StandInProxy.started[0].stopped
+
+
+def test_a_remote_error_keeps_the_proxy(stand_in):
+    pool = RpcPool("amqp://broker/", size=1, timeout=1)
+
+    def refuse(service, method, kwargs):
+        raise RemoteError("NotFound", "no such unit")
+
+    stand_in.behaviour = staticmethod(refuse)
+    with pytest.raises(RemoteError), pool.connection() as proxy:
+        proxy.tasks.get_unit(code="U9")
+    with pool.connection():
+        pass
+    assert len(StandInProxy.started) == 1 and not StandInProxy.started[0].stopped
+
+
+def test_a_long_idle_proxy_is_replaced(monkeypatch):
+    pool = RpcPool("amqp://broker/", size=1, timeout=1)
+    with pool.connection():
+        pass
+    monkeypatch.setattr(rpc_module, "MAX_IDLE_SECONDS", -1)
+    with pool.connection():
+        pass
+    assert [proxy.stopped for proxy in StandInProxy.started] == [True, False]
+
+
+def test_close_stops_idle_proxies_and_those_that_come_back_later():
+    pool = RpcPool("amqp://broker/", size=2, timeout=1)
+    with pool.connection():
+        pass
+    with pool.connection() as _busy:
+        with pool.connection():
+            pass
+        pool.close()
+    assert all(proxy.stopped for proxy in StandInProxy.started)
+
+
+def test_all_items_pages_through_a_list():
+    items = list(range(2345))
+    calls = []
+
+    def list_things(limit, offset, **filters):
+        calls.append((limit, offset, filters))
+        return {"items": items[offset:offset + limit], "total": len(items)}
+
+    assert all_items(list_things, colour="red") == items
+    assert calls == [(1000, 0, {"colour": "red"}), (1000, 1000, {"colour": "red"}),
+                     (1000, 2000, {"colour": "red"})]
+
+
+def test_routes_use_the_pool_when_not_overridden(settings, stand_in):
+    with TestClient(create_app(settings)) as client:
+        token = client.post("/api/v1/auth/token",
+                            data={"username": "admin", "password": "admin-test-password"})
+        headers = {"Authorization": f"Bearer {token.json()['access_token']}"}
+        response = client.get("/api/v1/units/U01", headers=headers)
+    assert response.json() == {"service": "tasks", "code": "U01",
+                               "caller": {"user": "admin", "role": "admin", "units": None}}
+    assert StandInProxy.started[0].stopped  # the app closed its pool on shutdown

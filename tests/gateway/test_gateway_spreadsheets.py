@@ -1,0 +1,198 @@
+"""Task libraries in and out as .xlsx."""
+import datetime as dt
+import io
+import zipfile
+
+import pytest
+from openpyxl import Workbook, load_workbook
+
+from gateway.spreadsheet import COLUMNS, XLSX_MEDIA_TYPE
+
+HEADER = ["code", "title", "lead_unit", "start_date", "due_date", "category", "source",
+          "clock_class", "cooperating_units", "responsible_person", "target_due_date",
+          "target_planned_percent", "target_description", "target_unit"]
+
+
+def workbook(*rows, header=HEADER) -> bytes:
+    book = Workbook()
+    sheet = book.active
+    sheet.append(header)
+    for row in rows:
+        sheet.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def zipped(files: dict) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, data in files.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+def with_broken_sheet(content: bytes) -> bytes:
+    """`content` with its first sheet's XML cut in half."""
+    archive = zipfile.ZipFile(io.BytesIO(content))
+    files = {name: archive.read(name) for name in archive.namelist()}
+    sheet = files["xl/worksheets/sheet1.xml"]
+    return zipped({**files, "xl/worksheets/sheet1.xml": sheet[:len(sheet) // 2]})
+
+
+def upload(client, headers, content, query=""):
+    return client.post(f"/api/v1/imports/tasks{query}", headers=headers,
+                       files={"file": ("tasks.xlsx", content, XLSX_MEDIA_TYPE)})
+
+
+LIBRARY = workbook(
+    ["T-1", "城市快速路", "U01", dt.datetime(2026, 1, 1), dt.datetime(2026, 6, 30),
+     "infrastructure", "plan", None, "U02、C01", "李四", dt.datetime(2026, 3, 31), 30,
+     "完成征地", "U01"],
+    ["T-1", None, None, None, None, None, None, None, None, None, "2026-06-30", 100, "通车",
+     "U02"],
+    [None] * 14,
+    [1002, "营商环境", "U02", "2026-02-01", "2026-12-31", None, "assignment", "important",
+     None, None, None, None, None, None],
+)
+
+
+def test_import_turns_rows_into_task_bodies(client, admin, fake_rpc):
+    response = upload(client, admin, LIBRARY)
+    assert response.status_code == 201
+    assert response.json() == {"created": 2, "errors": [], "checked": 2}
+    assert fake_rpc.calls == [("tasks.import_tasks", {
+        "rows": [
+            {"code": "T-1", "title": "城市快速路", "lead_unit": "U01", "start_date": "2026-01-01",
+             "due_date": "2026-06-30", "category": "infrastructure", "source": "plan",
+             "cooperating_units": ["U02", "C01"], "responsible_person": "李四",
+             "targets": [{"due_date": "2026-03-31", "planned_percent": 30.0,
+                          "description": "完成征地", "unit": "U01"},
+                         {"due_date": "2026-06-30", "planned_percent": 100.0,
+                          "description": "通车", "unit": "U02"}]},
+            {"code": "1002", "title": "营商环境", "lead_unit": "U02", "start_date": "2026-02-01",
+             "due_date": "2026-12-31", "source": "assignment", "clock_class": "important",
+             "cooperating_units": [], "targets": []},
+        ],
+        "caller": {"user": "admin", "role": "admin", "units": None},
+        "dry_run": False})]
+
+
+def test_a_dry_run_saves_nothing(client, admin, fake_rpc):
+    response = upload(client, admin, LIBRARY, "?dry_run=true")
+    assert response.status_code == 200
+    assert fake_rpc.called("tasks.import_tasks")[0]["dry_run"] is True
+
+
+def test_bad_rows_are_422_by_sheet_row_and_nothing_is_sent(client, admin, fake_rpc):
+    content = workbook(
+        ["T-1", "城市快速路", "U01", "2026-01-01", "2026-06-30", None, "rumour", None, None,
+         None, "2026-03-31", 30, None, None],
+        ["T-1", None, None, None, None, None, None, None, None, None, "2026-06-31", 130, None,
+         None],
+        [None, "no code", "U01"],
+        ["T-2", "", "U01", "2026-01-01", "2026-06-30"],
+    )
+    response = upload(client, admin, content)
+    assert response.status_code == 422
+    errors = response.json()["detail"]["errors"]
+    assert {(error["row"], error["field"]) for error in errors} == {
+        (4, "code"), (2, "source"), (3, "target_due_date"), (3, "target_planned_percent"),
+        (5, "title")}
+    assert response.json()["detail"]["created"] == 0
+    assert fake_rpc.calls == []
+
+
+def test_the_services_errors_are_placed_on_sheet_rows(client, admin, fake_rpc):
+    fake_rpc.answer("tasks.import_tasks", {"created": 0, "errors": [
+        {"row": 1, "field": "lead_unit", "reason": "no such unit"}]})
+    response = upload(client, admin, LIBRARY)
+    assert response.status_code == 422
+    assert response.json() == {"detail": {"created": 0, "errors": [
+        {"row": 5, "field": "lead_unit", "reason": "no such unit"}]}}
+
+
+@pytest.mark.parametrize("content, reason", [
+    (b"PK\x03\x04 not really a workbook", "not an .xlsx workbook"),
+    (b"code,title\nT-1,x\n", "not an .xlsx workbook"),
+    (zipped({"word/document.xml": "<w/>"}), "not an .xlsx workbook"),
+    (with_broken_sheet(LIBRARY), "not an .xlsx workbook"),
+    (workbook(header=["code", "titel"]), "unknown column"),
+    (workbook(header=["title"]), "missing column"),
+    (workbook(), "no tasks in the sheet"),
+])
+def test_unreadable_workbooks_are_422(client, admin, fake_rpc, content, reason):
+    response = upload(client, admin, content)
+    assert response.status_code == 422
+    assert response.json()["detail"]["errors"][0]["reason"] == reason
+    assert fake_rpc.calls == []
+
+
+def test_an_operator_imports_only_its_units_tasks(client, operator, fake_rpc):
+    response = upload(client, operator, LIBRARY)
+    assert response.status_code == 403
+    assert "U02" in response.json()["detail"]
+    assert "tasks.import_tasks" not in fake_rpc.names()
+
+
+def test_export_is_a_workbook_of_every_matching_task(client, admin, fake_rpc):
+    response = client.get("/api/v1/tasks/export.xlsx?status=active", headers=admin)
+    assert response.status_code == 200
+    assert response.headers["content-type"] == XLSX_MEDIA_TYPE
+    assert "attachment" in response.headers["content-disposition"]
+    rows = list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
+    assert list(rows[0]) == list(COLUMNS)
+    by_column = [dict(zip(COLUMNS, row, strict=True)) for row in rows[1:]]
+    assert [(row["code"], row["target_planned_percent"], row["colour"]) for row in by_column] == [
+        ("T-001", 30, "red"), ("T-001", 100, "red"), ("T-002", None, None),
+        ("T-003", 100, "yellow")]
+    assert by_column[0]["start_date"] == dt.datetime(2026, 1, 1)
+    assert by_column[0]["cooperating_units"] == "U02"
+    assert fake_rpc.calls[0] == ("tasks.list_tasks", {
+        "caller": {"user": "admin", "role": "admin", "units": None}, "status": "active",
+        "limit": 1000, "offset": 0})
+
+
+def test_export_pages_through_long_lists(client, admin, fake_rpc):
+    many = [{"code": f"T-{index}", "title": "任务", "lead_unit": "U01", "start_date": "2026-01-01",
+             "due_date": "2026-12-31", "targets": []} for index in range(2500)]
+    fake_rpc.answer("tasks.list_tasks", lambda caller, limit, offset, **filters: {
+        "items": many[offset:offset + limit], "total": len(many)})
+    response = client.get("/api/v1/tasks/export.xlsx", headers=admin)
+    assert load_workbook(io.BytesIO(response.content)).active.max_row == 2501
+    assert [call["offset"] for call in fake_rpc.called("tasks.list_tasks")] == [0, 1000, 2000]
+    assert len(fake_rpc.called("warnings.get_task_colours")) == 3
+
+
+def test_an_export_imports_back_as_the_same_tasks(client, admin, fake_rpc):
+    exported = client.get("/api/v1/tasks/export.xlsx", headers=admin).content
+    assert upload(client, admin, exported).status_code == 201
+    sent = {row["code"]: row for row in fake_rpc.called("tasks.import_tasks")[0]["rows"]}
+    assert set(sent) == {"T-001", "T-002", "T-003"}
+    assert sent["T-001"] == {
+        "code": "T-001", "title": "建成城市快速路一期", "lead_unit": "U01",
+        "cooperating_units": ["U02"], "category": "infrastructure", "source": "plan",
+        "responsible_person": "李四", "start_date": "2026-01-01", "due_date": "2026-06-30",
+        "targets": [{"due_date": "2026-03-31", "planned_percent": 30.0,
+                     "description": "完成征地", "unit": "U01"},
+                    {"due_date": "2026-06-30", "planned_percent": 100.0,
+                     "description": "通车", "unit": "U02"}]}
+    assert sent["T-002"]["targets"] == []
+    assert sent["T-003"]["targets"] == [
+        {"due_date": "2026-09-30", "planned_percent": 100.0, "unit": "C01"}]
+
+
+def test_export_by_colour(client, admin, fake_rpc):
+    response = client.get("/api/v1/tasks/export.xlsx?colour=red", headers=admin)
+    rows = list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
+    assert {row[0] for row in rows[1:]} == {"T-001"}
+
+
+def test_text_that_looks_like_a_formula_stays_text(client, admin, fake_rpc):
+    fake_rpc.answer("tasks.list_tasks", {"total": 1, "items": [
+        {"code": "T-9", "title": '=HYPERLINK("http://evil.example","点我")', "lead_unit": "U01",
+         "start_date": "2026-01-01", "due_date": "2026-12-31", "targets": []}]})
+    exported = client.get("/api/v1/tasks/export.xlsx", headers=admin).content
+    cell = load_workbook(io.BytesIO(exported)).active["B2"]
+    assert cell.data_type == "s"
+    assert cell.value == '=HYPERLINK("http://evil.example","点我")'
