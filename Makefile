@@ -20,7 +20,9 @@ test: setup
 	$(call tier,tests/service)
 	$(call tier,tests/flows)
 	$(call tier,tests/gateway)
+	$(call tier,tests/deploy)
 	$(call tier,tests/e2e)
+	$(call tier,tests/faults)
 
 lint: setup
 	$(PY) -m ruff check .

@@ -132,11 +132,7 @@ class Gateway:
         return self.http.get("/healthz").status_code == 200
 
     def services_ready(self):
-        answer = self.http.get("/readyz")
-        if answer.status_code != 404:
-            return answer.status_code == 200
-        # Without a readiness probe, a dashboard answered means the RPC path works.
-        return self.get("/api/v1/dashboard").status_code == 200
+        return self.http.get("/readyz").status_code == 200
 
     def has_units(self):
         answer = self.get("/api/v1/units", params={"limit": 1})

@@ -4,6 +4,7 @@ from . import (
     commitments,
     imports,
     notifications,
+    operations,
     progress,
     rankings,
     tasks,
@@ -14,4 +15,5 @@ from . import (
 ROUTERS = (
     auth.router, units.router, tasks.router, commitments.router, progress.router,
     imports.router, warnings.router, rankings.router, notifications.router,
+    operations.router,
 )

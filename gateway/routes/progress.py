@@ -1,4 +1,5 @@
 """Progress reports: a unit's or a county system's batch of cumulative percentages."""
+import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Header, HTTPException, Request, status
@@ -33,9 +34,15 @@ def report_progress(
         raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE,
                             f"at most {MAX_PROGRESS_ITEMS} items a request, got {len(items)}")
 
+    # The key also travels to the tasks service, which stores it with the batch:
+    # a request redelivered to it after a crash is then stored once. Without a
+    # client key, one per HTTP request still covers that redelivery.
+    service_key = idempotency_key or f"request:{uuid.uuid4().hex}"
+
     def report():
         return rpc.tasks.report_progress(items=items, caller=caller.as_rpc(),
-                                         source=caller.api_key or "portal")
+                                         source=caller.api_key or "portal",
+                                         idempotency_key=service_key)
 
     if idempotency_key is None:
         return report()

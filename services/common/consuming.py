@@ -11,10 +11,15 @@ parked at once.
 import logging
 import traceback
 
+import nameko.rpc
+from amqp.exceptions import AMQPError
 from kombu import Connection, Queue
+from kombu.exceptions import KombuError
 from kombu.pools import producers
 from marshmallow import ValidationError
 from nameko.events import EventHandler
+from nameko.messaging import QueueConsumer
+from nameko.rpc import RpcConsumer
 
 from .config import retry_delays
 from .outbox import events_exchange
@@ -60,8 +65,55 @@ def handler_queues(service_name, source_service, event_type, method_name, config
     return main, delays, parked_queue(service_name)
 
 
+# What a connection that died under a worker raises.
+CONNECTION_LOST = (OSError, AMQPError, KombuError)
+
+
+class RobustQueueConsumer(QueueConsumer):
+    """Nameko's consumer, except that an ack or requeue on a connection that died
+    meanwhile (a broker restart) is logged instead of killing the service: the
+    broker delivers the message again, and handlers are idempotent."""
+
+    def ack_message(self, message):
+        self._settle(super().ack_message, message)
+
+    def requeue_message(self, message):
+        self._settle(super().requeue_message, message)
+
+    def _settle(self, action, message):
+        try:
+            action(message)
+        except CONNECTION_LOST as exc:
+            log.warning("could not settle a message (%r); the broker will deliver it again",
+                        exc)
+
+
+class RobustRpcConsumer(RpcConsumer):
+    queue_consumer = RobustQueueConsumer()
+
+    def handle_result(self, message, result, exc_info):
+        try:
+            return super().handle_result(message, result, exc_info)
+        except CONNECTION_LOST as exc:
+            # The caller will time out and retry; commands it retries are
+            # idempotent (progress batches carry their key).
+            log.warning("could not send an RPC reply (%r)", exc)
+            return result, exc_info
+
+
+class Rpc(nameko.rpc.Rpc):
+    """`@rpc` that survives the broker going away under a worker."""
+
+    rpc_consumer = RobustRpcConsumer()
+
+
+rpc = Rpc.decorator
+
+
 class ReliableEventHandler(EventHandler):
     """`@event_handler(source, event_type)` with retries and a dead-letter queue."""
+
+    queue_consumer = RobustQueueConsumer()
 
     def setup(self):
         config = self.container.config

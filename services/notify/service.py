@@ -1,10 +1,10 @@
 """The notify service's entrypoints: keep the units' contacts and tell units,
 through their inbox, when a task of theirs turns red. The rules and templates are
 in logic.py, the queries in repository.py."""
-from nameko.rpc import rpc
 
-from services.common.consuming import event_handler
+from services.common.consuming import event_handler, rpc
 from services.common.db import Database, first_application, utcnow
+from services.common.operations import Operations
 
 from . import logic
 from . import repository as repo
@@ -12,7 +12,7 @@ from .exceptions import EXPECTED
 from .schemas import ColourChangedIn, UnitCreatedIn
 
 
-class Service:
+class Service(Operations):
     """Notifications: the in-portal inbox and the log of everything sent.
 
     Emits no events.

@@ -4,11 +4,9 @@ in logic.py, the queries in repository.py."""
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from nameko.dependency_providers import Config
-from nameko.rpc import rpc
-
-from services.common.consuming import event_handler
+from services.common.consuming import event_handler, rpc
 from services.common.db import Database, first_application
+from services.common.operations import Operations
 
 from . import logic
 from . import repository as repo
@@ -16,7 +14,7 @@ from .exceptions import EXPECTED
 from .schemas import ColourChangedIn, TaskCreatedIn, UnitCreatedIn
 
 
-class Service:
+class Service(Operations):
     """Ranks the units of each group (counties, departments, offices) by the
     colours of the tasks they lead, and draws the red and black lists.
 
@@ -27,7 +25,6 @@ class Service:
 
     # Nothing is emitted, so no outbox relay needs to run beside the workers.
     db = Database(relay=False)
-    config = Config()
 
     # Events from the tasks and warnings services -----------------------------
 

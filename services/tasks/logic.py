@@ -1,6 +1,8 @@
 """The tasks service's rules, as plain functions over plain data (no nameko, no
 database), so they are tested with nothing but pytest."""
 import datetime as dt
+import hashlib
+import json
 import zipfile
 from dataclasses import dataclass, field
 from io import BytesIO
@@ -68,6 +70,13 @@ def check_progress_batch(items, tasks, units, scope, now):
         accepted.append(item)
         results.append({"index": index, "status": "accepted"})
     return accepted, results
+
+
+def batch_digest(items):
+    """A fingerprint of a batch's content, blind to spacing and key order."""
+    canonical = json.dumps(items, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+                           default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def _progress_problem(item, tasks, units, scope, now):

@@ -119,3 +119,15 @@ commitments = Table(
     Column("created_at", DateTime, nullable=False),
     Column("fulfilled_at", DateTime),
 )
+
+# A batch's Idempotency-Key, kept in the transaction that stores the batch: a
+# request redelivered after a crash, or retried by its client, is answered from
+# here instead of being stored twice.
+progress_batches = Table(
+    "progress_batches", metadata,
+    Column("caller", String(100), primary_key=True),
+    Column("key", String(200), primary_key=True),
+    Column("digest", String(64), nullable=False),
+    Column("answer", JSON, nullable=False),
+    Column("created_at", DateTime, nullable=False, index=True),
+)

@@ -7,6 +7,7 @@ from .models import (
     clock_stages,
     commitments,
     evidence,
+    progress_batches,
     progress_reports,
     targets,
     task_units,
@@ -170,3 +171,12 @@ def commitment_dict(row):
         "status": row.status, "created_at": iso(row.created_at),
         "fulfilled_at": iso(row.fulfilled_at),
     }
+
+
+def stored_batch(session, caller, key):
+    """The batch stored earlier under this caller's Idempotency-Key, or None."""
+    return session.execute(
+        select(progress_batches.c.digest, progress_batches.c.answer)
+        .where(progress_batches.c.caller == ((caller or {}).get("user") or ""))
+        .where(progress_batches.c.key == key)
+    ).first()

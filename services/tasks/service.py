@@ -5,11 +5,12 @@ import binascii
 import uuid
 
 from marshmallow import ValidationError
-from nameko.rpc import rpc
 from sqlalchemy import bindparam, select
 
+from services.common.consuming import rpc
 from services.common.db import Database, utcnow
 from services.common.events import new_event
+from services.common.operations import Operations
 from services.common.scope import require_role, require_writer, unit_scope
 
 from . import events, logic
@@ -20,6 +21,7 @@ from .models import (
     clock_stages,
     commitments,
     evidence,
+    progress_batches,
     progress_reports,
     targets,
     task_units,
@@ -49,7 +51,7 @@ def page(limit, offset):
     return limit, offset
 
 
-class Service:
+class Service(Operations):
     """Units, tasks, targets, progress, evidence, 13710 clocks and commitments.
 
     Emits the events of tasks/events.py through its outbox.
@@ -167,10 +169,15 @@ class Service:
     # Progress --------------------------------------------------------------
 
     @rpc(expected_exceptions=EXPECTED)
-    def report_progress(self, items, caller, source="portal"):
+    def report_progress(self, items, caller, source="portal", idempotency_key=None):
         """Store a batch of progress reports in one transaction. Good items are
         kept even when others are rejected. Emits one progress_reported for the
-        accepted items."""
+        accepted items.
+
+        With an `idempotency_key` (per caller) the batch is stored at most once:
+        the same key and items answer the first answer again, other items are a
+        Conflict.
+        """
         require_writer(caller)
         if not isinstance(items, list) or not items:
             raise InvalidInput({"items": "a non-empty list of progress reports"})
@@ -178,7 +185,14 @@ class Service:
             raise TooLarge(f"at most {MAX_BATCH} reports per batch")
         now = utcnow()
         batch_id = uuid.uuid4().hex
+        digest = logic.batch_digest(items)
         with self.db.session() as session:
+            if idempotency_key is not None:
+                stored = repo.stored_batch(session, caller, idempotency_key)
+                if stored is not None:
+                    if stored.digest != digest:
+                        raise Conflict("this Idempotency-Key was used for other items")
+                    return stored.answer
             scope = self._scope(session, caller)
             codes = {item.get("task") for item in items if isinstance(item, dict)}
             states = self._task_states(session, codes - {None})
@@ -211,11 +225,16 @@ class Service:
                         "percent": item["percent"], "correction": item["correction"],
                         "reported_at": item["reported_at"].isoformat(),
                     } for item in accepted])))
-        return {
-            "batch_id": batch_id if accepted else None,
-            "accepted": len(accepted), "rejected": len(results) - len(accepted),
-            "results": results,
-        }
+            answer = {
+                "batch_id": batch_id if accepted else None,
+                "accepted": len(accepted), "rejected": len(results) - len(accepted),
+                "results": results,
+            }
+            if idempotency_key is not None:
+                session.execute(progress_batches.insert().values(
+                    caller=(caller or {}).get("user") or "", key=idempotency_key,
+                    digest=digest, answer=answer, created_at=now))
+        return answer
 
     # Evidence, closing and explaining ---------------------------------------
 

@@ -1,28 +1,57 @@
-"""How an item is coloured, as plain functions over plain data.
+"""How every item of a task is coloured, as plain functions over plain data.
 
-A target is judged against the task's planned trajectory: its cumulative
-percentage by each target's due date, interpolated linearly in between. A task
-takes the worst colour of its targets. The thresholds are a `Rules` value, so the
-office's settings (and their version) travel with every colour.
+In: a `Task` with its targets, 13710 clock stages, commitments and approved
+extensions; the day to judge as of; the `Rules`; the colours stored by the previous
+evaluation; a `WorkingCalendar` (by default the one the rules name).
+Out: one `Colour` per target (`T1#1`), clock stage (`T1@deployed`), commitment
+(`T1!7`) and the task itself (`T1`), each with its reason in plain Chinese.
+
+- A target is judged against the task's planned trajectory: 0% on the start date,
+  then each target's planned cumulative percentage by its due date, linear in
+  between. Before its due date only the target being worked towards (the next one
+  due) is judged by how far the task is behind the plan to date; later ones wait
+  their turn, so one lagging task does not colour all its future months. After its
+  due date a target below its percentage is late.
+- A 13710 stage is late when it is not recorded by its deadline; a commitment when
+  it is not fulfilled by its promised date.
+- The task takes the worst colour of its parts and of its own rules: a monthly
+  report not sent, no progress for months. A task without targets is judged as one
+  target of 100% by its due date.
+- Catch-up: an item judged by percentage that was red stays red until the task's
+  percentage reaches what the plan expects of it today, whatever reports arrive.
+  A clock stage, a commitment or a missing report is made up by recording it.
+- An extension approved by the office moves a due date; the reason says how many
+  times it was moved.
 """
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+from services.common.errors import CalendarNotCovered
+
+from .calendar import WORKING, calendar_for
+from .rules import Rules  # noqa: F401 — re-exported: callers build Rules through logic
 
 GREEN, YELLOW, RED = "green", "yellow", "red"
 SEVERITY = {GREEN: 0, YELLOW: 1, RED: 2}
-FINISHED = ("closed", "explained", "cancelled")
+LABELS = {YELLOW: "延期推进", RED: "严重延期"}
+# A finished task is green whatever its parts say, and its parts are not coloured.
+FINISHED = {"closed": "已销号", "explained": "已说明情况", "cancelled": "已撤销"}
+STAGES = ("deployed", "first_feedback", "closed")
+STAGE_NAMES = {"deployed": "部署", "first_feedback": "首次反馈", "closed": "办结"}
+FULFILLED = "fulfilled"
+# Interpolated percentages carry float noise; a hair's breadth must not flip a colour.
+PRECISION = 4
+PERIOD_WORDS = {30: "一个月", 60: "两个月", 90: "三个月", 180: "半年", 365: "一年"}
 
 
-@dataclass(frozen=True)
-class Rules:
-    version: int = 1
-    late_days_red: int = 15        # a missed target turns red this many days after its due date
-    behind_points_yellow: float = 10
-    behind_points_red: float = 30
-
+# Input ------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
 class Target:
+    """A step of a task: the cumulative percentage planned by a due date, owned by a
+    unit."""
+
     seq: int
     due_date: dt.date
     planned_percent: float
@@ -30,87 +59,400 @@ class Target:
 
 
 @dataclass(frozen=True)
+class Commitment:
+    """A unit's written promise; status is "open" or "fulfilled"."""
+
+    id: int
+    unit: str
+    promised_date: dt.date
+    status: str
+
+
+@dataclass(frozen=True)
 class Task:
+    """A task as the evaluator needs it.
+
+    - percent: the latest cumulative percentage reported.
+    - targets: `Target`s, in any order.
+    - clock_class: "important", "general" or "complex" for a matter on the 13710
+      clock, None otherwise.
+    - clock_stages: {stage: day recorded} for the stages recorded so far.
+    - commitments: `Commitment`s.
+    - last_reported_on: the day of the latest accepted progress report, or None.
+    - last_progress_on: the day the cumulative percentage last rose, or None if it
+      never did.
+    - extensions: {target seq, or "task": the new due date}, or, to count several
+      approvals, {key: [each new due date, in the order approved]}. Extending the
+      task also moves the targets that were due on its old due date.
+    """
+
     code: str
     lead_unit: str
     status: str
     start_date: dt.date
     due_date: dt.date
     percent: float
-    targets: tuple
+    targets: tuple = ()
+    clock_class: str | None = None
+    clock_stages: dict = field(default_factory=dict)
+    commitments: tuple = ()
+    last_reported_on: dt.date | None = None
+    last_progress_on: dt.date | None = None
+    extensions: dict = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
-class Colour:
-    item_kind: str
-    item_key: str
+# Output -----------------------------------------------------------------------------
+
+class Colour(NamedTuple):
+    """The colour of one item. A tuple, because a full evaluation makes one for
+    each of some 150,000 items."""
+
+    item_kind: str   # target, clock, commitment or task
+    item_key: str    # T1#1, T1@deployed, T1!7 or T1
     task: str
     unit: str
     colour: str
     reason: str
 
 
-def planned_by(task, day):
-    """The cumulative percentage the task's plan expects by `day`."""
-    points = [(task.start_date, 0.0)] + [(t.due_date, t.planned_percent) for t in task.targets]
-    if day <= points[0][0]:
-        return 0.0
-    for (start, low), (end, high) in zip(points, points[1:], strict=False):
-        if day <= end:
-            span = (end - start).days
-            return high if span <= 0 else low + (high - low) * (day - start).days / span
-    return points[-1][1]
+# Evaluation -------------------------------------------------------------------------
 
-
-def target_colour(task, target, as_of, rules):
-    """The colour of one target as of a day, with its reason in words."""
-    done = task.percent
-    if as_of > target.due_date:
-        if done >= target.planned_percent:
-            return GREEN, f"已完成月度目标（{target.planned_percent:g}%）"
-        late = (as_of - target.due_date).days
-        behind = target.planned_percent - done
-        reason = (f"逾期{late}天未完成目标：计划{target.planned_percent:g}%，"
-                  f"实际{done:g}%")
-        if late > rules.late_days_red or behind > rules.behind_points_red:
-            return RED, "严重延期：" + reason
-        return YELLOW, "延期推进：" + reason
-    behind = planned_by(task, as_of) - done
-    if behind > rules.behind_points_red:
-        return RED, f"严重延期：落后计划{behind:.0f}个百分点"
-    if behind > rules.behind_points_yellow:
-        return YELLOW, f"延期推进：落后计划{behind:.0f}个百分点"
-    return GREEN, "如期推进"
-
-
-def evaluate_task(task, as_of, rules):
-    """Colours of a task's targets and of the task itself (the worst of them)."""
-    if task.status in FINISHED:
-        words = {"closed": "已销号", "explained": "已说明情况", "cancelled": "已撤销"}
-        return [Colour("task", task.code, task.code, task.lead_unit, GREEN,
-                       words[task.status])]
+def evaluate_tasks(tasks, as_of, rules, previous=None, calendar=None):
+    """Colours of many tasks as of a day, in one list (see evaluate_task)."""
+    calendar = _calendar(rules, calendar)
+    calendar.require(as_of)
+    previous = previous or {}
     colours = []
-    for target in task.targets:
-        colour, reason = target_colour(task, target, as_of, rules)
-        colours.append(Colour("target", f"{task.code}#{target.seq}", task.code, target.unit,
-                              colour, reason))
-    if colours:
-        worst = max(colours, key=lambda item: SEVERITY[item.colour])
-        reason = "如期推进" if worst.colour == GREEN else f"目标{worst.item_key}：{worst.reason}"
-        colours.append(Colour("task", task.code, task.code, task.lead_unit, worst.colour,
-                              reason))
-    else:
-        colour, reason = GREEN, "如期推进"
-        if as_of > task.due_date and task.percent < 100:
-            colour, reason = RED, f"严重延期：已过截止日期，完成{task.percent:g}%"
-        colours.append(Colour("task", task.code, task.code, task.lead_unit, colour, reason))
+    for task in tasks:
+        colours.extend(evaluate_task(task, as_of, rules, previous, calendar))
     return colours
 
 
+def evaluate_task(task, as_of, rules, previous=None, calendar=None):
+    """The colours of a task's parts and of the task itself (last), as of a day.
+
+    previous is {(item_kind, item_key): colour} from the last evaluation (used by the
+    catch-up rule); calendar defaults to the one `rules.calendar_mode` names. Raises
+    CalendarNotCovered when a day to judge is outside the working-day calendar.
+    """
+    if task.status in FINISHED:
+        return [Colour("task", task.code, task.code, task.lead_unit, GREEN,
+                       FINISHED[task.status])]
+    calendar = _calendar(rules, calendar)
+    calendar.require(as_of)
+    previous = previous or {}
+    days_word = "个工作日" if calendar.mode == WORKING else "天"
+    task_due, task_times = _extension(task.extensions.get("task"), task.due_date)
+    steps = _steps(task, task_due, task_times)
+    xs, ys = _plan(task.start_date, steps)
+    today = as_of.toordinal()
+    planned_today = _planned(xs, ys, today)
+    upcoming = [due for _, due, _, _ in steps if due >= as_of]
+    next_due = min(upcoming) if upcoming else None
+
+    colours = []
+    findings = []  # (colour, subject, text) of every part, for the task's reason
+    for target, due, planned, times in steps:
+        colour, text = _target_colour(task.percent, due, planned, as_of, next_due,
+                                      planned_today, rules, calendar, days_word)
+        key = f"{task.code}#{target.seq}" if target else task.code
+        expected = planned if as_of > due else min(planned, planned_today)
+        colour, text = _catch_up(previous.get(("target" if target else "task", key)),
+                                 colour, text, task.percent, expected)
+        if target is None:  # the task's own plan: its finding is the task's
+            findings.append((colour, "", text))
+            continue
+        if times:
+            text = _with_note(text, f"已延期{times}次，现截止{due.isoformat()}")
+        colours.append(Colour("target", key, task.code, target.unit, colour,
+                              _reason(colour, text)))
+        findings.append((colour, f"【目标{target.seq}】", text))
+
+    if task.clock_class:
+        for stage, colour, text in _clock_colours(task, as_of, rules, calendar):
+            colours.append(Colour("clock", f"{task.code}@{stage}", task.code,
+                                  task.lead_unit, colour, _reason(colour, text)))
+            findings.append((colour, "【13710】", text))
+
+    for commitment in task.commitments:
+        colour, text = _commitment_colour(commitment, as_of)
+        colours.append(Colour("commitment", f"{task.code}!{commitment.id}", task.code,
+                              commitment.unit, colour, _reason(colour, text)))
+        findings.append((colour, f"【承诺{commitment.id}】", text))
+
+    if task.status == "active" and task.percent < 100:
+        findings.extend((colour, "", text) for colour, text in (
+            _report_finding(task, as_of, rules, calendar),
+            _stalled_finding(task, as_of, rules)) if colour != GREEN)
+
+    colour, reason = _task_reason(findings)
+    if task_times:
+        note = f"已延期{task_times}次，现截止{task_due.isoformat()}"
+        reason = _with_note(reason, note) if colour == GREEN else f"{reason}；{note}"
+    colours.append(Colour("task", task.code, task.code, task.lead_unit, colour, reason))
+    return colours
+
+
+def planned_by(task, day):
+    """The cumulative percentage the task's plan expects by `day`, with approved
+    extensions applied."""
+    task_due, task_times = _extension(task.extensions.get("task"), task.due_date)
+    xs, ys = _plan(task.start_date, _steps(task, task_due, task_times))
+    return _planned(xs, ys, day.toordinal())
+
+
+def reporting_day(year, month, rules, calendar=None):
+    """The last day to report a month's progress: the rules' working day of the
+    month after it."""
+    calendar = _calendar(rules, calendar)
+    year, month = _month_after(year, month)
+    return calendar.nth_working_day_of_month(year, month, rules.report_working_day)
+
+
 def changes(previous, current):
-    """The colours that differ from what was stored: previous is {(kind, key): colour}."""
+    """The colours that differ from what was stored: previous is {(kind, key): colour};
+    answers [(Colour, previous colour or None)]."""
     return [
         (colour, previous.get((colour.item_kind, colour.item_key)))
         for colour in current
         if previous.get((colour.item_kind, colour.item_key)) != colour.colour
     ]
+
+
+# Targets and the plan ---------------------------------------------------------------
+
+def _steps(task, task_due, task_times):
+    """[(target or None, due date, planned percent, times extended)] after the
+    extensions; a task without targets is one step of 100% by its due date."""
+    if not task.targets:
+        return [(None, task_due, 100.0, 0)]
+    steps = []
+    for target in task.targets:
+        due, times = _extension(task.extensions.get(target.seq), target.due_date)
+        if not times and task_times and target.due_date == task.due_date:
+            due, times = task_due, task_times  # the task's final steps move with it
+        steps.append((target, due, target.planned_percent, times))
+    return steps
+
+
+def _plan(start, steps):
+    """The planned trajectory as (day ordinals, percentages), from 0% on the start
+    date. The percentage never falls: a target extended past a later one does not
+    lower what the later one expects."""
+    xs, ys = [start.toordinal()], [0.0]
+    for due, planned in sorted((due, planned) for _, due, planned, _ in steps):
+        xs.append(due.toordinal())
+        ys.append(max(planned, ys[-1]))
+    return xs, ys
+
+
+def _planned(xs, ys, day):
+    """The plan's percentage on a day (an ordinal), linear between its points."""
+    if day <= xs[0]:
+        return 0.0
+    for i in range(1, len(xs)):
+        if day <= xs[i]:
+            span = xs[i] - xs[i - 1]
+            if span <= 0:
+                return ys[i]
+            return ys[i - 1] + (ys[i] - ys[i - 1]) * (day - xs[i - 1]) / span
+    return ys[-1]
+
+
+def _target_colour(percent, due, planned, as_of, next_due, planned_today, rules, calendar,
+                   days_word):
+    """(colour, text) of one step of the plan."""
+    if percent >= planned:
+        return GREEN, f"已完成目标（{planned:g}%）"
+    if as_of > due:
+        late = calendar.working_days_between(due, as_of)
+        short = round(planned - percent, PRECISION)
+        figures = f"（计划{planned:g}%，实际{percent:g}%）"
+        text = (f"逾期{late}{days_word}未完成目标{figures}" if late > 0
+                else f"已过截止日期{due.isoformat()}，未完成目标{figures}")
+        if late > rules.late_days_red or short > rules.behind_points_red:
+            return RED, text
+        return YELLOW, text
+    if due != next_due:
+        return GREEN, f"未到期（截止{due.isoformat()}）"
+    expected = min(planned, planned_today)
+    behind = round(expected - percent, PRECISION)
+    text = f"落后计划{_points(behind)}个百分点（按计划应达{_points(expected)}%，实际{percent:g}%）"
+    if behind > rules.behind_points_red:
+        return RED, text
+    if behind > rules.behind_points_yellow:
+        return YELLOW, text
+    return GREEN, "如期推进"
+
+
+def _catch_up(previous, colour, text, percent, expected):
+    """A red item stays red until the percentage reaches what the plan expects."""
+    if previous == RED and colour != RED and round(expected - percent, PRECISION) > 0:
+        return RED, f"未补齐欠账（按计划应达{_points(expected)}%，实际{percent:g}%）"
+    return colour, text
+
+
+# 13710 clock, commitments -----------------------------------------------------------
+
+def _clock_colours(task, as_of, rules, calendar):
+    """[(stage, colour, text)] for the three stages of a matter on the 13710 clock,
+    counted from its assignment day (the start date)."""
+    calendar.require(task.start_date)
+    answers = []
+    for stage in STAGES:
+        due, red_after = _stage_deadlines(task, stage, rules, calendar)
+        name = STAGE_NAMES[stage]
+        recorded = task.clock_stages.get(stage)
+        if recorded is not None and recorded > as_of:
+            recorded = None  # judged as of a day before it was recorded
+        # A deadline past the end of the calendar is later than as_of, which is inside.
+        by = f"应于{due.isoformat()}前完成" if due else "未到时限"
+        if recorded is not None:
+            if due is None or recorded <= due:
+                answers.append((stage, GREEN, f"“{name}”已按时完成（{recorded.isoformat()}）"))
+            else:
+                answers.append((stage, GREEN, f"“{name}”已完成，但超时（{by}，"
+                                              f"实际{recorded.isoformat()}）"))
+        elif red_after is not None and as_of > red_after:
+            answers.append((stage, RED, f"“{name}”超时（{by}）"))
+        elif due is not None and as_of > due:
+            answers.append((stage, YELLOW, f"“{name}”超时（{by}）"))
+        else:
+            answers.append((stage, GREEN, f"如期推进（“{name}”{by}）"))
+    return answers
+
+
+def _stage_deadlines(task, stage, rules, calendar):
+    """(yellow after, red after) of a stage; None where it lies beyond the calendar."""
+    start = task.start_date
+    multiple = rules.clock_red_multiple
+    if stage == "closed" and task.clock_class == "complex":
+        days = rules.clock_complex_closed_days
+        return (_or_none(calendar.working_day_on_or_after, start + dt.timedelta(days=days)),
+                _or_none(calendar.working_day_on_or_after,
+                         start + dt.timedelta(days=days * multiple)))
+    days = {"deployed": rules.clock_deployed_days,
+            "first_feedback": rules.clock_first_feedback_days,
+            "closed": rules.clock_closed_days}[stage]
+    return (_or_none(calendar.add_working_days, start, days),
+            _or_none(calendar.add_working_days, start, days * multiple))
+
+
+def _or_none(count, *args):
+    # Only called for days after a covered start date, so an answer beyond the
+    # calendar means "later than any day it can judge".
+    try:
+        return count(*args)
+    except CalendarNotCovered:
+        return None
+
+
+def _commitment_colour(commitment, as_of):
+    promised = commitment.promised_date.isoformat()
+    if commitment.status == FULFILLED:
+        return GREEN, "已兑现承诺"
+    if as_of > commitment.promised_date:
+        return RED, f"书面承诺逾期未兑现（承诺于{promised}前完成）"
+    return GREEN, f"如期推进（承诺于{promised}前完成）"
+
+
+# The task's own rules ---------------------------------------------------------------
+
+def _report_finding(task, as_of, rules, calendar):
+    """(colour, text) of the monthly progress reports. A month's report is whatever
+    arrives after the previous month's reporting day; the months still without one
+    are the latest months, back to the last report."""
+    year, month = _month_before(as_of.year, as_of.month)
+    if as_of <= reporting_day(year, month, rules, calendar):
+        year, month = _month_before(year, month)
+    first = (task.start_date.year, task.start_date.month)
+    last = task.last_reported_on
+    missing = []
+    while (year, month) >= first and len(missing) < rules.missing_reports_red:
+        if last is not None and last > reporting_day(*_month_before(year, month), rules,
+                                                     calendar):
+            break
+        missing.append((year, month))
+        year, month = _month_before(year, month)
+    if not missing:
+        return GREEN, ""
+    missing.reverse()
+    months = "、".join(f"{m}月" if y == as_of.year else f"{y}年{m}月" for y, m in missing)
+    if len(missing) >= rules.missing_reports_red:
+        if len(missing) == 1:
+            return RED, f"{months}进展未按时报送"
+        return RED, f"{months}进展连续未报送"
+    due = reporting_day(*missing[-1], rules, calendar)
+    return YELLOW, f"{months}进展未按时报送（应于{due.isoformat()}前报送）"
+
+
+def _stalled_finding(task, as_of, rules):
+    """(colour, text): red when the percentage has not risen for too long."""
+    since = max(task.start_date, task.last_progress_on or task.start_date)
+    days = (as_of - since).days
+    if days < rules.stalled_days_red:
+        return GREEN, ""
+    period = PERIOD_WORDS.get(rules.stalled_days_red, f"{rules.stalled_days_red}天")
+    if task.last_progress_on is None:
+        return RED, f"{period}无进展（自{since.isoformat()}开始，{days}天未有进展）"
+    return RED, f"{period}无进展（最近进展于{since.isoformat()}，已{days}天）"
+
+
+def _task_reason(findings):
+    """(colour, reason) of the task: its worst finding, named, and how many more."""
+    worst = max((SEVERITY[colour] for colour, _, _ in findings), default=0)
+    if worst == 0:
+        return GREEN, "如期推进"
+    worst_colour = (GREEN, YELLOW, RED)[worst]
+    first, *others = [(subject, text) for colour, subject, text in findings
+                      if colour == worst_colour]
+    reason = f"{LABELS[worst_colour]}：{first[0]}{first[1]}"
+    if others:
+        reason += f"；另有{len(others)}项{LABELS[worst_colour]}"
+    return worst_colour, reason
+
+
+# Small helpers ----------------------------------------------------------------------
+
+def _calendar(rules, calendar):
+    if calendar is None:
+        return calendar_for(rules.calendar_mode)
+    if calendar.mode != rules.calendar_mode:
+        raise ValueError(f"the rules count {rules.calendar_mode} days, the calendar "
+                         f"{calendar.mode} days")
+    return calendar
+
+
+def _extension(value, due):
+    """(due date, times extended) from an extension entry: a date, or the dates of
+    successive extensions in order."""
+    if value is None:
+        return due, 0
+    if isinstance(value, dt.date):
+        return value, 1
+    value = list(value)
+    return (value[-1], len(value)) if value else (due, 0)
+
+
+def _reason(colour, text):
+    return text if colour == GREEN else f"{LABELS[colour]}：{text}"
+
+
+def _with_note(text, note):
+    """The text with a note added inside its closing bracket, or in new ones."""
+    if text.endswith("）"):
+        return f"{text[:-1]}；{note}）"
+    return f"{text}（{note}）"
+
+
+def _points(value):
+    return f"{round(value, 1):g}"
+
+
+def _month_before(year, month):
+    return (year, month - 1) if month > 1 else (year - 1, 12)
+
+
+def _month_after(year, month):
+    return (year, month + 1) if month < 12 else (year + 1, 1)
+

@@ -24,6 +24,9 @@ watched_tasks = Table(
     Column("due_date", Date, nullable=False),
     Column("percent", Float, nullable=False),
     Column("last_reported_at", DateTime),
+    # How many reports of this task were applied: each report counts once
+    # however often its event is delivered, which is what operators check.
+    Column("reports_applied", Integer, nullable=False, server_default="0"),
 )
 
 watched_targets = Table(

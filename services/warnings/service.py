@@ -4,15 +4,14 @@ import datetime as dt
 import logging
 import uuid
 
-from nameko.dependency_providers import Config
-from nameko.rpc import rpc
 from nameko.timer import timer
 from sqlalchemy import bindparam, func, select
 
 from services.common.clock import Clock
-from services.common.consuming import event_handler
+from services.common.consuming import event_handler, rpc
 from services.common.db import Database, claim_timer_run, first_application, utcnow
 from services.common.events import new_event
+from services.common.operations import Operations
 
 from . import events, logic
 from .exceptions import EXPECTED, InvalidInput
@@ -23,7 +22,7 @@ log = logging.getLogger(__name__)
 MAX_LIMIT = 1000
 
 
-class Service:
+class Service(Operations):
     """Colours every target and task green / yellow / red.
 
     Emits colour_changed (one event per evaluation that changed something).
@@ -33,7 +32,6 @@ class Service:
 
     db = Database()
     clock = Clock()
-    config = Config()
 
     # Events from the tasks service -------------------------------------------
 
@@ -55,17 +53,19 @@ class Service:
     def on_progress_reported(self, payload):
         """A whole batch of reports: one update, one evaluation of its tasks."""
         reports = ProgressReportedIn().load(payload)["reports"]
-        latest = {}
+        latest, counts = {}, {}
         for report in reports:  # the batch is in order; the last word counts
             latest[report["task"]] = report
+            counts[report["task"]] = counts.get(report["task"], 0) + 1
         with self.db.session() as session:
             if not first_application(session, payload["event_id"], "on_progress_reported"):
                 return
             session.execute(
                 watched_tasks.update().where(watched_tasks.c.code == bindparam("b_code"))
-                .values(percent=bindparam("b_percent"), last_reported_at=bindparam("b_at")),
+                .values(percent=bindparam("b_percent"), last_reported_at=bindparam("b_at"),
+                        reports_applied=watched_tasks.c.reports_applied + bindparam("b_count")),
                 [{"b_code": code, "b_percent": report["percent"],
-                  "b_at": report["reported_at"].replace(tzinfo=None)}
+                  "b_at": report["reported_at"].replace(tzinfo=None), "b_count": counts[code]}
                  for code, report in latest.items()],
             )
             self._evaluate(session, self.clock.today(), list(latest))
@@ -143,6 +143,19 @@ class Service:
                     seq = row.item_key.rsplit("#", 1)[1]
                     entry["targets"][seq] = {"colour": row.colour, "reason": row.reason}
         return answer
+
+    @rpc
+    def get_evaluation_figures(self):
+        """What has been applied so far, for operators and benchmarks:
+        {"tasks", "reports_applied", "colours": {green, yellow, red}}."""
+        with self.db.session(readonly=True) as session:
+            tasks, reports = session.execute(select(
+                func.count(), func.coalesce(func.sum(watched_tasks.c.reports_applied), 0))
+            ).one()
+            by_colour = dict(session.execute(
+                select(colours.c.colour, func.count()).group_by(colours.c.colour)).all())
+        return {"tasks": tasks, "reports_applied": int(reports),
+                "colours": {colour: by_colour.get(colour, 0) for colour in logic.SEVERITY}}
 
     @rpc
     def get_dashboard(self):

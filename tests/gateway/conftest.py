@@ -127,7 +127,7 @@ class Contract:
     def tasks_get_task(self, *, code, caller):
         return {**_task(code), "progress": [], "clocks": [], "evidence": [], "commitments": []}
 
-    def tasks_report_progress(self, *, items, caller, source="portal"):
+    def tasks_report_progress(self, *, items, caller, source="portal", idempotency_key=None):
         return {"batch_id": "b-1", "accepted": len(items), "rejected": 0,
                 "results": [{"index": index, "status": "accepted", "id": index + 1}
                             for index in range(len(items))]}

@@ -166,3 +166,17 @@ def test_unknown_fields_are_refused(client, admin, fake_rpc):
     assert response.status_code == 422
     assert response.json()["detail"][0]["type"] == "extra_forbidden"
     assert fake_rpc.calls == []
+
+
+def test_parked_messages_are_for_admins(client, admin, operator, fake_rpc):
+    fake_rpc.answer("warnings.list_parked", [{"event_id": "e1", "queue": "q", "attempts": 6,
+                                              "error": "RuntimeError: boom", "body": {}}])
+    fake_rpc.answer("warnings.replay_parked", {"replayed": 1})
+    assert client.get("/api/v1/admin/parked/warnings", headers=operator).status_code == 403
+    listed = client.get("/api/v1/admin/parked/warnings", headers=admin)
+    assert listed.status_code == 200 and listed.json()["items"][0]["event_id"] == "e1"
+    replayed = client.post("/api/v1/admin/parked/warnings/replay", json={"event_ids": ["e1"]},
+                           headers=admin)
+    assert replayed.json() == {"replayed": 1}
+    assert fake_rpc.called("warnings.replay_parked") == [{"event_ids": ["e1"]}]
+    assert client.get("/api/v1/admin/parked/nowhere", headers=admin).status_code == 422

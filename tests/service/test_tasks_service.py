@@ -201,3 +201,20 @@ def test_import_saves_nothing_when_a_row_fails(tasks):
     assert {(e["row"], e["field"]) for e in answer["errors"]} == {(2, "lead_unit"), (3, "code")}
     assert tasks("list_tasks", ADMIN)["total"] == 1
     assert tasks("import_tasks", [good], ADMIN)["created"] == 1
+
+
+def test_a_batch_under_one_key_is_stored_once(tasks):
+    seed(tasks)
+    batch = [{"task": "T1", "unit": "yz", "percent": 30}, {"task": "T1", "unit": "fgw",
+                                                          "percent": 35}]
+    first = tasks("report_progress", batch, ADMIN, idempotency_key="yz-2026-05")
+    again = tasks("report_progress", [dict(reversed(item.items())) for item in batch], ADMIN,
+                  idempotency_key="yz-2026-05")
+    assert again == first
+    assert len(tasks("get_task", "T1", ADMIN)["progress"]) == 2
+    with pytest.raises(Conflict):
+        tasks("report_progress", batch[:1], ADMIN, idempotency_key="yz-2026-05")
+    # Keys belong to their caller: another caller's same key is a new batch.
+    other = {"user": "county-system", "role": "admin", "units": None}
+    assert tasks("report_progress", [{"task": "T1", "unit": "yz", "percent": 40}], other,
+                 idempotency_key="yz-2026-05")["accepted"] == 1

@@ -12,6 +12,7 @@ from services.warnings.service import Service
 from tests.support.events import EventTap
 from tests.support.publish import publish_event
 from tests.support.services import prepare, service_config
+from tests.support.waiting import eventually
 
 TASK = {
     "code": "T1", "title": "重点项目", "category": None, "source": "plan", "clock_class": None,
@@ -56,7 +57,8 @@ def progress(percent):
 
 def test_colours_follow_reports_and_dates(warnings):
     warnings.deliver("task_created", new_event(task=TASK), "on_task_created")
-    first = warnings("evaluate", "2026-04-20")
+    # 16 working days after the target was due (the Qingming holiday falls between).
+    first = warnings("evaluate", "2026-04-23")
     assert first["evaluated"] == 3  # two targets and the task
     colours = warnings("get_task_colours", ["T1"])["T1"]
     assert colours["colour"] == "red" and colours["targets"]["1"]["colour"] == "red"
@@ -64,7 +66,7 @@ def test_colours_follow_reports_and_dates(warnings):
     assert warnings("get_dashboard")["counts"]["red"] == 1
 
     warnings.deliver("progress_reported", progress(35), "on_progress_reported")
-    warnings("evaluate", "2026-04-20")
+    warnings("evaluate", "2026-04-23")
     assert warnings("get_task_colours", ["T1"])["T1"]["targets"]["1"]["colour"] == "green"
 
     kind, payload = warnings.tap.until(lambda kind, payload: any(
@@ -100,11 +102,7 @@ def test_a_poison_message_is_parked_while_others_flow(warnings):
     with entrypoint_waiter(warnings.container, "on_task_created"):
         publish_event(warnings.uri, "tasks", "task_created", poison)
     warnings.deliver("task_created", new_event(task=TASK), "on_task_created")
-    deadline = time.monotonic() + 15
-    parked = list_parked("warnings", warnings.uri)
-    while not parked and time.monotonic() < deadline:
-        time.sleep(0.1)  # poll until the deadline: parking happens after the worker ends
-        parked = list_parked("warnings", warnings.uri)
+    parked = eventually(lambda: list_parked("warnings", warnings.uri))
     (message,) = parked
     assert message["event_id"] == poison["event_id"]
     assert "ValidationError" in message["error"]
@@ -131,3 +129,31 @@ def test_a_failing_handler_is_retried_with_a_delay(warnings, monkeypatch):
     assert failures == [1]
     assert time.monotonic() - started >= 0.2  # came back through the delay queue
     assert list_parked("warnings", warnings.uri) == []
+
+
+def test_each_report_counts_once_however_often_it_is_delivered(warnings):
+    warnings.deliver("task_created", new_event(task=TASK), "on_task_created")
+    report = progress(20)
+    for _ in range(3):
+        warnings.deliver("progress_reported", report, "on_progress_reported")
+    warnings.deliver("progress_reported", progress(25), "on_progress_reported")
+    figures = warnings("get_evaluation_figures")
+    assert figures["tasks"] == 1 and figures["reports_applied"] == 2
+
+
+def test_operators_see_health_and_replay_parked_messages(warnings):
+    assert warnings("health") == {"service": "warnings", "status": "ok"}
+    poison = new_event(task={"code": "T2"})
+    with entrypoint_waiter(warnings.container, "on_task_created"):
+        publish_event(warnings.uri, "tasks", "task_created", poison)
+
+    def parked():
+        found = warnings("list_parked")
+        assert len(found) == 1, found
+        return found
+
+    assert eventually(parked)[0]["event_id"] == poison["event_id"]
+    # Replayed, it fails again (the payload is still wrong) and is parked again.
+    with entrypoint_waiter(warnings.container, "on_task_created"):
+        assert warnings("replay_parked", [poison["event_id"]]) == {"replayed": 1}
+    assert eventually(parked)[0]["attempts"] == 1

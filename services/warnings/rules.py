@@ -1,0 +1,120 @@
+"""The thresholds that colour an item, as data the office can change.
+
+A `Rules` value travels with every evaluation, and its version is stored with
+every colour, so a colour can always be explained by the rules that made it.
+"""
+import dataclasses
+import math
+
+from services.common.errors import InvalidInput
+
+from .calendar import MODES
+
+
+@dataclasses.dataclass(frozen=True)
+class Rules:
+    """Every threshold of the warning colours. Days are counted in the calendar
+    mode's days (working days by default) unless a field says otherwise; "more than"
+    means strictly more.
+
+    - version: stored with every colour; change it whenever a value changes.
+    - calendar_mode: "working" (the official Chinese holiday calendar) or "calendar".
+    - late_days_red: a target past its due date and below plan is yellow, and red
+      when more than this many days late.
+    - behind_points_yellow / behind_points_red: a target behind the plan to date (or
+      a missed target short of its planned percentage) by more than this many
+      percentage points is yellow / red.
+    - report_working_day: a month's progress report is due by this working day of
+      the next month; after it the task is yellow.
+    - missing_reports_red: this many months in a row without a report turn it red.
+    - stalled_days_red: an active task without any progress for this many calendar
+      days is red.
+    - clock_deployed_days / clock_first_feedback_days / clock_closed_days: the 13710
+      stages, in days from the assignment day (the task's start date).
+    - clock_complex_closed_days: a complex matter is closed within this many calendar
+      days ("one month"), the deadline moved on to a working day when it falls on a
+      day off. Calendar days, because a month is a calendar notion.
+    - clock_red_multiple: an unrecorded stage is yellow after its deadline and red
+      after this multiple of its time.
+    """
+
+    version: int = 1
+    calendar_mode: str = "working"
+    late_days_red: int = 15
+    behind_points_yellow: float = 10.0
+    behind_points_red: float = 30.0
+    report_working_day: int = 5
+    missing_reports_red: int = 2
+    stalled_days_red: int = 90
+    clock_deployed_days: int = 1
+    clock_first_feedback_days: int = 3
+    clock_closed_days: int = 7
+    clock_complex_closed_days: int = 30
+    clock_red_multiple: int = 2
+
+    def __post_init__(self):
+        problems = _problems(dataclasses.asdict(self))
+        if problems:
+            raise InvalidInput(problems)
+
+    @classmethod
+    def from_dict(cls, data):
+        """Rules from a mapping of field names to values (missing fields keep their
+        defaults). Raises InvalidInput with one message per bad or unknown field."""
+        if not isinstance(data, dict):
+            raise InvalidInput({"rules": "an object of rule fields"})
+        problems = {key: "not a rule" for key in data if key not in _LIMITS}
+        problems.update(_problems(data))
+        if problems:
+            raise InvalidInput(problems)
+        values = {key: float(value) if _LIMITS[key][0] is float else value
+                  for key, value in data.items()}
+        return cls(**values)
+
+    def to_dict(self):
+        """Every field and its value, as from_dict takes them back."""
+        return dataclasses.asdict(self)
+
+
+# field: (type, lowest, highest); the ranges keep an office's settings sensible
+# (a reporting day past the 10th working day would not exist in a holiday month).
+_LIMITS = {
+    "version": (int, 1, 1_000_000),
+    "calendar_mode": (str, None, None),
+    "late_days_red": (int, 0, 366),
+    "behind_points_yellow": (float, 0, 100),
+    "behind_points_red": (float, 0, 100),
+    "report_working_day": (int, 1, 10),
+    "missing_reports_red": (int, 1, 12),
+    "stalled_days_red": (int, 1, 3660),
+    "clock_deployed_days": (int, 1, 60),
+    "clock_first_feedback_days": (int, 1, 60),
+    "clock_closed_days": (int, 1, 120),
+    "clock_complex_closed_days": (int, 1, 366),
+    "clock_red_multiple": (int, 2, 10),
+}
+
+
+def _problems(values):
+    """{field: message} for the known fields of `values` that are of the wrong type,
+    out of range or inconsistent with each other."""
+    problems = {}
+    for key, value in values.items():
+        if key not in _LIMITS:
+            continue
+        kind, low, high = _LIMITS[key]
+        if kind is str:
+            if value not in MODES:
+                problems[key] = f"one of {', '.join(MODES)}"
+        elif kind is int:
+            if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+                problems[key] = f"a whole number from {low} to {high}"
+        elif (isinstance(value, bool) or not isinstance(value, int | float)
+              or not math.isfinite(value) or not low <= value <= high):
+            problems[key] = f"a number from {low} to {high}"
+    yellow = values.get("behind_points_yellow", Rules.behind_points_yellow)
+    red = values.get("behind_points_red", Rules.behind_points_red)
+    if ("behind_points_yellow" not in problems and "behind_points_red" not in problems
+            and yellow > red):
+        problems["behind_points_yellow"] = "not more than behind_points_red"
+    return problems
