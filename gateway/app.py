@@ -1,4 +1,5 @@
 """The gateway's app factory: `uvicorn --factory gateway.app:create_app`."""
+import datetime as dt
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
@@ -10,9 +11,12 @@ from starlette.concurrency import run_in_threadpool
 from swagger_ui_bundle import swagger_ui_path
 
 from . import errors
+from .audit import AuditLog
 from .auth import ensure_admin
 from .db import Database
+from .idempotency import prune
 from .middleware import BodySizeLimit
+from .ratelimit import RateLimiter
 from .routes import ROUTERS
 from .rpc import RpcPool
 from .settings import Settings
@@ -29,6 +33,7 @@ def _prepare_database(database: Database, settings: Settings) -> None:
         return
     if generated:
         print(f"admin password: {generated}", flush=True)
+    prune(database, dt.timedelta(days=settings.idempotency_retention_days), force=True)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -64,9 +69,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.db = Database(settings.db_url)
     app.state.rpc_pool = RpcPool(settings.amqp_uri, settings.rpc_pool_size, settings.rpc_timeout)
+    app.state.rate_limiter = RateLimiter(settings.rate_limit_per_minute)
 
     errors.install(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    # Outside the size limit, so that a refused oversized write is logged too.
+    app.add_middleware(AuditLog)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware, allow_origins=settings.cors_origins,
@@ -78,5 +86,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return {"status": "ok"}
 
     for router in ROUTERS:
-        app.include_router(router)
+        app.include_router(router, responses=errors.ERROR_RESPONSES)
     return app

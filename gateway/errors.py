@@ -5,12 +5,14 @@ docs/contracts.md; this is the one place that maps those names to HTTP.
 """
 import json
 import logging
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from nameko.exceptions import RemoteError, RpcTimeout, UnknownService
+from pydantic import BaseModel
 
 from .rpc import ServicesUnavailable
 
@@ -23,6 +25,31 @@ REMOTE_ERROR_STATUS = {
     "Forbidden": 403,
     "TooLarge": 413,
     "CalendarNotCovered": 422,
+}
+
+
+class ErrorOut(BaseModel):
+    """Every error answer: a text, a list of field errors, or an object of them."""
+
+    detail: Any
+
+
+# Documented on every API route, so that clients (and schema-driven tests) know
+# each status the gateway may answer and its shape.
+ERROR_RESPONSES = {
+    code: {"model": ErrorOut, "description": description} for code, description in {
+        400: "the body cannot be read",
+        401: "no valid bearer token or API key",
+        403: "the caller's role or units do not allow it",
+        404: "no such item",
+        409: "a conflict with the current state, or an Idempotency-Key reused",
+        413: "the body, a file or a batch is too large",
+        422: "a parameter or field is wrong",
+        429: "too many requests or failed sign-ins; see Retry-After",
+        502: "a service failed",
+        503: "the services cannot be reached; see Retry-After",
+        504: "a service did not answer in time",
+    }.items()
 }
 
 

@@ -4,7 +4,7 @@ All models live here so one metadata holds the whole schema.
 """
 import datetime as dt
 
-from sqlalchemy import JSON, DateTime, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -52,6 +52,11 @@ class ApiKey(Base):
     units: Mapped[list[str]] = mapped_column(JSON)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    rotated_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    # Recorded at most once a minute (auth.LAST_USE_PRECISION), so that a busy
+    # county system does not turn every read into a write.
+    last_used_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    last_used_from: Mapped[str | None] = mapped_column(String(64))
 
 
 class IdempotencyRecord(Base):
@@ -68,5 +73,40 @@ class IdempotencyRecord(Base):
     key: Mapped[str] = mapped_column(String(200))
     body_digest: Mapped[str] = mapped_column(String(64))
     answer: Mapped[dict | None] = mapped_column(JSON)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
+
+
+class LoginFailure(Base):
+    """A failed sign-in (or password change) for a username, for the lock-out."""
+
+    __tablename__ = "login_failures"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(256), index=True)
+    address: Mapped[str | None] = mapped_column(String(64))
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
+
+
+class AuditEntry(Base):
+    """One write request and its outcome. Rows are only ever inserted: no code
+    path updates or deletes them."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    user: Mapped[str | None] = mapped_column(String(100), index=True)
+    role: Mapped[str | None] = mapped_column(String(16))
+    api_key: Mapped[str | None] = mapped_column(String(64))
+    # The units the caller acts for (null: every unit) and those the body names.
+    caller_units: Mapped[list[str] | None] = mapped_column(JSON)
+    units: Mapped[list[str]] = mapped_column(JSON, default=list)
+    method: Mapped[str] = mapped_column(String(8))
+    path: Mapped[str] = mapped_column(String(1000), index=True)
+    route: Mapped[str | None] = mapped_column(String(200))
+    target: Mapped[dict | None] = mapped_column(JSON)
+    status: Mapped[int] = mapped_column(Integer)
+    address: Mapped[str | None] = mapped_column(String(64))
+    request: Mapped[dict | list | str | None] = mapped_column(JSON)
+    response: Mapped[dict | list | str | None] = mapped_column(JSON)
 

@@ -5,7 +5,7 @@ business rules. Write bodies forbid unknown fields, so a client cannot set
 what the API does not offer.
 """
 import datetime as dt
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import Query
 from pydantic import (
@@ -121,9 +121,12 @@ class ProgressItem(WriteBody):
     correction: bool | None = None
 
 
+Password = Annotated[str, StringConstraints(min_length=8, max_length=256)]
+
+
 class UserIn(WriteBody):
     username: Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^\S+$")]
-    password: Annotated[str, StringConstraints(min_length=8, max_length=256)]
+    password: Password
     role: Role
     unit: Code | None = None
 
@@ -131,6 +134,17 @@ class UserIn(WriteBody):
     def _unit_roles_have_a_unit(self):
         if self.role in ("operator", "evaluator") and self.unit is None:
             raise ValueError(f"an {self.role} needs a unit")
+        return self
+
+
+class PasswordChangeIn(WriteBody):
+    current: Annotated[str, StringConstraints(min_length=1, max_length=256)]
+    new: Password
+
+    @model_validator(mode="after")
+    def _a_new_password(self):
+        if self.new == self.current:
+            raise ValueError("the new password must differ from the current one")
         return self
 
 
@@ -151,6 +165,55 @@ class ApiKeyOut(BaseModel):
     name: str
     units: list[str]
     key: str = Field(description="shown once; only its digest is kept")
+
+
+class ApiKeySummary(BaseModel):
+    """An API key as listed: what it may do and when it was used, not its secret."""
+
+    id: int
+    name: str
+    units: list[str]
+    created_at: AwareDatetime
+    rotated_at: AwareDatetime | None
+    revoked_at: AwareDatetime | None
+    last_used_at: AwareDatetime | None
+    last_used_from: str | None
+
+    @classmethod
+    def of(cls, row) -> "ApiKeySummary":
+        def utc(at):
+            return at.replace(tzinfo=dt.UTC) if at else None
+        return cls(id=row.id, name=row.name, units=row.units, created_at=utc(row.created_at),
+                   rotated_at=utc(row.rotated_at), revoked_at=utc(row.revoked_at),
+                   last_used_at=utc(row.last_used_at), last_used_from=row.last_used_from)
+
+
+class AuditEntryOut(BaseModel):
+    id: int
+    at: AwareDatetime
+    user: str | None
+    role: str | None
+    api_key: str | None
+    caller_units: list[str] | None
+    units: list[str]
+    method: str
+    path: str
+    route: str | None
+    target: dict[str, str] | None
+    status: int
+    address: str | None
+    request: Any
+    response: Any
+
+    @classmethod
+    def of(cls, row) -> "AuditEntryOut":
+        return cls(**{name: getattr(row, name) for name in cls.model_fields if name != "at"},
+                   at=row.at.replace(tzinfo=dt.UTC))
+
+
+class AuditPage(BaseModel):
+    items: list[AuditEntryOut]
+    total: int
 
 
 class TokenOut(BaseModel):

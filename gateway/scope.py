@@ -49,6 +49,20 @@ class UnitScope:
         if not any(self.covers(unit) for unit in units if unit):
             raise HTTPException(status.HTTP_403_FORBIDDEN, f"{what} is outside your units")
 
+    def require_task(self, task: dict) -> None:
+        """403 unless one of the task's units (lead, cooperating, a target's) is
+        within the scope."""
+        self.require_any([task.get("lead_unit"), *(task.get("cooperating_units") or []),
+                          *(target.get("unit") for target in task.get("targets") or [])],
+                         f"task {task.get('code')}")
+
+    def require_task_code(self, code: str) -> None:
+        """As require_task, for a task known by its code. A caller of every unit
+        needs no look-up; the service checks the caller again in any case."""
+        if self.caller.units is None:
+            return
+        self.require_task(self._rpc.tasks.get_task(code=code, caller=self.caller.as_rpc()))
+
     def unit_filter(self, unit: str | None) -> str | None:
         """The unit to filter a query by when the service cannot scope by caller.
 

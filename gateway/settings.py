@@ -38,6 +38,20 @@ class Settings(BaseSettings):
     rpc_timeout: float = Field(30, gt=0)
     cors_origins: Annotated[list[str], NoDecode] = []
     max_body_bytes: int = Field(12 * 1024 * 1024, ge=1024)
+    # The tasks service judges evidence by its content and has the last word on
+    # size; the gateway refuses a larger file before sending it over the broker.
+    evidence_max_bytes: int = Field(10 * 1024 * 1024, ge=1)
+    # Requests a minute per user, API key or (for callers not signed in) address;
+    # 0 turns the limit off. Generous, so a county system's bulk upload or the
+    # demo loader is never throttled.
+    rate_limit_per_minute: int = Field(600, ge=0)
+    # Sign-in failures for one username within the window lock it out until the
+    # oldest of them leaves the window.
+    login_max_failures: int = Field(5, ge=1)
+    login_window_minutes: int = Field(15, ge=1)
+    # Answers stored under an Idempotency-Key are kept this long (at least a day,
+    # the longest a county system takes to retry).
+    idempotency_retention_days: int = Field(7, ge=1)
     # Days and quarters turn at midnight where the supervision office is, as in
     # the services.
     timezone: str = "Asia/Shanghai"

@@ -75,4 +75,14 @@ else
   echo "setup: dependencies are up to date"
 fi
 
+# The weekly bulletin's PDF embeds a Chinese TrueType font (services/notify/documents.py).
+if ! ls /usr/share/fonts/truetype/wqy/wqy-*.ttc >/dev/null 2>&1; then
+  if $is_root; then
+    apt_install fonts-wqy-microhei
+  else
+    echo "setup: no Chinese font for the bulletin's PDF; install one with:" >&2
+    echo "  sudo apt-get install fonts-wqy-microhei   (or set LUOSHI_PDF_FONT)" >&2
+  fi
+fi
+
 scripts/ensure-broker.sh

@@ -1,5 +1,6 @@
 """The v1 API, one router per area."""
 from . import (
+    audit,
     auth,
     commitments,
     imports,
@@ -15,5 +16,5 @@ from . import (
 ROUTERS = (
     auth.router, units.router, tasks.router, commitments.router, progress.router,
     imports.router, warnings.router, rankings.router, notifications.router,
-    operations.router,
+    operations.router, audit.router,
 )

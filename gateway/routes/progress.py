@@ -2,10 +2,10 @@
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Header, HTTPException, Request, status
+from fastapi import APIRouter, Body, HTTPException, Request, status
 
-from .. import idempotency
 from ..auth import Writer
+from ..idempotency import IdempotencyKey, answer_once
 from ..rpc import Rpc
 from ..schemas import MAX_PROGRESS_ITEMS, ProgressItem
 
@@ -23,7 +23,7 @@ def report_progress(
     items: Annotated[list[dict[str, Any]], Body(min_length=1)],
     caller: Writer,
     rpc: Rpc,
-    idempotency_key: Annotated[str | None, Header(min_length=1, max_length=200)] = None,
+    idempotency_key: IdempotencyKey = None,
 ):
     """Report 1 to 1,000 items; the answer says of each whether it was accepted.
 
@@ -44,6 +44,4 @@ def report_progress(
                                          source=caller.api_key or "portal",
                                          idempotency_key=service_key)
 
-    if idempotency_key is None:
-        return report()
-    return idempotency.once(request.app.state.db, caller.user, idempotency_key, items, report)
+    return answer_once(request, caller, idempotency_key, items, report)

@@ -1,6 +1,7 @@
 """Tasks: the key-task library, with each task's warning colour, its evidence,
 closing, explaining and the 13710 clock."""
 import base64
+import hashlib
 from typing import Annotated
 from urllib.parse import quote
 
@@ -8,13 +9,16 @@ from fastapi import (
     APIRouter,
     Depends,
     HTTPException,
+    Path,
     Query,
+    Request,
     Response,
     UploadFile,
     status,
 )
 
-from ..auth import CurrentCaller, Writer
+from ..auth import Admin, CurrentCaller, Writer
+from ..idempotency import IdempotencyKey, answer_once
 from ..rpc import MAX_PAGE, Rpc, all_items, present
 from ..schemas import (
     ClockIn,
@@ -43,6 +47,20 @@ def task_filters(scope: Scope, unit: Code | None = None, colour: Colour | None =
 
 
 Filters = Annotated[dict, Depends(task_filters)]
+# Database ids are signed 64-bit integers.
+EvidenceId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+
+
+def task_in_scope(code: str, scope: Scope) -> str:
+    """FastAPI dependency for routes on one task: its code, after a 403 for a
+    caller none of whose units takes part in it."""
+    scope.require_task_code(code)
+    return code
+
+
+# Routes take their caller (and its role check) before this, so a caller the
+# role refuses hears 403 without a look-up at the tasks service.
+TaskInScope = Annotated[str, Depends(task_in_scope)]
 
 
 def _with_colours(rpc, tasks: list[dict]) -> list[dict]:
@@ -86,9 +104,12 @@ def _list_query(rpc, caller, filters: dict):
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)
-def create_task(body: TaskIn, caller: Writer, scope: Scope, rpc: Rpc):
-    scope.require(body.lead_unit)
-    return rpc.tasks.create_task(data=body.to_rpc(), caller=caller.as_rpc())
+def create_task(request: Request, body: TaskIn, caller: Admin, rpc: Rpc,
+                idempotency_key: IdempotencyKey = None):
+    """Add a task to the library: the supervision office's (admin's) work."""
+    data = body.to_rpc()
+    return answer_once(request, caller, idempotency_key, data,
+                       lambda: rpc.tasks.create_task(data=data, caller=caller.as_rpc()))
 
 
 @router.get("")
@@ -118,27 +139,45 @@ def get_task(code: str, caller: CurrentCaller, scope: Scope, rpc: Rpc):
     """The task with its colour, targets (each with its colour), progress,
     clocks, evidence and commitments."""
     task = rpc.tasks.get_task(code=code, caller=caller.as_rpc())
-    scope.require_any([task.get("lead_unit"), *(task.get("cooperating_units") or []),
-                       *(target.get("unit") for target in task.get("targets") or [])],
-                      f"task {code}")
+    scope.require_task(task)
     return _with_colours(rpc, [task])[0]
 
 
 @router.post("/{code}/evidence", status_code=status.HTTP_201_CREATED)
-def add_evidence(code: str, file: UploadFile, caller: Writer, rpc: Rpc):
-    """Attach a file (multipart field `file`) to the task as evidence."""
-    content = file.file.read()
+def add_evidence(request: Request, caller: Writer, code: TaskInScope, file: UploadFile,
+                 rpc: Rpc, idempotency_key: IdempotencyKey = None):
+    """Attach a file (multipart field `file`) to the task as evidence.
+
+    The file's name and declared type are passed on as the client gave them and
+    decide nothing: the tasks service judges the file by its bytes and refuses
+    what is not a document or an image. Here only the size is checked.
+    """
+    limit = request.app.state.settings.evidence_max_bytes
+    content = file.file.read(limit + 1)
     if not content:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "the file is empty")
-    return rpc.tasks.add_evidence(
-        task=code, filename=file.filename or "evidence",
-        content_type=file.content_type or "application/octet-stream",
-        content_b64=base64.b64encode(content).decode("ascii"), caller=caller.as_rpc())
+    if len(content) > limit:
+        raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE,
+                            f"evidence files are at most {limit} bytes")
+    filename = file.filename or "evidence"
+    content_type = file.content_type or "application/octet-stream"
+    content_b64 = base64.b64encode(content).decode("ascii")
+    fingerprint = {"filename": filename, "content_type": content_type,
+                   "sha256": hashlib.sha256(content).hexdigest()}
+    return answer_once(request, caller, idempotency_key, fingerprint,
+                       lambda: rpc.tasks.add_evidence(
+                           task=code, filename=filename, content_type=content_type,
+                           content_b64=content_b64, caller=caller.as_rpc()))
 
 
 @router.get("/{code}/evidence/{evidence_id}", response_class=Response,
-            responses={200: {"content": {"application/octet-stream": {}}}})
-def download_evidence(code: str, evidence_id: int, caller: CurrentCaller, rpc: Rpc):
+            responses={200: {"description": "the file, as the type the tasks service "
+                                            "found by its content (a PDF, an image, an "
+                                            "Office document or text)",
+                             "content": {"*/*": {"schema": {"type": "string",
+                                                            "format": "binary"}}}}})
+def download_evidence(caller: CurrentCaller, code: TaskInScope, evidence_id: EvidenceId,
+                      rpc: Rpc):
     evidence = rpc.tasks.get_evidence(task=code, evidence_id=evidence_id, caller=caller.as_rpc())
     filename = evidence.get("filename") or "evidence"
     fallback = filename.encode("ascii", "replace").decode().replace('"', "_")
@@ -154,18 +193,18 @@ def download_evidence(code: str, evidence_id: int, caller: CurrentCaller, rpc: R
 
 
 @router.post("/{code}/close")
-def close_task(code: str, caller: Writer, rpc: Rpc):
+def close_task(caller: Writer, code: TaskInScope, rpc: Rpc):
     """Close the task (销号)."""
     return rpc.tasks.close_task(code=code, caller=caller.as_rpc())
 
 
 @router.post("/{code}/explain")
-def explain_task(code: str, body: ExplainIn, caller: Writer, rpc: Rpc):
+def explain_task(caller: Writer, code: TaskInScope, body: ExplainIn, rpc: Rpc):
     """End the task with a stated reason (给个说法) instead of closing it."""
     return rpc.tasks.explain_task(code=code, reason=body.reason, caller=caller.as_rpc())
 
 
 @router.post("/{code}/clock")
-def record_clock_stage(code: str, body: ClockIn, caller: Writer, rpc: Rpc):
+def record_clock_stage(caller: Writer, code: TaskInScope, body: ClockIn, rpc: Rpc):
     """Record a stage of the 13710 clock as done, now or at `recorded_at`."""
     return rpc.tasks.record_clock_stage(code=code, caller=caller.as_rpc(), **body.to_rpc())

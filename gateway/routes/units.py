@@ -1,7 +1,8 @@
 """Units: the city's departments, counties and offices."""
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Request, status
 
 from ..auth import Admin, CurrentCaller
+from ..idempotency import IdempotencyKey, answer_once
 from ..rpc import Rpc, all_items, present
 from ..schemas import Code, UnitIn, UnitKind
 
@@ -9,8 +10,11 @@ router = APIRouter(prefix="/api/v1/units", tags=["units"])
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)
-def create_unit(body: UnitIn, caller: Admin, rpc: Rpc):
-    return rpc.tasks.create_unit(data=body.to_rpc(), caller=caller.as_rpc())
+def create_unit(request: Request, body: UnitIn, caller: Admin, rpc: Rpc,
+                idempotency_key: IdempotencyKey = None):
+    data = body.to_rpc()
+    return answer_once(request, caller, idempotency_key, data,
+                       lambda: rpc.tasks.create_unit(data=data, caller=caller.as_rpc()))
 
 
 @router.get("")
@@ -24,4 +28,5 @@ def list_units(caller: CurrentCaller, rpc: Rpc, kind: UnitKind | None = None,
 
 @router.get("/{code}")
 def get_unit(code: str, caller: CurrentCaller, rpc: Rpc):
+    """A unit; units are public within the platform, as the tasks service has it."""
     return rpc.tasks.get_unit(code=code, caller=caller.as_rpc())

@@ -1,2 +1,7 @@
 """Errors the notify service raises on purpose (mapped to HTTP by the gateway)."""
-from services.common.errors import EXPECTED, InvalidInput  # noqa: F401 — re-exported for the entrypoints
+from services.common.errors import (  # noqa: F401 — re-exported for the entrypoints
+    EXPECTED,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+)

@@ -1,47 +1,493 @@
-"""The notify service's rules and templates, as plain functions over plain data
-(no nameko, no database), so they are tested with nothing but pytest."""
+"""The notify service's rules, as plain functions over plain data (no nameko, no
+database), so they are tested with nothing but pytest: who hears what (routing),
+what they read (sandboxed templates), when (quiet hours, retries with backoff,
+the escalation ladder) and how often (de-duplication, digests)."""
+import datetime as dt
+import hashlib
+import hmac
+import json
+
+from jinja2 import StrictUndefined, TemplateError
+from jinja2.sandbox import SandboxedEnvironment
+
 from .exceptions import InvalidInput
 
-INBOX = "inbox"
-DELIVERED = "delivered"  # an inbox message is delivered once it is written
+INBOX, SMS, EMAIL, WEBHOOK = "inbox", "sms", "email", "webhook"
+CHANNELS = (INBOX, SMS, EMAIL, WEBHOOK)
+OUTGOING = (SMS, EMAIL, WEBHOOK)  # sent through a provider, with retries
+
+OPERATOR, HEAD, OFFICE, LEADERS = "operator", "head", "office", "leaders"
+ROLES = (OPERATOR, HEAD, OFFICE, LEADERS, WEBHOOK)
+ROLE_NAMES = {OPERATOR: "联络员", HEAD: "主要负责人", OFFICE: "督查办", LEADERS: "领导",
+              WEBHOOK: "外部系统"}
+# The escalation ladder: who hears about an unacknowledged item at each level.
+LADDER = (OPERATOR, HEAD, OFFICE)
+
+PENDING, SENDING, SENT, DELIVERED, FAILED = "pending", "sending", "sent", "delivered", "failed"
+STATUSES = (PENDING, SENDING, SENT, DELIVERED, FAILED)
 RED = "red"
+COLOURS = ("green", "yellow", "red")
 MAX_LIMIT = 1000
+
+COLOUR_CHANGED = "colour_changed"
+NOTICE_ISSUED = "notice_issued"
+NOTICE_OVERDUE = "notice_overdue"
+ESCALATION = "escalation"
+DIGEST = "digest"
+BULLETIN = "bulletin_published"
+EVENT_TYPES = (COLOUR_CHANGED, NOTICE_ISSUED, NOTICE_OVERDUE, ESCALATION, DIGEST, BULLETIN)
+
+DEFAULT_QUIET_HOURS = "22:00-08:00"
+
+DEFAULT_RULES = [
+    {"event_type": COLOUR_CHANGED, "colour": RED, "unit": None, "role": OPERATOR,
+     "channels": [SMS, EMAIL, INBOX], "quiet_hours": DEFAULT_QUIET_HOURS},
+    {"event_type": NOTICE_ISSUED, "colour": None, "unit": None, "role": HEAD,
+     "channels": [SMS, EMAIL, INBOX], "quiet_hours": DEFAULT_QUIET_HOURS},
+    {"event_type": NOTICE_OVERDUE, "colour": None, "unit": None, "role": HEAD,
+     "channels": [SMS, EMAIL, INBOX], "quiet_hours": DEFAULT_QUIET_HOURS},
+    {"event_type": ESCALATION, "colour": None, "unit": None, "role": HEAD,
+     "channels": [SMS, EMAIL, INBOX], "quiet_hours": DEFAULT_QUIET_HOURS},
+    {"event_type": ESCALATION, "colour": None, "unit": None, "role": OFFICE,
+     "channels": [SMS, EMAIL, INBOX], "quiet_hours": DEFAULT_QUIET_HOURS},
+    {"event_type": BULLETIN, "colour": None, "unit": None, "role": LEADERS,
+     "channels": [EMAIL, INBOX], "quiet_hours": None},
+]
+
+# Subject and body of each event type; `sms` is the short body of a text message
+# (it has no subject). Every channel of an event type starts from these.
+_DEFAULTS = {
+    COLOUR_CHANGED: {
+        "subject": "红色预警：任务 {{ task }}",
+        "body": "{{ unit_name }}：截至 {{ as_of }}，你单位牵头的任务 {{ task }} "
+                "已亮红灯（严重延期）。原因：{{ reason }}。请尽快研究整改措施并报送进展。",
+        "sms": "【落实】{{ unit_name }}：任务 {{ task }} 已亮红灯（严重延期），原因：{{ reason }}。"
+               "请尽快整改并报送进展。",
+    },
+    NOTICE_ISSUED: {
+        "subject": "督办单 {{ number }}：任务 {{ task }}",
+        "body": "{{ unit_name }}：督查办就任务 {{ task }} 向你单位下发督办单 {{ number }}。"
+                "事由：{{ reason }}。请于 {{ ack_due }} 前签收，{{ answer_due }} 前报送整改方案。",
+        "sms": "【落实】{{ unit_name }}：督办单 {{ number }}（任务 {{ task }}）已下发，"
+               "请于 {{ ack_due }} 前签收，{{ answer_due }} 前报送整改方案。",
+    },
+    NOTICE_OVERDUE: {
+        "subject": "督办单 {{ number }} 已逾期{{ stage_name }}",
+        "body": "{{ unit_name }}：督办单 {{ number }}（任务 {{ task }}）已逾期{{ stage_name }}，"
+                "请立即办理。",
+        "sms": "【落实】{{ unit_name }}：督办单 {{ number }} 已逾期{{ stage_name }}，"
+               "请立即办理。",
+    },
+    ESCALATION: {
+        "subject": "升级提醒：{{ label }} 未响应",
+        "body": "{{ recipient_name }}：{{ unit_name }} 的{{ label }}自 {{ since }} 起未获响应，"
+                "已升级至{{ role_name }}（第 {{ level }} 级）。请督促办理。",
+        "sms": "【落实】{{ unit_name }} 的{{ label }}自 {{ since }} 起未获响应，"
+               "已升级至{{ role_name }}，请督促办理。",
+    },
+    DIGEST: {
+        "subject": "落实提醒汇总：共 {{ count }} 条",
+        "body": "{{ recipient_name }}：本次共有 {{ count }} 条提醒：\n"
+                "{% for item in items %}{{ loop.index }}. {{ item }}\n{% endfor %}"
+                "详情请登录落实平台查看。",
+        "sms": "【落实】{{ recipient_name }}：本次共有 {{ count }} 条提醒（{{ items[0] }} 等），"
+               "详情请登录落实平台查看。",
+    },
+    BULLETIN: {
+        "subject": "落实事项专报（{{ week_start }}至{{ week_end }}）",
+        "body": "{{ recipient_name }}：本周落实事项专报已生成：新增红色预警 {{ red }} 项，"
+                "督办单逾期 {{ overdue }} 件，办结 {{ closed }} 项。详见附件或平台“专报”栏目。",
+        "sms": "【落实】本周落实事项专报已生成：新增红色预警 {{ red }} 项，"
+               "督办单逾期 {{ overdue }} 件，办结 {{ closed }} 项。",
+    },
+}
+
+DEFAULT_TEMPLATES = {
+    (event_type, channel): {
+        "subject": "" if channel == SMS else texts["subject"],
+        "body": texts["sms"] if channel == SMS else texts["body"],
+    }
+    for event_type, texts in _DEFAULTS.items() for channel in CHANNELS
+}
+
+# What each event type's templates may use; set_template renders with these.
+SAMPLE_CONTEXTS = {
+    COLOUR_CHANGED: {"unit_name": "袁州区", "task": "T2026-0001", "colour": RED,
+                     "reason": "计划进度60%，实际20%", "as_of": "2026-11-03",
+                     "recipient_name": "李四", "role_name": "联络员"},
+    NOTICE_ISSUED: {"unit_name": "袁州区", "task": "T2026-0001", "number": "督〔2026〕1号",
+                    "reason": "连续两月严重延期", "ack_due": "2026-11-05",
+                    "answer_due": "2026-11-12", "issued_at": "2026-11-03",
+                    "recipient_name": "张三", "role_name": "主要负责人"},
+    NOTICE_OVERDUE: {"unit_name": "袁州区", "task": "T2026-0001", "number": "督〔2026〕1号",
+                     "stage": "ack", "stage_name": "签收", "colour": RED,
+                     "recipient_name": "张三", "role_name": "主要负责人"},
+    ESCALATION: {"unit_name": "袁州区", "task": "T2026-0001", "label": "任务 T2026-0001 红色预警",
+                 "since": "2026-11-03", "level": 1, "role_name": "主要负责人",
+                 "recipient_name": "张三"},
+    DIGEST: {"count": 2, "items": ["红色预警：任务 T1", "红色预警：任务 T2"],
+             "recipient_name": "李四", "role_name": "联络员", "unit_name": "袁州区"},
+    BULLETIN: {"week_start": "2026-11-02", "week_end": "2026-11-08", "red": 3, "overdue": 1,
+               "closed": 2, "recipient_name": "王市长", "role_name": "领导",
+               "unit_name": "领导"},
+}
+
+# Templates are written by office staff through the API: the sandbox refuses
+# attribute tricks (`{{ ''.__class__ }}`) and StrictUndefined turns a refused or
+# misspelt name into an error instead of an empty string.
+_ENV = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
+_COMPILED = {}
+
+
+def render(source, context):
+    """`source` (a Jinja2 template) rendered with `context`; raises TemplateError
+    (SecurityError included) when it cannot."""
+    template = _COMPILED.get(source)
+    if template is None:
+        template = _COMPILED[source] = _ENV.from_string(source)
+    return template.render(context)
+
+
+def validate_template(event_type, channel, subject, body):
+    """The template as stored: {event_type, channel, subject, body}. InvalidInput
+    unless both parts render with the event type's sample context."""
+    if event_type not in _DEFAULTS:
+        raise InvalidInput({"event_type": f"one of {', '.join(_DEFAULTS)}"})
+    if channel not in CHANNELS:
+        raise InvalidInput({"channel": f"one of {', '.join(CHANNELS)}"})
+    subject, body = subject or "", body or ""
+    if not body.strip():
+        raise InvalidInput({"body": "a template needs a body"})
+    if len(subject) > 200 or len(body) > 20000:
+        raise InvalidInput({"body": "subject at most 200 characters, body at most 20000"})
+    for field, source in (("subject", subject), ("body", body)):
+        try:
+            rendered = render(source, SAMPLE_CONTEXTS[event_type])
+        except TemplateError as error:
+            raise InvalidInput({field: f"does not render: {error}"}) from None
+        if field == "subject" and len(rendered) > 200:
+            raise InvalidInput({"subject": "renders longer than 200 characters"})
+    return {"event_type": event_type, "channel": channel, "subject": subject, "body": body}
+
+
+def parse_quiet_hours(window):
+    """(start, end) times of "HH:MM-HH:MM", or None for None / ""."""
+    if not window:
+        return None
+    try:
+        start, end = (dt.time.fromisoformat(part.strip()) for part in window.split("-"))
+    except ValueError:
+        raise InvalidInput({"quiet_hours": "HH:MM-HH:MM, e.g. 22:00-08:00"}) from None
+    return start, end
+
+
+def release_time(local_now, window):
+    """The first moment at or after `local_now` (aware, local) outside the quiet
+    hours `window`; `local_now` itself when it is outside them."""
+    bounds = parse_quiet_hours(window)
+    if not bounds or bounds[0] == bounds[1]:
+        return local_now
+    start, end = bounds
+    now = local_now.timetz().replace(tzinfo=None)
+    if start < end:  # a window within one day, e.g. 12:00-14:00
+        if start <= now < end:
+            return local_now.replace(hour=end.hour, minute=end.minute, second=0, microsecond=0)
+        return local_now
+    if now >= start:  # late evening: released tomorrow morning
+        tomorrow = local_now + dt.timedelta(days=1)
+        return tomorrow.replace(hour=end.hour, minute=end.minute, second=0, microsecond=0)
+    if now < end:  # early morning: released this morning
+        return local_now.replace(hour=end.hour, minute=end.minute, second=0, microsecond=0)
+    return local_now
+
+
+def to_utc(local):
+    """A naive UTC datetime (as the tables keep them) of an aware one."""
+    return local.astimezone(dt.UTC).replace(tzinfo=None)
+
+
+def validate_rules(rules):
+    """The routing rules as stored, in order. InvalidInput naming the rule and
+    field when one is wrong."""
+    if not isinstance(rules, list) or len(rules) > 500:
+        raise InvalidInput({"rules": "a list of at most 500 rules"})
+    clean = []
+    for index, rule in enumerate(rules):
+        where = f"rules[{index}]"
+        if not isinstance(rule, dict):
+            raise InvalidInput({where: "a rule is an object"})
+        event_type, role = rule.get("event_type"), rule.get("role")
+        channels = rule.get("channels")
+        if event_type not in EVENT_TYPES or event_type == DIGEST:
+            raise InvalidInput({f"{where}.event_type": "an event type notify routes: "
+                                + ", ".join(t for t in EVENT_TYPES if t != DIGEST)})
+        if role not in ROLES:
+            raise InvalidInput({f"{where}.role": f"one of {', '.join(ROLES)}"})
+        if (not isinstance(channels, list) or not channels
+                or any(channel not in CHANNELS for channel in channels)):
+            raise InvalidInput({f"{where}.channels": f"a list of {', '.join(CHANNELS)}"})
+        if role == WEBHOOK and channels != [WEBHOOK]:
+            raise InvalidInput({f"{where}.channels": "the webhook role hears on webhooks only"})
+        colour = rule.get("colour")
+        if colour is not None and colour not in COLOURS and event_type != NOTICE_OVERDUE:
+            raise InvalidInput({f"{where}.colour": f"one of {', '.join(COLOURS)} or null"})
+        quiet = rule.get("quiet_hours", DEFAULT_QUIET_HOURS)
+        parse_quiet_hours(quiet)
+        clean.append({"position": index, "event_type": event_type, "colour": colour,
+                      "unit": rule.get("unit") or None, "role": role,
+                      "channels": list(dict.fromkeys(channels)),
+                      "quiet_hours": quiet or None, "enabled": bool(rule.get("enabled", True))})
+    return clean
+
+
+def matching_rules(rules, event_type, colour, unit, role=None):
+    """The enabled rules, in order, for an occurrence of `event_type` (and, for an
+    escalation step, the ladder's `role`)."""
+    return [rule for rule in rules
+            if rule["enabled"] and rule["event_type"] == event_type
+            and rule["colour"] in (None, colour) and rule["unit"] in (None, unit)
+            and (role is None or rule["role"] == role)]
+
+
+def office_unit(contacts, configured=None):
+    """The supervision office's unit code: the configured one, else the first
+    known unit of kind office."""
+    if configured:
+        return configured
+    offices = sorted(code for code, row in contacts.items() if row.get("kind") == "office")
+    return offices[0] if offices else None
+
+
+def addresses(role, channel, unit, directory):
+    """[(recipient, name)] that `role` of `unit` has on `channel`. directory:
+    {"contacts": {code: {name, head, operator, kind}}, "office": code|None,
+    "leaders": [{name, phone, email, user}], "webhooks": [url]}. A role with no
+    phone or e-mail on record is simply not reached on that channel."""
+    if role == WEBHOOK:
+        return [(url, "webhook") for url in directory["webhooks"]] if channel == WEBHOOK else []
+    if role == LEADERS:
+        field = {SMS: "phone", EMAIL: "email", INBOX: "user"}.get(channel)
+        return [(leader[field], leader.get("name") or leader[field])
+                for leader in directory["leaders"] if field and leader.get(field)]
+    if channel == WEBHOOK:
+        return []
+    code = directory["office"] if role == OFFICE else unit
+    row = directory["contacts"].get(code) if code else None
+    if channel == INBOX:
+        return [(code, row["name"] if row else code)] if code else []
+    if row is None:
+        return []
+    people = [row.get(OPERATOR), row.get(HEAD)] if role == OFFICE else [row.get(role)]
+    person = next((p for p in people if p and p.get("phone" if channel == SMS else "email")),
+                  None)
+    if person is None:
+        return []
+    return [(person["phone" if channel == SMS else "email"], person.get("name") or row["name"])]
+
+
+def plan_messages(occurrences, rules, templates, directory, event_id, now, role=None):
+    """The notifications for `occurrences` of one event: one per (occurrence,
+    channel, recipient) the matching rules name. An occurrence is {event_type,
+    item, unit, task, colour, as_of, level?, context}; templates {(event_type,
+    channel): {subject, body}}; now a naive UTC datetime. Answers rows ready for
+    the notifications table plus their `dedup_key`; inbox rows are delivered,
+    the others pending."""
+    rows = []
+    for occurrence in occurrences:
+        seen = set()
+        for rule in matching_rules(rules, occurrence["event_type"], occurrence.get("colour"),
+                                   occurrence["unit"], role):
+            for channel in rule["channels"]:
+                for recipient, name in addresses(rule["role"], channel, occurrence["unit"],
+                                                 directory):
+                    if (channel, recipient) in seen:
+                        continue
+                    seen.add((channel, recipient))
+                    context = {**occurrence["context"], "recipient_name": name,
+                               "role_name": ROLE_NAMES[rule["role"]]}
+                    template = templates[(occurrence["event_type"], channel)]
+                    rows.append(message_row(
+                        occurrence, channel, recipient, rule, event_id, now,
+                        render(template["subject"], context)[:200],
+                        render(template["body"], context)))
+    return rows
+
+
+def message_row(occurrence, channel, recipient, rule, event_id, now, subject, body):
+    marker = occurrence.get("colour") or occurrence["event_type"]
+    return {
+        "channel": channel, "recipient": recipient, "unit": occurrence["unit"],
+        "task": occurrence.get("task"), "colour": occurrence.get("colour"),
+        "as_of": occurrence.get("as_of"), "subject": subject, "body": body,
+        "status": DELIVERED if channel == INBOX else PENDING, "event_id": event_id,
+        "created_at": now, "event_type": occurrence["event_type"],
+        "item": occurrence.get("item"), "role": rule["role"], "level": occurrence.get("level"),
+        "items": None, "bulletin_id": occurrence.get("bulletin_id"),
+        "quiet_hours": rule["quiet_hours"] if channel == SMS else None,
+        "attempts": 0, "next_attempt_at": None if channel == INBOX else now,
+        "dedup_key": dedup_key(occurrence.get("item"), marker, channel, recipient),
+    }
+
+
+def dedup_key(item, colour, channel, recipient):
+    """What makes two messages "the same" for the de-duplication window."""
+    return f"{item}|{colour}|{channel}|{recipient}"[:300]
+
+
+def drop_duplicates(rows, recent_keys):
+    """The rows whose dedup_key was not heard within the window (recent_keys),
+    each key once."""
+    kept, seen = [], set(recent_keys)
+    for row in rows:
+        if row["dedup_key"] in seen:
+            continue
+        seen.add(row["dedup_key"])
+        kept.append(row)
+    return kept
+
+
+def digest(rows, threshold, templates, names, event_id, now):
+    """Rows with every outgoing (channel, recipient) that would receive more than
+    `threshold` messages replaced by one digest listing their subjects; inbox
+    rows are kept one per item (each can be read and acknowledged). names:
+    {recipient: name}."""
+    groups = {}
+    for row in rows:
+        if row["channel"] in OUTGOING and not row.get("bulletin_id"):
+            groups.setdefault((row["channel"], row["recipient"]), []).append(row)
+    folded = {key for key, group in groups.items() if len(group) > threshold}
+    if not folded:
+        return rows
+    answer = [row for row in rows if (row["channel"], row["recipient"]) not in folded]
+    for channel, recipient in sorted(folded):
+        group = groups[(channel, recipient)]
+        first = group[0]
+        subjects = [row["subject"] or row["body"][:60] for row in group]
+        context = {"count": len(group), "items": subjects,
+                   "recipient_name": names.get(recipient, recipient),
+                   "role_name": ROLE_NAMES.get(first["role"], ""), "unit_name": first["unit"]}
+        template = templates[(DIGEST, channel)]
+        answer.append({
+            **first, "subject": render(template["subject"], context)[:200],
+            "body": render(template["body"], context), "event_type": DIGEST, "item": None,
+            "task": None, "colour": None, "level": None, "items": subjects,
+            "created_at": now, "event_id": event_id, "dedup_key": None,
+        })
+    return answer
+
+
+def next_attempt(attempts, delays, now):
+    """When to try a transient failure again after `attempts` tries (None: give up):
+    now plus delays[attempts - 1]; the number of tries is len(delays) + 1."""
+    if attempts > len(delays):
+        return None
+    return now + dt.timedelta(seconds=delays[attempts - 1])
+
+
+def add_days(start, days, working):
+    """`start` plus `days` days, counting only Monday to Friday when `working`.
+    The official holiday calendar belongs to the warnings service; a grace of
+    working days here skips weekends only."""
+    if not working:
+        return start + dt.timedelta(days=days)
+    moment, left = start, days
+    while left > 0:
+        moment += dt.timedelta(days=1)
+        if moment.weekday() < 5:
+            left -= 1
+    return moment
+
+
+def climb(escalation, grace_days, working, local_now):
+    """The escalation's next level: {level, role, next_at (aware local, None at the
+    top), status}. grace_days[i] is the grace before level i + 1."""
+    level = escalation["level"] + 1
+    top = level >= len(LADDER) - 1
+    return {"level": level, "role": LADDER[level],
+            "next_at": None if top else add_days(local_now, grace_days[level], working),
+            "status": "top" if top else "open"}
+
+
+def colour_turns(changes):
+    """The changes of one evaluation that give a task a new colour, one per task
+    (the last)."""
+    turns = {}
+    for change in changes:
+        if change["item_kind"] == "task" and change["colour"] != change.get("previous"):
+            turns[change["task"]] = change
+    return list(turns.values())
 
 
 def red_turns(changes):
     """The changes of one evaluation that turn a task red (not those that keep it
     red), one per task: the last."""
-    turns = {}
-    for change in changes:
-        if (change["item_kind"] == "task" and change["colour"] == RED
-                and change.get("previous") != RED):
-            turns[change["task"]] = change
-    return list(turns.values())
+    return [turn for turn in colour_turns(changes) if turn["colour"] == RED]
 
 
 def red_warning(task, unit_name, reason, as_of):
-    """(subject, body) of the message telling a unit its task turned red."""
-    subject = f"红色预警：任务 {task}"
-    body = (f"{unit_name}：截至 {as_of.isoformat()}，你单位牵头的任务 {task} 已亮红灯（严重延期）。"
-            f"原因：{(reason or '未说明').rstrip('。')}。请尽快研究整改措施并报送进展。")
-    return subject, body
+    """(subject, body) of the default message telling a unit its task turned red."""
+    context = colour_context(task, unit_name, reason, as_of)
+    template = DEFAULT_TEMPLATES[(COLOUR_CHANGED, INBOX)]
+    return render(template["subject"], context), render(template["body"], context)
 
 
-def inbox_notifications(turns, as_of, unit_names, event_id, now):
-    """The inbox rows for the red turns of one evaluation (as red_turns answers
-    them): one to the unit of each task. unit_names: {code: name}; a unit not
-    known yet is named by its code."""
-    rows = []
-    for change in turns:
-        unit = change["unit"]
-        subject, body = red_warning(change["task"], unit_names.get(unit, unit),
-                                    change.get("reason"), as_of)
-        rows.append({
-            "channel": INBOX, "recipient": unit, "unit": unit, "task": change["task"],
-            "colour": RED, "as_of": as_of, "subject": subject, "body": body,
-            "status": DELIVERED, "event_id": event_id, "created_at": now,
-        })
-    return rows
+def colour_context(task, unit_name, reason, as_of, colour=RED):
+    return {"task": task, "unit_name": unit_name, "colour": colour,
+            "reason": (reason or "未说明").rstrip("。"), "as_of": as_of.isoformat()}
+
+
+STAGE_NAMES = {"ack": "签收", "answer": "报送整改方案"}
+
+
+def sign_webhook(secret, timestamp, body):
+    """The X-Luoshi-Signature value of a webhook: sha256=<hex HMAC-SHA256 of
+    "<timestamp>.<body>" keyed with the shared secret>. body: bytes."""
+    mac = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
+    return "sha256=" + mac.hexdigest()
+
+
+def webhook_body(message):
+    """The JSON document (bytes) a webhook receives for a notification."""
+    return json.dumps({
+        "id": message["id"], "event_type": message.get("event_type"),
+        "item": message.get("item"), "unit": message["unit"], "task": message.get("task"),
+        "colour": message.get("colour"), "subject": message["subject"],
+        "text": message["body"], "items": message.get("items"),
+    }, ensure_ascii=False, sort_keys=True).encode()
+
+
+def week_bounds(day):
+    """(Monday, Sunday) of the week holding `day`."""
+    monday = day - dt.timedelta(days=day.weekday())
+    return monday, monday + dt.timedelta(days=6)
+
+
+def bulletin_summary(week_start, facts, unit_names, generated_at):
+    """What the bulletin of the week from `week_start` (a Monday) says, from the
+    facts gathered in it ({kind, key, task, unit, detail, day}): its sections in
+    order, each with rows (the ranking's section stays empty until the ranking
+    service publishes movers)."""
+    week_end = week_start + dt.timedelta(days=6)
+    sections = [
+        ("red", "一、新增红色预警事项", "本周无新增红色预警事项。", ("red",)),
+        ("overdue", "二、督办单逾期情况", "本周无逾期督办单。", ("overdue",)),
+        ("closed", "三、办结事项（销号、说明办结）", "本周无办结事项。", ("closed", "explained")),
+    ]
+    answer = {"week_start": week_start.isoformat(), "week_end": week_end.isoformat(),
+              "generated_at": generated_at.isoformat(timespec="seconds"), "sections": []}
+    in_week = sorted((f for f in facts if week_start <= f["day"] <= week_end),
+                     key=lambda f: (f["day"], f["unit"] or "", f["key"]))
+    for key, title, empty, kinds in sections:
+        rows = [{"day": f["day"].isoformat(), "task": f["task"], "unit": f["unit"],
+                 "unit_name": unit_names.get(f["unit"], f["unit"]), "detail": f["detail"] or "",
+                 "kind": f["kind"]}
+                for f in in_week if f["kind"] in kinds]
+        answer["sections"].append({"key": key, "title": title, "empty": empty, "rows": rows})
+    answer["sections"].append({
+        "key": "movers", "title": "四、评价排队变动", "rows": [],
+        "empty": "排名服务尚未发布排名变动数据，本节暂空。"})
+    answer["counts"] = {section["key"]: len(section["rows"]) for section in answer["sections"]}
+    return answer
 
 
 def page(limit, offset):

@@ -1,11 +1,15 @@
-"""The notify service's tables: the units' contacts and every notification
-written (the inbox and delivery log)."""
+"""The notify service's tables: the units' contacts, every notification (the inbox,
+the delivery queue and its log in one table), routing rules, templates, the
+escalation ladder, de-duplication marks and the weekly bulletins with the facts
+they are drawn from."""
 from sqlalchemy import (
     JSON,
+    Boolean,
     Column,
     Date,
     DateTime,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -21,24 +25,109 @@ contacts = Table(
     Column("name", String(100), nullable=False),
     Column("head", JSON),  # {name, phone, email} of the unit's head (一把手)
     Column("operator", JSON),
+    Column("kind", String(16)),  # county, department, office: the office hears escalations
 )
 
 notifications = Table(
     "notifications", metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("channel", String(16), nullable=False),
+    Column("channel", String(16), nullable=False),  # inbox, sms, email, webhook
+    # A phone, an e-mail address, a URL, a unit code (its inbox) or a user name.
     Column("recipient", String(200), nullable=False),
     Column("unit", String(32), nullable=False, index=True),
-    Column("task", String(32), nullable=False, index=True),
-    Column("colour", String(16), nullable=False),
-    Column("as_of", Date, nullable=False),
+    Column("task", String(32), index=True),
+    Column("colour", String(16)),
+    Column("as_of", Date),
     Column("subject", String(200), nullable=False),
     Column("body", Text, nullable=False),
+    # pending (queued), sending (claimed by a replica), sent, delivered (inbox),
+    # failed (permanently, see provider_answer)
     Column("status", String(16), nullable=False),
-    Column("event_id", String(32), nullable=False),  # the evaluation that caused it
+    Column("event_id", String(32), nullable=False),  # the event that caused it
     Column("created_at", DateTime, nullable=False),
-    # A re-run evaluation comes under a new event_id: this key, not the event's,
-    # keeps a recipient from hearing twice that a task turned red on one day.
-    UniqueConstraint("task", "colour", "as_of", "channel", "recipient",
-                     name="uq_notifications_once"),
+    Column("event_type", String(32)),  # colour_changed, notice_issued, escalation, ...
+    Column("item", String(64), index=True),  # task:T1, notice:5, bulletin:2026-11-02
+    Column("role", String(16)),  # operator, head, office, leaders, webhook
+    Column("level", Integer),  # escalation level of an escalation message
+    Column("items", JSON),  # a digest: the subjects it stands for
+    Column("bulletin_id", Integer),  # an e-mail carrying that bulletin's PDF
+    Column("quiet_hours", String(16)),  # "22:00-08:00": SMS are not sent then
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("next_attempt_at", DateTime, index=True),
+    Column("claimed_by", String(32)),
+    Column("claimed_until", DateTime),
+    Column("sent_at", DateTime),
+    Column("provider_answer", Text),
+    Column("read_at", DateTime),
+    Column("read_by", String(64)),
+)
+
+# One row per (item, colour, channel, recipient) key heard recently, digested or
+# not: the de-duplication window is measured from last_at.
+dedup_marks = Table(
+    "dedup_marks", metadata,
+    Column("key", String(300), primary_key=True),
+    Column("last_at", DateTime, nullable=False),
+)
+
+routing_rules = Table(
+    "routing_rules", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("position", Integer, nullable=False),
+    Column("event_type", String(32), nullable=False),
+    Column("colour", String(16)),  # None: any colour
+    Column("unit", String(32)),  # None: any unit
+    Column("role", String(16), nullable=False),
+    Column("channels", JSON, nullable=False),
+    Column("quiet_hours", String(16)),  # for SMS; None: none
+    Column("enabled", Boolean, nullable=False, server_default="1"),
+)
+
+templates = Table(
+    "templates", metadata,
+    Column("event_type", String(32), primary_key=True),
+    Column("channel", String(16), primary_key=True),
+    Column("subject", String(200), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+    Column("updated_by", String(64), nullable=False),
+)
+
+escalations = Table(
+    "escalations", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("item", String(64), nullable=False, unique=True),  # task:T1, notice:5
+    Column("unit", String(32), nullable=False),
+    Column("task", String(32)),
+    Column("label", String(200), nullable=False),  # what people read: "任务 T1"
+    Column("level", Integer, nullable=False),  # 0 operator, 1 head, 2 office
+    Column("next_at", DateTime, index=True),  # the next climb, UTC; None when done
+    Column("status", String(16), nullable=False),  # open, stopped, top
+    Column("stopped_reason", String(200)),
+    Column("history", JSON, nullable=False),  # [{level, role, at, what}]
+    Column("created_at", DateTime, nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+)
+
+# What the weekly bulletin reports, gathered from events as they pass.
+bulletin_facts = Table(
+    "bulletin_facts", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("kind", String(16), nullable=False),  # red, overdue, closed, explained
+    Column("key", String(64), nullable=False),
+    Column("task", String(32)),
+    Column("unit", String(32)),
+    Column("detail", Text),
+    Column("day", Date, nullable=False, index=True),
+    UniqueConstraint("kind", "key", "day", name="uq_bulletin_facts_once"),
+)
+
+bulletins = Table(
+    "bulletins", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("week_start", Date, nullable=False, unique=True),
+    Column("generated_at", DateTime, nullable=False),
+    Column("summary", JSON, nullable=False),
+    Column("html", Text, nullable=False),
+    Column("pdf", LargeBinary, nullable=False),
 )

@@ -1,15 +1,37 @@
 """Reading and writing the notify service's tables; answers plain dicts."""
-from sqlalchemy import func, select
+import datetime as dt
+
+from sqlalchemy import bindparam, delete, func, select, update
 
 from services.common.db import insert_ignoring_conflicts
 
-from .models import contacts, notifications
+from . import logic
+from .models import (
+    bulletin_facts,
+    bulletins,
+    contacts,
+    dedup_marks,
+    escalations,
+    notifications,
+    routing_rules,
+    templates,
+)
 
+CHUNK = 500  # keys per IN (...): far below every driver's parameter limit
+
+
+def _chunks(values):
+    values = list(values)
+    for start in range(0, len(values), CHUNK):
+        yield values[start:start + CHUNK]
+
+
+# Contacts -------------------------------------------------------------------
 
 def save_contacts(session, unit):
     insert_ignoring_conflicts(session, contacts, [
         {"unit": unit["code"], "name": unit["name"], "head": unit["head"],
-         "operator": unit["operator"]}])
+         "operator": unit["operator"], "kind": unit.get("kind")}])
 
 
 def unit_names(session, codes):
@@ -17,10 +39,75 @@ def unit_names(session, codes):
         select(contacts.c.unit, contacts.c.name).where(contacts.c.unit.in_(codes))).all())
 
 
+def all_contacts(session):
+    return {row.unit: {"name": row.name, "head": row.head, "operator": row.operator,
+                       "kind": row.kind}
+            for row in session.execute(select(contacts)).all()}
+
+
+# Rules and templates ----------------------------------------------------------
+
+def load_rules(session):
+    """The routing rules in order; the defaults until someone sets them."""
+    rows = session.execute(select(routing_rules).order_by(routing_rules.c.position)).all()
+    if not rows:
+        return logic.validate_rules(logic.DEFAULT_RULES)
+    return [{"position": row.position, "event_type": row.event_type, "colour": row.colour,
+             "unit": row.unit, "role": row.role, "channels": row.channels,
+             "quiet_hours": row.quiet_hours, "enabled": row.enabled} for row in rows]
+
+
+def replace_rules(session, rules):
+    session.execute(delete(routing_rules))
+    if rules:
+        session.execute(routing_rules.insert(), rules)
+
+
+def load_templates(session):
+    """{(event_type, channel): {subject, body, updated_at, updated_by}}: the
+    defaults, overridden by those stored."""
+    answer = {key: {**value, "updated_at": None, "updated_by": None}
+              for key, value in logic.DEFAULT_TEMPLATES.items()}
+    for row in session.execute(select(templates)).all():
+        answer[(row.event_type, row.channel)] = {
+            "subject": row.subject, "body": row.body,
+            "updated_at": row.updated_at.isoformat(), "updated_by": row.updated_by}
+    return answer
+
+
+def save_template(session, template, user, now):
+    session.execute(delete(templates).where(templates.c.event_type == template["event_type"])
+                    .where(templates.c.channel == template["channel"]))
+    session.execute(templates.insert().values(**template, updated_at=now, updated_by=user))
+
+
+# De-duplication -------------------------------------------------------------
+
+def recent_keys(session, keys, since):
+    """Those of `keys` heard at or after `since`."""
+    found = set()
+    for chunk in _chunks(set(keys)):
+        found.update(session.execute(
+            select(dedup_marks.c.key).where(dedup_marks.c.key.in_(chunk))
+            .where(dedup_marks.c.last_at >= since)).scalars())
+    return found
+
+
+def mark_keys(session, keys, now):
+    keys = set(keys)
+    for chunk in _chunks(keys):
+        session.execute(delete(dedup_marks).where(dedup_marks.c.key.in_(chunk)))
+    if keys:
+        session.execute(dedup_marks.insert(), [{"key": key, "last_at": now} for key in keys])
+
+
+# Notifications ----------------------------------------------------------------
+
 def save_notifications(session, rows):
-    """Keep the rows, skipping any whose (task, colour, as_of, channel, recipient)
-    is kept already."""
-    insert_ignoring_conflicts(session, notifications, rows)
+    """Keep the rows (their dedup_key is not a column)."""
+    if rows:
+        session.execute(notifications.insert(), [
+            {key: value for key, value in row.items() if key != "dedup_key"} for row in rows])
 
 
 def notification_dict(row):
@@ -28,17 +115,216 @@ def notification_dict(row):
         "id": row.id, "channel": row.channel, "recipient": row.recipient,
         "unit": row.unit, "task": row.task, "subject": row.subject, "body": row.body,
         "status": row.status, "created_at": row.created_at.isoformat(),
+        "event_type": row.event_type or logic.COLOUR_CHANGED, "item": row.item,
+        "colour": row.colour, "role": row.role, "level": row.level, "items": row.items,
+        "attempts": row.attempts, "provider_answer": row.provider_answer,
+        "next_attempt_at": row.next_attempt_at.isoformat() if row.next_attempt_at else None,
+        "sent_at": row.sent_at.isoformat() if row.sent_at else None,
+        "read_at": row.read_at.isoformat() if row.read_at else None,
     }
 
 
-def list_notifications(session, limit, offset, task=None, unit=None):
-    query = select(notifications)
-    if task:
-        query = query.where(notifications.c.task == task)
-    if unit:
-        query = query.where(notifications.c.unit == unit)
+def _listing(session, query, limit, offset):
     total = session.execute(select(func.count()).select_from(query.subquery())).scalar()
     # Ids grow with every insert, so the highest is the newest.
     rows = session.execute(
         query.order_by(notifications.c.id.desc()).limit(limit).offset(offset)).all()
     return {"items": [notification_dict(row) for row in rows], "total": total}
+
+
+def list_notifications(session, limit, offset, **filters):
+    query = select(notifications)
+    for name, value in filters.items():
+        if value is not None:
+            query = query.where(notifications.c[name] == value)
+    return _listing(session, query, limit, offset)
+
+
+def list_inbox(session, limit, offset, unit=None, user=None, unread=None):
+    query = select(notifications).where(notifications.c.channel == logic.INBOX)
+    owners = [value for value in (unit, user) if value]
+    if owners:
+        query = query.where(notifications.c.recipient.in_(owners))
+    if unread is not None:
+        query = query.where(notifications.c.read_at.is_(None) if unread
+                            else notifications.c.read_at.is_not(None))
+    return _listing(session, query, limit, offset)
+
+
+def get_notification(session, notification_id):
+    return session.execute(
+        select(notifications).where(notifications.c.id == notification_id)).first()
+
+
+def inbox_rows(session, ids):
+    return session.execute(select(notifications).where(notifications.c.id.in_(ids))
+                           .where(notifications.c.channel == logic.INBOX)).all()
+
+
+def mark_read(session, ids, user, now):
+    if not ids:
+        return 0
+    return session.execute(
+        update(notifications).where(notifications.c.id.in_(ids))
+        .where(notifications.c.read_at.is_(None)).values(read_at=now, read_by=user)).rowcount
+
+
+# The delivery queue -------------------------------------------------------------
+
+def claim_due(session, holder, now, lease_until, batch):
+    """Claim up to `batch` due pending rows for `holder` and answer them. The
+    UPDATE re-checks status='pending', so a row another replica claimed meanwhile
+    is not taken twice; rows whose claim outlived its lease (a crashed replica)
+    come back first."""
+    session.execute(
+        update(notifications).where(notifications.c.status == logic.SENDING)
+        .where(notifications.c.claimed_until < now)
+        .values(status=logic.PENDING, claimed_by=None, claimed_until=None))
+    ids = session.execute(
+        select(notifications.c.id).where(notifications.c.status == logic.PENDING)
+        .where(notifications.c.next_attempt_at <= now)
+        .order_by(notifications.c.next_attempt_at, notifications.c.id).limit(batch)).scalars().all()
+    if not ids:
+        return []
+    session.execute(
+        update(notifications).where(notifications.c.status == logic.PENDING)
+        .where(notifications.c.id.in_(ids))
+        .values(status=logic.SENDING, claimed_by=holder, claimed_until=lease_until))
+    rows = session.execute(
+        select(notifications).where(notifications.c.id.in_(ids))
+        .where(notifications.c.claimed_by == holder)
+        .where(notifications.c.status == logic.SENDING)).all()
+    return [dict(row._mapping) for row in rows]
+
+
+def record_outcomes(session, outcomes):
+    """outcomes: [{id, status, attempts, next_attempt_at, sent_at, provider_answer}]."""
+    if not outcomes:
+        return
+    session.execute(
+        update(notifications).where(notifications.c.id == bindparam("b_id"))
+        .values(status=bindparam("b_status"), attempts=bindparam("b_attempts"),
+                next_attempt_at=bindparam("b_next"), sent_at=bindparam("b_sent"),
+                provider_answer=bindparam("b_answer"), claimed_by=None, claimed_until=None)
+        .execution_options(synchronize_session=False),
+        [{"b_id": o["id"], "b_status": o["status"], "b_attempts": o["attempts"],
+          "b_next": o["next_attempt_at"], "b_sent": o["sent_at"],
+          "b_answer": o["provider_answer"]} for o in outcomes])
+
+
+# Escalations ------------------------------------------------------------------
+
+def open_escalation(session, item, unit, task, label, level, next_at, now):
+    """Start the ladder for `item` unless one runs for it already (a stopped or
+    finished ladder starts again: the item went red, or a new notice came)."""
+    existing = session.execute(select(escalations).where(escalations.c.item == item)).first()
+    entry = {"level": level, "role": logic.LADDER[level], "at": now.isoformat(),
+             "what": "opened"}
+    if existing is None:
+        session.execute(escalations.insert().values(
+            item=item, unit=unit, task=task, label=label, level=level, next_at=next_at,
+            status="open", history=[entry], created_at=now, updated_at=now))
+    elif existing.status != "open":
+        session.execute(update(escalations).where(escalations.c.id == existing.id).values(
+            level=level, next_at=next_at, status="open", stopped_reason=None,
+            history=existing.history + [entry], updated_at=now))
+
+
+def stop_escalations(session, items, reason, now):
+    """Stop the open ladders of `items`; answers the items stopped."""
+    rows = session.execute(select(escalations).where(escalations.c.item.in_(list(items)))
+                           .where(escalations.c.status == "open")).all()
+    for row in rows:
+        session.execute(update(escalations).where(escalations.c.id == row.id).values(
+            status="stopped", next_at=None, stopped_reason=reason[:200], updated_at=now,
+            history=row.history + [{"level": row.level, "role": logic.LADDER[row.level],
+                                    "at": now.isoformat(), "what": f"stopped: {reason}"}]))
+    return [row.item for row in rows]
+
+
+def due_escalations(session, now, batch=500):
+    return session.execute(select(escalations).where(escalations.c.status == "open")
+                           .where(escalations.c.next_at <= now)
+                           .order_by(escalations.c.next_at).limit(batch)).all()
+
+
+def climb_escalation(session, row, step, now):
+    """Move `row` up one level unless another replica did: True when this call did."""
+    entry = {"level": step["level"], "role": step["role"], "at": now.isoformat(),
+             "what": "escalated"}
+    return session.execute(
+        update(escalations).where(escalations.c.id == row.id)
+        .where(escalations.c.level == row.level).where(escalations.c.status == "open")
+        .values(level=step["level"], next_at=step["next_at"], status=step["status"],
+                history=row.history + [entry], updated_at=now)).rowcount == 1
+
+
+def escalation_dict(row):
+    return {"id": row.id, "item": row.item, "unit": row.unit, "task": row.task,
+            "label": row.label, "level": row.level, "role": logic.LADDER[row.level],
+            "status": row.status, "stopped_reason": row.stopped_reason,
+            "next_at": row.next_at.isoformat() if row.next_at else None,
+            "history": row.history, "created_at": row.created_at.isoformat()}
+
+
+def list_escalations(session, limit, offset, status=None, unit=None, item=None):
+    query = select(escalations)
+    for column, value in ((escalations.c.status, status), (escalations.c.unit, unit),
+                          (escalations.c.item, item)):
+        if value is not None:
+            query = query.where(column == value)
+    total = session.execute(select(func.count()).select_from(query.subquery())).scalar()
+    rows = session.execute(query.order_by(escalations.c.id.desc()).limit(limit)
+                           .offset(offset)).all()
+    return {"items": [escalation_dict(row) for row in rows], "total": total}
+
+
+# The bulletin -------------------------------------------------------------------
+
+def save_facts(session, facts):
+    insert_ignoring_conflicts(session, bulletin_facts, facts)
+
+
+def facts_between(session, first, last):
+    rows = session.execute(select(bulletin_facts).where(bulletin_facts.c.day >= first)
+                           .where(bulletin_facts.c.day <= last)).all()
+    return [dict(row._mapping) for row in rows]
+
+
+def save_bulletin(session, week_start, summary, html, pdf, now):
+    """Keep the week's bulletin, replacing an earlier one; answers its id."""
+    existing = session.execute(select(bulletins.c.id)
+                               .where(bulletins.c.week_start == week_start)).scalar()
+    values = {"generated_at": now, "summary": summary, "html": html, "pdf": pdf}
+    if existing:
+        session.execute(update(bulletins).where(bulletins.c.id == existing).values(**values))
+        return existing
+    return session.execute(bulletins.insert().values(week_start=week_start, **values)
+                           .returning(bulletins.c.id)).scalar()
+
+
+def bulletin_meta(row):
+    return {"id": row.id, "week_start": row.week_start.isoformat(),
+            "generated_at": row.generated_at.isoformat(), "summary": row.summary}
+
+
+def list_bulletins(session, limit, offset):
+    total = session.execute(select(func.count()).select_from(bulletins)).scalar()
+    rows = session.execute(
+        select(bulletins.c.id, bulletins.c.week_start, bulletins.c.generated_at,
+               bulletins.c.summary).order_by(bulletins.c.week_start.desc())
+        .limit(limit).offset(offset)).all()
+    return {"items": [bulletin_meta(row) for row in rows], "total": total}
+
+
+def get_bulletin(session, bulletin_id):
+    return session.execute(select(bulletins).where(bulletins.c.id == bulletin_id)).first()
+
+
+def day_of(timestamp, zone):
+    """The local date of an ISO timestamp (UTC when it carries no offset)."""
+    moment = dt.datetime.fromisoformat(timestamp)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(zone).date()
+

@@ -16,6 +16,7 @@ class UnitIn(Tolerant):
     name = fields.String(required=True)
     head = fields.Nested(ContactIn, allow_none=True, load_default=None)
     operator = fields.Nested(ContactIn, allow_none=True, load_default=None)
+    kind = fields.String(allow_none=True, load_default=None)
 
 
 class UnitCreatedIn(ConsumedEventSchema):
@@ -36,9 +37,59 @@ class ColourChangedIn(ConsumedEventSchema):
     changes = fields.List(fields.Nested(ColourChangeIn), required=True)
 
 
+class NoticeIn(Tolerant):
+    id = fields.Integer(required=True)
+    number = fields.String(allow_none=True, load_default=None)
+    task = fields.String(required=True)
+    unit = fields.String(required=True)
+    reason = fields.String(allow_none=True, load_default=None)
+    ack_due = fields.String(allow_none=True, load_default=None)
+    answer_due = fields.String(allow_none=True, load_default=None)
+    issued_at = fields.String(allow_none=True, load_default=None)
+
+
+class NoticeIssuedIn(ConsumedEventSchema):
+    notice = fields.Nested(NoticeIn, required=True)
+
+
+class NoticeStepIn(ConsumedEventSchema):
+    """notice_acknowledged, notice_answered and notice_closed: the notice they
+    speak of is all the ladder needs."""
+
+    notice_id = fields.Integer(required=True)
+    number = fields.String(allow_none=True, load_default=None)
+    task = fields.String(allow_none=True, load_default=None)
+    unit = fields.String(allow_none=True, load_default=None)
+
+
+class NoticeOverdueIn(ConsumedEventSchema):
+    notice_id = fields.Integer(required=True)
+    number = fields.String(allow_none=True, load_default=None)
+    task = fields.String(required=True)
+    unit = fields.String(required=True)
+    stage = fields.String(required=True)
+    colour = fields.String(allow_none=True, load_default=None)
+
+
+class TaskStatusChangedIn(ConsumedEventSchema):
+    """task_closed and task_explained."""
+
+    task = fields.String(required=True)
+    lead_unit = fields.String(allow_none=True, load_default=None)
+    status = fields.String(allow_none=True, load_default=None)
+    reason = fields.String(allow_none=True, load_default=None)
+
+
 # What each handler reads, by (producer, event): checked against the producers' own
 # schemas by tests/contracts.
 CONSUMES = {
     ("tasks", "unit_created"): UnitCreatedIn,
+    ("tasks", "task_closed"): TaskStatusChangedIn,
+    ("tasks", "task_explained"): TaskStatusChangedIn,
     ("warnings", "colour_changed"): ColourChangedIn,
+    ("warnings", "notice_issued"): NoticeIssuedIn,
+    ("warnings", "notice_acknowledged"): NoticeStepIn,
+    ("warnings", "notice_answered"): NoticeStepIn,
+    ("warnings", "notice_closed"): NoticeStepIn,
+    ("warnings", "notice_overdue"): NoticeOverdueIn,
 }

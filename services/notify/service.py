@@ -1,19 +1,57 @@
-"""The notify service's entrypoints: keep the units' contacts and tell units,
-through their inbox, when a task of theirs turns red. The rules and templates are
-in logic.py, the queries in repository.py."""
+"""The notify service's entrypoints: keep the units' contacts, turn warning,
+notice and task events into notifications routed by configurable rules, send
+them through their channels with retries, climb the escalation ladder and
+publish the weekly bulletin. The rules and templates are in logic.py, the
+channels in channels.py, the documents in documents.py, the queries in
+repository.py."""
+import base64
+import datetime as dt
+import logging
+import uuid
 
+from services.common.clock import Clock
 from services.common.consuming import event_handler, rpc
-from services.common.db import Database, first_application, utcnow
+from services.common.db import Database, claim_timer_run, first_application, utcnow
 from services.common.operations import Operations
 
-from . import logic
+from . import documents, logic
 from . import repository as repo
-from .exceptions import EXPECTED
-from .schemas import ColourChangedIn, UnitCreatedIn
+from .dependencies import Delivery, timer
+from .exceptions import EXPECTED, Forbidden, InvalidInput, NotFound
+from .schemas import (
+    ColourChangedIn,
+    NoticeIssuedIn,
+    NoticeOverdueIn,
+    NoticeStepIn,
+    TaskStatusChangedIn,
+    UnitCreatedIn,
+)
+
+log = logging.getLogger(__name__)
+LEASE_SECONDS = 300  # a claimed row returns to the queue if its sender died
+MAX_BATCHES_PER_TICK = 50
+
+
+def _admin(caller):
+    if not caller or caller.get("role") != "admin":
+        raise Forbidden("only an administrator may change this")
+
+
+def _office_wide(caller):
+    if not caller or caller.get("units") is not None:
+        raise Forbidden("only callers who see every unit may do this")
+
+
+def _may_see(caller, row):
+    if not caller:
+        return False
+    units = caller.get("units")
+    return units is None or row.unit in units or row.recipient == caller.get("user")
 
 
 class Service(Operations):
-    """Notifications: the in-portal inbox and the log of everything sent.
+    """Notifications: SMS, e-mail, webhooks and the in-portal inbox, with the
+    delivery log, escalation ladder and weekly bulletin.
 
     Emits no events.
     """
@@ -22,12 +60,14 @@ class Service(Operations):
 
     # Nothing is emitted, so no outbox relay needs to run beside the workers.
     db = Database(relay=False)
+    clock = Clock()
+    delivery = Delivery()
 
     # Events from the tasks and warnings services -----------------------------
 
     @event_handler("tasks", "unit_created")
     def on_unit_created(self, payload):
-        """Keep the unit's name and its head's and operator's contacts."""
+        """Keep the unit's name, kind and its head's and operator's contacts."""
         unit = UnitCreatedIn().load(payload)["unit"]
         with self.db.session() as session:
             if not first_application(session, payload["event_id"], "on_unit_created"):
@@ -36,26 +76,480 @@ class Service(Operations):
 
     @event_handler("warnings", "colour_changed")
     def on_colour_changed(self, payload):
-        """Write one inbox notification to the unit of every task the evaluation
-        turned red; none for a (task, colour, day) notified already."""
+        """Route every task the evaluation gave a new colour (by default: red to
+        the unit's operator by SMS, e-mail and inbox), start the escalation ladder
+        of tasks turning red, stop it for tasks leaving red, and note new red
+        tasks for the bulletin."""
         event = ColourChangedIn().load(payload)
         with self.db.session() as session:
             if not first_application(session, payload["event_id"], "on_colour_changed"):
                 return
-            turns = logic.red_turns(event["changes"])
+            turns = logic.colour_turns(event["changes"])
             if not turns:
                 return
-            names = repo.unit_names(session, {change["unit"] for change in turns})
-            repo.save_notifications(session, logic.inbox_notifications(
-                turns, event["as_of"], names, payload["event_id"], utcnow()))
+            local = self.clock.now()
+            now = logic.to_utc(local)
+            names = repo.unit_names(session, {turn["unit"] for turn in turns})
+            occurrences = [{
+                "event_type": logic.COLOUR_CHANGED, "item": f"task:{turn['task']}",
+                "unit": turn["unit"], "task": turn["task"], "colour": turn["colour"],
+                "as_of": event["as_of"],
+                "context": logic.colour_context(turn["task"], names.get(turn["unit"], turn["unit"]),
+                                                turn.get("reason"), event["as_of"],
+                                                turn["colour"]),
+            } for turn in turns]
+            self._notify(session, occurrences, payload["event_id"], now, local)
+            red = [turn for turn in turns if turn["colour"] == logic.RED]
+            settings = self.delivery.settings
+            next_at = logic.to_utc(logic.add_days(local, settings.grace_days[0],
+                                                  settings.working_days))
+            for turn in red:
+                repo.open_escalation(session, f"task:{turn['task']}", turn["unit"],
+                                     turn["task"], f"任务 {turn['task']} 红色预警", 0, next_at, now)
+            repo.stop_escalations(session, [f"task:{turn['task']}" for turn in turns
+                                            if turn["previous"] == logic.RED
+                                            and turn["colour"] != logic.RED],
+                                  f"turned {turns[0]['colour']}", now)
+            repo.save_facts(session, [
+                {"kind": "red", "key": turn["task"], "task": turn["task"], "unit": turn["unit"],
+                 "detail": (turn.get("reason") or "").rstrip("。"), "day": event["as_of"]}
+                for turn in red])
 
-    # Queries -------------------------------------------------------------------
+    @event_handler("warnings", "notice_issued")
+    def on_notice_issued(self, payload):
+        """Tell the unit's head (by default by SMS, e-mail and inbox) and start the
+        notice's escalation ladder at the head's level."""
+        notice = NoticeIssuedIn().load(payload)["notice"]
+        with self.db.session() as session:
+            if not first_application(session, payload["event_id"], "on_notice_issued"):
+                return
+            local = self.clock.now()
+            now = logic.to_utc(local)
+            names = repo.unit_names(session, [notice["unit"]])
+            item = f"notice:{notice['id']}"
+            number = notice["number"] or str(notice["id"])
+            self._notify(session, [{
+                "event_type": logic.NOTICE_ISSUED, "item": item, "unit": notice["unit"],
+                "task": notice["task"], "colour": None, "as_of": None,
+                "context": {"unit_name": names.get(notice["unit"], notice["unit"]),
+                            "task": notice["task"], "number": number,
+                            "reason": (notice["reason"] or "未说明").rstrip("。"),
+                            "ack_due": (notice["ack_due"] or "")[:10],
+                            "answer_due": (notice["answer_due"] or "")[:10],
+                            "issued_at": (notice["issued_at"] or "")[:10]},
+            }], payload["event_id"], now, local)
+            settings = self.delivery.settings
+            repo.open_escalation(
+                session, item, notice["unit"], notice["task"], f"督办单 {number}", 1,
+                logic.to_utc(logic.add_days(local, settings.grace_days[1],
+                                            settings.working_days)), now)
+
+    @event_handler("warnings", "notice_acknowledged")
+    def on_notice_acknowledged(self, payload):
+        """Stop the notice's escalation ladder."""
+        self._notice_settled(payload, "on_notice_acknowledged", "acknowledged")
+
+    @event_handler("warnings", "notice_answered")
+    def on_notice_answered(self, payload):
+        """Stop the notice's escalation ladder (an answer implies it was read)."""
+        self._notice_settled(payload, "on_notice_answered", "answered")
+
+    @event_handler("warnings", "notice_closed")
+    def on_notice_closed(self, payload):
+        """Stop the notice's escalation ladder."""
+        self._notice_settled(payload, "on_notice_closed", "closed")
+
+    @event_handler("warnings", "notice_overdue")
+    def on_notice_overdue(self, payload):
+        """Tell the unit's head (by default) that a notice missed a deadline, and
+        note it for the bulletin."""
+        event = NoticeOverdueIn().load(payload)
+        with self.db.session() as session:
+            if not first_application(session, payload["event_id"], "on_notice_overdue"):
+                return
+            local = self.clock.now()
+            now = logic.to_utc(local)
+            names = repo.unit_names(session, [event["unit"]])
+            number = event["number"] or str(event["notice_id"])
+            stage_name = logic.STAGE_NAMES.get(event["stage"], event["stage"])
+            self._notify(session, [{
+                "event_type": logic.NOTICE_OVERDUE, "item": f"notice:{event['notice_id']}",
+                "unit": event["unit"], "task": event["task"],
+                "colour": event["colour"] or f"overdue-{event['stage']}", "as_of": None,
+                "context": {"unit_name": names.get(event["unit"], event["unit"]),
+                            "task": event["task"], "number": number, "stage": event["stage"],
+                            "stage_name": stage_name, "colour": event["colour"]},
+            }], payload["event_id"], now, local)
+            repo.save_facts(session, [{
+                "kind": "overdue", "key": f"{event['notice_id']}:{event['stage']}",
+                "task": event["task"], "unit": event["unit"],
+                "detail": f"督办单 {number} 逾期未{stage_name}",
+                "day": repo.day_of(payload["occurred_at"], self.clock.zone)}])
+
+    @event_handler("tasks", "task_closed")
+    def on_task_closed(self, payload):
+        """Stop the task's escalation ladder and note the closure for the bulletin."""
+        self._task_settled(payload, "on_task_closed", "closed", "已销号")
+
+    @event_handler("tasks", "task_explained")
+    def on_task_explained(self, payload):
+        """Stop the task's escalation ladder and note the explanation for the
+        bulletin."""
+        self._task_settled(payload, "on_task_explained", "explained", "说明办结")
+
+    # Time ---------------------------------------------------------------------
+
+    @timer(interval=10)
+    def tick(self):
+        """Climb due escalations, send due deliveries and, once a week after
+        LUOSHI_BULLETIN_HOUR on LUOSHI_BULLETIN_WEEKDAY, publish the bulletin of the
+        week before. Safe to run in every replica at once."""
+        local = self.clock.now()
+        self._escalate_due(local)
+        self._send_due(local)
+        settings = self.delivery.settings
+        if local.weekday() == settings.bulletin_weekday and local.hour >= settings.bulletin_hour:
+            week_start = logic.week_bounds(local.date())[0] - dt.timedelta(days=7)
+            with self.db.session() as session:
+                if claim_timer_run(session, "weekly-bulletin", week_start.isoformat(),
+                                   uuid.uuid4().hex):
+                    self._publish_bulletin(session, week_start, logic.to_utc(local), local)
+
+    # Queries and commands ---------------------------------------------------------
 
     @rpc(expected_exceptions=EXPECTED)
-    def list_notifications(self, task=None, unit=None, limit=100, offset=0):
-        """Notifications, newest first, filtered by task and unit:
-        {"items": [{id, channel, recipient, unit, task, subject, body, status,
-        created_at}], "total"}. InvalidInput unless 1 ≤ limit ≤ 1000 and offset ≥ 0."""
+    def list_notifications(self, task=None, unit=None, channel=None, status=None,
+                           event_type=None, limit=100, offset=0):
+        """The delivery log, newest first, filtered by task, unit, channel
+        (inbox, sms, email, webhook), status (pending, sending, sent, delivered,
+        failed) and event type: {"items": [{id, channel, recipient, unit, task,
+        subject, body, status, created_at, event_type, item, colour, role, level,
+        items, attempts, provider_answer, next_attempt_at, sent_at, read_at}],
+        "total"}. InvalidInput for an unknown channel or status or a bad page."""
+        limit, offset = logic.page(limit, offset)
+        if channel is not None and channel not in logic.CHANNELS:
+            raise InvalidInput({"channel": f"one of {', '.join(logic.CHANNELS)}"})
+        if status is not None and status not in logic.STATUSES:
+            raise InvalidInput({"status": f"one of {', '.join(logic.STATUSES)}"})
+        with self.db.session(readonly=True) as session:
+            return repo.list_notifications(session, limit, offset, task=task, unit=unit,
+                                           channel=channel, status=status,
+                                           event_type=event_type)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_inbox(self, unit=None, user=None, unread=None, limit=100, offset=0):
+        """Inbox messages, newest first, addressed to the unit's inbox or to the
+        user (both when both are given), only unread (True) or read (False) ones
+        if asked; same items as list_notifications."""
         limit, offset = logic.page(limit, offset)
         with self.db.session(readonly=True) as session:
-            return repo.list_notifications(session, limit, offset, task=task, unit=unit)
+            return repo.list_inbox(session, limit, offset, unit=unit, user=user,
+                                   unread=unread)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def mark_read(self, ids, caller):
+        """Mark inbox messages read for `caller` ({user, role, units}).
+        Answers {"marked": n} (messages already read are not counted).
+        Forbidden when one is not the caller's; NotFound when one is no inbox
+        message."""
+        ids = self._ids(ids)
+        with self.db.session() as session:
+            rows = repo.inbox_rows(session, ids)
+            if len(rows) != len(set(ids)):
+                raise NotFound("no such inbox message")
+            if not all(_may_see(caller, row) for row in rows):
+                raise Forbidden("a message is not addressed to you or your unit")
+            return {"marked": repo.mark_read(session, ids, caller.get("user"),
+                                             logic.to_utc(self.clock.now()))}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def acknowledge(self, notification_id, caller):
+        """The caller has seen the notification and acts on it: it is marked read
+        and the escalation ladder of its item stops. Answers {"notification_id",
+        "item", "stopped": [items]}. NotFound, Forbidden."""
+        with self.db.session() as session:
+            row = repo.get_notification(session, int(notification_id))
+            if row is None:
+                raise NotFound("no such notification")
+            if not _may_see(caller, row):
+                raise Forbidden("the notification is not addressed to you or your unit")
+            now = logic.to_utc(self.clock.now())
+            repo.mark_read(session, [row.id], caller.get("user"), now)
+            stopped = repo.stop_escalations(
+                session, [row.item] if row.item else [],
+                f"acknowledged by {caller.get('user')}", now)
+            return {"notification_id": row.id, "item": row.item, "stopped": stopped}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_escalations(self, status=None, unit=None, item=None, limit=100, offset=0):
+        """Escalation ladders, newest first: {"items": [{id, item, unit, task,
+        label, level, role, status, stopped_reason, next_at, history}], "total"};
+        history lists every step with its time."""
+        limit, offset = logic.page(limit, offset)
+        with self.db.session(readonly=True) as session:
+            return repo.list_escalations(session, limit, offset, status=status, unit=unit,
+                                         item=item)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_routing_rules(self):
+        """The routing rules in order: {"items": [{position, event_type, colour,
+        unit, role, channels, quiet_hours, enabled}]} (the defaults until set)."""
+        with self.db.session(readonly=True) as session:
+            return {"items": repo.load_rules(session)}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def set_routing_rules(self, rules, caller):
+        """Replace every routing rule (admin only). A rule is {event_type, role,
+        channels, colour?, unit?, quiet_hours? ("22:00-08:00" by default, null for
+        none; applies to SMS), enabled?}. Answers the rules as list_routing_rules.
+        Forbidden, InvalidInput."""
+        _admin(caller)
+        clean = logic.validate_rules(rules)
+        with self.db.session() as session:
+            repo.replace_rules(session, clean)
+            return {"items": repo.load_rules(session) if clean else []}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_templates(self, event_type=None, channel=None):
+        """The templates in force: {"items": [{event_type, channel, subject, body,
+        updated_at, updated_by, variables}]}; updated_at null means the default."""
+        with self.db.session(readonly=True) as session:
+            stored = repo.load_templates(session)
+        items = [{"event_type": key[0], "channel": key[1], **value,
+                  "variables": sorted(logic.SAMPLE_CONTEXTS[key[0]])}
+                 for key, value in sorted(stored.items())
+                 if event_type in (None, key[0]) and channel in (None, key[1])]
+        return {"items": items}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def set_template(self, event_type, channel, subject, body, caller):
+        """Store the template of an event type on a channel (admin only), once it
+        renders with a sample context in the sandbox. Answers the template.
+        Forbidden; InvalidInput for an unknown event type or channel, a syntax
+        error, an unknown variable or a refused construct."""
+        _admin(caller)
+        template = logic.validate_template(event_type, channel, subject, body)
+        with self.db.session() as session:
+            repo.save_template(session, template, caller.get("user") or "admin", utcnow())
+            return {**template, **repo.load_templates(session)[(event_type, channel)]}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def generate_bulletin(self, caller, week_start=None):
+        """Draw up (again) the bulletin of the week from `week_start` (a Monday,
+        YYYY-MM-DD; default the last full week) and send it to the leaders.
+        Answers {id, week_start, generated_at, summary}. Forbidden unless the caller
+        sees every unit; InvalidInput for a date that is not a Monday."""
+        _office_wide(caller)
+        local = self.clock.now()
+        if week_start is None:
+            day = logic.week_bounds(local.date())[0] - dt.timedelta(days=7)
+        else:
+            try:
+                day = dt.date.fromisoformat(week_start)
+            except (TypeError, ValueError):
+                raise InvalidInput({"week_start": "a date as YYYY-MM-DD"}) from None
+            if day.weekday() != 0:
+                raise InvalidInput({"week_start": "a Monday"})
+        with self.db.session() as session:
+            return self._publish_bulletin(session, day, logic.to_utc(local), local)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_bulletins(self, limit=100, offset=0):
+        """Bulletins, newest week first: {"items": [{id, week_start, generated_at,
+        summary}], "total"}."""
+        limit, offset = logic.page(limit, offset)
+        with self.db.session(readonly=True) as session:
+            return repo.list_bulletins(session, limit, offset)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def get_bulletin(self, bulletin_id, format="pdf"):
+        """One bulletin as a file: {id, week_start, filename, content_type,
+        content_b64}; format pdf or html. NotFound, InvalidInput."""
+        if format not in ("pdf", "html"):
+            raise InvalidInput({"format": "pdf or html"})
+        with self.db.session(readonly=True) as session:
+            row = repo.get_bulletin(session, int(bulletin_id))
+        if row is None:
+            raise NotFound("no such bulletin")
+        content = row.pdf if format == "pdf" else row.html.encode()
+        return {"id": row.id, "week_start": row.week_start.isoformat(),
+                "filename": f"luoshi-bulletin-{row.week_start.isoformat()}.{format}",
+                "content_type": ("application/pdf" if format == "pdf"
+                                 else "text/html; charset=utf-8"),
+                "content_b64": base64.b64encode(content).decode()}
+
+    # Inside -------------------------------------------------------------------------
+
+    @staticmethod
+    def _ids(ids):
+        try:
+            ids = [int(value) for value in ids]
+        except (TypeError, ValueError):
+            raise InvalidInput({"ids": "a list of notification ids"}) from None
+        if not ids or len(ids) > logic.MAX_LIMIT:
+            raise InvalidInput({"ids": f"1–{logic.MAX_LIMIT} ids"})
+        return ids
+
+    def _directory(self, session):
+        settings = self.delivery.settings
+        contacts = repo.all_contacts(session)
+        return {"contacts": contacts, "office": logic.office_unit(contacts, settings.office_unit),
+                "leaders": settings.leaders, "webhooks": settings.webhooks}
+
+    def _notify(self, session, occurrences, event_id, now, local, role=None):
+        """Route, de-duplicate, digest and queue the notifications of one event's
+        occurrences; inbox messages are delivered at once, the others wait for the
+        sender (SMS past the quiet hours of their rule). Answers the rows kept."""
+        settings = self.delivery.settings
+        directory = self._directory(session)
+        rows = logic.plan_messages(occurrences, repo.load_rules(session),
+                                   repo.load_templates(session), directory, event_id, now,
+                                   role=role)
+        keys = [row["dedup_key"] for row in rows if row["dedup_key"]]
+        recent = repo.recent_keys(session, keys,
+                                  now - dt.timedelta(hours=settings.dedup_hours))
+        rows = logic.drop_duplicates(rows, recent)
+        repo.mark_keys(session, [row["dedup_key"] for row in rows], now)
+        names = {}
+        for contact in directory["contacts"].values():
+            for person in (contact.get("head"), contact.get("operator")):
+                for field in ("phone", "email"):
+                    if person and person.get(field):
+                        names[person[field]] = person.get("name") or contact["name"]
+        rows = logic.digest(rows, settings.digest_threshold, repo.load_templates(session),
+                            names, event_id, now)
+        for row in rows:
+            if row["quiet_hours"]:
+                release = logic.release_time(local, row["quiet_hours"])
+                row["next_attempt_at"] = logic.to_utc(release)
+        repo.save_notifications(session, rows)
+        return rows
+
+    def _notice_settled(self, payload, consumer, what):
+        event = NoticeStepIn().load(payload)
+        with self.db.session() as session:
+            if not first_application(session, payload["event_id"], consumer):
+                return
+            repo.stop_escalations(session, [f"notice:{event['notice_id']}"], what,
+                                  logic.to_utc(self.clock.now()))
+
+    def _task_settled(self, payload, consumer, kind, words):
+        event = TaskStatusChangedIn().load(payload)
+        with self.db.session() as session:
+            if not first_application(session, payload["event_id"], consumer):
+                return
+            repo.stop_escalations(session, [f"task:{event['task']}"], kind,
+                                  logic.to_utc(self.clock.now()))
+            reason = (event["reason"] or "").rstrip("。")
+            repo.save_facts(session, [{
+                "kind": kind, "key": event["task"], "task": event["task"],
+                "unit": event["lead_unit"], "detail": f"{words}：{reason}" if reason else words,
+                "day": repo.day_of(payload["occurred_at"], self.clock.zone)}])
+
+    def _escalate_due(self, local):
+        now = logic.to_utc(local)
+        settings = self.delivery.settings
+        with self.db.session() as session:
+            for row in repo.due_escalations(session, now):
+                step = logic.climb({"level": row.level}, settings.grace_days,
+                                   settings.working_days, local)
+                step = {**step, "next_at": logic.to_utc(step["next_at"])
+                        if step["next_at"] else None}
+                if not repo.climb_escalation(session, row, step, now):
+                    continue  # another replica climbed it
+                names = repo.unit_names(session, [row.unit])
+                since = row.created_at.replace(tzinfo=dt.UTC).astimezone(local.tzinfo)
+                self._notify(session, [{
+                    "event_type": logic.ESCALATION, "item": row.item, "unit": row.unit,
+                    "task": row.task, "colour": f"level{step['level']}", "as_of": None,
+                    "level": step["level"],
+                    "context": {"unit_name": names.get(row.unit, row.unit), "task": row.task,
+                                "label": row.label, "since": since.date().isoformat(),
+                                "level": step["level"]},
+                }], f"escalation-{row.id}-{step['level']}", now, local, role=step["role"])
+
+    def _send_due(self, local):
+        """Send what is due, batch after batch, until nothing is due."""
+        holder = uuid.uuid4().hex
+        for _ in range(MAX_BATCHES_PER_TICK):
+            now = logic.to_utc(local)
+            with self.db.session() as session:
+                claimed = repo.claim_due(session, holder, now,
+                                         now + dt.timedelta(seconds=LEASE_SECONDS),
+                                         self.delivery.settings.batch)
+                attachments = self._attachments(session, claimed)
+            if not claimed:
+                return
+            outcomes = self._deliver(claimed, attachments, local, now)
+            with self.db.session() as session:
+                repo.record_outcomes(session, outcomes)
+
+    def _attachments(self, session, rows):
+        answer = {}
+        for bulletin_id in {row["bulletin_id"] for row in rows if row["bulletin_id"]}:
+            bulletin = repo.get_bulletin(session, bulletin_id)
+            if bulletin is not None:
+                name = f"luoshi-bulletin-{bulletin.week_start.isoformat()}.pdf"
+                answer[bulletin_id] = (bulletin.html, [(name, "application/pdf", bulletin.pdf)])
+        return answer
+
+    def _deliver(self, rows, attachments, local, now):
+        """Send claimed rows channel by channel; answers their outcomes."""
+        settings = self.delivery.settings
+        outcomes, by_channel = [], {}
+        for row in rows:
+            release = logic.release_time(local, row["quiet_hours"])
+            if release > local:  # claimed inside the quiet hours: wait, do not count
+                outcomes.append({**row, "next_attempt_at": logic.to_utc(release),
+                                 "status": logic.PENDING, "sent_at": None})
+                continue
+            by_channel.setdefault(row["channel"], []).append(row)
+        for name, batch in by_channel.items():
+            with self.delivery.channels[name]() as channel:
+                for row in batch:
+                    message = dict(row)
+                    if row["bulletin_id"] in attachments:
+                        message["html"], message["attachments"] = attachments[row["bulletin_id"]]
+                    result = channel.send(message)
+                    attempts = row["attempts"] + 1
+                    outcome = {"id": row["id"], "attempts": attempts,
+                               "provider_answer": result.provider_answer[:2000],
+                               "sent_at": None, "next_attempt_at": None}
+                    retry_at = (logic.next_attempt(attempts, settings.retry_delays, now)
+                                if result.transient else None)
+                    if result.ok:
+                        outcome.update(status=logic.SENT, sent_at=now)
+                    elif retry_at is not None:
+                        if row["quiet_hours"]:
+                            retry_local = retry_at.replace(tzinfo=dt.UTC).astimezone(local.tzinfo)
+                            retry_at = logic.to_utc(logic.release_time(retry_local,
+                                                                        row["quiet_hours"]))
+                        outcome.update(status=logic.PENDING, next_attempt_at=retry_at)
+                    else:
+                        outcome.update(status=logic.FAILED)
+                        log.warning("notification %s failed for good: %s", row["id"],
+                                    result.provider_answer)
+                    outcomes.append(outcome)
+        return outcomes
+
+    def _publish_bulletin(self, session, week_start, now, local):
+        settings = self.delivery.settings
+        week_end = week_start + dt.timedelta(days=6)
+        facts = repo.facts_between(session, week_start, week_end)
+        names = repo.unit_names(session, {fact["unit"] for fact in facts if fact["unit"]})
+        summary = logic.bulletin_summary(week_start, facts, names, local)
+        html = documents.render_html(summary)
+        pdf = documents.render_pdf(summary, {"LUOSHI_PDF_FONT": settings.pdf_font})
+        bulletin_id = repo.save_bulletin(session, week_start, summary, html, pdf, now)
+        counts = summary["counts"]
+        self._notify(session, [{
+            "event_type": logic.BULLETIN, "item": f"bulletin:{week_start.isoformat()}",
+            "unit": "leaders", "task": None, "colour": None, "as_of": week_start,
+            "bulletin_id": bulletin_id,
+            "context": {"week_start": summary["week_start"], "week_end": summary["week_end"],
+                        "red": counts["red"], "overdue": counts["overdue"],
+                        "closed": counts["closed"], "unit_name": "领导"},
+        }], f"bulletin-{week_start.isoformat()}", now, local)
+        log.info("bulletin of the week from %s: %s", week_start, counts)
+        return {"id": bulletin_id, "week_start": summary["week_start"],
+                "generated_at": now.isoformat(), "summary": summary}

@@ -16,6 +16,7 @@ TASK_EXPLAINED = "task_explained"
 CLOCK_STAGE_RECORDED = "clock_stage_recorded"
 COMMITMENT_MADE = "commitment_made"
 COMMITMENT_FULFILLED = "commitment_fulfilled"
+TASK_EXTENDED = "task_extended"
 
 
 class Contact(Schema):
@@ -117,6 +118,18 @@ class CommitmentChanged(EventSchema):
     commitment = fields.Nested(CommitmentPayload, required=True)
 
 
+class TaskExtended(EventSchema):
+    """The office moved a due date: the task's (seq None) or a target's. `count`
+    is how many times that due date has been moved, this one included."""
+
+    task = fields.String(required=True)
+    seq = fields.Integer(allow_none=True, required=True)
+    previous_due_date = fields.String(required=True)
+    new_due_date = fields.String(required=True)
+    reason = fields.String(required=True)
+    count = fields.Integer(required=True)
+
+
 SCHEMAS = {
     UNIT_CREATED: UnitCreated,
     TASK_CREATED: TaskCreated,
@@ -127,4 +140,5 @@ SCHEMAS = {
     CLOCK_STAGE_RECORDED: ClockStageRecorded,
     COMMITMENT_MADE: CommitmentChanged,
     COMMITMENT_FULFILLED: CommitmentChanged,
+    TASK_EXTENDED: TaskExtended,
 }

@@ -1,5 +1,5 @@
 """The tasks service's tables: units, tasks, targets, progress, evidence, 13710
-clock stages and written commitments."""
+clock stages, written commitments and the extensions of due dates."""
 from sqlalchemy import (
     JSON,
     Boolean,
@@ -130,4 +130,18 @@ progress_batches = Table(
     Column("digest", String(64), nullable=False),
     Column("answer", JSON, nullable=False),
     Column("created_at", DateTime, nullable=False, index=True),
+)
+
+# Every extension the office approved, in order: the due date in `tasks` or
+# `targets` is the latest, this is how it got there.
+extensions = Table(
+    "extensions", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("task_code", String(32), ForeignKey("tasks.code"), nullable=False, index=True),
+    Column("seq", Integer),  # the target's, or NULL for the task's own due date
+    Column("previous_due_date", Date, nullable=False),
+    Column("new_due_date", Date, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("extended_by", String(64)),
+    Column("extended_at", DateTime, nullable=False),
 )

@@ -7,6 +7,7 @@ from .models import (
     clock_stages,
     commitments,
     evidence,
+    extensions,
     progress_batches,
     progress_reports,
     targets,
@@ -151,6 +152,15 @@ def task_details(session, row):
         commitment_dict(item) for item in session.execute(
             select(commitments).where(commitments.c.task_code == row.code)
             .order_by(commitments.c.id)
+        )
+    ]
+    task["extensions"] = [
+        {"id": item.id, "seq": item.seq, "previous_due_date": iso(item.previous_due_date),
+         "new_due_date": iso(item.new_due_date), "reason": item.reason,
+         "extended_at": iso(item.extended_at)}
+        for item in session.execute(
+            select(extensions).where(extensions.c.task_code == row.code)
+            .order_by(extensions.c.id)
         )
     ]
     return task

@@ -102,3 +102,9 @@ class CommitmentSchema(Strict):
 class ClockStageSchema(Strict):
     stage = fields.String(required=True, validate=validate.OneOf(STAGES))
     recorded_at = fields.DateTime(allow_none=True)
+
+
+class ExtensionSchema(Strict):
+    new_due_date = fields.Date(required=True)
+    seq = fields.Integer(allow_none=True, validate=validate.Range(min=1))
+    reason = fields.String(required=True, validate=validate.Length(1, 2000))

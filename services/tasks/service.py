@@ -21,6 +21,7 @@ from .models import (
     clock_stages,
     commitments,
     evidence,
+    extensions,
     progress_batches,
     progress_reports,
     targets,
@@ -28,7 +29,13 @@ from .models import (
     tasks,
     units,
 )
-from .schemas import ClockStageSchema, CommitmentSchema, TaskSchema, UnitSchema
+from .schemas import (
+    ClockStageSchema,
+    CommitmentSchema,
+    ExtensionSchema,
+    TaskSchema,
+    UnitSchema,
+)
 
 MAX_BATCH = 1000
 MAX_LIMIT = 1000
@@ -363,6 +370,61 @@ class Service(Operations):
             session.execute(commitments.update().where(commitments.c.id == commitment_id)
                             .values(status="fulfilled", fulfilled_at=utcnow()))
             return self._commitment_event(session, commitment_id, events.COMMITMENT_FULFILLED)
+
+    # Extensions ------------------------------------------------------------
+
+    @rpc(expected_exceptions=EXPECTED)
+    def extend_task(self, code, new_due_date, caller, seq=None, reason=None):
+        """Move a due date, as the office approved (admin only): the task's own when
+        `seq` is None (its targets due on the old date move with it), else that
+        target's, which stays within the task's due date. The new date
+        (YYYY-MM-DD) must be later than the current one; `reason` is required.
+        Answers the task with its `extensions`. Emits task_extended."""
+        require_role(caller, "admin")
+        loaded = load(ExtensionSchema(), {"new_due_date": new_due_date, "seq": seq,
+                                          "reason": reason})
+        new_date, reason = loaded["new_due_date"], loaded["reason"].strip()
+        if not reason:
+            raise InvalidInput({"reason": "a reason is required"})
+        with self.db.session() as session:
+            row = self._visible_task(session, code, caller, writing=True)
+            if row.status != "active":
+                raise Conflict(f"task {code} is {row.status}")
+            if seq is None:
+                previous = row.due_date
+            else:
+                target = session.execute(
+                    select(targets.c.due_date).where(targets.c.task_code == code)
+                    .where(targets.c.seq == seq)).first()
+                if target is None:
+                    raise NotFound(f"no target {seq} of task {code}")
+                previous = target.due_date
+                if new_date > row.due_date:
+                    raise InvalidInput({"new_due_date": "a target cannot be due after its "
+                                                        "task; extend the task first"})
+            if new_date <= previous:
+                raise InvalidInput({"new_due_date": f"must be later than the current due "
+                                                    f"date {previous.isoformat()}"})
+            if seq is None:
+                session.execute(tasks.update().where(tasks.c.code == code)
+                                .values(due_date=new_date))
+                session.execute(targets.update().where(targets.c.task_code == code)
+                                .where(targets.c.due_date == previous)
+                                .values(due_date=new_date))
+            else:
+                session.execute(targets.update().where(targets.c.task_code == code)
+                                .where(targets.c.seq == seq).values(due_date=new_date))
+            session.execute(extensions.insert().values(
+                task_code=code, seq=seq, previous_due_date=previous, new_due_date=new_date,
+                reason=reason, extended_by=(caller or {}).get("user"), extended_at=utcnow()))
+            count = len(session.execute(
+                select(extensions.c.id).where(extensions.c.task_code == code)
+                .where(extensions.c.seq.is_(None) if seq is None else extensions.c.seq == seq)
+            ).all())
+            self.db.emit(session, events.TASK_EXTENDED, events.TaskExtended().dump(new_event(
+                task=code, seq=seq, previous_due_date=previous.isoformat(),
+                new_due_date=new_date.isoformat(), reason=reason, count=count)))
+            return repo.task_details(session, repo.task_row(session, code))
 
     # Helpers -----------------------------------------------------------------
 

@@ -4,6 +4,12 @@ from marshmallow import Schema, fields
 from services.common.events import EventSchema
 
 COLOUR_CHANGED = "colour_changed"
+RULES_CHANGED = "rules_changed"
+NOTICE_ISSUED = "notice_issued"
+NOTICE_ACKNOWLEDGED = "notice_acknowledged"
+NOTICE_ANSWERED = "notice_answered"
+NOTICE_CLOSED = "notice_closed"
+NOTICE_OVERDUE = "notice_overdue"
 
 
 class ColourChange(Schema):
@@ -25,4 +31,71 @@ class ColourChanged(EventSchema):
     changes = fields.List(fields.Nested(ColourChange), required=True)
 
 
-SCHEMAS = {COLOUR_CHANGED: ColourChanged}
+class RulesChanged(EventSchema):
+    """A new version of the rules is in force from the next evaluation. `changes`
+    is {field: [old value, new value]} of the fields that differ."""
+
+    version = fields.Integer(required=True)
+    previous_version = fields.Integer(required=True)
+    rules = fields.Dict(required=True)
+    changes = fields.Dict(required=True)
+    changed_by = fields.String(required=True)
+    note = fields.String(allow_none=True)
+
+
+class NoticePayload(Schema):
+    id = fields.Integer(required=True)
+    number = fields.String(required=True)  # 督办〔2026〕12号
+    task = fields.String(required=True)
+    unit = fields.String(required=True)  # addressed to its head
+    item_kind = fields.String(required=True)
+    item_key = fields.String(required=True)
+    reason = fields.String(required=True)
+    issued_at = fields.String(required=True)
+    ack_due = fields.String(required=True)
+    answer_due = fields.String(required=True)
+    status = fields.String(required=True)
+
+
+class NoticeIssued(EventSchema):
+    notice = fields.Nested(NoticePayload, required=True)
+
+
+class NoticeEvent(EventSchema):
+    """What every later step of a notice names."""
+
+    notice_id = fields.Integer(required=True)
+    number = fields.String(required=True)
+    task = fields.String(required=True)
+    unit = fields.String(required=True)
+
+
+class NoticeAcknowledged(NoticeEvent):
+    acknowledged_at = fields.String(required=True)
+
+
+class NoticeAnswered(NoticeEvent):
+    answered_at = fields.String(required=True)
+
+
+class NoticeClosed(NoticeEvent):
+    closed_at = fields.String(required=True)
+    reason = fields.String(allow_none=True)
+
+
+class NoticeOverdue(NoticeEvent):
+    """A notice past a deadline: "ack" (yellow) or "answer" (red)."""
+
+    stage = fields.String(required=True)
+    colour = fields.String(required=True)
+
+
+SCHEMAS = {
+    COLOUR_CHANGED: ColourChanged,
+    RULES_CHANGED: RulesChanged,
+    NOTICE_ISSUED: NoticeIssued,
+    NOTICE_ACKNOWLEDGED: NoticeAcknowledged,
+    NOTICE_ANSWERED: NoticeAnswered,
+    NOTICE_CLOSED: NoticeClosed,
+    NOTICE_OVERDUE: NoticeOverdue,
+}

@@ -1,2 +1,9 @@
 """Errors the warnings service raises on purpose (mapped to HTTP by the gateway)."""
-from services.common.errors import EXPECTED, InvalidInput  # noqa: F401 — re-exported
+from services.common.errors import (  # noqa: F401 — re-exported for the entrypoints
+    EXPECTED,
+    CalendarNotCovered,
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+)

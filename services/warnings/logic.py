@@ -456,3 +456,44 @@ def _month_before(year, month):
 def _month_after(year, month):
     return (year, month + 1) if month < 12 else (year + 1, 1)
 
+
+
+# Supervision notices (督办单) -----------------------------------------------------------
+
+NOTICE_OPEN, NOTICE_ACKNOWLEDGED, NOTICE_ANSWERED, NOTICE_CLOSED = (
+    "open", "acknowledged", "answered", "closed")
+NOTICE_STATUSES = (NOTICE_OPEN, NOTICE_ACKNOWLEDGED, NOTICE_ANSWERED, NOTICE_CLOSED)
+
+
+def notice_number(year, sequence):
+    """The printed number of a notice: 督办〔2026〕12号."""
+    return f"督办〔{year}〕{sequence}号"
+
+
+def notice_deadlines(issued_on, rules, calendar=None):
+    """(acknowledge by, answer by) of a notice issued on a day, in the rules' days.
+    Raises CalendarNotCovered when a deadline falls outside the calendar."""
+    calendar = _calendar(rules, calendar)
+    return (calendar.add_working_days(issued_on, rules.notice_ack_days),
+            calendar.add_working_days(issued_on, rules.notice_answer_days))
+
+
+def notice_due(red_since, as_of, rules, calendar=None):
+    """Whether an item red since `red_since` has been red long enough, as of a day,
+    for a notice to be issued automatically."""
+    calendar = _calendar(rules, calendar)
+    return calendar.working_days_between(red_since, as_of) >= rules.notice_after_red_days
+
+
+def notice_colour(status, ack_due, answer_due, as_of):
+    """(colour, stage) of a notice as of a day: yellow ("ack") once it is past its
+    acknowledgement deadline unacknowledged, red ("answer") once past its answer
+    deadline unanswered, else (GREEN, None). An answered or closed notice is no
+    longer judged: the caller keeps the colour it had."""
+    if status in (NOTICE_ANSWERED, NOTICE_CLOSED):
+        return None, None
+    if as_of > answer_due:
+        return RED, "answer"
+    if status == NOTICE_OPEN and as_of > ack_due:
+        return YELLOW, "ack"
+    return GREEN, None

@@ -1,6 +1,9 @@
-"""The warnings service's tables: its own copy of what it evaluates (tasks and
-targets, from the tasks service's events) and the colour state with its history."""
+"""The warnings service's tables: its own copy of what it evaluates (tasks,
+targets, 13710 stages, commitments and extensions, from the tasks service's
+events), the rules as versioned data, the colour state with its history, and the
+supervision notices."""
 from sqlalchemy import (
+    JSON,
     Column,
     Date,
     DateTime,
@@ -11,6 +14,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
 )
 
 metadata = MetaData()
@@ -24,6 +28,10 @@ watched_tasks = Table(
     Column("due_date", Date, nullable=False),
     Column("percent", Float, nullable=False),
     Column("last_reported_at", DateTime),
+    Column("clock_class", String(16)),
+    # Local days (LUOSHI_TIMEZONE): the rules count days where the city lives.
+    Column("last_reported_on", Date),
+    Column("last_progress_on", Date),
     # How many reports of this task were applied: each report counts once
     # however often its event is delivered, which is what operators check.
     Column("reports_applied", Integer, nullable=False, server_default="0"),
@@ -65,4 +73,79 @@ colour_history = Table(
     Column("rule_version", Integer, nullable=False),
     Column("as_of", Date, nullable=False),
     Column("changed_at", DateTime, nullable=False),
+)
+
+watched_clock_stages = Table(
+    "watched_clock_stages", metadata,
+    Column("task_code", String(32), primary_key=True),
+    Column("stage", String(16), primary_key=True),
+    Column("recorded_on", Date, nullable=False),
+)
+
+watched_commitments = Table(
+    "watched_commitments", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),  # the tasks service's id
+    Column("task_code", String(32), nullable=False, index=True),
+    Column("unit", String(32), nullable=False),
+    Column("promised_date", Date, nullable=False),
+    Column("status", String(16), nullable=False),
+)
+
+# Every approved extension, in the order approved: the rules count them.
+watched_extensions = Table(
+    "watched_extensions", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("task_code", String(32), nullable=False, index=True),
+    Column("seq", Integer),  # the target's, or NULL for the task's own due date
+    Column("new_due_date", Date, nullable=False),
+)
+
+# The rules as data: the highest version is in force. The rows are the audit of
+# who changed what, and when.
+rule_sets = Table(
+    "rule_sets", metadata,
+    Column("version", Integer, primary_key=True, autoincrement=False),
+    Column("rules", JSON, nullable=False),
+    Column("created_by", String(64), nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("note", Text),
+)
+
+notices = Table(
+    "notices", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("year", Integer, nullable=False),
+    Column("number", Integer, nullable=False),
+    Column("task_code", String(32), nullable=False, index=True),
+    Column("unit", String(32), nullable=False),
+    Column("item_kind", String(16), nullable=False),
+    Column("item_key", String(64), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("issued_on", Date, nullable=False),  # the local day its deadlines count from
+    Column("issued_at", DateTime, nullable=False),
+    Column("issued_by", String(64), nullable=False),  # "auto" or the user
+    Column("ack_due", Date, nullable=False),
+    Column("answer_due", Date, nullable=False),
+    Column("acknowledged_at", DateTime),
+    Column("acknowledged_by", String(64)),
+    Column("answer", Text),
+    Column("answered_at", DateTime),
+    Column("answered_by", String(64)),
+    Column("status", String(16), nullable=False),
+    Column("colour", String(8), nullable=False),
+    Column("closed_at", DateTime),
+    Column("closed_by", String(64)),
+    Column("close_reason", Text),
+    UniqueConstraint("year", "number", name="uq_notices_year_number"),
+    Index("ix_notices_unit_status", "unit", "status"),
+    Index("ix_notices_item", "item_kind", "item_key"),
+)
+
+# The last number given to a notice in each year. Taking the next one is an UPDATE
+# of this row, which concurrent replicas queue behind instead of both reading the
+# same maximum.
+notice_sequences = Table(
+    "notice_sequences", metadata,
+    Column("year", Integer, primary_key=True, autoincrement=False),
+    Column("last", Integer, nullable=False),
 )

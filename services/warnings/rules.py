@@ -36,6 +36,11 @@ class Rules:
       day off. Calendar days, because a month is a calendar notion.
     - clock_red_multiple: an unrecorded stage is yellow after its deadline and red
       after this multiple of its time.
+    - notice_after_red_days: a task red for this many days gets a supervision
+      notice (督办单) issued automatically.
+    - notice_ack_days / notice_answer_days: a notice must be acknowledged / answered
+      with a plan within this many days of its issue; past the first it turns
+      yellow, past the second red.
     """
 
     version: int = 1
@@ -51,6 +56,9 @@ class Rules:
     clock_closed_days: int = 7
     clock_complex_closed_days: int = 30
     clock_red_multiple: int = 2
+    notice_after_red_days: int = 5
+    notice_ack_days: int = 2
+    notice_answer_days: int = 5
 
     def __post_init__(self):
         problems = _problems(dataclasses.asdict(self))
@@ -92,6 +100,9 @@ _LIMITS = {
     "clock_closed_days": (int, 1, 120),
     "clock_complex_closed_days": (int, 1, 366),
     "clock_red_multiple": (int, 2, 10),
+    "notice_after_red_days": (int, 1, 60),
+    "notice_ack_days": (int, 1, 30),
+    "notice_answer_days": (int, 1, 60),
 }
 
 
@@ -117,4 +128,9 @@ def _problems(values):
     if ("behind_points_yellow" not in problems and "behind_points_red" not in problems
             and yellow > red):
         problems["behind_points_yellow"] = "not more than behind_points_red"
+    ack = values.get("notice_ack_days", Rules.notice_ack_days)
+    answer = values.get("notice_answer_days", Rules.notice_answer_days)
+    if ("notice_ack_days" not in problems and "notice_answer_days" not in problems
+            and ack > answer):
+        problems["notice_ack_days"] = "not more than notice_answer_days"
     return problems

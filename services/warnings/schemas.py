@@ -15,6 +15,7 @@ class TargetIn(Tolerant):
 class TaskIn(Tolerant):
     code = fields.String(required=True)
     lead_unit = fields.String(required=True)
+    clock_class = fields.String(allow_none=True, load_default=None)
     status = fields.String(required=True)
     start_date = fields.Date(required=True)
     due_date = fields.Date(required=True)
@@ -40,6 +41,30 @@ class TaskStatusChangedIn(ConsumedEventSchema):
     status = fields.String(required=True)
 
 
+class ClockStageRecordedIn(ConsumedEventSchema):
+    task = fields.String(required=True)
+    stage = fields.String(required=True)
+    recorded_at = fields.DateTime(required=True)
+
+
+class CommitmentIn(Tolerant):
+    id = fields.Integer(required=True)
+    task = fields.String(required=True)
+    unit = fields.String(required=True)
+    promised_date = fields.Date(required=True)
+    status = fields.String(required=True)
+
+
+class CommitmentChangedIn(ConsumedEventSchema):
+    commitment = fields.Nested(CommitmentIn, required=True)
+
+
+class TaskExtendedIn(ConsumedEventSchema):
+    task = fields.String(required=True)
+    seq = fields.Integer(allow_none=True, required=True)
+    new_due_date = fields.Date(required=True)
+
+
 # What each handler reads, by (producer, event): checked against the producers' own
 # schemas by tests/contracts.
 CONSUMES = {
@@ -47,4 +72,8 @@ CONSUMES = {
     ("tasks", "progress_reported"): ProgressReportedIn,
     ("tasks", "task_closed"): TaskStatusChangedIn,
     ("tasks", "task_explained"): TaskStatusChangedIn,
+    ("tasks", "clock_stage_recorded"): ClockStageRecordedIn,
+    ("tasks", "commitment_made"): CommitmentChangedIn,
+    ("tasks", "commitment_fulfilled"): CommitmentChangedIn,
+    ("tasks", "task_extended"): TaskExtendedIn,
 }

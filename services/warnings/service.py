@@ -1,31 +1,85 @@
 """The warnings service's entrypoints: keep a copy of the tasks it judges, colour
-them on events and on time, and answer what is late."""
+them on events and on time by the rules in force, issue and track supervision
+notices, and answer what is late."""
 import datetime as dt
 import logging
 import uuid
 
 from nameko.timer import timer
 from sqlalchemy import bindparam, func, select
+from sqlalchemy.exc import IntegrityError
 
 from services.common.clock import Clock
 from services.common.consuming import event_handler, rpc
-from services.common.db import Database, claim_timer_run, first_application, utcnow
+from services.common.db import (
+    Database,
+    claim_timer_run,
+    first_application,
+    insert_ignoring_conflicts,
+    utcnow,
+)
 from services.common.events import new_event
 from services.common.operations import Operations
+from services.common.scope import require_role, unit_scope
 
 from . import events, logic
-from .exceptions import EXPECTED, InvalidInput
-from .models import colour_history, colours, watched_targets, watched_tasks
-from .schemas import ProgressReportedIn, TaskCreatedIn, TaskStatusChangedIn
+from . import repository as repo
+from .calendar import calendar_for
+from .exceptions import EXPECTED, CalendarNotCovered, Conflict, Forbidden, InvalidInput, NotFound
+from .models import (
+    colour_history,
+    colours,
+    notices,
+    rule_sets,
+    watched_clock_stages,
+    watched_commitments,
+    watched_extensions,
+    watched_targets,
+    watched_tasks,
+)
+from .schemas import (
+    ClockStageRecordedIn,
+    CommitmentChangedIn,
+    ProgressReportedIn,
+    TaskCreatedIn,
+    TaskExtendedIn,
+    TaskStatusChangedIn,
+)
 
 log = logging.getLogger(__name__)
 MAX_LIMIT = 1000
+MAX_TEXT = 5000
+UTC = dt.UTC
+
+
+def page(limit, offset):
+    try:
+        limit, offset = int(limit), int(offset)
+    except (TypeError, ValueError):
+        raise InvalidInput({"limit": "limit and offset are whole numbers"}) from None
+    if not (1 <= limit <= MAX_LIMIT) or offset < 0:
+        raise InvalidInput({"limit": f"limit is 1–{MAX_LIMIT}, offset at least 0"})
+    return limit, offset
+
+
+def text(value, field, required=True):
+    """A stripped text argument, or None when it may be left out."""
+    if value is None and not required:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidInput({field: "must not be empty"})
+    if len(value) > MAX_TEXT:
+        raise InvalidInput({field: f"at most {MAX_TEXT:,} characters"})
+    return value.strip()
 
 
 class Service(Operations):
-    """Colours every target and task green / yellow / red.
+    """Colours every target, 13710 stage, commitment and task green / yellow / red
+    by the rules in force, and tracks the supervision notices of red tasks.
 
-    Emits colour_changed (one event per evaluation that changed something).
+    Emits colour_changed (one event per evaluation that changed something),
+    rules_changed, notice_issued, notice_acknowledged, notice_answered,
+    notice_closed and notice_overdue.
     """
 
     name = "warnings"
@@ -34,6 +88,8 @@ class Service(Operations):
     clock = Clock()
 
     # Events from the tasks service -------------------------------------------
+    # Each handler stores what it learnt and re-colours only the tasks it names,
+    # as of the local today, in the transaction that records its event_id.
 
     @event_handler("tasks", "task_created")
     def on_task_created(self, payload):
@@ -43,32 +99,42 @@ class Service(Operations):
                 return
             session.execute(watched_tasks.insert().values(
                 code=task["code"], lead_unit=task["lead_unit"], status=task["status"],
-                start_date=task["start_date"], due_date=task["due_date"], percent=0))
+                start_date=task["start_date"], due_date=task["due_date"], percent=0,
+                clock_class=task["clock_class"]))
             if task["targets"]:
                 session.execute(watched_targets.insert(), [
                     {"task_code": task["code"], **target} for target in task["targets"]])
-            self._evaluate(session, self.clock.today(), [task["code"]])
+            self._evaluate_on_event(session, [task["code"]])
 
     @event_handler("tasks", "progress_reported")
     def on_progress_reported(self, payload):
-        """A whole batch of reports: one update, one evaluation of its tasks."""
+        """A whole batch of reports: one read, one update and one evaluation of its
+        tasks, whatever the batch's size."""
         reports = ProgressReportedIn().load(payload)["reports"]
-        latest, counts = {}, {}
+        by_task = {}
         for report in reports:  # the batch is in order; the last word counts
-            latest[report["task"]] = report
-            counts[report["task"]] = counts.get(report["task"], 0) + 1
+            by_task.setdefault(report["task"], []).append(report)
         with self.db.session() as session:
             if not first_application(session, payload["event_id"], "on_progress_reported"):
                 return
-            session.execute(
-                watched_tasks.update().where(watched_tasks.c.code == bindparam("b_code"))
-                .values(percent=bindparam("b_percent"), last_reported_at=bindparam("b_at"),
-                        reports_applied=watched_tasks.c.reports_applied + bindparam("b_count")),
-                [{"b_code": code, "b_percent": report["percent"],
-                  "b_at": report["reported_at"].replace(tzinfo=None), "b_count": counts[code]}
-                 for code, report in latest.items()],
-            )
-            self._evaluate(session, self.clock.today(), list(latest))
+            known = {row.code: row for row in session.execute(
+                select(watched_tasks.c.code, watched_tasks.c.percent,
+                       watched_tasks.c.last_reported_at, watched_tasks.c.last_reported_on,
+                       watched_tasks.c.last_progress_on)
+                .where(watched_tasks.c.code.in_(list(by_task))))}
+            updates = [self._after_reports(known[code], items)
+                       for code, items in by_task.items() if code in known]
+            if updates:
+                session.execute(
+                    watched_tasks.update().where(watched_tasks.c.code == bindparam("b_code"))
+                    .values(percent=bindparam("b_percent"),
+                            last_reported_at=bindparam("b_at"),
+                            last_reported_on=bindparam("b_reported_on"),
+                            last_progress_on=bindparam("b_progress_on"),
+                            reports_applied=watched_tasks.c.reports_applied
+                            + bindparam("b_count")),
+                    updates)
+            self._evaluate_on_event(session, [update["b_code"] for update in updates])
 
     @event_handler("tasks", "task_closed")
     def on_task_closed(self, payload):
@@ -78,26 +144,77 @@ class Service(Operations):
     def on_task_explained(self, payload):
         self._status_changed(payload, "on_task_explained")
 
+    @event_handler("tasks", "clock_stage_recorded")
+    def on_clock_stage_recorded(self, payload):
+        """A 13710 stage done: kept as the local day it was recorded."""
+        stage = ClockStageRecordedIn().load(payload)
+        with self.db.session() as session:
+            if not first_application(session, payload["event_id"], "on_clock_stage_recorded"):
+                return
+            insert_ignoring_conflicts(session, watched_clock_stages, [{
+                "task_code": stage["task"], "stage": stage["stage"],
+                "recorded_on": self._local_day(stage["recorded_at"])}])
+            self._evaluate_on_event(session, [stage["task"]])
+
+    @event_handler("tasks", "commitment_made")
+    def on_commitment_made(self, payload):
+        commitment = CommitmentChangedIn().load(payload)["commitment"]
+        with self.db.session() as session:
+            if not first_application(session, payload["event_id"], "on_commitment_made"):
+                return
+            self._keep_commitment(session, commitment)
+            self._evaluate_on_event(session, [commitment["task"]])
+
+    @event_handler("tasks", "commitment_fulfilled")
+    def on_commitment_fulfilled(self, payload):
+        commitment = CommitmentChangedIn().load(payload)["commitment"]
+        with self.db.session() as session:
+            if not first_application(session, payload["event_id"], "on_commitment_fulfilled"):
+                return
+            self._keep_commitment(session, commitment)
+            self._evaluate_on_event(session, [commitment["task"]])
+
+    @event_handler("tasks", "task_extended")
+    def on_task_extended(self, payload):
+        """An approved extension of the task's (seq None) or a target's due date."""
+        extension = TaskExtendedIn().load(payload)
+        with self.db.session() as session:
+            if not first_application(session, payload["event_id"], "on_task_extended"):
+                return
+            session.execute(watched_extensions.insert().values(
+                task_code=extension["task"], seq=extension["seq"],
+                new_due_date=extension["new_due_date"]))
+            self._evaluate_on_event(session, [extension["task"]])
+
     # Time ---------------------------------------------------------------------
 
     @timer(interval=300)
     def evaluate_daily(self):
         """Once a day after LUOSHI_EVALUATION_HOUR (local time), re-evaluate every
-        task as of today; exactly once however many replicas run."""
+        task and notice as of today; exactly once however many replicas run. When
+        the calendar does not cover today the run is left unclaimed (and retried
+        at the next tick) with an error in the log. Emits what `evaluate` emits."""
         now = self.clock.now()
         hour = int(self.config.get("LUOSHI_EVALUATION_HOUR") or 1)
         if now.hour < hour:
             return
-        with self.db.session() as session:
-            if claim_timer_run(session, "daily-evaluation", now.date().isoformat(),
-                               uuid.uuid4().hex):
-                result = self._evaluate(session, now.date(), None)
-                log.info("daily evaluation as of %s: %s", now.date(), result)
+        try:
+            with self.db.session() as session:
+                if claim_timer_run(session, "daily-evaluation", now.date().isoformat(),
+                                   uuid.uuid4().hex):
+                    result = self._evaluate(session, now.date(), None)
+                    log.info("daily evaluation as of %s: %s", now.date(), result)
+        except CalendarNotCovered as exc:
+            log.error("daily evaluation as of %s not done: %s; update the holiday "
+                      "calendar (the chinese_calendar package)", now.date(), exc)
 
     @rpc(expected_exceptions=EXPECTED)
     def evaluate(self, as_of):
-        """Re-evaluate every task as of a date (YYYY-MM-DD). Emits colour_changed
-        when anything changed. Answers {as_of, evaluated, changed}."""
+        """Re-evaluate every task and notice as of a date (YYYY-MM-DD). Answers
+        {as_of, evaluated, changed, notices_issued, notices_overdue}. Emits
+        colour_changed when a colour changed, notice_issued for each notice due
+        and notice_overdue for each notice past a deadline. Raises
+        CalendarNotCovered for a day the working-day calendar does not cover."""
         try:
             day = dt.date.fromisoformat(as_of)
         except (TypeError, ValueError):
@@ -105,16 +222,189 @@ class Service(Operations):
         with self.db.session() as session:
             return self._evaluate(session, day, None)
 
+    # Rules ----------------------------------------------------------------------
+
+    @rpc(expected_exceptions=EXPECTED)
+    def get_rules(self):
+        """The rules in force: {version, rules: {field: value}, created_by,
+        created_at, note}; version 1 is the built-in defaults."""
+        with self.db.session(readonly=True) as session:
+            row = session.execute(
+                select(rule_sets).order_by(rule_sets.c.version.desc()).limit(1)).first()
+        if row is None:
+            return {"version": 1, "rules": logic.Rules().to_dict(), "created_by": None,
+                    "created_at": None, "note": "默认规则"}
+        return repo.rule_set_dict(row)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def update_rules(self, data, caller, note=None):
+        """Store a new version of the rules (admin only). `data` is {field: value};
+        fields left out keep their current values and `version` is set here. The
+        new version colours from the next evaluation on. Answers what get_rules
+        answers. Emits rules_changed."""
+        require_role(caller, "admin")
+        if not isinstance(data, dict):
+            raise InvalidInput({"rules": "an object of rule fields"})
+        note = text(note, "note", required=False)
+        with self.db.session() as session:
+            current = repo.current_rules(session)
+            given = {key: value for key, value in data.items() if key != "version"}
+            merged = {**current.to_dict(), **given, "version": current.version + 1}
+            rules = logic.Rules.from_dict(merged)
+            old, new = current.to_dict(), rules.to_dict()
+            changed = {key: [old[key], new[key]] for key in new
+                       if key != "version" and old[key] != new[key]}
+            if not changed:
+                raise InvalidInput({"rules": "no rule differs from the rules in force"})
+            user = (caller or {}).get("user") or "admin"
+            try:
+                with session.begin_nested():
+                    session.execute(rule_sets.insert().values(
+                        version=rules.version,
+                        rules={k: v for k, v in new.items() if k != "version"},
+                        created_by=user, created_at=utcnow(), note=note))
+            except IntegrityError:
+                raise Conflict("the rules were changed meanwhile; read them again") from None
+            self.db.emit(session, events.RULES_CHANGED, events.RulesChanged().dump(new_event(
+                version=rules.version, previous_version=current.version, rules=new,
+                changes=changed, changed_by=user, note=note)))
+            row = session.execute(
+                select(rule_sets).where(rule_sets.c.version == rules.version)).one()
+            return repo.rule_set_dict(row)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_rule_versions(self, limit=100, offset=0):
+        """The stored versions of the rules, newest first: {"items": [{version,
+        rules, created_by, created_at, note}], "total"}. The built-in defaults
+        (version 1) are not stored."""
+        limit, offset = page(limit, offset)
+        with self.db.session(readonly=True) as session:
+            total = session.execute(select(func.count()).select_from(rule_sets)).scalar()
+            rows = session.execute(select(rule_sets).order_by(rule_sets.c.version.desc())
+                                   .limit(limit).offset(offset)).all()
+        return {"items": [repo.rule_set_dict(row) for row in rows], "total": total}
+
+    # Supervision notices -------------------------------------------------------
+
+    @rpc(expected_exceptions=EXPECTED)
+    def issue_notice(self, task, caller, reason):
+        """Issue a supervision notice (督办单) on a task by hand (admin only),
+        addressed to its lead unit, dated today. Conflict while another notice on
+        the task is not closed, or when the task is finished. Answers the notice.
+        Emits notice_issued."""
+        require_role(caller, "admin")
+        reason = text(reason, "reason")
+        with self.db.session() as session:
+            row = session.execute(
+                select(watched_tasks).where(watched_tasks.c.code == task)).first()
+            if row is None:
+                raise NotFound(f"no task {task}")
+            if row.status in logic.FINISHED:
+                raise Conflict(f"task {task} is {row.status}")
+            pending = session.execute(
+                select(notices.c.year, notices.c.number)
+                .where(notices.c.item_kind == "task").where(notices.c.item_key == task)
+                .where(notices.c.status != logic.NOTICE_CLOSED)).first()
+            if pending is not None:
+                raise Conflict(f"notice {logic.notice_number(*pending)} on task {task} "
+                               "is not closed yet")
+            rules = repo.current_rules(session)
+            return self._issue(session, row.code, row.lead_unit, "task", row.code, reason,
+                               self.clock.today(), (caller or {}).get("user") or "admin",
+                               rules)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def acknowledge_notice(self, notice_id, caller):
+        """The addressed unit (its operator, or an admin) acknowledges receipt.
+        Conflict unless the notice is open. Answers the notice. Emits
+        notice_acknowledged."""
+        with self.db.session() as session:
+            row = self._notice_for(session, notice_id, caller)
+            if row.status != logic.NOTICE_OPEN:
+                raise Conflict(f"notice {notice_id} is {row.status}")
+            now = utcnow()
+            session.execute(notices.update().where(notices.c.id == row.id).values(
+                status=logic.NOTICE_ACKNOWLEDGED, acknowledged_at=now,
+                acknowledged_by=(caller or {}).get("user")))
+            self.db.emit(session, events.NOTICE_ACKNOWLEDGED, events.NoticeAcknowledged().dump(
+                new_event(acknowledged_at=now.isoformat(), **_notice_ids(row))))
+            return repo.notice_dict(repo.notice_row(session, row.id))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def answer_notice(self, notice_id, answer, caller):
+        """The addressed unit answers an acknowledged notice with its plan (not
+        empty). Conflict unless the notice is acknowledged. Answers the notice.
+        Emits notice_answered."""
+        answer = text(answer, "answer")
+        with self.db.session() as session:
+            row = self._notice_for(session, notice_id, caller)
+            if row.status == logic.NOTICE_OPEN:
+                raise Conflict(f"notice {notice_id} must be acknowledged first")
+            if row.status != logic.NOTICE_ACKNOWLEDGED:
+                raise Conflict(f"notice {notice_id} is {row.status}")
+            now = utcnow()
+            session.execute(notices.update().where(notices.c.id == row.id).values(
+                status=logic.NOTICE_ANSWERED, answer=answer, answered_at=now,
+                answered_by=(caller or {}).get("user")))
+            self.db.emit(session, events.NOTICE_ANSWERED, events.NoticeAnswered().dump(
+                new_event(answered_at=now.isoformat(), **_notice_ids(row))))
+            return repo.notice_dict(repo.notice_row(session, row.id))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def close_notice(self, notice_id, caller, reason=None):
+        """Close a notice (admin only): once its item is no longer red, or while it
+        is red with the office's decision given as `reason`. Answers the notice.
+        Emits notice_closed."""
+        require_role(caller, "admin")
+        reason = text(reason, "reason", required=False)
+        with self.db.session() as session:
+            row = repo.notice_row(session, notice_id)
+            if row is None:
+                raise NotFound(f"no notice {notice_id}")
+            if row.status == logic.NOTICE_CLOSED:
+                raise Conflict(f"notice {notice_id} is closed already")
+            colour = session.execute(
+                select(colours.c.colour).where(colours.c.item_kind == row.item_kind)
+                .where(colours.c.item_key == row.item_key)).scalar()
+            if colour == logic.RED and reason is None:
+                raise Conflict(f"{row.item_key} is still red: closing the notice needs "
+                               "the office's decision as the reason")
+            now = utcnow()
+            session.execute(notices.update().where(notices.c.id == row.id).values(
+                status=logic.NOTICE_CLOSED, closed_at=now,
+                closed_by=(caller or {}).get("user"), close_reason=reason))
+            self.db.emit(session, events.NOTICE_CLOSED, events.NoticeClosed().dump(
+                new_event(closed_at=now.isoformat(), reason=reason, **_notice_ids(row))))
+            return repo.notice_dict(repo.notice_row(session, row.id))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_notices(self, unit=None, status=None, task=None, limit=100, offset=0):
+        """Notices, newest first: {"items": [notice], "total"}."""
+        if status is not None and status not in logic.NOTICE_STATUSES:
+            raise InvalidInput({"status": ", ".join(logic.NOTICE_STATUSES)})
+        limit, offset = page(limit, offset)
+        with self.db.session(readonly=True) as session:
+            return repo.list_notices(session, limit, offset, unit=unit, status=status,
+                                     task=task)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def get_notice(self, notice_id):
+        """One notice with its whole lifecycle."""
+        with self.db.session(readonly=True) as session:
+            row = repo.notice_row(session, notice_id)
+        if row is None:
+            raise NotFound(f"no notice {notice_id}")
+        return repo.notice_dict(row)
+
     # Queries --------------------------------------------------------------------
 
     @rpc(expected_exceptions=EXPECTED)
     def list_warnings(self, colour=None, unit=None, task=None, item_kind=None,
                       limit=100, offset=0):
-        """Colour states, reddest and oldest first."""
+        """Colour states, oldest first."""
         if colour is not None and colour not in logic.SEVERITY:
             raise InvalidInput({"colour": "green, yellow or red"})
-        if not (1 <= int(limit) <= MAX_LIMIT) or int(offset) < 0:
-            raise InvalidInput({"limit": f"limit is 1–{MAX_LIMIT}, offset at least 0"})
+        limit, offset = page(limit, offset)
         query = select(colours)
         for column, value in ((colours.c.colour, colour), (colours.c.unit, unit),
                               (colours.c.task_code, task), (colours.c.item_kind, item_kind)):
@@ -125,7 +415,7 @@ class Service(Operations):
                 select(func.count()).select_from(query.subquery())).scalar()
             rows = session.execute(
                 query.order_by(colours.c.since, colours.c.item_key)
-                .limit(int(limit)).offset(int(offset))).all()
+                .limit(limit).offset(offset)).all()
         return {"items": [_colour_dict(row) for row in rows], "total": total}
 
     @rpc
@@ -144,6 +434,25 @@ class Service(Operations):
                     entry["targets"][seq] = {"colour": row.colour, "reason": row.reason}
         return answer
 
+    @rpc(expected_exceptions=EXPECTED)
+    def get_task_history(self, code, limit=MAX_LIMIT, offset=0):
+        """Every colour change of a task's items, oldest first: {"items":
+        [{item_kind, item_key, unit, colour, previous, reason, rule_version, as_of,
+        changed_at}], "total"}."""
+        limit, offset = page(limit, offset)
+        query = select(colour_history).where(colour_history.c.task_code == code)
+        with self.db.session(readonly=True) as session:
+            total = session.execute(
+                select(func.count()).select_from(query.subquery())).scalar()
+            rows = session.execute(query.order_by(colour_history.c.id)
+                                   .limit(limit).offset(offset)).all()
+        return {"items": [{
+            "item_kind": row.item_kind, "item_key": row.item_key, "task": row.task_code,
+            "unit": row.unit, "colour": row.colour, "previous": row.previous,
+            "reason": row.reason, "rule_version": row.rule_version,
+            "as_of": row.as_of.isoformat(), "changed_at": row.changed_at.isoformat(),
+        } for row in rows], "total": total}
+
     @rpc
     def get_evaluation_figures(self):
         """What has been applied so far, for operators and benchmarks:
@@ -159,12 +468,18 @@ class Service(Operations):
 
     @rpc
     def get_dashboard(self):
-        """The one-screen counts: tasks by colour, and per unit."""
+        """The one-screen counts: tasks by colour, per unit, and the notices:
+        {"counts", "units": [{unit, green, yellow, red, worst}], "notices":
+        {open, acknowledged, answered, overdue}, "as_of"}."""
         with self.db.session(readonly=True) as session:
             rows = session.execute(
                 select(colours.c.unit, colours.c.colour, func.count())
                 .where(colours.c.item_kind == "task")
                 .group_by(colours.c.unit, colours.c.colour)).all()
+            by_status = session.execute(
+                select(notices.c.status, notices.c.colour, func.count())
+                .where(notices.c.status != logic.NOTICE_CLOSED)
+                .group_by(notices.c.status, notices.c.colour)).all()
         counts = {logic.GREEN: 0, logic.YELLOW: 0, logic.RED: 0}
         units = {}
         for unit, colour, number in rows:
@@ -173,10 +488,57 @@ class Service(Operations):
         for entry in units.values():
             entry["worst"] = next((colour for colour in (logic.RED, logic.YELLOW, logic.GREEN)
                                    if entry[colour]), logic.GREEN)
+        pending = {logic.NOTICE_OPEN: 0, logic.NOTICE_ACKNOWLEDGED: 0,
+                   logic.NOTICE_ANSWERED: 0, "overdue": 0}
+        for status, colour, number in by_status:
+            pending[status] += number
+            if colour != logic.GREEN and status != logic.NOTICE_ANSWERED:
+                pending["overdue"] += number
         return {"counts": counts, "units": sorted(units.values(), key=lambda u: u["unit"]),
-                "as_of": self.clock.today().isoformat()}
+                "notices": pending, "as_of": self.clock.today().isoformat()}
 
     # Helpers ----------------------------------------------------------------------
+
+    def _local_day(self, moment):
+        """The city's day of a moment; a moment without an offset is UTC."""
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        return moment.astimezone(self.clock.zone).date()
+
+    def _after_reports(self, row, reports):
+        """The update of one task after its reports of a batch, in order: the last
+        percentage counts; progress is a rise over the one before."""
+        percent, progress_on = row.percent, row.last_progress_on
+        reported_on, reported_at = row.last_reported_on, row.last_reported_at
+        for report in reports:
+            day = self._local_day(report["reported_at"])
+            moment = report["reported_at"]
+            if moment.tzinfo is not None:
+                moment = moment.astimezone(UTC)
+            moment = moment.replace(tzinfo=None)
+            if report["percent"] > percent:
+                progress_on = day if progress_on is None else max(progress_on, day)
+            percent = report["percent"]
+            reported_on = day if reported_on is None else max(reported_on, day)
+            reported_at = moment if reported_at is None else max(reported_at, moment)
+        return {"b_code": row.code, "b_percent": percent, "b_at": reported_at,
+                "b_reported_on": reported_on, "b_progress_on": progress_on,
+                "b_count": len(reports)}
+
+    def _keep_commitment(self, session, commitment):
+        # Made and fulfilled may arrive in either order after retries: insert if
+        # new, then take the state the event speaks of.
+        values = {"task_code": commitment["task"], "unit": commitment["unit"],
+                  "promised_date": commitment["promised_date"],
+                  "status": commitment["status"]}
+        if not insert_ignoring_conflicts(session, watched_commitments,
+                                         [{"id": commitment["id"], **values}]):
+            query = watched_commitments.update().where(
+                watched_commitments.c.id == commitment["id"])
+            if commitment["status"] != logic.FULFILLED:
+                # A late "made" must not reopen a kept promise.
+                query = query.where(watched_commitments.c.status != logic.FULFILLED)
+            session.execute(query.values(**values))
 
     def _status_changed(self, payload, consumer):
         change = TaskStatusChangedIn().load(payload)
@@ -186,30 +548,53 @@ class Service(Operations):
             session.execute(watched_tasks.update()
                             .where(watched_tasks.c.code == change["task"])
                             .values(status=change["status"]))
-            self._evaluate(session, self.clock.today(), [change["task"]])
+            self._evaluate_on_event(session, [change["task"]])
 
-    def _evaluate(self, session, as_of, codes):
-        """Colour the given tasks (None: all) as of a day, store what changed with
-        its history, and emit one colour_changed for the changes."""
-        rules = logic.Rules()
-        task_query = select(watched_tasks)
-        target_query = select(watched_targets).order_by(watched_targets.c.seq)
-        stored_query = select(colours.c.item_kind, colours.c.item_key, colours.c.colour,
-                              colours.c.reason)
-        if codes is not None:
-            task_query = task_query.where(watched_tasks.c.code.in_(codes))
-            target_query = target_query.where(watched_targets.c.task_code.in_(codes))
-            stored_query = stored_query.where(colours.c.task_code.in_(codes))
-        targets_by_task = {}
-        for row in session.execute(target_query):
-            targets_by_task.setdefault(row.task_code, []).append(
-                logic.Target(row.seq, row.due_date, row.planned_percent, row.unit))
-        current = []
-        for row in session.execute(task_query):
-            current.extend(logic.evaluate_task(logic.Task(
-                row.code, row.lead_unit, row.status, row.start_date, row.due_date,
-                row.percent, tuple(targets_by_task.get(row.code, ()))), as_of, rules))
-        stored = {(row.item_kind, row.item_key): row for row in session.execute(stored_query)}
+    def _notice_for(self, session, notice_id, caller):
+        """The notice, if the caller acts for its unit (an operator of the unit, or
+        an admin)."""
+        require_role(caller, "admin", "operator")
+        row = repo.notice_row(session, notice_id)
+        scope = unit_scope(caller)
+        if scope is not None and (row is None or row.unit not in scope):
+            raise Forbidden("outside the caller's units")
+        if row is None:
+            raise NotFound(f"no notice {notice_id}")
+        return row
+
+    def _evaluate_on_event(self, session, codes):
+        """Colour the tasks an event spoke of as of the local today. A day the
+        calendar does not cover must not fail the event forever: what it brought is
+        kept and the colouring is skipped, with a warning in the log."""
+        if not codes:
+            return None
+        return self._evaluate(session, self.clock.today(), codes, strict=False)
+
+    def _evaluate(self, session, as_of, codes, strict=True):
+        """Colour the given tasks (None: all) as of a day with the rules in force,
+        store what changed with its history, emit one colour_changed for the
+        changes, issue the notices now due and colour the notices past their
+        deadlines. Answers {as_of, evaluated, changed, notices_issued,
+        notices_overdue}, or None when not strict and the calendar failed."""
+        rules = repo.current_rules(session)
+        calendar = calendar_for(rules.calendar_mode)
+        tasks = repo.load_tasks(session, codes)
+        stored = repo.stored_colours(session, codes)
+        previous = {key: row.colour for key, row in stored.items()}
+        if strict:
+            current = logic.evaluate_tasks(tasks, as_of, rules, previous, calendar)
+        else:
+            current = _colour_leniently(tasks, as_of, rules, previous, calendar)
+            if current is None:
+                return None
+        changed = self._store_colours(session, as_of, rules, stored, current)
+        issued = self._issue_due_notices(session, as_of, rules, calendar, codes)
+        overdue = self._judge_notices(session, as_of, codes)
+        return {"as_of": as_of.isoformat(), "evaluated": len(current),
+                "changed": len(changed), "notices_issued": issued,
+                "notices_overdue": overdue}
+
+    def _store_colours(self, session, as_of, rules, stored, current):
         changed = logic.changes(
             {key: row.colour for key, row in stored.items()}, current)
         now = utcnow()
@@ -254,7 +639,121 @@ class Service(Operations):
                           "previous": previous, "reason": colour.reason,
                           "rule_version": rules.version}
                          for colour, previous in changed])))
-        return {"as_of": as_of.isoformat(), "evaluated": len(current), "changed": len(changed)}
+        return changed
+
+    def _issue_due_notices(self, session, as_of, rules, calendar, codes):
+        """Issue a notice on every task red for `notice_after_red_days` days that
+        has none pending and none issued since it turned red. Answers how many."""
+        query = (select(colours.c.task_code, colours.c.unit, colours.c.reason,
+                        colours.c.since)
+                 .where(colours.c.item_kind == "task").where(colours.c.colour == logic.RED))
+        if codes is not None:
+            query = query.where(colours.c.task_code.in_(codes))
+        due = []
+        for row in session.execute(query):
+            try:
+                if logic.notice_due(row.since, as_of, rules, calendar):
+                    due.append(row)
+            except CalendarNotCovered:
+                continue  # judged again once the calendar covers the day
+        if not due:
+            return 0
+        earlier = {}
+        for row in session.execute(
+                select(notices.c.item_key, notices.c.status, notices.c.issued_on)
+                .where(notices.c.item_kind == "task")
+                .where(notices.c.item_key.in_([row.task_code for row in due]))):
+            earlier.setdefault(row.item_key, []).append(row)
+        issued = 0
+        for row in due:
+            if any(notice.status != logic.NOTICE_CLOSED or notice.issued_on >= row.since
+                   for notice in earlier.get(row.task_code, ())):
+                continue
+            days = calendar.working_days_between(row.since, as_of)
+            unit_word = "个工作日" if calendar.mode == "working" else "天"
+            reason = f"自{row.since.isoformat()}起红色预警已{days}{unit_word}：{row.reason}"
+            try:
+                self._issue(session, row.task_code, row.unit, "task", row.task_code, reason,
+                            as_of, "auto", rules)
+            except CalendarNotCovered as exc:
+                log.warning("notice on %s not issued: %s", row.task_code, exc)
+                continue
+            issued += 1
+        return issued
+
+    def _issue(self, session, task, unit, item_kind, item_key, reason, issued_on,
+               issued_by, rules):
+        ack_due, answer_due = logic.notice_deadlines(issued_on, rules)
+        year = issued_on.year
+        number = repo.next_notice_number(session, year)
+        notice_id = session.execute(notices.insert().values(
+            year=year, number=number, task_code=task, unit=unit, item_kind=item_kind,
+            item_key=item_key, reason=reason, issued_on=issued_on, issued_at=utcnow(),
+            issued_by=issued_by, ack_due=ack_due, answer_due=answer_due,
+            status=logic.NOTICE_OPEN, colour=logic.GREEN,
+        )).inserted_primary_key[0]
+        notice = repo.notice_dict(repo.notice_row(session, notice_id))
+        self.db.emit(session, events.NOTICE_ISSUED, events.NoticeIssued().dump(new_event(
+            notice={key: notice[key] for key in (
+                "id", "number", "task", "unit", "item_kind", "item_key", "reason",
+                "issued_at", "ack_due", "answer_due", "status")})))
+        return notice
+
+    def _judge_notices(self, session, as_of, codes):
+        """Colour the pending notices (of the given tasks) by their deadlines: one
+        notice_overdue for each that turned yellow or red. Answers how many did."""
+        query = select(notices).where(notices.c.status.in_(
+            (logic.NOTICE_OPEN, logic.NOTICE_ACKNOWLEDGED)))
+        if codes is not None:
+            query = query.where(notices.c.task_code.in_(codes))
+        moved = []
+        for row in session.execute(query):
+            colour, stage = logic.notice_colour(row.status, row.ack_due, row.answer_due,
+                                                as_of)
+            if colour is not None and colour != row.colour:
+                moved.append((row, colour, stage))
+        if not moved:
+            return 0
+        session.execute(
+            notices.update().where(notices.c.id == bindparam("b_id"))
+            .values(colour=bindparam("b_colour")),
+            [{"b_id": row.id, "b_colour": colour} for row, colour, _ in moved])
+        overdue = 0
+        for row, colour, stage in moved:
+            if colour == logic.GREEN:
+                continue  # re-judged as of an earlier day: not a fact to announce
+            overdue += 1
+            self.db.emit(session, events.NOTICE_OVERDUE, events.NoticeOverdue().dump(
+                new_event(stage=stage, colour=colour, **_notice_ids(row))))
+        return overdue
+
+
+def _colour_leniently(tasks, as_of, rules, previous, calendar):
+    """The colours of the tasks the calendar can judge: None (with a warning) when
+    it does not cover `as_of`, else every task but those whose own dates it does
+    not cover."""
+    if not calendar.covers(as_of):
+        log.warning("colours not updated: the working-day calendar does not cover %s; "
+                    "the data is kept and will be coloured once the calendar is updated",
+                    as_of)
+        return None
+    try:
+        return logic.evaluate_tasks(tasks, as_of, rules, previous, calendar)
+    except CalendarNotCovered:
+        current, skipped = [], []
+        for task in tasks:
+            try:
+                current.extend(logic.evaluate_task(task, as_of, rules, previous, calendar))
+            except CalendarNotCovered:
+                skipped.append(task.code)
+        log.warning("tasks not coloured (dates outside the working-day calendar): %s",
+                    ", ".join(skipped))
+        return current
+
+
+def _notice_ids(row):
+    return {"notice_id": row.id, "number": logic.notice_number(row.year, row.number),
+            "task": row.task_code, "unit": row.unit}
 
 
 def _state(colour, as_of, rules):

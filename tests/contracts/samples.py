@@ -15,6 +15,8 @@ TASK = {
 }
 COMMITMENT = {"id": 1, "task": "T1", "unit": "yz", "step": "完成用地报批",
               "promised_date": "2026-03-31", "result": "取得批复", "status": "open"}
+NOTICE_NUMBER = "督办〔2026〕12号"
+NOTICE = {"notice_id": 12, "number": NOTICE_NUMBER, "task": "T1", "unit": "yz"}
 
 SAMPLES = {
     "tasks": {
@@ -31,10 +33,26 @@ SAMPLES = {
                                           recorded_at="2026-01-02T01:00:00"),
         "commitment_made": new_event(commitment=COMMITMENT),
         "commitment_fulfilled": new_event(commitment={**COMMITMENT, "status": "fulfilled"}),
+        "task_extended": new_event(task="T1", seq=None, previous_due_date="2026-12-31",
+                                   new_due_date="2027-03-31", reason="征地延误，经市抓落实办批准",
+                                   count=1),
     },
     "warnings": {
         "colour_changed": new_event(as_of="2026-05-01", changes=[
             {"item_kind": "task", "item_key": "T1", "task": "T1", "unit": "yz",
              "colour": "red", "previous": "yellow", "reason": "严重延期", "rule_version": 1}]),
+        "rules_changed": new_event(
+            version=2, previous_version=1, rules={"version": 2, "late_days_red": 10},
+            changes={"late_days_red": [15, 10]}, changed_by="admin", note="从严考核"),
+        "notice_issued": new_event(notice={
+            "id": 12, "number": NOTICE_NUMBER, "task": "T1", "unit": "yz",
+            "item_kind": "task", "item_key": "T1", "reason": "红色预警已5个工作日",
+            "issued_at": "2026-05-13T01:00:00",
+            "ack_due": "2026-05-15", "answer_due": "2026-05-20", "status": "open"}),
+        "notice_acknowledged": new_event(**NOTICE, acknowledged_at="2026-05-14T02:00:00"),
+        "notice_answered": new_event(**NOTICE, answered_at="2026-05-18T02:00:00"),
+        "notice_closed": new_event(**NOTICE, closed_at="2026-06-01T02:00:00",
+                                   reason=None),
+        "notice_overdue": new_event(**NOTICE, stage="ack", colour="yellow"),
     },
 }

@@ -155,6 +155,10 @@ class Contract:
         return {"id": 7, **data, "fulfilled_at": None}
 
     def tasks_fulfil_commitment(self, *, commitment_id, caller):
+        # The gateway cannot see a commitment's unit; the service checks the
+        # caller's scope, as this stand-in does for its one commitment (U01's).
+        if caller["units"] is not None and "U01" not in caller["units"]:
+            raise RemoteError("Forbidden", "commitment outside the caller's units")
         return {"id": commitment_id, "task": "T-001", "unit": "U01", "step": "完成征地",
                 "promised_date": "2026-05-01", "result": "全部签约",
                 "fulfilled_at": "2026-04-20T00:00:00Z"}
@@ -185,11 +189,23 @@ class Contract:
                              "breakdown": {"on_time_rate": 0.9}}],
                 "red_list": ["C01"], "black_list": []}
 
+    # every service (operations)
+    def _list_parked(self, *, limit=100):
+        return []
+
+    def _replay_parked(self, *, event_ids=None):
+        return {"replayed": len(event_ids or [])}
+
     # notify
     def notify_list_notifications(self, *, task=None, unit=None, limit=100, offset=0):
         return _page([{"id": 1, "channel": "inbox", "recipient": "U01", "unit": "U01",
                        "task": "T-001", "subject": "红色预警", "body": "请尽快推进",
                        "status": "sent", "created_at": "2026-04-01T08:00:00Z"}], limit, offset)
+
+
+for _service in ("tasks", "warnings", "ranking", "notify"):
+    setattr(Contract, f"{_service}_list_parked", Contract._list_parked)
+    setattr(Contract, f"{_service}_replay_parked", Contract._replay_parked)
 
 
 class FakeRpc:

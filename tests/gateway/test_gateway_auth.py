@@ -218,9 +218,6 @@ def test_a_cooperating_unit_reads_the_task(client, headers_for):
 @pytest.mark.parametrize("method, path, body", [
     ("post", "/api/v1/commitments", {"task": "T-003", "unit": "C01", "step": "开工",
                                      "promised_date": "2026-05-01", "result": "开工建设"}),
-    ("post", "/api/v1/tasks", {"code": "T-9", "title": "新任务", "lead_unit": "C01",
-                               "start_date": "2026-01-01", "due_date": "2026-12-31",
-                               "targets": []}),
     ("get", "/api/v1/tasks?unit=C01", None),
     ("get", "/api/v1/warnings?unit=C01", None),
     ("get", "/api/v1/notifications?unit=C01", None),

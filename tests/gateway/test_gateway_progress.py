@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import select
 
 from gateway.idempotency import body_digest
-from gateway.models import IdempotencyRecord
+from gateway.models import IdempotencyRecord, utcnow
 
 
 def items(count, unit="U01"):
@@ -146,8 +146,10 @@ def test_a_key_still_being_served_is_409(client, admin, fake_rpc, app):
 def test_an_abandoned_claim_is_taken_over(client, admin, fake_rpc, app):
     payload = items(1)
     with app.state.db.session() as db:
-        db.add(IdempotencyRecord(caller="admin", key="k-4", body_digest=body_digest(payload),
-                                 created_at=dt.datetime(2026, 1, 1)))
+        db.add(IdempotencyRecord(
+            caller="admin", key="k-4",
+            body_digest=body_digest({"endpoint": "POST /api/v1/progress", "body": payload}),
+            created_at=utcnow() - dt.timedelta(minutes=20)))
     response = client.post("/api/v1/progress", json=items(1),
                            headers={**admin, "Idempotency-Key": "k-4"})
     assert response.status_code == 200

@@ -1,5 +1,5 @@
 """The notify rules: which colour changes tell a unit, the Chinese template, and
-paging."""
+paging (routing and the rest: test_notify_rules.py)."""
 import datetime as dt
 
 import pytest
@@ -44,25 +44,6 @@ def test_the_red_warning_names_the_task_the_unit_the_day_and_the_reason():
 def test_the_red_warning_without_a_reason_says_so():
     _, body = logic.red_warning("T1", "市发改委", None, AS_OF)
     assert "原因：未说明。" in body
-
-
-def test_one_delivered_inbox_message_per_turn_to_the_unit():
-    turns = logic.red_turns([change("T1", "red", "yellow", unit="U1"),
-                             change("T2", "red", None, unit="U2")])
-    rows = logic.inbox_notifications(turns, AS_OF, {"U1": "市发改委"}, "e1", NOW)
-    assert [(row["recipient"], row["unit"], row["task"]) for row in rows] == [
-        ("U1", "U1", "T1"), ("U2", "U2", "T2")]
-    first, second = rows
-    assert first["channel"] == "inbox" and first["status"] == "delivered"
-    assert first["colour"] == "red" and first["as_of"] == AS_OF
-    assert first["event_id"] == "e1" and first["created_at"] == NOW
-    assert first["subject"] == "红色预警：任务 T1"
-    assert first["body"].startswith("市发改委：")
-    assert second["body"].startswith("U2：")  # a unit not known yet goes by its code
-
-
-def test_no_turn_no_message():
-    assert logic.inbox_notifications([], AS_OF, {}, "e1", NOW) == []
 
 
 @pytest.mark.parametrize("limit, offset, expected", [

@@ -10,6 +10,7 @@ DEFAULTS = {
     "missing_reports_red": 2, "stalled_days_red": 90, "clock_deployed_days": 1,
     "clock_first_feedback_days": 3, "clock_closed_days": 7,
     "clock_complex_closed_days": 30, "clock_red_multiple": 2,
+    "notice_after_red_days": 5, "notice_ack_days": 2, "notice_answer_days": 5,
 }
 
 
@@ -45,6 +46,11 @@ def test_rules_round_trip_and_missing_fields_keep_their_defaults():
     ({"clock_deployed_days": 0}, "clock_deployed_days"),
     ({"clock_complex_closed_days": 400}, "clock_complex_closed_days"),
     ({"clock_red_multiple": 1}, "clock_red_multiple"),
+    ({"notice_after_red_days": 0}, "notice_after_red_days"),
+    ({"notice_after_red_days": 61}, "notice_after_red_days"),
+    ({"notice_ack_days": 0}, "notice_ack_days"),
+    ({"notice_answer_days": "5"}, "notice_answer_days"),
+    ({"notice_ack_days": 6}, "notice_ack_days"),  # later than the answer is due
 ])
 def test_a_bad_field_is_named(data, field):
     with pytest.raises(InvalidInput) as raised:

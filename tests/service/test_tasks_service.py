@@ -218,3 +218,30 @@ def test_a_batch_under_one_key_is_stored_once(tasks):
     other = {"user": "county-system", "role": "admin", "units": None}
     assert tasks("report_progress", [{"task": "T1", "unit": "yz", "percent": 40}], other,
                  idempotency_key="yz-2026-05")["accepted"] == 1
+
+
+def test_the_office_extends_a_task_or_a_target_and_it_is_announced(tasks):
+    seed(tasks)
+    with pytest.raises(Forbidden):
+        tasks("extend_task", "T1", "2027-03-31", LEADER, reason="征地延误")
+    with pytest.raises(InvalidInput):
+        tasks("extend_task", "T1", "2026-12-01", ADMIN, reason="提前")  # not later
+    with pytest.raises(InvalidInput):
+        tasks("extend_task", "T1", "2027-03-31", ADMIN, reason=" ")
+    with pytest.raises(InvalidInput):  # a target stays within its task
+        tasks("extend_task", "T1", "2027-01-31", ADMIN, seq=1, reason="征地延误")
+    with pytest.raises(NotFound):
+        tasks("extend_task", "T1", "2026-09-30", ADMIN, seq=9, reason="征地延误")
+    task = tasks("extend_task", "T1", "2027-03-31", ADMIN, reason="征地延误")
+    assert task["due_date"] == "2027-03-31"
+    assert task["targets"][1]["due_date"] == "2027-03-31"  # the final target moves too
+    task = tasks("extend_task", "T1", "2026-09-30", ADMIN, seq=1, reason="汛期停工")
+    assert task["targets"][0]["due_date"] == "2026-09-30"
+    task = tasks("extend_task", "T1", "2027-06-30", ADMIN, reason="再次延期")
+    assert [(e["seq"], e["new_due_date"]) for e in task["extensions"]] == [
+        (None, "2027-03-31"), (1, "2026-09-30"), (None, "2027-06-30")]
+    extended = [payload for kind, payload in tasks.tap.take(8) if kind == "task_extended"]
+    assert [(e["seq"], e["previous_due_date"], e["new_due_date"], e["count"])
+            for e in extended] == [(None, "2026-12-31", "2027-03-31", 1),
+                                   (1, "2026-06-30", "2026-09-30", 1),
+                                   (None, "2027-03-31", "2027-06-30", 2)]

@@ -1,13 +1,21 @@
 """The warnings service in a container, fed real events through the broker:
-colours on events and on demand, idempotent handling, retries and parking."""
+colours on events and on demand by the rules in force, supervision notices,
+idempotent handling, retries and parking.
+
+The service's "today" is pinned (default 2026-01-05) so that what the handlers
+colour does not depend on the day the tests run."""
+import datetime as dt
 import time
 
 import pytest
 from nameko.testing.services import entrypoint_hook, entrypoint_waiter
+from sqlalchemy import event, insert, select
 
 from services.common.broker import list_parked
-from services.common.errors import InvalidInput
+from services.common.clock import LocalClock
+from services.common.errors import CalendarNotCovered, Conflict, Forbidden, InvalidInput
 from services.common.events import new_event
+from services.warnings.models import watched_targets, watched_tasks
 from services.warnings.service import Service
 from tests.support.events import EventTap
 from tests.support.publish import publish_event
@@ -26,14 +34,24 @@ TASK = {
 }
 
 
+ADMIN = {"user": "admin", "role": "admin", "units": None}
+YZ_OPERATOR = {"user": "yz-op", "role": "operator", "units": ["yz"]}
+ZS_OPERATOR = {"user": "zs-op", "role": "operator", "units": ["zs"]}
+LEADER = {"user": "leader", "role": "leader", "units": None}
+
+
 @pytest.fixture
-def warnings(container_factory, amqp_uri, tmp_path, db_backend):
+def warnings(container_factory, amqp_uri, tmp_path, db_backend, monkeypatch):
     config = service_config(amqp_uri, tmp_path,
                             {"warnings": db_backend} if db_backend else None)
     prepare(config, "warnings")
+    today = {"day": dt.date(2026, 1, 5)}
+    monkeypatch.setattr(LocalClock, "now", lambda self: dt.datetime.combine(
+        today["day"], dt.time(9), self.zone))
     container = container_factory(Service, config)
     container.start()
     tap = EventTap(amqp_uri, "warnings")
+    engine = next(dep for dep in container.dependencies if dep.attr_name == "db").engine
 
     def call(method, *args, **kwargs):
         with entrypoint_hook(container, method) as hook:
@@ -43,16 +61,27 @@ def warnings(container_factory, amqp_uri, tmp_path, db_backend):
         with entrypoint_waiter(container, handler):
             publish_event(amqp_uri, "tasks", event_type, payload)
 
+    def set_today(day):
+        today["day"] = day
+
     call.deliver, call.tap, call.container, call.uri = deliver, tap, container, amqp_uri
+    call.engine, call.set_today = engine, set_today
     yield call
     tap.close()
     container.stop()  # before its database is dropped
 
 
-def progress(percent):
+def progress(percent, reported_at="2026-04-01T00:00:00", task="T1"):
     return new_event(batch_id="b", source="portal", reports=[
-        {"id": 1, "task": "T1", "unit": "yz", "percent": percent, "correction": False,
-         "reported_at": "2026-04-01T00:00:00"}])
+        {"id": 1, "task": task, "unit": "yz", "percent": percent, "correction": False,
+         "reported_at": reported_at}])
+
+
+def colour_of(call, key, kind="task"):
+    """The stored colour state of one item, or None."""
+    found = [item for item in call("list_warnings", item_kind=kind, limit=1000)["items"]
+             if item["item_key"] == key]
+    return found[0] if found else None
 
 
 def test_colours_follow_reports_and_dates(warnings):
@@ -77,9 +106,15 @@ def test_colours_follow_reports_and_dates(warnings):
 
 def test_evaluating_twice_changes_and_emits_nothing(warnings):
     warnings.deliver("task_created", new_event(task=TASK), "on_task_created")
-    # Early in the year nothing is late yet, unlike today: the colours move once.
-    assert warnings("evaluate", "2026-01-15")["changed"] > 0
-    assert warnings("evaluate", "2026-01-15")["changed"] == 0
+    # Green on creation (the pinned today); late in April it is red: the colours
+    # move once, and the same evaluation again changes and emits nothing.
+    assert warnings("evaluate", "2026-04-23")["changed"] > 0
+    warnings.tap.until(lambda kind, payload: kind == "colour_changed"
+                       and payload["as_of"] == "2026-04-23")
+    again = warnings("evaluate", "2026-04-23")
+    assert again["changed"] == 0 and again["notices_issued"] == 0
+    with pytest.raises(AssertionError):
+        warnings.tap.take(1, timeout=1)
     with pytest.raises(InvalidInput):
         warnings("evaluate", "2026-02-30")
 
@@ -157,3 +192,271 @@ def test_operators_see_health_and_replay_parked_messages(warnings):
     with entrypoint_waiter(warnings.container, "on_task_created"):
         assert warnings("replay_parked", [poison["event_id"]]) == {"replayed": 1}
     assert eventually(parked)[0]["attempts"] == 1
+
+
+# The task's parts, from the tasks service's events ----------------------------------
+
+def test_clock_stages_commitments_and_extensions_are_coloured(warnings):
+    warnings.deliver("task_created", new_event(task={
+        **TASK, "clock_class": "important", "start_date": "2026-01-05"}), "on_task_created")
+    commitment = {"id": 7, "task": "T1", "unit": "zs", "step": "完成用地报批",
+                  "promised_date": "2026-01-06", "result": "取得批复", "status": "open"}
+    warnings.deliver("commitment_made", new_event(commitment=commitment),
+                     "on_commitment_made")
+    # Deployment is due one working day after assignment, red after two.
+    warnings("evaluate", "2026-01-08")
+    assert colour_of(warnings, "T1@deployed", "clock")["colour"] == "red"
+    assert colour_of(warnings, "T1!7", "commitment")["colour"] == "red"
+    assert colour_of(warnings, "T1!7", "commitment")["unit"] == "zs"
+
+    warnings.deliver("clock_stage_recorded", new_event(
+        task="T1", stage="deployed", recorded_at="2026-01-05T17:00:00"),  # 01:00 on the 6th
+        "on_clock_stage_recorded")
+    warnings.deliver("commitment_fulfilled", new_event(
+        commitment={**commitment, "status": "fulfilled"}), "on_commitment_fulfilled")
+    warnings("evaluate", "2026-01-08")
+    deployed = colour_of(warnings, "T1@deployed", "clock")
+    assert deployed["colour"] == "green" and "2026-01-06" in deployed["reason"]
+    assert colour_of(warnings, "T1!7", "commitment")["colour"] == "green"
+
+    # A late "made" (a retried message) does not reopen a kept promise.
+    warnings.deliver("commitment_made", new_event(commitment=commitment),
+                     "on_commitment_made")
+    warnings("evaluate", "2026-01-09")
+    assert colour_of(warnings, "T1!7", "commitment")["colour"] == "green"
+
+    warnings.set_today(dt.date(2026, 4, 23))  # the handler colours as of this day
+    warnings("evaluate", "2026-04-23")
+    assert colour_of(warnings, "T1#1", "target")["colour"] == "red"
+    warnings.deliver("task_extended", new_event(
+        task="T1", seq=1, previous_due_date="2026-03-31", new_due_date="2026-06-30",
+        reason="征地延误", count=1), "on_task_extended")
+    target = colour_of(warnings, "T1#1", "target")
+    # Still red: the backlog against the plan is not made up (catch-up rule).
+    assert target["colour"] == "red" and "已延期1次，现截止2026-06-30" in target["reason"]
+
+
+def test_reports_keep_the_local_day_and_progress_only_when_it_rises(warnings):
+    warnings.deliver("task_created", new_event(task=TASK), "on_task_created")
+    warnings("evaluate", "2026-03-10")
+    assert "进展连续未报送" in colour_of(warnings, "T1")["reason"]
+    warnings.deliver("progress_reported", new_event(batch_id="b", source="portal", reports=[
+        {"id": 1, "task": "T1", "unit": "yz", "percent": 20, "correction": False,
+         "reported_at": "2026-03-01T17:00:00+00:00"},  # 2 March in Yichun
+        {"id": 2, "task": "T1", "unit": "yz", "percent": 20, "correction": False,
+         "reported_at": "2026-03-02T17:00:00+00:00"}]), "on_progress_reported")
+    with warnings.engine.connect() as connection:
+        row = connection.execute(select(watched_tasks)).one()
+    assert (row.percent, row.reports_applied) == (20, 2)
+    assert row.last_reported_on == dt.date(2026, 3, 3)
+    assert row.last_progress_on == dt.date(2026, 3, 2)  # the second report did not rise
+    warnings("evaluate", "2026-03-10")
+    assert "未报送" not in colour_of(warnings, "T1")["reason"]
+
+
+def test_a_red_item_stays_red_until_the_backlog_is_made_up(warnings):
+    warnings.set_today(dt.date(2026, 7, 1))
+    warnings.deliver("task_created", new_event(task=TASK), "on_task_created")
+    # By 1 July the plan expects about 53%.
+    assert colour_of(warnings, "T1#2", "target")["colour"] == "red"
+    warnings.deliver("progress_reported", progress(50, "2026-07-01T01:00:00"),
+                     "on_progress_reported")
+    target = colour_of(warnings, "T1#2", "target")
+    assert target["colour"] == "red" and "未补齐欠账" in target["reason"]
+    warnings.deliver("progress_reported", progress(60, "2026-07-01T02:00:00"),
+                     "on_progress_reported")
+    assert colour_of(warnings, "T1#2", "target")["colour"] == "green"
+    history = warnings("get_task_history", "T1")["items"]
+    target_history = [(h["previous"], h["colour"]) for h in history
+                      if h["item_key"] == "T1#2"]
+    assert target_history == [(None, "red"), ("red", "green")]
+    assert history == sorted(history, key=lambda h: h["changed_at"])
+
+
+def test_a_day_outside_the_calendar_keeps_the_data_and_skips_the_colours(warnings):
+    warnings.set_today(dt.date(2027, 1, 11))  # the holiday calendar ends with 2026
+    warnings.deliver("task_created", new_event(task=TASK), "on_task_created")
+    warnings.deliver("progress_reported", progress(40), "on_progress_reported")
+    assert warnings("get_evaluation_figures")["tasks"] == 1
+    assert warnings("get_evaluation_figures")["reports_applied"] == 1
+    assert warnings("get_task_colours", ["T1"]) == {}
+    assert list_parked("warnings", warnings.uri) == []
+    with pytest.raises(CalendarNotCovered):
+        warnings("evaluate", "2027-01-11")
+    # The data was kept: a covered day colours it.
+    assert warnings("evaluate", "2026-12-31")["evaluated"] == 3
+
+
+def test_a_batch_of_a_thousand_reports_is_evaluated_in_one_go(warnings):
+    codes = [f"T{n:04d}" for n in range(1000)]
+    with warnings.engine.begin() as connection:
+        connection.execute(insert(watched_tasks), [
+            {"code": code, "lead_unit": "yz", "status": "active", "percent": 0,
+             "start_date": dt.date(2026, 1, 1), "due_date": dt.date(2026, 12, 31)}
+            for code in codes])
+        connection.execute(insert(watched_targets), [
+            {"task_code": code, "seq": 1, "due_date": dt.date(2026, 12, 31),
+             "planned_percent": 100, "unit": "yz"} for code in codes])
+    statements = []
+
+    def count(_connection, _cursor, statement, *_):
+        statements.append(statement)
+
+    event.listen(warnings.engine, "before_cursor_execute", count)
+    batch = new_event(batch_id="big", source="county-yz", reports=[
+        {"id": n, "task": code, "unit": "yz", "percent": 1 + n % 90, "correction": False,
+         "reported_at": "2026-01-05T01:00:00"} for n, code in enumerate(codes)])
+    warnings.deliver("progress_reported", batch, "on_progress_reported")
+    event.remove(warnings.engine, "before_cursor_execute", count)
+    figures = warnings("get_evaluation_figures")
+    assert figures["reports_applied"] == 1000
+    assert sum(figures["colours"].values()) == 2000  # a target and a task each
+    # Set-based: a handful of statements for the whole batch, not one per task.
+    writes = [sql for sql in statements if "colour_history" in sql or "watched" in sql]
+    assert len(writes) < 30, len(writes)
+
+
+# Rules as data ------------------------------------------------------------------------
+
+def test_rules_are_versioned_data_only_an_admin_changes(warnings):
+    assert warnings("get_rules")["version"] == 1
+    assert warnings("get_rules")["rules"]["late_days_red"] == 15
+    with pytest.raises(Forbidden):
+        warnings("update_rules", {"late_days_red": 5}, YZ_OPERATOR)
+    with pytest.raises(InvalidInput) as bad:
+        warnings("update_rules", {"late_days_red": -1, "colour_blind": True}, ADMIN)
+    assert set(bad.value.detail) == {"late_days_red", "colour_blind"}
+    with pytest.raises(InvalidInput):
+        warnings("update_rules", {"late_days_red": 15}, ADMIN)  # nothing changes
+
+    warnings.deliver("task_created", new_event(task=TASK), "on_task_created")
+    # Five working days late: yellow by the defaults, red once the office says 3.
+    warnings("evaluate", "2026-04-08")
+    assert colour_of(warnings, "T1#1", "target")["colour"] == "yellow"
+    updated = warnings("update_rules", {"late_days_red": 3}, ADMIN, note="从严")
+    assert updated["version"] == 2 and updated["created_by"] == "admin"
+    assert updated["rules"]["late_days_red"] == 3 and updated["rules"]["stalled_days_red"] == 90
+    kind, changed = warnings.tap.until(lambda kind, _: kind == "rules_changed")
+    assert changed["changes"] == {"late_days_red": [15, 3]} and changed["version"] == 2
+    warnings("update_rules", {"version": 99, "stalled_days_red": 60}, ADMIN)
+    assert warnings("get_rules")["version"] == 3
+    assert warnings("get_rules")["rules"]["late_days_red"] == 3  # kept
+
+    warnings("evaluate", "2026-04-08")
+    target = colour_of(warnings, "T1#1", "target")
+    assert (target["colour"], target["rule_version"]) == ("red", 3)
+    versions = warnings("list_rule_versions")
+    assert [v["version"] for v in versions["items"]] == [3, 2] and versions["total"] == 2
+    assert versions["items"][1]["note"] == "从严"
+
+
+# Supervision notices ------------------------------------------------------------------
+
+def notices_issued(call, count):
+    return [payload for _, payload in call.tap.take(count)
+            if "notice" in payload]
+
+
+def test_a_task_red_for_five_working_days_gets_a_numbered_notice(warnings):
+    warnings.deliver("task_created", new_event(task=TASK), "on_task_created")
+    warnings.deliver("task_created", new_event(task={**TASK, "code": "T2", "lead_unit": "zs"}),
+                     "on_task_created")
+    warnings("evaluate", "2026-04-23")  # both turn red
+    assert warnings("evaluate", "2026-04-29")["notices_issued"] == 0  # four working days
+    assert warnings("evaluate", "2026-04-30")["notices_issued"] == 2  # five
+    assert warnings("evaluate", "2026-04-30")["notices_issued"] == 0  # once
+    found = warnings("list_notices")["items"]
+    assert sorted(n["number"] for n in found) == ["督办〔2026〕1号", "督办〔2026〕2号"]
+    notice = warnings("list_notices", unit="yz")["items"][0]
+    assert (notice["task"], notice["status"], notice["issued_by"]) == ("T1", "open", "auto")
+    # Acknowledge within two working days, answer within five (after Labour Day).
+    assert (notice["ack_due"], notice["answer_due"]) == ("2026-05-07", "2026-05-11")
+    assert "红色预警已5个工作日" in notice["reason"]
+    _, issued = warnings.tap.until(lambda kind, payload: kind == "notice_issued"
+                                   and payload["notice"]["task"] == "T1")
+    assert issued["notice"]["number"] == notice["number"]
+    assert issued["notice"]["unit"] == "yz"
+    assert warnings("get_dashboard")["notices"]["open"] == 2
+
+
+def test_notices_by_hand_are_numbered_per_year(warnings):
+    warnings.deliver("task_created", new_event(task=TASK), "on_task_created")
+    warnings.deliver("task_created", new_event(task={**TASK, "code": "T2"}), "on_task_created")
+    with pytest.raises(Forbidden):
+        warnings("issue_notice", "T1", YZ_OPERATOR, "进度滞后")
+    with pytest.raises(InvalidInput):
+        warnings("issue_notice", "T1", ADMIN, "  ")
+    first = warnings("issue_notice", "T1", ADMIN, "市领导批示督办")
+    assert first["number"] == "督办〔2026〕1号" and first["issued_by"] == "admin"
+    with pytest.raises(Conflict):
+        warnings("issue_notice", "T1", ADMIN, "再次督办")
+    warnings.set_today(dt.date(2025, 12, 30))
+    other = warnings("issue_notice", "T2", ADMIN, "年底督办")
+    assert other["number"] == "督办〔2025〕1号"
+    assert warnings("get_notice", first["id"])["reason"] == "市领导批示督办"
+
+
+def test_a_notice_is_acknowledged_answered_and_closed_by_whom_may(warnings):
+    warnings.deliver("task_created", new_event(task=TASK), "on_task_created")
+    warnings("evaluate", "2026-04-23")  # T1 red
+    notice = warnings("issue_notice", "T1", ADMIN, "严重滞后")
+    number = notice["number"]
+    for caller in (ZS_OPERATOR, LEADER):
+        with pytest.raises(Forbidden):
+            warnings("acknowledge_notice", notice["id"], caller)
+    with pytest.raises(Conflict):
+        warnings("answer_notice", notice["id"], "整改方案", YZ_OPERATOR)
+    acknowledged = warnings("acknowledge_notice", notice["id"], YZ_OPERATOR)
+    assert acknowledged["status"] == "acknowledged"
+    assert acknowledged["acknowledged_by"] == "yz-op"
+    with pytest.raises(Conflict):
+        warnings("acknowledge_notice", notice["id"], YZ_OPERATOR)
+    with pytest.raises(InvalidInput):
+        warnings("answer_notice", notice["id"], "", YZ_OPERATOR)
+    answered = warnings("answer_notice", notice["id"], "五月底前完成主体工程", YZ_OPERATOR)
+    assert answered["status"] == "answered" and answered["answer"] == "五月底前完成主体工程"
+    with pytest.raises(Forbidden):
+        warnings("close_notice", notice["id"], YZ_OPERATOR)
+    with pytest.raises(Conflict):  # still red, and no decision given
+        warnings("close_notice", notice["id"], ADMIN)
+    closed = warnings("close_notice", notice["id"], ADMIN, "经市抓落实办研究，同意销号")
+    assert closed["status"] == "closed" and closed["close_reason"].startswith("经市")
+    with pytest.raises(Conflict):
+        warnings("close_notice", notice["id"], ADMIN, "again")
+    kinds = []
+    warnings.tap.until(lambda kind, payload: kinds.append(kind) or kind == "notice_closed")
+    assert [k for k in kinds if k.startswith("notice_")] == [
+        "notice_issued", "notice_acknowledged", "notice_answered", "notice_closed"]
+    assert warnings("list_notices", status="closed")["items"][0]["number"] == number
+
+
+def test_a_recovered_item_closes_without_a_decision(warnings):
+    warnings.deliver("task_created", new_event(task=TASK), "on_task_created")
+    warnings("evaluate", "2026-04-23")
+    notice = warnings("issue_notice", "T1", ADMIN, "严重滞后")
+    warnings.set_today(dt.date(2026, 4, 24))
+    warnings.deliver("progress_reported", progress(60, "2026-04-24T01:00:00"),
+                     "on_progress_reported")
+    assert colour_of(warnings, "T1")["colour"] != "red"
+    assert warnings("close_notice", notice["id"], ADMIN)["status"] == "closed"
+
+
+def test_an_unanswered_notice_turns_yellow_then_red(warnings):
+    warnings.deliver("task_created", new_event(task=TASK), "on_task_created")
+    warnings("evaluate", "2026-04-23")
+    warnings("evaluate", "2026-04-30")  # issued: ack by 05-07, answer by 05-11
+    (notice,) = warnings("list_notices")["items"]
+    assert warnings("evaluate", "2026-05-07")["notices_overdue"] == 0
+    assert warnings("evaluate", "2026-05-08")["notices_overdue"] == 1
+    assert warnings("get_notice", notice["id"])["colour"] == "yellow"
+    _, overdue = warnings.tap.until(lambda kind, _: kind == "notice_overdue")
+    assert (overdue["stage"], overdue["colour"], overdue["number"]) == (
+        "ack", "yellow", notice["number"])
+    warnings("acknowledge_notice", notice["id"], YZ_OPERATOR)
+    assert warnings("evaluate", "2026-05-11")["notices_overdue"] == 0
+    assert warnings("evaluate", "2026-05-12")["notices_overdue"] == 1
+    assert warnings("get_notice", notice["id"])["colour"] == "red"
+    _, overdue = warnings.tap.until(lambda kind, _: kind == "notice_overdue")
+    assert (overdue["stage"], overdue["colour"]) == ("answer", "red")
+    assert warnings("evaluate", "2026-05-13")["notices_overdue"] == 0  # said once
+    assert warnings("get_dashboard")["notices"]["overdue"] == 1

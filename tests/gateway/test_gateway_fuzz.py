@@ -1,0 +1,92 @@
+"""Property-based fuzzing of the whole API from its own OpenAPI schema.
+
+schemathesis generates requests for every operation, valid and invalid, and
+sends them to the ASGI app in-process (the services faked by FakeRpc, each
+request with a fresh admin token, so that logging out or changing the
+password in one example does not spoil the next). Every answer must be no 5xx
+and conform to the schema: a documented status, content type and shape.
+
+/readyz is left out: it asks the real broker and is meant to answer 503 here.
+"""
+import pytest
+import schemathesis
+from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, given, settings
+from schemathesis import GenerationMode
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+from sqlalchemy import select
+
+from gateway.app import create_app
+from gateway.auth import issue_token
+from gateway.models import User
+from gateway.rpc import get_rpc
+from gateway.settings import Settings
+
+# Enough to find a 5xx or a shape the schema does not declare, small enough
+# that the tier stays well under two minutes.
+EXAMPLES_PER_OPERATION = 10
+EXCLUDED = {"/readyz"}
+CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
+          response_schema_conformance]
+
+
+@pytest.fixture
+def fuzzed_app(settings, fake_rpc):
+    # No rate limit: hypothesis sends examples faster than any client would.
+    app = create_app(settings.model_copy(update={"rate_limit_per_minute": 0}))
+    app.dependency_overrides[get_rpc] = lambda: fake_rpc
+    with TestClient(app):  # runs the lifespan: tables and the bootstrap admin
+        yield app
+
+
+def _can_be_invalid(operation: dict) -> bool:
+    """Whether a request can break this operation's schema: it has a body or
+    a parameter with a type or constraint beyond "any string"."""
+    if "requestBody" in operation:
+        return True
+    return any(set(parameter["schema"]) - {"type", "title", "description"}
+               or parameter["schema"].get("type") != "string"
+               for parameter in operation.get("parameters", []))
+
+
+def _cases():
+    """(method, path, mode) to fuzz, read from an app that touches nothing."""
+    spec = create_app(Settings(gateway_db_url="sqlite://")).openapi()
+    cases = []
+    for path, item in spec["paths"].items():
+        if path in EXCLUDED:
+            continue
+        for method, operation in item.items():
+            cases.append(pytest.param(method, path, GenerationMode.POSITIVE,
+                                      id=f"{method} {path} valid"))
+            if _can_be_invalid(operation):
+                cases.append(pytest.param(method, path, GenerationMode.NEGATIVE,
+                                          id=f"{method} {path} invalid"))
+    return cases
+
+
+def _admin_headers(app) -> dict:
+    with app.state.db.session() as db:
+        admin = db.scalar(select(User).where(User.username == "admin"))
+        token, _ = issue_token(db, app.state.settings, admin)
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.mark.parametrize("method, path, mode", _cases())
+def test_the_api_never_fails_and_answers_as_documented(fuzzed_app, method, path, mode):
+    schema = schemathesis.openapi.from_asgi("/openapi.json", fuzzed_app)
+    operation = schema[path][method.upper()]
+
+    @given(case=operation.as_strategy(generation_mode=mode))
+    @settings(max_examples=EXAMPLES_PER_OPERATION, deadline=None, database=None,
+              suppress_health_check=list(HealthCheck))
+    def fuzz(case):
+        headers = {**_admin_headers(fuzzed_app), **(case.headers or {})}
+        case.call_and_validate(headers=headers, checks=CHECKS)
+
+    fuzz()

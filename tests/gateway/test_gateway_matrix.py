@@ -1,0 +1,200 @@
+"""Who may do what: every kind of caller against every operation of the OpenAPI
+schema, with the status each must get.
+
+The objects named in the requests belong to unit U01 (task T-001, its
+evidence, commitment 7). "own" callers act for U01, "other" ones for C01. The
+services are faked; where only a service can see whose an object is (a
+commitment), the fake refuses as the service does. An operation added to the
+API without a row here fails `test_every_operation_has_a_row`.
+"""
+import io
+from dataclasses import dataclass, field
+
+import pytest
+
+from gateway.routes import operations
+from gateway.spreadsheet import XLSX_MEDIA_TYPE, write_tasks
+
+ROLES = ("admin", "leader", "operator_own", "operator_other", "evaluator", "key_own",
+         "key_other", "anonymous")
+PASSWORD = "password-123"
+
+
+def everyone(status):
+    """Any signed-in caller."""
+    return {**dict.fromkeys(ROLES, status), "anonymous": 401}
+
+
+def public(status):
+    return dict.fromkeys(ROLES, status)
+
+
+def admin_only(status):
+    return {**dict.fromkeys(ROLES, 403), "admin": status, "anonymous": 401}
+
+
+def users_only(status):
+    """Signed-in people; an API key has no password or session."""
+    return {**everyone(status), "key_own": 403, "key_other": 403}
+
+
+def unit_read(status):
+    """Callers whose units include U01's objects, and the city-wide roles."""
+    return {**everyone(status), "operator_other": 403, "key_other": 403}
+
+
+def unit_write(status):
+    return {**unit_read(status), "leader": 403}
+
+
+def writers(status):
+    """Any role that writes; the service judges each item against the caller's units."""
+    return {**everyone(status), "leader": 403}
+
+
+@dataclass
+class Row:
+    path: str
+    expected: dict
+    kwargs: dict = field(default_factory=dict)
+
+
+def _library():
+    task = {"code": "T-NEW", "title": "新任务", "lead_unit": "U01", "start_date": "2026-01-01",
+            "due_date": "2026-12-31", "targets": []}
+    return write_tasks([task])
+
+
+def _pdf():
+    return {"files": {"file": ("report.pdf", io.BytesIO(b"%PDF-1.4 report"), "application/pdf")}}
+
+
+MATRIX = {
+    ("get", "/healthz"): Row("/healthz", public(200)),
+    ("get", "/readyz"): Row("/readyz", public(503)),  # no broker in this tier
+    ("post", "/api/v1/auth/token"): Row("/api/v1/auth/token", public(200), {
+        "data": {"username": "admin", "password": "admin-test-password"}}),
+    ("post", "/api/v1/auth/logout"): Row("/api/v1/auth/logout", everyone(204)),
+    ("post", "/api/v1/auth/password"): Row("/api/v1/auth/password", users_only(204), {
+        "json": {"current": PASSWORD, "new": "another-pass-456"}}),
+    ("get", "/api/v1/auth/me"): Row("/api/v1/auth/me", everyone(200)),
+    ("post", "/api/v1/users"): Row("/api/v1/users", admin_only(201), {
+        "json": {"username": "newcomer", "password": PASSWORD, "role": "leader"}}),
+    ("post", "/api/v1/api-keys"): Row("/api/v1/api-keys", admin_only(201), {
+        "json": {"name": "new-key", "units": ["U01"]}}),
+    ("get", "/api/v1/api-keys"): Row("/api/v1/api-keys", admin_only(200)),
+    ("delete", "/api/v1/api-keys/{key_id}"): Row("/api/v1/api-keys/{spare_key}",
+                                                 admin_only(204)),
+    ("post", "/api/v1/api-keys/{key_id}/rotate"): Row("/api/v1/api-keys/{spare_key}/rotate",
+                                                      admin_only(200)),
+    ("post", "/api/v1/units"): Row("/api/v1/units", admin_only(201), {
+        "json": {"code": "U9", "name": "新单位", "kind": "office"}}),
+    ("get", "/api/v1/units"): Row("/api/v1/units", everyone(200)),
+    # Units are public within the platform: a directory, not an object of a unit.
+    ("get", "/api/v1/units/{code}"): Row("/api/v1/units/U01", everyone(200)),
+    ("post", "/api/v1/tasks"): Row("/api/v1/tasks", admin_only(201), {
+        "json": {"code": "T-9", "title": "新任务", "lead_unit": "U01",
+                 "start_date": "2026-01-01", "due_date": "2026-12-31", "targets": []}}),
+    ("get", "/api/v1/tasks"): Row("/api/v1/tasks", everyone(200)),
+    ("get", "/api/v1/tasks/export.xlsx"): Row("/api/v1/tasks/export.xlsx", everyone(200)),
+    ("get", "/api/v1/tasks/{code}"): Row("/api/v1/tasks/T-001", unit_read(200)),
+    ("post", "/api/v1/tasks/{code}/evidence"): Row("/api/v1/tasks/T-001/evidence",
+                                                   unit_write(201), "pdf"),
+    ("get", "/api/v1/tasks/{code}/evidence/{evidence_id}"): Row(
+        "/api/v1/tasks/T-001/evidence/5", unit_read(200)),
+    ("post", "/api/v1/tasks/{code}/close"): Row("/api/v1/tasks/T-001/close", unit_write(200)),
+    ("post", "/api/v1/tasks/{code}/explain"): Row("/api/v1/tasks/T-001/explain",
+                                                  unit_write(200), {"json": {"reason": "调整"}}),
+    ("post", "/api/v1/tasks/{code}/clock"): Row("/api/v1/tasks/T-001/clock", unit_write(200),
+                                                {"json": {"stage": "deployed"}}),
+    ("post", "/api/v1/commitments"): Row("/api/v1/commitments", unit_write(201), {
+        "json": {"task": "T-001", "unit": "U01", "step": "开工", "promised_date": "2026-05-01",
+                 "result": "开工建设"}}),
+    ("post", "/api/v1/commitments/{commitment_id}/fulfil"): Row(
+        "/api/v1/commitments/7/fulfil", unit_write(200)),
+    ("post", "/api/v1/progress"): Row("/api/v1/progress", writers(200), {
+        "json": [{"task": "T-001", "unit": "U01", "percent": 50}]}),
+    ("post", "/api/v1/imports/tasks"): Row("/api/v1/imports/tasks", admin_only(201), "xlsx"),
+    ("get", "/api/v1/warnings"): Row("/api/v1/warnings?unit=U01", unit_read(200)),
+    ("post", "/api/v1/evaluations"): Row("/api/v1/evaluations?as_of=2026-04-01",
+                                         admin_only(200)),
+    ("get", "/api/v1/dashboard"): Row("/api/v1/dashboard", everyone(200)),
+    ("get", "/api/v1/rankings"): Row("/api/v1/rankings?period=2026-Q1", everyone(200)),
+    ("get", "/api/v1/notifications"): Row("/api/v1/notifications?unit=U01", unit_read(200)),
+    ("get", "/api/v1/admin/parked/{service}"): Row("/api/v1/admin/parked/tasks",
+                                                   admin_only(200)),
+    ("post", "/api/v1/admin/parked/{service}/replay"): Row(
+        "/api/v1/admin/parked/tasks/replay", admin_only(200), {"json": {"event_ids": ["e1"]}}),
+    ("get", "/api/v1/audit"): Row("/api/v1/audit", admin_only(200)),
+}
+
+
+def test_every_operation_has_a_row(app):
+    operations = {(method, path) for path, item in app.openapi()["paths"].items()
+                  for method in item}
+    assert operations - set(MATRIX) == set(), "add a row to MATRIX for each new operation"
+    assert set(MATRIX) - operations == set(), "a row for an operation that is gone"
+
+
+@pytest.fixture
+def callers(client, admin, key_for):
+    """Headers of each kind of caller, and a spare key id for the key operations."""
+    def user(role, unit=None):
+        username = f"m-{role}-{unit or 'city'}".lower()
+        body = {"username": username, "password": PASSWORD, "role": role}
+        if unit:
+            body["unit"] = unit
+        assert client.post("/api/v1/users", json=body, headers=admin).status_code == 201
+        token = client.post("/api/v1/auth/token",
+                            data={"username": username, "password": PASSWORD})
+        return {"Authorization": f"Bearer {token.json()['access_token']}"}
+
+    headers = {
+        # A second admin, so the bootstrap admin's password stays the test default.
+        "admin": user("admin"),
+        "leader": user("leader"),
+        "operator_own": user("operator", "U01"),
+        "operator_other": user("operator", "C01"),
+        "evaluator": user("evaluator", "U01"),
+        "key_own": key_for("U01"),
+        "key_other": key_for("C01"),
+        "anonymous": {},
+    }
+    spare = client.post("/api/v1/api-keys", json={"name": "spare", "units": ["U01"]},
+                        headers=admin).json()["id"]
+    return headers, spare
+
+
+def _request_kwargs(row: Row) -> dict:
+    if row.kwargs == "pdf":
+        return _pdf()
+    if row.kwargs == "xlsx":
+        return {"files": {"file": ("tasks.xlsx", io.BytesIO(_library()), XLSX_MEDIA_TYPE)}}
+    return dict(row.kwargs)
+
+
+class _NoBroker:
+    """Stands in for the readiness probe's cluster proxy: the broker refuses at once."""
+
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def __enter__(self):
+        raise ConnectionRefusedError("no broker in the gateway tier")
+
+    def __exit__(self, *exc):
+        return False
+
+
+@pytest.mark.parametrize("operation", sorted(MATRIX), ids=lambda op: f"{op[0]} {op[1]}")
+def test_who_may_do_what(client, callers, operation, monkeypatch):
+    monkeypatch.setattr(operations, "ClusterRpcProxy", _NoBroker)
+    headers, spare = callers
+    method, _ = operation
+    row = MATRIX[operation]
+    path = row.path.format(spare_key=spare)
+    got = {}
+    for role in ROLES:
+        response = client.request(method, path, headers=headers[role], **_request_kwargs(row))
+        got[role] = response.status_code
+    assert got == row.expected

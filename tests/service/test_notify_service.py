@@ -1,0 +1,461 @@
+"""The notify service in a container, fed real events through the broker, sending
+through real protocol peers started here: an SMTP server (aiosmtpd, in its own
+process, writing a Maildir) and an HTTP server recording the SMS gateway's and
+webhooks' requests and failing on demand. The clock is injected."""
+import base64
+import datetime as dt
+import email
+import email.policy
+import hashlib
+import hmac
+import io
+import json
+import mailbox
+import socket
+import subprocess
+import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from zoneinfo import ZoneInfo
+
+import pypdf
+import pytest
+from nameko.testing.services import entrypoint_hook, entrypoint_waiter
+
+from services.common.clock import Clock
+from services.common.errors import Forbidden, InvalidInput
+from services.common.events import new_event
+from services.notify.service import Service
+from tests.support.publish import publish_event
+from tests.support.services import prepare, service_config
+from tests.support.waiting import eventually
+
+ZONE = ZoneInfo("Asia/Shanghai")
+ADMIN = {"user": "admin", "role": "admin", "units": None}
+SECRET = "webhook-secret"
+UNIT = {"code": "yz", "name": "袁州区", "kind": "county", "parent": None,
+        "head": {"name": "张三", "phone": "13800000001", "email": "head@yz.example"},
+        "operator": {"name": "李四", "phone": "13800000002", "email": "op@yz.example"}}
+OFFICE = {"code": "dcb", "name": "市督查办", "kind": "office", "parent": None,
+          "head": {"name": "王主任", "phone": "13900000000", "email": "office@city.example"},
+          "operator": None}
+LEADERS = [{"name": "市长", "email": "mayor@city.example", "user": "mayor"}]
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class FakeClock:
+    def __init__(self, moment):
+        self.zone, self.moment = ZONE, moment
+
+    def now(self):
+        return self.moment
+
+    def today(self):
+        return self.moment.date()
+
+
+class HttpPeer:
+    """An HTTP server recording every request; `fail_with` lists the statuses of
+    the next answers (then 200)."""
+
+    def __init__(self):
+        self.requests, self.fail_with = [], []
+        peer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                peer.requests.append({"path": self.path, "headers": dict(self.headers),
+                                      "body": body})
+                status = peer.fail_with.pop(0) if peer.fail_with else 200
+                answer = json.dumps({"code": status, "msg": "ok" if status == 200 else "busy"})
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(answer)))
+                self.end_headers()
+                self.wfile.write(answer.encode())
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def on(self, path):
+        return [request for request in self.requests if request["path"] == path]
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def smtp(tmp_path):
+    """An aiosmtpd server in its own process storing what it receives in a Maildir."""
+    port, maildir = free_port(), tmp_path / "maildir"
+    process = subprocess.Popen([sys.executable, "-m", "aiosmtpd", "-n", "-l",
+                                f"127.0.0.1:{port}", "-c", "aiosmtpd.handlers.Mailbox",
+                                str(maildir)])
+
+    def listening():
+        with socket.socket() as sock:
+            return sock.connect_ex(("127.0.0.1", port)) == 0
+
+    eventually(listening)
+
+    def received():
+        return [email.message_from_bytes(message.as_bytes(), policy=email.policy.default)
+                for message in mailbox.Maildir(maildir)]
+
+    received.port = port
+    yield received
+    process.terminate()
+    process.wait(10)
+
+
+@pytest.fixture
+def http_peer():
+    peer = HttpPeer()
+    yield peer
+    peer.close()
+
+
+@pytest.fixture
+def notify(container_factory, amqp_uri, tmp_path, db_backend, smtp, http_peer):
+    config = service_config(
+        amqp_uri, tmp_path, {"notify": db_backend} if db_backend else None,
+        LUOSHI_NOTIFY_TICK_SECONDS="3600",  # the test drives the timer itself
+        LUOSHI_SMTP_HOST="127.0.0.1", LUOSHI_SMTP_PORT=str(smtp.port),
+        LUOSHI_SMTP_FROM="luoshi@city.example",
+        LUOSHI_SMS_URL=f"{http_peer.url}/sms", LUOSHI_SMS_TOKEN="sms-token",
+        LUOSHI_WEBHOOK_SECRET=SECRET, LUOSHI_WEBHOOK_URLS=f"{http_peer.url}/hook",
+        LUOSHI_NOTIFY_RETRY_DELAYS="60,600", LUOSHI_ESCALATION_DAYS="calendar",
+        LUOSHI_ESCALATION_GRACE_DAYS="2,3", LUOSHI_NOTIFY_LEADERS=json.dumps(LEADERS))
+    prepare(config, "notify")
+    container = container_factory(Service, config)
+    container.start()
+    clock = FakeClock(dt.datetime(2026, 11, 3, 10, 0, tzinfo=ZONE))  # a Tuesday
+    for extension in container.dependencies:
+        if isinstance(extension, Clock):
+            extension.clock = clock
+
+    def call(method, *args, **kwargs):
+        with entrypoint_hook(container, method) as hook:
+            return hook(*args, **kwargs)
+
+    def deliver(source, event_type, payload, handler):
+        with entrypoint_waiter(container, handler):
+            publish_event(amqp_uri, source, event_type, payload)
+        return payload
+
+    call.deliver, call.clock, call.container = deliver, clock, container
+    call.deliver("tasks", "unit_created", new_event(unit=UNIT), "on_unit_created")
+    call.deliver("tasks", "unit_created", new_event(unit=OFFICE), "on_unit_created")
+    yield call
+    container.stop()
+
+
+def red(task="T1", as_of="2026-11-03", previous="yellow", colour="red"):
+    return new_event(as_of=as_of, changes=[
+        {"item_kind": "task", "item_key": task, "task": task, "unit": "yz", "colour": colour,
+         "previous": previous, "reason": "计划进度60%，实际20%", "rule_version": 1}])
+
+
+def turn_red(notify, task="T1", **kwargs):
+    return notify.deliver("warnings", "colour_changed", red(task, **kwargs), "on_colour_changed")
+
+
+def log(notify, **filters):
+    return notify("list_notifications", limit=1000, **filters)["items"]
+
+
+def test_a_red_task_reaches_the_operator_by_sms_email_and_inbox(notify, smtp, http_peer):
+    turn_red(notify)
+    assert {row["channel"]: row["status"] for row in log(notify, task="T1")} == {
+        "inbox": "delivered", "sms": "pending", "email": "pending"}
+    notify("tick")
+    assert {row["channel"]: row["status"] for row in log(notify, task="T1")} == {
+        "inbox": "delivered", "sms": "sent", "email": "sent"}
+
+    (mail,) = smtp()
+    assert mail["To"] == "op@yz.example" and "红色预警" in mail["Subject"]
+    assert "计划进度60%" in mail.get_payload(decode=True).decode()
+    (sms,) = http_peer.on("/sms")
+    assert sms["headers"]["Authorization"] == "Bearer sms-token"
+    assert json.loads(sms["body"])["to"] == "13800000002"
+    assert "T1" in json.loads(sms["body"])["text"]
+
+    (inbox,) = notify("list_inbox", unit="yz", unread=True)["items"]
+    assert inbox["recipient"] == "yz" and inbox["subject"] == "红色预警：任务 T1"
+    assert log(notify, channel="sms", status="sent")[0]["provider_answer"].startswith("200")
+    with pytest.raises(InvalidInput):
+        notify("list_notifications", channel="pigeon")
+
+
+def test_sms_waits_out_the_quiet_hours_and_email_does_not(notify, smtp, http_peer):
+    notify.clock.moment = dt.datetime(2026, 11, 3, 23, 30, tzinfo=ZONE)
+    turn_red(notify)
+    notify("tick")
+    (sms,) = log(notify, channel="sms")
+    assert sms["status"] == "pending"
+    # 08:00 the next morning in Shanghai is midnight UTC.
+    assert sms["next_attempt_at"] == "2026-11-04T00:00:00"
+    assert len(smtp()) == 1 and http_peer.on("/sms") == []
+
+    notify.clock.moment = dt.datetime(2026, 11, 4, 8, 1, tzinfo=ZONE)
+    notify("tick")
+    assert log(notify, channel="sms")[0]["status"] == "sent"
+    assert len(http_peer.on("/sms")) == 1
+
+
+def test_the_same_item_and_colour_reach_a_recipient_once_a_day(notify, http_peer):
+    turn_red(notify)
+    # Another evaluation the same day (green, then red again) is not news to them.
+    turn_red(notify, previous="green")
+    notify("tick")
+    assert len(log(notify, channel="sms")) == 1
+    notify.clock.moment += dt.timedelta(hours=25)
+    turn_red(notify, as_of="2026-11-04", previous="green")
+    notify("tick")
+    assert len(http_peer.on("/sms")) == 2
+
+
+def test_a_transient_failure_is_retried_later_and_then_succeeds(notify, http_peer):
+    http_peer.fail_with = [503]
+    turn_red(notify)
+    notify("tick")
+    (sms,) = log(notify, channel="sms")
+    assert (sms["status"], sms["attempts"]) == ("pending", 1)
+    assert sms["provider_answer"].startswith("503")
+    assert sms["next_attempt_at"] == "2026-11-03T02:01:00"  # 60 s after 10:00 local
+
+    notify("tick")  # not due yet
+    assert len(http_peer.on("/sms")) == 1
+    notify.clock.moment += dt.timedelta(minutes=2)
+    notify("tick")
+    (sms,) = log(notify, channel="sms")
+    assert (sms["status"], sms["attempts"]) == ("sent", 2)
+
+
+def test_failures_become_permanent_and_show_the_providers_answer(notify, http_peer):
+    http_peer.fail_with = [400]  # refused: trying again cannot help
+    turn_red(notify)
+    notify("tick")
+    (sms,) = log(notify, channel="sms")
+    assert sms["status"] == "failed" and '"code": 400' in sms["provider_answer"]
+
+    http_peer.fail_with = [503, 503, 503]  # busy every time: three attempts, then failed
+    turn_red(notify, task="T2")
+    for minutes in (0, 2, 12):
+        notify.clock.moment += dt.timedelta(minutes=minutes)
+        notify("tick")
+    (sms,) = log(notify, channel="sms", task="T2")
+    assert (sms["status"], sms["attempts"]) == ("failed", 3)
+    assert len(log(notify, status="failed")) == 2
+
+
+def test_webhooks_are_signed_json(notify, http_peer):
+    notify("set_routing_rules", [
+        {"event_type": "colour_changed", "colour": "red", "role": "webhook",
+         "channels": ["webhook"]}], ADMIN)
+    turn_red(notify)
+    notify("tick")
+    (hook,) = http_peer.on("/hook")
+    timestamp = hook["headers"]["X-Luoshi-Timestamp"]
+    expected = hmac.new(SECRET.encode(), timestamp.encode() + b"." + hook["body"],
+                        hashlib.sha256).hexdigest()
+    assert hook["headers"]["X-Luoshi-Signature"] == f"sha256={expected}"
+    document = json.loads(hook["body"])
+    assert (document["task"], document["colour"], document["event_type"]) == (
+        "T1", "red", "colour_changed")
+    assert http_peer.on("/sms") == []  # the rules replaced the defaults
+
+
+def test_many_messages_to_one_recipient_come_as_one_digest(notify, smtp, http_peer):
+    changes = [{"item_kind": "task", "item_key": f"T{n}", "task": f"T{n}", "unit": "yz",
+                "colour": "red", "previous": "green", "reason": "逾期", "rule_version": 1}
+               for n in range(8)]
+    notify.deliver("warnings", "colour_changed", new_event(as_of="2026-11-03", changes=changes),
+                   "on_colour_changed")
+    notify("tick")
+    assert len(log(notify, channel="inbox")) == 8
+    (sms,) = log(notify, channel="sms")
+    assert sms["event_type"] == "digest" and len(sms["items"]) == 8
+    (mail,) = smtp()
+    assert "共 8 条" in mail["Subject"]
+    assert "红色预警：任务 T7" in mail.get_payload(decode=True).decode()
+
+
+def test_an_unacknowledged_red_task_climbs_to_the_head_then_the_office(notify, smtp):
+    turn_red(notify)
+    notify("tick")
+    notify.clock.moment += dt.timedelta(days=2, minutes=1)
+    notify("tick")
+    (ladder,) = notify("list_escalations", item="task:T1")["items"]
+    assert (ladder["level"], ladder["role"], ladder["status"]) == (1, "head", "open")
+    head = log(notify, event_type="escalation")
+    assert {(row["channel"], row["recipient"]) for row in head} == {
+        ("sms", "13800000001"), ("email", "head@yz.example"), ("inbox", "yz")}
+
+    notify.clock.moment += dt.timedelta(days=3, minutes=1)
+    notify("tick")
+    (ladder,) = notify("list_escalations", item="task:T1")["items"]
+    assert (ladder["level"], ladder["status"]) == (2, "top")
+    assert [step["what"] for step in ladder["history"]] == ["opened", "escalated", "escalated"]
+    office = [row for row in log(notify, event_type="escalation") if row["level"] == 2]
+    assert {(row["channel"], row["recipient"]) for row in office} == {
+        ("sms", "13900000000"), ("email", "office@city.example"), ("inbox", "dcb")}
+    assert {mail["To"].split("<")[-1].rstrip(">") for mail in smtp()} == {
+        "op@yz.example", "head@yz.example", "office@city.example"}
+
+
+def test_acknowledging_stops_the_ladder(notify):
+    turn_red(notify)
+    inbox = notify("list_inbox", unit="yz")["items"][0]
+    operator = {"user": "op", "role": "operator", "units": ["yz"]}
+    with pytest.raises(Forbidden):
+        notify("acknowledge", inbox["id"], {"user": "x", "role": "operator", "units": ["zs"]})
+    answer = notify("acknowledge", inbox["id"], operator)
+    assert answer["stopped"] == ["task:T1"]
+    notify.clock.moment += dt.timedelta(days=10)
+    notify("tick")
+    assert log(notify, event_type="escalation") == []
+    (ladder,) = notify("list_escalations", item="task:T1")["items"]
+    assert ladder["status"] == "stopped" and "acknowledged by op" in ladder["stopped_reason"]
+    assert notify("list_inbox", unit="yz", unread=True)["total"] == 0
+
+
+def test_a_notice_goes_to_the_head_and_its_acknowledgement_stops_the_ladder(notify):
+    notice = {"id": 5, "number": "督办〔2026〕5号", "task": "T1", "unit": "yz",
+              "item_kind": "task", "item_key": "T1", "reason": "连续两月严重延期",
+              "issued_at": "2026-11-03T02:00:00", "ack_due": "2026-11-05",
+              "answer_due": "2026-11-12", "status": "issued"}
+    notify.deliver("warnings", "notice_issued", new_event(notice=notice), "on_notice_issued")
+    rows = log(notify, event_type="notice_issued")
+    assert {(row["channel"], row["recipient"]) for row in rows} == {
+        ("sms", "13800000001"), ("email", "head@yz.example"), ("inbox", "yz")}
+    assert "督办〔2026〕5号" in rows[0]["body"]
+    (ladder,) = notify("list_escalations", item="notice:5")["items"]
+    assert (ladder["level"], ladder["role"]) == (1, "head")
+
+    notify.deliver("warnings", "notice_acknowledged", new_event(
+        notice_id=5, number="督办〔2026〕5号", task="T1", unit="yz",
+        acknowledged_at="2026-11-04T01:00:00"), "on_notice_acknowledged")
+    notify.clock.moment += dt.timedelta(days=5)
+    notify("tick")
+    assert notify("list_escalations", item="notice:5")["items"][0]["status"] == "stopped"
+    assert log(notify, event_type="escalation") == []
+
+
+def test_the_weekly_bulletin_lists_the_weeks_facts_and_reaches_the_leaders(notify, smtp):
+    turn_red(notify, as_of="2026-11-03")
+    turn_red(notify, task="T9", as_of="2026-10-27")  # the week before: not in it
+    notify.deliver("warnings", "notice_overdue", dict(new_event(
+        notice_id=5, number="督办〔2026〕5号", task="T1", unit="yz", stage="ack",
+        colour="yellow"), occurred_at="2026-11-06T02:00:00+00:00"), "on_notice_overdue")
+    notify.deliver("tasks", "task_closed", dict(new_event(
+        task="T3", lead_unit="yz", status="closed", reason=None),
+        occurred_at="2026-11-07T02:00:00+00:00"), "on_task_closed")
+    notify.deliver("tasks", "task_explained", dict(new_event(
+        task="T4", lead_unit="yz", status="explained", reason="政策调整"),
+        occurred_at="2026-11-08T02:00:00+00:00"), "on_task_explained")
+
+    with pytest.raises(InvalidInput):
+        notify("generate_bulletin", ADMIN, week_start="2026-11-03")
+    with pytest.raises(Forbidden):
+        notify("generate_bulletin", {"user": "op", "role": "operator", "units": ["yz"]})
+    bulletin = notify("generate_bulletin", ADMIN, week_start="2026-11-02")
+    sections = {section["key"]: section for section in bulletin["summary"]["sections"]}
+    assert [row["task"] for row in sections["red"]["rows"]] == ["T1"]
+    assert sections["red"]["rows"][0]["unit_name"] == "袁州区"
+    assert [row["detail"] for row in sections["overdue"]["rows"]] == [
+        "督办单 督办〔2026〕5号 逾期未签收"]
+    assert [(row["task"], row["detail"]) for row in sections["closed"]["rows"]] == [
+        ("T3", "已销号"), ("T4", "说明办结：政策调整")]
+    assert sections["movers"]["rows"] == [] and "暂空" in sections["movers"]["empty"]
+
+    (listed,) = notify("list_bulletins")["items"]
+    assert listed["week_start"] == "2026-11-02"
+    pdf = notify("get_bulletin", listed["id"], "pdf")
+    reader = pypdf.PdfReader(io.BytesIO(base64.b64decode(pdf["content_b64"])))
+    text = reader.pages[0].extract_text()
+    assert "落实事项专报" in text and "T1" in text and "袁州区" in text
+    html = base64.b64decode(notify("get_bulletin", listed["id"], "html")["content_b64"]).decode()
+    assert "说明办结：政策调整" in html
+
+    notify("tick")
+    mayor = [mail for mail in smtp() if "mayor@city.example" in mail["To"]]
+    (mail,) = mayor
+    assert "落实事项专报（2026-11-02至2026-11-08）" == mail["Subject"]
+    attachments = [part for part in mail.walk() if part.get_filename()]
+    assert attachments[0].get_filename() == "luoshi-bulletin-2026-11-02.pdf"
+    assert notify("list_inbox", user="mayor")["total"] == 1
+
+
+def test_the_timer_publishes_last_weeks_bulletin_once(notify):
+    notify.clock.moment = dt.datetime(2026, 11, 9, 9, 0, tzinfo=ZONE)  # Monday 09:00
+    notify("tick")
+    notify("tick")
+    (bulletin,) = notify("list_bulletins")["items"]
+    assert bulletin["week_start"] == "2026-11-02"
+
+
+def test_templates_are_editable_and_sandboxed(notify):
+    with pytest.raises(Forbidden):
+        notify("set_template", "colour_changed", "sms", "", "x {{ task }}",
+               {"user": "op", "role": "operator", "units": ["yz"]})
+    for body in ("{{ ''.__class__.__mro__ }}", "{{ nope }}", "{% if %}"):
+        with pytest.raises(InvalidInput):
+            notify("set_template", "colour_changed", "sms", "", body, ADMIN)
+    saved = notify("set_template", "colour_changed", "inbox", "红灯 {{ task }}",
+                   "{{ unit_name }} 的 {{ task }} 红了", ADMIN)
+    assert saved["updated_by"] == "admin"
+    turn_red(notify)
+    (inbox,) = log(notify, channel="inbox")
+    assert (inbox["subject"], inbox["body"]) == ("红灯 T1", "袁州区 的 T1 红了")
+    listed = notify("list_templates", event_type="colour_changed", channel="inbox")["items"]
+    assert listed[0]["subject"] == "红灯 {{ task }}" and "reason" in listed[0]["variables"]
+
+
+def test_routing_rules_are_listed_and_only_admins_change_them(notify):
+    defaults = notify("list_routing_rules")["items"]
+    assert defaults[0] == {"position": 0, "event_type": "colour_changed", "colour": "red",
+                           "unit": None, "role": "operator",
+                           "channels": ["sms", "email", "inbox"],
+                           "quiet_hours": "22:00-08:00", "enabled": True}
+    with pytest.raises(Forbidden):
+        notify("set_routing_rules", [], {"user": "op", "role": "operator", "units": None})
+    with pytest.raises(InvalidInput):
+        notify("set_routing_rules", [{"event_type": "colour_changed", "role": "boss",
+                                      "channels": ["sms"]}], ADMIN)
+    notify("set_routing_rules", [{"event_type": "colour_changed", "colour": "yellow",
+                                  "role": "head", "channels": ["inbox"]}], ADMIN)
+    turn_red(notify, colour="yellow", previous="green")
+    turn_red(notify, task="T2")
+    assert [(row["task"], row["colour"]) for row in log(notify)] == [("T1", "yellow")]
+
+
+def test_inbox_messages_are_marked_read_by_their_unit(notify):
+    turn_red(notify)
+    turn_red(notify, task="T2")
+    ids = [row["id"] for row in notify("list_inbox", unit="yz")["items"]]
+    with pytest.raises(Forbidden):
+        notify("mark_read", ids, {"user": "x", "role": "operator", "units": ["zs"]})
+    assert notify("mark_read", ids[:1], {"user": "op", "role": "operator",
+                                         "units": ["yz"]}) == {"marked": 1}
+    assert notify("list_inbox", unit="yz", unread=True)["total"] == 1
+    assert notify("list_inbox", unit="yz", unread=False)["items"][0]["id"] == ids[0]
+
+
+def test_a_redelivered_event_notifies_once(notify):
+    event = red()
+    notify.deliver("warnings", "colour_changed", event, "on_colour_changed")
+    notify.deliver("warnings", "colour_changed", event, "on_colour_changed")
+    assert len(log(notify, channel="inbox")) == 1
+    assert eventually(lambda: notify("health")["status"] == "ok")
