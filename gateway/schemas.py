@@ -99,6 +99,31 @@ class ExplainIn(WriteBody):
     reason: _text(2000)
 
 
+class NoticeIn(WriteBody):
+    task: Code
+    reason: _text(2000)
+
+
+class NoticeAnswerIn(WriteBody):
+    answer: _text(5000)
+
+
+class NoticeCloseIn(WriteBody):
+    reason: _text(2000) | None = None
+
+
+class ExtensionIn(WriteBody):
+    new_due_date: dt.date
+    seq: Annotated[int, Field(ge=1, le=10_000)] | None = None
+    reason: _text(2000)
+
+
+class RulesIn(WriteBody):
+    # The thresholds are checked by the warnings service, which owns them.
+    rules: dict[str, Any]
+    note: _text(500) | None = None
+
+
 class ClockIn(WriteBody):
     stage: ClockStage
     recorded_at: UtcDatetime | None = None

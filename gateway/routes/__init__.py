@@ -4,6 +4,7 @@ from . import (
     auth,
     commitments,
     imports,
+    notices,
     notifications,
     operations,
     progress,
@@ -16,5 +17,5 @@ from . import (
 ROUTERS = (
     auth.router, units.router, tasks.router, commitments.router, progress.router,
     imports.router, warnings.router, rankings.router, notifications.router,
-    operations.router, audit.router,
+    operations.router, audit.router, notices.router,
 )

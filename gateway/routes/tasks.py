@@ -25,6 +25,7 @@ from ..schemas import (
     Code,
     Colour,
     ExplainIn,
+    ExtensionIn,
     Limit,
     Offset,
     TaskIn,
@@ -137,10 +138,12 @@ def export_tasks(caller: CurrentCaller, rpc: Rpc, filters: Filters):
 @router.get("/{code}")
 def get_task(code: str, caller: CurrentCaller, scope: Scope, rpc: Rpc):
     """The task with its colour, targets (each with its colour), progress,
-    clocks, evidence and commitments."""
+    clocks, evidence, commitments and supervision notices."""
     task = rpc.tasks.get_task(code=code, caller=caller.as_rpc())
     scope.require_task(task)
-    return _with_colours(rpc, [task])[0]
+    task = _with_colours(rpc, [task])[0]
+    task["notices"] = rpc.warnings.list_notices(task=code, limit=MAX_PAGE)["items"]
+    return task
 
 
 @router.post("/{code}/evidence", status_code=status.HTTP_201_CREATED)
@@ -208,3 +211,19 @@ def explain_task(caller: Writer, code: TaskInScope, body: ExplainIn, rpc: Rpc):
 def record_clock_stage(caller: Writer, code: TaskInScope, body: ClockIn, rpc: Rpc):
     """Record a stage of the 13710 clock as done, now or at `recorded_at`."""
     return rpc.tasks.record_clock_stage(code=code, caller=caller.as_rpc(), **body.to_rpc())
+
+
+@router.get("/{code}/history")
+def get_colour_history(caller: CurrentCaller, code: TaskInScope, rpc: Rpc,
+                       limit: Limit = MAX_PAGE, offset: Offset = 0):
+    """Every colour change of the task and its parts, oldest first."""
+    return rpc.warnings.get_task_history(code=code, limit=limit, offset=offset)
+
+
+@router.post("/{code}/extensions")
+def extend_task(caller: Admin, code: str, body: ExtensionIn, rpc: Rpc):
+    """An extension approved by the office: moves the task's due date (or one
+    target's, with `seq`); every extension is kept and counted."""
+    return rpc.tasks.extend_task(code=code, new_due_date=body.new_due_date.isoformat(),
+                                 caller=caller.as_rpc(), reason=body.reason,
+                                 **present(seq=body.seq))

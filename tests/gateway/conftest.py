@@ -68,6 +68,8 @@ COLOURS = {
     "T-003": {"colour": "yellow", "reason": "未按月报送", "since": "2026-04-05", "targets": {}},
 }
 
+NOTICES = [{"id": 3, "number": "督办〔2026〕3号", "task": "T-001", "unit": "U01",
+            "item_kind": "task", "item_key": "T-001", "reason": "严重延期", "status": "open"}]
 WARNINGS = [
     {"item_kind": "task", "item_key": "T-001", "task": "T-001", "unit": "U01",
      "colour": "red", "reason": "进度落后", "since": "2026-04-01", "rule_version": 3},
@@ -127,6 +129,9 @@ class Contract:
     def tasks_get_task(self, *, code, caller):
         return {**_task(code), "progress": [], "clocks": [], "evidence": [], "commitments": []}
 
+    def tasks_extend_task(self, *, code, new_due_date, caller, reason, seq=None):
+        return {"task": code, "seq": seq, "new_due_date": new_due_date, "count": 1}
+
     def tasks_report_progress(self, *, items, caller, source="portal", idempotency_key=None):
         return {"batch_id": "b-1", "accepted": len(items), "rejected": 0,
                 "results": [{"index": index, "status": "accepted", "id": index + 1}
@@ -181,6 +186,42 @@ class Contract:
 
     def warnings_evaluate(self, *, as_of):
         return {"as_of": as_of, "evaluated": 12, "changed": 3}
+
+    def warnings_get_task_history(self, *, code, limit=100, offset=0):
+        return _page([{"item_kind": "task", "item_key": code, "colour": "red",
+                       "previous": "yellow", "as_of": "2026-04-01"}], limit, offset)
+
+    def warnings_list_notices(self, *, unit=None, status=None, task=None, limit=100, offset=0):
+        items = [notice for notice in NOTICES
+                 if unit in (None, notice["unit"]) and task in (None, notice["task"])
+                 and status in (None, notice["status"])]
+        return _page(items, limit, offset)
+
+    def warnings_get_notice(self, *, notice_id):
+        found = [notice for notice in NOTICES if notice["id"] == notice_id]
+        return found[0] if found else _not_found(f"notice {notice_id}")
+
+    def warnings_issue_notice(self, *, task, reason, caller):
+        return {**NOTICES[0], "task": task, "reason": reason}
+
+    def warnings_acknowledge_notice(self, *, notice_id, caller):
+        return {**self.warnings_get_notice(notice_id=notice_id), "status": "acknowledged"}
+
+    def warnings_answer_notice(self, *, notice_id, answer, caller):
+        return {**self.warnings_get_notice(notice_id=notice_id), "status": "answered",
+                "answer": answer}
+
+    def warnings_close_notice(self, *, notice_id, caller, reason=None):
+        return {**self.warnings_get_notice(notice_id=notice_id), "status": "closed"}
+
+    def warnings_get_rules(self):
+        return {"version": 1, "rules": {"late_days_red": 15}, "note": "默认规则"}
+
+    def warnings_update_rules(self, *, data, caller, note=None):
+        return {"version": 2, "rules": {"late_days_red": 15, **data}, "note": note}
+
+    def warnings_list_rule_versions(self, *, limit=100, offset=0):
+        return _page([self.warnings_get_rules()], limit, offset)
 
     # ranking
     def ranking_get_ranking(self, *, period=None, group="county"):

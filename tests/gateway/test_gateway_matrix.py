@@ -126,6 +126,23 @@ MATRIX = {
     ("post", "/api/v1/admin/parked/{service}/replay"): Row(
         "/api/v1/admin/parked/tasks/replay", admin_only(200), {"json": {"event_ids": ["e1"]}}),
     ("get", "/api/v1/audit"): Row("/api/v1/audit", admin_only(200)),
+    ("get", "/api/v1/notices"): Row("/api/v1/notices?unit=U01", unit_read(200)),
+    ("post", "/api/v1/notices"): Row("/api/v1/notices", admin_only(201), {
+        "json": {"task": "T-001", "reason": "严重延期"}}),
+    ("get", "/api/v1/notices/{notice_id}"): Row("/api/v1/notices/3", unit_read(200)),
+    ("post", "/api/v1/notices/{notice_id}/ack"): Row("/api/v1/notices/3/ack", unit_write(200)),
+    ("post", "/api/v1/notices/{notice_id}/answer"): Row(
+        "/api/v1/notices/3/answer", unit_write(200), {"json": {"answer": "本周内完成整改"}}),
+    ("post", "/api/v1/notices/{notice_id}/close"): Row("/api/v1/notices/3/close",
+                                                        admin_only(200), {"json": {}}),
+    ("get", "/api/v1/rules"): Row("/api/v1/rules", everyone(200)),
+    ("put", "/api/v1/rules"): Row("/api/v1/rules", admin_only(200), {
+        "json": {"rules": {"late_days_red": 10}, "note": "从严"}}),
+    ("get", "/api/v1/rules/versions"): Row("/api/v1/rules/versions", everyone(200)),
+    ("get", "/api/v1/tasks/{code}/history"): Row("/api/v1/tasks/T-001/history", unit_read(200)),
+    ("post", "/api/v1/tasks/{code}/extensions"): Row(
+        "/api/v1/tasks/T-001/extensions", admin_only(200), {
+            "json": {"new_due_date": "2027-03-31", "reason": "用地审批延后"}}),
 }
 
 

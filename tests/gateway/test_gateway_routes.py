@@ -82,9 +82,11 @@ def test_get_task_adds_colours_to_the_task_and_its_targets(client, admin, fake_r
     assert [(target["seq"], target["colour"], target["colour_reason"])
             for target in task["targets"]] == [(1, "red", "逾期未完成"), (2, "green", "如期推进")]
     assert {"progress", "clocks", "evidence", "commitments", "percent"} <= set(task)
+    assert [notice["number"] for notice in task["notices"]] == ["督办〔2026〕3号"]
     assert fake_rpc.calls == [
         ("tasks.get_task", {"code": "T-001", "caller": ADMIN}),
         ("warnings.get_task_colours", {"codes": ["T-001"]}),
+        ("warnings.list_notices", {"task": "T-001", "limit": 1000}),
     ]
 
 

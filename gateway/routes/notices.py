@@ -1,0 +1,82 @@
+"""Supervision notices (督办单) and the warning rules the office sets."""
+from typing import Annotated
+
+from fastapi import APIRouter, Path, status
+
+from ..auth import Admin, CurrentCaller, Writer
+from ..rpc import Rpc, present
+from ..schemas import Code, Limit, NoticeAnswerIn, NoticeCloseIn, NoticeIn, Offset, RulesIn
+from ..scope import Scope
+
+router = APIRouter(prefix="/api/v1", tags=["notices"])
+NoticeId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+
+
+
+def _notice_in_scope(rpc, scope, notice_id: int) -> dict:
+    """The notice, after a 403 for a caller outside the unit it is addressed to
+    (the warnings service does not know the unit tree)."""
+    notice = rpc.warnings.get_notice(notice_id=notice_id)
+    scope.require(notice["unit"])
+    return notice
+
+
+@router.get("/notices")
+def list_notices(scope: Scope, rpc: Rpc, unit: Code | None = None, task: Code | None = None,
+                 status: str | None = None, limit: Limit = 100, offset: Offset = 0):
+    """Notices, newest first; a caller limited to several units names one."""
+    return rpc.warnings.list_notices(
+        limit=limit, offset=offset,
+        **present(unit=scope.unit_filter(unit), task=task, status=status))
+
+
+@router.post("/notices", status_code=status.HTTP_201_CREATED)
+def issue_notice(caller: Admin, body: NoticeIn, rpc: Rpc):
+    """Issue a notice on a task by hand, addressed to its lead unit."""
+    return rpc.warnings.issue_notice(task=body.task, reason=body.reason, caller=caller.as_rpc())
+
+
+@router.get("/notices/{notice_id}")
+def get_notice(caller: CurrentCaller, notice_id: NoticeId, scope: Scope, rpc: Rpc):
+    return _notice_in_scope(rpc, scope, notice_id)
+
+
+@router.post("/notices/{notice_id}/ack")
+def acknowledge_notice(caller: Writer, notice_id: NoticeId, scope: Scope, rpc: Rpc):
+    """The addressed unit acknowledges receipt."""
+    _notice_in_scope(rpc, scope, notice_id)
+    return rpc.warnings.acknowledge_notice(notice_id=notice_id, caller=caller.as_rpc())
+
+
+@router.post("/notices/{notice_id}/answer")
+def answer_notice(caller: Writer, notice_id: NoticeId, body: NoticeAnswerIn, scope: Scope,
+                  rpc: Rpc):
+    """The addressed unit answers with its plan, after acknowledging."""
+    _notice_in_scope(rpc, scope, notice_id)
+    return rpc.warnings.answer_notice(notice_id=notice_id, answer=body.answer,
+                                      caller=caller.as_rpc())
+
+
+@router.post("/notices/{notice_id}/close")
+def close_notice(caller: Admin, notice_id: NoticeId, body: NoticeCloseIn, rpc: Rpc):
+    """Close a notice: its item has recovered, or the office decides (`reason`)."""
+    return rpc.warnings.close_notice(notice_id=notice_id, caller=caller.as_rpc(),
+                                     **present(reason=body.reason))
+
+
+@router.get("/rules")
+def get_rules(caller: CurrentCaller, rpc: Rpc):
+    """The warning rules in force, with their version."""
+    return rpc.warnings.get_rules()
+
+
+@router.put("/rules")
+def update_rules(caller: Admin, body: RulesIn, rpc: Rpc):
+    """Store a new version of the rules; fields left out keep their values."""
+    return rpc.warnings.update_rules(data=body.rules, caller=caller.as_rpc(),
+                                     **present(note=body.note))
+
+
+@router.get("/rules/versions")
+def list_rule_versions(caller: CurrentCaller, rpc: Rpc, limit: Limit = 100, offset: Offset = 0):
+    return rpc.warnings.list_rule_versions(limit=limit, offset=offset)
