@@ -43,6 +43,15 @@ TaskSource = Literal["plan", "assignment", "instruction"]
 TaskStatus = Literal["active", "completed", "closed", "explained", "cancelled"]
 ClockClass = Literal["important", "general", "complex"]
 ClockStage = Literal["deployed", "first_feedback", "closed"]
+# The notify service's vocabulary (docs/contracts.md, notify).
+NotifyChannel = Literal["inbox", "sms", "email", "webhook"]
+NotificationStatus = Literal["pending", "sending", "sent", "delivered", "failed"]
+# What routing rules can name; a digest is made of routed messages, never routed itself.
+RoutedEventType = Literal["colour_changed", "notice_issued", "notice_overdue", "escalation",
+                          "bulletin_published"]
+NotifyEventType = RoutedEventType | Literal["digest"]
+NotifyRole = Literal["operator", "head", "office", "leaders", "webhook"]
+EscalationStatus = Literal["open", "stopped", "top"]
 
 Limit = Annotated[int, Query(ge=1, le=MAX_PAGE)]
 Offset = Annotated[int, Query(ge=0)]
@@ -122,6 +131,45 @@ class RulesIn(WriteBody):
     # The thresholds are checked by the warnings service, which owns them.
     rules: dict[str, Any]
     note: _text(500) | None = None
+
+
+class MarkReadIn(WriteBody):
+    ids: list[Annotated[int, Field(ge=1, le=2**63 - 1)]] = Field(min_length=1,
+                                                                  max_length=MAX_PAGE)
+
+
+class RoutingRuleIn(WriteBody):
+    event_type: RoutedEventType
+    role: NotifyRole
+    channels: list[NotifyChannel] = Field(min_length=1, max_length=4)
+    # A notice_overdue rule may also name its stage ("overdue-ack"), so any short word.
+    colour: Code | None = None
+    unit: Code | None = None
+    # Left out: the service's default window; null: no quiet hours at all.
+    quiet_hours: Annotated[str, StringConstraints(
+        strip_whitespace=True, pattern=r"^\d{2}:\d{2}-\d{2}:\d{2}$")] | None = None
+    enabled: bool = True
+
+    def to_rpc(self) -> dict:
+        # Unset rather than None is left out: an explicit null quiet_hours means
+        # "none", while a missing one takes the service's default window.
+        return self.model_dump(mode="json", exclude_unset=True)
+
+
+class RoutingRulesIn(WriteBody):
+    rules: list[RoutingRuleIn] = Field(max_length=500)
+
+
+class TemplateIn(WriteBody):
+    # Not stripped: a template's whitespace is part of the message it renders.
+    # The subject may be empty (SMS has none); the service renders both in its sandbox.
+    subject: Annotated[str, StringConstraints(max_length=200)] = ""
+    body: Annotated[str, StringConstraints(min_length=1, max_length=20000)]
+
+
+class BulletinIn(WriteBody):
+    # A Monday; the service says so when it is not. Left out: the last full week.
+    week_start: dt.date | None = None
 
 
 class ClockIn(WriteBody):

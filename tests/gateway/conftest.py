@@ -14,6 +14,7 @@ nameko's `RemoteError(exc_type, message)` where a service would. Its methods
 take the contract's argument names as keywords, so a route passing a wrong or
 missing argument fails the test.
 """
+import base64
 import copy
 import json
 
@@ -78,6 +79,40 @@ WARNINGS = [
     {"item_kind": "task", "item_key": "T-003", "task": "T-003", "unit": "C01",
      "colour": "yellow", "reason": "未按月报送", "since": "2026-04-05", "rule_version": 3},
 ]
+# Notification 1 is in U01's inbox (unread), 2 an SMS to U01's operator, 3 in the
+# inbox of the leader named "mayor".
+NOTIFICATIONS = [
+    {"id": 1, "channel": "inbox", "recipient": "U01", "unit": "U01", "task": "T-001",
+     "subject": "红色预警", "body": "请尽快推进", "status": "delivered",
+     "created_at": "2026-04-01T08:00:00Z", "event_type": "colour_changed",
+     "item": "task:T-001", "colour": "red", "role": "operator", "level": None, "items": None,
+     "attempts": 0, "provider_answer": None, "next_attempt_at": None,
+     "sent_at": "2026-04-01T08:00:00Z", "read_at": None},
+    {"id": 2, "channel": "sms", "recipient": "13800000002", "unit": "U01", "task": "T-001",
+     "subject": "", "body": "红色预警", "status": "sent",
+     "created_at": "2026-04-01T08:00:00Z", "event_type": "colour_changed",
+     "item": "task:T-001", "colour": "red", "role": "operator", "level": None, "items": None,
+     "attempts": 1, "provider_answer": "ok", "next_attempt_at": None,
+     "sent_at": "2026-04-01T08:00:05Z", "read_at": None},
+    {"id": 3, "channel": "inbox", "recipient": "mayor", "unit": "leaders", "task": None,
+     "subject": "每周专报", "body": "本周新增红色预警 1 项", "status": "delivered",
+     "created_at": "2026-04-06T00:00:00Z", "event_type": "bulletin_published",
+     "item": "bulletin:2026-03-30", "colour": None, "role": "leaders", "level": None,
+     "items": None, "attempts": 0, "provider_answer": None, "next_attempt_at": None,
+     "sent_at": "2026-04-06T00:00:00Z", "read_at": "2026-04-06T01:00:00Z"},
+]
+ESCALATIONS = [
+    {"id": 4, "item": "task:T-001", "unit": "U01", "task": "T-001",
+     "label": "任务 T-001 红色预警", "level": 1, "role": "head", "status": "open",
+     "stopped_reason": None, "next_at": "2026-04-03T00:00:00",
+     "history": [{"level": 0, "role": "operator", "at": "2026-04-01T00:00:00",
+                  "what": "opened"}]},
+]
+BULLETIN = {"id": 2, "week_start": "2026-03-30", "generated_at": "2026-04-06T00:00:00",
+            "summary": {"week_start": "2026-03-30", "week_end": "2026-04-05",
+                        "counts": {"red": 1, "overdue": 0, "closed": 2}}}
+BULLETIN_FILES = {"pdf": b"%PDF-1.4 bulletin\n%%EOF",
+                  "html": "<html><body><h1>每周专报</h1></body></html>".encode()}
 
 
 def _page(items, limit=100, offset=0):
@@ -93,6 +128,20 @@ def _task(code):
         if task["code"] == code:
             return task
     return _not_found(f"task {code}")
+
+
+def _notification(notification_id):
+    for row in NOTIFICATIONS:
+        if row["id"] == notification_id:
+            return row
+    return _not_found(f"notification {notification_id}")
+
+
+def _addressed_to(caller, row):
+    """As the notify service judges it: the row's unit is one of the caller's
+    (every unit when null), or the row is addressed to the caller by name."""
+    units = caller["units"]
+    return units is None or row["unit"] in units or row["recipient"] == caller["user"]
 
 
 class Contract:
@@ -238,10 +287,77 @@ class Contract:
         return {"replayed": len(event_ids or [])}
 
     # notify
-    def notify_list_notifications(self, *, task=None, unit=None, limit=100, offset=0):
-        return _page([{"id": 1, "channel": "inbox", "recipient": "U01", "unit": "U01",
-                       "task": "T-001", "subject": "红色预警", "body": "请尽快推进",
-                       "status": "sent", "created_at": "2026-04-01T08:00:00Z"}], limit, offset)
+    def notify_list_notifications(self, *, task=None, unit=None, channel=None, status=None,
+                                  event_type=None, limit=100, offset=0):
+        items = [row for row in NOTIFICATIONS
+                 if task in (None, row["task"]) and unit in (None, row["unit"])
+                 and channel in (None, row["channel"]) and status in (None, row["status"])
+                 and event_type in (None, row["event_type"])]
+        return _page(items, limit, offset)
+
+    def notify_list_inbox(self, *, unit=None, user=None, unread=None, limit=100, offset=0):
+        items = [row for row in NOTIFICATIONS
+                 if row["channel"] == "inbox" and row["recipient"] in (unit, user)
+                 and (unread is None or (row["read_at"] is None) == unread)]
+        return _page(items, limit, offset)
+
+    def notify_mark_read(self, *, ids, caller):
+        # The gateway cannot see whose a message is; the service checks, as here.
+        rows = [_notification(notification_id) for notification_id in ids]
+        if not all(_addressed_to(caller, row) for row in rows):
+            raise RemoteError("Forbidden", "a message is not addressed to you or your unit")
+        return {"marked": sum(row["read_at"] is None for row in rows)}
+
+    def notify_acknowledge(self, *, notification_id, caller):
+        row = _notification(notification_id)
+        if not _addressed_to(caller, row):
+            raise RemoteError("Forbidden",
+                              "the notification is not addressed to you or your unit")
+        return {"notification_id": notification_id, "item": row["item"],
+                "stopped": [row["item"]]}
+
+    def notify_list_escalations(self, *, status=None, unit=None, item=None, limit=100,
+                                offset=0):
+        items = [row for row in ESCALATIONS
+                 if status in (None, row["status"]) and unit in (None, row["unit"])
+                 and item in (None, row["item"])]
+        return _page(items, limit, offset)
+
+    def notify_list_routing_rules(self):
+        return {"items": [{"position": 0, "event_type": "colour_changed", "colour": "red",
+                           "unit": None, "role": "operator",
+                           "channels": ["sms", "email", "inbox"],
+                           "quiet_hours": "22:00-08:00", "enabled": True}]}
+
+    def notify_set_routing_rules(self, *, rules, caller):
+        return {"items": [{"position": position, "colour": None, "unit": None,
+                           "quiet_hours": "22:00-08:00", "enabled": True, **rule}
+                          for position, rule in enumerate(rules)]}
+
+    def notify_list_templates(self, *, event_type=None, channel=None):
+        items = [{"event_type": "colour_changed", "channel": "sms", "subject": "",
+                  "body": "{{ unit_name }}：任务 {{ task }} 已亮红灯。", "updated_at": None,
+                  "updated_by": None, "variables": ["task", "unit_name"]}]
+        return {"items": [row for row in items if event_type in (None, row["event_type"])
+                          and channel in (None, row["channel"])]}
+
+    def notify_set_template(self, *, event_type, channel, subject, body, caller):
+        return {"event_type": event_type, "channel": channel, "subject": subject,
+                "body": body, "updated_at": "2026-04-01T08:00:00", "updated_by": caller["user"]}
+
+    def notify_generate_bulletin(self, *, caller, week_start=None):
+        return {**BULLETIN, "week_start": week_start or BULLETIN["week_start"]}
+
+    def notify_list_bulletins(self, *, limit=100, offset=0):
+        return _page([BULLETIN], limit, offset)
+
+    def notify_get_bulletin(self, *, bulletin_id, format="pdf"):
+        content = BULLETIN_FILES[format]
+        return {"id": bulletin_id, "week_start": BULLETIN["week_start"],
+                "filename": f"luoshi-bulletin-{BULLETIN['week_start']}.{format}",
+                "content_type": ("application/pdf" if format == "pdf"
+                                 else "text/html; charset=utf-8"),
+                "content_b64": base64.b64encode(content).decode()}
 
 
 for _service in ("tasks", "warnings", "ranking", "notify"):

@@ -47,6 +47,11 @@ def unit_write(status):
     return {**unit_read(status), "leader": 403}
 
 
+def city_wide(status):
+    """The roles that see every unit; no one acting for units."""
+    return {**dict.fromkeys(ROLES, 403), "admin": status, "leader": status, "anonymous": 401}
+
+
 def writers(status):
     """Any role that writes; the service judges each item against the caller's units."""
     return {**everyone(status), "leader": 403}
@@ -121,6 +126,29 @@ MATRIX = {
     ("get", "/api/v1/dashboard"): Row("/api/v1/dashboard", everyone(200)),
     ("get", "/api/v1/rankings"): Row("/api/v1/rankings?period=2026-Q1", everyone(200)),
     ("get", "/api/v1/notifications"): Row("/api/v1/notifications?unit=U01", unit_read(200)),
+    # Notification 1 is in U01's inbox; only the notify service sees whose a
+    # notification is, and the fake refuses as it does.
+    ("get", "/api/v1/inbox"): Row("/api/v1/inbox?unit=U01", unit_read(200)),
+    ("post", "/api/v1/inbox/read"): Row("/api/v1/inbox/read", unit_write(200), {
+        "json": {"ids": [1]}}),
+    ("post", "/api/v1/notifications/{notification_id}/ack"): Row(
+        "/api/v1/notifications/1/ack", unit_write(200)),
+    ("get", "/api/v1/escalations"): Row("/api/v1/escalations", city_wide(200)),
+    ("get", "/api/v1/routing-rules"): Row("/api/v1/routing-rules", admin_only(200)),
+    ("put", "/api/v1/routing-rules"): Row("/api/v1/routing-rules", admin_only(200), {
+        "json": {"rules": [{"event_type": "colour_changed", "colour": "red",
+                            "role": "operator", "channels": ["sms", "inbox"]}]}}),
+    ("get", "/api/v1/templates"): Row("/api/v1/templates", admin_only(200)),
+    ("put", "/api/v1/templates/{event_type}/{channel}"): Row(
+        "/api/v1/templates/colour_changed/sms", admin_only(200), {
+            "json": {"body": "{{ unit_name }}：任务 {{ task }} 已亮红灯。"}}),
+    ("get", "/api/v1/bulletins"): Row("/api/v1/bulletins", everyone(200)),
+    ("post", "/api/v1/bulletins"): Row("/api/v1/bulletins", admin_only(200), {
+        "json": {"week_start": "2026-03-30"}}),
+    ("get", "/api/v1/bulletins/{bulletin_id}.pdf"): Row("/api/v1/bulletins/2.pdf",
+                                                         everyone(200)),
+    ("get", "/api/v1/bulletins/{bulletin_id}.html"): Row("/api/v1/bulletins/2.html",
+                                                          everyone(200)),
     ("get", "/api/v1/admin/parked/{service}"): Row("/api/v1/admin/parked/tasks",
                                                    admin_only(200)),
     ("post", "/api/v1/admin/parked/{service}/replay"): Row(
