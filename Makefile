@@ -5,7 +5,7 @@ PYTEST := $(PY) -m pytest -q -p no:cacheprovider
 # A tier whose folders do not exist, or hold no tests yet (pytest's exit 5), is skipped.
 tier = $(if $(wildcard $(1)),$(PYTEST) $(wildcard $(1)) || [ $$? -eq 5 ],@echo "skipped: no $(1)")
 
-.PHONY: setup run test lint migrate clean
+.PHONY: setup run test lint migrate clean bench
 
 setup:
 	scripts/setup.sh
@@ -22,7 +22,14 @@ test: setup
 	$(call tier,tests/gateway)
 	$(call tier,tests/deploy)
 	$(call tier,tests/e2e)
+	$(call tier,tests/replicas)
+	$(call tier,tests/browser)
 	$(call tier,tests/faults)
+	$(call tier,tests/bench)
+
+# The platform at a city's scale, measured; e.g. make bench ARGS="--scale 0.05 --db postgres".
+bench: setup
+	$(PY) -m bench $(ARGS)
 
 lint: setup
 	$(PY) -m ruff check .

@@ -277,6 +277,85 @@ def evaluate(api, today, tasks):
           f" {counts['red']} red")
 
 
+def previous_quarter(today):
+    quarter = (today.month - 1) // 3 + 1
+    return f"{today.year - 1}-Q4" if quarter == 1 else f"{today.year}-Q{quarter - 1}"
+
+
+def rank(api, rng, tasks, today):
+    """The lead units score some of their cooperating units for this quarter, and
+    the last quarter's ranking is drafted, approved and published, so that the
+    ranking board shows scores, evaluations and the red and black lists."""
+    current = api.http.get("/api/v1/rankings/periods")
+    api.check(current, "reading the ranking periods")
+    period = current.json()["current"]["period"]
+    pairs = sorted({(task["lead_unit"], unit) for task in tasks
+                    for unit in task["cooperating_units"]})
+    given, deadline = 0, time.monotonic() + SETTLE_SECONDS
+    for lead, unit in rng.sample(pairs, k=min(len(pairs), 40)):
+        body = {"unit": unit, "lead_unit": lead, "score": rng.randint(70, 98),
+                "comment": rng.choice(["配合积极，按时报送", "配合较好", "响应及时，材料规范",
+                                       "配合一般，个别事项滞后"])}
+        while True:
+            answer = api.http.post(f"/api/v1/rankings/{period}/evaluations", json=body)
+            # 403 until the ranking service has heard of the task: events travel on
+            # their own.
+            if answer.status_code != 403 or time.monotonic() > deadline:
+                break
+            time.sleep(0.5)
+        if answer.status_code == 409:
+            break  # this quarter is approved already
+        api.check(answer, f"evaluating {unit} for {lead}")
+        given += 1
+    print(f"ranking: {given} evaluations of cooperating units for {period}")
+
+    last = previous_quarter(today)
+    states = api.http.get("/api/v1/rankings/periods")
+    api.check(states, "reading the ranking periods")
+    status = next((item["status"] for item in states.json()["items"]
+                   if item["period"] == last), None)
+    steps = {None: ("draft", "approve", "publish"), "draft": ("draft", "approve", "publish"),
+             "approved": ("publish",), "published": ()}[status]
+    for step in steps:
+        api.check(api.http.post(f"/api/v1/rankings/{last}/{step}"), f"{step} {last}")
+    print(f"ranking: {last} published")
+
+
+# People to sign in as, one per role; their password is the admin's.
+DEMO_USERS = [
+    {"username": "leader", "role": "leader"},
+    {"username": "yuanzhou", "role": "operator", "unit": "YUANZHOU"},
+    {"username": "fgw", "role": "evaluator", "unit": "FGW"},
+]
+
+
+def add_users(api, password):
+    created = sum(api.create("/api/v1/users", {**user, "password": password},
+                             f"creating user {user['username']}") for user in DEMO_USERS)
+    names = ", ".join(f"{user['username']} ({user['role']})" for user in DEMO_USERS)
+    print(f"users: {created} created ({names}), with the admin's password")
+
+
+FRESH_MATTERS = ["研究解决园区企业用电报装问题", "督促整改群众反映的小区供水问题",
+                 "协调解决重点项目用地报批问题"]
+
+
+def assign_fresh_matters(api, rng, today):
+    """A few leaders' matters assigned in the last days, so that the one screen has
+    13710 deadlines about to run out."""
+    created = 0
+    for number, title in enumerate(FRESH_MATTERS, start=1):
+        lead, place = rng.choice(COUNTIES)
+        start = today - dt.timedelta(days=number - 1)
+        created += api.create("/api/v1/tasks", {
+            "code": f"J{today.year}-{number:04d}", "title": f"{place}{title}（市领导交办）",
+            "lead_unit": lead, "source": "assignment", "clock_class": "general",
+            "start_date": start.isoformat(),
+            "due_date": (start + dt.timedelta(days=30)).isoformat(),
+            "responsible_person": person(rng), "targets": []}, f"assigning matter {number}")
+    print(f"assigned matters: {created} created")
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--url",
@@ -299,21 +378,25 @@ def main(argv=None):
     created = sum(api.create("/api/v1/units", unit, f"creating unit {unit['code']}")
                   for unit in units)
     print(f"units: {created} created, {len(units) - created} existed")
+    add_users(api, args.password)
 
-    reports, created, titles = [], 0, collections.Counter()
+    reports, created, titles, bodies = [], 0, collections.Counter(), []
     for number in range(1, args.tasks + 1):
         task, past = build_task(rng, number, now.year, rng.choice(categories), now.date())
         titles[task["title"]] += 1
         if titles[task["title"]] > 1:
             task["title"] += f"（第{titles[task['title']]}批）"
         task_reports = build_reports(rng, task, past, now)
+        bodies.append(task)
         if api.create("/api/v1/tasks", task, f"creating task {task['code']}"):
             created += 1
             reports += task_reports
     print(f"tasks: {created} created, {args.tasks - created} existed")
 
     post_progress(api, reports)
+    assign_fresh_matters(api, rng, now.date())
     evaluate(api, now.date(), args.tasks)
+    rank(api, rng, bodies, now.date())
     return 0
 
 

@@ -7,12 +7,17 @@ Environment:
     LUOSHI_DEMO                 0 skips the demo city (1)
     LUOSHI_REPLICAS_<SERVICE>   replicas of tasks, warnings, ranking, notify (1 each)
     LUOSHI_ADMIN_PASSWORD       the admin's password; generated on the first run when unset
+    LUOSHI_METRICS_PORT         unset or 0: no service metrics; N: the replicas serve theirs
+                                on N, N+1, ... in turn; auto: each on a free port. The
+                                runner prints which replica serves on which port.
 
 Each child's output goes to <data dir>/logs/<name>.log.
 """
+import ctypes
 import os
 import secrets
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -38,6 +43,17 @@ def _stop(signum, frame):
     raise Stop
 
 
+PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent():
+    """Run in a child before it starts (Popen's preexec_fn): on Linux the child is
+    sent SIGTERM when the process that started it dies, however it dies (a
+    SIGKILL from a timeout included), so no service outlives its runner."""
+    if sys.platform.startswith("linux"):
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
 class Child:
     """One process started by the runner, its output appended to its own log."""
 
@@ -51,7 +67,7 @@ class Child:
             # that the runner alone decides how everything stops.
             self.process = subprocess.Popen(
                 argv, env=env, stdin=subprocess.DEVNULL, stdout=log,
-                stderr=subprocess.STDOUT, start_new_session=True)
+                stderr=subprocess.STDOUT, start_new_session=True, preexec_fn=die_with_parent)
 
 
 def tail(path, lines=15):
@@ -72,19 +88,52 @@ def stop_all(children):
     """SIGTERM to every child, up to STOP_SECONDS for them to finish, then SIGKILL."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    running = [child for child in children if child.process.poll() is None]
+    running = {child.name: child.process for child in children
+               if child.process.poll() is None}
     if running:
         print(f"stopping {len(running)} processes ...", flush=True)
-    for child in running:
-        child.process.terminate()
-    deadline = time.monotonic() + STOP_SECONDS
-    for child in running:
+    terminate_all(running, STOP_SECONDS, on_kill=lambda name: print(
+        f"  {name} did not stop in {STOP_SECONDS}s; killing it", flush=True))
+
+
+def terminate_all(processes, seconds, on_kill=None):
+    """Stop {name: Popen} as an orchestrator does: SIGTERM to all at once (each
+    finishes what it is doing), then SIGKILL to whichever has not exited within
+    `seconds` of the first signal, reported to `on_kill(name)`."""
+    for process in processes.values():
+        if process.poll() is None:
+            process.terminate()
+    deadline = time.monotonic() + seconds
+    for name, process in processes.items():
         try:
-            child.process.wait(max(0.1, deadline - time.monotonic()))
+            process.wait(max(0.1, deadline - time.monotonic()))
         except subprocess.TimeoutExpired:
-            print(f"  {child.name} did not stop in {STOP_SECONDS}s; killing it", flush=True)
-            child.process.kill()
-            child.process.wait()
+            if on_kill:
+                on_kill(name)
+            process.kill()
+            process.wait()
+
+
+def free_port(host):
+    with socket.socket() as probe:
+        probe.bind((host, 0))
+        return probe.getsockname()[1]
+
+
+def metrics_ports(names, setting, host):
+    """{replica name: port} for LUOSHI_METRICS_PORT `setting`: {} when off (unset
+    or 0), consecutive ports from a number, free ones for `auto`. Replicas on one
+    machine cannot share a port, so each gets its own."""
+    setting = (setting or "").strip().lower()
+    if setting in ("", "0", "off"):
+        return {}
+    if setting == "auto":
+        return {name: free_port(host) for name in names}
+    try:
+        first = int(setting)
+    except ValueError:
+        raise SystemExit(f"LUOSHI_METRICS_PORT is a port, 0 or auto, not {setting!r}") from None
+    return {name: first + number for number, name in enumerate(names)}
 
 
 def admin_password(data_dir):
@@ -182,11 +231,15 @@ def main():
                   file=sys.stderr)
             return 1
 
-        for service, count in replicas.items():
-            for number in range(1, count + 1):
-                name = service if count == 1 else f"{service}-{number}"
-                children.append(Child(name, [sys.executable, "-m", "services.common.runner",
-                                             service], env, log_dir))
+        names = [(service, service if count == 1 else f"{service}-{number}")
+                 for service, count in replicas.items() for number in range(1, count + 1)]
+        ports = metrics_ports([name for _, name in names],
+                              os.environ.get("LUOSHI_METRICS_PORT"), host)
+        for service, name in names:
+            child_env = {**env, "LUOSHI_METRICS_PORT": str(ports.get(name, 0)),
+                         "LUOSHI_METRICS_HOST": host}
+            children.append(Child(name, [sys.executable, "-m", "services.common.runner",
+                                         service], child_env, log_dir))
         children.append(Child("gateway", [
             sys.executable, "-m", "uvicorn", "--factory", "gateway.app:create_app",
             "--host", host, "--port", str(port)], env, log_dir))
@@ -205,6 +258,9 @@ def main():
                 print("the demo city was not fully loaded (see above); carrying on",
                       flush=True)
 
+        for name, port in ports.items():
+            print(f"metrics of {name}: http://{host}:{port}/metrics", flush=True)
+        print(f"metrics of the gateway: {url}/metrics", flush=True)
         print(f"\nLuoshi runs at {url}/  (API docs: {url}/docs)\n"
               f"sign in as admin, password {password}\n"
               f"logs: {log_dir}/<name>.log — Ctrl-C stops everything\n", flush=True)

@@ -10,12 +10,14 @@ from sqlalchemy.exc import IntegrityError
 from starlette.concurrency import run_in_threadpool
 from swagger_ui_bundle import swagger_ui_path
 
-from . import errors
+from . import errors, health
 from .audit import AuditLog
 from .auth import ensure_admin
 from .db import Database
 from .idempotency import prune
+from .metrics import GatewayMetrics, RequestMetrics
 from .middleware import BodySizeLimit
+from .portal import mount as mount_portal
 from .ratelimit import RateLimiter
 from .routes import ROUTERS
 from .rpc import RpcPool
@@ -68,7 +70,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             swagger_favicon_url="/static/swagger-ui/favicon-32x32.png")
     app.state.settings = settings
     app.state.db = Database(settings.db_url)
-    app.state.rpc_pool = RpcPool(settings.amqp_uri, settings.rpc_pool_size, settings.rpc_timeout)
+    app.state.metrics = GatewayMetrics()
+    app.state.rpc_pool = RpcPool(settings.amqp_uri, settings.rpc_pool_size, settings.rpc_timeout,
+                                 observe=app.state.metrics.observe_rpc)
     app.state.rate_limiter = RateLimiter(settings.rate_limit_per_minute)
 
     errors.install(app)
@@ -80,11 +84,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             CORSMiddleware, allow_origins=settings.cors_origins,
             allow_methods=["GET", "POST", "DELETE"],
             allow_headers=["Authorization", "Content-Type", "X-API-Key", "Idempotency-Key"])
+    # Outermost: every request is counted, whatever the middleware inside answer.
+    app.add_middleware(RequestMetrics, metrics=app.state.metrics)
 
-    @app.get("/healthz", tags=["health"])
-    def healthz():
-        return {"status": "ok"}
-
+    app.include_router(health.router)
     for router in ROUTERS:
         app.include_router(router, responses=errors.ERROR_RESPONSES)
+    mount_portal(app)
     return app

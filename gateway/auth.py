@@ -23,7 +23,7 @@ from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from .db import Database, DbSession
+from .db import Database
 from .models import ApiKey, LoginFailure, Token, User, utcnow
 from .settings import Settings
 
@@ -133,7 +133,6 @@ def _record_key_use(request: Request, key: ApiKey) -> None:
 
 def current_caller(
     request: Request,
-    db: DbSession,
     token: Annotated[str | None, Depends(bearer_scheme)],
     api_key: Annotated[str | None, Depends(api_key_scheme)],
 ) -> Caller:
@@ -145,22 +144,28 @@ def current_caller(
     """
     settings = request.app.state.settings
     limiter = request.app.state.rate_limiter
-    caller = None
-    if api_key:
-        key = db.scalar(select(ApiKey).where(
-            ApiKey.digest == credential_digest(settings, api_key), ApiKey.revoked_at.is_(None)))
-        if key is not None:
-            caller = Caller.for_api_key(key)
-            limiter.take(f"key:{key.name}")
-            _record_key_use(request, key)
-    elif token:
-        user = db.scalar(select(User).join(Token).where(
-            Token.digest == credential_digest(settings, token),
-            Token.revoked_at.is_(None),
-            Token.expires_at > utcnow()))
-        if user is not None:
-            caller = Caller.for_user(user)
-            limiter.take(f"user:{user.username}")
+    caller = key = user = None
+    # A session of its own, closed before the route runs: a request-scoped one
+    # would hold a pooled connection through the route's RPCs, and under many
+    # concurrent readers the requests queued for a connection then fill the
+    # thread pool that the holders need to give theirs back.
+    with request.app.state.db.session() as db:
+        if api_key:
+            key = db.scalar(select(ApiKey).where(
+                ApiKey.digest == credential_digest(settings, api_key),
+                ApiKey.revoked_at.is_(None)))
+        elif token:
+            user = db.scalar(select(User).join(Token).where(
+                Token.digest == credential_digest(settings, token),
+                Token.revoked_at.is_(None),
+                Token.expires_at > utcnow()))
+    if key is not None:
+        caller = Caller.for_api_key(key)
+        limiter.take(f"key:{key.name}")
+        _record_key_use(request, key)
+    elif user is not None:
+        caller = Caller.for_user(user)
+        limiter.take(f"user:{user.username}")
     if caller is None:
         limiter.take(f"address:{client_address(request)}")
         if api_key:
@@ -182,9 +187,17 @@ def require_admin(caller: Annotated[Caller, Depends(current_caller)]) -> Caller:
     return caller
 
 
+def require_evaluator(caller: Annotated[Caller, Depends(current_caller)]) -> Caller:
+    """The lead units' evaluators, and the office entering an evaluation for one."""
+    if caller.role not in ("admin", "evaluator"):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "evaluators and admins only")
+    return caller
+
+
 CurrentCaller = Annotated[Caller, Depends(current_caller)]
 Writer = Annotated[Caller, Depends(require_writer)]
 Admin = Annotated[Caller, Depends(require_admin)]
+Evaluator = Annotated[Caller, Depends(require_evaluator)]
 
 
 def authenticate(db: Session, username: str, password: str) -> User | None:

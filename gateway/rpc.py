@@ -13,7 +13,7 @@ from typing import Annotated, Any
 from amqp.exceptions import AMQPError
 from fastapi import Depends, Request
 from kombu.exceptions import KombuError
-from nameko.exceptions import RpcTimeout
+from nameko.exceptions import RemoteError, RpcTimeout
 from nameko.standalone.rpc import ClusterRpcProxy
 
 from .auth import CurrentCaller
@@ -47,6 +47,43 @@ class _Connection:
             log.debug("closing an RPC proxy failed", exc_info=True)
 
 
+class _TimedCluster:
+    """A cluster proxy whose method calls report (service, method, outcome,
+    seconds) to `observe`: `proxy.tasks.get_task(...)` as before."""
+
+    def __init__(self, proxy, observe):
+        self._proxy, self._observe = proxy, observe
+
+    def __getattr__(self, service):
+        return _TimedService(getattr(self._proxy, service), service, self._observe)
+
+
+class _TimedService:
+    def __init__(self, proxy, service, observe):
+        self._proxy, self._service, self._observe = proxy, service, observe
+
+    def __getattr__(self, method):
+        call = getattr(self._proxy, method)
+        service, observe = self._service, self._observe
+
+        def timed(*args, **kwargs):
+            started, outcome = time.perf_counter(), "error"
+            try:
+                answer = call(*args, **kwargs)
+                outcome = "ok"
+                return answer
+            except RemoteError:
+                outcome = "remote_error"
+                raise
+            except RpcTimeout:
+                outcome = "timeout"
+                raise
+            finally:
+                observe(service, method, outcome, time.perf_counter() - started)
+
+        return timed
+
+
 class RpcPool:
     """`size` slots in a queue, each holding a started proxy or None.
 
@@ -55,9 +92,11 @@ class RpcPool:
     on its next use. A request waits up to `timeout` seconds for a free slot.
     """
 
-    def __init__(self, amqp_uri: str, size: int, timeout: float):
+    def __init__(self, amqp_uri: str, size: int, timeout: float, observe=None):
         self._config = {"AMQP_URI": amqp_uri, "serializer": "json"}
         self._timeout = timeout
+        # observe(service, method, outcome, seconds) after every call, for metrics.
+        self._observe = observe
         self._closed = False
         # Last in, first out: the busiest proxies stay warm and the rest stay
         # unconnected until load needs them.
@@ -91,7 +130,8 @@ class RpcPool:
                 slot = None
             if slot is None:
                 slot = self._connect()
-            yield slot.proxy
+            yield slot.proxy if self._observe is None else _TimedCluster(slot.proxy,
+                                                                         self._observe)
             slot.used_at = time.monotonic()
         except BROKEN as exc:
             log.warning("dropping an RPC connection after %r", exc)

@@ -48,13 +48,14 @@ NotifyChannel = Literal["inbox", "sms", "email", "webhook"]
 NotificationStatus = Literal["pending", "sending", "sent", "delivered", "failed"]
 # What routing rules can name; a digest is made of routed messages, never routed itself.
 RoutedEventType = Literal["colour_changed", "notice_issued", "notice_overdue", "escalation",
-                          "bulletin_published"]
+                          "bulletin_published", "ranking_published"]
 NotifyEventType = RoutedEventType | Literal["digest"]
 NotifyRole = Literal["operator", "head", "office", "leaders", "webhook"]
 EscalationStatus = Literal["open", "stopped", "top"]
 
 Limit = Annotated[int, Query(ge=1, le=MAX_PAGE)]
-Offset = Annotated[int, Query(ge=0)]
+# Bounded so that no database is asked for a row number it cannot hold.
+Offset = Annotated[int, Query(ge=0, le=2**31 - 1)]
 
 # Progress items a single request may carry (DESIGN.md: a county posts up to 1,000).
 MAX_PROGRESS_ITEMS = 1000
@@ -111,6 +112,15 @@ class ExplainIn(WriteBody):
 class NoticeIn(WriteBody):
     task: Code
     reason: _text(2000)
+
+
+class EvaluationIn(WriteBody):
+    unit: Code
+    score: Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)]
+    comment: _text(2000)
+    # Only an admin entering an evaluation for a lead unit names it; an evaluator
+    # speaks for its own unit.
+    lead_unit: Code | None = None
 
 
 class NoticeAnswerIn(WriteBody):

@@ -205,3 +205,41 @@ def write_tasks(tasks: list[dict]) -> bytes:
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+RANKING_COLUMNS = ("排名", "单位代码", "单位", "得分", "上期排名", "名次变化", "红色预警（项）")
+STATUS_LABELS = {"live": "实时", "draft": "草稿", "approved": "已审定", "published": "已发布"}
+
+
+def write_ranking(rankings: list[dict]) -> bytes:
+    """An .xlsx workbook of one period's rankings (as the ranking service answers
+    them, a group each): a sheet per group with every indicator's score, then the
+    red and black lists where the caller may see them."""
+    workbook = Workbook(write_only=True)
+    for ranking in rankings:
+        sheet = workbook.create_sheet(ranking["group_label"][:31])
+        status = STATUS_LABELS.get(ranking["status"], ranking["status"])
+        sheet.append([f"{ranking['label']} {ranking['group_label']} 评价排队（{status}，"
+                      f"截至{ranking['as_of']}）"])
+        indicators = [i["label"] for i in (ranking["entries"][0]["breakdown"]["indicators"]
+                                           if ranking["entries"] else [])]
+        sheet.append([*RANKING_COLUMNS, *indicators])
+        for entry in ranking["entries"]:
+            scores = [i["score"] for i in entry["breakdown"]["indicators"]]
+            sheet.append([entry["rank"], _text_cell(sheet, entry["unit"]),
+                          _text_cell(sheet, entry["name"]), entry["score"],
+                          entry["previous_rank"], entry["rank_change"], entry["red_items"],
+                          *scores])
+        for title, listed in (("红榜", ranking["red_list"]), ("黑榜", ranking["black_list"])):
+            if listed is None:
+                continue
+            sheet.append([])
+            sheet.append([title])
+            for item in listed:
+                sheet.append([_text_cell(sheet, item["unit"]), _text_cell(sheet, item["name"]),
+                              "；".join(item["reasons"])])
+        sheet.append([])
+        sheet.append([ranking["tie_break"]])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()

@@ -85,4 +85,15 @@ if ! ls /usr/share/fonts/truetype/wqy/wqy-*.ttc >/dev/null 2>&1; then
   fi
 fi
 
+# The browser tests drive Debian's chromium through Playwright (never a browser
+# downloaded by Playwright itself).
+if ! command -v chromium >/dev/null; then
+  if $is_root; then
+    apt_install chromium
+  else
+    echo "setup: the browser tests need chromium; install it with:" >&2
+    echo "  sudo apt-get install chromium" >&2
+  fi
+fi
+
 scripts/ensure-broker.sh

@@ -7,6 +7,7 @@ from . import (
     notices,
     notifications,
     operations,
+    overview,
     progress,
     rankings,
     tasks,
@@ -17,5 +18,5 @@ from . import (
 ROUTERS = (
     auth.router, units.router, tasks.router, commitments.router, progress.router,
     imports.router, warnings.router, rankings.router, notifications.router,
-    operations.router, audit.router, notices.router,
+    operations.router, audit.router, notices.router, overview.router,
 )

@@ -116,6 +116,13 @@ def create_user(body: UserIn, db: DbSession, caller: Admin):
     return UserOut(id=user.id, username=user.username, role=user.role, unit=user.unit)
 
 
+@router.get("/users", response_model=list[UserOut])
+def list_users(db: DbSession, caller: Admin):
+    """Every user with its role and unit; never a password."""
+    return [UserOut(id=row.id, username=row.username, role=row.role, unit=row.unit)
+            for row in db.scalars(select(User).order_by(User.id))]
+
+
 @router.post("/api-keys", response_model=ApiKeyOut, status_code=status.HTTP_201_CREATED)
 def create_api_key(request: Request, body: ApiKeyIn, db: DbSession, caller: Admin):
     """A key for a machine client, scoped to `units`; the key is answered only here."""

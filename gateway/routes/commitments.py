@@ -1,15 +1,26 @@
 """Written commitments (书面承诺): a unit promises a step, a date and a result."""
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Request, status
 
-from ..auth import Writer
+from ..auth import CurrentCaller, Writer
 from ..idempotency import IdempotencyKey, answer_once
-from ..rpc import Rpc
-from ..schemas import CommitmentIn
+from ..rpc import Rpc, present
+from ..schemas import Code, CommitmentIn, Limit, Offset
 from ..scope import Scope
 
 router = APIRouter(prefix="/api/v1/commitments", tags=["commitments"])
+
+
+@router.get("")
+def list_commitments(caller: CurrentCaller, scope: Scope, rpc: Rpc, unit: Code | None = None,
+                     task: Code | None = None,
+                     status: Literal["open", "fulfilled"] | None = None,
+                     limit: Limit = 100, offset: Offset = 0):
+    """Written commitments within the caller's units, soonest promised first."""
+    scope.require(unit)
+    return rpc.tasks.list_commitments(caller=caller.as_rpc(), limit=limit, offset=offset,
+                                      **present(unit=unit, task=task, status=status))
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)

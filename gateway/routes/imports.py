@@ -1,10 +1,10 @@
 """Imports of a task library from a spreadsheet."""
-from fastapi import APIRouter, UploadFile, status
+from fastapi import APIRouter, Response, UploadFile, status
 from fastapi.responses import JSONResponse
 
 from ..auth import Admin
 from ..rpc import Rpc
-from ..spreadsheet import SheetError, read_tasks
+from ..spreadsheet import XLSX_MEDIA_TYPE, SheetError, read_tasks, write_tasks
 
 router = APIRouter(prefix="/api/v1/imports", tags=["imports"])
 
@@ -21,6 +21,31 @@ def _on_sheet_row(error: dict, tasks) -> dict:
     if isinstance(index, int) and 0 <= index < len(tasks):
         return {**error, "row": tasks[index].row}
     return error
+
+
+# One task of each kind people import: a plan task with monthly targets, and a
+# leader's assignment on the 13710 clock.
+TEMPLATE_TASKS = [
+    {"code": "T2026-0001", "title": "（示例）产业园区标准厂房建设", "lead_unit": "单位编码",
+     "start_date": "2026-01-01", "due_date": "2026-12-31", "category": "产业项目",
+     "source": "plan", "cooperating_units": ["配合单位编码"], "responsible_person": "张三",
+     "targets": [{"due_date": "2026-06-30", "planned_percent": 50,
+                  "description": "主体封顶", "unit": "单位编码"},
+                 {"due_date": "2026-12-31", "planned_percent": 100,
+                  "description": "竣工验收", "unit": "单位编码"}]},
+    {"code": "J2026-0001", "title": "（示例）市领导交办事项", "lead_unit": "单位编码",
+     "start_date": "2026-03-02", "due_date": "2026-04-01", "source": "assignment",
+     "clock_class": "general", "targets": []},
+]
+
+
+@router.get("/tasks/template.xlsx", response_class=Response,
+            responses={200: {"content": {XLSX_MEDIA_TYPE: {}}}})
+def import_template(caller: Admin):
+    """An .xlsx task library to fill in: the columns an import reads, with two
+    example tasks to overwrite."""
+    return Response(write_tasks(TEMPLATE_TASKS), media_type=XLSX_MEDIA_TYPE, headers={
+        "Content-Disposition": 'attachment; filename="task-library-template.xlsx"'})
 
 
 @router.post("/tasks", responses={422: {"description": "errors by sheet row; nothing saved"}})

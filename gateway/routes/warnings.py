@@ -32,12 +32,31 @@ def evaluate(request: Request, caller: Admin, rpc: Rpc, as_of: dt.date | None = 
     return rpc.warnings.evaluate(as_of=as_of.isoformat())
 
 
+class UnitNames:
+    """Unit names by code, asked of the tasks service again only when a board names
+    a unit not seen yet. Units are never renamed nor removed, so nothing here goes
+    stale, and the one screen under many readers costs one RPC, not two."""
+
+    def __init__(self):
+        self._names: dict = {}
+
+    def for_codes(self, codes, rpc, caller) -> dict:
+        if not set(codes) <= self._names.keys():
+            fetched = {unit["code"]: unit["name"]
+                       for unit in all_items(rpc.tasks.list_units, caller=caller.as_rpc())}
+            self._names = {**self._names, **fetched}  # swapped whole: readers never lock
+        return self._names
+
+
 @router.get("/dashboard")
-def dashboard(caller: CurrentCaller, rpc: Rpc):
+def dashboard(request: Request, caller: CurrentCaller, rpc: Rpc):
     """The one-screen figures: counts by colour and each unit's, with its name."""
     board = rpc.warnings.get_dashboard()
-    names = {unit["code"]: unit["name"]
-             for unit in all_items(rpc.tasks.list_units, caller=caller.as_rpc())}
-    for row in board.get("units") or []:
+    rows = board.get("units") or []
+    cache = getattr(request.app.state, "unit_names", None)
+    if cache is None:
+        cache = request.app.state.unit_names = UnitNames()
+    names = cache.for_codes([row["unit"] for row in rows], rpc, caller)
+    for row in rows:
         row["name"] = names.get(row["unit"])
     return board

@@ -16,6 +16,15 @@ class LocalClock:
     def today(self):
         return self.now().date()
 
+    def day_of(self, moment):
+        """The city's day of a moment (a datetime or an ISO text); a moment without
+        an offset is UTC."""
+        if isinstance(moment, str):
+            moment = dt.datetime.fromisoformat(moment)
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=dt.UTC)
+        return moment.astimezone(self.zone).date()
+
 
 class Clock(DependencyProvider):
     def setup(self):

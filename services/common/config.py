@@ -40,12 +40,26 @@ def retry_delays(config):
     return tuple(float(value) for value in raw)
 
 
+def heartbeat(environ):
+    """LUOSHI_HEARTBEAT in seconds: 0 (off) or 5–600. Below 5 the broker's
+    heartbeats, every half interval, keep the consumer reading without a pause,
+    and its watchdog would take it for stuck (see consuming.py)."""
+    raw = environ.get("LUOSHI_HEARTBEAT", DEFAULT_HEARTBEAT)
+    try:
+        seconds = int(raw)
+    except ValueError:
+        seconds = None
+    if seconds is None or not (seconds == 0 or 5 <= seconds <= 600):
+        raise ValueError(f"LUOSHI_HEARTBEAT is seconds: 0 (off) or 5 to 600, not {raw!r}")
+    return seconds
+
+
 def from_environment(environ=None):
     """The nameko config of a service process, from LUOSHI_* variables."""
     environ = os.environ if environ is None else environ
     config = {key: value for key, value in environ.items() if key.startswith("LUOSHI_")}
     config["AMQP_URI"] = environ.get("LUOSHI_AMQP_URI", DEFAULT_AMQP_URI)
-    config["HEARTBEAT"] = int(environ.get("LUOSHI_HEARTBEAT", DEFAULT_HEARTBEAT))
+    config["HEARTBEAT"] = heartbeat(environ)
     config["max_workers"] = int(environ.get("LUOSHI_MAX_WORKERS", 10))
     config["serializer"] = "json"
     config["LOGGING"] = {

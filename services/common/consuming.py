@@ -9,10 +9,13 @@ in the broker. Input that can never be handled (a payload its schema rejects) is
 parked at once.
 """
 import logging
+import time
 import traceback
+from contextlib import contextmanager
 
+import eventlet
 import nameko.rpc
-from amqp.exceptions import AMQPError
+from amqp.exceptions import AMQPError, RecoverableConnectionError
 from kombu import Connection, Queue
 from kombu.exceptions import KombuError
 from kombu.pools import producers
@@ -21,7 +24,8 @@ from nameko.events import EventHandler
 from nameko.messaging import QueueConsumer
 from nameko.rpc import RpcConsumer
 
-from .config import retry_delays
+from .config import DEFAULT_HEARTBEAT, retry_delays
+from .metrics import CONSUMER_RESTARTED, PARKED, RETRIED, SETTLE_LOST
 from .outbox import events_exchange
 
 log = logging.getLogger(__name__)
@@ -69,21 +73,113 @@ def handler_queues(service_name, source_service, event_type, method_name, config
 CONNECTION_LOST = (OSError, AMQPError, KombuError)
 
 
+# The consumer is stuck when it has not turned for this many heartbeats while
+# connected: the span after which a connection silent both ways counts as dead.
+STUCK_AFTER_HEARTBEATS = 2
+
+
 class RobustQueueConsumer(QueueConsumer):
-    """Nameko's consumer, except that an ack or requeue on a connection that died
-    meanwhile (a broker restart) is logged instead of killing the service: the
-    broker delivers the message again, and handlers are idempotent."""
+    """Nameko's consumer, except that
+
+    - an ack or requeue on a connection that died meanwhile (a broker restart) is
+      logged instead of killing the service: the broker delivers the message
+      again, and handlers are idempotent;
+    - such a failed write also brings the consumer back on a new connection with
+      its consumers. Py-amqp marks a connection whose write failed as
+      disconnected, and kombu's `drain_events` then quietly opens a new one
+      without consumers: the consumer went on turning on it, its queues filling,
+      when a worker's ack was the first to meet the socket the broker had reset;
+    - a watchdog starts the consumer again when it stops turning. Connected, it
+      turns after each message and whenever a second passes without a frame
+      (kombu's drain times out and checks the heartbeats, which the broker
+      sends every half interval: hence heartbeats of at least 5 s);
+      reconnecting, it turns at every attempt.
+    """
+
+    def __init__(self):
+        super().__init__()
+        self._turned_at = time.monotonic()
+        self._watchdog = None
+        self._channel = None
+
+    def start(self):
+        super().start()
+        if self._watchdog is None:
+            self._watchdog = self.container.spawn_managed_thread(
+                self._watch, identifier="queue-consumer-watchdog")
+
+    def stop(self):
+        self._stop_watchdog()
+        super().stop()
+
+    def kill(self):
+        self._stop_watchdog()
+        super().kill()
+
+    def _stop_watchdog(self):
+        if self._watchdog is not None:
+            self._watchdog.kill()
+            self._watchdog = None
+
+    @contextmanager
+    def extra_context(self, connection, channel):
+        # The channel the consumers are on, for each turn to check.
+        self._channel = channel
+        try:
+            yield
+        finally:
+            self._channel = None
+
+    def on_iteration(self):
+        self._turned_at = time.monotonic()
+        connection = self._channel.connection if self._channel is not None else None
+        if self._channel is not None and not (connection and connection.connected):
+            if connection is not None:
+                connection.collect()  # its socket, which kombu let go of
+            # Kombu's loop takes this as a lost connection: it logs it, and
+            # connects again and declares the consumers.
+            raise RecoverableConnectionError("the connection under the consumers failed")
+        super().on_iteration()
+
+    def on_connection_error(self, exc, interval):
+        self._turned_at = time.monotonic()
+        super().on_connection_error(exc, interval)
+
+    def on_connection_revived(self):
+        self._turned_at = time.monotonic()
+        super().on_connection_revived()
+
+    def _watch(self):
+        heartbeat = self.container.config.get("HEARTBEAT") or DEFAULT_HEARTBEAT
+        limit = STUCK_AFTER_HEARTBEATS * heartbeat
+        while True:
+            eventlet.sleep(limit / 4)
+            stuck_for = time.monotonic() - self._turned_at
+            if self.should_stop or stuck_for <= limit:
+                continue
+            stuck = self._gt
+            where = "".join(traceback.format_stack(stuck.gr_frame)) if stuck.gr_frame else "?"
+            log.error("the queue consumer has not turned for %.0f s; starting it again. "
+                      "It was stuck at:\n%s", stuck_for, where)
+            CONSUMER_RESTARTED.labels(self.container.service_name).inc()
+            self._turned_at = time.monotonic()
+            # Killing it first: two consumers must never read the same queues.
+            # Its unacknowledged messages go back to their queues with its
+            # connection; the handlers are idempotent.
+            stuck.kill()
+            self._gt = self.container.spawn_managed_thread(self.run)
 
     def ack_message(self, message):
-        self._settle(super().ack_message, message)
+        self._settle(super().ack_message, message, "ack")
 
     def requeue_message(self, message):
-        self._settle(super().requeue_message, message)
+        self._settle(super().requeue_message, message, "requeue")
 
-    def _settle(self, action, message):
+    def _settle(self, action, message, name):
         try:
             action(message)
         except CONNECTION_LOST as exc:
+            SETTLE_LOST.labels(self.container.service_name, name).inc()
             log.warning("could not settle a message (%r); the broker will deliver it again",
                         exc)
 
@@ -95,6 +191,7 @@ class RobustRpcConsumer(RpcConsumer):
         try:
             return super().handle_result(message, result, exc_info)
         except CONNECTION_LOST as exc:
+            SETTLE_LOST.labels(self.container.service_name, "reply").inc()
             # The caller will time out and retry; commands it retries are
             # idempotent (progress batches carry their key).
             log.warning("could not send an RPC reply (%r)", exc)
@@ -108,6 +205,16 @@ class Rpc(nameko.rpc.Rpc):
 
 
 rpc = Rpc.decorator
+
+
+class ReplyListener(nameko.rpc.ReplyListener):
+    queue_consumer = RobustQueueConsumer()
+
+
+class RpcProxy(nameko.rpc.RpcProxy):
+    """`RpcProxy` whose replies arrive through the same robust consumer."""
+
+    rpc_reply_listener = ReplyListener()
 
 
 class ReliableEventHandler(EventHandler):
@@ -135,10 +242,13 @@ class ReliableEventHandler(EventHandler):
         error = "".join(traceback.format_exception_only(exc_info[0], exc_info[1])).strip()
         if permanent or attempt > len(self.delay_queues):
             target = self.parking
+            counter = PARKED.labels(self.container.service_name, self.method_name,
+                                    "rejected" if permanent else "exhausted")
             log.error("parking message from %s after %s attempt(s): %s",
                       self.queue.name, attempt, error)
         else:
             target = self.delay_queues[attempt - 1]
+            counter = RETRIED.labels(self.container.service_name, self.method_name)
             log.warning("retrying message from %s (attempt %s): %s",
                         self.queue.name, attempt, error)
         headers = dict(message.headers or {})
@@ -157,6 +267,7 @@ class ReliableEventHandler(EventHandler):
             log.exception("could not move a failed message; requeueing it")
             self.queue_consumer.requeue_message(message)
             return
+        counter.inc()
         self.queue_consumer.ack_message(message)
 
 

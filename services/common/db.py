@@ -3,6 +3,7 @@ service keeps beside its own (outbox, applied events, leases, timer runs).
 """
 import datetime as dt
 import logging
+import zlib
 from contextlib import contextmanager
 
 from nameko.extensions import DependencyProvider
@@ -17,6 +18,8 @@ from sqlalchemy import (
     Table,
     create_engine,
     event,
+    select,
+    text,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
@@ -125,6 +128,13 @@ def claim_timer_run(session, job, period, holder):
     ) == 1
 
 
+def timer_run_claimed(session, job, period):
+    """Whether some caller has claimed (job, period) already: a cheap check before
+    work that must not be done inside the claiming transaction."""
+    return session.execute(select(timer_runs.c.holder).where(
+        timer_runs.c.job == job, timer_runs.c.period == period)).first() is not None
+
+
 def hold_lease(session, name, holder, seconds):
     """Take or renew the lease `name` for `holder`. True while it holds it."""
     table = leases
@@ -145,16 +155,23 @@ class Store:
     """What a worker sees: sessions that commit on success and roll back on error,
     and `emit` to add an event to the outbox of the same transaction."""
 
-    def __init__(self, engine, on_emitted=None):
+    def __init__(self, engine, on_emitted=None, writers_lock=None):
         self.engine = engine
         self._reader = engine.execution_options(luoshi_readonly=True)
         self._on_emitted = on_emitted
+        # SQLite already lets one writer in at a time (BEGIN IMMEDIATE).
+        self._writers_lock = writers_lock if engine.dialect.name == "postgresql" else None
 
     @contextmanager
     def session(self, readonly=False):
         bind = self._reader if readonly else self.engine
         with Session(bind, expire_on_commit=False) as session:
             with session.begin():
+                if self._writers_lock is not None and not readonly:
+                    # Taken first, before any row lock, so that writers queue
+                    # here and never deadlock; released at commit or rollback.
+                    session.execute(text("SELECT pg_advisory_xact_lock(:key)"),
+                                    {"key": self._writers_lock})
                 yield session
             if session.info.get("emitted") and self._on_emitted:
                 self._on_emitted()
@@ -172,12 +189,15 @@ class Database(DependencyProvider):
     """The service's own database, from LUOSHI_<SERVICE>_DB_URL (read at set-up).
 
     When the service emits events, an outbox relay runs beside the workers and
-    publishes what committed transactions queued.
+    publishes what committed transactions queued. With `one_writer`, the write
+    transactions of all its replicas take turns on PostgreSQL too (an advisory
+    lock), as they do on SQLite.
     """
 
-    def __init__(self, relay=True):
+    def __init__(self, relay=True, one_writer=False):
         self.relay_enabled = relay
         self.relay = None
+        self.one_writer = one_writer
 
     def setup(self):
         config = self.container.config
@@ -202,5 +222,11 @@ class Database(DependencyProvider):
         self.engine.dispose()
 
     def get_dependency(self, worker_ctx):
-        return Store(self.engine, self.relay.wake if self.relay else None)
+        lock = writers_lock(self.container.service_name) if self.one_writer else None
+        return Store(self.engine, self.relay.wake if self.relay else None, lock)
+
+
+def writers_lock(service_name):
+    """The key of a service's advisory lock for writers on PostgreSQL."""
+    return zlib.crc32(f"luoshi-{service_name}-writers".encode())
 

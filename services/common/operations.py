@@ -1,23 +1,43 @@
 """What every service answers for operators, whatever its domain: its health,
-and the messages parked after failing every retry."""
+what it has emitted and applied, the messages parked after failing every retry,
+and its metrics."""
 from nameko.dependency_providers import Config
-from sqlalchemy import text
+from sqlalchemy import func, select
 
 from .broker import list_parked, replay_parked
 from .consuming import rpc
+from .db import applied_events, outbox
+from .metrics import Metrics
 
 
 class Operations:
     """Mixed into every service class, which provides `name` and `db`."""
 
     config = Config()
+    # Counts and times every entrypoint of the service; serves LUOSHI_METRICS_PORT.
+    metrics = Metrics()
 
     @rpc
     def health(self):
-        """{"service", "status": "ok"} once the service's database answers."""
+        """{"service", "status": "ok"} once the service's database answers. Cheap:
+        probes call it every few seconds."""
         with self.db.session(readonly=True) as session:
-            session.execute(text("SELECT 1"))
+            session.execute(select(1))
         return {"service": self.name, "status": "ok"}
+
+    @rpc
+    def activity(self):
+        """What the service has emitted and applied: {"outbox": {"pending",
+        "last_id"}, "last_applied_at"}. Events pending for long mean the relay
+        cannot reach the broker; `last_id` moves whenever the service emits;
+        `last_applied_at` (UTC) is when it last applied an event."""
+        with self.db.session(readonly=True) as session:
+            last_id, = session.execute(select(func.max(outbox.c.id))).one()
+            pending = session.execute(select(func.count()).select_from(outbox)
+                                      .where(outbox.c.sent_at.is_(None))).scalar()
+            applied = session.execute(select(func.max(applied_events.c.applied_at))).scalar()
+        return {"outbox": {"pending": pending, "last_id": last_id or 0},
+                "last_applied_at": applied.isoformat() + "Z" if applied else None}
 
     @rpc
     def list_parked(self, limit=100):

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .db import hold_lease, outbox, utcnow
+from .metrics import PUBLISHED
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +40,7 @@ class OutboxRelay:
         self.amqp_uri = config["AMQP_URI"]
         self.heartbeat = config.get("HEARTBEAT")
         self.holder = f"{service_name}-{uuid.uuid4().hex[:12]}"
+        self.published = PUBLISHED.labels(service_name)
         self._wake = threading.Event()
         self._stopping = False
         self._flush_on_stop = True
@@ -116,6 +118,7 @@ class OutboxRelay:
                 outbox.update().where(outbox.c.id.in_([row.id for row in rows]))
                 .values(sent_at=utcnow())
             )
+        self.published.inc(len(rows))
         return len(rows)
 
     def _cleanup(self):

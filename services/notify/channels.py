@@ -6,6 +6,7 @@ plus `attachments`: [(filename, mime type, bytes)] and `html` for e-mail). Each
 channel may also be used as a context manager around a batch, so that e-mail
 reuses one SMTP session and HTTP channels one keep-alive connection.
 """
+import abc
 import logging
 import smtplib
 import ssl
@@ -28,7 +29,10 @@ class DeliveryResult:
     provider_answer: str = ""
 
 
-class Channel:
+class Channel(abc.ABC):
+    """The one small interface every channel implements: send a message, answer a
+    DeliveryResult."""
+
     name = ""
 
     def __enter__(self):
@@ -37,11 +41,12 @@ class Channel:
     def __exit__(self, *exc_info):
         self.close()
 
-    def close(self):
+    def close(self):  # noqa: B027 — most channels keep nothing open between messages
         """End the batch: release connections kept for it."""
 
+    @abc.abstractmethod
     def send(self, message):
-        raise NotImplementedError
+        """Deliver one notification row; a DeliveryResult says how it went."""
 
 
 class InboxChannel(Channel):

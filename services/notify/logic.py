@@ -10,6 +10,8 @@ import json
 from jinja2 import StrictUndefined, TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 
+from services.common.paging import MAX_LIMIT, page  # noqa: F401 — used as logic.page
+
 from .exceptions import InvalidInput
 
 INBOX, SMS, EMAIL, WEBHOOK = "inbox", "sms", "email", "webhook"
@@ -27,7 +29,6 @@ PENDING, SENDING, SENT, DELIVERED, FAILED = "pending", "sending", "sent", "deliv
 STATUSES = (PENDING, SENDING, SENT, DELIVERED, FAILED)
 RED = "red"
 COLOURS = ("green", "yellow", "red")
-MAX_LIMIT = 1000
 
 COLOUR_CHANGED = "colour_changed"
 NOTICE_ISSUED = "notice_issued"
@@ -35,7 +36,9 @@ NOTICE_OVERDUE = "notice_overdue"
 ESCALATION = "escalation"
 DIGEST = "digest"
 BULLETIN = "bulletin_published"
-EVENT_TYPES = (COLOUR_CHANGED, NOTICE_ISSUED, NOTICE_OVERDUE, ESCALATION, DIGEST, BULLETIN)
+RANKING_PUBLISHED = "ranking_published"
+EVENT_TYPES = (COLOUR_CHANGED, NOTICE_ISSUED, NOTICE_OVERDUE, ESCALATION, DIGEST, BULLETIN,
+               RANKING_PUBLISHED)
 
 DEFAULT_QUIET_HOURS = "22:00-08:00"
 
@@ -51,6 +54,8 @@ DEFAULT_RULES = [
     {"event_type": ESCALATION, "colour": None, "unit": None, "role": OFFICE,
      "channels": [SMS, EMAIL, INBOX], "quiet_hours": DEFAULT_QUIET_HOURS},
     {"event_type": BULLETIN, "colour": None, "unit": None, "role": LEADERS,
+     "channels": [EMAIL, INBOX], "quiet_hours": None},
+    {"event_type": RANKING_PUBLISHED, "colour": None, "unit": None, "role": LEADERS,
      "channels": [EMAIL, INBOX], "quiet_hours": None},
 ]
 
@@ -100,6 +105,13 @@ _DEFAULTS = {
         "sms": "【落实】本周落实事项专报已生成：新增红色预警 {{ red }} 项，"
                "督办单逾期 {{ overdue }} 件，办结 {{ closed }} 项。",
     },
+    RANKING_PUBLISHED: {
+        "subject": "{{ period_label }}评价排队结果已发布",
+        "body": "{{ recipient_name }}：{{ period_label }}评价排队结果已审定发布。"
+                "{% for group in groups %}{{ group.label }}：红榜 {{ group.red or '无' }}；"
+                "黑榜 {{ group.black or '无' }}。{% endfor %}详见平台“评价排队”栏目。",
+        "sms": "【落实】{{ period_label }}评价排队结果已发布，详见落实平台。",
+    },
 }
 
 DEFAULT_TEMPLATES = {
@@ -127,6 +139,10 @@ SAMPLE_CONTEXTS = {
                  "recipient_name": "张三"},
     DIGEST: {"count": 2, "items": ["红色预警：任务 T1", "红色预警：任务 T2"],
              "recipient_name": "李四", "role_name": "联络员", "unit_name": "袁州区"},
+    RANKING_PUBLISHED: {"period": "2026-Q3", "period_label": "2026年第三季度",
+                        "groups": [{"label": "县（市、区）", "red": "袁州区、樟树市",
+                                    "black": "上高县"}],
+                        "recipient_name": "王市长", "role_name": "领导", "unit_name": "领导"},
     BULLETIN: {"week_start": "2026-11-02", "week_end": "2026-11-08", "red": 3, "overdue": 1,
                "closed": 2, "recipient_name": "王市长", "role_name": "领导",
                "unit_name": "领导"},
@@ -462,11 +478,12 @@ def week_bounds(day):
     return monday, monday + dt.timedelta(days=6)
 
 
-def bulletin_summary(week_start, facts, unit_names, generated_at):
+def bulletin_summary(week_start, facts, unit_names, generated_at, movers=None):
     """What the bulletin of the week from `week_start` (a Monday) says, from the
-    facts gathered in it ({kind, key, task, unit, detail, day}): its sections in
-    order, each with rows (the ranking's section stays empty until the ranking
-    service publishes movers)."""
+    facts gathered in it ({kind, key, task, unit, detail, day}) and the ranking's
+    movers of the week ([{unit, name, group, rank, previous_rank, rank_change}], or
+    None when the ranking service could not be asked): its sections in order,
+    each with rows."""
     week_end = week_start + dt.timedelta(days=6)
     sections = [
         ("red", "一、新增红色预警事项", "本周无新增红色预警事项。", ("red",)),
@@ -484,19 +501,14 @@ def bulletin_summary(week_start, facts, unit_names, generated_at):
                 for f in in_week if f["kind"] in kinds]
         answer["sections"].append({"key": key, "title": title, "empty": empty, "rows": rows})
     answer["sections"].append({
-        "key": "movers", "title": "四、评价排队变动", "rows": [],
-        "empty": "排名服务尚未发布排名变动数据，本节暂空。"})
+        "key": "movers", "title": "四、评价排队变动",
+        "rows": [{"day": week_end.isoformat(), "task": None, "unit": m["unit"],
+                  "unit_name": m["name"], "kind": "mover",
+                  "detail": (f"由第{m['previous_rank']}名{'升' if m['rank_change'] > 0 else '降'}"
+                             f"至第{m['rank']}名（{'上升' if m['rank_change'] > 0 else '下降'}"
+                             f"{abs(m['rank_change'])}位）")}
+                 for m in movers or []],
+        "empty": ("本周评价排队名次无变动。" if movers is not None
+                  else "评价排队服务暂不可用，本节未能生成。")})
     answer["counts"] = {section["key"]: len(section["rows"]) for section in answer["sections"]}
     return answer
-
-
-def page(limit, offset):
-    """(limit, offset) as whole numbers; InvalidInput unless 1 ≤ limit ≤ 1000 and
-    offset ≥ 0."""
-    try:
-        limit, offset = int(limit), int(offset)
-    except (TypeError, ValueError):
-        raise InvalidInput({"limit": "limit and offset are whole numbers"}) from None
-    if not (1 <= limit <= MAX_LIMIT) or offset < 0:
-        raise InvalidInput({"limit": f"limit is 1–{MAX_LIMIT}, offset at least 0"})
-    return limit, offset

@@ -1,5 +1,4 @@
 """Reading and writing the notify service's tables; answers plain dicts."""
-import datetime as dt
 
 from sqlalchemy import bindparam, delete, func, select, update
 
@@ -319,12 +318,3 @@ def list_bulletins(session, limit, offset):
 
 def get_bulletin(session, bulletin_id):
     return session.execute(select(bulletins).where(bulletins.c.id == bulletin_id)).first()
-
-
-def day_of(timestamp, zone):
-    """The local date of an ISO timestamp (UTC when it carries no offset)."""
-    moment = dt.datetime.fromisoformat(timestamp)
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.UTC)
-    return moment.astimezone(zone).date()
-

@@ -82,6 +82,22 @@ class TaskStatusChangedIn(ConsumedEventSchema):
 
 # What each handler reads, by (producer, event): checked against the producers' own
 # schemas by tests/contracts.
+class ListedUnitIn(Tolerant):
+    name = fields.String(required=True)
+
+
+class GroupRankingIn(Tolerant):
+    label = fields.String(required=True)
+    red_list = fields.List(fields.Nested(ListedUnitIn), required=True)
+    black_list = fields.List(fields.Nested(ListedUnitIn), required=True)
+
+
+class RankingPublishedIn(ConsumedEventSchema):
+    period = fields.String(required=True)
+    label = fields.String(required=True)
+    groups = fields.List(fields.Nested(GroupRankingIn), required=True)
+
+
 CONSUMES = {
     ("tasks", "unit_created"): UnitCreatedIn,
     ("tasks", "task_closed"): TaskStatusChangedIn,
@@ -92,4 +108,5 @@ CONSUMES = {
     ("warnings", "notice_answered"): NoticeStepIn,
     ("warnings", "notice_closed"): NoticeStepIn,
     ("warnings", "notice_overdue"): NoticeOverdueIn,
+    ("ranking", "ranking_published"): RankingPublishedIn,
 }

@@ -9,9 +9,17 @@ import datetime as dt
 import logging
 import uuid
 
+import eventlet
+
 from services.common.clock import Clock
-from services.common.consuming import event_handler, rpc
-from services.common.db import Database, claim_timer_run, first_application, utcnow
+from services.common.consuming import RpcProxy, event_handler, rpc
+from services.common.db import (
+    Database,
+    claim_timer_run,
+    first_application,
+    timer_run_claimed,
+    utcnow,
+)
 from services.common.operations import Operations
 
 from . import documents, logic
@@ -23,11 +31,13 @@ from .schemas import (
     NoticeIssuedIn,
     NoticeOverdueIn,
     NoticeStepIn,
+    RankingPublishedIn,
     TaskStatusChangedIn,
     UnitCreatedIn,
 )
 
 log = logging.getLogger(__name__)
+MOVERS_TIMEOUT_SECONDS = 10
 LEASE_SECONDS = 300  # a claimed row returns to the queue if its sender died
 MAX_BATCHES_PER_TICK = 50
 
@@ -61,6 +71,7 @@ class Service(Operations):
     # Nothing is emitted, so no outbox relay needs to run beside the workers.
     db = Database(relay=False)
     clock = Clock()
+    ranking = RpcProxy("ranking")
     delivery = Delivery()
 
     # Events from the tasks and warnings services -----------------------------
@@ -184,7 +195,27 @@ class Service(Operations):
                 "kind": "overdue", "key": f"{event['notice_id']}:{event['stage']}",
                 "task": event["task"], "unit": event["unit"],
                 "detail": f"督办单 {number} 逾期未{stage_name}",
-                "day": repo.day_of(payload["occurred_at"], self.clock.zone)}])
+                "day": self.clock.day_of(payload["occurred_at"])}])
+
+    @event_handler("ranking", "ranking_published")
+    def on_ranking_published(self, payload):
+        """Tell the leaders (by default) that a period's ranking and its red and
+        black lists are published."""
+        event = RankingPublishedIn().load(payload)
+        with self.db.session() as session:
+            if not first_application(session, payload["event_id"], "on_ranking_published"):
+                return
+            local = self.clock.now()
+            groups = [{"label": group["label"],
+                       "red": "、".join(unit["name"] for unit in group["red_list"]),
+                       "black": "、".join(unit["name"] for unit in group["black_list"])}
+                      for group in event["groups"]]
+            self._notify(session, [{
+                "event_type": logic.RANKING_PUBLISHED, "item": f"ranking:{event['period']}",
+                "unit": "leaders", "task": None, "colour": None, "as_of": None,
+                "context": {"period": event["period"], "period_label": event["label"],
+                            "groups": groups, "unit_name": "领导"},
+            }], payload["event_id"], logic.to_utc(local), local)
 
     @event_handler("tasks", "task_closed")
     def on_task_closed(self, payload):
@@ -210,10 +241,18 @@ class Service(Operations):
         settings = self.delivery.settings
         if local.weekday() == settings.bulletin_weekday and local.hour >= settings.bulletin_hour:
             week_start = logic.week_bounds(local.date())[0] - dt.timedelta(days=7)
+            with self.db.session(readonly=True) as session:
+                done = timer_run_claimed(session, "weekly-bulletin", week_start.isoformat())
+            if done:
+                return
+            # Asked before the claiming transaction: a write transaction held open
+            # across an RPC would lock every other handler out of the database.
+            movers = self._movers(week_start)
             with self.db.session() as session:
                 if claim_timer_run(session, "weekly-bulletin", week_start.isoformat(),
                                    uuid.uuid4().hex):
-                    self._publish_bulletin(session, week_start, logic.to_utc(local), local)
+                    self._publish_bulletin(session, week_start, logic.to_utc(local), local,
+                                           movers)
 
     # Queries and commands ---------------------------------------------------------
 
@@ -350,8 +389,9 @@ class Service(Operations):
                 raise InvalidInput({"week_start": "a date as YYYY-MM-DD"}) from None
             if day.weekday() != 0:
                 raise InvalidInput({"week_start": "a Monday"})
+        movers = self._movers(day)  # before the transaction, as in tick
         with self.db.session() as session:
-            return self._publish_bulletin(session, day, logic.to_utc(local), local)
+            return self._publish_bulletin(session, day, logic.to_utc(local), local, movers)
 
     @rpc(expected_exceptions=EXPECTED)
     def list_bulletins(self, limit=100, offset=0):
@@ -444,7 +484,7 @@ class Service(Operations):
             repo.save_facts(session, [{
                 "kind": kind, "key": event["task"], "task": event["task"],
                 "unit": event["lead_unit"], "detail": f"{words}：{reason}" if reason else words,
-                "day": repo.day_of(payload["occurred_at"], self.clock.zone)}])
+                "day": self.clock.day_of(payload["occurred_at"])}])
 
     def _escalate_due(self, local):
         now = logic.to_utc(local)
@@ -532,12 +572,26 @@ class Service(Operations):
                     outcomes.append(outcome)
         return outcomes
 
-    def _publish_bulletin(self, session, week_start, now, local):
+    def _movers(self, week_start):
+        """The ranking's movers of the week (its live ranks on the Sunday before
+        against the week's last day), or None when the ranking service does not
+        answer in time: the bulletin is not held up by it."""
+        try:
+            with eventlet.Timeout(MOVERS_TIMEOUT_SECONDS):
+                answer = self.ranking.list_movers(
+                    since=(week_start - dt.timedelta(days=1)).isoformat(),
+                    until=(week_start + dt.timedelta(days=6)).isoformat(), limit=10)
+            return answer["items"]
+        except (eventlet.Timeout, Exception) as exc:  # any failure only empties a section
+            log.warning("bulletin movers not available: %r", exc)
+            return None
+
+    def _publish_bulletin(self, session, week_start, now, local, movers):
         settings = self.delivery.settings
         week_end = week_start + dt.timedelta(days=6)
         facts = repo.facts_between(session, week_start, week_end)
         names = repo.unit_names(session, {fact["unit"] for fact in facts if fact["unit"]})
-        summary = logic.bulletin_summary(week_start, facts, names, local)
+        summary = logic.bulletin_summary(week_start, facts, names, local, movers)
         html = documents.render_html(summary)
         pdf = documents.render_pdf(summary, {"LUOSHI_PDF_FONT": settings.pdf_font})
         bulletin_id = repo.save_bulletin(session, week_start, summary, html, pdf, now)

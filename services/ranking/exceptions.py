@@ -1,2 +1,8 @@
 """Errors the ranking service raises on purpose (mapped to HTTP by the gateway)."""
-from services.common.errors import EXPECTED, InvalidInput  # noqa: F401 — re-exported for the entrypoints
+from services.common.errors import (  # noqa: F401 — re-exported for the entrypoints
+    EXPECTED,
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+)

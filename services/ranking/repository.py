@@ -1,12 +1,33 @@
-"""Reading and writing the ranking service's tables; answers plain dicts."""
-from sqlalchemy import case, func, select
-from sqlalchemy.dialects import postgresql, sqlite
+"""Reading and writing the ranking service's tables; answers plain data."""
+import datetime as dt
 
-from services.common.db import insert_ignoring_conflicts
+from sqlalchemy import and_, bindparam, delete, func, or_, select, update
 
-from .logic import COLOURS
-from .models import task_colours, tasks, units
+from services.common.db import insert_ignoring_conflicts, utcnow
 
+from . import logic
+from .models import (
+    colour_changes,
+    commitments,
+    daily_ranks,
+    evaluations,
+    notices,
+    rankings,
+    reports,
+    score_rules,
+    standings,
+    targets,
+    task_cooperators,
+    tasks,
+    units,
+)
+
+# A report counts for a target from this many days before its due date: the
+# report of the target's own month.
+REPORT_WINDOW = dt.timedelta(days=30)
+
+
+# Copies of other services' facts ----------------------------------------------
 
 def save_unit(session, unit):
     insert_ignoring_conflicts(session, units, [
@@ -14,40 +35,307 @@ def save_unit(session, unit):
 
 
 def save_task(session, task):
-    insert_ignoring_conflicts(session, tasks, [{"code": task["code"], "unit": task["lead_unit"]}])
-
-
-def save_colours(session, colours, decided_at):
-    """Keep {task: colour} as decided at `decided_at`, unless a later decision is
-    kept already."""
-    if not colours:
+    """Keep a task, its cooperating units and its targets; targets learn at once
+    of any report that arrived before the task did."""
+    if not insert_ignoring_conflicts(session, tasks, [{
+            "code": task["code"], "unit": task["lead_unit"], "clock_class": task["clock_class"],
+            "status": task["status"], "start_date": task["start_date"]}]):
         return
-    insert = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}[
-        session.get_bind().dialect.name]
-    statement = insert(task_colours)
-    statement = statement.on_conflict_do_update(
-        index_elements=[task_colours.c.task],
-        set_={"colour": statement.excluded.colour, "decided_at": statement.excluded.decided_at},
-        where=task_colours.c.decided_at <= statement.excluded.decided_at,
-    )
-    session.execute(statement, [
-        {"task": task, "colour": colour, "decided_at": decided_at}
-        for task, colour in colours.items()
-    ])
+    insert_ignoring_conflicts(session, task_cooperators, [
+        {"task": task["code"], "unit": unit} for unit in set(task["cooperating_units"])])
+    insert_ignoring_conflicts(session, targets, [
+        {"task": task["code"], "seq": target["seq"], "unit": target["unit"],
+         "due_date": target["due_date"], "planned_percent": target["planned_percent"]}
+        for target in task["targets"]])
+    refresh_targets(session, [task["code"]])
 
 
-def group_tallies(session, kind):
-    """Every unit of one kind with the number of its tasks of each colour, counted
-    in the database: [{"unit", "name", "green", "yellow", "red"}]."""
-    counts = [func.count(case((task_colours.c.colour == colour, 1))).label(colour)
-              for colour in COLOURS]
-    rows = session.execute(
-        select(units.c.code, units.c.name, *counts)
-        .select_from(
-            units.outerjoin(tasks, tasks.c.unit == units.c.code)
-            .outerjoin(task_colours, task_colours.c.task == tasks.c.code))
-        .where(units.c.kind == kind)
-        .group_by(units.c.code, units.c.name)
+def record_reports(session, batch):
+    """Keep a batch of reports [(task, day, percent)] and move their targets'
+    reached_on and reported_on, set-based: two statements for the whole batch."""
+    if not batch:
+        return
+    rows = [{"t": task, "d": day, "p": percent, "w": day + REPORT_WINDOW}
+            for task, day, percent in batch]
+    session.execute(reports.insert(), [{"task": r["t"], "day": r["d"], "percent": r["p"]}
+                                       for r in rows])
+    session.execute(
+        update(targets)
+        .where(targets.c.task == bindparam("t"), targets.c.planned_percent <= bindparam("p"),
+               or_(targets.c.reached_on.is_(None), targets.c.reached_on > bindparam("d")))
+        .values(reached_on=bindparam("d")).execution_options(synchronize_session=False),
+        rows)
+    session.execute(
+        update(targets)
+        .where(targets.c.task == bindparam("t"), targets.c.due_date <= bindparam("w"),
+               or_(targets.c.reported_on.is_(None), targets.c.reported_on > bindparam("d")))
+        .values(reported_on=bindparam("d")).execution_options(synchronize_session=False),
+        rows)
+
+
+def refresh_targets(session, codes):
+    """Recompute reached_on and reported_on of the targets of a few tasks from
+    their stored reports (after a task arrives late or a due date moves)."""
+    kept = session.execute(select(reports.c.task, reports.c.day, reports.c.percent)
+                           .where(reports.c.task.in_(codes))).all()
+    rows = session.execute(select(targets).where(targets.c.task.in_(codes))).all()
+    for target in rows:
+        mine = [r for r in kept if r.task == target.task]
+        reached = [r.day for r in mine if r.percent >= target.planned_percent]
+        reported = [r.day for r in mine if target.due_date <= r.day + REPORT_WINDOW]
+        session.execute(update(targets).where(
+            targets.c.task == target.task, targets.c.seq == target.seq).values(
+            reached_on=min(reached, default=None), reported_on=min(reported, default=None)))
+
+
+def set_status(session, code, status):
+    session.execute(update(tasks).where(tasks.c.code == code).values(status=status))
+
+
+def record_clock_closed(session, code, day):
+    session.execute(update(tasks).where(
+        tasks.c.code == code, or_(tasks.c.closed_on.is_(None), tasks.c.closed_on > day))
+        .values(closed_on=day))
+
+
+def extend(session, code, seq, previous_due_date, new_due_date):
+    """Move a target's due date (seq), or the task's (seq None: its targets due on
+    the old date move with it), then recompute what depends on it."""
+    where = [targets.c.task == code]
+    where.append(targets.c.seq == seq if seq is not None
+                 else targets.c.due_date == previous_due_date)
+    session.execute(update(targets).where(*where).values(due_date=new_due_date))
+    refresh_targets(session, [code])
+
+
+def save_commitment(session, commitment, fulfilled_on=None):
+    if not insert_ignoring_conflicts(session, commitments, [{
+            "id": commitment["id"], "unit": commitment["unit"],
+            "promised_date": commitment["promised_date"], "fulfilled_on": fulfilled_on}]):
+        if fulfilled_on is not None:
+            session.execute(update(commitments).where(
+                commitments.c.id == commitment["id"],
+                or_(commitments.c.fulfilled_on.is_(None),
+                    commitments.c.fulfilled_on > fulfilled_on))
+                .values(fulfilled_on=fulfilled_on))
+
+
+def save_colour_changes(session, changes, day, decided_at):
+    """Keep the changes of one evaluation, task items left out: a task takes the
+    worst colour of its parts, which are counted themselves."""
+    rows = [{"item_kind": c["item_kind"], "item_key": c["item_key"], "unit": c["unit"],
+             "colour": c["colour"], "day": day, "decided_at": decided_at}
+            for c in changes if c["item_kind"] != "task"]
+    if rows:
+        session.execute(colour_changes.insert(), rows)
+
+
+def save_notice(session, notice, issued_on):
+    insert_ignoring_conflicts(session, notices, [{
+        "id": notice["id"], "unit": notice["unit"], "issued_on": issued_on,
+        "ack_due": notice["ack_due"], "answer_due": notice["answer_due"]}])
+
+
+def notice_step(session, notice_id, column, day):
+    """Record a notice's step day (acknowledged_on, answered_on, closed_on).
+    Answers the notice's issue day, or None when the notice is not known (yet)."""
+    session.execute(update(notices).where(notices.c.id == notice_id)
+                    .values({column: day}))
+    return session.execute(select(notices.c.issued_on)
+                           .where(notices.c.id == notice_id)).scalar()
+
+
+# Facts of a period -----------------------------------------------------------
+
+def load_facts(session, period, as_of, rules):
+    """The Facts (see logic.Facts) of a period as of a day, for the units of the
+    rules' groups."""
+    start = period.start
+    unit_rows = session.execute(select(units.c.code, units.c.name, units.c.kind)).all()
+    ranked = [{"code": u.code, "name": u.name, "kind": u.kind} for u in unit_rows
+              if rules.group_of({"code": u.code, "kind": u.kind}) is not None]
+    live = tasks.c.status != "cancelled"
+
+    target_rows = session.execute(
+        select(targets.c.unit, targets.c.due_date, targets.c.reached_on, targets.c.reported_on)
+        .join(tasks, tasks.c.code == targets.c.task)
+        .where(targets.c.due_date.between(start, as_of), live)).all()
+
+    in_period = session.execute(
+        select(colour_changes.c.unit, colour_changes.c.item_kind, colour_changes.c.item_key,
+               colour_changes.c.day, colour_changes.c.colour, colour_changes.c.decided_at)
+        .where(colour_changes.c.day.between(start, as_of))).all()
+    # Each item's colour when the period began: its last change before it.
+    last = (select(colour_changes, func.row_number().over(
+        partition_by=(colour_changes.c.item_kind, colour_changes.c.item_key),
+        order_by=(colour_changes.c.day.desc(), colour_changes.c.decided_at.desc(),
+                  colour_changes.c.id.desc())).label("n"))
+        .where(colour_changes.c.day < start).subquery())
+    before = session.execute(
+        select(last.c.unit, last.c.item_kind, last.c.item_key, last.c.day, last.c.colour,
+               last.c.decided_at)
+        .where(last.c.n == 1, last.c.colour != "green")).all()
+    changes = sorted([*in_period, *before], key=lambda r: (r[1], r[2], r[3], r[5]))
+
+    clock_rows = session.execute(
+        select(tasks.c.unit, tasks.c.clock_class, tasks.c.start_date, tasks.c.closed_on)
+        .where(tasks.c.clock_class.is_not(None), live, tasks.c.start_date <= as_of,
+               or_(tasks.c.closed_on.is_(None), tasks.c.closed_on >= start))).all()
+    commitment_rows = session.execute(
+        select(commitments.c.unit, commitments.c.promised_date, commitments.c.fulfilled_on)
+        .where(commitments.c.promised_date.between(start, as_of))).all()
+    notice_rows = session.execute(
+        select(notices.c.unit, notices.c.issued_on, notices.c.ack_due,
+               notices.c.acknowledged_on, notices.c.answer_due, notices.c.answered_on,
+               notices.c.closed_on)
+        .where(notices.c.issued_on.between(start, as_of))).all()
+    evaluation_rows = session.execute(
+        select(evaluations.c.unit, evaluations.c.lead_unit, evaluations.c.score)
+        .where(evaluations.c.period == period.key)).all()
+
+    return logic.Facts(
+        units=ranked,
+        targets=[tuple(row) for row in target_rows],
+        changes=[tuple(row[:5]) for row in changes],
+        clocks=[tuple(row) for row in clock_rows],
+        commitments=[tuple(row) for row in commitment_rows],
+        notices=[tuple(row) for row in notice_rows],
+        evaluations=[tuple(row) for row in evaluation_rows],
     )
-    return [{"unit": row.code, "name": row.name,
-             **{colour: getattr(row, colour) for colour in COLOURS}} for row in rows]
+
+
+# Score rules --------------------------------------------------------------------
+
+def current_rules(session):
+    row = session.execute(
+        select(score_rules).order_by(score_rules.c.version.desc()).limit(1)).first()
+    if row is None:
+        return logic.ScoreRules()
+    return logic.ScoreRules.from_dict({**row.rules, "version": row.version})
+
+
+def rules_dict(row):
+    return {"version": row.version, "rules": row.rules, "created_by": row.created_by,
+            "created_at": row.created_at.isoformat() + "Z", "note": row.note}
+
+
+# Evaluations ----------------------------------------------------------------------
+
+def cooperates(session, lead_unit, unit):
+    """Whether `unit` cooperates on a task `lead_unit` leads."""
+    return session.execute(
+        select(task_cooperators.c.task)
+        .join(tasks, tasks.c.code == task_cooperators.c.task)
+        .where(tasks.c.unit == lead_unit, task_cooperators.c.unit == unit).limit(1)
+    ).first() is not None
+
+
+def save_evaluation(session, period, lead_unit, unit, score, comment, user):
+    """Insert or replace the one evaluation of (period, lead unit, unit)."""
+    session.execute(delete(evaluations).where(
+        evaluations.c.period == period, evaluations.c.lead_unit == lead_unit,
+        evaluations.c.unit == unit))
+    session.execute(evaluations.insert().values(
+        period=period, lead_unit=lead_unit, unit=unit, score=score, comment=comment,
+        evaluated_by=user, evaluated_at=utcnow()))
+
+
+def evaluation_dict(row):
+    return {"period": row.period, "lead_unit": row.lead_unit, "unit": row.unit,
+            "score": row.score, "comment": row.comment, "evaluated_by": row.evaluated_by,
+            "evaluated_at": row.evaluated_at.isoformat() + "Z"}
+
+
+# Frozen rankings and live standings -------------------------------------------------
+
+def touch(session, days):
+    """An event concerning `days` arrived: the live standings are stale, so is a
+    draft ranking of a period holding one of the days; an approved or published
+    one only counts the late event."""
+    session.execute(update(standings).where(standings.c.stale.is_(False)).values(stale=True))
+    days = {day for day in days if day is not None}
+    if not days:
+        return
+    first, last = min(days), max(days)
+    for row in session.execute(select(rankings.c.period, rankings.c.status)).all():
+        period = logic.parse_period(row.period)
+        if period.end < first or period.start > last or not any(
+                period.contains(day) for day in days):
+            continue
+        if row.status == "draft":
+            values = {"stale": True}
+        else:
+            values = {"late_events": rankings.c.late_events + 1}
+        session.execute(update(rankings).where(rankings.c.period == row.period).values(values))
+
+
+def ranking_row(session, period):
+    return session.execute(select(rankings).where(rankings.c.period == period)).first()
+
+
+def standings_row(session, period):
+    return session.execute(select(standings).where(standings.c.period == period)).first()
+
+
+def reserve_standings(session, period, as_of, moment):
+    """A placeholder row for a period's first scoring, so that an event arriving
+    while it is scored has a row to mark stale. Its rules version 0 is never in
+    force, so nobody reads its empty groups as standings."""
+    insert_ignoring_conflicts(session, standings, [{
+        "period": period.key, "as_of": as_of, "rules_version": 0, "groups": {},
+        "computed_at": moment, "stale": False}])
+
+
+def store_standings(session, period, as_of, rules_version, groups, computed_at):
+    """Keep a scoring of the live standings, computed from the facts applied
+    before `computed_at`. `stale` is left as it is: an event applied while the
+    scoring ran has marked it, and the next tick scores again."""
+    values = {"as_of": as_of, "rules_version": rules_version, "groups": groups,
+              "computed_at": computed_at}
+    kept = session.execute(update(standings).where(standings.c.period == period.key)
+                           .values(values)).rowcount
+    if not kept:
+        session.execute(standings.insert().values(period=period.key, stale=False, **values))
+    session.execute(delete(daily_ranks).where(daily_ranks.c.day == as_of))
+    rows = [{"day": as_of, "unit": e["unit"], "period": period.key, "grp": key,
+             "rank": e["rank"], "name": e["name"]}
+            for key, group in groups.items() for e in group["entries"] if e["rank"] is not None]
+    if rows:
+        session.execute(daily_ranks.insert(), rows)
+
+
+def ranks_on(session, day):
+    """{unit: (group, rank, name)} of the latest standings on or before `day`, and
+    that day's period (None when nothing was kept)."""
+    kept = session.execute(select(func.max(daily_ranks.c.day))
+                           .where(daily_ranks.c.day <= day)).scalar()
+    if kept is None:
+        return {}, None
+    rows = session.execute(select(daily_ranks).where(daily_ranks.c.day == kept)).all()
+    return ({r.unit: (r.grp, r.rank, r.name) for r in rows},
+            rows[0].period if rows else None)
+
+
+def ranking_dict(row):
+    def moment(value):
+        return value.isoformat() + "Z" if value else None
+    return {"period": row.period, "status": row.status, "as_of": row.as_of.isoformat(),
+            "rules_version": row.rules_version, "computed_at": moment(row.computed_at),
+            "stale": row.stale, "late_events": row.late_events, "drafted_by": row.drafted_by,
+            "approved_by": row.approved_by, "approved_at": moment(row.approved_at),
+            "published_by": row.published_by, "published_at": moment(row.published_at)}
+
+
+def stale_drafts(session):
+    return session.execute(select(rankings.c.period).where(
+        rankings.c.status == "draft", rankings.c.stale.is_(True))).scalars().all()
+
+
+def claim_stale(session, table, period, scored_before=None):
+    """Mark a stale row fresh; True for the one caller that did (the one who
+    recomputes it), however many replicas tick. With `scored_before`, only a row
+    last computed before that moment is claimed."""
+    condition = and_(table.c.period == period, table.c.stale.is_(True))
+    if scored_before is not None:
+        condition = and_(condition, table.c.computed_at < scored_before)
+    return session.execute(update(table).where(condition).values(stale=False)).rowcount == 1

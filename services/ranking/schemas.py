@@ -17,25 +17,105 @@ class UnitCreatedIn(ConsumedEventSchema):
     unit = fields.Nested(UnitIn, required=True)
 
 
+class TargetIn(Tolerant):
+    seq = fields.Integer(required=True)
+    due_date = fields.Date(required=True)
+    planned_percent = fields.Float(required=True)
+    unit = fields.String(required=True)
+
+
 class TaskIn(Tolerant):
     code = fields.String(required=True)
     lead_unit = fields.String(required=True)
+    cooperating_units = fields.List(fields.String(), required=True)
+    clock_class = fields.String(allow_none=True, load_default=None)
+    status = fields.String(required=True)
+    start_date = fields.Date(required=True)
+    targets = fields.List(fields.Nested(TargetIn), required=True)
 
 
 class TaskCreatedIn(ConsumedEventSchema):
     task = fields.Nested(TaskIn, required=True)
 
 
+class ReportIn(Tolerant):
+    task = fields.String(required=True)
+    percent = fields.Float(required=True)
+    reported_at = fields.AwareDateTime(required=True, default_timezone=dt.UTC)
+
+
+class ProgressReportedIn(ConsumedEventSchema):
+    reports = fields.List(fields.Nested(ReportIn), required=True)
+
+
+class TaskStatusChangedIn(ConsumedEventSchema):
+    task = fields.String(required=True)
+    status = fields.String(required=True)
+
+
+class ClockStageRecordedIn(ConsumedEventSchema):
+    task = fields.String(required=True)
+    stage = fields.String(required=True)
+    recorded_at = fields.AwareDateTime(required=True, default_timezone=dt.UTC)
+
+
+class CommitmentIn(Tolerant):
+    id = fields.Integer(required=True)
+    unit = fields.String(required=True)
+    promised_date = fields.Date(required=True)
+    status = fields.String(required=True)
+
+
+class CommitmentChangedIn(ConsumedEventSchema):
+    commitment = fields.Nested(CommitmentIn, required=True)
+
+
+class TaskExtendedIn(ConsumedEventSchema):
+    task = fields.String(required=True)
+    seq = fields.Integer(allow_none=True, required=True)
+    previous_due_date = fields.Date(required=True)
+    new_due_date = fields.Date(required=True)
+
+
 class ColourChangeIn(Tolerant):
     item_kind = fields.String(required=True)
-    task = fields.String(required=True)
+    item_key = fields.String(required=True)
+    unit = fields.String(required=True)
     colour = fields.String(required=True)
 
 
 class ColourChangedIn(ConsumedEventSchema):
-    # Read as a moment: it orders the colours of evaluations delivered out of turn.
+    # Read as a moment: it orders two evaluations of one day.
     occurred_at = fields.AwareDateTime(required=True, default_timezone=dt.UTC)
+    as_of = fields.Date(required=True)
     changes = fields.List(fields.Nested(ColourChangeIn), required=True)
+
+
+class NoticeIn(Tolerant):
+    id = fields.Integer(required=True)
+    unit = fields.String(required=True)
+    issued_at = fields.AwareDateTime(required=True, default_timezone=dt.UTC)
+    ack_due = fields.Date(required=True)
+    answer_due = fields.Date(required=True)
+
+
+class NoticeIssuedIn(ConsumedEventSchema):
+    notice = fields.Nested(NoticeIn, required=True)
+
+
+class NoticeAcknowledgedIn(ConsumedEventSchema):
+    notice_id = fields.Integer(required=True)
+    acknowledged_at = fields.AwareDateTime(required=True, default_timezone=dt.UTC)
+
+
+class NoticeAnsweredIn(ConsumedEventSchema):
+    notice_id = fields.Integer(required=True)
+    answered_at = fields.AwareDateTime(required=True, default_timezone=dt.UTC)
+
+
+class NoticeClosedIn(ConsumedEventSchema):
+    notice_id = fields.Integer(required=True)
+    closed_at = fields.AwareDateTime(required=True, default_timezone=dt.UTC)
 
 
 # What each handler reads, by (producer, event): checked against the producers' own
@@ -43,5 +123,16 @@ class ColourChangedIn(ConsumedEventSchema):
 CONSUMES = {
     ("tasks", "unit_created"): UnitCreatedIn,
     ("tasks", "task_created"): TaskCreatedIn,
+    ("tasks", "progress_reported"): ProgressReportedIn,
+    ("tasks", "task_closed"): TaskStatusChangedIn,
+    ("tasks", "task_explained"): TaskStatusChangedIn,
+    ("tasks", "clock_stage_recorded"): ClockStageRecordedIn,
+    ("tasks", "commitment_made"): CommitmentChangedIn,
+    ("tasks", "commitment_fulfilled"): CommitmentChangedIn,
+    ("tasks", "task_extended"): TaskExtendedIn,
     ("warnings", "colour_changed"): ColourChangedIn,
+    ("warnings", "notice_issued"): NoticeIssuedIn,
+    ("warnings", "notice_acknowledged"): NoticeAcknowledgedIn,
+    ("warnings", "notice_answered"): NoticeAnsweredIn,
+    ("warnings", "notice_closed"): NoticeClosedIn,
 }

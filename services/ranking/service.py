@@ -1,77 +1,628 @@
-"""The ranking service's entrypoints: keep copies of units, tasks and their
-colours from events, and rank units within their group (评价排队). The rules are
-in logic.py, the queries in repository.py."""
+"""The ranking service's entrypoints: keep the facts other services report, score
+and rank the units of each group per period (评价排队), take the lead units'
+evaluations, and carry a period's ranking from draft to publication. The rules
+are in logic.py, the queries in repository.py."""
 import datetime as dt
-from zoneinfo import ZoneInfo
+import logging
+import uuid
 
+from nameko.timer import timer
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from services.common.clock import Clock
+from services.common.collector import collector_paused
 from services.common.consuming import event_handler, rpc
-from services.common.db import Database, first_application
+from services.common.db import (
+    Database,
+    claim_timer_run,
+    first_application,
+    insert_ignoring_conflicts,
+    utcnow,
+)
+from services.common.events import new_event
 from services.common.operations import Operations
+from services.common.paging import page
+from services.common.scope import require_role, role, unit_scope
 
-from . import logic
+from . import events, logic
 from . import repository as repo
-from .exceptions import EXPECTED
-from .schemas import ColourChangedIn, TaskCreatedIn, UnitCreatedIn
+from .exceptions import EXPECTED, Conflict, Forbidden, InvalidInput, NotFound
+from .models import evaluations, rankings, score_rules, standings
+from .schemas import (
+    ClockStageRecordedIn,
+    ColourChangedIn,
+    CommitmentChangedIn,
+    NoticeAcknowledgedIn,
+    NoticeAnsweredIn,
+    NoticeClosedIn,
+    NoticeIssuedIn,
+    ProgressReportedIn,
+    TaskCreatedIn,
+    TaskExtendedIn,
+    TaskStatusChangedIn,
+    UnitCreatedIn,
+)
+
+log = logging.getLogger(__name__)
+MAX_COMMENT = 2000
+# How often the live standings are brought up to date after events: the big
+# screen sees a report's effect within this many seconds plus one scoring.
+REFRESH_SECONDS = 2
+# Under a flood of events (a county system's month of reports) the standings are
+# scored at most this often: a city's scoring takes most of a second of a core
+# the event handlers need, and a reader of stale standings is scored for anyway.
+MIN_SCORING_GAP = dt.timedelta(seconds=5)
 
 
 class Service(Operations):
-    """Ranks the units of each group (counties, departments, offices) by the
-    colours of the tasks they lead, and draws the red and black lists.
+    """Scores and ranks the units of each group per period from the facts of the
+    tasks and warnings services, and publishes the red and black lists.
 
-    Emits no events.
+    Emits score_rules_changed, ranking_approved and ranking_published.
     """
 
     name = "ranking"
 
-    # Nothing is emitted, so no outbox relay needs to run beside the workers.
-    db = Database(relay=False)
+    db = Database()
+    clock = Clock()
 
-    # Events from the tasks and warnings services -----------------------------
+    # Facts from the tasks service ------------------------------------------------
+    # Each handler keeps what it learnt, in the transaction that records its
+    # event_id, and marks stale the standings and the draft rankings it concerns.
 
     @event_handler("tasks", "unit_created")
     def on_unit_created(self, payload):
-        """Keep the unit's name and kind (its group)."""
         unit = UnitCreatedIn().load(payload)["unit"]
-        with self.db.session() as session:
-            if not first_application(session, payload["event_id"], "on_unit_created"):
-                return
-            repo.save_unit(session, unit)
+        with self._applying(payload, "on_unit_created") as session:
+            if session:
+                repo.save_unit(session, unit)
+                repo.touch(session, [])
 
     @event_handler("tasks", "task_created")
     def on_task_created(self, payload):
-        """Keep the task's lead unit, against which its colour counts."""
         task = TaskCreatedIn().load(payload)["task"]
-        with self.db.session() as session:
-            if not first_application(session, payload["event_id"], "on_task_created"):
-                return
-            repo.save_task(session, task)
+        with self._applying(payload, "on_task_created") as session:
+            if session:
+                repo.save_task(session, task)
+                repo.touch(session, [t["due_date"] for t in task["targets"]]
+                           + [task["start_date"]])
+
+    @event_handler("tasks", "progress_reported")
+    def on_progress_reported(self, payload):
+        """Keep the whole batch in one transaction, set-based."""
+        batch = [(r["task"], self.clock.day_of(r["reported_at"]), r["percent"])
+                 for r in ProgressReportedIn().load(payload)["reports"]]
+        with self._applying(payload, "on_progress_reported") as session:
+            if session:
+                repo.record_reports(session, batch)
+                repo.touch(session, {day for _, day, _ in batch})
+
+    @event_handler("tasks", "task_closed")
+    def on_task_closed(self, payload):
+        self._status_changed(payload, "on_task_closed")
+
+    @event_handler("tasks", "task_explained")
+    def on_task_explained(self, payload):
+        self._status_changed(payload, "on_task_explained")
+
+    @event_handler("tasks", "clock_stage_recorded")
+    def on_clock_stage_recorded(self, payload):
+        stage = ClockStageRecordedIn().load(payload)
+        with self._applying(payload, "on_clock_stage_recorded") as session:
+            if session and stage["stage"] == "closed":
+                day = self.clock.day_of(stage["recorded_at"])
+                repo.record_clock_closed(session, stage["task"], day)
+                repo.touch(session, [day])
+
+    @event_handler("tasks", "commitment_made")
+    def on_commitment_made(self, payload):
+        commitment = CommitmentChangedIn().load(payload)["commitment"]
+        with self._applying(payload, "on_commitment_made") as session:
+            if session:
+                repo.save_commitment(session, commitment)
+                repo.touch(session, [commitment["promised_date"]])
+
+    @event_handler("tasks", "commitment_fulfilled")
+    def on_commitment_fulfilled(self, payload):
+        event = CommitmentChangedIn().load(payload)
+        day = self.clock.day_of(event["occurred_at"])
+        with self._applying(payload, "on_commitment_fulfilled") as session:
+            if session:
+                repo.save_commitment(session, event["commitment"], fulfilled_on=day)
+                repo.touch(session, [day, event["commitment"]["promised_date"]])
+
+    @event_handler("tasks", "task_extended")
+    def on_task_extended(self, payload):
+        event = TaskExtendedIn().load(payload)
+        with self._applying(payload, "on_task_extended") as session:
+            if session:
+                repo.extend(session, event["task"], event["seq"], event["previous_due_date"],
+                            event["new_due_date"])
+                repo.touch(session, [event["previous_due_date"], event["new_due_date"]])
+
+    # Facts from the warnings service ----------------------------------------------
 
     @event_handler("warnings", "colour_changed")
     def on_colour_changed(self, payload):
-        """Keep the new colour of every task an evaluation changed."""
+        """Keep every change of an evaluation as of its day: the spells of yellow
+        and red are read from them."""
         event = ColourChangedIn().load(payload)
-        colours = logic.task_colours(event["changes"])
-        with self.db.session() as session:
-            if not first_application(session, payload["event_id"], "on_colour_changed"):
-                return
-            repo.save_colours(session, colours, logic.naive_utc(event["occurred_at"]))
+        with self._applying(payload, "on_colour_changed") as session:
+            if session:
+                repo.save_colour_changes(session, event["changes"], event["as_of"],
+                                         logic.naive_utc(event["occurred_at"]))
+                repo.touch(session, [event["as_of"]])
 
-    # Queries -------------------------------------------------------------------
+    @event_handler("warnings", "notice_issued")
+    def on_notice_issued(self, payload):
+        notice = NoticeIssuedIn().load(payload)["notice"]
+        day = self.clock.day_of(notice["issued_at"])
+        with self._applying(payload, "on_notice_issued") as session:
+            if session:
+                repo.save_notice(session, notice, day)
+                repo.touch(session, [day])
+
+    @event_handler("warnings", "notice_acknowledged")
+    def on_notice_acknowledged(self, payload):
+        event = NoticeAcknowledgedIn().load(payload)
+        self._notice_step(payload, "on_notice_acknowledged", event["notice_id"],
+                          "acknowledged_on", event["acknowledged_at"])
+
+    @event_handler("warnings", "notice_answered")
+    def on_notice_answered(self, payload):
+        event = NoticeAnsweredIn().load(payload)
+        self._notice_step(payload, "on_notice_answered", event["notice_id"],
+                          "answered_on", event["answered_at"])
+
+    @event_handler("warnings", "notice_closed")
+    def on_notice_closed(self, payload):
+        event = NoticeClosedIn().load(payload)
+        self._notice_step(payload, "on_notice_closed", event["notice_id"],
+                          "closed_on", event["closed_at"])
+
+    # Time ---------------------------------------------------------------------------
+
+    @timer(interval=REFRESH_SECONDS)
+    def refresh_standings(self):
+        """Bring the live standings of the current period and every stale draft up
+        to date, each by one replica; once a period of the rules' kind has ended,
+        draft its ranking (once)."""
+        today = self.clock.today()
+        # Claimed in a short transaction and scored outside it, so that event
+        # handlers never wait for a scoring; an event arriving meanwhile marks the
+        # standings stale again, and the next tick scores them once more. The
+        # standings keep the moment of the claim: they hold every fact applied
+        # before it.
+        with self.db.session() as session:
+            claimed_at = utcnow()
+            rules = repo.current_rules(session)
+            period = logic.period_of(today, rules.period_kind)
+            row = repo.standings_row(session, period.key)
+            if row is None:
+                repo.reserve_standings(session, period, today, claimed_at)
+            fresh = (row is not None and row.as_of == today
+                     and row.rules_version == rules.version)
+            due = not fresh or repo.claim_stale(session, standings, period.key,
+                                                scored_before=claimed_at - MIN_SCORING_GAP)
+        if due:
+            groups = self._score_apart(period, today, rules)
+            with self.db.session() as session:
+                repo.store_standings(session, period, today, rules.version, groups,
+                                     claimed_at)
+        for key in self._stale_drafts():
+            with self.db.session() as session:
+                claimed = repo.claim_stale(session, rankings, key)
+            if claimed:
+                self._recompute(key)
+        ended = period.previous()
+        with self.db.session() as session:
+            if repo.ranking_row(session, ended.key) is None and claim_timer_run(
+                    session, "draft-ranking", ended.key, uuid.uuid4().hex):
+                self._freeze(session, ended, rules, "auto")
+                log.info("ranking of %s drafted", ended.key)
+
+    # Queries -------------------------------------------------------------------------
 
     @rpc(expected_exceptions=EXPECTED)
-    def get_ranking(self, period=None, group="county"):
-        """The live ranking of one group for a period ("2026-Q4"; default: this
-        quarter), scored on the tasks' current colours:
-        {"period", "group", "entries", "red_list", "black_list", "status": "live"}
-        (entries as logic.rank_group answers them). InvalidInput for a malformed
-        period or an unknown group."""
-        period, group = logic.ranking_query(period, group, self._today())
+    def get_ranking(self, period=None, group=None, caller=None):
+        """One group's ranking for a period (default: the rules' period of today;
+        the first group): {period, label, group, group_label, status
+        (live/draft/approved/published), as_of, rules_version, tie_break, entries:
+        [{unit, name, rank, previous_rank, rank_change, score, red_items,
+        unanswered_notices, breakdown: {indicators, note}}], red_list, black_list,
+        computed_at, stale, late_events, approved_at, published_at}. The lists are
+        None for anyone but an admin until the ranking is published. InvalidInput
+        for a malformed period, one not begun or an unknown group."""
+        today = self.clock.today()
         with self.db.session(readonly=True) as session:
-            tallies = repo.group_tallies(session, group)
-        return {"period": period, "group": group, **logic.rank_group(tallies),
-                "status": "live"}
+            rules = repo.current_rules(session)
+            chosen = (logic.parse_period(period) if period is not None
+                      else logic.period_of(today, rules.period_kind))
+            as_of = chosen.as_of(today)
+            key = group if group is not None else rules.groups[0]["key"]
+            group_rules = rules.group(key)
+            frozen = repo.ranking_row(session, chosen.key)
+            if frozen is not None:
+                answer = {**repo.ranking_dict(frozen), "groups": frozen.groups}
+            else:
+                answer = self._live(session, chosen, as_of, rules)
+        ranked = answer.pop("groups").get(key) or {
+            "entries": [], "red_list": [], "black_list": []}
+        public = answer["status"] == "published" or role(caller) == "admin"
+        return {**answer, "label": chosen.label, "group": key,
+                "group_label": group_rules["label"], "tie_break": logic.TIE_BREAK,
+                "entries": ranked["entries"],
+                "red_list": ranked["red_list"] if public else None,
+                "black_list": ranked["black_list"] if public else None}
 
-    def _today(self):
-        # Quarters turn at midnight where the city is, not in UTC.
-        zone = ZoneInfo(self.config.get("LUOSHI_TIMEZONE") or "Asia/Shanghai")
-        return dt.datetime.now(zone).date()
+    @rpc(expected_exceptions=EXPECTED)
+    def list_groups(self):
+        """The groups of the rules in force: {"items": [{key, label, kinds, units}]}."""
+        with self.db.session(readonly=True) as session:
+            return {"items": repo.current_rules(session).groups}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_periods(self, limit=100, offset=0):
+        """The current period and every frozen one, newest first: {"items":
+        [{period, label, status, ...}], "current"}."""
+        limit, offset = page(limit, offset)
+        today = self.clock.today()
+        with self.db.session(readonly=True) as session:
+            current = logic.period_of(today, repo.current_rules(session).period_kind)
+            rows = session.execute(select(rankings).order_by(rankings.c.period.desc())
+                                   .limit(limit).offset(offset)).all()
+            total = session.execute(select(func.count()).select_from(rankings)).scalar()
+        items = [{**repo.ranking_dict(row), "label": logic.parse_period(row.period).label}
+                 for row in rows]
+        return {"items": items, "total": total,
+                "current": {"period": current.key, "label": current.label, "status": "live"}}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_movers(self, since, until=None, limit=5):
+        """The units whose rank moved most between the standings kept on `since`
+        and on `until` (default: the latest): {"items": [{unit, name, group, rank,
+        previous_rank, rank_change}], "period"}; empty across a change of period."""
+        since, until = _date(since, "since"), _date(until, "until") if until else None
+        with self.db.session(readonly=True) as session:
+            now, period = repo.ranks_on(session, until or self.clock.today())
+            then, before = repo.ranks_on(session, since)
+        if period is None or period != before:
+            return {"items": [], "period": period}
+        return {"items": logic.movers(now, then, limit=int(limit)), "period": period}
+
+    # Evaluations of cooperating units ---------------------------------------------
+
+    @rpc(expected_exceptions=EXPECTED)
+    def submit_evaluation(self, period, data, caller):
+        """A lead unit's score (0–100, with a comment) of a unit cooperating on one
+        of its tasks, for a period: one per (period, lead unit, unit); giving it
+        again replaces it until the period's ranking is approved. Evaluators give
+        it for their own unit; an admin names `lead_unit`. Answers the evaluation.
+        Forbidden when the lead unit is not the caller's or leads no task the unit
+        cooperates on; Conflict once the ranking is approved."""
+        require_role(caller, "admin", "evaluator")
+        chosen = logic.parse_period(period)
+        evaluation = _evaluation(data)
+        scope = unit_scope(caller)
+        lead_unit = evaluation["lead_unit"]
+        if lead_unit is None and scope is not None and len(scope) == 1:
+            lead_unit = next(iter(scope))
+        if lead_unit is None:
+            raise InvalidInput({"lead_unit": "required: the evaluating lead unit"})
+        if scope is not None and lead_unit not in scope:
+            raise Forbidden("the caller does not act for this lead unit")
+        today = self.clock.today()
+        chosen.as_of(today)
+        with self.db.session() as session:
+            if not repo.cooperates(session, lead_unit, evaluation["unit"]):
+                raise Forbidden(f"{evaluation['unit']} cooperates on no task {lead_unit} leads")
+            frozen = repo.ranking_row(session, chosen.key)
+            if frozen is not None and frozen.status != "draft":
+                raise Conflict(f"the ranking of {chosen.key} is {frozen.status}")
+            repo.save_evaluation(session, chosen.key, lead_unit, evaluation["unit"],
+                                 evaluation["score"], evaluation["comment"],
+                                 (caller or {}).get("user") or "admin")
+            repo.touch(session, [chosen.start])
+            row = session.execute(select(evaluations).where(
+                evaluations.c.period == chosen.key, evaluations.c.lead_unit == lead_unit,
+                evaluations.c.unit == evaluation["unit"])).one()
+            return repo.evaluation_dict(row)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_evaluations(self, period, unit=None, lead_unit=None, limit=100, offset=0):
+        """The evaluations given for a period, optionally of one unit or by one
+        lead unit: {"items": [{period, lead_unit, unit, score, comment,
+        evaluated_by, evaluated_at}], "total"}."""
+        chosen = logic.parse_period(period)
+        limit, offset = page(limit, offset)
+        where = [evaluations.c.period == chosen.key]
+        if unit:
+            where.append(evaluations.c.unit == unit)
+        if lead_unit:
+            where.append(evaluations.c.lead_unit == lead_unit)
+        with self.db.session(readonly=True) as session:
+            total = session.execute(select(func.count()).select_from(evaluations)
+                                    .where(*where)).scalar()
+            rows = session.execute(select(evaluations).where(*where).order_by(
+                evaluations.c.unit, evaluations.c.lead_unit).limit(limit).offset(offset)).all()
+        return {"items": [repo.evaluation_dict(row) for row in rows], "total": total}
+
+    # From draft to publication ------------------------------------------------------
+
+    @rpc(expected_exceptions=EXPECTED)
+    def draft_ranking(self, period, caller):
+        """Freeze an ended period's ranking as a draft (admin), or recompute its
+        draft. Answers the ranking's state. Conflict for a period not ended or
+        already approved."""
+        require_role(caller, "admin")
+        chosen = logic.parse_period(period)
+        today = self.clock.today()
+        if chosen.end >= today:
+            raise Conflict(f"{chosen.key} has not ended; its live standings are shown")
+        with self.db.session() as session:
+            frozen = repo.ranking_row(session, chosen.key)
+            if frozen is not None and frozen.status != "draft":
+                raise Conflict(f"the ranking of {chosen.key} is {frozen.status}")
+            if frozen is None:
+                self._freeze(session, chosen, repo.current_rules(session), caller["user"])
+        if frozen is not None:
+            self._recompute(chosen.key)
+        with self.db.session(readonly=True) as session:
+            return self._state(session, chosen.key)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def approve_ranking(self, period, caller):
+        """Approve a draft (admin), recomputed first if a late event made it stale.
+        Emits ranking_approved. Conflict unless it is a draft."""
+        require_role(caller, "admin")
+        chosen = logic.parse_period(period)
+        with self.db.session(readonly=True) as session:
+            stale = self._frozen(session, chosen.key, "draft", "draft it first").stale
+        if stale:
+            self._recompute(chosen.key)
+        with self.db.session() as session:
+            self._frozen(session, chosen.key, "draft", "draft it first")
+            session.execute(update(rankings).where(rankings.c.period == chosen.key).values(
+                status="approved", stale=False, approved_by=caller["user"],
+                approved_at=utcnow()))
+            self.db.emit(session, events.RANKING_APPROVED, events.RankingApproved().dump(
+                new_event(period=chosen.key, approved_by=caller["user"])))
+            return self._state(session, chosen.key)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def reopen_ranking(self, period, caller):
+        """Send an approved, unpublished ranking back to draft (admin); it is
+        recomputed with the events that arrived since. Conflict otherwise."""
+        require_role(caller, "admin")
+        chosen = logic.parse_period(period)
+        with self.db.session() as session:
+            self._frozen(session, chosen.key, "approved", "only an approved ranking reopens")
+            session.execute(update(rankings).where(rankings.c.period == chosen.key).values(
+                status="draft", stale=True, late_events=0, approved_by=None, approved_at=None))
+            return self._state(session, chosen.key)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def publish_ranking(self, period, caller):
+        """Publish an approved ranking (admin): its lists become public and it never
+        changes again. Emits ranking_published with every group. Conflict unless
+        approved."""
+        require_role(caller, "admin")
+        chosen = logic.parse_period(period)
+        with self.db.session() as session:
+            frozen = self._frozen(session, chosen.key, "approved", "approve it first")
+            session.execute(update(rankings).where(rankings.c.period == chosen.key).values(
+                status="published", published_by=caller["user"], published_at=utcnow()))
+            self.db.emit(session, events.RANKING_PUBLISHED, events.RankingPublished().dump(
+                new_event(period=chosen.key, label=chosen.label,
+                          as_of=frozen.as_of.isoformat(), rules_version=frozen.rules_version,
+                          published_by=caller["user"], groups=list(frozen.groups.values()))))
+            return self._state(session, chosen.key)
+
+    # Score rules ---------------------------------------------------------------------
+
+    @rpc(expected_exceptions=EXPECTED)
+    def get_score_rules(self):
+        """The score rules in force: {version, rules, created_by, created_at, note,
+        tie_break}; version 1 is the built-in defaults."""
+        with self.db.session(readonly=True) as session:
+            row = session.execute(select(score_rules).order_by(
+                score_rules.c.version.desc()).limit(1)).first()
+        if row is None:
+            rules = logic.ScoreRules().to_dict()
+            rules.pop("version")
+            answer = {"version": 1, "rules": rules, "created_by": None,
+                      "created_at": None, "note": "默认规则"}
+        else:
+            answer = repo.rules_dict(row)
+        return {**answer, "tie_break": logic.TIE_BREAK}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def update_score_rules(self, data, caller, note=None):
+        """Store a new version of the score rules (admin): {field: value}, the
+        fields left out keeping their values. Scores computed from now on use it;
+        frozen rankings keep the version they were made with. Emits
+        score_rules_changed. InvalidInput naming each wrong field."""
+        require_role(caller, "admin")
+        if not isinstance(data, dict):
+            raise InvalidInput({"rules": "an object of rule fields"})
+        if note is not None and (not isinstance(note, str) or len(note) > MAX_COMMENT):
+            raise InvalidInput({"note": f"a text of at most {MAX_COMMENT} characters"})
+        with self.db.session() as session:
+            current = repo.current_rules(session)
+            given = {key: value for key, value in data.items() if key != "version"}
+            rules = logic.ScoreRules.from_dict(
+                {**current.to_dict(), **given, "version": current.version + 1})
+            old, new = current.to_dict(), rules.to_dict()
+            changes = {key: [old[key], new[key]] for key in new
+                       if key != "version" and old[key] != new[key]}
+            if not changes:
+                raise InvalidInput({"rules": "no field differs from the rules in force"})
+            stored = {key: value for key, value in new.items() if key != "version"}
+            try:
+                with session.begin_nested():
+                    session.execute(score_rules.insert().values(
+                        version=rules.version, rules=stored, created_by=caller["user"],
+                        created_at=utcnow(), note=note))
+            except IntegrityError:
+                raise Conflict("the rules were changed meanwhile; read them again") from None
+            session.execute(update(standings).values(stale=True))
+            session.execute(update(rankings).where(rankings.c.status == "draft")
+                            .values(stale=True))
+            self.db.emit(session, events.SCORE_RULES_CHANGED, events.ScoreRulesChanged().dump(
+                new_event(version=rules.version, previous_version=current.version,
+                          changes=changes, changed_by=caller["user"], note=note)))
+            row = session.execute(select(score_rules).where(
+                score_rules.c.version == rules.version)).one()
+        return {**repo.rules_dict(row), "tie_break": logic.TIE_BREAK}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_score_rule_versions(self, limit=100, offset=0):
+        """The stored versions of the score rules, newest first: {"items", "total"}."""
+        limit, offset = page(limit, offset)
+        with self.db.session(readonly=True) as session:
+            total = session.execute(select(func.count()).select_from(score_rules)).scalar()
+            rows = session.execute(select(score_rules).order_by(score_rules.c.version.desc())
+                                   .limit(limit).offset(offset)).all()
+        return {"items": [repo.rules_dict(row) for row in rows], "total": total}
+
+    # Helpers ---------------------------------------------------------------------------
+
+    def _applying(self, payload, consumer):
+        return _Applying(self.db, payload["event_id"], consumer)
+
+    def _status_changed(self, payload, consumer):
+        event = TaskStatusChangedIn().load(payload)
+        with self._applying(payload, consumer) as session:
+            if session:
+                repo.set_status(session, event["task"], event["status"])
+                repo.touch(session, [self.clock.day_of(event["occurred_at"])])
+
+    def _notice_step(self, payload, consumer, notice_id, column, moment):
+        day = self.clock.day_of(moment)
+        with self._applying(payload, consumer) as session:
+            if session:
+                issued_on = repo.notice_step(session, notice_id, column, day)
+                repo.touch(session, [day, issued_on])
+
+    def _score(self, session, period, as_of, rules):
+        return score_period(session, period, as_of, rules)
+
+    def _score_apart(self, period, as_of, rules):
+        with self.db.session(readonly=True) as session:
+            return self._score(session, period, as_of, rules)
+
+    def _live(self, session, period, as_of, rules):
+        """The live state of a period not frozen: the kept standings when they are
+        fresh, else scored now (the timer keeps the current period's)."""
+        row = repo.standings_row(session, period.key)
+        if (row is not None and not row.stale and row.as_of == as_of
+                and row.rules_version == rules.version):
+            groups, computed_at = row.groups, row.computed_at
+        else:
+            computed_at = utcnow()
+            groups = self._score(session, period, as_of, rules)
+        return {"period": period.key, "status": "live", "as_of": as_of.isoformat(),
+                "rules_version": rules.version, "computed_at": computed_at.isoformat() + "Z",
+                "stale": False, "late_events": 0, "approved_at": None, "published_at": None,
+                "groups": groups}
+
+    def _stale_drafts(self):
+        with self.db.session(readonly=True) as session:
+            return repo.stale_drafts(session)
+
+    def _freeze(self, session, period, rules, user):
+        """Draft a period's ranking; a draft made meanwhile (by the timer or an
+        admin) is kept."""
+        insert_ignoring_conflicts(session, rankings, [{
+            "period": period.key, "status": "draft", "as_of": period.end,
+            "rules_version": rules.version,
+            "groups": self._score(session, period, period.end, rules),
+            "computed_at": utcnow(), "stale": False, "late_events": 0, "drafted_by": user}])
+
+    def _recompute(self, key):
+        """Score a draft again as of its period's end, with the rules in force."""
+        period = logic.parse_period(key)
+        with self.db.session(readonly=True) as session:
+            rules = repo.current_rules(session)
+            groups = self._score(session, period, period.end, rules)
+        with self.db.session() as session:
+            session.execute(update(rankings).where(
+                rankings.c.period == key, rankings.c.status == "draft").values(
+                groups=groups, as_of=period.end, rules_version=rules.version,
+                computed_at=utcnow()))
+
+    def _frozen(self, session, key, status, hint):
+        frozen = repo.ranking_row(session, key)
+        if frozen is None:
+            raise NotFound(f"no ranking of {key} is drafted")
+        if frozen.status != status:
+            raise Conflict(f"the ranking of {key} is {frozen.status}; {hint}")
+        return frozen
+
+    def _state(self, session, key):
+        return {**repo.ranking_dict(repo.ranking_row(session, key)),
+                "label": logic.parse_period(key).label}
+
+
+def score_period(session, period, as_of, rules):
+    """{group: ranking} of a period as of a day, with rank changes against the
+    previous period (its frozen ranking, or scored as of its end)."""
+    with collector_paused():  # a period's facts: many small objects, no cycles
+        entries = logic.score_units(period, as_of, rules,
+                                    repo.load_facts(session, period, as_of, rules))
+        before = period.previous()
+        frozen = repo.ranking_row(session, before.key)
+        if frozen is not None:
+            previous = logic.ranks_of(frozen.groups)
+        else:
+            previous = logic.ranks_of(logic.rank_groups(logic.score_units(
+                before, before.end, rules,
+                repo.load_facts(session, before, before.end, rules)), rules))
+        return logic.rank_groups(entries, rules, previous)
+
+
+class _Applying:
+    """A session that applies an event once: yields the session, or None when the
+    event was applied before (a redelivery), in which case nothing is written."""
+
+    def __init__(self, db, event_id, consumer):
+        self.db, self.event_id, self.consumer = db, event_id, consumer
+
+    def __enter__(self):
+        self._context = self.db.session()
+        session = self._context.__enter__()
+        return session if first_application(session, self.event_id, self.consumer) else None
+
+    def __exit__(self, *exc):
+        return self._context.__exit__(*exc)
+
+
+def _date(value, field):
+    try:
+        return dt.date.fromisoformat(value) if isinstance(value, str) else value.date()
+    except (AttributeError, ValueError):
+        raise InvalidInput({field: "a date as YYYY-MM-DD"}) from None
+
+
+def _evaluation(data):
+    """{unit, score, comment, lead_unit} of an evaluation, checked; mass
+    assignment refused."""
+    if not isinstance(data, dict):
+        raise InvalidInput({"evaluation": "an object {unit, score, comment}"})
+    problems = {key: "not a field of an evaluation" for key in data
+                if key not in ("unit", "score", "comment", "lead_unit")}
+    unit, score, comment = data.get("unit"), data.get("score"), data.get("comment")
+    if not isinstance(unit, str) or not 0 < len(unit) <= 32:
+        problems["unit"] = "the code of the evaluated unit"
+    if isinstance(score, bool) or not isinstance(score, int | float) or not 0 <= score <= 100:
+        problems["score"] = "a number from 0 to 100"
+    if not isinstance(comment, str) or not comment.strip() or len(comment) > MAX_COMMENT:
+        problems["comment"] = f"a text of 1–{MAX_COMMENT} characters"
+    lead_unit = data.get("lead_unit")
+    if lead_unit is not None and (not isinstance(lead_unit, str) or not 0 < len(lead_unit) <= 32):
+        problems["lead_unit"] = "a unit code"
+    if problems:
+        raise InvalidInput(problems)
+    return {"unit": unit, "score": float(score), "comment": comment.strip(),
+            "lead_unit": lead_unit}

@@ -5,12 +5,13 @@ import binascii
 import uuid
 
 from marshmallow import ValidationError
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, func, select
 
 from services.common.consuming import rpc
 from services.common.db import Database, utcnow
 from services.common.events import new_event
 from services.common.operations import Operations
+from services.common.paging import MAX_LIMIT, page
 from services.common.scope import require_role, require_writer, unit_scope
 
 from . import events, logic
@@ -38,7 +39,6 @@ from .schemas import (
 )
 
 MAX_BATCH = 1000
-MAX_LIMIT = 1000
 
 
 def load(schema, data):
@@ -46,16 +46,6 @@ def load(schema, data):
         return schema.load(data if isinstance(data, dict) else {})
     except ValidationError as err:
         raise InvalidInput(err.messages) from None
-
-
-def page(limit, offset):
-    try:
-        limit, offset = int(limit), int(offset)
-    except (TypeError, ValueError):
-        raise InvalidInput({"limit": "limit and offset are whole numbers"}) from None
-    if not (1 <= limit <= MAX_LIMIT) or offset < 0:
-        raise InvalidInput({"limit": f"limit is 1–{MAX_LIMIT}, offset at least 0"})
-    return limit, offset
 
 
 class Service(Operations):
@@ -370,6 +360,27 @@ class Service(Operations):
             session.execute(commitments.update().where(commitments.c.id == commitment_id)
                             .values(status="fulfilled", fulfilled_at=utcnow()))
             return self._commitment_event(session, commitment_id, events.COMMITMENT_FULFILLED)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_commitments(self, caller, unit=None, task=None, status=None, limit=100,
+                         offset=0):
+        """Commitments within the caller's units, soonest promised first:
+        {"items": [commitment], "total"}; `status` is "open" or "fulfilled"."""
+        limit, offset = page(limit, offset)
+        query = select(commitments)
+        for column, value in ((commitments.c.unit, unit), (commitments.c.task_code, task),
+                              (commitments.c.status, status)):
+            if value is not None:
+                query = query.where(column == value)
+        with self.db.session(readonly=True) as session:
+            scope = self._scope(session, caller)
+            if scope is not None:
+                query = query.where(commitments.c.unit.in_(sorted(scope)))
+            total = session.execute(
+                select(func.count()).select_from(query.subquery())).scalar()
+            rows = session.execute(query.order_by(commitments.c.promised_date, commitments.c.id)
+                                   .limit(limit).offset(offset)).all()
+        return {"items": [repo.commitment_dict(row) for row in rows], "total": total}
 
     # Extensions ------------------------------------------------------------
 

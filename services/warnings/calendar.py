@@ -72,6 +72,17 @@ class WorkingCalendar:
         days = self._days
         return days is None or days.first <= day <= days.last
 
+    def coverage(self, today):
+        """{"mode", "covers_until", "days_left"} as of `today`: how long the
+        official calendar can still judge days (None in calendar mode). The
+        State Council publishes a year's holidays late in the year before, and
+        the package follows; until it is updated, days beyond are refused."""
+        days = self._days
+        if days is None:
+            return {"mode": self.mode, "covers_until": None, "days_left": None}
+        return {"mode": self.mode, "covers_until": days.last.isoformat(),
+                "days_left": (days.last - today).days}
+
     def require(self, day):
         """Raise CalendarNotCovered unless the calendar can judge `day`."""
         if self._days is not None:

@@ -24,6 +24,7 @@ Out: one `Colour` per target (`T1#1`), clock stage (`T1@deployed`), commitment
   times it was moved.
 """
 import datetime as dt
+import functools
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -322,6 +323,31 @@ def _clock_colours(task, as_of, rules, calendar):
     return answers
 
 
+def clock_deadlines(task, rules, calendar=None):
+    """[(stage, due, red_after)] of the 13710 stages of `task` not recorded yet, in
+    order: the day after which the stage is late (yellow) and the day after which
+    it is red, each None when it lies beyond the calendar. [] for a task not on the
+    clock or finished."""
+    if not task.clock_class or task.status in FINISHED:
+        return []
+    calendar = _calendar(rules, calendar)
+    calendar.require(task.start_date)
+    return [(stage, *_stage_deadlines(task, stage, rules, calendar))
+            for stage in STAGES if stage not in task.clock_stages]
+
+
+def week_ends(as_of, weeks):
+    """The last day of each of the `weeks` weeks (Monday to Sunday) up to `as_of`,
+    oldest first; the current week ends on `as_of` itself."""
+    if weeks < 1:
+        raise ValueError("at least one week")
+    last_sunday = as_of - dt.timedelta(days=as_of.isoweekday() % 7)
+    days = [last_sunday - dt.timedelta(weeks=back) for back in range(weeks - 1, -1, -1)]
+    if last_sunday != as_of:
+        days = days[1:] + [as_of]
+    return days
+
+
 def _stage_deadlines(task, stage, rules, calendar):
     """(yellow after, red after) of a stage; None where it lies beyond the calendar."""
     start = task.start_date
@@ -362,15 +388,24 @@ def _report_finding(task, as_of, rules, calendar):
     """(colour, text) of the monthly progress reports. A month's report is whatever
     arrives after the previous month's reporting day; the months still without one
     are the latest months, back to the last report."""
+    return _reports_missing(as_of, (task.start_date.year, task.start_date.month),
+                            task.last_reported_on, rules.report_working_day,
+                            rules.missing_reports_red, calendar)
+
+
+# The finding depends on the task only through its first month and its last report,
+# which thousands of tasks share: a full re-evaluation computes each answer once.
+@functools.lru_cache(maxsize=16_384)
+def _reports_missing(as_of, first, last, working_day, red_after, calendar):
+    def due(year, month):
+        return calendar.nth_working_day_of_month(*_month_after(year, month), working_day)
+
     year, month = _month_before(as_of.year, as_of.month)
-    if as_of <= reporting_day(year, month, rules, calendar):
+    if as_of <= due(year, month):
         year, month = _month_before(year, month)
-    first = (task.start_date.year, task.start_date.month)
-    last = task.last_reported_on
     missing = []
-    while (year, month) >= first and len(missing) < rules.missing_reports_red:
-        if last is not None and last > reporting_day(*_month_before(year, month), rules,
-                                                     calendar):
+    while (year, month) >= first and len(missing) < red_after:
+        if last is not None and last > due(*_month_before(year, month)):
             break
         missing.append((year, month))
         year, month = _month_before(year, month)
@@ -378,12 +413,11 @@ def _report_finding(task, as_of, rules, calendar):
         return GREEN, ""
     missing.reverse()
     months = "、".join(f"{m}月" if y == as_of.year else f"{y}年{m}月" for y, m in missing)
-    if len(missing) >= rules.missing_reports_red:
+    if len(missing) >= red_after:
         if len(missing) == 1:
             return RED, f"{months}进展未按时报送"
         return RED, f"{months}进展连续未报送"
-    due = reporting_day(*missing[-1], rules, calendar)
-    return YELLOW, f"{months}进展未按时报送（应于{due.isoformat()}前报送）"
+    return YELLOW, f"{months}进展未按时报送（应于{due(*missing[-1]).isoformat()}前报送）"
 
 
 def _stalled_finding(task, as_of, rules):

@@ -5,11 +5,11 @@ import datetime as dt
 import logging
 import uuid
 
-from nameko.timer import timer
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 
 from services.common.clock import Clock
+from services.common.collector import collector_paused
 from services.common.consuming import event_handler, rpc
 from services.common.db import (
     Database,
@@ -20,7 +20,9 @@ from services.common.db import (
 )
 from services.common.events import new_event
 from services.common.operations import Operations
+from services.common.paging import MAX_LIMIT, page
 from services.common.scope import require_role, unit_scope
+from services.common.timers import timer
 
 from . import events, logic
 from . import repository as repo
@@ -47,19 +49,8 @@ from .schemas import (
 )
 
 log = logging.getLogger(__name__)
-MAX_LIMIT = 1000
 MAX_TEXT = 5000
 UTC = dt.UTC
-
-
-def page(limit, offset):
-    try:
-        limit, offset = int(limit), int(offset)
-    except (TypeError, ValueError):
-        raise InvalidInput({"limit": "limit and offset are whole numbers"}) from None
-    if not (1 <= limit <= MAX_LIMIT) or offset < 0:
-        raise InvalidInput({"limit": f"limit is 1–{MAX_LIMIT}, offset at least 0"})
-    return limit, offset
 
 
 def text(value, field, required=True):
@@ -73,6 +64,10 @@ def text(value, field, required=True):
     return value.strip()
 
 
+# The daily evaluation warns this many days before the working-day calendar ends.
+CALENDAR_NOTICE_DAYS = 60
+
+
 class Service(Operations):
     """Colours every target, 13710 stage, commitment and task green / yellow / red
     by the rules in force, and tracks the supervision notices of red tasks.
@@ -84,7 +79,10 @@ class Service(Operations):
 
     name = "warnings"
 
-    db = Database()
+    # An evaluation reads the stored colours and writes what changed: two
+    # replicas evaluating the same task at once would both record the same
+    # change. Its writers therefore take turns, on PostgreSQL as on SQLite.
+    db = Database(one_writer=True)
     clock = Clock()
 
     # Events from the tasks service -------------------------------------------
@@ -153,7 +151,7 @@ class Service(Operations):
                 return
             insert_ignoring_conflicts(session, watched_clock_stages, [{
                 "task_code": stage["task"], "stage": stage["stage"],
-                "recorded_on": self._local_day(stage["recorded_at"])}])
+                "recorded_on": self.clock.day_of(stage["recorded_at"])}])
             self._evaluate_on_event(session, [stage["task"]])
 
     @event_handler("tasks", "commitment_made")
@@ -188,10 +186,11 @@ class Service(Operations):
 
     # Time ---------------------------------------------------------------------
 
-    @timer(interval=300)
+    @timer(interval=300, config_key="LUOSHI_EVALUATION_TICK_SECONDS")
     def evaluate_daily(self):
         """Once a day after LUOSHI_EVALUATION_HOUR (local time), re-evaluate every
-        task and notice as of today; exactly once however many replicas run. When
+        task and notice as of today; exactly once however many replicas run.
+        Each replica looks every LUOSHI_EVALUATION_TICK_SECONDS (300). When
         the calendar does not cover today the run is left unclaimed (and retried
         at the next tick) with an error in the log. Emits what `evaluate` emits."""
         now = self.clock.now()
@@ -204,9 +203,26 @@ class Service(Operations):
                                    uuid.uuid4().hex):
                     result = self._evaluate(session, now.date(), None)
                     log.info("daily evaluation as of %s: %s", now.date(), result)
+                    self._warn_of_calendar_end(session, now.date())
         except CalendarNotCovered as exc:
             log.error("daily evaluation as of %s not done: %s; update the holiday "
                       "calendar (the chinese_calendar package)", now.date(), exc)
+
+    def _warn_of_calendar_end(self, session, today):
+        coverage = calendar_for(repo.current_rules(session).calendar_mode).coverage(today)
+        if coverage["days_left"] is not None and coverage["days_left"] < CALENDAR_NOTICE_DAYS:
+            log.warning("the working-day calendar ends on %s, in %s days: update the "
+                        "chinese_calendar package, or colours stop on the day after",
+                        coverage["covers_until"], coverage["days_left"])
+
+    @rpc
+    def health(self):
+        """{"service", "status": "ok", "calendar": {mode, covers_until, days_left}}:
+        operators see the working-day calendar running out before it does."""
+        answer = super().health()
+        with self.db.session(readonly=True) as session:
+            mode = repo.current_rules(session).calendar_mode
+        return {**answer, "calendar": calendar_for(mode).coverage(self.clock.today())}
 
     @rpc(expected_exceptions=EXPECTED)
     def evaluate(self, as_of):
@@ -497,13 +513,65 @@ class Service(Operations):
         return {"counts": counts, "units": sorted(units.values(), key=lambda u: u["unit"]),
                 "notices": pending, "as_of": self.clock.today().isoformat()}
 
-    # Helpers ----------------------------------------------------------------------
+    @rpc(expected_exceptions=EXPECTED)
+    def get_colour_trend(self, weeks=12, as_of=None):
+        """How many tasks were green, yellow and red at the end of each of the last
+        `weeks` weeks (1–104; the current week ends on `as_of`, default today), from
+        the colour history: {"weeks": [{"week_end", "green", "yellow", "red"}], "as_of"}."""
+        day = _day(as_of, "as_of") if as_of is not None else self.clock.today()
+        if not isinstance(weeks, int) or not 1 <= weeks <= 104:
+            raise InvalidInput({"weeks": "a whole number of weeks, 1–104"})
+        answer = []
+        with self.db.session(readonly=True) as session:
+            for end in logic.week_ends(day, weeks):
+                counts = repo.colour_counts_on(session, end)
+                answer.append({"week_end": end.isoformat(),
+                               **{colour: counts.get(colour, 0) for colour in logic.SEVERITY}})
+        return {"weeks": answer, "as_of": day.isoformat()}
 
-    def _local_day(self, moment):
-        """The city's day of a moment; a moment without an offset is UTC."""
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=UTC)
-        return moment.astimezone(self.clock.zone).date()
+    @rpc(expected_exceptions=EXPECTED)
+    def list_clock_deadlines(self, within_days=3, as_of=None, unit=None, limit=100, offset=0):
+        """The 13710 stages not yet recorded whose deadline falls within
+        `within_days` days of `as_of` (default today) or has passed, soonest first:
+        {"items": [{task, unit, stage, stage_name, clock_class, due, red_after,
+        days_left (negative: late by so many days), colour, reason}], "total", "as_of"}."""
+        day = _day(as_of, "as_of") if as_of is not None else self.clock.today()
+        if not isinstance(within_days, int) or not 0 <= within_days <= 366:
+            raise InvalidInput({"within_days": "a whole number of days, 0–366"})
+        limit, offset = page(limit, offset)
+        horizon = day + dt.timedelta(days=within_days)
+        with self.db.session(readonly=True) as session:
+            rules = repo.current_rules(session)
+            calendar = calendar_for(rules.calendar_mode)
+            query = (select(watched_tasks.c.code).where(watched_tasks.c.clock_class.is_not(None))
+                     .where(watched_tasks.c.status.not_in(tuple(logic.FINISHED))))
+            if unit is not None:
+                query = query.where(watched_tasks.c.lead_unit == unit)
+            codes = session.execute(query).scalars().all()
+            tasks = repo.load_tasks(session, codes) if codes else []
+            stored = repo.stored_colours(session, codes) if codes else {}
+        items = []
+        for task in tasks:
+            try:
+                deadlines = logic.clock_deadlines(task, rules, calendar)
+            except CalendarNotCovered:
+                continue  # assigned on a day the calendar cannot count from
+            for stage, due, red_after in deadlines:
+                if due is None or due > horizon:
+                    continue
+                state = stored.get(("clock", f"{task.code}@{stage}"))
+                items.append({
+                    "task": task.code, "unit": task.lead_unit, "stage": stage,
+                    "stage_name": logic.STAGE_NAMES[stage], "clock_class": task.clock_class,
+                    "due": due.isoformat(), "red_after": repo.iso(red_after),
+                    "days_left": (due - day).days,
+                    "colour": state[0] if state else None,
+                    "reason": state[1] if state else None})
+        items.sort(key=lambda item: (item["due"], item["task"], logic.STAGES.index(item["stage"])))
+        return {"items": items[offset:offset + limit], "total": len(items),
+                "as_of": day.isoformat()}
+
+    # Helpers ----------------------------------------------------------------------
 
     def _after_reports(self, row, reports):
         """The update of one task after its reports of a batch, in order: the last
@@ -511,7 +579,7 @@ class Service(Operations):
         percent, progress_on = row.percent, row.last_progress_on
         reported_on, reported_at = row.last_reported_on, row.last_reported_at
         for report in reports:
-            day = self._local_day(report["reported_at"])
+            day = self.clock.day_of(report["reported_at"])
             moment = report["reported_at"]
             if moment.tzinfo is not None:
                 moment = moment.astimezone(UTC)
@@ -576,11 +644,15 @@ class Service(Operations):
         changes, issue the notices now due and colour the notices past their
         deadlines. Answers {as_of, evaluated, changed, notices_issued,
         notices_overdue}, or None when not strict and the calendar failed."""
+        with collector_paused():
+            return self._evaluate_now(session, as_of, codes, strict)
+
+    def _evaluate_now(self, session, as_of, codes, strict):
         rules = repo.current_rules(session)
         calendar = calendar_for(rules.calendar_mode)
         tasks = repo.load_tasks(session, codes)
         stored = repo.stored_colours(session, codes)
-        previous = {key: row.colour for key, row in stored.items()}
+        previous = {key: colour for key, (colour, _) in stored.items()}
         if strict:
             current = logic.evaluate_tasks(tasks, as_of, rules, previous, calendar)
         else:
@@ -595,8 +667,9 @@ class Service(Operations):
                 "notices_overdue": overdue}
 
     def _store_colours(self, session, as_of, rules, stored, current):
-        changed = logic.changes(
-            {key: row.colour for key, row in stored.items()}, current)
+        """Store the colours of an evaluation; `stored` is {(kind, key): (colour,
+        reason)} as they were. Answers [(Colour, previous colour or None)]."""
+        changed = logic.changes({key: colour for key, (colour, _) in stored.items()}, current)
         now = utcnow()
         new_rows = [_state(colour, as_of, rules) for colour, previous in changed
                     if previous is None]
@@ -604,10 +677,13 @@ class Service(Operations):
             session.execute(colours.insert(), new_rows)
         moved = [_state(colour, as_of, rules) for colour, previous in changed
                  if previous is not None]
-        reworded = [_state(colour, as_of, rules) for colour in current
-                    if (colour.item_kind, colour.item_key) in stored
-                    and stored[(colour.item_kind, colour.item_key)].colour == colour.colour
-                    and stored[(colour.item_kind, colour.item_key)].reason != colour.reason]
+        # Same colour, new words (days overdue grow): only the reason is rewritten.
+        reworded = [{"reason": colour.reason, "b_kind": colour.item_kind,
+                     "b_key": colour.item_key}
+                    for colour in current
+                    for before in (stored.get((colour.item_kind, colour.item_key)),)
+                    if before is not None and before[0] == colour.colour
+                    and before[1] != colour.reason]
         if moved:
             session.execute(
                 colours.update()
@@ -623,8 +699,7 @@ class Service(Operations):
                 .where(colours.c.item_kind == bindparam("b_kind"))
                 .where(colours.c.item_key == bindparam("b_key"))
                 .values(reason=bindparam("reason")),
-                [{"reason": row["reason"], "b_kind": row["item_kind"],
-                  "b_key": row["item_key"]} for row in reworded])
+                reworded)
         if changed:
             session.execute(colour_history.insert(), [
                 {"item_kind": colour.item_kind, "item_key": colour.item_key,
@@ -749,6 +824,13 @@ def _colour_leniently(tasks, as_of, rules, previous, calendar):
         log.warning("tasks not coloured (dates outside the working-day calendar): %s",
                     ", ".join(skipped))
         return current
+
+
+def _day(value, field):
+    try:
+        return dt.date.fromisoformat(value)
+    except (TypeError, ValueError):
+        raise InvalidInput({field: "a date as YYYY-MM-DD"}) from None
 
 
 def _notice_ids(row):

@@ -55,4 +55,19 @@ SAMPLES = {
                                    reason=None),
         "notice_overdue": new_event(**NOTICE, stage="ack", colour="yellow"),
     },
+    "ranking": {
+        "score_rules_changed": new_event(
+            version=2, previous_version=1, changes={"red_list_size": [3, 5]},
+            changed_by="admin", note="红榜扩至5名"),
+        "ranking_approved": new_event(period="2026-Q3", approved_by="admin"),
+        "ranking_published": new_event(
+            period="2026-Q3", label="2026年第三季度", as_of="2026-09-30", rules_version=1,
+            published_by="admin", groups=[{
+                "group": "county", "label": "县（市、区）",
+                "entries": [{"unit": "yz", "name": "袁州区", "rank": 1, "previous_rank": 3,
+                             "rank_change": 2, "score": 92.5, "red_items": 0}],
+                "red_list": [{"unit": "yz", "name": "袁州区",
+                              "reasons": ["第1名，92.5分，本期无红色预警"]}],
+                "black_list": []}]),
+    },
 }

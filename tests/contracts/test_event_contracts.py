@@ -10,7 +10,7 @@ from services.common.consuming import ReliableEventHandler
 from services.common.topology import service_class
 from tests.contracts.samples import SAMPLES
 
-PRODUCERS = ("tasks", "warnings")
+PRODUCERS = ("tasks", "warnings", "ranking")
 
 
 def producer_schemas(service):

@@ -48,6 +48,16 @@ def test_services_scale_by_construction(compose):
     assert compose["services"]["gateway"]["ports"] == ["${LUOSHI_PORT:-8000}:8000"]
 
 
+def test_services_expose_their_metrics_to_the_network_only(compose):
+    port = compose["x-luoshi-env"]["LUOSHI_METRICS_PORT"]
+    assert int(port) > 0
+    for name in SERVICES:
+        service = compose["services"][name]
+        assert service["environment"]["LUOSHI_METRICS_PORT"] == port
+        assert service["expose"] == [port], name
+        assert "ports" not in service, name  # scaling needs no host port
+
+
 def test_start_order_waits_for_health_and_for_migrations(compose):
     services = compose["services"]
     for name, service in services.items():

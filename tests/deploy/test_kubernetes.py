@@ -249,15 +249,21 @@ def test_services_are_probed_through_their_health_rpc(overlay):
             assert container[probe]["timeoutSeconds"] > 5
 
 
-def test_the_gateway_is_probed_on_healthz_and_reachable(overlay):
+def test_the_gateway_is_alive_on_healthz_ready_on_readyz_and_reachable(overlay):
     name, resources = overlay
     gateway = of_kind(resources, "Deployment")["gateway"]
     (container,) = containers(gateway)
     assert env_of(container)["LUOSHI_SERVICE"]["value"] == "gateway"
     port_names = {port["name"]: port["containerPort"] for port in container["ports"]}
     assert port_names == {"http": 8000}
-    for probe in ("startupProbe", "readinessProbe", "livenessProbe"):
+    # Liveness never depends on the services: one that is down must not get
+    # every gateway restarted.
+    for probe in ("startupProbe", "livenessProbe"):
         assert container[probe]["httpGet"] == {"path": "/healthz", "port": "http"}
+    readiness = container["readinessProbe"]
+    assert readiness["httpGet"] == {"path": "/readyz", "port": "http"}
+    # /readyz gives the services 3 s; the probe waits longer than that.
+    assert readiness["timeoutSeconds"] > 3
 
     service = of_kind(resources, "Service")["gateway"]
     assert selects({"matchLabels": service["spec"]["selector"]}, pod_labels(gateway))
@@ -273,6 +279,25 @@ def test_the_gateway_is_probed_on_healthz_and_reachable(overlay):
     assert hpa["spec"]["scaleTargetRef"] == {
         "apiVersion": "apps/v1", "kind": "Deployment", "name": "gateway"}
     assert [metric["resource"]["name"] for metric in hpa["spec"]["metrics"]] == ["cpu"]
+
+
+def test_every_part_is_scraped_by_prometheus_on_its_metrics_port(overlay):
+    name, resources = overlay
+    deployments = of_kind(resources, "Deployment")
+    config = of_kind(resources, "ConfigMap")["luoshi-config"]
+    service_port = int(config["data"]["LUOSHI_METRICS_PORT"])
+    for part in (*SERVICES, "gateway"):
+        annotations = deployments[part]["spec"]["template"]["metadata"]["annotations"]
+        (container,) = containers(deployments[part])
+        ports = {port["containerPort"]: port["name"] for port in container["ports"]}
+        expected = service_port if part in SERVICES else 8000
+        assert annotations == {"prometheus.io/scrape": "true",
+                               "prometheus.io/port": str(expected),
+                               "prometheus.io/path": "/metrics"}, part
+        assert expected in ports, part
+        if part in SERVICES:
+            assert ports[expected] == "metrics"
+            assert {"configMapRef": {"name": "luoshi-config"}} in container["envFrom"]
 
 
 def test_pods_run_as_the_images_unprivileged_user(overlay):

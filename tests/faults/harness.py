@@ -15,8 +15,9 @@ import uuid
 import httpx
 from nameko.standalone.rpc import ClusterRpcProxy
 
+from deploy.run import terminate_all
 from services.common.config import SERVICES
-from tests.support.broker import queue_depths
+from tests.support.broker import queue_states
 from tests.support.waiting import eventually
 
 PASSWORD = "faults-admin-password"
@@ -81,18 +82,21 @@ class Platform:
         process.wait(timeout=30)
 
     def stop_all(self):
-        for process in self.processes.values():
-            if process.poll() is None:
-                process.terminate()
-        for process in self.processes.values():
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        terminate_all(self.processes, 30)
 
     def log(self, name):
         path = self.data_dir / "logs" / f"{name}.log"
         return path.read_text(errors="replace") if path.exists() else ""
+
+    def complaints(self, lines=30):
+        """The last warnings and errors each process logged, for a failure message."""
+        report = []
+        for name in self.processes:
+            found = [line for line in self.log(name).splitlines()
+                     if " WARNING " in line or " ERROR " in line]
+            report.append(f"--- {name}: {len(found)} warnings and errors, the last ones:")
+            report.extend(found[-lines:])
+        return "\n".join(report)
 
     def token(self):
         answer = httpx.post(f"{self.url}/api/v1/auth/token",
@@ -118,9 +122,9 @@ class Platform:
                                  "SELECT count(*) FROM outbox WHERE sent_at IS NULL")
         # Events only: a reply to an RPC whose caller gave up (its proxy was
         # dropped when the broker went away) may stay in that proxy's queue.
-        waiting = {name: depth for name, depth in queue_depths(self.amqp_uri).items()
-                   if depth and not name.endswith(".parked") and ".retry." not in name
-                   and not name.startswith("rpc.reply-")}
+        waiting = {name: state for name, state in queue_states(self.amqp_uri).items()
+                   if state["messages"] and not name.endswith(".parked")
+                   and ".retry." not in name and not name.startswith("rpc.reply-")}
         assert unsent == unsent_w == 0 and not waiting, (
             f"unsent events: tasks {unsent}, warnings {unsent_w}; queued: {waiting}")
         return True

@@ -32,7 +32,10 @@ def check_and_record(name, platform, clients, threads, poison=None):
     assert not errors, errors
     sent = sum(client.sent for client in clients)
     acknowledged = sum(client.acknowledged for client in clients)
-    eventually(platform.settled, timeout=180, interval=0.5)
+    try:
+        eventually(platform.settled, timeout=180, interval=0.5)
+    except AssertionError as error:
+        raise AssertionError(f"{error}\n{platform.complaints()}") from None
     (stored,) = platform.query("tasks", "SELECT count(*) FROM progress_reports")
     (distinct,) = platform.query(
         "tasks", "SELECT count(*) FROM (SELECT DISTINCT task_code, percent FROM progress_reports)")

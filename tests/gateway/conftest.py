@@ -217,6 +217,16 @@ class Contract:
                 "promised_date": "2026-05-01", "result": "全部签约",
                 "fulfilled_at": "2026-04-20T00:00:00Z"}
 
+    def tasks_list_commitments(self, *, caller, unit=None, task=None, status=None,
+                               limit=100, offset=0):
+        items = [{"id": 7, "task": "T-001", "unit": "U01", "step": "完成征地",
+                  "promised_date": "2026-05-01", "result": "全部签约", "status": "open",
+                  "created_at": "2026-04-01T00:00:00", "fulfilled_at": None}]
+        units = caller["units"]
+        items = [item for item in items if (units is None or item["unit"] in units)
+                 and unit in (None, item["unit"]) and status in (None, item["status"])]
+        return _page(items, limit, offset)
+
     # warnings
     def warnings_list_warnings(self, *, colour=None, unit=None, task=None, item_kind=None,
                                limit=100, offset=0):
@@ -232,6 +242,23 @@ class Contract:
         return {"counts": {"green": 5, "yellow": 1, "red": 1}, "as_of": "2026-04-10",
                 "units": [{"unit": "U01", "green": 1, "yellow": 0, "red": 1, "worst": "red"},
                           {"unit": "C01", "green": 0, "yellow": 1, "red": 0, "worst": "yellow"}]}
+
+    def warnings_get_colour_trend(self, *, weeks=12, as_of=None):
+        return {"as_of": "2026-04-10", "weeks": [
+            {"week_end": "2026-04-05", "green": 6, "yellow": 1, "red": 0},
+            {"week_end": "2026-04-10", "green": 5, "yellow": 1, "red": 1}][-weeks:]}
+
+    def warnings_list_clock_deadlines(self, *, within_days=3, as_of=None, unit=None,
+                                      limit=100, offset=0):
+        items = [{"task": "T-002", "unit": "U02", "stage": "first_feedback",
+                  "stage_name": "首次反馈", "clock_class": "important", "due": "2026-04-11",
+                  "red_after": "2026-04-15", "days_left": 1, "colour": "green",
+                  "reason": "如期推进"},
+                 {"task": "T-003", "unit": "C01", "stage": "closed", "stage_name": "办结",
+                  "clock_class": "general", "due": "2026-04-12", "red_after": "2026-04-20",
+                  "days_left": 2, "colour": "green", "reason": "如期推进"}]
+        items = [item for item in items if unit in (None, item["unit"])]
+        return {**_page(items, limit, offset), "as_of": "2026-04-10"}
 
     def warnings_evaluate(self, *, as_of):
         return {"as_of": as_of, "evaluated": 12, "changed": 3}
@@ -273,11 +300,62 @@ class Contract:
         return _page([self.warnings_get_rules()], limit, offset)
 
     # ranking
-    def ranking_get_ranking(self, *, period=None, group="county"):
-        return {"period": period, "group": group, "status": "draft",
-                "entries": [{"unit": "C01", "rank": 1, "score": 92.5, "rank_change": 1,
-                             "breakdown": {"on_time_rate": 0.9}}],
-                "red_list": ["C01"], "black_list": []}
+    def ranking_get_ranking(self, *, caller, period=None, group=None):
+        public = caller["role"] == "admin"
+        listed = [{"unit": "C01", "name": "一县", "reasons": ["第1名，92.5分，本期无红色预警"]}]
+        indicators = [{"key": "on_time", "label": "目标按期完成率", "weight": 30, "score": 90.0,
+                       "detail": "本期到期目标10个，按期完成9个"}]
+        return {"period": period or "2026-Q4", "label": "2026年第四季度",
+                "group": group or "county", "group_label": "县（市、区）", "status": "draft",
+                "as_of": "2026-11-23", "rules_version": 1, "tie_break": "…",
+                "entries": [{"unit": "C01", "name": "一县", "rank": 1, "previous_rank": 2,
+                             "rank_change": 1, "score": 92.5, "red_items": 0,
+                             "unanswered_notices": 0,
+                             "breakdown": {"indicators": indicators, "note": None}}],
+                "red_list": listed if public else None, "black_list": [] if public else None}
+
+    def ranking_list_groups(self):
+        return {"items": [{"key": "county", "label": "县（市、区）", "kinds": ["county"],
+                           "units": []}]}
+
+    def ranking_list_periods(self, *, limit=100, offset=0):
+        return {**_page([{"period": "2026-Q3", "status": "published"}], limit, offset),
+                "current": {"period": "2026-Q4", "label": "2026年第四季度", "status": "live"}}
+
+    def ranking_list_movers(self, *, since, until=None, limit=5):
+        return {"items": [], "period": "2026-Q4"}
+
+    def ranking_list_evaluations(self, *, period, unit=None, lead_unit=None, limit=100,
+                                 offset=0):
+        return _page([{"period": period, "lead_unit": "D01", "unit": "C01", "score": 90.0,
+                       "comment": "配合积极"}], limit, offset)
+
+    def ranking_submit_evaluation(self, *, period, data, caller):
+        return {"period": period, "lead_unit": data.get("lead_unit", "D01"), **data}
+
+    def _ranking_state(self, period, status):
+        return {"period": period, "status": status, "label": "2026年第三季度"}
+
+    def ranking_draft_ranking(self, *, period, caller):
+        return self._ranking_state(period, "draft")
+
+    def ranking_approve_ranking(self, *, period, caller):
+        return self._ranking_state(period, "approved")
+
+    def ranking_reopen_ranking(self, *, period, caller):
+        return self._ranking_state(period, "draft")
+
+    def ranking_publish_ranking(self, *, period, caller):
+        return self._ranking_state(period, "published")
+
+    def ranking_get_score_rules(self):
+        return {"version": 1, "rules": {"red_list_size": 3}, "note": "默认规则"}
+
+    def ranking_update_score_rules(self, *, data, caller, note=None):
+        return {"version": 2, "rules": {"red_list_size": 3, **data}, "note": note}
+
+    def ranking_list_score_rule_versions(self, *, limit=100, offset=0):
+        return _page([self.ranking_get_score_rules()], limit, offset)
 
     # every service (operations)
     def _list_parked(self, *, limit=100):

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from gateway.routes import operations
+from gateway import health
 from gateway.spreadsheet import XLSX_MEDIA_TYPE, write_tasks
 
 ROLES = ("admin", "leader", "operator_own", "operator_other", "evaluator", "key_own",
@@ -52,6 +52,11 @@ def city_wide(status):
     return {**dict.fromkeys(ROLES, 403), "admin": status, "leader": status, "anonymous": 401}
 
 
+def evaluators(status):
+    return {**dict.fromkeys(ROLES, 403), "admin": status, "evaluator": status,
+            "anonymous": 401}
+
+
 def writers(status):
     """Any role that writes; the service judges each item against the caller's units."""
     return {**everyone(status), "leader": 403}
@@ -77,6 +82,7 @@ def _pdf():
 MATRIX = {
     ("get", "/healthz"): Row("/healthz", public(200)),
     ("get", "/readyz"): Row("/readyz", public(503)),  # no broker in this tier
+    ("get", "/metrics"): Row("/metrics", public(200)),
     ("post", "/api/v1/auth/token"): Row("/api/v1/auth/token", public(200), {
         "data": {"username": "admin", "password": "admin-test-password"}}),
     ("post", "/api/v1/auth/logout"): Row("/api/v1/auth/logout", everyone(204)),
@@ -124,7 +130,41 @@ MATRIX = {
     ("post", "/api/v1/evaluations"): Row("/api/v1/evaluations?as_of=2026-04-01",
                                          admin_only(200)),
     ("get", "/api/v1/dashboard"): Row("/api/v1/dashboard", everyone(200)),
+    # The one screen: each caller sees the tasks it may read.
+    ("get", "/api/v1/dashboard/trend"): Row("/api/v1/dashboard/trend", everyone(200)),
+    ("get", "/api/v1/dashboard/red-items"): Row("/api/v1/dashboard/red-items", everyone(200)),
+    ("get", "/api/v1/dashboard/clocks"): Row("/api/v1/dashboard/clocks", everyone(200)),
+    ("get", "/api/v1/commitments"): Row("/api/v1/commitments?unit=U01", unit_read(200)),
+    ("get", "/api/v1/imports/tasks/template.xlsx"): Row(
+        "/api/v1/imports/tasks/template.xlsx", admin_only(200)),
+    ("get", "/api/v1/users"): Row("/api/v1/users", admin_only(200)),
     ("get", "/api/v1/rankings"): Row("/api/v1/rankings?period=2026-Q1", everyone(200)),
+    ("get", "/api/v1/rankings/groups"): Row("/api/v1/rankings/groups", everyone(200)),
+    ("get", "/api/v1/rankings/periods"): Row("/api/v1/rankings/periods", everyone(200)),
+    ("get", "/api/v1/rankings/movers"): Row("/api/v1/rankings/movers?since=2026-11-16",
+                                            everyone(200)),
+    ("get", "/api/v1/rankings/{period}/export"): Row("/api/v1/rankings/2026-Q3/export",
+                                                     everyone(200)),
+    ("get", "/api/v1/rankings/{period}/evaluations"): Row(
+        "/api/v1/rankings/2026-Q3/evaluations", everyone(200)),
+    # The ranking service also checks that the evaluator's unit leads a task the
+    # evaluated unit cooperates on.
+    ("post", "/api/v1/rankings/{period}/evaluations"): Row(
+        "/api/v1/rankings/2026-Q3/evaluations", evaluators(200), {
+            "json": {"unit": "C01", "score": 90, "comment": "配合积极"}}),
+    ("post", "/api/v1/rankings/{period}/draft"): Row("/api/v1/rankings/2026-Q3/draft",
+                                                     admin_only(200)),
+    ("post", "/api/v1/rankings/{period}/approve"): Row("/api/v1/rankings/2026-Q3/approve",
+                                                       admin_only(200)),
+    ("post", "/api/v1/rankings/{period}/reopen"): Row("/api/v1/rankings/2026-Q3/reopen",
+                                                      admin_only(200)),
+    ("post", "/api/v1/rankings/{period}/publish"): Row("/api/v1/rankings/2026-Q3/publish",
+                                                       admin_only(200)),
+    ("get", "/api/v1/ranking-rules"): Row("/api/v1/ranking-rules", everyone(200)),
+    ("put", "/api/v1/ranking-rules"): Row("/api/v1/ranking-rules", admin_only(200), {
+        "json": {"rules": {"red_list_size": 5}, "note": "扩大红榜"}}),
+    ("get", "/api/v1/ranking-rules/versions"): Row("/api/v1/ranking-rules/versions",
+                                                   everyone(200)),
     ("get", "/api/v1/notifications"): Row("/api/v1/notifications?unit=U01", unit_read(200)),
     # Notification 1 is in U01's inbox; only the notify service sees whose a
     # notification is, and the fake refuses as it does.
@@ -224,8 +264,10 @@ class _NoBroker:
     def __init__(self, *args, **kwargs):
         pass
 
-    def __enter__(self):
+    def start(self):
         raise ConnectionRefusedError("no broker in the gateway tier")
+
+    __enter__ = start
 
     def __exit__(self, *exc):
         return False
@@ -233,7 +275,7 @@ class _NoBroker:
 
 @pytest.mark.parametrize("operation", sorted(MATRIX), ids=lambda op: f"{op[0]} {op[1]}")
 def test_who_may_do_what(client, callers, operation, monkeypatch):
-    monkeypatch.setattr(operations, "ClusterRpcProxy", _NoBroker)
+    monkeypatch.setattr(health, "ClusterRpcProxy", _NoBroker)
     headers, spare = callers
     method, _ = operation
     row = MATRIX[operation]

@@ -1,11 +1,10 @@
 """Each route calls the right service method with the right arguments and
 composes the answers."""
 import base64
-import datetime as dt
+import io
 
+import openpyxl
 import pytest
-
-from gateway.routes.rankings import current_quarter
 
 ADMIN = {"user": "admin", "role": "admin", "units": None}
 TASK_BODY = {
@@ -247,27 +246,49 @@ def test_dashboard_adds_unit_names(client, leader, fake_rpc):
 
 def test_rankings(client, leader, fake_rpc):
     ranking = client.get("/api/v1/rankings?period=2026-Q4&group=county", headers=leader).json()
-    assert {"period", "group", "entries", "red_list", "black_list"} <= set(ranking)
-    assert ranking["entries"][0] == {"unit": "C01", "rank": 1, "score": 92.5, "rank_change": 1,
-                                     "breakdown": {"on_time_rate": 0.9}}
-    assert fake_rpc.calls == [("ranking.get_ranking", {"period": "2026-Q4", "group": "county"})]
+    assert {"period", "group", "entries", "red_list", "black_list", "status"} <= set(ranking)
+    entry = ranking["entries"][0]
+    assert (entry["unit"], entry["rank"], entry["score"], entry["rank_change"]) == (
+        "C01", 1, 92.5, 1)
+    assert entry["breakdown"]["indicators"][0]["key"] == "on_time"
+    assert fake_rpc.calls == [("ranking.get_ranking", {
+        "period": "2026-Q4", "group": "county",
+        "caller": {"user": "leader1", "role": "leader", "units": None}})]
 
 
-def test_rankings_default_to_this_quarter(client, leader, fake_rpc):
+def test_rankings_default_to_the_services_current_period(client, leader, fake_rpc):
     client.get("/api/v1/rankings", headers=leader)
-    today = dt.date.today()
-    assert fake_rpc.called("ranking.get_ranking")[0]["period"] == current_quarter(today)
+    assert set(fake_rpc.called("ranking.get_ranking")[0]) == {"caller"}
 
 
-@pytest.mark.parametrize("day, quarter", [
-    (dt.date(2026, 1, 1), "2026-Q1"), (dt.date(2026, 3, 31), "2026-Q1"),
-    (dt.date(2026, 4, 1), "2026-Q2"), (dt.date(2026, 12, 31), "2026-Q4"),
-])
-def test_current_quarter(day, quarter):
-    assert current_quarter(day) == quarter
+@pytest.mark.parametrize("period", ["2026-Q4", "2026-H2", "2026-11", "2026"])
+def test_every_kind_of_period_is_accepted(client, leader, fake_rpc, period):
+    assert client.get(f"/api/v1/rankings?period={period}", headers=leader).status_code == 200
 
 
-@pytest.mark.parametrize("query", ["period=2026-Q5", "period=Q4", "group=province"])
+def test_a_period_exports_as_a_workbook_of_its_groups(client, admin, fake_rpc):
+    response = client.get("/api/v1/rankings/2026-Q3/export", headers=admin)
+    assert response.status_code == 200
+    assert 'filename="ranking-2026-Q3.xlsx"' in response.headers["content-disposition"]
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).worksheets[0]
+    rows = [[cell for cell in row if cell is not None] for row in sheet.iter_rows(values_only=True)]
+    assert rows[1][:4] == ["排名", "单位代码", "单位", "得分"]
+    assert rows[2][:4] == [1, "C01", "一县", 92.5]
+    assert ["红榜"] in rows and ["C01", "一县", "第1名，92.5分，本期无红色预警"] in rows
+
+
+def test_an_evaluation_body_is_checked_before_the_service(client, admin, fake_rpc):
+    for body in ({"unit": "C01", "score": 101, "comment": "x"},
+                 {"unit": "C01", "score": 90, "comment": " "},
+                 {"unit": "C01", "score": 90, "comment": "x", "rank": 1}):
+        response = client.post("/api/v1/rankings/2026-Q4/evaluations", json=body,
+                               headers=admin)
+        assert response.status_code == 422, body
+    assert fake_rpc.calls == []
+
+
+@pytest.mark.parametrize("query", ["period=2026-Q5", "period=Q4", "group=Province",
+                                   "period=2026-H3"])
 def test_ranking_parameters_are_checked(client, leader, fake_rpc, query):
     assert client.get(f"/api/v1/rankings?{query}", headers=leader).status_code == 422
     assert fake_rpc.calls == []

@@ -205,3 +205,26 @@ def test_routes_use_the_pool_when_not_overridden(settings, stand_in):
     assert response.json() == {"service": "tasks", "code": "U01",
                                "caller": {"user": "admin", "role": "admin", "units": None}}
     assert StandInProxy.started[0].stopped  # the app closed its pool on shutdown
+
+
+def test_every_call_is_reported_with_its_service_method_and_outcome(stand_in):
+    seen = []
+    pool = RpcPool("amqp://broker/", size=1, timeout=1,
+                   observe=lambda *args: seen.append(args[:3]))
+
+    def behaviour(service, method, kwargs):
+        if method == "get_task":
+            raise RemoteError("NotFound", "no such task")
+        if method == "evaluate":
+            raise RpcTimeout(1)
+        return {}
+
+    stand_in.behaviour = staticmethod(behaviour)
+    with pool.connection() as proxy:
+        proxy.tasks.list_units()
+        with pytest.raises(RemoteError):
+            proxy.tasks.get_task(code="T-9")
+    with pytest.raises(RpcTimeout), pool.connection() as proxy:
+        proxy.warnings.evaluate(as_of="2026-01-01")
+    assert seen == [("tasks", "list_units", "ok"), ("tasks", "get_task", "remote_error"),
+                    ("warnings", "evaluate", "timeout")]

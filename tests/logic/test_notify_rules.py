@@ -146,3 +146,16 @@ def test_the_bulletin_keeps_the_weeks_facts_in_their_sections():
     assert summary["sections"][0]["rows"][0]["unit_name"] == "袁州区"
     assert logic.week_bounds(dt.date(2026, 11, 8)) == (dt.date(2026, 11, 2),
                                                        dt.date(2026, 11, 8))
+    # The ranking service did not answer: the movers' section says so.
+    assert "暂不可用" in summary["sections"][3]["empty"]
+
+
+def test_the_bulletin_names_the_movers_of_the_week():
+    movers = [{"unit": "zs", "name": "樟树市", "group": "county", "rank": 5,
+               "previous_rank": 2, "rank_change": -3}]
+    summary = logic.bulletin_summary(dt.date(2026, 11, 2), [], {}, NOW, movers)
+    (row,) = summary["sections"][3]["rows"]
+    assert (row["unit_name"], row["detail"], row["day"]) == (
+        "樟树市", "由第2名降至第5名（下降3位）", "2026-11-08")
+    assert summary["counts"]["movers"] == 1
+    assert summary["sections"][3]["empty"] == "本周评价排队名次无变动。"

@@ -1,4 +1,5 @@
-"""The ranking rules: periods, scores, order, and the red and black lists."""
+"""The ranking rules: periods, scores of a small city computed by hand, the order
+and its tie-break, the red and black lists, the score rules as data."""
 import datetime as dt
 
 import pytest
@@ -6,131 +7,261 @@ import pytest
 from services.common.errors import InvalidInput
 from services.ranking import logic
 
-
-def tally(unit, green=0, yellow=0, red=0):
-    return {"unit": unit, "name": f"{unit} 名称", "green": green, "yellow": yellow, "red": red}
-
-
-def order(result):
-    return [entry["unit"] for entry in result["entries"]]
+D = dt.date
+Q4 = logic.parse_period("2026-Q4")
 
 
-@pytest.mark.parametrize("day, period", [
-    (dt.date(2026, 1, 1), "2026-Q1"), (dt.date(2026, 3, 31), "2026-Q1"),
-    (dt.date(2026, 4, 1), "2026-Q2"), (dt.date(2026, 9, 30), "2026-Q3"),
-    (dt.date(2026, 12, 31), "2026-Q4"),
+# Periods -----------------------------------------------------------------------
+
+@pytest.mark.parametrize("key, kind, start, end, label", [
+    ("2026-Q4", "quarter", D(2026, 10, 1), D(2026, 12, 31), "2026年第四季度"),
+    ("2026-Q1", "quarter", D(2026, 1, 1), D(2026, 3, 31), "2026年第一季度"),
+    ("2026-02", "month", D(2026, 2, 1), D(2026, 2, 28), "2026年2月"),
+    ("2028-02", "month", D(2028, 2, 1), D(2028, 2, 29), "2028年2月"),
+    ("2026-H1", "half", D(2026, 1, 1), D(2026, 6, 30), "2026年上半年"),
+    ("2026-H2", "half", D(2026, 7, 1), D(2026, 12, 31), "2026年下半年"),
+    ("2026", "year", D(2026, 1, 1), D(2026, 12, 31), "2026年度"),
 ])
-def test_the_default_period_is_the_quarter_of_today(day, period):
-    assert logic.ranking_query(None, "county", day) == (period, "county")
+def test_periods_are_parsed_with_their_days(key, kind, start, end, label):
+    period = logic.parse_period(key)
+    assert (period.kind, period.start, period.end, period.label) == (kind, start, end, label)
 
 
-def test_a_period_and_group_given_are_kept():
-    assert logic.ranking_query("2025-Q3", "department", dt.date(2026, 5, 1)) == (
-        "2025-Q3", "department")
+@pytest.mark.parametrize("key, previous", [
+    ("2026-Q1", "2025-Q4"), ("2026-Q3", "2026-Q2"), ("2026-01", "2025-12"),
+    ("2026-H1", "2025-H2"), ("2026-H2", "2026-H1"), ("2026", "2025"),
+])
+def test_the_previous_period_is_of_the_same_kind(key, previous):
+    assert logic.parse_period(key).previous().key == previous
 
 
-@pytest.mark.parametrize("period", ["2026-Q5", "2026-Q0", "2026Q4", "26-Q4", "2026-q4", "", 2026])
-def test_a_malformed_period_is_invalid_input(period):
+@pytest.mark.parametrize("key", ["2026-Q5", "2026-Q0", "2026Q4", "26-Q4", "2026-q4", "",
+                                 "2026-13", "2026-H3", "1999", 2026, None])
+def test_a_malformed_period_is_invalid_input(key):
     with pytest.raises(InvalidInput) as raised:
-        logic.ranking_query(period, "county", dt.date(2026, 5, 1))
+        logic.parse_period(key)
     assert "period" in raised.value.detail
 
 
-def test_an_unknown_group_is_invalid_input():
-    with pytest.raises(InvalidInput) as raised:
-        logic.ranking_query(None, "province", dt.date(2026, 5, 1))
-    assert set(raised.value.detail) == {"group"}
+def test_a_period_is_judged_as_of_today_while_it_runs_and_its_end_after():
+    assert Q4.as_of(D(2026, 11, 23)) == D(2026, 11, 23)
+    assert Q4.as_of(D(2027, 2, 1)) == D(2026, 12, 31)
+    with pytest.raises(InvalidInput):
+        Q4.as_of(D(2026, 9, 30))
 
 
-def test_only_task_items_count_and_the_last_change_of_a_task_wins():
-    changes = [
-        {"item_kind": "target", "task": "T1", "colour": "red"},
-        {"item_kind": "task", "task": "T1", "colour": "yellow"},
-        {"item_kind": "task", "task": "T2", "colour": "green"},
-        {"item_kind": "task", "task": "T2", "colour": "red"},
-        {"item_kind": "clock", "task": "T3", "colour": "red"},
+@pytest.mark.parametrize("day, kind, key", [
+    (D(2026, 11, 23), "quarter", "2026-Q4"), (D(2026, 11, 23), "month", "2026-11"),
+    (D(2026, 6, 30), "half", "2026-H1"), (D(2026, 7, 1), "half", "2026-H2"),
+    (D(2026, 11, 23), "year", "2026"),
+])
+def test_the_period_of_a_day(day, kind, key):
+    assert logic.period_of(day, kind).key == key
+
+
+# A small city, scored by hand -----------------------------------------------------
+
+def small_city():
+    """Three counties, one department and the office, in 2026-Q4 (92 days)."""
+    return logic.Facts(
+        units=[{"code": "C1", "name": "一县", "kind": "county"},
+               {"code": "C2", "name": "二县", "kind": "county"},
+               {"code": "C3", "name": "三县", "kind": "county"},
+               {"code": "D1", "name": "发改委", "kind": "department"}],
+        targets=[
+            # C1: met and reported; missed by two days; never met; met on its day.
+            ("C1", D(2026, 10, 31), D(2026, 10, 30), D(2026, 10, 30)),
+            ("C1", D(2026, 11, 30), D(2026, 12, 2), D(2026, 11, 28)),
+            ("C1", D(2026, 12, 31), None, D(2026, 12, 20)),
+            ("C1", D(2026, 12, 31), D(2026, 12, 31), D(2026, 12, 31)),
+            # C2: both met and reported.
+            ("C2", D(2026, 10, 31), D(2026, 10, 20), D(2026, 10, 20)),
+            ("C2", D(2026, 12, 31), D(2026, 12, 1), D(2026, 12, 1)),
+            # C3: none met; one reported, the other reported 8 days late.
+            ("C3", D(2026, 10, 31), None, D(2026, 10, 25)),
+            ("C3", D(2026, 11, 30), None, D(2026, 12, 8)),
+            ("D1", D(2026, 11, 30), D(2026, 11, 30), D(2026, 11, 30)),
+        ],
+        changes=sorted([
+            # C1: one target yellow for one day.
+            ("C1", "target", "T1:2", D(2026, 12, 1), "yellow"),
+            ("C1", "target", "T1:2", D(2026, 12, 2), "green"),
+            # C2: red since September, green again on 11 October: 10 red days here.
+            ("C2", "target", "T5:1", D(2026, 9, 20), "red"),
+            ("C2", "target", "T5:1", D(2026, 10, 11), "green"),
+            # C3: three targets red to the end: 78 + 47 + 31 = 156 red days.
+            ("C3", "target", "T7:1", D(2026, 10, 15), "red"),
+            ("C3", "target", "T7:2", D(2026, 11, 15), "red"),
+            ("C3", "target", "T8:1", D(2026, 12, 1), "red"),
+        ], key=lambda row: (row[1], row[2], row[3])),
+        clocks=[
+            # C3: closed in 6 days (deadline 19 October); one left open past 20 December.
+            ("C3", "important", D(2026, 10, 9), D(2026, 10, 15)),
+            ("C3", "general", D(2026, 12, 10), None),
+        ],
+        commitments=[("C2", D(2026, 11, 10), D(2026, 11, 9)),
+                     ("C2", D(2026, 12, 10), D(2026, 12, 12))],
+        notices=[("C3", D(2026, 11, 2), D(2026, 11, 4), D(2026, 11, 3), D(2026, 11, 9),
+                  None, None)],
+        evaluations=[("C2", "D1", 85.0)],
+    )
+
+
+def scored(entries):
+    return {entry["unit"]: entry for entry in entries}
+
+
+def indicator(entry, key):
+    return next(i for i in entry["breakdown"]["indicators"] if i["key"] == key)["score"]
+
+
+def test_the_small_city_is_scored_as_by_hand():
+    entries = scored(logic.score_units(Q4, Q4.end, logic.ScoreRules(), small_city()))
+
+    c1 = entries["C1"]
+    assert [indicator(c1, key) for key in logic.INDICATORS] == [
+        50.0, 99.89, None, None, None, 100.0, None]
+    # (30 × 50 + 20 × 99.89 + 10 × 100) / 60
+    assert c1["score"] == 74.96 and c1["red_items"] == 0
+
+    c2 = entries["C2"]
+    # warnings: 100 − 10 × (3 × 10 / 92) = 96.74
+    assert [indicator(c2, key) for key in logic.INDICATORS] == [
+        100.0, 96.74, None, 50.0, None, 100.0, 85.0]
+    # (3000 + 20 × 96.74 + 500 + 1000 + 850) / 80
+    assert c2["score"] == 91.06 and c2["red_items"] == 1
+
+    c3 = entries["C3"]
+    # warnings: 100 − 10 × (3 × 156 / 92) = 49.13
+    assert [indicator(c3, key) for key in logic.INDICATORS] == [
+        0.0, 49.13, 50.0, None, 50.0, 50.0, None]
+    # (30 × 0 + 20 × 49.13 + 10 × 50 × 3) / 80: no commitment, so no weight for it
+    assert c3["score"] == 31.03
+    assert (c3["red_items"], c3["unanswered_notices"]) == (3, 1)
+
+    assert entries["D1"]["score"] == 100.0
+
+
+def test_the_breakdown_says_why_in_words():
+    c3 = scored(logic.score_units(Q4, Q4.end, logic.ScoreRules(), small_city()))["C3"]
+    details = {i["key"]: i["detail"] for i in c3["breakdown"]["indicators"]}
+    assert details["on_time"] == "本期到期目标2个，按期完成0个"
+    assert details["warnings"] == "红色预警3项累计156天，黄色预警0项累计0天，折合扣50.87分"
+    assert details["notices"] == "督办单应签收答复2次，按时1次，逾期未答复1件"
+    assert {i["label"] for i in c3["breakdown"]["indicators"]} == set(logic.LABELS.values())
+
+
+def test_a_live_view_counts_only_what_happened_by_its_day():
+    as_of = D(2026, 11, 10)
+    entries = scored(logic.score_units(Q4, as_of, logic.ScoreRules(), small_city()))
+    c3 = entries["C3"]
+    # One target due by then; the red spell of T7:1 runs 15 Oct – 10 Nov (27 days).
+    assert indicator(c3, "on_time") == 0.0
+    assert c3["red_items"] == 1
+    assert indicator(c3, "warnings") == round(100 - 10 * 3 * 27 / 92, 2)
+    # The notice's answer was due 9 November: unanswered by the 10th.
+    assert c3["unanswered_notices"] == 1
+    # C2's second commitment is not due yet.
+    assert indicator(entries["C2"], "commitments") == 100.0
+
+
+def test_a_unit_with_no_data_has_no_score_and_no_rank():
+    facts = logic.Facts(units=[{"code": "C9", "name": "九县", "kind": "county"},
+                               {"code": "C1", "name": "一县", "kind": "county"}],
+                        targets=[("C1", D(2026, 10, 31), None, None)])
+    ranked = logic.rank_groups(logic.score_units(Q4, Q4.end, logic.ScoreRules(), facts),
+                               logic.ScoreRules())["county"]
+    last = ranked["entries"][-1]
+    assert (last["unit"], last["score"], last["rank"]) == ("C9", None, None)
+    assert last["breakdown"]["note"] == logic.NO_DATA
+    assert [e["unit"] for e in ranked["red_list"]] == ["C1"]
+
+
+def test_the_groups_rank_and_draw_their_lists():
+    rules = logic.ScoreRules()
+    ranked = logic.rank_groups(logic.score_units(Q4, Q4.end, rules, small_city()), rules,
+                               previous={"C1": 1, "C2": 3, "C3": 2})
+    county = ranked["county"]
+    assert [(e["unit"], e["rank"], e["previous_rank"], e["rank_change"])
+            for e in county["entries"]] == [
+        ("C2", 1, 3, 2), ("C1", 2, 1, -1), ("C3", 3, 2, -1)]
+    # C2 ranks first but had a red item: no red list for it.
+    assert county["red_list"] == [
+        {"unit": "C1", "name": "一县", "reasons": ["第2名，74.96分，本期无红色预警"]}]
+    assert county["black_list"] == [
+        {"unit": "C3", "name": "三县",
+         "reasons": ["组内倒数第1名（第3名，共3名）", "本期红色预警3项", "督办单逾期未答复1件"]},
+        {"unit": "C2", "name": "二县", "reasons": ["组内倒数第3名（第1名，共3名）"]},
     ]
-    assert logic.task_colours(changes) == {"T1": "yellow", "T2": "red"}
+    assert [e["unit"] for e in ranked["department"]["entries"]] == ["D1"]
+    assert ranked["department"]["black_list"] == []
 
 
-def test_score_counts_green_fully_and_yellow_by_half():
-    assert logic.score(green=2, yellow=1, red=1) == 62.5
-    assert logic.score(green=1, yellow=1, red=1) == 50.0
-    assert logic.score(green=0, yellow=0, red=4) == 0.0
-    assert logic.score(green=2, yellow=0, red=1) == 66.67
+def test_three_red_items_or_an_unanswered_notice_blacklist_whatever_the_rank():
+    rules = logic.ScoreRules.from_dict({"black_list_size": 0})
+    ranked = logic.rank_groups(logic.score_units(Q4, Q4.end, rules, small_city()), rules)
+    assert [e["unit"] for e in ranked["county"]["black_list"]] == ["C3"]
+    lenient = logic.ScoreRules.from_dict({"black_list_size": 0, "black_list_red_items": 4,
+                                          "black_list_unanswered_notice": False})
+    ranked = logic.rank_groups(logic.score_units(Q4, Q4.end, lenient, small_city()), lenient)
+    assert ranked["county"]["black_list"] == []
 
 
-def test_a_unit_without_coloured_tasks_scores_100_and_says_so():
-    (entry,) = logic.rank_group([tally("A")])["entries"]
-    assert entry["score"] == 100.0
-    assert entry["breakdown"] == {"green": 0, "yellow": 0, "red": 0, "total": 0,
-                                  "note": logic.NO_TASKS_NOTE}
-    assert entry["rank"] == 1 and entry["rank_change"] is None
+def entry(unit, score, red=0, on_time=50.0):
+    return {"unit": unit, "name": unit, "group": "county", "score": score, "red_items": red,
+            "unanswered_notices": 0, "on_time": on_time, "breakdown": {}}
 
 
-def test_entries_carry_the_breakdown():
-    (entry,) = logic.rank_group([tally("A", green=3, yellow=1)])["entries"]
-    assert entry == {
-        "unit": "A", "name": "A 名称", "rank": 1, "score": 87.5, "rank_change": None,
-        "breakdown": {"green": 3, "yellow": 1, "red": 0, "total": 4, "note": None},
-    }
+def test_ties_are_broken_by_red_items_then_on_time_rate_then_code():
+    entries = [entry("C4", 80.0, red=1, on_time=90.0), entry("C3", 80.0, red=0, on_time=40.0),
+               entry("C2", 80.0, red=0, on_time=60.0), entry("C1", 80.0, red=0, on_time=60.0),
+               entry("C0", 80.5, red=2)]
+    ranked = logic.rank_groups(entries, logic.ScoreRules())["county"]["entries"]
+    assert [e["unit"] for e in ranked] == ["C0", "C1", "C2", "C3", "C4"]
+    assert [e["rank"] for e in ranked] == [1, 2, 3, 4, 5]
+    assert "红色预警少者在前" in logic.TIE_BREAK
 
 
-def test_units_rank_by_score_then_fewer_reds_then_code():
-    result = logic.rank_group([
-        tally("C", green=1, red=1),             # 50, one red
-        tally("B", yellow=2),                    # 50, no red
-        tally("D", green=1, yellow=0, red=1),    # 50, one red, after C by code
-        tally("A", green=4),                     # 100
-        tally("E", red=2),                       # 0
-    ])
-    assert order(result) == ["A", "B", "C", "D", "E"]
-    assert [entry["rank"] for entry in result["entries"]] == [1, 2, 3, 4, 5]
+def test_configured_groups_take_named_units_before_kinds():
+    rules = logic.ScoreRules.from_dict({"groups": [
+        {"key": "zones", "label": "开发区", "kinds": [], "units": ["C3"]},
+        {"key": "county", "label": "县（市、区）", "kinds": ["county"], "units": []}]})
+    assert rules.group_of({"code": "C3", "kind": "county"}) == "zones"
+    assert rules.group_of({"code": "C1", "kind": "county"}) == "county"
+    assert rules.group_of({"code": "D1", "kind": "department"}) is None
 
 
-def test_the_order_does_not_depend_on_the_input_order():
-    tallies = [tally(code, green=1) for code in "DBAC"]
-    assert order(logic.rank_group(tallies)) == order(logic.rank_group(tallies[::-1])) == [
-        "A", "B", "C", "D"]
+# The score rules as data -------------------------------------------------------------
+
+def test_the_default_rules_round_trip():
+    rules = logic.ScoreRules()
+    assert logic.ScoreRules.from_dict(rules.to_dict()) == rules
 
 
-def test_the_red_list_is_the_best_three_without_a_red_task():
-    result = logic.rank_group([
-        tally("A", green=9, red=1),   # 90: best score, but one red
-        tally("B", green=4, yellow=1),  # 90
-        tally("C", green=8, yellow=2),  # 90
-        tally("D", green=1, yellow=1),  # 75
-        tally("E", yellow=1),           # 50
-        tally("F", red=1),              # 0
-    ])
-    assert order(result)[:2] == ["B", "C"]
-    assert result["red_list"] == ["B", "C", "D"]
+@pytest.mark.parametrize("field, value", [
+    ("weights", {"on_time": 30}), ("weights", {key: 0 for key in logic.INDICATORS}),
+    ("weights", {**logic.DEFAULT_WEIGHTS, "on_time": -1}), ("red_weight", "3"),
+    ("red_weight", float("nan")), ("report_grace_days", 1.5), ("period_kind", "week"),
+    ("red_list_size", True), ("clock_closing_days", {"important": 0, "general": 1, "complex": 1}),
+    ("groups", []), ("groups", [{"key": "A B", "label": "x", "kinds": [], "units": []}]),
+    ("groups", [{"key": "a", "label": "x", "kinds": [], "units": []},
+                {"key": "a", "label": "y", "kinds": [], "units": []}]),
+    ("black_list_unanswered_notice", "yes"), ("colour", "red"),
+])
+def test_a_wrong_rule_is_named(field, value):
+    with pytest.raises(InvalidInput) as raised:
+        logic.ScoreRules.from_dict({field: value})
+    assert set(raised.value.detail) == {field}
 
 
-def test_the_black_list_is_the_bottom_three_and_every_unit_with_three_reds():
-    result = logic.rank_group([
-        tally("A", green=20, red=3),  # 86.96 but three reds
-        tally("B", green=10),
-        tally("C", green=9, yellow=1),
-        tally("D", green=8, yellow=2),
-        tally("E", green=5, yellow=5),
-        tally("F", green=2, red=3),   # 40: bottom three and three reds, listed once
-        tally("G", red=1),
-    ])
-    assert result["red_list"] == ["B", "C", "D"]
-    assert result["black_list"] == ["G", "F", "E", "A"]
-
-
-def test_a_small_group_puts_no_unit_on_both_lists():
-    result = logic.rank_group([tally("A", green=1), tally("B", yellow=1)])
-    assert result["red_list"] == ["A", "B"]
-    assert result["black_list"] == []
-
-
-def test_an_empty_group_ranks_nobody():
-    assert logic.rank_group([]) == {"entries": [], "red_list": [], "black_list": []}
-
-
-def test_moments_are_kept_as_naive_utc():
-    moment = dt.datetime(2026, 5, 1, 8, 30, tzinfo=dt.timezone(dt.timedelta(hours=8)))
-    assert logic.naive_utc(moment) == dt.datetime(2026, 5, 1, 0, 30)
+def test_movers_within_a_group_biggest_first():
+    now = {"C1": ("county", 1, "一县"), "C2": ("county", 2, "二县"), "C3": ("county", 3, "三县"),
+           "D1": ("department", 1, "发改委")}
+    then = {"C1": ("county", 3, "一县"), "C2": ("county", 1, "二县"), "C3": ("county", 3, "三县"),
+            "D1": ("zones", 2, "发改委")}
+    assert logic.movers(now, then) == [
+        {"unit": "C1", "name": "一县", "group": "county", "rank": 1, "previous_rank": 3,
+         "rank_change": 2},
+        {"unit": "C2", "name": "二县", "group": "county", "rank": 2, "previous_rank": 1,
+         "rank_change": -1},
+    ]

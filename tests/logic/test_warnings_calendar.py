@@ -130,3 +130,11 @@ def test_an_unknown_mode_is_refused_and_calendars_are_shared():
         WorkingCalendar("lunar")
     assert calendar_for("working") is calendar_for("working")
     assert calendar_for("calendar").mode == "calendar"
+
+
+def test_coverage_says_how_long_the_official_calendar_can_still_judge():
+    last = max(chinese_calendar.holidays).replace(month=12, day=31)
+    coverage = calendar_for("working").coverage(last - dt.timedelta(days=10))
+    assert coverage == {"mode": "working", "covers_until": last.isoformat(), "days_left": 10}
+    assert calendar_for("calendar").coverage(last) == {
+        "mode": "calendar", "covers_until": None, "days_left": None}

@@ -20,9 +20,10 @@ from zoneinfo import ZoneInfo
 
 import pypdf
 import pytest
+from nameko.rpc import rpc
 from nameko.testing.services import entrypoint_hook, entrypoint_waiter
 
-from services.common.clock import Clock
+from services.common.clock import Clock, LocalClock
 from services.common.errors import Forbidden, InvalidInput
 from services.common.events import new_event
 from services.notify.service import Service
@@ -48,15 +49,15 @@ def free_port():
         return sock.getsockname()[1]
 
 
-class FakeClock:
+class FakeClock(LocalClock):
+    """The city's clock, stopped at `moment` until a test moves it."""
+
     def __init__(self, moment):
-        self.zone, self.moment = ZONE, moment
+        super().__init__(ZONE)
+        self.moment = moment
 
     def now(self):
         return self.moment
-
-    def today(self):
-        return self.moment.date()
 
 
 class HttpPeer:
@@ -353,7 +354,24 @@ def test_a_notice_goes_to_the_head_and_its_acknowledgement_stops_the_ladder(noti
     assert log(notify, event_type="escalation") == []
 
 
-def test_the_weekly_bulletin_lists_the_weeks_facts_and_reaches_the_leaders(notify, smtp):
+class FakeRanking:
+    """The ranking service's movers, as it answers them."""
+
+    name = "ranking"
+    asked = []
+
+    @rpc
+    def list_movers(self, since, until=None, limit=5):
+        self.asked.append((since, until))
+        return {"period": "2026-Q4", "items": [
+            {"unit": "yz", "name": "袁州区", "group": "county", "rank": 1, "previous_rank": 3,
+             "rank_change": 2}]}
+
+
+def test_the_weekly_bulletin_lists_the_weeks_facts_and_reaches_the_leaders(
+        notify, smtp, container_factory, amqp_uri):
+    FakeRanking.asked.clear()
+    container_factory(FakeRanking, {"AMQP_URI": amqp_uri}).start()
     turn_red(notify, as_of="2026-11-03")
     turn_red(notify, task="T9", as_of="2026-10-27")  # the week before: not in it
     notify.deliver("warnings", "notice_overdue", dict(new_event(
@@ -378,7 +396,10 @@ def test_the_weekly_bulletin_lists_the_weeks_facts_and_reaches_the_leaders(notif
         "督办单 督办〔2026〕5号 逾期未签收"]
     assert [(row["task"], row["detail"]) for row in sections["closed"]["rows"]] == [
         ("T3", "已销号"), ("T4", "说明办结：政策调整")]
-    assert sections["movers"]["rows"] == [] and "暂空" in sections["movers"]["empty"]
+    assert [(row["unit_name"], row["detail"]) for row in sections["movers"]["rows"]] == [
+        ("袁州区", "由第3名升至第1名（上升2位）")]
+    # Live ranks of the Sunday before the week against its last day.
+    assert FakeRanking.asked == [("2026-11-01", "2026-11-08")]
 
     (listed,) = notify("list_bulletins")["items"]
     assert listed["week_start"] == "2026-11-02"
@@ -459,3 +480,19 @@ def test_a_redelivered_event_notifies_once(notify):
     notify.deliver("warnings", "colour_changed", event, "on_colour_changed")
     assert len(log(notify, channel="inbox")) == 1
     assert eventually(lambda: notify("health")["status"] == "ok")
+
+
+def test_a_published_ranking_reaches_the_leaders_with_its_lists(notify, smtp):
+    notify.deliver("ranking", "ranking_published", new_event(
+        period="2026-Q3", label="2026年第三季度", as_of="2026-09-30", rules_version=1,
+        published_by="admin", groups=[{
+            "group": "county", "label": "县（市、区）", "entries": [],
+            "red_list": [{"unit": "yz", "name": "袁州区", "reasons": ["第1名"]},
+                         {"unit": "zs", "name": "樟树市", "reasons": ["第2名"]}],
+            "black_list": []}]), "on_ranking_published")
+    notify("tick")
+    (mail,) = [mail for mail in smtp() if "mayor@city.example" in mail["To"]]
+    assert mail["Subject"] == "2026年第三季度评价排队结果已发布"
+    (inbox,) = notify("list_inbox", user="mayor")["items"]
+    assert "县（市、区）：红榜 袁州区、樟树市；黑榜 无。" in inbox["body"]
+    assert inbox["item"] == "ranking:2026-Q3"

@@ -245,3 +245,20 @@ def test_the_office_extends_a_task_or_a_target_and_it_is_announced(tasks):
             for e in extended] == [(None, "2026-12-31", "2027-03-31", 1),
                                    (1, "2026-06-30", "2026-09-30", 1),
                                    (None, "2027-03-31", "2027-06-30", 2)]
+
+
+def test_commitments_are_listed_within_the_callers_units(tasks):
+    seed(tasks)
+    for step, day in (("完成施工招标", "2026-05-31"), ("完成用地报批", "2026-03-31")):
+        tasks("create_commitment", {"task": "T1", "unit": "yz", "step": step,
+                                    "promised_date": day, "result": "按期完成"}, ADMIN)
+    listed = tasks("list_commitments", ADMIN, unit="yz")
+    assert [item["step"] for item in listed["items"]] == ["完成用地报批", "完成施工招标"]
+    tasks("fulfil_commitment", listed["items"][0]["id"], ADMIN)
+    assert tasks("list_commitments", ADMIN, status="open")["total"] == 1
+    yz = {"user": "yz-op", "role": "operator", "units": ["yz"]}
+    fgw = {"user": "fgw-op", "role": "operator", "units": ["fgw"]}
+    assert tasks("list_commitments", yz)["total"] == 2
+    assert tasks("list_commitments", fgw)["total"] == 0
+    with pytest.raises(InvalidInput):
+        tasks("list_commitments", ADMIN, limit=0)

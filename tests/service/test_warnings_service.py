@@ -7,12 +7,14 @@ colour does not depend on the day the tests run."""
 import datetime as dt
 import time
 
+import chinese_calendar
 import pytest
 from nameko.testing.services import entrypoint_hook, entrypoint_waiter
-from sqlalchemy import event, insert, select
+from sqlalchemy import event, insert, select, text
 
 from services.common.broker import list_parked
 from services.common.clock import LocalClock
+from services.common.db import writers_lock
 from services.common.errors import CalendarNotCovered, Conflict, Forbidden, InvalidInput
 from services.common.events import new_event
 from services.warnings.models import watched_targets, watched_tasks
@@ -174,10 +176,19 @@ def test_each_report_counts_once_however_often_it_is_delivered(warnings):
     warnings.deliver("progress_reported", progress(25), "on_progress_reported")
     figures = warnings("get_evaluation_figures")
     assert figures["tasks"] == 1 and figures["reports_applied"] == 2
+    activity = warnings("activity")
+    assert activity["last_applied_at"] is not None
+    assert activity["outbox"]["last_id"] > 0  # the task's first colour
 
 
 def test_operators_see_health_and_replay_parked_messages(warnings):
-    assert warnings("health") == {"service": "warnings", "status": "ok"}
+    last = max(chinese_calendar.holidays).replace(month=12, day=31)
+    assert warnings("health") == {
+        "service": "warnings", "status": "ok",
+        "calendar": {"mode": "working", "covers_until": last.isoformat(),
+                     "days_left": (last - dt.date(2026, 1, 5)).days}}
+    assert warnings("activity") == {"outbox": {"pending": 0, "last_id": 0},
+                                    "last_applied_at": None}
     poison = new_event(task={"code": "T2"})
     with entrypoint_waiter(warnings.container, "on_task_created"):
         publish_event(warnings.uri, "tasks", "task_created", poison)
@@ -460,3 +471,60 @@ def test_an_unanswered_notice_turns_yellow_then_red(warnings):
     assert (overdue["stage"], overdue["colour"]) == ("answer", "red")
     assert warnings("evaluate", "2026-05-13")["notices_overdue"] == 0  # said once
     assert warnings("get_dashboard")["notices"]["overdue"] == 1
+
+
+def test_the_trend_counts_each_week_from_the_colour_history(warnings):
+    warnings.deliver("task_created", new_event(task=TASK), "on_task_created")
+    warnings.deliver("task_created", new_event(task={**TASK, "code": "T2"}), "on_task_created")
+    warnings("evaluate", "2026-04-23")  # a Thursday: both far behind their plan
+    trend = warnings("get_colour_trend", weeks=17, as_of="2026-04-23")
+    weeks = {week["week_end"]: (week["green"], week["yellow"], week["red"])
+             for week in trend["weeks"]}
+    assert list(weeks)[0] == "2026-01-04" and list(weeks)[-1] == "2026-04-23"
+    assert weeks["2026-01-04"] == (0, 0, 0)        # before the tasks were coloured
+    assert weeks["2026-04-19"] == (2, 0, 0)        # green since 5 January
+    assert weeks["2026-04-23"] == (0, 0, 2)
+    assert warnings("get_dashboard")["counts"] == {"green": 0, "yellow": 0, "red": 2}
+    with pytest.raises(InvalidInput):
+        warnings("get_colour_trend", weeks=0)
+
+
+def test_clock_deadlines_about_to_run_out_come_soonest_first(warnings):
+    warnings.deliver("task_created", new_event(task={
+        **TASK, "clock_class": "important", "start_date": "2026-01-05"}), "on_task_created")
+    warnings.deliver("task_created", new_event(task={**TASK, "code": "T2"}), "on_task_created")
+    soon = warnings("list_clock_deadlines", within_days=3, as_of="2026-01-05")
+    assert [(item["task"], item["stage"], item["due"], item["days_left"])
+            for item in soon["items"]] == [("T1", "deployed", "2026-01-06", 1),
+                                           ("T1", "first_feedback", "2026-01-08", 3)]
+    assert soon["items"][0]["stage_name"] == "部署" and soon["items"][0]["colour"] == "green"
+
+    warnings.deliver("clock_stage_recorded", new_event(
+        task="T1", stage="deployed", recorded_at="2026-01-05T03:00:00"),
+        "on_clock_stage_recorded")
+    late = warnings("list_clock_deadlines", within_days=0, as_of="2026-01-12")
+    assert [(item["stage"], item["days_left"]) for item in late["items"]] == [
+        ("first_feedback", -4)]
+    assert warnings("list_clock_deadlines", unit="zs", within_days=30)["total"] == 0
+
+
+
+def test_writers_take_turns_on_postgresql_as_on_sqlite(warnings):
+    """Two replicas must not evaluate the same task at once: each would record
+    the same change. On PostgreSQL every write transaction holds the service's
+    advisory lock until it ends; SQLite lets one writer in at a time by itself."""
+    if warnings.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite serialises writers itself")
+    (db,) = [dep for dep in warnings.container.dependencies if dep.attr_name == "db"]
+    store = db.get_dependency(None)  # what each worker of the service gets
+    held = text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted "
+                "AND pid = pg_backend_pid() AND objid::bigint = CAST(:key AS bigint)")
+    key = {"key": writers_lock("warnings")}
+    with store.session() as session:
+        assert session.execute(held, key).scalar() == 1
+    with store.session(readonly=True) as session:
+        assert session.execute(held, key).scalar() == 0  # readers never wait
+    with store.session() as session:  # released when the last one ended
+        assert session.execute(text(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' "
+            "AND pid != pg_backend_pid()")).scalar() == 0

@@ -66,11 +66,12 @@ def _delete(name, how, uri):
 
 
 @contextmanager
-def private_vhost():
-    """Yield the AMQP URI of a fresh vhost; delete the vhost afterwards."""
+def private_vhost(prefix="luoshi-test-"):
+    """Yield the AMQP URI of a fresh vhost named `prefix` + a random suffix;
+    delete the vhost afterwards."""
     uri = base_uri()
     parts = urlsplit(uri)
-    name = f"luoshi-test-{uuid.uuid4().hex[:10]}"
+    name = f"{prefix}{uuid.uuid4().hex[:10]}"
     how = _create(name, parts.username or "guest", uri)
     try:
         yield urlunsplit(parts._replace(path="/" + quote(name, safe="")))
@@ -80,8 +81,18 @@ def private_vhost():
 
 def queue_depths(uri):
     """{queue: messages} of the vhost (via rabbitmqctl), for diagnostics."""
+    return {name: state["messages"] for name, state in queue_states(uri).items()}
+
+
+def queue_states(uri):
+    """{queue: {"messages", "ready", "unacked", "consumers"}} of the vhost (via
+    rabbitmqctl): whether a queue's messages wait for a consumer or sit with one."""
     vhost = urlsplit(uri).path.lstrip("/")
     out = subprocess.run(
-        ["rabbitmqctl", "-q", "list_queues", "-p", vhost, "name", "messages", "--formatter",
-         "json"], check=True, capture_output=True, timeout=60, text=True).stdout
-    return {row["name"]: row["messages"] for row in json.loads(out)}
+        ["rabbitmqctl", "-q", "list_queues", "-p", vhost, "name", "messages",
+         "messages_ready", "messages_unacknowledged", "consumers", "--formatter", "json"],
+        check=True, capture_output=True, timeout=60, text=True).stdout
+    return {row["name"]: {"messages": row["messages"], "ready": row["messages_ready"],
+                          "unacked": row["messages_unacknowledged"],
+                          "consumers": row["consumers"]}
+            for row in json.loads(out)}

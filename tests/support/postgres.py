@@ -13,9 +13,10 @@ def admin_url():
 
 
 @contextmanager
-def private_database():
-    """Yield a SQLAlchemy URL of a fresh database; drop it afterwards."""
-    name = f"luoshi_test_{uuid.uuid4().hex[:12]}"
+def private_database(prefix="luoshi_test_"):
+    """Yield a SQLAlchemy URL of a fresh database named `prefix` + a random
+    suffix; drop it afterwards."""
+    name = f"{prefix}{uuid.uuid4().hex[:12]}"
     url = admin_url()
     with psycopg.connect(url, autocommit=True) as connection:
         connection.execute(f'CREATE DATABASE "{name}"')

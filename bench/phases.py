@@ -1,0 +1,279 @@
+"""The phases measured on a running platform, each answering a dict of figures.
+
+Everything goes through the public HTTP API, except read-only probes of state
+the API does not expose: the warnings service's `get_evaluation_figures` (how
+many reports it has applied), each service's `activity` (its outbox) and the
+broker's queue depths, which together tell when every event has been applied.
+"""
+import datetime as dt
+import threading
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+
+from gateway.spreadsheet import XLSX_MEDIA_TYPE, write_tasks
+
+from .city import batches_by_client, planned_on
+from .load import hammer, latency_figures
+from .platform import queue_depths
+
+IMPORT_CHUNK = 1000  # tasks per .xlsx import
+SERVICES = ("tasks", "warnings", "ranking", "notify")
+# The default routing rules, without quiet hours: a bench may run at night.
+RED_RULE = {"event_type": "colour_changed", "colour": "red", "role": "operator",
+            "channels": ["sms", "email", "inbox"], "quiet_hours": None}
+MUTED = {**RED_RULE, "enabled": False}
+NOTICE_RULES = [{"event_type": kind, "role": "head", "channels": ["sms", "email", "inbox"],
+                 "quiet_hours": None} for kind in ("notice_issued", "notice_overdue")]
+
+
+class Deadline(Exception):
+    pass
+
+
+def wait_for(check, timeout, interval=0.2, what="the platform"):
+    """Poll `check()` until it answers something true; answers it."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise Deadline(f"gave up waiting for {what} after {timeout:.0f}s")
+        time.sleep(interval)
+
+
+def wait_idle(platform, timeout=1800):
+    """Until every event emitted has been applied (retry and parked queues aside)."""
+    def idle():
+        platform.check_alive()
+        return settled(platform)
+    wait_for(idle, timeout, interval=1.0, what="the queues to drain")
+
+
+def reports_applied(platform):
+    return platform.rpc("warnings", "get_evaluation_figures")["reports_applied"]
+
+
+def post_batches(platform, batches, answers):
+    """One county system: its batches in order, each under its own key."""
+    prefix = uuid.uuid4().hex[:8]
+    with platform.http() as http:
+        for number, batch in enumerate(batches):
+            answer = http.post("/api/v1/progress", json=batch,
+                               headers={"Idempotency-Key": f"{prefix}-{number}"})
+            answer.raise_for_status()
+            body = answer.json()
+            answers.append((body["accepted"], body["rejected"],
+                            [r for r in body["results"] if r["status"] == "rejected"][:1]))
+
+
+def post_concurrently(platform, updates, clients):
+    answers = []
+    threads = [threading.Thread(target=post_batches, args=(platform, batches, answers))
+               for batches in batches_by_client(updates, clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    accepted = sum(a for a, _, _ in answers)
+    rejected = sum(r for _, r, _ in answers)
+    sample = next((s for _, r, s in answers if r), [])
+    return accepted, rejected, sample, len(answers)
+
+
+# Loading (not a measured phase, but timed) ------------------------------------
+
+def load_city(platform, city, clients):
+    """Units, the task library (.xlsx imports of 1,000 tasks, two at a time) and
+    each task's progress before the month, all through the API; notifications
+    are muted meanwhile (a newly loaded library is mostly behind its plan) and
+    the default rules restored without quiet hours afterwards."""
+    figures = {}
+    started = time.perf_counter()
+    with platform.http() as http:
+        # No rules at all means the defaults: one disabled rule silences them.
+        http.put("/api/v1/routing-rules", json={"rules": [MUTED]}).raise_for_status()
+        for unit in city.units:
+            http.post("/api/v1/units", json=unit).raise_for_status()
+    figures["units_s"] = round(time.perf_counter() - started, 2)
+
+    def import_chunk(tasks):
+        content = write_tasks([task.body() for task in tasks])
+        with platform.http() as http:
+            answer = http.post("/api/v1/imports/tasks",
+                               files={"file": ("tasks.xlsx", content, XLSX_MEDIA_TYPE)})
+        if answer.status_code != 201:
+            raise RuntimeError(f"import refused: {answer.status_code} {answer.text[:500]}")
+        return answer.json()["created"]
+
+    started = time.perf_counter()
+    chunks = [city.tasks[i:i + IMPORT_CHUNK] for i in range(0, len(city.tasks), IMPORT_CHUNK)]
+    with ThreadPoolExecutor(2) as pool:
+        created = sum(pool.map(import_chunk, chunks))
+    figures["tasks_imported"] = created
+    figures["import_http_s"] = round(time.perf_counter() - started, 2)
+    wait_for(lambda: platform.rpc("warnings", "get_evaluation_figures")["tasks"]
+             >= len(city.tasks), 3600, interval=1.0, what="the warnings service's tasks")
+    wait_idle(platform)
+    figures["tasks_settled_s"] = round(time.perf_counter() - started, 2)
+
+    started = time.perf_counter()
+    opening = city.opening_balance()
+    accepted, rejected, sample, _ = post_concurrently(platform, opening, clients)
+    wait_for(lambda: reports_applied(platform) >= accepted, 3600, interval=1.0,
+             what="the opening balance to be evaluated")
+    wait_idle(platform)
+    figures.update(opening_updates=accepted, opening_rejected=rejected,
+                   opening_s=round(time.perf_counter() - started, 2))
+    if rejected:
+        figures["opening_rejected_sample"] = sample
+    with platform.http() as http:
+        http.put("/api/v1/routing-rules",
+                 json={"rules": [RED_RULE, *NOTICE_RULES]}).raise_for_status()
+    return figures
+
+
+# 1. Ingest ------------------------------------------------------------------------
+
+def settled(platform):
+    """True when every event emitted has been applied: no service has an event
+    waiting in its outbox, no queue holds a message (ready or being handled), and
+    no service emitted anything while the queues were looked at."""
+    def outboxes():
+        return {s: platform.rpc(s, "activity")["outbox"] for s in SERVICES}
+    before = outboxes()
+    if any(o["pending"] for o in before.values()):
+        return False
+    depths = queue_depths(platform.amqp_uri)
+    if any(depth for name, depth in depths.items()
+           if not name.endswith(".parked") and ".retry." not in name
+           and not name.startswith("rpc.reply-")):
+        return False
+    return outboxes() == before
+
+
+def moment(text):
+    return dt.datetime.fromisoformat(text.rstrip("Z"))
+
+
+def ranking_reflects(http, since):
+    """True when the live ranking of every group holds the facts applied up to
+    `since` (UTC): its `computed_at` is the moment whose facts it holds."""
+    for group in http.get("/api/v1/rankings/groups").raise_for_status().json()["items"]:
+        answer = http.get("/api/v1/rankings", params={"group": group["key"]})
+        if moment(answer.raise_for_status().json()["computed_at"]) < since:
+            return False
+    return True
+
+
+def ingest(platform, city, clients, timeout=3600):
+    """A month of progress posted by `clients` county systems in batches of up
+    to 1,000, timed until every update is stored (the HTTP answers: the tasks
+    service answers after its commit), evaluated (the warnings service applied
+    them all) and the live ranking was scored after every event was applied."""
+    base = reports_applied(platform)
+    figures = {"updates": len(city.updates), "clients": clients}
+    started = time.perf_counter()
+    accepted, rejected, sample, batches = post_concurrently(platform, city.updates, clients)
+    figures.update(stored=accepted, rejected=rejected, batches=batches,
+                   stored_s=round(time.perf_counter() - started, 3))
+    if rejected:
+        figures["rejected_sample"] = sample
+    wait_for(lambda: reports_applied(platform) - base >= accepted, timeout, interval=0.1,
+             what="every update to be evaluated")
+    figures["evaluated_s"] = round(time.perf_counter() - started, 3)
+    wait_for(lambda: settled(platform), timeout, interval=0.1, what="every event to be applied")
+    applied = moment(platform.rpc("ranking", "activity")["last_applied_at"])
+    with platform.http() as http:
+        wait_for(lambda: ranking_reflects(http, applied), timeout, interval=0.1,
+                 what="the ranking")
+        board = http.get("/api/v1/dashboard").raise_for_status().json()
+    elapsed = time.perf_counter() - started
+    figures.update(ranked_s=round(elapsed, 3), seconds=round(elapsed, 3),
+                   updates_per_s=round(accepted / elapsed, 1),
+                   http_updates_per_s=round(accepted / figures["stored_s"], 1),
+                   colours_after=board["counts"])
+    return figures
+
+
+# 2. Re-evaluation ----------------------------------------------------------------
+
+def reevaluation(platform, as_of):
+    """POST /api/v1/evaluations?as_of=: every colour as of a day, timed to the answer."""
+    with platform.http() as http:
+        started = time.perf_counter()
+        answer = http.post("/api/v1/evaluations", params={"as_of": as_of.isoformat()})
+        elapsed = time.perf_counter() - started
+        answer.raise_for_status()
+        body = answer.json()
+        settle_started = time.perf_counter()
+        wait_idle(platform)
+        board = http.get("/api/v1/dashboard").json()
+    return {"as_of": as_of.isoformat(), "seconds": round(elapsed, 3),
+            "evaluated": body.get("evaluated"), "changed": body.get("changed"),
+            "notices_issued": body.get("notices_issued"),
+            "consequences_settled_s": round(elapsed + time.perf_counter() - settle_started, 1),
+            "colours_after": board["counts"]}
+
+
+# 3. The one screen -----------------------------------------------------------------
+
+def dashboard(platform, readers, seconds):
+    """GET /api/v1/dashboard by `readers` concurrent keep-alive readers."""
+    return hammer(platform.url, "/api/v1/dashboard", platform.headers(), readers, seconds)
+
+
+# 4. One update's latency -------------------------------------------------------------
+
+def update_latency(platform, city, samples):
+    """One correction at a time on an idle system, each sending a task on plan to
+    0%: timed from the POST until the API shows the task red and its notification
+    in the delivery log. Answers p50/p95 of each and of both."""
+    wait_idle(platform)
+    chosen = [task for task in city.tasks if task.pace == "on_plan"
+              and task.closing >= 60 and planned_on(task, city.today) >= 45][:samples]
+    colour_s, notice_s, both_s, missed = [], [], [], []
+    with platform.http(timeout=60) as http:
+        for task in chosen:
+            before = http.get("/api/v1/notifications",
+                              params={"task": task.code, "limit": 1}).json()["total"]
+            if http.get(f"/api/v1/tasks/{task.code}").json().get("colour") == "red":
+                missed.append(f"{task.code} was red already")
+                continue
+            started = time.perf_counter()
+            http.post("/api/v1/progress", json=[{
+                "task": task.code, "unit": task.lead_unit, "percent": 0,
+                "correction": True, "note": "核减：数据报错"}]).raise_for_status()
+            seen_colour = seen_notice = None
+            deadline = started + 30
+            while (seen_colour is None or seen_notice is None) and time.perf_counter() < deadline:
+                if seen_colour is None:
+                    if http.get(f"/api/v1/tasks/{task.code}").json().get("colour") == "red":
+                        seen_colour = time.perf_counter() - started
+                if seen_notice is None:
+                    total = http.get("/api/v1/notifications",
+                                     params={"task": task.code, "limit": 1}).json()["total"]
+                    if total > before:
+                        seen_notice = time.perf_counter() - started
+                time.sleep(0.002)
+            if seen_colour is None or seen_notice is None:
+                missed.append(task.code)
+                continue
+            colour_s.append(seen_colour)
+            notice_s.append(seen_notice)
+            both_s.append(max(seen_colour, seen_notice))
+    return {"samples": len(both_s), "missed": len(missed), "missed_sample": missed[:3],
+            "colour": latency_figures(colour_s), "notification": latency_figures(notice_s),
+            **latency_figures(both_s)}
+
+
+# 5. Memory --------------------------------------------------------------------------
+
+def memory(platform):
+    """Peak resident memory (VmHWM) of each process the bench started."""
+    return platform.memory()
+
+
+def tomorrow(city):
+    return city.today + dt.timedelta(days=1)

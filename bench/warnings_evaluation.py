@@ -1,0 +1,109 @@
+"""Component bench of the warnings service's own logic and database, at Yichun's
+scale: a full re-evaluation as of a new day (goal <= 3 s) and batches of 1,000
+progress reports evaluated as `on_progress_reported` does (goal <= 100 ms).
+
+    python -m bench.warnings_evaluation [--scale 1] [--db sqlite|postgres]
+
+The service's entrypoints run in this process (nameko's `worker_factory`) on a
+real database migrated by its own migrations: the city's tasks and targets are
+stored as the service keeps them, with their progress before the month; then
+`evaluate(as_of=today)` colours everything (the first evaluation), and
+`evaluate(as_of=tomorrow)` is timed; then the month's updates, 1,000 a batch,
+go through `on_progress_reported` (each batch timed).
+"""
+import datetime as dt
+import statistics
+import time
+import uuid
+from zoneinfo import ZoneInfo
+
+from nameko.testing.services import worker_factory
+from sqlalchemy import insert
+
+from services.common.clock import LocalClock
+from services.common.db import Store, make_engine
+from services.common.migrate import upgrade
+from services.warnings.models import watched_targets, watched_tasks
+from services.warnings.service import Service
+
+from .city import build_city
+from .options import goal, parser, service_database, today
+from .platform import new_run_dir, remove
+
+NAME = "warnings"
+BATCHES = 10
+
+
+def store_city(engine, city):
+    opening_day = city.today - dt.timedelta(days=31)
+    with engine.begin() as connection:
+        connection.execute(insert(watched_tasks), [{
+            "code": task.code, "lead_unit": task.lead_unit, "status": "active",
+            "start_date": task.start_date, "due_date": task.due_date, "percent": task.opening,
+            "clock_class": None, "last_reported_on": opening_day if task.opening else None,
+            "last_progress_on": opening_day if task.opening else None,
+            "last_reported_at": None, "reports_applied": 0} for task in city.tasks])
+        connection.execute(insert(watched_targets), [{
+            "task_code": task.code, "seq": seq, "due_date": target["due_date"],
+            "planned_percent": target["planned_percent"], "unit": target["unit"]}
+            for task in city.tasks for seq, target in enumerate(task.targets, start=1)])
+
+
+def run(args):
+    city = build_city(args.scale, args.seed, today())
+    folder = new_run_dir(args.out) / "warnings"
+    try:
+        with service_database(args, "warnings", folder) as url:
+            upgrade("warnings", {"LUOSHI_WARNINGS_DB_URL": url})
+            engine = make_engine(url)
+            try:
+                started = time.perf_counter()
+                store_city(engine, city)
+                stored_s = time.perf_counter() - started
+                zone = ZoneInfo("Asia/Shanghai")
+                worker = worker_factory(Service, db=Store(engine), clock=LocalClock(zone))
+                started = time.perf_counter()
+                first = worker.evaluate(as_of=city.today.isoformat())
+                first_s = time.perf_counter() - started
+                started = time.perf_counter()
+                again = worker.evaluate(as_of=(city.today + dt.timedelta(days=1)).isoformat())
+                full_s = time.perf_counter() - started
+                batch_s = []
+                for number in range(min(BATCHES, len(city.updates) // 1000 or 1)):
+                    batch = city.updates[number * 1000:(number + 1) * 1000]
+                    payload = {"event_id": uuid.uuid4().hex,
+                               "occurred_at": dt.datetime.now(dt.UTC).isoformat(),
+                               "batch_id": uuid.uuid4().hex, "source": "bench",
+                               "reports": [{"id": i, "task": u["task"], "unit": u["unit"],
+                                            "percent": u["percent"], "correction": False,
+                                            "reported_at": u["reported_at"]}
+                                           for i, u in enumerate(batch)]}
+                    started = time.perf_counter()
+                    worker.on_progress_reported(payload)
+                    batch_s.append(time.perf_counter() - started)
+            finally:
+                engine.dispose()
+    finally:
+        if not args.keep:
+            remove(folder.parent)
+    median_ms = round(statistics.median(batch_s) * 1000, 1)
+    return {
+        "name": NAME, "db": args.db, "scale": args.scale,
+        "tasks": len(city.tasks), "targets": city.target_count,
+        "store_s": round(stored_s, 2),
+        "first_evaluation": {**first, "seconds": round(first_s, 3)},
+        "full_reevaluation": {**again, "seconds": round(full_s, 3)},
+        "batches_of_1000": {"count": len(batch_s), "median_ms": median_ms,
+                            "max_ms": round(max(batch_s) * 1000, 1)},
+        "goals": [goal("full re-evaluation as of a new day", round(full_s, 3), "s", 3.0),
+                  goal("a batch of 1,000 reports evaluated (median)", median_ms, "ms", 100.0)],
+    }
+
+
+def main():
+    from .report import print_component
+    print_component(run(parser(__doc__.splitlines()[0]).parse_args()))
+
+
+if __name__ == "__main__":
+    main()

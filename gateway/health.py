@@ -1,0 +1,85 @@
+"""Health and metrics of the gateway: /healthz (alive), /readyz (the broker and
+every service answer) and /metrics (Prometheus).
+
+None of them takes credentials, counts against a rate limit or writes to the
+audit log (they are GETs, and no route here depends on the caller).
+"""
+import time
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, Response
+from nameko.standalone.rpc import ClusterRpcProxy
+
+SERVICES = ("tasks", "warnings", "ranking", "notify")
+# Readiness answers within about this long even when every service is down: the
+# health calls go out at once and share one deadline.
+READY_TIMEOUT_SECONDS = 3
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/healthz")
+def healthz():
+    """{"status": "ok"} while the process serves requests; touches nothing else."""
+    return {"status": "ok"}
+
+
+def check_services(amqp_uri: str, timeout: float = READY_TIMEOUT_SECONDS) -> dict:
+    """{"broker": ..., "tasks": ..., ...}: "ok" for each part that answered its
+    health RPC within `timeout`, else the name of what went wrong."""
+    checks = {}
+    try:
+        standalone = ClusterRpcProxy({"AMQP_URI": amqp_uri, "serializer": "json"},
+                                     timeout=timeout)
+        cluster = standalone.start()
+    except Exception as exc:  # any failure means: not ready
+        return {"broker": type(exc).__name__}
+    try:
+        checks["broker"] = "ok"
+        deadline = time.monotonic() + timeout
+        replies = {}
+        for service in SERVICES:
+            try:
+                replies[service] = getattr(cluster, service).health.call_async()
+            except Exception as exc:
+                checks[service] = type(exc).__name__
+        # The proxy waits `timeout` for each reply it is asked for; shrinking it to
+        # what is left of the deadline bounds the whole check, however many are down.
+        consumer = getattr(getattr(standalone, "_reply_listener", None), "queue_consumer", None)
+        for service, reply in replies.items():
+            if consumer is not None:
+                consumer.timeout = max(0.05, deadline - time.monotonic())
+            try:
+                checks[service] = reply.result()["status"]
+            except Exception as exc:
+                checks[service] = type(exc).__name__
+    finally:
+        try:
+            standalone.stop()
+        except Exception:  # a broken connection may fail to close; it is dropped anyway
+            pass
+    return {name: checks[name] for name in ("broker", *SERVICES) if name in checks}
+
+
+@router.get("/readyz", responses={503: {"description": "A part does not answer"}})
+def readyz(request: Request):
+    """200 when the broker and every service answer their health RPC within
+    3 s, else 503. Body: {"ready", "checks": {part: "ok" or what failed},
+    "down": [parts]}."""
+    checks = check_services(request.app.state.settings.amqp_uri)
+    down = [part for part in ("broker", *SERVICES) if checks.get(part) != "ok"]
+    return JSONResponse({"ready": not down, "checks": checks, "down": down},
+                        status_code=503 if down else 200)
+
+
+class PrometheusText(Response):
+    media_type = "text/plain"
+
+
+@router.get("/metrics", response_class=PrometheusText,
+            responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}}})
+def metrics(request: Request):
+    """The gateway process's metrics in Prometheus' text format: requests by
+    route template and status, their latency, RPC calls by service and method."""
+    body, content_type = request.app.state.metrics.exposition()
+    return Response(body, media_type=content_type)

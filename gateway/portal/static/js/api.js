@@ -1,0 +1,101 @@
+// The portal's only way to the platform: the public HTTP API v1, same origin,
+// with the bearer token kept in this browser.
+const TOKEN_KEY = "luoshi.token";
+
+export class ApiError extends Error {
+  constructor(status, detail) {
+    super(describe(status, detail));
+    this.status = status;
+    this.detail = detail;
+  }
+}
+
+function describe(status, detail) {
+  if (typeof detail === "string") return detail;
+  if (Array.isArray(detail)) return detail.map((item) => item.msg || JSON.stringify(item)).join("；");
+  if (detail && typeof detail === "object") return JSON.stringify(detail);
+  return `HTTP ${status}`;
+}
+
+export const session = {
+  get token() { return localStorage.getItem(TOKEN_KEY); },
+  set token(value) {
+    if (value) localStorage.setItem(TOKEN_KEY, value);
+    else localStorage.removeItem(TOKEN_KEY);
+  },
+  me: null,
+};
+
+let onUnauthorised = () => {};
+export function whenUnauthorised(callback) { onUnauthorised = callback; }
+
+function query(params) {
+  const pairs = Object.entries(params || {}).filter(([, value]) => value !== undefined && value !== null && value !== "");
+  return pairs.length ? "?" + new URLSearchParams(pairs).toString() : "";
+}
+
+/** Call the API: `api("/tasks", {params, method, json, form})` answers the parsed JSON. */
+export async function api(path, { params, method = "GET", json, form, raw = false, headers = {} } = {}) {
+  const init = { method, headers: { ...headers } };
+  if (session.token) init.headers.Authorization = `Bearer ${session.token}`;
+  if (json !== undefined) {
+    init.headers["Content-Type"] = "application/json";
+    init.body = JSON.stringify(json);
+  } else if (form !== undefined) {
+    init.body = form;
+  }
+  const response = await fetch(`/api/v1${path}${query(params)}`, init);
+  if (response.status === 401 && path !== "/auth/token") {
+    session.token = null;
+    onUnauthorised();
+  }
+  if (!response.ok) {
+    let detail = null;
+    try { detail = (await response.json()).detail; } catch { /* not JSON */ }
+    throw new ApiError(response.status, detail);
+  }
+  if (raw) return response;
+  if (response.status === 204) return null;
+  return response.json();
+}
+
+/** Every item of a paged list. */
+export async function all(path, params = {}) {
+  const items = [];
+  for (let offset = 0; ; offset += 1000) {
+    const page = await api(path, { params: { ...params, limit: 1000, offset } });
+    items.push(...page.items);
+    if (items.length >= page.total || page.items.length === 0) return items;
+  }
+}
+
+/** Save a file the API answers (an .xlsx, a PDF) under its own name. */
+export async function download(path, params, fallbackName) {
+  const response = await api(path, { params, raw: true });
+  const disposition = response.headers.get("Content-Disposition") || "";
+  const encoded = /filename\*=UTF-8''([^;]+)/.exec(disposition);
+  const plain = /filename="([^"]+)"/.exec(disposition);
+  const name = encoded ? decodeURIComponent(encoded[1]) : plain ? plain[1] : fallbackName;
+  const url = URL.createObjectURL(await response.blob());
+  const link = document.createElement("a");
+  link.href = url;
+  link.download = name;
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10000);
+}
+
+export async function signIn(username, password) {
+  const form = new URLSearchParams({ username, password });
+  const answer = await api("/auth/token", { method: "POST", form });
+  session.token = answer.access_token;
+  session.me = await api("/auth/me");
+  return session.me;
+}
+
+export async function signOut() {
+  try { await api("/auth/logout", { method: "POST" }); } catch { /* already gone */ }
+  session.token = null;
+  session.me = null;
+}

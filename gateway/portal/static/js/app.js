@@ -1,0 +1,80 @@
+// The portal's shell: sign-in, the navigation each role sees, and a hash router.
+import { api, session, signOut, whenUnauthorised } from "./api.js";
+import { ROLE_LABEL, h } from "./ui.js";
+import { loginPage } from "./pages/login.js";
+import { screenPage } from "./pages/screen.js";
+import { rankingPage } from "./pages/ranking.js";
+import { tasksPage, taskPage } from "./pages/tasks.js";
+import { unitPage } from "./pages/unit.js";
+import { officePage } from "./pages/office.js";
+import { bulletinsPage } from "./pages/bulletins.js";
+
+// Who sees which page: leaders read, units report, the office runs the platform.
+const PAGES = [
+  { path: "screen", label: "一屏统揽", roles: ["admin", "leader", "operator", "evaluator"], render: screenPage },
+  { path: "ranking", label: "评价排队", roles: ["admin", "leader", "operator", "evaluator"], render: rankingPage },
+  { path: "tasks", label: "重点任务", roles: ["admin", "leader", "operator", "evaluator"], render: tasksPage },
+  { path: "unit", label: "本单位工作台", roles: ["operator", "evaluator"], render: unitPage },
+  { path: "office", label: "督查办", roles: ["admin"], render: officePage },
+  { path: "bulletins", label: "每周专报", roles: ["admin", "leader"], render: bulletinsPage },
+];
+const HIDDEN = [{ path: "task", roles: PAGES[2].roles, render: taskPage, parent: "tasks" }];
+
+let cleanup = null;
+
+function parseHash() {
+  const [path, search] = (location.hash.replace(/^#\/?/, "") || "").split("?");
+  const [page, ...rest] = path.split("/");
+  return { page, args: rest.map(decodeURIComponent), params: new URLSearchParams(search || "") };
+}
+
+function homeFor(role) {
+  return role === "operator" || role === "evaluator" ? "unit" : "screen";
+}
+
+function renderNav(current) {
+  const nav = document.getElementById("nav");
+  nav.replaceChildren(...PAGES.filter((page) => page.roles.includes(session.me.role)).map((page) =>
+    h("a", { href: `#/${page.path}`, class: page.path === current ? "active" : null, "data-page": page.path }, page.label)));
+  const unit = session.me.units && session.me.units.length ? `（${session.me.units.join("、")}）` : "";
+  document.getElementById("who").textContent = `${session.me.user} · ${ROLE_LABEL[session.me.role] || session.me.role}${unit}`;
+}
+
+async function route() {
+  if (cleanup) { cleanup(); cleanup = null; }
+  const main = document.getElementById("main");
+  const { page, args, params } = parseHash();
+  const top = document.getElementById("top");
+  document.body.classList.toggle("big", page === "screen" && params.get("big") === "1");
+  if (!session.token) {
+    top.hidden = true;
+    main.replaceChildren(loginPage(async () => { location.hash = `#/${homeFor(session.me.role)}`; await route(); }));
+    return;
+  }
+  if (!session.me) {
+    try { session.me = await api("/auth/me"); } catch { return; }
+  }
+  const entry = [...PAGES, ...HIDDEN].find((item) => item.path === page);
+  if (!entry || !entry.roles.includes(session.me.role)) {
+    location.replace(`#/${homeFor(session.me.role)}`);
+    return;
+  }
+  top.hidden = false;
+  renderNav(entry.parent || entry.path);
+  const container = h("div.page", { "data-page": entry.path });
+  main.replaceChildren(container);
+  try {
+    cleanup = (await entry.render(container, { args, params, me: session.me })) || null;
+  } catch (error) {
+    container.replaceChildren(h("p.error", {}, `页面加载失败：${error.message}`));
+  }
+  main.focus({ preventScroll: true });
+}
+
+whenUnauthorised(() => { session.me = null; if (location.hash !== "#/login") location.hash = "#/login"; else route(); });
+document.getElementById("logout").addEventListener("click", async () => {
+  await signOut();
+  location.hash = "#/login";
+});
+window.addEventListener("hashchange", route);
+route();

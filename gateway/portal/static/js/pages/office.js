@@ -1,0 +1,238 @@
+// 督查办: the office's work — the task library, leaders' matters on the 13710
+// clock, rules and score settings, notices, ranking approval, users and API keys,
+// the audit log.
+import { api, download } from "../api.js";
+import {
+  CLOCK_LABEL, KIND_LABEL, NOTICE_STATUS, RANKING_STATUS, ROLE_LABEL, badge, date, dateTime, errorText, field, h, panel, select, submitting, table, toast,
+} from "../ui.js";
+import { approvalButtons } from "./ranking.js";
+
+const TABS = [
+  ["import", "任务库导入", importTab], ["assign", "领导交办（13710）", assignTab], ["rules", "预警与评分规则", rulesTab],
+  ["notices", "督办单", noticesTab], ["ranking", "排名审定", rankingTab], ["users", "用户与密钥", usersTab], ["audit", "操作日志", auditTab],
+];
+
+export async function officePage(container, { args }) {
+  const current = TABS.find(([key]) => key === args[0]) || TABS[0];
+  const body = h("div.stack", { "data-tab": current[0] });
+  container.append(h("h1", {}, "督查办"),
+    h("nav.tabs", {}, TABS.map(([key, label]) => h("a", { href: `#/office/${key}`, class: key === current[0] ? "active" : null }, label))), body);
+  await current[2](body);
+}
+
+async function importTab(body) {
+  const file = h("input", { type: "file", name: "file", accept: ".xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", required: true });
+  const result = h("div", { "data-testid": "import-result" });
+  const form = h("form", {}, h("div.row", {}, file, h("button", { type: "submit" }, "检查")));
+  let checked = null;
+  async function send(dryRun) {
+    const data = new FormData();
+    data.append("file", checked || file.files[0]);
+    return api("/imports/tasks", { method: "POST", form: data, params: { dry_run: dryRun ? "true" : undefined } });
+  }
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    checked = file.files[0];
+    result.replaceChildren(h("p.muted", {}, "正在检查……"));
+    try {
+      const answer = await send(true);
+      const count = answer.checked ?? answer.created ?? 0;
+      result.replaceChildren(h("p.ok", {}, `检查通过：${count} 项任务，尚未保存。`),
+        h("button", { type: "button", "data-testid": "confirm-import", onclick: async (click) => {
+          click.target.disabled = true;
+          try {
+            const saved = await send(false);
+            result.replaceChildren(h("p.ok", {}, `已导入 ${saved.created} 项任务。`));
+          } catch (error) { showErrors(error); }
+        } }, "确认导入"));
+    } catch (error) { showErrors(error); }
+  });
+  function showErrors(error) {
+    const detail = error.detail && error.detail.errors;
+    if (!detail) { result.replaceChildren(h("p.error", {}, errorText(error))); return; }
+    result.replaceChildren(h("div.errors", {}, h("p", {}, h("strong", {}, `发现 ${detail.length} 处错误，未保存任何任务。请修改表格后重新上传。`)),
+      table([
+        { label: "行", num: true, value: (row) => String(row.row) },
+        { label: "列", value: (row) => row.field || "—" },
+        { label: "问题", value: (row) => row.reason },
+      ], detail, { testid: "import-errors" })));
+  }
+  body.append(panel("从 Excel 导入任务库",
+    h("p.small.muted", {}, "每行一个月度目标，同一编号的多行为同一任务。先检查，全部无误后再确认导入；有任何一行出错则不保存。"),
+    h("p", {}, h("button.secondary", { type: "button", onclick: () => download("/imports/tasks/template.xlsx", {}, "task-library-template.xlsx").catch((error) => toast(errorText(error))) }, "下载模板")),
+    form, result));
+}
+
+async function assignTab(body) {
+  const units = (await api("/units")).items;
+  const unitOptions = units.map((unit) => [unit.code, `${unit.name}（${KIND_LABEL[unit.kind] || unit.kind}）`]);
+  const form = h("form", {}, h("div.fields", {},
+    field("编号", h("input", { name: "code", required: true, placeholder: "如 J2026-0012" })),
+    field("事项", h("input", { name: "title", required: true })),
+    field("牵头单位", select("lead_unit", unitOptions)),
+    field("事项类别", select("clock_class", Object.entries(CLOCK_LABEL), "general")),
+    field("来源", select("source", [["assignment", "领导交办"], ["instruction", "领导批示"]])),
+    field("交办日期", h("input", { name: "start_date", type: "date", required: true })),
+    field("办结期限", h("input", { name: "due_date", type: "date", required: true })),
+    field("责任人", h("input", { name: "responsible_person" }))),
+    h("button", { type: "submit" }, "交办"));
+  submitting(form, async (data) => {
+    const task = Object.fromEntries([...data.entries()].filter(([, value]) => value !== ""));
+    task.targets = [];
+    const made = await api("/tasks", { method: "POST", json: task });
+    return `已交办 ${made.code}，“13710”计时自交办日开始。`;
+  });
+  body.append(panel("交办领导事项", h("p.small.muted", {}, "1日内部署、3日内首次反馈、一般问题7日内办结、复杂问题1个月内办结（按工作日计）。"), form));
+}
+
+function ruleInput(key, value) {
+  if (typeof value === "boolean") return h("input", { name: key, type: "checkbox", checked: value });
+  if (typeof value === "number") return h("input", { name: key, type: "number", step: "any", value: String(value) });
+  if (value !== null && typeof value === "object") return h("textarea", { name: key, value: JSON.stringify(value, null, 1) });
+  return h("input", { name: key, value: value ?? "" });
+}
+
+function rulesEditor(title, path, rules) {
+  const entries = Object.entries(rules.rules || {}).filter(([key]) => key !== "version");
+  const form = h("form", {}, h("div.fields", {}, entries.map(([key, value]) => field(key, ruleInput(key, value)))),
+    field("修改说明", h("input", { name: "__note", maxlength: 500 })), h("button", { type: "submit" }, "保存为新版本"));
+  submitting(form, async () => {
+    const changed = {};
+    for (const [key, value] of entries) {
+      const input = form.elements[key];
+      let next;
+      if (typeof value === "boolean") next = input.checked;
+      else if (typeof value === "number") next = Number(input.value);
+      else if (value !== null && typeof value === "object") next = JSON.parse(input.value);
+      else next = input.value;
+      if (JSON.stringify(next) !== JSON.stringify(value)) changed[key] = next;
+    }
+    if (!Object.keys(changed).length) return "没有修改";
+    const note = form.elements.__note.value.trim();
+    const saved = await api(path, { method: "PUT", json: { rules: changed, ...(note ? { note } : {}) } });
+    return `已保存为第 ${saved.version} 版`;
+  });
+  return panel(`${title}（第 ${rules.version} 版${rules.note ? `：${rules.note}` : ""}）`, form);
+}
+
+async function rulesTab(body) {
+  const [warning, score] = await Promise.all([api("/rules"), api("/ranking-rules")]);
+  const asOf = h("input", { type: "date", name: "as_of" });
+  const evaluate = h("form.row", {}, asOf, h("button", { type: "submit" }, "按此日重新评价"));
+  submitting(evaluate, async () => {
+    const answer = await api("/evaluations", { method: "POST", params: { as_of: asOf.value || undefined } });
+    return `评价日 ${answer.as_of}：评价 ${answer.evaluated} 项，变化 ${answer.changed} 项`;
+  });
+  body.append(rulesEditor("预警规则", "/rules", warning), rulesEditor("评分规则", "/ranking-rules", score), panel("重新评价亮灯", evaluate));
+}
+
+async function noticesTab(body) {
+  const list = h("div");
+  const status = select("status", [["", "全部"], ...Object.entries(NOTICE_STATUS)], "");
+  status.addEventListener("change", show);
+  const form = h("form", {}, h("div.fields", {},
+    field("任务编号", h("input", { name: "task", required: true })),
+    field("督办原因", h("input", { name: "reason", required: true }))), h("button", { type: "submit" }, "下发督办单"));
+  submitting(form, async (data) => {
+    const notice = await api("/notices", { method: "POST", json: { task: data.get("task"), reason: data.get("reason") } });
+    await show();
+    return `已下发 ${notice.number}`;
+  });
+  async function show() {
+    const items = (await api("/notices", { params: { status: status.value || undefined, limit: 200 } })).items;
+    list.replaceChildren(table([
+      { label: "编号", value: (row) => row.number },
+      { label: "任务", value: (row) => h("a", { href: `#/task/${encodeURIComponent(row.task)}` }, row.task) },
+      { label: "单位", value: (row) => row.unit },
+      { label: "原因", value: (row) => h("span.small", {}, row.reason) },
+      { label: "下发", value: (row) => `${date(row.issued_on)}（${row.issued_by === "auto" ? "自动" : row.issued_by}）` },
+      { label: "状态", value: (row) => badge(row.colour, NOTICE_STATUS[row.status] || row.status) },
+      { label: "回复", cls: "hide-narrow", value: (row) => row.answer || "—" },
+      { label: "", value: (row) => row.status === "closed" ? "" : h("button.secondary", { type: "button", onclick: async () => {
+        const reason = row.status === "answered" ? null : "督查办决定办结";
+        try { await api(`/notices/${row.id}/close`, { method: "POST", json: reason ? { reason } : {} }); toast("已办结"); await show(); } catch (error) { toast(errorText(error)); }
+      } }, "办结") },
+    ], items, { empty: "没有督办单" }));
+  }
+  body.append(panel("下发督办单", form), panel(null, h("div.row", {}, h("label", {}, "状态", status)), list));
+  await show();
+}
+
+async function rankingTab(body) {
+  const periods = await api("/rankings/periods");
+  const all = [periods.current, ...periods.items].filter(Boolean);
+  const seen = new Set();
+  const list = all.filter((item) => !seen.has(item.period) && seen.add(item.period));
+  body.append(panel("考核期", table([
+    { label: "考核期", value: (row) => h("a", { href: `#/ranking?period=${row.period}` }, row.label || row.period) },
+    { label: "状态", value: (row) => RANKING_STATUS[row.status] || row.status },
+  ], list)), ...list.map((item) => approvalButtons(item, async () => { body.replaceChildren(); await rankingTab(body); })));
+}
+
+async function usersTab(body) {
+  const units = (await api("/units")).items;
+  const users = h("div"), keys = h("div"), shown = h("div");
+  const unitOptions = [["", "（无）"], ...units.map((unit) => [unit.code, unit.name])];
+  const userForm = h("form", {}, h("div.fields", {},
+    field("用户名", h("input", { name: "username", required: true })),
+    field("初始密码（至少8位）", h("input", { name: "password", type: "password", minlength: 8, required: true })),
+    field("角色", select("role", Object.entries(ROLE_LABEL), "operator")),
+    field("单位", select("unit", unitOptions, ""))), h("button", { type: "submit" }, "新建用户"));
+  submitting(userForm, async (data) => {
+    const body = { username: data.get("username"), password: data.get("password"), role: data.get("role") };
+    if (data.get("unit")) body.unit = data.get("unit");
+    await api("/users", { method: "POST", json: body });
+    await show();
+    return `已新建 ${body.username}`;
+  });
+  const keyForm = h("form", {}, h("div.fields", {},
+    field("名称（县区系统）", h("input", { name: "name", required: true })),
+    field("可报送的单位", select("units", units.map((unit) => [unit.code, unit.name]), null, { multiple: true, size: 4 }))),
+    h("button", { type: "submit" }, "新建接口密钥"));
+  submitting(keyForm, async (data) => {
+    const key = await api("/api-keys", { method: "POST", json: { name: data.get("name"), units: data.getAll("units") } });
+    showKey(key);
+    await show();
+  });
+  function showKey(key) {
+    shown.replaceChildren(h("div.errors", {}, h("p", {}, `密钥“${key.name}”只显示这一次，请妥善保存：`), h("code", {}, key.key)));
+  }
+  async function show() {
+    const [userList, keyList] = await Promise.all([api("/users"), api("/api-keys")]);
+    users.replaceChildren(table([
+      { label: "用户名", value: (row) => row.username },
+      { label: "角色", value: (row) => ROLE_LABEL[row.role] || row.role },
+      { label: "单位", value: (row) => row.unit || "—" },
+    ], userList, { testid: "users" }));
+    keys.replaceChildren(table([
+      { label: "名称", value: (row) => row.name },
+      { label: "单位", value: (row) => row.units.join("、") },
+      { label: "最近使用", value: (row) => row.last_used_at ? `${dateTime(row.last_used_at)} ${row.last_used_from || ""}` : "未使用" },
+      { label: "状态", value: (row) => row.revoked_at ? badge("red", "已吊销") : badge("green", "有效") },
+      { label: "", value: (row) => row.revoked_at ? "" : h("span.row", {},
+        h("button.secondary", { type: "button", onclick: async () => { try { showKey(await api(`/api-keys/${row.id}/rotate`, { method: "POST" })); await show(); } catch (error) { toast(errorText(error)); } } }, "轮换"),
+        h("button.danger", { type: "button", onclick: async () => { try { await api(`/api-keys/${row.id}`, { method: "DELETE" }); await show(); } catch (error) { toast(errorText(error)); } } }, "吊销")) },
+    ], keyList, { empty: "暂无接口密钥" }));
+  }
+  body.append(panel("用户", users, userForm), panel("接口密钥（县区系统）", shown, keys, keyForm));
+  await show();
+}
+
+async function auditTab(body) {
+  const list = h("div");
+  const filter = h("form.row", {}, h("input", { name: "user", placeholder: "用户" }), h("input", { name: "path", placeholder: "路径前缀，如 /api/v1/tasks" }), h("button", { type: "submit" }, "查询"));
+  filter.addEventListener("submit", (event) => { event.preventDefault(); show(); });
+  async function show() {
+    const data = new FormData(filter);
+    const page = await api("/audit", { params: { user: data.get("user") || undefined, path: data.get("path") || undefined, limit: 100 } });
+    list.replaceChildren(h("p.small.muted", {}, `共 ${page.total} 条，显示最近 ${page.items.length} 条`), table([
+      { label: "时间", value: (row) => dateTime(row.at) },
+      { label: "用户", value: (row) => row.user || "—" },
+      { label: "操作", value: (row) => `${row.method} ${row.path}` },
+      { label: "结果", num: true, value: (row) => h(row.status < 400 ? "span.ok" : "span.error", {}, String(row.status)) },
+      { label: "来源", cls: "hide-narrow", value: (row) => row.address || "" },
+    ], page.items));
+  }
+  body.append(panel("操作日志（每一次写操作）", filter, list));
+  await show();
+}

@@ -1,0 +1,187 @@
+// 一屏统揽: the whole city on one screen. Refreshes itself; `?big=1` is the
+// big-screen mode (no navigation, larger type), `refresh=N` its period in seconds.
+import { api } from "../api.js";
+import {
+  COLOURS, COLOUR_LABEL, COLOUR_SHORT, NOTICE_STATUS, badge, date, h, panel, percent, rankChange, s, table,
+} from "../ui.js";
+
+const NOTICES_SHOWN = 8;
+
+export async function screenPage(container, { params, me }) {
+  const big = params.get("big") === "1";
+  const seconds = Math.max(2, Number(params.get("refresh")) || (big ? 30 : 60));
+  const stamp = h("span.muted.small", { "data-testid": "updated" });
+  const sections = {
+    counts: h("div.counts", { "data-testid": "counts" }),
+    trend: h("div"), red: h("div"), units: h("div"), clocks: h("div"), notices: h("div"), race: h("div"),
+  };
+  const bigLink = big
+    ? h("a.small", { href: "#/screen" }, "退出大屏")
+    : h("a.small", { href: "#/screen?big=1" }, "大屏模式");
+  container.append(
+    h("div.screen-head", {}, h("h1", {}, "一屏统揽"), h("div.row", {}, stamp, bigLink)),
+    h("div.grid.screen", {},
+      h("div.span-12", {}, sections.counts),
+      h("section.panel.span-7", {}, h("h2", {}, "红灯事项（亮灯最久）"), sections.red),
+      h("section.panel.span-5", {}, h("h2", {}, "近12周红黄绿灯走势"), sections.trend),
+      h("section.panel.span-12", {}, h("h2", {}, "单位亮灯情况（按最差事项着色）"), sections.units),
+      h("section.panel.span-6", {}, h("h2", {}, "“13710”即将到期"), sections.clocks),
+      h("section.panel.span-6", {}, h("h2", {}, "未办结督办单"), sections.notices),
+      h("section.panel.span-12", {}, h("h2", {}, "赛马比拼（本期实时排名）"), sections.race)));
+
+  let previousRanks = new Map();
+  async function refresh() {
+    const [board, trend, red, clocks, notices, race] = await Promise.all([
+      api("/dashboard"),
+      api("/dashboard/trend", { params: { weeks: 12 } }).catch(() => null),
+      api("/dashboard/red-items", { params: { limit: 10 } }).catch(() => ({ items: [] })),
+      api("/dashboard/clocks", { params: { within_days: 3, limit: 1000 } }).catch(() => ({ items: [] })),
+      api("/notices", { params: { limit: 100 } }).catch(() => ({ items: [] })),
+      horseRace(),
+    ]);
+    renderCounts(sections.counts, board);
+    renderTrend(sections.trend, trend);
+    renderRed(sections.red, red.items);
+    renderUnits(sections.units, board.units || []);
+    renderClocks(sections.clocks, clocks.items);
+    renderNotices(sections.notices, notices.items.filter((notice) => notice.status !== "closed"), board.notices);
+    previousRanks = renderRace(sections.race, race, previousRanks);
+    stamp.textContent = `截至 ${board.as_of || ""} · 更新于 ${new Date().toLocaleTimeString("zh-CN", { hour12: false })} · 每${seconds}秒自动刷新`;
+  }
+
+  await refresh();
+  const timer = setInterval(() => refresh().catch(() => { stamp.textContent = "刷新失败，稍后重试"; }), seconds * 1000);
+  return () => clearInterval(timer);
+}
+
+function renderCounts(element, board) {
+  const counts = board.counts || {};
+  const total = COLOURS.reduce((sum, colour) => sum + (counts[colour] || 0), 0);
+  element.replaceChildren(...COLOURS.map((colour) => h(`div.count.${colour}`, { "data-testid": `count-${colour}` },
+    h("div.label", {}, h("span", { class: `dot ${colour}` }), `${COLOUR_SHORT[colour]} · ${COLOUR_LABEL[colour]}`),
+    h("div.value", { "data-testid": `count-${colour}-value` }, String(counts[colour] || 0)),
+    h("div.share", {}, total ? `占 ${Math.round((100 * (counts[colour] || 0)) / total)}%` : "—"))));
+}
+
+function renderTrend(element, trend) {
+  if (!trend || !trend.weeks.length) { element.replaceChildren(h("p.empty", {}, "暂无历史")); return; }
+  const weeks = trend.weeks;
+  const width = 520, height = 220, left = 34, bottom = 30, top = 10;
+  const max = Math.max(1, ...weeks.map((week) => week.green + week.yellow + week.red));
+  const step = (width - left - 6) / weeks.length;
+  const scale = (value) => ((height - bottom - top) * value) / max;
+  const svg = s("svg", { class: "chart", viewBox: `0 0 ${width} ${height}`, role: "img", "aria-label": "近12周红黄绿灯数量走势" });
+  for (const fraction of [0, 0.5, 1]) {
+    const y = height - bottom - scale(max * fraction);
+    svg.append(s("line", { x1: left, x2: width, y1: y, y2: y, stroke: "currentColor", "stroke-opacity": 0.12 }),
+      s("text", { x: left - 4, y: y + 4, "text-anchor": "end" }, String(Math.round(max * fraction))));
+  }
+  const fills = { green: "#43a047", yellow: "#f2b233", red: "#e53935" };
+  weeks.forEach((week, index) => {
+    let y = height - bottom;
+    const x = left + index * step + step * 0.18;
+    for (const colour of COLOURS) {
+      const size = scale(week[colour]);
+      if (size > 0) {
+        y -= size;
+        svg.append(s("rect", { x, y, width: step * 0.64, height: size, fill: fills[colour] },
+          s("title", {}, `${week.week_end}：${COLOUR_SHORT[colour]} ${week[colour]} 项`)));
+      }
+    }
+    if (index % 2 === weeks.length % 2 || index === weeks.length - 1) {
+      svg.append(s("text", { x: x + step * 0.32, y: height - bottom + 16, "text-anchor": "middle" }, week.week_end.slice(5)));
+    }
+  });
+  element.replaceChildren(svg, h("div.legend", {}, COLOURS.map((colour) => h("span", {}, h("span", { class: `dot ${colour}` }), COLOUR_SHORT[colour]))));
+}
+
+function renderRed(element, items) {
+  element.replaceChildren(table([
+    { label: "任务", value: (row) => h("a", { href: `#/task/${encodeURIComponent(row.task)}` }, row.title || row.task) },
+    { label: "牵头单位", value: (row) => row.unit_name || row.unit },
+    { label: "逾期", num: true, value: (row) => row.overdue_days ? `${row.overdue_days}天` : "—" },
+    { label: "亮红灯", num: true, cls: "hide-narrow", value: (row) => `${row.days_red}天` },
+    { label: "进度", num: true, cls: "hide-narrow", value: (row) => percent(row.percent) },
+    { label: "原因", cls: "hide-narrow", value: (row) => h("span.small", {}, row.reason) },
+  ], items, { empty: "没有红灯事项", testid: "red-items" }));
+}
+
+function renderUnits(element, units) {
+  if (!units.length) { element.replaceChildren(h("p.empty", {}, "暂无单位数据")); return; }
+  const order = { red: 0, yellow: 1, green: 2 };
+  const sorted = [...units].sort((a, b) => order[a.worst] - order[b.worst] || b.red - a.red || b.yellow - a.yellow);
+  element.replaceChildren(h("div.units", { "data-testid": "units" }, sorted.map((unit) =>
+    h(`a.unit.${unit.worst}`, { href: `#/tasks?unit=${encodeURIComponent(unit.unit)}`, "data-unit": unit.unit, "data-colour": unit.worst, title: `${unit.name || unit.unit}：${COLOUR_LABEL[unit.worst]}` },
+      h("div.name", {}, unit.name || unit.unit),
+      h("div.nums", {}, `红${unit.red} · 黄${unit.yellow} · 绿${unit.green}`)))));
+}
+
+function renderClocks(element, all) {
+  // About to run out first; those already late are red on the screen already,
+  // so only the latest few of them are listed, with their number.
+  const items = all.filter((row) => row.days_left >= 0).slice(0, 8);
+  const late = all.filter((row) => row.days_left < 0).sort((a, b) => b.days_left - a.days_left);
+  element.replaceChildren(late.length ? h("p.small.muted", {}, `另有 ${late.length} 个环节已超时未完成（均已亮灯）`) : "", table([
+    { label: "事项", value: (row) => h("a", { href: `#/task/${encodeURIComponent(row.task)}` }, row.title || row.task) },
+    { label: "单位", value: (row) => row.unit_name || row.unit },
+    { label: "环节", value: (row) => row.stage_name },
+    { label: "时限", cls: "nowrap", value: (row) => date(row.due) },
+    { label: "剩余", num: true, value: (row) => row.days_left < 0
+      ? h("span.badge.red", {}, `超时${-row.days_left}天`)
+      : h(`span.badge.${row.days_left <= 1 ? "yellow" : "green"}`, {}, row.days_left === 0 ? "今日到期" : `${row.days_left}天`) },
+  ], items.length ? items : late.slice(0, 5), { empty: "近期没有即将到期的交办事项", testid: "clocks" }));
+}
+
+function renderNotices(element, items, counts) {
+  const summary = counts
+    ? h("p.small.muted", {}, `待签收 ${counts.open} · 待回复 ${counts.acknowledged} · 已回复 ${counts.answered} · 超期 ${counts.overdue}`)
+    : null;
+  element.replaceChildren(summary || "", table([
+    { label: "编号", value: (row) => row.number },
+    { label: "任务", value: (row) => h("a", { href: `#/task/${encodeURIComponent(row.task)}` }, row.task) },
+    { label: "单位", value: (row) => row.unit },
+    { label: "状态", value: (row) => badge(row.colour, NOTICE_STATUS[row.status] || row.status) },
+    { label: "回复时限", value: (row) => date(row.answer_due) },
+  ], items.slice(0, NOTICES_SHOWN), { empty: "没有未办结的督办单", testid: "notices" }));
+}
+
+async function horseRace() {
+  try {
+    const groups = (await api("/rankings/groups")).items.slice(0, 2);
+    return await Promise.all(groups.map((group) => api("/rankings", { params: { group: group.key } })));
+  } catch {
+    return [];
+  }
+}
+
+function renderRace(element, rankings, previousRanks) {
+  const ranks = new Map();
+  if (!rankings.length) { element.replaceChildren(h("p.empty", {}, "暂无排名")); return ranks; }
+  element.replaceChildren(h("div.grid.cols-2", {}, rankings.map((ranking) => {
+    const top = Math.max(1, ...ranking.entries.map((entry) => entry.score || 0));
+    return h("div", { "data-testid": `race-${ranking.group}` },
+      h("h3", {}, `${ranking.group_label || ranking.group}`, h("span.muted.small", {}, `　${ranking.period} · ${ranking.as_of || ""}`)),
+      h("div.race", {}, ranking.entries.map((entry) => {
+        const bar = h("div.bar");
+        const key = `${ranking.group}/${entry.unit}`;
+        const before = previousRanks.get(key);
+        ranks.set(key, { rank: entry.rank });
+        ranks.get(key).score = entry.score || 0;
+        const width = `${(100 * (entry.score || 0)) / top}%`;
+        if (before) {
+          // The race moves: from the last refresh's position to the new one.
+          bar.style.width = `${(100 * before.score) / top}%`;
+          requestAnimationFrame(() => requestAnimationFrame(() => { bar.style.width = width; }));
+        } else {
+          bar.style.width = width;
+        }
+        return h("div.lane", { "data-unit": entry.unit },
+          h("span.rank", {}, entry.rank === null || entry.rank === undefined ? "—" : String(entry.rank)),
+          h("span", { title: entry.name }, entry.name || entry.unit),
+          h("div.track", {}, bar),
+          h("span.score", {}, entry.score === null || entry.score === undefined ? "—" : entry.score.toFixed(1)),
+          rankChange(entry.rank_change));
+      })));
+  })));
+  return ranks;
+}

@@ -1,0 +1,227 @@
+// 重点任务: the list with its filters and .xlsx export, and one task's page.
+import { api, download } from "../api.js";
+import {
+  CLOCK_LABEL, COLOUR_LABEL, NOTICE_STATUS, SOURCE_LABEL, STAGE_LABEL, STATUS_LABEL,
+  badge, date, dateTime, errorText, field, h, panel, percent, progressBar, select, submitting, table, toast,
+} from "../ui.js";
+
+const PAGE = 50;
+
+export async function tasksPage(container, { params }) {
+  const units = (await api("/units")).items;
+  const names = new Map(units.map((unit) => [unit.code, unit.name]));
+  const filters = {
+    unit: params.get("unit") || "", colour: params.get("colour") || "", status: params.get("status") || "",
+    category: params.get("category") || "", source: params.get("source") || "",
+  };
+  let offset = 0;
+  const form = h("form.panel", {}, h("div.fields", {},
+    field("单位", select("unit", [["", "全部单位"], ...units.map((unit) => [unit.code, unit.name])], filters.unit)),
+    field("亮灯", select("colour", [["", "全部"], ...Object.entries(COLOUR_LABEL)], filters.colour)),
+    field("状态", select("status", [["", "全部"], ...Object.entries(STATUS_LABEL)], filters.status)),
+    field("类别", h("input", { name: "category", value: filters.category, placeholder: "如：产业项目" })),
+    field("来源", select("source", [["", "全部"], ...Object.entries(SOURCE_LABEL)], filters.source)),
+    h("div.row", {}, h("button", { type: "submit" }, "筛选"),
+      h("button.secondary", { type: "button", onclick: () => download("/tasks/export.xlsx", filters, "tasks.xlsx").catch((error) => toast(errorText(error))) }, "导出 Excel"))));
+  const list = h("div");
+  container.append(h("h1", {}, "重点任务"), form, h("div.panel", {}, list));
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    for (const key of Object.keys(filters)) filters[key] = new FormData(form).get(key) || "";
+    offset = 0;
+    show();
+  });
+
+  async function show() {
+    list.replaceChildren(h("p.muted", {}, "正在加载……"));
+    try {
+      const page = await api("/tasks", { params: { ...filters, limit: PAGE, offset } });
+      const pager = h("div.row.spread", {},
+        h("span.muted.small", { "data-testid": "task-total" }, `共 ${page.total} 项`),
+        h("div.row", {},
+          h("button.secondary", { type: "button", disabled: offset === 0, onclick: () => { offset -= PAGE; show(); } }, "上一页"),
+          h("span.small", {}, `${Math.floor(offset / PAGE) + 1} / ${Math.max(1, Math.ceil(page.total / PAGE))}`),
+          h("button.secondary", { type: "button", disabled: offset + PAGE >= page.total, onclick: () => { offset += PAGE; show(); } }, "下一页")));
+      list.replaceChildren(pager, table([
+        { label: "编号", value: (row) => row.code },
+        { label: "任务", value: (row) => h("a", { href: `#/task/${encodeURIComponent(row.code)}` }, row.title) },
+        { label: "牵头单位", value: (row) => names.get(row.lead_unit) || row.lead_unit },
+        { label: "亮灯", value: (row) => badge(row.colour) },
+        { label: "进度", value: (row) => h("div.row", {}, progressBar(row.percent), percent(row.percent)) },
+        { label: "状态", cls: "hide-narrow", value: (row) => STATUS_LABEL[row.status] || row.status },
+        { label: "来源", cls: "hide-narrow", value: (row) => SOURCE_LABEL[row.source] || row.source || "" },
+        { label: "截止", cls: "hide-narrow", value: (row) => date(row.due_date) },
+      ], page.items, { testid: "tasks", onclick: (row) => { location.hash = `#/task/${encodeURIComponent(row.code)}`; } }));
+    } catch (error) {
+      list.replaceChildren(h("p.error", {}, errorText(error)));
+    }
+  }
+  await show();
+}
+
+/** The unit a caller reports for on a task: its own unit among the task's, or the lead unit. */
+export function reportingUnit(task, me) {
+  const units = [task.lead_unit, ...(task.cooperating_units || []), ...(task.targets || []).map((target) => target.unit)];
+  if (!me.units) return task.lead_unit;
+  return units.find((unit) => me.units.includes(unit)) || me.units[0];
+}
+
+/** The progress report form (percent, note, evidence files); `done()` after it is accepted. */
+export function reportForm(task, me, done) {
+  const form = h("form.panel", { "data-testid": "report-form" }, h("h2", {}, "报送进度"),
+    h("div.fields", {},
+      field("累计完成（%）", h("input", { name: "percent", type: "number", min: 0, max: 100, step: "0.1", required: true, value: task.percent ?? "" })),
+      field("佐证资料", h("input", { name: "evidence", type: "file", multiple: true }))),
+    field("进展说明", h("textarea", { name: "note", maxlength: 2000, placeholder: "本月完成情况、存在问题和下步打算" })),
+    h("button", { type: "submit" }, "提交报送"));
+  return submitting(form, async (data) => {
+    const files = data.getAll("evidence").filter((file) => file && file.size > 0);
+    for (const file of files) {
+      const upload = new FormData();
+      upload.append("file", file, file.name);
+      await api(`/tasks/${encodeURIComponent(task.code)}/evidence`, { method: "POST", form: upload });
+    }
+    const item = { task: task.code, unit: reportingUnit(task, me), percent: Number(data.get("percent")) };
+    if (data.get("note")) item.note = data.get("note");
+    const answer = await api("/progress", { method: "POST", json: [item] });
+    const result = answer.results[0];
+    if (result.status !== "accepted") throw new Error(`未被接受：${result.reason || ""}`);
+    toast(`已报送 ${item.percent}%${files.length ? `，佐证资料 ${files.length} 份` : ""}`);
+    if (done) await done();
+    return `已报送 ${item.percent}%`;
+  });
+}
+
+export async function taskPage(container, { args, me }) {
+  const code = args[0];
+  async function show() {
+    const [task, history, units] = await Promise.all([
+      api(`/tasks/${encodeURIComponent(code)}`),
+      api(`/tasks/${encodeURIComponent(code)}/history`).catch(() => ({ items: [] })),
+      api("/units"),
+    ]);
+    const names = new Map(units.items.map((unit) => [unit.code, unit.name]));
+    container.replaceChildren(...renderTask(task, history.items, names, me, show));
+  }
+  await show();
+}
+
+function canWrite(task, me) {
+  if (!["admin", "operator", "evaluator"].includes(me.role)) return false;
+  if (!me.units) return true;
+  const units = [task.lead_unit, ...(task.cooperating_units || []), ...(task.targets || []).map((target) => target.unit)];
+  return units.some((unit) => me.units.includes(unit));
+}
+
+function renderTask(task, history, names, me, reload) {
+  const unitName = (code) => names.get(code) || code;
+  const facts = [
+    ["牵头单位", unitName(task.lead_unit)],
+    ["配合单位", (task.cooperating_units || []).map(unitName).join("、") || "—"],
+    ["类别", task.category || "—"], ["来源", SOURCE_LABEL[task.source] || task.source || "—"],
+    ["“13710”", task.clock_class ? CLOCK_LABEL[task.clock_class] : "—"],
+    ["责任人", task.responsible_person || "—"], ["起止", `${date(task.start_date)} 至 ${date(task.due_date)}`],
+    ["状态", STATUS_LABEL[task.status] || task.status],
+  ];
+  const parts = [
+    h("p.small", {}, h("a", { href: "#/tasks" }, "← 重点任务")),
+    h("div.row", {}, h("h1", {}, `${task.title}`), h("span.muted", {}, task.code)),
+    h("section.panel", {},
+      h("div.row", {}, h("span", { "data-testid": "task-colour", "data-colour": task.colour || "" }, badge(task.colour)),
+        h("strong", {}, task.colour_reason || "尚未评价")),
+      h("div.row", {}, progressBar(task.percent), h("span", { "data-testid": "task-percent" }, `累计完成 ${percent(task.percent)}`)),
+      h("div.grid.cols-3.small", {}, facts.map(([label, value]) => h("div", {}, h("span.muted", {}, `${label}：`), value)))),
+  ];
+  if (canWrite(task, me) && ["active", "completed"].includes(task.status)) {
+    parts.push(reportForm(task, me, reload));
+  }
+  parts.push(panel("月度目标", table([
+    { label: "序号", num: true, value: (row) => String(row.seq) },
+    { label: "到期", value: (row) => date(row.due_date) },
+    { label: "计划累计", num: true, value: (row) => percent(row.planned_percent) },
+    { label: "目标", value: (row) => row.description || "" },
+    { label: "责任单位", value: (row) => unitName(row.unit) },
+    { label: "亮灯", value: (row) => badge(row.colour) },
+    { label: "原因", cls: "hide-narrow", value: (row) => h("span.small", {}, row.colour_reason || "") },
+  ], task.targets || [], { empty: "未分解月度目标" })));
+
+  if (task.clock_class) parts.push(clockPanel(task, me, reload));
+  parts.push(h("div.grid.cols-2", {},
+    panel("进展时间轴", timeline(task, history)),
+    h("div.stack", {},
+      panel("佐证资料", table([
+        { label: "文件", value: (row) => h("a", { href: "#", onclick: (event) => { event.preventDefault(); download(`/tasks/${encodeURIComponent(task.code)}/evidence/${row.id}`, {}, row.filename).catch((error) => toast(errorText(error))); } }, row.filename) },
+        { label: "大小", num: true, value: (row) => `${Math.ceil(row.size / 1024)} KB` },
+        { label: "上传时间", value: (row) => dateTime(row.uploaded_at) },
+      ], task.evidence || [], { empty: "暂无佐证资料", testid: "evidence" })),
+      panel("督办单", table([
+        { label: "编号", value: (row) => row.number },
+        { label: "原因", value: (row) => row.reason },
+        { label: "状态", value: (row) => badge(row.colour, NOTICE_STATUS[row.status] || row.status) },
+        { label: "回复", value: (row) => row.answer || "—" },
+      ], task.notices || [], { empty: "无督办单" })),
+      panel("书面承诺", table([
+        { label: "事项", value: (row) => row.step },
+        { label: "承诺时间", value: (row) => date(row.promised_date) },
+        { label: "成效", value: (row) => row.result },
+        { label: "状态", value: (row) => row.status === "fulfilled" ? badge("green", "已兑现") : badge("grey", "未兑现") },
+      ], task.commitments || [], { empty: "无书面承诺" })))));
+  if (canWrite(task, me) && task.status === "active") parts.push(endPanel(task, reload));
+  return parts;
+}
+
+function timeline(task, history) {
+  const events = [];
+  for (const report of task.progress || []) {
+    events.push({ at: report.reported_at, cls: "", text: `报送进度 ${percent(report.percent)}`, detail: [report.note, report.source && report.source !== "portal" ? `来源：${report.source}` : null].filter(Boolean).join(" · ") });
+  }
+  for (const change of history.filter((item) => item.item_kind === "task")) {
+    events.push({ at: change.changed_at, cls: change.colour, text: `亮灯：${COLOUR_LABEL[change.previous] || "未评价"} → ${COLOUR_LABEL[change.colour]}`, detail: `${change.reason}（评价日 ${change.as_of}）` });
+  }
+  for (const notice of task.notices || []) {
+    events.push({ at: notice.issued_at, cls: "red", text: `下发督办单 ${notice.number}`, detail: notice.reason });
+    if (notice.acknowledged_at) events.push({ at: notice.acknowledged_at, cls: "", text: `签收督办单 ${notice.number}`, detail: notice.acknowledged_by || "" });
+    if (notice.answered_at) events.push({ at: notice.answered_at, cls: "", text: `回复督办单 ${notice.number}`, detail: notice.answer || "" });
+    if (notice.closed_at) events.push({ at: notice.closed_at, cls: "green", text: `督办单 ${notice.number} 办结`, detail: notice.close_reason || "" });
+  }
+  for (const stage of task.clocks || []) {
+    events.push({ at: stage.recorded_at, cls: "green", text: `“13710”${STAGE_LABEL[stage.stage] || stage.stage} 完成`, detail: "" });
+  }
+  for (const item of task.evidence || []) {
+    events.push({ at: item.uploaded_at, cls: "", text: `上传佐证资料`, detail: item.filename });
+  }
+  for (const extension of task.extensions || []) {
+    events.push({ at: extension.extended_at, cls: "yellow", text: `批准延期至 ${extension.new_due_date}`, detail: extension.reason });
+  }
+  events.sort((a, b) => String(b.at).localeCompare(String(a.at)));
+  if (!events.length) return h("p.empty", {}, "暂无记录");
+  return h("ol.timeline", { "data-testid": "timeline" }, events.map((event) =>
+    h("li", { class: event.cls || null }, h("div.when", {}, dateTime(event.at)), h("div", {}, event.text), event.detail ? h("div.small.muted", {}, event.detail) : null)));
+}
+
+function clockPanel(task, me, reload) {
+  const done = new Map((task.clocks || []).map((stage) => [stage.stage, stage.recorded_at]));
+  const writable = canWrite(task, me) && task.status === "active";
+  return panel(`“13710”时限（${CLOCK_LABEL[task.clock_class]}）`, table([
+    { label: "环节", value: (row) => STAGE_LABEL[row] },
+    { label: "完成时间", value: (row) => done.has(row) ? dateTime(done.get(row)) : "未完成" },
+    { label: "", value: (row) => !done.has(row) && writable ? h("button.secondary", { type: "button", onclick: async () => {
+      try { await api(`/tasks/${encodeURIComponent(task.code)}/clock`, { method: "POST", json: { stage: row } }); toast("已记录"); await reload(); }
+      catch (error) { toast(errorText(error)); }
+    } }, "记录完成") : "" },
+  ], ["deployed", "first_feedback", "closed"]));
+}
+
+function endPanel(task, reload) {
+  const form = h("form", {}, field("不能销号的，说明情况", h("textarea", { name: "reason", maxlength: 2000, required: true })),
+    h("div.row", {}, h("button.secondary", { type: "submit" }, "说明情况并结束")));
+  submitting(form, async (data) => {
+    await api(`/tasks/${encodeURIComponent(task.code)}/explain`, { method: "POST", json: { reason: data.get("reason") } });
+    await reload();
+  });
+  return panel("销号", h("p.small.muted", {}, "能销号的一定要销号，不能销号的一定要给个说法。"),
+    h("button", { type: "button", onclick: async () => {
+      try { await api(`/tasks/${encodeURIComponent(task.code)}/close`, { method: "POST" }); toast("已销号"); await reload(); }
+      catch (error) { toast(errorText(error)); }
+    } }, "销号"), form);
+}

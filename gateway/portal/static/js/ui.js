@@ -1,0 +1,154 @@
+// Small helpers for building the pages: elements, Chinese labels, formats.
+
+/** h("tag.class", {attrs}, ...children): an element; strings become text, never HTML. */
+export function h(spec, attrs = {}, ...children) {
+  const [tag, ...classes] = spec.split(".");
+  const element = document.createElement(tag || "div");
+  if (classes.length) element.className = classes.join(" ");
+  if (attrs === null || typeof attrs !== "object" || attrs instanceof Node || Array.isArray(attrs)) {
+    children.unshift(attrs);
+    attrs = {};
+  }
+  for (const [name, value] of Object.entries(attrs)) {
+    if (value === undefined || value === null || value === false) continue;
+    if (name.startsWith("on")) element.addEventListener(name.slice(2), value);
+    else if (name === "class") element.className += (element.className ? " " : "") + value;
+    else if (name === "dataset") Object.assign(element.dataset, value);
+    else if (name === "value") element.value = value;
+    else element.setAttribute(name, value === true ? "" : value);
+  }
+  append(element, children);
+  return element;
+}
+
+function append(element, children) {
+  for (const child of children) {
+    if (child === undefined || child === null || child === false) continue;
+    if (Array.isArray(child)) append(element, child);
+    else element.append(child instanceof Node ? child : String(child));
+  }
+}
+
+export const svgNS = "http://www.w3.org/2000/svg";
+export function s(tag, attrs = {}, ...children) {
+  const element = document.createElementNS(svgNS, tag);
+  for (const [name, value] of Object.entries(attrs)) element.setAttribute(name, value);
+  for (const child of children) element.append(child instanceof Node ? child : String(child));
+  return element;
+}
+
+export const COLOURS = ["green", "yellow", "red"];
+export const COLOUR_LABEL = { green: "如期推进", yellow: "延期推进", red: "严重延期" };
+export const COLOUR_SHORT = { green: "绿灯", yellow: "黄灯", red: "红灯" };
+export const STATUS_LABEL = { active: "推进中", completed: "已完成", closed: "已销号", explained: "已说明情况", cancelled: "已撤销" };
+export const SOURCE_LABEL = { plan: "计划任务", assignment: "领导交办", instruction: "领导批示" };
+export const CLOCK_LABEL = { important: "重要事项", general: "一般事项", complex: "复杂事项" };
+export const STAGE_LABEL = { deployed: "部署（1日内）", first_feedback: "首次反馈（3日内）", closed: "办结（7日/1个月内）" };
+export const KIND_LABEL = { county: "县（市、区）", department: "市直部门", office: "督查办" };
+export const ROLE_LABEL = { admin: "督查办（管理员）", leader: "领导", operator: "单位联络员", evaluator: "牵头单位评价人" };
+export const NOTICE_STATUS = { open: "待签收", acknowledged: "已签收待回复", answered: "已回复", closed: "已办结" };
+export const RANKING_STATUS = { live: "实时", draft: "草稿", approved: "已审定", published: "已发布" };
+
+export function badge(colour, text) {
+  return h(`span.badge.${colour || "none"}`, {}, text || COLOUR_LABEL[colour] || "未评价");
+}
+
+export function date(value) {
+  if (!value) return "—";
+  return String(value).slice(0, 10);
+}
+
+export function dateTime(value) {
+  if (!value) return "—";
+  const at = new Date(/[zZ]|[+-]\d\d:\d\d$/.test(value) ? value : value + "Z");
+  if (Number.isNaN(at.getTime())) return value;
+  return at.toLocaleString("zh-CN", { hour12: false, year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit" });
+}
+
+export function percent(value) {
+  return value === null || value === undefined ? "—" : `${Math.round(value * 10) / 10}%`;
+}
+
+export function number(value, digits = 1) {
+  return value === null || value === undefined ? "—" : Number(value).toFixed(digits);
+}
+
+export function progressBar(value) {
+  const bar = h("span");
+  bar.style.width = `${Math.max(0, Math.min(100, value || 0))}%`;
+  return h("div.progress", { title: percent(value) }, bar);
+}
+
+export function rankChange(change) {
+  if (change === null || change === undefined) return h("span.same", { title: "上期无排名" }, "—");
+  if (change > 0) return h("span.up", { title: `上升${change}位` }, `↑${change}`);
+  if (change < 0) return h("span.down", { title: `下降${-change}位` }, `↓${-change}`);
+  return h("span.same", { title: "名次不变" }, "→");
+}
+
+/** A table: columns [{label, value(row) -> node|string, num?}], rows; onclick(row) optional. */
+export function table(columns, rows, { onclick, empty = "暂无数据", testid } = {}) {
+  if (!rows.length) return h("p.empty", {}, empty);
+  return h("div.table-wrap", {}, h("table", { "data-testid": testid },
+    h("thead", {}, h("tr", {}, columns.map((column) => h(column.num ? "th.num" : "th", { class: column.cls }, column.label)))),
+    h("tbody", {}, rows.map((row) => h(onclick ? "tr.clickable" : "tr", { onclick: onclick && (() => onclick(row)), dataset: row.code ? { code: row.code } : {} },
+      columns.map((column) => h(column.num ? "td.num" : "td", { class: column.cls }, column.value(row))))))));
+}
+
+export function panel(title, ...children) {
+  return h("section.panel", {}, title ? h("h2", {}, title) : null, ...children);
+}
+
+let toastTimer;
+export function toast(message) {
+  const element = document.getElementById("toast");
+  element.textContent = message;
+  element.classList.add("show");
+  clearTimeout(toastTimer);
+  toastTimer = setTimeout(() => element.classList.remove("show"), 3500);
+}
+
+/** An error as people read it. */
+export function errorText(error) {
+  if (!error) return "";
+  const status = error.status;
+  if (status === 403) return `无权执行此操作（${error.message}）`;
+  if (status === 404) return `未找到（${error.message}）`;
+  if (status === 409) return `与现有状态冲突：${error.message}`;
+  if (status === 413) return "文件或数据过大";
+  if (status === 422) return `输入有误：${error.message}`;
+  if (status === 429) return "操作过于频繁，请稍后再试";
+  return error.message || String(error);
+}
+
+/** Run `action` for a form's submit button, showing its error beside it. */
+export function submitting(form, action) {
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const button = form.querySelector("button[type=submit]");
+    const message = form.querySelector(".form-message") || form.appendChild(h("p.form-message"));
+    message.className = "form-message";
+    message.textContent = "";
+    if (button) button.disabled = true;
+    try {
+      const text = await action(new FormData(form));
+      if (text) { message.classList.add("ok"); message.textContent = text; }
+    } catch (error) {
+      message.classList.add("error");
+      message.textContent = errorText(error);
+    } finally {
+      if (button) button.disabled = false;
+    }
+  });
+  return form;
+}
+
+export function field(label, input) {
+  return h("div.field", {}, h("label", {}, label, input));
+}
+
+export function select(name, options, value, attrs = {}) {
+  return h("select", { name, ...attrs }, options.map(([key, text]) => h("option", { value: key, selected: key === value }, text)));
+}
+
+export const today = () => new Date().toLocaleDateString("sv-SE");

@@ -1,0 +1,103 @@
+"""The one screen's figures (一屏统揽) beyond the counts of /dashboard: the trend of
+the colours over the weeks, the tasks red the longest, and the 13710 deadlines
+about to run out. Each is a service's answer with the tasks' titles and the
+units' names added; a caller acting for units sees the tasks it may read."""
+import datetime as dt
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+
+from ..auth import Caller, CurrentCaller
+from ..rpc import MAX_PAGE, Rpc, all_items, present
+from ..schemas import Code
+from ..scope import Scope, UnitScope
+
+router = APIRouter(prefix="/api/v1/dashboard", tags=["warnings"])
+
+
+def _titles(rpc, scope: UnitScope, codes) -> dict[str, dict]:
+    """{code: task} of the tasks among `codes` the caller may read (the tasks
+    service scopes the list; the gateway checks again, as for one task)."""
+    codes = sorted(set(codes))
+    found = {}
+    for start in range(0, len(codes), MAX_PAGE):
+        page = rpc.tasks.list_tasks(caller=scope.caller.as_rpc(),
+                                    codes=codes[start:start + MAX_PAGE], limit=MAX_PAGE)
+        found.update({task["code"]: task for task in page["items"]})
+    if scope.caller.units is None:
+        return found
+    return {code: task for code, task in found.items() if any(
+        scope.covers(unit) for unit in (task.get("lead_unit"), *(task.get("cooperating_units")
+                                                                 or [])) if unit)}
+
+
+def _unit_names(rpc, caller: Caller) -> dict[str, str]:
+    return {unit["code"]: unit["name"]
+            for unit in all_items(rpc.tasks.list_units, caller=caller.as_rpc())}
+
+
+@router.get("/trend")
+def colour_trend(caller: CurrentCaller, rpc: Rpc,
+                 weeks: Annotated[int, Query(ge=1, le=104)] = 12):
+    """Tasks green, yellow and red at the end of each of the last `weeks` weeks
+    (the current week up to today): `{"weeks": [{"week_end", "green", "yellow",
+    "red"}], "as_of"}`."""
+    return rpc.warnings.get_colour_trend(weeks=weeks)
+
+
+def _overdue_days(task: dict, today: dt.date) -> int:
+    """Days since the earliest due date the task's percentage has not reached (a
+    target's, or the task's own): how far behind it is, for ordering."""
+    percent = task.get("percent") or 0
+    missed = [dt.date.fromisoformat(target["due_date"]) for target in task.get("targets") or []
+              if target.get("planned_percent", 0) > percent]
+    if percent < 100 and task.get("due_date"):
+        missed.append(dt.date.fromisoformat(task["due_date"]))
+    late = [day for day in missed if day < today]
+    return (today - min(late)).days if late else 0
+
+
+@router.get("/red-items")
+def red_items(request: Request, caller: CurrentCaller, scope: Scope, rpc: Rpc,
+              limit: Annotated[int, Query(ge=1, le=100)] = 10):
+    """The red tasks most overdue: red the longest first, then furthest past the
+    first date they missed: `{"items": [{task, title, unit, unit_name, since,
+    days_red, overdue_days, reason, percent, due_date}]}`."""
+    states = rpc.warnings.list_warnings(colour="red", item_kind="task", limit=MAX_PAGE)["items"]
+    tasks = _titles(rpc, scope, [state["task"] for state in states]) if states else {}
+    names = _unit_names(rpc, caller) if tasks else {}
+    today = request.app.state.settings.today()
+    items = []
+    for state in states:
+        task = tasks.get(state["task"])
+        if task is None:
+            continue
+        items.append({
+            "task": state["task"], "title": task.get("title"), "unit": state["unit"],
+            "unit_name": names.get(state["unit"]), "since": state["since"],
+            "days_red": (today - dt.date.fromisoformat(state["since"])).days,
+            "overdue_days": _overdue_days(task, today),
+            "reason": state["reason"], "percent": task.get("percent"),
+            "due_date": task.get("due_date")})
+    items.sort(key=lambda item: (-item["days_red"], -item["overdue_days"], item["task"]))
+    return {"items": items[:limit], "total": len(items)}
+
+
+@router.get("/clocks")
+def clock_deadlines(caller: CurrentCaller, scope: Scope, rpc: Rpc,
+                    within_days: Annotated[int, Query(ge=0, le=366)] = 3,
+                    unit: Code | None = None,
+                    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 20):
+    """The 13710 stages not yet recorded whose deadline is within `within_days`
+    days or already past, soonest first, with the task's title and the unit's
+    name: `{"items": [{task, title, unit, unit_name, stage, stage_name, due,
+    days_left, colour, reason}], "as_of"}`."""
+    answer = rpc.warnings.list_clock_deadlines(within_days=within_days, limit=MAX_PAGE,
+                                               **present(unit=unit))
+    stages = answer["items"]
+    tasks = _titles(rpc, scope, [stage["task"] for stage in stages]) if stages else {}
+    names = _unit_names(rpc, caller) if tasks else {}
+    items = [{**stage, "title": tasks[stage["task"]].get("title"),
+              "unit_name": names.get(stage["unit"])}
+             for stage in stages if stage["task"] in tasks][:limit]
+    return {"items": items, "total": len(items), "as_of": answer.get("as_of")}

@@ -1,0 +1,165 @@
+"""The portal in a real browser: each role signs in and sees its pages; the one
+screen shows what the API says and follows a report without a reload; the
+office imports a task library and sees a bad row's error; a leader reaches no
+write action. Screenshots of the one screen and the ranking board are saved."""
+import io
+
+from playwright.sync_api import expect
+
+from gateway.spreadsheet import write_tasks
+from tests.browser.conftest import OPERATOR, TASK, UNIT
+
+# Each role's navigation, as the portal draws it.
+NAVIGATION = {
+    "admin": ["一屏统揽", "评价排队", "重点任务", "督查办", "每周专报"],
+    "leader": ["一屏统揽", "评价排队", "重点任务", "每周专报"],
+    "operator": ["一屏统揽", "评价排队", "重点任务", "本单位工作台"],
+    "evaluator": ["一屏统揽", "评价排队", "重点任务", "本单位工作台"],
+}
+TIMEOUT = 30_000
+
+
+def test_each_role_signs_in_and_sees_its_pages(open_as):
+    for role, pages in NAVIGATION.items():
+        page = open_as(role)
+        expect(page.locator("#nav a")).to_have_text(pages)
+        home = "unit" if role in ("operator", "evaluator") else "screen"
+        expect(page.locator(f".page[data-page={home}]")).to_be_visible()
+        assert page.errors == []
+
+
+def test_a_wrong_password_is_refused_in_chinese(browser, platform):
+    page = browser.new_page()
+    page.goto(platform.url + "/")
+    page.fill("input[name=username]", "admin")
+    page.fill("input[name=password]", "not-the-password")
+    page.click("button[type=submit]")
+    expect(page.locator("form.login [role=alert]")).to_have_text("用户名或密码错误")
+    page.close()
+
+
+def test_the_one_screens_counts_are_the_apis(open_as, platform, screenshot):
+    page = open_as("leader", "#/screen")
+    admin = platform.login()
+
+    def counts_on_screen():
+        return {colour: int(page.get_by_test_id(f"count-{colour}-value").inner_text())
+                for colour in ("green", "yellow", "red")}
+    expect(page.get_by_test_id("count-red-value")).to_be_visible()
+    api = platform.http.get("/api/v1/dashboard", headers=admin).json()["counts"]
+    assert counts_on_screen() == api
+    expect(page.locator(f".unit[data-unit={UNIT}]")).to_have_attribute("data-colour", "red")
+    expect(page.get_by_test_id("red-items")).to_contain_text("测试县产业园道路建设")
+    expect(page.locator(".lane").first).to_be_visible()
+    screenshot(page, "one-screen")
+
+    big = open_as("leader", "#/screen?big=1")
+    expect(big.locator("body.big")).to_have_count(1)
+    expect(big.locator("#top")).to_be_hidden()
+    expect(big.get_by_test_id("count-red-value")).to_have_text(str(api["red"]))
+    screenshot(big, "one-screen-big")
+    phone = open_as("leader", "#/screen", viewport={"width": 390, "height": 844})
+    expect(phone.get_by_test_id("count-green-value")).to_be_visible()
+    screenshot(phone, "one-screen-phone")
+
+
+def test_a_report_of_100_percent_with_evidence_turns_the_item_green_on_the_screen(
+        open_as, platform):
+    # The leader's screen stays open, refreshing itself every 2 seconds.
+    screen = open_as("leader", "#/screen?refresh=2")
+    tile = screen.locator(f".unit[data-unit={UNIT}]")
+    expect(tile).to_have_attribute("data-colour", "red")
+    red_before = int(screen.get_by_test_id("count-red-value").inner_text())
+
+    operator = open_as(OPERATOR)
+    expect(operator.get_by_test_id("unit-tasks")).to_contain_text("测试县产业园道路建设")
+    operator.goto(f"{platform.url}/#/task/{TASK}")
+    form = operator.get_by_test_id("report-form")
+    form.locator("input[name=percent]").fill("100")
+    form.locator("textarea[name=note]").fill("道路全线贯通，已通过验收")
+    form.locator("input[name=evidence]").set_input_files(files=[{
+        "name": "验收报告.pdf", "mimeType": "application/pdf",
+        "buffer": b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"}])
+    form.locator("button[type=submit]").click()
+    expect(operator.locator("#toast")).to_contain_text("已报送 100%，佐证资料 1 份")
+    expect(operator.get_by_test_id("evidence")).to_contain_text("验收报告.pdf")
+    expect(operator.get_by_test_id("task-percent")).to_contain_text("100%")
+
+    # No reload: the screen's own refresh shows the unit green and one red fewer.
+    expect(tile).to_have_attribute("data-colour", "green", timeout=TIMEOUT)
+    expect(screen.get_by_test_id("count-red-value")).to_have_text(str(red_before - 1))
+    expect(screen.get_by_test_id("red-items")).not_to_contain_text("测试县产业园道路建设")
+    assert screen.errors == [] and operator.errors == []
+
+
+def test_the_office_sees_the_bad_rows_error_before_anything_is_saved(open_as, platform):
+    good = {"code": "T-IMP-1", "title": "导入的好任务", "lead_unit": UNIT,
+            "start_date": "2026-01-01", "due_date": "2026-12-31",
+            "targets": [{"due_date": "2026-12-31", "planned_percent": 100}]}
+    bad = {**good, "code": "T-IMP-2", "title": "日期写错的任务", "due_date": "2026-02-30"}
+    workbook = write_tasks([good, bad])
+    page = open_as("admin", "#/office/import")
+    page.locator("input[type=file]").set_input_files(files=[{
+        "name": "任务库.xlsx", "buffer": workbook,
+        "mimeType": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}])
+    page.get_by_role("button", name="检查").click()
+    errors = page.get_by_test_id("import-errors")
+    expect(errors).to_be_visible()
+    row = errors.locator("tbody tr")
+    expect(row).to_have_count(1)
+    expect(row.locator("td").nth(0)).to_have_text("3")        # the header is row 1
+    expect(row.locator("td").nth(1)).to_have_text("due_date")
+    expect(page.get_by_test_id("import-result")).to_contain_text("未保存任何任务")
+    admin = platform.login()
+    assert platform.http.get("/api/v1/tasks/T-IMP-1", headers=admin).status_code == 404
+
+    with page.expect_download() as template:
+        page.get_by_role("button", name="下载模板").click()
+    assert template.value.suggested_filename == "task-library-template.xlsx"
+    assert io.BytesIO(template.value.path().read_bytes()).read(2) == b"PK"
+
+
+def test_a_leader_reaches_no_write_action(open_as, platform):
+    page = open_as("leader", f"#/task/{TASK}")
+    expect(page.get_by_test_id("task-colour")).to_be_visible()
+    expect(page.get_by_test_id("report-form")).to_have_count(0)
+    expect(page.get_by_role("button", name="销号")).to_have_count(0)
+    expect(page.get_by_role("button", name="记录完成")).to_have_count(0)
+    # The office's pages are not offered, and asking for one leads back home.
+    page.goto(f"{platform.url}/#/office/import")
+    expect(page.locator(".page[data-page=screen]")).to_be_visible()
+    page.goto(f"{platform.url}/#/ranking")
+    expect(page.get_by_test_id("ranking")).to_be_visible()
+    expect(page.locator("[data-step]")).to_have_count(0)
+    # And the API refuses the token the page holds.
+    status = page.evaluate("""async () => (await fetch('/api/v1/progress', {method: 'POST',
+        headers: {'Authorization': 'Bearer ' + localStorage.getItem('luoshi.token'),
+                  'Content-Type': 'application/json'},
+        body: JSON.stringify([{task: 'T-BRW-1', unit: 'BRW', percent: 10}])})).status""")
+    assert status == 403
+
+
+def test_the_ranking_board_shows_scores_breakdowns_and_published_lists(open_as, screenshot):
+    page = open_as("leader", "#/ranking")
+    board = page.get_by_test_id("ranking")
+    expect(board.locator("tbody tr").first).to_be_visible()
+    board.locator("details summary").first.click()
+    expect(board.locator("details[open] table")).to_be_visible()
+    screenshot(page, "ranking-board")
+    # Last quarter is published by the demo: its red and black lists are public.
+    period = page.locator("select[name=period] option").nth(1).get_attribute("value")
+    page.select_option("select[name=period]", period)
+    expect(page.get_by_test_id("ranking-status")).to_have_text("已发布")
+    expect(page.get_by_test_id("red-list")).to_be_visible()
+    screenshot(page, "ranking-board-published")
+
+
+def test_an_operators_workspace_and_the_task_list(open_as, platform, screenshot):
+    page = open_as("operator")
+    expect(page.get_by_test_id("unit-tasks")).to_be_visible()
+    screenshot(page, "unit-workspace")
+    page.goto(f"{platform.url}/#/tasks?colour=red")
+    expect(page.get_by_test_id("tasks")).to_be_visible()
+    with page.expect_download() as export:
+        page.get_by_role("button", name="导出 Excel").click()
+    assert export.value.suggested_filename == "tasks.xlsx"

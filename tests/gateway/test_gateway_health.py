@@ -1,0 +1,131 @@
+"""/readyz and /metrics: readiness names what is down, metrics count requests by
+route template and status; neither needs credentials nor counts against the
+rate limit. The cluster proxy of /readyz is a stand-in (no broker in this tier)."""
+from fastapi.testclient import TestClient
+from nameko.exceptions import RpcTimeout
+from prometheus_client.parser import text_string_to_metric_families
+
+from gateway import health
+from gateway.app import create_app
+from gateway.rpc import get_rpc
+
+
+class _Reply:
+    def __init__(self, answer):
+        self.answer = answer
+
+    def result(self):
+        if isinstance(self.answer, Exception):
+            raise self.answer
+        return self.answer
+
+
+class StandInCluster:
+    """ClusterRpcProxy whose services answer health() from `answers`."""
+
+    answers = {}
+    stopped = []
+
+    def __init__(self, config, timeout=None):
+        self.timeout = timeout
+
+    def start(self):
+        return self
+
+    def stop(self):
+        StandInCluster.stopped.append(self)
+
+    def __getattr__(self, service):
+        answer = StandInCluster.answers.get(service, {"service": service, "status": "ok"})
+        health_method = type("Method", (), {"call_async": lambda _self: _Reply(answer)})()
+        return type("Service", (), {"health": health_method})()
+
+
+def samples(client):
+    response = client.get("/metrics")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/plain")
+    return {(sample.name, frozenset(sample.labels.items())): sample.value
+            for family in text_string_to_metric_families(response.text)
+            for sample in family.samples}
+
+
+def test_ready_when_the_broker_and_every_service_answer(client, monkeypatch):
+    monkeypatch.setattr(health, "ClusterRpcProxy", StandInCluster)
+    monkeypatch.setattr(StandInCluster, "answers", {})
+    monkeypatch.setattr(StandInCluster, "stopped", [])
+    response = client.get("/readyz")
+    assert response.status_code == 200
+    assert response.json() == {"ready": True, "down": [], "checks": {
+        "broker": "ok", "tasks": "ok", "warnings": "ok", "ranking": "ok", "notify": "ok"}}
+    assert len(StandInCluster.stopped) == 1  # the connection is closed after each check
+
+
+def test_not_ready_names_the_services_that_do_not_answer(client, monkeypatch):
+    monkeypatch.setattr(health, "ClusterRpcProxy", StandInCluster)
+    monkeypatch.setattr(StandInCluster, "answers", {"ranking": RpcTimeout(3),
+                                                    "notify": {"status": "degraded"}})
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    body = response.json()
+    assert body["ready"] is False
+    assert body["down"] == ["ranking", "notify"]
+    assert body["checks"]["ranking"] == "RpcTimeout"
+    assert body["checks"]["tasks"] == "ok"
+
+
+def test_not_ready_without_a_broker(client):
+    # The tier's settings point at a port where nothing listens.
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    body = response.json()
+    assert body["checks"]["broker"] != "ok"
+    assert body["down"][0] == "broker"
+
+
+def test_metrics_count_requests_by_route_template_and_status(client, admin):
+    before = samples(client)
+    client.get("/api/v1/tasks/T-001", headers=admin)
+    client.get("/api/v1/tasks/T-002", headers=admin)
+    client.get("/api/v1/tasks/NOPE", headers=admin)
+    client.get("/no/such/path/12345")
+    after = samples(client)
+
+    def grew(name, **labels):
+        key = (name, frozenset(labels.items()))
+        return after.get(key, 0) - before.get(key, 0)
+
+    route = "/api/v1/tasks/{code}"
+    assert grew("luoshi_gateway_requests_total", method="GET", route=route, status="200") == 2
+    assert grew("luoshi_gateway_requests_total", method="GET", route=route, status="404") == 1
+    assert grew("luoshi_gateway_request_duration_seconds_count", method="GET", route=route) == 3
+    assert grew("luoshi_gateway_requests_total", method="GET", route="<unmatched>",
+                status="404") == 1
+    # No concrete path becomes a label.
+    assert not any("T-001" in value or "12345" in value
+                   for _, labels in after for _, value in labels)
+    assert after[("luoshi_gateway_requests_in_progress", frozenset())] == 1  # this scrape
+    assert after[("process_cpu_seconds_total", frozenset())] > 0
+
+
+def test_health_and_metrics_skip_credentials_and_the_rate_limit(settings, fake_rpc, monkeypatch):
+    monkeypatch.setattr(health, "ClusterRpcProxy", StandInCluster)
+    monkeypatch.setattr(StandInCluster, "answers", {})
+    app = create_app(settings.model_copy(update={"rate_limit_per_minute": 1}))
+    app.dependency_overrides[get_rpc] = lambda: fake_rpc
+    with TestClient(app) as client:
+        for _ in range(5):
+            assert client.get("/healthz").status_code == 200
+            assert client.get("/readyz").status_code == 200
+            assert client.get("/metrics").status_code == 200
+        # The limit itself is in force for the API.
+        statuses = {client.get("/api/v1/units").status_code for _ in range(3)}
+        assert 429 in statuses
+
+
+def test_health_and_metrics_are_documented_under_health(client):
+    paths = client.get("/openapi.json").json()["paths"]
+    for path in ("/healthz", "/readyz", "/metrics"):
+        assert paths[path]["get"]["tags"] == ["health"]
+        assert "security" not in paths[path]["get"]
+    assert "text/plain" in paths["/metrics"]["get"]["responses"]["200"]["content"]
