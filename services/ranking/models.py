@@ -24,6 +24,8 @@ from sqlalchemy import (
     Text,
 )
 
+from services.common.rule_versions import rule_versions_table
+
 metadata = MetaData()
 BigId = BigInteger().with_variant(Integer(), "sqlite")
 
@@ -118,14 +120,7 @@ evaluations = Table(
     Column("evaluated_at", DateTime, nullable=False),
 )
 
-score_rules = Table(
-    "score_rules", metadata,
-    Column("version", Integer, primary_key=True, autoincrement=False),
-    Column("rules", JSON, nullable=False),
-    Column("created_by", String(64), nullable=False),
-    Column("created_at", DateTime, nullable=False),
-    Column("note", Text),
-)
+score_rules = rule_versions_table("score_rules", metadata)
 
 # A period's ranking once the office froze it: draft (recomputed when a late
 # event touches the period), approved, then published (never recomputed).

@@ -4,6 +4,7 @@ import datetime as dt
 from sqlalchemy import and_, bindparam, delete, func, or_, select, update
 
 from services.common.db import insert_ignoring_conflicts, utcnow
+from services.common.rule_versions import RuleVersions
 
 from . import logic
 from .models import (
@@ -206,17 +207,7 @@ def load_facts(session, period, as_of, rules):
 
 # Score rules --------------------------------------------------------------------
 
-def current_rules(session):
-    row = session.execute(
-        select(score_rules).order_by(score_rules.c.version.desc()).limit(1)).first()
-    if row is None:
-        return logic.ScoreRules()
-    return logic.ScoreRules.from_dict({**row.rules, "version": row.version})
-
-
-def rules_dict(row):
-    return {"version": row.version, "rules": row.rules, "created_by": row.created_by,
-            "created_at": row.created_at.isoformat() + "Z", "note": row.note}
+RULES = RuleVersions(score_rules, logic.ScoreRules)
 
 
 # Evaluations ----------------------------------------------------------------------

@@ -8,7 +8,6 @@ import uuid
 
 from nameko.timer import timer
 from sqlalchemy import func, select, update
-from sqlalchemy.exc import IntegrityError
 
 from services.common.clock import Clock
 from services.common.collector import collector_paused
@@ -28,7 +27,7 @@ from services.common.scope import require_role, role, unit_scope
 from . import events, logic
 from . import repository as repo
 from .exceptions import EXPECTED, Conflict, Forbidden, InvalidInput, NotFound
-from .models import evaluations, rankings, score_rules, standings
+from .models import evaluations, rankings, standings
 from .schemas import (
     ClockStageRecordedIn,
     ColourChangedIn,
@@ -196,7 +195,7 @@ class Service(Operations):
         # before it.
         with self.db.session() as session:
             claimed_at = utcnow()
-            rules = repo.current_rules(session)
+            rules = repo.RULES.current(session)
             period = logic.period_of(today, rules.period_kind)
             row = repo.standings_row(session, period.key)
             if row is None:
@@ -236,7 +235,7 @@ class Service(Operations):
         for a malformed period, one not begun or an unknown group."""
         today = self.clock.today()
         with self.db.session(readonly=True) as session:
-            rules = repo.current_rules(session)
+            rules = repo.RULES.current(session)
             chosen = (logic.parse_period(period) if period is not None
                       else logic.period_of(today, rules.period_kind))
             as_of = chosen.as_of(today)
@@ -260,7 +259,7 @@ class Service(Operations):
     def list_groups(self):
         """The groups of the rules in force: {"items": [{key, label, kinds, units}]}."""
         with self.db.session(readonly=True) as session:
-            return {"items": repo.current_rules(session).groups}
+            return {"items": repo.RULES.current(session).groups}
 
     @rpc(expected_exceptions=EXPECTED)
     def list_periods(self, limit=100, offset=0):
@@ -269,7 +268,7 @@ class Service(Operations):
         limit, offset = page(limit, offset)
         today = self.clock.today()
         with self.db.session(readonly=True) as session:
-            current = logic.period_of(today, repo.current_rules(session).period_kind)
+            current = logic.period_of(today, repo.RULES.current(session).period_kind)
             rows = session.execute(select(rankings).order_by(rankings.c.period.desc())
                                    .limit(limit).offset(offset)).all()
             total = session.execute(select(func.count()).select_from(rankings)).scalar()
@@ -365,7 +364,7 @@ class Service(Operations):
             if frozen is not None and frozen.status != "draft":
                 raise Conflict(f"the ranking of {chosen.key} is {frozen.status}")
             if frozen is None:
-                self._freeze(session, chosen, repo.current_rules(session), caller["user"])
+                self._freeze(session, chosen, repo.RULES.current(session), caller["user"])
         if frozen is not None:
             self._recompute(chosen.key)
         with self.db.session(readonly=True) as session:
@@ -426,16 +425,7 @@ class Service(Operations):
         """The score rules in force: {version, rules, created_by, created_at, note,
         tie_break}; version 1 is the built-in defaults."""
         with self.db.session(readonly=True) as session:
-            row = session.execute(select(score_rules).order_by(
-                score_rules.c.version.desc()).limit(1)).first()
-        if row is None:
-            rules = logic.ScoreRules().to_dict()
-            rules.pop("version")
-            answer = {"version": 1, "rules": rules, "created_by": None,
-                      "created_at": None, "note": "默认规则"}
-        else:
-            answer = repo.rules_dict(row)
-        return {**answer, "tie_break": logic.TIE_BREAK}
+            return {**repo.RULES.in_force(session), "tie_break": logic.TIE_BREAK}
 
     @rpc(expected_exceptions=EXPECTED)
     def update_score_rules(self, data, caller, note=None):
@@ -444,47 +434,24 @@ class Service(Operations):
         frozen rankings keep the version they were made with. Emits
         score_rules_changed. InvalidInput naming each wrong field."""
         require_role(caller, "admin")
-        if not isinstance(data, dict):
-            raise InvalidInput({"rules": "an object of rule fields"})
         if note is not None and (not isinstance(note, str) or len(note) > MAX_COMMENT):
             raise InvalidInput({"note": f"a text of at most {MAX_COMMENT} characters"})
         with self.db.session() as session:
-            current = repo.current_rules(session)
-            given = {key: value for key, value in data.items() if key != "version"}
-            rules = logic.ScoreRules.from_dict(
-                {**current.to_dict(), **given, "version": current.version + 1})
-            old, new = current.to_dict(), rules.to_dict()
-            changes = {key: [old[key], new[key]] for key in new
-                       if key != "version" and old[key] != new[key]}
-            if not changes:
-                raise InvalidInput({"rules": "no field differs from the rules in force"})
-            stored = {key: value for key, value in new.items() if key != "version"}
-            try:
-                with session.begin_nested():
-                    session.execute(score_rules.insert().values(
-                        version=rules.version, rules=stored, created_by=caller["user"],
-                        created_at=utcnow(), note=note))
-            except IntegrityError:
-                raise Conflict("the rules were changed meanwhile; read them again") from None
+            before, rules, changes = repo.RULES.store_next(session, data, caller["user"], note)
             session.execute(update(standings).values(stale=True))
             session.execute(update(rankings).where(rankings.c.status == "draft")
                             .values(stale=True))
             self.db.emit(session, events.SCORE_RULES_CHANGED, events.ScoreRulesChanged().dump(
-                new_event(version=rules.version, previous_version=current.version,
+                new_event(version=rules.version, previous_version=before.version,
                           changes=changes, changed_by=caller["user"], note=note)))
-            row = session.execute(select(score_rules).where(
-                score_rules.c.version == rules.version)).one()
-        return {**repo.rules_dict(row), "tie_break": logic.TIE_BREAK}
+            return {**repo.RULES.in_force(session), "tie_break": logic.TIE_BREAK}
 
     @rpc(expected_exceptions=EXPECTED)
     def list_score_rule_versions(self, limit=100, offset=0):
         """The stored versions of the score rules, newest first: {"items", "total"}."""
         limit, offset = page(limit, offset)
         with self.db.session(readonly=True) as session:
-            total = session.execute(select(func.count()).select_from(score_rules)).scalar()
-            rows = session.execute(select(score_rules).order_by(score_rules.c.version.desc())
-                                   .limit(limit).offset(offset)).all()
-        return {"items": [repo.rules_dict(row) for row in rows], "total": total}
+            return repo.RULES.stored(session, limit, offset)
 
     # Helpers ---------------------------------------------------------------------------
 
@@ -544,7 +511,7 @@ class Service(Operations):
         """Score a draft again as of its period's end, with the rules in force."""
         period = logic.parse_period(key)
         with self.db.session(readonly=True) as session:
-            rules = repo.current_rules(session)
+            rules = repo.RULES.current(session)
             groups = self._score(session, period, period.end, rules)
         with self.db.session() as session:
             session.execute(update(rankings).where(

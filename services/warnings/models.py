@@ -3,7 +3,6 @@ targets, 13710 stages, commitments and extensions, from the tasks service's
 events), the rules as versioned data, the colour state with its history, and the
 supervision notices."""
 from sqlalchemy import (
-    JSON,
     Column,
     Date,
     DateTime,
@@ -16,6 +15,8 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+
+from services.common.rule_versions import rule_versions_table
 
 metadata = MetaData()
 
@@ -105,14 +106,7 @@ watched_extensions = Table(
 
 # The rules as data: the highest version is in force. The rows are the audit of
 # who changed what, and when.
-rule_sets = Table(
-    "rule_sets", metadata,
-    Column("version", Integer, primary_key=True, autoincrement=False),
-    Column("rules", JSON, nullable=False),
-    Column("created_by", String(64), nullable=False),
-    Column("created_at", DateTime, nullable=False),
-    Column("note", Text),
-)
+rule_sets = rule_versions_table("rule_sets", metadata)
 
 notices = Table(
     "notices", metadata,

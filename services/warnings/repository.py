@@ -5,6 +5,7 @@ import datetime as dt
 from sqlalchemy import func, select
 
 from services.common.db import insert_ignoring_conflicts
+from services.common.rule_versions import RuleVersions
 
 from . import logic
 from .models import (
@@ -100,19 +101,7 @@ def colour_counts_on(session, day):
 
 # Rules ------------------------------------------------------------------------------
 
-def current_rules(session):
-    """The rules in force: the highest stored version, else the defaults."""
-    row = session.execute(
-        select(rule_sets).order_by(rule_sets.c.version.desc()).limit(1)).first()
-    if row is None:
-        return logic.Rules()
-    return logic.Rules.from_dict({**row.rules, "version": row.version})
-
-
-def rule_set_dict(row):
-    return {"version": row.version, "rules": {**row.rules, "version": row.version},
-            "created_by": row.created_by, "created_at": iso(row.created_at),
-            "note": row.note}
+RULES = RuleVersions(rule_sets, logic.Rules)
 
 
 # Notices ----------------------------------------------------------------------------

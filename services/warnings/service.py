@@ -6,7 +6,6 @@ import logging
 import uuid
 
 from sqlalchemy import bindparam, func, select
-from sqlalchemy.exc import IntegrityError
 
 from services.common.clock import Clock
 from services.common.collector import collector_paused
@@ -32,7 +31,6 @@ from .models import (
     colour_history,
     colours,
     notices,
-    rule_sets,
     watched_clock_stages,
     watched_commitments,
     watched_extensions,
@@ -209,7 +207,7 @@ class Service(Operations):
                       "calendar (the chinese_calendar package)", now.date(), exc)
 
     def _warn_of_calendar_end(self, session, today):
-        coverage = calendar_for(repo.current_rules(session).calendar_mode).coverage(today)
+        coverage = calendar_for(repo.RULES.current(session).calendar_mode).coverage(today)
         if coverage["days_left"] is not None and coverage["days_left"] < CALENDAR_NOTICE_DAYS:
             log.warning("the working-day calendar ends on %s, in %s days: update the "
                         "chinese_calendar package, or colours stop on the day after",
@@ -221,7 +219,7 @@ class Service(Operations):
         operators see the working-day calendar running out before it does."""
         answer = super().health()
         with self.db.session(readonly=True) as session:
-            mode = repo.current_rules(session).calendar_mode
+            mode = repo.RULES.current(session).calendar_mode
         return {**answer, "calendar": calendar_for(mode).coverage(self.clock.today())}
 
     @rpc(expected_exceptions=EXPECTED)
@@ -245,12 +243,7 @@ class Service(Operations):
         """The rules in force: {version, rules: {field: value}, created_by,
         created_at, note}; version 1 is the built-in defaults."""
         with self.db.session(readonly=True) as session:
-            row = session.execute(
-                select(rule_sets).order_by(rule_sets.c.version.desc()).limit(1)).first()
-        if row is None:
-            return {"version": 1, "rules": logic.Rules().to_dict(), "created_by": None,
-                    "created_at": None, "note": "默认规则"}
-        return repo.rule_set_dict(row)
+            return repo.RULES.in_force(session)
 
     @rpc(expected_exceptions=EXPECTED)
     def update_rules(self, data, caller, note=None):
@@ -259,34 +252,14 @@ class Service(Operations):
         new version colours from the next evaluation on. Answers what get_rules
         answers. Emits rules_changed."""
         require_role(caller, "admin")
-        if not isinstance(data, dict):
-            raise InvalidInput({"rules": "an object of rule fields"})
         note = text(note, "note", required=False)
+        user = (caller or {}).get("user") or "admin"
         with self.db.session() as session:
-            current = repo.current_rules(session)
-            given = {key: value for key, value in data.items() if key != "version"}
-            merged = {**current.to_dict(), **given, "version": current.version + 1}
-            rules = logic.Rules.from_dict(merged)
-            old, new = current.to_dict(), rules.to_dict()
-            changed = {key: [old[key], new[key]] for key in new
-                       if key != "version" and old[key] != new[key]}
-            if not changed:
-                raise InvalidInput({"rules": "no rule differs from the rules in force"})
-            user = (caller or {}).get("user") or "admin"
-            try:
-                with session.begin_nested():
-                    session.execute(rule_sets.insert().values(
-                        version=rules.version,
-                        rules={k: v for k, v in new.items() if k != "version"},
-                        created_by=user, created_at=utcnow(), note=note))
-            except IntegrityError:
-                raise Conflict("the rules were changed meanwhile; read them again") from None
+            before, rules, changes = repo.RULES.store_next(session, data, user, note)
             self.db.emit(session, events.RULES_CHANGED, events.RulesChanged().dump(new_event(
-                version=rules.version, previous_version=current.version, rules=new,
-                changes=changed, changed_by=user, note=note)))
-            row = session.execute(
-                select(rule_sets).where(rule_sets.c.version == rules.version)).one()
-            return repo.rule_set_dict(row)
+                version=rules.version, previous_version=before.version,
+                rules=rules.to_dict(), changes=changes, changed_by=user, note=note)))
+            return repo.RULES.in_force(session)
 
     @rpc(expected_exceptions=EXPECTED)
     def list_rule_versions(self, limit=100, offset=0):
@@ -295,10 +268,7 @@ class Service(Operations):
         (version 1) are not stored."""
         limit, offset = page(limit, offset)
         with self.db.session(readonly=True) as session:
-            total = session.execute(select(func.count()).select_from(rule_sets)).scalar()
-            rows = session.execute(select(rule_sets).order_by(rule_sets.c.version.desc())
-                                   .limit(limit).offset(offset)).all()
-        return {"items": [repo.rule_set_dict(row) for row in rows], "total": total}
+            return repo.RULES.stored(session, limit, offset)
 
     # Supervision notices -------------------------------------------------------
 
@@ -324,7 +294,7 @@ class Service(Operations):
             if pending is not None:
                 raise Conflict(f"notice {logic.notice_number(*pending)} on task {task} "
                                "is not closed yet")
-            rules = repo.current_rules(session)
+            rules = repo.RULES.current(session)
             return self._issue(session, row.code, row.lead_unit, "task", row.code, reason,
                                self.clock.today(), (caller or {}).get("user") or "admin",
                                rules)
@@ -541,7 +511,7 @@ class Service(Operations):
         limit, offset = page(limit, offset)
         horizon = day + dt.timedelta(days=within_days)
         with self.db.session(readonly=True) as session:
-            rules = repo.current_rules(session)
+            rules = repo.RULES.current(session)
             calendar = calendar_for(rules.calendar_mode)
             query = (select(watched_tasks.c.code).where(watched_tasks.c.clock_class.is_not(None))
                      .where(watched_tasks.c.status.not_in(tuple(logic.FINISHED))))
@@ -648,7 +618,7 @@ class Service(Operations):
             return self._evaluate_now(session, as_of, codes, strict)
 
     def _evaluate_now(self, session, as_of, codes, strict):
-        rules = repo.current_rules(session)
+        rules = repo.RULES.current(session)
         calendar = calendar_for(rules.calendar_mode)
         tasks = repo.load_tasks(session, codes)
         stored = repo.stored_colours(session, codes)

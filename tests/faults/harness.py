@@ -93,7 +93,7 @@ class Platform:
         report = []
         for name in self.processes:
             found = [line for line in self.log(name).splitlines()
-                     if " WARNING " in line or " ERROR " in line]
+                     if any(f" {level} " in line for level in ("WARNING", "ERROR", "CRITICAL"))]
             report.append(f"--- {name}: {len(found)} warnings and errors, the last ones:")
             report.extend(found[-lines:])
         return "\n".join(report)

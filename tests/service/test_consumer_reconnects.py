@@ -67,5 +67,5 @@ def test_a_failed_ack_brings_the_consumers_back(container_factory, tmp_path, cap
         assert any("could not settle" in message for message in messages)
         assert any("Connection to broker lost" in message for message in messages)
         queue = "evt-tasks-task_created--warnings.on_task_created"
-        assert queue_states(amqp_uri)[queue]["consumers"] == 1
+        eventually(lambda: queue_states(amqp_uri)[queue]["consumers"] == 1)
         container.stop()

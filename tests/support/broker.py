@@ -88,10 +88,16 @@ def queue_states(uri):
     """{queue: {"messages", "ready", "unacked", "consumers"}} of the vhost (via
     rabbitmqctl): whether a queue's messages wait for a consumer or sit with one."""
     vhost = urlsplit(uri).path.lstrip("/")
-    out = subprocess.run(
+    answer = subprocess.run(
         ["rabbitmqctl", "-q", "list_queues", "-p", vhost, "name", "messages",
          "messages_ready", "messages_unacknowledged", "consumers", "--formatter", "json"],
-        check=True, capture_output=True, timeout=60, text=True).stdout
+        capture_output=True, timeout=60, text=True)
+    # The CLI fails now and then on a busy node: a reason to ask again (for
+    # `eventually`), not to give up.
+    assert answer.returncode == 0, (
+        f"rabbitmqctl list_queues exited with {answer.returncode}: "
+        f"{(answer.stderr or answer.stdout).strip()[-500:]}")
+    out = answer.stdout
     return {row["name"]: {"messages": row["messages"], "ready": row["messages_ready"],
                           "unacked": row["messages_unacknowledged"],
                           "consumers": row["consumers"]}
