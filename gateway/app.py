@@ -20,6 +20,7 @@ from .middleware import BodySizeLimit
 from .portal import mount as mount_portal
 from .ratelimit import RateLimiter
 from .routes import ROUTERS
+from .routes.warnings import SharedBoard, UnitNames
 from .rpc import RpcPool
 from .settings import Settings
 
@@ -74,6 +75,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.rpc_pool = RpcPool(settings.amqp_uri, settings.rpc_pool_size, settings.rpc_timeout,
                                  observe=app.state.metrics.observe_rpc)
     app.state.rate_limiter = RateLimiter(settings.rate_limit_per_minute)
+    app.state.unit_names = UnitNames()
+    app.state.dashboard = SharedBoard(settings.dashboard_seconds)
 
     errors.install(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)

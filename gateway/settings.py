@@ -45,6 +45,9 @@ class Settings(BaseSettings):
     # 0 turns the limit off. Generous, so a county system's bulk upload or the
     # demo loader is never throttled.
     rate_limit_per_minute: int = Field(600, ge=0)
+    # How old the one screen's figures may be when served: readers within this
+    # window share one answer. Evaluations move them at most every few seconds.
+    dashboard_seconds: float = Field(2, ge=0, le=60)
     # Sign-in failures for one username within the window lock it out until the
     # oldest of them leaves the window.
     login_max_failures: int = Field(5, ge=1)

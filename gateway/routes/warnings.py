@@ -1,7 +1,10 @@
 """Warning colours, their evaluation, and the one-screen dashboard (一屏统揽)."""
 import datetime as dt
+import json
+import threading
+import time
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
 
 from ..auth import Admin, CurrentCaller
 from ..rpc import Rpc, all_items, present
@@ -48,15 +51,49 @@ class UnitNames:
         return self._names
 
 
+class SharedBoard:
+    """The one screen's answer, shared by everyone who reads it within `seconds`:
+    a wall of big screens and the leaders' phones polling it cost the services one
+    RPC a window, not one a reader. The board is the same for every caller (city
+    wide counts), so sharing it reveals nothing. 0 asks the services every time."""
+
+    def __init__(self, seconds: float):
+        self.seconds = seconds
+        self._lock = threading.Lock()
+        self._kept = None  # (monotonic time it was asked, JSON body)
+
+    def _fresh(self):
+        kept = self._kept
+        if kept is not None and time.monotonic() - kept[0] < self.seconds:
+            return kept[1]
+        return None
+
+    def read(self, ask) -> bytes:
+        if self.seconds <= 0:
+            return ask()
+        body = self._fresh()
+        if body is None:
+            with self._lock:  # one reader asks; those arriving meanwhile wait for it
+                body = self._fresh()
+                if body is None:
+                    asked = time.monotonic()
+                    body = ask()
+                    self._kept = (asked, body)
+        return body
+
+
 @router.get("/dashboard")
 def dashboard(request: Request, caller: CurrentCaller, rpc: Rpc):
-    """The one-screen figures: counts by colour and each unit's, with its name."""
-    board = rpc.warnings.get_dashboard()
-    rows = board.get("units") or []
-    cache = getattr(request.app.state, "unit_names", None)
-    if cache is None:
-        cache = request.app.state.unit_names = UnitNames()
-    names = cache.for_codes([row["unit"] for row in rows], rpc, caller)
-    for row in rows:
-        row["name"] = names.get(row["unit"])
-    return board
+    """The one-screen figures: counts by colour and each unit's, with its name. At
+    most `LUOSHI_DASHBOARD_SECONDS` old."""
+    state = request.app.state
+
+    def ask():
+        board = rpc.warnings.get_dashboard()
+        rows = board.get("units") or []
+        names = state.unit_names.for_codes([row["unit"] for row in rows], rpc, caller)
+        for row in rows:
+            row["name"] = names.get(row["unit"])
+        return json.dumps(board, ensure_ascii=False, separators=(",", ":")).encode()
+
+    return Response(state.dashboard.read(ask), media_type="application/json")

@@ -6,6 +6,8 @@ import io
 import openpyxl
 import pytest
 
+from gateway.routes.warnings import SharedBoard
+
 ADMIN = {"user": "admin", "role": "admin", "units": None}
 TASK_BODY = {
     "code": "T-100", "title": "新建产业园", "lead_unit": "U01", "start_date": "2026-01-01",
@@ -242,6 +244,43 @@ def test_dashboard_adds_unit_names(client, leader, fake_rpc):
     assert [(row["unit"], row["name"]) for row in board["units"]] == [
         ("U01", "市发改委"), ("C01", "袁州区")]
     assert fake_rpc.names() == ["warnings.get_dashboard", "tasks.list_units"]
+
+
+def test_dashboard_readers_within_the_window_share_one_answer(client, leader, admin,
+                                                              fake_rpc):
+    first = client.get("/api/v1/dashboard", headers=leader).json()
+    assert client.get("/api/v1/dashboard", headers=admin).json() == first
+    assert fake_rpc.names().count("warnings.get_dashboard") == 1
+    assert client.get("/api/v1/dashboard").status_code == 401  # shared, not public
+
+
+def test_the_shared_board_asks_again_once_its_window_has_passed(monkeypatch):
+    now = [100.0]
+    monkeypatch.setattr("gateway.routes.warnings.time.monotonic", lambda: now[0])
+    asked = []
+
+    def ask():
+        asked.append(now[0])
+        return f"board {len(asked)}".encode()
+
+    board = SharedBoard(2)
+    assert board.read(ask) == board.read(ask) == b"board 1"
+    now[0] += 1.9
+    assert board.read(ask) == b"board 1"
+    now[0] += 0.2
+    assert board.read(ask) == b"board 2"
+    assert asked == [100.0, pytest.approx(102.1)]
+
+    def failing():
+        raise RuntimeError("warnings is down")
+
+    now[0] += 5
+    with pytest.raises(RuntimeError):
+        board.read(failing)
+    assert board.read(ask) == b"board 3"  # a failure is not kept
+
+    unshared = SharedBoard(0)
+    assert [unshared.read(ask) for _ in range(2)] == [b"board 4", b"board 5"]
 
 
 def test_rankings(client, leader, fake_rpc):
