@@ -13,17 +13,8 @@ from services.common.metrics import Metrics, metrics_port
 from services.warnings.service import Service
 from tests.support.broker import private_vhost
 from tests.support.publish import publish_event
-from tests.support.services import prepare, service_config
+from tests.support.services import TASK, prepare, service_config
 from tests.support.waiting import eventually
-
-TASK = {
-    "code": "T1", "title": "重点项目", "category": None, "source": "plan", "clock_class": None,
-    "lead_unit": "yz", "cooperating_units": [], "responsible_person": None,
-    "start_date": "2026-01-01", "due_date": "2026-12-31", "status": "active",
-    "created_at": "2026-01-01T00:00:00",
-    "targets": [{"seq": 1, "due_date": "2026-12-31", "planned_percent": 100, "unit": "yz",
-                 "description": None}],
-}
 
 
 def scrape(address):

@@ -3,6 +3,16 @@ from services.common.config import from_environment
 from services.common.migrate import upgrade
 from services.common.topology import declare_topology, service_class
 
+# A task as task_created carries it, for a test that needs an event handled.
+TASK = {
+    "code": "T1", "title": "重点项目", "category": None, "source": "plan", "clock_class": None,
+    "lead_unit": "yz", "cooperating_units": [], "responsible_person": None,
+    "start_date": "2026-01-01", "due_date": "2026-12-31", "status": "active",
+    "created_at": "2026-01-01T00:00:00",
+    "targets": [{"seq": 1, "due_date": "2026-12-31", "planned_percent": 100, "unit": "yz",
+                 "description": None}],
+}
+
 
 def service_config(amqp_uri, data_dir, db_urls=None, **extra):
     """A nameko config as the runner builds it, for a private vhost and folder."""

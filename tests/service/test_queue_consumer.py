@@ -1,17 +1,27 @@
-"""An ack that fails on a connection the broker dropped must bring the consumer
-back on a new connection with its consumers, never leave it turning idle."""
+"""The shared queue consumer of every service: it comes back on a new connection
+when a write fails on one the broker reset, and a watchdog starts it again when it
+stops turning; either way the events waiting meanwhile are handled."""
 import logging
 
+import eventlet
 from nameko.testing.services import entrypoint_waiter
 
 from services.common.consuming import RobustQueueConsumer
 from services.common.events import new_event
+from services.common.metrics import CONSUMER_RESTARTED
 from services.warnings.service import Service
-from tests.service.test_stuck_consumer import TASK
 from tests.support.broker import private_vhost, queue_states
 from tests.support.publish import publish_event
-from tests.support.services import prepare, service_config
+from tests.support.services import TASK, prepare, service_config
 from tests.support.waiting import eventually
+
+
+def queue_consumer(container):
+    """The container's one consumer, shared by its RPC and event entrypoints."""
+    (consumer,) = {entrypoint.queue_consumer for entrypoint in container.entrypoints
+                   if isinstance(getattr(entrypoint, "queue_consumer", None),
+                                 RobustQueueConsumer)}
+    return consumer
 
 
 def handled(code):
@@ -26,9 +36,7 @@ def test_a_failed_ack_brings_the_consumers_back(container_factory, tmp_path, cap
         prepare(config, "warnings")
         container = container_factory(Service, config)
         container.start()
-        (consumer,) = {entrypoint.queue_consumer for entrypoint in container.entrypoints
-                       if isinstance(getattr(entrypoint, "queue_consumer", None),
-                                     RobustQueueConsumer)}
+        consumer = queue_consumer(container)
         with entrypoint_waiter(container, "on_task_created", callback=handled("T1")):
             publish_event(amqp_uri, "tasks", "task_created", new_event(task=TASK))
 
@@ -68,4 +76,45 @@ def test_a_failed_ack_brings_the_consumers_back(container_factory, tmp_path, cap
         assert any("Connection to broker lost" in message for message in messages)
         queue = "evt-tasks-task_created--warnings.on_task_created"
         eventually(lambda: queue_states(amqp_uri)[queue]["consumers"] == 1)
+        container.stop()
+
+
+def test_a_stuck_consumer_is_started_again(container_factory, tmp_path, caplog):
+    with private_vhost(prefix="stuck_") as amqp_uri:
+        # Heartbeats of 5 s, the shortest allowed: stuck after 10 s.
+        config = service_config(amqp_uri, tmp_path, LUOSHI_HEARTBEAT="5")
+        prepare(config, "warnings")
+        container = container_factory(Service, config)
+        container.start()
+        consumer = queue_consumer(container)
+        restarts = CONSUMER_RESTARTED.labels("warnings")
+        before = restarts._value.get()
+        with entrypoint_waiter(container, "on_task_created"):
+            publish_event(amqp_uri, "tasks", "task_created", new_event(task=TASK))
+        assert restarts._value.get() == before  # a turning consumer is left alone
+
+        # The consumer's next turn blocks for good, as it once did on a dead
+        # connection after a broker restart.
+        never = eventlet.event.Event()
+        turn = consumer._cancel_consumers_if_requested
+        blocked = []
+
+        def stuck_turn():
+            if not blocked:
+                blocked.append(True)
+                never.wait()
+            turn()
+
+        consumer._cancel_consumers_if_requested = stuck_turn
+        try:
+            with caplog.at_level(logging.ERROR, logger="services.common.consuming"):
+                eventually(lambda: blocked)  # within a second: drain times out, it turns
+                with entrypoint_waiter(container, "on_task_created", timeout=30):
+                    publish_event(amqp_uri, "tasks", "task_created",
+                                  new_event(task={**TASK, "code": "T2"}))
+        finally:
+            never.send()  # a consumer still stuck would hold up the container's stop
+        assert restarts._value.get() == before + 1
+        (record,) = [r for r in caplog.records if "has not turned" in r.getMessage()]
+        assert "stuck_turn" in record.getMessage()  # where it was stuck is logged
         container.stop()
