@@ -33,6 +33,12 @@ def utcnow():
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
+def utc_iso(moment):
+    """A stored (naive UTC) moment as answers carry it, ISO 8601 with its Z; None
+    stays None."""
+    return moment.isoformat() + "Z" if moment is not None else None
+
+
 # The same four tables live in every service's database; each service's
 # migrations create them beside its own (see migrate.py).
 PLUMBING = MetaData()

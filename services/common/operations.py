@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from .broker import list_parked, replay_parked
 from .consuming import rpc
-from .db import applied_events, outbox
+from .db import applied_events, outbox, utc_iso
 from .metrics import Metrics
 
 
@@ -37,7 +37,7 @@ class Operations:
                                       .where(outbox.c.sent_at.is_(None))).scalar()
             applied = session.execute(select(func.max(applied_events.c.applied_at))).scalar()
         return {"outbox": {"pending": pending, "last_id": last_id or 0},
-                "last_applied_at": applied.isoformat() + "Z" if applied else None}
+                "last_applied_at": utc_iso(applied)}
 
     @rpc
     def list_parked(self, limit=100):

@@ -8,7 +8,7 @@ from then on: what was computed earlier keeps the version it was computed with.
 from sqlalchemy import JSON, Column, DateTime, Integer, String, Table, Text, func, select
 from sqlalchemy.exc import IntegrityError
 
-from .db import utcnow
+from .db import utc_iso, utcnow
 from .errors import Conflict, InvalidInput
 
 DEFAULTS_NOTE = "默认规则"
@@ -91,4 +91,4 @@ class RuleVersions:
 
 def _version_dict(row):
     return {"version": row.version, "rules": row.rules, "created_by": row.created_by,
-            "created_at": row.created_at.isoformat() + "Z", "note": row.note}
+            "created_at": utc_iso(row.created_at), "note": row.note}

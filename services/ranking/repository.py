@@ -3,7 +3,7 @@ import datetime as dt
 
 from sqlalchemy import and_, bindparam, delete, func, or_, select, update
 
-from services.common.db import insert_ignoring_conflicts, utcnow
+from services.common.db import insert_ignoring_conflicts, utc_iso, utcnow
 from services.common.rule_versions import RuleVersions
 
 from . import logic
@@ -234,7 +234,7 @@ def save_evaluation(session, period, lead_unit, unit, score, comment, user):
 def evaluation_dict(row):
     return {"period": row.period, "lead_unit": row.lead_unit, "unit": row.unit,
             "score": row.score, "comment": row.comment, "evaluated_by": row.evaluated_by,
-            "evaluated_at": row.evaluated_at.isoformat() + "Z"}
+            "evaluated_at": utc_iso(row.evaluated_at)}
 
 
 # Frozen rankings and live standings -------------------------------------------------
@@ -308,13 +308,11 @@ def ranks_on(session, day):
 
 
 def ranking_dict(row):
-    def moment(value):
-        return value.isoformat() + "Z" if value else None
     return {"period": row.period, "status": row.status, "as_of": row.as_of.isoformat(),
-            "rules_version": row.rules_version, "computed_at": moment(row.computed_at),
+            "rules_version": row.rules_version, "computed_at": utc_iso(row.computed_at),
             "stale": row.stale, "late_events": row.late_events, "drafted_by": row.drafted_by,
-            "approved_by": row.approved_by, "approved_at": moment(row.approved_at),
-            "published_by": row.published_by, "published_at": moment(row.published_at)}
+            "approved_by": row.approved_by, "approved_at": utc_iso(row.approved_at),
+            "published_by": row.published_by, "published_at": utc_iso(row.published_at)}
 
 
 def stale_drafts(session):

@@ -17,6 +17,7 @@ from services.common.db import (
     claim_timer_run,
     first_application,
     insert_ignoring_conflicts,
+    utc_iso,
     utcnow,
 )
 from services.common.events import new_event
@@ -490,7 +491,7 @@ class Service(Operations):
             computed_at = utcnow()
             groups = self._score(session, period, as_of, rules)
         return {"period": period.key, "status": "live", "as_of": as_of.isoformat(),
-                "rules_version": rules.version, "computed_at": computed_at.isoformat() + "Z",
+                "rules_version": rules.version, "computed_at": utc_iso(computed_at),
                 "stale": False, "late_events": 0, "approved_at": None, "published_at": None,
                 "groups": groups}
 
