@@ -33,6 +33,11 @@ def utcnow():
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
+def iso(value):
+    """A stored date or moment as ISO 8601 text; anything else as it is."""
+    return value.isoformat() if isinstance(value, (dt.date, dt.datetime)) else value
+
+
 def utc_iso(moment):
     """A stored (naive UTC) moment as answers carry it, ISO 8601 with its Z; None
     stays None."""

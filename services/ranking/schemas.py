@@ -1,10 +1,8 @@
 """What the ranking service reads of other services' events: only the fields it
 needs, ignoring the rest, so producers may add fields freely."""
-import datetime as dt
-
 from marshmallow import fields
 
-from services.common.events import ConsumedEventSchema, Tolerant
+from services.common.events import ConsumedEventSchema, Moment, Tolerant
 
 
 class UnitIn(Tolerant):
@@ -41,7 +39,7 @@ class TaskCreatedIn(ConsumedEventSchema):
 class ReportIn(Tolerant):
     task = fields.String(required=True)
     percent = fields.Float(required=True)
-    reported_at = fields.AwareDateTime(required=True, default_timezone=dt.UTC)
+    reported_at = Moment(required=True)
 
 
 class ProgressReportedIn(ConsumedEventSchema):
@@ -56,7 +54,7 @@ class TaskStatusChangedIn(ConsumedEventSchema):
 class ClockStageRecordedIn(ConsumedEventSchema):
     task = fields.String(required=True)
     stage = fields.String(required=True)
-    recorded_at = fields.AwareDateTime(required=True, default_timezone=dt.UTC)
+    recorded_at = Moment(required=True)
 
 
 class CommitmentIn(Tolerant):
@@ -86,7 +84,7 @@ class ColourChangeIn(Tolerant):
 
 class ColourChangedIn(ConsumedEventSchema):
     # Read as a moment: it orders two evaluations of one day.
-    occurred_at = fields.AwareDateTime(required=True, default_timezone=dt.UTC)
+    occurred_at = Moment(required=True)
     as_of = fields.Date(required=True)
     changes = fields.List(fields.Nested(ColourChangeIn), required=True)
 
@@ -94,7 +92,7 @@ class ColourChangedIn(ConsumedEventSchema):
 class NoticeIn(Tolerant):
     id = fields.Integer(required=True)
     unit = fields.String(required=True)
-    issued_at = fields.AwareDateTime(required=True, default_timezone=dt.UTC)
+    issued_at = Moment(required=True)
     ack_due = fields.Date(required=True)
     answer_due = fields.Date(required=True)
 
@@ -105,17 +103,17 @@ class NoticeIssuedIn(ConsumedEventSchema):
 
 class NoticeAcknowledgedIn(ConsumedEventSchema):
     notice_id = fields.Integer(required=True)
-    acknowledged_at = fields.AwareDateTime(required=True, default_timezone=dt.UTC)
+    acknowledged_at = Moment(required=True)
 
 
 class NoticeAnsweredIn(ConsumedEventSchema):
     notice_id = fields.Integer(required=True)
-    answered_at = fields.AwareDateTime(required=True, default_timezone=dt.UTC)
+    answered_at = Moment(required=True)
 
 
 class NoticeClosedIn(ConsumedEventSchema):
     notice_id = fields.Integer(required=True)
-    closed_at = fields.AwareDateTime(required=True, default_timezone=dt.UTC)
+    closed_at = Moment(required=True)
 
 
 # What each handler reads, by (producer, event): checked against the producers' own

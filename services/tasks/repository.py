@@ -1,7 +1,7 @@
 """Reading and writing the tasks service's tables; answers plain dicts."""
-import datetime as dt
-
 from sqlalchemy import func, select
+
+from services.common.db import iso
 
 from .models import (
     clock_stages,
@@ -15,10 +15,6 @@ from .models import (
     tasks,
     units,
 )
-
-
-def iso(value):
-    return value.isoformat() if isinstance(value, (dt.date, dt.datetime)) else value
 
 
 def unit_dict(row):

@@ -9,6 +9,8 @@ from marshmallow import (
     validates_schema,
 )
 
+from services.common.events import Moment
+
 CODE = validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,31}$",
                        error="1–32 letters, digits, '.', '_' or '-'")
 KINDS = ("county", "department", "office")
@@ -87,7 +89,7 @@ class ProgressItemSchema(Strict):
     unit = fields.String(required=True, validate=CODE)
     percent = fields.Float(required=True, validate=PERCENT, allow_nan=False)
     note = fields.String(validate=validate.Length(max=2000), allow_none=True)
-    reported_at = fields.DateTime(allow_none=True)
+    reported_at = Moment(allow_none=True)
     correction = fields.Boolean(load_default=False)
 
 
@@ -101,7 +103,7 @@ class CommitmentSchema(Strict):
 
 class ClockStageSchema(Strict):
     stage = fields.String(required=True, validate=validate.OneOf(STAGES))
-    recorded_at = fields.DateTime(allow_none=True)
+    recorded_at = Moment(allow_none=True)
 
 
 class ExtensionSchema(Strict):

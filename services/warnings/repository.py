@@ -1,10 +1,10 @@
 """Reading and writing the warnings service's tables in sets: a batch of tasks is
 loaded with one query per table, never one query per task."""
-import datetime as dt
+from typing import NamedTuple
 
 from sqlalchemy import func, select
 
-from services.common.db import insert_ignoring_conflicts
+from services.common.db import insert_ignoring_conflicts, iso
 from services.common.rule_versions import RuleVersions
 
 from . import logic
@@ -20,10 +20,6 @@ from .models import (
     watched_targets,
     watched_tasks,
 )
-
-
-def iso(value):
-    return value.isoformat() if isinstance(value, (dt.date, dt.datetime)) else value
 
 
 def _only(query, column, codes):
@@ -76,13 +72,19 @@ def _rows(session, query, column, codes):
     return session.execute(_only(query, column, codes)).tuples().all()
 
 
+class Stored(NamedTuple):
+    """An item's colour as the last evaluation stored it."""
+
+    colour: str
+    reason: str
+
+
 def stored_colours(session, codes=None):
-    """{(item_kind, item_key): (colour, reason)} of the stored colours of the given
-    tasks."""
-    query = select(colours.c.item_kind, colours.c.item_key, colours.c.colour,
-                   colours.c.reason)
-    return {(kind, key): (colour, reason)
-            for kind, key, colour, reason in _rows(session, query, colours.c.task_code, codes)}
+    """{(item_kind, item_key): Stored} of the stored colours of the given tasks."""
+    c = colours.c
+    query = select(c.item_kind, c.item_key, c.colour, c.reason)
+    return {(kind, key): Stored(colour, reason)
+            for kind, key, colour, reason in _rows(session, query, c.task_code, codes)}
 
 
 def colour_counts_on(session, day):

@@ -2,7 +2,7 @@
 needs, ignoring the rest, so producers may add fields freely."""
 from marshmallow import fields
 
-from services.common.events import ConsumedEventSchema, Tolerant
+from services.common.events import ConsumedEventSchema, Moment, Tolerant
 
 
 class TargetIn(Tolerant):
@@ -29,7 +29,7 @@ class TaskCreatedIn(ConsumedEventSchema):
 class ReportIn(Tolerant):
     task = fields.String(required=True)
     percent = fields.Float(required=True)
-    reported_at = fields.DateTime(required=True)
+    reported_at = Moment(required=True)
 
 
 class ProgressReportedIn(ConsumedEventSchema):
@@ -44,7 +44,7 @@ class TaskStatusChangedIn(ConsumedEventSchema):
 class ClockStageRecordedIn(ConsumedEventSchema):
     task = fields.String(required=True)
     stage = fields.String(required=True)
-    recorded_at = fields.DateTime(required=True)
+    recorded_at = Moment(required=True)
 
 
 class CommitmentIn(Tolerant):

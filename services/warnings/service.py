@@ -15,6 +15,7 @@ from services.common.db import (
     claim_timer_run,
     first_application,
     insert_ignoring_conflicts,
+    iso,
     utcnow,
 )
 from services.common.events import new_event
@@ -117,7 +118,7 @@ class Service(Operations):
                 select(watched_tasks.c.code, watched_tasks.c.percent,
                        watched_tasks.c.last_reported_at, watched_tasks.c.last_reported_on,
                        watched_tasks.c.last_progress_on)
-                .where(watched_tasks.c.code.in_(list(by_task))))}
+                .where(watched_tasks.c.code.in_(list(by_task)))).all()}
             updates = [self._after_reports(known[code], items)
                        for code, items in by_task.items() if code in known]
             if updates:
@@ -533,10 +534,10 @@ class Service(Operations):
                 items.append({
                     "task": task.code, "unit": task.lead_unit, "stage": stage,
                     "stage_name": logic.STAGE_NAMES[stage], "clock_class": task.clock_class,
-                    "due": due.isoformat(), "red_after": repo.iso(red_after),
+                    "due": due.isoformat(), "red_after": iso(red_after),
                     "days_left": (due - day).days,
-                    "colour": state[0] if state else None,
-                    "reason": state[1] if state else None})
+                    "colour": state.colour if state else None,
+                    "reason": state.reason if state else None})
         items.sort(key=lambda item: (item["due"], item["task"], logic.STAGES.index(item["stage"])))
         return {"items": items[offset:offset + limit], "total": len(items),
                 "as_of": day.isoformat()}
@@ -622,24 +623,25 @@ class Service(Operations):
         calendar = calendar_for(rules.calendar_mode)
         tasks = repo.load_tasks(session, codes)
         stored = repo.stored_colours(session, codes)
-        previous = {key: colour for key, (colour, _) in stored.items()}
+        previous = {key: state.colour for key, state in stored.items()}
         if strict:
             current = logic.evaluate_tasks(tasks, as_of, rules, previous, calendar)
         else:
             current = _colour_leniently(tasks, as_of, rules, previous, calendar)
             if current is None:
                 return None
-        changed = self._store_colours(session, as_of, rules, stored, current)
+        changed = self._store_colours(session, as_of, rules, stored, previous, current)
         issued = self._issue_due_notices(session, as_of, rules, calendar, codes)
         overdue = self._judge_notices(session, as_of, codes)
         return {"as_of": as_of.isoformat(), "evaluated": len(current),
                 "changed": len(changed), "notices_issued": issued,
                 "notices_overdue": overdue}
 
-    def _store_colours(self, session, as_of, rules, stored, current):
-        """Store the colours of an evaluation; `stored` is {(kind, key): (colour,
-        reason)} as they were. Answers [(Colour, previous colour or None)]."""
-        changed = logic.changes({key: colour for key, (colour, _) in stored.items()}, current)
+    def _store_colours(self, session, as_of, rules, stored, previous, current):
+        """Store the colours of an evaluation; `stored` is {(kind, key): Stored} as
+        they were, `previous` their colours. Answers [(Colour, previous colour or
+        None)]."""
+        changed = logic.changes(previous, current)
         now = utcnow()
         new_rows = [_state(colour, as_of, rules) for colour, previous in changed
                     if previous is None]
@@ -652,8 +654,8 @@ class Service(Operations):
                      "b_key": colour.item_key}
                     for colour in current
                     for before in (stored.get((colour.item_kind, colour.item_key)),)
-                    if before is not None and before[0] == colour.colour
-                    and before[1] != colour.reason]
+                    if before is not None and before.colour == colour.colour
+                    and before.reason != colour.reason]
         if moved:
             session.execute(
                 colours.update()
@@ -695,7 +697,7 @@ class Service(Operations):
         if codes is not None:
             query = query.where(colours.c.task_code.in_(codes))
         due = []
-        for row in session.execute(query):
+        for row in session.execute(query).all():
             try:
                 if logic.notice_due(row.since, as_of, rules, calendar):
                     due.append(row)
@@ -707,7 +709,7 @@ class Service(Operations):
         for row in session.execute(
                 select(notices.c.item_key, notices.c.status, notices.c.issued_on)
                 .where(notices.c.item_kind == "task")
-                .where(notices.c.item_key.in_([row.task_code for row in due]))):
+                .where(notices.c.item_key.in_([row.task_code for row in due]))).all():
             earlier.setdefault(row.item_key, []).append(row)
         issued = 0
         for row in due:
@@ -752,7 +754,7 @@ class Service(Operations):
         if codes is not None:
             query = query.where(notices.c.task_code.in_(codes))
         moved = []
-        for row in session.execute(query):
+        for row in session.execute(query).all():
             colour, stage = logic.notice_colour(row.status, row.ack_due, row.answer_due,
                                                 as_of)
             if colour is not None and colour != row.colour:

@@ -390,6 +390,28 @@ def test_a_task_red_for_five_working_days_gets_a_numbered_notice(warnings):
     assert warnings("get_dashboard")["notices"]["open"] == 2
 
 
+def test_a_report_that_leaves_a_task_red_long_enough_issues_its_notice(warnings):
+    warnings.deliver("task_created", new_event(task=TASK), "on_task_created")
+    warnings.deliver("task_created", new_event(task={**TASK, "code": "T2"}), "on_task_created")
+    warnings("evaluate", "2026-04-23")  # both red since this day
+    warnings.set_today(dt.date(2026, 4, 29))  # four working days
+    warnings.deliver("progress_reported", progress(10, "2026-04-29T01:00:00"),
+                     "on_progress_reported")
+    assert warnings("list_notices")["total"] == 0
+    # Five: each report's evaluation judges its own task. T2 catches up and is
+    # green, so only T1, still red, gets a notice.
+    warnings.set_today(dt.date(2026, 4, 30))
+    warnings.deliver("progress_reported", progress(60, "2026-04-30T01:00:00", task="T2"),
+                     "on_progress_reported")
+    assert warnings("list_notices")["total"] == 0
+    warnings.deliver("progress_reported", progress(12, "2026-04-30T02:00:00"),
+                     "on_progress_reported")
+    [notice] = warnings("list_notices")["items"]
+    assert (notice["task"], notice["issued_on"]) == ("T1", "2026-04-30")
+    assert notice["reason"].startswith("自2026-04-23起红色预警已5个工作日：")
+    assert "实际12%" in notice["reason"]  # the words of this evaluation, not the last
+
+
 def test_notices_by_hand_are_numbered_per_year(warnings):
     warnings.deliver("task_created", new_event(task=TASK), "on_task_created")
     warnings.deliver("task_created", new_event(task={**TASK, "code": "T2"}), "on_task_created")
