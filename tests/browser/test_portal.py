@@ -163,3 +163,44 @@ def test_an_operators_workspace_and_the_task_list(open_as, platform, screenshot)
     with page.expect_download() as export:
         page.get_by_role("button", name="导出 Excel").click()
     assert export.value.suggested_filename == "tasks.xlsx"
+
+
+def test_the_office_edits_a_template_and_the_routing_rules_and_sees_parked_messages(
+        open_as, platform, screenshot):
+    page = open_as("admin", "#/office/messaging")
+    templates = page.get_by_test_id("templates")
+    expect(templates.locator("tbody tr").first).to_be_visible()
+    row = templates.locator("tbody tr").filter(has_text="亮灯变化").filter(has_text="短信")
+    row.get_by_role("button", name="编辑").click()
+    editor = page.get_by_test_id("template-editor")
+    editor.locator("textarea").fill("【落实】{{ unit_name }}：任务 {{ task }} 亮{{ colour }}灯，请及时处理")
+    editor.get_by_role("button", name="保存模板").click()
+    expect(editor).to_contain_text("已保存")
+    # A template naming a variable that does not exist is refused, in words.
+    editor.locator("textarea").fill("{{ nonexistent_variable }}")
+    editor.get_by_role("button", name="保存模板").click()
+    expect(editor.locator(".form-message.error")).to_contain_text("输入有误")
+    admin = platform.login()
+    saved = platform.http.get("/api/v1/templates", params={
+        "event_type": "colour_changed", "channel": "sms"}, headers=admin).json()["items"]
+    assert saved[0]["body"] == "【落实】{{ unit_name }}：任务 {{ task }} 亮{{ colour }}灯，请及时处理"
+
+    rules = page.get_by_test_id("routing-rules")
+    before = rules.locator("tbody tr").count()
+    rules.get_by_role("button", name="添加规则").click()
+    added = rules.locator("tbody tr").last
+    added.locator("select[name=event_type]").select_option("notice_issued")
+    added.locator("input[name=colour]").fill("")
+    added.locator("select[name=role]").select_option("head")
+    added.locator("input[name=channels][value=email]").check()
+    added.locator("input[name=quiet_hours]").fill("")
+    rules.get_by_role("button", name="保存全部规则").click()
+    expect(rules).to_contain_text(f"已保存 {before + 1} 条规则")
+    stored = platform.http.get("/api/v1/routing-rules", headers=admin).json()["items"]
+    assert {key: stored[-1][key] for key in ("event_type", "role", "colour", "quiet_hours")} == {
+        "event_type": "notice_issued", "role": "head", "colour": None, "quiet_hours": None}
+    assert stored[-1]["channels"] == ["inbox", "email"]
+
+    expect(page.get_by_test_id("parked")).to_contain_text("预警服务：0 条")
+    assert page.errors == []
+    screenshot(page, "office-messaging")

@@ -1,15 +1,17 @@
 // 督查办: the office's work — the task library, leaders' matters on the 13710
 // clock, rules and score settings, notices, ranking approval, users and API keys,
-// the audit log.
+// messaging and parked messages (pages/messaging.js), the audit log.
 import { api, download } from "../api.js";
 import {
   CLOCK_LABEL, KIND_LABEL, NOTICE_STATUS, RANKING_STATUS, ROLE_LABEL, badge, date, dateTime, errorText, field, h, panel, select, submitting, table, toast,
 } from "../ui.js";
+import { messagingTab } from "./messaging.js";
 import { approvalButtons } from "./ranking.js";
 
 const TABS = [
   ["import", "任务库导入", importTab], ["assign", "领导交办（13710）", assignTab], ["rules", "预警与评分规则", rulesTab],
-  ["notices", "督办单", noticesTab], ["ranking", "排名审定", rankingTab], ["users", "用户与密钥", usersTab], ["audit", "操作日志", auditTab],
+  ["notices", "督办单", noticesTab], ["ranking", "排名审定", rankingTab], ["users", "用户与密钥", usersTab],
+  ["messaging", "推送与运维", messagingTab], ["audit", "操作日志", auditTab],
 ];
 
 export async function officePage(container, { args }) {

@@ -1,0 +1,157 @@
+// 推送与运维: the office's side of the notify service (who hears what on which
+// channel, the words of each message, the escalation ladders) and the messages
+// a service parked after failing every retry.
+import { api } from "../api.js";
+import { badge, dateTime, errorText, field, h, panel, select, submitting, table, toast } from "../ui.js";
+
+const EVENT_LABEL = {
+  colour_changed: "亮灯变化", notice_issued: "下发督办单", notice_overdue: "督办单超期", escalation: "逐级提醒",
+  bulletin_published: "每周专报", ranking_published: "排名发布", digest: "汇总提醒",
+};
+const ROLE_LABEL = { operator: "单位联络员", head: "单位负责人", office: "督查办", leaders: "领导", webhook: "外部系统" };
+const CHANNEL_LABEL = { inbox: "站内信", sms: "短信", email: "电子邮件", webhook: "Webhook" };
+const ESCALATION_STATUS = { open: "提醒中", stopped: "已停止", top: "已到最高级" };
+const SERVICES = { tasks: "任务", warnings: "预警", ranking: "排名", notify: "推送" };
+const ROUTED = Object.keys(EVENT_LABEL).filter((key) => key !== "digest");
+
+export async function messagingTab(body) {
+  body.append(await routingPanel(), await templatesPanel(), await escalationsPanel(), await parkedPanel());
+}
+
+// Routing rules -------------------------------------------------------------------
+
+function ruleRow(rule) {
+  const channels = new Set(rule.channels || []);
+  return h("tr.rule", {},
+    h("td", {}, select("event_type", ROUTED.map((key) => [key, EVENT_LABEL[key]]), rule.event_type)),
+    h("td", {}, h("input", { name: "colour", value: rule.colour || "", placeholder: "任意", size: 8, "aria-label": "颜色或阶段" })),
+    h("td", {}, h("input", { name: "unit", value: rule.unit || "", placeholder: "任意", size: 8, "aria-label": "单位" })),
+    h("td", {}, select("role", Object.entries(ROLE_LABEL), rule.role || "operator")),
+    h("td", {}, h("span.row", {}, Object.entries(CHANNEL_LABEL).map(([key, label]) =>
+      h("label.small", {}, h("input", { type: "checkbox", name: "channels", value: key, checked: channels.has(key) }), label)))),
+    h("td", {}, h("input", { name: "quiet_hours", value: rule.quiet_hours || "", placeholder: "无", size: 11, "aria-label": "短信免打扰" })),
+    h("td", {}, h("input", { type: "checkbox", name: "enabled", checked: rule.enabled !== false, "aria-label": "启用" })),
+    h("td", {}, h("span.row", {},
+      h("button.secondary", { type: "button", title: "上移", onclick: (event) => {
+        const row = event.target.closest("tr");
+        if (row.previousElementSibling) row.parentNode.insertBefore(row, row.previousElementSibling);
+      } }, "↑"),
+      h("button.danger", { type: "button", onclick: (event) => event.target.closest("tr").remove() }, "删除"))));
+}
+
+function readRule(row) {
+  const value = (name) => row.querySelector(`[name=${name}]`).value.trim();
+  const rule = {
+    event_type: value("event_type"), role: value("role"),
+    channels: [...row.querySelectorAll("[name=channels]:checked")].map((box) => box.value),
+    // An empty box means none: the rule is saved exactly as shown.
+    quiet_hours: value("quiet_hours") || null,
+    enabled: row.querySelector("[name=enabled]").checked,
+  };
+  if (value("colour")) rule.colour = value("colour");
+  if (value("unit")) rule.unit = value("unit");
+  return rule;
+}
+
+async function routingPanel() {
+  const rules = (await api("/routing-rules")).items;
+  const rows = h("tbody", {}, rules.map(ruleRow));
+  const form = h("form", { "data-testid": "routing-rules" },
+    h("div.table-wrap", {}, h("table", {},
+      h("thead", {}, h("tr", {}, ["事件", "颜色/阶段", "单位", "推送对象", "渠道", "短信免打扰", "启用", ""].map((label) => h("th", {}, label)))),
+      rows)),
+    h("div.row", {},
+      h("button.secondary", { type: "button", onclick: () => rows.append(ruleRow({ event_type: "colour_changed", colour: "red", role: "operator", channels: ["inbox"], quiet_hours: "22:00-08:00" })) }, "添加规则"),
+      h("button", { type: "submit" }, "保存全部规则")));
+  submitting(form, async () => {
+    const saved = await api("/routing-rules", { method: "PUT", json: { rules: [...rows.children].map(readRule) } });
+    rows.replaceChildren(...saved.items.map(ruleRow));
+    return `已保存 ${saved.items.length} 条规则`;
+  });
+  return panel("推送规则（自上而下，逐条匹配）",
+    h("p.small.muted", {}, "颜色写 red / yellow / green，督办单超期可写 overdue-ack / overdue-answer；留空为任意。免打扰时段只对短信生效，格式如 22:00-08:00。"),
+    form);
+}
+
+// Templates -----------------------------------------------------------------------
+
+async function templatesPanel() {
+  const list = h("div"), editor = h("div");
+  async function show() {
+    const items = (await api("/templates")).items;
+    list.replaceChildren(table([
+      { label: "事件", value: (row) => EVENT_LABEL[row.event_type] || row.event_type },
+      { label: "渠道", value: (row) => CHANNEL_LABEL[row.channel] || row.channel },
+      { label: "内容", value: (row) => h("span.small", {}, row.subject ? `${row.subject}｜${row.body}` : row.body) },
+      { label: "修改", value: (row) => row.updated_at ? `${dateTime(row.updated_at)} ${row.updated_by || ""}` : "默认" },
+      { label: "", value: (row) => h("button.secondary", { type: "button", onclick: () => edit(row) }, "编辑") },
+    ], items, { testid: "templates" }));
+  }
+  function edit(template) {
+    const form = h("form", { "data-testid": "template-editor" },
+      h("p", {}, h("strong", {}, `${EVENT_LABEL[template.event_type] || template.event_type} · ${CHANNEL_LABEL[template.channel] || template.channel}`)),
+      template.channel === "sms" ? null : field("标题", h("input", { name: "subject", value: template.subject || "" })),
+      field("正文", h("textarea", { name: "body", rows: 6, value: template.body })),
+      h("p.small.muted", {}, `可用变量：${template.variables.map((name) => `{{ ${name} }}`).join("　")}`),
+      h("div.row", {}, h("button", { type: "submit" }, "保存模板"),
+        h("button.secondary", { type: "button", onclick: () => editor.replaceChildren() }, "取消")));
+    submitting(form, async (data) => {
+      await api(`/templates/${template.event_type}/${template.channel}`, { method: "PUT",
+        json: { subject: data.get("subject") ?? "", body: data.get("body") } });
+      await show();
+      return "已保存，下一条消息起使用";
+    });
+    editor.replaceChildren(panel(null, form));
+    form.querySelector("textarea").focus();
+  }
+  await show();
+  return panel("消息模板", list, editor);
+}
+
+// Escalations ---------------------------------------------------------------------
+
+async function escalationsPanel() {
+  const list = h("div");
+  const status = select("status", [["", "全部"], ...Object.entries(ESCALATION_STATUS)], "open");
+  status.addEventListener("change", () => show().catch((error) => toast(errorText(error))));
+  async function show() {
+    const page = await api("/escalations", { params: { status: status.value || undefined, limit: 100 } });
+    list.replaceChildren(h("p.small.muted", {}, `共 ${page.total} 条`), table([
+      { label: "事项", value: (row) => row.task ? h("a", { href: `#/task/${encodeURIComponent(row.task)}` }, row.label || row.item) : (row.label || row.item) },
+      { label: "单位", value: (row) => row.unit || "—" },
+      { label: "已提醒到", value: (row) => `第 ${row.level + 1} 级（${ROLE_LABEL[row.role] || row.role}）` },
+      { label: "状态", value: (row) => badge(row.status === "open" ? "yellow" : row.status === "top" ? "red" : "green", ESCALATION_STATUS[row.status] || row.status) },
+      { label: "下次提醒", value: (row) => row.next_at ? dateTime(row.next_at) : (row.stopped_reason || "—") },
+    ], page.items, { empty: "没有逐级提醒", testid: "escalations" }));
+  }
+  await show();
+  return panel("逐级提醒", h("div.row", {}, h("label", {}, "状态", status)), list);
+}
+
+// Parked messages -----------------------------------------------------------------
+
+async function parkedPanel() {
+  const list = h("div", { "data-testid": "parked" });
+  async function show() {
+    const found = await Promise.all(Object.keys(SERVICES).map(async (service) =>
+      [service, (await api(`/admin/parked/${service}`)).items]));
+    list.replaceChildren(...found.map(([service, items]) => h("div", {},
+      h("h3", {}, `${SERVICES[service]}服务：${items.length} 条`),
+      items.length ? h("div.stack", {}, table([
+        { label: "事件", value: (row) => h("code.small", {}, row.event_id || "—") },
+        { label: "队列", value: (row) => row.queue },
+        { label: "尝试", num: true, value: (row) => String(row.attempts ?? "") },
+        { label: "错误", value: (row) => h("span.small", {}, row.error || "") },
+      ], items), h("button", { type: "button", onclick: async (event) => {
+        event.target.disabled = true;
+        try {
+          const answer = await api(`/admin/parked/${service}/replay`, { method: "POST", json: {} });
+          toast(`已重放 ${answer.replayed ?? items.length} 条`);
+          await show();
+        } catch (error) { toast(errorText(error)); event.target.disabled = false; }
+      } }, "排除故障后全部重放")) : null)));
+  }
+  await show();
+  return panel("积压消息（重试失败后暂存）",
+    h("p.small.muted", {}, "消息在多次重试仍失败后暂存于此，不会丢失。排除原因后重放，服务按事件编号去重，不会重复处理。"), list);
+}
