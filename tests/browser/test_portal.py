@@ -2,6 +2,7 @@
 screen shows what the API says and follows a report without a reload; the
 office imports a task library and sees a bad row's error; a leader reaches no
 write action. Screenshots of the one screen and the ranking board are saved."""
+import datetime as dt
 import io
 
 from playwright.sync_api import expect
@@ -165,6 +166,9 @@ def test_an_operators_workspace_and_the_task_list(open_as, platform, screenshot)
     assert export.value.suggested_filename == "tasks.xlsx"
 
 
+SMS = "【落实】{{ unit_name }}：任务 {{ task }} 亮{{ colour }}灯，请及时处理"
+
+
 def test_the_office_edits_a_template_and_the_routing_rules_and_sees_parked_messages(
         open_as, platform, screenshot):
     page = open_as("admin", "#/office/messaging")
@@ -173,7 +177,7 @@ def test_the_office_edits_a_template_and_the_routing_rules_and_sees_parked_messa
     row = templates.locator("tbody tr").filter(has_text="亮灯变化").filter(has_text="短信")
     row.get_by_role("button", name="编辑").click()
     editor = page.get_by_test_id("template-editor")
-    editor.locator("textarea").fill("【落实】{{ unit_name }}：任务 {{ task }} 亮{{ colour }}灯，请及时处理")
+    editor.locator("textarea").fill(SMS)
     editor.get_by_role("button", name="保存模板").click()
     expect(editor).to_contain_text("已保存")
     # A template naming a variable that does not exist is refused, in words.
@@ -183,7 +187,7 @@ def test_the_office_edits_a_template_and_the_routing_rules_and_sees_parked_messa
     admin = platform.login()
     saved = platform.http.get("/api/v1/templates", params={
         "event_type": "colour_changed", "channel": "sms"}, headers=admin).json()["items"]
-    assert saved[0]["body"] == "【落实】{{ unit_name }}：任务 {{ task }} 亮{{ colour }}灯，请及时处理"
+    assert saved[0]["body"] == SMS
 
     rules = page.get_by_test_id("routing-rules")
     before = rules.locator("tbody tr").count()
@@ -204,3 +208,38 @@ def test_the_office_edits_a_template_and_the_routing_rules_and_sees_parked_messa
     expect(page.get_by_test_id("parked")).to_contain_text("预警服务：0 条")
     assert page.errors == []
     screenshot(page, "office-messaging")
+
+
+def test_the_office_approves_an_extension_on_a_tasks_page(open_as, platform):
+    admin = platform.login()
+    today = dt.date.today()
+    due = today + dt.timedelta(days=40)
+    assert platform.http.post("/api/v1/tasks", headers=admin, json={
+        "code": "T-BRW-EXT", "title": "测试县污水管网改造", "lead_unit": UNIT,
+        "start_date": (today - dt.timedelta(days=90)).isoformat(), "due_date": due.isoformat(),
+        "targets": [{"due_date": (today - dt.timedelta(days=20)).isoformat(),
+                     "planned_percent": 50, "unit": UNIT},
+                    {"due_date": due.isoformat(), "planned_percent": 100, "unit": UNIT}],
+    }).status_code == 201
+    page = open_as("admin", "#/task/T-BRW-EXT")
+    form = page.get_by_test_id("extension-form")
+    expect(form).to_be_visible()
+    # Not later than the current due date: refused, nothing recorded.
+    form.locator("input[name=new_due_date]").fill((due - dt.timedelta(days=1)).isoformat())
+    form.locator("input[name=reason]").fill("汛期停工")
+    form.get_by_role("button", name="批准延期").click()
+    expect(form.locator(".form-message.error")).to_contain_text("输入有误")
+    later = due + dt.timedelta(days=30)
+    form.locator("input[name=new_due_date]").fill(later.isoformat())
+    form.get_by_role("button", name="批准延期").click()
+    expect(page.get_by_text("已延期 1 次。")).to_be_visible()
+    expect(page.get_by_test_id("timeline")).to_contain_text(f"批准延期至 {later.isoformat()}")
+    task = platform.http.get("/api/v1/tasks/T-BRW-EXT", headers=admin).json()
+    assert task["due_date"] == later.isoformat()
+    assert [(e["new_due_date"], e["reason"]) for e in task["extensions"]] == [
+        (later.isoformat(), "汛期停工")]
+    assert page.errors == []
+    # A leader sees the extension but is offered no such form.
+    leader = open_as("leader", "#/task/T-BRW-EXT")
+    expect(leader.get_by_test_id("timeline")).to_contain_text("批准延期至")
+    expect(leader.get_by_test_id("extension-form")).to_have_count(0)

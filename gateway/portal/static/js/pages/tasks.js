@@ -167,7 +167,28 @@ function renderTask(task, history, names, me, reload) {
         { label: "状态", value: (row) => row.status === "fulfilled" ? badge("green", "已兑现") : badge("grey", "未兑现") },
       ], task.commitments || [], { empty: "无书面承诺" })))));
   if (canWrite(task, me) && task.status === "active") parts.push(endPanel(task, reload));
+  if (me.role === "admin" && task.status === "active") parts.push(extensionPanel(task, reload));
   return parts;
+}
+
+// The office approves an extension: the task's due date or one target's moves,
+// and every extension stays counted and shown in the colour's reason.
+function extensionPanel(task, reload) {
+  const which = [["", `整个任务（现截止 ${date(task.due_date)}）`],
+    ...(task.targets || []).map((target) => [String(target.seq), `目标${target.seq}（现截止 ${date(target.due_date)}）`])];
+  const form = h("form", { "data-testid": "extension-form" }, h("div.fields", {},
+    field("延期事项", select("seq", which, "")),
+    field("延至", h("input", { name: "new_due_date", type: "date", required: true })),
+    field("理由", h("input", { name: "reason", maxlength: 2000, required: true }))),
+    h("button", { type: "submit" }, "批准延期"));
+  submitting(form, async (data) => {
+    const body = { new_due_date: data.get("new_due_date"), reason: data.get("reason") };
+    if (data.get("seq")) body.seq = Number(data.get("seq"));
+    await api(`/tasks/${encodeURIComponent(task.code)}/extensions`, { method: "POST", json: body });
+    await reload();
+  });
+  const count = (task.extensions || []).length;
+  return panel("批准延期", h("p.small.muted", {}, count ? `已延期 ${count} 次。` : "尚未延期。", "延期计入考核，并在亮灯原因中注明。"), form);
 }
 
 function timeline(task, history) {
