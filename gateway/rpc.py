@@ -1,7 +1,8 @@
 """Blocking RPC from FastAPI's worker threads to the nameko services.
 
 A `ClusterRpcProxy` is single-threaded, so the gateway keeps a fixed number of
-them and lends each to one request at a time.
+them and lends each to one request at a time, from its first call to the end of
+its route.
 """
 import logging
 import queue
@@ -15,6 +16,7 @@ from fastapi import Depends, Request
 from kombu.exceptions import KombuError
 from nameko.exceptions import RemoteError, RpcTimeout
 from nameko.standalone.rpc import ClusterRpcProxy
+from starlette.concurrency import run_in_threadpool
 
 from .auth import CurrentCaller
 
@@ -160,14 +162,58 @@ class RpcPool:
             self._slots.put(None)
 
 
-def get_rpc(request: Request, caller: CurrentCaller):
-    """FastAPI dependency: the cluster proxy lent to this request.
+class LentProxy:
+    """The cluster proxy of one request, borrowed from the pool on its first RPC:
+    a request answered without one (the one screen already at hand) neither waits
+    for a slot nor hops to a thread for it."""
+
+    def __init__(self, pool: RpcPool):
+        self._pool = pool
+        self._lent = None  # the pool's lending while a slot is held
+        self._proxy = None
+
+    def __getattr__(self, service):
+        if service.startswith("_"):
+            raise AttributeError(service)  # introspection must not borrow a slot
+        if self._proxy is None:
+            lent = self._pool.connection()
+            self._proxy = lent.__enter__()
+            self._lent = lent
+        return getattr(self._proxy, service)
+
+    @property
+    def holds_a_slot(self) -> bool:
+        return self._lent is not None
+
+    def give_back(self, error: BaseException | None = None) -> None:
+        """Return the slot, if one was borrowed. With the route's `error` the pool
+        drops a broken connection and may raise what the error means instead."""
+        lent, self._lent, self._proxy = self._lent, None, None
+        if lent is None:
+            return
+        if error is None:
+            lent.__exit__(None, None, None)
+        else:
+            lent.__exit__(type(error), error, error.__traceback__)
+
+
+async def get_rpc(request: Request, caller: CurrentCaller):
+    """FastAPI dependency: the cluster proxy lent to this request, connected on its
+    first call.
 
     It waits for `caller`, so a request without valid credentials is answered
     401 without taking a connection or touching the broker.
     """
-    with request.app.state.rpc_pool.connection() as rpc:
-        yield rpc
+    lent = LentProxy(request.app.state.rpc_pool)
+    try:
+        yield lent
+    except BaseException as error:
+        if lent.holds_a_slot:
+            # Dropping a broken connection waits on its socket: not in the event loop.
+            await run_in_threadpool(lent.give_back, error)
+        raise
+    else:
+        lent.give_back()  # back into the queue: nothing to wait for
 
 
 # Scoped to the route function, so the proxy returns to the pool as soon as the

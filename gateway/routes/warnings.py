@@ -5,6 +5,7 @@ import threading
 import time
 
 from fastapi import APIRouter, Request, Response
+from starlette.concurrency import run_in_threadpool
 
 from ..auth import Admin, CurrentCaller
 from ..rpc import Rpc, all_items, present
@@ -62,7 +63,8 @@ class SharedBoard:
         self._lock = threading.Lock()
         self._kept = None  # (monotonic time it was asked, JSON body)
 
-    def _fresh(self):
+    def fresh(self) -> bytes | None:
+        """The board if one younger than the window is at hand, else None."""
         kept = self._kept
         if kept is not None and time.monotonic() - kept[0] < self.seconds:
             return kept[1]
@@ -71,10 +73,10 @@ class SharedBoard:
     def read(self, ask) -> bytes:
         if self.seconds <= 0:
             return ask()
-        body = self._fresh()
+        body = self.fresh()
         if body is None:
             with self._lock:  # one reader asks; those arriving meanwhile wait for it
-                body = self._fresh()
+                body = self.fresh()
                 if body is None:
                     asked = time.monotonic()
                     body = ask()
@@ -83,10 +85,15 @@ class SharedBoard:
 
 
 @router.get("/dashboard")
-def dashboard(request: Request, caller: CurrentCaller, rpc: Rpc):
+async def dashboard(request: Request, caller: CurrentCaller, rpc: Rpc):
     """The one-screen figures: counts by colour and each unit's, with its name. At
     most `LUOSHI_DASHBOARD_SECONDS` old."""
     state = request.app.state
+    # Most readers find the board at hand: answered in the event loop, with no
+    # RPC slot and no hop to a worker thread. The one who asks blocks in a thread.
+    body = state.dashboard.fresh()
+    if body is not None:
+        return Response(body, media_type="application/json")
 
     def ask():
         board = rpc.warnings.get_dashboard()
@@ -96,4 +103,5 @@ def dashboard(request: Request, caller: CurrentCaller, rpc: Rpc):
             row["name"] = names.get(row["unit"])
         return json.dumps(board, ensure_ascii=False, separators=(",", ":")).encode()
 
-    return Response(state.dashboard.read(ask), media_type="application/json")
+    return Response(await run_in_threadpool(state.dashboard.read, ask),
+                    media_type="application/json")

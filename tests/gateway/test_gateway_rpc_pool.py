@@ -9,7 +9,7 @@ from nameko.exceptions import RemoteError, RpcTimeout
 
 from gateway import rpc as rpc_module
 from gateway.app import create_app
-from gateway.rpc import RpcPool, ServicesUnavailable, all_items
+from gateway.rpc import LentProxy, RpcPool, ServicesUnavailable, all_items
 
 
 class StandInProxy:
@@ -181,6 +181,58 @@ def test_close_stops_idle_proxies_and_those_that_come_back_later():
             pass
         pool.close()
     assert all(proxy.stopped for proxy in StandInProxy.started)
+
+
+def test_a_request_borrows_a_slot_on_its_first_call_and_gives_it_back():
+    pool = RpcPool("amqp://broker/", size=1, timeout=0.2)
+    lent = LentProxy(pool)
+    assert getattr(lent, "__wrapped__", None) is None  # introspection borrows nothing
+    assert not lent.holds_a_slot and StandInProxy.started == []
+    assert lent.tasks.get_unit(code="U01") == {"service": "tasks", "code": "U01"}
+    assert lent.warnings.get_dashboard() == {"service": "warnings"}  # the same slot
+    assert lent.holds_a_slot and len(StandInProxy.started) == 1
+    with pytest.raises(ServicesUnavailable, match="busy"), pool.connection():
+        pass
+    lent.give_back()
+    lent.give_back()  # twice is harmless
+    with pool.connection() as proxy:
+        assert proxy.tasks.get_unit(code="U02")
+    assert len(StandInProxy.started) == 1 and not StandInProxy.started[0].stopped
+
+
+def test_a_request_that_broke_its_connection_drops_it_on_giving_back(stand_in):
+    pool = RpcPool("amqp://broker/", size=1, timeout=1)
+    lent = LentProxy(pool)
+
+    def fail(service, method, kwargs):
+        raise ConnectionResetError(104, "Connection reset by peer")
+
+    stand_in.behaviour = staticmethod(fail)
+    with pytest.raises(ConnectionResetError) as caught:
+        lent.tasks.get_unit(code="U01")
+    with pytest.raises(ServicesUnavailable, match="broke"):
+        lent.give_back(caught.value)
+    assert StandInProxy.started[0].stopped
+    with pool.connection():  # the slot came back, and connects afresh
+        pass
+    assert len(StandInProxy.started) == 2
+
+
+def test_the_one_screen_at_hand_is_answered_while_every_slot_is_busy(settings, stand_in):
+    stand_in.behaviour = staticmethod(lambda service, method, kwargs: (
+        {"counts": {"green": 1, "yellow": 0, "red": 0}, "units": []}
+        if method == "get_dashboard" else {"items": [], "total": 0}))
+    with TestClient(create_app(settings.model_copy(update={"rpc_timeout": 0.5}))) as client:
+        token = client.post("/api/v1/auth/token",
+                            data={"username": "admin", "password": "admin-test-password"})
+        headers = {"Authorization": f"Bearer {token.json()['access_token']}"}
+        first = client.get("/api/v1/dashboard", headers=headers)
+        assert first.status_code == 200
+        with client.app.state.rpc_pool.connection():  # the only slot, held elsewhere
+            again = client.get("/api/v1/dashboard", headers=headers)
+            units = client.get("/api/v1/units/U01", headers=headers)
+    assert again.status_code == 200 and again.json() == first.json()
+    assert units.status_code == 503  # a route that does call still waits, then says so
 
 
 def test_all_items_pages_through_a_list():
