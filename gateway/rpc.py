@@ -171,10 +171,14 @@ class LentProxy:
         self._pool = pool
         self._lent = None  # the pool's lending while a slot is held
         self._proxy = None
+        self._ended = False
 
     def __getattr__(self, service):
         if service.startswith("_"):
             raise AttributeError(service)  # introspection must not borrow a slot
+        if self._ended:
+            # Borrowing again would hold a slot nothing gives back.
+            raise RuntimeError("an RPC after the end of the route that was lent it")
         if self._proxy is None:
             lent = self._pool.connection()
             self._proxy = lent.__enter__()
@@ -189,6 +193,7 @@ class LentProxy:
         """Return the slot, if one was borrowed. With the route's `error` the pool
         drops a broken connection and may raise what the error means instead."""
         lent, self._lent, self._proxy = self._lent, None, None
+        self._ended = True
         if lent is None:
             return
         if error is None:

@@ -195,6 +195,8 @@ def test_a_request_borrows_a_slot_on_its_first_call_and_gives_it_back():
         pass
     lent.give_back()
     lent.give_back()  # twice is harmless
+    with pytest.raises(RuntimeError, match="after the end"):
+        lent.tasks.get_unit(code="U01")  # would hold a slot for good
     with pool.connection() as proxy:
         assert proxy.tasks.get_unit(code="U02")
     assert len(StandInProxy.started) == 1 and not StandInProxy.started[0].stopped
