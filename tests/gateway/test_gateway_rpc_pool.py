@@ -225,9 +225,7 @@ def test_the_one_screen_at_hand_is_answered_while_every_slot_is_busy(settings, s
         {"counts": {"green": 1, "yellow": 0, "red": 0}, "units": []}
         if method == "get_dashboard" else {"items": [], "total": 0}))
     with TestClient(create_app(settings.model_copy(update={"rpc_timeout": 0.5}))) as client:
-        token = client.post("/api/v1/auth/token",
-                            data={"username": "admin", "password": "admin-test-password"})
-        headers = {"Authorization": f"Bearer {token.json()['access_token']}"}
+        headers = signed_in_as_admin(client)
         first = client.get("/api/v1/dashboard", headers=headers)
         assert first.status_code == 200
         with client.app.state.rpc_pool.connection():  # the only slot, held elsewhere
@@ -250,11 +248,15 @@ def test_all_items_pages_through_a_list():
                      (1000, 2000, {"colour": "red"})]
 
 
+def signed_in_as_admin(client):
+    token = client.post("/api/v1/auth/token",
+                        data={"username": "admin", "password": "admin-test-password"})
+    return {"Authorization": f"Bearer {token.json()['access_token']}"}
+
+
 def test_routes_use_the_pool_when_not_overridden(settings, stand_in):
     with TestClient(create_app(settings)) as client:
-        token = client.post("/api/v1/auth/token",
-                            data={"username": "admin", "password": "admin-test-password"})
-        headers = {"Authorization": f"Bearer {token.json()['access_token']}"}
+        headers = signed_in_as_admin(client)
         response = client.get("/api/v1/units/U01", headers=headers)
     assert response.json() == {"service": "tasks", "code": "U01",
                                "caller": {"user": "admin", "role": "admin", "units": None}}

@@ -21,19 +21,16 @@ from services.warnings.models import watched_targets, watched_tasks
 from services.warnings.service import Service
 from tests.support.events import EventTap
 from tests.support.publish import publish_event
+from tests.support.services import TASK as SHARED_TASK
 from tests.support.services import prepare, service_config
 from tests.support.waiting import eventually
 
-TASK = {
-    "code": "T1", "title": "重点项目", "category": None, "source": "plan", "clock_class": None,
-    "lead_unit": "yz", "cooperating_units": [], "responsible_person": None,
-    "start_date": "2026-01-01", "due_date": "2026-12-31", "status": "active",
-    "created_at": "2026-01-01T00:00:00",
-    "targets": [{"seq": 1, "due_date": "2026-03-31", "planned_percent": 30, "unit": "yz",
-                 "description": None},
-                {"seq": 2, "due_date": "2026-12-31", "planned_percent": 100, "unit": "yz",
-                 "description": None}],
-}
+# The shared task, with a first target due in March that the rules can find late.
+TASK = {**SHARED_TASK,
+        "targets": [{"seq": 1, "due_date": "2026-03-31", "planned_percent": 30, "unit": "yz",
+                     "description": None},
+                    {"seq": 2, "due_date": "2026-12-31", "planned_percent": 100, "unit": "yz",
+                     "description": None}]}
 
 
 ADMIN = {"user": "admin", "role": "admin", "units": None}
