@@ -8,7 +8,7 @@ const EVENT_LABEL = {
   colour_changed: "亮灯变化", notice_issued: "下发督办单", notice_overdue: "督办单超期", escalation: "逐级提醒",
   bulletin_published: "每周专报", ranking_published: "排名发布", digest: "汇总提醒",
 };
-const ROLE_LABEL = { operator: "单位联络员", head: "单位负责人", office: "督查办", leaders: "领导", webhook: "外部系统" };
+const RECIPIENT_LABEL = { operator: "单位联络员", head: "单位负责人", office: "督查办", leaders: "领导", webhook: "外部系统" };
 const CHANNEL_LABEL = { inbox: "站内信", sms: "短信", email: "电子邮件", webhook: "Webhook" };
 const ESCALATION_STATUS = { open: "提醒中", stopped: "已停止", top: "已到最高级" };
 const SERVICES = { tasks: "任务", warnings: "预警", ranking: "排名", notify: "推送" };
@@ -26,7 +26,7 @@ function ruleRow(rule) {
     h("td", {}, select("event_type", ROUTED.map((key) => [key, EVENT_LABEL[key]]), rule.event_type)),
     h("td", {}, h("input", { name: "colour", value: rule.colour || "", placeholder: "任意", size: 8, "aria-label": "颜色或阶段" })),
     h("td", {}, h("input", { name: "unit", value: rule.unit || "", placeholder: "任意", size: 8, "aria-label": "单位" })),
-    h("td", {}, select("role", Object.entries(ROLE_LABEL), rule.role || "operator")),
+    h("td", {}, select("role", Object.entries(RECIPIENT_LABEL), rule.role || "operator")),
     h("td", {}, h("span.row", {}, Object.entries(CHANNEL_LABEL).map(([key, label]) =>
       h("label.small", {}, h("input", { type: "checkbox", name: "channels", value: key, checked: channels.has(key) }), label)))),
     h("td", {}, h("input", { name: "quiet_hours", value: rule.quiet_hours || "", placeholder: "无", size: 11, "aria-label": "短信免打扰" })),
@@ -119,7 +119,7 @@ async function escalationsPanel() {
     list.replaceChildren(h("p.small.muted", {}, `共 ${page.total} 条`), table([
       { label: "事项", value: (row) => row.task ? h("a", { href: `#/task/${encodeURIComponent(row.task)}` }, row.label || row.item) : (row.label || row.item) },
       { label: "单位", value: (row) => row.unit || "—" },
-      { label: "已提醒到", value: (row) => `第 ${row.level + 1} 级（${ROLE_LABEL[row.role] || row.role}）` },
+      { label: "已提醒到", value: (row) => `第 ${row.level + 1} 级（${RECIPIENT_LABEL[row.role] || row.role}）` },
       { label: "状态", value: (row) => badge(row.status === "open" ? "yellow" : row.status === "top" ? "red" : "green", ESCALATION_STATUS[row.status] || row.status) },
       { label: "下次提醒", value: (row) => row.next_at ? dateTime(row.next_at) : (row.stopped_reason || "—") },
     ], page.items, { empty: "没有逐级提醒", testid: "escalations" }));
