@@ -77,14 +77,15 @@ class Stored(NamedTuple):
 
     colour: str
     reason: str
+    since: object  # dt.date
 
 
 def stored_colours(session, codes=None):
     """{(item_kind, item_key): Stored} of the stored colours of the given tasks."""
     c = colours.c
-    query = select(c.item_kind, c.item_key, c.colour, c.reason)
-    return {(kind, key): Stored(colour, reason)
-            for kind, key, colour, reason in _rows(session, query, c.task_code, codes)}
+    query = select(c.item_kind, c.item_key, c.colour, c.reason, c.since)
+    return {(kind, key): Stored(colour, reason, since)
+            for kind, key, colour, reason, since in _rows(session, query, c.task_code, codes)}
 
 
 def colour_counts_on(session, day):

@@ -103,6 +103,28 @@ def test_colours_follow_reports_and_dates(warnings):
     assert kind == "colour_changed"
 
 
+def test_the_warnings_list_pages_through_one_colour_oldest_first(warnings):
+    for code, unit in (("T2", "yz"), ("T1", "zs")):
+        task = {**TASK, "code": code, "lead_unit": unit}
+        warnings.deliver("task_created", new_event(task=task), "on_task_created")
+    warnings("evaluate", "2026-04-23")
+    warnings.deliver("task_created", new_event(task={**TASK, "code": "T3"}), "on_task_created")
+    warnings("evaluate", "2026-04-30")  # T3 turns red a week after the others
+
+    def page(**filters):
+        answer = warnings("list_warnings", colour="red", item_kind="task", **filters)
+        return answer["total"], [(item["item_key"], item["since"], item["unit"])
+                                 for item in answer["items"]]
+
+    assert page(limit=2) == (3, [("T1", "2026-04-23", "zs"), ("T2", "2026-04-23", "yz")])
+    assert page(limit=2, offset=2) == (3, [("T3", "2026-04-30", "yz")])
+    assert page(unit="yz") == (2, [("T2", "2026-04-23", "yz"), ("T3", "2026-04-30", "yz")])
+    first = warnings("list_warnings", colour="red", item_kind="task", limit=1)["items"][0]
+    assert first["reason"].startswith("严重延期") and first["rule_version"] == 1
+    assert warnings("list_warnings", colour="green", item_kind="task") == {
+        "items": [], "total": 0}
+
+
 def test_evaluating_twice_changes_and_emits_nothing(warnings):
     warnings.deliver("task_created", new_event(task=TASK), "on_task_created")
     # Green on creation (the pinned today); late in April it is red: the colours

@@ -1,0 +1,80 @@
+"""The warnings service's migrations on a database that already holds data: the
+rows survive, both ways, on SQLite and on PostgreSQL."""
+from alembic import command
+from sqlalchemy import inspect, text
+
+from services.common.db import make_engine
+from services.common.migrate import alembic_config
+
+TASKS = [("T1", "yz", "active", "2026-01-01", "2026-12-31", 40.0, 3),
+         ("T2", "xz", "active", "2026-02-01", "2026-11-30", 10.0, 1)]
+TARGETS = [("T1", 1, "2026-06-30", 50.0, "yz"), ("T1", 2, "2026-12-31", 100.0, "yz"),
+           ("T2", 1, "2026-11-30", 100.0, "xz")]
+COLOURS = [("target", "T1#1", "T1", "yz", "yellow", "延期推进：逾期", "2026-07-01", 1),
+           ("target", "T1#2", "T1", "yz", "green", "如期推进", "2026-06-01", 1),
+           ("task", "T1", "T1", "yz", "yellow", "延期推进：【目标1】逾期", "2026-07-01", 1),
+           ("task", "T2", "T2", "xz", "red", "严重延期：三个月无进展", "2026-05-02", 2)]
+
+
+def database(tmp_path, db_backend):
+    return db_backend or f"sqlite:///{tmp_path / 'warnings.db'}"
+
+
+def fill(engine):
+    with engine.begin() as connection:
+        connection.execute(text(
+            "INSERT INTO watched_tasks (code, lead_unit, status, start_date, due_date, "
+            "percent, reports_applied) VALUES (:code, :unit, :status, :start, :due, "
+            ":percent, :applied)"),
+            [dict(zip(("code", "unit", "status", "start", "due", "percent", "applied"), row,
+                      strict=True)) for row in TASKS])
+        connection.execute(text(
+            "INSERT INTO watched_targets (task_code, seq, due_date, planned_percent, unit) "
+            "VALUES (:task, :seq, :due, :planned, :unit)"),
+            [dict(zip(("task", "seq", "due", "planned", "unit"), row, strict=True))
+             for row in TARGETS])
+        connection.execute(text(
+            "INSERT INTO colours (item_kind, item_key, task_code, unit, colour, reason, "
+            "since, rule_version) VALUES (:kind, :key, :task, :unit, :colour, :reason, "
+            ":since, :version)"),
+            [dict(zip(("kind", "key", "task", "unit", "colour", "reason", "since",
+                       "version"), row, strict=True)) for row in COLOURS])
+
+
+def contents(engine):
+    with engine.connect() as connection:
+        return {
+            "tasks": sorted(tuple(row) for row in connection.execute(text(
+                "SELECT code, lead_unit, status, percent, reports_applied FROM watched_tasks"))),
+            "targets": sorted(tuple(row) for row in connection.execute(text(
+                "SELECT task_code, seq, planned_percent, unit FROM watched_targets"))),
+            "colours": sorted(tuple(row) for row in connection.execute(text(
+                "SELECT item_kind, item_key, task_code, unit, colour, reason, rule_version "
+                "FROM colours"))),
+        }
+
+
+def indexes(engine):
+    return {index["name"] for index in inspect(engine).get_indexes("colours")}
+
+
+def test_merging_the_colour_indexes_keeps_every_row_both_ways(tmp_path, db_backend):
+    url = database(tmp_path, db_backend)
+    config = alembic_config("warnings", {"LUOSHI_WARNINGS_DB_URL": url})
+    command.upgrade(config, "0004")
+    engine = make_engine(url)
+    try:
+        fill(engine)
+        before = contents(engine)
+
+        command.upgrade(config, "0005")
+        assert contents(engine) == before
+        assert indexes(engine) == {"ix_colours_unit_colour", "ix_colours_task_code",
+                                   "ix_colours_kind_colour_unit"}
+
+        command.downgrade(config, "0004")
+        assert contents(engine) == before
+        assert indexes(engine) == {"ix_colours_unit_colour", "ix_colours_task_code",
+                                   "ix_colours_kind_colour", "ix_colours_kind_unit_colour"}
+    finally:
+        engine.dispose()
