@@ -143,7 +143,7 @@ def evaluate_task(task, as_of, rules, previous=None, calendar=None):
     calendar = _calendar(rules, calendar)
     calendar.require(as_of)
     previous = previous or {}
-    days_word = "个工作日" if calendar.mode == WORKING else "天"
+    unit_of_days = days_word(calendar)
     task_due, task_times = _extension(task.extensions.get("task"), task.due_date)
     steps = _steps(task, task_due, task_times)
     xs, ys = _plan(task.start_date, steps)
@@ -156,7 +156,7 @@ def evaluate_task(task, as_of, rules, previous=None, calendar=None):
     findings = []  # (colour, subject, text) of every part, for the task's reason
     for target, due, planned, times in steps:
         colour, text = _target_colour(task.percent, due, planned, as_of, next_due,
-                                      planned_today, rules, calendar, days_word)
+                                      planned_today, rules, calendar, unit_of_days)
         key = f"{task.code}#{target.seq}" if target else task.code
         expected = planned if as_of > due else min(planned, planned_today)
         colour, text = _catch_up(previous.get(("target" if target else "task", key)),
@@ -467,6 +467,11 @@ def _extension(value, due):
         return value, 1
     value = list(value)
     return (value[-1], len(value)) if value else (due, 0)
+
+
+def days_word(calendar):
+    """How the calendar's days are named in a reason: working days or days."""
+    return "个工作日" if calendar.mode == WORKING else "天"
 
 
 def _reason(colour, text):

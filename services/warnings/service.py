@@ -653,7 +653,12 @@ class Service(Operations):
                     if previous is None]
         if new_rows:
             session.execute(colours.insert(), new_rows)
-        moved = [_state(colour, as_of, rules) for colour, previous in changed
+        # Only the columns that change: a parameter named after any other column
+        # would be written too, and rewriting the key columns makes SQLite rewrite
+        # every index of the table.
+        moved = [{"colour": colour.colour, "reason": colour.reason, "since": as_of,
+                  "rule_version": rules.version, "b_kind": colour.item_kind,
+                  "b_key": colour.item_key} for colour, previous in changed
                  if previous is not None]
         # Same colour, new words (days overdue grow): only the reason is rewritten.
         reworded = [{"reason": colour.reason, "b_kind": colour.item_kind,
@@ -669,12 +674,7 @@ class Service(Operations):
                 .where(colours.c.item_key == bindparam("b_key"))
                 .values(colour=bindparam("colour"), reason=bindparam("reason"),
                         since=bindparam("since"), rule_version=bindparam("rule_version")),
-                # Only the columns that change: a parameter named after any other
-                # column would be written too, and rewriting the key columns makes
-                # SQLite rewrite every index of the table.
-                [{"colour": row["colour"], "reason": row["reason"], "since": row["since"],
-                  "rule_version": row["rule_version"], "b_kind": row["item_kind"],
-                  "b_key": row["item_key"]} for row in moved])
+                moved)
         if reworded:
             session.execute(
                 colours.update()
@@ -723,8 +723,8 @@ class Service(Operations):
                    for notice in earlier.get(colour.task, ())):
                 continue
             days = calendar.working_days_between(since, as_of)
-            unit_word = "个工作日" if calendar.mode == "working" else "天"
-            reason = f"自{since.isoformat()}起红色预警已{days}{unit_word}：{colour.reason}"
+            reason = (f"自{since.isoformat()}起红色预警已{days}{logic.days_word(calendar)}："
+                      f"{colour.reason}")
             try:
                 self._issue(session, colour.task, colour.unit, "task", colour.task, reason,
                             as_of, "auto", rules)
