@@ -8,8 +8,15 @@ The service's entrypoints run in this process (nameko's `worker_factory`) on a
 real database migrated by its own migrations: the city's tasks and targets are
 stored as the service keeps them, with their progress before the month; then
 `evaluate(as_of=today)` colours everything (the first evaluation), and
-`evaluate(as_of=tomorrow)` is timed; then the month's updates, 1,000 a batch,
-go through `on_progress_reported` (each batch timed).
+`evaluate(as_of=tomorrow)` is timed; then the month's first updates, 1,000 a
+batch, go through `on_progress_reported` (each batch timed).
+
+Those batches are a backlog: a month's reports judged as of today, when the plan
+expects a month more of them, so nine tasks in ten of each batch are red. The
+city's own batches arrive through the month: on a second database, everything
+is judged as of the month's first day, then every batch of the month goes
+through on the day its reports were made, after that day's evaluation, as the
+daily timer and the county systems do it (each batch timed).
 """
 import datetime as dt
 import statistics
@@ -49,6 +56,45 @@ def store_city(engine, city):
             for task in city.tasks for seq, target in enumerate(task.targets, start=1)])
 
 
+class DayClock(LocalClock):
+    """The city's clock, stopped on the day a batch's reports were made."""
+
+    day = None
+
+    def today(self):
+        return self.day
+
+
+def month_as_it_arrives(url, city, zone):
+    """Seconds of every batch of the month, each judged on the day it was made."""
+    engine = make_engine(url)
+    try:
+        store_city(engine, city)
+        clock = DayClock(zone)
+        worker = worker_factory(Service, db=Store(engine), clock=clock)
+        seconds = []
+        for batch in (city.updates[n:n + 1000] for n in range(0, len(city.updates), 1000)):
+            day = dt.datetime.fromisoformat(batch[-1]["reported_at"]).astimezone(zone).date()
+            if day != clock.day:
+                clock.day = day
+                worker.evaluate(as_of=day.isoformat())  # the day's timer
+            payload = progress_event(batch)
+            started = time.perf_counter()
+            worker.on_progress_reported(payload)
+            seconds.append(time.perf_counter() - started)
+        return seconds
+    finally:
+        engine.dispose()
+
+
+def progress_event(batch):
+    return {"event_id": uuid.uuid4().hex, "occurred_at": dt.datetime.now(dt.UTC).isoformat(),
+            "batch_id": uuid.uuid4().hex, "source": "bench",
+            "reports": [{"id": i, "task": u["task"], "unit": u["unit"], "percent": u["percent"],
+                         "correction": False, "reported_at": u["reported_at"]}
+                        for i, u in enumerate(batch)]}
+
+
 def run(args):
     city = build_city(args.scale, args.seed, today())
     folder = new_run_dir(args.out) / "warnings"
@@ -70,23 +116,21 @@ def run(args):
                 full_s = time.perf_counter() - started
                 batch_s = []
                 for number in range(min(BATCHES, len(city.updates) // 1000 or 1)):
-                    batch = city.updates[number * 1000:(number + 1) * 1000]
-                    payload = {"event_id": uuid.uuid4().hex,
-                               "occurred_at": dt.datetime.now(dt.UTC).isoformat(),
-                               "batch_id": uuid.uuid4().hex, "source": "bench",
-                               "reports": [{"id": i, "task": u["task"], "unit": u["unit"],
-                                            "percent": u["percent"], "correction": False,
-                                            "reported_at": u["reported_at"]}
-                                           for i, u in enumerate(batch)]}
+                    payload = progress_event(city.updates[number * 1000:(number + 1) * 1000])
                     started = time.perf_counter()
                     worker.on_progress_reported(payload)
                     batch_s.append(time.perf_counter() - started)
             finally:
                 engine.dispose()
+        with service_database(args, "warnings", folder / "month") as url:
+            upgrade("warnings", {"LUOSHI_WARNINGS_DB_URL": url})
+            month_s = month_as_it_arrives(url, city, zone)
     finally:
         if not args.keep:
             remove(folder.parent)
     median_ms = round(statistics.median(batch_s) * 1000, 1)
+    month_ms = sorted(round(seconds * 1000, 1) for seconds in month_s)
+    month_median = round(statistics.median(month_ms), 1)
     return {
         "name": NAME, "db": args.db, "scale": args.scale,
         "tasks": len(city.tasks), "targets": city.target_count,
@@ -95,8 +139,12 @@ def run(args):
         "full_reevaluation": {**again, "seconds": round(full_s, 3)},
         "batches_of_1000": {"count": len(batch_s), "median_ms": median_ms,
                             "max_ms": round(max(batch_s) * 1000, 1)},
+        "month_as_it_arrives": {"count": len(month_ms), "median_ms": month_median,
+                                "p90_ms": month_ms[int(len(month_ms) * 0.9)],
+                                "max_ms": month_ms[-1]},
         "goals": [goal("full re-evaluation as of a new day", round(full_s, 3), "s", 3.0),
-                  goal("a batch of 1,000 reports evaluated (median)", median_ms, "ms", 100.0)],
+                  goal("a batch of 1,000 reports evaluated (median)", median_ms, "ms", 100.0),
+                  goal("a month's batches, each on its day (median)", month_median, "ms", 100.0)],
     }
 
 

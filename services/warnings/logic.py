@@ -195,6 +195,38 @@ def evaluate_task(task, as_of, rules, previous=None, calendar=None):
     return colours
 
 
+def unchanged_between(task, as_of, rules, colours):
+    """(low, high): the percentages p, low <= p < high, for which the task, judged
+    as of the same day by the same rules, gets exactly `colours` (its evaluation
+    as of `as_of`) again; None unless they are all green.
+
+    Green reasons name no percentage, and a later report can only make up a
+    missing report or a stall, never cause one: while the percentage stays on the
+    same side of every target's plan, and within the yellow threshold of the one
+    being worked towards, nothing a report brings changes a colour or a word.
+    """
+    if task.status != "active" or any(colour.colour != GREEN for colour in colours):
+        return None
+    task_due, task_times = _extension(task.extensions.get("task"), task.due_date)
+    steps = _steps(task, task_due, task_times)
+    xs, ys = _plan(task.start_date, steps)
+    planned_today = _planned(xs, ys, as_of.toordinal())
+    upcoming = [due for _, due, _, _ in steps if due >= as_of]
+    next_due = min(upcoming) if upcoming else None
+    low, high = 0.0, float("inf")
+    for _, due, planned, _ in steps:
+        if task.percent >= planned:
+            low = max(low, planned)  # "已完成目标" while the percentage stays at it
+        else:
+            high = min(high, planned)  # reaching it completes the target
+            if due == next_due:
+                # On plan while behind by no more than the yellow threshold; a
+                # hair inside it, so that rounding cannot decide.
+                expected = min(planned, planned_today)
+                low = max(low, expected - rules.behind_points_yellow + 10 ** -(PRECISION - 1))
+    return (low, high) if low <= task.percent < high else None
+
+
 def planned_by(task, day):
     """The cumulative percentage the task's plan expects by `day`, with approved
     extensions applied."""

@@ -114,11 +114,12 @@ class Service(Operations):
         with self.db.session() as session:
             if not first_application(session, payload["event_id"], "on_progress_reported"):
                 return
+            w = watched_tasks.c
             known = {row.code: row for row in session.execute(
-                select(watched_tasks.c.code, watched_tasks.c.percent,
-                       watched_tasks.c.last_reported_at, watched_tasks.c.last_reported_on,
-                       watched_tasks.c.last_progress_on)
-                .where(watched_tasks.c.code.in_(list(by_task)))).all()}
+                select(w.code, w.percent, w.last_reported_at, w.last_reported_on,
+                       w.last_progress_on, w.holds_on, w.holds_rules, w.holds_from,
+                       w.holds_below)
+                .where(w.code.in_(list(by_task)))).all()}
             updates = [self._after_reports(known[code], items)
                        for code, items in by_task.items() if code in known]
             if updates:
@@ -131,7 +132,10 @@ class Service(Operations):
                             reports_applied=watched_tasks.c.reports_applied
                             + bindparam("b_count")),
                     updates)
-            self._evaluate_on_event(session, [update["b_code"] for update in updates])
+            today, version = self.clock.today(), repo.RULES.current(session).version
+            self._evaluate_on_event(session, [
+                update["b_code"] for update in updates
+                if not _holds(known[update["b_code"]], update["b_percent"], today, version)])
 
     @event_handler("tasks", "task_closed")
     def on_task_closed(self, payload):
@@ -636,6 +640,7 @@ class Service(Operations):
             if current is None:
                 return None
         changed = self._store_colours(session, as_of, rules, stored, previous, current)
+        _store_holds(session, as_of, rules, tasks, current)
         issued = self._issue_due_notices(session, as_of, rules, calendar,
                                          _red_tasks(current, stored, as_of))
         overdue = self._judge_notices(session, as_of, codes)
@@ -802,6 +807,36 @@ def _colour_leniently(tasks, as_of, rules, previous, calendar):
         log.warning("tasks not coloured (dates outside the working-day calendar): %s",
                     ", ".join(skipped))
         return current
+
+
+def _holds(row, percent, today, version):
+    """Whether the task's last evaluation (its watched_tasks row) holds for a new
+    percentage today under the rules of `version`."""
+    return (row.holds_on == today and row.holds_rules == version
+            and row.holds_from <= percent < row.holds_below)
+
+
+def _store_holds(session, as_of, rules, tasks, current):
+    """Record, for each task just judged, the percentages over which what it was
+    found to be holds (logic.unchanged_between); NULL for the others, those the
+    calendar could not judge among them."""
+    by_task = {}
+    for colour in current:
+        by_task.setdefault(colour.task, []).append(colour)
+    rows = []
+    for task in tasks:
+        found = by_task.get(task.code)
+        span = found and logic.unchanged_between(task, as_of, rules, found)
+        rows.append({"b_code": task.code, "holds_on": as_of if span else None,
+                     "holds_rules": rules.version if span else None,
+                     "holds_from": span[0] if span else None,
+                     "holds_below": span[1] if span else None})
+    if rows:
+        session.execute(
+            watched_tasks.update().where(watched_tasks.c.code == bindparam("b_code"))
+            .values(holds_on=bindparam("holds_on"), holds_rules=bindparam("holds_rules"),
+                    holds_from=bindparam("holds_from"), holds_below=bindparam("holds_below")),
+            rows)
 
 
 def _red_tasks(current, stored, as_of):

@@ -3,6 +3,7 @@ tasks, as pure functions: every rule at its boundaries, on working days (with th
 2026 National Day week) and on calendar days."""
 import dataclasses
 import datetime as dt
+import random
 
 import pytest
 
@@ -22,6 +23,7 @@ from services.warnings.logic import (
     evaluate_tasks,
     planned_by,
     reporting_day,
+    unchanged_between,
 )
 
 D = dt.date
@@ -468,3 +470,45 @@ def test_the_calendar_must_count_the_days_the_rules_name():
     colours = evaluate_task(make(0), D(2026, 4, 1), CALENDAR_DAYS,
                             calendar=WorkingCalendar("calendar"))
     assert colours[-1].item_kind == "task"
+
+
+# What a report cannot change --------------------------------------------------------
+
+def test_a_green_task_is_judged_the_same_for_any_percentage_in_its_range():
+    """unchanged_between's promise, over many plans, days and percentages: inside
+    the range every colour and word is the same; at its top something changes."""
+    rng = random.Random(2026)
+    checked = 0
+    for _ in range(600):
+        count = rng.randint(1, 6)
+        dues = sorted({D(2026, 1, 1) + dt.timedelta(days=rng.randint(20, 364))
+                       for _ in range(count)})
+        targets = [(due, round(100 * seq / len(dues), 1)) for seq, due in enumerate(dues, 1)]
+        as_of = D(2026, 1, 1) + dt.timedelta(days=rng.randint(1, 330))
+        task = quiet(make(round(rng.uniform(0, 100), 1), targets), as_of)
+        colours = evaluate_task(task, as_of, RULES)
+        span = unchanged_between(task, as_of, RULES, colours)
+        if span is None:
+            continue
+        low, high = span
+        assert low <= task.percent < high
+        previous = {(colour.item_kind, colour.item_key): colour.colour for colour in colours}
+        top = min(high, 100)
+        for percent in {low, task.percent, (low + top) / 2, top - 0.01}:
+            if low <= percent < high:
+                again = dataclasses.replace(task, percent=percent)
+                assert evaluate_task(again, as_of, RULES, previous) == colours, percent
+        if high <= 100:
+            past = dataclasses.replace(task, percent=high)
+            assert evaluate_task(past, as_of, RULES, previous) != colours
+        checked += 1
+    assert checked > 100, checked  # enough green tasks were drawn to mean something
+
+
+@pytest.mark.parametrize("task", [
+    make(10),  # far behind the plan on 1 March: not all green
+    make(100, status="closed"),  # finished: its parts are not judged by percentage
+])
+def test_only_an_active_task_found_all_green_has_a_range(task):
+    as_of = D(2026, 3, 1)
+    assert unchanged_between(task, as_of, RULES, evaluate_task(task, as_of, RULES)) is None

@@ -78,3 +78,31 @@ def test_merging_the_colour_indexes_keeps_every_row_both_ways(tmp_path, db_backe
                                    "ix_colours_kind_colour", "ix_colours_kind_unit_colour"}
     finally:
         engine.dispose()
+
+
+def test_the_ranges_that_hold_come_and_go_with_every_row_kept(tmp_path, db_backend):
+    url = database(tmp_path, db_backend)
+    config = alembic_config("warnings", {"LUOSHI_WARNINGS_DB_URL": url})
+    command.upgrade(config, "0005")
+    engine = make_engine(url)
+    holds = {"holds_on", "holds_rules", "holds_from", "holds_below"}
+    try:
+        fill(engine)
+        before = contents(engine)
+
+        command.upgrade(config, "0006")
+        assert contents(engine) == before
+        columns = {column["name"] for column in inspect(engine).get_columns("watched_tasks")}
+        assert holds <= columns
+        with engine.connect() as connection:  # nothing holds until judged again
+            assert connection.execute(text(
+                "SELECT count(*) FROM watched_tasks WHERE holds_on IS NOT NULL")).scalar() == 0
+
+        command.downgrade(config, "0005")
+        assert contents(engine) == before
+        assert not holds & {column["name"]
+                            for column in inspect(engine).get_columns("watched_tasks")}
+        assert indexes(engine) == {"ix_colours_unit_colour", "ix_colours_task_code",
+                                   "ix_colours_kind_colour_unit"}
+    finally:
+        engine.dispose()

@@ -303,6 +303,48 @@ def test_a_red_item_stays_red_until_the_backlog_is_made_up(warnings):
     assert history == sorted(history, key=lambda h: h["changed_at"])
 
 
+def test_a_report_that_changes_nothing_leaves_the_task_unjudged(warnings):
+    warnings.set_today(dt.date(2026, 2, 10))
+    warnings.deliver("task_created", new_event(task=TASK), "on_task_created")
+    # By 10 February the plan expects about 13.5%: 10% is on plan, all green, and
+    # stays so from 3.5% (10 points behind) to just below target 1's 30%.
+    warnings.deliver("progress_reported", progress(10, "2026-02-10T01:00:00"),
+                     "on_progress_reported")
+    assert colour_of(warnings, "T1")["colour"] == "green"
+    with warnings.engine.connect() as connection:
+        row = connection.execute(select(watched_tasks)).one()
+    assert (row.holds_on, row.holds_rules, row.holds_below) == (dt.date(2026, 2, 10), 1, 30)
+    assert row.holds_from == pytest.approx(13.48 - 10, abs=0.01)
+    before = warnings("list_warnings", task="T1")["items"]
+
+    def judged(percent, at):
+        statements = []
+
+        def keep(_connection, _cursor, statement, *_):
+            statements.append(statement)
+
+        event.listen(warnings.engine, "before_cursor_execute", keep)
+        try:
+            warnings.deliver("progress_reported", progress(percent, at),
+                             "on_progress_reported")
+        finally:
+            event.remove(warnings.engine, "before_cursor_execute", keep)
+        return any("FROM colours" in statement for statement in statements)
+
+    assert not judged(20, "2026-02-10T02:00:00")
+    assert warnings("list_warnings", task="T1")["items"] == before
+    # Past the range: target 1 is met.
+    assert judged(30, "2026-02-10T03:00:00")
+    assert colour_of(warnings, "T1#1", "target")["reason"] == "已完成目标（30%）"
+    # Back within the first range, but on another day or under other rules: judged.
+    assert judged(29, "2026-02-10T04:00:00")
+    warnings.set_today(dt.date(2026, 2, 11))
+    assert judged(28, "2026-02-11T01:00:00")
+    warnings("update_rules", {"behind_points_yellow": 1}, ADMIN)
+    assert judged(12, "2026-02-11T02:00:00")
+    assert colour_of(warnings, "T1#1", "target")["colour"] == "yellow"
+
+
 def test_a_day_outside_the_calendar_keeps_the_data_and_skips_the_colours(warnings):
     warnings.set_today(dt.date(2027, 1, 11))  # the holiday calendar ends with 2026
     warnings.deliver("task_created", new_event(task=TASK), "on_task_created")
