@@ -144,13 +144,7 @@ def evaluate_task(task, as_of, rules, previous=None, calendar=None):
     calendar.require(as_of)
     previous = previous or {}
     unit_of_days = days_word(calendar)
-    task_due, task_times = _extension(task.extensions.get("task"), task.due_date)
-    steps = _steps(task, task_due, task_times)
-    xs, ys = _plan(task.start_date, steps)
-    today = as_of.toordinal()
-    planned_today = _planned(xs, ys, today)
-    upcoming = [due for _, due, _, _ in steps if due >= as_of]
-    next_due = min(upcoming) if upcoming else None
+    steps, planned_today, next_due, task_due, task_times = _schedule(task, as_of)
 
     colours = []
     findings = []  # (colour, subject, text) of every part, for the task's reason
@@ -207,12 +201,7 @@ def unchanged_between(task, as_of, rules, colours):
     """
     if task.status != "active" or any(colour.colour != GREEN for colour in colours):
         return None
-    task_due, task_times = _extension(task.extensions.get("task"), task.due_date)
-    steps = _steps(task, task_due, task_times)
-    xs, ys = _plan(task.start_date, steps)
-    planned_today = _planned(xs, ys, as_of.toordinal())
-    upcoming = [due for _, due, _, _ in steps if due >= as_of]
-    next_due = min(upcoming) if upcoming else None
+    steps, planned_today, next_due, _, _ = _schedule(task, as_of)
     low, high = 0.0, float("inf")
     for _, due, planned, _ in steps:
         if task.percent >= planned:
@@ -230,9 +219,7 @@ def unchanged_between(task, as_of, rules, colours):
 def planned_by(task, day):
     """The cumulative percentage the task's plan expects by `day`, with approved
     extensions applied."""
-    task_due, task_times = _extension(task.extensions.get("task"), task.due_date)
-    xs, ys = _plan(task.start_date, _steps(task, task_due, task_times))
-    return _planned(xs, ys, day.toordinal())
+    return _schedule(task, day)[1]
 
 
 def reporting_day(year, month, rules, calendar=None):
@@ -254,6 +241,18 @@ def changes(previous, current):
 
 
 # Targets and the plan ---------------------------------------------------------------
+
+def _schedule(task, as_of):
+    """(steps, the plan's percentage on `as_of`, the next due date on or after it or
+    None, the task's due date, how many times it was extended), after the
+    extensions approved."""
+    task_due, task_times = _extension(task.extensions.get("task"), task.due_date)
+    steps = _steps(task, task_due, task_times)
+    xs, ys = _plan(task.start_date, steps)
+    upcoming = [due for _, due, _, _ in steps if due >= as_of]
+    return (steps, _planned(xs, ys, as_of.toordinal()), min(upcoming) if upcoming else None,
+            task_due, task_times)
+
 
 def _steps(task, task_due, task_times):
     """[(target or None, due date, planned percent, times extended)] after the
