@@ -5,8 +5,10 @@ progress reports evaluated as `on_progress_reported` does (goal <= 100 ms).
     python -m bench.warnings_evaluation [--scale 1] [--db sqlite|postgres]
 
 The service's entrypoints run in this process (nameko's `worker_factory`) on a
-real database migrated by its own migrations: the city's tasks and targets are
-stored as the service keeps them, with their progress before the month; then
+real database migrated by its own migrations, whose log a thread of its own
+checkpoints as in the service (services/common/wal.py): the city's tasks and
+targets are stored as the service keeps them, with their progress before the
+month; then
 `evaluate(as_of=today)` colours everything (the first evaluation), and
 `evaluate(as_of=tomorrow)` is timed; then the month's first updates, 1,000 a
 batch, go through `on_progress_reported` (each batch timed).
@@ -30,6 +32,7 @@ from sqlalchemy import insert
 from services.common.clock import LocalClock
 from services.common.db import Store, make_engine
 from services.common.migrate import upgrade
+from services.common.wal import checkpointing
 from services.warnings.models import watched_targets, watched_tasks
 from services.warnings.service import Service
 
@@ -67,21 +70,23 @@ class DayClock(LocalClock):
 
 def month_as_it_arrives(url, city, zone):
     """Seconds of every batch of the month, each judged on the day it was made."""
-    engine = make_engine(url)
+    engine = make_engine(url, background_checkpoints=True)
     try:
         store_city(engine, city)
         clock = DayClock(zone)
         worker = worker_factory(Service, db=Store(engine), clock=clock)
         seconds = []
-        for batch in (city.updates[n:n + 1000] for n in range(0, len(city.updates), 1000)):
-            day = dt.datetime.fromisoformat(batch[-1]["reported_at"]).astimezone(zone).date()
-            if day != clock.day:
-                clock.day = day
-                worker.evaluate(as_of=day.isoformat())  # the day's timer
-            payload = progress_event(batch)
-            started = time.perf_counter()
-            worker.on_progress_reported(payload)
-            seconds.append(time.perf_counter() - started)
+        with checkpointing(url):
+            for batch in (city.updates[n:n + 1000]
+                          for n in range(0, len(city.updates), 1000)):
+                day = dt.datetime.fromisoformat(batch[-1]["reported_at"]).astimezone(zone).date()
+                if day != clock.day:
+                    clock.day = day
+                    worker.evaluate(as_of=day.isoformat())  # the day's timer
+                payload = progress_event(batch)
+                started = time.perf_counter()
+                worker.on_progress_reported(payload)
+                seconds.append(time.perf_counter() - started)
         return seconds
     finally:
         engine.dispose()
@@ -101,25 +106,28 @@ def run(args):
     try:
         with service_database(args, "warnings", folder) as url:
             upgrade("warnings", {"LUOSHI_WARNINGS_DB_URL": url})
-            engine = make_engine(url)
+            engine = make_engine(url, background_checkpoints=True)
             try:
                 started = time.perf_counter()
                 store_city(engine, city)
                 stored_s = time.perf_counter() - started
                 zone = ZoneInfo("Asia/Shanghai")
                 worker = worker_factory(Service, db=Store(engine), clock=LocalClock(zone))
-                started = time.perf_counter()
-                first = worker.evaluate(as_of=city.today.isoformat())
-                first_s = time.perf_counter() - started
-                started = time.perf_counter()
-                again = worker.evaluate(as_of=(city.today + dt.timedelta(days=1)).isoformat())
-                full_s = time.perf_counter() - started
-                batch_s = []
-                for number in range(min(BATCHES, len(city.updates) // 1000 or 1)):
-                    payload = progress_event(city.updates[number * 1000:(number + 1) * 1000])
+                with checkpointing(url):
                     started = time.perf_counter()
-                    worker.on_progress_reported(payload)
-                    batch_s.append(time.perf_counter() - started)
+                    first = worker.evaluate(as_of=city.today.isoformat())
+                    first_s = time.perf_counter() - started
+                    started = time.perf_counter()
+                    again = worker.evaluate(
+                        as_of=(city.today + dt.timedelta(days=1)).isoformat())
+                    full_s = time.perf_counter() - started
+                    batch_s = []
+                    for number in range(min(BATCHES, len(city.updates) // 1000 or 1)):
+                        payload = progress_event(
+                            city.updates[number * 1000:(number + 1) * 1000])
+                        started = time.perf_counter()
+                        worker.on_progress_reported(payload)
+                        batch_s.append(time.perf_counter() - started)
             finally:
                 engine.dispose()
         with service_database(args, "warnings", folder / "month") as url:

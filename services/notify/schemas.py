@@ -34,7 +34,7 @@ class ColourChangeIn(Tolerant):
 
 class ColourChangedIn(ConsumedEventSchema):
     as_of = fields.Date(required=True)
-    changes = fields.List(fields.Nested(ColourChangeIn), required=True)
+    changes = fields.Nested(ColourChangeIn, many=True, required=True)
 
 
 class NoticeIn(Tolerant):

@@ -43,7 +43,7 @@ class ReportIn(Tolerant):
 
 
 class ProgressReportedIn(ConsumedEventSchema):
-    reports = fields.List(fields.Nested(ReportIn), required=True)
+    reports = fields.Nested(ReportIn, many=True, required=True)
 
 
 class TaskStatusChangedIn(ConsumedEventSchema):
@@ -86,7 +86,7 @@ class ColourChangedIn(ConsumedEventSchema):
     # Read as a moment: it orders two evaluations of one day.
     occurred_at = Moment(required=True)
     as_of = fields.Date(required=True)
-    changes = fields.List(fields.Nested(ColourChangeIn), required=True)
+    changes = fields.Nested(ColourChangeIn, many=True, required=True)
 
 
 class NoticeIn(Tolerant):

@@ -16,6 +16,7 @@ from services.common.db import (
     first_application,
     insert_ignoring_conflicts,
     iso,
+    update_many,
     utcnow,
 )
 from services.common.events import new_event
@@ -122,16 +123,15 @@ class Service(Operations):
                 .where(w.code.in_(list(by_task)))).all()}
             updates = [self._after_reports(known[code], items)
                        for code, items in by_task.items() if code in known]
-            if updates:
-                session.execute(
-                    watched_tasks.update().where(watched_tasks.c.code == bindparam("b_code"))
-                    .values(percent=bindparam("b_percent"),
-                            last_reported_at=bindparam("b_at"),
-                            last_reported_on=bindparam("b_reported_on"),
-                            last_progress_on=bindparam("b_progress_on"),
-                            reports_applied=watched_tasks.c.reports_applied
-                            + bindparam("b_count")),
-                    updates)
+            update_many(session, watched_tasks.update()
+                        .where(watched_tasks.c.code == bindparam("b_code"))
+                        .values(percent=bindparam("b_percent"),
+                                last_reported_at=bindparam("b_at"),
+                                last_reported_on=bindparam("b_reported_on"),
+                                last_progress_on=bindparam("b_progress_on"),
+                                reports_applied=watched_tasks.c.reports_applied
+                                + bindparam("b_count")),
+                        updates)
             today, version = self.clock.today(), repo.RULES.current(session).version
             self._evaluate_on_event(session, [
                 update["b_code"] for update in updates
@@ -672,21 +672,17 @@ class Service(Operations):
                     for before in (stored.get((colour.item_kind, colour.item_key)),)
                     if before is not None and before.colour == colour.colour
                     and before.reason != colour.reason]
-        if moved:
-            session.execute(
-                colours.update()
-                .where(colours.c.item_kind == bindparam("b_kind"))
-                .where(colours.c.item_key == bindparam("b_key"))
-                .values(colour=bindparam("colour"), reason=bindparam("reason"),
-                        since=bindparam("since"), rule_version=bindparam("rule_version")),
-                moved)
-        if reworded:
-            session.execute(
-                colours.update()
-                .where(colours.c.item_kind == bindparam("b_kind"))
-                .where(colours.c.item_key == bindparam("b_key"))
-                .values(reason=bindparam("reason")),
-                reworded)
+        update_many(session, colours.update()
+                    .where(colours.c.item_kind == bindparam("b_kind"))
+                    .where(colours.c.item_key == bindparam("b_key"))
+                    .values(colour=bindparam("colour"), reason=bindparam("reason"),
+                            since=bindparam("since"), rule_version=bindparam("rule_version")),
+                    moved)
+        update_many(session, colours.update()
+                    .where(colours.c.item_kind == bindparam("b_kind"))
+                    .where(colours.c.item_key == bindparam("b_key"))
+                    .values(reason=bindparam("reason")),
+                    reworded)
         if changed:
             session.execute(colour_history.insert(), [
                 {"item_kind": colour.item_kind, "item_key": colour.item_key,
@@ -831,12 +827,11 @@ def _store_holds(session, as_of, rules, tasks, current):
                      "holds_rules": rules.version if span else None,
                      "holds_from": span[0] if span else None,
                      "holds_below": span[1] if span else None})
-    if rows:
-        session.execute(
-            watched_tasks.update().where(watched_tasks.c.code == bindparam("b_code"))
-            .values(holds_on=bindparam("holds_on"), holds_rules=bindparam("holds_rules"),
-                    holds_from=bindparam("holds_from"), holds_below=bindparam("holds_below")),
-            rows)
+    update_many(session, watched_tasks.update().where(watched_tasks.c.code == bindparam("b_code"))
+                .values(holds_on=bindparam("holds_on"), holds_rules=bindparam("holds_rules"),
+                        holds_from=bindparam("holds_from"),
+                        holds_below=bindparam("holds_below")),
+                rows)
 
 
 def _red_tasks(current, stored, as_of):

@@ -1,0 +1,145 @@
+"""The database plumbing every service shares: `update_many`, which writes a
+batch through the driver, and the SQLite log checkpointed off the writers' path
+(services/common/wal.py), alone and in a running service."""
+import datetime as dt
+import sqlite3
+
+import pytest
+from nameko.testing.services import entrypoint_waiter
+from sqlalchemy import Column, Date, DateTime, Float, Integer, MetaData, String, Table, bindparam
+from sqlalchemy.orm import Session
+
+from services.common.db import Database, make_engine, update_many
+from services.common.events import new_event
+from services.common.wal import FALLBACK_PAGES, WalCheckpointer, database_file
+from services.warnings.service import Service
+from tests.support.broker import private_vhost
+from tests.support.publish import publish_event
+from tests.support.services import TASK, prepare, service_config
+from tests.support.waiting import eventually
+
+
+def twin_tables():
+    metadata = MetaData()
+    columns = lambda: [  # noqa: E731 — the same columns twice
+        Column("code", String(32), primary_key=True), Column("day", Date),
+        Column("moment", DateTime), Column("share", Float),
+        Column("count", Integer, nullable=False)]
+    return metadata, Table("by_sqlalchemy", metadata, *columns()), \
+        Table("by_driver", metadata, *columns())
+
+
+@pytest.fixture
+def engine(db_backend, tmp_path):
+    engine = make_engine(db_backend or f"sqlite:///{tmp_path / 'plumbing.db'}")
+    yield engine
+    engine.dispose()
+
+
+def test_update_many_writes_every_row_as_sqlalchemy_does(engine):
+    metadata, ours, theirs = twin_tables()
+    metadata.create_all(engine)
+    start = [{"code": f"T{n}", "day": dt.date(2026, 1, 1), "moment": None, "share": 0.0,
+              "count": n} for n in range(300)]
+    # Some days and moments NULL, some moments on a whole second (which the driver
+    # alone would store without the microseconds SQLAlchemy writes).
+    changes = [{"b_code": f"T{n}",
+                "b_day": dt.date(2026, 10, 1) + dt.timedelta(days=n % 40) if n % 7 else None,
+                "b_moment": (dt.datetime(2026, 10, 8, 9, 30, n % 60, 1000 * (n % 3))
+                             if n % 5 else None),
+                "b_share": n / 3, "b_add": n % 4} for n in range(0, 300, 2)]
+    with Session(engine) as session, session.begin():
+        session.execute(ours.insert(), start)
+        session.execute(theirs.insert(), start)
+
+    def update(table):
+        return (table.update().where(table.c.code == bindparam("b_code"))
+                .values(day=bindparam("b_day"), moment=bindparam("b_moment"),
+                        share=bindparam("b_share"), count=table.c.count + bindparam("b_add")))
+
+    with Session(engine) as session, session.begin():
+        session.execute(update(ours), changes)
+        update_many(session, update(theirs), changes)
+        update_many(session, update(theirs), [])  # nothing to write: no statement
+    with engine.connect() as connection:
+        # As stored, not as read back: SQLite keeps dates and moments as text.
+        stored = [connection.exec_driver_sql(
+            f"SELECT code, CAST(day AS TEXT), CAST(moment AS TEXT), share, count "
+            f"FROM {table.name} ORDER BY code").all() for table in (ours, theirs)]
+        read = [connection.execute(table.select().order_by(table.c.code)).all()
+                for table in (ours, theirs)]
+    assert stored[0] == stored[1]
+    assert read[0] == read[1]
+    changed = {row.code: row for row in read[1]}
+    assert changed["T12"].moment == dt.datetime(2026, 10, 8, 9, 30, 12)
+    assert changed["T12"].day == dt.date(2026, 10, 13) and changed["T10"].moment is None
+    assert changed["T14"].day is None and changed["T15"].count == 15
+    assert changed["T2"].count == 4 and changed["T2"].share == pytest.approx(2 / 3)
+
+
+def test_only_a_sqlite_file_has_a_log_to_checkpoint(tmp_path):
+    assert database_file(f"sqlite:///{tmp_path / 'a.db'}") == str(tmp_path / "a.db")
+    assert database_file("sqlite://") is None
+    assert database_file("sqlite:///:memory:") is None
+    assert database_file("postgresql+psycopg://postgres@127.0.0.1/luoshi") is None
+
+
+def write_pages(engine, pages, commits=4):
+    """About `pages` pages of new rows, over several commits."""
+    with engine.begin() as connection:
+        connection.exec_driver_sql("CREATE TABLE IF NOT EXISTS filler (body TEXT)")
+    for _ in range(commits):
+        with engine.begin() as connection:
+            connection.exec_driver_sql("INSERT INTO filler VALUES (?)",
+                                       [("x" * 3000,) for _ in range(pages // commits)])
+
+
+def test_commits_leave_the_log_to_the_checkpointer(tmp_path):
+    path = tmp_path / "log.db"
+    engine = make_engine(f"sqlite:///{path}", background_checkpoints=True)
+    try:
+        with engine.connect() as connection:
+            assert connection.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() \
+                == FALLBACK_PAGES
+        write_pages(engine, 2000)  # twice SQLite's own threshold for a commit to copy
+        checkpointer = WalCheckpointer(str(path))
+        frames, copied = checkpointer.checkpoint()
+        assert frames >= 2000  # no commit copied the log back
+        assert copied == frames and checkpointer.last == (frames, copied)
+        write_pages(engine, 40, commits=1)  # the log starts again from its beginning
+        assert checkpointer.checkpoint()[0] < 100
+    finally:
+        engine.dispose()
+    with sqlite3.connect(path) as connection:
+        assert connection.execute("SELECT count(*) FROM filler").fetchone() == (2040,)
+
+
+def test_commits_copy_the_log_themselves_without_a_checkpointer(tmp_path):
+    path = tmp_path / "log.db"
+    engine = make_engine(f"sqlite:///{path}")
+    try:
+        write_pages(engine, 2000)
+        frames, _ = WalCheckpointer(str(path)).checkpoint()
+        assert frames < 2000
+    finally:
+        engine.dispose()
+
+
+def test_a_running_service_checkpoints_its_log(container_factory, tmp_path):
+    with private_vhost(prefix="wal_") as amqp_uri:
+        config = service_config(amqp_uri, tmp_path)
+        prepare(config, "warnings")
+        container = container_factory(Service, config)
+        container.start()
+        (database,) = [dep for dep in container.dependencies if isinstance(dep, Database)]
+        checkpointer = database.checkpointer
+        assert checkpointer.path == str((tmp_path / "warnings.db").resolve())
+        with entrypoint_waiter(container, "on_task_created"):
+            publish_event(amqp_uri, "tasks", "task_created", new_event(task=TASK))
+
+        def copied_all():
+            frames, copied = checkpointer.last or (0, 0)
+            return frames > 0 and copied == frames
+
+        eventually(copied_all)
+        container.stop()
