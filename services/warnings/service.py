@@ -672,17 +672,12 @@ class Service(Operations):
                     for before in (stored.get((colour.item_kind, colour.item_key)),)
                     if before is not None and before.colour == colour.colour
                     and before.reason != colour.reason]
-        update_many(session, colours.update()
-                    .where(colours.c.item_kind == bindparam("b_kind"))
-                    .where(colours.c.item_key == bindparam("b_key"))
-                    .values(colour=bindparam("colour"), reason=bindparam("reason"),
-                            since=bindparam("since"), rule_version=bindparam("rule_version")),
-                    moved)
-        update_many(session, colours.update()
-                    .where(colours.c.item_kind == bindparam("b_kind"))
-                    .where(colours.c.item_key == bindparam("b_key"))
-                    .values(reason=bindparam("reason")),
-                    reworded)
+        by_key = (colours.update().where(colours.c.item_kind == bindparam("b_kind"))
+                  .where(colours.c.item_key == bindparam("b_key")))
+        update_many(session, by_key.values(
+            colour=bindparam("colour"), reason=bindparam("reason"), since=bindparam("since"),
+            rule_version=bindparam("rule_version")), moved)
+        update_many(session, by_key.values(reason=bindparam("reason")), reworded)
         if changed:
             session.execute(colour_history.insert(), [
                 {"item_kind": colour.item_kind, "item_key": colour.item_key,
