@@ -6,7 +6,8 @@ progress reports evaluated as `on_progress_reported` does (goal <= 100 ms).
 
 The service's entrypoints run in this process (nameko's `worker_factory`) on a
 real database migrated by its own migrations, whose log a thread of its own
-checkpoints as in the service (services/common/wal.py): the city's tasks and
+checkpoints as in the service (services/common/wal.py), and keep the targets they
+read as a container does (KnownTargets): the city's tasks and
 targets are stored as the service keeps them, with their progress before the
 month; then
 `evaluate(as_of=today)` colours everything (the first evaluation), and
@@ -74,7 +75,7 @@ def month_as_it_arrives(url, city, zone):
     try:
         store_city(engine, city)
         clock = DayClock(zone)
-        worker = worker_factory(Service, db=Store(engine), clock=clock)
+        worker = worker_factory(Service, db=Store(engine), clock=clock, known_targets={})
         seconds = []
         with checkpointing(url):
             for batch in (city.updates[n:n + 1000]
@@ -112,7 +113,8 @@ def run(args):
                 store_city(engine, city)
                 stored_s = time.perf_counter() - started
                 zone = ZoneInfo("Asia/Shanghai")
-                worker = worker_factory(Service, db=Store(engine), clock=LocalClock(zone))
+                worker = worker_factory(Service, db=Store(engine), clock=LocalClock(zone),
+                                        known_targets={})
                 with checkpointing(url):
                     started = time.perf_counter()
                     first = worker.evaluate(as_of=city.today.isoformat())

@@ -142,8 +142,7 @@ def update_many(session, statement, rows):
     compiled = statement.compile(dialect=dialect)
     names = compiled.positiontup if dialect.positional else list(compiled.binds)
     convert = [(at, process) for at, name in enumerate(names)
-               for process in (compiled.binds[name].type.dialect_impl(dialect)
-                               .bind_processor(dialect),)
+               for process in (_bind_processor(compiled.binds[name].type, dialect),)
                if process is not None]
     values = itemgetter(*names) if len(names) > 1 else lambda row: (row[names[0]],)
     params = []
@@ -157,6 +156,34 @@ def update_many(session, statement, rows):
         params.append(tuple(row_values) if dialect.positional
                       else dict(zip(names, row_values, strict=True)))
     connection.exec_driver_sql(compiled.string, params)
+
+
+# SQLite's dates and moments in SQLAlchemy's default text format, and the
+# function of Python's that writes the same text.
+_ISO_TEXT = (
+    (sqlite.DATE, dt.date, dt.date.isoformat),
+    (sqlite.DATETIME, dt.datetime, lambda moment: moment.isoformat(" ", "microseconds")),
+)
+
+
+def _bind_processor(type_, dialect):
+    """The conversion of a value of `type_` on its way to the driver: SQLAlchemy's,
+    except for SQLite's dates and moments, which Python's isoformat writes as the
+    same text in half the time (a batch converts some three thousand)."""
+    impl = type_.dialect_impl(dialect)
+    process = impl.bind_processor(dialect)
+    for base, kind, to_text in _ISO_TEXT if process and dialect.name == "sqlite" else ():
+        if isinstance(impl, base) and impl._storage_format == base._storage_format:
+            return partial(_iso_text, kind, to_text, process)
+    return process
+
+
+def _iso_text(kind, to_text, process, value):
+    # Only a naive value of exactly the type: subclasses and aware moments keep
+    # SQLAlchemy's formatting, which drops the offset.
+    if type(value) is kind and (kind is dt.date or value.tzinfo is None):
+        return to_text(value)
+    return process(value)
 
 
 def first_application(session, event_id, consumer):

@@ -26,17 +26,28 @@ def _only(query, column, codes):
     return query if codes is None else query.where(column.in_(codes))
 
 
-def load_tasks(session, codes=None):
+def load_tasks(session, codes=None, known_targets=None):
     """The `logic.Task`s of the given codes (None: every watched task), with their
-    targets, clock stages, commitments and extensions: five queries in all."""
+    targets, clock stages, commitments and extensions: five queries at most.
+
+    known_targets ({code: targets}, KnownTargets) holds the targets read before:
+    only the tasks missing from it have theirs read, and are added to it.
+    """
     # Rows are fetched whole (`.all()`, one fetchall) and read by position: at a
     # city's scale this halves the time of a full re-evaluation's reading.
-    targets, stages, commitments, extensions = {}, {}, {}, {}
-    t = watched_targets.c
-    for code, seq, due, planned, unit in _rows(session, select(
-            t.task_code, t.seq, t.due_date, t.planned_percent, t.unit)
-            .order_by(t.task_code, t.seq), t.task_code, codes):
-        targets.setdefault(code, []).append(logic.Target(seq, due, planned, unit))
+    w = watched_tasks.c
+    rows = _rows(session, select(
+        w.code, w.lead_unit, w.status, w.start_date, w.due_date, w.percent,
+        w.clock_class, w.last_reported_on, w.last_progress_on).order_by(w.code), w.code, codes)
+    targets = {} if known_targets is None else known_targets
+    missing = [row[0] for row in rows if row[0] not in targets]
+    if missing:
+        # All of them, for an evaluation of all tasks: one scan instead of a list
+        # of twenty thousand codes.
+        found = _targets(session, None if codes is None else missing)
+        for code in missing:
+            targets[code] = found.get(code, ())
+    stages, commitments, extensions = {}, {}, {}
     s = watched_clock_stages.c
     for code, stage, recorded_on in _rows(session, select(
             s.task_code, s.stage, s.recorded_on), s.task_code, codes):
@@ -51,21 +62,31 @@ def load_tasks(session, codes=None):
             e.task_code, e.seq, e.new_due_date).order_by(e.id), e.task_code, codes):
         key = "task" if seq is None else seq
         extensions.setdefault(code, {}).setdefault(key, []).append(new_due)
-    w = watched_tasks.c
     return [
         logic.Task(
             code, lead_unit, status, start_date, due_date, percent,
-            targets=tuple(targets.get(code, ())), clock_class=clock_class,
+            targets=targets.get(code, ()), clock_class=clock_class,
             clock_stages=stages.get(code, {}), commitments=tuple(commitments.get(code, ())),
             last_reported_on=last_reported_on, last_progress_on=last_progress_on,
             extensions=extensions.get(code, {}),
         )
         for (code, lead_unit, status, start_date, due_date, percent, clock_class,
-             last_reported_on, last_progress_on) in _rows(session, select(
-                 w.code, w.lead_unit, w.status, w.start_date, w.due_date, w.percent,
-                 w.clock_class, w.last_reported_on, w.last_progress_on).order_by(w.code),
-                 w.code, codes)
+             last_reported_on, last_progress_on) in rows
     ]
+
+
+def _targets(session, codes):
+    """{code: (Target, ...)} of the given tasks (None: all) that have targets.
+    Units and days repeat across a city's targets: each is kept once, as these
+    tuples may live as long as the process."""
+    t = watched_targets.c
+    found, units, days = {}, {}, {}
+    for code, seq, due, planned, unit in _rows(session, select(
+            t.task_code, t.seq, t.due_date, t.planned_percent, t.unit)
+            .order_by(t.task_code, t.seq), t.task_code, codes):
+        found.setdefault(code, []).append(logic.Target(
+            seq, days.setdefault(due, due), planned, units.setdefault(unit, unit)))
+    return {code: tuple(items) for code, items in found.items()}
 
 
 def _rows(session, query, column, codes):

@@ -28,6 +28,7 @@ from services.common.timers import timer
 from . import events, logic
 from . import repository as repo
 from .calendar import calendar_for
+from .dependencies import KnownTargets
 from .exceptions import EXPECTED, CalendarNotCovered, Conflict, Forbidden, InvalidInput, NotFound
 from .models import (
     colour_history,
@@ -84,6 +85,7 @@ class Service(Operations):
     # change. Its writers therefore take turns, on PostgreSQL as on SQLite.
     db = Database(one_writer=True)
     clock = Clock()
+    known_targets = KnownTargets()
 
     # Events from the tasks service -------------------------------------------
     # Each handler stores what it learnt and re-colours only the tasks it names,
@@ -528,7 +530,7 @@ class Service(Operations):
             if unit is not None:
                 query = query.where(watched_tasks.c.lead_unit == unit)
             codes = session.execute(query).scalars().all()
-            tasks = repo.load_tasks(session, codes) if codes else []
+            tasks = repo.load_tasks(session, codes, self.known_targets) if codes else []
             stored = repo.stored_colours(session, codes) if codes else {}
         items = []
         for task in tasks:
@@ -630,7 +632,7 @@ class Service(Operations):
     def _evaluate_now(self, session, as_of, codes, strict):
         rules = repo.RULES.current(session)
         calendar = calendar_for(rules.calendar_mode)
-        tasks = repo.load_tasks(session, codes)
+        tasks = repo.load_tasks(session, codes, self.known_targets)
         stored = repo.stored_colours(session, codes)
         previous = {key: state.colour for key, state in stored.items()}
         if strict:

@@ -42,10 +42,12 @@ def test_update_many_writes_every_row_as_sqlalchemy_does(engine):
     start = [{"code": f"T{n}", "day": dt.date(2026, 1, 1), "moment": None, "share": 0.0,
               "count": n} for n in range(300)]
     # Some days and moments NULL, some moments on a whole second (which the driver
-    # alone would store without the microseconds SQLAlchemy writes).
+    # alone would store without the microseconds SQLAlchemy writes), some with an
+    # offset (which SQLAlchemy leaves out).
     changes = [{"b_code": f"T{n}",
                 "b_day": dt.date(2026, 10, 1) + dt.timedelta(days=n % 40) if n % 7 else None,
-                "b_moment": (dt.datetime(2026, 10, 8, 9, 30, n % 60, 1000 * (n % 3))
+                "b_moment": (dt.datetime(2026, 10, 8, 9, 30, n % 60, 1000 * (n % 3),
+                                         tzinfo=dt.UTC if n % 11 == 0 else None)
                              if n % 5 else None),
                 "b_share": n / 3, "b_add": n % 4} for n in range(0, 300, 2)]
     with Session(engine) as session, session.begin():

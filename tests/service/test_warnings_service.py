@@ -388,6 +388,48 @@ def test_a_batch_of_a_thousand_reports_is_evaluated_in_one_go(warnings):
     assert len(writes) < 30, len(writes)
 
 
+def test_a_tasks_targets_are_read_once_and_its_extensions_every_time(warnings):
+    def statements_of(action):
+        statements = []
+
+        def keep(_connection, _cursor, statement, *_):
+            statements.append(statement)
+
+        event.listen(warnings.engine, "before_cursor_execute", keep)
+        try:
+            action()
+        finally:
+            event.remove(warnings.engine, "before_cursor_execute", keep)
+        return statements
+
+    def reads_targets(statements):
+        return any("FROM watched_targets" in statement for statement in statements)
+
+    warnings.set_today(dt.date(2026, 4, 23))
+    assert reads_targets(statements_of(lambda: warnings.deliver(
+        "task_created", new_event(task=TASK), "on_task_created")))
+    assert colour_of(warnings, "T1#1", "target")["colour"] == "red"
+    # Judged again on a report and on demand, from the targets read at creation.
+    judged = statements_of(lambda: warnings.deliver(
+        "progress_reported", progress(25, "2026-04-23T01:00:00"), "on_progress_reported"))
+    assert any("FROM colours" in statement for statement in judged)
+    assert not reads_targets(judged)
+    assert "实际25%" in colour_of(warnings, "T1#1", "target")["reason"]
+    assert not reads_targets(statements_of(lambda: warnings("evaluate", "2026-04-24")))
+    # An extension approved later is read with every evaluation.
+    warnings.deliver("task_extended", new_event(
+        task="T1", seq=1, previous_due_date="2026-03-31", new_due_date="2026-06-30",
+        reason="征地延误", count=1), "on_task_extended")
+    assert "现截止2026-06-30" in colour_of(warnings, "T1#1", "target")["reason"]
+    # A task created later has its own targets read, not another's.
+    assert reads_targets(statements_of(lambda: warnings.deliver(
+        "task_created", new_event(task={**TASK, "code": "T2", "targets": [
+            {"seq": 1, "due_date": "2026-12-31", "planned_percent": 100, "unit": "zs",
+             "description": None}]}), "on_task_created")))
+    assert colour_of(warnings, "T2#1", "target")["unit"] == "zs"
+    assert colour_of(warnings, "T2#2", "target") is None
+
+
 # Rules as data ------------------------------------------------------------------------
 
 def test_rules_are_versioned_data_only_an_admin_changes(warnings):
