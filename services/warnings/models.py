@@ -65,7 +65,9 @@ colours = Table(
     Column("reason", Text, nullable=False),
     Column("since", Date, nullable=False),
     Column("rule_version", Integer, nullable=False),
-    Index("ix_colours_unit_colour", "unit", "colour"),
+    # A unit's warnings: by kind, not colour, so that a colour change, which
+    # rewrites an entry in every index holding the colour, leaves this one alone.
+    Index("ix_colours_unit_kind", "unit", "item_kind"),
     # Covers the one screen's count of tasks by colour and unit (get_dashboard)
     # and the choice of a page of one kind and colour (list_warnings), both read
     # from the index alone: ten times faster at a city's 155,000 colours. One

@@ -106,3 +106,32 @@ def test_the_ranges_that_hold_come_and_go_with_every_row_kept(tmp_path, db_backe
                                    "ix_colours_kind_colour_unit"}
     finally:
         engine.dispose()
+
+
+def test_the_unit_index_leaves_the_colour_out_with_every_row_kept(tmp_path, db_backend):
+    url = database(tmp_path, db_backend)
+    config = alembic_config("warnings", {"LUOSHI_WARNINGS_DB_URL": url})
+    command.upgrade(config, "0006")
+    engine = make_engine(url)
+    try:
+        fill(engine)
+        before = contents(engine)
+
+        command.upgrade(config, "0007")
+        assert contents(engine) == before
+        assert indexes(engine) == {"ix_colours_unit_kind", "ix_colours_task_code",
+                                   "ix_colours_kind_colour_unit"}
+        if engine.dialect.name == "sqlite":
+            # A unit's warnings of one colour are still found through the index.
+            with engine.connect() as connection:
+                plan = " ".join(row[-1] for row in connection.exec_driver_sql(
+                    "EXPLAIN QUERY PLAN SELECT item_kind, item_key FROM colours "
+                    "WHERE unit = 'yz' AND colour = 'red' ORDER BY since, item_key"))
+            assert "ix_colours_unit_kind" in plan, plan
+
+        command.downgrade(config, "0006")
+        assert contents(engine) == before
+        assert indexes(engine) == {"ix_colours_unit_colour", "ix_colours_task_code",
+                                   "ix_colours_kind_colour_unit"}
+    finally:
+        engine.dispose()
