@@ -105,6 +105,9 @@ class Task:
 
 # Output -----------------------------------------------------------------------------
 
+ITEM_KINDS = ("target", "clock", "commitment", "task")  # what a Colour's item_kind names
+
+
 class Colour(NamedTuple):
     """The colour of one item. A tuple, because a full evaluation makes one for
     each of some 150,000 items."""

@@ -124,6 +124,28 @@ def test_the_warnings_list_pages_through_one_colour_oldest_first(warnings):
     assert warnings("list_warnings", colour="green", item_kind="task") == {
         "items": [], "total": 0}
 
+    # Without a kind: every item of the colour, chosen through an index.
+    executed = []
+
+    def keep(_connection, _cursor, statement, parameters, *_):
+        executed.append((statement, parameters))
+
+    event.listen(warnings.engine, "before_cursor_execute", keep)
+    try:
+        red = warnings("list_warnings", colour="red", limit=1000)
+    finally:
+        event.remove(warnings.engine, "before_cursor_execute", keep)
+    assert red["total"] == len(red["items"]) == 9
+    assert {(item["item_kind"], item["item_key"]) for item in red["items"]} == {
+        (kind, f"{code}{part}") for code in ("T1", "T2", "T3")
+        for kind, part in (("task", ""), ("target", "#1"), ("target", "#2"))}
+    if warnings.engine.dialect.name == "sqlite":
+        with warnings.engine.connect() as connection:
+            plans = [" ".join(row[-1] for row in connection.exec_driver_sql(
+                f"EXPLAIN QUERY PLAN {statement}", parameters))
+                for statement, parameters in executed if "FROM colours" in statement]
+        assert plans and not any("SCAN colours" in plan for plan in plans), plans
+
 
 def test_evaluating_twice_changes_and_emits_nothing(warnings):
     warnings.deliver("task_created", new_event(task=TASK), "on_task_created")
