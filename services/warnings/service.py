@@ -645,7 +645,7 @@ class Service(Operations):
             if current is None:
                 return None
         changed = self._store_colours(session, as_of, rules, stored, previous, current)
-        _store_holds(session, as_of, rules, tasks, current)
+        _store_holds(session, as_of, rules, tasks, current, stored)
         issued = self._issue_due_notices(session, as_of, rules, calendar,
                                          _red_tasks(current, stored, as_of))
         overdue = self._judge_notices(session, as_of, codes)
@@ -812,10 +812,10 @@ def _holds(row, percent, today, version):
             and row.holds_from <= percent < row.holds_below)
 
 
-def _store_holds(session, as_of, rules, tasks, current):
+def _store_holds(session, as_of, rules, tasks, current, stored):
     """Record, for each task just judged, the percentages over which what it was
     found to be holds (logic.unchanged_between); NULL for the others, those the
-    calendar could not judge among them."""
+    calendar could not judge among them. `stored` is the colours as they were."""
     by_task = {}
     for colour in current:
         by_task.setdefault(colour.task, []).append(colour)
@@ -823,6 +823,9 @@ def _store_holds(session, as_of, rules, tasks, current):
     for task in tasks:
         found = by_task.get(task.code)
         span = found and logic.unchanged_between(task, as_of, rules, found)
+        before = stored.get(("task", task.code))
+        if not span and before is not None and before.colour != logic.GREEN:
+            continue  # found not green before, so NULL since: nothing to write
         rows.append({"b_code": task.code, "holds_on": as_of if span else None,
                      "holds_rules": rules.version if span else None,
                      "holds_from": span[0] if span else None,
