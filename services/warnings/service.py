@@ -67,6 +67,8 @@ def text(value, field, required=True):
 
 # The daily evaluation warns this many days before the working-day calendar ends.
 CALENDAR_NOTICE_DAYS = 60
+# Tasks judged together in an evaluation of many (see _evaluate_now).
+EVALUATION_CHUNK = 2000
 
 
 class Service(Operations):
@@ -625,33 +627,52 @@ class Service(Operations):
 
     def _evaluate(self, session, as_of, codes, strict=True):
         """Colour the given tasks (None: all) as of a day with the rules in force,
-        store what changed with its history, emit one colour_changed for the
-        changes, issue the notices now due and colour the notices past their
-        deadlines. Answers {as_of, evaluated, changed, notices_issued,
-        notices_overdue}, or None when not strict and the calendar failed."""
+        store what changed with its history, emit colour_changed for the changes
+        (one event for each EVALUATION_CHUNK tasks), issue the notices now due and
+        colour the notices past their deadlines. Answers {as_of, evaluated,
+        changed, notices_issued, notices_overdue}, or None when not strict and the
+        calendar failed."""
         with collector_paused():
             return self._evaluate_now(session, as_of, codes, strict)
 
     def _evaluate_now(self, session, as_of, codes, strict):
         rules = repo.RULES.current(session)
         calendar = calendar_for(rules.calendar_mode)
-        tasks = repo.load_tasks(session, codes, self.known_targets)
-        stored = repo.stored_colours(session, codes)
-        previous = {key: state.colour for key, state in stored.items()}
-        if strict:
-            current = logic.evaluate_tasks(tasks, as_of, rules, previous, calendar)
+        if not calendar.covers(as_of):
+            if strict:
+                calendar.require(as_of)  # CalendarNotCovered, naming the days it covers
+            log.warning("colours not updated: the working-day calendar does not cover %s; "
+                        "the data is kept and will be coloured once the calendar is updated",
+                        as_of)
+            return None
+        # A city's tasks a chunk at a time, in the one transaction: what an
+        # evaluation holds in memory (each item's stored and new colour, its words)
+        # is then a chunk's, not the city's 155,000 items at once.
+        if codes is None:
+            codes = session.execute(
+                select(watched_tasks.c.code).order_by(watched_tasks.c.code)).scalars().all()
+            judge_notices_of = None
         else:
-            current = _colour_leniently(tasks, as_of, rules, previous, calendar)
-            if current is None:
-                return None
-        changed = self._store_colours(session, as_of, rules, stored, previous, current)
-        _store_holds(session, as_of, rules, tasks, current, stored)
-        issued = self._issue_due_notices(session, as_of, rules, calendar,
-                                         _red_tasks(current, stored, as_of))
-        overdue = self._judge_notices(session, as_of, codes)
-        return {"as_of": as_of.isoformat(), "evaluated": len(current),
-                "changed": len(changed), "notices_issued": issued,
-                "notices_overdue": overdue}
+            judge_notices_of = codes
+        figures = {"as_of": as_of.isoformat(), "evaluated": 0, "changed": 0,
+                   "notices_issued": 0}
+        for start in range(0, len(codes), EVALUATION_CHUNK):
+            chunk = codes[start:start + EVALUATION_CHUNK]
+            tasks = repo.load_tasks(session, chunk, self.known_targets)
+            stored = repo.stored_colours(session, chunk)
+            previous = {key: state.colour for key, state in stored.items()}
+            if strict:
+                current = logic.evaluate_tasks(tasks, as_of, rules, previous, calendar)
+            else:
+                current = _colour_leniently(tasks, as_of, rules, previous, calendar)
+            changed = self._store_colours(session, as_of, rules, stored, previous, current)
+            _store_holds(session, as_of, rules, tasks, current, stored)
+            figures["notices_issued"] += self._issue_due_notices(
+                session, as_of, rules, calendar, _red_tasks(current, stored, as_of))
+            figures["evaluated"] += len(current)
+            figures["changed"] += len(changed)
+        figures["notices_overdue"] = self._judge_notices(session, as_of, judge_notices_of)
+        return figures
 
     def _store_colours(self, session, as_of, rules, stored, previous, current):
         """Store the colours of an evaluation; `stored` is {(kind, key): Stored} as
@@ -783,14 +804,8 @@ class Service(Operations):
 
 
 def _colour_leniently(tasks, as_of, rules, previous, calendar):
-    """The colours of the tasks the calendar can judge: None (with a warning) when
-    it does not cover `as_of`, else every task but those whose own dates it does
-    not cover."""
-    if not calendar.covers(as_of):
-        log.warning("colours not updated: the working-day calendar does not cover %s; "
-                    "the data is kept and will be coloured once the calendar is updated",
-                    as_of)
-        return None
+    """The colours, as of a day the calendar covers, of every task but those whose
+    own dates it does not cover (named in a warning)."""
     try:
         return logic.evaluate_tasks(tasks, as_of, rules, previous, calendar)
     except CalendarNotCovered:

@@ -17,6 +17,7 @@ from services.common.clock import LocalClock
 from services.common.db import writers_lock
 from services.common.errors import CalendarNotCovered, Conflict, Forbidden, InvalidInput
 from services.common.events import new_event
+from services.warnings import service as service_module
 from services.warnings.models import watched_targets, watched_tasks
 from services.warnings.service import Service
 from tests.support.events import EventTap
@@ -160,6 +161,28 @@ def test_evaluating_twice_changes_and_emits_nothing(warnings):
         warnings.tap.take(1, timeout=1)
     with pytest.raises(InvalidInput):
         warnings("evaluate", "2026-02-30")
+
+
+def test_an_evaluation_of_every_task_goes_a_chunk_of_tasks_at_a_time(warnings, monkeypatch):
+    codes = ["T1", "T2", "T3", "T4", "T5"]
+    for code in codes:
+        warnings.deliver("task_created", new_event(task={**TASK, "code": code}),
+                         "on_task_created")
+    monkeypatch.setattr(service_module, "EVALUATION_CHUNK", 2)
+    answer = warnings("evaluate", "2026-04-23")
+    # Everything judged and answered as one evaluation, its changes in one event a chunk.
+    assert answer["evaluated"] == answer["changed"] == 15  # two targets and the task each
+    changes = [warnings.tap.until(lambda kind, payload: kind == "colour_changed"
+                                  and payload["as_of"] == "2026-04-23")[1]["changes"]
+               for _ in range(3)]
+    assert [sorted({change["task"] for change in chunk}) for chunk in changes] == [
+        ["T1", "T2"], ["T3", "T4"], ["T5"]]
+    assert {code: warnings("get_task_colours", codes)[code]["colour"] for code in codes} == \
+        dict.fromkeys(codes, "red")
+    again = warnings("evaluate", "2026-04-23")
+    assert (again["evaluated"], again["changed"]) == (15, 0)
+    with pytest.raises(AssertionError):  # a fourth chunk, or an event for nothing
+        warnings.tap.take(1, timeout=1)
 
 
 def test_a_redelivered_event_is_applied_once(warnings):
