@@ -24,8 +24,9 @@ class ColourChange(Schema):
 
 
 class ColourChanged(EventSchema):
-    """Every change of one evaluation, in one event; emitted only when something
-    changed."""
+    """The changes of one evaluation, in one event (an evaluation of every task:
+    one event for each chunk of tasks, EVALUATION_CHUNK); emitted only when
+    something changed."""
 
     as_of = fields.String(required=True)
     changes = fields.List(fields.Nested(ColourChange), required=True)

@@ -75,9 +75,9 @@ class Service(Operations):
     """Colours every target, 13710 stage, commitment and task green / yellow / red
     by the rules in force, and tracks the supervision notices of red tasks.
 
-    Emits colour_changed (one event per evaluation that changed something),
-    rules_changed, notice_issued, notice_acknowledged, notice_answered,
-    notice_closed and notice_overdue.
+    Emits colour_changed (one event per evaluation that changed something, or per
+    chunk of an evaluation of every task), rules_changed, notice_issued,
+    notice_acknowledged, notice_answered, notice_closed and notice_overdue.
     """
 
     name = "warnings"
