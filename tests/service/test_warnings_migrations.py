@@ -1,5 +1,7 @@
 """The warnings service's migrations on a database that already holds data: the
 rows survive, both ways, on SQLite and on PostgreSQL."""
+from contextlib import contextmanager
+
 from alembic import command
 from sqlalchemy import inspect, text
 
@@ -58,15 +60,23 @@ def indexes(engine):
     return {index["name"] for index in inspect(engine).get_indexes("colours")}
 
 
-def test_merging_the_colour_indexes_keeps_every_row_both_ways(tmp_path, db_backend):
+@contextmanager
+def filled_at(tmp_path, db_backend, revision):
+    """A database migrated to `revision` and filled: (its alembic config, an
+    engine, its contents)."""
     url = database(tmp_path, db_backend)
     config = alembic_config("warnings", {"LUOSHI_WARNINGS_DB_URL": url})
-    command.upgrade(config, "0004")
+    command.upgrade(config, revision)
     engine = make_engine(url)
     try:
         fill(engine)
-        before = contents(engine)
+        yield config, engine, contents(engine)
+    finally:
+        engine.dispose()
 
+
+def test_merging_the_colour_indexes_keeps_every_row_both_ways(tmp_path, db_backend):
+    with filled_at(tmp_path, db_backend, "0004") as (config, engine, before):
         command.upgrade(config, "0005")
         assert contents(engine) == before
         assert indexes(engine) == {"ix_colours_unit_colour", "ix_colours_task_code",
@@ -76,20 +86,11 @@ def test_merging_the_colour_indexes_keeps_every_row_both_ways(tmp_path, db_backe
         assert contents(engine) == before
         assert indexes(engine) == {"ix_colours_unit_colour", "ix_colours_task_code",
                                    "ix_colours_kind_colour", "ix_colours_kind_unit_colour"}
-    finally:
-        engine.dispose()
 
 
 def test_the_ranges_that_hold_come_and_go_with_every_row_kept(tmp_path, db_backend):
-    url = database(tmp_path, db_backend)
-    config = alembic_config("warnings", {"LUOSHI_WARNINGS_DB_URL": url})
-    command.upgrade(config, "0005")
-    engine = make_engine(url)
     holds = {"holds_on", "holds_rules", "holds_from", "holds_below"}
-    try:
-        fill(engine)
-        before = contents(engine)
-
+    with filled_at(tmp_path, db_backend, "0005") as (config, engine, before):
         command.upgrade(config, "0006")
         assert contents(engine) == before
         columns = {column["name"] for column in inspect(engine).get_columns("watched_tasks")}
@@ -104,19 +105,10 @@ def test_the_ranges_that_hold_come_and_go_with_every_row_kept(tmp_path, db_backe
                             for column in inspect(engine).get_columns("watched_tasks")}
         assert indexes(engine) == {"ix_colours_unit_colour", "ix_colours_task_code",
                                    "ix_colours_kind_colour_unit"}
-    finally:
-        engine.dispose()
 
 
 def test_the_unit_index_leaves_the_colour_out_with_every_row_kept(tmp_path, db_backend):
-    url = database(tmp_path, db_backend)
-    config = alembic_config("warnings", {"LUOSHI_WARNINGS_DB_URL": url})
-    command.upgrade(config, "0006")
-    engine = make_engine(url)
-    try:
-        fill(engine)
-        before = contents(engine)
-
+    with filled_at(tmp_path, db_backend, "0006") as (config, engine, before):
         command.upgrade(config, "0007")
         assert contents(engine) == before
         assert indexes(engine) == {"ix_colours_unit_kind", "ix_colours_task_code",
@@ -133,5 +125,3 @@ def test_the_unit_index_leaves_the_colour_out_with_every_row_kept(tmp_path, db_b
         assert contents(engine) == before
         assert indexes(engine) == {"ix_colours_unit_colour", "ix_colours_task_code",
                                    "ix_colours_kind_colour_unit"}
-    finally:
-        engine.dispose()
