@@ -23,13 +23,10 @@ from .models import (
 )
 
 
-def _only(query, column, codes):
-    return query if codes is None else query.where(column.in_(codes))
-
-
-def load_tasks(session, codes=None, known_targets=None):
-    """The `logic.Task`s of the given codes (None: every watched task), with their
-    targets, clock stages, commitments and extensions: five queries at most.
+def load_tasks(session, codes, known_targets=None):
+    """The `logic.Task`s of the given codes (an evaluation of every task passes
+    them a chunk at a time), with their targets, clock stages, commitments and
+    extensions: five queries at most.
 
     known_targets ({code: targets}, KnownTargets) holds the targets read before:
     only the tasks missing from it have theirs read, and are added to it.
@@ -43,9 +40,7 @@ def load_tasks(session, codes=None, known_targets=None):
     targets = {} if known_targets is None else known_targets
     missing = [row[0] for row in rows if row[0] not in targets]
     if missing:
-        # All of them, for an evaluation of all tasks: one scan instead of a list
-        # of twenty thousand codes.
-        found = _targets(session, None if codes is None else missing)
+        found = _targets(session, missing)
         for code in missing:
             targets[code] = found.get(code, ())
     stages, commitments, extensions = {}, {}, {}
@@ -77,7 +72,7 @@ def load_tasks(session, codes=None, known_targets=None):
 
 
 def _targets(session, codes):
-    """{code: (Target, ...)} of the given tasks (None: all) that have targets."""
+    """{code: (Target, ...)} of the given tasks that have targets."""
     t = watched_targets.c
     found = {}
     for code, seq, due, planned, unit in _rows(session, select(
@@ -97,7 +92,7 @@ def _shared(value):
 
 
 def _rows(session, query, column, codes):
-    return session.execute(_only(query, column, codes)).tuples().all()
+    return session.execute(query.where(column.in_(codes))).tuples().all()
 
 
 class Stored(NamedTuple):
@@ -108,7 +103,7 @@ class Stored(NamedTuple):
     since: object  # dt.date
 
 
-def stored_colours(session, codes=None):
+def stored_colours(session, codes):
     """{(item_kind, item_key): Stored} of the stored colours of the given tasks."""
     c = colours.c
     query = select(c.item_kind, c.item_key, c.colour, c.reason, c.since)
