@@ -4,7 +4,8 @@ In: a `Task` with its targets, 13710 clock stages, commitments and approved
 extensions; the day to judge as of; the `Rules`; the colours stored by the previous
 evaluation; a `WorkingCalendar` (by default the one the rules name).
 Out: one `Colour` per target (`T1#1`), clock stage (`T1@deployed`), commitment
-(`T1!7`) and the task itself (`T1`), each with its reason in plain Chinese.
+(`T1!7`) and the task itself (`T1`), each with its reason in plain Chinese, where
+the task's own percentage is a mark that `words` fills in.
 
 - A target is judged against the task's planned trajectory: 0% on the start date,
   then each target's planned cumulative percentage by its due date, linear in
@@ -25,6 +26,7 @@ Out: one `Colour` per target (`T1#1`), clock stage (`T1@deployed`), commitment
 """
 import datetime as dt
 import functools
+import re
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -44,6 +46,11 @@ FULFILLED = "fulfilled"
 # Interpolated percentages carry float noise; a hair's breadth must not flip a colour.
 PRECISION = 4
 PERIOD_WORDS = {30: "一个月", 60: "两个月", 90: "三个月", 180: "半年", 365: "一年"}
+# Reasons are kept with the task's own percentage left as marks, filled in when
+# read (`words`): a report then rewrites only the words it really changes, not
+# every late target's "实际…%" (thousands of rows for a batch of lagging tasks).
+PERCENT = "{percent}"
+_MARKS = re.compile(r"\{(percent|behind:[^}]+)\}")
 
 
 # Input ------------------------------------------------------------------------------
@@ -117,7 +124,7 @@ class Colour(NamedTuple):
     task: str
     unit: str
     colour: str
-    reason: str
+    reason: str      # with the task's percentage as marks: words(reason, percent)
 
 
 # Evaluation -------------------------------------------------------------------------
@@ -192,31 +199,57 @@ def evaluate_task(task, as_of, rules, previous=None, calendar=None):
     return colours
 
 
-def unchanged_between(task, as_of, rules, colours):
+def unchanged_between(task, as_of, rules, colours, calendar=None):
     """(low, high): the percentages p, low <= p < high, for which the task, judged
-    as of the same day by the same rules, gets exactly `colours` (its evaluation
-    as of `as_of`) again; None unless they are all green.
+    as of the same day by the same rules with `colours` (its evaluation as of
+    `as_of`) as the colours before, gets exactly `colours` again; None when a
+    report could change more than that: a task not active, or one late with a
+    monthly report or stalled.
 
-    Green reasons name no percentage, and a later report can only make up a
-    missing report or a stall, never cause one: while the percentage stays on the
-    same side of every target's plan, and within the yellow threshold of the one
-    being worked towards, nothing a report brings changes a colour or a word.
+    No reason names the percentage (it is a mark: `words`), a 13710 stage or a
+    commitment does not depend on it, and a later report can only make up a
+    missing report or a stall, never cause one. So only the findings of the
+    plan's steps can change, and each stays the same while the percentage stays
+    on the same side of every threshold that decides it: the step's planned
+    percentage; when late, the red gap; for the step being worked towards, the
+    yellow and red gaps to the plan; for a red one, the plan to date it must
+    catch up with. The thresholds the rules compare after rounding are kept a
+    hair away, so that rounding cannot decide.
     """
-    if task.status != "active" or any(colour.colour != GREEN for colour in colours):
+    if task.status != "active":
         return None
+    calendar = _calendar(rules, calendar)
+    low, high, percent = 0.0, float("inf"), task.percent
+    hair = 10 ** -(PRECISION - 1)
+    if any(colour != GREEN for colour, _ in (_report_finding(task, as_of, rules, calendar),
+                                             _stalled_finding(task, as_of, rules))):
+        if percent < 100:
+            return None
+        low = 100.0  # judged at 100% without the task's own rules; below, with them
+    was = {(colour.item_kind, colour.item_key): colour.colour for colour in colours}
     steps, planned_today, next_due, _, _ = _schedule(task, as_of)
-    low, high = 0.0, float("inf")
-    for _, due, planned, _ in steps:
-        if task.percent >= planned:
+    for target, due, planned, _ in steps:
+        if percent >= planned:
             low = max(low, planned)  # "已完成目标" while the percentage stays at it
+            continue
+        high = min(high, planned)  # reaching it completes the target
+        expected = planned if as_of > due else min(planned, planned_today)
+        if as_of > due:
+            thresholds = [planned - rules.behind_points_red]
+        elif due == next_due:
+            thresholds = [expected - rules.behind_points_red,
+                          expected - rules.behind_points_yellow]
         else:
-            high = min(high, planned)  # reaching it completes the target
-            if due == next_due:
-                # On plan while behind by no more than the yellow threshold; a
-                # hair inside it, so that rounding cannot decide.
-                expected = min(planned, planned_today)
-                low = max(low, expected - rules.behind_points_yellow + 10 ** -(PRECISION - 1))
-    return (low, high) if low <= task.percent < high else None
+            thresholds = []
+        key = ("target", f"{task.code}#{target.seq}") if target else ("task", task.code)
+        if was.get(key) == RED:
+            thresholds.append(expected)  # the catch-up rule
+        for threshold in thresholds:
+            if percent >= threshold:
+                low = max(low, threshold + hair)
+            else:
+                high = min(high, threshold - hair)
+    return (low, high) if low <= percent < high else None
 
 
 def planned_by(task, day):
@@ -303,7 +336,7 @@ def _target_colour(percent, due, planned, as_of, next_due, planned_today, rules,
     if as_of > due:
         late = calendar.working_days_between(due, as_of)
         short = round(planned - percent, PRECISION)
-        figures = f"（计划{planned:g}%，实际{percent:g}%）"
+        figures = f"（计划{planned:g}%，实际{PERCENT}%）"
         text = (f"逾期{late}{days_word}未完成目标{figures}" if late > 0
                 else f"已过截止日期{due.isoformat()}，未完成目标{figures}")
         if late > rules.late_days_red or short > rules.behind_points_red:
@@ -313,7 +346,8 @@ def _target_colour(percent, due, planned, as_of, next_due, planned_today, rules,
         return GREEN, f"未到期（截止{due.isoformat()}）"
     expected = min(planned, planned_today)
     behind = round(expected - percent, PRECISION)
-    text = f"落后计划{_points(behind)}个百分点（按计划应达{_points(expected)}%，实际{percent:g}%）"
+    text = (f"落后计划{{behind:{expected!r}}}个百分点（按计划应达{_points(expected)}%，"
+            f"实际{PERCENT}%）")
     if behind > rules.behind_points_red:
         return RED, text
     if behind > rules.behind_points_yellow:
@@ -324,7 +358,7 @@ def _target_colour(percent, due, planned, as_of, next_due, planned_today, rules,
 def _catch_up(previous, colour, text, percent, expected):
     """A red item stays red until the percentage reaches what the plan expects."""
     if previous == RED and colour != RED and round(expected - percent, PRECISION) > 0:
-        return RED, f"未补齐欠账（按计划应达{_points(expected)}%，实际{percent:g}%）"
+        return RED, f"未补齐欠账（按计划应达{_points(expected)}%，实际{PERCENT}%）"
     return colour, text
 
 
@@ -517,6 +551,23 @@ def _with_note(text, note):
     if text.endswith("）"):
         return f"{text[:-1]}；{note}）"
     return f"{text}（{note}）"
+
+
+def words(reason, percent):
+    """A reason as people read it: its marks filled in from the task's percentage
+    (the one it was judged with; the task's latest, for a stored reason)."""
+    if "{" not in reason:
+        return reason
+
+    def fill(match):
+        mark = match.group(1)
+        if mark == "percent":
+            return f"{percent:g}"
+        # Never below 0: a report the calendar could not judge may have passed
+        # the plan since the words were stored.
+        return _points(max(round(float(mark[len("behind:"):]) - percent, PRECISION), 0))
+
+    return _MARKS.sub(fill, reason)
 
 
 def _points(value):

@@ -36,10 +36,10 @@ watched_tasks = Table(
     # How many reports of this task were applied: each report counts once
     # however often its event is delivered, which is what operators check.
     Column("reports_applied", Integer, nullable=False, server_default="0"),
-    # What the last evaluation found all green still holds, as of holds_on under
-    # rule version holds_rules, for any percentage in [holds_from, holds_below)
-    # (logic.unchanged_between): a report within it is applied without judging
-    # the task again. Most reports in a city are of such tasks.
+    # What the last evaluation found, whatever its colours, still holds as of
+    # holds_on under rule version holds_rules for any percentage in
+    # [holds_from, holds_below) (logic.unchanged_between): a report within it is
+    # applied without judging the task again. Most reports in a city are such.
     Column("holds_on", Date),
     Column("holds_rules", Integer),
     Column("holds_from", Float),

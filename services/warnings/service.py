@@ -416,8 +416,10 @@ class Service(Operations):
             total = session.execute(
                 select(func.count()).select_from(query.subquery())).scalar()
             rows = session.execute(
-                select(colours).join(chosen, (colours.c.item_kind == chosen.c.item_kind)
-                                     & (colours.c.item_key == chosen.c.item_key))
+                select(colours, watched_tasks.c.percent)
+                .join(chosen, (colours.c.item_kind == chosen.c.item_kind)
+                      & (colours.c.item_key == chosen.c.item_key))
+                .join(watched_tasks, watched_tasks.c.code == colours.c.task_code)
                 .order_by(*order)).all()
         return {"items": [_colour_dict(row) for row in rows], "total": total}
 
@@ -426,15 +428,18 @@ class Service(Operations):
         """{code: {colour, reason, since, targets: {seq: {colour, reason}}}}."""
         answer = {}
         with self.db.session(readonly=True) as session:
-            for row in session.execute(select(colours).where(colours.c.task_code.in_(codes))):
+            for row in session.execute(
+                    select(colours, watched_tasks.c.percent)
+                    .join(watched_tasks, watched_tasks.c.code == colours.c.task_code)
+                    .where(colours.c.task_code.in_(codes))):
                 entry = answer.setdefault(row.task_code, {"colour": None, "reason": None,
                                                           "since": None, "targets": {}})
+                reason = logic.words(row.reason, row.percent)
                 if row.item_kind == "task":
-                    entry.update(colour=row.colour, reason=row.reason,
-                                 since=row.since.isoformat())
+                    entry.update(colour=row.colour, reason=reason, since=row.since.isoformat())
                 elif row.item_kind == "target":
                     seq = row.item_key.rsplit("#", 1)[1]
-                    entry["targets"][seq] = {"colour": row.colour, "reason": row.reason}
+                    entry["targets"][seq] = {"colour": row.colour, "reason": reason}
         return answer
 
     @rpc(expected_exceptions=EXPECTED)
@@ -553,7 +558,7 @@ class Service(Operations):
                     "due": due.isoformat(), "red_after": iso(red_after),
                     "days_left": (due - day).days,
                     "colour": state.colour if state else None,
-                    "reason": state.reason if state else None})
+                    "reason": logic.words(state.reason, task.percent) if state else None})
         items.sort(key=lambda item: (item["due"], item["task"], logic.STAGES.index(item["stage"])))
         return {"items": items[offset:offset + limit], "total": len(items),
                 "as_of": day.isoformat()}
@@ -665,19 +670,22 @@ class Service(Operations):
                 current = logic.evaluate_tasks(tasks, as_of, rules, previous, calendar)
             else:
                 current = _colour_leniently(tasks, as_of, rules, previous, calendar)
-            changed = self._store_colours(session, as_of, rules, stored, previous, current)
-            _store_holds(session, as_of, rules, tasks, current, stored)
+            percents = {task.code: task.percent for task in tasks}
+            changed = self._store_colours(session, as_of, rules, stored, previous, current,
+                                          percents)
+            _store_holds(session, as_of, rules, tasks, current, calendar)
             figures["notices_issued"] += self._issue_due_notices(
-                session, as_of, rules, calendar, _red_tasks(current, stored, as_of))
+                session, as_of, rules, calendar, _red_tasks(current, stored, as_of, percents))
             figures["evaluated"] += len(current)
             figures["changed"] += len(changed)
         figures["notices_overdue"] = self._judge_notices(session, as_of, judge_notices_of)
         return figures
 
-    def _store_colours(self, session, as_of, rules, stored, previous, current):
+    def _store_colours(self, session, as_of, rules, stored, previous, current, percents):
         """Store the colours of an evaluation; `stored` is {(kind, key): Stored} as
-        they were, `previous` their colours. Answers [(Colour, previous colour or
-        None)]."""
+        they were, `previous` their colours, `percents` {task: the percentage judged}.
+        The colours keep their reasons' marks (logic.words); the history and the
+        event say them in words. Answers [(Colour, previous colour or None)]."""
         changed = logic.changes(previous, current)
         now = utcnow()
         new_rows = [_state(colour, as_of, rules) for colour, previous in changed
@@ -705,19 +713,20 @@ class Service(Operations):
             rule_version=bindparam("rule_version")), moved)
         update_many(session, by_key.values(reason=bindparam("reason")), reworded)
         if changed:
+            said = [logic.words(colour.reason, percents[colour.task]) for colour, _ in changed]
             session.execute(colour_history.insert(), [
                 {"item_kind": colour.item_kind, "item_key": colour.item_key,
                  "task_code": colour.task, "unit": colour.unit, "colour": colour.colour,
-                 "previous": previous, "reason": colour.reason,
+                 "previous": previous, "reason": reason,
                  "rule_version": rules.version, "as_of": as_of, "changed_at": now}
-                for colour, previous in changed])
+                for (colour, previous), reason in zip(changed, said, strict=True)])
             self.db.emit(session, events.COLOUR_CHANGED, events.ColourChanged().dump(new_event(
                 as_of=as_of.isoformat(),
                 changes=[{"item_kind": colour.item_kind, "item_key": colour.item_key,
                           "task": colour.task, "unit": colour.unit, "colour": colour.colour,
-                          "previous": previous, "reason": colour.reason,
+                          "previous": previous, "reason": reason,
                           "rule_version": rules.version}
-                         for colour, previous in changed])))
+                         for (colour, previous), reason in zip(changed, said, strict=True)])))
         return changed
 
     def _issue_due_notices(self, session, as_of, rules, calendar, red):
@@ -827,39 +836,45 @@ def _holds(row, percent, today, version):
             and row.holds_from <= percent < row.holds_below)
 
 
-def _store_holds(session, as_of, rules, tasks, current, stored):
+def _store_holds(session, as_of, rules, tasks, current, calendar):
     """Record, for each task just judged, the percentages over which what it was
     found to be holds (logic.unchanged_between); NULL for the others, those the
-    calendar could not judge among them. `stored` is the colours as they were."""
+    calendar could not judge among them."""
     by_task = {}
     for colour in current:
         by_task.setdefault(colour.task, []).append(colour)
-    rows = []
+    held, unheld = [], []
     for task in tasks:
         found = by_task.get(task.code)
-        span = found and logic.unchanged_between(task, as_of, rules, found)
-        before = stored.get(("task", task.code))
-        if not span and before is not None and before.colour != logic.GREEN:
-            continue  # found not green before, so NULL since: nothing to write
-        rows.append({"b_code": task.code, "holds_on": as_of if span else None,
-                     "holds_rules": rules.version if span else None,
-                     "holds_from": span[0] if span else None,
-                     "holds_below": span[1] if span else None})
-    update_many(session, watched_tasks.update().where(watched_tasks.c.code == bindparam("b_code"))
+        span = found and logic.unchanged_between(task, as_of, rules, found, calendar)
+        if span:
+            held.append({"b_code": task.code, "holds_on": as_of, "holds_rules": rules.version,
+                         "holds_from": span[0], "holds_below": span[1]})
+        else:
+            unheld.append(task.code)
+    w = watched_tasks.c
+    update_many(session, watched_tasks.update().where(w.code == bindparam("b_code"))
                 .values(holds_on=bindparam("holds_on"), holds_rules=bindparam("holds_rules"),
                         holds_from=bindparam("holds_from"),
                         holds_below=bindparam("holds_below")),
-                rows)
+                held)
+    if unheld:  # most of them hold nothing already: only those that did are written
+        session.execute(watched_tasks.update().where(w.code.in_(unheld))
+                        .where(w.holds_on.is_not(None))
+                        .values(holds_on=None, holds_rules=None, holds_from=None,
+                                holds_below=None))
 
 
-def _red_tasks(current, stored, as_of):
-    """[(Colour, red since)] of the tasks `current` colours red: since the stored
-    day if they were red before, else since `as_of`."""
+def _red_tasks(current, stored, as_of, percents):
+    """[(Colour, red since)] of the tasks `current` colours red, their reasons in
+    words (`percents`: {task: the percentage judged}): since the stored day if they
+    were red before, else since `as_of`."""
     red = []
     for colour in current:
         if colour.item_kind == "task" and colour.colour == logic.RED:
             before = stored.get(("task", colour.item_key))
-            red.append((colour, before.since if before is not None
+            red.append((colour._replace(reason=logic.words(colour.reason, percents[colour.task])),
+                        before.since if before is not None
                         and before.colour == logic.RED else as_of))
     return red
 
@@ -883,8 +898,10 @@ def _state(colour, as_of, rules):
 
 
 def _colour_dict(row):
+    """A stored colour (with its task's percentage) as the API shows it."""
     return {"item_kind": row.item_kind, "item_key": row.item_key, "task": row.task_code,
-            "unit": row.unit, "colour": row.colour, "reason": row.reason,
+            "unit": row.unit, "colour": row.colour,
+            "reason": logic.words(row.reason, row.percent),
             "since": row.since.isoformat(), "rule_version": row.rule_version}
 
 

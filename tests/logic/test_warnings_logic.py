@@ -24,6 +24,7 @@ from services.warnings.logic import (
     planned_by,
     reporting_day,
     unchanged_between,
+    words,
 )
 
 D = dt.date
@@ -50,7 +51,15 @@ def quiet(task, as_of):
 
 
 def judge(task, as_of, rules=RULES, previous=None):
-    return {colour.item_key: colour for colour in evaluate_task(task, as_of, rules, previous)}
+    """{item_key: Colour}, the reasons in words."""
+    return {colour.item_key: colour
+            for colour in in_words(task, evaluate_task(task, as_of, rules, previous))}
+
+
+def in_words(task, colours):
+    """The colours with their reasons as people read them: the task's percentage
+    filled in."""
+    return [colour._replace(reason=words(colour.reason, task.percent)) for colour in colours]
 
 
 def on_plan(percent=99, **fields):
@@ -146,6 +155,30 @@ def test_only_the_next_target_due_is_judged_against_the_plan():
     assert colours["T1#2"].colour == YELLOW          # the plan expects 34.9% today
     assert "落后计划24.9个百分点（按计划应达34.9%，实际10%）" in colours["T1#2"].reason
     assert (colours["T1#3"].colour, colours["T1#3"].reason) == (GREEN, "未到期（截止2026-09-30）")
+
+
+def test_a_report_that_changes_only_the_percentage_keeps_the_stored_words():
+    # Late on target 1, behind plan on target 2, red and not caught up: the same
+    # findings at 10% and 12%, so what is stored is the same and only the words
+    # read from it differ.
+    targets = ((D(2026, 3, 31), 30), (D(2026, 6, 30), 60), (D(2026, 9, 30), 100))
+    as_of, previous = D(2026, 4, 15), {("target", "T1#2"): RED}
+    before = evaluate_task(quiet(make(10, targets), as_of), as_of, RULES, previous)
+    after = evaluate_task(quiet(make(12, targets), as_of), as_of, RULES, previous)
+    assert before == after
+    late, behind, task = before[0], before[1], before[-1]
+    assert words(late.reason, 12) == "延期推进：逾期10个工作日未完成目标（计划30%，实际12%）"
+    assert words(behind.reason, 12) == "严重延期：未补齐欠账（按计划应达34.9%，实际12%）"
+    assert words(task.reason, 12.5) == (
+        "严重延期：【目标2】未补齐欠账（按计划应达34.9%，实际12.5%）")
+
+
+@pytest.mark.parametrize("percent, said", [(10, "24.9"), (34.9, "0"), (0.05, "34.9")])
+def test_the_points_behind_are_counted_from_the_percentage_filled_in(percent, said):
+    task = make(10, ((D(2026, 3, 31), 30), (D(2026, 6, 30), 60), (D(2026, 9, 30), 100)))
+    behind = evaluate_task(task, D(2026, 4, 15), RULES)[1]
+    assert words(behind.reason, percent).startswith(f"延期推进：落后计划{said}个百分点")
+    assert words("如期推进", percent) == "如期推进"
 
 
 # The catch-up rule ------------------------------------------------------------------
@@ -373,7 +406,7 @@ def test_extending_the_task_moves_its_final_targets():
 def test_an_extended_task_without_targets_says_so_in_its_reason():
     task = quiet(make(50, (), due_date=D(2026, 6, 30), extensions={"task": D(2026, 9, 30)}),
                  D(2026, 7, 15))
-    (only,) = evaluate_task(task, D(2026, 7, 15), RULES)
+    (only,) = in_words(task, evaluate_task(task, D(2026, 7, 15), RULES))
     assert only.reason == ("延期推进：落后计划21.7个百分点（按计划应达71.7%，实际50%）；"
                            "已延期1次，现截止2026-09-30")
 
@@ -382,7 +415,7 @@ def test_an_extended_task_without_targets_says_so_in_its_reason():
 
 def test_a_task_takes_the_worst_colour_of_its_parts_and_says_which():
     task = make(0, commitments=(Commitment(3, "u9", D(2026, 4, 1), "open"),))
-    colours = evaluate_task(quiet(task, D(2026, 4, 23)), D(2026, 4, 23), RULES)
+    colours = in_words(task, evaluate_task(quiet(task, D(2026, 4, 23)), D(2026, 4, 23), RULES))
     assert [(c.item_key, c.colour) for c in colours[:-1]] == [
         ("T1#1", RED), ("T1#2", RED), ("T1!3", RED)]
     assert colours[-1] == Colour(
@@ -392,7 +425,7 @@ def test_a_task_takes_the_worst_colour_of_its_parts_and_says_which():
 
 def test_a_task_without_targets_is_judged_on_its_own_plan():
     task = quiet(make(50, (), due_date=D(2026, 6, 30)), D(2026, 7, 22))
-    (only,) = evaluate_task(task, D(2026, 7, 22), RULES)
+    (only,) = in_words(task, evaluate_task(task, D(2026, 7, 22), RULES))
     assert (only.item_kind, only.colour) == ("task", RED)
     assert only.reason == "严重延期：逾期16个工作日未完成目标（计划100%，实际50%）"
 
@@ -443,7 +476,7 @@ def test_day_after_day_the_stored_colours_are_stable():
         day += dt.timedelta(days=1)
     last = evaluate_tasks(sample_tasks() + [f], D(2026, 11, 10), RULES, stored)
     assert changes(stored, last) == []
-    assert last[-1].reason == "严重延期：未补齐欠账（按计划应达86%，实际60%）"
+    assert words(last[-1].reason, f.percent) == "严重延期：未补齐欠账（按计划应达86%，实际60%）"
     assert evaluate_tasks([f], D(2026, 11, 10), RULES)[-1].colour == YELLOW
 
 
@@ -474,41 +507,62 @@ def test_the_calendar_must_count_the_days_the_rules_name():
 
 # What a report cannot change --------------------------------------------------------
 
-def test_a_green_task_is_judged_the_same_for_any_percentage_in_its_range():
-    """unchanged_between's promise, over many plans, days and percentages: inside
-    the range every colour and word is the same; at its top something changes."""
+def test_a_task_is_judged_the_same_for_any_percentage_in_its_range():
+    """unchanged_between's promise, over many plans, days, percentages and colours
+    before (red ones among them, for the catch-up rule): inside the range every
+    colour and stored word is the same; for an all-green task, at its top
+    something changes."""
     rng = random.Random(2026)
-    checked = 0
-    for _ in range(600):
+    checked = {GREEN: 0, YELLOW: 0, RED: 0}
+    for _ in range(1500):
         count = rng.randint(1, 6)
         dues = sorted({D(2026, 1, 1) + dt.timedelta(days=rng.randint(20, 364))
                        for _ in range(count)})
         targets = [(due, round(100 * seq / len(dues), 1)) for seq, due in enumerate(dues, 1)]
         as_of = D(2026, 1, 1) + dt.timedelta(days=rng.randint(1, 330))
         task = quiet(make(round(rng.uniform(0, 100), 1), targets), as_of)
-        colours = evaluate_task(task, as_of, RULES)
+        keys = [("target", f"T1#{seq}") for seq in range(1, len(targets) + 1)] + [("task", "T1")]
+        before = {key: RED for key in keys if rng.random() < 0.3}
+        colours = evaluate_task(task, as_of, RULES, before)
         span = unchanged_between(task, as_of, RULES, colours)
         if span is None:
             continue
         low, high = span
         assert low <= task.percent < high
-        previous = {(colour.item_kind, colour.item_key): colour.colour for colour in colours}
+        stored = {(colour.item_kind, colour.item_key): colour.colour for colour in colours}
         top = min(high, 100)
-        for percent in {low, task.percent, (low + top) / 2, top - 0.01}:
+        inside = {low, task.percent, top - 0.01, *(rng.uniform(low, top) for _ in range(4))}
+        for percent in inside:
             if low <= percent < high:
                 again = dataclasses.replace(task, percent=percent)
-                assert evaluate_task(again, as_of, RULES, previous) == colours, percent
-        if high <= 100:
+                assert evaluate_task(again, as_of, RULES, stored) == colours, percent
+        worst = colours[-1].colour
+        if worst == GREEN and high <= 100:
             past = dataclasses.replace(task, percent=high)
-            assert evaluate_task(past, as_of, RULES, previous) != colours
-        checked += 1
-    assert checked > 100, checked  # enough green tasks were drawn to mean something
+            assert evaluate_task(past, as_of, RULES, stored) != colours
+        checked[worst] += 1
+    # Enough tasks of each colour were drawn to mean something.
+    assert min(checked.values()) > 50, checked
 
 
-@pytest.mark.parametrize("task", [
-    make(10),  # far behind the plan on 1 March: not all green
-    make(100, status="closed"),  # finished: its parts are not judged by percentage
+@pytest.mark.parametrize("task, as_of", [
+    (make(100, status="closed"), D(2026, 3, 1)),  # finished: not judged by percentage
+    # A monthly report missing, or no progress for three months: a report makes
+    # them up.
+    (make(10, last_reported_on=None, last_progress_on=D(2026, 3, 1)), D(2026, 3, 1)),
+    (make(10, last_reported_on=D(2026, 5, 1), last_progress_on=D(2026, 1, 5)), D(2026, 5, 1)),
 ])
-def test_only_an_active_task_found_all_green_has_a_range(task):
-    as_of = D(2026, 3, 1)
+def test_a_task_a_report_could_change_otherwise_has_no_range(task, as_of):
     assert unchanged_between(task, as_of, RULES, evaluate_task(task, as_of, RULES)) is None
+
+
+def test_a_red_task_holds_while_its_percentage_stays_between_its_thresholds():
+    # 21 working days late on target 1 (30%): red whatever the gap; target 2 is
+    # worked towards (the plan expects 37.6% on 30 April).
+    task = quiet(make(20), D(2026, 4, 30))
+    colours = evaluate_task(task, D(2026, 4, 30), RULES)
+    assert colours[-1].colour == RED
+    expected = planned_by(task, D(2026, 4, 30))
+    # Yellow on target 2 from 30 points behind the plan to 10.
+    assert unchanged_between(task, D(2026, 4, 30), RULES, colours) == (
+        pytest.approx(expected - 30, abs=0.01), pytest.approx(expected - 10, abs=0.01))

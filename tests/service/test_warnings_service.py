@@ -348,6 +348,54 @@ def test_a_red_item_stays_red_until_the_backlog_is_made_up(warnings):
     assert history == sorted(history, key=lambda h: h["changed_at"])
 
 
+def statements_during(warnings, action):
+    """The SQL the service ran while `action` ran."""
+    statements = []
+
+    def keep(_connection, _cursor, statement, *_):
+        statements.append(statement)
+
+    event.listen(warnings.engine, "before_cursor_execute", keep)
+    try:
+        action()
+    finally:
+        event.remove(warnings.engine, "before_cursor_execute", keep)
+    return statements
+
+
+def test_a_red_task_is_not_judged_again_for_a_report_that_changes_only_its_words(warnings):
+    warnings.set_today(dt.date(2026, 4, 23))
+    warnings.deliver("task_created", new_event(task=TASK), "on_task_created")
+    warnings.deliver("progress_reported", progress(20, "2026-04-23T01:00:00"),
+                     "on_progress_reported")
+    # Still red, still 16 working days late, still short of the plan to date:
+    # applied without judging the task again.
+    held = statements_during(warnings, lambda: warnings.deliver(
+        "progress_reported", progress(25, "2026-04-23T02:00:00"), "on_progress_reported"))
+    assert not any("FROM colours" in statement for statement in held)
+    # Judged again all the same, nothing stored changes: the words are read with
+    # the task's latest percentage.
+    judged = statements_during(warnings, lambda: warnings("evaluate", "2026-04-23"))
+    assert any("FROM colours" in statement for statement in judged)
+    assert not any(statement.startswith("UPDATE colours") for statement in judged)
+    words = "严重延期：逾期16个工作日未完成目标（计划30%，实际25%）"
+    assert colour_of(warnings, "T1#1", "target")["reason"] == words
+    assert warnings("get_task_colours", ["T1"])["T1"]["targets"]["1"]["reason"] == words
+    assert warnings("get_task_colours", ["T1"])["T1"]["reason"] == (
+        "严重延期：【目标1】逾期16个工作日未完成目标（计划30%，实际25%）；另有1项严重延期")
+    # The history and the events keep the words the item changed colour with.
+    (red,) = [h for h in warnings("get_task_history", "T1")["items"] if h["item_key"] == "T1#1"]
+    assert red["reason"] == words.replace("实际25%", "实际0%")
+    _, payload = warnings.tap.until(lambda kind, payload: kind == "colour_changed" and any(
+        change["item_key"] == "T1#1" for change in payload["changes"]))
+    assert [change["reason"] for change in payload["changes"]
+            if change["item_key"] == "T1#1"] == [red["reason"]]
+    # Past a threshold (target 2 no longer far behind the plan): judged.
+    moved = statements_during(warnings, lambda: warnings.deliver(
+        "progress_reported", progress(29, "2026-04-23T03:00:00"), "on_progress_reported"))
+    assert any("FROM colours" in statement for statement in moved)
+
+
 def test_a_report_that_changes_nothing_leaves_the_task_unjudged(warnings):
     warnings.set_today(dt.date(2026, 2, 10))
     warnings.deliver("task_created", new_event(task=TASK), "on_task_created")
