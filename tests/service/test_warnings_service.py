@@ -84,6 +84,21 @@ def colour_of(call, key, kind="task"):
     return found[0] if found else None
 
 
+def statements_during(warnings, action):
+    """The SQL the service ran while `action` ran."""
+    statements = []
+
+    def keep(_connection, _cursor, statement, *_):
+        statements.append(statement)
+
+    event.listen(warnings.engine, "before_cursor_execute", keep)
+    try:
+        action()
+    finally:
+        event.remove(warnings.engine, "before_cursor_execute", keep)
+    return statements
+
+
 def test_colours_follow_reports_and_dates(warnings):
     warnings.deliver("task_created", new_event(task=TASK), "on_task_created")
     # 16 working days after the target was due (the Qingming holiday falls between).
@@ -348,21 +363,6 @@ def test_a_red_item_stays_red_until_the_backlog_is_made_up(warnings):
     assert history == sorted(history, key=lambda h: h["changed_at"])
 
 
-def statements_during(warnings, action):
-    """The SQL the service ran while `action` ran."""
-    statements = []
-
-    def keep(_connection, _cursor, statement, *_):
-        statements.append(statement)
-
-    event.listen(warnings.engine, "before_cursor_execute", keep)
-    try:
-        action()
-    finally:
-        event.remove(warnings.engine, "before_cursor_execute", keep)
-    return statements
-
-
 def test_a_red_task_is_not_judged_again_for_a_report_that_changes_only_its_words(warnings):
     warnings.set_today(dt.date(2026, 4, 23))
     warnings.deliver("task_created", new_event(task=TASK), "on_task_created")
@@ -411,18 +411,9 @@ def test_a_report_that_changes_nothing_leaves_the_task_unjudged(warnings):
     before = warnings("list_warnings", task="T1")["items"]
 
     def judged(percent, at):
-        statements = []
-
-        def keep(_connection, _cursor, statement, *_):
-            statements.append(statement)
-
-        event.listen(warnings.engine, "before_cursor_execute", keep)
-        try:
-            warnings.deliver("progress_reported", progress(percent, at),
-                             "on_progress_reported")
-        finally:
-            event.remove(warnings.engine, "before_cursor_execute", keep)
-        return any("FROM colours" in statement for statement in statements)
+        return any("FROM colours" in statement for statement in statements_during(
+            warnings, lambda: warnings.deliver("progress_reported", progress(percent, at),
+                                               "on_progress_reported")))
 
     assert not judged(20, "2026-02-10T02:00:00")
     assert warnings("list_warnings", task="T1")["items"] == before
@@ -462,17 +453,11 @@ def test_a_batch_of_a_thousand_reports_is_evaluated_in_one_go(warnings):
         connection.execute(insert(watched_targets), [
             {"task_code": code, "seq": 1, "due_date": dt.date(2026, 12, 31),
              "planned_percent": 100, "unit": "yz"} for code in codes])
-    statements = []
-
-    def count(_connection, _cursor, statement, *_):
-        statements.append(statement)
-
-    event.listen(warnings.engine, "before_cursor_execute", count)
     batch = new_event(batch_id="big", source="county-yz", reports=[
         {"id": n, "task": code, "unit": "yz", "percent": 1 + n % 90, "correction": False,
          "reported_at": "2026-01-05T01:00:00"} for n, code in enumerate(codes)])
-    warnings.deliver("progress_reported", batch, "on_progress_reported")
-    event.remove(warnings.engine, "before_cursor_execute", count)
+    statements = statements_during(warnings, lambda: warnings.deliver(
+        "progress_reported", batch, "on_progress_reported"))
     figures = warnings("get_evaluation_figures")
     assert figures["reports_applied"] == 1000
     assert sum(figures["colours"].values()) == 2000  # a target and a task each
@@ -483,17 +468,7 @@ def test_a_batch_of_a_thousand_reports_is_evaluated_in_one_go(warnings):
 
 def test_a_tasks_targets_are_read_once_and_its_extensions_every_time(warnings):
     def statements_of(action):
-        statements = []
-
-        def keep(_connection, _cursor, statement, *_):
-            statements.append(statement)
-
-        event.listen(warnings.engine, "before_cursor_execute", keep)
-        try:
-            action()
-        finally:
-            event.remove(warnings.engine, "before_cursor_execute", keep)
-        return statements
+        return statements_during(warnings, action)
 
     def reads_targets(statements):
         return any("FROM watched_targets" in statement for statement in statements)
