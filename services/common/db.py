@@ -129,17 +129,25 @@ def insert_ignoring_conflicts(session, table, rows):
     return len(session.execute(statement).all())
 
 
-def update_many(session, statement, rows):
+def insert_many(session, table, rows):
+    """INSERT rows (dicts with the same keys, named after columns) in a single
+    executemany through the driver, as update_many does."""
+    if rows:
+        update_many(session, table.insert(), rows, columns=list(rows[0]))
+
+
+def update_many(session, statement, rows, columns=None):
     """Run one UPDATE over many parameter sets (dicts keyed by its bind names) in
     a single executemany, through the driver. SQLAlchemy's own executemany builds
     every parameter set in Python, which costs as much again as the update at a
     thousand rows; here the statement is compiled once and each row only goes
-    through its columns' type conversions (dates as text on SQLite)."""
+    through its columns' type conversions (dates as text on SQLite). `columns`:
+    those an INSERT without values sets, each its own bind."""
     if not rows:
         return
     connection = session.connection()
     dialect = connection.dialect
-    compiled = statement.compile(dialect=dialect)
+    compiled = statement.compile(dialect=dialect, column_keys=columns)
     names = compiled.positiontup if dialect.positional else list(compiled.binds)
     convert = [(at, process) for at, name in enumerate(names)
                for process in (_bind_processor(compiled.binds[name].type, dialect),)

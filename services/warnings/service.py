@@ -15,6 +15,7 @@ from services.common.db import (
     claim_timer_run,
     first_application,
     insert_ignoring_conflicts,
+    insert_many,
     iso,
     update_many,
     utcnow,
@@ -714,7 +715,7 @@ class Service(Operations):
         update_many(session, by_key.values(reason=bindparam("reason")), reworded)
         if changed:
             said = [logic.words(colour.reason, percents[colour.task]) for colour, _ in changed]
-            session.execute(colour_history.insert(), [
+            insert_many(session, colour_history, [
                 {"item_kind": colour.item_kind, "item_key": colour.item_key,
                  "task_code": colour.task, "unit": colour.unit, "colour": colour.colour,
                  "previous": previous, "reason": reason,

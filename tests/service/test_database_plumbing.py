@@ -1,4 +1,4 @@
-"""The database plumbing every service shares: `update_many`, which writes a
+"""The database plumbing every service shares: `update_many` and `insert_many`, which write a
 batch through the driver, and the SQLite log checkpointed off the writers' path
 (services/common/wal.py), alone and in a running service."""
 import datetime as dt
@@ -9,7 +9,7 @@ from nameko.testing.services import entrypoint_waiter
 from sqlalchemy import Column, Date, DateTime, Float, Integer, MetaData, String, Table, bindparam
 from sqlalchemy.orm import Session
 
-from services.common.db import Database, make_engine, update_many
+from services.common.db import Database, insert_many, make_engine, update_many
 from services.common.events import new_event
 from services.common.wal import FALLBACK_PAGES, WalCheckpointer, database_file
 from services.warnings.service import Service
@@ -77,6 +77,28 @@ def test_update_many_writes_every_row_as_sqlalchemy_does(engine):
     assert changed["T12"].day == dt.date(2026, 10, 13) and changed["T10"].moment is None
     assert changed["T14"].day is None and changed["T15"].count == 15
     assert changed["T2"].count == 4 and changed["T2"].share == pytest.approx(2 / 3)
+
+
+def test_insert_many_writes_every_row_as_sqlalchemy_does(engine):
+    metadata, ours, theirs = twin_tables()
+    metadata.create_all(engine)
+    # Days and moments NULL or not, some moments on a whole second.
+    rows = [{"code": f"T{n}", "day": dt.date(2026, 10, 1) + dt.timedelta(days=n) if n % 3 else None,
+             "moment": dt.datetime(2026, 10, 8, 9, 30, n % 60, 1000 * (n % 2)) if n % 5 else None,
+             "share": n / 7, "count": n} for n in range(200)]
+    with Session(engine) as session, session.begin():
+        session.execute(ours.insert(), rows)
+        insert_many(session, theirs, rows)
+        insert_many(session, theirs, [])  # nothing to write: no statement
+    with engine.connect() as connection:
+        stored = [connection.exec_driver_sql(
+            f"SELECT code, CAST(day AS TEXT), CAST(moment AS TEXT), share, count "
+            f"FROM {table.name} ORDER BY code").all() for table in (ours, theirs)]
+        read = [connection.execute(table.select().order_by(table.c.code)).all()
+                for table in (ours, theirs)]
+    assert stored[0] == stored[1] and read[0] == read[1] and len(read[1]) == 200
+    with pytest.raises(KeyError), Session(engine) as session:  # rows share their keys
+        insert_many(session, theirs, [{"code": "T999", "count": 1}, {"code": "T998"}])
 
 
 def test_only_a_sqlite_file_has_a_log_to_checkpoint(tmp_path):
