@@ -29,6 +29,18 @@ def twin_tables():
         Table("by_driver", metadata, *columns())
 
 
+def stored_and_read(engine, *tables):
+    """Each table's rows as stored (SQLite keeps dates and moments as text) and as
+    read back, in the order of their codes."""
+    with engine.connect() as connection:
+        stored = [connection.exec_driver_sql(
+            f"SELECT code, CAST(day AS TEXT), CAST(moment AS TEXT), share, count "
+            f"FROM {table.name} ORDER BY code").all() for table in tables]
+        read = [connection.execute(table.select().order_by(table.c.code)).all()
+                for table in tables]
+    return stored, read
+
+
 @pytest.fixture
 def engine(db_backend, tmp_path):
     engine = make_engine(db_backend or f"sqlite:///{tmp_path / 'plumbing.db'}")
@@ -63,13 +75,7 @@ def test_update_many_writes_every_row_as_sqlalchemy_does(engine):
         session.execute(update(ours), changes)
         update_many(session, update(theirs), changes)
         update_many(session, update(theirs), [])  # nothing to write: no statement
-    with engine.connect() as connection:
-        # As stored, not as read back: SQLite keeps dates and moments as text.
-        stored = [connection.exec_driver_sql(
-            f"SELECT code, CAST(day AS TEXT), CAST(moment AS TEXT), share, count "
-            f"FROM {table.name} ORDER BY code").all() for table in (ours, theirs)]
-        read = [connection.execute(table.select().order_by(table.c.code)).all()
-                for table in (ours, theirs)]
+    stored, read = stored_and_read(engine, ours, theirs)
     assert stored[0] == stored[1]
     assert read[0] == read[1]
     changed = {row.code: row for row in read[1]}
@@ -90,12 +96,7 @@ def test_insert_many_writes_every_row_as_sqlalchemy_does(engine):
         session.execute(ours.insert(), rows)
         insert_many(session, theirs, rows)
         insert_many(session, theirs, [])  # nothing to write: no statement
-    with engine.connect() as connection:
-        stored = [connection.exec_driver_sql(
-            f"SELECT code, CAST(day AS TEXT), CAST(moment AS TEXT), share, count "
-            f"FROM {table.name} ORDER BY code").all() for table in (ours, theirs)]
-        read = [connection.execute(table.select().order_by(table.c.code)).all()
-                for table in (ours, theirs)]
+    stored, read = stored_and_read(engine, ours, theirs)
     assert stored[0] == stored[1] and read[0] == read[1] and len(read[1]) == 200
     with pytest.raises(KeyError), Session(engine) as session:  # rows share their keys
         insert_many(session, theirs, [{"code": "T999", "count": 1}, {"code": "T998"}])
