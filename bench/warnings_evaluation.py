@@ -23,6 +23,7 @@ through on the day its reports were made, after that day's evaluation, as the
 daily timer and the county systems do it (each batch timed).
 """
 import datetime as dt
+import gc
 import statistics
 import time
 import uuid
@@ -104,6 +105,10 @@ def progress_event(batch):
 
 def run(args):
     city = build_city(args.scale, args.seed, today())
+    # Out of the cycle collector's sight, as a service's runner does with what is
+    # alive when it starts (services/common/runner.py), and with it the bench's own
+    # city (some 300,000 dicts and lists), which a service's process does not hold.
+    gc.freeze()
     folder = new_run_dir(args.out) / "warnings"
     try:
         with service_database(args, "warnings", folder) as url:
@@ -135,6 +140,7 @@ def run(args):
                         batch_s.append(time.perf_counter() - started)
             finally:
                 engine.dispose()
+        del worker  # and its KnownTargets: a service's process holds one city's
         with service_database(args, "warnings", folder / "month") as url:
             upgrade("warnings", {"LUOSHI_WARNINGS_DB_URL": url})
             month_s = month_as_it_arrives(url, city, zone)

@@ -2,6 +2,7 @@
 them on events and on time by the rules in force, issue and track supervision
 notices, and answer what is late."""
 import datetime as dt
+import gc
 import logging
 import uuid
 
@@ -52,6 +53,9 @@ from .schemas import (
 
 log = logging.getLogger(__name__)
 MAX_TEXT = 5000
+# An evaluation that meets this many tasks for the first time (a container's first
+# of the city) ends with a full collection: see _evaluate_now.
+FIRST_MET = 5_000
 UTC = dt.UTC
 
 
@@ -662,6 +666,7 @@ class Service(Operations):
             judge_notices_of = codes
         figures = {"as_of": as_of.isoformat(), "evaluated": 0, "changed": 0,
                    "notices_issued": 0}
+        known = len(self.known_targets)
         for start in range(0, len(codes), EVALUATION_CHUNK):
             chunk = codes[start:start + EVALUATION_CHUNK]
             tasks = repo.load_tasks(session, chunk, self.known_targets)
@@ -680,6 +685,13 @@ class Service(Operations):
             figures["evaluated"] += len(current)
             figures["changed"] += len(changed)
         figures["notices_overdue"] = self._judge_notices(session, as_of, judge_notices_of)
+        if len(self.known_targets) - known >= FIRST_MET:
+            # KnownTargets now holds the city's targets, some 155,000 objects kept for
+            # the life of the process. One collection here, at the end of a bulk job,
+            # puts them in the oldest generation at once; else the collector walks
+            # them in the next batches of reports, in each generation as they age
+            # (0.1-0.3 s more on the first batch).
+            gc.collect()
         return figures
 
     def _store_colours(self, session, as_of, rules, stored, previous, current, percents):

@@ -721,3 +721,23 @@ def test_writers_take_turns_on_postgresql_as_on_sqlite(warnings):
         assert session.execute(text(
             "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' "
             "AND pid != pg_backend_pid()")).scalar() == 0
+
+
+def test_the_evaluation_that_first_meets_many_tasks_ends_with_a_collection(warnings, monkeypatch):
+    for code in ["T1", "T2", "T3"]:
+        warnings.deliver("task_created", new_event(task={**TASK, "code": code}),
+                         "on_task_created")
+    collections = []
+    monkeypatch.setattr(service_module, "gc", type("Collector", (), {
+        "collect": staticmethod(lambda: collections.append(True))}))
+    monkeypatch.setattr(service_module, "FIRST_MET", 3)
+    warnings("evaluate", "2026-04-23")
+    assert collections == []  # each task's targets were read when it was created
+    # A replica that starts meets them all at its first evaluation.
+    known = next(dependency for dependency in warnings.container.dependencies
+                 if dependency.attr_name == "known_targets")
+    known.targets.clear()
+    warnings("evaluate", "2026-04-24")
+    assert collections == [True]
+    warnings("evaluate", "2026-04-25")
+    assert collections == [True]
