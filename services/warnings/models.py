@@ -20,6 +20,8 @@ from services.common.rule_versions import rule_versions_table
 
 metadata = MetaData()
 
+# On PostgreSQL the pages of watched_tasks and colours are kept half empty, so
+# that their daily rewrites stay in place (migration 0008).
 watched_tasks = Table(
     "watched_tasks", metadata,
     Column("code", String(32), primary_key=True),

@@ -5,7 +5,7 @@ from typing import NamedTuple
 
 from sqlalchemy import func, select
 
-from services.common.db import insert_ignoring_conflicts, iso
+from services.common.db import among, insert_ignoring_conflicts, iso
 from services.common.rule_versions import RuleVersions
 
 from . import logic
@@ -92,7 +92,7 @@ def _shared(value):
 
 
 def _rows(session, query, column, codes):
-    return session.execute(query.where(column.in_(codes))).tuples().all()
+    return session.execute(query.where(among(session, column, codes))).tuples().all()
 
 
 class Stored(NamedTuple):

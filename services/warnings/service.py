@@ -13,6 +13,7 @@ from services.common.collector import collector_paused
 from services.common.consuming import event_handler, rpc
 from services.common.db import (
     Database,
+    among,
     claim_timer_run,
     first_application,
     insert_ignoring_conflicts,
@@ -129,7 +130,7 @@ class Service(Operations):
                 select(w.code, w.percent, w.last_reported_at, w.last_reported_on,
                        w.last_progress_on, w.holds_on, w.holds_rules, w.holds_from,
                        w.holds_below)
-                .where(w.code.in_(list(by_task)))).all()}
+                .where(among(session, w.code, by_task))).all()}
             updates = [self._after_reports(known[code], items)
                        for code, items in by_task.items() if code in known]
             update_many(session, watched_tasks.update()
@@ -436,7 +437,7 @@ class Service(Operations):
             for row in session.execute(
                     select(colours, watched_tasks.c.percent)
                     .join(watched_tasks, watched_tasks.c.code == colours.c.task_code)
-                    .where(colours.c.task_code.in_(codes))):
+                    .where(among(session, colours.c.task_code, codes))):
                 entry = answer.setdefault(row.task_code, {"colour": None, "reason": None,
                                                           "since": None, "targets": {}})
                 reason = logic.words(row.reason, row.percent)
@@ -759,7 +760,8 @@ class Service(Operations):
         for row in session.execute(
                 select(notices.c.item_key, notices.c.status, notices.c.issued_on)
                 .where(notices.c.item_kind == "task")
-                .where(notices.c.item_key.in_([colour.task for colour, _ in due]))).all():
+                .where(among(session, notices.c.item_key,
+                             [colour.task for colour, _ in due]))).all():
             earlier.setdefault(row.item_key, []).append(row)
         issued = 0
         for colour, since in due:
@@ -802,7 +804,7 @@ class Service(Operations):
         query = select(notices).where(notices.c.status.in_(
             (logic.NOTICE_OPEN, logic.NOTICE_ACKNOWLEDGED)))
         if codes is not None:
-            query = query.where(notices.c.task_code.in_(codes))
+            query = query.where(among(session, notices.c.task_code, codes))
         moved = []
         for row in session.execute(query).all():
             colour, stage = logic.notice_colour(row.status, row.ack_due, row.answer_due,
@@ -872,7 +874,7 @@ def _store_holds(session, as_of, rules, tasks, current, calendar):
                         holds_below=bindparam("holds_below")),
                 held)
     if unheld:  # most of them hold nothing already: only those that did are written
-        session.execute(watched_tasks.update().where(w.code.in_(unheld))
+        session.execute(watched_tasks.update().where(among(session, w.code, unheld))
                         .where(w.holds_on.is_not(None))
                         .values(holds_on=None, holds_rules=None, holds_from=None,
                                 holds_below=None))

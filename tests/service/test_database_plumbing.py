@@ -1,19 +1,33 @@
 """The database plumbing every service shares: `update_many` and `insert_many`, which write a
-batch through the driver, and the SQLite log checkpointed off the writers' path
+batch in one go, `among`, and the SQLite log checkpointed off the writers' path
 (services/common/wal.py), alone and in a running service."""
 import datetime as dt
 import sqlite3
 
 import pytest
 from nameko.testing.services import entrypoint_waiter
-from sqlalchemy import Column, Date, DateTime, Float, Integer, MetaData, String, Table, bindparam
+from sqlalchemy import (
+    Column,
+    Date,
+    DateTime,
+    Float,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    bindparam,
+    event,
+    func,
+    select,
+)
 from sqlalchemy.orm import Session
 
-from services.common.db import Database, insert_many, make_engine, update_many
+from services.common.db import Database, among, insert_many, make_engine, update_many
 from services.common.events import new_event
 from services.common.wal import FALLBACK_PAGES, WalCheckpointer, database_file
 from services.warnings.service import Service
 from tests.support.broker import private_vhost
+from tests.support.postgres import private_database
 from tests.support.publish import publish_event
 from tests.support.services import TASK, prepare, service_config
 from tests.support.waiting import eventually
@@ -61,7 +75,8 @@ def test_update_many_writes_every_row_as_sqlalchemy_does(engine):
                 "b_moment": (dt.datetime(2026, 10, 8, 9, 30, n % 60, 1000 * (n % 3),
                                          tzinfo=dt.UTC if n % 11 == 0 else None)
                              if n % 5 else None),
-                "b_share": n / 3, "b_add": n % 4} for n in range(0, 300, 2)]
+                # Whole numbers among the floats, as percentages arrive.
+                "b_share": n / 3 if n % 4 else n, "b_add": n % 4} for n in range(0, 300, 2)]
     with Session(engine) as session, session.begin():
         session.execute(ours.insert(), start)
         session.execute(theirs.insert(), start)
@@ -83,6 +98,57 @@ def test_update_many_writes_every_row_as_sqlalchemy_does(engine):
     assert changed["T12"].day == dt.date(2026, 10, 13) and changed["T10"].moment is None
     assert changed["T14"].day is None and changed["T15"].count == 15
     assert changed["T2"].count == 4 and changed["T2"].share == pytest.approx(2 / 3)
+    assert changed["T4"].share == 4.0
+
+
+def test_a_batch_is_written_in_one_go(engine):
+    """One statement on PostgreSQL (the rows as arrays), one executemany on SQLite,
+    however many rows."""
+    metadata, _, table = twin_tables()
+    metadata.create_all(engine)
+    rows = [{"code": f"T{n}", "day": dt.date(2026, 10, 1), "moment": None,
+             "share": n / 2, "count": n} for n in range(500)]
+    statements = []
+
+    def seen(_connection, _cursor, statement, _parameters, _context, executemany):
+        if statement.startswith(("INSERT", "UPDATE")):
+            statements.append(executemany)
+
+    event.listen(engine, "before_cursor_execute", seen)
+    with Session(engine) as session, session.begin():
+        insert_many(session, table, rows)
+        update_many(session, table.update().where(table.c.code == bindparam("b_code"))
+                    .values(count=bindparam("b_count")),
+                    [{"b_code": row["code"], "b_count": -row["count"]} for row in rows])
+    event.remove(engine, "before_cursor_execute", seen)
+    one_go = [False] if engine.dialect.name == "postgresql" else [True]
+    assert statements == one_go * 2
+    with engine.connect() as connection:
+        assert connection.execute(select(func.sum(table.c.count))).scalar() == -124750
+
+
+@pytest.mark.parametrize("codes", [["T3", "T5", "T404"], ["T7"], []])
+def test_among_picks_what_in_picks(engine, codes):
+    metadata, table, _ = twin_tables()
+    metadata.create_all(engine)
+    with Session(engine) as session, session.begin():
+        session.execute(table.insert(), [{"code": f"T{n}", "count": n} for n in range(10)])
+    with Session(engine) as session:
+        picked = session.execute(select(table.c.code).where(
+            among(session, table.c.code, codes)).order_by(table.c.code)).scalars().all()
+        assert picked == sorted(code for code in codes if code != "T404")
+
+
+def test_postgresql_is_told_its_pages_are_in_memory():
+    # A service's database is small enough to stay cached: index lookups then win
+    # over scanning a table to join a batch of a thousand rows.
+    with private_database() as url:
+        engine = make_engine(url)
+        try:
+            with engine.connect() as connection:
+                assert connection.exec_driver_sql("SHOW random_page_cost").scalar() == "1.1"
+        finally:
+            engine.dispose()
 
 
 def test_insert_many_writes_every_row_as_sqlalchemy_does(engine):

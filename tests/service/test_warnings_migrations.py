@@ -125,3 +125,25 @@ def test_the_unit_index_leaves_the_colour_out_with_every_row_kept(tmp_path, db_b
         assert contents(engine) == before
         assert indexes(engine) == {"ix_colours_unit_colour", "ix_colours_task_code",
                                    "ix_colours_kind_colour_unit"}
+
+
+def fillfactors(engine):
+    """{table: its storage options} of the tables updated most, on PostgreSQL."""
+    with engine.connect() as connection:
+        return dict(connection.exec_driver_sql(
+            "SELECT relname, reloptions FROM pg_class "
+            "WHERE relname IN ('colours', 'watched_tasks')").all())
+
+
+def test_room_to_update_in_place_comes_and_goes_with_every_row_kept(tmp_path, db_backend):
+    with filled_at(tmp_path, db_backend, "0007") as (config, engine, before):
+        command.upgrade(config, "0008")
+        assert contents(engine) == before
+        if engine.dialect.name == "postgresql":
+            assert fillfactors(engine) == {"colours": ["fillfactor=50"],
+                                           "watched_tasks": ["fillfactor=50"]}
+
+        command.downgrade(config, "0007")
+        assert contents(engine) == before
+        if engine.dialect.name == "postgresql":
+            assert fillfactors(engine) == {"colours": None, "watched_tasks": None}
