@@ -212,21 +212,22 @@ def _from_arrays(statement, rows, dialect, columns):
     of a batch's updates of a thousand rows). The rows must name distinct rows of
     the table: a row updated twice takes one of its values, not the last."""
     if columns is not None:  # an INSERT of these columns
-        types = [statement.table.c[name].type for name in columns]
-        names = columns
-    else:
-        binds = statement.compile(dialect=dialect).binds
-        names = list(binds)
-        types = [binds[name].type for name in names]
-    given = func.unnest(*[
-        bindparam(None, _one_kind(type_, [row[name] for row in rows]),
-                  type_=postgresql.ARRAY(type_))
-        for name, type_ in zip(names, types, strict=True)])
-    v = given.table_valued(*names).render_derived(name="v")
-    if columns is not None:
-        return statement.from_select(names, select(*v.c))
+        v = _unnested(rows, columns, [statement.table.c[name].type for name in columns])
+        return statement.from_select(columns, select(*v.c))
+    binds = statement.compile(dialect=dialect).binds
+    v = _unnested(rows, list(binds), [bind.type for bind in binds.values()])
     return replacement_traverse(statement, {}, lambda element: v.c[element.key] if (
         isinstance(element, BindParameter) and element.key in binds) else None)
+
+
+def _unnested(rows, names, types):
+    """`unnest(:a, :b, ...) AS v(a, b, ...)`: the rows' values of each name as an
+    array of its type."""
+    return func.unnest(*[
+        bindparam(None, _one_kind(type_, [row[name] for row in rows]),
+                  type_=postgresql.ARRAY(type_))
+        for name, type_ in zip(names, types, strict=True)
+    ]).table_valued(*names).render_derived(name="v")
 
 
 def _one_kind(type_, values):
