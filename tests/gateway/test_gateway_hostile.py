@@ -54,6 +54,15 @@ def replaced(body, path, value):
     return copy
 
 
+def without_random_key(response):
+    """The answer's text without the API key a new key's answer carries: it is made
+    at random, and so now and then holds "49" itself."""
+    answer = response.json() if response.content else None
+    if isinstance(answer, dict) and isinstance(answer.get("key"), str):
+        return response.text.replace(answer["key"], "")
+    return response.text
+
+
 CASES = [(url, field) for url, body in BODIES for field in text_fields(body)]
 
 
@@ -66,7 +75,7 @@ def test_injections_in_text_fields_are_refused_or_passed_on_verbatim(
         body = replaced(dict(BODIES)[url], field, injection)
         response = client.post(url, json=body, headers=admin)
         assert response.status_code < 500, response.text
-        assert "49" not in response.text  # no template was evaluated
+        assert "49" not in without_random_key(response)  # no template was evaluated
         for _, kwargs in fake_rpc.calls:
             if "data" in kwargs:
                 # What reached the service is what the client sent, stripped at most.
