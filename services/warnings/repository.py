@@ -231,6 +231,12 @@ def office_years(session):
             for row in session.execute(select(calendar_years)).all()]
 
 
+def office_changed_at(session):
+    """{year: when the office last changed it (ISO)} of the years it entered."""
+    return {year: utc_iso(at) for year, at in session.execute(
+        select(calendar_years.c.year, calendar_years.c.changed_at)).all()}
+
+
 def office_year(session, year):
     """The stored row of a year the office entered, or None."""
     return session.execute(select(calendar_years).where(calendar_years.c.year == year)).first()

@@ -20,6 +20,7 @@ from services.common.db import (
     insert_many,
     iso,
     update_many,
+    utc_iso,
     utcnow,
 )
 from services.common.events import new_event
@@ -210,6 +211,8 @@ class Service(Operations):
         at the next tick) with an error in the log. Emits what `evaluate` emits."""
         now = self.clock.now()
         hour = int(self.config.get("LUOSHI_EVALUATION_HOUR") or 1)
+        with self.db.session(readonly=True) as session:
+            coverage = self._coverage(session)  # keeps luoshi_calendar_days_left current
         if now.hour < hour:
             return
         with self.db.session() as session:
@@ -217,8 +220,7 @@ class Service(Operations):
                                uuid.uuid4().hex):
                 result = self._evaluate(session, now.date(), None)
                 log.info("daily evaluation as of %s: %s", now.date(), result)
-                coverage = self._coverage(session)
-                if coverage["days_left"] is not None and coverage["warn"]:
+                if coverage["warn"]:
                     log.warning("the holidays are entered up to %s, %s days from now: enter "
                                 "the next year from the State Council's notice, or its days "
                                 "count Monday to Friday, marked provisional",
@@ -304,23 +306,19 @@ class Service(Operations):
         counted."""
         with self.db.session(readonly=True) as session:
             calendar = calendar_in_force(session, WORKING)
-            office = {row["year"]: row for row in (
-                {"year": entry.year} for entry in repo.office_years(session))}
+            changed_at = repo.office_changed_at(session)
             coverage = self._coverage(session)
             unjudged = len(repo.unjudged_tasks(session))
-            stored = {year: repo.office_year(session, year) for year in office}
-        last = max(calendar.years) + 1
         years = []
-        for year in range(min(package_years()), last + 1):
+        for year in range(min(package_years()), max(calendar.years) + 2):
             entry = calendar.year(year)
-            row = stored.get(year)
             years.append({
                 "year": year,
                 "source": PROVISIONAL if entry is None else entry.source,
                 "version": entry.version if entry else None,
                 "holidays": len(entry.holidays) if entry else 0,
                 "workdays": len(entry.workdays) if entry else 0,
-                "changed_at": iso(row.changed_at) if row else None})
+                "changed_at": changed_at.get(year)})
         return {"years": years, "coverage": coverage, "unjudged": unjudged}
 
     @rpc(expected_exceptions=EXPECTED)
@@ -349,10 +347,21 @@ class Service(Operations):
         Saves nothing. InvalidInput naming the line it could not read."""
         year = _year(year)
         answer = parse_notice(year, text)
-        proposed = year_from_input(year, answer["holidays"], answer["workdays"])
+        return {**answer, **self.preview_calendar(year, answer["holidays"], answer["workdays"])}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def preview_calendar(self, year, holidays, workdays):
+        """What entering `holidays` ([{date, name}]) and `workdays` ([date]) for
+        `year` would change: {year, holidays, workdays, "changes": {"to_holiday":
+        [date], "to_workday": [date]}}. Saves nothing; InvalidInput as
+        update_calendar."""
+        year = _year(year)
+        proposed = year_from_input(year, holidays, workdays)
         with self.db.session(readonly=True) as session:
             calendar = calendar_in_force(session, WORKING)
-        return {**answer, "changes": _changed_days(calendar, proposed)}
+        data = proposed.to_dict()
+        return {"year": year, "holidays": data["holidays"], "workdays": data["workdays"],
+                "changes": _changed_days(calendar, proposed)}
 
     @rpc(expected_exceptions=EXPECTED)
     def update_calendar(self, year, holidays, workdays, note, caller):
@@ -412,7 +421,7 @@ class Service(Operations):
                 "version": data["version"],
                 "note": row.note if row else None,
                 "changed_by": row.changed_by if row else None,
-                "changed_at": iso(row.changed_at) if row else None,
+                "changed_at": utc_iso(row.changed_at) if row else None,
                 "provisional_note": calendar.note(dt.date(year, 1, 1)) or None}
 
     def _move_notice_deadlines(self, session, rules, calendar, year, version):
@@ -536,9 +545,10 @@ class Service(Operations):
         """One notice with its whole lifecycle."""
         with self.db.session(readonly=True) as session:
             row = repo.notice_row(session, notice_id)
-        if row is None:
-            raise NotFound(f"no notice {notice_id}")
-        return repo.notice_dict(row)
+            if row is None:
+                raise NotFound(f"no notice {notice_id}")
+            moves = repo.deadline_moves(session, [row.id]).get(row.id, [])
+        return {**repo.notice_dict(row), "deadline_moves": moves}
 
     # Queries --------------------------------------------------------------------
 
