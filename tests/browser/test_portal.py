@@ -243,3 +243,37 @@ def test_the_office_approves_an_extension_on_a_tasks_page(open_as, platform):
     leader = open_as("leader", "#/task/T-BRW-EXT")
     expect(leader.get_by_test_id("timeline")).to_contain_text("批准延期至")
     expect(leader.get_by_test_id("extension-form")).to_have_count(0)
+
+
+def test_the_office_enters_a_year_from_the_notices_text(open_as, platform, screenshot):
+    """Last in the file: entering 2027 changes the platform's calendar for good."""
+    from tests.support.holiday_notices import NOTICE_2027
+
+    admin = platform.login()
+    if platform.http.get("/api/v1/calendar/2027", headers=admin).json()["source"] == "provisional":
+        # Before the office enters it (while the real date is in 2026), leaders and
+        # the office are told; the units are not.
+        expect(open_as("leader").locator("[data-testid=calendar-banner]")).to_contain_text(
+            "2027年放假安排尚未录入", timeout=TIMEOUT)
+        expect(open_as("operator").locator(".page[data-page=unit]")).to_be_visible()
+    page = open_as("admin", "#/office/calendar?year=2027")
+    page.fill("textarea[name=text]", NOTICE_2027.replace("共9天", "共8天"))
+    page.click("form:has(textarea) button[type=submit]")
+    expect(page.locator(".form-message.error")).to_contain_text("第7行", timeout=TIMEOUT)
+    page.fill("textarea[name=text]", NOTICE_2027)
+    page.click("form:has(textarea) button[type=submit]")
+    lines = page.locator("[data-testid=calendar-lines] tbody tr")
+    expect(lines).to_have_count(7, timeout=TIMEOUT)
+    expect(lines.nth(1)).to_contain_text("2027年2月6日（周六）至14日（周日），共9天")
+    expect(lines.nth(1)).to_contain_text("2027年2月20日（周六）")
+    screenshot(page, "calendar-preview")
+    page.click("[data-testid=calendar-save]")
+    expect(page.locator(".form-message.ok")).to_contain_text("已保存为第", timeout=TIMEOUT)
+    entered = platform.http.get("/api/v1/calendar/2027", headers=admin).json()
+    assert entered["source"] == "office" and len(entered["holidays"]) == 29
+    page.goto(platform.url + "/#/office/calendar?year=2027")
+    expect(page.locator("[data-testid=calendar-holidays]")).to_contain_text("春节",
+                                                                            timeout=TIMEOUT)
+    expect(page.locator("[data-testid=calendar-banner]",
+                        has_text="2027年放假安排")).to_have_count(0)
+    assert page.errors == []

@@ -78,7 +78,10 @@ function yearPanel(current) {
 
 function span(days) {
   if (days.length === 1) return cnDate(days[0]);
-  return `${cnDate(days[0])}至${cnDate(days[days.length - 1])}`;
+  const last = days[days.length - 1];
+  // 2027年2月6日（周六）至14日（周日）, as the notice itself writes a range.
+  const sameYear = last.slice(0, 4) === days[0].slice(0, 4);
+  return `${cnDate(days[0])}至${sameYear ? cnDate(last).replace(/^\d+年/, "") : cnDate(last)}`;
 }
 
 function entryPanel(year, current) {
@@ -116,10 +119,11 @@ function entryPanel(year, current) {
     const save = submitting(h("form", {}, field("录入说明", note), h("button", { type: "submit", "data-testid": "calendar-save" }, "确认保存")), async (data) => {
       const saved = await api(`/calendar/${year}`, { method: "PUT", json: { holidays: answer.holidays, workdays: answer.workdays, note: data.get("note") } });
       const effect = saved.effect || {};
+      coverageCache = null;  // the banner reads the new coverage
       setTimeout(() => { location.hash = `#/office/calendar?year=${year}&saved=${saved.version}`; }, 1500);
       return `已保存为第${saved.version}版。已按新日历重新评价：${effect.colours_changed || 0}项预警颜色变化，${effect.deadlines_moved || 0}份督办单期限调整。`;
     });
-    preview.replaceChildren(
+    preview.replaceChildren(...[
       h("h3", {}, "识别结果（尚未保存）"),
       rows ? table([
         { label: "行", num: true, value: (row) => String(row.line) },
@@ -130,7 +134,7 @@ function entryPanel(year, current) {
       h("p", { "data-testid": "calendar-changes" }, `与现行日历相比：${changes.to_holiday.length}天改为放假，${changes.to_workday.length}天改为上班。`),
       answer.other_years && answer.other_years.length
         ? h("p.warn", {}, `通知中还有${answer.other_years.length}个日期属于其他年份（${answer.other_years.map((item) => cnDate(item.date, false)).join("、")}），未包含在本年度中，请在对应年份核对。`) : null,
-      save);
+      save].filter(Boolean));
   }
   return panel(`录入${year}年放假安排`, pasteForm, sheetForm, preview);
 }
