@@ -10,6 +10,7 @@ API without a row here fails `test_every_operation_has_a_row`.
 import io
 from dataclasses import dataclass, field
 
+import openpyxl
 import pytest
 
 from gateway import health
@@ -73,6 +74,15 @@ def _library():
     task = {"code": "T-NEW", "title": "新任务", "lead_unit": "U01", "start_date": "2026-01-01",
             "due_date": "2026-12-31", "targets": []}
     return write_tasks([task])
+
+
+def _calendar_sheet():
+    book = openpyxl.Workbook()
+    book.active.append(["日期", "类型", "名称"])
+    book.active.append(["2027-01-01", "放假", "元旦"])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
 
 
 def _pdf():
@@ -211,6 +221,20 @@ MATRIX = {
     ("post", "/api/v1/tasks/{code}/extensions"): Row(
         "/api/v1/tasks/T-001/extensions", admin_only(200), {
             "json": {"new_due_date": "2027-03-31", "reason": "用地审批延后"}}),
+    ("get", "/api/v1/calendar"): Row("/api/v1/calendar", everyone(200)),
+    ("get", "/api/v1/calendar/{year}"): Row("/api/v1/calendar/2027", everyone(200)),
+    ("put", "/api/v1/calendar/{year}"): Row("/api/v1/calendar/2027", admin_only(200), {
+        "json": {"holidays": [{"date": "2027-01-01", "name": "元旦"}], "workdays": [],
+                 "note": "据通知录入"}}),
+    ("post", "/api/v1/calendar/{year}/parse"): Row("/api/v1/calendar/2027/parse",
+                                                   admin_only(200), {
+        "json": {"text": "一、元旦：1月1日（周五）放假，共1天。"}}),
+    ("post", "/api/v1/calendar/{year}/spreadsheet"): Row(
+        "/api/v1/calendar/2027/spreadsheet", admin_only(200), {"files": {"file": (
+            "2027.xlsx", _calendar_sheet())}}),
+    ("get", "/api/v1/calendar/{year}/history"): Row("/api/v1/calendar/2027/history",
+                                                    everyone(200)),
+    ("get", "/api/v1/warnings/unjudged"): Row("/api/v1/warnings/unjudged", admin_only(200)),
 }
 
 
