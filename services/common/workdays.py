@@ -18,6 +18,7 @@ when a day beyond them is asked.
 """
 import datetime as dt
 import functools
+import threading
 from dataclasses import dataclass, field
 
 import chinese_calendar
@@ -293,6 +294,34 @@ class WorkingCalendar:
         # tables meanwhile still reads consistent ones.
         self._tables = _Tables(self.years, min(first, tables.first.year),
                                max(last, tables.last.year))
+
+
+class Calendars:
+    """The calendar of each version of a service's copy of the office's entries,
+    built once: `get(mode, version, office_years)` answers it, `office_years` (a
+    callable answering the entered `Year`s) is called only to build a new one.
+    Only the latest version is kept: a calendar holds decades of tables."""
+
+    def __init__(self):
+        self._built = {}
+        self._lock = threading.Lock()
+
+    def get(self, mode, version, office_years):
+        if mode == CALENDAR:
+            return package_calendar(CALENDAR)
+        found = self._built.get(version)
+        if found is None:
+            with self._lock:
+                found = self._built.get(version)
+                if found is None:
+                    found = WorkingCalendar(WORKING, entered_years(office_years()))
+                    self._built = {version: found}
+        return found
+
+    def forget(self):
+        """Drop what was built: after a change that was rolled back, a version
+        number may be given again to other entries."""
+        self._built = {}
 
 
 @functools.cache

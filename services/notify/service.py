@@ -21,7 +21,7 @@ from services.common.db import (
     utcnow,
 )
 from services.common.operations import Operations
-from services.common.workdays import CALENDAR, WORKING, WorkingCalendar, entered_years
+from services.common.workdays import CALENDAR, WORKING, Calendars
 
 from . import documents, logic
 from . import repository as repo
@@ -505,9 +505,9 @@ class Service(Operations):
         plain days, with LUOSHI_ESCALATION_DAYS=calendar); built again only when
         the copy changed."""
         if not self.delivery.settings.working_days:
-            return _calendar_of(CALENDAR, None)
-        return _calendar_of(WORKING, repo.calendar_versions(session),
-                            lambda: repo.office_years(session))
+            return _calendars.get(CALENDAR, None, tuple)
+        return _calendars.get(WORKING, repo.calendar_versions(session),
+                              lambda: repo.office_years(session))
 
     def _escalate_due(self, local):
         now = logic.to_utc(local)
@@ -632,16 +632,4 @@ class Service(Operations):
                 "generated_at": now.isoformat(), "summary": summary}
 
 
-_calendars = {}
-
-
-def _calendar_of(mode, versions, office_years=tuple):
-    """The calendar of a mode and a copy's ((year, version), ...), built once."""
-    key = (mode, versions)
-    found = _calendars.get(key)
-    if found is None:
-        found = WorkingCalendar(mode, entered_years(office_years()))
-        if len(_calendars) > 8:
-            _calendars.clear()
-        _calendars[key] = found
-    return found
+_calendars = Calendars()
