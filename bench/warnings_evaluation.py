@@ -33,8 +33,8 @@ from nameko.testing.services import worker_factory
 from sqlalchemy import insert
 
 from services.common.clock import LocalClock
-from services.common.db import Store, make_engine
 from services.common.migrate import upgrade
+from services.common.sessions import Store, make_engine
 from services.common.wal import checkpointing
 from services.warnings.models import watched_targets, watched_tasks
 from services.warnings.service import Service

@@ -15,7 +15,8 @@ from alembic import command
 from alembic.config import Config
 
 from .config import SERVICES, db_url, from_environment
-from .db import PLUMBING, make_engine
+from .sessions import make_engine
+from .tables import PLUMBING
 
 log = logging.getLogger(__name__)
 

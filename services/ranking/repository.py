@@ -3,7 +3,8 @@ import datetime as dt
 
 from sqlalchemy import and_, bindparam, delete, func, or_, select, update
 
-from services.common.db import insert_ignoring_conflicts, utc_iso, utcnow
+from services.common.bulk import insert_ignoring_conflicts
+from services.common.clock import utc_iso, utcnow
 from services.common.rule_versions import RuleVersions
 
 from . import logic

@@ -5,7 +5,8 @@ from typing import NamedTuple
 
 from sqlalchemy import func, select
 
-from services.common.db import among, insert_ignoring_conflicts, iso
+from services.common.bulk import among, insert_ignoring_conflicts
+from services.common.clock import iso
 from services.common.rule_versions import RuleVersions
 
 from . import logic

@@ -14,9 +14,9 @@ from sqlalchemy import event, insert, select, text
 
 from services.common.broker import list_parked
 from services.common.clock import LocalClock
-from services.common.db import writers_lock
 from services.common.errors import CalendarNotCovered, Conflict, Forbidden, InvalidInput
 from services.common.events import new_event
+from services.common.sessions import writers_lock
 from services.warnings import service as service_module
 from services.warnings.models import watched_targets, watched_tasks
 from services.warnings.service import Service
