@@ -7,7 +7,7 @@ from nameko.containers import ServiceContainer
 
 from services.common.config import SERVICES
 from services.common.consuming import ReliableEventHandler
-from services.common.topology import service_class
+from services.launch.topology import service_class
 from tests.contracts.samples import SAMPLES
 
 PRODUCERS = ("tasks", "warnings", "ranking")
