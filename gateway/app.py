@@ -13,14 +13,14 @@ from swagger_ui_bundle import swagger_ui_path
 from . import errors, health
 from .audit import AuditLog
 from .auth import ensure_admin
+from .caches import SharedBoard, UnitNames
 from .db import Database
 from .idempotency import prune
 from .metrics import GatewayMetrics, RequestMetrics
 from .middleware import BodySizeLimit
 from .portal import mount as mount_portal
 from .ratelimit import RateLimiter
-from .routes import ROUTERS
-from .routes.warnings import SharedBoard, UnitNames
+from .routes import api
 from .rpc import RpcPool
 from .settings import Settings
 
@@ -91,7 +91,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(RequestMetrics, metrics=app.state.metrics)
 
     app.include_router(health.router)
-    for router in ROUTERS:
-        app.include_router(router, responses=errors.ERROR_RESPONSES)
+    app.include_router(api, responses=errors.ERROR_RESPONSES)
     mount_portal(app)
     return app

@@ -9,7 +9,7 @@ from ..db import DbSession
 from ..models import AuditEntry
 from ..schemas import AuditEntryOut, AuditPage, Limit, Offset, UtcDatetime
 
-router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
+router = APIRouter(prefix="/audit", tags=["audit"])
 
 
 @router.get("", response_model=AuditPage)

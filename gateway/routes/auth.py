@@ -37,7 +37,7 @@ from ..schemas import (
     UserOut,
 )
 
-router = APIRouter(prefix="/api/v1", tags=["auth"])
+router = APIRouter(tags=["auth"])
 
 # Database ids are signed 64-bit integers; a larger number is a 422, not a
 # failure deep in a driver.

@@ -9,7 +9,7 @@ from ..rpc import Rpc, present
 from ..schemas import Code, CommitmentIn, Limit, Offset
 from ..scope import Scope
 
-router = APIRouter(prefix="/api/v1/commitments", tags=["commitments"])
+router = APIRouter(prefix="/commitments", tags=["commitments"])
 
 
 @router.get("")

@@ -6,7 +6,7 @@ from ..auth import Admin
 from ..rpc import Rpc
 from ..spreadsheet import XLSX_MEDIA_TYPE, SheetError, read_tasks, write_tasks
 
-router = APIRouter(prefix="/api/v1/imports", tags=["imports"])
+router = APIRouter(prefix="/imports", tags=["imports"])
 
 
 def _unprocessable(errors: list[dict]) -> JSONResponse:

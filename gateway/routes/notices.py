@@ -8,7 +8,7 @@ from ..rpc import Rpc, present
 from ..schemas import Code, Limit, NoticeAnswerIn, NoticeCloseIn, NoticeIn, Offset, RulesIn
 from ..scope import Scope
 
-router = APIRouter(prefix="/api/v1", tags=["notices"])
+router = APIRouter(tags=["notices"])
 NoticeId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 
 

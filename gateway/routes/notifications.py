@@ -24,7 +24,7 @@ from ..schemas import (
 )
 from ..scope import Scope
 
-router = APIRouter(prefix="/api/v1", tags=["notifications"])
+router = APIRouter(tags=["notifications"])
 # Database ids are signed 64-bit integers.
 NotificationId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 BulletinId = Annotated[int, Path(ge=1, le=2**63 - 1)]

@@ -12,7 +12,7 @@ from ..rpc import MAX_PAGE, Rpc, all_items, present
 from ..schemas import Code
 from ..scope import Scope, UnitScope
 
-router = APIRouter(prefix="/api/v1/dashboard", tags=["warnings"])
+router = APIRouter(prefix="/dashboard", tags=["warnings"])
 
 
 def _titles(rpc, scope: UnitScope, codes) -> dict[str, dict]:

@@ -9,7 +9,7 @@ from ..idempotency import IdempotencyKey, answer_once
 from ..rpc import Rpc
 from ..schemas import MAX_PROGRESS_ITEMS, ProgressItem
 
-router = APIRouter(prefix="/api/v1/progress", tags=["progress"])
+router = APIRouter(prefix="/progress", tags=["progress"])
 
 
 @router.post("", openapi_extra={"requestBody": {"required": True, "content": {

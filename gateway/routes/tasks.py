@@ -35,7 +35,7 @@ from ..schemas import (
 from ..scope import Scope
 from ..spreadsheet import XLSX_MEDIA_TYPE, write_tasks
 
-router = APIRouter(prefix="/api/v1/tasks", tags=["tasks"])
+router = APIRouter(prefix="/tasks", tags=["tasks"])
 
 
 def task_filters(scope: Scope, unit: Code | None = None, colour: Colour | None = None,

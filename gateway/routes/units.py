@@ -6,7 +6,7 @@ from ..idempotency import IdempotencyKey, answer_once
 from ..rpc import Rpc, all_items, present
 from ..schemas import Code, UnitIn, UnitKind
 
-router = APIRouter(prefix="/api/v1/units", tags=["units"])
+router = APIRouter(prefix="/units", tags=["units"])
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)
