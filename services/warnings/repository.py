@@ -112,6 +112,17 @@ def stored_colours(session, codes):
             for kind, key, colour, reason, since in _rows(session, query, c.task_code, codes)}
 
 
+def red_tasks(session, limit):
+    """The stored colours of the first `limit` tasks to turn red (oldest first),
+    each with its task's percentage."""
+    c = colours.c
+    return session.execute(
+        select(colours, watched_tasks.c.percent)
+        .join(watched_tasks, watched_tasks.c.code == c.task_code)
+        .where(c.item_kind == "task", c.colour == logic.RED)
+        .order_by(c.since, c.item_key).limit(limit)).all()
+
+
 def colour_counts_on(session, day):
     """{colour: tasks} as the history has them at the end of `day`: each task's
     latest change (in the order stored) judged as of that day or before. Set-based:

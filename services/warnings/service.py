@@ -410,6 +410,25 @@ class Service(Operations):
                 .order_by(*order)).all()
         return {"items": [_colour_dict(row) for row in rows], "total": total}
 
+    @rpc(expected_exceptions=EXPECTED)
+    def list_red_items(self, limit=MAX_LIMIT):
+        """The red tasks among the first `limit` to turn red, in the one screen's
+        order (logic.red_order): {"items": [{task, unit, since, days_red,
+        overdue_days, reason}], "as_of"}."""
+        limit, _ = page(limit, 0)
+        today = self.clock.today()
+        with self.db.session(readonly=True) as session:
+            rows = repo.red_tasks(session, limit)
+            tasks = {task.code: task for task in repo.load_tasks(
+                session, [row.task_code for row in rows], self.known_targets)} if rows else {}
+        items = [{"task": row.task_code, "unit": row.unit, "since": row.since.isoformat(),
+                  "days_red": (today - row.since).days,
+                  "overdue_days": logic.overdue_days(tasks[row.task_code], today),
+                  "reason": logic.words(row.reason, row.percent)}
+                 for row in rows if row.task_code in tasks]
+        items.sort(key=logic.red_order)
+        return {"items": items, "as_of": today.isoformat()}
+
     @rpc
     def get_task_colours(self, codes):
         """{code: {colour, reason, since, targets: {seq: {colour, reason}}}}."""
