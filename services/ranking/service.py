@@ -6,9 +6,6 @@ import datetime as dt
 import logging
 import uuid
 
-from sqlalchemy import func, select, update
-
-from services.common.bulk import insert_ignoring_conflicts
 from services.common.clock import Clock, utc_iso, utcnow
 from services.common.collector import collector_paused
 from services.common.consuming import applied_once, event_handler, rpc
@@ -23,7 +20,7 @@ from services.common.timers import timer
 from . import events, logic
 from . import repository as repo
 from .exceptions import EXPECTED, Conflict, Forbidden, InvalidInput, NotFound
-from .models import evaluations, rankings, standings
+from .models import rankings, standings
 from .schemas import (
     ClockStageRecordedIn,
     ColourChangedIn,
@@ -251,9 +248,7 @@ class Service(Operations):
         today = self.clock.today()
         with self.db.session(readonly=True) as session:
             current = logic.period_of(today, repo.RULES.current(session).period_kind)
-            rows = session.execute(select(rankings).order_by(rankings.c.period.desc())
-                                   .limit(limit).offset(offset)).all()
-            total = session.execute(select(func.count()).select_from(rankings)).scalar()
+            rows, total = repo.ranking_rows(session, limit, offset)
         items = [{**repo.ranking_dict(row), "label": logic.parse_period(row.period).label}
                  for row in rows]
         return {"items": items, "total": total,
@@ -305,10 +300,8 @@ class Service(Operations):
                                  evaluation["score"], evaluation["comment"],
                                  (caller or {}).get("user") or "admin")
             repo.touch(session, [chosen.start])
-            row = session.execute(select(evaluations).where(
-                evaluations.c.period == chosen.key, evaluations.c.lead_unit == lead_unit,
-                evaluations.c.unit == evaluation["unit"])).one()
-            return repo.evaluation_dict(row)
+            return repo.evaluation_dict(repo.evaluation_row(
+                session, chosen.key, lead_unit, evaluation["unit"]))
 
     @rpc(expected_exceptions=EXPECTED)
     def list_evaluations(self, period, unit=None, lead_unit=None, limit=100, offset=0):
@@ -317,16 +310,9 @@ class Service(Operations):
         evaluated_by, evaluated_at}], "total"}."""
         chosen = logic.parse_period(period)
         limit, offset = page(limit, offset)
-        where = [evaluations.c.period == chosen.key]
-        if unit:
-            where.append(evaluations.c.unit == unit)
-        if lead_unit:
-            where.append(evaluations.c.lead_unit == lead_unit)
         with self.db.session(readonly=True) as session:
-            total = session.execute(select(func.count()).select_from(evaluations)
-                                    .where(*where)).scalar()
-            rows = session.execute(select(evaluations).where(*where).order_by(
-                evaluations.c.unit, evaluations.c.lead_unit).limit(limit).offset(offset)).all()
+            rows, total = repo.evaluation_rows(session, chosen.key, unit or None,
+                                               lead_unit or None, limit, offset)
         return {"items": [repo.evaluation_dict(row) for row in rows], "total": total}
 
     # From draft to publication ------------------------------------------------------
@@ -364,9 +350,8 @@ class Service(Operations):
             self._recompute(chosen.key)
         with self.db.session() as session:
             self._frozen(session, chosen.key, "draft", "draft it first")
-            session.execute(update(rankings).where(rankings.c.period == chosen.key).values(
-                status="approved", stale=False, approved_by=caller["user"],
-                approved_at=utcnow()))
+            repo.set_ranking(session, chosen.key, status="approved", stale=False,
+                             approved_by=caller["user"], approved_at=utcnow())
             self.db.emit(session, events.RANKING_APPROVED, events.RankingApproved().dump(
                 new_event(period=chosen.key, approved_by=caller["user"])))
             return self._state(session, chosen.key)
@@ -379,8 +364,8 @@ class Service(Operations):
         chosen = logic.parse_period(period)
         with self.db.session() as session:
             self._frozen(session, chosen.key, "approved", "only an approved ranking reopens")
-            session.execute(update(rankings).where(rankings.c.period == chosen.key).values(
-                status="draft", stale=True, late_events=0, approved_by=None, approved_at=None))
+            repo.set_ranking(session, chosen.key, status="draft", stale=True, late_events=0,
+                             approved_by=None, approved_at=None)
             return self._state(session, chosen.key)
 
     @rpc(expected_exceptions=EXPECTED)
@@ -392,8 +377,8 @@ class Service(Operations):
         chosen = logic.parse_period(period)
         with self.db.session() as session:
             frozen = self._frozen(session, chosen.key, "approved", "approve it first")
-            session.execute(update(rankings).where(rankings.c.period == chosen.key).values(
-                status="published", published_by=caller["user"], published_at=utcnow()))
+            repo.set_ranking(session, chosen.key, status="published",
+                             published_by=caller["user"], published_at=utcnow())
             self.db.emit(session, events.RANKING_PUBLISHED, events.RankingPublished().dump(
                 new_event(period=chosen.key, label=chosen.label,
                           as_of=frozen.as_of.isoformat(), rules_version=frozen.rules_version,
@@ -420,9 +405,7 @@ class Service(Operations):
             raise InvalidInput({"note": f"a text of at most {MAX_COMMENT} characters"})
         with self.db.session() as session:
             before, rules, changes = repo.RULES.store_next(session, data, caller["user"], note)
-            session.execute(update(standings).values(stale=True))
-            session.execute(update(rankings).where(rankings.c.status == "draft")
-                            .values(stale=True))
+            repo.mark_all_stale(session)
             self.db.emit(session, events.SCORE_RULES_CHANGED, events.ScoreRulesChanged().dump(
                 new_event(version=rules.version, previous_version=before.version,
                           changes=changes, changed_by=caller["user"], note=note)))
@@ -475,11 +458,8 @@ class Service(Operations):
     def _freeze(self, session, period, rules, user):
         """Draft a period's ranking; a draft made meanwhile (by the timer or an
         admin) is kept."""
-        insert_ignoring_conflicts(session, rankings, [{
-            "period": period.key, "status": "draft", "as_of": period.end,
-            "rules_version": rules.version,
-            "groups": self._score(session, period, period.end, rules),
-            "computed_at": utcnow(), "stale": False, "late_events": 0, "drafted_by": user}])
+        repo.add_draft(session, period, rules.version,
+                       self._score(session, period, period.end, rules), user)
 
     def _recompute(self, key):
         """Score a draft again as of its period's end, with the rules in force."""
@@ -488,10 +468,7 @@ class Service(Operations):
             rules = repo.RULES.current(session)
             groups = self._score(session, period, period.end, rules)
         with self.db.session() as session:
-            session.execute(update(rankings).where(
-                rankings.c.period == key, rankings.c.status == "draft").values(
-                groups=groups, as_of=period.end, rules_version=rules.version,
-                computed_at=utcnow()))
+            repo.replace_draft(session, period, rules.version, groups)
 
     def _frozen(self, session, key, status, hint):
         frozen = repo.ranking_row(session, key)
