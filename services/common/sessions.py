@@ -1,7 +1,6 @@
 """Engines and sessions: an engine tuned for the database behind a URL, sessions
 as units of work that commit on success and roll back on error, and the
 `Database` dependency that gives a worker its service's sessions and outbox."""
-import logging
 import zlib
 from contextlib import contextmanager
 from functools import partial
@@ -16,8 +15,6 @@ from .config import db_url
 from .outbox import OutboxRelay
 from .tables import outbox
 from .wal import FALLBACK_PAGES, WalCheckpointer, database_file
-
-log = logging.getLogger(__name__)
 
 
 def make_engine(url, background_checkpoints=False):
