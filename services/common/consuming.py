@@ -316,6 +316,7 @@ def applied_once(schema):
                     return handler(self, session, event)
             return None
 
+        apply.schema = schema  # what the contract tests check against CONSUMES
         return apply
 
     return decorate

@@ -44,6 +44,16 @@ def test_every_handler_reads_with_a_schema_of_an_event_that_exists(consumer):
 
 
 @pytest.mark.parametrize("consumer", [s for s in SERVICES if s != "tasks"])
+def test_every_handler_applies_its_event_once_with_the_schema_of_its_event(consumer):
+    reads = consumed(consumer)
+    service = service_class(consumer)
+    for source, event_type, method in handlers(consumer):
+        schema = getattr(getattr(service, method), "schema", None)
+        assert schema is not None, f"{consumer}.{method} is not written with applied_once"
+        assert schema is reads[(source, event_type)], f"{consumer}.{method} reads {schema}"
+
+
+@pytest.mark.parametrize("consumer", [s for s in SERVICES if s != "tasks"])
 def test_consumers_load_what_producers_dump(consumer):
     for (source, event_type), schema in consumed(consumer).items():
         dumped = producer_schemas(source)[event_type]().dump(SAMPLES[source][event_type])
