@@ -20,7 +20,7 @@ from .metrics import GatewayMetrics, RequestMetrics
 from .middleware import BodySizeLimit
 from .portal import mount as mount_portal
 from .ratelimit import RateLimiter
-from .routes import api
+from .routes import ROUTERS
 from .rpc import RpcPool
 from .settings import Settings
 
@@ -91,6 +91,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(RequestMetrics, metrics=app.state.metrics)
 
     app.include_router(health.router)
-    app.include_router(api, responses=errors.ERROR_RESPONSES)
+    for router in ROUTERS:
+        app.include_router(router, responses=errors.ERROR_RESPONSES)
     mount_portal(app)
     return app

@@ -1,6 +1,4 @@
-"""The v1 API, one router per area, all under one prefix."""
-from fastapi import APIRouter
-
+"""The v1 API, one router per area, each under version.PREFIX."""
 from . import (
     audit,
     auth,
@@ -17,10 +15,8 @@ from . import (
     warnings,
 )
 
-# The version is part of every path of the public API, set here and nowhere else.
-API_PREFIX = "/api/v1"
-
-api = APIRouter(prefix=API_PREFIX)
-for _area in (auth, units, tasks, commitments, progress, imports, warnings, rankings,
-              notifications, operations, audit, notices, overview):
-    api.include_router(_area.router)
+ROUTERS = (
+    auth.router, units.router, tasks.router, commitments.router, progress.router,
+    imports.router, warnings.router, rankings.router, notifications.router,
+    operations.router, audit.router, notices.router, overview.router,
+)

@@ -7,10 +7,11 @@ from fastapi import APIRouter, Body
 
 from ..auth import Admin
 from ..rpc import Rpc
+from .version import PREFIX
 
 Service = Literal["tasks", "warnings", "ranking", "notify"]
 
-router = APIRouter(prefix="/admin", tags=["operations"])
+router = APIRouter(prefix=f"{PREFIX}/admin", tags=["operations"])
 
 
 @router.get("/parked/{service}")

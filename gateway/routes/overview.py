@@ -10,8 +10,9 @@ from ..auth import Caller, CurrentCaller
 from ..rpc import MAX_PAGE, Rpc, all_items, present
 from ..schemas import Code
 from ..scope import Scope, UnitScope
+from .version import PREFIX
 
-router = APIRouter(prefix="/dashboard", tags=["warnings"])
+router = APIRouter(prefix=f"{PREFIX}/dashboard", tags=["warnings"])
 
 
 def _titles(rpc, scope: UnitScope, codes) -> dict[str, dict]:

@@ -9,8 +9,9 @@ from ..auth import Admin, CurrentCaller
 from ..rpc import Rpc, present
 from ..schemas import Code, Colour, Limit, Offset
 from ..scope import Scope
+from .version import PREFIX
 
-router = APIRouter(tags=["warnings"])
+router = APIRouter(prefix=PREFIX, tags=["warnings"])
 
 
 @router.get("/warnings")
