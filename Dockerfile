@@ -1,5 +1,5 @@
 # One image for every part of Luoshi. LUOSHI_SERVICE chooses what a container runs:
-#   tasks | warnings | ranking | notify   a nameko service (python -m services.common.runner)
+#   tasks | warnings | ranking | notify   a nameko service (python -m services.launch.runner)
 #   gateway                               the HTTP API on port 8000 (uvicorn)
 #   migrate                               every service's migrations and broker queues, then exit
 # Build:  docker build -t luoshi .     Run:  docker run -e LUOSHI_SERVICE=tasks ... luoshi
@@ -56,10 +56,10 @@ EXPOSE 8000
 # reaches nameko (which finishes running workers) and uvicorn (which drains requests).
 # No HEALTHCHECK here: it depends on the role; compose and Kubernetes define it per part.
 # Shell form, because choosing the part takes a shell; like any CMD, it gives way to a
-# command given at run time (`docker compose run tasks python -m services.common.parking ...`).
+# command given at run time (`docker compose run tasks python -m services.launch.parking ...`).
 CMD case "$LUOSHI_SERVICE" in \
-      tasks|warnings|ranking|notify) exec python -m services.common.runner "$LUOSHI_SERVICE" ;; \
+      tasks|warnings|ranking|notify) exec python -m services.launch.runner "$LUOSHI_SERVICE" ;; \
       gateway) exec uvicorn --factory gateway.app:create_app --host 0.0.0.0 --port 8000 ;; \
-      migrate) exec python -m services.common.migrate ;; \
+      migrate) exec python -m services.launch.migrate ;; \
       *) echo "LUOSHI_SERVICE must be tasks, warnings, ranking, notify, gateway or migrate; got '$LUOSHI_SERVICE'" >&2; exit 64 ;; \
     esac

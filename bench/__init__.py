@@ -1,4 +1,5 @@
-"""`make bench`: the platform measured at the scale of a real city (see README.md).
+"""`make bench`: the platform measured at the scale of a real city (see bench/README.md;
+the figures: bench/RESULTS.md).
 
 Framework modules: city (the generated city), platform (its processes), peers
 (local SMS and SMTP servers), load (HTTP load and polling), phases, ceilings,

@@ -20,7 +20,7 @@ import httpx
 from kombu import Connection, Consumer, Exchange, Producer, Queue
 from sqlalchemy import Column, MetaData, Table
 
-from services.common.db import make_engine
+from services.common.sessions import make_engine
 from services.tasks.models import progress_reports
 
 from .load import hammer

@@ -126,10 +126,10 @@ class Platform:
         if name == "gateway":  # as deploy/run.py starts it
             return [sys.executable, "-m", "uvicorn", "--factory", "gateway.app:create_app",
                     "--host", "127.0.0.1", "--port", str(self.port)]
-        return [sys.executable, "-m", "services.common.runner", name]
+        return [sys.executable, "-m", "services.launch.runner", name]
 
     def start(self, services=SERVICES, gateway=True, timeout=180):
-        subprocess.run([sys.executable, "-m", "services.common.migrate", *services],
+        subprocess.run([sys.executable, "-m", "services.launch.migrate", *services],
                        env=self.env, check=True, capture_output=True)
         for name in (*services, *(("gateway",) if gateway else ())):
             with open(self.log_dir / f"{name}.log", "ab") as log:

@@ -21,7 +21,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
 
 from services.common.config import from_environment
-from services.common.migrate import upgrade
+from services.launch.migrate import upgrade
 from services.ranking import logic
 from services.ranking.models import (
     colour_changes,

@@ -33,9 +33,9 @@ from nameko.testing.services import worker_factory
 from sqlalchemy import insert
 
 from services.common.clock import LocalClock
-from services.common.db import Store, make_engine
-from services.common.migrate import upgrade
+from services.common.sessions import Store, make_engine
 from services.common.wal import checkpointing
+from services.launch.migrate import upgrade
 from services.warnings.models import watched_targets, watched_tasks
 from services.warnings.service import Service
 
@@ -119,7 +119,7 @@ def progress_event(batch):
 def run(args):
     city = build_city(args.scale, args.seed, today())
     # Out of the cycle collector's sight, as a service's runner does with what is
-    # alive when it starts (services/common/runner.py), and with it the bench's own
+    # alive when it starts (services/launch/runner.py), and with it the bench's own
     # city (some 300,000 dicts and lists), which a service's process does not hold.
     gc.freeze()
     folder = new_run_dir(args.out) / "warnings"

@@ -223,7 +223,7 @@ def main():
         print("migrating databases ...", flush=True)
         migrate_log = log_dir / "migrate.log"
         with open(migrate_log, "ab") as log:
-            migrated = subprocess.run([sys.executable, "-m", "services.common.migrate"],
+            migrated = subprocess.run([sys.executable, "-m", "services.launch.migrate"],
                                       env=env, stdin=subprocess.DEVNULL, stdout=log,
                                       stderr=subprocess.STDOUT)
         if migrated.returncode != 0:
@@ -238,7 +238,7 @@ def main():
         for service, name in names:
             child_env = {**env, "LUOSHI_METRICS_PORT": str(ports.get(name, 0)),
                          "LUOSHI_METRICS_HOST": host}
-            children.append(Child(name, [sys.executable, "-m", "services.common.runner",
+            children.append(Child(name, [sys.executable, "-m", "services.launch.runner",
                                          service], child_env, log_dir))
         children.append(Child("gateway", [
             sys.executable, "-m", "uvicorn", "--factory", "gateway.app:create_app",

@@ -13,6 +13,7 @@ from swagger_ui_bundle import swagger_ui_path
 from . import errors, health
 from .audit import AuditLog
 from .auth import ensure_admin
+from .caches import SharedBoard, UnitNames
 from .db import Database
 from .idempotency import prune
 from .metrics import GatewayMetrics, RequestMetrics
@@ -20,7 +21,6 @@ from .middleware import BodySizeLimit
 from .portal import mount as mount_portal
 from .ratelimit import RateLimiter
 from .routes import ROUTERS
-from .routes.warnings import SharedBoard, UnitNames
 from .rpc import RpcPool
 from .settings import Settings
 

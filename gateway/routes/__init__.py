@@ -1,4 +1,4 @@
-"""The v1 API, one router per area."""
+"""The v1 API, one router per area, each under version.PREFIX."""
 from . import (
     audit,
     auth,

@@ -8,8 +8,9 @@ from ..auth import Admin
 from ..db import DbSession
 from ..models import AuditEntry
 from ..schemas import AuditEntryOut, AuditPage, Limit, Offset, UtcDatetime
+from .version import PREFIX
 
-router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
+router = APIRouter(prefix=f"{PREFIX}/audit", tags=["audit"])
 
 
 @router.get("", response_model=AuditPage)

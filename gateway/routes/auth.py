@@ -36,8 +36,9 @@ from ..schemas import (
     UserIn,
     UserOut,
 )
+from .version import PREFIX
 
-router = APIRouter(prefix="/api/v1", tags=["auth"])
+router = APIRouter(prefix=PREFIX, tags=["auth"])
 
 # Database ids are signed 64-bit integers; a larger number is a 422, not a
 # failure deep in a driver.

@@ -8,8 +8,9 @@ from ..idempotency import IdempotencyKey, answer_once
 from ..rpc import Rpc, present
 from ..schemas import Code, CommitmentIn, Limit, Offset
 from ..scope import Scope
+from .version import PREFIX
 
-router = APIRouter(prefix="/api/v1/commitments", tags=["commitments"])
+router = APIRouter(prefix=f"{PREFIX}/commitments", tags=["commitments"])
 
 
 @router.get("")

@@ -5,8 +5,9 @@ from fastapi.responses import JSONResponse
 from ..auth import Admin
 from ..rpc import Rpc
 from ..spreadsheet import XLSX_MEDIA_TYPE, SheetError, read_tasks, write_tasks
+from .version import PREFIX
 
-router = APIRouter(prefix="/api/v1/imports", tags=["imports"])
+router = APIRouter(prefix=f"{PREFIX}/imports", tags=["imports"])
 
 
 def _unprocessable(errors: list[dict]) -> JSONResponse:

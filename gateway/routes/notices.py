@@ -7,8 +7,9 @@ from ..auth import Admin, CurrentCaller, Writer
 from ..rpc import Rpc, present
 from ..schemas import Code, Limit, NoticeAnswerIn, NoticeCloseIn, NoticeIn, Offset, RulesIn
 from ..scope import Scope
+from .version import PREFIX
 
-router = APIRouter(prefix="/api/v1", tags=["notices"])
+router = APIRouter(prefix=PREFIX, tags=["notices"])
 NoticeId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 
 

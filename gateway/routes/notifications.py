@@ -23,8 +23,9 @@ from ..schemas import (
     TemplateIn,
 )
 from ..scope import Scope
+from .version import PREFIX
 
-router = APIRouter(prefix="/api/v1", tags=["notifications"])
+router = APIRouter(prefix=PREFIX, tags=["notifications"])
 # Database ids are signed 64-bit integers.
 NotificationId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 BulletinId = Annotated[int, Path(ge=1, le=2**63 - 1)]

@@ -7,19 +7,20 @@ from fastapi import APIRouter, Body
 
 from ..auth import Admin
 from ..rpc import Rpc
+from .version import PREFIX
 
 Service = Literal["tasks", "warnings", "ranking", "notify"]
 
-router = APIRouter(tags=["operations"])
+router = APIRouter(prefix=f"{PREFIX}/admin", tags=["operations"])
 
 
-@router.get("/api/v1/admin/parked/{service}")
+@router.get("/parked/{service}")
 def list_parked(service: Service, caller: Admin, rpc: Rpc):
     """The service's parked messages: event_id, queue, attempts, error, body."""
     return {"items": getattr(rpc, service).list_parked()}
 
 
-@router.post("/api/v1/admin/parked/{service}/replay")
+@router.post("/parked/{service}/replay")
 def replay_parked(service: Service, caller: Admin, rpc: Rpc,
                   event_ids: Annotated[list[str] | None, Body(embed=True)] = None):
     """Send parked messages back to their queues: those listed, or all."""

@@ -2,17 +2,17 @@
 the colours over the weeks, the tasks red the longest, and the 13710 deadlines
 about to run out. Each is a service's answer with the tasks' titles and the
 units' names added; a caller acting for units sees the tasks it may read."""
-import datetime as dt
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 
 from ..auth import Caller, CurrentCaller
 from ..rpc import MAX_PAGE, Rpc, all_items, present
 from ..schemas import Code
 from ..scope import Scope, UnitScope
+from .version import PREFIX
 
-router = APIRouter(prefix="/api/v1/dashboard", tags=["warnings"])
+router = APIRouter(prefix=f"{PREFIX}/dashboard", tags=["warnings"])
 
 
 def _titles(rpc, scope: UnitScope, codes) -> dict[str, dict]:
@@ -45,41 +45,23 @@ def colour_trend(caller: CurrentCaller, rpc: Rpc,
     return rpc.warnings.get_colour_trend(weeks=weeks)
 
 
-def _overdue_days(task: dict, today: dt.date) -> int:
-    """Days since the earliest due date the task's percentage has not reached (a
-    target's, or the task's own): how far behind it is, for ordering."""
-    percent = task.get("percent") or 0
-    missed = [dt.date.fromisoformat(target["due_date"]) for target in task.get("targets") or []
-              if target.get("planned_percent", 0) > percent]
-    if percent < 100 and task.get("due_date"):
-        missed.append(dt.date.fromisoformat(task["due_date"]))
-    late = [day for day in missed if day < today]
-    return (today - min(late)).days if late else 0
-
-
 @router.get("/red-items")
-def red_items(request: Request, caller: CurrentCaller, scope: Scope, rpc: Rpc,
+def red_items(caller: CurrentCaller, scope: Scope, rpc: Rpc,
               limit: Annotated[int, Query(ge=1, le=100)] = 10):
     """The red tasks most overdue: red the longest first, then furthest past the
-    first date they missed: `{"items": [{task, title, unit, unit_name, since,
-    days_red, overdue_days, reason, percent, due_date}]}`."""
-    states = rpc.warnings.list_warnings(colour="red", item_kind="task", limit=MAX_PAGE)["items"]
-    tasks = _titles(rpc, scope, [state["task"] for state in states]) if states else {}
+    first date they missed (the warnings service's order): `{"items": [{task,
+    title, unit, unit_name, since, days_red, overdue_days, reason, percent,
+    due_date}]}`."""
+    reds = rpc.warnings.list_red_items(limit=MAX_PAGE)["items"]
+    tasks = _titles(rpc, scope, [red["task"] for red in reds]) if reds else {}
     names = _unit_names(rpc, caller) if tasks else {}
-    today = request.app.state.settings.today()
-    items = []
-    for state in states:
-        task = tasks.get(state["task"])
-        if task is None:
-            continue
-        items.append({
-            "task": state["task"], "title": task.get("title"), "unit": state["unit"],
-            "unit_name": names.get(state["unit"]), "since": state["since"],
-            "days_red": (today - dt.date.fromisoformat(state["since"])).days,
-            "overdue_days": _overdue_days(task, today),
-            "reason": state["reason"], "percent": task.get("percent"),
-            "due_date": task.get("due_date")})
-    items.sort(key=lambda item: (-item["days_red"], -item["overdue_days"], item["task"]))
+    items = [{
+        "task": red["task"], "title": tasks[red["task"]].get("title"), "unit": red["unit"],
+        "unit_name": names.get(red["unit"]), "since": red["since"],
+        "days_red": red["days_red"], "overdue_days": red["overdue_days"],
+        "reason": red["reason"], "percent": tasks[red["task"]].get("percent"),
+        "due_date": tasks[red["task"]].get("due_date")}
+        for red in reds if red["task"] in tasks]
     return {"items": items[:limit], "total": len(items)}
 
 

@@ -8,8 +8,9 @@ from ..auth import Writer
 from ..idempotency import IdempotencyKey, answer_once
 from ..rpc import Rpc
 from ..schemas import MAX_PROGRESS_ITEMS, ProgressItem
+from .version import PREFIX
 
-router = APIRouter(prefix="/api/v1/progress", tags=["progress"])
+router = APIRouter(prefix=f"{PREFIX}/progress", tags=["progress"])
 
 
 @router.post("", openapi_extra={"requestBody": {"required": True, "content": {

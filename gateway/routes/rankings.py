@@ -9,8 +9,9 @@ from ..auth import Admin, CurrentCaller, Evaluator
 from ..rpc import Rpc, present
 from ..schemas import Code, EvaluationIn, Limit, Offset, RulesIn
 from ..spreadsheet import XLSX_MEDIA_TYPE, write_ranking
+from .version import PREFIX
 
-router = APIRouter(prefix="/api/v1", tags=["rankings"])
+router = APIRouter(prefix=PREFIX, tags=["rankings"])
 
 PERIOD_PATTERN = r"^\d{4}(-Q[1-4]|-H[12]|-(0[1-9]|1[0-2]))?$"
 PERIOD_TEXT = "2026-Q4 (quarter), 2026-H2 (half year), 2026-11 (month) or 2026 (year)"

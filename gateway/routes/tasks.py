@@ -34,8 +34,9 @@ from ..schemas import (
 )
 from ..scope import Scope
 from ..spreadsheet import XLSX_MEDIA_TYPE, write_tasks
+from .version import PREFIX
 
-router = APIRouter(prefix="/api/v1/tasks", tags=["tasks"])
+router = APIRouter(prefix=f"{PREFIX}/tasks", tags=["tasks"])
 
 
 def task_filters(scope: Scope, unit: Code | None = None, colour: Colour | None = None,

@@ -5,8 +5,9 @@ from ..auth import Admin, CurrentCaller
 from ..idempotency import IdempotencyKey, answer_once
 from ..rpc import Rpc, all_items, present
 from ..schemas import Code, UnitIn, UnitKind
+from .version import PREFIX
 
-router = APIRouter(prefix="/api/v1/units", tags=["units"])
+router = APIRouter(prefix=f"{PREFIX}/units", tags=["units"])
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)

@@ -1,5 +1,6 @@
 """Plumbing every Luoshi service shares: configuration, database sessions, the
-transactional outbox, reliable event handlers, migrations and the runner.
+transactional outbox, reliable event handlers and what migrations run. The
+launchers that start services are in services.launch, above them.
 
 Nothing here knows the domain; each service owns its tables, events and logic.
 """

@@ -5,6 +5,23 @@ from zoneinfo import ZoneInfo
 
 from nameko.extensions import DependencyProvider
 
+# Moments as the tables keep them: naive UTC.
+
+def utcnow():
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+def iso(value):
+    """A stored date or moment as ISO 8601 text; anything else as it is."""
+    return value.isoformat() if isinstance(value, (dt.date, dt.datetime)) else value
+
+
+def utc_iso(moment):
+    """A stored (naive UTC) moment as answers carry it, ISO 8601 with its Z; None
+    stays None."""
+    return moment.isoformat() + "Z" if moment is not None else None
+
+
 
 class LocalClock:
     def __init__(self, zone):

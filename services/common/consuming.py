@@ -7,7 +7,11 @@ service's `<service>.parked` queue with the error, for an operator to inspect an
 replay (see parking.py). The original is acknowledged only once its copy is safely
 in the broker. Input that can never be handled (a payload its schema rejects) is
 parked at once.
+
+Events arrive at least once; `applied_once` is how every handler applies one
+exactly once.
 """
+import functools
 import logging
 import time
 import traceback
@@ -24,9 +28,12 @@ from nameko.events import EventHandler
 from nameko.messaging import QueueConsumer
 from nameko.rpc import RpcConsumer
 
+from .bulk import insert_ignoring_conflicts
+from .clock import utcnow
 from .config import DEFAULT_HEARTBEAT, retry_delays
 from .metrics import CONSUMER_RESTARTED, PARKED, RETRIED, SETTLE_LOST
 from .outbox import events_exchange
+from .tables import applied_events
 
 log = logging.getLogger(__name__)
 
@@ -272,3 +279,44 @@ class ReliableEventHandler(EventHandler):
 
 
 event_handler = ReliableEventHandler.decorator
+
+
+def first_application(session, event_id, consumer):
+    """Record that `consumer` applies `event_id` in this transaction. False when it
+    was applied before: the caller skips it, so redelivery changes nothing."""
+    return insert_ignoring_conflicts(
+        session, applied_events,
+        [{"event_id": event_id, "consumer": consumer, "applied_at": utcnow()}],
+    ) == 1
+
+
+def applied_once(schema):
+    """Decorates an event handler written as `handler(self, session, event)`.
+
+    The payload is loaded with `schema` (a consumer's tolerant schema; a payload it
+    rejects is parked at once), then the handler runs in one transaction of the
+    service's `db` that also records the event as applied by this handler, named
+    by the handler itself as nameko names its queue. A redelivered event does
+    nothing. Put it under `@event_handler`:
+
+        @event_handler("tasks", "task_created")
+        @applied_once(TaskCreatedIn)
+        def on_task_created(self, session, event): ...
+    """
+    def decorate(handler):
+        consumer = handler.__name__
+
+        @functools.wraps(handler)
+        def apply(self, payload):
+            # Loaded before the transaction: a batch's schema is read while no
+            # writer waits for this one's lock.
+            event = schema().load(payload)
+            with self.db.session() as session:
+                if first_application(session, event["event_id"], consumer):
+                    return handler(self, session, event)
+            return None
+
+        apply.schema = schema  # what the contract tests check against CONSUMES
+        return apply
+
+    return decorate

@@ -26,6 +26,10 @@ from nameko.rpc import Rpc
 from nameko.timer import Timer
 from prometheus_client import REGISTRY, Counter, Gauge, Histogram, make_wsgi_app
 from prometheus_client.core import GaugeMetricFamily
+from sqlalchemy import func, select
+
+from .clock import utcnow
+from .tables import outbox
 
 log = logging.getLogger(__name__)
 
@@ -117,10 +121,6 @@ class OutboxBacklog:
                 GaugeMetricFamily("luoshi_outbox_oldest_unsent_seconds", "")]
 
     def collect(self):
-        from sqlalchemy import func, select
-
-        from .db import outbox, utcnow
-
         unsent = GaugeMetricFamily(
             "luoshi_outbox_unsent_events",
             "Events committed but not yet published by the outbox relay.", labels=["service"])
@@ -172,10 +172,11 @@ class Metrics(DependencyProvider):
         self.host = config.get("LUOSHI_METRICS_HOST") or "0.0.0.0"
 
     def start(self):
-        from .db import Database
-
+        # Any dependency that relays an outbox (sessions.Database) is asked for
+        # its engine by what it has, not by its class: the sessions module
+        # counts what its relay publishes here.
         for dependency in self.container.dependencies:
-            if isinstance(dependency, Database) and dependency.relay_enabled:
+            if getattr(dependency, "relay_enabled", False):
                 BACKLOG.track(self.service_name, dependency.engine)
         if self.port is None:
             return

@@ -5,9 +5,10 @@ from nameko.dependency_providers import Config
 from sqlalchemy import func, select
 
 from .broker import list_parked, replay_parked
+from .clock import utc_iso
 from .consuming import rpc
-from .db import applied_events, outbox, utc_iso
 from .metrics import Metrics
+from .tables import applied_events, outbox
 
 
 class Operations:

@@ -16,8 +16,10 @@ from kombu import Connection, Exchange, Producer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .db import hold_lease, outbox, utcnow
+from .clock import utcnow
+from .leases import hold_lease
 from .metrics import PUBLISHED
+from .tables import outbox
 
 log = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ from then on: what was computed earlier keeps the version it was computed with.
 from sqlalchemy import JSON, Column, DateTime, Integer, String, Table, Text, func, select
 from sqlalchemy.exc import IntegrityError
 
-from .db import utc_iso, utcnow
+from .clock import utc_iso, utcnow
 from .errors import Conflict, InvalidInput
 
 DEFAULTS_NOTE = "默认规则"

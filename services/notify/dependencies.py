@@ -1,10 +1,9 @@
 """The notify service's dependencies: its settings and channels, read from the
-config when the container is set up, and a timer whose interval is configured."""
+config when the container is set up."""
 import json
 from dataclasses import dataclass, field
 
 from nameko.extensions import DependencyProvider
-from nameko.timer import Timer
 
 from .channels import channels_from_config
 
@@ -73,16 +72,3 @@ class Delivery(DependencyProvider):
 
     def get_dependency(self, worker_ctx):
         return self
-
-
-class ConfiguredTimer(Timer):
-    """A timer firing every LUOSHI_NOTIFY_TICK_SECONDS (default `interval`)."""
-
-    def setup(self):
-        configured = self.container.config.get("LUOSHI_NOTIFY_TICK_SECONDS")
-        if configured:
-            self.interval = float(configured)
-        super().setup()
-
-
-timer = ConfiguredTimer.decorator

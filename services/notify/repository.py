@@ -2,7 +2,7 @@
 
 from sqlalchemy import bindparam, delete, func, select, update
 
-from services.common.db import insert_ignoring_conflicts
+from services.common.bulk import insert_ignoring_conflicts
 from services.common.workdays import OFFICE, Year
 
 from . import logic

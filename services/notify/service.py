@@ -11,21 +11,17 @@ import uuid
 
 import eventlet
 
-from services.common.clock import Clock
-from services.common.consuming import RpcProxy, event_handler, rpc
-from services.common.db import (
-    Database,
-    claim_timer_run,
-    first_application,
-    timer_run_claimed,
-    utcnow,
-)
+from services.common.clock import Clock, utcnow
+from services.common.consuming import RpcProxy, applied_once, event_handler, rpc
+from services.common.leases import claim_timer_run, timer_run_claimed
 from services.common.operations import Operations
+from services.common.sessions import Database
+from services.common.timers import timer
 from services.common.workdays import CALENDAR, WORKING, Calendars
 
 from . import documents, logic
 from . import repository as repo
-from .dependencies import Delivery, timer
+from .dependencies import Delivery
 from .exceptions import EXPECTED, Forbidden, InvalidInput, NotFound
 from .schemas import (
     CalendarChangedIn,
@@ -79,175 +75,165 @@ class Service(Operations):
     # Events from the tasks and warnings services -----------------------------
 
     @event_handler("tasks", "unit_created")
-    def on_unit_created(self, payload):
+    @applied_once(UnitCreatedIn)
+    def on_unit_created(self, session, event):
         """Keep the unit's name, kind and its head's and operator's contacts."""
-        unit = UnitCreatedIn().load(payload)["unit"]
-        with self.db.session() as session:
-            if not first_application(session, payload["event_id"], "on_unit_created"):
-                return
-            repo.save_contacts(session, unit)
+        unit = event["unit"]
+        repo.save_contacts(session, unit)
 
     @event_handler("warnings", "colour_changed")
-    def on_colour_changed(self, payload):
+    @applied_once(ColourChangedIn)
+    def on_colour_changed(self, session, event):
         """Route every task the evaluation gave a new colour (by default: red to
         the unit's operator by SMS, e-mail and inbox), start the escalation ladder
         of tasks turning red, stop it for tasks leaving red, and note new red
         tasks for the bulletin."""
-        event = ColourChangedIn().load(payload)
-        with self.db.session() as session:
-            if not first_application(session, payload["event_id"], "on_colour_changed"):
-                return
-            turns = logic.colour_turns(event["changes"])
-            if not turns:
-                return
-            local = self.clock.now()
-            now = logic.to_utc(local)
-            names = repo.unit_names(session, {turn["unit"] for turn in turns})
-            occurrences = [{
-                "event_type": logic.COLOUR_CHANGED, "item": f"task:{turn['task']}",
-                "unit": turn["unit"], "task": turn["task"], "colour": turn["colour"],
-                "as_of": event["as_of"],
-                "context": logic.colour_context(turn["task"], names.get(turn["unit"], turn["unit"]),
-                                                turn.get("reason"), event["as_of"],
-                                                turn["colour"]),
-            } for turn in turns]
-            self._notify(session, occurrences, payload["event_id"], now, local)
-            red = [turn for turn in turns if turn["colour"] == logic.RED]
-            settings = self.delivery.settings
-            next_at = logic.to_utc(logic.add_days(local, settings.grace_days[0],
-                                                  self._calendar(session)))
-            for turn in red:
-                repo.open_escalation(session, f"task:{turn['task']}", turn["unit"],
-                                     turn["task"], f"任务 {turn['task']} 红色预警", 0, next_at, now)
-            repo.stop_escalations(session, [f"task:{turn['task']}" for turn in turns
-                                            if turn["previous"] == logic.RED
-                                            and turn["colour"] != logic.RED],
-                                  f"turned {turns[0]['colour']}", now)
-            repo.save_facts(session, [
-                {"kind": "red", "key": turn["task"], "task": turn["task"], "unit": turn["unit"],
-                 "detail": (turn.get("reason") or "").rstrip("。"), "day": event["as_of"]}
-                for turn in red])
+        turns = logic.colour_turns(event["changes"])
+        if not turns:
+            return
+        local = self.clock.now()
+        now = logic.to_utc(local)
+        names = repo.unit_names(session, {turn["unit"] for turn in turns})
+        occurrences = [{
+            "event_type": logic.COLOUR_CHANGED, "item": f"task:{turn['task']}",
+            "unit": turn["unit"], "task": turn["task"], "colour": turn["colour"],
+            "as_of": event["as_of"],
+            "context": logic.colour_context(turn["task"], names.get(turn["unit"], turn["unit"]),
+                                            turn.get("reason"), event["as_of"],
+                                            turn["colour"]),
+        } for turn in turns]
+        self._notify(session, occurrences, event["event_id"], now, local)
+        red = [turn for turn in turns if turn["colour"] == logic.RED]
+        settings = self.delivery.settings
+        next_at = logic.to_utc(logic.add_days(local, settings.grace_days[0],
+                                              self._calendar(session)))
+        for turn in red:
+            repo.open_escalation(session, f"task:{turn['task']}", turn["unit"],
+                                 turn["task"], f"任务 {turn['task']} 红色预警", 0, next_at, now)
+        repo.stop_escalations(session, [f"task:{turn['task']}" for turn in turns
+                                        if turn["previous"] == logic.RED
+                                        and turn["colour"] != logic.RED],
+                              f"turned {turns[0]['colour']}", now)
+        repo.save_facts(session, [
+            {"kind": "red", "key": turn["task"], "task": turn["task"], "unit": turn["unit"],
+             "detail": (turn.get("reason") or "").rstrip("。"), "day": event["as_of"]}
+            for turn in red])
 
     @event_handler("warnings", "notice_issued")
-    def on_notice_issued(self, payload):
+    @applied_once(NoticeIssuedIn)
+    def on_notice_issued(self, session, event):
         """Tell the unit's head (by default by SMS, e-mail and inbox) and start the
         notice's escalation ladder at the head's level."""
-        notice = NoticeIssuedIn().load(payload)["notice"]
-        with self.db.session() as session:
-            if not first_application(session, payload["event_id"], "on_notice_issued"):
-                return
-            local = self.clock.now()
-            now = logic.to_utc(local)
-            names = repo.unit_names(session, [notice["unit"]])
-            item = f"notice:{notice['id']}"
-            number = notice["number"] or str(notice["id"])
-            self._notify(session, [{
-                "event_type": logic.NOTICE_ISSUED, "item": item, "unit": notice["unit"],
-                "task": notice["task"], "colour": None, "as_of": None,
-                "context": {"unit_name": names.get(notice["unit"], notice["unit"]),
-                            "task": notice["task"], "number": number,
-                            "reason": (notice["reason"] or "未说明").rstrip("。"),
-                            "ack_due": (notice["ack_due"] or "")[:10],
-                            "answer_due": (notice["answer_due"] or "")[:10],
-                            "issued_at": (notice["issued_at"] or "")[:10]},
-            }], payload["event_id"], now, local)
-            settings = self.delivery.settings
-            repo.open_escalation(
-                session, item, notice["unit"], notice["task"], f"督办单 {number}", 1,
-                logic.to_utc(logic.add_days(local, settings.grace_days[1],
-                                            self._calendar(session))), now)
+        notice = event["notice"]
+        local = self.clock.now()
+        now = logic.to_utc(local)
+        names = repo.unit_names(session, [notice["unit"]])
+        item = f"notice:{notice['id']}"
+        number = notice["number"] or str(notice["id"])
+        self._notify(session, [{
+            "event_type": logic.NOTICE_ISSUED, "item": item, "unit": notice["unit"],
+            "task": notice["task"], "colour": None, "as_of": None,
+            "context": {"unit_name": names.get(notice["unit"], notice["unit"]),
+                        "task": notice["task"], "number": number,
+                        "reason": (notice["reason"] or "未说明").rstrip("。"),
+                        "ack_due": (notice["ack_due"] or "")[:10],
+                        "answer_due": (notice["answer_due"] or "")[:10],
+                        "issued_at": (notice["issued_at"] or "")[:10]},
+        }], event["event_id"], now, local)
+        settings = self.delivery.settings
+        repo.open_escalation(
+            session, item, notice["unit"], notice["task"], f"督办单 {number}", 1,
+            logic.to_utc(logic.add_days(local, settings.grace_days[1],
+                                        self._calendar(session))), now)
 
     @event_handler("warnings", "notice_acknowledged")
-    def on_notice_acknowledged(self, payload):
+    @applied_once(NoticeStepIn)
+    def on_notice_acknowledged(self, session, event):
         """Stop the notice's escalation ladder."""
-        self._notice_settled(payload, "on_notice_acknowledged", "acknowledged")
+        self._notice_settled(session, event, "acknowledged")
 
     @event_handler("warnings", "notice_answered")
-    def on_notice_answered(self, payload):
+    @applied_once(NoticeStepIn)
+    def on_notice_answered(self, session, event):
         """Stop the notice's escalation ladder (an answer implies it was read)."""
-        self._notice_settled(payload, "on_notice_answered", "answered")
+        self._notice_settled(session, event, "answered")
 
     @event_handler("warnings", "notice_closed")
-    def on_notice_closed(self, payload):
+    @applied_once(NoticeStepIn)
+    def on_notice_closed(self, session, event):
         """Stop the notice's escalation ladder."""
-        self._notice_settled(payload, "on_notice_closed", "closed")
+        self._notice_settled(session, event, "closed")
 
     @event_handler("warnings", "notice_overdue")
-    def on_notice_overdue(self, payload):
+    @applied_once(NoticeOverdueIn)
+    def on_notice_overdue(self, session, event):
         """Tell the unit's head (by default) that a notice missed a deadline, and
         note it for the bulletin."""
-        event = NoticeOverdueIn().load(payload)
-        with self.db.session() as session:
-            if not first_application(session, payload["event_id"], "on_notice_overdue"):
-                return
-            local = self.clock.now()
-            now = logic.to_utc(local)
-            names = repo.unit_names(session, [event["unit"]])
-            number = event["number"] or str(event["notice_id"])
-            stage_name = logic.STAGE_NAMES.get(event["stage"], event["stage"])
-            self._notify(session, [{
-                "event_type": logic.NOTICE_OVERDUE, "item": f"notice:{event['notice_id']}",
-                "unit": event["unit"], "task": event["task"],
-                "colour": event["colour"] or f"overdue-{event['stage']}", "as_of": None,
-                "context": {"unit_name": names.get(event["unit"], event["unit"]),
-                            "task": event["task"], "number": number, "stage": event["stage"],
-                            "stage_name": stage_name, "colour": event["colour"]},
-            }], payload["event_id"], now, local)
-            repo.save_facts(session, [{
-                "kind": "overdue", "key": f"{event['notice_id']}:{event['stage']}",
-                "task": event["task"], "unit": event["unit"],
-                "detail": f"督办单 {number} 逾期未{stage_name}",
-                "day": self.clock.day_of(payload["occurred_at"])}])
+        local = self.clock.now()
+        now = logic.to_utc(local)
+        names = repo.unit_names(session, [event["unit"]])
+        number = event["number"] or str(event["notice_id"])
+        stage_name = logic.STAGE_NAMES.get(event["stage"], event["stage"])
+        self._notify(session, [{
+            "event_type": logic.NOTICE_OVERDUE, "item": f"notice:{event['notice_id']}",
+            "unit": event["unit"], "task": event["task"],
+            "colour": event["colour"] or f"overdue-{event['stage']}", "as_of": None,
+            "context": {"unit_name": names.get(event["unit"], event["unit"]),
+                        "task": event["task"], "number": number, "stage": event["stage"],
+                        "stage_name": stage_name, "colour": event["colour"]},
+        }], event["event_id"], now, local)
+        repo.save_facts(session, [{
+            "kind": "overdue", "key": f"{event['notice_id']}:{event['stage']}",
+            "task": event["task"], "unit": event["unit"],
+            "detail": f"督办单 {number} 逾期未{stage_name}",
+            "day": self.clock.day_of(event["occurred_at"])}])
 
     @event_handler("warnings", "calendar_changed")
-    def on_calendar_changed(self, payload):
+    @applied_once(CalendarChangedIn)
+    def on_calendar_changed(self, session, event):
         """Keep the office's new version of a year of the working-day calendar: the
         escalation ladders and the bulletin count by it from now on."""
-        event = CalendarChangedIn().load(payload)
-        with self.db.session() as session:
-            if not first_application(session, payload["event_id"], "on_calendar_changed"):
-                return
-            repo.save_calendar_year(session, event["year"], event["version"],
-                                    event["holidays"], event["workdays"])
+        repo.save_calendar_year(session, event["year"], event["version"],
+                                event["holidays"], event["workdays"])
 
     @event_handler("ranking", "ranking_published")
-    def on_ranking_published(self, payload):
+    @applied_once(RankingPublishedIn)
+    def on_ranking_published(self, session, event):
         """Tell the leaders (by default) that a period's ranking and its red and
         black lists are published."""
-        event = RankingPublishedIn().load(payload)
-        with self.db.session() as session:
-            if not first_application(session, payload["event_id"], "on_ranking_published"):
-                return
-            local = self.clock.now()
-            groups = [{"label": group["label"],
-                       "red": "、".join(unit["name"] for unit in group["red_list"]),
-                       "black": "、".join(unit["name"] for unit in group["black_list"])}
-                      for group in event["groups"]]
-            self._notify(session, [{
-                "event_type": logic.RANKING_PUBLISHED, "item": f"ranking:{event['period']}",
-                "unit": "leaders", "task": None, "colour": None, "as_of": None,
-                "context": {"period": event["period"], "period_label": event["label"],
-                            "groups": groups, "unit_name": "领导"},
-            }], payload["event_id"], logic.to_utc(local), local)
+        local = self.clock.now()
+        groups = [{"label": group["label"],
+                   "red": "、".join(unit["name"] for unit in group["red_list"]),
+                   "black": "、".join(unit["name"] for unit in group["black_list"])}
+                  for group in event["groups"]]
+        self._notify(session, [{
+            "event_type": logic.RANKING_PUBLISHED, "item": f"ranking:{event['period']}",
+            "unit": "leaders", "task": None, "colour": None, "as_of": None,
+            "context": {"period": event["period"], "period_label": event["label"],
+                        "groups": groups, "unit_name": "领导"},
+        }], event["event_id"], logic.to_utc(local), local)
 
     @event_handler("tasks", "task_closed")
-    def on_task_closed(self, payload):
+    @applied_once(TaskStatusChangedIn)
+    def on_task_closed(self, session, event):
         """Stop the task's escalation ladder and note the closure for the bulletin."""
-        self._task_settled(payload, "on_task_closed", "closed", "已销号")
+        self._task_settled(session, event, "closed", "已销号")
 
     @event_handler("tasks", "task_explained")
-    def on_task_explained(self, payload):
+    @applied_once(TaskStatusChangedIn)
+    def on_task_explained(self, session, event):
         """Stop the task's escalation ladder and note the explanation for the
         bulletin."""
-        self._task_settled(payload, "on_task_explained", "explained", "说明办结")
+        self._task_settled(session, event, "explained", "说明办结")
 
     # Time ---------------------------------------------------------------------
 
-    @timer(interval=10)
+    @timer(interval=10, config_key="LUOSHI_NOTIFY_TICK_SECONDS")
     def tick(self):
         """Climb due escalations, send due deliveries and, once a week after
-        LUOSHI_BULLETIN_HOUR on LUOSHI_BULLETIN_WEEKDAY, publish the bulletin of the
-        week before. Safe to run in every replica at once."""
+        LUOSHI_BULLETIN_HOUR on the first working day from LUOSHI_BULLETIN_WEEKDAY,
+        publish the bulletin of the week before. Safe to run in every replica at
+        once."""
         local = self.clock.now()
         self._escalate_due(local)
         self._send_due(local)
@@ -479,26 +465,18 @@ class Service(Operations):
         repo.save_notifications(session, rows)
         return rows
 
-    def _notice_settled(self, payload, consumer, what):
-        event = NoticeStepIn().load(payload)
-        with self.db.session() as session:
-            if not first_application(session, payload["event_id"], consumer):
-                return
-            repo.stop_escalations(session, [f"notice:{event['notice_id']}"], what,
-                                  logic.to_utc(self.clock.now()))
+    def _notice_settled(self, session, event, what):
+        repo.stop_escalations(session, [f"notice:{event['notice_id']}"], what,
+                              logic.to_utc(self.clock.now()))
 
-    def _task_settled(self, payload, consumer, kind, words):
-        event = TaskStatusChangedIn().load(payload)
-        with self.db.session() as session:
-            if not first_application(session, payload["event_id"], consumer):
-                return
-            repo.stop_escalations(session, [f"task:{event['task']}"], kind,
-                                  logic.to_utc(self.clock.now()))
-            reason = (event["reason"] or "").rstrip("。")
-            repo.save_facts(session, [{
-                "kind": kind, "key": event["task"], "task": event["task"],
-                "unit": event["lead_unit"], "detail": f"{words}：{reason}" if reason else words,
-                "day": self.clock.day_of(payload["occurred_at"])}])
+    def _task_settled(self, session, event, kind, words):
+        repo.stop_escalations(session, [f"task:{event['task']}"], kind,
+                              logic.to_utc(self.clock.now()))
+        reason = (event["reason"] or "").rstrip("。")
+        repo.save_facts(session, [{
+            "kind": kind, "key": event["task"], "task": event["task"],
+            "unit": event["lead_unit"], "detail": f"{words}：{reason}" if reason else words,
+            "day": self.clock.day_of(event["occurred_at"])}])
 
     def _calendar(self, session):
         """The platform's working-day calendar as this service's copy has it (or

@@ -3,7 +3,8 @@ import datetime as dt
 
 from sqlalchemy import and_, bindparam, delete, func, or_, select, update
 
-from services.common.db import insert_ignoring_conflicts, utc_iso, utcnow
+from services.common.bulk import insert_ignoring_conflicts
+from services.common.clock import utc_iso, utcnow
 from services.common.rule_versions import RuleVersions
 
 from . import logic
@@ -237,6 +238,27 @@ def evaluation_dict(row):
             "evaluated_at": utc_iso(row.evaluated_at)}
 
 
+def evaluation_row(session, period, lead_unit, unit):
+    return session.execute(select(evaluations).where(
+        evaluations.c.period == period, evaluations.c.lead_unit == lead_unit,
+        evaluations.c.unit == unit)).one()
+
+
+def evaluation_rows(session, period, unit, lead_unit, limit, offset):
+    """(a page of a period's evaluations, of one unit or by one lead unit when
+    named, by unit; how many there are)."""
+    where = [evaluations.c.period == period]
+    if unit is not None:
+        where.append(evaluations.c.unit == unit)
+    if lead_unit is not None:
+        where.append(evaluations.c.lead_unit == lead_unit)
+    total = session.execute(select(func.count()).select_from(evaluations)
+                            .where(*where)).scalar()
+    rows = session.execute(select(evaluations).where(*where).order_by(
+        evaluations.c.unit, evaluations.c.lead_unit).limit(limit).offset(offset)).all()
+    return rows, total
+
+
 # Frozen rankings and live standings -------------------------------------------------
 
 def touch(session, days):
@@ -262,6 +284,41 @@ def touch(session, days):
 
 def ranking_row(session, period):
     return session.execute(select(rankings).where(rankings.c.period == period)).first()
+
+
+def ranking_rows(session, limit, offset):
+    """(a page of the frozen rankings, newest first; how many there are)."""
+    rows = session.execute(select(rankings).order_by(rankings.c.period.desc())
+                           .limit(limit).offset(offset)).all()
+    return rows, session.execute(select(func.count()).select_from(rankings)).scalar()
+
+
+def set_ranking(session, period, **values):
+    """Change a frozen ranking's status and who moved it there."""
+    session.execute(update(rankings).where(rankings.c.period == period).values(**values))
+
+
+def add_draft(session, period, rules_version, groups, user):
+    """Draft a period's ranking; a draft made meanwhile (by the timer or an admin)
+    is kept."""
+    insert_ignoring_conflicts(session, rankings, [{
+        "period": period.key, "status": "draft", "as_of": period.end,
+        "rules_version": rules_version, "groups": groups, "computed_at": utcnow(),
+        "stale": False, "late_events": 0, "drafted_by": user}])
+
+
+def replace_draft(session, period, rules_version, groups):
+    """A draft scored again as of its period's end; a ranking approved meanwhile is
+    left alone."""
+    session.execute(update(rankings).where(
+        rankings.c.period == period.key, rankings.c.status == "draft").values(
+        groups=groups, as_of=period.end, rules_version=rules_version, computed_at=utcnow()))
+
+
+def mark_all_stale(session):
+    """New score rules: the live standings and every draft are scored again."""
+    session.execute(update(standings).values(stale=True))
+    session.execute(update(rankings).where(rankings.c.status == "draft").values(stale=True))
 
 
 def standings_row(session, period):

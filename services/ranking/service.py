@@ -6,29 +6,21 @@ import datetime as dt
 import logging
 import uuid
 
-from nameko.timer import timer
-from sqlalchemy import func, select, update
-
-from services.common.clock import Clock
+from services.common.clock import Clock, utc_iso, utcnow
 from services.common.collector import collector_paused
-from services.common.consuming import event_handler, rpc
-from services.common.db import (
-    Database,
-    claim_timer_run,
-    first_application,
-    insert_ignoring_conflicts,
-    utc_iso,
-    utcnow,
-)
+from services.common.consuming import applied_once, event_handler, rpc
 from services.common.events import new_event
+from services.common.leases import claim_timer_run
 from services.common.operations import Operations
 from services.common.paging import page
 from services.common.scope import require_role, role, unit_scope
+from services.common.sessions import Database
+from services.common.timers import timer
 
 from . import events, logic
 from . import repository as repo
 from .exceptions import EXPECTED, Conflict, Forbidden, InvalidInput, NotFound
-from .models import evaluations, rankings, standings
+from .models import rankings, standings
 from .schemas import (
     ClockStageRecordedIn,
     ColourChangedIn,
@@ -72,114 +64,100 @@ class Service(Operations):
     # event_id, and marks stale the standings and the draft rankings it concerns.
 
     @event_handler("tasks", "unit_created")
-    def on_unit_created(self, payload):
-        unit = UnitCreatedIn().load(payload)["unit"]
-        with self._applying(payload, "on_unit_created") as session:
-            if session:
-                repo.save_unit(session, unit)
-                repo.touch(session, [])
+    @applied_once(UnitCreatedIn)
+    def on_unit_created(self, session, event):
+        repo.save_unit(session, event["unit"])
+        repo.touch(session, [])
 
     @event_handler("tasks", "task_created")
-    def on_task_created(self, payload):
-        task = TaskCreatedIn().load(payload)["task"]
-        with self._applying(payload, "on_task_created") as session:
-            if session:
-                repo.save_task(session, task)
-                repo.touch(session, [t["due_date"] for t in task["targets"]]
-                           + [task["start_date"]])
+    @applied_once(TaskCreatedIn)
+    def on_task_created(self, session, event):
+        task = event["task"]
+        repo.save_task(session, task)
+        repo.touch(session, [t["due_date"] for t in task["targets"]] + [task["start_date"]])
 
     @event_handler("tasks", "progress_reported")
-    def on_progress_reported(self, payload):
+    @applied_once(ProgressReportedIn)
+    def on_progress_reported(self, session, event):
         """Keep the whole batch in one transaction, set-based."""
         batch = [(r["task"], self.clock.day_of(r["reported_at"]), r["percent"])
-                 for r in ProgressReportedIn().load(payload)["reports"]]
-        with self._applying(payload, "on_progress_reported") as session:
-            if session:
-                repo.record_reports(session, batch)
-                repo.touch(session, {day for _, day, _ in batch})
+                 for r in event["reports"]]
+        repo.record_reports(session, batch)
+        repo.touch(session, {day for _, day, _ in batch})
 
     @event_handler("tasks", "task_closed")
-    def on_task_closed(self, payload):
-        self._status_changed(payload, "on_task_closed")
+    @applied_once(TaskStatusChangedIn)
+    def on_task_closed(self, session, event):
+        self._status_changed(session, event)
 
     @event_handler("tasks", "task_explained")
-    def on_task_explained(self, payload):
-        self._status_changed(payload, "on_task_explained")
+    @applied_once(TaskStatusChangedIn)
+    def on_task_explained(self, session, event):
+        self._status_changed(session, event)
 
     @event_handler("tasks", "clock_stage_recorded")
-    def on_clock_stage_recorded(self, payload):
-        stage = ClockStageRecordedIn().load(payload)
-        with self._applying(payload, "on_clock_stage_recorded") as session:
-            if session and stage["stage"] == "closed":
-                day = self.clock.day_of(stage["recorded_at"])
-                repo.record_clock_closed(session, stage["task"], day)
-                repo.touch(session, [day])
+    @applied_once(ClockStageRecordedIn)
+    def on_clock_stage_recorded(self, session, stage):
+        if stage["stage"] == "closed":
+            day = self.clock.day_of(stage["recorded_at"])
+            repo.record_clock_closed(session, stage["task"], day)
+            repo.touch(session, [day])
 
     @event_handler("tasks", "commitment_made")
-    def on_commitment_made(self, payload):
-        commitment = CommitmentChangedIn().load(payload)["commitment"]
-        with self._applying(payload, "on_commitment_made") as session:
-            if session:
-                repo.save_commitment(session, commitment)
-                repo.touch(session, [commitment["promised_date"]])
+    @applied_once(CommitmentChangedIn)
+    def on_commitment_made(self, session, event):
+        commitment = event["commitment"]
+        repo.save_commitment(session, commitment)
+        repo.touch(session, [commitment["promised_date"]])
 
     @event_handler("tasks", "commitment_fulfilled")
-    def on_commitment_fulfilled(self, payload):
-        event = CommitmentChangedIn().load(payload)
+    @applied_once(CommitmentChangedIn)
+    def on_commitment_fulfilled(self, session, event):
         day = self.clock.day_of(event["occurred_at"])
-        with self._applying(payload, "on_commitment_fulfilled") as session:
-            if session:
-                repo.save_commitment(session, event["commitment"], fulfilled_on=day)
-                repo.touch(session, [day, event["commitment"]["promised_date"]])
+        repo.save_commitment(session, event["commitment"], fulfilled_on=day)
+        repo.touch(session, [day, event["commitment"]["promised_date"]])
 
     @event_handler("tasks", "task_extended")
-    def on_task_extended(self, payload):
-        event = TaskExtendedIn().load(payload)
-        with self._applying(payload, "on_task_extended") as session:
-            if session:
-                repo.extend(session, event["task"], event["seq"], event["previous_due_date"],
-                            event["new_due_date"])
-                repo.touch(session, [event["previous_due_date"], event["new_due_date"]])
+    @applied_once(TaskExtendedIn)
+    def on_task_extended(self, session, event):
+        repo.extend(session, event["task"], event["seq"], event["previous_due_date"],
+                    event["new_due_date"])
+        repo.touch(session, [event["previous_due_date"], event["new_due_date"]])
 
     # Facts from the warnings service ----------------------------------------------
 
     @event_handler("warnings", "colour_changed")
-    def on_colour_changed(self, payload):
+    @applied_once(ColourChangedIn)
+    def on_colour_changed(self, session, event):
         """Keep every change of an evaluation as of its day: the spells of yellow
         and red are read from them."""
-        event = ColourChangedIn().load(payload)
-        with self._applying(payload, "on_colour_changed") as session:
-            if session:
-                repo.save_colour_changes(session, event["changes"], event["as_of"],
-                                         logic.naive_utc(event["occurred_at"]))
-                repo.touch(session, [event["as_of"]])
+        repo.save_colour_changes(session, event["changes"], event["as_of"],
+                                 logic.naive_utc(event["occurred_at"]))
+        repo.touch(session, [event["as_of"]])
 
     @event_handler("warnings", "notice_issued")
-    def on_notice_issued(self, payload):
-        notice = NoticeIssuedIn().load(payload)["notice"]
+    @applied_once(NoticeIssuedIn)
+    def on_notice_issued(self, session, event):
+        notice = event["notice"]
         day = self.clock.day_of(notice["issued_at"])
-        with self._applying(payload, "on_notice_issued") as session:
-            if session:
-                repo.save_notice(session, notice, day)
-                repo.touch(session, [day])
+        repo.save_notice(session, notice, day)
+        repo.touch(session, [day])
 
     @event_handler("warnings", "notice_acknowledged")
-    def on_notice_acknowledged(self, payload):
-        event = NoticeAcknowledgedIn().load(payload)
-        self._notice_step(payload, "on_notice_acknowledged", event["notice_id"],
-                          "acknowledged_on", event["acknowledged_at"])
+    @applied_once(NoticeAcknowledgedIn)
+    def on_notice_acknowledged(self, session, event):
+        self._notice_step(session, event["notice_id"], "acknowledged_on",
+                          event["acknowledged_at"])
 
     @event_handler("warnings", "notice_answered")
-    def on_notice_answered(self, payload):
-        event = NoticeAnsweredIn().load(payload)
-        self._notice_step(payload, "on_notice_answered", event["notice_id"],
-                          "answered_on", event["answered_at"])
+    @applied_once(NoticeAnsweredIn)
+    def on_notice_answered(self, session, event):
+        self._notice_step(session, event["notice_id"], "answered_on", event["answered_at"])
 
     @event_handler("warnings", "notice_closed")
-    def on_notice_closed(self, payload):
-        event = NoticeClosedIn().load(payload)
-        self._notice_step(payload, "on_notice_closed", event["notice_id"],
-                          "closed_on", event["closed_at"])
+    @applied_once(NoticeClosedIn)
+    def on_notice_closed(self, session, event):
+        self._notice_step(session, event["notice_id"], "closed_on", event["closed_at"])
 
     # Time ---------------------------------------------------------------------------
 
@@ -270,9 +248,7 @@ class Service(Operations):
         today = self.clock.today()
         with self.db.session(readonly=True) as session:
             current = logic.period_of(today, repo.RULES.current(session).period_kind)
-            rows = session.execute(select(rankings).order_by(rankings.c.period.desc())
-                                   .limit(limit).offset(offset)).all()
-            total = session.execute(select(func.count()).select_from(rankings)).scalar()
+            rows, total = repo.ranking_rows(session, limit, offset)
         items = [{**repo.ranking_dict(row), "label": logic.parse_period(row.period).label}
                  for row in rows]
         return {"items": items, "total": total,
@@ -324,10 +300,8 @@ class Service(Operations):
                                  evaluation["score"], evaluation["comment"],
                                  (caller or {}).get("user") or "admin")
             repo.touch(session, [chosen.start])
-            row = session.execute(select(evaluations).where(
-                evaluations.c.period == chosen.key, evaluations.c.lead_unit == lead_unit,
-                evaluations.c.unit == evaluation["unit"])).one()
-            return repo.evaluation_dict(row)
+            return repo.evaluation_dict(repo.evaluation_row(
+                session, chosen.key, lead_unit, evaluation["unit"]))
 
     @rpc(expected_exceptions=EXPECTED)
     def list_evaluations(self, period, unit=None, lead_unit=None, limit=100, offset=0):
@@ -336,16 +310,9 @@ class Service(Operations):
         evaluated_by, evaluated_at}], "total"}."""
         chosen = logic.parse_period(period)
         limit, offset = page(limit, offset)
-        where = [evaluations.c.period == chosen.key]
-        if unit:
-            where.append(evaluations.c.unit == unit)
-        if lead_unit:
-            where.append(evaluations.c.lead_unit == lead_unit)
         with self.db.session(readonly=True) as session:
-            total = session.execute(select(func.count()).select_from(evaluations)
-                                    .where(*where)).scalar()
-            rows = session.execute(select(evaluations).where(*where).order_by(
-                evaluations.c.unit, evaluations.c.lead_unit).limit(limit).offset(offset)).all()
+            rows, total = repo.evaluation_rows(session, chosen.key, unit or None,
+                                               lead_unit or None, limit, offset)
         return {"items": [repo.evaluation_dict(row) for row in rows], "total": total}
 
     # From draft to publication ------------------------------------------------------
@@ -383,9 +350,8 @@ class Service(Operations):
             self._recompute(chosen.key)
         with self.db.session() as session:
             self._frozen(session, chosen.key, "draft", "draft it first")
-            session.execute(update(rankings).where(rankings.c.period == chosen.key).values(
-                status="approved", stale=False, approved_by=caller["user"],
-                approved_at=utcnow()))
+            repo.set_ranking(session, chosen.key, status="approved", stale=False,
+                             approved_by=caller["user"], approved_at=utcnow())
             self.db.emit(session, events.RANKING_APPROVED, events.RankingApproved().dump(
                 new_event(period=chosen.key, approved_by=caller["user"])))
             return self._state(session, chosen.key)
@@ -398,8 +364,8 @@ class Service(Operations):
         chosen = logic.parse_period(period)
         with self.db.session() as session:
             self._frozen(session, chosen.key, "approved", "only an approved ranking reopens")
-            session.execute(update(rankings).where(rankings.c.period == chosen.key).values(
-                status="draft", stale=True, late_events=0, approved_by=None, approved_at=None))
+            repo.set_ranking(session, chosen.key, status="draft", stale=True, late_events=0,
+                             approved_by=None, approved_at=None)
             return self._state(session, chosen.key)
 
     @rpc(expected_exceptions=EXPECTED)
@@ -411,8 +377,8 @@ class Service(Operations):
         chosen = logic.parse_period(period)
         with self.db.session() as session:
             frozen = self._frozen(session, chosen.key, "approved", "approve it first")
-            session.execute(update(rankings).where(rankings.c.period == chosen.key).values(
-                status="published", published_by=caller["user"], published_at=utcnow()))
+            repo.set_ranking(session, chosen.key, status="published",
+                             published_by=caller["user"], published_at=utcnow())
             self.db.emit(session, events.RANKING_PUBLISHED, events.RankingPublished().dump(
                 new_event(period=chosen.key, label=chosen.label,
                           as_of=frozen.as_of.isoformat(), rules_version=frozen.rules_version,
@@ -439,9 +405,7 @@ class Service(Operations):
             raise InvalidInput({"note": f"a text of at most {MAX_COMMENT} characters"})
         with self.db.session() as session:
             before, rules, changes = repo.RULES.store_next(session, data, caller["user"], note)
-            session.execute(update(standings).values(stale=True))
-            session.execute(update(rankings).where(rankings.c.status == "draft")
-                            .values(stale=True))
+            repo.mark_all_stale(session)
             self.db.emit(session, events.SCORE_RULES_CHANGED, events.ScoreRulesChanged().dump(
                 new_event(version=rules.version, previous_version=before.version,
                           changes=changes, changed_by=caller["user"], note=note)))
@@ -456,22 +420,14 @@ class Service(Operations):
 
     # Helpers ---------------------------------------------------------------------------
 
-    def _applying(self, payload, consumer):
-        return _Applying(self.db, payload["event_id"], consumer)
+    def _status_changed(self, session, event):
+        repo.set_status(session, event["task"], event["status"])
+        repo.touch(session, [self.clock.day_of(event["occurred_at"])])
 
-    def _status_changed(self, payload, consumer):
-        event = TaskStatusChangedIn().load(payload)
-        with self._applying(payload, consumer) as session:
-            if session:
-                repo.set_status(session, event["task"], event["status"])
-                repo.touch(session, [self.clock.day_of(event["occurred_at"])])
-
-    def _notice_step(self, payload, consumer, notice_id, column, moment):
+    def _notice_step(self, session, notice_id, column, moment):
         day = self.clock.day_of(moment)
-        with self._applying(payload, consumer) as session:
-            if session:
-                issued_on = repo.notice_step(session, notice_id, column, day)
-                repo.touch(session, [day, issued_on])
+        issued_on = repo.notice_step(session, notice_id, column, day)
+        repo.touch(session, [day, issued_on])
 
     def _score(self, session, period, as_of, rules):
         return score_period(session, period, as_of, rules)
@@ -502,11 +458,8 @@ class Service(Operations):
     def _freeze(self, session, period, rules, user):
         """Draft a period's ranking; a draft made meanwhile (by the timer or an
         admin) is kept."""
-        insert_ignoring_conflicts(session, rankings, [{
-            "period": period.key, "status": "draft", "as_of": period.end,
-            "rules_version": rules.version,
-            "groups": self._score(session, period, period.end, rules),
-            "computed_at": utcnow(), "stale": False, "late_events": 0, "drafted_by": user}])
+        repo.add_draft(session, period, rules.version,
+                       self._score(session, period, period.end, rules), user)
 
     def _recompute(self, key):
         """Score a draft again as of its period's end, with the rules in force."""
@@ -515,10 +468,7 @@ class Service(Operations):
             rules = repo.RULES.current(session)
             groups = self._score(session, period, period.end, rules)
         with self.db.session() as session:
-            session.execute(update(rankings).where(
-                rankings.c.period == key, rankings.c.status == "draft").values(
-                groups=groups, as_of=period.end, rules_version=rules.version,
-                computed_at=utcnow()))
+            repo.replace_draft(session, period, rules.version, groups)
 
     def _frozen(self, session, key, status, hint):
         frozen = repo.ranking_row(session, key)
@@ -548,22 +498,6 @@ def score_period(session, period, as_of, rules):
                 before, before.end, rules,
                 repo.load_facts(session, before, before.end, rules)), rules))
         return logic.rank_groups(entries, rules, previous)
-
-
-class _Applying:
-    """A session that applies an event once: yields the session, or None when the
-    event was applied before (a redelivery), in which case nothing is written."""
-
-    def __init__(self, db, event_id, consumer):
-        self.db, self.event_id, self.consumer = db, event_id, consumer
-
-    def __enter__(self):
-        self._context = self.db.session()
-        session = self._context.__enter__()
-        return session if first_application(session, self.event_id, self.consumer) else None
-
-    def __exit__(self, *exc):
-        return self._context.__exit__(*exc)
 
 
 def _date(value, field):

@@ -1,7 +1,7 @@
 """Reading and writing the tasks service's tables; answers plain dicts."""
 from sqlalchemy import func, select
 
-from services.common.db import iso
+from services.common.clock import iso
 
 from .models import (
     clock_stages,

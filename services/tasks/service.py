@@ -7,12 +7,13 @@ import uuid
 from marshmallow import ValidationError
 from sqlalchemy import bindparam, func, select
 
+from services.common.clock import utcnow
 from services.common.consuming import rpc
-from services.common.db import Database, utcnow
 from services.common.events import new_event
 from services.common.operations import Operations
 from services.common.paging import MAX_LIMIT, page
 from services.common.scope import require_role, require_writer, unit_scope
+from services.common.sessions import Database
 
 from . import events, logic
 from . import repository as repo

@@ -393,6 +393,25 @@ def _clock_colours(task, as_of, rules, calendar):
     return answers
 
 
+def overdue_days(task, today):
+    """Days since the earliest due date, after the extensions approved, whose
+    planned percentage the task has not reached (a target's, or the task's own
+    100%): how far behind it is. 0 when nothing it missed is past."""
+    task_due, task_times = _extension(task.extensions.get("task"), task.due_date)
+    missed = [due for _, due, planned, _ in _steps(task, task_due, task_times)
+              if planned > task.percent]
+    if task.percent < 100:
+        missed.append(task_due)
+    late = [day for day in missed if day < today]
+    return (today - min(late)).days if late else 0
+
+
+def red_order(item):
+    """The order of the red items on the one screen: red the longest first, then
+    furthest past the first date missed, then by code."""
+    return (-item["days_red"], -item["overdue_days"], item["task"])
+
+
 def clock_deadlines(task, rules, calendar=None):
     """[(stage, due, red_after)] of the 13710 stages of `task` not recorded yet, in
     order: the day after which the stage is late (yellow) and the day after which

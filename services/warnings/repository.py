@@ -5,7 +5,8 @@ from typing import NamedTuple
 
 from sqlalchemy import bindparam, func, select
 
-from services.common.db import among, insert_ignoring_conflicts, iso, utc_iso
+from services.common.bulk import among, insert_ignoring_conflicts
+from services.common.clock import iso, utc_iso
 from services.common.rule_versions import RuleVersions
 from services.common.workdays import OFFICE, Year
 
@@ -113,6 +114,17 @@ def stored_colours(session, codes):
     query = select(c.item_kind, c.item_key, c.colour, c.reason, c.since)
     return {(kind, key): Stored(colour, reason, since)
             for kind, key, colour, reason, since in _rows(session, query, c.task_code, codes)}
+
+
+def red_tasks(session, limit):
+    """The stored colours of the first `limit` tasks to turn red (oldest first),
+    each with its task's percentage."""
+    c = colours.c
+    return session.execute(
+        select(colours, watched_tasks.c.percent)
+        .join(watched_tasks, watched_tasks.c.code == c.task_code)
+        .where(c.item_kind == "task", c.colour == logic.RED)
+        .order_by(c.since, c.item_key).limit(limit)).all()
 
 
 def colour_counts_on(session, day):

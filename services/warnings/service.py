@@ -8,25 +8,16 @@ import uuid
 
 from sqlalchemy import bindparam, func, select
 
-from services.common.clock import Clock
+from services.common.bulk import among, insert_ignoring_conflicts, insert_many, update_many
+from services.common.clock import Clock, iso, utc_iso, utcnow
 from services.common.collector import collector_paused
-from services.common.consuming import event_handler, rpc
-from services.common.db import (
-    Database,
-    among,
-    claim_timer_run,
-    first_application,
-    insert_ignoring_conflicts,
-    insert_many,
-    iso,
-    update_many,
-    utc_iso,
-    utcnow,
-)
+from services.common.consuming import applied_once, event_handler, rpc
 from services.common.events import new_event
+from services.common.leases import claim_timer_run
 from services.common.operations import Operations
 from services.common.paging import MAX_LIMIT, page
 from services.common.scope import require_role, unit_scope
+from services.common.sessions import Database
 from services.common.timers import timer
 from services.common.workdays import OFFICE, PROVISIONAL, WORKING, package_years
 
@@ -103,102 +94,91 @@ class Service(Operations):
     # as of the local today, in the transaction that records its event_id.
 
     @event_handler("tasks", "task_created")
-    def on_task_created(self, payload):
-        task = TaskCreatedIn().load(payload)["task"]
-        with self.db.session() as session:
-            if not first_application(session, payload["event_id"], "on_task_created"):
-                return
-            session.execute(watched_tasks.insert().values(
-                code=task["code"], lead_unit=task["lead_unit"], status=task["status"],
-                start_date=task["start_date"], due_date=task["due_date"], percent=0,
-                clock_class=task["clock_class"]))
-            if task["targets"]:
-                session.execute(watched_targets.insert(), [
-                    {"task_code": task["code"], **target} for target in task["targets"]])
-            self._evaluate_on_event(session, [task["code"]])
+    @applied_once(TaskCreatedIn)
+    def on_task_created(self, session, event):
+        task = event["task"]
+        session.execute(watched_tasks.insert().values(
+            code=task["code"], lead_unit=task["lead_unit"], status=task["status"],
+            start_date=task["start_date"], due_date=task["due_date"], percent=0,
+            clock_class=task["clock_class"]))
+        if task["targets"]:
+            session.execute(watched_targets.insert(), [
+                {"task_code": task["code"], **target} for target in task["targets"]])
+        self._evaluate_on_event(session, [task["code"]])
 
     @event_handler("tasks", "progress_reported")
-    def on_progress_reported(self, payload):
+    @applied_once(ProgressReportedIn)
+    def on_progress_reported(self, session, event):
         """A whole batch of reports: one read, one update and one evaluation of its
         tasks, whatever the batch's size."""
-        reports = ProgressReportedIn().load(payload)["reports"]
         by_task = {}
-        for report in reports:  # the batch is in order; the last word counts
+        for report in event["reports"]:  # the batch is in order; the last word counts
             by_task.setdefault(report["task"], []).append(report)
-        with self.db.session() as session:
-            if not first_application(session, payload["event_id"], "on_progress_reported"):
-                return
-            w = watched_tasks.c
-            known = {row.code: row for row in session.execute(
-                select(w.code, w.percent, w.last_reported_at, w.last_reported_on,
-                       w.last_progress_on, w.holds_on, w.holds_rules, w.holds_from,
-                       w.holds_below)
-                .where(among(session, w.code, by_task))).all()}
-            updates = [self._after_reports(known[code], items)
-                       for code, items in by_task.items() if code in known]
-            update_many(session, watched_tasks.update()
-                        .where(watched_tasks.c.code == bindparam("b_code"))
-                        .values(percent=bindparam("b_percent"),
-                                last_reported_at=bindparam("b_at"),
-                                last_reported_on=bindparam("b_reported_on"),
-                                last_progress_on=bindparam("b_progress_on"),
-                                reports_applied=watched_tasks.c.reports_applied
-                                + bindparam("b_count")),
-                        updates)
-            today, version = self.clock.today(), repo.RULES.current(session).version
-            self._evaluate_on_event(session, [
-                update["b_code"] for update in updates
-                if not _holds(known[update["b_code"]], update["b_percent"], today, version)])
+        w = watched_tasks.c
+        known = {row.code: row for row in session.execute(
+            select(w.code, w.percent, w.last_reported_at, w.last_reported_on,
+                   w.last_progress_on, w.holds_on, w.holds_rules, w.holds_from,
+                   w.holds_below)
+            .where(among(session, w.code, by_task))).all()}
+        updates = [self._after_reports(known[code], items)
+                   for code, items in by_task.items() if code in known]
+        update_many(session, watched_tasks.update()
+                    .where(watched_tasks.c.code == bindparam("b_code"))
+                    .values(percent=bindparam("b_percent"),
+                            last_reported_at=bindparam("b_at"),
+                            last_reported_on=bindparam("b_reported_on"),
+                            last_progress_on=bindparam("b_progress_on"),
+                            reports_applied=watched_tasks.c.reports_applied
+                            + bindparam("b_count")),
+                    updates)
+        today, version = self.clock.today(), repo.RULES.current(session).version
+        self._evaluate_on_event(session, [
+            update["b_code"] for update in updates
+            if not _holds(known[update["b_code"]], update["b_percent"], today, version)])
 
     @event_handler("tasks", "task_closed")
-    def on_task_closed(self, payload):
-        self._status_changed(payload, "on_task_closed")
+    @applied_once(TaskStatusChangedIn)
+    def on_task_closed(self, session, event):
+        self._status_changed(session, event)
 
     @event_handler("tasks", "task_explained")
-    def on_task_explained(self, payload):
-        self._status_changed(payload, "on_task_explained")
+    @applied_once(TaskStatusChangedIn)
+    def on_task_explained(self, session, event):
+        self._status_changed(session, event)
 
     @event_handler("tasks", "clock_stage_recorded")
-    def on_clock_stage_recorded(self, payload):
+    @applied_once(ClockStageRecordedIn)
+    def on_clock_stage_recorded(self, session, event):
         """A 13710 stage done: kept as the local day it was recorded."""
-        stage = ClockStageRecordedIn().load(payload)
-        with self.db.session() as session:
-            if not first_application(session, payload["event_id"], "on_clock_stage_recorded"):
-                return
-            insert_ignoring_conflicts(session, watched_clock_stages, [{
-                "task_code": stage["task"], "stage": stage["stage"],
-                "recorded_on": self.clock.day_of(stage["recorded_at"])}])
-            self._evaluate_on_event(session, [stage["task"]])
+        stage = event
+        insert_ignoring_conflicts(session, watched_clock_stages, [{
+            "task_code": stage["task"], "stage": stage["stage"],
+            "recorded_on": self.clock.day_of(stage["recorded_at"])}])
+        self._evaluate_on_event(session, [stage["task"]])
 
     @event_handler("tasks", "commitment_made")
-    def on_commitment_made(self, payload):
-        commitment = CommitmentChangedIn().load(payload)["commitment"]
-        with self.db.session() as session:
-            if not first_application(session, payload["event_id"], "on_commitment_made"):
-                return
-            self._keep_commitment(session, commitment)
-            self._evaluate_on_event(session, [commitment["task"]])
+    @applied_once(CommitmentChangedIn)
+    def on_commitment_made(self, session, event):
+        commitment = event["commitment"]
+        self._keep_commitment(session, commitment)
+        self._evaluate_on_event(session, [commitment["task"]])
 
     @event_handler("tasks", "commitment_fulfilled")
-    def on_commitment_fulfilled(self, payload):
-        commitment = CommitmentChangedIn().load(payload)["commitment"]
-        with self.db.session() as session:
-            if not first_application(session, payload["event_id"], "on_commitment_fulfilled"):
-                return
-            self._keep_commitment(session, commitment)
-            self._evaluate_on_event(session, [commitment["task"]])
+    @applied_once(CommitmentChangedIn)
+    def on_commitment_fulfilled(self, session, event):
+        commitment = event["commitment"]
+        self._keep_commitment(session, commitment)
+        self._evaluate_on_event(session, [commitment["task"]])
 
     @event_handler("tasks", "task_extended")
-    def on_task_extended(self, payload):
+    @applied_once(TaskExtendedIn)
+    def on_task_extended(self, session, event):
         """An approved extension of the task's (seq None) or a target's due date."""
-        extension = TaskExtendedIn().load(payload)
-        with self.db.session() as session:
-            if not first_application(session, payload["event_id"], "on_task_extended"):
-                return
-            session.execute(watched_extensions.insert().values(
-                task_code=extension["task"], seq=extension["seq"],
-                new_due_date=extension["new_due_date"]))
-            self._evaluate_on_event(session, [extension["task"]])
+        extension = event
+        session.execute(watched_extensions.insert().values(
+            task_code=extension["task"], seq=extension["seq"],
+            new_due_date=extension["new_due_date"]))
+        self._evaluate_on_event(session, [extension["task"]])
 
     # Time ---------------------------------------------------------------------
 
@@ -582,6 +562,25 @@ class Service(Operations):
                 .order_by(*order)).all()
         return {"items": [_colour_dict(row) for row in rows], "total": total}
 
+    @rpc(expected_exceptions=EXPECTED)
+    def list_red_items(self, limit=MAX_LIMIT):
+        """The red tasks among the first `limit` to turn red, in the one screen's
+        order (logic.red_order): {"items": [{task, unit, since, days_red,
+        overdue_days, reason}], "as_of"}."""
+        limit, _ = page(limit, 0)
+        today = self.clock.today()
+        with self.db.session(readonly=True) as session:
+            rows = repo.red_tasks(session, limit)
+            tasks = {task.code: task for task in repo.load_tasks(
+                session, [row.task_code for row in rows], self.known_targets)} if rows else {}
+        items = [{"task": row.task_code, "unit": row.unit, "since": row.since.isoformat(),
+                  "days_red": (today - row.since).days,
+                  "overdue_days": logic.overdue_days(tasks[row.task_code], today),
+                  "reason": logic.words(row.reason, row.percent)}
+                 for row in rows if row.task_code in tasks]
+        items.sort(key=logic.red_order)
+        return {"items": items, "as_of": today.isoformat()}
+
     @rpc
     def get_task_colours(self, codes):
         """{code: {colour, reason, since, targets: {seq: {colour, reason}}}}."""
@@ -760,15 +759,11 @@ class Service(Operations):
                 query = query.where(watched_commitments.c.status != logic.FULFILLED)
             session.execute(query.values(**values))
 
-    def _status_changed(self, payload, consumer):
-        change = TaskStatusChangedIn().load(payload)
-        with self.db.session() as session:
-            if not first_application(session, payload["event_id"], consumer):
-                return
-            session.execute(watched_tasks.update()
-                            .where(watched_tasks.c.code == change["task"])
-                            .values(status=change["status"]))
-            self._evaluate_on_event(session, [change["task"]])
+    def _status_changed(self, session, change):
+        session.execute(watched_tasks.update()
+                        .where(watched_tasks.c.code == change["task"])
+                        .values(status=change["status"]))
+        self._evaluate_on_event(session, [change["task"]])
 
     def _notice_for(self, session, notice_id, caller):
         """The notice, if the caller acts for its unit (an operator of the unit, or

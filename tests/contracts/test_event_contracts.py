@@ -7,7 +7,7 @@ from nameko.containers import ServiceContainer
 
 from services.common.config import SERVICES
 from services.common.consuming import ReliableEventHandler
-from services.common.topology import service_class
+from services.launch.topology import service_class
 from tests.contracts.samples import SAMPLES
 
 PRODUCERS = ("tasks", "warnings", "ranking")
@@ -41,6 +41,16 @@ def test_every_handler_reads_with_a_schema_of_an_event_that_exists(consumer):
     for source, event_type, method in handlers(consumer):
         assert (source, event_type) in reads, f"{consumer}.{method} has no schema in CONSUMES"
         assert event_type in producer_schemas(source), f"{source} emits no {event_type}"
+
+
+@pytest.mark.parametrize("consumer", [s for s in SERVICES if s != "tasks"])
+def test_every_handler_applies_its_event_once_with_the_schema_of_its_event(consumer):
+    reads = consumed(consumer)
+    service = service_class(consumer)
+    for source, event_type, method in handlers(consumer):
+        schema = getattr(getattr(service, method), "schema", None)
+        assert schema is not None, f"{consumer}.{method} is not written with applied_once"
+        assert schema is reads[(source, event_type)], f"{consumer}.{method} reads {schema}"
 
 
 @pytest.mark.parametrize("consumer", [s for s in SERVICES if s != "tasks"])

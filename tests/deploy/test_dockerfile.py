@@ -9,10 +9,10 @@ import pytest
 from tests.deploy.checks import DOCKERFILE, ROOT, SERVICES
 
 ROLES = {
-    **{service: ["python", "-m", "services.common.runner", service] for service in SERVICES},
+    **{service: ["python", "-m", "services.launch.runner", service] for service in SERVICES},
     "gateway": ["uvicorn", "--factory", "gateway.app:create_app", "--host", "0.0.0.0",
                 "--port", "8000"],
-    "migrate": ["python", "-m", "services.common.migrate"],
+    "migrate": ["python", "-m", "services.launch.migrate"],
 }
 
 

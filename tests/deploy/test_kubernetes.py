@@ -223,7 +223,7 @@ def test_each_service_scales_on_its_busiest_queue(overlay):
 def test_the_scaling_queues_are_the_ones_the_handlers_consume():
     # A renamed handler gets a new queue; the scaler would then watch an empty one.
     from services.common.consuming import handler_queue_name
-    from services.common.topology import service_class
+    from services.launch.topology import service_class
 
     for service, queue in SCALING_QUEUES.items():
         if service == "tasks":

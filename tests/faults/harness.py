@@ -49,7 +49,7 @@ class Platform:
         if name == "gateway":
             return [sys.executable, "-m", "uvicorn", "--factory", "gateway.app:create_app",
                     "--host", "127.0.0.1", "--port", str(self.port)]
-        return [sys.executable, "-m", "services.common.runner", name]
+        return [sys.executable, "-m", "services.launch.runner", name]
 
     def start(self, name):
         log = open(self.data_dir / "logs" / f"{name}.log", "ab")
@@ -59,7 +59,7 @@ class Platform:
         log.close()
 
     def start_all(self):
-        subprocess.run([sys.executable, "-m", "services.common.migrate"], env=self.env,
+        subprocess.run([sys.executable, "-m", "services.launch.migrate"], env=self.env,
                        check=True, capture_output=True)
         for name in (*SERVICES, "gateway"):
             self.start(name)

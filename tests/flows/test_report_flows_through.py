@@ -7,7 +7,7 @@ from nameko.testing.services import entrypoint_hook
 from nameko.testing.utils import get_container
 
 from services.common.config import SERVICES
-from services.common.topology import service_class
+from services.launch.topology import service_class
 from tests.support.services import prepare, service_config
 from tests.support.waiting import eventually
 

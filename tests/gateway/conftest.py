@@ -243,6 +243,13 @@ class Contract:
                 "units": [{"unit": "U01", "green": 1, "yellow": 0, "red": 1, "worst": "red"},
                           {"unit": "C01", "green": 0, "yellow": 1, "red": 0, "worst": "yellow"}]}
 
+    def warnings_list_red_items(self, *, limit=1000):
+        items = [{"task": state["task"], "unit": state["unit"], "since": state["since"],
+                  "days_red": 9, "overdue_days": 3, "reason": state["reason"]}
+                 for state in WARNINGS if state["item_kind"] == "task"
+                 and state["colour"] == "red"][:limit]
+        return {"items": items, "as_of": "2026-04-10"}
+
     def warnings_get_colour_trend(self, *, weeks=12, as_of=None):
         return {"as_of": "2026-04-10", "weeks": [
             {"week_end": "2026-04-05", "green": 6, "yellow": 1, "red": 0},

@@ -6,7 +6,7 @@ import io
 import openpyxl
 import pytest
 
-from gateway.routes.warnings import SharedBoard
+from gateway.caches import SharedBoard
 
 ADMIN = {"user": "admin", "role": "admin", "units": None}
 TASK_BODY = {
@@ -256,7 +256,7 @@ def test_dashboard_readers_within_the_window_share_one_answer(client, leader, ad
 
 def test_the_shared_board_asks_again_once_its_window_has_passed(monkeypatch):
     now = [100.0]
-    monkeypatch.setattr("gateway.routes.warnings.time.monotonic", lambda: now[0])
+    monkeypatch.setattr("gateway.caches.time.monotonic", lambda: now[0])
     asked = []
 
     def ask():

@@ -1,11 +1,19 @@
-"""The pure figures behind the one screen (一屏统揽): the weeks of the colour trend
-and the 13710 deadlines still open."""
+"""The pure figures behind the one screen (一屏统揽): the weeks of the colour trend,
+the 13710 deadlines still open and the order of the red items."""
 import dataclasses
 import datetime as dt
 
 import pytest
 
-from services.warnings.logic import Rules, Target, Task, clock_deadlines, week_ends
+from services.warnings.logic import (
+    Rules,
+    Target,
+    Task,
+    clock_deadlines,
+    overdue_days,
+    red_order,
+    week_ends,
+)
 
 D = dt.date
 
@@ -49,3 +57,27 @@ def test_no_deadlines_for_a_plain_task_or_a_finished_matter():
 def test_deadlines_count_calendar_days_when_the_rules_say_so():
     stages = clock_deadlines(matter(), Rules(calendar_mode="calendar"))
     assert stages[0] == ("deployed", D(2026, 9, 30), D(2026, 10, 1))
+
+
+def test_a_task_is_overdue_from_the_first_date_its_plan_missed():
+    planned = matter(targets=(Target(1, D(2026, 10, 31), 30, "lead"),
+                              Target(2, D(2026, 11, 30), 60, "lead"),
+                              Target(3, D(2026, 12, 31), 100, "lead")))
+    assert overdue_days(planned, D(2026, 12, 5)) == 35  # 30% was due on 31 October
+    assert overdue_days(dataclasses.replace(planned, percent=40), D(2026, 12, 5)) == 5
+    assert overdue_days(dataclasses.replace(planned, percent=60), D(2026, 12, 5)) == 0
+    # An approved extension moves the missed date.
+    extended = dataclasses.replace(planned, extensions={1: D(2026, 11, 20)})
+    assert overdue_days(extended, D(2026, 12, 5)) == 15
+    # Without targets the task's own due date counts, until it is done.
+    alone = matter(targets=(), due_date=D(2026, 12, 1))
+    assert overdue_days(alone, D(2026, 12, 5)) == 4
+    assert overdue_days(dataclasses.replace(alone, percent=100), D(2026, 12, 5)) == 0
+
+
+def test_red_items_are_ordered_by_days_red_then_days_overdue_then_code():
+    items = [{"task": "T3", "days_red": 2, "overdue_days": 9},
+             {"task": "T2", "days_red": 5, "overdue_days": 1},
+             {"task": "T1", "days_red": 5, "overdue_days": 1},
+             {"task": "T4", "days_red": 5, "overdue_days": 7}]
+    assert [item["task"] for item in sorted(items, key=red_order)] == ["T4", "T1", "T2", "T3"]

@@ -47,7 +47,7 @@ class ReplicatedPlatform(Platform):
     def command(self, name):
         if name == "gateway":
             return super().command(name)
-        return [sys.executable, "-m", "services.common.runner", self.replica_names[name]]
+        return [sys.executable, "-m", "services.launch.runner", self.replica_names[name]]
 
     def start(self, name):
         if name != "gateway":
@@ -58,7 +58,7 @@ class ReplicatedPlatform(Platform):
             self.env.pop("LUOSHI_METRICS_PORT", None)
 
     def start_all(self):
-        subprocess.run([sys.executable, "-m", "services.common.migrate"], env=self.env,
+        subprocess.run([sys.executable, "-m", "services.launch.migrate"], env=self.env,
                        check=True, capture_output=True)
         for name in (*self.replica_names, "gateway"):
             self.start(name)

@@ -22,8 +22,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from services.common.db import Database, among, insert_many, make_engine, update_many
+from services.common.bulk import among, insert_many, update_many
 from services.common.events import new_event
+from services.common.sessions import Database, make_engine
 from services.common.wal import FALLBACK_PAGES, WalCheckpointer, database_file
 from services.warnings.service import Service
 from tests.support.broker import private_vhost

@@ -1,7 +1,7 @@
 """The service runner, up to where nameko's own runner takes over."""
 import gc
 
-from services.common import runner
+from services.launch import runner
 
 
 def test_a_service_starts_with_what_was_alive_before_it_out_of_the_collectors_sight(

@@ -5,8 +5,8 @@ from contextlib import contextmanager
 from alembic import command
 from sqlalchemy import inspect, text
 
-from services.common.db import make_engine
-from services.common.migrate import alembic_config
+from services.common.sessions import make_engine
+from services.launch.migrate import alembic_config
 
 TASKS = [("T1", "yz", "active", "2026-01-01", "2026-12-31", 40.0, 3),
          ("T2", "xz", "active", "2026-02-01", "2026-11-30", 10.0, 1)]

@@ -15,9 +15,9 @@ from sqlalchemy import event, insert, select, text
 
 from services.common.broker import list_parked
 from services.common.clock import LocalClock
-from services.common.db import writers_lock
 from services.common.errors import CalendarNotCovered, Conflict, Forbidden, InvalidInput
 from services.common.events import new_event
+from services.common.sessions import writers_lock
 from services.warnings import service as service_module
 from services.warnings.models import watched_targets, watched_tasks
 from services.warnings.service import Service
@@ -769,6 +769,26 @@ def test_the_trend_counts_each_week_from_the_colour_history(warnings):
     assert warnings("get_dashboard")["counts"] == {"green": 0, "yellow": 0, "red": 2}
     with pytest.raises(InvalidInput):
         warnings("get_colour_trend", weeks=0)
+
+
+def test_red_items_come_red_the_longest_first_then_furthest_behind(warnings):
+    early = {"seq": 0, "due_date": "2026-02-27", "planned_percent": 10, "unit": "yz",
+             "description": None}
+    warnings.deliver("task_created", new_event(task=TASK), "on_task_created")
+    warnings.deliver("task_created", new_event(task={
+        **TASK, "code": "T2", "targets": [early, *TASK["targets"]]}), "on_task_created")
+    warnings("evaluate", "2026-04-23")
+    warnings.deliver("task_created", new_event(task={**TASK, "code": "T3"}), "on_task_created")
+    warnings("evaluate", "2026-04-30")
+    warnings.set_today(dt.date(2026, 5, 4))
+    answer = warnings("list_red_items")
+    assert [(item["task"], item["since"], item["days_red"], item["overdue_days"])
+            for item in answer["items"]] == [("T2", "2026-04-23", 11, 66),
+                                             ("T1", "2026-04-23", 11, 34),
+                                             ("T3", "2026-04-30", 4, 34)]
+    assert answer["as_of"] == "2026-05-04" and answer["items"][0]["reason"]
+    assert [item["task"] for item in warnings("list_red_items", limit=2)["items"]] == [
+        "T2", "T1"]
 
 
 def test_clock_deadlines_about_to_run_out_come_soonest_first(warnings):

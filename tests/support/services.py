@@ -1,7 +1,7 @@
 """Configuring services for a test, the way the deploy step would."""
 from services.common.config import from_environment
-from services.common.migrate import upgrade
-from services.common.topology import declare_topology, service_class
+from services.launch.migrate import upgrade
+from services.launch.topology import declare_topology, service_class
 
 # A task as task_created carries it, for a test that needs an event handled.
 TASK = {

@@ -1,4 +1,4 @@
-from services.common.migrate import run_alembic_env
+from services.common.migrations import run_alembic_env
 from services.warnings.models import metadata
 
 run_alembic_env(metadata)

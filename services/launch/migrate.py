@@ -1,7 +1,7 @@
 """Migrations, run once by the deploy step before any replica starts.
 
-    python -m services.common.migrate [SERVICE ...]         upgrade databases, declare queues
-    python -m services.common.migrate --revision SERVICE -m "what changed"
+    python -m services.launch.migrate [SERVICE ...]         upgrade databases, declare queues
+    python -m services.launch.migrate --revision SERVICE -m "what changed"
 
 Each service keeps its alembic scripts in `services/<name>/migrations`; the shared
 plumbing tables (outbox, applied events, leases, timer runs) are part of every
@@ -14,8 +14,7 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 
-from .config import SERVICES, db_url, from_environment
-from .db import PLUMBING, make_engine
+from services.common.config import SERVICES, db_url, from_environment
 
 log = logging.getLogger(__name__)
 
@@ -30,21 +29,6 @@ def alembic_config(service, config):
 
 def upgrade(service, config):
     command.upgrade(alembic_config(service, config), "head")
-
-
-def run_alembic_env(metadata):
-    """The body of every service's migrations/env.py (online mode only)."""
-    from alembic import context
-
-    engine = make_engine(context.config.attributes["luoshi_url"])
-    with engine.connect() as connection:
-        context.configure(
-            connection=connection, target_metadata=[metadata, PLUMBING],
-            render_as_batch=True, compare_type=True,
-        )
-        with context.begin_transaction():
-            context.run_migrations()
-    engine.dispose()
 
 
 def main(argv=None):
@@ -70,7 +54,8 @@ def main(argv=None):
         upgrade(service, config)
         log.info("migrated %s", service)
     if not args.no_broker:
-        from .broker import wait_for_broker
+        from services.common.broker import wait_for_broker
+
         from .topology import declare_topology, service_class
 
         wait_for_broker(config["AMQP_URI"])

@@ -9,9 +9,9 @@ import importlib
 from kombu import Connection
 from nameko.containers import ServiceContainer
 
-from .config import SERVICES
-from .consuming import ReliableEventHandler, handler_queues
-from .outbox import events_exchange
+from services.common.config import SERVICES
+from services.common.consuming import ReliableEventHandler, handler_queues
+from services.common.outbox import events_exchange
 
 
 def service_class(name):

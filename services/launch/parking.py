@@ -1,13 +1,13 @@
 """Operators' view of parked messages.
 
-    python -m services.common.parking list SERVICE
-    python -m services.common.parking replay SERVICE [EVENT_ID ...]
+    python -m services.launch.parking list SERVICE
+    python -m services.launch.parking replay SERVICE [EVENT_ID ...]
 """
 import argparse
 import json
 
-from .broker import list_parked, replay_parked
-from .config import SERVICES, from_environment
+from services.common.broker import list_parked, replay_parked
+from services.common.config import SERVICES, from_environment
 
 
 def main(argv=None):

@@ -1,4 +1,4 @@
-"""Runs one service: `python -m services.common.runner SERVICE`.
+"""Runs one service: `python -m services.launch.runner SERVICE`.
 
 Waits for the broker instead of crashing while it is down, then hands over to
 nameko's runner, which on SIGTERM stops taking messages, lets running workers
@@ -19,13 +19,14 @@ log = logging.getLogger("luoshi.runner")
 def main(argv=None):
     from nameko.cli.run import run
 
-    from .broker import wait_for_broker
-    from .config import from_environment
+    from services.common.broker import wait_for_broker
+    from services.common.config import from_environment
+
     from .topology import service_class
 
     argv = sys.argv[1:] if argv is None else argv
     if len(argv) != 1:
-        raise SystemExit("usage: python -m services.common.runner SERVICE")
+        raise SystemExit("usage: python -m services.launch.runner SERVICE")
     config = from_environment()
     logging.config.dictConfig(config["LOGGING"])
     service_cls = service_class(argv[0])

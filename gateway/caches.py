@@ -1,0 +1,55 @@
+"""What the gateway keeps between requests to spare the services: unit names, and
+the one screen's answer for a few seconds. The app holds one of each
+(app.state.unit_names, app.state.dashboard)."""
+import threading
+import time
+
+from .rpc import all_items
+
+
+class UnitNames:
+    """Unit names by code, asked of the tasks service again only when a board names
+    a unit not seen yet. Units are never renamed nor removed, so nothing here goes
+    stale, and the one screen under many readers costs one RPC, not two."""
+
+    def __init__(self):
+        self._names: dict = {}
+
+    def for_codes(self, codes, rpc, caller) -> dict:
+        if not set(codes) <= self._names.keys():
+            fetched = {unit["code"]: unit["name"]
+                       for unit in all_items(rpc.tasks.list_units, caller=caller.as_rpc())}
+            self._names = {**self._names, **fetched}  # swapped whole: readers never lock
+        return self._names
+
+
+class SharedBoard:
+    """The one screen's answer, shared by everyone who reads it within `seconds`:
+    a wall of big screens and the leaders' phones polling it cost the services one
+    RPC a window, not one a reader. The board is the same for every caller (city
+    wide counts), so sharing it reveals nothing. 0 asks the services every time."""
+
+    def __init__(self, seconds: float):
+        self.seconds = seconds
+        self._lock = threading.Lock()
+        self._kept = None  # (monotonic time it was asked, JSON body)
+
+    def fresh(self) -> bytes | None:
+        """The board if one younger than the window is at hand, else None."""
+        kept = self._kept
+        if kept is not None and time.monotonic() - kept[0] < self.seconds:
+            return kept[1]
+        return None
+
+    def read(self, ask) -> bytes:
+        if self.seconds <= 0:
+            return ask()
+        body = self.fresh()
+        if body is None:
+            with self._lock:  # one reader asks; those arriving meanwhile wait for it
+                body = self.fresh()
+                if body is None:
+                    asked = time.monotonic()
+                    body = ask()
+                    self._kept = (asked, body)
+        return body
