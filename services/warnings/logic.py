@@ -131,7 +131,7 @@ class Colour(NamedTuple):
 
 def evaluate_tasks(tasks, as_of, rules, previous=None, calendar=None):
     """Colours of many tasks as of a day, in one list (see evaluate_task)."""
-    calendar = _calendar(rules, calendar)
+    calendar = calendar_for(rules, calendar)
     calendar.require(as_of)
     previous = previous or {}
     colours = []
@@ -150,7 +150,7 @@ def evaluate_task(task, as_of, rules, previous=None, calendar=None):
     if task.status in FINISHED:
         return [Colour("task", task.code, task.code, task.lead_unit, GREEN,
                        FINISHED[task.status])]
-    calendar = _calendar(rules, calendar)
+    calendar = calendar_for(rules, calendar)
     calendar.require(as_of)
     previous = previous or {}
     unit_of_days = days_word(calendar)
@@ -218,7 +218,7 @@ def unchanged_between(task, as_of, rules, colours, calendar=None):
     """
     if task.status != "active":
         return None
-    calendar = _calendar(rules, calendar)
+    calendar = calendar_for(rules, calendar)
     low, high, percent = 0.0, float("inf"), task.percent
     hair = 10 ** -(PRECISION - 1)
     if any(colour != GREEN for colour, _ in (_report_finding(task, as_of, rules, calendar),
@@ -261,7 +261,7 @@ def planned_by(task, day):
 def reporting_day(year, month, rules, calendar=None):
     """The last day to report a month's progress: the rules' working day of the
     month after it."""
-    calendar = _calendar(rules, calendar)
+    calendar = calendar_for(rules, calendar)
     year, month = _month_after(year, month)
     return calendar.nth_working_day_of_month(year, month, rules.report_working_day)
 
@@ -419,7 +419,7 @@ def clock_deadlines(task, rules, calendar=None):
     clock or finished."""
     if not task.clock_class or task.status in FINISHED:
         return []
-    calendar = _calendar(rules, calendar)
+    calendar = calendar_for(rules, calendar)
     calendar.require(task.start_date)
     return [(stage, *_stage_deadlines(task, stage, rules, calendar))
             for stage in STAGES if stage not in task.clock_stages]
@@ -538,7 +538,9 @@ def _task_reason(findings):
 
 # Small helpers ----------------------------------------------------------------------
 
-def _calendar(rules, calendar):
+def calendar_for(rules, calendar):
+    """The calendar to count by: the one given, which must count the days the
+    rules name, or by default the package's of the rules' mode."""
     if calendar is None:
         return package_calendar(rules.calendar_mode)
     if calendar.mode != rules.calendar_mode:
@@ -603,46 +605,18 @@ def _month_after(year, month):
     return (year, month + 1) if month < 12 else (year + 1, 1)
 
 
+# The one screen's counts ------------------------------------------------------------
 
-# Supervision notices (督办单) -----------------------------------------------------------
+def colour_counts(rows):
+    """({colour: tasks}, [{unit, green, yellow, red, worst}] by unit) from rows of
+    (unit, colour, tasks)."""
+    counts = {GREEN: 0, YELLOW: 0, RED: 0}
+    units = {}
+    for unit, colour, number in rows:
+        counts[colour] += number
+        units.setdefault(unit, {"unit": unit, **dict.fromkeys(counts, 0)})[colour] = number
+    for entry in units.values():
+        entry["worst"] = next((colour for colour in (RED, YELLOW, GREEN) if entry[colour]),
+                              GREEN)
+    return counts, sorted(units.values(), key=lambda u: u["unit"])
 
-NOTICE_OPEN, NOTICE_ACKNOWLEDGED, NOTICE_ANSWERED, NOTICE_CLOSED = (
-    "open", "acknowledged", "answered", "closed")
-NOTICE_STATUSES = (NOTICE_OPEN, NOTICE_ACKNOWLEDGED, NOTICE_ANSWERED, NOTICE_CLOSED)
-
-
-def notice_number(year, sequence):
-    """The printed number of a notice: 督办〔2026〕12号."""
-    return f"督办〔{year}〕{sequence}号"
-
-
-def notice_deadlines(issued_on, rules, calendar=None):
-    """(acknowledge by, answer by, note) of a notice issued on a day, in the rules'
-    days; the note says when they were counted through a year whose holidays are
-    not entered ("" when not). Raises CalendarNotCovered for a day no calendar
-    can count from."""
-    calendar = _calendar(rules, calendar)
-    ack_due = calendar.add_working_days(issued_on, rules.notice_ack_days)
-    answer_due = calendar.add_working_days(issued_on, rules.notice_answer_days)
-    return ack_due, answer_due, calendar.note(issued_on, ack_due, answer_due)
-
-
-def notice_due(red_since, as_of, rules, calendar=None):
-    """Whether an item red since `red_since` has been red long enough, as of a day,
-    for a notice to be issued automatically."""
-    calendar = _calendar(rules, calendar)
-    return calendar.working_days_between(red_since, as_of) >= rules.notice_after_red_days
-
-
-def notice_colour(status, ack_due, answer_due, as_of):
-    """(colour, stage) of a notice as of a day: yellow ("ack") once it is past its
-    acknowledgement deadline unacknowledged, red ("answer") once past its answer
-    deadline unanswered, else (GREEN, None). An answered or closed notice is no
-    longer judged: the caller keeps the colour it had."""
-    if status in (NOTICE_ANSWERED, NOTICE_CLOSED):
-        return None, None
-    if as_of > answer_due:
-        return RED, "answer"
-    if status == NOTICE_OPEN and as_of > ack_due:
-        return YELLOW, "ack"
-    return GREEN, None

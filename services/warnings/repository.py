@@ -26,7 +26,16 @@ from .models import (
     watched_targets,
     watched_tasks,
 )
+from .notices import NOTICE_CLOSED, NOTICE_OPEN, PENDING, notice_number
 
+# The tasks as the tasks service told of them ----------------------------------------
+
+def watched_task(session, code):
+    """The stored row of a task, or None."""
+    return session.execute(select(watched_tasks).where(watched_tasks.c.code == code)).first()
+
+
+# A batch of tasks at once -----------------------------------------------------------
 
 def load_tasks(session, codes, known_targets=None):
     """The `logic.Task`s of the given codes (an evaluation of every task passes
@@ -141,6 +150,21 @@ def colour_counts_on(session, day):
     return dict(rows.all())
 
 
+def item_colour(session, item_kind, item_key):
+    """The stored colour of an item, or None."""
+    return session.execute(
+        select(colours.c.colour).where(colours.c.item_kind == item_kind)
+        .where(colours.c.item_key == item_key)).scalar()
+
+
+def task_colours_by_unit(session):
+    """[(unit, colour, tasks)] of the stored colours of the tasks."""
+    return session.execute(
+        select(colours.c.unit, colours.c.colour, func.count())
+        .where(colours.c.item_kind == "task")
+        .group_by(colours.c.colour, colours.c.unit)).all()
+
+
 # Rules ------------------------------------------------------------------------------
 
 RULES = RuleVersions(rule_sets, logic.Rules)
@@ -163,7 +187,7 @@ def notice_row(session, notice_id):
 
 def notice_dict(row):
     return {
-        "id": row.id, "number": logic.notice_number(row.year, row.number), "year": row.year,
+        "id": row.id, "number": notice_number(row.year, row.number), "year": row.year,
         "sequence": row.number, "task": row.task_code, "unit": row.unit,
         "item_kind": row.item_kind, "item_key": row.item_key, "reason": row.reason,
         "issued_on": iso(row.issued_on), "issued_at": iso(row.issued_at),
@@ -175,6 +199,76 @@ def notice_dict(row):
         "closed_by": row.closed_by, "close_reason": row.close_reason,
         "calendar_note": row.calendar_note or None,
     }
+
+
+def notice_ids(row):
+    """What every notice event says of its notice."""
+    return {"notice_id": row.id, "number": notice_number(row.year, row.number),
+            "task": row.task_code, "unit": row.unit}
+
+
+def add_notice(session, task, unit, item_kind, item_key, reason, issued_on, issued_by,
+               ack_due, answer_due, calendar_note, now):
+    """Keep a new open notice, numbered in its year; answers its id."""
+    year = issued_on.year
+    number = next_notice_number(session, year)
+    return session.execute(notices.insert().values(
+        year=year, number=number, task_code=task, unit=unit, item_kind=item_kind,
+        item_key=item_key, reason=reason, issued_on=issued_on, issued_at=now,
+        issued_by=issued_by, ack_due=ack_due, answer_due=answer_due,
+        status=NOTICE_OPEN, colour=logic.GREEN, calendar_note=calendar_note or None,
+    )).inserted_primary_key[0]
+
+
+def pending_notice_on(session, task):
+    """(year, sequence) of a notice on the task not closed yet, or None."""
+    return session.execute(
+        select(notices.c.year, notices.c.number)
+        .where(notices.c.item_kind == "task").where(notices.c.item_key == task)
+        .where(notices.c.status != NOTICE_CLOSED)).first()
+
+
+def notices_on_tasks(session, codes):
+    """{task: [row with item_key, status, issued_on]} of every notice on the given
+    tasks."""
+    earlier = {}
+    for row in session.execute(
+            select(notices.c.item_key, notices.c.status, notices.c.issued_on)
+            .where(notices.c.item_kind == "task")
+            .where(among(session, notices.c.item_key, codes))).all():
+        earlier.setdefault(row.item_key, []).append(row)
+    return earlier
+
+
+def acknowledge_notice(session, notice_id, status, now, user):
+    session.execute(notices.update().where(notices.c.id == notice_id).values(
+        status=status, acknowledged_at=now, acknowledged_by=user))
+
+
+def answer_notice(session, notice_id, status, answer, now, user):
+    session.execute(notices.update().where(notices.c.id == notice_id).values(
+        status=status, answer=answer, answered_at=now, answered_by=user))
+
+
+def close_notice(session, notice_id, status, reason, now, user):
+    session.execute(notices.update().where(notices.c.id == notice_id).values(
+        status=status, closed_at=now, closed_by=user, close_reason=reason))
+
+
+def set_notice_colours(session, moved):
+    """Store the colours of notices judged anew: `moved` is [(row, colour, stage)]."""
+    session.execute(
+        notices.update().where(notices.c.id == bindparam("b_id"))
+        .values(colour=bindparam("b_colour")),
+        [{"b_id": row.id, "b_colour": colour} for row, colour, _ in moved])
+
+
+def notice_counts(session):
+    """[(status, colour, notices)] of the notices not closed."""
+    return session.execute(
+        select(notices.c.status, notices.c.colour, func.count())
+        .where(notices.c.status != NOTICE_CLOSED)
+        .group_by(notices.c.status, notices.c.colour)).all()
 
 
 def list_notices(session, limit, offset, unit=None, status=None, task=None):
@@ -203,10 +297,13 @@ def deadline_moves(session, notice_ids):
     return moves
 
 
-def pending_notices(session):
-    """The notices still waiting on the unit (open or acknowledged)."""
-    return session.execute(select(notices).where(
-        notices.c.status.in_((logic.NOTICE_OPEN, logic.NOTICE_ACKNOWLEDGED)))).all()
+def pending_notices(session, codes=None):
+    """The notices still waiting on the unit (open or acknowledged), of the given
+    tasks (None: of every task)."""
+    query = select(notices).where(notices.c.status.in_(PENDING))
+    if codes is not None:
+        query = query.where(among(session, notices.c.task_code, codes))
+    return session.execute(query).all()
 
 
 def move_notice_deadlines(session, moves, year, version, now):

@@ -21,16 +21,15 @@ from services.common.sessions import Database
 from services.common.timers import timer
 from services.common.workdays import OFFICE, PROVISIONAL, WORKING, package_years
 
-from . import events, logic
+from . import events, logic, notices
 from . import repository as repo
 from .calendar import DAYS_LEFT, calendar_in_force, forget_calendars
 from .dependencies import KnownTargets
-from .exceptions import EXPECTED, CalendarNotCovered, Conflict, Forbidden, InvalidInput, NotFound
+from .exceptions import EXPECTED, CalendarNotCovered, Forbidden, InvalidInput, NotFound
 from .holiday_notice import parse_notice, year_from_input
 from .models import (
     colour_history,
     colours,
-    notices,
     watched_clock_stages,
     watched_commitments,
     watched_extensions,
@@ -407,14 +406,7 @@ class Service(Operations):
     def _move_notice_deadlines(self, session, rules, calendar, year, version):
         """Count the deadlines of the pending notices again by `calendar`; store
         and answer the moves."""
-        changed = []
-        for row in repo.pending_notices(session):
-            try:
-                ack, answer, note = logic.notice_deadlines(row.issued_on, rules, calendar)
-            except CalendarNotCovered:
-                continue
-            if (ack, answer, note or None) != (row.ack_due, row.answer_due, row.calendar_note):
-                changed.append((row, ack, answer, note))
+        changed = notices.moved_deadlines(repo.pending_notices(session), rules, calendar)
         return repo.move_notice_deadlines(session, changed, year, version, utcnow())
 
     # Supervision notices -------------------------------------------------------
@@ -428,19 +420,11 @@ class Service(Operations):
         require_role(caller, "admin")
         reason = text(reason, "reason")
         with self.db.session() as session:
-            row = session.execute(
-                select(watched_tasks).where(watched_tasks.c.code == task)).first()
+            row = repo.watched_task(session, task)
             if row is None:
                 raise NotFound(f"no task {task}")
-            if row.status in logic.FINISHED:
-                raise Conflict(f"task {task} is {row.status}")
-            pending = session.execute(
-                select(notices.c.year, notices.c.number)
-                .where(notices.c.item_kind == "task").where(notices.c.item_key == task)
-                .where(notices.c.status != logic.NOTICE_CLOSED)).first()
-            if pending is not None:
-                raise Conflict(f"notice {logic.notice_number(*pending)} on task {task} "
-                               "is not closed yet")
+            notices.check_task_unfinished(task, row.status)
+            notices.check_none_pending(task, repo.pending_notice_on(session, task))
             rules = repo.RULES.current(session)
             return self._issue(session, row.code, row.lead_unit, "task", row.code, reason,
                                self.clock.today(), (caller or {}).get("user") or "admin",
@@ -453,14 +437,11 @@ class Service(Operations):
         notice_acknowledged."""
         with self.db.session() as session:
             row = self._notice_for(session, notice_id, caller)
-            if row.status != logic.NOTICE_OPEN:
-                raise Conflict(f"notice {notice_id} is {row.status}")
+            status = notices.acknowledge(notice_id, row.status)
             now = utcnow()
-            session.execute(notices.update().where(notices.c.id == row.id).values(
-                status=logic.NOTICE_ACKNOWLEDGED, acknowledged_at=now,
-                acknowledged_by=(caller or {}).get("user")))
+            repo.acknowledge_notice(session, row.id, status, now, (caller or {}).get("user"))
             self.db.emit(session, events.NOTICE_ACKNOWLEDGED, events.NoticeAcknowledged().dump(
-                new_event(acknowledged_at=now.isoformat(), **_notice_ids(row))))
+                new_event(acknowledged_at=now.isoformat(), **repo.notice_ids(row))))
             return repo.notice_dict(repo.notice_row(session, row.id))
 
     @rpc(expected_exceptions=EXPECTED)
@@ -471,16 +452,12 @@ class Service(Operations):
         answer = text(answer, "answer")
         with self.db.session() as session:
             row = self._notice_for(session, notice_id, caller)
-            if row.status == logic.NOTICE_OPEN:
-                raise Conflict(f"notice {notice_id} must be acknowledged first")
-            if row.status != logic.NOTICE_ACKNOWLEDGED:
-                raise Conflict(f"notice {notice_id} is {row.status}")
+            status = notices.answer(notice_id, row.status)
             now = utcnow()
-            session.execute(notices.update().where(notices.c.id == row.id).values(
-                status=logic.NOTICE_ANSWERED, answer=answer, answered_at=now,
-                answered_by=(caller or {}).get("user")))
+            repo.answer_notice(session, row.id, status, answer, now,
+                               (caller or {}).get("user"))
             self.db.emit(session, events.NOTICE_ANSWERED, events.NoticeAnswered().dump(
-                new_event(answered_at=now.isoformat(), **_notice_ids(row))))
+                new_event(answered_at=now.isoformat(), **repo.notice_ids(row))))
             return repo.notice_dict(repo.notice_row(session, row.id))
 
     @rpc(expected_exceptions=EXPECTED)
@@ -494,27 +471,20 @@ class Service(Operations):
             row = repo.notice_row(session, notice_id)
             if row is None:
                 raise NotFound(f"no notice {notice_id}")
-            if row.status == logic.NOTICE_CLOSED:
-                raise Conflict(f"notice {notice_id} is closed already")
-            colour = session.execute(
-                select(colours.c.colour).where(colours.c.item_kind == row.item_kind)
-                .where(colours.c.item_key == row.item_key)).scalar()
-            if colour == logic.RED and reason is None:
-                raise Conflict(f"{row.item_key} is still red: closing the notice needs "
-                               "the office's decision as the reason")
+            notices.check_not_closed(notice_id, row.status)
+            status = notices.close(
+                row.item_key, repo.item_colour(session, row.item_kind, row.item_key), reason)
             now = utcnow()
-            session.execute(notices.update().where(notices.c.id == row.id).values(
-                status=logic.NOTICE_CLOSED, closed_at=now,
-                closed_by=(caller or {}).get("user"), close_reason=reason))
+            repo.close_notice(session, row.id, status, reason, now, (caller or {}).get("user"))
             self.db.emit(session, events.NOTICE_CLOSED, events.NoticeClosed().dump(
-                new_event(closed_at=now.isoformat(), reason=reason, **_notice_ids(row))))
+                new_event(closed_at=now.isoformat(), reason=reason, **repo.notice_ids(row))))
             return repo.notice_dict(repo.notice_row(session, row.id))
 
     @rpc(expected_exceptions=EXPECTED)
     def list_notices(self, unit=None, status=None, task=None, limit=100, offset=0):
         """Notices, newest first: {"items": [notice], "total"}."""
-        if status is not None and status not in logic.NOTICE_STATUSES:
-            raise InvalidInput({"status": ", ".join(logic.NOTICE_STATUSES)})
+        if status is not None and status not in notices.NOTICE_STATUSES:
+            raise InvalidInput({"status": ", ".join(notices.NOTICE_STATUSES)})
         limit, offset = page(limit, offset)
         with self.db.session(readonly=True) as session:
             return repo.list_notices(session, limit, offset, unit=unit, status=status,
@@ -638,30 +608,11 @@ class Service(Operations):
         {"counts", "units": [{unit, green, yellow, red, worst}], "notices":
         {open, acknowledged, answered, overdue}, "as_of"}."""
         with self.db.session(readonly=True) as session:
-            rows = session.execute(
-                select(colours.c.unit, colours.c.colour, func.count())
-                .where(colours.c.item_kind == "task")
-                .group_by(colours.c.colour, colours.c.unit)).all()
-            by_status = session.execute(
-                select(notices.c.status, notices.c.colour, func.count())
-                .where(notices.c.status != logic.NOTICE_CLOSED)
-                .group_by(notices.c.status, notices.c.colour)).all()
-        counts = {logic.GREEN: 0, logic.YELLOW: 0, logic.RED: 0}
-        units = {}
-        for unit, colour, number in rows:
-            counts[colour] += number
-            units.setdefault(unit, {"unit": unit, **dict.fromkeys(counts, 0)})[colour] = number
-        for entry in units.values():
-            entry["worst"] = next((colour for colour in (logic.RED, logic.YELLOW, logic.GREEN)
-                                   if entry[colour]), logic.GREEN)
-        pending = {logic.NOTICE_OPEN: 0, logic.NOTICE_ACKNOWLEDGED: 0,
-                   logic.NOTICE_ANSWERED: 0, "overdue": 0}
-        for status, colour, number in by_status:
-            pending[status] += number
-            if colour != logic.GREEN and status != logic.NOTICE_ANSWERED:
-                pending["overdue"] += number
-        return {"counts": counts, "units": sorted(units.values(), key=lambda u: u["unit"]),
-                "notices": pending, "as_of": self.clock.today().isoformat()}
+            rows = repo.task_colours_by_unit(session)
+            by_status = repo.notice_counts(session)
+        counts, units = logic.colour_counts(rows)
+        return {"counts": counts, "units": units, "notices": notices.pending_counts(by_status),
+                "as_of": self.clock.today().isoformat()}
 
     @rpc(expected_exceptions=EXPECTED)
     def get_colour_trend(self, weeks=12, as_of=None):
@@ -829,7 +780,8 @@ class Service(Operations):
                                           percents)
             _store_holds(session, as_of, rules, tasks, current, calendar)
             figures["notices_issued"] += self._issue_due_notices(
-                session, as_of, rules, calendar, _red_tasks(current, stored, as_of, percents))
+                session, as_of, rules, calendar,
+                notices.red_tasks(current, stored, as_of, percents))
             figures["evaluated"] += len(current)
             figures["changed"] += len(changed)
         figures["notices_overdue"] = self._judge_notices(session, as_of, judge_notices_of)
@@ -894,30 +846,15 @@ class Service(Operations):
         """Issue a notice on every task of `red` ([(Colour, red since)], as just
         evaluated) red for `notice_after_red_days` days that has none pending and
         none issued since it turned red. Answers how many."""
-        due = []
-        for colour, since in red:
-            try:
-                if logic.notice_due(since, as_of, rules, calendar):
-                    due.append((colour, since))
-            except CalendarNotCovered:
-                continue  # judged again once the calendar covers the day
+        due = notices.due_on(red, as_of, rules, calendar)
         if not due:
             return 0
-        earlier = {}
-        for row in session.execute(
-                select(notices.c.item_key, notices.c.status, notices.c.issued_on)
-                .where(notices.c.item_kind == "task")
-                .where(among(session, notices.c.item_key,
-                             [colour.task for colour, _ in due]))).all():
-            earlier.setdefault(row.item_key, []).append(row)
+        earlier = repo.notices_on_tasks(session, [colour.task for colour, _ in due])
         issued = 0
         for colour, since in due:
-            if any(notice.status != logic.NOTICE_CLOSED or notice.issued_on >= since
-                   for notice in earlier.get(colour.task, ())):
+            if notices.noticed_already(earlier.get(colour.task, ()), since):
                 continue
-            days = calendar.working_days_between(since, as_of)
-            reason = (f"自{since.isoformat()}起红色预警已{days}{logic.days_word(calendar)}"
-                      f"{calendar.note(since, as_of)}：{colour.reason}")
+            reason = notices.automatic_reason(colour, since, as_of, calendar)
             try:
                 self._issue(session, colour.task, colour.unit, "task", colour.task, reason,
                             as_of, "auto", rules, calendar)
@@ -929,15 +866,10 @@ class Service(Operations):
 
     def _issue(self, session, task, unit, item_kind, item_key, reason, issued_on,
                issued_by, rules, calendar):
-        ack_due, answer_due, note = logic.notice_deadlines(issued_on, rules, calendar)
-        year = issued_on.year
-        number = repo.next_notice_number(session, year)
-        notice_id = session.execute(notices.insert().values(
-            year=year, number=number, task_code=task, unit=unit, item_kind=item_kind,
-            item_key=item_key, reason=reason, issued_on=issued_on, issued_at=utcnow(),
-            issued_by=issued_by, ack_due=ack_due, answer_due=answer_due,
-            status=logic.NOTICE_OPEN, colour=logic.GREEN, calendar_note=note or None,
-        )).inserted_primary_key[0]
+        """Issue a notice and answer it as the API shows it. Emits notice_issued."""
+        ack_due, answer_due, note = notices.notice_deadlines(issued_on, rules, calendar)
+        notice_id = repo.add_notice(session, task, unit, item_kind, item_key, reason,
+                                    issued_on, issued_by, ack_due, answer_due, note, utcnow())
         notice = repo.notice_dict(repo.notice_row(session, notice_id))
         self.db.emit(session, events.NOTICE_ISSUED, events.NoticeIssued().dump(new_event(
             notice={key: notice[key] for key in (
@@ -948,30 +880,15 @@ class Service(Operations):
     def _judge_notices(self, session, as_of, codes):
         """Colour the pending notices (of the given tasks) by their deadlines: one
         notice_overdue for each that turned yellow or red. Answers how many did."""
-        query = select(notices).where(notices.c.status.in_(
-            (logic.NOTICE_OPEN, logic.NOTICE_ACKNOWLEDGED)))
-        if codes is not None:
-            query = query.where(among(session, notices.c.task_code, codes))
-        moved = []
-        for row in session.execute(query).all():
-            colour, stage = logic.notice_colour(row.status, row.ack_due, row.answer_due,
-                                                as_of)
-            if colour is not None and colour != row.colour:
-                moved.append((row, colour, stage))
+        moved = notices.judged(repo.pending_notices(session, codes), as_of)
         if not moved:
             return 0
-        session.execute(
-            notices.update().where(notices.c.id == bindparam("b_id"))
-            .values(colour=bindparam("b_colour")),
-            [{"b_id": row.id, "b_colour": colour} for row, colour, _ in moved])
-        overdue = 0
-        for row, colour, stage in moved:
-            if colour == logic.GREEN:
-                continue  # re-judged as of an earlier day: not a fact to announce
-            overdue += 1
+        repo.set_notice_colours(session, moved)
+        overdue = notices.overdue(moved)
+        for row, colour, stage in overdue:
             self.db.emit(session, events.NOTICE_OVERDUE, events.NoticeOverdue().dump(
-                new_event(stage=stage, colour=colour, **_notice_ids(row))))
-        return overdue
+                new_event(stage=stage, colour=colour, **repo.notice_ids(row))))
+        return len(overdue)
 
 
 def _colour_leniently(tasks, as_of, rules, previous, calendar):
@@ -1029,30 +946,11 @@ def _store_holds(session, as_of, rules, tasks, current, calendar):
                                 holds_below=None))
 
 
-def _red_tasks(current, stored, as_of, percents):
-    """[(Colour, red since)] of the tasks `current` colours red, their reasons in
-    words (`percents`: {task: the percentage judged}): since the stored day if they
-    were red before, else since `as_of`."""
-    red = []
-    for colour in current:
-        if colour.item_kind == "task" and colour.colour == logic.RED:
-            before = stored.get(("task", colour.item_key))
-            red.append((colour._replace(reason=logic.words(colour.reason, percents[colour.task])),
-                        before.since if before is not None
-                        and before.colour == logic.RED else as_of))
-    return red
-
-
 def _day(value, field):
     try:
         return dt.date.fromisoformat(value)
     except (TypeError, ValueError):
         raise InvalidInput({field: "a date as YYYY-MM-DD"}) from None
-
-
-def _notice_ids(row):
-    return {"notice_id": row.id, "number": logic.notice_number(row.year, row.number),
-            "task": row.task_code, "unit": row.unit}
 
 
 def _state(colour, as_of, rules):
@@ -1067,8 +965,6 @@ def _colour_dict(row):
             "unit": row.unit, "colour": row.colour,
             "reason": logic.words(row.reason, row.percent),
             "since": row.since.isoformat(), "rule_version": row.rule_version}
-
-
 
 
 def _year(value):

@@ -553,17 +553,6 @@ def test_13710_stages_across_the_spring_festival_week_and_its_make_up_saturday()
                       WITH_2027)["T1@closed"].colour == GREEN
 
 
-@pytest.mark.parametrize("calendar, answer_due, note", [
-    (None, D(2027, 1, 4), "（2027年放假安排未录入，暂按周一至周五计）"),
-    ("entered", D(2027, 1, 5), ""),
-])
-def test_a_notice_issued_on_28_december_is_due_in_the_new_year(calendar, answer_due, note):
-    from services.warnings.logic import notice_deadlines
-    calendar = WITH_2027 if calendar else WorkingCalendar("working")
-    assert notice_deadlines(D(2026, 12, 28), RULES, calendar) == (
-        D(2026, 12, 30), answer_due, note)
-
-
 def test_a_date_no_calendar_counts_from_is_refused():
     with pytest.raises(CalendarNotCovered) as raised:
         evaluate_task(make(0, [(D(1026, 3, 31), 30)]), D(2026, 4, 1), RULES)
