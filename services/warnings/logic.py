@@ -605,6 +605,84 @@ def _month_after(year, month):
     return (year, month + 1) if month < 12 else (year + 1, 1)
 
 
+# What a batch of reports does to a task ---------------------------------------------
+
+class Reported(NamedTuple):
+    """A task after its reports of a batch: what its watched copy keeps."""
+
+    code: str
+    percent: float
+    reported_at: dt.datetime     # the latest report's moment, naive UTC
+    reported_on: dt.date | None  # the latest report's local day
+    progress_on: dt.date | None  # the last local day the percentage rose
+    count: int                   # how many reports of the batch it had
+
+
+def after_reports(task, reports, day_of):
+    """The task (its watched copy: .code, .percent, .last_reported_at,
+    .last_reported_on, .last_progress_on) after its reports of a batch, in order:
+    the last percentage counts; progress is a rise over the one before. `day_of`
+    gives a moment's local day."""
+    percent, progress_on = task.percent, task.last_progress_on
+    reported_on, reported_at = task.last_reported_on, task.last_reported_at
+    for report in reports:
+        day = day_of(report["reported_at"])
+        moment = report["reported_at"]
+        if moment.tzinfo is not None:
+            moment = moment.astimezone(dt.UTC)
+        moment = moment.replace(tzinfo=None)
+        if report["percent"] > percent:
+            progress_on = day if progress_on is None else max(progress_on, day)
+        percent = report["percent"]
+        reported_on = day if reported_on is None else max(reported_on, day)
+        reported_at = moment if reported_at is None else max(reported_at, moment)
+    return Reported(task.code, percent, reported_at, reported_on, progress_on, len(reports))
+
+
+def still_holds(task, percent, today, version):
+    """Whether the task's last evaluation (its watched copy: .holds_on,
+    .holds_rules, .holds_from, .holds_below) holds for a new percentage today under
+    the rules of `version`: then a report need not colour it again."""
+    return (task.holds_on == today and task.holds_rules == version
+            and task.holds_from <= percent < task.holds_below)
+
+
+def held_spans(tasks, as_of, rules, current, calendar):
+    """({code: (low, high)}, [code]): for each task just judged, the percentages over
+    which what it was found to be holds (unchanged_between), and the tasks for which
+    nothing holds, those the calendar could not judge among them. `current` are
+    the colours just found."""
+    by_task = {}
+    for colour in current:
+        by_task.setdefault(colour.task, []).append(colour)
+    held, unheld = {}, []
+    for task in tasks:
+        found = by_task.get(task.code)
+        span = found and unchanged_between(task, as_of, rules, found, calendar)
+        if span:
+            held[task.code] = span
+        else:
+            unheld.append(task.code)
+    return held, unheld
+
+
+def colour_leniently(tasks, as_of, rules, previous, calendar):
+    """(colours, {code: problem}): the colours, as of a day the calendar covers, of
+    every task but those whose own dates no calendar can count from, which are
+    skipped and answered with why, for the office to fix: one bad task never
+    stops the city's evaluation."""
+    try:
+        return evaluate_tasks(tasks, as_of, rules, previous, calendar), {}
+    except CalendarNotCovered:
+        current, skipped = [], {}
+        for task in tasks:
+            try:
+                current.extend(evaluate_task(task, as_of, rules, previous, calendar))
+            except CalendarNotCovered as exc:
+                skipped[task.code] = str(exc)
+        return current, skipped
+
+
 # The one screen's counts ------------------------------------------------------------
 
 def colour_counts(rows):

@@ -5,7 +5,7 @@ from typing import NamedTuple
 
 from sqlalchemy import bindparam, func, select
 
-from services.common.bulk import among, insert_ignoring_conflicts
+from services.common.bulk import among, insert_ignoring_conflicts, insert_many, update_many
 from services.common.clock import iso, utc_iso
 from services.common.rule_versions import RuleVersions
 from services.common.workdays import OFFICE, Year
@@ -29,6 +29,86 @@ from .models import (
 from .notices import NOTICE_CLOSED, NOTICE_OPEN, PENDING, notice_number
 
 # The tasks as the tasks service told of them ----------------------------------------
+
+def add_task(session, task):
+    """Keep a new task and its targets (a task_created event's `task`)."""
+    session.execute(watched_tasks.insert().values(
+        code=task["code"], lead_unit=task["lead_unit"], status=task["status"],
+        start_date=task["start_date"], due_date=task["due_date"], percent=0,
+        clock_class=task["clock_class"]))
+    if task["targets"]:
+        session.execute(watched_targets.insert(), [
+            {"task_code": task["code"], **target} for target in task["targets"]])
+
+
+def reported_tasks(session, codes):
+    """{code: row} of the known tasks among `codes`, with what a report changes and
+    what the last evaluation found to hold (logic.after_reports, logic.still_holds):
+    one read for a whole batch."""
+    w = watched_tasks.c
+    return {row.code: row for row in session.execute(
+        select(w.code, w.percent, w.last_reported_at, w.last_reported_on,
+               w.last_progress_on, w.holds_on, w.holds_rules, w.holds_from,
+               w.holds_below)
+        .where(among(session, w.code, codes))).all()}
+
+
+def store_reports(session, reported):
+    """Keep what a batch of reports did to its tasks ([logic.Reported]): one update
+    for the whole batch."""
+    update_many(session, watched_tasks.update()
+                .where(watched_tasks.c.code == bindparam("b_code"))
+                .values(percent=bindparam("b_percent"),
+                        last_reported_at=bindparam("b_at"),
+                        last_reported_on=bindparam("b_reported_on"),
+                        last_progress_on=bindparam("b_progress_on"),
+                        reports_applied=watched_tasks.c.reports_applied
+                        + bindparam("b_count")),
+                [{"b_code": task.code, "b_percent": task.percent, "b_at": task.reported_at,
+                  "b_reported_on": task.reported_on, "b_progress_on": task.progress_on,
+                  "b_count": task.count} for task in reported])
+
+
+def set_task_status(session, code, status):
+    session.execute(watched_tasks.update()
+                    .where(watched_tasks.c.code == code)
+                    .values(status=status))
+
+
+def add_clock_stage(session, task, stage, recorded_on):
+    """Keep a 13710 stage done; a stage recorded already stays as it was."""
+    insert_ignoring_conflicts(session, watched_clock_stages, [{
+        "task_code": task, "stage": stage, "recorded_on": recorded_on}])
+
+
+def keep_commitment(session, commitment):
+    """Keep a commitment in the state a commitment_made or _fulfilled event tells."""
+    # Made and fulfilled may arrive in either order after retries: insert if
+    # new, then take the state the event speaks of.
+    values = {"task_code": commitment["task"], "unit": commitment["unit"],
+              "promised_date": commitment["promised_date"],
+              "status": commitment["status"]}
+    if not insert_ignoring_conflicts(session, watched_commitments,
+                                     [{"id": commitment["id"], **values}]):
+        query = watched_commitments.update().where(
+            watched_commitments.c.id == commitment["id"])
+        if commitment["status"] != logic.FULFILLED:
+            # A late "made" must not reopen a kept promise.
+            query = query.where(watched_commitments.c.status != logic.FULFILLED)
+        session.execute(query.values(**values))
+
+
+def add_extension(session, task, seq, new_due_date):
+    """Keep an approved extension of the task's (seq None) or a target's due date."""
+    session.execute(watched_extensions.insert().values(
+        task_code=task, seq=seq, new_due_date=new_due_date))
+
+
+def task_codes(session):
+    """The codes of every task, in order."""
+    return session.execute(
+        select(watched_tasks.c.code).order_by(watched_tasks.c.code)).scalars().all()
+
 
 def watched_task(session, code):
     """The stored row of a task, or None."""
@@ -148,6 +228,73 @@ def colour_counts_on(session, day):
     rows = session.execute(select(latest.c.colour, func.count())
                            .where(latest.c.newest == 1).group_by(latest.c.colour))
     return dict(rows.all())
+
+
+def store_colours(session, as_of, rules, stored, current, changed):
+    """Store the colours of an evaluation: `stored` is {(kind, key): Stored} as they
+    were, `current` the colours found, `changed` [(Colour, previous colour or None)]
+    those that differ (logic.changes). The colours keep their reasons' marks
+    (logic.words)."""
+    new_rows = [_state(colour, as_of, rules) for colour, previous in changed
+                if previous is None]
+    if new_rows:
+        session.execute(colours.insert(), new_rows)
+    # Only the columns that change: a parameter named after any other column
+    # would be written too, and rewriting the key columns makes SQLite rewrite
+    # every index of the table.
+    moved = [{"colour": colour.colour, "reason": colour.reason, "since": as_of,
+              "rule_version": rules.version, "b_kind": colour.item_kind,
+              "b_key": colour.item_key} for colour, previous in changed
+             if previous is not None]
+    # Same colour, new words (days overdue grow): only the reason is rewritten.
+    reworded = [{"reason": colour.reason, "b_kind": colour.item_kind,
+                 "b_key": colour.item_key}
+                for colour in current
+                for before in (stored.get((colour.item_kind, colour.item_key)),)
+                if before is not None and before.colour == colour.colour
+                and before.reason != colour.reason]
+    by_key = (colours.update().where(colours.c.item_kind == bindparam("b_kind"))
+              .where(colours.c.item_key == bindparam("b_key")))
+    update_many(session, by_key.values(
+        colour=bindparam("colour"), reason=bindparam("reason"), since=bindparam("since"),
+        rule_version=bindparam("rule_version")), moved)
+    update_many(session, by_key.values(reason=bindparam("reason")), reworded)
+
+
+def add_colour_history(session, changed, said, rules, as_of, now):
+    """Keep the changes of an evaluation ([(Colour, previous colour or None)]) in
+    the history, each with its reason in words (`said`, in the same order)."""
+    insert_many(session, colour_history, [
+        {"item_kind": colour.item_kind, "item_key": colour.item_key,
+         "task_code": colour.task, "unit": colour.unit, "colour": colour.colour,
+         "previous": previous, "reason": reason,
+         "rule_version": rules.version, "as_of": as_of, "changed_at": now}
+        for (colour, previous), reason in zip(changed, said, strict=True)])
+
+
+def _state(colour, as_of, rules):
+    return {"item_kind": colour.item_kind, "item_key": colour.item_key,
+            "task_code": colour.task, "unit": colour.unit, "colour": colour.colour,
+            "reason": colour.reason, "since": as_of, "rule_version": rules.version}
+
+
+def store_holds(session, as_of, rules, held, unheld):
+    """Record, for the tasks just judged, the percentages over which what each was
+    found to be holds: `held` is {code: (low, high)}; NULL for the `unheld` codes
+    (logic.held_spans)."""
+    w = watched_tasks.c
+    update_many(session, watched_tasks.update().where(w.code == bindparam("b_code"))
+                .values(holds_on=bindparam("holds_on"), holds_rules=bindparam("holds_rules"),
+                        holds_from=bindparam("holds_from"),
+                        holds_below=bindparam("holds_below")),
+                [{"b_code": code, "holds_on": as_of, "holds_rules": rules.version,
+                  "holds_from": low, "holds_below": high}
+                 for code, (low, high) in held.items()])
+    if unheld:  # most of them hold nothing already: only those that did are written
+        session.execute(watched_tasks.update().where(among(session, w.code, unheld))
+                        .where(w.holds_on.is_not(None))
+                        .values(holds_on=None, holds_rules=None, holds_from=None,
+                                holds_below=None))
 
 
 def item_colour(session, item_kind, item_key):

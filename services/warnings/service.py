@@ -6,9 +6,9 @@ import gc
 import logging
 import uuid
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import func, select
 
-from services.common.bulk import among, insert_ignoring_conflicts, insert_many, update_many
+from services.common.bulk import among
 from services.common.clock import Clock, iso, utc_iso, utcnow
 from services.common.collector import collector_paused
 from services.common.consuming import applied_once, event_handler, rpc
@@ -30,10 +30,6 @@ from .holiday_notice import parse_notice, year_from_input
 from .models import (
     colour_history,
     colours,
-    watched_clock_stages,
-    watched_commitments,
-    watched_extensions,
-    watched_targets,
     watched_tasks,
 )
 from .schemas import (
@@ -96,13 +92,7 @@ class Service(Operations):
     @applied_once(TaskCreatedIn)
     def on_task_created(self, session, event):
         task = event["task"]
-        session.execute(watched_tasks.insert().values(
-            code=task["code"], lead_unit=task["lead_unit"], status=task["status"],
-            start_date=task["start_date"], due_date=task["due_date"], percent=0,
-            clock_class=task["clock_class"]))
-        if task["targets"]:
-            session.execute(watched_targets.insert(), [
-                {"task_code": task["code"], **target} for target in task["targets"]])
+        repo.add_task(session, task)
         self._evaluate_on_event(session, [task["code"]])
 
     @event_handler("tasks", "progress_reported")
@@ -113,27 +103,14 @@ class Service(Operations):
         by_task = {}
         for report in event["reports"]:  # the batch is in order; the last word counts
             by_task.setdefault(report["task"], []).append(report)
-        w = watched_tasks.c
-        known = {row.code: row for row in session.execute(
-            select(w.code, w.percent, w.last_reported_at, w.last_reported_on,
-                   w.last_progress_on, w.holds_on, w.holds_rules, w.holds_from,
-                   w.holds_below)
-            .where(among(session, w.code, by_task))).all()}
-        updates = [self._after_reports(known[code], items)
-                   for code, items in by_task.items() if code in known]
-        update_many(session, watched_tasks.update()
-                    .where(watched_tasks.c.code == bindparam("b_code"))
-                    .values(percent=bindparam("b_percent"),
-                            last_reported_at=bindparam("b_at"),
-                            last_reported_on=bindparam("b_reported_on"),
-                            last_progress_on=bindparam("b_progress_on"),
-                            reports_applied=watched_tasks.c.reports_applied
-                            + bindparam("b_count")),
-                    updates)
+        known = repo.reported_tasks(session, by_task)
+        reported = [logic.after_reports(known[code], items, self.clock.day_of)
+                    for code, items in by_task.items() if code in known]
+        repo.store_reports(session, reported)
         today, version = self.clock.today(), repo.RULES.current(session).version
         self._evaluate_on_event(session, [
-            update["b_code"] for update in updates
-            if not _holds(known[update["b_code"]], update["b_percent"], today, version)])
+            task.code for task in reported
+            if not logic.still_holds(known[task.code], task.percent, today, version)])
 
     @event_handler("tasks", "task_closed")
     @applied_once(TaskStatusChangedIn)
@@ -150,23 +127,22 @@ class Service(Operations):
     def on_clock_stage_recorded(self, session, event):
         """A 13710 stage done: kept as the local day it was recorded."""
         stage = event
-        insert_ignoring_conflicts(session, watched_clock_stages, [{
-            "task_code": stage["task"], "stage": stage["stage"],
-            "recorded_on": self.clock.day_of(stage["recorded_at"])}])
+        repo.add_clock_stage(session, stage["task"], stage["stage"],
+                             self.clock.day_of(stage["recorded_at"]))
         self._evaluate_on_event(session, [stage["task"]])
 
     @event_handler("tasks", "commitment_made")
     @applied_once(CommitmentChangedIn)
     def on_commitment_made(self, session, event):
         commitment = event["commitment"]
-        self._keep_commitment(session, commitment)
+        repo.keep_commitment(session, commitment)
         self._evaluate_on_event(session, [commitment["task"]])
 
     @event_handler("tasks", "commitment_fulfilled")
     @applied_once(CommitmentChangedIn)
     def on_commitment_fulfilled(self, session, event):
         commitment = event["commitment"]
-        self._keep_commitment(session, commitment)
+        repo.keep_commitment(session, commitment)
         self._evaluate_on_event(session, [commitment["task"]])
 
     @event_handler("tasks", "task_extended")
@@ -174,9 +150,8 @@ class Service(Operations):
     def on_task_extended(self, session, event):
         """An approved extension of the task's (seq None) or a target's due date."""
         extension = event
-        session.execute(watched_extensions.insert().values(
-            task_code=extension["task"], seq=extension["seq"],
-            new_due_date=extension["new_due_date"]))
+        repo.add_extension(session, extension["task"], extension["seq"],
+                           extension["new_due_date"])
         self._evaluate_on_event(session, [extension["task"]])
 
     # Time ---------------------------------------------------------------------
@@ -675,45 +650,8 @@ class Service(Operations):
 
     # Helpers ----------------------------------------------------------------------
 
-    def _after_reports(self, row, reports):
-        """The update of one task after its reports of a batch, in order: the last
-        percentage counts; progress is a rise over the one before."""
-        percent, progress_on = row.percent, row.last_progress_on
-        reported_on, reported_at = row.last_reported_on, row.last_reported_at
-        for report in reports:
-            day = self.clock.day_of(report["reported_at"])
-            moment = report["reported_at"]
-            if moment.tzinfo is not None:
-                moment = moment.astimezone(UTC)
-            moment = moment.replace(tzinfo=None)
-            if report["percent"] > percent:
-                progress_on = day if progress_on is None else max(progress_on, day)
-            percent = report["percent"]
-            reported_on = day if reported_on is None else max(reported_on, day)
-            reported_at = moment if reported_at is None else max(reported_at, moment)
-        return {"b_code": row.code, "b_percent": percent, "b_at": reported_at,
-                "b_reported_on": reported_on, "b_progress_on": progress_on,
-                "b_count": len(reports)}
-
-    def _keep_commitment(self, session, commitment):
-        # Made and fulfilled may arrive in either order after retries: insert if
-        # new, then take the state the event speaks of.
-        values = {"task_code": commitment["task"], "unit": commitment["unit"],
-                  "promised_date": commitment["promised_date"],
-                  "status": commitment["status"]}
-        if not insert_ignoring_conflicts(session, watched_commitments,
-                                         [{"id": commitment["id"], **values}]):
-            query = watched_commitments.update().where(
-                watched_commitments.c.id == commitment["id"])
-            if commitment["status"] != logic.FULFILLED:
-                # A late "made" must not reopen a kept promise.
-                query = query.where(watched_commitments.c.status != logic.FULFILLED)
-            session.execute(query.values(**values))
-
     def _status_changed(self, session, change):
-        session.execute(watched_tasks.update()
-                        .where(watched_tasks.c.code == change["task"])
-                        .values(status=change["status"]))
+        repo.set_task_status(session, change["task"], change["status"])
         self._evaluate_on_event(session, [change["task"]])
 
     def _notice_for(self, session, notice_id, caller):
@@ -758,8 +696,7 @@ class Service(Operations):
         # evaluation holds in memory (each item's stored and new colour, its words)
         # is then a chunk's, not the city's 155,000 items at once.
         if codes is None:
-            codes = session.execute(
-                select(watched_tasks.c.code).order_by(watched_tasks.c.code)).scalars().all()
+            codes = repo.task_codes(session)
             judge_notices_of = None
         else:
             judge_notices_of = codes
@@ -771,14 +708,18 @@ class Service(Operations):
             tasks = repo.load_tasks(session, chunk, self.known_targets)
             stored = repo.stored_colours(session, chunk)
             previous = {key: state.colour for key, state in stored.items()}
-            current, problems = _colour_leniently(tasks, as_of, rules, previous, calendar)
+            current, problems = logic.colour_leniently(tasks, as_of, rules, previous, calendar)
+            if problems:
+                log.warning("tasks not coloured (dates no calendar counts from): %s",
+                            ", ".join(problems))
             repo.mark_unjudged(session, problems)
             repo.clear_unjudged(session, [task.code for task in tasks
                                           if task.code not in problems])
             percents = {task.code: task.percent for task in tasks}
             changed = self._store_colours(session, as_of, rules, stored, previous, current,
                                           percents)
-            _store_holds(session, as_of, rules, tasks, current, calendar)
+            repo.store_holds(session, as_of, rules,
+                             *logic.held_spans(tasks, as_of, rules, current, calendar))
             figures["notices_issued"] += self._issue_due_notices(
                 session, as_of, rules, calendar,
                 notices.red_tasks(current, stored, as_of, percents))
@@ -801,38 +742,10 @@ class Service(Operations):
         event say them in words. Answers [(Colour, previous colour or None)]."""
         changed = logic.changes(previous, current)
         now = utcnow()
-        new_rows = [_state(colour, as_of, rules) for colour, previous in changed
-                    if previous is None]
-        if new_rows:
-            session.execute(colours.insert(), new_rows)
-        # Only the columns that change: a parameter named after any other column
-        # would be written too, and rewriting the key columns makes SQLite rewrite
-        # every index of the table.
-        moved = [{"colour": colour.colour, "reason": colour.reason, "since": as_of,
-                  "rule_version": rules.version, "b_kind": colour.item_kind,
-                  "b_key": colour.item_key} for colour, previous in changed
-                 if previous is not None]
-        # Same colour, new words (days overdue grow): only the reason is rewritten.
-        reworded = [{"reason": colour.reason, "b_kind": colour.item_kind,
-                     "b_key": colour.item_key}
-                    for colour in current
-                    for before in (stored.get((colour.item_kind, colour.item_key)),)
-                    if before is not None and before.colour == colour.colour
-                    and before.reason != colour.reason]
-        by_key = (colours.update().where(colours.c.item_kind == bindparam("b_kind"))
-                  .where(colours.c.item_key == bindparam("b_key")))
-        update_many(session, by_key.values(
-            colour=bindparam("colour"), reason=bindparam("reason"), since=bindparam("since"),
-            rule_version=bindparam("rule_version")), moved)
-        update_many(session, by_key.values(reason=bindparam("reason")), reworded)
+        repo.store_colours(session, as_of, rules, stored, current, changed)
         if changed:
             said = [logic.words(colour.reason, percents[colour.task]) for colour, _ in changed]
-            insert_many(session, colour_history, [
-                {"item_kind": colour.item_kind, "item_key": colour.item_key,
-                 "task_code": colour.task, "unit": colour.unit, "colour": colour.colour,
-                 "previous": previous, "reason": reason,
-                 "rule_version": rules.version, "as_of": as_of, "changed_at": now}
-                for (colour, previous), reason in zip(changed, said, strict=True)])
+            repo.add_colour_history(session, changed, said, rules, as_of, now)
             self.db.emit(session, events.COLOUR_CHANGED, events.ColourChanged().dump(new_event(
                 as_of=as_of.isoformat(),
                 changes=[{"item_kind": colour.item_kind, "item_key": colour.item_key,
@@ -891,72 +804,11 @@ class Service(Operations):
         return len(overdue)
 
 
-def _colour_leniently(tasks, as_of, rules, previous, calendar):
-    """(colours, {code: problem}): the colours, as of a day the calendar covers, of
-    every task but those whose own dates no calendar can count from, which are
-    skipped, named in the log and kept for the office to fix: one bad task never
-    stops the city's evaluation."""
-    try:
-        return logic.evaluate_tasks(tasks, as_of, rules, previous, calendar), {}
-    except CalendarNotCovered:
-        current, skipped = [], {}
-        for task in tasks:
-            try:
-                current.extend(logic.evaluate_task(task, as_of, rules, previous, calendar))
-            except CalendarNotCovered as exc:
-                skipped[task.code] = str(exc)
-        log.warning("tasks not coloured (dates no calendar counts from): %s",
-                    ", ".join(skipped))
-        return current, skipped
-
-
-def _holds(row, percent, today, version):
-    """Whether the task's last evaluation (its watched_tasks row) holds for a new
-    percentage today under the rules of `version`."""
-    return (row.holds_on == today and row.holds_rules == version
-            and row.holds_from <= percent < row.holds_below)
-
-
-def _store_holds(session, as_of, rules, tasks, current, calendar):
-    """Record, for each task just judged, the percentages over which what it was
-    found to be holds (logic.unchanged_between); NULL for the others, those the
-    calendar could not judge among them."""
-    by_task = {}
-    for colour in current:
-        by_task.setdefault(colour.task, []).append(colour)
-    held, unheld = [], []
-    for task in tasks:
-        found = by_task.get(task.code)
-        span = found and logic.unchanged_between(task, as_of, rules, found, calendar)
-        if span:
-            held.append({"b_code": task.code, "holds_on": as_of, "holds_rules": rules.version,
-                         "holds_from": span[0], "holds_below": span[1]})
-        else:
-            unheld.append(task.code)
-    w = watched_tasks.c
-    update_many(session, watched_tasks.update().where(w.code == bindparam("b_code"))
-                .values(holds_on=bindparam("holds_on"), holds_rules=bindparam("holds_rules"),
-                        holds_from=bindparam("holds_from"),
-                        holds_below=bindparam("holds_below")),
-                held)
-    if unheld:  # most of them hold nothing already: only those that did are written
-        session.execute(watched_tasks.update().where(among(session, w.code, unheld))
-                        .where(w.holds_on.is_not(None))
-                        .values(holds_on=None, holds_rules=None, holds_from=None,
-                                holds_below=None))
-
-
 def _day(value, field):
     try:
         return dt.date.fromisoformat(value)
     except (TypeError, ValueError):
         raise InvalidInput({field: "a date as YYYY-MM-DD"}) from None
-
-
-def _state(colour, as_of, rules):
-    return {"item_kind": colour.item_kind, "item_key": colour.item_key,
-            "task_code": colour.task, "unit": colour.unit, "colour": colour.colour,
-            "reason": colour.reason, "since": as_of, "rule_version": rules.version}
 
 
 def _colour_dict(row):
