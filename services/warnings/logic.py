@@ -698,3 +698,17 @@ def colour_counts(rows):
                               GREEN)
     return counts, sorted(units.values(), key=lambda u: u["unit"])
 
+
+# The office's calendar --------------------------------------------------------------
+
+def changed_days(calendar, entry):
+    """{"to_holiday": [date], "to_workday": [date]}: the days of `entry`'s year
+    whose working status `entry` changes against `calendar`."""
+    to_holiday, to_workday = [], []
+    day = dt.date(entry.year, 1, 1)
+    while day.year == entry.year:
+        works = day in entry.workdays or (day.weekday() < 5 and day not in entry.holidays)
+        if works != calendar.is_working_day(day):
+            (to_workday if works else to_holiday).append(day.isoformat())
+        day += dt.timedelta(days=1)
+    return {"to_holiday": to_holiday, "to_workday": to_workday}

@@ -115,6 +115,25 @@ def watched_task(session, code):
     return session.execute(select(watched_tasks).where(watched_tasks.c.code == code)).first()
 
 
+def clock_task_codes(session, unit=None):
+    """The codes of the unfinished tasks on the 13710 clock (of a lead unit)."""
+    query = (select(watched_tasks.c.code).where(watched_tasks.c.clock_class.is_not(None))
+             .where(watched_tasks.c.status.not_in(tuple(logic.FINISHED))))
+    if unit is not None:
+        query = query.where(watched_tasks.c.lead_unit == unit)
+    return session.execute(query).scalars().all()
+
+
+def evaluation_figures(session):
+    """(tasks, reports applied, {colour: items}) stored so far."""
+    tasks, reports = session.execute(select(
+        func.count(), func.coalesce(func.sum(watched_tasks.c.reports_applied), 0))
+    ).one()
+    by_colour = dict(session.execute(
+        select(colours.c.colour, func.count()).group_by(colours.c.colour)).all())
+    return tasks, reports, by_colour
+
+
 # A batch of tasks at once -----------------------------------------------------------
 
 def load_tasks(session, codes, known_targets=None):
@@ -297,11 +316,86 @@ def store_holds(session, as_of, rules, held, unheld):
                                 holds_below=None))
 
 
+def forget_holds(session):
+    """Forget what every task was found to hold (after the calendar changed)."""
+    session.execute(watched_tasks.update().where(watched_tasks.c.holds_on.is_not(None))
+                    .values(holds_on=None))
+
+
 def item_colour(session, item_kind, item_key):
     """The stored colour of an item, or None."""
     return session.execute(
         select(colours.c.colour).where(colours.c.item_kind == item_kind)
         .where(colours.c.item_key == item_key)).scalar()
+
+
+def list_colours(session, limit, offset, colour=None, unit=None, task=None, item_kind=None):
+    """{"items": [colour as the API shows it], "total"}: stored colours, oldest first."""
+    # Every kind when none is named: the (kind, colour, unit) index then finds
+    # one colour's items, instead of a scan of the city's 155,000 colours.
+    query = select(colours.c.item_kind, colours.c.item_key).where(colours.c.item_kind.in_(
+        logic.ITEM_KINDS if item_kind is None else (item_kind,)))
+    for column, value in ((colours.c.colour, colour), (colours.c.unit, unit),
+                          (colours.c.task_code, task)):
+        if value is not None:
+            query = query.where(column == value)
+    order = (colours.c.since, colours.c.item_key)
+    # The page is chosen from an index alone, then only its rows are read:
+    # sorting the whole rows of a colour, thousands of them, is four times slower.
+    chosen = query.order_by(*order).limit(limit).offset(offset).subquery()
+    total = session.execute(
+        select(func.count()).select_from(query.subquery())).scalar()
+    rows = session.execute(
+        select(colours, watched_tasks.c.percent)
+        .join(chosen, (colours.c.item_kind == chosen.c.item_kind)
+              & (colours.c.item_key == chosen.c.item_key))
+        .join(watched_tasks, watched_tasks.c.code == colours.c.task_code)
+        .order_by(*order)).all()
+    return {"items": [colour_dict(row) for row in rows], "total": total}
+
+
+def colour_dict(row):
+    """A stored colour (with its task's percentage) as the API shows it."""
+    return {"item_kind": row.item_kind, "item_key": row.item_key, "task": row.task_code,
+            "unit": row.unit, "colour": row.colour,
+            "reason": logic.words(row.reason, row.percent),
+            "since": row.since.isoformat(), "rule_version": row.rule_version}
+
+
+def task_colours(session, codes):
+    """{code: {colour, reason, since, targets: {seq: {colour, reason}}}} of the
+    given tasks."""
+    answer = {}
+    for row in session.execute(
+            select(colours, watched_tasks.c.percent)
+            .join(watched_tasks, watched_tasks.c.code == colours.c.task_code)
+            .where(among(session, colours.c.task_code, codes))):
+        entry = answer.setdefault(row.task_code, {"colour": None, "reason": None,
+                                                  "since": None, "targets": {}})
+        reason = logic.words(row.reason, row.percent)
+        if row.item_kind == "task":
+            entry.update(colour=row.colour, reason=reason, since=row.since.isoformat())
+        elif row.item_kind == "target":
+            seq = row.item_key.rsplit("#", 1)[1]
+            entry["targets"][seq] = {"colour": row.colour, "reason": reason}
+    return answer
+
+
+def task_history(session, code, limit, offset):
+    """{"items": [{item_kind, item_key, task, unit, colour, previous, reason,
+    rule_version, as_of, changed_at}], "total"}: a task's colour changes, oldest
+    first."""
+    query = select(colour_history).where(colour_history.c.task_code == code)
+    total = session.execute(
+        select(func.count()).select_from(query.subquery())).scalar()
+    rows = session.execute(query.order_by(colour_history.c.id)
+                           .limit(limit).offset(offset)).all()
+    return {"items": [{
+        "item_kind": row.item_kind, "item_key": row.item_key, "task": row.task_code,
+        "unit": row.unit, "colour": row.colour, "previous": row.previous,
+        "reason": row.reason, "rule_version": row.rule_version,
+        "as_of": row.as_of.isoformat(), "changed_at": row.changed_at.isoformat(),
+    } for row in rows], "total": total}
 
 
 def task_colours_by_unit(session):

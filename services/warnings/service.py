@@ -6,9 +6,6 @@ import gc
 import logging
 import uuid
 
-from sqlalchemy import func, select
-
-from services.common.bulk import among
 from services.common.clock import Clock, iso, utc_iso, utcnow
 from services.common.collector import collector_paused
 from services.common.consuming import applied_once, event_handler, rpc
@@ -27,11 +24,6 @@ from .calendar import DAYS_LEFT, calendar_in_force, forget_calendars
 from .dependencies import KnownTargets
 from .exceptions import EXPECTED, CalendarNotCovered, Forbidden, InvalidInput, NotFound
 from .holiday_notice import parse_notice, year_from_input
-from .models import (
-    colour_history,
-    colours,
-    watched_tasks,
-)
 from .schemas import (
     ClockStageRecordedIn,
     CommitmentChangedIn,
@@ -315,7 +307,7 @@ class Service(Operations):
             calendar = calendar_in_force(session, WORKING)
         data = proposed.to_dict()
         return {"year": year, "holidays": data["holidays"], "workdays": data["workdays"],
-                "changes": _changed_days(calendar, proposed)}
+                "changes": logic.changed_days(calendar, proposed)}
 
     @rpc(expected_exceptions=EXPECTED)
     def update_calendar(self, year, holidays, workdays, note, caller):
@@ -340,10 +332,9 @@ class Service(Operations):
                 if rules.calendar_mode == WORKING:
                     moved = self._move_notice_deadlines(session, rules, after, year, version)
                 # What was found to hold for a percentage was found with the old days.
-                session.execute(watched_tasks.update().where(watched_tasks.c.holds_on.is_not(None))
-                                .values(holds_on=None))
+                repo.forget_holds(session)
                 figures = self._evaluate(session, self.clock.today(), None)
-                effect = {"days": _changed_days(before, entry),
+                effect = {"days": logic.changed_days(before, entry),
                           "colours_changed": figures["changed"] if figures else 0,
                           "deadlines_moved": len(moved), "as_of": self.clock.today().isoformat()}
                 repo.record_calendar_effect(session, year, version, effect)
@@ -484,28 +475,9 @@ class Service(Operations):
         if colour is not None and colour not in logic.SEVERITY:
             raise InvalidInput({"colour": "green, yellow or red"})
         limit, offset = page(limit, offset)
-        # Every kind when none is named: the (kind, colour, unit) index then finds
-        # one colour's items, instead of a scan of the city's 155,000 colours.
-        query = select(colours.c.item_kind, colours.c.item_key).where(colours.c.item_kind.in_(
-            logic.ITEM_KINDS if item_kind is None else (item_kind,)))
-        for column, value in ((colours.c.colour, colour), (colours.c.unit, unit),
-                              (colours.c.task_code, task)):
-            if value is not None:
-                query = query.where(column == value)
-        order = (colours.c.since, colours.c.item_key)
-        # The page is chosen from an index alone, then only its rows are read:
-        # sorting the whole rows of a colour, thousands of them, is four times slower.
-        chosen = query.order_by(*order).limit(limit).offset(offset).subquery()
         with self.db.session(readonly=True) as session:
-            total = session.execute(
-                select(func.count()).select_from(query.subquery())).scalar()
-            rows = session.execute(
-                select(colours, watched_tasks.c.percent)
-                .join(chosen, (colours.c.item_kind == chosen.c.item_kind)
-                      & (colours.c.item_key == chosen.c.item_key))
-                .join(watched_tasks, watched_tasks.c.code == colours.c.task_code)
-                .order_by(*order)).all()
-        return {"items": [_colour_dict(row) for row in rows], "total": total}
+            return repo.list_colours(session, limit, offset, colour=colour, unit=unit,
+                                     task=task, item_kind=item_kind)
 
     @rpc(expected_exceptions=EXPECTED)
     def list_red_items(self, limit=MAX_LIMIT):
@@ -529,21 +501,8 @@ class Service(Operations):
     @rpc
     def get_task_colours(self, codes):
         """{code: {colour, reason, since, targets: {seq: {colour, reason}}}}."""
-        answer = {}
         with self.db.session(readonly=True) as session:
-            for row in session.execute(
-                    select(colours, watched_tasks.c.percent)
-                    .join(watched_tasks, watched_tasks.c.code == colours.c.task_code)
-                    .where(among(session, colours.c.task_code, codes))):
-                entry = answer.setdefault(row.task_code, {"colour": None, "reason": None,
-                                                          "since": None, "targets": {}})
-                reason = logic.words(row.reason, row.percent)
-                if row.item_kind == "task":
-                    entry.update(colour=row.colour, reason=reason, since=row.since.isoformat())
-                elif row.item_kind == "target":
-                    seq = row.item_key.rsplit("#", 1)[1]
-                    entry["targets"][seq] = {"colour": row.colour, "reason": reason}
-        return answer
+            return repo.task_colours(session, codes)
 
     @rpc(expected_exceptions=EXPECTED)
     def get_task_history(self, code, limit=MAX_LIMIT, offset=0):
@@ -551,29 +510,15 @@ class Service(Operations):
         [{item_kind, item_key, unit, colour, previous, reason, rule_version, as_of,
         changed_at}], "total"}."""
         limit, offset = page(limit, offset)
-        query = select(colour_history).where(colour_history.c.task_code == code)
         with self.db.session(readonly=True) as session:
-            total = session.execute(
-                select(func.count()).select_from(query.subquery())).scalar()
-            rows = session.execute(query.order_by(colour_history.c.id)
-                                   .limit(limit).offset(offset)).all()
-        return {"items": [{
-            "item_kind": row.item_kind, "item_key": row.item_key, "task": row.task_code,
-            "unit": row.unit, "colour": row.colour, "previous": row.previous,
-            "reason": row.reason, "rule_version": row.rule_version,
-            "as_of": row.as_of.isoformat(), "changed_at": row.changed_at.isoformat(),
-        } for row in rows], "total": total}
+            return repo.task_history(session, code, limit, offset)
 
     @rpc
     def get_evaluation_figures(self):
         """What has been applied so far, for operators and benchmarks:
         {"tasks", "reports_applied", "colours": {green, yellow, red}}."""
         with self.db.session(readonly=True) as session:
-            tasks, reports = session.execute(select(
-                func.count(), func.coalesce(func.sum(watched_tasks.c.reports_applied), 0))
-            ).one()
-            by_colour = dict(session.execute(
-                select(colours.c.colour, func.count()).group_by(colours.c.colour)).all())
+            tasks, reports, by_colour = repo.evaluation_figures(session)
         return {"tasks": tasks, "reports_applied": int(reports),
                 "colours": {colour: by_colour.get(colour, 0) for colour in logic.SEVERITY}}
 
@@ -619,11 +564,7 @@ class Service(Operations):
         with self.db.session(readonly=True) as session:
             rules = repo.RULES.current(session)
             calendar = calendar_in_force(session, rules.calendar_mode)
-            query = (select(watched_tasks.c.code).where(watched_tasks.c.clock_class.is_not(None))
-                     .where(watched_tasks.c.status.not_in(tuple(logic.FINISHED))))
-            if unit is not None:
-                query = query.where(watched_tasks.c.lead_unit == unit)
-            codes = session.execute(query).scalars().all()
+            codes = repo.clock_task_codes(session, unit)
             tasks = repo.load_tasks(session, codes, self.known_targets) if codes else []
             stored = repo.stored_colours(session, codes) if codes else {}
         items = []
@@ -811,30 +752,9 @@ def _day(value, field):
         raise InvalidInput({field: "a date as YYYY-MM-DD"}) from None
 
 
-def _colour_dict(row):
-    """A stored colour (with its task's percentage) as the API shows it."""
-    return {"item_kind": row.item_kind, "item_key": row.item_key, "task": row.task_code,
-            "unit": row.unit, "colour": row.colour,
-            "reason": logic.words(row.reason, row.percent),
-            "since": row.since.isoformat(), "rule_version": row.rule_version}
-
-
 def _year(value):
     if isinstance(value, str) and value.isdigit():
         value = int(value)
     if not isinstance(value, int) or isinstance(value, bool) or not 2000 <= value <= 2100:
         raise InvalidInput({"year": "年份应在2000年至2100年之间"})
     return value
-
-
-def _changed_days(calendar, entry):
-    """{"to_holiday": [date], "to_workday": [date]}: the days of `entry`'s year
-    whose working status `entry` changes against `calendar`."""
-    to_holiday, to_workday = [], []
-    day = dt.date(entry.year, 1, 1)
-    while day.year == entry.year:
-        works = day in entry.workdays or (day.weekday() < 5 and day not in entry.holidays)
-        if works != calendar.is_working_day(day):
-            (to_workday if works else to_holiday).append(day.isoformat())
-        day += dt.timedelta(days=1)
-    return {"to_holiday": to_holiday, "to_workday": to_workday}
