@@ -16,7 +16,7 @@ from .auth import ensure_admin
 from .db import Database
 from .idempotency import prune
 from .metrics import GatewayMetrics, RequestMetrics
-from .middleware import BodySizeLimit
+from .middleware import BodySizeLimit, StorableText
 from .portal import mount as mount_portal
 from .ratelimit import RateLimiter
 from .routes import ROUTERS
@@ -92,6 +92,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     errors.install(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(StorableText)
     # Outside the size limit, so that a refused oversized write is logged too.
     app.add_middleware(AuditLog)
     if settings.cors_origins:

@@ -13,6 +13,7 @@ from services.common.events import new_event
 from services.common.operations import Operations
 from services.common.paging import MAX_LIMIT, page
 from services.common.scope import require_role, require_writer, unit_scope
+from services.common.text import refuse_unstorable
 
 from . import events, logic
 from . import repository as repo
@@ -86,6 +87,7 @@ class Service(Operations):
     def list_units(self, caller, kind=None, parent=None, limit=MAX_LIMIT, offset=0):
         """Units, by code (units are public within the platform):
         {"items": [unit], "total"}."""
+        refuse_unstorable(kind=kind, parent=parent)
         unit_scope(caller)
         limit, offset = page(limit, offset)
         with self.db.session(readonly=True) as session:
@@ -94,6 +96,7 @@ class Service(Operations):
 
     @rpc(expected_exceptions=EXPECTED)
     def get_unit(self, code, caller):
+        refuse_unstorable(code=code)
         unit_scope(caller)
         with self.db.session(readonly=True) as session:
             found = repo.get_units(session, codes=[code])
@@ -148,6 +151,7 @@ class Service(Operations):
     @rpc(expected_exceptions=EXPECTED)
     def list_tasks(self, caller, unit=None, status=None, category=None, source=None,
                    codes=None, limit=100, offset=0):
+        refuse_unstorable(unit=unit, status=status, category=category, source=source, codes=codes)
         limit, offset = page(limit, offset)
         with self.db.session(readonly=True) as session:
             scope = self._scope(session, caller)
@@ -159,6 +163,7 @@ class Service(Operations):
     def get_task(self, code, caller):
         """The task with its targets, progress history, evidence, clocks and
         commitments."""
+        refuse_unstorable(code=code)
         with self.db.session(readonly=True) as session:
             row = self._visible_task(session, code, caller)
             return repo.task_details(session, row)
@@ -238,6 +243,7 @@ class Service(Operations):
     @rpc(expected_exceptions=EXPECTED)
     def add_evidence(self, task, filename, content_type, content_b64, caller):
         """Keep an evidence file (佐证资料) of a task. Emits evidence_added."""
+        refuse_unstorable(task=task, filename=filename, content_type=content_type)
         require_writer(caller)
         try:
             content = base64.b64decode(content_b64 or "", validate=True)
@@ -264,6 +270,7 @@ class Service(Operations):
 
     @rpc(expected_exceptions=EXPECTED)
     def get_evidence(self, task, evidence_id, caller):
+        refuse_unstorable(task=task)
         with self.db.session(readonly=True) as session:
             row = self._visible_task(session, task, caller)
             stored = session.execute(
@@ -280,6 +287,7 @@ class Service(Operations):
     @rpc(expected_exceptions=EXPECTED)
     def close_task(self, code, caller):
         """Close (销号) a task at 100% with evidence. Emits task_closed."""
+        refuse_unstorable(code=code)
         require_writer(caller)
         with self.db.session() as session:
             row = self._visible_task(session, code, caller, writing=True)
@@ -293,6 +301,7 @@ class Service(Operations):
     @rpc(expected_exceptions=EXPECTED)
     def explain_task(self, code, reason, caller):
         """End a task with a stated reason (给个说法). Emits task_explained."""
+        refuse_unstorable(code=code, reason=reason)
         require_writer(caller)
         if not isinstance(reason, str) or not reason.strip():
             raise InvalidInput({"reason": "a reason is required"})
@@ -312,6 +321,7 @@ class Service(Operations):
     def record_clock_stage(self, code, stage, caller, recorded_at=None):
         """Record a 13710 stage (deployed, first_feedback, closed) of an assigned
         matter. Emits clock_stage_recorded."""
+        refuse_unstorable(code=code, stage=stage)
         require_writer(caller)
         loaded = load(ClockStageSchema(), {"stage": stage, "recorded_at": recorded_at})
         moment = logic._naive_utc(loaded.get("recorded_at")) or utcnow()
@@ -366,6 +376,7 @@ class Service(Operations):
                          offset=0):
         """Commitments within the caller's units, soonest promised first:
         {"items": [commitment], "total"}; `status` is "open" or "fulfilled"."""
+        refuse_unstorable(unit=unit, task=task, status=status)
         limit, offset = page(limit, offset)
         query = select(commitments)
         for column, value in ((commitments.c.unit, unit), (commitments.c.task_code, task),
@@ -391,6 +402,7 @@ class Service(Operations):
         target's, which stays within the task's due date. The new date
         (YYYY-MM-DD) must be later than the current one; `reason` is required.
         Answers the task with its `extensions`. Emits task_extended."""
+        refuse_unstorable(code=code, reason=reason)
         require_role(caller, "admin")
         loaded = load(ExtensionSchema(), {"new_due_date": new_due_date, "seq": seq,
                                           "reason": reason})
