@@ -20,9 +20,10 @@ ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
 
 RUN python -m venv /opt/venv
 # Dependencies first, code later: editing the code does not reinstall them.
-COPY requirements.txt constraints.txt /tmp/deps/
+# The runtime's packages only: no test runner, linter, browser driver or bench.
+COPY requirements/runtime.txt constraints.txt /tmp/deps/
 # Every pinned package ships manylinux wheels, so the builder needs no compiler.
-RUN /opt/venv/bin/pip install -r /tmp/deps/requirements.txt -c /tmp/deps/constraints.txt
+RUN /opt/venv/bin/pip install -r /tmp/deps/runtime.txt -c /tmp/deps/constraints.txt
 
 # --- runtime: slim Python, the venv, the code, an unprivileged user.
 FROM python:3.11-slim AS runtime

@@ -61,7 +61,7 @@ if [ ! -d "$venv" ]; then
   "$python" -m venv "$venv" || { rm -rf "$venv"; exit 1; }
 fi
 
-wanted=$(cat requirements.txt constraints.txt | sha256sum | cut -d' ' -f1)
+wanted=$(cat requirements.txt requirements/*.txt constraints.txt | sha256sum | cut -d' ' -f1)
 if [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]; then
   if [ -f "$stamp" ]; then
     echo "setup: requirements changed; updating $venv"

@@ -54,8 +54,11 @@ def test_builds_on_slim_python_and_ships_only_the_runtime_stage(dockerfile):
     assert re.fullmatch(r"python:3\.11-slim AS builder", builder[0][1], re.IGNORECASE)
     assert re.fullmatch(r"python:3\.11-slim( AS \w+)?", runtime[0][1], re.IGNORECASE)
     installs = [arguments for keyword, arguments in builder if keyword == "RUN"]
-    assert any(re.search(r"pip install -r \S*requirements\.txt -c \S*constraints\.txt", run)
+    # The runtime's requirements alone: no test or bench package ships.
+    assert any(re.search(r"pip install -r \S*runtime\.txt -c \S*constraints\.txt", run)
                for run in installs)
+    assert not any("requirements.txt" in run or "test.txt" in run or "bench.txt" in run
+                   for run in installs)
     copies = [arguments for keyword, arguments in runtime if keyword == "COPY"]
     assert any(copy.startswith("--from=builder ") for copy in copies)
     # Only the runtime stage ships: no pip cache, no build tools there.
