@@ -21,6 +21,7 @@ from services.common.db import (
     utcnow,
 )
 from services.common.operations import Operations
+from services.common.settings import Settings
 from services.common.text import refuse_unstorable
 
 from . import documents, logic
@@ -36,6 +37,7 @@ from .schemas import (
     TaskStatusChangedIn,
     UnitCreatedIn,
 )
+from .settings import NotifySettings
 
 log = logging.getLogger(__name__)
 MOVERS_TIMEOUT_SECONDS = 10
@@ -71,6 +73,8 @@ class Service(Operations):
 
     # Nothing is emitted, so no outbox relay needs to run beside the workers.
     db = Database(relay=False)
+    # Validated when the container is made (see services/common/settings.py).
+    settings = Settings(NotifySettings)
     clock = Clock()
     ranking = RpcProxy("ranking")
     delivery = Delivery()

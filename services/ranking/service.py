@@ -24,6 +24,7 @@ from services.common.events import new_event
 from services.common.operations import Operations
 from services.common.paging import page
 from services.common.scope import require_role, role, unit_scope
+from services.common.settings import Settings
 from services.common.text import refuse_unstorable
 
 from . import events, logic
@@ -44,6 +45,7 @@ from .schemas import (
     TaskStatusChangedIn,
     UnitCreatedIn,
 )
+from .settings import RankingSettings
 
 log = logging.getLogger(__name__)
 MAX_COMMENT = 2000
@@ -67,6 +69,7 @@ class Service(Operations):
 
     db = Database()
     clock = Clock()
+    settings = Settings(RankingSettings)
 
     # Facts from the tasks service ------------------------------------------------
     # Each handler keeps what it learnt, in the transaction that records its

@@ -13,6 +13,7 @@ from services.common.events import new_event
 from services.common.operations import Operations
 from services.common.paging import MAX_LIMIT, page
 from services.common.scope import require_role, require_writer, unit_scope
+from services.common.settings import Settings
 from services.common.text import refuse_unstorable
 
 from . import events, logic
@@ -38,6 +39,7 @@ from .schemas import (
     TaskSchema,
     UnitSchema,
 )
+from .settings import TasksSettings
 
 MAX_BATCH = 1000
 
@@ -58,6 +60,8 @@ class Service(Operations):
     name = "tasks"
 
     db = Database()
+    # Validated when the container is made (see services/common/settings.py).
+    settings = Settings(TasksSettings)
     evidence_files = Evidence()
 
     # Units ---------------------------------------------------------------

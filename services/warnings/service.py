@@ -26,6 +26,7 @@ from services.common.events import new_event
 from services.common.operations import Operations
 from services.common.paging import MAX_LIMIT, page
 from services.common.scope import require_role, unit_scope
+from services.common.settings import Settings
 from services.common.text import refuse_unstorable
 from services.common.timers import timer
 
@@ -52,6 +53,7 @@ from .schemas import (
     TaskExtendedIn,
     TaskStatusChangedIn,
 )
+from .settings import WarningsSettings
 
 log = logging.getLogger(__name__)
 MAX_TEXT = 5000
@@ -94,6 +96,7 @@ class Service(Operations):
     # change. Its writers therefore take turns, on PostgreSQL as on SQLite.
     db = Database(one_writer=True)
     clock = Clock()
+    settings = Settings(WarningsSettings)
     known_targets = KnownTargets()
 
     # Events from the tasks service -------------------------------------------
@@ -208,7 +211,7 @@ class Service(Operations):
         the calendar does not cover today the run is left unclaimed (and retried
         at the next tick) with an error in the log. Emits what `evaluate` emits."""
         now = self.clock.now()
-        hour = int(self.config.get("LUOSHI_EVALUATION_HOUR") or 1)
+        hour = self.settings.evaluation_hour
         if now.hour < hour:
             return
         try:
