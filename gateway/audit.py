@@ -19,6 +19,7 @@ from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .models import AuditEntry
+from .text import escaped
 
 log = logging.getLogger(__name__)
 
@@ -181,13 +182,14 @@ class AuditLog:
             "caller_units": caller.units if caller else None,
             "units": named_units(request),
             "method": scope["method"],
-            "path": scope["path"][:1000],
+            "path": escaped(scope["path"][:1000]),
             "route": getattr(route, "path", None),
-            "target": {key: str(value) for key, value in
+            "target": {escaped(key): escaped(str(value)) for key, value in
                        (scope.get("path_params") or {}).items()} or None,
             "status": status,
             "address": client[0] if client else None,
-            "request": request,
+            # Refused hostile text is logged too, escaped so that the row can be stored.
+            "request": escaped(request),
             "response": response_record(answer, response_type),
         }
 

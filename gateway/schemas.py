@@ -15,10 +15,12 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    field_validator,
     model_validator,
 )
 
 from .rpc import MAX_PAGE
+from .text import check_storable
 
 Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64,
                                         pattern=r"^\S+$")]
@@ -65,6 +67,13 @@ MAX_PROGRESS_ITEMS = 1000
 
 class WriteBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+    # Every field of every body, nested lists and dicts included: text no database
+    # can store is a 422 naming its field, never a failed transaction downstream.
+    @field_validator("*", mode="before")
+    @classmethod
+    def storable_text(cls, value):
+        return check_storable(value)
 
     def to_rpc(self) -> dict:
         """The body as the JSON the services take, unset optional fields left out."""

@@ -8,6 +8,9 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 LOCAL_SECRET = "local-dev-secret"
+# Swagger UI 5 (npm's swagger-ui-dist, installed by scripts/setup.sh and the
+# Dockerfile from package.json) sits beside the code, never in the repo.
+SWAGGER_UI_DIR = Path(__file__).resolve().parents[1] / "node_modules" / "swagger-ui-dist"
 # Values that ship in examples and must never guard a production deployment.
 PLACEHOLDERS = frozenset({
     "", "admin", "change-me", "changeme", "password", "secret", LOCAL_SECRET,
@@ -58,6 +61,8 @@ class Settings(BaseSettings):
     # Days and quarters turn at midnight where the supervision office is, as in
     # the services.
     timezone: str = "Asia/Shanghai"
+    # Where /docs finds Swagger UI's files; the default is where set-up puts them.
+    swagger_ui_dir: Path = SWAGGER_UI_DIR
 
     @field_validator("cors_origins", mode="before")
     @classmethod

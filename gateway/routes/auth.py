@@ -36,6 +36,7 @@ from ..schemas import (
     UserIn,
     UserOut,
 )
+from ..text import MESSAGES, text_problem
 from .version import PREFIX
 
 router = APIRouter(prefix=PREFIX, tags=["auth"])
@@ -57,6 +58,12 @@ def sign_in(request: Request, db: DbSession,
     settings = request.app.state.settings
     address = client_address(request)
     request.app.state.rate_limiter.take(f"address:{address}")
+    for field in ("username", "password"):
+        # A form is no schema: checked here before the username is looked up.
+        problem = text_problem(getattr(form, field), max_length=256)
+        if problem:
+            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, [{
+                "loc": ["body", field], "msg": MESSAGES[problem], "type": problem}])
     refuse_while_locked(db, settings, form.username, address)
     user = authenticate(db, form.username, form.password)
     if user is None:

@@ -34,6 +34,7 @@ from ..schemas import (
 )
 from ..scope import Scope
 from ..spreadsheet import XLSX_MEDIA_TYPE, write_tasks
+from ..text import MESSAGES, text_problem
 from .version import PREFIX
 
 router = APIRouter(prefix=f"{PREFIX}/tasks", tags=["tasks"])
@@ -165,6 +166,13 @@ def add_evidence(request: Request, caller: Writer, code: TaskInScope, file: Uplo
                             f"evidence files are at most {limit} bytes")
     filename = file.filename or "evidence"
     content_type = file.content_type or "application/octet-stream"
+    for field, value in (("filename", filename), ("content_type", content_type)):
+        # Multipart parts are no schema: their name and type are checked here (a
+        # long name is the service's to shorten).
+        problem = text_problem(value)
+        if problem:
+            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, [{
+                "loc": ["body", "file", field], "msg": MESSAGES[problem], "type": problem}])
     content_b64 = base64.b64encode(content).decode("ascii")
     fingerprint = {"filename": filename, "content_type": content_type,
                    "sha256": hashlib.sha256(content).hexdigest()}

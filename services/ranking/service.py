@@ -15,6 +15,8 @@ from services.common.operations import Operations
 from services.common.paging import page
 from services.common.scope import require_role, role, unit_scope
 from services.common.sessions import Database
+from services.common.settings import Settings
+from services.common.text import refuse_unstorable
 from services.common.timers import timer
 
 from . import events, logic
@@ -35,6 +37,7 @@ from .schemas import (
     TaskStatusChangedIn,
     UnitCreatedIn,
 )
+from .settings import RankingSettings
 
 log = logging.getLogger(__name__)
 MAX_COMMENT = 2000
@@ -58,6 +61,7 @@ class Service(Operations):
 
     db = Database()
     clock = Clock()
+    settings = Settings(RankingSettings)
 
     # Facts from the tasks service ------------------------------------------------
     # Each handler keeps what it learnt, in the transaction that records its
@@ -212,6 +216,7 @@ class Service(Operations):
         computed_at, stale, late_events, approved_at, published_at}. The lists are
         None for anyone but an admin until the ranking is published. InvalidInput
         for a malformed period, one not begun or an unknown group."""
+        refuse_unstorable(period=period, group=group)
         today = self.clock.today()
         with self.db.session(readonly=True) as session:
             rules = repo.RULES.current(session)
@@ -277,6 +282,7 @@ class Service(Operations):
         it for their own unit; an admin names `lead_unit`. Answers the evaluation.
         Forbidden when the lead unit is not the caller's or leads no task the unit
         cooperates on; Conflict once the ranking is approved."""
+        refuse_unstorable(period=period, data=data)
         require_role(caller, "admin", "evaluator")
         chosen = logic.parse_period(period)
         evaluation = _evaluation(data)
@@ -308,6 +314,7 @@ class Service(Operations):
         """The evaluations given for a period, optionally of one unit or by one
         lead unit: {"items": [{period, lead_unit, unit, score, comment,
         evaluated_by, evaluated_at}], "total"}."""
+        refuse_unstorable(period=period, unit=unit, lead_unit=lead_unit)
         chosen = logic.parse_period(period)
         limit, offset = page(limit, offset)
         with self.db.session(readonly=True) as session:
@@ -322,6 +329,7 @@ class Service(Operations):
         """Freeze an ended period's ranking as a draft (admin), or recompute its
         draft. Answers the ranking's state. Conflict for a period not ended or
         already approved."""
+        refuse_unstorable(period=period)
         require_role(caller, "admin")
         chosen = logic.parse_period(period)
         today = self.clock.today()
@@ -342,6 +350,7 @@ class Service(Operations):
     def approve_ranking(self, period, caller):
         """Approve a draft (admin), recomputed first if a late event made it stale.
         Emits ranking_approved. Conflict unless it is a draft."""
+        refuse_unstorable(period=period)
         require_role(caller, "admin")
         chosen = logic.parse_period(period)
         with self.db.session(readonly=True) as session:
@@ -360,6 +369,7 @@ class Service(Operations):
     def reopen_ranking(self, period, caller):
         """Send an approved, unpublished ranking back to draft (admin); it is
         recomputed with the events that arrived since. Conflict otherwise."""
+        refuse_unstorable(period=period)
         require_role(caller, "admin")
         chosen = logic.parse_period(period)
         with self.db.session() as session:
@@ -373,6 +383,7 @@ class Service(Operations):
         """Publish an approved ranking (admin): its lists become public and it never
         changes again. Emits ranking_published with every group. Conflict unless
         approved."""
+        refuse_unstorable(period=period)
         require_role(caller, "admin")
         chosen = logic.parse_period(period)
         with self.db.session() as session:
@@ -400,6 +411,7 @@ class Service(Operations):
         fields left out keeping their values. Scores computed from now on use it;
         frozen rankings keep the version they were made with. Emits
         score_rules_changed. InvalidInput naming each wrong field."""
+        refuse_unstorable(data=data, note=note)
         require_role(caller, "admin")
         if note is not None and (not isinstance(note, str) or len(note) > MAX_COMMENT):
             raise InvalidInput({"note": f"a text of at most {MAX_COMMENT} characters"})

@@ -76,7 +76,8 @@ def batch_digest(items):
     """A fingerprint of a batch's content, blind to spacing and key order."""
     canonical = json.dumps(items, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
                            default=str)
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    # surrogatepass: a lone surrogate is refused with its item, not with the batch.
+    return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _progress_problem(item, tasks, units, scope, now):

@@ -178,7 +178,7 @@ class Contract:
     def tasks_get_task(self, *, code, caller):
         return {**_task(code), "progress": [], "clocks": [], "evidence": [], "commitments": []}
 
-    def tasks_extend_task(self, *, code, new_due_date, caller, reason, seq=None):
+    def tasks_extend_task(self, *, code, new_due_date, caller, seq=None, reason=None):
         return {"task": code, "seq": seq, "new_due_date": new_due_date, "count": 1}
 
     def tasks_report_progress(self, *, items, caller, source="portal", idempotency_key=None):
@@ -347,8 +347,8 @@ class Contract:
         return {"items": []}
 
     # ranking
-    def ranking_get_ranking(self, *, caller, period=None, group=None):
-        public = caller["role"] == "admin"
+    def ranking_get_ranking(self, *, period=None, group=None, caller=None):
+        public = (caller or {}).get("role") == "admin"
         listed = [{"unit": "C01", "name": "一县", "reasons": ["第1名，92.5分，本期无红色预警"]}]
         indicators = [{"key": "on_time", "label": "目标按期完成率", "weight": 30, "score": 90.0,
                        "detail": "本期到期目标10个，按期完成9个"}]
