@@ -138,6 +138,12 @@ MATRIX = {
     ("get", "/api/v1/imports/tasks/template.xlsx"): Row(
         "/api/v1/imports/tasks/template.xlsx", admin_only(200)),
     ("get", "/api/v1/users"): Row("/api/v1/users", admin_only(200)),
+    # On the bootstrap admin: the callers below are other users, whose tokens
+    # the change would revoke before their turn.
+    ("patch", "/api/v1/users/{username}"): Row("/api/v1/users/admin", admin_only(200), {
+        "json": {"disabled": False}}),
+    ("post", "/api/v1/users/{username}/password-reset"): Row(
+        "/api/v1/users/admin/password-reset", admin_only(200)),
     ("get", "/api/v1/rankings"): Row("/api/v1/rankings?period=2026-Q1", everyone(200)),
     ("get", "/api/v1/rankings/groups"): Row("/api/v1/rankings/groups", everyone(200)),
     ("get", "/api/v1/rankings/periods"): Row("/api/v1/rankings/periods", everyone(200)),
@@ -285,3 +291,4 @@ def test_who_may_do_what(client, callers, operation, monkeypatch):
         response = client.request(method, path, headers=headers[role], **_request_kwargs(row))
         got[role] = response.status_code
     assert got == row.expected
+
