@@ -30,6 +30,8 @@ MESSAGES = {
     "api_key_exists": "接口密钥“{name}”已存在。",
     "api_key_revoked": "接口密钥 {key_id} 已吊销，不能轮换。",
     "expiry_in_past": "到期时间须晚于现在。",
+    "lead_unit_only": ("任务 {task} 的整体进度、销号、说明情况和13710节点只能由牵头单位 {lead} "
+                       "或督查办办理。"),
 }
 
 

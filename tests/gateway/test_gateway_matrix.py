@@ -292,3 +292,43 @@ def test_who_may_do_what(client, callers, operation, monkeypatch):
         got[role] = response.status_code
     assert got == row.expected
 
+
+# A task's units are not all equal. T-001 is led by U01; U02 cooperates on it
+# and owns its second target. U02 reads the task and adds evidence, but does
+# not speak for the task as a whole: neither its operator nor a county key
+# covering it closes, explains or records a 13710 stage (the tasks service
+# refuses the same, and a percentage of a cooperating unit's, per item).
+LEAD_ONLY = [
+    ("post", "/api/v1/tasks/T-001/close", {}),
+    ("post", "/api/v1/tasks/T-001/explain", {"json": {"reason": "调整"}}),
+    ("post", "/api/v1/tasks/T-001/clock", {"json": {"stage": "deployed"}}),
+]
+SHARED = [
+    ("get", "/api/v1/tasks/T-001", {}, 200),
+    ("get", "/api/v1/tasks/T-001/evidence/5", {}, 200),
+    ("post", "/api/v1/tasks/T-001/evidence", "pdf", 201),
+]
+
+
+@pytest.fixture
+def cooperating(headers_for, key_for):
+    return {"operator": headers_for("operator", "U02"), "key": key_for("U02")}
+
+
+@pytest.mark.parametrize("method, path, kwargs", LEAD_ONLY, ids=lambda v: str(v))
+def test_a_cooperating_unit_does_not_act_for_the_task(client, cooperating, fake_rpc, method,
+                                                     path, kwargs):
+    for headers in cooperating.values():
+        response = client.request(method, path, headers=headers, **kwargs)
+        assert response.status_code == 403, response.text
+        assert response.json()["detail"]["code"] == "lead_unit_only"
+    # Only the task and the unit tree were read; nothing reached the service.
+    assert set(fake_rpc.names()) <= {"tasks.get_task", "tasks.list_units"}
+
+
+@pytest.mark.parametrize("method, path, kwargs, expected", SHARED, ids=lambda v: str(v))
+def test_a_cooperating_unit_reads_the_task_and_adds_evidence(client, cooperating, method, path,
+                                                            kwargs, expected):
+    for headers in cooperating.values():
+        extra = _pdf() if kwargs == "pdf" else kwargs
+        assert client.request(method, path, headers=headers, **extra).status_code == expected

@@ -115,3 +115,23 @@ def test_targets_must_form_a_trajectory_inside_the_task():
         with pytest.raises(Exception) as error:
             TaskSchema().load({**base, "targets": targets})
         assert "targets" in error.value.messages
+
+
+def test_only_the_lead_unit_or_the_office_reports_the_tasks_percentage():
+    def led():
+        return {"T1": logic.TaskState(40.0, "active", {"a", "b"}, lead_unit="a")}
+    items = [{"task": "T1", "unit": "b", "percent": 50},
+             {"task": "T1", "unit": "a", "percent": 60}]
+    for scope, expected in (({"b"}, ["rejected", "rejected"]), ({"a"}, ["rejected", "accepted"]),
+                            (None, ["accepted", "accepted"])):
+        _, results = logic.check_progress_batch(items, led(), {"a", "b"}, scope, NOW)
+        assert [r["status"] for r in results] == expected, scope
+    _, results = logic.check_progress_batch(items[:1], led(), {"a", "b"}, {"b"}, NOW)
+    assert results[0]["code"] == "lead_unit_only" and "牵头单位" in results[0]["reason"]
+
+
+def test_a_lead_unit_problem_names_the_lead():
+    assert logic.lead_unit_problem(None, "T1", "a") is None
+    assert logic.lead_unit_problem({"a", "c"}, "T1", "a") is None
+    problem = logic.lead_unit_problem({"b"}, "T1", "a")
+    assert problem["code"] == "lead_unit_only" and "a" in problem["message"]
