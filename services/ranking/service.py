@@ -23,7 +23,7 @@ from services.common.db import (
 from services.common.events import new_event
 from services.common.operations import Operations
 from services.common.paging import page
-from services.common.scope import require_role, role, unit_scope
+from services.common.scope import require_role, unit_scope
 
 from . import events, logic
 from . import repository as repo
@@ -231,8 +231,9 @@ class Service(Operations):
         (live/draft/approved/published), as_of, rules_version, tie_break, entries:
         [{unit, name, rank, previous_rank, rank_change, score, red_items,
         unanswered_notices, breakdown: {indicators, note}}], red_list, black_list,
-        computed_at, stale, late_events, approved_at, published_at}. The lists are
-        None for anyone but an admin until the ranking is published. InvalidInput
+        computed_at, stale, late_events, approved_at, published_at}. Until the
+        ranking is published, only admins and leaders read it whole; anyone else
+        reads its own units' entries and no lists (logic.visible_ranking). InvalidInput
         for a malformed period, one not begun or an unknown group."""
         today = self.clock.today()
         with self.db.session(readonly=True) as session:
@@ -249,12 +250,11 @@ class Service(Operations):
                 answer = self._live(session, chosen, as_of, rules)
         ranked = answer.pop("groups").get(key) or {
             "entries": [], "red_list": [], "black_list": []}
-        public = answer["status"] == "published" or role(caller) == "admin"
+        shown = logic.visible_ranking(ranked, answer["status"], caller)
         return {**answer, "label": chosen.label, "group": key,
                 "group_label": group_rules["label"], "tie_break": logic.TIE_BREAK,
-                "entries": ranked["entries"],
-                "red_list": ranked["red_list"] if public else None,
-                "black_list": ranked["black_list"] if public else None}
+                "entries": shown["entries"], "red_list": shown["red_list"],
+                "black_list": shown["black_list"]}
 
     @rpc(expected_exceptions=EXPECTED)
     def list_groups(self):
@@ -330,13 +330,19 @@ class Service(Operations):
             return repo.evaluation_dict(row)
 
     @rpc(expected_exceptions=EXPECTED)
-    def list_evaluations(self, period, unit=None, lead_unit=None, limit=100, offset=0):
-        """The evaluations given for a period, optionally of one unit or by one
+    def list_evaluations(self, period, unit=None, lead_unit=None, limit=100, offset=0,
+                         caller=None):
+        """The evaluations given for a period that `caller` may read (all for
+        the office, its own units' for an evaluator, none for anyone else:
+        logic.visible_evaluations_filter), optionally of one unit or by one
         lead unit: {"items": [{period, lead_unit, unit, score, comment,
         evaluated_by, evaluated_at}], "total"}."""
         chosen = logic.parse_period(period)
         limit, offset = page(limit, offset)
         where = [evaluations.c.period == chosen.key]
+        givers = logic.visible_evaluations_filter(caller)
+        if givers is not None:
+            where.append(evaluations.c.lead_unit.in_(sorted(givers)))
         if unit:
             where.append(evaluations.c.unit == unit)
         if lead_unit:

@@ -147,8 +147,9 @@ MATRIX = {
     ("get", "/api/v1/rankings"): Row("/api/v1/rankings?period=2026-Q1", everyone(200)),
     ("get", "/api/v1/rankings/groups"): Row("/api/v1/rankings/groups", everyone(200)),
     ("get", "/api/v1/rankings/periods"): Row("/api/v1/rankings/periods", everyone(200)),
+    # A live rank is an unpublished standing.
     ("get", "/api/v1/rankings/movers"): Row("/api/v1/rankings/movers?since=2026-11-16",
-                                            everyone(200)),
+                                            city_wide(200)),
     ("get", "/api/v1/rankings/{period}/export"): Row("/api/v1/rankings/2026-Q3/export",
                                                      everyone(200)),
     ("get", "/api/v1/rankings/{period}/evaluations"): Row(
@@ -188,13 +189,14 @@ MATRIX = {
     ("put", "/api/v1/templates/{event_type}/{channel}"): Row(
         "/api/v1/templates/colour_changed/sms", admin_only(200), {
             "json": {"body": "{{ unit_name }}：任务 {{ task }} 已亮红灯。"}}),
-    ("get", "/api/v1/bulletins"): Row("/api/v1/bulletins", everyone(200)),
+    # The weekly bulletin is the leaders' (DESIGN.md), drawn up by the office.
+    ("get", "/api/v1/bulletins"): Row("/api/v1/bulletins", city_wide(200)),
     ("post", "/api/v1/bulletins"): Row("/api/v1/bulletins", admin_only(200), {
         "json": {"week_start": "2026-03-30"}}),
     ("get", "/api/v1/bulletins/{bulletin_id}.pdf"): Row("/api/v1/bulletins/2.pdf",
-                                                         everyone(200)),
+                                                         city_wide(200)),
     ("get", "/api/v1/bulletins/{bulletin_id}.html"): Row("/api/v1/bulletins/2.html",
-                                                          everyone(200)),
+                                                          city_wide(200)),
     ("get", "/api/v1/admin/parked/{service}"): Row("/api/v1/admin/parked/tasks",
                                                    admin_only(200)),
     ("post", "/api/v1/admin/parked/{service}/replay"): Row(
