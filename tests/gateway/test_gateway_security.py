@@ -129,7 +129,7 @@ def test_api_keys_are_listed_without_secrets_with_their_last_use(client, admin, 
         digest = db.scalar(select(ApiKey.digest))
     assert digest not in str(listed)
     assert set(listed[0]) == {"id", "name", "units", "created_at", "rotated_at", "revoked_at",
-                              "last_used_at", "last_used_from"}
+                              "last_used_at", "last_used_from", "expires_at", "access"}
 
     client.get("/api/v1/auth/me", headers={"X-API-Key": created["key"]})
     used = client.get("/api/v1/api-keys", headers=admin).json()[0]
