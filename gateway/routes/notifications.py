@@ -3,11 +3,11 @@ stops an item's escalation ladder), the ladders themselves, the routing rules
 and templates the office sets, and the weekly bulletin."""
 import base64
 from typing import Annotated
-from urllib.parse import quote
 
 from fastapi import APIRouter, Body, Depends, Path, Query, Response, status
 
 from ..auth import CITY_WIDE_ROLES, Admin, Caller, CurrentCaller, Writer
+from ..downloads import attachment
 from ..messages import refusal
 from ..rpc import Rpc, present
 from ..schemas import (
@@ -151,14 +151,12 @@ def generate_bulletin(caller: Admin, rpc: Rpc,
 
 def _bulletin_file(rpc, bulletin_id: int, format: str, media_type: str) -> Response:
     bulletin = rpc.notify.get_bulletin(bulletin_id=bulletin_id, format=format)
-    filename = bulletin.get("filename") or f"bulletin-{bulletin_id}.{format}"
-    fallback = filename.encode("ascii", "replace").decode().replace('"', "_")
     return Response(
         base64.b64decode(bulletin["content_b64"]), media_type=media_type,
         headers={
             # A download, not a page of ours: the HTML quotes reasons people typed.
-            "Content-Disposition":
-                f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename)}",
+            "Content-Disposition": attachment(bulletin.get("filename"),
+                                              f"bulletin-{bulletin_id}.{format}"),
             "X-Content-Type-Options": "nosniff",
         })
 

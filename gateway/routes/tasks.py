@@ -3,7 +3,6 @@ closing, explaining and the 13710 clock."""
 import base64
 import hashlib
 from typing import Annotated
-from urllib.parse import quote
 
 from fastapi import (
     APIRouter,
@@ -18,6 +17,7 @@ from fastapi import (
 )
 
 from ..auth import Admin, CurrentCaller, Writer
+from ..downloads import attachment
 from ..idempotency import IdempotencyKey, answer_once
 from ..rpc import MAX_PAGE, Rpc, all_items, present
 from ..schemas import (
@@ -189,15 +189,13 @@ def add_evidence(request: Request, caller: Writer, code: TaskInScope, file: Uplo
 def download_evidence(caller: CurrentCaller, code: TaskInScope, evidence_id: EvidenceId,
                       rpc: Rpc):
     evidence = rpc.tasks.get_evidence(task=code, evidence_id=evidence_id, caller=caller.as_rpc())
-    filename = evidence.get("filename") or "evidence"
-    fallback = filename.encode("ascii", "replace").decode().replace('"', "_")
     return Response(
         base64.b64decode(evidence["content_b64"]),
         media_type=evidence.get("content_type") or "application/octet-stream",
         headers={
             # Always a download: an uploaded HTML file must not run as a page of ours.
-            "Content-Disposition":
-                f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename)}",
+            # Names stored before uploads were cleaned may hold control characters.
+            "Content-Disposition": attachment(evidence.get("filename"), "evidence"),
             "X-Content-Type-Options": "nosniff",
         })
 

@@ -3,6 +3,7 @@ database), so they are tested with nothing but pytest."""
 import datetime as dt
 import hashlib
 import json
+import unicodedata
 import zipfile
 from dataclasses import dataclass, field
 from io import BytesIO
@@ -202,3 +203,12 @@ def sniff_evidence(content: bytes):
             pass
     raise InvalidInput({"file": "evidence must be a PDF, PNG, JPEG, GIF, Word, Excel, "
                                 "PowerPoint or UTF-8 text file"})
+
+
+def clean_evidence_name(filename):
+    """An evidence file's name as kept: no control or format characters (a
+    newline in a download's header makes the HTTP server refuse the answer),
+    no path separators, at most 200 characters; "evidence" when nothing is left."""
+    kept = "".join("_" if unicodedata.category(char) in ("Cc", "Cf", "Zl", "Zp")
+                   or char in "/\\" else char for char in (filename or ""))
+    return kept.strip().strip(".")[:200] or "evidence"

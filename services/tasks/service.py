@@ -248,7 +248,7 @@ class Service(Operations):
         if len(content) > self.evidence_files.max_bytes:
             raise TooLarge(f"evidence files are at most {self.evidence_files.max_bytes} bytes")
         kind = logic.sniff_evidence(content)
-        name = (filename or "evidence").replace("/", "_").replace("\\", "_")[:200]
+        name = logic.clean_evidence_name(filename)
         with self.db.session() as session:
             row = self._visible_task(session, task, caller, writing=True)
             digest = self.evidence_files.save(content)

@@ -135,3 +135,15 @@ def test_a_lead_unit_problem_names_the_lead():
     assert logic.lead_unit_problem({"a", "c"}, "T1", "a") is None
     problem = logic.lead_unit_problem({"b"}, "T1", "a")
     assert problem["code"] == "lead_unit_only" and "a" in problem["message"]
+
+
+@pytest.mark.parametrize("given, kept", [
+    ("验收报告.pdf", "验收报告.pdf"),
+    ("a\nb\x0bc.pdf", "a_b_c.pdf"),
+    ("../../etc/passwd", "_.._etc_passwd"),
+    ("\u202egpj.exe", "_gpj.exe"),
+    ("  ", "evidence"),
+    (None, "evidence"),
+])
+def test_evidence_names_lose_control_characters_and_separators(given, kept):
+    assert logic.clean_evidence_name(given) == kept
