@@ -26,7 +26,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from fastapi import Depends, Request, status
 from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from .db import Database
@@ -148,6 +148,15 @@ def _record_key_use(request: Request, key: ApiKey) -> None:
             last_used_at=now, last_used_from=client_address(request)))
 
 
+def _record_token_use(request: Request, token: Token, now: dt.datetime) -> None:
+    """Move the token's idle clock on, at most once a minute, in its own
+    transaction like an API key's use."""
+    if token.last_used_at is not None and now - token.last_used_at < LAST_USE_PRECISION:
+        return
+    with request.app.state.db.session() as db:
+        db.execute(update(Token).where(Token.id == token.id).values(last_used_at=now))
+
+
 def current_caller(
     request: Request,
     token: Annotated[str | None, Depends(bearer_scheme)],
@@ -161,7 +170,7 @@ def current_caller(
     """
     settings = request.app.state.settings
     limiter = request.app.state.rate_limiter
-    caller = key = user = None
+    caller = key = user = token_row = None
     # A session of its own, closed before the route runs: a request-scoped one
     # would hold a pooled connection through the route's RPCs, and under many
     # concurrent readers the requests queued for a connection then fill the
@@ -176,11 +185,15 @@ def current_caller(
         elif token:
             # A disabled user's tokens are revoked when it is disabled; the
             # condition here also holds should a token have escaped that.
-            user = db.scalar(select(User).join(Token).where(
-                Token.digest == credential_digest(settings, token),
-                Token.revoked_at.is_(None),
-                Token.expires_at > now,
-                User.disabled_at.is_(None)))
+            where = [Token.digest == credential_digest(settings, token),
+                     Token.revoked_at.is_(None), Token.expires_at > now,
+                     User.disabled_at.is_(None)]
+            if settings.token_idle_minutes:
+                idle = dt.timedelta(minutes=settings.token_idle_minutes)
+                where.append(func.coalesce(Token.last_used_at, Token.created_at) > now - idle)
+            found = db.execute(select(User, Token).join(Token).where(*where)).first()
+            if found is not None:
+                user, token_row = found
     if key is not None:
         caller = Caller.for_api_key(key)
         limiter.take(f"key:{key.name}")
@@ -188,6 +201,7 @@ def current_caller(
     elif user is not None:
         caller = Caller.for_user(user)
         limiter.take(f"user:{user.username}")
+        _record_token_use(request, token_row, now)
         route = getattr(request.scope.get("route"), "path", None)
         if caller.must_change_password and route not in PASSWORD_CHANGE_ROUTES:
             raise refusal(status.HTTP_403_FORBIDDEN, "password_change_required")

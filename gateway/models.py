@@ -46,6 +46,9 @@ class Token(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     expires_at: Mapped[dt.datetime] = mapped_column(DateTime)
     revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    # Moved on by use, at most once a minute (auth.LAST_USE_PRECISION); a token
+    # unused for LUOSHI_TOKEN_IDLE_MINUTES is refused before it expires.
+    last_used_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
 
 class ApiKey(Base):

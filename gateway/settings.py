@@ -34,6 +34,9 @@ class Settings(BaseSettings):
     secret: SecretStr = SecretStr(LOCAL_SECRET)
     admin_password: SecretStr | None = None
     token_ttl_minutes: int = Field(720, ge=1)
+    # A token unused this long is refused even before it expires (a browser
+    # left signed in on a shared office machine); 0 turns the idle limit off.
+    token_idle_minutes: int = Field(120, ge=0)
     rpc_pool_size: int = Field(8, ge=1)
     rpc_timeout: float = Field(30, gt=0)
     cors_origins: Annotated[list[str], NoDecode] = []

@@ -267,3 +267,23 @@ def test_an_operator_writes_for_its_own_unit(client, operator, fake_rpc):
     response = client.post("/api/v1/progress", json=PROGRESS, headers=operator)
     assert response.status_code == 200
     assert fake_rpc.called("tasks.report_progress")[0]["source"] == "portal"
+
+
+def test_a_token_left_idle_is_refused_before_it_expires(client, app, admin):
+    assert app.state.settings.token_idle_minutes == 120
+    assert client.get("/api/v1/auth/me", headers=admin).status_code == 200
+    with app.state.db.session() as db:
+        assert db.scalar(select(Token.last_used_at)) is not None  # its use was noted
+        long_ago = dt.datetime.now(dt.UTC).replace(tzinfo=None) - dt.timedelta(minutes=121)
+        db.execute(update(Token).values(created_at=long_ago, last_used_at=long_ago))
+    response = client.get("/api/v1/auth/me", headers=admin)
+    assert response.status_code == 401
+    assert response.json()["detail"]["code"] == "token_invalid"
+
+
+def test_a_token_in_use_stays_valid(client, app, admin):
+    with app.state.db.session() as db:
+        recently = dt.datetime.now(dt.UTC).replace(tzinfo=None) - dt.timedelta(minutes=100)
+        db.execute(update(Token).values(created_at=recently - dt.timedelta(hours=5),
+                                        last_used_at=recently))
+    assert client.get("/api/v1/auth/me", headers=admin).status_code == 200
