@@ -2,36 +2,20 @@
 with a control character kills the answer, which Starlette's test client does
 not show."""
 import base64
-import socket
-import threading
-import time
 
 import httpx
 import pytest
-import uvicorn
 
 from gateway.downloads import attachment, clean_filename
+from tests.support.serving import serve
 
 NASTY = "验收\n报告\x0b\"2026\".pdf"
 
 
 @pytest.fixture
 def served(app):
-    """The app behind uvicorn on a free local port: its base URL."""
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen()
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        thread.join(0.05)
-    yield f"http://127.0.0.1:{listener.getsockname()[1]}"
-    server.should_exit = True
-    thread.join(30)
-    listener.close()
+    with serve(app) as url:
+        yield url
 
 
 def test_an_evidence_file_with_control_characters_in_its_name_downloads(served, fake_rpc):
