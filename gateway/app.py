@@ -77,6 +77,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.rate_limiter = RateLimiter(settings.rate_limit_per_minute)
     app.state.unit_names = UnitNames()
     app.state.dashboard = SharedBoard(settings.dashboard_seconds)
+    app.state.readiness = health.Readiness(settings.ready_cache_seconds)
 
     errors.install(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)

@@ -51,6 +51,9 @@ class Settings(BaseSettings):
     # How old the one screen's figures may be when served: readers within this
     # window share one answer. Evaluations move them at most every few seconds.
     dashboard_seconds: float = Field(2, ge=0, le=60)
+    # How long a /readyz answer is reused: probes and anyone else asking within
+    # it share one check instead of opening a broker connection each.
+    ready_cache_seconds: float = Field(5, ge=0, le=60)
     # Sign-in failures for one username within the window lock it out until the
     # oldest of them leaves the window.
     login_max_failures: int = Field(5, ge=1)
