@@ -19,6 +19,7 @@ MESSAGES = {
     "admin_only": "仅督查办管理员可执行此操作。",
     "evaluators_only": "仅评价人和督查办可执行此操作。",
     "city_wide_only": "仅督查办和领导可查看。",
+    "notice_unit_only": "督办单只能由被督办单位的联络员或督查办签收和回复。",
     "read_only_role": "“{role}”角色只能查看，不能提交或修改数据。",
     "no_password_for_key": "接口密钥没有密码。",
     "current_password_wrong": "当前密码不正确。",

@@ -57,6 +57,11 @@ def evaluators(status):
             "anonymous": 401}
 
 
+def notice_answerers(status):
+    """The office, and operators (people or keys) of the addressed unit itself."""
+    return {**unit_write(status), "evaluator": 403}
+
+
 def writers(status):
     """Any role that writes; the service judges each item against the caller's units."""
     return {**everyone(status), "leader": 403}
@@ -206,9 +211,11 @@ MATRIX = {
     ("post", "/api/v1/notices"): Row("/api/v1/notices", admin_only(201), {
         "json": {"task": "T-001", "reason": "严重延期"}}),
     ("get", "/api/v1/notices/{notice_id}"): Row("/api/v1/notices/3", unit_read(200)),
-    ("post", "/api/v1/notices/{notice_id}/ack"): Row("/api/v1/notices/3/ack", unit_write(200)),
+    # As the warnings service judges it: the office, or an operator of the unit.
+    ("post", "/api/v1/notices/{notice_id}/ack"): Row("/api/v1/notices/3/ack",
+                                                      notice_answerers(200)),
     ("post", "/api/v1/notices/{notice_id}/answer"): Row(
-        "/api/v1/notices/3/answer", unit_write(200), {"json": {"answer": "本周内完成整改"}}),
+        "/api/v1/notices/3/answer", notice_answerers(200), {"json": {"answer": "本周内完成整改"}}),
     ("post", "/api/v1/notices/{notice_id}/close"): Row("/api/v1/notices/3/close",
                                                         admin_only(200), {"json": {}}),
     ("get", "/api/v1/rules"): Row("/api/v1/rules", everyone(200)),
@@ -334,3 +341,24 @@ def test_a_cooperating_unit_reads_the_task_and_adds_evidence(client, cooperating
     for headers in cooperating.values():
         extra = _pdf() if kwargs == "pdf" else kwargs
         assert client.request(method, path, headers=headers, **extra).status_code == expected
+
+
+@pytest.mark.parametrize("action, kwargs", [("ack", {}),
+                                            ("answer", {"json": {"answer": "本周内完成整改"}})])
+def test_a_notice_is_answered_by_its_own_unit_not_one_above_it(client, headers_for, key_for,
+                                                              fake_rpc, action, kwargs):
+    # The warnings service knows no unit tree: it refuses C01's operator a
+    # notice addressed to C01-1, and so does the gateway, before calling it.
+    fake_rpc.answer("warnings.get_notice", lambda notice_id: {
+        "id": notice_id, "number": "督办〔2026〕4号", "task": "T-003", "unit": "C01-1",
+        "item_kind": "task", "item_key": "T-003", "reason": "严重延期", "status": "open"})
+    for headers in (headers_for("operator", "C01"), key_for("C01"),
+                    headers_for("evaluator", "C01-1")):
+        response = client.post(f"/api/v1/notices/3/{action}", headers=headers, **kwargs)
+        assert response.status_code == 403
+        assert response.json()["detail"]["code"] == "notice_unit_only"
+    assert not [name for name in fake_rpc.names() if name.endswith("_notice")
+                and name != "warnings.get_notice"]
+    own = client.post(f"/api/v1/notices/3/{action}", headers=headers_for("operator", "C01-1"),
+                      **kwargs)
+    assert own.status_code == 200
