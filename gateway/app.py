@@ -89,6 +89,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.rate_limiter = RateLimiter(settings.rate_limit_per_minute)
     app.state.unit_names = UnitNames()
     app.state.dashboard = SharedBoard(settings.dashboard_seconds)
+    app.state.readiness = health.Readiness(settings.ready_cache_seconds)
 
     errors.install(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
@@ -98,7 +99,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware, allow_origins=settings.cors_origins,
-            allow_methods=["GET", "POST", "DELETE"],
+            allow_methods=["GET", "POST", "PATCH", "DELETE"],
             allow_headers=["Authorization", "Content-Type", "X-API-Key", "Idempotency-Key"])
     # Outermost: every request is counted, whatever the middleware inside answer.
     app.add_middleware(RequestMetrics, metrics=app.state.metrics)

@@ -1,4 +1,5 @@
 """The audit log: one row for every write request (POST, PUT, PATCH, DELETE),
+and for every export and file download (what leaves the platform in bulk),
 whoever made it and however it ended.
 
 A row holds who (user, role, API key, the caller's units), what (method, path,
@@ -11,6 +12,7 @@ them, and `GET /api/v1/audit` reads them.
 """
 import json
 import logging
+import re
 import time
 from urllib.parse import parse_qsl
 
@@ -24,6 +26,11 @@ from .text import escaped
 log = logging.getLogger(__name__)
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+# Reads that hand out files: the task library and ranking exports, evidence
+# files and bulletins. Their answers are kept as type and size only.
+AUDITED_READS = re.compile(
+    r"^/api/v1/(tasks/export\.xlsx|tasks/[^/]+/evidence/[^/]+|bulletins/[^/]+\.(pdf|html)"
+    r"|rankings/[^/]+/export)$")
 # Fields whose values never reach the log, at any depth of a body or answer.
 SECRET_FIELDS = frozenset({
     "password", "current", "new", "key", "access_token", "refresh_token", "token",
@@ -96,6 +103,11 @@ def response_record(raw: bytes, content_type: str):
         return _size_only(raw, content_type)
 
 
+def audited(method: str, path: str) -> bool:
+    """Whether a request gets a row: every write, and the reads that hand out files."""
+    return method in WRITE_METHODS or (method == "GET" and AUDITED_READS.match(path) is not None)
+
+
 class AuditLog:
     """ASGI middleware writing an AuditEntry for every write request.
 
@@ -111,7 +123,7 @@ class AuditLog:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] not in WRITE_METHODS:
+        if scope["type"] != "http" or not audited(scope["method"], scope["path"]):
             await self.app(scope, receive, send)
             return
         request_type = Headers(scope=scope).get("content-type", "")

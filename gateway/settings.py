@@ -37,6 +37,9 @@ class Settings(BaseSettings):
     secret: SecretStr = SecretStr(LOCAL_SECRET)
     admin_password: SecretStr | None = None
     token_ttl_minutes: int = Field(720, ge=1)
+    # A token unused this long is refused even before it expires (a browser
+    # left signed in on a shared office machine); 0 turns the idle limit off.
+    token_idle_minutes: int = Field(120, ge=0)
     rpc_pool_size: int = Field(8, ge=1)
     rpc_timeout: float = Field(30, gt=0)
     cors_origins: Annotated[list[str], NoDecode] = []
@@ -51,6 +54,9 @@ class Settings(BaseSettings):
     # How old the one screen's figures may be when served: readers within this
     # window share one answer. Evaluations move them at most every few seconds.
     dashboard_seconds: float = Field(2, ge=0, le=60)
+    # How long a /readyz answer is reused: probes and anyone else asking within
+    # it share one check instead of opening a broker connection each.
+    ready_cache_seconds: float = Field(5, ge=0, le=60)
     # Sign-in failures for one username within the window lock it out until the
     # oldest of them leaves the window.
     login_max_failures: int = Field(5, ge=1)

@@ -13,7 +13,7 @@ from services.common.events import new_event
 from services.common.leases import claim_timer_run
 from services.common.operations import Operations
 from services.common.paging import page
-from services.common.scope import require_role, role, unit_scope
+from services.common.scope import require_role, unit_scope
 from services.common.sessions import Database
 from services.common.settings import Settings
 from services.common.text import refuse_unstorable
@@ -213,8 +213,9 @@ class Service(Operations):
         (live/draft/approved/published), as_of, rules_version, tie_break, entries:
         [{unit, name, rank, previous_rank, rank_change, score, red_items,
         unanswered_notices, breakdown: {indicators, note}}], red_list, black_list,
-        computed_at, stale, late_events, approved_at, published_at}. The lists are
-        None for anyone but an admin until the ranking is published. InvalidInput
+        computed_at, stale, late_events, approved_at, published_at}. Until the
+        ranking is published, only admins and leaders read it whole; anyone else
+        reads its own units' entries and no lists (logic.visible_ranking). InvalidInput
         for a malformed period, one not begun or an unknown group."""
         refuse_unstorable(period=period, group=group)
         today = self.clock.today()
@@ -232,12 +233,11 @@ class Service(Operations):
                 answer = self._live(session, chosen, as_of, rules)
         ranked = answer.pop("groups").get(key) or {
             "entries": [], "red_list": [], "black_list": []}
-        public = answer["status"] == "published" or role(caller) == "admin"
+        shown = logic.visible_ranking(ranked, answer["status"], caller)
         return {**answer, "label": chosen.label, "group": key,
                 "group_label": group_rules["label"], "tie_break": logic.TIE_BREAK,
-                "entries": ranked["entries"],
-                "red_list": ranked["red_list"] if public else None,
-                "black_list": ranked["black_list"] if public else None}
+                "entries": shown["entries"], "red_list": shown["red_list"],
+                "black_list": shown["black_list"]}
 
     @rpc(expected_exceptions=EXPECTED)
     def list_groups(self):
@@ -310,16 +310,20 @@ class Service(Operations):
                 session, chosen.key, lead_unit, evaluation["unit"]))
 
     @rpc(expected_exceptions=EXPECTED)
-    def list_evaluations(self, period, unit=None, lead_unit=None, limit=100, offset=0):
-        """The evaluations given for a period, optionally of one unit or by one
+    def list_evaluations(self, period, unit=None, lead_unit=None, limit=100, offset=0,
+                         caller=None):
+        """The evaluations given for a period that `caller` may read (all for
+        the office, its own units' for an evaluator, none for anyone else:
+        logic.visible_evaluations_filter), optionally of one unit or by one
         lead unit: {"items": [{period, lead_unit, unit, score, comment,
         evaluated_by, evaluated_at}], "total"}."""
         refuse_unstorable(period=period, unit=unit, lead_unit=lead_unit)
         chosen = logic.parse_period(period)
         limit, offset = page(limit, offset)
+        givers = logic.visible_evaluations_filter(caller)
         with self.db.session(readonly=True) as session:
             rows, total = repo.evaluation_rows(session, chosen.key, unit or None,
-                                               lead_unit or None, limit, offset)
+                                               lead_unit or None, limit, offset, givers)
         return {"items": [repo.evaluation_dict(row) for row in rows], "total": total}
 
     # From draft to publication ------------------------------------------------------

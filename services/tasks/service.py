@@ -259,7 +259,7 @@ class Service(Operations):
         if len(content) > self.evidence_files.max_bytes:
             raise TooLarge(f"evidence files are at most {self.evidence_files.max_bytes} bytes")
         kind = logic.sniff_evidence(content)
-        name = (filename or "evidence").replace("/", "_").replace("\\", "_")[:200]
+        name = logic.clean_evidence_name(filename)
         with self.db.session() as session:
             row = self._visible_task(session, task, caller, writing=True)
             digest = self.evidence_files.save(content)
@@ -295,7 +295,7 @@ class Service(Operations):
         refuse_unstorable(code=code)
         require_writer(caller)
         with self.db.session() as session:
-            row = self._visible_task(session, code, caller, writing=True)
+            row = self._visible_task(session, code, caller, writing=True, leading=True)
             count = len(session.execute(
                 select(evidence.c.id).where(evidence.c.task_code == code)).all())
             problem = logic.closing_problem(row.status, row.percent, count)
@@ -313,7 +313,7 @@ class Service(Operations):
         if len(reason) > 2000:
             raise InvalidInput({"reason": "at most 2,000 characters"})
         with self.db.session() as session:
-            row = self._visible_task(session, code, caller, writing=True)
+            row = self._visible_task(session, code, caller, writing=True, leading=True)
             problem = logic.explaining_problem(row.status, reason)
             if problem:
                 raise Conflict(problem)
@@ -331,7 +331,7 @@ class Service(Operations):
         loaded = load(ClockStageSchema(), {"stage": stage, "recorded_at": recorded_at})
         moment = logic._naive_utc(loaded.get("recorded_at")) or utcnow()
         with self.db.session() as session:
-            row = self._visible_task(session, code, caller, writing=True)
+            row = self._visible_task(session, code, caller, writing=True, leading=True)
             if not row.clock_class:
                 raise Conflict(f"task {code} is not on the 13710 clock")
             if session.execute(select(clock_stages).where(clock_stages.c.task_code == code)
@@ -465,9 +465,10 @@ class Service(Operations):
         if scope is not None and unit not in scope:
             raise Forbidden("outside the caller's units")
 
-    def _visible_task(self, session, code, caller, writing=False):
-        """The task row, if the caller may see it. A scoped caller gets Forbidden
-        for tasks that do not exist as for tasks of other units: no hint."""
+    def _visible_task(self, session, code, caller, writing=False, leading=False):
+        """The task row, if the caller may see it (with `leading`, act on its
+        whole: logic.lead_unit_problem). A scoped caller gets Forbidden for
+        tasks that do not exist as for tasks of other units: no hint."""
         if writing:
             require_writer(caller)
         scope = self._scope(session, caller)
@@ -476,6 +477,8 @@ class Service(Operations):
             raise Forbidden("outside the caller's units")
         if row is None:
             raise NotFound(f"no task {code}")
+        if leading and (problem := logic.lead_unit_problem(scope, code, row.lead_unit)):
+            raise Forbidden(problem)
         return row
 
     def _task_problems(self, session, task):
@@ -530,9 +533,9 @@ class Service(Operations):
 
     def _task_states(self, session, codes):
         states = {
-            row.code: logic.TaskState(row.percent, row.status)
+            row.code: logic.TaskState(row.percent, row.status, lead_unit=row.lead_unit)
             for row in session.execute(
-                select(tasks.c.code, tasks.c.percent, tasks.c.status)
+                select(tasks.c.code, tasks.c.percent, tasks.c.status, tasks.c.lead_unit)
                 .where(tasks.c.code.in_(codes)))
         }
         for task_code, unit_code in session.execute(

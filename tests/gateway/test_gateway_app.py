@@ -107,7 +107,11 @@ def test_cors_is_closed_unless_configured(client, tmp_path, fake_rpc):
     app = create_app(Settings(data_dir=tmp_path / "open", cors_origins=["https://portal.example"]))
     with TestClient(app) as open_client:
         opened = open_client.options("/api/v1/tasks", headers=preflight)
+        # An admin's change of a user is a PATCH.
+        patch = open_client.options("/api/v1/users/wang", headers={
+            **preflight, "Access-Control-Request-Method": "PATCH"})
     assert opened.headers["access-control-allow-origin"] == "https://portal.example"
+    assert patch.status_code == 200 and "PATCH" in patch.headers["access-control-allow-methods"]
 
 
 @pytest.fixture

@@ -304,3 +304,44 @@ def test_text_no_database_can_store_is_refused_per_item_never_failing_the_batch(
         assert "text_" in str(refusal.value), method
     assert [unit["code"] for unit in tasks("list_units", ADMIN)["items"]
             if unit["code"] == "bad"] == []
+
+
+COOPERATING = [
+    {"user": "fgw-operator", "role": "operator", "units": ["fgw"]},
+    # A county system's key arrives as an operator of the units it covers.
+    {"user": "api-key:fgw-system", "role": "operator", "units": ["fgw"]},
+]
+
+
+@pytest.mark.parametrize("caller", COOPERATING, ids=["operator", "key"])
+def test_a_cooperating_unit_does_not_act_for_the_task_as_a_whole(tasks, caller):
+    seed(tasks)
+    answer = tasks("report_progress", [
+        {"task": "T1", "unit": "fgw", "percent": 100, "note": "全部完成"},
+    ], caller)
+    (result,) = answer["results"]
+    assert result["status"] == "rejected" and result["code"] == "lead_unit_only"
+    assert "牵头单位" in result["reason"]
+    for method, args in (("close_task", ("T1",)), ("explain_task", ("T1", "不再推进")),
+                         ("record_clock_stage", ("T1", "deployed"))):
+        with pytest.raises(Forbidden) as error:
+            tasks(method, *args, caller=caller)
+        assert error.value.detail["code"] == "lead_unit_only"
+    # What is its own it still does: read the task, add evidence, promise a step.
+    tasks("add_evidence", "T1", "配合材料.pdf", "application/pdf",
+          base64.b64encode(PDF).decode(), caller)
+    tasks("create_commitment", {"task": "T1", "unit": "fgw", "step": "审批",
+                                "promised_date": "2026-05-01", "result": "完成立项审批"}, caller)
+    task = tasks("get_task", "T1", caller)
+    assert task["percent"] == 0 and task["status"] == "active" and task["clocks"] == []
+
+
+def test_the_lead_unit_acts_for_its_task(tasks):
+    seed(tasks)
+    lead = {"user": "yz-operator", "role": "operator", "units": ["yz"]}
+    answer = tasks("report_progress", [{"task": "T1", "unit": "yz", "percent": 100}], lead)
+    assert answer["accepted"] == 1
+    tasks("record_clock_stage", "T1", "deployed", caller=lead)
+    tasks("add_evidence", "T1", "验收.pdf", "application/pdf",
+          base64.b64encode(PDF).decode(), lead)
+    assert tasks("close_task", "T1", caller=lead)["status"] == "closed"
