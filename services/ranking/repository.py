@@ -193,6 +193,17 @@ def load_facts(session, period, as_of, rules):
     evaluation_rows = session.execute(
         select(evaluations.c.unit, evaluations.c.lead_unit, evaluations.c.score)
         .where(evaluations.c.period == period.key)).all()
+    # Work in the period, though nothing of it has fallen due yet: the units it
+    # belongs to are ranked (a clean start is full marks, not "no data").
+    working = set(session.execute(
+        select(tasks.c.unit).where(tasks.c.status == "active", tasks.c.start_date <= as_of)
+        .distinct()).scalars())
+    working.update(session.execute(
+        select(targets.c.unit).join(tasks, tasks.c.code == targets.c.task)
+        .where(targets.c.due_date.between(start, period.end), live).distinct()).scalars())
+    working.update(session.execute(
+        select(commitments.c.unit)
+        .where(commitments.c.promised_date.between(start, period.end)).distinct()).scalars())
 
     return logic.Facts(
         units=ranked,
@@ -202,6 +213,7 @@ def load_facts(session, period, as_of, rules):
         commitments=[tuple(row) for row in commitment_rows],
         notices=[tuple(row) for row in notice_rows],
         evaluations=[tuple(row) for row in evaluation_rows],
+        working=working,
     )
 
 
