@@ -46,6 +46,10 @@ watched_tasks = Table(
     Column("holds_rules", Integer),
     Column("holds_from", Float),
     Column("holds_below", Float),
+    # The local day the task was given (created or imported): a new task waits for
+    # its first report from then (Rules.first_report_grace). NULL for the tasks
+    # known before it was kept.
+    Column("created_on", Date),
 )
 
 watched_targets = Table(

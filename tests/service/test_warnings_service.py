@@ -345,8 +345,12 @@ def test_reports_keep_the_local_day_and_progress_only_when_it_rises(warnings):
 
 
 def test_a_red_item_stays_red_until_the_backlog_is_made_up(warnings):
-    warnings.set_today(dt.date(2026, 7, 1))
+    # Given in January and reported on at once; then left behind: red earned.
     warnings.deliver("task_created", new_event(task=TASK), "on_task_created")
+    warnings.deliver("progress_reported", progress(5, "2026-01-05T01:00:00"),
+                     "on_progress_reported")
+    warnings.set_today(dt.date(2026, 7, 1))
+    warnings("evaluate", "2026-07-01")
     # By 1 July the plan expects about 53%.
     assert colour_of(warnings, "T1#2", "target")["colour"] == "red"
     warnings.deliver("progress_reported", progress(50, "2026-07-01T01:00:00"),
@@ -359,11 +363,30 @@ def test_a_red_item_stays_red_until_the_backlog_is_made_up(warnings):
     history = warnings("get_task_history", "T1")["items"]
     target_history = [(h["previous"], h["colour"]) for h in history
                       if h["item_key"] == "T1#2"]
-    assert target_history == [(None, "red"), ("red", "green")]
+    assert target_history == [(None, "green"), ("green", "red"), ("red", "green")]
     assert history == sorted(history, key=lambda h: h["changed_at"])
 
 
+def test_a_new_task_waits_for_its_first_report_then_is_judged_on_its_merits(warnings):
+    # Given on 1 April, its first target (30% by 31 March) already past.
+    warnings.set_today(dt.date(2026, 4, 1))
+    warnings.deliver("task_created", new_event(task=TASK), "on_task_created")
+    colours = warnings("get_task_colours", ["T1"])["T1"]
+    assert colours["colour"] == "green" and colours["state"] == "pending_first_report"
+    assert colours["reason"].startswith("待首报")
+    assert warnings("get_dashboard")["pending_first_report"] == 1
+    # The first report: 20% against 30% due the day before, judged as it is.
+    warnings.deliver("progress_reported", progress(20, "2026-04-01T02:00:00"),
+                     "on_progress_reported")
+    target = colour_of(warnings, "T1#1", "target")
+    assert (target["colour"], target["state"]) == ("yellow", "yellow"), target
+    assert "未补齐欠账" not in target["reason"]
+    assert warnings("get_dashboard")["pending_first_report"] == 0
+
+
 def test_a_red_task_is_not_judged_again_for_a_report_that_changes_only_its_words(warnings):
+    # A task red the day it is given is what this is about: judged at once.
+    warnings("update_rules", {"first_report_grace": False}, ADMIN)
     warnings.set_today(dt.date(2026, 4, 23))
     warnings.deliver("task_created", new_event(task=TASK), "on_task_created")
     warnings.deliver("progress_reported", progress(20, "2026-04-23T01:00:00"),
@@ -473,6 +496,8 @@ def test_a_tasks_targets_are_read_once_and_its_extensions_every_time(warnings):
     def reads_targets(statements):
         return any("FROM watched_targets" in statement for statement in statements)
 
+    # A task red the day it is given, judged at once (not waiting for its first report).
+    warnings("update_rules", {"first_report_grace": False}, ADMIN)
     warnings.set_today(dt.date(2026, 4, 23))
     assert reads_targets(statements_of(lambda: warnings.deliver(
         "task_created", new_event(task=TASK), "on_task_created")))
