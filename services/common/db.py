@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import BindParameter
 from sqlalchemy.sql.visitors import replacement_traverse
 
+from .clock import wall_now
 from .config import db_url
 from .wal import FALLBACK_PAGES, WalCheckpointer, database_file
 
@@ -40,7 +41,8 @@ log = logging.getLogger(__name__)
 
 
 def utcnow():
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    """Now as the naive UTC the tables keep (the platform's clock: see clock.py)."""
+    return wall_now().replace(tzinfo=None)
 
 
 def iso(value):
