@@ -32,6 +32,8 @@ def _text(max_length: int):
 Email = Annotated[str, StringConstraints(strip_whitespace=True, max_length=254,
                                          pattern=r"^[^@\s]+@[^@\s]+$")]
 Percent = Annotated[float, Field(ge=0, le=100)]
+# The years a plan may name: a date outside them is a typo no calendar counts from.
+PlanDate = Annotated[dt.date, Field(ge=dt.date(2000, 1, 1), le=dt.date(2100, 12, 31))]
 # The services speak UTC (docs/contracts.md); an offset is required so that no
 # client's local time is taken for UTC.
 UtcDatetime = Annotated[AwareDatetime, AfterValidator(lambda at: at.astimezone(dt.UTC))]
@@ -85,7 +87,7 @@ class UnitIn(WriteBody):
 
 
 class TargetIn(WriteBody):
-    due_date: dt.date
+    due_date: PlanDate
     planned_percent: Percent
     description: _text(1000) | None = None
     unit: Code | None = None
@@ -95,8 +97,8 @@ class TaskIn(WriteBody):
     code: Code
     title: _text(500)
     lead_unit: Code
-    start_date: dt.date
-    due_date: dt.date
+    start_date: PlanDate
+    due_date: PlanDate
     category: _text(64) | None = None
     source: TaskSource | None = None
     clock_class: ClockClass | None = None
@@ -132,7 +134,7 @@ class NoticeCloseIn(WriteBody):
 
 
 class ExtensionIn(WriteBody):
-    new_due_date: dt.date
+    new_due_date: PlanDate
     seq: Annotated[int, Field(ge=1, le=10_000)] | None = None
     reason: _text(2000)
 
@@ -141,6 +143,27 @@ class RulesIn(WriteBody):
     # The thresholds are checked by the warnings service, which owns them.
     rules: dict[str, Any]
     note: _text(500) | None = None
+
+
+class CalendarHolidayIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    date: dt.date
+    name: _text(40)
+
+
+class CalendarIn(WriteBody):
+    """A year of the working-day calendar; what GET answers may be sent back as it
+    is, with a note: the fields the office does not set are ignored."""
+
+    model_config = ConfigDict(extra="ignore")
+    year: int | None = None
+    holidays: list[CalendarHolidayIn] = Field(max_length=366)
+    workdays: list[dt.date] = Field(max_length=366)
+    note: _text(500)
+
+
+class CalendarNoticeIn(WriteBody):
+    text: _text(20_000)
 
 
 class MarkReadIn(WriteBody):
@@ -191,7 +214,7 @@ class CommitmentIn(WriteBody):
     task: Code
     unit: Code
     step: _text(500)
-    promised_date: dt.date
+    promised_date: PlanDate
     result: _text(2000)
 
 

@@ -243,3 +243,59 @@ def write_ranking(rankings: list[dict]) -> bytes:
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+# The working-day calendar as a sheet: one row a day ---------------------------------
+
+CALENDAR_HEADERS = {"日期": "date", "date": "date", "类型": "kind", "kind": "kind",
+                    "名称": "name", "节日": "name", "name": "name"}
+CALENDAR_KINDS = {"放假": "holiday", "休息": "holiday", "holiday": "holiday",
+                  "上班": "workday", "调休上班": "workday", "workday": "workday"}
+
+
+def read_calendar(content: bytes) -> dict:
+    """{"holidays": [{date, name}], "workdays": [date], "lines": [{row, date, kind,
+    name}]} from a workbook whose first sheet has the columns 日期, 类型 (放假 or
+    上班) and 名称 (the festival, for a day off). SheetError naming each row it
+    could not read: nothing is half-read."""
+    rows = _sheet_rows(content)
+    if not rows:
+        raise SheetError([_error(1, None, "工作表是空的")])
+    header = [CALENDAR_HEADERS.get(str(cell).strip().lower() if cell is not None else "")
+              for cell in rows[0]]
+    if "date" not in header or "kind" not in header:
+        raise SheetError([_error(1, None, "第一行应为表头：日期、类型（放假或上班）、名称")])
+    errors, holidays, workdays, lines = [], [], [], []
+    for number, cells in enumerate(rows[1:], start=2):
+        values = {name: value for name, value in zip(header, cells, strict=False) if name}
+        if all(value in (None, "") for value in values.values()):
+            continue
+        day = values.get("date")
+        if isinstance(day, dt.datetime):
+            day = day.date()
+        elif isinstance(day, str):
+            try:
+                day = dt.date.fromisoformat(day.strip())
+            except ValueError:
+                day = None
+        if not isinstance(day, dt.date):
+            errors.append(_error(number, "日期", "日期应为 YYYY-MM-DD"))
+            continue
+        kind = CALENDAR_KINDS.get(str(values.get("kind") or "").strip().lower())
+        if kind is None:
+            errors.append(_error(number, "类型", "类型应为“放假”或“上班”"))
+            continue
+        name = str(values.get("name") or "").strip()
+        if kind == "holiday":
+            if not name:
+                errors.append(_error(number, "名称", "放假的日期应写明节日名称"))
+                continue
+            holidays.append({"date": day.isoformat(), "name": name})
+        else:
+            workdays.append(day.isoformat())
+        lines.append({"row": number, "date": day.isoformat(), "kind": kind, "name": name})
+    if errors:
+        raise SheetError(errors)
+    if not lines:
+        raise SheetError([_error(2, None, "没有读到任何日期")])
+    return {"holidays": holidays, "workdays": workdays, "lines": lines}

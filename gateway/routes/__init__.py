@@ -2,6 +2,7 @@
 from . import (
     audit,
     auth,
+    calendar,
     commitments,
     imports,
     notices,
@@ -18,5 +19,5 @@ from . import (
 ROUTERS = (
     auth.router, units.router, tasks.router, commitments.router, progress.router,
     imports.router, warnings.router, rankings.router, notifications.router,
-    operations.router, audit.router, notices.router, overview.router,
+    operations.router, audit.router, notices.router, overview.router, calendar.router,
 )

@@ -400,28 +400,36 @@ def next_attempt(attempts, delays, now):
     return now + dt.timedelta(seconds=delays[attempts - 1])
 
 
-def add_days(start, days, working):
-    """`start` plus `days` days, counting only Monday to Friday when `working`.
-    The official holiday calendar belongs to the warnings service; a grace of
-    working days here skips weekends only."""
-    if not working:
-        return start + dt.timedelta(days=days)
-    moment, left = start, days
-    while left > 0:
-        moment += dt.timedelta(days=1)
-        if moment.weekday() < 5:
-            left -= 1
-    return moment
+def add_days(start, days, calendar):
+    """`start` (an aware local moment) plus `days` days at the same time of day:
+    working days by the platform's calendar (holidays off, make-up days worked,
+    Monday to Friday in a year not entered) or every day, as `calendar`
+    (workdays.WorkingCalendar) counts."""
+    return dt.datetime.combine(calendar.add_working_days(start.date(), days), start.timetz())
 
 
-def climb(escalation, grace_days, working, local_now):
+def climb(escalation, grace_days, calendar, local_now):
     """The escalation's next level: {level, role, next_at (aware local, None at the
-    top), status}. grace_days[i] is the grace before level i + 1."""
+    top), status}. grace_days[i] is the grace before level i + 1, counted by
+    `calendar`."""
     level = escalation["level"] + 1
     top = level >= len(LADDER) - 1
     return {"level": level, "role": LADDER[level],
-            "next_at": None if top else add_days(local_now, grace_days[level], working),
+            "next_at": None if top else add_days(local_now, grace_days[level], calendar),
             "status": "top" if top else "open"}
+
+
+def bulletin_weeks_due(today, weekday, calendar):
+    """The Mondays of the weeks whose bulletin is published `today`: a week's
+    bulletin comes out in the next week on the first working day from its
+    `weekday` (0 = Monday) on, so not on a holiday; after a whole week off, two
+    may be due on the same day."""
+    this_monday = today - dt.timedelta(days=today.weekday())
+    due = []
+    for monday in (this_monday - dt.timedelta(days=7), this_monday):
+        if calendar.working_day_on_or_after(monday + dt.timedelta(days=weekday)) == today:
+            due.append(monday - dt.timedelta(days=7))
+    return due
 
 
 def colour_turns(changes):

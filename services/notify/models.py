@@ -131,3 +131,14 @@ bulletins = Table(
     Column("html", Text, nullable=False),
     Column("pdf", LargeBinary, nullable=False),
 )
+
+
+# The working-day calendar's years the office entered, copied from the warnings
+# service's calendar_changed events; the package's years come from the package.
+calendar_years = Table(
+    "calendar_years", metadata,
+    Column("year", Integer, primary_key=True, autoincrement=False),
+    Column("version", Integer, nullable=False),
+    Column("holidays", JSON, nullable=False),
+    Column("workdays", JSON, nullable=False),
+)

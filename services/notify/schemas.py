@@ -98,6 +98,13 @@ class RankingPublishedIn(ConsumedEventSchema):
     groups = fields.List(fields.Nested(GroupRankingIn), required=True)
 
 
+class CalendarChangedIn(ConsumedEventSchema):
+    year = fields.Integer(required=True)
+    version = fields.Integer(required=True)
+    holidays = fields.List(fields.Dict(), required=True)
+    workdays = fields.List(fields.String(), required=True)
+
+
 CONSUMES = {
     ("tasks", "unit_created"): UnitCreatedIn,
     ("tasks", "task_closed"): TaskStatusChangedIn,
@@ -108,5 +115,6 @@ CONSUMES = {
     ("warnings", "notice_answered"): NoticeStepIn,
     ("warnings", "notice_closed"): NoticeStepIn,
     ("warnings", "notice_overdue"): NoticeOverdueIn,
+    ("warnings", "calendar_changed"): CalendarChangedIn,
     ("ranking", "ranking_published"): RankingPublishedIn,
 }

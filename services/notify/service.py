@@ -21,12 +21,14 @@ from services.common.db import (
     utcnow,
 )
 from services.common.operations import Operations
+from services.common.workdays import CALENDAR, WORKING, WorkingCalendar, entered_years
 
 from . import documents, logic
 from . import repository as repo
 from .dependencies import Delivery, timer
 from .exceptions import EXPECTED, Forbidden, InvalidInput, NotFound
 from .schemas import (
+    CalendarChangedIn,
     ColourChangedIn,
     NoticeIssuedIn,
     NoticeOverdueIn,
@@ -113,7 +115,7 @@ class Service(Operations):
             red = [turn for turn in turns if turn["colour"] == logic.RED]
             settings = self.delivery.settings
             next_at = logic.to_utc(logic.add_days(local, settings.grace_days[0],
-                                                  settings.working_days))
+                                                  self._calendar(session)))
             for turn in red:
                 repo.open_escalation(session, f"task:{turn['task']}", turn["unit"],
                                      turn["task"], f"任务 {turn['task']} 红色预警", 0, next_at, now)
@@ -153,7 +155,7 @@ class Service(Operations):
             repo.open_escalation(
                 session, item, notice["unit"], notice["task"], f"督办单 {number}", 1,
                 logic.to_utc(logic.add_days(local, settings.grace_days[1],
-                                            settings.working_days)), now)
+                                            self._calendar(session))), now)
 
     @event_handler("warnings", "notice_acknowledged")
     def on_notice_acknowledged(self, payload):
@@ -197,6 +199,17 @@ class Service(Operations):
                 "detail": f"督办单 {number} 逾期未{stage_name}",
                 "day": self.clock.day_of(payload["occurred_at"])}])
 
+    @event_handler("warnings", "calendar_changed")
+    def on_calendar_changed(self, payload):
+        """Keep the office's new version of a year of the working-day calendar: the
+        escalation ladders and the bulletin count by it from now on."""
+        event = CalendarChangedIn().load(payload)
+        with self.db.session() as session:
+            if not first_application(session, payload["event_id"], "on_calendar_changed"):
+                return
+            repo.save_calendar_year(session, event["year"], event["version"],
+                                    event["holidays"], event["workdays"])
+
     @event_handler("ranking", "ranking_published")
     def on_ranking_published(self, payload):
         """Tell the leaders (by default) that a period's ranking and its red and
@@ -239,12 +252,13 @@ class Service(Operations):
         self._escalate_due(local)
         self._send_due(local)
         settings = self.delivery.settings
-        if local.weekday() == settings.bulletin_weekday and local.hour >= settings.bulletin_hour:
-            week_start = logic.week_bounds(local.date())[0] - dt.timedelta(days=7)
-            with self.db.session(readonly=True) as session:
-                done = timer_run_claimed(session, "weekly-bulletin", week_start.isoformat())
-            if done:
-                return
+        if local.hour < settings.bulletin_hour:
+            return
+        with self.db.session(readonly=True) as session:
+            weeks = [week_start for week_start in logic.bulletin_weeks_due(
+                local.date(), settings.bulletin_weekday, self._calendar(session))
+                if not timer_run_claimed(session, "weekly-bulletin", week_start.isoformat())]
+        for week_start in weeks:
             # Asked before the claiming transaction: a write transaction held open
             # across an RPC would lock every other handler out of the database.
             movers = self._movers(week_start)
@@ -486,13 +500,22 @@ class Service(Operations):
                 "unit": event["lead_unit"], "detail": f"{words}：{reason}" if reason else words,
                 "day": self.clock.day_of(payload["occurred_at"])}])
 
+    def _calendar(self, session):
+        """The platform's working-day calendar as this service's copy has it (or
+        plain days, with LUOSHI_ESCALATION_DAYS=calendar); built again only when
+        the copy changed."""
+        if not self.delivery.settings.working_days:
+            return _calendar_of(CALENDAR, None)
+        return _calendar_of(WORKING, repo.calendar_versions(session),
+                            lambda: repo.office_years(session))
+
     def _escalate_due(self, local):
         now = logic.to_utc(local)
         settings = self.delivery.settings
         with self.db.session() as session:
             for row in repo.due_escalations(session, now):
                 step = logic.climb({"level": row.level}, settings.grace_days,
-                                   settings.working_days, local)
+                                   self._calendar(session), local)
                 step = {**step, "next_at": logic.to_utc(step["next_at"])
                         if step["next_at"] else None}
                 if not repo.climb_escalation(session, row, step, now):
@@ -607,3 +630,18 @@ class Service(Operations):
         log.info("bulletin of the week from %s: %s", week_start, counts)
         return {"id": bulletin_id, "week_start": summary["week_start"],
                 "generated_at": now.isoformat(), "summary": summary}
+
+
+_calendars = {}
+
+
+def _calendar_of(mode, versions, office_years=tuple):
+    """The calendar of a mode and a copy's ((year, version), ...), built once."""
+    key = (mode, versions)
+    found = _calendars.get(key)
+    if found is None:
+        found = WorkingCalendar(mode, entered_years(office_years()))
+        if len(_calendars) > 8:
+            _calendars.clear()
+        _calendars[key] = found
+    return found

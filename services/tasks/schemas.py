@@ -1,5 +1,7 @@
 """Shapes of what the tasks service takes in. Loading raises the service's
 InvalidInput with per-field messages; anything unknown is refused."""
+import datetime as dt
+
 from marshmallow import (
     RAISE,
     Schema,
@@ -18,6 +20,10 @@ SOURCES = ("plan", "assignment", "instruction")
 CLOCK_CLASSES = ("important", "general", "complex")
 STAGES = ("deployed", "first_feedback", "closed")
 PERCENT = validate.Range(min=0, max=100)
+# A date outside these years is a typo (1026 for 2026), and no calendar counts
+# working days from it: refused here rather than skipped by every evaluation.
+PLAN_DATE = validate.Range(min=dt.date(2000, 1, 1), max=dt.date(2100, 12, 31),
+                           error="日期应在2000年至2100年之间")
 
 
 class Strict(Schema):
@@ -41,7 +47,7 @@ class UnitSchema(Strict):
 
 
 class TargetSchema(Strict):
-    due_date = fields.Date(required=True)
+    due_date = fields.Date(required=True, validate=PLAN_DATE)
     planned_percent = fields.Float(required=True, validate=PERCENT, allow_nan=False)
     description = fields.String(validate=validate.Length(max=500), allow_none=True)
     unit = fields.String(validate=CODE, allow_none=True)
@@ -51,8 +57,8 @@ class TaskSchema(Strict):
     code = fields.String(required=True, validate=CODE)
     title = fields.String(required=True, validate=validate.Length(1, 300))
     lead_unit = fields.String(required=True, validate=CODE)
-    start_date = fields.Date(required=True)
-    due_date = fields.Date(required=True)
+    start_date = fields.Date(required=True, validate=PLAN_DATE)
+    due_date = fields.Date(required=True, validate=PLAN_DATE)
     category = fields.String(validate=validate.Length(max=50), allow_none=True)
     source = fields.String(load_default="plan", validate=validate.OneOf(SOURCES))
     clock_class = fields.String(validate=validate.OneOf(CLOCK_CLASSES), allow_none=True)
@@ -97,7 +103,7 @@ class CommitmentSchema(Strict):
     task = fields.String(required=True, validate=CODE)
     unit = fields.String(required=True, validate=CODE)
     step = fields.String(required=True, validate=validate.Length(1, 300))
-    promised_date = fields.Date(required=True)
+    promised_date = fields.Date(required=True, validate=PLAN_DATE)
     result = fields.String(required=True, validate=validate.Length(1, 500))
 
 
@@ -107,6 +113,6 @@ class ClockStageSchema(Strict):
 
 
 class ExtensionSchema(Strict):
-    new_due_date = fields.Date(required=True)
+    new_due_date = fields.Date(required=True, validate=PLAN_DATE)
     seq = fields.Integer(allow_none=True, validate=validate.Range(min=1))
     reason = fields.String(required=True, validate=validate.Length(1, 2000))

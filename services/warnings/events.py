@@ -10,6 +10,7 @@ NOTICE_ACKNOWLEDGED = "notice_acknowledged"
 NOTICE_ANSWERED = "notice_answered"
 NOTICE_CLOSED = "notice_closed"
 NOTICE_OVERDUE = "notice_overdue"
+CALENDAR_CHANGED = "calendar_changed"
 
 
 class ColourChange(Schema):
@@ -91,6 +92,27 @@ class NoticeOverdue(NoticeEvent):
     colour = fields.String(required=True)
 
 
+class CalendarHoliday(Schema):
+    date = fields.String(required=True)  # YYYY-MM-DD
+    name = fields.String(required=True)  # the festival: 春节
+
+
+class CalendarChanged(EventSchema):
+    """The office entered a year of the working-day calendar (a new version of it):
+    its holidays and make-up working days in full, so that every service counts
+    working days the same way from its own copy. The years the holiday package
+    covers and the office never entered are not sent: every service reads them
+    from the package."""
+
+    year = fields.Integer(required=True)
+    version = fields.Integer(required=True)
+    holidays = fields.List(fields.Nested(CalendarHoliday), required=True)
+    workdays = fields.List(fields.String(), required=True)
+    note = fields.String(required=True)
+    changed_by = fields.String(required=True)
+    changed_at = fields.String(required=True)
+
+
 SCHEMAS = {
     COLOUR_CHANGED: ColourChanged,
     RULES_CHANGED: RulesChanged,
@@ -99,4 +121,6 @@ SCHEMAS = {
     NOTICE_ANSWERED: NoticeAnswered,
     NOTICE_CLOSED: NoticeClosed,
     NOTICE_OVERDUE: NoticeOverdue,
+    CALENDAR_CHANGED: CalendarChanged,
 }
+

@@ -37,8 +37,8 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from services.common.errors import CalendarNotCovered
+from services.common.workdays import WORKING, package_calendar
 
-from .calendar import WORKING, calendar_for
 from .rules import Rules  # noqa: F401 — re-exported: callers build Rules through logic
 
 GREEN, YELLOW, RED = "green", "yellow", "red"
@@ -389,8 +389,8 @@ def _target_colour(percent, due, planned, as_of, next_due, planned_today, rules,
         late = calendar.working_days_between(max(due, created_on or due), as_of)
         short = round(planned - percent, PRECISION)
         figures = f"（计划{planned:g}%，实际{PERCENT}%）"
-        text = (f"逾期{late}{days_word}未完成目标{figures}" if late > 0
-                else f"已过截止日期{due.isoformat()}，未完成目标{figures}")
+        text = (f"逾期{late}{days_word}未完成目标{figures}{calendar.note(due, as_of)}"
+                if late > 0 else f"已过截止日期{due.isoformat()}，未完成目标{figures}")
         if late > rules.late_days_red or short > rules.behind_points_red:
             return RED, text
         return YELLOW, text
@@ -428,7 +428,8 @@ def _clock_colours(task, as_of, rules, calendar):
         if recorded is not None and recorded > as_of:
             recorded = None  # judged as of a day before it was recorded
         # A deadline past the end of the calendar is later than as_of, which is inside.
-        by = f"应于{due.isoformat()}前完成" if due else "未到时限"
+        by = (f"应于{due.isoformat()}前完成{calendar.note(task.start_date, red_after or due)}"
+              if due else "未到时限")
         if recorded is not None:
             if due is None or recorded <= due:
                 answers.append((stage, GREEN, f"“{name}”已按时完成（{recorded.isoformat()}）"))
@@ -536,11 +537,12 @@ def _reports_missing(as_of, first, last, working_day, red_after, calendar):
         return GREEN, ""
     missing.reverse()
     months = "、".join(f"{m}月" if y == as_of.year else f"{y}年{m}月" for y, m in missing)
+    note = calendar.note(due(*missing[0]), as_of)
     if len(missing) >= red_after:
         if len(missing) == 1:
-            return RED, f"{months}进展未按时报送"
-        return RED, f"{months}进展连续未报送"
-    return YELLOW, f"{months}进展未按时报送（应于{due(*missing[-1]).isoformat()}前报送）"
+            return RED, f"{months}进展未按时报送{note}"
+        return RED, f"{months}进展连续未报送{note}"
+    return YELLOW, f"{months}进展未按时报送（应于{due(*missing[-1]).isoformat()}前报送）{note}"
 
 
 def _stalled_finding(task, as_of, rules):
@@ -574,7 +576,7 @@ def _task_reason(findings):
 
 def _calendar(rules, calendar):
     if calendar is None:
-        return calendar_for(rules.calendar_mode)
+        return package_calendar(rules.calendar_mode)
     if calendar.mode != rules.calendar_mode:
         raise ValueError(f"the rules count {rules.calendar_mode} days, the calendar "
                          f"{calendar.mode} days")
@@ -651,11 +653,14 @@ def notice_number(year, sequence):
 
 
 def notice_deadlines(issued_on, rules, calendar=None):
-    """(acknowledge by, answer by) of a notice issued on a day, in the rules' days.
-    Raises CalendarNotCovered when a deadline falls outside the calendar."""
+    """(acknowledge by, answer by, note) of a notice issued on a day, in the rules'
+    days; the note says when they were counted through a year whose holidays are
+    not entered ("" when not). Raises CalendarNotCovered for a day no calendar
+    can count from."""
     calendar = _calendar(rules, calendar)
-    return (calendar.add_working_days(issued_on, rules.notice_ack_days),
-            calendar.add_working_days(issued_on, rules.notice_answer_days))
+    ack_due = calendar.add_working_days(issued_on, rules.notice_ack_days)
+    answer_due = calendar.add_working_days(issued_on, rules.notice_answer_days)
+    return ack_due, answer_due, calendar.note(issued_on, ack_due, answer_due)
 
 
 def notice_due(red_since, as_of, rules, calendar=None):

@@ -3,6 +3,7 @@ targets, 13710 stages, commitments and extensions, from the tasks service's
 events), the rules as versioned data, the colour state with its history, and the
 supervision notices."""
 from sqlalchemy import (
+    JSON,
     Column,
     Date,
     DateTime,
@@ -50,6 +51,9 @@ watched_tasks = Table(
     # its first report from then (Rules.first_report_grace). NULL for the tasks
     # known before it was kept.
     Column("created_on", Date),
+    # Why the last evaluation could not judge the task (a date no calendar can
+    # count from), for the office to fix; NULL once it is judged.
+    Column("unjudged", Text),
 )
 
 watched_targets = Table(
@@ -151,6 +155,9 @@ notices = Table(
     Column("closed_at", DateTime),
     Column("closed_by", String(64)),
     Column("close_reason", Text),
+    # Set while a deadline was counted through a year whose holidays are not
+    # entered: 「（2027年放假安排未录入，暂按周一至周五计）」.
+    Column("calendar_note", Text),
     UniqueConstraint("year", "number", name="uq_notices_year_number"),
     Index("ix_notices_unit_status", "unit", "status"),
     Index("ix_notices_item", "item_kind", "item_key"),
@@ -163,4 +170,46 @@ notice_sequences = Table(
     "notice_sequences", metadata,
     Column("year", Integer, primary_key=True, autoincrement=False),
     Column("last", Integer, nullable=False),
+)
+
+# The working-day calendar the office keeps: one row a year it entered, the
+# version in force; every version stays in calendar_versions, with who and why.
+# The package's years are not stored: every service reads them from the package.
+calendar_years = Table(
+    "calendar_years", metadata,
+    Column("year", Integer, primary_key=True, autoincrement=False),
+    Column("version", Integer, nullable=False),
+    Column("holidays", JSON, nullable=False),   # [{"date", "name"}]
+    Column("workdays", JSON, nullable=False),   # [date]
+    Column("note", Text, nullable=False),
+    Column("changed_by", String(64), nullable=False),
+    Column("changed_at", DateTime, nullable=False),
+)
+
+calendar_versions = Table(
+    "calendar_versions", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("year", Integer, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("holidays", JSON, nullable=False),
+    Column("workdays", JSON, nullable=False),
+    Column("note", Text, nullable=False),
+    Column("changed_by", String(64), nullable=False),
+    Column("changed_at", DateTime, nullable=False),
+    # What entering it changed: {"days": [...], "colours_changed", "deadlines_moved"}.
+    Column("effect", JSON),
+    UniqueConstraint("year", "version", name="uq_calendar_versions_year_version"),
+)
+
+# A notice's deadline moved by a change of the calendar, with both dates.
+notice_deadline_moves = Table(
+    "notice_deadline_moves", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("notice_id", Integer, nullable=False, index=True),
+    Column("deadline", String(16), nullable=False),  # ack_due or answer_due
+    Column("before", Date, nullable=False),
+    Column("after", Date, nullable=False),
+    Column("calendar_year", Integer, nullable=False),
+    Column("calendar_version", Integer, nullable=False),
+    Column("moved_at", DateTime, nullable=False),
 )

@@ -3,15 +3,19 @@ loaded with one query per table, never one query per task."""
 import functools
 from typing import NamedTuple
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
-from services.common.db import among, insert_ignoring_conflicts, iso
+from services.common.db import among, insert_ignoring_conflicts, iso, utc_iso
 from services.common.rule_versions import RuleVersions
+from services.common.workdays import OFFICE, Year
 
 from . import logic
 from .models import (
+    calendar_versions,
+    calendar_years,
     colour_history,
     colours,
+    notice_deadline_moves,
     notice_sequences,
     notices,
     rule_sets,
@@ -158,6 +162,7 @@ def notice_dict(row):
         "answered_at": iso(row.answered_at), "answered_by": row.answered_by,
         "status": row.status, "colour": row.colour, "closed_at": iso(row.closed_at),
         "closed_by": row.closed_by, "close_reason": row.close_reason,
+        "calendar_note": row.calendar_note or None,
     }
 
 
@@ -170,3 +175,126 @@ def list_notices(session, limit, offset, unit=None, status=None, task=None):
     total = session.execute(select(func.count()).select_from(query.subquery())).scalar()
     rows = session.execute(query.order_by(notices.c.id.desc()).limit(limit).offset(offset))
     return {"items": [notice_dict(row) for row in rows], "total": total}
+
+
+def deadline_moves(session, notice_ids):
+    """{notice id: [{deadline, before, after, calendar_year, calendar_version,
+    moved_at}]}, oldest first."""
+    m = notice_deadline_moves.c
+    moves = {}
+    for row in session.execute(select(notice_deadline_moves)
+                               .where(among(session, m.notice_id, notice_ids))
+                               .order_by(m.id)).all():
+        moves.setdefault(row.notice_id, []).append({
+            "deadline": row.deadline, "before": iso(row.before), "after": iso(row.after),
+            "calendar_year": row.calendar_year, "calendar_version": row.calendar_version,
+            "moved_at": utc_iso(row.moved_at)})
+    return moves
+
+
+def pending_notices(session):
+    """The notices still waiting on the unit (open or acknowledged)."""
+    return session.execute(select(notices).where(
+        notices.c.status.in_((logic.NOTICE_OPEN, logic.NOTICE_ACKNOWLEDGED)))).all()
+
+
+def move_notice_deadlines(session, moves, year, version, now):
+    """Store the new deadlines of notices and the record of each move: `moves` is
+    [(notice row, ack_due, answer_due, calendar note)]."""
+    if moves:  # a few open notices: a plain executemany
+        session.execute(notices.update().where(notices.c.id == bindparam("b_id")).values(
+            ack_due=bindparam("b_ack"), answer_due=bindparam("b_answer"),
+            calendar_note=bindparam("b_note")),
+            [{"b_id": row.id, "b_ack": ack, "b_answer": answer, "b_note": note or None}
+             for row, ack, answer, note in moves])
+    records = [{"notice_id": row.id, "deadline": name, "before": before, "after": after,
+                "calendar_year": year, "calendar_version": version, "moved_at": now}
+               for row, ack, answer, _ in moves
+               for name, before, after in (("ack_due", row.ack_due, ack),
+                                           ("answer_due", row.answer_due, answer))
+               if before != after]
+    if records:
+        session.execute(notice_deadline_moves.insert(), records)
+    return records
+
+
+# The calendar the office keeps ------------------------------------------------------
+
+def calendar_revision(session):
+    """A number that grows with every change of the office's calendar (0: none)."""
+    return session.execute(select(func.coalesce(func.max(calendar_versions.c.id), 0))).scalar()
+
+
+def office_years(session):
+    """The `Year`s the office entered, each in its version in force."""
+    return [Year.from_dict({"year": row.year, "holidays": row.holidays,
+                            "workdays": row.workdays, "version": row.version}, OFFICE)
+            for row in session.execute(select(calendar_years)).all()]
+
+
+def office_changed_at(session):
+    """{year: when the office last changed it (ISO)} of the years it entered."""
+    return {year: utc_iso(at) for year, at in session.execute(
+        select(calendar_years.c.year, calendar_years.c.changed_at)).all()}
+
+
+def office_year(session, year):
+    """The stored row of a year the office entered, or None."""
+    return session.execute(select(calendar_years).where(calendar_years.c.year == year)).first()
+
+
+def store_calendar_year(session, entry, note, user, now):
+    """Keep a new version of a year the office entered (`entry`, a Year); answers
+    the version number."""
+    before = office_year(session, entry.year)
+    version = (before.version if before else 0) + 1
+    data = entry.to_dict()
+    values = {"version": version, "holidays": data["holidays"], "workdays": data["workdays"],
+              "note": note, "changed_by": user, "changed_at": now}
+    if before is None:
+        session.execute(calendar_years.insert().values(year=entry.year, **values))
+    else:
+        session.execute(calendar_years.update().where(calendar_years.c.year == entry.year)
+                        .values(**values))
+    session.execute(calendar_versions.insert().values(year=entry.year, **values))
+    return version
+
+
+def record_calendar_effect(session, year, version, effect):
+    session.execute(calendar_versions.update()
+                    .where(calendar_versions.c.year == year)
+                    .where(calendar_versions.c.version == version).values(effect=effect))
+
+
+def calendar_history(session, year):
+    """Every version the office entered of a year, newest first."""
+    rows = session.execute(select(calendar_versions).where(calendar_versions.c.year == year)
+                           .order_by(calendar_versions.c.version.desc())).all()
+    return [{"version": row.version, "holidays": row.holidays, "workdays": row.workdays,
+             "note": row.note, "changed_by": row.changed_by,
+             "changed_at": utc_iso(row.changed_at), "effect": row.effect} for row in rows]
+
+
+def mark_unjudged(session, problems):
+    """Record why each task of `problems` ({code: text}) could not be judged."""
+    if problems:
+        session.execute(watched_tasks.update().where(watched_tasks.c.code == bindparam("b_code"))
+                        .values(unjudged=bindparam("b_problem")),
+                        [{"b_code": code, "b_problem": text} for code, text in problems.items()])
+
+
+def clear_unjudged(session, codes):
+    if codes:
+        session.execute(watched_tasks.update().where(among(session, watched_tasks.c.code, codes))
+                        .where(watched_tasks.c.unjudged.is_not(None)).values(unjudged=None))
+
+
+def unjudged_tasks(session):
+    """[{task, unit, start_date, due_date, problem}] of the tasks the last
+    evaluation could not judge."""
+    w = watched_tasks.c
+    return [{"task": row.code, "unit": row.lead_unit, "start_date": iso(row.start_date),
+             "due_date": iso(row.due_date), "problem": row.unjudged}
+            for row in session.execute(select(w.code, w.lead_unit, w.start_date, w.due_date,
+                                              w.unjudged).where(w.unjudged.is_not(None))
+                                       .order_by(w.code)).all()]

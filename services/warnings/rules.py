@@ -7,8 +7,7 @@ import dataclasses
 import math
 
 from services.common.errors import InvalidInput
-
-from .calendar import MODES
+from services.common.workdays import MODES
 
 
 @dataclasses.dataclass(frozen=True)

@@ -20,6 +20,7 @@ from services.common.db import (
     insert_many,
     iso,
     update_many,
+    utc_iso,
     utcnow,
 )
 from services.common.events import new_event
@@ -27,12 +28,14 @@ from services.common.operations import Operations
 from services.common.paging import MAX_LIMIT, page
 from services.common.scope import require_role, unit_scope
 from services.common.timers import timer
+from services.common.workdays import OFFICE, PROVISIONAL, WORKING, package_years
 
 from . import events, logic
 from . import repository as repo
-from .calendar import calendar_for
+from .calendar import DAYS_LEFT, calendar_in_force, forget_calendars
 from .dependencies import KnownTargets
 from .exceptions import EXPECTED, CalendarNotCovered, Conflict, Forbidden, InvalidInput, NotFound
+from .holiday_notice import parse_notice, year_from_input
 from .models import (
     colour_history,
     colours,
@@ -208,34 +211,41 @@ class Service(Operations):
         at the next tick) with an error in the log. Emits what `evaluate` emits."""
         now = self.clock.now()
         hour = int(self.config.get("LUOSHI_EVALUATION_HOUR") or 1)
+        with self.db.session(readonly=True) as session:
+            coverage = self._coverage(session)  # keeps luoshi_calendar_days_left current
         if now.hour < hour:
             return
-        try:
-            with self.db.session() as session:
-                if claim_timer_run(session, "daily-evaluation", now.date().isoformat(),
-                                   uuid.uuid4().hex):
-                    result = self._evaluate(session, now.date(), None)
-                    log.info("daily evaluation as of %s: %s", now.date(), result)
-                    self._warn_of_calendar_end(session, now.date())
-        except CalendarNotCovered as exc:
-            log.error("daily evaluation as of %s not done: %s; update the holiday "
-                      "calendar (the chinese_calendar package)", now.date(), exc)
+        with self.db.session() as session:
+            if claim_timer_run(session, "daily-evaluation", now.date().isoformat(),
+                               uuid.uuid4().hex):
+                result = self._evaluate(session, now.date(), None)
+                log.info("daily evaluation as of %s: %s", now.date(), result)
+                if coverage["warn"]:
+                    log.warning("the holidays are entered up to %s, %s days from now: enter "
+                                "the next year from the State Council's notice, or its days "
+                                "count Monday to Friday, marked provisional",
+                                coverage["covers_until"], coverage["days_left"])
 
-    def _warn_of_calendar_end(self, session, today):
-        coverage = calendar_for(repo.RULES.current(session).calendar_mode).coverage(today)
-        if coverage["days_left"] is not None and coverage["days_left"] < CALENDAR_NOTICE_DAYS:
-            log.warning("the working-day calendar ends on %s, in %s days: update the "
-                        "chinese_calendar package, or colours stop on the day after",
-                        coverage["covers_until"], coverage["days_left"])
+    def _coverage(self, session):
+        """The calendar's coverage as of today (workdays.WorkingCalendar.coverage)
+        with "warn": whether the office should enter the next year now. Sets the
+        luoshi_calendar_days_left gauge."""
+        mode = repo.RULES.current(session).calendar_mode
+        coverage = calendar_in_force(session, mode).coverage(self.clock.today())
+        days_left = coverage["days_left"]
+        if days_left is not None:
+            DAYS_LEFT.set(days_left)
+        return {**coverage, "warn": days_left is not None and days_left < CALENDAR_NOTICE_DAYS}
 
     @rpc
     def health(self):
-        """{"service", "status": "ok", "calendar": {mode, covers_until, days_left}}:
-        operators see the working-day calendar running out before it does."""
+        """{"service", "status": "ok", "calendar": {mode, covers_until, days_left,
+        provisional_from, warn}}: operators see the entered years running out
+        before they do. A year not entered never stops the service, so this is no
+        reason to be unready."""
         answer = super().health()
         with self.db.session(readonly=True) as session:
-            mode = repo.RULES.current(session).calendar_mode
-        return {**answer, "calendar": calendar_for(mode).coverage(self.clock.today())}
+            return {**answer, "calendar": self._coverage(session)}
 
     @rpc(expected_exceptions=EXPECTED)
     def evaluate(self, as_of):
@@ -285,6 +295,148 @@ class Service(Operations):
         with self.db.session(readonly=True) as session:
             return repo.RULES.stored(session, limit, offset)
 
+    # The working-day calendar ---------------------------------------------------
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_calendar_years(self):
+        """{"years": [{year, source, version, holidays, workdays, changed_at}],
+        "coverage": {mode, covers_until, days_left, provisional_from, warn},
+        "unjudged": tasks the last evaluation could not judge}: every year from the
+        package's first to the year after the last entered, holidays and workdays
+        counted."""
+        with self.db.session(readonly=True) as session:
+            calendar = calendar_in_force(session, WORKING)
+            changed_at = repo.office_changed_at(session)
+            coverage = self._coverage(session)
+            unjudged = len(repo.unjudged_tasks(session))
+        years = []
+        for year in range(min(package_years()), max(calendar.years) + 2):
+            entry = calendar.year(year)
+            years.append({
+                "year": year,
+                "source": PROVISIONAL if entry is None else entry.source,
+                "version": entry.version if entry else None,
+                "holidays": len(entry.holidays) if entry else 0,
+                "workdays": len(entry.workdays) if entry else 0,
+                "changed_at": changed_at.get(year)})
+        return {"years": years, "coverage": coverage, "unjudged": unjudged}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def get_calendar(self, year):
+        """{year, source: package|office|provisional, holidays: [{date, name}],
+        workdays: [date], version, note, changed_by, changed_at, provisional_note}
+        of one year; a year not entered has no holidays and counts Monday to
+        Friday."""
+        year = _year(year)
+        with self.db.session(readonly=True) as session:
+            return self._calendar_answer(session, year)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def get_calendar_history(self, year):
+        """{"year", "items": [{version, holidays, workdays, note, changed_by,
+        changed_at, effect}]}: every version the office entered, newest first."""
+        year = _year(year)
+        with self.db.session(readonly=True) as session:
+            return {"year": year, "items": repo.calendar_history(session, year)}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def parse_calendar_notice(self, year, text):
+        """What the State Council's notice `text` says of `year`, day by day
+        (holiday_notice.parse_notice), with what would change against the calendar
+        in force: {..., "changes": {"to_holiday": [date], "to_workday": [date]}}.
+        Saves nothing. InvalidInput naming the line it could not read."""
+        year = _year(year)
+        answer = parse_notice(year, text)
+        return {**answer, **self.preview_calendar(year, answer["holidays"], answer["workdays"])}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def preview_calendar(self, year, holidays, workdays):
+        """What entering `holidays` ([{date, name}]) and `workdays` ([date]) for
+        `year` would change: {year, holidays, workdays, "changes": {"to_holiday":
+        [date], "to_workday": [date]}}. Saves nothing; InvalidInput as
+        update_calendar."""
+        year = _year(year)
+        proposed = year_from_input(year, holidays, workdays)
+        with self.db.session(readonly=True) as session:
+            calendar = calendar_in_force(session, WORKING)
+        data = proposed.to_dict()
+        return {"year": year, "holidays": data["holidays"], "workdays": data["workdays"],
+                "changes": _changed_days(calendar, proposed)}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def update_calendar(self, year, holidays, workdays, note, caller):
+        """Enter a year of the working-day calendar (admin only): its holidays
+        ([{date, name}]) and make-up working days ([date]), with a note saying
+        where they come from. Everything that depended on the year is judged again
+        as of today; open notices whose deadlines move keep both dates. Answers
+        what get_calendar answers, with "effect": {days, colours_changed,
+        deadlines_moved}. Emits calendar_changed, and what an evaluation emits."""
+        require_role(caller, "admin")
+        year = _year(year)
+        entry = year_from_input(year, holidays, workdays)
+        note = text(note, "note")
+        user = (caller or {}).get("user") or "admin"
+        try:
+            with self.db.session() as session:
+                before = calendar_in_force(session, WORKING)
+                version = repo.store_calendar_year(session, entry, note, user, utcnow())
+                after = calendar_in_force(session, WORKING)
+                rules = repo.RULES.current(session)
+                moved = []
+                if rules.calendar_mode == WORKING:
+                    moved = self._move_notice_deadlines(session, rules, after, year, version)
+                # What was found to hold for a percentage was found with the old days.
+                session.execute(watched_tasks.update().where(watched_tasks.c.holds_on.is_not(None))
+                                .values(holds_on=None))
+                figures = self._evaluate(session, self.clock.today(), None)
+                effect = {"days": _changed_days(before, entry),
+                          "colours_changed": figures["changed"] if figures else 0,
+                          "deadlines_moved": len(moved), "as_of": self.clock.today().isoformat()}
+                repo.record_calendar_effect(session, year, version, effect)
+                data = entry.to_dict()
+                self.db.emit(session, events.CALENDAR_CHANGED, events.CalendarChanged().dump(
+                    new_event(year=year, version=version, holidays=data["holidays"],
+                              workdays=data["workdays"], note=note, changed_by=user,
+                              changed_at=dt.datetime.now(UTC).isoformat())))
+                return {**self._calendar_answer(session, year), "effect": effect}
+        except BaseException:
+            forget_calendars()  # the revision it was built for was rolled back
+            raise
+
+    @rpc
+    def list_unjudged_tasks(self):
+        """{"items": [{task, unit, start_date, due_date, problem}]}: the tasks the
+        last evaluation skipped because no calendar counts from their dates, for
+        the office to correct."""
+        with self.db.session(readonly=True) as session:
+            return {"items": repo.unjudged_tasks(session)}
+
+    def _calendar_answer(self, session, year):
+        calendar = calendar_in_force(session, WORKING)
+        entry = calendar.year(year)
+        row = repo.office_year(session, year) if entry and entry.source == OFFICE else None
+        data = entry.to_dict() if entry else {"holidays": [], "workdays": [], "version": None}
+        return {"year": year, "source": entry.source if entry else PROVISIONAL,
+                "holidays": data["holidays"], "workdays": data["workdays"],
+                "version": data["version"],
+                "note": row.note if row else None,
+                "changed_by": row.changed_by if row else None,
+                "changed_at": utc_iso(row.changed_at) if row else None,
+                "provisional_note": calendar.note(dt.date(year, 1, 1)) or None}
+
+    def _move_notice_deadlines(self, session, rules, calendar, year, version):
+        """Count the deadlines of the pending notices again by `calendar`; store
+        and answer the moves."""
+        changed = []
+        for row in repo.pending_notices(session):
+            try:
+                ack, answer, note = logic.notice_deadlines(row.issued_on, rules, calendar)
+            except CalendarNotCovered:
+                continue
+            if (ack, answer, note or None) != (row.ack_due, row.answer_due, row.calendar_note):
+                changed.append((row, ack, answer, note))
+        return repo.move_notice_deadlines(session, changed, year, version, utcnow())
+
     # Supervision notices -------------------------------------------------------
 
     @rpc(expected_exceptions=EXPECTED)
@@ -312,7 +464,7 @@ class Service(Operations):
             rules = repo.RULES.current(session)
             return self._issue(session, row.code, row.lead_unit, "task", row.code, reason,
                                self.clock.today(), (caller or {}).get("user") or "admin",
-                               rules)
+                               rules, calendar_in_force(session, rules.calendar_mode))
 
     @rpc(expected_exceptions=EXPECTED)
     def acknowledge_notice(self, notice_id, caller):
@@ -393,9 +545,10 @@ class Service(Operations):
         """One notice with its whole lifecycle."""
         with self.db.session(readonly=True) as session:
             row = repo.notice_row(session, notice_id)
-        if row is None:
-            raise NotFound(f"no notice {notice_id}")
-        return repo.notice_dict(row)
+            if row is None:
+                raise NotFound(f"no notice {notice_id}")
+            moves = repo.deadline_moves(session, [row.id]).get(row.id, [])
+        return {**repo.notice_dict(row), "deadline_moves": moves}
 
     # Queries --------------------------------------------------------------------
 
@@ -549,7 +702,7 @@ class Service(Operations):
         horizon = day + dt.timedelta(days=within_days)
         with self.db.session(readonly=True) as session:
             rules = repo.RULES.current(session)
-            calendar = calendar_for(rules.calendar_mode)
+            calendar = calendar_in_force(session, rules.calendar_mode)
             query = (select(watched_tasks.c.code).where(watched_tasks.c.clock_class.is_not(None))
                      .where(watched_tasks.c.status.not_in(tuple(logic.FINISHED))))
             if unit is not None:
@@ -568,6 +721,7 @@ class Service(Operations):
                     continue
                 state = stored.get(("clock", f"{task.code}@{stage}"))
                 items.append({
+                    "calendar_note": calendar.note(task.start_date, red_after or due) or None,
                     "task": task.code, "unit": task.lead_unit, "stage": stage,
                     "stage_name": logic.STAGE_NAMES[stage], "clock_class": task.clock_class,
                     "due": due.isoformat(), "red_after": iso(red_after),
@@ -657,13 +811,11 @@ class Service(Operations):
 
     def _evaluate_now(self, session, as_of, codes, strict):
         rules = repo.RULES.current(session)
-        calendar = calendar_for(rules.calendar_mode)
+        calendar = calendar_in_force(session, rules.calendar_mode)
         if not calendar.covers(as_of):
             if strict:
                 calendar.require(as_of)  # CalendarNotCovered, naming the days it covers
-            log.warning("colours not updated: the working-day calendar does not cover %s; "
-                        "the data is kept and will be coloured once the calendar is updated",
-                        as_of)
+            log.warning("colours not updated: no calendar counts from %s", as_of)
             return None
         # A city's tasks a chunk at a time, in the one transaction: what an
         # evaluation holds in memory (each item's stored and new colour, its words)
@@ -682,10 +834,10 @@ class Service(Operations):
             tasks = repo.load_tasks(session, chunk, self.known_targets)
             stored = repo.stored_colours(session, chunk)
             previous = {key: state.colour for key, state in stored.items()}
-            if strict:
-                current = logic.evaluate_tasks(tasks, as_of, rules, previous, calendar)
-            else:
-                current = _colour_leniently(tasks, as_of, rules, previous, calendar)
+            current, problems = _colour_leniently(tasks, as_of, rules, previous, calendar)
+            repo.mark_unjudged(session, problems)
+            repo.clear_unjudged(session, [task.code for task in tasks
+                                          if task.code not in problems])
             percents = {task.code: task.percent for task in tasks}
             changed = self._store_colours(session, as_of, rules, stored, previous, current,
                                           percents)
@@ -778,11 +930,11 @@ class Service(Operations):
                    for notice in earlier.get(colour.task, ())):
                 continue
             days = calendar.working_days_between(since, as_of)
-            reason = (f"自{since.isoformat()}起红色预警已{days}{logic.days_word(calendar)}："
-                      f"{colour.reason}")
+            reason = (f"自{since.isoformat()}起红色预警已{days}{logic.days_word(calendar)}"
+                      f"{calendar.note(since, as_of)}：{colour.reason}")
             try:
                 self._issue(session, colour.task, colour.unit, "task", colour.task, reason,
-                            as_of, "auto", rules)
+                            as_of, "auto", rules, calendar)
             except CalendarNotCovered as exc:
                 log.warning("notice on %s not issued: %s", colour.task, exc)
                 continue
@@ -790,15 +942,15 @@ class Service(Operations):
         return issued
 
     def _issue(self, session, task, unit, item_kind, item_key, reason, issued_on,
-               issued_by, rules):
-        ack_due, answer_due = logic.notice_deadlines(issued_on, rules)
+               issued_by, rules, calendar):
+        ack_due, answer_due, note = logic.notice_deadlines(issued_on, rules, calendar)
         year = issued_on.year
         number = repo.next_notice_number(session, year)
         notice_id = session.execute(notices.insert().values(
             year=year, number=number, task_code=task, unit=unit, item_kind=item_kind,
             item_key=item_key, reason=reason, issued_on=issued_on, issued_at=utcnow(),
             issued_by=issued_by, ack_due=ack_due, answer_due=answer_due,
-            status=logic.NOTICE_OPEN, colour=logic.GREEN,
+            status=logic.NOTICE_OPEN, colour=logic.GREEN, calendar_note=note or None,
         )).inserted_primary_key[0]
         notice = repo.notice_dict(repo.notice_row(session, notice_id))
         self.db.emit(session, events.NOTICE_ISSUED, events.NoticeIssued().dump(new_event(
@@ -837,20 +989,22 @@ class Service(Operations):
 
 
 def _colour_leniently(tasks, as_of, rules, previous, calendar):
-    """The colours, as of a day the calendar covers, of every task but those whose
-    own dates it does not cover (named in a warning)."""
+    """(colours, {code: problem}): the colours, as of a day the calendar covers, of
+    every task but those whose own dates no calendar can count from, which are
+    skipped, named in the log and kept for the office to fix: one bad task never
+    stops the city's evaluation."""
     try:
-        return logic.evaluate_tasks(tasks, as_of, rules, previous, calendar)
+        return logic.evaluate_tasks(tasks, as_of, rules, previous, calendar), {}
     except CalendarNotCovered:
-        current, skipped = [], []
+        current, skipped = [], {}
         for task in tasks:
             try:
                 current.extend(logic.evaluate_task(task, as_of, rules, previous, calendar))
-            except CalendarNotCovered:
-                skipped.append(task.code)
-        log.warning("tasks not coloured (dates outside the working-day calendar): %s",
+            except CalendarNotCovered as exc:
+                skipped[task.code] = str(exc)
+        log.warning("tasks not coloured (dates no calendar counts from): %s",
                     ", ".join(skipped))
-        return current
+        return current, skipped
 
 
 def _holds(row, percent, today, version):
@@ -931,3 +1085,24 @@ def _colour_dict(row):
             "state": logic.state(row.colour, row.reason), "percent": row.percent}
 
 
+
+
+def _year(value):
+    if isinstance(value, str) and value.isdigit():
+        value = int(value)
+    if not isinstance(value, int) or isinstance(value, bool) or not 2000 <= value <= 2100:
+        raise InvalidInput({"year": "年份应在2000年至2100年之间"})
+    return value
+
+
+def _changed_days(calendar, entry):
+    """{"to_holiday": [date], "to_workday": [date]}: the days of `entry`'s year
+    whose working status `entry` changes against `calendar`."""
+    to_holiday, to_workday = [], []
+    day = dt.date(entry.year, 1, 1)
+    while day.year == entry.year:
+        works = day in entry.workdays or (day.weekday() < 5 and day not in entry.holidays)
+        if works != calendar.is_working_day(day):
+            (to_workday if works else to_holiday).append(day.isoformat())
+        day += dt.timedelta(days=1)
+    return {"to_holiday": to_holiday, "to_workday": to_workday}

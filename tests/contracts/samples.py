@@ -54,6 +54,10 @@ SAMPLES = {
         "notice_closed": new_event(**NOTICE, closed_at="2026-06-01T02:00:00",
                                    reason=None),
         "notice_overdue": new_event(**NOTICE, stage="ack", colour="yellow"),
+        "calendar_changed": new_event(
+            year=2027, version=1, holidays=[{"date": "2027-01-01", "name": "元旦"}],
+            workdays=["2027-02-20"], note="据国办发明电录入", changed_by="admin",
+            changed_at="2026-12-01T02:00:00+00:00"),
     },
     "ranking": {
         "score_rules_changed": new_event(

@@ -127,3 +127,51 @@ def test_bad_input_gets_clear_errors_not_500s(platform):
                                  headers={**admin, "content-type": "application/json"})
     assert 400 <= garbage.status_code < 500
     assert platform.http.get("/api/v1/tasks/NO-SUCH-TASK", headers=admin).status_code == 404
+
+
+def test_a_year_not_entered_never_stops_the_platform_and_the_office_enters_it(platform):
+    from tests.support.holiday_notices import NOTICE_2027
+
+    admin = platform.login()
+    rules = platform.http.put("/api/v1/rules", headers=admin,
+                              json={"rules": {"calendar_mode": "working"}, "note": "e2e"})
+    assert rules.status_code == 200, rules.text
+    answer = platform.http.post("/api/v1/units", headers=admin, json={
+        "code": "e2e-cal", "name": "万载县", "kind": "county"})
+    assert answer.status_code == 201, answer.text
+    task = {"code": "E2E-CAL", "title": "农村公路提质改造", "lead_unit": "e2e-cal",
+            "start_date": "2026-10-01", "due_date": "2027-06-30",
+            "targets": [{"due_date": "2027-01-29", "planned_percent": 50},
+                        {"due_date": "2027-06-30", "planned_percent": 100}]}
+    assert platform.http.post("/api/v1/tasks", json=task, headers=admin).status_code == 201
+    wait(lambda: platform.http.get("/api/v1/tasks/E2E-CAL", headers=admin).json()["colour"])
+
+    # Ninety days and more past the holiday package's last year: colours, not 422.
+    evaluated = platform.http.post("/api/v1/evaluations", params={"as_of": "2027-03-05"},
+                                   headers=admin)
+    assert evaluated.status_code == 200, evaluated.text
+    body = platform.http.get("/api/v1/tasks/E2E-CAL", headers=admin).json()
+    target = body["targets"][0]
+    assert target["colour"] == "red" and "2027年放假安排未录入" in target["colour_reason"], body
+    assert platform.http.get("/api/v1/calendar/2027", headers=admin).json()["source"] == \
+        "provisional"
+
+    understood = platform.http.post("/api/v1/calendar/2027/parse", headers=admin,
+                                    json={"text": NOTICE_2027})
+    assert understood.status_code == 200, understood.text
+    days = understood.json()
+    malformed = platform.http.post("/api/v1/calendar/2027/parse", headers=admin,
+                                   json={"text": NOTICE_2027.replace("共9天", "共10天")})
+    assert malformed.status_code == 422 and "第7行" in malformed.text
+    entered = platform.http.put("/api/v1/calendar/2027", headers=admin, json={
+        "holidays": days["holidays"], "workdays": days["workdays"], "note": "据通知录入"})
+    assert entered.status_code == 200, entered.text
+    assert entered.json()["source"] == "office"
+    listing = platform.http.get("/api/v1/calendar", headers=admin).json()
+    assert listing["coverage"]["covers_until"] == "2027-12-31"
+
+    platform.http.post("/api/v1/evaluations", params={"as_of": "2027-03-05"}, headers=admin)
+    body = platform.http.get("/api/v1/tasks/E2E-CAL", headers=admin).json()
+    # The Spring Festival week is off now: fewer working days late, and not provisional.
+    assert "2027年放假安排未录入" not in body["targets"][0]["colour_reason"]
+    assert "逾期21个工作日" in body["targets"][0]["colour_reason"], body

@@ -299,6 +299,46 @@ class Contract:
     def warnings_list_rule_versions(self, *, limit=100, offset=0):
         return _page([self.warnings_get_rules()], limit, offset)
 
+    def warnings_list_calendar_years(self):
+        return {"years": [{"year": 2026, "source": "package", "version": 0, "holidays": 33,
+                           "workdays": 5, "changed_at": None},
+                          {"year": 2027, "source": "provisional", "version": None,
+                           "holidays": 0, "workdays": 0, "changed_at": None}],
+                "coverage": {"mode": "working", "covers_until": "2026-12-31",
+                             "days_left": 26, "provisional_from": "2027-01-01", "warn": True},
+                "unjudged": 0}
+
+    def warnings_get_calendar(self, *, year):
+        return {"year": year, "source": "provisional", "holidays": [], "workdays": [],
+                "version": None, "note": None, "changed_by": None, "changed_at": None,
+                "provisional_note": f"（{year}年放假安排未录入，暂按周一至周五计）"}
+
+    def warnings_update_calendar(self, *, year, holidays, workdays, note, caller):
+        return {"year": year, "source": "office", "holidays": holidays, "workdays": workdays,
+                "version": 1, "note": note, "changed_by": caller["user"],
+                "changed_at": "2026-12-05T01:00:00", "provisional_note": None,
+                "effect": {"days": {"to_holiday": [], "to_workday": []},
+                           "colours_changed": 0, "deadlines_moved": 0, "as_of": "2026-12-05"}}
+
+    def warnings_preview_calendar(self, *, year, holidays, workdays):
+        return {"year": year, "holidays": holidays, "workdays": workdays,
+                "changes": {"to_holiday": [item["date"] for item in holidays],
+                            "to_workday": list(workdays)}}
+
+    def warnings_parse_calendar_notice(self, *, year, text):
+        if "放假" not in text:
+            raise RemoteError("InvalidInput", json.dumps(
+                {"text": "没有读到任何放假或上班的日期"}, ensure_ascii=False))
+        return {**self.warnings_preview_calendar(
+            year=year, holidays=[{"date": f"{year}-01-01", "name": "元旦"}], workdays=[]),
+            "lines": [], "other_years": []}
+
+    def warnings_get_calendar_history(self, *, year):
+        return {"year": year, "items": []}
+
+    def warnings_list_unjudged_tasks(self):
+        return {"items": []}
+
     # ranking
     def ranking_get_ranking(self, *, caller, period=None, group=None):
         public = caller["role"] == "admin"

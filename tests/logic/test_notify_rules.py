@@ -7,10 +7,17 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from services.common.errors import InvalidInput
+from services.common.workdays import WorkingCalendar, entered_years
 from services.notify import logic
+from services.warnings.holiday_notice import year_from_input
+from tests.support.holiday_notices import BODY_2027
 
 ZONE = ZoneInfo("Asia/Shanghai")
 NOW = dt.datetime(2026, 11, 3, 2, 0)
+WORKING = WorkingCalendar("working")
+CALENDAR = WorkingCalendar("calendar")
+WITH_2027 = WorkingCalendar("working", entered_years(
+    [year_from_input(2027, BODY_2027["holidays"], BODY_2027["workdays"])]))
 
 
 def local(day, hour, minute=0):
@@ -43,11 +50,38 @@ def test_retries_back_off_then_give_up():
 
 def test_working_day_grace_skips_the_weekend():
     friday = local(6, 10)
-    assert logic.add_days(friday, 1, working=True) == local(9, 10)
-    assert logic.add_days(friday, 1, working=False) == local(7, 10)
-    step = logic.climb({"level": 0}, (2, 3), True, friday)
+    assert logic.add_days(friday, 1, WORKING) == local(9, 10)
+    assert logic.add_days(friday, 1, CALENDAR) == local(7, 10)
+    step = logic.climb({"level": 0}, (2, 3), WORKING, friday)
     assert (step["level"], step["role"], step["next_at"]) == (1, "head", local(11, 10))
-    assert logic.climb({"level": 1}, (2, 3), True, friday)["status"] == "top"
+    assert logic.climb({"level": 1}, (2, 3), WORKING, friday)["status"] == "top"
+
+
+def test_escalation_grace_skips_a_holiday_and_counts_a_make_up_day():
+    zone = ZoneInfo("Asia/Shanghai")
+    # Red on the Wednesday before the 2026 National Day week: two working days of
+    # grace end on the 9th, not on 2 October.
+    before = dt.datetime(2026, 9, 30, 16, 0, tzinfo=zone)
+    assert logic.add_days(before, 2, WORKING) == dt.datetime(2026, 10, 9, 16, 0, tzinfo=zone)
+    assert logic.add_days(before, 2, CALENDAR) == dt.datetime(2026, 10, 2, 16, 0, tzinfo=zone)
+    # The Saturday worked after it (10 October) counts.
+    friday = dt.datetime(2026, 10, 9, 9, 0, tzinfo=zone)
+    assert logic.add_days(friday, 1, WORKING) == dt.datetime(2026, 10, 10, 9, 0, tzinfo=zone)
+    # And a year the office entered counts its Spring Festival week.
+    assert logic.add_days(dt.datetime(2027, 2, 5, 9, 0, tzinfo=zone), 1, WITH_2027) == (
+        dt.datetime(2027, 2, 15, 9, 0, tzinfo=zone))
+
+
+@pytest.mark.parametrize("today, due", [
+    (dt.date(2026, 11, 9), [dt.date(2026, 11, 2)]),    # an ordinary Monday
+    (dt.date(2026, 11, 10), []),
+    (dt.date(2026, 10, 5), []),                        # Monday of the National Day week
+    (dt.date(2026, 10, 8), [dt.date(2026, 9, 28)]),    # its first working day
+    # After the Spring Festival week: the week before it and the week off, both.
+    (dt.date(2027, 2, 15), [dt.date(2027, 2, 1), dt.date(2027, 2, 8)]),
+])
+def test_the_bulletin_comes_out_on_the_first_working_day(today, due):
+    assert logic.bulletin_weeks_due(today, 0, WITH_2027) == due
 
 
 DIRECTORY = {

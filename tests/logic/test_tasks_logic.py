@@ -2,6 +2,7 @@
 import datetime as dt
 
 import pytest
+from marshmallow import ValidationError
 
 from services.common.errors import InvalidInput
 from services.tasks import logic
@@ -115,3 +116,13 @@ def test_targets_must_form_a_trajectory_inside_the_task():
         with pytest.raises(Exception) as error:
             TaskSchema().load({**base, "targets": targets})
         assert "targets" in error.value.messages
+
+
+@pytest.mark.parametrize("field, value", [
+    ("start_date", "1026-01-01"), ("due_date", "2202-12-31")])
+def test_a_date_no_calendar_counts_from_is_refused_on_creation(field, value):
+    body = {"code": "T1", "title": "任务", "lead_unit": "yz", "start_date": "2026-01-01",
+            "due_date": "2026-12-31", "targets": []}
+    with pytest.raises(ValidationError) as raised:
+        TaskSchema().load({**body, field: value})
+    assert "2000年至2100年" in str(raised.value)

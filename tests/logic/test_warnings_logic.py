@@ -8,8 +8,9 @@ import random
 import pytest
 
 from services.common.errors import CalendarNotCovered, InvalidInput
+from services.common.workdays import WorkingCalendar, entered_years
 from services.warnings import logic
-from services.warnings.calendar import WorkingCalendar
+from services.warnings.holiday_notice import year_from_input
 from services.warnings.logic import (
     GREEN,
     RED,
@@ -27,10 +28,13 @@ from services.warnings.logic import (
     unchanged_between,
     words,
 )
+from tests.support.holiday_notices import BODY_2027
 
 D = dt.date
 RULES = Rules()
 CALENDAR_DAYS = Rules(calendar_mode="calendar")
+WITH_2027 = WorkingCalendar("working", entered_years(
+    [year_from_input(2027, BODY_2027["holidays"], BODY_2027["workdays"])]))
 
 
 def make(percent=0, targets=((D(2026, 3, 31), 30), (D(2026, 12, 31), 100)), **fields):
@@ -55,6 +59,12 @@ def judge(task, as_of, rules=RULES, previous=None):
     """{item_key: Colour}, the reasons in words."""
     return {colour.item_key: colour
             for colour in in_words(task, evaluate_task(task, as_of, rules, previous))}
+
+
+def judge_with(task, as_of, calendar):
+    """judge, counting by `calendar`."""
+    return {colour.item_key: colour
+            for colour in in_words(task, evaluate_task(task, as_of, RULES, None, calendar))}
 
 
 def in_words(task, colours):
@@ -359,7 +369,7 @@ def test_a_deadline_beyond_the_calendar_is_still_ahead():
     assert colours["T1@deployed"].colour == RED
     assert colours["T1@first_feedback"].colour == GREEN
     assert (colours["T1@closed"].colour, colours["T1@closed"].reason) == (
-        GREEN, "如期推进（“办结”未到时限）")
+        GREEN, "如期推进（“办结”应于2027-01-06前完成（2027年放假安排未录入，暂按周一至周五计））")
 
 
 def test_a_task_off_the_clock_has_no_stages():
@@ -489,13 +499,78 @@ def test_only_changed_colours_are_reported():
     assert [(c.item_key, before) for c, before in changes(stored, current)] == [("T1", GREEN)]
 
 
-def test_a_day_outside_the_working_day_calendar_is_refused():
+def test_a_year_not_entered_is_judged_monday_to_friday_and_says_so():
+    task = quiet(make(20, [(D(2027, 1, 29), 50), (D(2027, 6, 30), 100)],
+                      start_date=D(2026, 12, 1), due_date=D(2027, 6, 30)), D(2027, 3, 5))
+    colours = judge(task, D(2027, 3, 5))
+    # 29 January to 5 March, Monday to Friday: 25 working days late.
+    assert colours["T1#1"].colour == RED
+    assert colours["T1#1"].reason == ("严重延期：逾期25个工作日未完成目标（计划50%，实际20%）"
+                                      "（2027年放假安排未录入，暂按周一至周五计）")
+    assert "2027年放假安排未录入" in colours["T1"].reason
+    entered = judge_with(task, D(2027, 3, 5), WITH_2027)
+    # The Spring Festival week (8–12 February) is off, the 20th worked: 21 days.
+    assert entered["T1#1"].reason == "严重延期：逾期21个工作日未完成目标（计划50%，实际20%）"
+    assert judge(task, D(2027, 3, 5), CALENDAR_DAYS)["T1#1"].reason.startswith(
+        "严重延期：逾期35天未完成目标")
+
+
+def test_a_task_not_yet_due_relies_on_no_provisional_day():
+    task = quiet(make(10, [(D(2027, 6, 30), 100)], start_date=D(2027, 1, 4),
+                      due_date=D(2027, 6, 30)), D(2027, 1, 20))
+    assert judge(task, D(2027, 1, 20))["T1#1"].reason == "如期推进"
+
+
+@pytest.mark.parametrize("calendar, first_feedback, closed, note", [
+    (None, D(2027, 1, 4), D(2027, 1, 8), "（2027年放假安排未录入，暂按周一至周五计）"),
+    ("entered", D(2027, 1, 5), D(2027, 1, 11), ""),
+])
+def test_13710_stages_across_new_year(calendar, first_feedback, closed, note):
+    from services.warnings.logic import clock_deadlines
+    calendar = WITH_2027 if calendar else WorkingCalendar("working")
+    matter = make(0, (), clock_class="general", start_date=D(2026, 12, 30),
+                  due_date=D(2027, 3, 31))
+    deadlines = {stage: due for stage, due, _ in clock_deadlines(matter, RULES, calendar)}
+    assert deadlines == {"deployed": D(2026, 12, 31), "first_feedback": first_feedback,
+                         "closed": closed}
+    colours = judge_with(quiet(matter, first_feedback), first_feedback + dt.timedelta(days=1),
+                         calendar)
+    assert colours["T1@first_feedback"].reason == (
+        f"延期推进：“首次反馈”超时（应于{first_feedback.isoformat()}前完成{note}）")
+
+
+def test_13710_stages_across_the_spring_festival_week_and_its_make_up_saturday():
+    from services.warnings.logic import clock_deadlines
+    matter = make(0, (), clock_class="general", start_date=D(2027, 2, 4),
+                  due_date=D(2027, 3, 31))
+    assert [(stage, due, red) for stage, due, red in clock_deadlines(
+        matter, RULES, WITH_2027)] == [
+        ("deployed", D(2027, 2, 5), D(2027, 2, 15)),
+        ("first_feedback", D(2027, 2, 16), D(2027, 2, 19)),
+        ("closed", D(2027, 2, 20), D(2027, 3, 2)),   # the 20th is the make-up Saturday
+    ]
+    on_time = dataclasses.replace(matter, clock_stages={"closed": D(2027, 2, 20)})
+    assert judge_with(quiet(on_time, D(2027, 2, 22)), D(2027, 2, 22),
+                      WITH_2027)["T1@closed"].colour == GREEN
+
+
+@pytest.mark.parametrize("calendar, answer_due, note", [
+    (None, D(2027, 1, 4), "（2027年放假安排未录入，暂按周一至周五计）"),
+    ("entered", D(2027, 1, 5), ""),
+])
+def test_a_notice_issued_on_28_december_is_due_in_the_new_year(calendar, answer_due, note):
+    from services.warnings.logic import notice_deadlines
+    calendar = WITH_2027 if calendar else WorkingCalendar("working")
+    assert notice_deadlines(D(2026, 12, 28), RULES, calendar) == (
+        D(2026, 12, 30), answer_due, note)
+
+
+def test_a_date_no_calendar_counts_from_is_refused():
     with pytest.raises(CalendarNotCovered) as raised:
-        evaluate_task(make(0), D(2027, 1, 4), RULES)
-    assert "2027-01-04" in str(raised.value)
+        evaluate_task(make(0, [(D(1026, 3, 31), 30)]), D(2026, 4, 1), RULES)
+    assert "1026-03-31" in str(raised.value)
     with pytest.raises(CalendarNotCovered):
-        evaluate_tasks([], D(2027, 1, 4), RULES)
-    assert judge(make(0), D(2027, 1, 4), CALENDAR_DAYS)["T1"].colour == RED
+        evaluate_tasks([], D(2227, 1, 4), RULES)
 
 
 def test_the_calendar_must_count_the_days_the_rules_name():

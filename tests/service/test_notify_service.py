@@ -3,6 +3,7 @@ through real protocol peers started here: an SMTP server (aiosmtpd, in its own
 process, writing a Maildir) and an HTTP server recording the SMS gateway's and
 webhooks' requests and failing on demand. The clock is injected."""
 import base64
+import dataclasses
 import datetime as dt
 import email
 import email.policy
@@ -496,3 +497,31 @@ def test_a_published_ranking_reaches_the_leaders_with_its_lists(notify, smtp):
     (inbox,) = notify("list_inbox", user="mayor")["items"]
     assert "县（市、区）：红榜 袁州区、樟树市；黑榜 无。" in inbox["body"]
     assert inbox["item"] == "ranking:2026-Q3"
+
+
+def test_the_escalation_grace_counts_working_days_by_the_offices_calendar(notify):
+    from services.notify.dependencies import Delivery
+    from tests.support.holiday_notices import BODY_2027
+
+    delivery = next(dep for dep in notify.container.dependencies if isinstance(dep, Delivery))
+    delivery.settings = dataclasses.replace(delivery.settings, working_days=True)
+    entered = new_event(year=2027, version=2, holidays=BODY_2027["holidays"],
+                        workdays=BODY_2027["workdays"], note="录入", changed_by="admin",
+                        changed_at="2026-12-01T02:00:00+00:00")
+    notify.deliver("warnings", "calendar_changed", entered, "on_calendar_changed")
+    # An older version delivered late changes nothing.
+    notify.deliver("warnings", "calendar_changed",
+                   {**entered, "event_id": new_event()["event_id"], "version": 1,
+                    "holidays": [], "workdays": []}, "on_calendar_changed")
+    # Red on the Friday before the Spring Festival week: two working days of grace
+    # are the Monday and Tuesday after it, not the Monday and Tuesday off.
+    notify.clock.moment = dt.datetime(2027, 2, 5, 10, 0, tzinfo=ZONE)
+    turn_red(notify, as_of="2027-02-05")
+    notify.clock.moment = dt.datetime(2027, 2, 10, 10, 1, tzinfo=ZONE)
+    notify("tick")
+    (ladder,) = notify("list_escalations", item="task:T1")["items"]
+    assert ladder["level"] == 0
+    notify.clock.moment = dt.datetime(2027, 2, 16, 10, 1, tzinfo=ZONE)
+    notify("tick")
+    (ladder,) = notify("list_escalations", item="task:T1")["items"]
+    assert ladder["level"] == 1

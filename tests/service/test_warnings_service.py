@@ -10,6 +10,7 @@ import time
 import chinese_calendar
 import pytest
 from nameko.testing.services import entrypoint_hook, entrypoint_waiter
+from prometheus_client import REGISTRY
 from sqlalchemy import event, insert, select, text
 
 from services.common.broker import list_parked
@@ -21,6 +22,7 @@ from services.warnings import service as service_module
 from services.warnings.models import watched_targets, watched_tasks
 from services.warnings.service import Service
 from tests.support.events import EventTap
+from tests.support.holiday_notices import BODY_2027, NOTICE_2027, WORKDAYS_2027
 from tests.support.publish import publish_event
 from tests.support.services import TASK as SHARED_TASK
 from tests.support.services import prepare, service_config
@@ -265,7 +267,8 @@ def test_operators_see_health_and_replay_parked_messages(warnings):
     assert warnings("health") == {
         "service": "warnings", "status": "ok",
         "calendar": {"mode": "working", "covers_until": last.isoformat(),
-                     "days_left": (last - dt.date(2026, 1, 5)).days}}
+                     "days_left": (last - dt.date(2026, 1, 5)).days,
+                     "provisional_from": f"{last.year + 1}-01-01", "warn": False}}
     assert warnings("activity") == {"outbox": {"pending": 0, "last_id": 0},
                                     "last_applied_at": None}
     poison = new_event(task={"code": "T2"})
@@ -452,18 +455,104 @@ def test_a_report_that_changes_nothing_leaves_the_task_unjudged(warnings):
     assert colour_of(warnings, "T1#1", "target")["colour"] == "yellow"
 
 
-def test_a_day_outside_the_calendar_keeps_the_data_and_skips_the_colours(warnings):
-    warnings.set_today(dt.date(2027, 1, 11))  # the holiday calendar ends with 2026
+# The working-day calendar the office keeps ------------------------------------------
+
+PROVISIONAL_2027 = "（2027年放假安排未录入，暂按周一至周五计）"
+MATTER = {**TASK, "code": "M1", "source": "assignment", "clock_class": "general",
+          "start_date": "2027-02-04", "due_date": "2027-12-31", "targets": []}
+
+
+def test_a_year_not_entered_is_judged_monday_to_friday_and_says_so(warnings):
+    warnings.set_today(dt.date(2027, 1, 11))  # past the holiday package's last year
     warnings.deliver("task_created", new_event(task=TASK), "on_task_created")
-    warnings.deliver("progress_reported", progress(40), "on_progress_reported")
-    assert warnings("get_evaluation_figures")["tasks"] == 1
-    assert warnings("get_evaluation_figures")["reports_applied"] == 1
-    assert warnings("get_task_colours", ["T1"]) == {}
+    warnings.deliver("progress_reported", progress(40, "2027-01-08T02:00:00"),
+                     "on_progress_reported")
+    colours = warnings("get_task_colours", ["T1"])["T1"]
+    assert colours["colour"] == "red" and PROVISIONAL_2027 in colours["targets"]["2"]["reason"]
+    # 90 days ahead through the same entrypoint the public API calls.
+    assert warnings("evaluate", "2027-04-11")["evaluated"] == 3
+    assert "逾期" in warnings("get_task_colours", ["T1"])["T1"]["reason"]
     assert list_parked("warnings", warnings.uri) == []
+    health = warnings("health")["calendar"]
+    assert (health["covers_until"], health["provisional_from"], health["warn"]) == (
+        "2026-12-31", "2027-01-01", True)
+    assert REGISTRY.get_sample_value("luoshi_calendar_days_left") == -11
     with pytest.raises(CalendarNotCovered):
-        warnings("evaluate", "2027-01-11")
-    # The data was kept: a covered day colours it.
-    assert warnings("evaluate", "2026-12-31")["evaluated"] == 3
+        warnings("evaluate", "2227-01-11")
+
+
+def test_a_notice_issued_on_28_december_is_answered_in_the_new_year(warnings):
+    warnings.set_today(dt.date(2026, 12, 28))
+    warnings.deliver("task_created", new_event(task=TASK), "on_task_created")
+    notice = warnings("issue_notice", "T1", ADMIN, "年底督办")
+    assert (notice["ack_due"], notice["answer_due"]) == ("2026-12-30", "2027-01-04")
+    assert notice["calendar_note"] == PROVISIONAL_2027
+
+
+def test_entering_a_year_recolours_what_depends_on_it_and_nothing_else(warnings):
+    warnings.set_today(dt.date(2026, 12, 28))
+    warnings.deliver("task_created", new_event(task=TASK), "on_task_created")
+    notice = warnings("issue_notice", "T1", ADMIN, "年底督办")
+    warnings.set_today(dt.date(2027, 2, 10))
+    warnings.deliver("task_created", new_event(task=MATTER), "on_task_created")
+    warnings.deliver("clock_stage_recorded", new_event(
+        task="M1", stage="deployed", recorded_at="2027-02-05T02:00:00"),
+        "on_clock_stage_recorded")
+    warnings.deliver("progress_reported", progress(5, "2027-02-10T01:00:00", task="M1"),
+                     "on_progress_reported")
+    warnings("evaluate", "2027-02-10")
+    # Monday to Friday, first feedback was due on 9 February: late.
+    matter = warnings("get_task_colours", ["M1"])["M1"]
+    assert matter["colour"] == "yellow" and PROVISIONAL_2027 in matter["reason"], matter
+    assert warnings("get_calendar", 2027)["source"] == "provisional"
+    t1_history = warnings("get_task_history", "T1")["total"]
+
+    with pytest.raises(Forbidden):
+        warnings("update_calendar", 2027, BODY_2027["holidays"], BODY_2027["workdays"],
+                 "录入", YZ_OPERATOR)
+    understood = warnings("parse_calendar_notice", 2027, NOTICE_2027)
+    assert "2027-02-08" in understood["changes"]["to_holiday"]
+    assert understood["changes"]["to_workday"] == WORKDAYS_2027
+    with pytest.raises(InvalidInput):
+        warnings("parse_calendar_notice", 2027, NOTICE_2027.replace("共9天", "共8天"))
+    assert warnings("get_calendar", 2027)["source"] == "provisional"  # nothing was saved
+
+    entered = warnings("update_calendar", 2027, understood["holidays"],
+                       understood["workdays"], BODY_2027["note"], ADMIN)
+    assert (entered["source"], entered["version"], entered["changed_by"]) == (
+        "office", 1, "admin")
+    assert entered["effect"]["deadlines_moved"] == 1 and entered["effect"]["colours_changed"] >= 1
+    # The Spring Festival week is off: first feedback is due on the 16th.
+    matter = warnings("get_task_colours", ["M1"])["M1"]
+    assert matter["colour"] == "green" and PROVISIONAL_2027 not in matter["reason"]
+    # T1 was red before and is red now: reworded, not recoloured.
+    t1 = warnings("get_task_colours", ["T1"])["T1"]
+    assert t1["colour"] == "red" and PROVISIONAL_2027 not in t1["targets"]["2"]["reason"]
+    assert warnings("get_task_history", "T1")["total"] == t1_history
+    moved = warnings("get_notice", notice["id"])
+    assert (moved["answer_due"], moved["calendar_note"]) == ("2027-01-05", None)
+    assert [(m["deadline"], m["before"], m["after"]) for m in moved["deadline_moves"]] == [
+        ("answer_due", "2027-01-04", "2027-01-05")]
+    kind, payload = warnings.tap.until(lambda kind, payload: kind == "calendar_changed")
+    assert (payload["year"], payload["version"], len(payload["holidays"])) == (2027, 1, 29)
+    years = warnings("list_calendar_years")
+    assert years["coverage"]["covers_until"] == "2027-12-31"
+    assert {"year": 2027, "source": "office", "version": 1, "holidays": 29, "workdays": 4} \
+        .items() <= next(y for y in years["years"] if y["year"] == 2027).items()
+    history = warnings("get_calendar_history", 2027)["items"]
+    assert history[0]["note"] == BODY_2027["note"] and history[0]["effect"]["deadlines_moved"] == 1
+
+
+def test_a_task_with_an_impossible_date_does_not_stop_the_evaluation(warnings):
+    warnings.deliver("task_created", new_event(task=TASK), "on_task_created")
+    typo = {**TASK, "code": "T9", "targets": [
+        {"seq": 1, "due_date": "1026-03-31", "planned_percent": 30, "unit": "yz",
+         "description": None}]}
+    warnings.deliver("task_created", new_event(task=typo), "on_task_created")
+    figures = warnings("evaluate", "2026-04-23")
+    assert figures["evaluated"] == 3  # T1's targets and T1
+    assert [item["task"] for item in warnings("list_unjudged_tasks")["items"]] == ["T9"]
+    assert "1026-03-31" in warnings("list_unjudged_tasks")["items"][0]["problem"]
 
 
 def test_a_batch_of_a_thousand_reports_is_evaluated_in_one_go(warnings):

@@ -8,6 +8,7 @@ import { tasksPage, taskPage } from "./pages/tasks.js";
 import { unitPage } from "./pages/unit.js";
 import { officePage } from "./pages/office.js";
 import { bulletinsPage } from "./pages/bulletins.js";
+import { calendarBanner } from "./pages/calendar.js";
 
 // Who sees which page: leaders read, units report, the office runs the platform.
 const PAGES = [
@@ -63,6 +64,7 @@ async function route() {
   renderNav(entry.parent || entry.path);
   const container = h("div.page", { "data-page": entry.path });
   main.replaceChildren(container);
+  calendarBanner(session.me.role).then((banner) => { if (banner && container.isConnected) container.prepend(banner); });
   try {
     cleanup = (await entry.render(container, { args, params, me: session.me })) || null;
   } catch (error) {

@@ -5,21 +5,22 @@ import { api, download } from "../api.js";
 import {
   CLOCK_LABEL, KIND_LABEL, NOTICE_STATUS, RANKING_STATUS, ROLE_LABEL, badge, date, dateTime, errorText, field, h, panel, select, submitting, table, toast,
 } from "../ui.js";
+import { calendarTab } from "./calendar.js";
 import { messagingTab } from "./messaging.js";
 import { approvalButtons } from "./ranking.js";
 
 const TABS = [
   ["import", "任务库导入", importTab], ["assign", "领导交办（13710）", assignTab], ["rules", "预警与评分规则", rulesTab],
-  ["notices", "督办单", noticesTab], ["ranking", "排名审定", rankingTab], ["users", "用户与密钥", usersTab],
+  ["notices", "督办单", noticesTab], ["calendar", "工作日历", calendarTab], ["ranking", "排名审定", rankingTab], ["users", "用户与密钥", usersTab],
   ["messaging", "推送与运维", messagingTab], ["audit", "操作日志", auditTab],
 ];
 
-export async function officePage(container, { args }) {
+export async function officePage(container, { args, params }) {
   const current = TABS.find(([key]) => key === args[0]) || TABS[0];
   const body = h("div.stack", { "data-tab": current[0] });
   container.append(h("h1", {}, "督查办"),
     h("nav.tabs", {}, TABS.map(([key, label]) => h("a", { href: `#/office/${key}`, class: key === current[0] ? "active" : null }, label))), body);
-  await current[2](body);
+  await current[2](body, { params });
 }
 
 async function importTab(body) {
