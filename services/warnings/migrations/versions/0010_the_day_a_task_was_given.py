@@ -5,14 +5,14 @@ once: it waits for its first report until the reporting day of its first month
 (Rules.first_report_grace), and days before it was given never count as late.
 Tasks known before keep NULL: judged as before.
 
-Revision ID: 0009
-Revises: 0008
+Revision ID: 0010
+Revises: 0009
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0009'
-down_revision = '0008'
+revision = '0010'
+down_revision = '0009'
 branch_labels = None
 depends_on = None
 
