@@ -1,7 +1,10 @@
 """A small city's year on the platform, from the public HTTP API only.
 
-Two counties and two departments, ten tasks each, loaded in March with the plan's
-first months already behind them. Every week the units report: 甲县 and 市发展改革委
+Two counties and two departments, ten tasks each, loaded in March 2026 with the
+plan's first months already behind them, and two more each for 2027 on the new
+year's first working day. In December the office enters 2027's calendar from the
+State Council's notice; the year then crosses New Year and the Spring Festival
+week on the office's days. Every week the units report: 甲县 and 市发展改革委
 steadily, a little ahead of plan; 乙县 late, every other week and well behind;
 市住房城乡建设局 steadily until mid-April, then never again. Every working day the
 office evaluates as of that day, the units acknowledge and answer their notices
@@ -17,20 +20,20 @@ import chinese_calendar
 import pytest
 
 from tests.support.broker import queue_states
+from tests.support.holiday_notices import HOLIDAYS_2027, WORKDAYS_2027
 from tests.support.waiting import eventually
 
 D = dt.date
 LOADED = D(2026, 3, 9)            # the library arrives on a Monday in March
 STOPPED_AFTER = D(2026, 4, 17)    # 市住房城乡建设局 reports for the last time
-YEAR_END = D(2026, 12, 31)        # the holiday package covers 2026 only, for now
-CALENDAR_ENDS = D(2026, 12, 31)   # the last day the platform's calendar counts
+CALENDAR_ENTERED = D(2026, 12, 1)  # the office enters 2027 from the State Council's notice
+NEW_YEAR = D(2027, 1, 4)          # the new year's first working day: its tasks arrive
+BEFORE_FESTIVAL = D(2027, 2, 5)   # the last working day before the Spring Festival week
+SIMULATION_ENDS = D(2027, 2, 26)
 QUARTERS = {"2026-Q1": D(2026, 3, 31), "2026-Q2": D(2026, 6, 30),
             "2026-Q3": D(2026, 9, 30), "2026-Q4": D(2026, 12, 31)}
 LABELS = {"2026-Q1": "2026年第一季度", "2026-Q2": "2026年第二季度",
           "2026-Q3": "2026年第三季度", "2026-Q4": "2026年第四季度"}
-# The fourth quarter is drafted on the new year's first working day, a day the
-# office need not evaluate; the others on the first working day after they end.
-NEW_YEAR_DRAFT = D(2027, 1, 4)
 UNITS = [
     {"code": "xa", "name": "甲县", "kind": "county"},
     {"code": "xb", "name": "乙县", "kind": "county"},
@@ -41,33 +44,41 @@ NAMES = {unit["code"]: unit["name"] for unit in UNITS}
 STEADY = {"county": "xa", "department": "fgw"}
 LATE, STOPPED = "xb", "zjj"
 TASKS_PER_UNIT = 10
+NEW_TASKS_PER_UNIT = 2
 AREAS = ["产业项目", "民生实事", "营商环境", "城市建设", "乡村振兴"]
 
 
 # The plan: 0% on 1 January, then each month's end an even step to 100% -----------------
 
-def month_ends(year):
-    return [D(year, month, months.monthrange(year, month)[1]) for month in range(1, 13)]
+def points(year):
+    return [(D(year, 1, 1), 0.0)] + [
+        (D(year, month, months.monthrange(year, month)[1]), round(100 * month / 12, 1))
+        for month in range(1, 13)]
 
 
-POINTS = [(D(2026, 1, 1), 0.0)] + [(end, round(100 * n / 12, 1))
-                                    for n, end in enumerate(month_ends(2026), 1)]
-
-
-def plan(day):
-    """The plan's cumulative percentage on a day, linear between its points."""
-    for (start, low), (end, high) in zip(POINTS, POINTS[1:], strict=False):
+def plan(day, year):
+    """The plan of a task of `year`: its cumulative percentage on a day, linear
+    between its points."""
+    steps = points(year)
+    for (start, low), (end, high) in zip(steps, steps[1:], strict=False):
         if day <= end:
             return low + (high - low) * max((day - start).days, 0) / (end - start).days
     return 100.0
 
 
-def codes_of(unit):
-    return [f"{unit.upper()}-{n:02d}" for n in range(1, TASKS_PER_UNIT + 1)]
+def codes_of(unit, year=2026):
+    if year == 2026:
+        return [f"{unit.upper()}-{n:02d}" for n in range(1, TASKS_PER_UNIT + 1)]
+    return [f"{unit.upper()}-{year % 100}{n:02d}" for n in range(1, NEW_TASKS_PER_UNIT + 1)]
 
 
 def working(day):
-    return chinese_calendar.is_workday(day) and day.weekday() < 5
+    """A working day of the official calendar: 2026 from the holiday package, 2027
+    as the office enters it (the days of the State Council's notice)."""
+    if day.year == 2027:
+        return (day.isoformat() in WORKDAYS_2027
+                or (day.weekday() < 5 and day.isoformat() not in HOLIDAYS_2027))
+    return chinese_calendar.is_workday(day)
 
 
 def working_days(first, last):
@@ -90,9 +101,9 @@ def working_days_between(since, day):
 
 
 def add_working_days(day, count):
-    """The count-th working day after a day; None beyond the platform's calendar."""
-    days = list(working_days(day + dt.timedelta(days=1), CALENDAR_ENDS))
-    return days[count - 1] if len(days) >= count else None
+    """The count-th working day after a day."""
+    days = list(working_days(day + dt.timedelta(days=1), day + dt.timedelta(days=60)))
+    return days[count - 1]
 
 
 # The city's side of the year ------------------------------------------------------------
@@ -110,6 +121,7 @@ class Office:
         self.published = {}      # {(period, group): the ranking as published}
         self.acknowledged = {}   # {notice id: the day it was acknowledged}
         self.quarter_ends = {}   # {period: its page of figures, on its last working day}
+        self.tasks = 0
         self.say = print
 
     def call(self, method, path, expect=200, headers=None, **kwargs):
@@ -139,16 +151,27 @@ class Office:
         self.rules = self.call("GET", "/rules")["rules"]
         assert self.rules["first_report_grace"] is True  # the default
 
-    def load_library(self):
+    def load_library(self, year):
         targets = [{"due_date": end.isoformat(), "planned_percent": percent}
-                   for end, percent in POINTS[1:]]
+                   for end, percent in points(year)[1:]]
         for n, unit in enumerate(UNITS):
-            for m, code in enumerate(codes_of(unit["code"])):
+            for m, code in enumerate(codes_of(unit["code"], year)):
                 self.call("POST", "/tasks", expect=201, json={
-                    "code": code, "title": f"{unit['name']}重点任务{m + 1}",
+                    "code": code, "title": f"{unit['name']}{year}年重点任务{m + 1}",
                     "lead_unit": unit["code"], "category": AREAS[(n + m) % len(AREAS)],
-                    "source": "plan", "start_date": "2026-01-01",
-                    "due_date": "2026-12-31", "targets": targets})
+                    "source": "plan", "start_date": f"{year}-01-01",
+                    "due_date": f"{year}-12-31", "targets": targets})
+                self.tasks += 1
+
+    def enter_calendar(self, year, holidays, workdays):
+        """The office enters a year's holidays and make-up working days."""
+        self.call("PUT", f"/calendar/{year}", json={
+            "year": year, "holidays": [{"date": day, "name": name}
+                                       for day, name in holidays.items()],
+            "workdays": workdays, "note": f"据国务院办公厅关于{year}年部分节假日安排的通知录入"})
+        entered = self.call("GET", f"/calendar/{year}")
+        assert entered["source"] == "office", entered
+        assert len(entered["holidays"]) == len(holidays), entered
 
     # A working day ----------------------------------------------------------------------
 
@@ -159,16 +182,18 @@ class Office:
             code = unit["code"]
             if code == STOPPED and day > STOPPED_AFTER:
                 continue
-            if code == LATE:
-                if (day.isocalendar()[1] - LOADED.isocalendar()[1]) % 2:
-                    self.late_report_weeks += 1
-                    continue  # every other week only
-                percent = max(0.0, round(plan(day) - 12, 1))
-            else:
-                # Steady: what the plan expects a fortnight on, and a little more.
-                percent = min(100.0, round(plan(day + dt.timedelta(days=14)) + 1, 1))
-            for task in codes_of(code):
-                sent[task] = (code, percent)
+            if code == LATE and (day - LOADED).days // 7 % 2:
+                self.late_report_weeks += 1
+                continue  # every other week only
+            for year in (2026, 2027) if day.year == 2027 else (2026,):
+                if code == LATE:
+                    percent = max(0.0, round(plan(day, year) - 12, 1))
+                else:
+                    # Steady: what the plan expects a fortnight on, and a little more.
+                    ahead = plan(day + dt.timedelta(days=14), year)
+                    percent = min(100.0, round(ahead + 1, 1))
+                for task in codes_of(code, year):
+                    sent[task] = (code, percent)
         if not sent:
             return
         moment = dt.datetime.combine(day, dt.time(9), dt.timezone(dt.timedelta(hours=8)))
@@ -269,7 +294,7 @@ def check_figures_add_up(office, day, period):
     by_colour = {colour: sum(1 for item in tasks if item["colour"] == colour)
                  for colour in ("green", "yellow", "red")}
     assert board["counts"] == by_colour, (board, by_colour)
-    assert sum(board["counts"].values()) == len(UNITS) * TASKS_PER_UNIT
+    assert sum(board["counts"].values()) == office.tasks
     for row in board["units"]:
         assert {colour: row[colour] for colour in by_colour} == {
             colour: sum(1 for item in tasks if item["unit"] == row["unit"]
@@ -304,9 +329,6 @@ def check_red_items(office, day, colours):
         since = D.fromisoformat(item["since"])
         if working_days_between(since, day) < after:
             continue
-        due = add_working_days(since, after)
-        if due is None or add_working_days(due, office.rules["notice_answer_days"]) is None:
-            continue  # its deadlines are beyond the calendar: issued once it is entered
         mine = [n for n in notices if n["task"] == item["task"]
                 and (n["status"] != "closed" or D.fromisoformat(n["issued_on"]) >= since)]
         assert mine, f"{item['task']} red since {since} and no notice by {day}"
@@ -352,26 +374,40 @@ def test_a_year_of_a_small_city(office, clock, capsys):
 
     office.say = say
     clock.set(LOADED)
-    office.load_library()
+    office.load_library(2026)
     office.evaluate(LOADED)
     # A library loaded in March, its plan's first months behind it: not a red city,
     # every task waiting for its first report.
     board = office.call("GET", "/dashboard")
     assert board["counts"]["red"] == board["counts"]["yellow"] == 0, board
-    assert board["pending_first_report"] == len(UNITS) * TASKS_PER_UNIT, board
+    assert board["pending_first_report"] == office.tasks, board
 
-    weekly = report_days(LOADED, YEAR_END)
+    weekly = report_days(LOADED, SIMULATION_ENDS)
     first_report = min(weekly)
     ends = {end: period for period, end in QUARTERS.items()}
+    # Each quarter is drafted on the first working day after it: the fourth on the
+    # new year's, counted by the calendar the office entered.
     drafts = {next(working_days(end + dt.timedelta(days=1), end + dt.timedelta(days=30))):
-              period for period, end in QUARTERS.items() if end < YEAR_END}
+              period for period, end in QUARTERS.items()}
     last_working = {max(working_days(end - dt.timedelta(days=7), end)): ends[end]
                     for end in ends}
-    for day in working_days(LOADED + dt.timedelta(days=1), YEAR_END):
+    for day in working_days(LOADED + dt.timedelta(days=1), SIMULATION_ENDS):
         clock.set(day)
+        if day == CALENDAR_ENTERED:
+            office.enter_calendar(2027, HOLIDAYS_2027, WORKDAYS_2027)
+        if day == NEW_YEAR:
+            office.load_library(2027)
         if day in weekly:
             office.report(day)
         office.answer_notices(day)
+        if day == BEFORE_FESTIVAL:
+            # A notice by hand the day before the Spring Festival week: its days are
+            # counted after the festival, by the office's calendar.
+            notice = office.call("POST", "/notices", expect=201, json={
+                "task": codes_of(STOPPED, 2027)[0],
+                "reason": "春节前督办：节后首个工作日前报送进展"})
+            assert (notice["ack_due"], notice["answer_due"]) == ("2027-02-16", "2027-02-19"), (
+                notice)
         office.evaluate(day)
         if day == first_report:
             # The late county's first report, 12 points behind a plan partly past:
@@ -379,6 +415,9 @@ def test_a_year_of_a_small_city(office, clock, capsys):
             task = office.call("GET", f"/tasks/{codes_of(LATE)[0]}")
             assert task["colour"] == "yellow", task
             assert task["colour_state"] == "yellow" and "未补齐欠账" not in task["colour_reason"]
+        if day == NEW_YEAR:
+            board = office.call("GET", "/dashboard")
+            assert board["pending_first_report"] == len(UNITS) * NEW_TASKS_PER_UNIT, board
         if day in drafts:
             office.publish(drafts[day])
         if day in last_working:
@@ -387,9 +426,14 @@ def test_a_year_of_a_small_city(office, clock, capsys):
             check_red_items(office, day, colours)
             office.quarter_ends[period] = figures(office, day, board)
 
-    # The fourth quarter is drafted in the new year.
-    clock.set(NEW_YEAR_DRAFT)
-    office.publish("2026-Q4")
+    # The new year's quarter so far, live: the same figures add up, the steady lead.
+    board, colours = check_figures_add_up(office, SIMULATION_ENDS, "2027-Q1")
+    check_red_items(office, SIMULATION_ENDS, colours)
+    for group, steady in STEADY.items():
+        live = office.ranking("2027-Q1", group)
+        assert (live["entries"][0]["unit"], live["entries"][0]["rank"]) == (steady, 1), live
+    say("\n".join(["== 2027年第一季度（截至2月26日，未结束）",
+                   *figures(office, SIMULATION_ENDS, board)]))
 
     for period in QUARTERS:
         for group, steady in STEADY.items():
@@ -405,14 +449,25 @@ def test_a_year_of_a_small_city(office, clock, capsys):
         assert [e["unit"] for e in black] == [STOPPED], (period, black)
         assert any("红色预警" in reason for reason in black[0]["reasons"]), black
         assert entry_of(office.published[(period, "department")], STOPPED)["rank"] == 2
+    notices = office.every("/notices")
     # Its notices were never acknowledged: overdue on the one screen.
-    stopped = [n for n in office.every("/notices") if n["unit"] == STOPPED]
+    stopped = [n for n in notices if n["unit"] == STOPPED and n["issued_by"] == "auto"]
     assert stopped and all(n["status"] == "open" and n["colour"] == "red" for n in stopped)
-    assert office.call("GET", "/dashboard")["notices"]["overdue"] >= len(stopped)
+    assert board["notices"]["overdue"] >= len(stopped)
+
+    # Every notice's deadlines are counted in working days of the official calendar,
+    # across New Year and the Spring Festival.
+    for notice in notices:
+        issued = D.fromisoformat(notice["issued_on"])
+        assert notice["ack_due"] == add_working_days(
+            issued, office.rules["notice_ack_days"]).isoformat(), notice
+        assert notice["answer_due"] == add_working_days(
+            issued, office.rules["notice_answer_days"]).isoformat(), notice
+    assert {D.fromisoformat(n["issued_on"]).year for n in notices} >= {2026, 2027}
 
     # The steady units were never warned; the late one was, and answered its notices.
-    notices = office.every("/notices")
     assert not [n for n in notices if n["unit"] in STEADY.values()], notices
     assert [n for n in notices if n["unit"] == LATE]
-    assert all(n["status"] != "open" for n in notices if n["unit"] == LATE)
+    assert all(n["status"] != "open" for n in notices
+               if n["unit"] == LATE and D.fromisoformat(n["issued_on"]) < SIMULATION_ENDS)
     office.unchanged_since_published()
