@@ -35,12 +35,14 @@ def save_unit(session, unit):
         {"code": unit["code"], "name": unit["name"], "kind": unit["kind"]}])
 
 
-def save_task(session, task):
-    """Keep a task, its cooperating units and its targets; targets learn at once
-    of any report that arrived before the task did."""
+def save_task(session, task, created_on=None):
+    """Keep a task (given on the local day `created_on`), its cooperating units and
+    its targets; targets learn at once of any report that arrived before the task
+    did."""
     if not insert_ignoring_conflicts(session, tasks, [{
             "code": task["code"], "unit": task["lead_unit"], "clock_class": task["clock_class"],
-            "status": task["status"], "start_date": task["start_date"]}]):
+            "status": task["status"], "start_date": task["start_date"],
+            "created_on": created_on}]):
         return
     insert_ignoring_conflicts(session, task_cooperators, [
         {"task": task["code"], "unit": unit} for unit in set(task["cooperating_units"])])
@@ -160,7 +162,10 @@ def load_facts(session, period, as_of, rules):
     target_rows = session.execute(
         select(targets.c.unit, targets.c.due_date, targets.c.reached_on, targets.c.reported_on)
         .join(tasks, tasks.c.code == targets.c.task)
-        .where(targets.c.due_date.between(start, as_of), live)).all()
+        .where(targets.c.due_date.between(start, as_of), live,
+               # A step due before the task was given was never the unit's to meet.
+               or_(tasks.c.created_on.is_(None), targets.c.due_date >= tasks.c.created_on))
+    ).all()
 
     in_period = session.execute(
         select(colour_changes.c.unit, colour_changes.c.item_kind, colour_changes.c.item_key,

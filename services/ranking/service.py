@@ -82,9 +82,10 @@ class Service(Operations):
     @event_handler("tasks", "task_created")
     def on_task_created(self, payload):
         task = TaskCreatedIn().load(payload)["task"]
+        created_on = task["created_at"] and self.clock.day_of(task["created_at"])
         with self._applying(payload, "on_task_created") as session:
             if session:
-                repo.save_task(session, task)
+                repo.save_task(session, task, created_on)
                 repo.touch(session, [t["due_date"] for t in task["targets"]]
                            + [task["start_date"]])
 
