@@ -179,7 +179,7 @@ def evaluate_task(task, as_of, rules, previous=None, calendar=None):
         else:
             colour, text = _target_colour(task.percent, due, planned, as_of, next_due,
                                           planned_today, rules, calendar, unit_of_days,
-                                          task.created_on)
+                                          _given_on(task, rules))
             expected = planned if as_of > due else min(planned, planned_today)
             colour, text = _catch_up(previous.get(("target" if target else "task", key)),
                                      colour, text, task.percent, expected)
@@ -295,6 +295,12 @@ def state(colour, reason):
     """An item's state as machines read it beside its colour: PENDING_FIRST_REPORT
     for a task (or its target) waiting for its first report, else the colour."""
     return PENDING_FIRST_REPORT if reason.startswith(PENDING_WORDS) else colour
+
+
+def _given_on(task, rules):
+    """The day the task was given, when the rules start a new task fair; else None
+    (judged from its dates alone, as before the rule)."""
+    return task.created_on if rules.first_report_grace else None
 
 
 def _pending_words(task, as_of, rules, calendar):
@@ -511,7 +517,7 @@ def _report_finding(task, as_of, rules, calendar):
     arrives after the previous month's reporting day; the months still without one
     are the latest months, back to the last report."""
     # The months before the task was given owe no report.
-    first = max(task.start_date, task.created_on or task.start_date)
+    first = max(task.start_date, _given_on(task, rules) or task.start_date)
     return _reports_missing(as_of, (first.year, first.month),
                             task.last_reported_on, rules.report_working_day,
                             rules.missing_reports_red, calendar)
@@ -547,7 +553,7 @@ def _reports_missing(as_of, first, last, working_day, red_after, calendar):
 
 def _stalled_finding(task, as_of, rules):
     """(colour, text): red when the percentage has not risen for too long."""
-    since = max(task.start_date, task.created_on or task.start_date,
+    since = max(task.start_date, _given_on(task, rules) or task.start_date,
                 task.last_progress_on or task.start_date)
     days = (as_of - since).days
     if days < rules.stalled_days_red:

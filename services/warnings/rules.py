@@ -45,7 +45,8 @@ class Rules:
       month), whichever comes first, it waits for its first report (待首报):
       its plan is not judged, so it is neither yellow nor red for it, and its
       first report is judged on its own merits. A unit is never counted late
-      for the days before it was given the task.
+      for the days before it was given the task. Off: a task is judged from its
+      dates alone the day it is given.
     """
 
     version: int = 1
