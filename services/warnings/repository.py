@@ -30,12 +30,13 @@ from .notices import NOTICE_CLOSED, NOTICE_OPEN, PENDING, notice_number
 
 # The tasks as the tasks service told of them ----------------------------------------
 
-def add_task(session, task):
-    """Keep a new task and its targets (a task_created event's `task`)."""
+def add_task(session, task, created_on):
+    """Keep a new task and its targets (a task_created event's `task`), given on
+    the local day `created_on`."""
     session.execute(watched_tasks.insert().values(
         code=task["code"], lead_unit=task["lead_unit"], status=task["status"],
         start_date=task["start_date"], due_date=task["due_date"], percent=0,
-        clock_class=task["clock_class"]))
+        clock_class=task["clock_class"], created_on=created_on))
     if task["targets"]:
         session.execute(watched_targets.insert(), [
             {"task_code": task["code"], **target} for target in task["targets"]])
@@ -149,7 +150,8 @@ def load_tasks(session, codes, known_targets=None):
     w = watched_tasks.c
     rows = _rows(session, select(
         w.code, w.lead_unit, w.status, w.start_date, w.due_date, w.percent,
-        w.clock_class, w.last_reported_on, w.last_progress_on).order_by(w.code), w.code, codes)
+        w.clock_class, w.last_reported_on, w.last_progress_on, w.created_on)
+        .order_by(w.code), w.code, codes)
     targets = {} if known_targets is None else known_targets
     missing = [row[0] for row in rows if row[0] not in targets]
     if missing:
@@ -177,10 +179,10 @@ def load_tasks(session, codes, known_targets=None):
             targets=targets.get(code, ()), clock_class=clock_class,
             clock_stages=stages.get(code, {}), commitments=tuple(commitments.get(code, ())),
             last_reported_on=last_reported_on, last_progress_on=last_progress_on,
-            extensions=extensions.get(code, {}),
+            extensions=extensions.get(code, {}), created_on=created_on,
         )
         for (code, lead_unit, status, start_date, due_date, percent, clock_class,
-             last_reported_on, last_progress_on) in rows
+             last_reported_on, last_progress_on, created_on) in rows
     ]
 
 
@@ -355,11 +357,13 @@ def list_colours(session, limit, offset, colour=None, unit=None, task=None, item
 
 
 def colour_dict(row):
-    """A stored colour (with its task's percentage) as the API shows it."""
+    """A stored colour (with its task's percentage) as the API shows it: `state`
+    beside the colour (logic.state), `percent` the task's as the service knows it."""
     return {"item_kind": row.item_kind, "item_key": row.item_key, "task": row.task_code,
             "unit": row.unit, "colour": row.colour,
             "reason": logic.words(row.reason, row.percent),
-            "since": row.since.isoformat(), "rule_version": row.rule_version}
+            "since": row.since.isoformat(), "rule_version": row.rule_version,
+            "state": logic.state(row.colour, row.reason), "percent": row.percent}
 
 
 def task_colours(session, codes):
@@ -374,10 +378,12 @@ def task_colours(session, codes):
                                                   "since": None, "targets": {}})
         reason = logic.words(row.reason, row.percent)
         if row.item_kind == "task":
-            entry.update(colour=row.colour, reason=reason, since=row.since.isoformat())
+            entry.update(colour=row.colour, reason=reason, since=row.since.isoformat(),
+                         state=logic.state(row.colour, row.reason))
         elif row.item_kind == "target":
             seq = row.item_key.rsplit("#", 1)[1]
-            entry["targets"][seq] = {"colour": row.colour, "reason": reason}
+            entry["targets"][seq] = {"colour": row.colour, "reason": reason,
+                                     "state": logic.state(row.colour, row.reason)}
     return answer
 
 
@@ -404,6 +410,15 @@ def task_colours_by_unit(session):
         select(colours.c.unit, colours.c.colour, func.count())
         .where(colours.c.item_kind == "task")
         .group_by(colours.c.colour, colours.c.unit)).all()
+
+
+def waiting_first_report(session):
+    """How many tasks are green only because they wait for their first report."""
+    # Of the green, the new tasks still waiting for their first report.
+    return session.execute(
+        select(func.count()).where(colours.c.item_kind == "task")
+        .where(colours.c.colour == logic.GREEN)
+        .where(colours.c.reason.startswith(logic.PENDING_WORDS))).scalar()
 
 
 # Rules ------------------------------------------------------------------------------

@@ -24,6 +24,7 @@ from tests.support.waiting import eventually
 
 ADMIN = {"user": "admin", "role": "admin", "units": None}
 LEADER = {"user": "leader", "role": "leader", "units": None}
+C1_OPERATOR = {"user": "c1", "role": "operator", "units": ["C1"]}
 D1_EVALUATOR = {"user": "d1-eval", "role": "evaluator", "units": ["D1"]}
 D2_EVALUATOR = {"user": "d2-eval", "role": "evaluator", "units": ["D2"]}
 
@@ -132,6 +133,23 @@ def test_reports_and_colours_score_the_live_period(ranking):
     assert set(entries(departments)) == {"D1", "D2"}
 
 
+def test_a_clean_unit_ranks_before_its_work_falls_due_and_older_steps_do_not_count(ranking):
+    for code in ("C1", "C2"):
+        ranking.deliver("tasks", "unit_created", unit(code, "county"))
+    # C1's task was given on 15 November with a step due in October: never its to
+    # meet on time. Its next step falls due in December.
+    imported = task("T1", "C1", [("2026-10-31", 50, "C1"), ("2026-12-31", 100, "C1")])
+    imported["task"]["created_at"] = "2026-11-15T02:00:00Z"
+    ranking.deliver("tasks", "task_created", imported)
+    ranking.deliver("tasks", "task_created", task("T2", "C2", [("2026-10-31", 50, "C2")]))
+    ranking.deliver("warnings", "colour_changed", colours("2026-11-01", ("T2:1", "C2", "red")))
+    county = entries(ranking("get_ranking", period="2026-Q4", group="county", caller=ADMIN))
+    c1, c2 = county["C1"], county["C2"]
+    assert (c1["rank"], c1["score"], c2["rank"]) == (1, 100.0, 2), county
+    assert indicator(c1, "on_time")["score"] is None  # nothing of its own due yet
+    assert indicator(c1, "warnings")["score"] == 100.0
+
+
 def test_a_redelivered_batch_counts_once(ranking):
     a_city(ranking)
     batch = progress(("T1", 60, "2026-10-20T02:00:00Z"))
@@ -212,9 +230,16 @@ def test_lists_are_hidden_until_published_and_published_only_after_approval(rank
     with pytest.raises(Conflict):
         ranking("publish_ranking", "2026-Q4", caller=ADMIN)
 
+    # Before publication leaders read the standings whole; a county reads its
+    # own entry, and nothing from which the lists could be worked out.
     seen_by_leader = ranking("get_ranking", period="2026-Q4", group="county", caller=LEADER)
     assert seen_by_leader["status"] == "draft"
-    assert seen_by_leader["red_list"] is None and seen_by_leader["black_list"] is None
+    assert [e["unit"] for e in seen_by_leader["entries"]] == ["C1", "C2"]
+    assert seen_by_leader["red_list"] is not None and seen_by_leader["black_list"] is not None
+    seen_by_c1 = ranking("get_ranking", period="2026-Q4", group="county", caller=C1_OPERATOR)
+    assert [e["unit"] for e in seen_by_c1["entries"]] == ["C1"]
+    assert seen_by_c1["entries"][0]["breakdown"]["indicators"]
+    assert seen_by_c1["red_list"] is None and seen_by_c1["black_list"] is None
     approved = ranking("approve_ranking", "2026-Q4", caller=ADMIN)
     assert (approved["status"], approved["approved_by"]) == ("approved", "admin")
     assert ranking.tap.until(lambda key, _: key == "ranking_approved")[1]["period"] == "2026-Q4"
@@ -228,6 +253,9 @@ def test_lists_are_hidden_until_published_and_published_only_after_approval(rank
     assert event["label"] == "2026年第四季度" and event["published_by"] == "admin"
     seen_by_leader = ranking("get_ranking", period="2026-Q4", group="county", caller=LEADER)
     assert [e["unit"] for e in seen_by_leader["red_list"]] == ["C1", "C2"]
+    seen_by_c1 = ranking("get_ranking", period="2026-Q4", group="county", caller=C1_OPERATOR)
+    assert [e["unit"] for e in seen_by_c1["entries"]] == ["C1", "C2"]
+    assert [e["unit"] for e in seen_by_c1["red_list"]] == ["C1", "C2"]
     with pytest.raises(Conflict):
         ranking("reopen_ranking", "2026-Q4", caller=ADMIN)
 
@@ -297,8 +325,12 @@ def test_lead_units_evaluate_their_cooperating_units(ranking):
     # Given again, it replaces the first: one per lead unit, unit and period.
     ranking("submit_evaluation", "2026-Q4", {"unit": "C1", "score": 70, "comment": "一般"},
             caller=D1_EVALUATOR)
-    listed = ranking("list_evaluations", "2026-Q4", unit="C1")
+    listed = ranking("list_evaluations", "2026-Q4", unit="C1", caller=ADMIN)
     assert [(e["lead_unit"], e["score"]) for e in listed["items"]] == [("D1", 70.0)]
+    # A lead unit's evaluation is for the office and its evaluator only.
+    assert ranking("list_evaluations", "2026-Q4", caller=D1_EVALUATOR)["total"] == 1
+    for caller in (D2_EVALUATOR, LEADER, C1_OPERATOR):
+        assert ranking("list_evaluations", "2026-Q4", caller=caller)["items"] == []
     c1 = entries(ranking("get_ranking", group="county", caller=ADMIN))["C1"]
     assert indicator(c1, "evaluations")["score"] == 70.0
 
