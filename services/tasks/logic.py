@@ -10,7 +10,7 @@ from io import BytesIO
 from marshmallow import ValidationError
 
 from .exceptions import InvalidInput
-from .schemas import ProgressItemSchema
+from .schemas import ProgressItemIn
 
 # Reports from county systems carry their own clocks; a little skew is normal.
 FUTURE_TOLERANCE = dt.timedelta(minutes=10)
@@ -51,7 +51,7 @@ def check_progress_batch(items, tasks, units, scope, now):
     tasks: {code: TaskState}; units: the set of known unit codes; scope: the unit
     codes the caller acts for, or None.
     """
-    schema = ProgressItemSchema()
+    schema = ProgressItemIn()
     accepted, results = [], []
     for index, raw in enumerate(items):
         try:

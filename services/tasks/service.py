@@ -32,11 +32,11 @@ from .models import (
     units,
 )
 from .schemas import (
-    ClockStageSchema,
-    CommitmentSchema,
-    ExtensionSchema,
-    TaskSchema,
-    UnitSchema,
+    ClockStageIn,
+    CommitmentIn,
+    ExtensionIn,
+    TaskIn,
+    UnitIn,
 )
 
 MAX_BATCH = 1000
@@ -66,7 +66,7 @@ class Service(Operations):
     def create_unit(self, data, caller):
         """Create a unit. Emits unit_created."""
         require_role(caller, "admin")
-        unit = load(UnitSchema(), data)
+        unit = load(UnitIn(), data)
         with self.db.session() as session:
             existing = repo.unit_parents(session)
             if unit["code"] in existing:
@@ -108,7 +108,7 @@ class Service(Operations):
     def create_task(self, data, caller):
         """Create a task with its targets. Emits task_created."""
         require_role(caller, "admin")
-        task = load(TaskSchema(), data)
+        task = load(TaskIn(), data)
         with self.db.session() as session:
             problems = self._task_problems(session, task)
             if problems.pop("code", None):
@@ -130,7 +130,7 @@ class Service(Operations):
         with self.db.session() as session:
             for index, raw in enumerate(rows):
                 try:
-                    task = TaskSchema().load(raw if isinstance(raw, dict) else {})
+                    task = TaskIn().load(raw if isinstance(raw, dict) else {})
                 except ValidationError as err:
                     errors.extend(_row_errors(index, err.messages))
                     continue
@@ -314,7 +314,7 @@ class Service(Operations):
         """Record a 13710 stage (deployed, first_feedback, closed) of an assigned
         matter. Emits clock_stage_recorded."""
         require_writer(caller)
-        loaded = load(ClockStageSchema(), {"stage": stage, "recorded_at": recorded_at})
+        loaded = load(ClockStageIn(), {"stage": stage, "recorded_at": recorded_at})
         moment = logic._naive_utc(loaded.get("recorded_at")) or utcnow()
         with self.db.session() as session:
             row = self._visible_task(session, code, caller, writing=True)
@@ -334,7 +334,7 @@ class Service(Operations):
     def create_commitment(self, data, caller):
         """A unit's written promise (书面承诺). Emits commitment_made."""
         require_writer(caller)
-        item = load(CommitmentSchema(), data)
+        item = load(CommitmentIn(), data)
         with self.db.session() as session:
             row = self._visible_task(session, item["task"], caller, writing=True)
             if item["unit"] not in repo.task_unit_codes(session, row.code):
@@ -393,7 +393,7 @@ class Service(Operations):
         (YYYY-MM-DD) must be later than the current one; `reason` is required.
         Answers the task with its `extensions`. Emits task_extended."""
         require_role(caller, "admin")
-        loaded = load(ExtensionSchema(), {"new_due_date": new_due_date, "seq": seq,
+        loaded = load(ExtensionIn(), {"new_due_date": new_due_date, "seq": seq,
                                           "reason": reason})
         new_date, reason = loaded["new_due_date"], loaded["reason"].strip()
         if not reason:

@@ -6,7 +6,7 @@ from marshmallow import ValidationError
 
 from services.common.errors import InvalidInput
 from services.tasks import logic
-from services.tasks.schemas import TaskSchema
+from services.tasks.schemas import TaskIn
 
 NOW = dt.datetime(2026, 5, 10, 8, 0)
 
@@ -105,7 +105,7 @@ def test_other_files_are_refused(content):
 def test_targets_must_form_a_trajectory_inside_the_task():
     base = {"code": "T", "title": "t", "lead_unit": "a", "start_date": "2026-01-01",
             "due_date": "2026-12-31"}
-    TaskSchema().load({**base, "targets": [{"due_date": "2026-06-30", "planned_percent": 50},
+    TaskIn().load({**base, "targets": [{"due_date": "2026-06-30", "planned_percent": 50},
                                            {"due_date": "2026-12-31", "planned_percent": 100}]})
     for targets in ([{"due_date": "2027-01-31", "planned_percent": 50}],
                     [{"due_date": "2025-12-31", "planned_percent": 50}],
@@ -114,7 +114,7 @@ def test_targets_must_form_a_trajectory_inside_the_task():
                     [{"due_date": "2026-06-30", "planned_percent": 60},
                      {"due_date": "2026-05-31", "planned_percent": 70}]):
         with pytest.raises(Exception) as error:
-            TaskSchema().load({**base, "targets": targets})
+            TaskIn().load({**base, "targets": targets})
         assert "targets" in error.value.messages
 
 
@@ -124,5 +124,5 @@ def test_a_date_no_calendar_counts_from_is_refused_on_creation(field, value):
     body = {"code": "T1", "title": "任务", "lead_unit": "yz", "start_date": "2026-01-01",
             "due_date": "2026-12-31", "targets": []}
     with pytest.raises(ValidationError) as raised:
-        TaskSchema().load({**body, field: value})
+        TaskIn().load({**body, field: value})
     assert "2000年至2100年" in str(raised.value)
