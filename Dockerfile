@@ -6,6 +6,12 @@
 # No secret is baked in: the broker URL, database URLs, LUOSHI_SECRET and
 # LUOSHI_ADMIN_PASSWORD come from the environment at run time.
 
+# --- assets: Swagger UI 5 for /docs, from npm at the versions package-lock.json pins.
+FROM node:20-slim AS assets
+WORKDIR /assets
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund --loglevel=error
+
 # --- builder: the pinned dependencies in a venv that the runtime stage copies whole.
 FROM python:3.11-slim AS builder
 
@@ -14,9 +20,10 @@ ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
 
 RUN python -m venv /opt/venv
 # Dependencies first, code later: editing the code does not reinstall them.
-COPY requirements.txt constraints.txt /tmp/deps/
+# The runtime's packages only: no test runner, linter, browser driver or bench.
+COPY requirements/runtime.txt constraints.txt /tmp/deps/
 # Every pinned package ships manylinux wheels, so the builder needs no compiler.
-RUN /opt/venv/bin/pip install -r /tmp/deps/requirements.txt -c /tmp/deps/constraints.txt
+RUN /opt/venv/bin/pip install -r /tmp/deps/runtime.txt -c /tmp/deps/constraints.txt
 
 # --- runtime: slim Python, the venv, the code, an unprivileged user.
 FROM python:3.11-slim AS runtime
@@ -44,6 +51,12 @@ COPY --from=builder /opt/venv /opt/venv
 WORKDIR /app
 COPY services ./services
 COPY gateway ./gateway
+# Only the files /docs loads, not the package's source maps and bundles for builds.
+COPY --from=assets /assets/node_modules/swagger-ui-dist/swagger-ui-bundle.js \
+     /assets/node_modules/swagger-ui-dist/swagger-ui.css \
+     /assets/node_modules/swagger-ui-dist/favicon-32x32.png \
+     /assets/node_modules/swagger-ui-dist/LICENSE \
+     ./node_modules/swagger-ui-dist/
 # The demo loader, so an operator can fill a fresh platform: python -m deploy.demo --url ...
 COPY deploy/__init__.py deploy/demo.py ./deploy/
 # Compiled now, because the root filesystem may be read-only at run time.

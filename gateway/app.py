@@ -5,10 +5,10 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import IntegrityError
 from starlette.concurrency import run_in_threadpool
-from swagger_ui_bundle import swagger_ui_path
 
 from . import errors, health
 from .audit import AuditLog
@@ -17,7 +17,7 @@ from .caches import SharedBoard, UnitNames
 from .db import Database
 from .idempotency import prune
 from .metrics import GatewayMetrics, RequestMetrics
-from .middleware import BodySizeLimit
+from .middleware import BodySizeLimit, StorableText
 from .portal import mount as mount_portal
 from .ratelimit import RateLimiter
 from .routes import ROUTERS
@@ -56,19 +56,31 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             app.state.rpc_pool.close()
             app.state.db.dispose()
 
-    # /docs is served from the swagger-ui-bundle package, never from a CDN: the
-    # platform must work on a network with no way out.
+    # /docs is Swagger UI 5 (it reads OpenAPI 3.1, which FastAPI serves) from npm's
+    # swagger-ui-dist installed at set-up, never from a CDN: the platform must work
+    # on a network with no way out.
     app = FastAPI(title="Luoshi 落实 API", version="1", lifespan=lifespan,
                   docs_url=None, redoc_url=None, openapi_url="/openapi.json")
-    app.mount("/static/swagger-ui", StaticFiles(directory=swagger_ui_path), name="swagger-ui")
+    swagger_ui = settings.swagger_ui_dir
+    app.mount("/static/swagger-ui", StaticFiles(directory=swagger_ui, check_dir=False),
+              name="swagger-ui")
 
     @app.get("/docs", include_in_schema=False)
     def docs():
+        if not (swagger_ui / "swagger-ui-bundle.js").is_file():
+            # The API works without its page; say what is missing rather than
+            # serve a page that cannot load.
+            return JSONResponse(status_code=503, content={"detail": {
+                "code": "docs_not_installed",
+                "message": "接口文档页面未安装：请运行 make setup（npm 安装 swagger-ui-dist），"
+                           "接口定义仍可从 /openapi.json 获取。"}})
         return get_swagger_ui_html(
             openapi_url="/openapi.json", title="Luoshi 落实 API",
             swagger_js_url="/static/swagger-ui/swagger-ui-bundle.js",
             swagger_css_url="/static/swagger-ui/swagger-ui.css",
-            swagger_favicon_url="/static/swagger-ui/favicon-32x32.png")
+            swagger_favicon_url="/static/swagger-ui/favicon-32x32.png",
+            # No badge that asks an online validator about the document.
+            swagger_ui_parameters={"validatorUrl": None})
     app.state.settings = settings
     app.state.db = Database(settings.db_url)
     app.state.metrics = GatewayMetrics()
@@ -77,15 +89,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.rate_limiter = RateLimiter(settings.rate_limit_per_minute)
     app.state.unit_names = UnitNames()
     app.state.dashboard = SharedBoard(settings.dashboard_seconds)
+    app.state.readiness = health.Readiness(settings.ready_cache_seconds)
 
     errors.install(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(StorableText)
     # Outside the size limit, so that a refused oversized write is logged too.
     app.add_middleware(AuditLog)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware, allow_origins=settings.cors_origins,
-            allow_methods=["GET", "POST", "DELETE"],
+            allow_methods=["GET", "POST", "PATCH", "DELETE"],
             allow_headers=["Authorization", "Content-Type", "X-API-Key", "Idempotency-Key"])
     # Outermost: every request is counted, whatever the middleware inside answer.
     app.add_middleware(RequestMetrics, metrics=app.state.metrics)

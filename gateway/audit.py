@@ -1,4 +1,5 @@
 """The audit log: one row for every write request (POST, PUT, PATCH, DELETE),
+and for every export and file download (what leaves the platform in bulk),
 whoever made it and however it ended.
 
 A row holds who (user, role, API key, the caller's units), what (method, path,
@@ -11,6 +12,7 @@ them, and `GET /api/v1/audit` reads them.
 """
 import json
 import logging
+import re
 import time
 from urllib.parse import parse_qsl
 
@@ -19,10 +21,16 @@ from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .models import AuditEntry
+from .text import escaped
 
 log = logging.getLogger(__name__)
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+# Reads that hand out files: the task library and ranking exports, evidence
+# files and bulletins. Their answers are kept as type and size only.
+AUDITED_READS = re.compile(
+    r"^/api/v1/(tasks/export\.xlsx|tasks/[^/]+/evidence/[^/]+|bulletins/[^/]+\.(pdf|html)"
+    r"|rankings/[^/]+/export)$")
 # Fields whose values never reach the log, at any depth of a body or answer.
 SECRET_FIELDS = frozenset({
     "password", "current", "new", "key", "access_token", "refresh_token", "token",
@@ -95,6 +103,11 @@ def response_record(raw: bytes, content_type: str):
         return _size_only(raw, content_type)
 
 
+def audited(method: str, path: str) -> bool:
+    """Whether a request gets a row: every write, and the reads that hand out files."""
+    return method in WRITE_METHODS or (method == "GET" and AUDITED_READS.match(path) is not None)
+
+
 class AuditLog:
     """ASGI middleware writing an AuditEntry for every write request.
 
@@ -110,7 +123,7 @@ class AuditLog:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] not in WRITE_METHODS:
+        if scope["type"] != "http" or not audited(scope["method"], scope["path"]):
             await self.app(scope, receive, send)
             return
         request_type = Headers(scope=scope).get("content-type", "")
@@ -181,13 +194,14 @@ class AuditLog:
             "caller_units": caller.units if caller else None,
             "units": named_units(request),
             "method": scope["method"],
-            "path": scope["path"][:1000],
+            "path": escaped(scope["path"][:1000]),
             "route": getattr(route, "path", None),
-            "target": {key: str(value) for key, value in
+            "target": {escaped(key): escaped(str(value)) for key, value in
                        (scope.get("path_params") or {}).items()} or None,
             "status": status,
             "address": client[0] if client else None,
-            "request": request,
+            # Refused hostile text is logged too, escaped so that the row can be stored.
+            "request": escaped(request),
             "response": response_record(answer, response_type),
         }
 

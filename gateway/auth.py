@@ -3,8 +3,14 @@ for machine clients, and the `Caller` every route hands to the services.
 
 Tokens and API keys are random strings the gateway stores only as HMAC-SHA256
 digests, so they can be revoked and a database copy signs no one in. Repeated
-sign-in failures lock a username out for a while; every authenticated request
-spends from its caller's rate limit (ratelimit.py).
+sign-in failures lock a username out for a while from the address they came
+from, so that a stranger elsewhere cannot lock out `admin`; every
+authenticated request spends from its caller's rate limit (ratelimit.py).
+
+A disabled user's tokens are refused at once; a user whose password an admin
+reset reaches nothing but the password change until it picks a new one; an
+API key may expire and may be read-only. Refusals carry a stable code and
+Chinese words (messages.py).
 """
 import datetime as dt
 import hashlib
@@ -18,12 +24,13 @@ from typing import Annotated
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from fastapi import Depends, HTTPException, Request, status
+from fastapi import Depends, Request, status
 from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from .db import Database
+from .messages import refusal
 from .models import ApiKey, LoginFailure, Token, User, utcnow
 from .settings import Settings
 
@@ -40,6 +47,12 @@ api_key_scheme = APIKeyHeader(name="X-API-Key", auto_error=False)
 hasher = PasswordHasher()
 # How stale an API key's recorded last use may get before a request refreshes it.
 LAST_USE_PRECISION = dt.timedelta(minutes=1)
+# What a user whose password an admin reset may still reach: enough to choose
+# a new one, see who it is, and sign out.
+PASSWORD_CHANGE_ROUTES = frozenset({"/api/v1/auth/password", "/api/v1/auth/me",
+                                    "/api/v1/auth/logout"})
+ROLE_NAMES = {"admin": "管理员", "leader": "领导", "operator": "单位联络员",
+              "evaluator": "评价人"}
 
 
 def hash_password(password: str) -> str:
@@ -74,13 +87,17 @@ class Caller:
     """Who is calling: a user, or a machine client's API key (`api_key` is its name).
 
     `units` is None for callers who see every unit, else the unit codes they
-    may read and write.
+    may read and write. A read-only API key's caller reads what its units may
+    and writes nothing.
     """
 
     user: str
     role: str
     units: list[str] | None
     api_key: str | None = None
+    read_only: bool = False
+    # After an admin's password reset, until the user picks its own.
+    must_change_password: bool = False
 
     @classmethod
     def for_user(cls, user: User) -> "Caller":
@@ -88,13 +105,14 @@ class Caller:
             units = None
         else:
             units = [user.unit] if user.unit else []
-        return cls(user=user.username, role=user.role, units=units)
+        return cls(user=user.username, role=user.role, units=units,
+                   must_change_password=bool(user.must_change_password))
 
     @classmethod
     def for_api_key(cls, key: ApiKey) -> "Caller":
         # A machine client acts as an operator of the units its key covers.
         return cls(user=f"api-key:{key.name}", role="operator", units=list(key.units),
-                   api_key=key.name)
+                   api_key=key.name, read_only=key.access == "read")
 
     def as_rpc(self) -> dict:
         """The `caller` argument of docs/contracts.md."""
@@ -102,16 +120,15 @@ class Caller:
 
     @property
     def can_write(self) -> bool:
-        return self.role in WRITER_ROLES
+        return self.role in WRITER_ROLES and not self.read_only
 
     def covers(self, unit: str) -> bool:
         """Whether `unit` is one the caller acts for (see scope.py for units below)."""
         return self.units is None or unit in self.units
 
 
-def _unauthorised(detail: str) -> HTTPException:
-    return HTTPException(status.HTTP_401_UNAUTHORIZED, detail,
-                         headers={"WWW-Authenticate": "Bearer"})
+def _unauthorised(code: str):
+    return refusal(status.HTTP_401_UNAUTHORIZED, code, headers={"WWW-Authenticate": "Bearer"})
 
 
 def client_address(request: Request) -> str | None:
@@ -131,6 +148,15 @@ def _record_key_use(request: Request, key: ApiKey) -> None:
             last_used_at=now, last_used_from=client_address(request)))
 
 
+def _record_token_use(request: Request, token: Token, now: dt.datetime) -> None:
+    """Move the token's idle clock on, at most once a minute, in its own
+    transaction like an API key's use."""
+    if token.last_used_at is not None and now - token.last_used_at < LAST_USE_PRECISION:
+        return
+    with request.app.state.db.session() as db:
+        db.execute(update(Token).where(Token.id == token.id).values(last_used_at=now))
+
+
 def current_caller(
     request: Request,
     token: Annotated[str | None, Depends(bearer_scheme)],
@@ -144,21 +170,30 @@ def current_caller(
     """
     settings = request.app.state.settings
     limiter = request.app.state.rate_limiter
-    caller = key = user = None
+    caller = key = user = token_row = None
     # A session of its own, closed before the route runs: a request-scoped one
     # would hold a pooled connection through the route's RPCs, and under many
     # concurrent readers the requests queued for a connection then fill the
     # thread pool that the holders need to give theirs back.
+    now = utcnow()
     with request.app.state.db.session() as db:
         if api_key:
             key = db.scalar(select(ApiKey).where(
                 ApiKey.digest == credential_digest(settings, api_key),
-                ApiKey.revoked_at.is_(None)))
+                ApiKey.revoked_at.is_(None),
+                or_(ApiKey.expires_at.is_(None), ApiKey.expires_at > now)))
         elif token:
-            user = db.scalar(select(User).join(Token).where(
-                Token.digest == credential_digest(settings, token),
-                Token.revoked_at.is_(None),
-                Token.expires_at > utcnow()))
+            # A disabled user's tokens are revoked when it is disabled; the
+            # condition here also holds should a token have escaped that.
+            where = [Token.digest == credential_digest(settings, token),
+                     Token.revoked_at.is_(None), Token.expires_at > now,
+                     User.disabled_at.is_(None)]
+            if settings.token_idle_minutes:
+                idle = dt.timedelta(minutes=settings.token_idle_minutes)
+                where.append(func.coalesce(Token.last_used_at, Token.created_at) > now - idle)
+            found = db.execute(select(User, Token).join(Token).where(*where)).first()
+            if found is not None:
+                user, token_row = found
     if key is not None:
         caller = Caller.for_api_key(key)
         limiter.take(f"key:{key.name}")
@@ -166,31 +201,38 @@ def current_caller(
     elif user is not None:
         caller = Caller.for_user(user)
         limiter.take(f"user:{user.username}")
+        _record_token_use(request, token_row, now)
+        route = getattr(request.scope.get("route"), "path", None)
+        if caller.must_change_password and route not in PASSWORD_CHANGE_ROUTES:
+            raise refusal(status.HTTP_403_FORBIDDEN, "password_change_required")
     if caller is None:
         limiter.take(f"address:{client_address(request)}")
         if api_key:
-            raise _unauthorised("invalid API key")
-        raise _unauthorised("invalid or expired token" if token else "not authenticated")
+            raise _unauthorised("api_key_invalid")
+        raise _unauthorised("token_invalid" if token else "not_authenticated")
     request.state.caller = caller
     return caller
 
 
 def require_writer(caller: Annotated[Caller, Depends(current_caller)]) -> Caller:
+    if caller.read_only:
+        raise refusal(status.HTTP_403_FORBIDDEN, "api_key_read_only")
     if not caller.can_write:
-        raise HTTPException(status.HTTP_403_FORBIDDEN, f"the {caller.role} role is read-only")
+        raise refusal(status.HTTP_403_FORBIDDEN, "read_only_role",
+                      role=ROLE_NAMES.get(caller.role, caller.role))
     return caller
 
 
 def require_admin(caller: Annotated[Caller, Depends(current_caller)]) -> Caller:
     if caller.role != "admin":
-        raise HTTPException(status.HTTP_403_FORBIDDEN, "admin only")
+        raise refusal(status.HTTP_403_FORBIDDEN, "admin_only")
     return caller
 
 
 def require_evaluator(caller: Annotated[Caller, Depends(current_caller)]) -> Caller:
     """The lead units' evaluators, and the office entering an evaluation for one."""
     if caller.role not in ("admin", "evaluator"):
-        raise HTTPException(status.HTTP_403_FORBIDDEN, "evaluators and admins only")
+        raise refusal(status.HTTP_403_FORBIDDEN, "evaluators_only")
     return caller
 
 
@@ -227,23 +269,29 @@ def revoke_token(db: Session, settings: Settings, token: str) -> None:
 
 def revoke_other_tokens(db: Session, settings: Settings, user: User,
                         keep: str | None) -> None:
-    """Revoke every live token of `user` but `keep` (the one in use)."""
+    """Revoke every live token of `user` but `keep` (the one in use; None: all)."""
     kept = credential_digest(settings, keep) if keep else ""
     db.execute(update(Token).where(
         Token.user_id == user.id, Token.revoked_at.is_(None), Token.digest != kept,
     ).values(revoked_at=utcnow()))
 
 
-def locked_for(db: Session, settings: Settings, username: str) -> int:
-    """Seconds until `username` may try a password again; 0 when it may now.
+def _from(address: str | None):
+    return LoginFailure.address.is_(None) if address is None else LoginFailure.address == address
 
-    Locked while the window holds `login_max_failures` failures: it opens when
-    enough of the oldest have left the window.
+
+def locked_for(db: Session, settings: Settings, username: str, address: str | None) -> int:
+    """Seconds until `username` may try a password again from `address`; 0 when
+    it may now.
+
+    Locked while the window holds `login_max_failures` failures for the pair:
+    it opens when enough of the oldest have left the window. Counting by
+    username alone would let anyone lock `admin` out from anywhere.
     """
     window = dt.timedelta(minutes=settings.login_window_minutes)
     now = utcnow()
     failures = db.scalars(select(LoginFailure.at).where(
-        LoginFailure.username == username, LoginFailure.at > now - window,
+        LoginFailure.username == username, _from(address), LoginFailure.at > now - window,
     ).order_by(LoginFailure.at)).all()
     excess = len(failures) - settings.login_max_failures
     if excess < 0:
@@ -263,19 +311,23 @@ def record_failure(database: Database, settings: Settings, username: str,
     log.warning("wrong password for %r from %s", username[:64], address)
 
 
-def clear_failures(db: Session, username: str) -> None:
-    db.execute(delete(LoginFailure).where(LoginFailure.username == username))
+def clear_failures(db: Session, username: str, address=...) -> None:
+    """Forget `username`'s failures from `address` (from every address when
+    not given: an admin's password reset)."""
+    where = [LoginFailure.username == username]
+    if address is not ...:
+        where.append(_from(address))
+    db.execute(delete(LoginFailure).where(*where))
 
 
 def refuse_while_locked(db: Session, settings: Settings, username: str,
                         address: str | None) -> None:
-    """429 with Retry-After while `username` is locked out."""
-    seconds = locked_for(db, settings, username)
+    """429 with Retry-After while `username` is locked out at `address`."""
+    seconds = locked_for(db, settings, username, address)
     if seconds:
         log.warning("locked-out username %r tried again from %s", username[:64], address)
-        raise HTTPException(status.HTTP_429_TOO_MANY_REQUESTS,
-                            f"too many failed sign-ins; try again in {seconds} s",
-                            headers={"Retry-After": str(seconds)})
+        raise refusal(status.HTTP_429_TOO_MANY_REQUESTS, "sign_in_locked",
+                      headers={"Retry-After": str(seconds)}, seconds=seconds)
 
 
 def ensure_admin(db: Session, settings: Settings) -> str | None:

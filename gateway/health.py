@@ -4,6 +4,7 @@ every service answer) and /metrics (Prometheus).
 None of them takes credentials, counts against a rate limit or writes to the
 audit log (they are GETs, and no route here depends on the caller).
 """
+import threading
 import time
 
 from fastapi import APIRouter, Request
@@ -61,12 +62,35 @@ def check_services(amqp_uri: str, timeout: float = READY_TIMEOUT_SECONDS) -> dic
     return {name: checks[name] for name in ("broker", *SERVICES) if name in checks}
 
 
+class Readiness:
+    """The last readiness check, kept `seconds`: the probes and callers within
+    that share one check (one broker connection), however many arrive, so that
+    /readyz costs the broker nothing when hammered."""
+
+    def __init__(self, seconds: float):
+        self.seconds = seconds
+        self._lock = threading.Lock()
+        self._checked_at = None
+        self._checks = None
+
+    def checks(self, amqp_uri: str) -> dict:
+        # Held through the check: callers arriving meanwhile wait for its answer
+        # rather than each opening a connection of their own.
+        with self._lock:
+            fresh = (self._checked_at is not None
+                     and time.monotonic() - self._checked_at < self.seconds)
+            if not fresh:
+                self._checks = check_services(amqp_uri)
+                self._checked_at = time.monotonic()
+            return self._checks
+
+
 @router.get("/readyz", responses={503: {"description": "A part does not answer"}})
 def readyz(request: Request):
     """200 when the broker and every service answer their health RPC within
     3 s, else 503. Body: {"ready", "checks": {part: "ok" or what failed},
-    "down": [parts]}."""
-    checks = check_services(request.app.state.settings.amqp_uri)
+    "down": [parts]}. An answer is reused for LUOSHI_READY_CACHE_SECONDS."""
+    checks = request.app.state.readiness.checks(request.app.state.settings.amqp_uri)
     down = [part for part in ("broker", *SERVICES) if checks.get(part) != "ok"]
     return JSONResponse({"ready": not down, "checks": checks, "down": down},
                         status_code=503 if down else 200)

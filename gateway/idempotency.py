@@ -54,7 +54,8 @@ def prune(database: Database, retention: dt.timedelta, force: bool = False) -> N
 def body_digest(payload) -> str:
     """sha256 of the body in a canonical form, so spacing and key order do not count."""
     canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    # surrogatepass: a lone surrogate in a body is the services' to refuse, per item.
+    return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _conflict(detail: str) -> HTTPException:

@@ -1,8 +1,12 @@
 """ASGI middleware of the gateway."""
+from urllib.parse import parse_qsl
+
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from .text import MESSAGES, text_problem
 
 
 class BodySizeLimit:
@@ -39,3 +43,38 @@ class BodySizeLimit:
             return message
 
         await self.app(scope, counted_receive, send)
+
+
+class StorableText:
+    """Answer 422 to a path or query parameter holding text no database can store.
+
+    Bodies are checked field by field by their schemas; a path or query value
+    reaches a service as a lookup, where a NUL would fail the query on
+    PostgreSQL, so it is refused here for every route at once.
+    """
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            found = self._problem(scope)
+            if found:
+                where, code = found
+                await JSONResponse({"detail": [{"loc": [where], "msg": MESSAGES[code],
+                                                "type": code}]},
+                                   status_code=422)(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+    @staticmethod
+    def _problem(scope: Scope):
+        problem = text_problem(scope["path"], max_length=8_000)
+        if problem:
+            return "path", problem
+        query = scope.get("query_string", b"").decode("utf-8", "replace")
+        for key, value in parse_qsl(query, keep_blank_values=True, errors="replace"):
+            problem = text_problem(key) or text_problem(value)
+            if problem:
+                return "query", problem
+        return None

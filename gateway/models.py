@@ -4,7 +4,7 @@ All models live here so one metadata holds the whole schema.
 """
 import datetime as dt
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -26,6 +26,13 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(16))
     unit: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    # Nullable, so that create_schema adds them to an older database in place.
+    disabled_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    # Set by an admin's password reset: until the user chooses a new password,
+    # its tokens reach nothing but the password change.
+    must_change_password: Mapped[bool | None] = mapped_column(Boolean)
+    last_sign_in_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    last_sign_in_from: Mapped[str | None] = mapped_column(String(64))
 
 
 class Token(Base):
@@ -39,6 +46,9 @@ class Token(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     expires_at: Mapped[dt.datetime] = mapped_column(DateTime)
     revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    # Moved on by use, at most once a minute (auth.LAST_USE_PRECISION); a token
+    # unused for LUOSHI_TOKEN_IDLE_MINUTES is refused before it expires.
+    last_used_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
 
 class ApiKey(Base):
@@ -57,6 +67,11 @@ class ApiKey(Base):
     # county system does not turn every read into a write.
     last_used_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     last_used_from: Mapped[str | None] = mapped_column(String(64))
+    # Null: the key never expires.
+    expires_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    # "read" or "write"; null is a key from before keys had an access level,
+    # which could always write.
+    access: Mapped[str | None] = mapped_column(String(8))
 
 
 class IdempotencyRecord(Base):

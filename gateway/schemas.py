@@ -15,10 +15,12 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    field_validator,
     model_validator,
 )
 
 from .rpc import MAX_PAGE
+from .text import check_storable
 
 Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64,
                                         pattern=r"^\S+$")]
@@ -65,6 +67,13 @@ MAX_PROGRESS_ITEMS = 1000
 
 class WriteBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+    # Every field of every body, nested lists and dicts included: text no database
+    # can store is a 422 naming its field, never a failed transaction downstream.
+    @field_validator("*", mode="before")
+    @classmethod
+    def storable_text(cls, value):
+        return check_storable(value)
 
     def to_rpc(self) -> dict:
         """The body as the JSON the services take, unset optional fields left out."""
@@ -254,16 +263,69 @@ class PasswordChangeIn(WriteBody):
         return self
 
 
+def _utc(at: dt.datetime | None) -> dt.datetime | None:
+    """A naive UTC column value as an aware moment."""
+    return at.replace(tzinfo=dt.UTC) if at else None
+
+
+UserStatus = Literal["active", "disabled", "password_reset"]
+ApiKeyAccess = Literal["read", "write"]
+
+
+class UserPatchIn(WriteBody):
+    """An admin's change of a user; fields left out stay as they are."""
+
+    disabled: bool | None = None
+    role: Role | None = None
+    unit: Code | None = None
+
+
+class PasswordResetIn(WriteBody):
+    """The temporary password to set; left out, the gateway draws one."""
+
+    password: Password | None = None
+
+
+class PasswordResetOut(BaseModel):
+    username: str
+    password: str = Field(description="the temporary password, shown once")
+    must_change_password: Literal[True] = True
+
+
 class UserOut(BaseModel):
     id: int
     username: str
     role: Role
     unit: str | None
+    status: UserStatus = "active"
+    disabled_at: AwareDatetime | None = None
+    must_change_password: bool = False
+    created_at: AwareDatetime | None = None
+    last_sign_in_at: AwareDatetime | None = None
+    last_sign_in_from: str | None = None
+
+    @classmethod
+    def of(cls, row) -> "UserOut":
+        if row.disabled_at is not None:
+            state = "disabled"
+        elif row.must_change_password:
+            state = "password_reset"
+        else:
+            state = "active"
+        return cls(id=row.id, username=row.username, role=row.role, unit=row.unit,
+                   status=state, disabled_at=_utc(row.disabled_at),
+                   must_change_password=bool(row.must_change_password),
+                   created_at=_utc(row.created_at), last_sign_in_at=_utc(row.last_sign_in_at),
+                   last_sign_in_from=row.last_sign_in_from)
 
 
 class ApiKeyIn(WriteBody):
     name: Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^\S+$")]
     units: list[Code] = Field(min_length=1, max_length=1000)
+    # Null: the key does not expire. A read key may call every GET its units
+    # may, and no write.
+    expires_at: UtcDatetime | None = None
+    access: ApiKeyAccess = "write"
 
 
 class ApiKeyOut(BaseModel):
@@ -271,6 +333,8 @@ class ApiKeyOut(BaseModel):
     name: str
     units: list[str]
     key: str = Field(description="shown once; only its digest is kept")
+    expires_at: AwareDatetime | None = None
+    access: ApiKeyAccess = "write"
 
 
 class ApiKeySummary(BaseModel):
@@ -284,14 +348,15 @@ class ApiKeySummary(BaseModel):
     revoked_at: AwareDatetime | None
     last_used_at: AwareDatetime | None
     last_used_from: str | None
+    expires_at: AwareDatetime | None = None
+    access: ApiKeyAccess = "write"
 
     @classmethod
     def of(cls, row) -> "ApiKeySummary":
-        def utc(at):
-            return at.replace(tzinfo=dt.UTC) if at else None
-        return cls(id=row.id, name=row.name, units=row.units, created_at=utc(row.created_at),
-                   rotated_at=utc(row.rotated_at), revoked_at=utc(row.revoked_at),
-                   last_used_at=utc(row.last_used_at), last_used_from=row.last_used_from)
+        return cls(id=row.id, name=row.name, units=row.units, created_at=_utc(row.created_at),
+                   rotated_at=_utc(row.rotated_at), revoked_at=_utc(row.revoked_at),
+                   last_used_at=_utc(row.last_used_at), last_used_from=row.last_used_from,
+                   expires_at=_utc(row.expires_at), access=row.access or "write")
 
 
 class AuditEntryOut(BaseModel):
@@ -326,6 +391,9 @@ class TokenOut(BaseModel):
     access_token: str
     token_type: Literal["bearer"] = "bearer"
     expires_at: AwareDatetime
+    # True after an admin's reset: the token reaches only POST /auth/password
+    # (and /auth/me, /auth/logout) until a new password is chosen.
+    must_change_password: bool = False
 
 
 class CallerOut(BaseModel):
@@ -333,3 +401,5 @@ class CallerOut(BaseModel):
     role: str
     units: list[str] | None
     api_key: str | None
+    must_change_password: bool = False
+    read_only: bool = False

@@ -4,12 +4,18 @@ below them in the unit tree, as the services judge it.
 The gateway checks the units named in a path, query or body before calling a
 service (which checks again). The tree is fetched from the tasks service only
 when a unit is not one of the caller's own.
+
+A task's units are not all equal: any of them reads the task and adds
+evidence, but only the lead unit (or the office) acts on the task's whole:
+closes it, explains it, records its 13710 stages. The tasks service holds the
+same rule (services/tasks/logic.py, lead_unit_problem).
 """
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, status
 
 from .auth import Caller, CurrentCaller
+from .messages import refusal
 from .rpc import Rpc, all_items
 
 
@@ -49,19 +55,23 @@ class UnitScope:
         if not any(self.covers(unit) for unit in units if unit):
             raise HTTPException(status.HTTP_403_FORBIDDEN, f"{what} is outside your units")
 
-    def require_task(self, task: dict) -> None:
+    def require_task(self, task: dict, leading: bool = False) -> None:
         """403 unless one of the task's units (lead, cooperating, a target's) is
-        within the scope."""
+        within the scope; with `leading`, unless its lead unit is."""
         self.require_any([task.get("lead_unit"), *(task.get("cooperating_units") or []),
                           *(target.get("unit") for target in task.get("targets") or [])],
                          f"task {task.get('code')}")
+        if leading and not self.covers(task.get("lead_unit")):
+            raise refusal(status.HTTP_403_FORBIDDEN, "lead_unit_only",
+                          task=task.get("code"), lead=task.get("lead_unit"))
 
-    def require_task_code(self, code: str) -> None:
+    def require_task_code(self, code: str, leading: bool = False) -> None:
         """As require_task, for a task known by its code. A caller of every unit
         needs no look-up; the service checks the caller again in any case."""
         if self.caller.units is None:
             return
-        self.require_task(self._rpc.tasks.get_task(code=code, caller=self.caller.as_rpc()))
+        self.require_task(self._rpc.tasks.get_task(code=code, caller=self.caller.as_rpc()),
+                          leading=leading)
 
     def unit_filter(self, unit: str | None) -> str | None:
         """The unit to filter a query by when the service cannot scope by caller.

@@ -8,6 +8,9 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 LOCAL_SECRET = "local-dev-secret"
+# Swagger UI 5 (npm's swagger-ui-dist, installed by scripts/setup.sh and the
+# Dockerfile from package.json) sits beside the code, never in the repo.
+SWAGGER_UI_DIR = Path(__file__).resolve().parents[1] / "node_modules" / "swagger-ui-dist"
 # Values that ship in examples and must never guard a production deployment.
 PLACEHOLDERS = frozenset({
     "", "admin", "change-me", "changeme", "password", "secret", LOCAL_SECRET,
@@ -34,6 +37,9 @@ class Settings(BaseSettings):
     secret: SecretStr = SecretStr(LOCAL_SECRET)
     admin_password: SecretStr | None = None
     token_ttl_minutes: int = Field(720, ge=1)
+    # A token unused this long is refused even before it expires (a browser
+    # left signed in on a shared office machine); 0 turns the idle limit off.
+    token_idle_minutes: int = Field(120, ge=0)
     rpc_pool_size: int = Field(8, ge=1)
     rpc_timeout: float = Field(30, gt=0)
     cors_origins: Annotated[list[str], NoDecode] = []
@@ -48,6 +54,9 @@ class Settings(BaseSettings):
     # How old the one screen's figures may be when served: readers within this
     # window share one answer. Evaluations move them at most every few seconds.
     dashboard_seconds: float = Field(2, ge=0, le=60)
+    # How long a /readyz answer is reused: probes and anyone else asking within
+    # it share one check instead of opening a broker connection each.
+    ready_cache_seconds: float = Field(5, ge=0, le=60)
     # Sign-in failures for one username within the window lock it out until the
     # oldest of them leaves the window.
     login_max_failures: int = Field(5, ge=1)
@@ -58,6 +67,8 @@ class Settings(BaseSettings):
     # Days and quarters turn at midnight where the supervision office is, as in
     # the services.
     timezone: str = "Asia/Shanghai"
+    # Where /docs finds Swagger UI's files; the default is where set-up puts them.
+    swagger_ui_dir: Path = SWAGGER_UI_DIR
 
     @field_validator("cors_origins", mode="before")
     @classmethod

@@ -35,6 +35,12 @@ DATE_COLUMNS = frozenset({"start_date", "due_date", "target_due_date"})
 NUMBER_COLUMNS = frozenset({"target_planned_percent", "percent"})
 # What openpyxl raises for a file that is not a readable workbook.
 UNREADABLE = (zipfile.BadZipFile, InvalidFileException, KeyError, IndexError, ParseError, OSError)
+# What a workbook may unpack to. An .xlsx is a zip: a few MiB upload can hold
+# gigabytes of repeated XML. A city's year (20k tasks, 135k targets) unpacks
+# to well under a tenth of this.
+MAX_UNPACKED_BYTES = 512 * 1024 * 1024
+# Characters Excel refuses in a sheet's title.
+SHEET_TITLE_REFUSED = re.compile(r"[\\/?*\[\]:]")
 # People type lists with Chinese punctuation as often as with commas.
 LIST_SEPARATORS = re.compile(r"[,，、;；\s]+")
 
@@ -89,9 +95,21 @@ def _header(cells) -> list[str | None]:
     return [name if name not in EXPORT_ONLY_COLUMNS else None for name in names]
 
 
+def _unpacked_size(content: bytes) -> int:
+    """What the zip's members declare they unpack to (zipfile reads no more
+    than a member declares)."""
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        return sum(member.file_size for member in archive.infolist())
+
+
 def _sheet_rows(content: bytes) -> list[tuple]:
-    """Every row of the workbook's first sheet; SheetError when it is no workbook."""
+    """Every row of the workbook's first sheet; SheetError when it is no
+    workbook or unpacks to more than MAX_UNPACKED_BYTES."""
+    max_unpacked = MAX_UNPACKED_BYTES
     try:
+        if _unpacked_size(content) > max_unpacked:
+            raise SheetError([_error(0, None, f"the workbook unpacks to more than "
+                                              f"{max_unpacked // 2**20} MiB")])
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
         try:
             return list(workbook.worksheets[0].iter_rows(values_only=True))
@@ -211,13 +229,20 @@ RANKING_COLUMNS = ("排名", "单位代码", "单位", "得分", "上期排名",
 STATUS_LABELS = {"live": "实时", "draft": "草稿", "approved": "已审定", "published": "已发布"}
 
 
+def sheet_title(label: str | None, fallback: str) -> str:
+    """`label` as a sheet's title: without the characters Excel refuses, no
+    quote at either end, at most 31 characters; `fallback` when nothing is left."""
+    title = SHEET_TITLE_REFUSED.sub("_", label or "").strip().strip("'")[:31]
+    return title or fallback[:31] or "Sheet"
+
+
 def write_ranking(rankings: list[dict]) -> bytes:
     """An .xlsx workbook of one period's rankings (as the ranking service answers
     them, a group each): a sheet per group with every indicator's score, then the
     red and black lists where the caller may see them."""
     workbook = Workbook(write_only=True)
     for ranking in rankings:
-        sheet = workbook.create_sheet(ranking["group_label"][:31])
+        sheet = workbook.create_sheet(sheet_title(ranking["group_label"], ranking["group"]))
         status = STATUS_LABELS.get(ranking["status"], ranking["status"])
         sheet.append([f"{ranking['label']} {ranking['group_label']} 评价排队（{status}，"
                       f"截至{ranking['as_of']}）"])

@@ -61,7 +61,7 @@ if [ ! -d "$venv" ]; then
   "$python" -m venv "$venv" || { rm -rf "$venv"; exit 1; }
 fi
 
-wanted=$(cat requirements.txt constraints.txt | sha256sum | cut -d' ' -f1)
+wanted=$(cat requirements.txt requirements/*.txt constraints.txt | sha256sum | cut -d' ' -f1)
 if [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]; then
   if [ -f "$stamp" ]; then
     echo "setup: requirements changed; updating $venv"
@@ -73,6 +73,29 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]; then
   echo "$wanted" > "$stamp"
 else
   echo "setup: dependencies are up to date"
+fi
+
+# Browser assets the gateway serves itself (Swagger UI 5 for /docs), from the npm
+# registry at the versions package-lock.json pins; never copied into the repo and
+# never fetched from a CDN by a page. Install scripts are not run: none is needed.
+assets_wanted=$(cat package.json package-lock.json | sha256sum | cut -d' ' -f1)
+assets_stamp=node_modules/.luoshi.sha256
+if [ "$(cat "$assets_stamp" 2>/dev/null)" != "$assets_wanted" ]; then
+  if ! command -v npm >/dev/null; then
+    if $is_root; then
+      apt_install npm
+    else
+      echo "setup: /docs needs npm to install Swagger UI; install it with:" >&2
+      echo "  sudo apt-get install npm" >&2
+    fi
+  fi
+  if command -v npm >/dev/null; then
+    echo "setup: installing the gateway's browser assets (npm ci)"
+    npm ci --omit=dev --ignore-scripts --no-audit --no-fund --loglevel=error
+    echo "$assets_wanted" > "$assets_stamp"
+  fi
+else
+  echo "setup: browser assets are up to date"
 fi
 
 # The weekly bulletin's PDF embeds a Chinese TrueType font (services/notify/documents.py).

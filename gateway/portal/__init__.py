@@ -15,13 +15,24 @@ POLICY = ("default-src 'self'; img-src 'self' data: blob:; style-src 'self'; "
           "frame-ancestors 'none'; form-action 'self'")
 
 
+HEADERS = {"Content-Security-Policy": POLICY, "X-Content-Type-Options": "nosniff"}
+
+
+class PortalFiles(StaticFiles):
+    """The portal's files, each with the page's policy: /portal/index.html is
+    the same page as /, and must not run what / would refuse."""
+
+    async def get_response(self, path, scope):
+        response = await super().get_response(path, scope)
+        response.headers.update(HEADERS)
+        return response
+
+
 def mount(app: FastAPI) -> None:
     """Serve the portal's files under /portal/ and its page at /."""
-    app.mount("/portal", StaticFiles(directory=STATIC), name="portal")
+    app.mount("/portal", PortalFiles(directory=STATIC), name="portal")
 
     @app.get("/", include_in_schema=False)
     def portal_page():
         return FileResponse(STATIC / "index.html", media_type="text/html; charset=utf-8",
-                            headers={"Content-Security-Policy": POLICY,
-                                     "X-Content-Type-Options": "nosniff",
-                                     "Cache-Control": "no-cache"})
+                            headers={**HEADERS, "Cache-Control": "no-cache"})

@@ -20,8 +20,9 @@ def list_audit(db: DbSession, caller: Admin,
                                                  description="a path prefix")] = None,
                since: UtcDatetime | None = None, until: UtcDatetime | None = None,
                limit: Limit = 100, offset: Offset = 0):
-    """Write requests, newest first: `user` exactly, `path` as a prefix,
-    `since` inclusive and `until` exclusive (times with an offset)."""
+    """Write requests, exports and file downloads, newest first: `user`
+    exactly, `path` as a prefix, `since` inclusive and `until` exclusive
+    (times with an offset)."""
     conditions = []
     if user is not None:
         conditions.append(AuditEntry.user == user)

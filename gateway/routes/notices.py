@@ -4,6 +4,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, status
 
 from ..auth import Admin, CurrentCaller, Writer
+from ..messages import refusal
 from ..rpc import Rpc, present
 from ..schemas import Code, Limit, NoticeAnswerIn, NoticeCloseIn, NoticeIn, Offset, RulesIn
 from ..scope import Scope
@@ -19,6 +20,23 @@ def _notice_in_scope(rpc, scope, notice_id: int) -> dict:
     (the warnings service does not know the unit tree)."""
     notice = rpc.warnings.get_notice(notice_id=notice_id)
     scope.require(notice["unit"])
+    return notice
+
+
+# Who acknowledges and answers a notice, as the warnings service judges it
+# (_notice_for): the office, or an operator (a person or a county key) of the
+# very unit it is addressed to. Neither an evaluator nor a unit above the
+# addressed one speaks for it: the notice goes to that unit's head.
+NOTICE_ANSWERING_ROLES = ("admin", "operator")
+
+
+def _notice_to_answer(rpc, caller, notice_id: int) -> dict:
+    """The notice, after a 403 for a caller who may not acknowledge or answer it."""
+    if caller.role not in NOTICE_ANSWERING_ROLES:
+        raise refusal(status.HTTP_403_FORBIDDEN, "notice_unit_only")
+    notice = rpc.warnings.get_notice(notice_id=notice_id)
+    if not caller.covers(notice["unit"]):
+        raise refusal(status.HTTP_403_FORBIDDEN, "notice_unit_only")
     return notice
 
 
@@ -43,17 +61,17 @@ def get_notice(caller: CurrentCaller, notice_id: NoticeId, scope: Scope, rpc: Rp
 
 
 @router.post("/notices/{notice_id}/ack")
-def acknowledge_notice(caller: Writer, notice_id: NoticeId, scope: Scope, rpc: Rpc):
-    """The addressed unit acknowledges receipt."""
-    _notice_in_scope(rpc, scope, notice_id)
+def acknowledge_notice(caller: Writer, notice_id: NoticeId, rpc: Rpc):
+    """The addressed unit's operator (or the office) acknowledges receipt."""
+    _notice_to_answer(rpc, caller, notice_id)
     return rpc.warnings.acknowledge_notice(notice_id=notice_id, caller=caller.as_rpc())
 
 
 @router.post("/notices/{notice_id}/answer")
-def answer_notice(caller: Writer, notice_id: NoticeId, body: NoticeAnswerIn, scope: Scope,
-                  rpc: Rpc):
-    """The addressed unit answers with its plan, after acknowledging."""
-    _notice_in_scope(rpc, scope, notice_id)
+def answer_notice(caller: Writer, notice_id: NoticeId, body: NoticeAnswerIn, rpc: Rpc):
+    """The addressed unit's operator (or the office) answers with its plan,
+    after acknowledging."""
+    _notice_to_answer(rpc, caller, notice_id)
     return rpc.warnings.answer_notice(notice_id=notice_id, answer=body.answer,
                                       caller=caller.as_rpc())
 

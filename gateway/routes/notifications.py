@@ -3,11 +3,12 @@ stops an item's escalation ladder), the ladders themselves, the routing rules
 and templates the office sets, and the weekly bulletin."""
 import base64
 from typing import Annotated
-from urllib.parse import quote
 
-from fastapi import APIRouter, Body, Depends, HTTPException, Path, Query, Response, status
+from fastapi import APIRouter, Body, Depends, Path, Query, Response, status
 
 from ..auth import CITY_WIDE_ROLES, Admin, Caller, CurrentCaller, Writer
+from ..downloads import attachment
+from ..messages import refusal
 from ..rpc import Rpc, present
 from ..schemas import (
     BulletinIn,
@@ -35,9 +36,11 @@ HTML_MEDIA_TYPE = "text/html; charset=utf-8"
 
 def require_city_wide(caller: CurrentCaller) -> Caller:
     """Escalation ladders span every unit and the notify service does not scope
-    them by caller, so only the roles that see every unit read them."""
+    them by caller, so only the roles that see every unit read them. The
+    weekly bulletin is the leaders' (DESIGN.md), drawn up by the office: it
+    names every unit's red items and the ranking's movers before publication."""
     if caller.role not in CITY_WIDE_ROLES:
-        raise HTTPException(status.HTTP_403_FORBIDDEN, "admins and leaders only")
+        raise refusal(status.HTTP_403_FORBIDDEN, "city_wide_only")
     return caller
 
 
@@ -130,7 +133,7 @@ def set_template(caller: Admin, event_type: NotifyEventType, channel: NotifyChan
 
 
 @router.get("/bulletins")
-def list_bulletins(caller: CurrentCaller, rpc: Rpc, limit: Limit = 100, offset: Offset = 0):
+def list_bulletins(caller: CityWide, rpc: Rpc, limit: Limit = 100, offset: Offset = 0):
     """The weekly bulletins (每周专报), newest week first."""
     return rpc.notify.list_bulletins(limit=limit, offset=offset)
 
@@ -149,14 +152,12 @@ def generate_bulletin(caller: Admin, rpc: Rpc,
 
 def _bulletin_file(rpc, bulletin_id: int, format: str, media_type: str) -> Response:
     bulletin = rpc.notify.get_bulletin(bulletin_id=bulletin_id, format=format)
-    filename = bulletin.get("filename") or f"bulletin-{bulletin_id}.{format}"
-    fallback = filename.encode("ascii", "replace").decode().replace('"', "_")
     return Response(
         base64.b64decode(bulletin["content_b64"]), media_type=media_type,
         headers={
             # A download, not a page of ours: the HTML quotes reasons people typed.
-            "Content-Disposition":
-                f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename)}",
+            "Content-Disposition": attachment(bulletin.get("filename"),
+                                              f"bulletin-{bulletin_id}.{format}"),
             "X-Content-Type-Options": "nosniff",
         })
 
@@ -169,11 +170,11 @@ def _file_response(media_type: str, what: str) -> dict:
 
 @router.get("/bulletins/{bulletin_id}.pdf", response_class=Response,
             responses=_file_response(PDF_MEDIA_TYPE, "a PDF document"))
-def download_bulletin_pdf(caller: CurrentCaller, bulletin_id: BulletinId, rpc: Rpc):
+def download_bulletin_pdf(caller: CityWide, bulletin_id: BulletinId, rpc: Rpc):
     return _bulletin_file(rpc, bulletin_id, "pdf", PDF_MEDIA_TYPE)
 
 
 @router.get("/bulletins/{bulletin_id}.html", response_class=Response,
             responses=_file_response(HTML_MEDIA_TYPE, "an HTML page"))
-def download_bulletin_html(caller: CurrentCaller, bulletin_id: BulletinId, rpc: Rpc):
+def download_bulletin_html(caller: CityWide, bulletin_id: BulletinId, rpc: Rpc):
     return _bulletin_file(rpc, bulletin_id, "html", HTML_MEDIA_TYPE)

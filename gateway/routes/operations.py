@@ -4,9 +4,11 @@ in gateway/health.py."""
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Body
+from pydantic import AfterValidator
 
 from ..auth import Admin
 from ..rpc import Rpc
+from ..text import check_storable
 from .version import PREFIX
 
 Service = Literal["tasks", "warnings", "ranking", "notify"]
@@ -22,6 +24,7 @@ def list_parked(service: Service, caller: Admin, rpc: Rpc):
 
 @router.post("/parked/{service}/replay")
 def replay_parked(service: Service, caller: Admin, rpc: Rpc,
-                  event_ids: Annotated[list[str] | None, Body(embed=True)] = None):
+                  event_ids: Annotated[list[Annotated[str, AfterValidator(check_storable)]] | None,
+                                      Body(embed=True)] = None):
     """Send parked messages back to their queues: those listed, or all."""
     return getattr(rpc, service).replay_parked(event_ids=event_ids)

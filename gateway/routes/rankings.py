@@ -9,6 +9,7 @@ from ..auth import Admin, CurrentCaller, Evaluator
 from ..rpc import Rpc, present
 from ..schemas import Code, EvaluationIn, Limit, Offset, RulesIn
 from ..spreadsheet import XLSX_MEDIA_TYPE, write_ranking
+from .notifications import CityWide
 from .version import PREFIX
 
 router = APIRouter(prefix=PREFIX, tags=["rankings"])
@@ -28,8 +29,9 @@ Day = Annotated[dt.date, Query(description="YYYY-MM-DD")]
 def get_ranking(caller: CurrentCaller, rpc: Rpc, period: PeriodQuery = None,
                 group: Group = None):
     """A group's ranking for a period: entries with scores, breakdowns and rank
-    changes, and the red and black lists (shown to all once published, to the
-    office before)."""
+    changes, and the red and black lists. Until the ranking is published the
+    office and leaders read it whole, anyone else only its own units' entries
+    and no lists (the ranking service decides)."""
     return rpc.ranking.get_ranking(caller=caller.as_rpc(),
                                    **present(period=period, group=group))
 
@@ -48,9 +50,10 @@ def list_ranking_periods(caller: CurrentCaller, rpc: Rpc, limit: Limit = 100,
 
 
 @router.get("/rankings/movers")
-def list_ranking_movers(caller: CurrentCaller, rpc: Rpc, since: Day,
+def list_ranking_movers(caller: CityWide, rpc: Rpc, since: Day,
                         until: Day | None = None):
-    """The units whose live rank moved most since a day."""
+    """The units whose live rank moved most since a day (the office and leaders:
+    a live rank is an unpublished standing)."""
     return rpc.ranking.list_movers(since=since.isoformat(),
                                    **present(until=until and until.isoformat()))
 
@@ -69,8 +72,10 @@ def export_ranking(caller: CurrentCaller, period: Period, rpc: Rpc):
 @router.get("/rankings/{period}/evaluations")
 def list_evaluations(caller: CurrentCaller, period: Period, rpc: Rpc, unit: Code | None = None,
                      lead_unit: Code | None = None, limit: Limit = 100, offset: Offset = 0):
-    """The lead units' evaluations of their cooperating units for a period."""
+    """The lead units' evaluations of their cooperating units for a period: all
+    of them for the office, an evaluator's own, none for anyone else."""
     return rpc.ranking.list_evaluations(period=period, limit=limit, offset=offset,
+                                        caller=caller.as_rpc(),
                                         **present(unit=unit, lead_unit=lead_unit))
 
 

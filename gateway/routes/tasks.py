@@ -3,7 +3,6 @@ closing, explaining and the 13710 clock."""
 import base64
 import hashlib
 from typing import Annotated
-from urllib.parse import quote
 
 from fastapi import (
     APIRouter,
@@ -18,6 +17,7 @@ from fastapi import (
 )
 
 from ..auth import Admin, CurrentCaller, Writer
+from ..downloads import attachment
 from ..idempotency import IdempotencyKey, answer_once
 from ..rpc import MAX_PAGE, Rpc, all_items, present
 from ..schemas import (
@@ -34,6 +34,7 @@ from ..schemas import (
 )
 from ..scope import Scope
 from ..spreadsheet import XLSX_MEDIA_TYPE, write_tasks
+from ..text import MESSAGES, text_problem
 from .version import PREFIX
 
 router = APIRouter(prefix=f"{PREFIX}/tasks", tags=["tasks"])
@@ -60,9 +61,16 @@ def task_in_scope(code: str, scope: Scope) -> str:
     return code
 
 
+def task_led_in_scope(code: str, scope: Scope) -> str:
+    """As task_in_scope, for what only the task's lead unit (or the office) does."""
+    scope.require_task_code(code, leading=True)
+    return code
+
+
 # Routes take their caller (and its role check) before this, so a caller the
 # role refuses hears 403 without a look-up at the tasks service.
 TaskInScope = Annotated[str, Depends(task_in_scope)]
+TaskLedInScope = Annotated[str, Depends(task_led_in_scope)]
 
 
 def _with_colours(rpc, tasks: list[dict]) -> list[dict]:
@@ -165,6 +173,13 @@ def add_evidence(request: Request, caller: Writer, code: TaskInScope, file: Uplo
                             f"evidence files are at most {limit} bytes")
     filename = file.filename or "evidence"
     content_type = file.content_type or "application/octet-stream"
+    for field, value in (("filename", filename), ("content_type", content_type)):
+        # Multipart parts are no schema: their name and type are checked here (a
+        # long name is the service's to shorten).
+        problem = text_problem(value)
+        if problem:
+            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, [{
+                "loc": ["body", "file", field], "msg": MESSAGES[problem], "type": problem}])
     content_b64 = base64.b64encode(content).decode("ascii")
     fingerprint = {"filename": filename, "content_type": content_type,
                    "sha256": hashlib.sha256(content).hexdigest()}
@@ -183,33 +198,31 @@ def add_evidence(request: Request, caller: Writer, code: TaskInScope, file: Uplo
 def download_evidence(caller: CurrentCaller, code: TaskInScope, evidence_id: EvidenceId,
                       rpc: Rpc):
     evidence = rpc.tasks.get_evidence(task=code, evidence_id=evidence_id, caller=caller.as_rpc())
-    filename = evidence.get("filename") or "evidence"
-    fallback = filename.encode("ascii", "replace").decode().replace('"', "_")
     return Response(
         base64.b64decode(evidence["content_b64"]),
         media_type=evidence.get("content_type") or "application/octet-stream",
         headers={
             # Always a download: an uploaded HTML file must not run as a page of ours.
-            "Content-Disposition":
-                f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename)}",
+            # Names stored before uploads were cleaned may hold control characters.
+            "Content-Disposition": attachment(evidence.get("filename"), "evidence"),
             "X-Content-Type-Options": "nosniff",
         })
 
 
 @router.post("/{code}/close")
-def close_task(caller: Writer, code: TaskInScope, rpc: Rpc):
+def close_task(caller: Writer, code: TaskLedInScope, rpc: Rpc):
     """Close the task (销号)."""
     return rpc.tasks.close_task(code=code, caller=caller.as_rpc())
 
 
 @router.post("/{code}/explain")
-def explain_task(caller: Writer, code: TaskInScope, body: ExplainIn, rpc: Rpc):
+def explain_task(caller: Writer, code: TaskLedInScope, body: ExplainIn, rpc: Rpc):
     """End the task with a stated reason (给个说法) instead of closing it."""
     return rpc.tasks.explain_task(code=code, reason=body.reason, caller=caller.as_rpc())
 
 
 @router.post("/{code}/clock")
-def record_clock_stage(caller: Writer, code: TaskInScope, body: ClockIn, rpc: Rpc):
+def record_clock_stage(caller: Writer, code: TaskLedInScope, body: ClockIn, rpc: Rpc):
     """Record a stage of the 13710 clock as done, now or at `recorded_at`."""
     return rpc.tasks.record_clock_stage(code=code, caller=caller.as_rpc(), **body.to_rpc())
 

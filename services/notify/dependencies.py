@@ -1,17 +1,11 @@
 """The notify service's dependencies: its settings and channels, read from the
 config when the container is set up."""
-import json
 from dataclasses import dataclass, field
 
 from nameko.extensions import DependencyProvider
 
 from .channels import channels_from_config
-
-
-def _numbers(raw, default, kind=float):
-    if not raw:
-        return default
-    return tuple(kind(part) for part in str(raw).split(",") if part.strip())
+from .settings import NotifySettings
 
 
 @dataclass(frozen=True)
@@ -41,24 +35,22 @@ class Settings:
 
     @classmethod
     def from_config(cls, config):
-        get = config.get
-        grace = _numbers(get("LUOSHI_ESCALATION_GRACE_DAYS"), (2, 2), int)
-        if len(grace) == 1:
-            grace = grace * 2
+        """The rules' settings, validated (services/notify/settings.py): a bad
+        value raises SettingsError naming its variable."""
+        checked = NotifySettings.from_config(config)
         return cls(
-            dedup_hours=float(get("LUOSHI_NOTIFY_DEDUP_HOURS") or 24),
-            digest_threshold=int(get("LUOSHI_NOTIFY_DIGEST_THRESHOLD") or 5),
-            retry_delays=_numbers(get("LUOSHI_NOTIFY_RETRY_DELAYS"), (60, 300, 1800, 7200)),
-            batch=int(get("LUOSHI_NOTIFY_BATCH") or 200),
-            grace_days=grace,
-            working_days=(get("LUOSHI_ESCALATION_DAYS") or "working") != "calendar",
-            office_unit=get("LUOSHI_NOTIFY_OFFICE_UNIT") or None,
-            leaders=json.loads(get("LUOSHI_NOTIFY_LEADERS") or "[]"),
-            webhooks=[url.strip() for url in (get("LUOSHI_WEBHOOK_URLS") or "").split(",")
-                      if url.strip()],
-            bulletin_weekday=int(get("LUOSHI_BULLETIN_WEEKDAY") or 0),
-            bulletin_hour=int(get("LUOSHI_BULLETIN_HOUR") or 8),
-            pdf_font=get("LUOSHI_PDF_FONT") or None,
+            dedup_hours=checked.notify_dedup_hours,
+            digest_threshold=checked.notify_digest_threshold,
+            retry_delays=checked.notify_retry_delays,
+            batch=checked.notify_batch,
+            grace_days=checked.escalation_grace_days,
+            working_days=checked.escalation_days != "calendar",
+            office_unit=checked.notify_office_unit,
+            leaders=checked.notify_leaders,
+            webhooks=checked.webhook_urls,
+            bulletin_weekday=checked.bulletin_weekday,
+            bulletin_hour=checked.bulletin_hour,
+            pdf_font=checked.pdf_font,
         )
 
 

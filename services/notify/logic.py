@@ -8,7 +8,7 @@ import hmac
 import json
 
 from jinja2 import StrictUndefined, TemplateError
-from jinja2.sandbox import SandboxedEnvironment
+from jinja2.sandbox import SandboxedEnvironment, SecurityError
 
 from services.common.paging import MAX_LIMIT, page  # noqa: F401 — used as logic.page
 
@@ -148,10 +148,43 @@ SAMPLE_CONTEXTS = {
                "unit_name": "领导"},
 }
 
+# What one template may make: a string or list repeated past this many items,
+# and a range past this many numbers, are refused, so that `{{ 'x' * 10**9 }}`
+# or nested loops over huge ranges cannot exhaust the service.
+MAX_TEMPLATE_ITEMS = 10_000
+MAX_TEMPLATE_RANGE = 1_000
+
+
+def _bounded_range(*args):
+    numbers = range(*args)
+    if len(numbers) > MAX_TEMPLATE_RANGE:
+        raise SecurityError(f"a range in a template has at most {MAX_TEMPLATE_RANGE} numbers")
+    return numbers
+
+
+class _BoundedSandbox(SandboxedEnvironment):
+    """The sandbox with its operators watched: powers are refused, and a
+    repetition (`*`) may not make more than MAX_TEMPLATE_ITEMS items.
+    Intercepted operators are also never folded at compile time."""
+
+    intercepted_binops = frozenset({"*", "**"})
+
+    def call_binop(self, context, operator, left, right):
+        if operator == "**":
+            raise SecurityError("powers are not allowed in templates")
+        for sequence, count in ((left, right), (right, left)):
+            if isinstance(sequence, (str, list, tuple)) and isinstance(count, int) \
+                    and len(sequence) * count > MAX_TEMPLATE_ITEMS:
+                raise SecurityError(f"a template may repeat at most {MAX_TEMPLATE_ITEMS} items")
+        return super().call_binop(context, operator, left, right)
+
+
 # Templates are written by office staff through the API: the sandbox refuses
-# attribute tricks (`{{ ''.__class__ }}`) and StrictUndefined turns a refused or
-# misspelt name into an error instead of an empty string.
-_ENV = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
+# attribute tricks (`{{ ''.__class__ }}`), powers and huge repetitions or
+# ranges, and StrictUndefined turns a refused or misspelt name into an error
+# instead of an empty string.
+_ENV = _BoundedSandbox(undefined=StrictUndefined, autoescape=False)
+_ENV.globals["range"] = _bounded_range
 _COMPILED = {}
 
 

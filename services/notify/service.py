@@ -16,6 +16,8 @@ from services.common.consuming import RpcProxy, applied_once, event_handler, rpc
 from services.common.leases import claim_timer_run, timer_run_claimed
 from services.common.operations import Operations
 from services.common.sessions import Database
+from services.common.settings import Settings
+from services.common.text import refuse_unstorable
 from services.common.timers import timer
 from services.common.workdays import CALENDAR, WORKING, Calendars
 
@@ -33,6 +35,7 @@ from .schemas import (
     TaskStatusChangedIn,
     UnitCreatedIn,
 )
+from .settings import NotifySettings
 
 log = logging.getLogger(__name__)
 MOVERS_TIMEOUT_SECONDS = 10
@@ -68,6 +71,8 @@ class Service(Operations):
 
     # Nothing is emitted, so no outbox relay needs to run beside the workers.
     db = Database(relay=False)
+    # Validated when the container is made (see services/common/settings.py).
+    settings = Settings(NotifySettings)
     clock = Clock()
     ranking = RpcProxy("ranking")
     delivery = Delivery()
@@ -265,6 +270,7 @@ class Service(Operations):
         subject, body, status, created_at, event_type, item, colour, role, level,
         items, attempts, provider_answer, next_attempt_at, sent_at, read_at}],
         "total"}. InvalidInput for an unknown channel or status or a bad page."""
+        refuse_unstorable(task=task, unit=unit, channel=channel, status=status)
         limit, offset = logic.page(limit, offset)
         if channel is not None and channel not in logic.CHANNELS:
             raise InvalidInput({"channel": f"one of {', '.join(logic.CHANNELS)}"})
@@ -280,6 +286,7 @@ class Service(Operations):
         """Inbox messages, newest first, addressed to the unit's inbox or to the
         user (both when both are given), only unread (True) or read (False) ones
         if asked; same items as list_notifications."""
+        refuse_unstorable(unit=unit, user=user)
         limit, offset = logic.page(limit, offset)
         with self.db.session(readonly=True) as session:
             return repo.list_inbox(session, limit, offset, unit=unit, user=user,
@@ -324,6 +331,7 @@ class Service(Operations):
         """Escalation ladders, newest first: {"items": [{id, item, unit, task,
         label, level, role, status, stopped_reason, next_at, history}], "total"};
         history lists every step with its time."""
+        refuse_unstorable(status=status, unit=unit, item=item)
         limit, offset = logic.page(limit, offset)
         with self.db.session(readonly=True) as session:
             return repo.list_escalations(session, limit, offset, status=status, unit=unit,
@@ -342,6 +350,7 @@ class Service(Operations):
         channels, colour?, unit?, quiet_hours? ("22:00-08:00" by default, null for
         none; applies to SMS), enabled?}. Answers the rules as list_routing_rules.
         Forbidden, InvalidInput."""
+        refuse_unstorable(rules=rules)
         _admin(caller)
         clean = logic.validate_rules(rules)
         with self.db.session() as session:
@@ -352,6 +361,7 @@ class Service(Operations):
     def list_templates(self, event_type=None, channel=None):
         """The templates in force: {"items": [{event_type, channel, subject, body,
         updated_at, updated_by, variables}]}; updated_at null means the default."""
+        refuse_unstorable(event_type=event_type, channel=channel)
         with self.db.session(readonly=True) as session:
             stored = repo.load_templates(session)
         items = [{"event_type": key[0], "channel": key[1], **value,
@@ -366,6 +376,7 @@ class Service(Operations):
         renders with a sample context in the sandbox. Answers the template.
         Forbidden; InvalidInput for an unknown event type or channel, a syntax
         error, an unknown variable or a refused construct."""
+        refuse_unstorable(event_type=event_type, channel=channel, subject=subject, body=body)
         _admin(caller)
         template = logic.validate_template(event_type, channel, subject, body)
         with self.db.session() as session:

@@ -556,3 +556,38 @@ def naive_utc(moment):
     if moment.tzinfo is not None:
         moment = moment.astimezone(dt.UTC).replace(tzinfo=None)
     return moment
+
+
+# Roles that read a ranking whole before it is published: the office drafts
+# and approves it, leaders read it to decide.
+WHOLE_RANKING_ROLES = ("admin", "leader")
+
+
+def visible_ranking(ranked, status, caller):
+    """What `caller` may read of one group's ranking ({entries, red_list,
+    black_list}) whose status is `status`.
+
+    Published, it is everyone's. Before, the office and leaders read it whole;
+    anyone else reads only the entries of its own units, with no lists: the
+    other units' scores, ranks, red items and unanswered notices would let a
+    unit work out the black list before it is approved.
+    """
+    caller = caller or {}
+    if status == "published" or caller.get("role") in WHOLE_RANKING_ROLES:
+        return ranked
+    own = set(caller.get("units") or ())
+    return {"entries": [entry for entry in ranked["entries"] if entry["unit"] in own],
+            "red_list": None, "black_list": None}
+
+
+def visible_evaluations_filter(caller):
+    """Whose evaluations `caller` may read: None for all (the office), else the
+    lead units whose evaluations it gave (an evaluator's own units). A lead
+    unit's evaluation, its comment and its evaluator are for the office and
+    the evaluator only; other callers get an empty set."""
+    caller = caller or {}
+    if caller.get("role") == "admin":
+        return None
+    if caller.get("role") == "evaluator":
+        return set(caller.get("units") or ())
+    return set()

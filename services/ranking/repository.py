@@ -244,10 +244,13 @@ def evaluation_row(session, period, lead_unit, unit):
         evaluations.c.unit == unit)).one()
 
 
-def evaluation_rows(session, period, unit, lead_unit, limit, offset):
+def evaluation_rows(session, period, unit, lead_unit, limit, offset, givers=None):
     """(a page of a period's evaluations, of one unit or by one lead unit when
-    named, by unit; how many there are)."""
+    named, and only those given by the lead units of `givers` unless it is None,
+    by unit; how many there are)."""
     where = [evaluations.c.period == period]
+    if givers is not None:
+        where.append(evaluations.c.lead_unit.in_(sorted(givers)))
     if unit is not None:
         where.append(evaluations.c.unit == unit)
     if lead_unit is not None:

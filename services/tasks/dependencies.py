@@ -8,7 +8,7 @@ from nameko.extensions import DependencyProvider
 
 from services.common.config import data_dir
 
-DEFAULT_MAX_EVIDENCE_BYTES = 10 * 1024 * 1024
+from .settings import TasksSettings
 
 
 class EvidenceFiles:
@@ -43,7 +43,7 @@ class Evidence(DependencyProvider):
         config = self.container.config
         self.files = EvidenceFiles(
             data_dir(config) / "evidence",
-            int(config.get("LUOSHI_EVIDENCE_MAX_BYTES") or DEFAULT_MAX_EVIDENCE_BYTES),
+            TasksSettings.from_config(config).evidence_max_bytes,
         )
 
     def get_dependency(self, worker_ctx):

@@ -3,6 +3,7 @@ database), so they are tested with nothing but pytest."""
 import datetime as dt
 import hashlib
 import json
+import unicodedata
 import zipfile
 from dataclasses import dataclass, field
 from io import BytesIO
@@ -37,15 +38,37 @@ def expand_scope(parents, roots):
 
 @dataclass
 class TaskState:
-    """What a report is checked against: the latest percentage, the status and
-    the units that may report on the task; after a batch's check, where the task
-    stands (`percent`, and `reported_at`, the latest moment the batch's accepted
-    reports name, None before the first)."""
+    """What a report is checked against: the latest percentage, the status,
+    the units taking part in the task and its lead unit; after a batch's check,
+    where the task stands (`percent`, and `reported_at`, the latest moment the
+    batch's accepted reports name, None before the first)."""
 
     percent: float
     status: str
     units: set = field(default_factory=set)
+    lead_unit: str | None = None
     reported_at: dt.datetime | None = None
+
+
+LEAD_UNIT_ONLY = "lead_unit_only"
+
+
+def lead_unit_problem(scope, code, lead_unit):
+    """Why a caller acting for `scope` (None: every unit) may not act on task
+    `code`'s whole, or None.
+
+    A task's percentage, its closing (销号), its explanation and its 13710
+    stages belong to its lead unit (牵头单位) and the office. A cooperating
+    unit or a target's owner reads the task, adds evidence and keeps its own
+    commitments, but does not speak for the task: a cooperating county could
+    otherwise set the lead's task to 100% and close it. The answer is the
+    error's detail: a stable code and the words people read.
+    """
+    if scope is None or lead_unit in scope:
+        return None
+    return {"code": LEAD_UNIT_ONLY,
+            "message": f"任务 {code} 的整体进度、销号、说明情况和13710节点只能由牵头单位 "
+                       f"{lead_unit} 或督查办办理。"}
 
 
 def check_progress_batch(items, tasks, units, scope, now):
@@ -66,6 +89,10 @@ def check_progress_batch(items, tasks, units, scope, now):
             results.append({"index": index, "status": "rejected", "reason": err.messages})
             continue
         reason = _progress_problem(item, tasks, units, scope, now)
+        if isinstance(reason, dict):  # a coded refusal: its words, and its code beside
+            results.append({"index": index, "status": "rejected",
+                            "reason": reason["message"], "code": reason["code"]})
+            continue
         if reason:
             results.append({"index": index, "status": "rejected", "reason": reason})
             continue
@@ -83,7 +110,8 @@ def batch_digest(items):
     """A fingerprint of a batch's content, blind to spacing and key order."""
     canonical = json.dumps(items, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
                            default=str)
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    # surrogatepass: a lone surrogate is refused with its item, not with the batch.
+    return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _progress_problem(item, tasks, units, scope, now):
@@ -94,6 +122,11 @@ def _progress_problem(item, tasks, units, scope, now):
         return "task or unit outside the caller's units"
     if state is None:
         return f"unknown task {item['task']}"
+    # The percentage is the task's as a whole, which its lead unit answers for.
+    if state.lead_unit is not None:
+        problem = lead_unit_problem(scope, item["task"], state.lead_unit)
+        if problem:
+            return problem
     if item["unit"] not in units:
         return f"unknown unit {item['unit']}"
     if item["unit"] not in state.units:
@@ -228,3 +261,12 @@ def sniff_evidence(content: bytes):
             pass
     raise InvalidInput({"file": "evidence must be a PDF, PNG, JPEG, GIF, Word, Excel, "
                                 "PowerPoint or UTF-8 text file"})
+
+
+def clean_evidence_name(filename):
+    """An evidence file's name as kept: no control or format characters (a
+    newline in a download's header makes the HTTP server refuse the answer),
+    no path separators, at most 200 characters; "evidence" when nothing is left."""
+    kept = "".join("_" if unicodedata.category(char) in ("Cc", "Cf", "Zl", "Zp")
+                   or char in "/\\" else char for char in (filename or ""))
+    return kept.strip().strip(".")[:200] or "evidence"

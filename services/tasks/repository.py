@@ -211,9 +211,9 @@ def task_details(session, row):
 def task_states(session, codes):
     """{code: TaskState} of the tasks among `codes`, in two queries."""
     states = {
-        row.code: TaskState(row.percent, row.status)
+        row.code: TaskState(row.percent, row.status, lead_unit=row.lead_unit)
         for row in session.execute(
-            select(tasks.c.code, tasks.c.percent, tasks.c.status)
+            select(tasks.c.code, tasks.c.percent, tasks.c.status, tasks.c.lead_unit)
             .where(tasks.c.code.in_(codes)))
     }
     for task_code, unit_code in session.execute(

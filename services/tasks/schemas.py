@@ -9,11 +9,13 @@ from marshmallow import (
     Schema,
     ValidationError,
     fields,
+    pre_load,
     validate,
     validates_schema,
 )
 
 from services.common.events import Moment
+from services.common.text import unstorable
 
 CODE = validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,31}$",
                        error="1–32 letters, digits, '.', '_' or '-'")
@@ -31,6 +33,17 @@ PLAN_DATE = validate.Range(min=dt.date(2000, 1, 1), max=dt.date(2100, 12, 31),
 class Strict(Schema):
     class Meta:
         unknown = RAISE
+
+    @pre_load
+    def storable_text(self, data, **_):
+        # Before any field: a NUL or a lone surrogate fails the whole transaction on
+        # PostgreSQL, so it is refused here, for its own field (and, in a batch, its
+        # own item), whoever called the service.
+        if isinstance(data, dict):
+            errors = unstorable(data)
+            if errors:
+                raise ValidationError(errors)
+        return data
 
 
 class ContactIn(Strict):

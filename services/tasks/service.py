@@ -13,6 +13,8 @@ from services.common.operations import Operations
 from services.common.paging import MAX_LIMIT, page
 from services.common.scope import require_role, require_writer, unit_scope
 from services.common.sessions import Database
+from services.common.settings import Settings
+from services.common.text import refuse_unstorable
 
 from . import events, logic
 from . import repository as repo
@@ -25,6 +27,7 @@ from .schemas import (
     TaskIn,
     UnitIn,
 )
+from .settings import TasksSettings
 
 MAX_BATCH = 1000
 
@@ -45,6 +48,8 @@ class Service(Operations):
     name = "tasks"
 
     db = Database()
+    # Validated when the container is made (see services/common/settings.py).
+    settings = Settings(TasksSettings)
     evidence_files = Evidence()
 
     # Units ---------------------------------------------------------------
@@ -70,6 +75,7 @@ class Service(Operations):
     def list_units(self, caller, kind=None, parent=None, limit=MAX_LIMIT, offset=0):
         """Units, by code (units are public within the platform):
         {"items": [unit], "total"}."""
+        refuse_unstorable(kind=kind, parent=parent)
         unit_scope(caller)
         limit, offset = page(limit, offset)
         with self.db.session(readonly=True) as session:
@@ -78,6 +84,7 @@ class Service(Operations):
 
     @rpc(expected_exceptions=EXPECTED)
     def get_unit(self, code, caller):
+        refuse_unstorable(code=code)
         unit_scope(caller)
         with self.db.session(readonly=True) as session:
             found = repo.get_units(session, codes=[code])
@@ -132,6 +139,7 @@ class Service(Operations):
     @rpc(expected_exceptions=EXPECTED)
     def list_tasks(self, caller, unit=None, status=None, category=None, source=None,
                    codes=None, limit=100, offset=0):
+        refuse_unstorable(unit=unit, status=status, category=category, source=source, codes=codes)
         limit, offset = page(limit, offset)
         with self.db.session(readonly=True) as session:
             scope = self._scope(session, caller)
@@ -143,6 +151,7 @@ class Service(Operations):
     def get_task(self, code, caller):
         """The task with its targets, progress history, evidence, clocks and
         commitments."""
+        refuse_unstorable(code=code)
         with self.db.session(readonly=True) as session:
             row = self._visible_task(session, code, caller)
             return repo.task_details(session, row)
@@ -210,6 +219,7 @@ class Service(Operations):
     @rpc(expected_exceptions=EXPECTED)
     def add_evidence(self, task, filename, content_type, content_b64, caller):
         """Keep an evidence file (佐证资料) of a task. Emits evidence_added."""
+        refuse_unstorable(task=task, filename=filename, content_type=content_type)
         require_writer(caller)
         try:
             content = base64.b64decode(content_b64 or "", validate=True)
@@ -220,7 +230,7 @@ class Service(Operations):
         if len(content) > self.evidence_files.max_bytes:
             raise TooLarge(f"evidence files are at most {self.evidence_files.max_bytes} bytes")
         kind = logic.sniff_evidence(content)
-        name = (filename or "evidence").replace("/", "_").replace("\\", "_")[:200]
+        name = logic.clean_evidence_name(filename)
         with self.db.session() as session:
             row = self._visible_task(session, task, caller, writing=True)
             digest = self.evidence_files.save(content)
@@ -234,6 +244,7 @@ class Service(Operations):
 
     @rpc(expected_exceptions=EXPECTED)
     def get_evidence(self, task, evidence_id, caller):
+        refuse_unstorable(task=task)
         with self.db.session(readonly=True) as session:
             row = self._visible_task(session, task, caller)
             stored = repo.evidence_row(session, row.code, evidence_id)
@@ -247,9 +258,10 @@ class Service(Operations):
     @rpc(expected_exceptions=EXPECTED)
     def close_task(self, code, caller):
         """Close (销号) a task at 100% with evidence. Emits task_closed."""
+        refuse_unstorable(code=code)
         require_writer(caller)
         with self.db.session() as session:
-            row = self._visible_task(session, code, caller, writing=True)
+            row = self._visible_task(session, code, caller, writing=True, leading=True)
             count = repo.evidence_count(session, code)
             problem = logic.closing_problem(row.status, row.percent, count)
             if problem:
@@ -259,13 +271,14 @@ class Service(Operations):
     @rpc(expected_exceptions=EXPECTED)
     def explain_task(self, code, reason, caller):
         """End a task with a stated reason (给个说法). Emits task_explained."""
+        refuse_unstorable(code=code, reason=reason)
         require_writer(caller)
         if not isinstance(reason, str) or not reason.strip():
             raise InvalidInput({"reason": "a reason is required"})
         if len(reason) > 2000:
             raise InvalidInput({"reason": "at most 2,000 characters"})
         with self.db.session() as session:
-            row = self._visible_task(session, code, caller, writing=True)
+            row = self._visible_task(session, code, caller, writing=True, leading=True)
             problem = logic.explaining_problem(row.status, reason)
             if problem:
                 raise Conflict(problem)
@@ -278,11 +291,12 @@ class Service(Operations):
     def record_clock_stage(self, code, stage, caller, recorded_at=None):
         """Record a 13710 stage (deployed, first_feedback, closed) of an assigned
         matter. Emits clock_stage_recorded."""
+        refuse_unstorable(code=code, stage=stage)
         require_writer(caller)
         loaded = load(ClockStageIn(), {"stage": stage, "recorded_at": recorded_at})
         moment = logic.naive_utc(loaded.get("recorded_at")) or utcnow()
         with self.db.session() as session:
-            row = self._visible_task(session, code, caller, writing=True)
+            row = self._visible_task(session, code, caller, writing=True, leading=True)
             if not row.clock_class:
                 raise Conflict(f"task {code} is not on the 13710 clock")
             if repo.clock_stage_recorded(session, code, stage):
@@ -324,6 +338,7 @@ class Service(Operations):
                          offset=0):
         """Commitments within the caller's units, soonest promised first:
         {"items": [commitment], "total"}; `status` is "open" or "fulfilled"."""
+        refuse_unstorable(unit=unit, task=task, status=status)
         limit, offset = page(limit, offset)
         with self.db.session(readonly=True) as session:
             scope = self._scope(session, caller)
@@ -339,6 +354,7 @@ class Service(Operations):
         target's, which stays within the task's due date. The new date
         (YYYY-MM-DD) must be later than the current one; `reason` is required.
         Answers the task with its `extensions`. Emits task_extended."""
+        refuse_unstorable(code=code, reason=reason)
         require_role(caller, "admin")
         loaded = load(ExtensionIn(), {"new_due_date": new_due_date, "seq": seq,
                                           "reason": reason})
@@ -377,9 +393,10 @@ class Service(Operations):
         if scope is not None and unit not in scope:
             raise Forbidden("outside the caller's units")
 
-    def _visible_task(self, session, code, caller, writing=False):
-        """The task row, if the caller may see it. A scoped caller gets Forbidden
-        for tasks that do not exist as for tasks of other units: no hint."""
+    def _visible_task(self, session, code, caller, writing=False, leading=False):
+        """The task row, if the caller may see it (with `leading`, act on its
+        whole: logic.lead_unit_problem). A scoped caller gets Forbidden for
+        tasks that do not exist as for tasks of other units: no hint."""
         if writing:
             require_writer(caller)
         scope = self._scope(session, caller)
@@ -388,6 +405,8 @@ class Service(Operations):
             raise Forbidden("outside the caller's units")
         if row is None:
             raise NotFound(f"no task {code}")
+        if leading and (problem := logic.lead_unit_problem(scope, code, row.lead_unit)):
+            raise Forbidden(problem)
         return row
 
     def _task_problems(self, session, task):

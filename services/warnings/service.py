@@ -18,6 +18,8 @@ from services.common.operations import Operations
 from services.common.paging import MAX_LIMIT, page
 from services.common.scope import require_role, unit_scope
 from services.common.sessions import Database
+from services.common.settings import Settings
+from services.common.text import refuse_unstorable
 from services.common.timers import timer
 from services.common.workdays import OFFICE, PROVISIONAL, WORKING, package_years
 
@@ -45,6 +47,7 @@ from .schemas import (
     TaskExtendedIn,
     TaskStatusChangedIn,
 )
+from .settings import WarningsSettings
 
 log = logging.getLogger(__name__)
 MAX_TEXT = 5000
@@ -87,6 +90,7 @@ class Service(Operations):
     # change. Its writers therefore take turns, on PostgreSQL as on SQLite.
     db = Database(one_writer=True)
     clock = Clock()
+    settings = Settings(WarningsSettings)
     known_targets = KnownTargets()
 
     # Events from the tasks service -------------------------------------------
@@ -190,7 +194,7 @@ class Service(Operations):
         the calendar does not cover today the run is left unclaimed (and retried
         at the next tick) with an error in the log. Emits what `evaluate` emits."""
         now = self.clock.now()
-        hour = int(self.config.get("LUOSHI_EVALUATION_HOUR") or 1)
+        hour = self.settings.evaluation_hour
         with self.db.session(readonly=True) as session:
             coverage = self._coverage(session)  # keeps luoshi_calendar_days_left current
         if now.hour < hour:
@@ -256,6 +260,7 @@ class Service(Operations):
         fields left out keep their current values and `version` is set here. The
         new version colours from the next evaluation on. Answers what get_rules
         answers. Emits rules_changed."""
+        refuse_unstorable(data=data, note=note)
         require_role(caller, "admin")
         note = text(note, "note", required=False)
         user = (caller or {}).get("user") or "admin"
@@ -325,6 +330,7 @@ class Service(Operations):
         (holiday_notice.parse_notice), with what would change against the calendar
         in force: {..., "changes": {"to_holiday": [date], "to_workday": [date]}}.
         Saves nothing. InvalidInput naming the line it could not read."""
+        refuse_unstorable(text=text)
         year = _year(year)
         answer = parse_notice(year, text)
         return {**answer, **self.preview_calendar(year, answer["holidays"], answer["workdays"])}
@@ -335,6 +341,7 @@ class Service(Operations):
         `year` would change: {year, holidays, workdays, "changes": {"to_holiday":
         [date], "to_workday": [date]}}. Saves nothing; InvalidInput as
         update_calendar."""
+        refuse_unstorable(holidays=holidays, workdays=workdays)
         year = _year(year)
         proposed = year_from_input(year, holidays, workdays)
         with self.db.session(readonly=True) as session:
@@ -352,6 +359,7 @@ class Service(Operations):
         what get_calendar answers, with "effect": {days, colours_changed,
         deadlines_moved}. Emits calendar_changed, and what an evaluation emits."""
         require_role(caller, "admin")
+        refuse_unstorable(holidays=holidays, workdays=workdays, note=note)
         year = _year(year)
         entry = year_from_input(year, holidays, workdays)
         note = text(note, "note")
@@ -425,6 +433,7 @@ class Service(Operations):
         addressed to its lead unit, dated today. Conflict while another notice on
         the task is not closed, or when the task is finished. Answers the notice.
         Emits notice_issued."""
+        refuse_unstorable(task=task, reason=reason)
         require_role(caller, "admin")
         reason = text(reason, "reason")
         with self.db.session() as session:
@@ -468,6 +477,7 @@ class Service(Operations):
         """The addressed unit answers an acknowledged notice with its plan (not
         empty). Conflict unless the notice is acknowledged. Answers the notice.
         Emits notice_answered."""
+        refuse_unstorable(answer=answer)
         answer = text(answer, "answer")
         with self.db.session() as session:
             row = self._notice_for(session, notice_id, caller)
@@ -488,6 +498,7 @@ class Service(Operations):
         """Close a notice (admin only): once its item is no longer red, or while it
         is red with the office's decision given as `reason`. Answers the notice.
         Emits notice_closed."""
+        refuse_unstorable(reason=reason)
         require_role(caller, "admin")
         reason = text(reason, "reason", required=False)
         with self.db.session() as session:
@@ -513,6 +524,7 @@ class Service(Operations):
     @rpc(expected_exceptions=EXPECTED)
     def list_notices(self, unit=None, status=None, task=None, limit=100, offset=0):
         """Notices, newest first: {"items": [notice], "total"}."""
+        refuse_unstorable(unit=unit, status=status, task=task)
         if status is not None and status not in logic.NOTICE_STATUSES:
             raise InvalidInput({"status": ", ".join(logic.NOTICE_STATUSES)})
         limit, offset = page(limit, offset)
@@ -536,6 +548,7 @@ class Service(Operations):
     def list_warnings(self, colour=None, unit=None, task=None, item_kind=None,
                       limit=100, offset=0):
         """Colour states, oldest first."""
+        refuse_unstorable(colour=colour, unit=unit, task=task, item_kind=item_kind)
         if colour is not None and colour not in logic.SEVERITY:
             raise InvalidInput({"colour": "green, yellow or red"})
         limit, offset = page(limit, offset)
@@ -605,6 +618,7 @@ class Service(Operations):
         """Every colour change of a task's items, oldest first: {"items":
         [{item_kind, item_key, unit, colour, previous, reason, rule_version, as_of,
         changed_at}], "total"}."""
+        refuse_unstorable(code=code)
         limit, offset = page(limit, offset)
         query = select(colour_history).where(colour_history.c.task_code == code)
         with self.db.session(readonly=True) as session:
@@ -685,6 +699,7 @@ class Service(Operations):
         `within_days` days of `as_of` (default today) or has passed, soonest first:
         {"items": [{task, unit, stage, stage_name, clock_class, due, red_after,
         days_left (negative: late by so many days), colour, reason}], "total", "as_of"}."""
+        refuse_unstorable(unit=unit)
         day = _day(as_of, "as_of") if as_of is not None else self.clock.today()
         if not isinstance(within_days, int) or not 0 <= within_days <= 366:
             raise InvalidInput({"within_days": "a whole number of days, 0–366"})

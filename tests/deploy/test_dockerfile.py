@@ -49,17 +49,32 @@ def dockerfile():
     return instructions(DOCKERFILE.read_text(encoding="utf-8"))
 
 
-def test_builds_in_two_stages_on_slim_python(dockerfile):
-    builder, runtime = stages(dockerfile)
+def test_builds_on_slim_python_and_ships_only_the_runtime_stage(dockerfile):
+    *_, builder, runtime = stages(dockerfile)
     assert re.fullmatch(r"python:3\.11-slim AS builder", builder[0][1], re.IGNORECASE)
     assert re.fullmatch(r"python:3\.11-slim( AS \w+)?", runtime[0][1], re.IGNORECASE)
     installs = [arguments for keyword, arguments in builder if keyword == "RUN"]
-    assert any(re.search(r"pip install -r \S*requirements\.txt -c \S*constraints\.txt", run)
+    # The runtime's requirements alone: no test or bench package ships.
+    assert any(re.search(r"pip install -r \S*runtime\.txt -c \S*constraints\.txt", run)
                for run in installs)
+    assert not any("requirements.txt" in run or "test.txt" in run or "bench.txt" in run
+                   for run in installs)
     copies = [arguments for keyword, arguments in runtime if keyword == "COPY"]
     assert any(copy.startswith("--from=builder ") for copy in copies)
     # Only the runtime stage ships: no pip cache, no build tools there.
     assert not any("pip install" in arguments for keyword, arguments in runtime if keyword == "RUN")
+    assert not any("npm" in arguments for keyword, arguments in runtime if keyword == "RUN")
+
+
+def test_docs_assets_come_from_npm_at_the_pinned_versions(dockerfile):
+    """Swagger UI for /docs is installed from package-lock.json in its own stage."""
+    assets = stages(dockerfile)[0]
+    assert re.fullmatch(r"node:\S+ AS assets", assets[0][1], re.IGNORECASE)
+    assert any(keyword == "RUN" and arguments.startswith("npm ci ")
+               for keyword, arguments in assets)
+    runtime = stages(dockerfile)[-1]
+    assert any(keyword == "COPY" and arguments.startswith("--from=assets ")
+               and "swagger-ui-bundle.js" in arguments for keyword, arguments in runtime)
 
 
 def test_runs_as_an_unprivileged_user(dockerfile):

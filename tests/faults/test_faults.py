@@ -12,6 +12,10 @@ from tests.support.waiting import eventually
 
 # An ingest of 20,000 updates with a crash in it takes minutes on a small machine.
 pytestmark = pytest.mark.timeout(900)
+TASKS = 200
+# The services with a handler of the tasks service's task_created, each of which
+# parks a poison task_created once.
+READERS_OF_TASK_CREATED = ("warnings", "ranking")
 
 
 def ingest(platform, city):
@@ -49,11 +53,45 @@ def check_and_record(name, platform, clients, threads, poison=None):
     assert sum(client.accepted for client in clients) == acknowledged
     assert stored == distinct == acknowledged            # stored exactly once
     assert figures["reports_applied"] == acknowledged    # evaluated exactly once
-    # Only the poison message is parked, by each service that reads its event.
+    # Only the poison message is parked, once by each service that reads its event.
     assert {message["event_id"] for message in parked} == ({poison} if poison else set())
-    # Every task ends at the last percentage it was sent, in both services.
+    assert len(parked) == (len(READERS_OF_TASK_CREATED) if poison else 0)
+    check_settled_state(platform)
+
+
+def check_settled_state(platform):
+    """What each service holds once the platform settled: the last report won
+    everywhere, even where redelivery reordered batches, and every event reached
+    each consumer once."""
     (wrong,) = platform.query("tasks", "SELECT count(*) FROM tasks WHERE percent != 100")
     assert wrong == 0
+    (batches,) = platform.query("tasks", "SELECT count(DISTINCT batch_id) FROM progress_reports")
+
+    # warnings: every task at 100 % and green (done well before its due date).
+    assert platform.query("warnings", "SELECT count(*), min(percent), max(percent) "
+                                      "FROM watched_tasks") == (TASKS, 100, 100)
+    assert platform.query("warnings", "SELECT count(*) FROM colours WHERE item_kind = 'task' "
+                                      "AND colour = 'green'") == (TASKS,)
+    assert platform.query("warnings", "SELECT count(*) FROM colours WHERE item_kind = 'task' "
+                                      "AND colour != 'green'") == (0,)
+    (colour_events,) = platform.query(
+        "warnings", "SELECT count(*) FROM outbox WHERE event_type = 'colour_changed'")
+
+    # ranking: each task's latest report is its 100 %, each batch and colour event applied once.
+    assert platform.query("ranking", "SELECT count(*), min(top), max(top) FROM "
+                                     "(SELECT max(percent) AS top FROM reports GROUP BY task) "
+                                     "AS latest") == (TASKS, 100, 100)
+    assert platform.query("ranking", "SELECT count(*) FROM applied_events "
+                                     "WHERE consumer = 'on_progress_reported'") == (batches,)
+    assert platform.query("ranking", "SELECT count(*) FROM applied_events "
+                                     "WHERE consumer = 'on_colour_changed'") == (colour_events,)
+
+    # notify: every colour change applied once, and nothing left to send for a
+    # green city (no task turned red).
+    assert platform.query("notify", "SELECT count(*) FROM applied_events "
+                                    "WHERE consumer = 'on_colour_changed'") == (colour_events,)
+    assert platform.query("notify", "SELECT count(*) FROM escalations "
+                                    "WHERE status = 'open'") == (0,)
 
 
 def test_tasks_service_killed_mid_ingest(platform, city):

@@ -178,7 +178,7 @@ class Contract:
     def tasks_get_task(self, *, code, caller):
         return {**_task(code), "progress": [], "clocks": [], "evidence": [], "commitments": []}
 
-    def tasks_extend_task(self, *, code, new_due_date, caller, reason, seq=None):
+    def tasks_extend_task(self, *, code, new_due_date, caller, seq=None, reason=None):
         return {"task": code, "seq": seq, "new_due_date": new_due_date, "count": 1}
 
     def tasks_report_progress(self, *, items, caller, source="portal", idempotency_key=None):
@@ -347,8 +347,8 @@ class Contract:
         return {"items": []}
 
     # ranking
-    def ranking_get_ranking(self, *, caller, period=None, group=None):
-        public = caller["role"] == "admin"
+    def ranking_get_ranking(self, *, period=None, group=None, caller=None):
+        public = (caller or {}).get("role") == "admin"
         listed = [{"unit": "C01", "name": "一县", "reasons": ["第1名，92.5分，本期无红色预警"]}]
         indicators = [{"key": "on_time", "label": "目标按期完成率", "weight": 30, "score": 90.0,
                        "detail": "本期到期目标10个，按期完成9个"}]
@@ -372,7 +372,7 @@ class Contract:
     def ranking_list_movers(self, *, since, until=None, limit=5):
         return {"items": [], "period": "2026-Q4"}
 
-    def ranking_list_evaluations(self, *, period, unit=None, lead_unit=None, limit=100,
+    def ranking_list_evaluations(self, *, period, caller, unit=None, lead_unit=None, limit=100,
                                  offset=0):
         return _page([{"period": period, "lead_unit": "D01", "unit": "C01", "score": 90.0,
                        "comment": "配合积极"}], limit, offset)
@@ -591,8 +591,14 @@ def admin(sign_in):
     return sign_in("admin", ADMIN_PASSWORD)
 
 
+def _forget_setup_calls(fake_rpc, before):
+    """Drop the calls a fixture's set-up made (the unit look-up of a new user or
+    key), so that tests count only their own."""
+    del fake_rpc.calls[before:]
+
+
 @pytest.fixture
-def headers_for(client, admin, sign_in):
+def headers_for(client, admin, sign_in, fake_rpc):
     """headers_for(role, unit=None) -> headers of a new signed-in user of that role."""
     made = iter(range(1, 1000))
 
@@ -601,8 +607,10 @@ def headers_for(client, admin, sign_in):
         body = {"username": username, "password": "password-123", "role": role}
         if unit:
             body["unit"] = unit
+        before = len(fake_rpc.calls)
         response = client.post("/api/v1/users", json=body, headers=admin)
         assert response.status_code == 201, response.text
+        _forget_setup_calls(fake_rpc, before)
         return sign_in(username, "password-123")
 
     return make
@@ -620,14 +628,16 @@ def leader(headers_for):
 
 
 @pytest.fixture
-def key_for(client, admin):
+def key_for(client, admin, fake_rpc):
     """key_for(*units, name=None) -> X-API-Key headers of a new key for those units."""
     made = iter(range(1, 1000))
 
     def make(*units, name=None):
         body = {"name": name or f"county-system-{next(made)}", "units": list(units)}
+        before = len(fake_rpc.calls)
         response = client.post("/api/v1/api-keys", json=body, headers=admin)
         assert response.status_code == 201, response.text
+        _forget_setup_calls(fake_rpc, before)
         return {"X-API-Key": response.json()["key"]}
 
     return make

@@ -16,7 +16,22 @@ def test_openapi_document_and_docs(client):
     schema = client.get("/openapi.json").json()
     assert schema["info"] == {"title": "Luoshi 落实 API", "version": "1"}
     assert "/api/v1/tasks/{code}" in schema["paths"]
-    assert client.get("/docs").status_code == 200
+    assert schema["openapi"].startswith("3.1")
+    page = client.get("/docs")
+    assert page.status_code == 200 and "/static/swagger-ui/swagger-ui-bundle.js" in page.text
+    # Swagger UI 5 (npm's swagger-ui-dist) is the first to read OpenAPI 3.1.
+    bundle = client.get("/static/swagger-ui/swagger-ui-bundle.js")
+    assert bundle.status_code == 200
+    assert client.get("/static/swagger-ui/package.json").json()["version"].startswith("5.")
+
+
+def test_docs_without_swagger_ui_installed_says_what_to_do(tmp_path):
+    app = create_app(Settings(data_dir=tmp_path, swagger_ui_dir=tmp_path / "missing"))
+    with TestClient(app) as client:
+        page = client.get("/docs")
+        assert page.status_code == 503
+        assert page.json()["detail"]["code"] == "docs_not_installed"
+        assert client.get("/openapi.json").status_code == 200
 
 
 def test_building_the_app_reads_settings_from_the_environment(monkeypatch, tmp_path):
@@ -92,7 +107,11 @@ def test_cors_is_closed_unless_configured(client, tmp_path, fake_rpc):
     app = create_app(Settings(data_dir=tmp_path / "open", cors_origins=["https://portal.example"]))
     with TestClient(app) as open_client:
         opened = open_client.options("/api/v1/tasks", headers=preflight)
+        # An admin's change of a user is a PATCH.
+        patch = open_client.options("/api/v1/users/wang", headers={
+            **preflight, "Access-Control-Request-Method": "PATCH"})
     assert opened.headers["access-control-allow-origin"] == "https://portal.example"
+    assert patch.status_code == 200 and "PATCH" in patch.headers["access-control-allow-methods"]
 
 
 @pytest.fixture

@@ -14,7 +14,8 @@ PROGRESS = [{"task": "T-001", "unit": "U01", "percent": 50}]
 def test_the_bootstrap_admin_signs_in_with_the_configured_password(client, sign_in):
     headers = sign_in("admin", "admin-test-password")
     me = client.get("/api/v1/auth/me", headers=headers).json()
-    assert me == {"user": "admin", "role": "admin", "units": None, "api_key": None}
+    assert me == {"user": "admin", "role": "admin", "units": None, "api_key": None,
+                  "must_change_password": False, "read_only": False}
 
 
 def test_without_a_configured_password_one_is_generated_and_printed_once(
@@ -94,8 +95,9 @@ def test_admin_creates_users(client, admin, app):
     body = {"username": "wang", "password": "long-enough-1", "role": "operator", "unit": "U02"}
     response = client.post("/api/v1/users", json=body, headers=admin)
     assert response.status_code == 201
-    assert response.json() == {"id": response.json()["id"], "username": "wang",
-                               "role": "operator", "unit": "U02"}
+    answer = response.json()
+    assert {key: answer[key] for key in ("username", "role", "unit", "status")} == {
+        "username": "wang", "role": "operator", "unit": "U02", "status": "active"}
     with app.state.db.session() as db:
         stored = db.scalar(select(User.password_hash).where(User.username == "wang"))
     assert stored.startswith("$argon2") and "long-enough-1" not in stored
@@ -129,13 +131,14 @@ def test_an_api_key_is_answered_once_and_stored_as_a_digest(client, admin, app):
                            headers=admin)
     assert response.status_code == 201
     body = response.json()
-    assert set(body) == {"id", "name", "units", "key"}
+    assert set(body) == {"id", "name", "units", "key", "expires_at", "access"}
+    assert body["access"] == "write" and body["expires_at"] is None
     assert body["units"] == ["C01"]
     with app.state.db.session() as db:
         assert body["key"] not in db.scalars(select(ApiKey.digest)).all()
     me = client.get("/api/v1/auth/me", headers={"X-API-Key": body["key"]}).json()
     assert me == {"user": "api-key:yuanzhou", "role": "operator", "units": ["C01"],
-                  "api_key": "yuanzhou"}
+                  "api_key": "yuanzhou", "must_change_password": False, "read_only": False}
     again = client.post("/api/v1/api-keys", json={"name": "yuanzhou", "units": ["C01"]},
                         headers=admin)
     assert again.status_code == 409
@@ -264,3 +267,23 @@ def test_an_operator_writes_for_its_own_unit(client, operator, fake_rpc):
     response = client.post("/api/v1/progress", json=PROGRESS, headers=operator)
     assert response.status_code == 200
     assert fake_rpc.called("tasks.report_progress")[0]["source"] == "portal"
+
+
+def test_a_token_left_idle_is_refused_before_it_expires(client, app, admin):
+    assert app.state.settings.token_idle_minutes == 120
+    assert client.get("/api/v1/auth/me", headers=admin).status_code == 200
+    with app.state.db.session() as db:
+        assert db.scalar(select(Token.last_used_at)) is not None  # its use was noted
+        long_ago = dt.datetime.now(dt.UTC).replace(tzinfo=None) - dt.timedelta(minutes=121)
+        db.execute(update(Token).values(created_at=long_ago, last_used_at=long_ago))
+    response = client.get("/api/v1/auth/me", headers=admin)
+    assert response.status_code == 401
+    assert response.json()["detail"]["code"] == "token_invalid"
+
+
+def test_a_token_in_use_stays_valid(client, app, admin):
+    with app.state.db.session() as db:
+        recently = dt.datetime.now(dt.UTC).replace(tzinfo=None) - dt.timedelta(minutes=100)
+        db.execute(update(Token).values(created_at=recently - dt.timedelta(hours=5),
+                                        last_used_at=recently))
+    assert client.get("/api/v1/auth/me", headers=admin).status_code == 200

@@ -129,3 +129,12 @@ def test_health_and_metrics_are_documented_under_health(client):
         assert paths[path]["get"]["tags"] == ["health"]
         assert "security" not in paths[path]["get"]
     assert "text/plain" in paths["/metrics"]["get"]["responses"]["200"]["content"]
+
+
+def test_readiness_is_checked_once_for_many_callers(client, monkeypatch):
+    monkeypatch.setattr(health, "ClusterRpcProxy", StandInCluster)
+    monkeypatch.setattr(StandInCluster, "answers", {})
+    monkeypatch.setattr(StandInCluster, "stopped", [])
+    for _ in range(20):
+        assert client.get("/readyz").status_code == 200
+    assert len(StandInCluster.stopped) == 1  # one broker connection for all twenty

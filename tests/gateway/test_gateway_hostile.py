@@ -1,15 +1,22 @@
 """Hostile input: injection strings in every text field, oversized and
 mis-typed bodies, invalid UTF-8, impossible dates, absurd numbers and a
 program dressed as a PDF. Every one is answered 4xx or passed on verbatim for
-the services to judge; never a 5xx."""
+the services to judge; never a 5xx. Text no database can store (NUL, other
+control characters, unpaired surrogates) is refused at the door with 422 and
+its code, except in a progress batch, whose items the tasks service judges one
+by one (tests/e2e holds it to that on PostgreSQL)."""
 import base64
 import io
+import json
 from urllib.parse import quote
 
 import pytest
 
 INJECTIONS = ["'; DROP TABLE units;--", "{{7*7}}", "${7*7}", "<script>alert(1)</script>",
               "../../etc/passwd", "\u0000nul", "%00", "1 OR 1=1"]
+# Text no database can store, each with the code it is refused with.
+UNSTORABLE = {"a\u0000b": "text_control_character", "bell\u0007": "text_control_character",
+              "c1\u0085": "text_control_character", "half \ud800 pair": "text_unpaired_surrogate"}
 
 UNIT = {"code": "U9", "name": "新单位", "kind": "office",
         "head": {"name": "张三", "phone": "13800000000", "email": "a@b.cn"}}
@@ -76,6 +83,9 @@ def test_injections_in_text_fields_are_refused_or_passed_on_verbatim(
         response = client.post(url, json=body, headers=admin)
         assert response.status_code < 500, response.text
         assert "49" not in without_random_key(response)  # no template was evaluated
+        if "\u0000" in injection:
+            assert response.status_code == 422, response.text
+            assert fake_rpc.calls == []
         for _, kwargs in fake_rpc.calls:
             if "data" in kwargs:
                 # What reached the service is what the client sent, stripped at most.
@@ -104,7 +114,57 @@ def test_sign_in_with_injections(client):
     for injection in INJECTIONS:
         response = client.post("/api/v1/auth/token",
                                data={"username": injection, "password": injection})
-        assert response.status_code == 401
+        assert response.status_code == (422 if "\u0000" in injection else 401)
+
+
+@pytest.mark.parametrize("url, field", CASES,
+                         ids=[f"{url}:{'.'.join(map(str, field))}" for url, field in CASES])
+def test_unstorable_text_in_any_body_field_is_422_with_its_code(
+        client, admin, fake_rpc, url, field):
+    for text, code in UNSTORABLE.items():
+        fake_rpc.calls.clear()
+        body = replaced(dict(BODIES)[url], field, text)
+        # A lone surrogate cannot be encoded as UTF-8: sent as JSON's own escape.
+        response = client.post(url, content=json.dumps(body), headers={
+            **admin, "content-type": "application/json"})
+        assert response.status_code == 422, (text, response.text)
+        assert code in [error["type"] for error in response.json()["detail"]], response.text
+        assert [name for name in fake_rpc.names() if name != "tasks.list_units"] == []
+
+
+@pytest.mark.parametrize("text, code", UNSTORABLE.items())
+def test_unstorable_text_in_paths_queries_forms_and_file_names_is_422(
+        client, admin, fake_rpc, text, code):
+    segment = quote(text.encode("utf-8", "surrogatepass"), safe="")
+    for path in (f"/api/v1/tasks/{segment}", f"/api/v1/units/{segment}",
+                 f"/api/v1/tasks?unit={segment}", f"/api/v1/warnings?task={segment}"):
+        response = client.get(path, headers=admin)
+        if "\ud800" in text:
+            # Not UTF-8 in a URL: read as U+FFFD, which any database stores.
+            assert response.status_code < 500, (path, response.text)
+            continue
+        assert response.status_code == 422, (path, response.text)
+        assert response.json()["detail"][0]["type"] == code
+    if "\ud800" not in text:
+        signed_in = client.post("/api/v1/auth/token", data={"username": text, "password": "x"})
+        assert signed_in.status_code == 422 and signed_in.json()["detail"][0]["type"] == code
+        # Written by hand: an HTTP client escapes control characters in a part's name.
+        multipart = (b'--x\r\nContent-Disposition: form-data; name="file"; filename="'
+                     + f"{text}.pdf".encode() + b'"\r\nContent-Type: application/pdf\r\n\r\n'
+                     + b"%PDF-1.4\r\n--x--\r\n")
+        named = client.post("/api/v1/tasks/T-001/evidence", content=multipart, headers={
+            **admin, "content-type": "multipart/form-data; boundary=x"})
+        assert named.status_code == 422 and named.json()["detail"][0]["type"] == code
+    assert "tasks.add_evidence" not in fake_rpc.names()
+
+
+def test_a_refused_write_is_audited_with_its_text_escaped(client, admin, fake_rpc):
+    response = client.post("/api/v1/units", json={**UNIT, "name": "坏\u0000名"}, headers=admin)
+    assert response.status_code == 422
+    entries = client.get("/api/v1/audit", params={"path": "/api/v1/units"},
+                         headers=admin).json()["items"]
+    assert [entry["request"]["name"] for entry in entries if entry["status"] == 422] \
+        == ["坏\\u0000名"]
 
 
 @pytest.mark.parametrize("path", ["/api/v1/units", "/api/v1/progress", "/api/v1/tasks"])

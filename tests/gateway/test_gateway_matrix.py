@@ -58,6 +58,11 @@ def evaluators(status):
             "anonymous": 401}
 
 
+def notice_answerers(status):
+    """The office, and operators (people or keys) of the addressed unit itself."""
+    return {**unit_write(status), "evaluator": 403}
+
+
 def writers(status):
     """Any role that writes; the service judges each item against the caller's units."""
     return {**everyone(status), "leader": 403}
@@ -148,11 +153,18 @@ MATRIX = {
     ("get", "/api/v1/imports/tasks/template.xlsx"): Row(
         "/api/v1/imports/tasks/template.xlsx", admin_only(200)),
     ("get", "/api/v1/users"): Row("/api/v1/users", admin_only(200)),
+    # On the bootstrap admin: the callers below are other users, whose tokens
+    # the change would revoke before their turn.
+    ("patch", "/api/v1/users/{username}"): Row("/api/v1/users/admin", admin_only(200), {
+        "json": {"disabled": False}}),
+    ("post", "/api/v1/users/{username}/password-reset"): Row(
+        "/api/v1/users/admin/password-reset", admin_only(200)),
     ("get", "/api/v1/rankings"): Row("/api/v1/rankings?period=2026-Q1", everyone(200)),
     ("get", "/api/v1/rankings/groups"): Row("/api/v1/rankings/groups", everyone(200)),
     ("get", "/api/v1/rankings/periods"): Row("/api/v1/rankings/periods", everyone(200)),
+    # A live rank is an unpublished standing.
     ("get", "/api/v1/rankings/movers"): Row("/api/v1/rankings/movers?since=2026-11-16",
-                                            everyone(200)),
+                                            city_wide(200)),
     ("get", "/api/v1/rankings/{period}/export"): Row("/api/v1/rankings/2026-Q3/export",
                                                      everyone(200)),
     ("get", "/api/v1/rankings/{period}/evaluations"): Row(
@@ -192,13 +204,14 @@ MATRIX = {
     ("put", "/api/v1/templates/{event_type}/{channel}"): Row(
         "/api/v1/templates/colour_changed/sms", admin_only(200), {
             "json": {"body": "{{ unit_name }}：任务 {{ task }} 已亮红灯。"}}),
-    ("get", "/api/v1/bulletins"): Row("/api/v1/bulletins", everyone(200)),
+    # The weekly bulletin is the leaders' (DESIGN.md), drawn up by the office.
+    ("get", "/api/v1/bulletins"): Row("/api/v1/bulletins", city_wide(200)),
     ("post", "/api/v1/bulletins"): Row("/api/v1/bulletins", admin_only(200), {
         "json": {"week_start": "2026-03-30"}}),
     ("get", "/api/v1/bulletins/{bulletin_id}.pdf"): Row("/api/v1/bulletins/2.pdf",
-                                                         everyone(200)),
+                                                         city_wide(200)),
     ("get", "/api/v1/bulletins/{bulletin_id}.html"): Row("/api/v1/bulletins/2.html",
-                                                          everyone(200)),
+                                                          city_wide(200)),
     ("get", "/api/v1/admin/parked/{service}"): Row("/api/v1/admin/parked/tasks",
                                                    admin_only(200)),
     ("post", "/api/v1/admin/parked/{service}/replay"): Row(
@@ -208,9 +221,11 @@ MATRIX = {
     ("post", "/api/v1/notices"): Row("/api/v1/notices", admin_only(201), {
         "json": {"task": "T-001", "reason": "严重延期"}}),
     ("get", "/api/v1/notices/{notice_id}"): Row("/api/v1/notices/3", unit_read(200)),
-    ("post", "/api/v1/notices/{notice_id}/ack"): Row("/api/v1/notices/3/ack", unit_write(200)),
+    # As the warnings service judges it: the office, or an operator of the unit.
+    ("post", "/api/v1/notices/{notice_id}/ack"): Row("/api/v1/notices/3/ack",
+                                                      notice_answerers(200)),
     ("post", "/api/v1/notices/{notice_id}/answer"): Row(
-        "/api/v1/notices/3/answer", unit_write(200), {"json": {"answer": "本周内完成整改"}}),
+        "/api/v1/notices/3/answer", notice_answerers(200), {"json": {"answer": "本周内完成整改"}}),
     ("post", "/api/v1/notices/{notice_id}/close"): Row("/api/v1/notices/3/close",
                                                         admin_only(200), {"json": {}}),
     ("get", "/api/v1/rules"): Row("/api/v1/rules", everyone(200)),
@@ -309,3 +324,65 @@ def test_who_may_do_what(client, callers, operation, monkeypatch):
         response = client.request(method, path, headers=headers[role], **_request_kwargs(row))
         got[role] = response.status_code
     assert got == row.expected
+
+
+# A task's units are not all equal. T-001 is led by U01; U02 cooperates on it
+# and owns its second target. U02 reads the task and adds evidence, but does
+# not speak for the task as a whole: neither its operator nor a county key
+# covering it closes, explains or records a 13710 stage (the tasks service
+# refuses the same, and a percentage of a cooperating unit's, per item).
+LEAD_ONLY = [
+    ("post", "/api/v1/tasks/T-001/close", {}),
+    ("post", "/api/v1/tasks/T-001/explain", {"json": {"reason": "调整"}}),
+    ("post", "/api/v1/tasks/T-001/clock", {"json": {"stage": "deployed"}}),
+]
+SHARED = [
+    ("get", "/api/v1/tasks/T-001", {}, 200),
+    ("get", "/api/v1/tasks/T-001/evidence/5", {}, 200),
+    ("post", "/api/v1/tasks/T-001/evidence", "pdf", 201),
+]
+
+
+@pytest.fixture
+def cooperating(headers_for, key_for):
+    return {"operator": headers_for("operator", "U02"), "key": key_for("U02")}
+
+
+@pytest.mark.parametrize("method, path, kwargs", LEAD_ONLY, ids=lambda v: str(v))
+def test_a_cooperating_unit_does_not_act_for_the_task(client, cooperating, fake_rpc, method,
+                                                     path, kwargs):
+    for headers in cooperating.values():
+        response = client.request(method, path, headers=headers, **kwargs)
+        assert response.status_code == 403, response.text
+        assert response.json()["detail"]["code"] == "lead_unit_only"
+    # Only the task and the unit tree were read; nothing reached the service.
+    assert set(fake_rpc.names()) <= {"tasks.get_task", "tasks.list_units"}
+
+
+@pytest.mark.parametrize("method, path, kwargs, expected", SHARED, ids=lambda v: str(v))
+def test_a_cooperating_unit_reads_the_task_and_adds_evidence(client, cooperating, method, path,
+                                                            kwargs, expected):
+    for headers in cooperating.values():
+        extra = _pdf() if kwargs == "pdf" else kwargs
+        assert client.request(method, path, headers=headers, **extra).status_code == expected
+
+
+@pytest.mark.parametrize("action, kwargs", [("ack", {}),
+                                            ("answer", {"json": {"answer": "本周内完成整改"}})])
+def test_a_notice_is_answered_by_its_own_unit_not_one_above_it(client, headers_for, key_for,
+                                                              fake_rpc, action, kwargs):
+    # The warnings service knows no unit tree: it refuses C01's operator a
+    # notice addressed to C01-1, and so does the gateway, before calling it.
+    fake_rpc.answer("warnings.get_notice", lambda notice_id: {
+        "id": notice_id, "number": "督办〔2026〕4号", "task": "T-003", "unit": "C01-1",
+        "item_kind": "task", "item_key": "T-003", "reason": "严重延期", "status": "open"})
+    for headers in (headers_for("operator", "C01"), key_for("C01"),
+                    headers_for("evaluator", "C01-1")):
+        response = client.post(f"/api/v1/notices/3/{action}", headers=headers, **kwargs)
+        assert response.status_code == 403
+        assert response.json()["detail"]["code"] == "notice_unit_only"
+    assert not [name for name in fake_rpc.names() if name.endswith("_notice")
+                and name != "warnings.get_notice"]
+    own = client.post(f"/api/v1/notices/3/{action}", headers=headers_for("operator", "C01-1"),
+                      **kwargs)
+    assert own.status_code == 200

@@ -266,11 +266,18 @@ def test_only_admins_set_up_notify(client, operator, leader, key_for, fake_rpc, 
 
 # Bulletins ---------------------------------------------------------------------------
 
-def test_everyone_lists_bulletins(client, operator, fake_rpc):
-    response = client.get("/api/v1/bulletins?limit=10", headers=operator)
+def test_leaders_and_the_office_list_bulletins_and_units_do_not(client, leader, operator,
+                                                                 key_for, fake_rpc):
+    response = client.get("/api/v1/bulletins?limit=10", headers=leader)
     assert response.status_code == 200
     assert response.json()["items"][0]["week_start"] == "2026-03-30"
     assert fake_rpc.calls == [("notify.list_bulletins", {"limit": 10, "offset": 0})]
+    for headers in (operator, key_for("U01")):
+        for path in ("/api/v1/bulletins", "/api/v1/bulletins/2.pdf", "/api/v1/bulletins/2.html"):
+            response = client.get(path, headers=headers)
+            assert response.status_code == 403
+            assert response.json()["detail"]["code"] == "city_wide_only"
+    assert len(fake_rpc.calls) == 1
 
 
 def test_generating_a_bulletin(client, admin, fake_rpc):
@@ -301,13 +308,13 @@ def test_a_week_that_does_not_start_on_monday(client, admin, fake_rpc):
 
 @pytest.mark.parametrize("format, media_type", [
     ("pdf", "application/pdf"), ("html", "text/html; charset=utf-8")])
-def test_downloading_a_bulletin(client, operator, fake_rpc, format, media_type):
+def test_downloading_a_bulletin(client, leader, fake_rpc, format, media_type):
     content = "每周专报 %PDF \x00\xff".encode() + bytes(range(256))
     fake_rpc.answer("notify.get_bulletin", lambda bulletin_id, format: {
         "id": bulletin_id, "week_start": "2026-03-30",
         "filename": f"luoshi-bulletin-2026-03-30.{format}", "content_type": media_type,
         "content_b64": base64.b64encode(content).decode()})
-    response = client.get(f"/api/v1/bulletins/2.{format}", headers=operator)
+    response = client.get(f"/api/v1/bulletins/2.{format}", headers=leader)
     assert response.status_code == 200
     assert response.content == content
     assert response.headers["content-type"] == media_type

@@ -1,5 +1,6 @@
 """The one screen's figures over HTTP (trend, red items, 13710 deadlines), the
 commitments list and the users list, with the services faked."""
+import pytest
 
 
 def test_the_trend_is_the_warnings_services(client, leader, fake_rpc):
@@ -57,3 +58,11 @@ def test_the_portal_is_served_with_a_strict_policy(client):
     assert page.status_code == 200 and "一屏统揽" in page.text
     assert "default-src 'self'" in page.headers["content-security-policy"]
     assert client.get("/portal/js/app.js").status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/portal/index.html", "/portal/js/app.js"])
+def test_the_portals_files_carry_the_same_policy(client, path):
+    response = client.get(path)
+    assert response.status_code == 200
+    assert "default-src 'self'" in response.headers["content-security-policy"]
+    assert response.headers["x-content-type-options"] == "nosniff"

@@ -316,6 +316,20 @@ def test_a_period_exports_as_a_workbook_of_its_groups(client, admin, fake_rpc):
     assert ["红榜"] in rows and ["C01", "一县", "第1名，92.5分，本期无红色预警"] in rows
 
 
+def test_a_group_label_excel_refuses_in_a_title_still_exports(client, admin, fake_rpc):
+    fake_rpc.answer("ranking.list_groups", {"items": [
+        {"key": "county", "label": "县/区?*[]:\\", "kinds": ["county"], "units": []},
+        {"key": "dept", "label": "[]", "kinds": ["department"], "units": []}]})
+    contract = fake_rpc._contract
+    fake_rpc.answer("ranking.get_ranking", lambda **kwargs: {
+        **contract.ranking_get_ranking(**kwargs),
+        "group_label": {"county": "县/区?*[]:\\", "dept": "[]"}[kwargs["group"]]})
+    response = client.get("/api/v1/rankings/2026-Q3/export", headers=admin)
+    assert response.status_code == 200
+    titles = openpyxl.load_workbook(io.BytesIO(response.content)).sheetnames
+    assert titles == ["县_区______", "__"]
+
+
 def test_an_evaluation_body_is_checked_before_the_service(client, admin, fake_rpc):
     for body in ({"unit": "C01", "score": 101, "comment": "x"},
                  {"unit": "C01", "score": 90, "comment": " "},

@@ -129,7 +129,7 @@ def test_api_keys_are_listed_without_secrets_with_their_last_use(client, admin, 
         digest = db.scalar(select(ApiKey.digest))
     assert digest not in str(listed)
     assert set(listed[0]) == {"id", "name", "units", "created_at", "rotated_at", "revoked_at",
-                              "last_used_at", "last_used_from"}
+                              "last_used_at", "last_used_from", "expires_at", "access"}
 
     client.get("/api/v1/auth/me", headers={"X-API-Key": created["key"]})
     used = client.get("/api/v1/api-keys", headers=admin).json()[0]
@@ -305,6 +305,19 @@ def test_uploads_are_logged_by_size_not_content(client, admin, fake_rpc):
 def test_reads_are_not_logged(client, admin, fake_rpc):
     client.get("/api/v1/tasks", headers=admin)
     assert audit(client, admin, path="/api/v1/tasks")["total"] == 0
+
+
+@pytest.mark.parametrize("path", [
+    "/api/v1/tasks/export.xlsx", "/api/v1/tasks/T-001/evidence/5",
+    "/api/v1/rankings/2026-Q3/export", "/api/v1/bulletins/2.pdf"])
+def test_exports_and_downloads_are_logged_by_size(client, admin, fake_rpc, path):
+    fake_rpc.answer("notify.get_bulletin", lambda bulletin_id, format: {
+        "id": bulletin_id, "filename": "bulletin.pdf", "content_type": "application/pdf",
+        "content_b64": "JVBERg=="})
+    assert client.get(path, headers=admin).status_code == 200
+    (entry,) = audit(client, admin, path=path)["items"]
+    assert (entry["method"], entry["user"], entry["status"]) == ("GET", "admin", 200)
+    assert entry["response"]["bytes"] > 0
 
 
 def test_audit_filters(client, admin, operator, fake_rpc):

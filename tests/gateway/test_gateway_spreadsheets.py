@@ -196,3 +196,17 @@ def test_text_that_looks_like_a_formula_stays_text(client, admin, fake_rpc):
     cell = load_workbook(io.BytesIO(exported)).active["B2"]
     assert cell.data_type == "s"
     assert cell.value == '=HYPERLINK("http://evil.example","点我")'
+
+
+def test_a_workbook_that_unpacks_too_large_is_refused_unread(client, admin, fake_rpc,
+                                                            monkeypatch):
+    from gateway import spreadsheet
+    monkeypatch.setattr(spreadsheet, "MAX_UNPACKED_BYTES", 64 * 1024)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/worksheets/sheet1.xml", b"<row/>" * 100_000)  # 600 KB, 1 KB packed
+    response = client.post("/api/v1/imports/tasks", headers=admin, files={
+        "file": ("bomb.xlsx", buffer.getvalue(), XLSX_MEDIA_TYPE)})
+    assert response.status_code == 422
+    assert "unpacks" in str(response.json()["detail"])
+    assert fake_rpc.calls == []

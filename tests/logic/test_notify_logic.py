@@ -57,3 +57,19 @@ def test_pages_within_bounds(limit, offset, expected):
 def test_pages_out_of_bounds_are_invalid_input(limit, offset):
     with pytest.raises(InvalidInput):
         logic.page(limit, offset)
+
+
+@pytest.mark.parametrize("body", [
+    "{{ 'x' * 10**9 }}",
+    "{{ 'x' * 1000000000 }}",
+    "{{ [1] * 100000 }}",
+    "{% for i in range(100000) %}{% for j in range(100000) %}.{% endfor %}{% endfor %}",
+])
+def test_templates_that_would_exhaust_the_service_are_refused(body):
+    with pytest.raises(InvalidInput) as error:
+        logic.validate_template("colour_changed", "sms", "", body)
+    assert "body" in error.value.detail
+
+
+def test_modest_repetitions_and_loops_still_render():
+    assert logic.render("{{ '-' * 3 }}{% for i in range(3) %}{{ i }}{% endfor %}", {}) == "---012"

@@ -265,3 +265,30 @@ def test_movers_within_a_group_biggest_first():
         {"unit": "C2", "name": "二县", "group": "county", "rank": 2, "previous_rank": 1,
          "rank_change": -1},
     ]
+
+
+RANKED = {"entries": [{"unit": "C1", "rank": 1}, {"unit": "C2", "rank": 2}],
+          "red_list": [{"unit": "C1"}], "black_list": [{"unit": "C2"}]}
+
+
+@pytest.mark.parametrize("caller, units, lists", [
+    ({"role": "admin", "units": None}, ["C1", "C2"], True),
+    ({"role": "leader", "units": None}, ["C1", "C2"], True),
+    ({"role": "operator", "units": ["C1"]}, ["C1"], False),
+    ({"role": "evaluator", "units": ["D1"]}, [], False),
+    (None, [], False),
+])
+def test_an_unpublished_ranking_is_whole_for_the_office_and_leaders_only(caller, units, lists):
+    for status in ("live", "draft", "approved"):
+        shown = logic.visible_ranking(RANKED, status, caller)
+        assert [entry["unit"] for entry in shown["entries"]] == units
+        assert (shown["red_list"] is not None) is lists
+    assert logic.visible_ranking(RANKED, "published", caller) == RANKED
+
+
+def test_evaluations_are_read_by_the_office_and_their_evaluator():
+    assert logic.visible_evaluations_filter({"role": "admin", "units": None}) is None
+    assert logic.visible_evaluations_filter({"role": "evaluator", "units": ["D1"]}) == {"D1"}
+    for caller in ({"role": "leader", "units": None}, {"role": "operator", "units": ["C1"]},
+                   None):
+        assert logic.visible_evaluations_filter(caller) == set()

@@ -174,3 +174,35 @@ def test_a_date_no_calendar_counts_from_is_refused_on_creation(field, value):
     with pytest.raises(ValidationError) as raised:
         TaskIn().load({**body, field: value})
     assert "2000年至2100年" in str(raised.value)
+
+
+def test_only_the_lead_unit_or_the_office_reports_the_tasks_percentage():
+    def led():
+        return {"T1": logic.TaskState(40.0, "active", {"a", "b"}, lead_unit="a")}
+    items = [{"task": "T1", "unit": "b", "percent": 50},
+             {"task": "T1", "unit": "a", "percent": 60}]
+    for scope, expected in (({"b"}, ["rejected", "rejected"]), ({"a"}, ["rejected", "accepted"]),
+                            (None, ["accepted", "accepted"])):
+        _, results = logic.check_progress_batch(items, led(), {"a", "b"}, scope, NOW)
+        assert [r["status"] for r in results] == expected, scope
+    _, results = logic.check_progress_batch(items[:1], led(), {"a", "b"}, {"b"}, NOW)
+    assert results[0]["code"] == "lead_unit_only" and "牵头单位" in results[0]["reason"]
+
+
+def test_a_lead_unit_problem_names_the_lead():
+    assert logic.lead_unit_problem(None, "T1", "a") is None
+    assert logic.lead_unit_problem({"a", "c"}, "T1", "a") is None
+    problem = logic.lead_unit_problem({"b"}, "T1", "a")
+    assert problem["code"] == "lead_unit_only" and "a" in problem["message"]
+
+
+@pytest.mark.parametrize("given, kept", [
+    ("验收报告.pdf", "验收报告.pdf"),
+    ("a\nb\x0bc.pdf", "a_b_c.pdf"),
+    ("../../etc/passwd", "_.._etc_passwd"),
+    ("\u202egpj.exe", "_gpj.exe"),
+    ("  ", "evidence"),
+    (None, "evidence"),
+])
+def test_evidence_names_lose_control_characters_and_separators(given, kept):
+    assert logic.clean_evidence_name(given) == kept

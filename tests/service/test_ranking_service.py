@@ -24,6 +24,7 @@ from tests.support.waiting import eventually
 
 ADMIN = {"user": "admin", "role": "admin", "units": None}
 LEADER = {"user": "leader", "role": "leader", "units": None}
+C1_OPERATOR = {"user": "c1", "role": "operator", "units": ["C1"]}
 D1_EVALUATOR = {"user": "d1-eval", "role": "evaluator", "units": ["D1"]}
 D2_EVALUATOR = {"user": "d2-eval", "role": "evaluator", "units": ["D2"]}
 
@@ -212,9 +213,16 @@ def test_lists_are_hidden_until_published_and_published_only_after_approval(rank
     with pytest.raises(Conflict):
         ranking("publish_ranking", "2026-Q4", caller=ADMIN)
 
+    # Before publication leaders read the standings whole; a county reads its
+    # own entry, and nothing from which the lists could be worked out.
     seen_by_leader = ranking("get_ranking", period="2026-Q4", group="county", caller=LEADER)
     assert seen_by_leader["status"] == "draft"
-    assert seen_by_leader["red_list"] is None and seen_by_leader["black_list"] is None
+    assert [e["unit"] for e in seen_by_leader["entries"]] == ["C1", "C2"]
+    assert seen_by_leader["red_list"] is not None and seen_by_leader["black_list"] is not None
+    seen_by_c1 = ranking("get_ranking", period="2026-Q4", group="county", caller=C1_OPERATOR)
+    assert [e["unit"] for e in seen_by_c1["entries"]] == ["C1"]
+    assert seen_by_c1["entries"][0]["breakdown"]["indicators"]
+    assert seen_by_c1["red_list"] is None and seen_by_c1["black_list"] is None
     approved = ranking("approve_ranking", "2026-Q4", caller=ADMIN)
     assert (approved["status"], approved["approved_by"]) == ("approved", "admin")
     assert ranking.tap.until(lambda key, _: key == "ranking_approved")[1]["period"] == "2026-Q4"
@@ -228,6 +236,9 @@ def test_lists_are_hidden_until_published_and_published_only_after_approval(rank
     assert event["label"] == "2026年第四季度" and event["published_by"] == "admin"
     seen_by_leader = ranking("get_ranking", period="2026-Q4", group="county", caller=LEADER)
     assert [e["unit"] for e in seen_by_leader["red_list"]] == ["C1", "C2"]
+    seen_by_c1 = ranking("get_ranking", period="2026-Q4", group="county", caller=C1_OPERATOR)
+    assert [e["unit"] for e in seen_by_c1["entries"]] == ["C1", "C2"]
+    assert [e["unit"] for e in seen_by_c1["red_list"]] == ["C1", "C2"]
     with pytest.raises(Conflict):
         ranking("reopen_ranking", "2026-Q4", caller=ADMIN)
 
@@ -297,8 +308,12 @@ def test_lead_units_evaluate_their_cooperating_units(ranking):
     # Given again, it replaces the first: one per lead unit, unit and period.
     ranking("submit_evaluation", "2026-Q4", {"unit": "C1", "score": 70, "comment": "一般"},
             caller=D1_EVALUATOR)
-    listed = ranking("list_evaluations", "2026-Q4", unit="C1")
+    listed = ranking("list_evaluations", "2026-Q4", unit="C1", caller=ADMIN)
     assert [(e["lead_unit"], e["score"]) for e in listed["items"]] == [("D1", 70.0)]
+    # A lead unit's evaluation is for the office and its evaluator only.
+    assert ranking("list_evaluations", "2026-Q4", caller=D1_EVALUATOR)["total"] == 1
+    for caller in (D2_EVALUATOR, LEADER, C1_OPERATOR):
+        assert ranking("list_evaluations", "2026-Q4", caller=caller)["items"] == []
     c1 = entries(ranking("get_ranking", group="county", caller=ADMIN))["C1"]
     assert indicator(c1, "evaluations")["score"] == 70.0
 

@@ -262,3 +262,86 @@ def test_commitments_are_listed_within_the_callers_units(tasks):
     assert tasks("list_commitments", fgw)["total"] == 0
     with pytest.raises(InvalidInput):
         tasks("list_commitments", ADMIN, limit=0)
+
+
+def test_text_no_database_can_store_is_refused_per_item_never_failing_the_batch(tasks):
+    """On PostgreSQL a NUL or a lone surrogate used to fail the whole transaction:
+    each is refused for its own item or field, with its stable code."""
+    seed(tasks)
+    answer = tasks("report_progress", [
+        {"task": "T1", "unit": "yz", "percent": 20, "note": "路基完成"},
+        {"task": "T1", "unit": "yz", "percent": 30, "note": "坏\u0000备注"},
+        {"task": "T1", "unit": "yz", "percent": 40, "note": "半个\ud800代理"},
+        {"task": "T1", "unit": "yz", "percent": 50, "note": "响铃\u0007"},
+    ], ADMIN)
+    assert [r["status"] for r in answer["results"]] == ["accepted", "rejected", "rejected",
+                                                        "rejected"]
+    reasons = [str(r.get("reason")) for r in answer["results"]]
+    assert "text_control_character" in reasons[1] and "note" in reasons[1]
+    assert "text_unpaired_surrogate" in reasons[2]
+    assert "text_control_character" in reasons[3]
+    detail = tasks("get_task", "T1", ADMIN)
+    assert [p["percent"] for p in detail["progress"]] == [20]
+    assert detail["progress"][0]["note"] == "路基完成"
+
+    refused = [
+        ("create_unit", ({"code": "bad", "name": "坏\u0000单位", "kind": "county"}, ADMIN)),
+        ("create_unit", ({"code": "bad", "name": "单位\ud83d", "kind": "county"}, ADMIN)),
+        ("create_task", ({"code": "T9", "title": "任务", "lead_unit": "yz",
+                          "start_date": "2026-01-01", "due_date": "2026-12-31",
+                          "targets": [{"due_date": "2026-06-30", "planned_percent": 50,
+                                       "description": "目标\u0000"}]}, ADMIN)),
+        ("get_unit", ("y\u0000z", ADMIN)),
+        ("get_task", ("T\u00001", ADMIN)),
+        ("list_tasks", (ADMIN,), {"unit": "y\u0000z"}),
+        ("explain_task", ("T1", "理由\u0000", ADMIN)),
+        ("add_evidence", ("T1", "a\u0000.pdf", "application/pdf",
+                          base64.b64encode(PDF).decode(), ADMIN)),
+    ]
+    for method, args, *kwargs in refused:
+        with pytest.raises(InvalidInput) as refusal:
+            tasks(method, *args, **(kwargs[0] if kwargs else {}))
+        assert "text_" in str(refusal.value), method
+    assert [unit["code"] for unit in tasks("list_units", ADMIN)["items"]
+            if unit["code"] == "bad"] == []
+
+
+COOPERATING = [
+    {"user": "fgw-operator", "role": "operator", "units": ["fgw"]},
+    # A county system's key arrives as an operator of the units it covers.
+    {"user": "api-key:fgw-system", "role": "operator", "units": ["fgw"]},
+]
+
+
+@pytest.mark.parametrize("caller", COOPERATING, ids=["operator", "key"])
+def test_a_cooperating_unit_does_not_act_for_the_task_as_a_whole(tasks, caller):
+    seed(tasks)
+    answer = tasks("report_progress", [
+        {"task": "T1", "unit": "fgw", "percent": 100, "note": "全部完成"},
+    ], caller)
+    (result,) = answer["results"]
+    assert result["status"] == "rejected" and result["code"] == "lead_unit_only"
+    assert "牵头单位" in result["reason"]
+    for method, args in (("close_task", ("T1",)), ("explain_task", ("T1", "不再推进")),
+                         ("record_clock_stage", ("T1", "deployed"))):
+        with pytest.raises(Forbidden) as error:
+            tasks(method, *args, caller=caller)
+        assert error.value.detail["code"] == "lead_unit_only"
+    # What is its own it still does: read the task, add evidence, promise a step.
+    tasks("add_evidence", "T1", "配合材料.pdf", "application/pdf",
+          base64.b64encode(PDF).decode(), caller)
+    tasks("create_commitment", {"task": "T1", "unit": "fgw", "step": "审批",
+                                "promised_date": "2026-05-01", "result": "完成立项审批"}, caller)
+    task = tasks("get_task", "T1", caller)
+    assert task["percent"] == 0 and task["status"] == "active" and task["clocks"] == []
+
+
+def test_the_lead_unit_acts_for_its_task(tasks):
+    seed(tasks)
+    lead = {"user": "yz-operator", "role": "operator", "units": ["yz"]}
+    answer = tasks("report_progress", [{"task": "T1", "unit": "yz", "percent": 100}], lead)
+    assert answer["accepted"] == 1
+    tasks("record_clock_stage", "T1", "deployed", caller=lead)
+    tasks("add_evidence", "T1", "验收.pdf", "application/pdf",
+          base64.b64encode(PDF).decode(), lead)
+    assert tasks("close_task", "T1", caller=lead)["status"] == "closed"

@@ -41,14 +41,16 @@ class Platform:
 
 
 @contextmanager
-def running_platform(data_dir):
-    """Start `python -m deploy.run` with no demo city; yield the Platform; stop it
-    with SIGTERM and check it stopped cleanly."""
+def running_platform(data_dir, environment=None):
+    """Start `python -m deploy.run` with no demo city (and `environment`'s extra
+    variables, such as databases); yield the Platform; stop it with SIGTERM and
+    check it stopped cleanly."""
     port = free_port()
     with private_vhost() as amqp_uri:
         env = {**os.environ, "LUOSHI_AMQP_URI": amqp_uri, "LUOSHI_DATA_DIR": str(data_dir),
                "LUOSHI_PORT": str(port), "LUOSHI_DEMO": "0",
-               "LUOSHI_ADMIN_PASSWORD": PASSWORD, "LUOSHI_RETRY_DELAYS": "0.5,1"}
+               "LUOSHI_ADMIN_PASSWORD": PASSWORD, "LUOSHI_RETRY_DELAYS": "0.5,1",
+               **(environment or {})}
         output = open(data_dir / "run.out", "wb")
         process = subprocess.Popen([sys.executable, "-m", "deploy.run"], env=env,
                                    stdout=output, stderr=subprocess.STDOUT,

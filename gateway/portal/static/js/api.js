@@ -12,6 +12,8 @@ export class ApiError extends Error {
 
 function describe(status, detail) {
   if (typeof detail === "string") return detail;
+  // The gateway's own refusals: a stable code and the words to show.
+  if (detail && typeof detail.message === "string") return detail.message;
   if (Array.isArray(detail)) return detail.map((item) => item.msg || JSON.stringify(item)).join("；");
   if (detail && typeof detail === "object") return JSON.stringify(detail);
   return `HTTP ${status}`;

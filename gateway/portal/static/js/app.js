@@ -9,6 +9,7 @@ import { unitPage } from "./pages/unit.js";
 import { officePage } from "./pages/office.js";
 import { bulletinsPage } from "./pages/bulletins.js";
 import { calendarBanner } from "./pages/calendar.js";
+import { passwordPage } from "./pages/password.js";
 
 // Who sees which page: leaders read, units report, the office runs the platform.
 const PAGES = [
@@ -19,7 +20,10 @@ const PAGES = [
   { path: "office", label: "督查办", roles: ["admin"], render: officePage },
   { path: "bulletins", label: "每周专报", roles: ["admin", "leader"], render: bulletinsPage },
 ];
-const HIDDEN = [{ path: "task", roles: PAGES[2].roles, render: taskPage, parent: "tasks" }];
+const HIDDEN = [
+  { path: "task", roles: PAGES[2].roles, render: taskPage, parent: "tasks" },
+  { path: "password", roles: ["admin", "leader", "operator", "evaluator"], render: passwordPage },
+];
 
 let cleanup = null;
 
@@ -54,6 +58,11 @@ async function route() {
   }
   if (!session.me) {
     try { session.me = await api("/auth/me"); } catch { return; }
+  }
+  // After the office reset the password, nothing but the change is reachable.
+  if (session.me.must_change_password && page !== "password") {
+    location.replace("#/password");
+    return;
   }
   const entry = [...PAGES, ...HIDDEN].find((item) => item.path === page);
   if (!entry || !entry.roles.includes(session.me.role)) {

@@ -157,7 +157,7 @@ def downgrade():
     op.create_table('task_colours',
     sa.Column('task', sa.VARCHAR(length=32), nullable=False),
     sa.Column('colour', sa.VARCHAR(length=16), nullable=False),
-    sa.Column('decided_at', sa.DATETIME(), nullable=False),
+    sa.Column('decided_at', sa.DateTime(), nullable=False),
     sa.PrimaryKeyConstraint('task')
     )
     with op.batch_alter_table('task_cooperators', schema=None) as batch_op:

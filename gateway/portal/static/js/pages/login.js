@@ -19,7 +19,7 @@ export function loginPage(onSignedIn) {
       await signIn(username.value.trim(), password.value);
       await onSignedIn();
     } catch (error) {
-      message.textContent = error.status === 401 ? "用户名或密码错误" : errorText(error);
+      message.textContent = error.status === 401 && !(error.detail && error.detail.message) ? "用户名或密码错误" : errorText(error);
     }
   });
   return form;

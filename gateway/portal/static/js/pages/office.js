@@ -172,6 +172,9 @@ async function rankingTab(body) {
   ], list)), ...list.map((item) => approvalButtons(item, async () => { body.replaceChildren(); await rankingTab(body); })));
 }
 
+const USER_STATUS = { active: ["green", "正常"], disabled: ["red", "已停用"], password_reset: ["yellow", "待改密码"] };
+const ACCESS_LABEL = { write: "读写（可报送）", read: "只读" };
+
 async function usersTab(body) {
   const units = (await api("/units")).items;
   const users = h("div"), keys = h("div"), shown = h("div");
@@ -190,28 +193,65 @@ async function usersTab(body) {
   });
   const keyForm = h("form", {}, h("div.fields", {},
     field("名称（县区系统）", h("input", { name: "name", required: true })),
-    field("可报送的单位", select("units", units.map((unit) => [unit.code, unit.name]), null, { multiple: true, size: 4 }))),
+    field("可报送的单位", select("units", units.map((unit) => [unit.code, unit.name]), null, { multiple: true, size: 4 })),
+    field("权限", select("access", Object.entries(ACCESS_LABEL), "write")),
+    field("到期日（可不填）", h("input", { name: "expires", type: "date" }))),
     h("button", { type: "submit" }, "新建接口密钥"));
   submitting(keyForm, async (data) => {
-    const key = await api("/api-keys", { method: "POST", json: { name: data.get("name"), units: data.getAll("units") } });
+    const json = { name: data.get("name"), units: data.getAll("units"), access: data.get("access") };
+    // The key stops working at the end of the chosen day, office time (UTC+8).
+    if (data.get("expires")) json.expires_at = `${data.get("expires")}T23:59:59+08:00`;
+    const key = await api("/api-keys", { method: "POST", json });
     showKey(key);
     await show();
   });
   function showKey(key) {
     shown.replaceChildren(h("div.errors", {}, h("p", {}, `密钥“${key.name}”只显示这一次，请妥善保存：`), h("code", {}, key.key)));
   }
+  function showPassword(answer) {
+    shown.replaceChildren(h("div.errors", { "data-testid": "temporary-password" }, h("p", {}, `“${answer.username}”的临时密码只显示这一次，请当面或电话告知本人，其首次登录须修改密码：`), h("code", {}, answer.password)));
+  }
+  async function act(action) {
+    try { await action(); await show(); return true; } catch (error) { toast(errorText(error)); return false; }
+  }
+  function userActions(row) {
+    const role = select("role", Object.entries(ROLE_LABEL), row.role);
+    const unit = select("unit", unitOptions, row.unit || "");
+    const change = h("form.row", { "data-testid": `change-${row.username}` }, role, unit, h("button.secondary", { type: "submit" }, "保存角色单位"));
+    change.addEventListener("submit", (event) => {
+      event.preventDefault();
+      act(() => api(`/users/${encodeURIComponent(row.username)}`, { method: "PATCH", json: { role: role.value, unit: unit.value || null } }))
+        .then((done) => done && toast(`已修改 ${row.username}，其登录已失效`));
+    });
+    const disabled = row.status === "disabled";
+    return h("span.row", {}, change,
+      h(disabled ? "button.secondary" : "button.danger", { type: "button", onclick: () => {
+        if (!disabled && !confirm(`停用“${row.username}”？其登录立即失效。`)) return;
+        act(() => api(`/users/${encodeURIComponent(row.username)}`, { method: "PATCH", json: { disabled: !disabled } }));
+      } }, disabled ? "启用" : "停用"),
+      h("button.secondary", { type: "button", onclick: () => {
+        if (!confirm(`重置“${row.username}”的密码？其登录立即失效。`)) return;
+        act(async () => showPassword(await api(`/users/${encodeURIComponent(row.username)}/password-reset`, { method: "POST" })));
+      } }, "重置密码"));
+  }
   async function show() {
     const [userList, keyList] = await Promise.all([api("/users"), api("/api-keys")]);
+    const unitName = Object.fromEntries(units.map((unit) => [unit.code, unit.name]));
     users.replaceChildren(table([
       { label: "用户名", value: (row) => row.username },
       { label: "角色", value: (row) => ROLE_LABEL[row.role] || row.role },
-      { label: "单位", value: (row) => row.unit || "—" },
+      { label: "单位", value: (row) => row.unit ? unitName[row.unit] || row.unit : "—" },
+      { label: "状态", value: (row) => badge(USER_STATUS[row.status][0], USER_STATUS[row.status][1]) },
+      { label: "最近登录", value: (row) => row.last_sign_in_at ? `${dateTime(row.last_sign_in_at)} ${row.last_sign_in_from || ""}` : "从未登录" },
+      { label: "", value: userActions },
     ], userList, { testid: "users" }));
     keys.replaceChildren(table([
       { label: "名称", value: (row) => row.name },
-      { label: "单位", value: (row) => row.units.join("、") },
+      { label: "单位", value: (row) => row.units.map((code) => unitName[code] || code).join("、") },
+      { label: "权限", value: (row) => ACCESS_LABEL[row.access] || row.access },
+      { label: "到期", value: (row) => row.expires_at ? dateTime(row.expires_at) : "长期" },
       { label: "最近使用", value: (row) => row.last_used_at ? `${dateTime(row.last_used_at)} ${row.last_used_from || ""}` : "未使用" },
-      { label: "状态", value: (row) => row.revoked_at ? badge("red", "已吊销") : badge("green", "有效") },
+      { label: "状态", value: (row) => row.revoked_at ? badge("red", "已吊销") : row.expires_at && new Date(row.expires_at) < new Date() ? badge("yellow", "已过期") : badge("green", "有效") },
       { label: "", value: (row) => row.revoked_at ? "" : h("span.row", {},
         h("button.secondary", { type: "button", onclick: async () => { try { showKey(await api(`/api-keys/${row.id}/rotate`, { method: "POST" })); await show(); } catch (error) { toast(errorText(error)); } } }, "轮换"),
         h("button.danger", { type: "button", onclick: async () => { try { await api(`/api-keys/${row.id}`, { method: "DELETE" }); await show(); } catch (error) { toast(errorText(error)); } } }, "吊销")) },

@@ -1,0 +1,101 @@
+"""Settings every service reads, as a pydantic-settings class validated when the
+service starts: a bad value refuses to start and names its variable, instead of
+failing at run time, or never.
+
+The values come from the container's config (the runner builds it from LUOSHI_*
+variables; a test passes its own), never straight from the environment, so that
+what a test sets is all a service sees. An empty value counts as unset.
+"""
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from nameko.extensions import DependencyProvider
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from .config import DEFAULT_AMQP_URI, DEFAULT_RETRY_DELAYS
+
+PREFIX = "LUOSHI_"
+
+
+class SettingsError(ValueError):
+    """A setting that cannot be used; the message names each variable."""
+
+
+def comma_separated(value):
+    """A list given as "1, 5, 30" (what reads best in a compose file) as a list."""
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return value
+
+
+class ServiceSettings(BaseSettings):
+    """What every service reads (LUOSHI_ + the field's name in capitals)."""
+
+    model_config = SettingsConfigDict(env_prefix=PREFIX, extra="ignore", frozen=True)
+
+    amqp_uri: str = DEFAULT_AMQP_URI
+    data_dir: Path = Path("var")
+    # Days turn at midnight where the supervision office is.
+    timezone: str = "Asia/Shanghai"
+    # Seconds before each retry of a failed message; then it is parked.
+    retry_delays: tuple[float, ...] = Field(DEFAULT_RETRY_DELAYS, min_length=1)
+
+    @classmethod
+    def settings_customise_sources(cls, settings_cls, init_settings, env_settings,
+                                   dotenv_settings, file_secret_settings):
+        return (init_settings,)  # the container's config is the one source
+
+    @field_validator("retry_delays", mode="before")
+    @classmethod
+    def _split_delays(cls, value):
+        return comma_separated(value)
+
+    @field_validator("retry_delays")
+    @classmethod
+    def _non_negative(cls, value):
+        if any(delay < 0 for delay in value):
+            raise ValueError("delays are seconds, none below 0")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value):
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            # Not a ValueError of its own, so pydantic would not name the variable.
+            raise ValueError("an IANA time zone such as Asia/Shanghai") from None
+        return value
+
+    @classmethod
+    def from_config(cls, config):
+        """The settings of a nameko config dict; SettingsError naming every bad variable."""
+        values = {key[len(PREFIX):].lower(): value for key, value in config.items()
+                  if key.startswith(PREFIX) and value not in (None, "")}
+        try:
+            return cls(**values)
+        except ValidationError as error:
+            problems = "; ".join(
+                f"{PREFIX}{str(problem['loc'][0]).upper()}: {problem['msg']} "
+                f"(got {problem['input']!r})" if problem["loc"] else problem["msg"]
+                for problem in error.errors())
+            raise SettingsError(f"{cls.__name__}: {problems}") from None
+
+
+class Settings(DependencyProvider):
+    """The service's settings, validated when its container is made, before any
+    extension is set up (a retry queue is declared with the delays at set-up), so
+    that a bad value stops the service at start with the variable's name."""
+
+    def __init__(self, settings_class):
+        self.settings_class = settings_class
+        self.settings = None
+
+    def bind(self, container, attr_name):
+        bound = super().bind(container, attr_name)
+        bound.settings = bound.settings_class.from_config(container.config)
+        return bound
+
+    def get_dependency(self, worker_ctx):
+        return self.settings

@@ -1,0 +1,61 @@
+"""The notify service's settings (services/common/settings.py), validated at start.
+The rules read them as dependencies.Settings; the channels read the SMTP, SMS and
+webhook ones, checked here too."""
+import json
+from typing import Literal
+
+from pydantic import Field, field_validator
+
+from services.common.settings import ServiceSettings, comma_separated
+
+
+class NotifySettings(ServiceSettings):
+    notify_dedup_hours: float = Field(24, ge=0)
+    # Messages to one recipient in one evaluation before they go as one digest.
+    notify_digest_threshold: int = Field(5, ge=1)
+    # Seconds between attempts; their count + 1 is the number of attempts.
+    notify_retry_delays: tuple[float, ...] = Field((60, 300, 1800, 7200), min_length=1)
+    notify_batch: int = Field(200, ge=1)
+    notify_tick_seconds: float | None = Field(None, gt=0)
+    # Days before the unit head, then the office, hear of an unanswered item; one
+    # number serves both.
+    escalation_grace_days: tuple[int, ...] = Field((2, 2), min_length=1, max_length=2)
+    escalation_days: Literal["working", "calendar"] = "working"
+    notify_office_unit: str | None = None
+    notify_leaders: list[dict] = []
+    webhook_urls: list[str] = []
+    webhook_secret: str | None = None
+    bulletin_weekday: int = Field(0, ge=0, le=6)
+    bulletin_hour: int = Field(8, ge=0, le=23)
+    pdf_font: str | None = None
+    smtp_host: str | None = None
+    smtp_port: int = Field(25, ge=1, le=65535)
+    smtp_security: Literal["none", "starttls", "ssl"] = "none"
+    smtp_timeout: float = Field(30, gt=0)
+    sms_url: str | None = None
+    sms_timeout: float = Field(10, gt=0)
+
+    @field_validator("notify_retry_delays", "escalation_grace_days", "webhook_urls",
+                     mode="before")
+    @classmethod
+    def _split(cls, value):
+        return comma_separated(value)
+
+    @field_validator("escalation_grace_days")
+    @classmethod
+    def _both_steps(cls, value):
+        if any(days < 0 for days in value):
+            raise ValueError("days are not negative")
+        return value * 2 if len(value) == 1 else value
+
+    @field_validator("notify_leaders", mode="before")
+    @classmethod
+    def _json_list(cls, value):
+        if isinstance(value, str):
+            value = json.loads(value)  # a ValueError names the variable like any other
+        return value
+
+    @field_validator("smtp_security", mode="before")
+    @classmethod
+    def _lower(cls, value):
+        return value.lower() if isinstance(value, str) else value

@@ -1,0 +1,143 @@
+"""The outbox relay on its own, against the broker and both databases: two relays
+with one lease publish once between them, events leave in the order they were
+committed, and a relay that dies between publishing and marking has its events
+published again by the next holder, which idempotent consumers apply once."""
+import datetime as dt
+import uuid
+
+import pytest
+from kombu import Connection, Producer, Queue
+from sqlalchemy import event, func, select
+from sqlalchemy.orm import Session
+
+from services.common import outbox as outbox_module
+from services.common.db import PLUMBING, Store, first_application, leases, make_engine, outbox
+from services.common.outbox import OutboxRelay, events_exchange
+
+SERVICE = "relaytest"
+
+
+@pytest.fixture
+def engine(db_backend, tmp_path):
+    engine = make_engine(db_backend or f"sqlite:///{tmp_path / 'relay.db'}")
+    PLUMBING.create_all(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def broker(amqp_uri):
+    """(connection, producer, tap): a queue bound to every event of the service."""
+    with Connection(amqp_uri, transport_options={"confirm_publish": True}) as connection:
+        channel = connection.default_channel
+        exchange = events_exchange(SERVICE)
+        exchange(channel).declare()
+        tap = Queue(f"{SERVICE}.tap", exchange=exchange, routing_key="#")(channel)
+        tap.declare()
+        yield connection, Producer(connection, serializer="json"), tap
+
+
+def relay(engine, amqp_uri):
+    return OutboxRelay(engine, SERVICE, {"AMQP_URI": amqp_uri})
+
+
+def emit(engine, *numbers):
+    """Queue one event per number in one committed transaction; their event ids."""
+    store = Store(engine)
+    ids = []
+    with store.session() as session:
+        for number in numbers:
+            ids.append(uuid.uuid4().hex)
+            store.emit(session, "thing_happened", {"event_id": ids[-1], "n": number})
+    return ids
+
+
+def received(tap):
+    """Every message the tap holds now, in the order the broker queued them. The
+    relay publishes with confirms, so what it reported published is there."""
+    payloads = []
+    while (message := tap.get(no_ack=True)) is not None:
+        payloads.append(message.payload)
+    return payloads
+
+
+def unsent(engine):
+    with Session(engine) as session:
+        return session.scalar(select(func.count()).select_from(outbox)
+                              .where(outbox.c.sent_at.is_(None)))
+
+
+def expire_lease(engine):
+    """What LEASE_SECONDS without a renewal does, without waiting for it."""
+    with Session(engine) as session, session.begin():
+        session.execute(leases.update().where(leases.c.name == "outbox-relay")
+                        .values(expires_at=dt.datetime(2000, 1, 1)))
+
+
+def test_of_two_relays_only_the_lease_holder_publishes(engine, broker, amqp_uri):
+    connection, producer, tap = broker
+    first, second = relay(engine, amqp_uri), relay(engine, amqp_uri)
+    emit(engine, 0, 1, 2)
+    assert first.relay_once(connection, producer) == 3
+    emit(engine, 3, 4)
+    assert second.relay_once(connection, producer) == 0  # the lease is the first's
+    assert unsent(engine) == 2
+    assert first.relay_once(connection, producer) == 2
+    assert [payload["n"] for payload in received(tap)] == [0, 1, 2, 3, 4]
+
+    # When the holder stops renewing, the other takes over, and the first then waits.
+    expire_lease(engine)
+    emit(engine, 5)
+    assert second.relay_once(connection, producer) == 1
+    emit(engine, 6)
+    assert first.relay_once(connection, producer) == 0
+    assert second.relay_once(connection, producer) == 1
+    assert [payload["n"] for payload in received(tap)] == [5, 6]
+    assert unsent(engine) == 0
+
+
+def test_events_leave_in_the_order_they_were_committed(engine, broker, amqp_uri,
+                                                       monkeypatch):
+    connection, producer, tap = broker
+    monkeypatch.setattr(outbox_module, "BATCH", 3)  # several batches, each in order
+    emit(engine, 0, 1, 2, 3)
+    emit(engine, 4)
+    emit(engine, 5, 6, 7)
+    only = relay(engine, amqp_uri)
+    published = []
+    while (count := only.relay_once(connection, producer)):
+        published.append(count)
+    assert published == [3, 3, 2]
+    assert [payload["n"] for payload in received(tap)] == list(range(8))
+
+
+def test_a_crash_between_publishing_and_marking_publishes_again_and_applies_once(
+        engine, broker, amqp_uri):
+    connection, producer, tap = broker
+    ids = emit(engine, 0, 1, 2)
+
+    def crash_before_marking(conn, cursor, statement, *_):
+        if statement.lstrip().upper().startswith("UPDATE OUTBOX"):
+            raise RuntimeError("the process died here")
+    event.listen(engine, "before_cursor_execute", crash_before_marking)
+    try:
+        with pytest.raises(RuntimeError):
+            relay(engine, amqp_uri).relay_once(connection, producer)
+    finally:
+        event.remove(engine, "before_cursor_execute", crash_before_marking)
+    assert unsent(engine) == 3  # published, but not marked
+
+    # The dead relay's lease runs out; the next replica's relay publishes them again.
+    expire_lease(engine)
+    assert relay(engine, amqp_uri).relay_once(connection, producer) == 3
+    assert unsent(engine) == 0
+    payloads = received(tap)
+    assert [payload["event_id"] for payload in payloads] == ids + ids
+
+    # A consumer that records each event it applies (first_application) applies each once.
+    applied = []
+    for payload in payloads:
+        with Session(engine) as session, session.begin():
+            if first_application(session, payload["event_id"], "tap"):
+                applied.append(payload["n"])
+    assert applied == [0, 1, 2]
