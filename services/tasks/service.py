@@ -357,7 +357,7 @@ class Service(Operations):
         refuse_unstorable(code=code, reason=reason)
         require_role(caller, "admin")
         loaded = load(ExtensionIn(), {"new_due_date": new_due_date, "seq": seq,
-                                          "reason": reason})
+                                      "reason": reason})
         new_date, reason = loaded["new_due_date"], loaded["reason"].strip()
         if not reason:
             raise InvalidInput({"reason": "a reason is required"})
