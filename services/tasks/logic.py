@@ -173,6 +173,16 @@ def explaining_problem(status, reason):
     return None
 
 
+def row_errors(index, messages):
+    """Flatten marshmallow-style messages into [{row, field, reason}] (rows from 1,
+    as a spreadsheet counts them after its header)."""
+    flat = []
+    for field_name, reason in (messages or {}).items():
+        flat.append({"row": index + 1, "field": field_name,
+                     "reason": reason if isinstance(reason, str) else str(reason)})
+    return flat
+
+
 def named_units(task):
     """The unit codes a loaded task names: its lead, cooperating and target units."""
     return {task["lead_unit"], *task["cooperating_units"],

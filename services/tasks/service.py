@@ -122,13 +122,13 @@ class Service(Operations):
                 try:
                     task = TaskIn().load(raw if isinstance(raw, dict) else {})
                 except ValidationError as err:
-                    errors.extend(_row_errors(index, err.messages))
+                    errors.extend(logic.row_errors(index, err.messages))
                     continue
                 problems = self._task_problems(session, task)
                 if task["code"] in seen:
                     problems["code"] = f"task {task['code']} appears twice in the file"
                 seen.add(task["code"])
-                errors.extend(_row_errors(index, problems))
+                errors.extend(logic.row_errors(index, problems))
                 loaded.append(task)
             if errors or dry_run:
                 return {"created": 0, "errors": errors, "checked": len(rows)}
@@ -433,14 +433,4 @@ class Service(Operations):
             commitment={key: commitment[key] for key in (
                 "id", "task", "unit", "step", "promised_date", "result", "status")})))
         return commitment
-
-
-def _row_errors(index, messages):
-    """Flatten marshmallow-style messages into [{row, field, reason}] (rows from 1,
-    as a spreadsheet counts them after its header)."""
-    flat = []
-    for field_name, reason in (messages or {}).items():
-        flat.append({"row": index + 1, "field": field_name,
-                     "reason": reason if isinstance(reason, str) else str(reason)})
-    return flat
 

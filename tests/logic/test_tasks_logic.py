@@ -206,3 +206,10 @@ def test_a_lead_unit_problem_names_the_lead():
 ])
 def test_evidence_names_lose_control_characters_and_separators(given, kept):
     assert logic.clean_evidence_name(given) == kept
+
+
+def test_an_import_names_each_problem_by_its_spreadsheet_row():
+    assert logic.row_errors(0, {"code": "task T1 exists", "targets": {1: {"unit": "x"}}}) == [
+        {"row": 1, "field": "code", "reason": "task T1 exists"},
+        {"row": 1, "field": "targets", "reason": "{1: {'unit': 'x'}}"}]
+    assert logic.row_errors(4, {}) == []
