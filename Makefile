@@ -22,6 +22,7 @@ test: setup
 	$(call tier,tests/gateway)
 	$(call tier,tests/deploy)
 	$(call tier,tests/e2e)
+	$(call tier,tests/year)
 	$(call tier,tests/replicas)
 	$(call tier,tests/browser)
 	$(call tier,tests/faults)

@@ -83,12 +83,16 @@ def _with_colours(rpc, tasks: list[dict]) -> list[dict]:
     for task in tasks:
         state = colours.get(task["code"]) or {}
         task["colour"], task["colour_reason"] = state.get("colour"), state.get("reason")
+        # Beside the colour, for machines: "pending_first_report" for a new task
+        # waiting for its first report, else the colour.
+        task["colour_state"] = state.get("state")
         # Targets are keyed by seq, a string once the answer has been through JSON.
         by_seq = state.get("targets") or {}
         for target in task.get("targets") or []:
             target_state = by_seq.get(str(target.get("seq"))) or {}
-            target["colour"], target["colour_reason"] = (
-                target_state.get("colour"), target_state.get("reason"))
+            target["colour"], target["colour_reason"], target["colour_state"] = (
+                target_state.get("colour"), target_state.get("reason"),
+                target_state.get("state"))
     return tasks
 
 

@@ -1,14 +1,38 @@
 """The local clock of the city, as a dependency: "today" is a date in the
-supervision office's time zone (LUOSHI_TIMEZONE, default Asia/Shanghai), not UTC."""
+supervision office's time zone (LUOSHI_TIMEZONE, default Asia/Shanghai), not UTC.
+
+A rehearsal or a simulated year sets the platform's time instead of waiting for
+it: when LUOSHI_CLOCK_FILE names a file, "now" is the moment it holds (ISO 8601
+with its offset, replaced whole by whoever moves the time), for every service
+and every moment they store; the gateway's tokens keep the real time."""
 import datetime as dt
+import os
 from zoneinfo import ZoneInfo
 
 from nameko.extensions import DependencyProvider
 
+CLOCK_FILE = "LUOSHI_CLOCK_FILE"
+
+
+def wall_now():
+    """Now, as an aware UTC datetime: the real time, or the moment the file named
+    by LUOSHI_CLOCK_FILE holds. Read at each call: the file is moved on at will,
+    and a running platform follows it."""
+    path = os.environ.get(CLOCK_FILE)
+    if not path:
+        return dt.datetime.now(dt.UTC)
+    with open(path, encoding="utf-8") as source:
+        moment = dt.datetime.fromisoformat(source.read().strip())
+    if moment.tzinfo is None:
+        raise ValueError(f"{CLOCK_FILE} must hold a moment with its offset")
+    return moment.astimezone(dt.UTC)
+
+
 # Moments as the tables keep them: naive UTC.
 
 def utcnow():
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    """Now as the naive UTC the tables keep (the platform's clock: wall_now)."""
+    return wall_now().replace(tzinfo=None)
 
 
 def iso(value):
@@ -28,7 +52,7 @@ class LocalClock:
         self.zone = zone
 
     def now(self):
-        return dt.datetime.now(self.zone)
+        return wall_now().astimezone(self.zone)
 
     def today(self):
         return self.now().date()

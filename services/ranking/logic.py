@@ -26,7 +26,13 @@ LABELS = {
     "reports": "月度报送及时率", "evaluations": "牵头单位评价",
 }
 TIE_BREAK = "得分相同时，红色预警少者在前；再相同，目标按期完成率高者在前；再相同，按单位代码排序。"
-NO_DATA = "本期无考核数据，不参与排名"
+NO_DATA = "本期无考核事项，不参与排名"
+# The rule every ranking states in its breakdowns, so that a unit reads why it is
+# (or is not) ranked.
+TAKING_PART = ("本期有在办任务、目标、13710事项或承诺的单位均参与排名，"
+               "各项指标按本期涉及的事项计分，未涉及的指标不计分；"
+               "本期无黄、红色预警的，预警扣分项得满分。"
+               "本期无考核事项的单位列在最后，不排名次。")
 CHINESE_QUARTERS = "一二三四"
 
 
@@ -290,6 +296,10 @@ class Facts:
     - notices: [(unit, issued_on, ack_due, acknowledged_on, answer_due, answered_on,
       closed_on)] issued in the period
     - evaluations: [(unit, lead_unit, score)] given for the period
+    - working: the codes of the units with work in the period: an active task
+      begun by the as-of day, or a target or commitment falling due in the period
+      (later in it included). Such a unit is ranked even before anything of its
+      work has fallen due: with no warning, its warnings score is full marks.
     """
 
     units: list
@@ -299,6 +309,7 @@ class Facts:
     commitments: list = dataclasses.field(default_factory=list)
     notices: list = dataclasses.field(default_factory=list)
     evaluations: list = dataclasses.field(default_factory=list)
+    working: set = dataclasses.field(default_factory=set)
 
 
 def score_units(period, as_of, rules, facts):
@@ -368,6 +379,11 @@ def score_units(period, as_of, rules, facts):
         if tally is not None:
             tally.evaluations.append(value)
 
+    for unit in facts.working:
+        tally = tallies.get(unit)
+        if tally is not None:
+            tally.working = True
+
     entries = []
     for unit in facts.units:
         tally = tallies[unit["code"]]
@@ -381,7 +397,8 @@ def score_units(period, as_of, rules, facts):
             "score": score, "red_items": len(tally.red_items),
             "unanswered_notices": tally.unanswered, "on_time": on_time,
             "breakdown": {"indicators": indicators,
-                          "note": None if score is not None else NO_DATA},
+                          "note": None if score is not None else NO_DATA,
+                          "rules": TAKING_PART},
         })
     return entries
 
@@ -403,10 +420,13 @@ class _Tally:
     notice_steps_in_time: int = 0
     unanswered: int = 0
     evaluations: list = dataclasses.field(default_factory=list)
+    working: bool = False
 
-    def has_items(self):
-        return bool(self.targets or self.clocks or self.commitments or self.notice_steps
-                    or self.red_items or self.yellow_items)
+    def has_work(self):
+        """Whether the unit had anything to answer for in the period: work under
+        way, or something fallen due, coloured or noticed."""
+        return bool(self.working or self.targets or self.clocks or self.commitments
+                    or self.notice_steps or self.red_items or self.yellow_items)
 
 
 def _rate(done, total):
@@ -417,7 +437,7 @@ def _indicators(tally, rules, period):
     load = ((rules.red_weight * tally.red_days + rules.yellow_weight * tally.yellow_days)
             / period.days)
     warnings = (round(max(0.0, 100 - rules.warning_deduction * load), 2)
-                if tally.has_items() else None)
+                if tally.has_work() else None)
     evaluation = (round(sum(tally.evaluations) / len(tally.evaluations), 2)
                   if tally.evaluations else None)
     values = {

@@ -46,6 +46,9 @@ tasks = Table(
     Column("start_date", Date),
     # The day the 13710 "closed" stage was recorded.
     Column("closed_on", Date),
+    # The local day the task was given (created or imported); NULL for the tasks
+    # known before it was kept.
+    Column("created_on", Date),
 )
 
 task_cooperators = Table(

@@ -36,12 +36,14 @@ def save_unit(session, unit):
         {"code": unit["code"], "name": unit["name"], "kind": unit["kind"]}])
 
 
-def save_task(session, task):
-    """Keep a task, its cooperating units and its targets; targets learn at once
-    of any report that arrived before the task did."""
+def save_task(session, task, created_on=None):
+    """Keep a task (given on the local day `created_on`), its cooperating units and
+    its targets; targets learn at once of any report that arrived before the task
+    did."""
     if not insert_ignoring_conflicts(session, tasks, [{
             "code": task["code"], "unit": task["lead_unit"], "clock_class": task["clock_class"],
-            "status": task["status"], "start_date": task["start_date"]}]):
+            "status": task["status"], "start_date": task["start_date"],
+            "created_on": created_on}]):
         return
     insert_ignoring_conflicts(session, task_cooperators, [
         {"task": task["code"], "unit": unit} for unit in set(task["cooperating_units"])])
@@ -161,7 +163,10 @@ def load_facts(session, period, as_of, rules):
     target_rows = session.execute(
         select(targets.c.unit, targets.c.due_date, targets.c.reached_on, targets.c.reported_on)
         .join(tasks, tasks.c.code == targets.c.task)
-        .where(targets.c.due_date.between(start, as_of), live)).all()
+        .where(targets.c.due_date.between(start, as_of), live,
+               # A step due before the task was given was never the unit's to meet.
+               or_(tasks.c.created_on.is_(None), targets.c.due_date >= tasks.c.created_on))
+    ).all()
 
     in_period = session.execute(
         select(colour_changes.c.unit, colour_changes.c.item_kind, colour_changes.c.item_key,
@@ -194,6 +199,17 @@ def load_facts(session, period, as_of, rules):
     evaluation_rows = session.execute(
         select(evaluations.c.unit, evaluations.c.lead_unit, evaluations.c.score)
         .where(evaluations.c.period == period.key)).all()
+    # Work in the period, though nothing of it has fallen due yet: the units it
+    # belongs to are ranked (a clean start is full marks, not "no data").
+    working = set(session.execute(
+        select(tasks.c.unit).where(tasks.c.status == "active", tasks.c.start_date <= as_of)
+        .distinct()).scalars())
+    working.update(session.execute(
+        select(targets.c.unit).join(tasks, tasks.c.code == targets.c.task)
+        .where(targets.c.due_date.between(start, period.end), live).distinct()).scalars())
+    working.update(session.execute(
+        select(commitments.c.unit)
+        .where(commitments.c.promised_date.between(start, period.end)).distinct()).scalars())
 
     return logic.Facts(
         units=ranked,
@@ -203,6 +219,7 @@ def load_facts(session, period, as_of, rules):
         commitments=[tuple(row) for row in commitment_rows],
         notices=[tuple(row) for row in notice_rows],
         evaluations=[tuple(row) for row in evaluation_rows],
+        working=working,
     )
 
 

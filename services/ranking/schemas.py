@@ -29,6 +29,9 @@ class TaskIn(Tolerant):
     clock_class = fields.String(allow_none=True, load_default=None)
     status = fields.String(required=True)
     start_date = fields.Date(required=True)
+    # When the task was given: its targets due before then are not the unit's to
+    # have met on time.
+    created_at = Moment(load_default=None)
     targets = fields.List(fields.Nested(TargetIn), required=True)
 
 

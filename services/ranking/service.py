@@ -77,7 +77,8 @@ class Service(Operations):
     @applied_once(TaskCreatedIn)
     def on_task_created(self, session, event):
         task = event["task"]
-        repo.save_task(session, task)
+        created_on = task["created_at"] and self.clock.day_of(task["created_at"])
+        repo.save_task(session, task, created_on)
         repo.touch(session, [t["due_date"] for t in task["targets"]] + [task["start_date"]])
 
     @event_handler("tasks", "progress_reported")

@@ -23,6 +23,12 @@ the task's own percentage is a mark that `words` fills in.
   A clock stage, a commitment or a missing report is made up by recording it.
 - An extension approved by the office moves a due date; the reason says how many
   times it was moved.
+- A new task starts fair (the rules' `first_report_grace`): until its first
+  report, or the reporting day of the month it was created in, whichever comes
+  first, it waits for its first report (待首报, `PENDING_FIRST_REPORT`): its plan
+  and its reports are not judged, and its first report is judged on its own
+  merits (the catch-up rule only holds red earned since). Days before it was
+  created never count as late or as months without a report or progress.
 """
 import datetime as dt
 import functools
@@ -50,6 +56,10 @@ PERIOD_WORDS = {30: "一个月", 60: "两个月", 90: "三个月", 180: "半年"
 # read (`words`): a report then rewrites only the words it really changes, not
 # every late target's "实际…%" (thousands of rows for a batch of lagging tasks).
 PERCENT = "{percent}"
+# A task waiting for its first report is green with these words first: its state,
+# beside its colour, is PENDING_FIRST_REPORT (see `state`).
+PENDING_WORDS = "待首报"
+PENDING_FIRST_REPORT = "pending_first_report"
 _MARKS = re.compile(r"\{(percent|behind:[^}]+)\}")
 
 
@@ -93,6 +103,8 @@ class Task:
     - extensions: {target seq, or "task": the new due date}, or, to count several
       approvals, {key: [each new due date, in the order approved]}. Extending the
       task also moves the targets that were due on its old due date.
+    - created_on: the day the task was given to its unit (created or imported),
+      or None when not known (a task known before the day was kept).
     """
 
     code: str
@@ -108,6 +120,7 @@ class Task:
     last_reported_on: dt.date | None = None
     last_progress_on: dt.date | None = None
     extensions: dict = field(default_factory=dict)
+    created_on: dt.date | None = None
 
 
 # Output -----------------------------------------------------------------------------
@@ -155,16 +168,21 @@ def evaluate_task(task, as_of, rules, previous=None, calendar=None):
     previous = previous or {}
     unit_of_days = days_word(calendar)
     steps, planned_today, next_due, task_due, task_times = _schedule(task, as_of)
+    pending = _pending_words(task, as_of, rules, calendar)
 
     colours = []
     findings = []  # (colour, subject, text) of every part, for the task's reason
     for target, due, planned, times in steps:
-        colour, text = _target_colour(task.percent, due, planned, as_of, next_due,
-                                      planned_today, rules, calendar, unit_of_days)
         key = f"{task.code}#{target.seq}" if target else task.code
-        expected = planned if as_of > due else min(planned, planned_today)
-        colour, text = _catch_up(previous.get(("target" if target else "task", key)),
-                                 colour, text, task.percent, expected)
+        if pending is not None:
+            colour, text = GREEN, pending
+        else:
+            colour, text = _target_colour(task.percent, due, planned, as_of, next_due,
+                                          planned_today, rules, calendar, unit_of_days,
+                                          _given_on(task, rules))
+            expected = planned if as_of > due else min(planned, planned_today)
+            colour, text = _catch_up(previous.get(("target" if target else "task", key)),
+                                     colour, text, task.percent, expected)
         if target is None:  # the task's own plan: its finding is the task's
             findings.append((colour, "", text))
             continue
@@ -186,12 +204,14 @@ def evaluate_task(task, as_of, rules, previous=None, calendar=None):
                               commitment.unit, colour, _reason(colour, text)))
         findings.append((colour, f"【承诺{commitment.id}】", text))
 
-    if task.status == "active" and task.percent < 100:
+    if task.status == "active" and task.percent < 100 and pending is None:
         findings.extend((colour, "", text) for colour, text in (
             _report_finding(task, as_of, rules, calendar),
             _stalled_finding(task, as_of, rules)) if colour != GREEN)
 
     colour, reason = _task_reason(findings)
+    if colour == GREEN and pending is not None:
+        reason = pending
     if task_times:
         note = f"已延期{task_times}次，现截止{task_due.isoformat()}"
         reason = _with_note(reason, note) if colour == GREEN else f"{reason}；{note}"
@@ -219,6 +239,8 @@ def unchanged_between(task, as_of, rules, colours, calendar=None):
     if task.status != "active":
         return None
     calendar = _calendar(rules, calendar)
+    if _pending_words(task, as_of, rules, calendar) is not None:
+        return None  # the first report ends the wait, whatever its percentage
     low, high, percent = 0.0, float("inf"), task.percent
     hair = 10 ** -(PRECISION - 1)
     if any(colour != GREEN for colour, _ in (_report_finding(task, as_of, rules, calendar),
@@ -256,6 +278,41 @@ def planned_by(task, day):
     """The cumulative percentage the task's plan expects by `day`, with approved
     extensions applied."""
     return _schedule(task, day)[1]
+
+
+def first_report_due(task, rules, calendar=None):
+    """The day by which a new task's first report is due (the reporting day of the
+    month it was created in), or None when it does not wait for one: the rule is
+    off, its creation day is not known, it has been reported on, or it is not
+    active. Raises CalendarNotCovered when the day lies beyond the calendar."""
+    if (not rules.first_report_grace or task.created_on is None
+            or task.last_reported_on is not None or task.status != "active"):
+        return None
+    return reporting_day(task.created_on.year, task.created_on.month, rules, calendar)
+
+
+def state(colour, reason):
+    """An item's state as machines read it beside its colour: PENDING_FIRST_REPORT
+    for a task (or its target) waiting for its first report, else the colour."""
+    return PENDING_FIRST_REPORT if reason.startswith(PENDING_WORDS) else colour
+
+
+def _given_on(task, rules):
+    """The day the task was given, when the rules start a new task fair; else None
+    (judged from its dates alone, as before the rule)."""
+    return task.created_on if rules.first_report_grace else None
+
+
+def _pending_words(task, as_of, rules, calendar):
+    """The words of a task waiting for its first report as of a day, or None."""
+    try:
+        due = first_report_due(task, rules, calendar)
+    except CalendarNotCovered:
+        # The reporting day lies beyond the calendar: later than any day it judges.
+        return f"{PENDING_WORDS}（新建任务，首次报送前不预警）"
+    if due is None or as_of > due:
+        return None
+    return f"{PENDING_WORDS}（新建任务，应于{due.isoformat()}前首次报送，首报前不预警）"
 
 
 def reporting_day(year, month, rules, calendar=None):
@@ -329,12 +386,13 @@ def _planned(xs, ys, day):
 
 
 def _target_colour(percent, due, planned, as_of, next_due, planned_today, rules, calendar,
-                   days_word):
+                   days_word, created_on=None):
     """(colour, text) of one step of the plan."""
     if percent >= planned:
         return GREEN, f"已完成目标（{planned:g}%）"
     if as_of > due:
-        late = calendar.working_days_between(due, as_of)
+        # A step due before the task was given is late from that day, not before.
+        late = calendar.working_days_between(max(due, created_on or due), as_of)
         short = round(planned - percent, PRECISION)
         figures = f"（计划{planned:g}%，实际{PERCENT}%）"
         text = (f"逾期{late}{days_word}未完成目标{figures}{calendar.note(due, as_of)}"
@@ -477,7 +535,9 @@ def _report_finding(task, as_of, rules, calendar):
     """(colour, text) of the monthly progress reports. A month's report is whatever
     arrives after the previous month's reporting day; the months still without one
     are the latest months, back to the last report."""
-    return _reports_missing(as_of, (task.start_date.year, task.start_date.month),
+    # The months before the task was given owe no report.
+    first = max(task.start_date, _given_on(task, rules) or task.start_date)
+    return _reports_missing(as_of, (first.year, first.month),
                             task.last_reported_on, rules.report_working_day,
                             rules.missing_reports_red, calendar)
 
@@ -512,7 +572,8 @@ def _reports_missing(as_of, first, last, working_day, red_after, calendar):
 
 def _stalled_finding(task, as_of, rules):
     """(colour, text): red when the percentage has not risen for too long."""
-    since = max(task.start_date, task.last_progress_on or task.start_date)
+    since = max(task.start_date, _given_on(task, rules) or task.start_date,
+                task.last_progress_on or task.start_date)
     days = (as_of - since).days
     if days < rules.stalled_days_red:
         return GREEN, ""

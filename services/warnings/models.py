@@ -47,6 +47,10 @@ watched_tasks = Table(
     Column("holds_rules", Integer),
     Column("holds_from", Float),
     Column("holds_below", Float),
+    # The local day the task was given (created or imported): a new task waits for
+    # its first report from then (Rules.first_report_grace). NULL for the tasks
+    # known before it was kept.
+    Column("created_on", Date),
     # Why the last evaluation could not judge the task (a date no calendar can
     # count from), for the office to fix; NULL once it is judged.
     Column("unjudged", Text),

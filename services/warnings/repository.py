@@ -41,7 +41,8 @@ def load_tasks(session, codes, known_targets=None):
     w = watched_tasks.c
     rows = _rows(session, select(
         w.code, w.lead_unit, w.status, w.start_date, w.due_date, w.percent,
-        w.clock_class, w.last_reported_on, w.last_progress_on).order_by(w.code), w.code, codes)
+        w.clock_class, w.last_reported_on, w.last_progress_on, w.created_on)
+        .order_by(w.code), w.code, codes)
     targets = {} if known_targets is None else known_targets
     missing = [row[0] for row in rows if row[0] not in targets]
     if missing:
@@ -69,10 +70,10 @@ def load_tasks(session, codes, known_targets=None):
             targets=targets.get(code, ()), clock_class=clock_class,
             clock_stages=stages.get(code, {}), commitments=tuple(commitments.get(code, ())),
             last_reported_on=last_reported_on, last_progress_on=last_progress_on,
-            extensions=extensions.get(code, {}),
+            extensions=extensions.get(code, {}), created_on=created_on,
         )
         for (code, lead_unit, status, start_date, due_date, percent, clock_class,
-             last_reported_on, last_progress_on) in rows
+             last_reported_on, last_progress_on, created_on) in rows
     ]
 
 

@@ -40,6 +40,13 @@ class Rules:
     - notice_ack_days / notice_answer_days: a notice must be acknowledged / answered
       with a plan within this many days of its issue; past the first it turns
       yellow, past the second red.
+    - first_report_grace: a new task starts fair. Until its first report, or until
+      the first reporting day after it was created (the report of its first
+      month), whichever comes first, it waits for its first report (待首报):
+      its plan is not judged, so it is neither yellow nor red for it, and its
+      first report is judged on its own merits. A unit is never counted late
+      for the days before it was given the task. Off: a task is judged from its
+      dates alone the day it is given.
     """
 
     version: int = 1
@@ -58,6 +65,7 @@ class Rules:
     notice_after_red_days: int = 5
     notice_ack_days: int = 2
     notice_answer_days: int = 5
+    first_report_grace: bool = True
 
     def __post_init__(self):
         problems = _problems(dataclasses.asdict(self))
@@ -102,6 +110,7 @@ _LIMITS = {
     "notice_after_red_days": (int, 1, 60),
     "notice_ack_days": (int, 1, 30),
     "notice_answer_days": (int, 1, 60),
+    "first_report_grace": (bool, None, None),
 }
 
 
@@ -116,6 +125,9 @@ def _problems(values):
         if kind is str:
             if value not in MODES:
                 problems[key] = f"one of {', '.join(MODES)}"
+        elif kind is bool:
+            if not isinstance(value, bool):
+                problems[key] = "true or false"
         elif kind is int:
             if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
                 problems[key] = f"a whole number from {low} to {high}"

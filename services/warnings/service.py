@@ -104,7 +104,7 @@ class Service(Operations):
         session.execute(watched_tasks.insert().values(
             code=task["code"], lead_unit=task["lead_unit"], status=task["status"],
             start_date=task["start_date"], due_date=task["due_date"], percent=0,
-            clock_class=task["clock_class"]))
+            clock_class=task["clock_class"], created_on=self.clock.today()))
         if task["targets"]:
             session.execute(watched_targets.insert(), [
                 {"task_code": task["code"], **target} for target in task["targets"]])
@@ -607,10 +607,12 @@ class Service(Operations):
                                                           "since": None, "targets": {}})
                 reason = logic.words(row.reason, row.percent)
                 if row.item_kind == "task":
-                    entry.update(colour=row.colour, reason=reason, since=row.since.isoformat())
+                    entry.update(colour=row.colour, reason=reason, since=row.since.isoformat(),
+                                 state=logic.state(row.colour, row.reason))
                 elif row.item_kind == "target":
                     seq = row.item_key.rsplit("#", 1)[1]
-                    entry["targets"][seq] = {"colour": row.colour, "reason": reason}
+                    entry["targets"][seq] = {"colour": row.colour, "reason": reason,
+                                             "state": logic.state(row.colour, row.reason)}
         return answer
 
     @rpc(expected_exceptions=EXPECTED)
@@ -650,12 +652,18 @@ class Service(Operations):
     def get_dashboard(self):
         """The one-screen counts: tasks by colour, per unit, and the notices:
         {"counts", "units": [{unit, green, yellow, red, worst}], "notices":
-        {open, acknowledged, answered, overdue}, "as_of"}."""
+        {open, acknowledged, answered, overdue}, "pending_first_report" (of the
+        green, the new tasks waiting for their first report), "as_of"}."""
         with self.db.session(readonly=True) as session:
             rows = session.execute(
                 select(colours.c.unit, colours.c.colour, func.count())
                 .where(colours.c.item_kind == "task")
                 .group_by(colours.c.colour, colours.c.unit)).all()
+            # Of the green, the new tasks still waiting for their first report.
+            waiting = session.execute(
+                select(func.count()).where(colours.c.item_kind == "task")
+                .where(colours.c.colour == logic.GREEN)
+                .where(colours.c.reason.startswith(logic.PENDING_WORDS))).scalar()
             by_status = session.execute(
                 select(notices.c.status, notices.c.colour, func.count())
                 .where(notices.c.status != logic.NOTICE_CLOSED)
@@ -675,7 +683,8 @@ class Service(Operations):
             if colour != logic.GREEN and status != logic.NOTICE_ANSWERED:
                 pending["overdue"] += number
         return {"counts": counts, "units": sorted(units.values(), key=lambda u: u["unit"]),
-                "notices": pending, "as_of": self.clock.today().isoformat()}
+                "notices": pending, "pending_first_report": waiting,
+                "as_of": self.clock.today().isoformat()}
 
     @rpc(expected_exceptions=EXPECTED)
     def get_colour_trend(self, weeks=12, as_of=None):
@@ -1077,11 +1086,13 @@ def _state(colour, as_of, rules):
 
 
 def _colour_dict(row):
-    """A stored colour (with its task's percentage) as the API shows it."""
+    """A stored colour (with its task's percentage) as the API shows it: `state`
+    beside the colour (logic.state), `percent` the task's as the service knows it."""
     return {"item_kind": row.item_kind, "item_key": row.item_key, "task": row.task_code,
             "unit": row.unit, "colour": row.colour,
             "reason": logic.words(row.reason, row.percent),
-            "since": row.since.isoformat(), "rule_version": row.rule_version}
+            "since": row.since.isoformat(), "rule_version": row.rule_version,
+            "state": logic.state(row.colour, row.reason), "percent": row.percent}
 
 
 

@@ -15,9 +15,11 @@ def test_nothing_is_written_anonymously(platform):
 
 def test_a_report_flows_from_the_api_to_every_service(platform):
     admin = platform.login()
-    # Calendar days: the flow is under test, not the years the holiday calendar covers.
+    # Calendar days: the flow is under test, not the years the holiday calendar covers;
+    # and a task late the day it is given, judged at once, not waiting for its first report.
     rules = platform.http.put("/api/v1/rules", headers=admin,
-                              json={"rules": {"calendar_mode": "calendar"}, "note": "e2e"})
+                              json={"rules": {"calendar_mode": "calendar",
+                                              "first_report_grace": False}, "note": "e2e"})
     assert rules.status_code == 200, rules.text
     today = dt.date.today()
     for unit in ({"code": "e2e-yz", "name": "袁州区", "kind": "county",

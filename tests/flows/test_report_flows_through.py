@@ -34,8 +34,11 @@ def city(runner_factory, amqp_uri, tmp_path):
 def test_a_late_task_turns_red_everywhere_and_a_report_turns_it_green(city):
     today = dt.date.today()
     # The flow, not the holiday calendar, is under test here; calendar days keep it
-    # independent of the years the official calendar package covers.
-    city("warnings", "update_rules", {"calendar_mode": "calendar"}, ADMIN)
+    # independent of the years the official calendar package covers. A task late
+    # the day it is given is what flows: it is judged at once, not left waiting
+    # for its first report.
+    city("warnings", "update_rules", {"calendar_mode": "calendar",
+                                      "first_report_grace": False}, ADMIN)
     city("tasks", "create_unit", {"code": "yz", "name": "袁州区", "kind": "county",
                                   "head": {"name": "张三", "phone": "13800000000"}}, ADMIN)
     city("tasks", "create_unit", {"code": "zs", "name": "樟树市", "kind": "county"}, ADMIN)

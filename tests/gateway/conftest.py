@@ -372,8 +372,8 @@ class Contract:
     def ranking_list_movers(self, *, since, until=None, limit=5):
         return {"items": [], "period": "2026-Q4"}
 
-    def ranking_list_evaluations(self, *, period, caller, unit=None, lead_unit=None, limit=100,
-                                 offset=0):
+    def ranking_list_evaluations(self, *, period, caller=None, unit=None, lead_unit=None,
+                                 limit=100, offset=0):
         return _page([{"period": period, "lead_unit": "D01", "unit": "C01", "score": 90.0,
                        "comment": "配合积极"}], limit, offset)
 

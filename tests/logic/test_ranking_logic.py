@@ -177,6 +177,28 @@ def test_a_unit_with_no_data_has_no_score_and_no_rank():
     assert [e["unit"] for e in ranked["red_list"]] == ["C1"]
 
 
+def test_an_all_green_unit_ranks_above_one_with_red_before_anything_falls_due():
+    # Early in the quarter: BC01's one task is on plan and its targets fall due
+    # later; BC02 has a red and a yellow item. The clean unit leads the race.
+    units = [{"code": "BC01", "name": "一县", "kind": "county"},
+             {"code": "BC02", "name": "二县", "kind": "county"}]
+    facts = logic.Facts(
+        units=units,
+        changes=[("BC02", "target", "T2#1", D(2026, 10, 5), "red"),
+                 ("BC02", "target", "T3#1", D(2026, 10, 8), "yellow")],
+        working={"BC01", "BC02"})
+    rules = logic.ScoreRules()
+    ranked = logic.rank_groups(logic.score_units(Q4, D(2026, 10, 20), rules, facts),
+                               rules)["county"]
+    first, second = ranked["entries"]
+    assert (first["unit"], first["rank"], first["score"]) == ("BC01", 1, 100.0)
+    assert (second["unit"], second["rank"]) == ("BC02", 2)
+    assert second["score"] < 100
+    assert indicator(first, "warnings") == 100.0
+    assert first["breakdown"]["note"] is None
+    assert "预警扣分项得满分" in first["breakdown"]["rules"]
+
+
 def test_the_groups_rank_and_draw_their_lists():
     rules = logic.ScoreRules()
     ranked = logic.rank_groups(logic.score_units(Q4, Q4.end, rules, small_city()), rules,

@@ -7,8 +7,9 @@ import random
 
 import pytest
 
-from services.common.errors import CalendarNotCovered
+from services.common.errors import CalendarNotCovered, InvalidInput
 from services.common.workdays import WorkingCalendar, entered_years
+from services.warnings import logic
 from services.warnings.holiday_notice import year_from_input
 from services.warnings.logic import (
     GREEN,
@@ -641,3 +642,61 @@ def test_a_red_task_holds_while_its_percentage_stays_between_its_thresholds():
     # Yellow on target 2 from 30 points behind the plan to 10.
     assert unchanged_between(task, D(2026, 4, 30), RULES, colours) == (
         pytest.approx(expected - 30, abs=0.01), pytest.approx(expected - 10, abs=0.01))
+
+
+# A new task starts fair ----------------------------------------------------------------
+
+# Imported on 10 March with its plan's first points in the past: 25% by January's
+# end, 50% by February's, 75% by 6 March.
+IMPORTED = make(targets=((D(2026, 1, 31), 25), (D(2026, 2, 28), 50), (D(2026, 3, 6), 75),
+                         (D(2026, 12, 31), 100)),
+                created_on=D(2026, 3, 10))
+
+
+def test_a_new_task_waits_for_its_first_report_and_is_neither_yellow_nor_red():
+    # March's report is due by the fifth working day of April (Qingming: 8 April).
+    for day in (D(2026, 3, 10), D(2026, 3, 31), D(2026, 4, 8)):
+        colours = judge(IMPORTED, day)
+        assert {c.colour for c in colours.values()} == {GREEN}, day
+        task = colours["T1"]
+        assert task.reason == "待首报（新建任务，应于2026-04-08前首次报送，首报前不预警）"
+        assert logic.state(task.colour, task.reason) == logic.PENDING_FIRST_REPORT
+    assert logic.first_report_due(IMPORTED, RULES) == D(2026, 4, 8)
+    assert unchanged_between(IMPORTED, D(2026, 3, 12), RULES,
+                             evaluate_task(IMPORTED, D(2026, 3, 12), RULES)) is None
+
+
+def test_an_imported_tasks_first_report_is_judged_on_its_own_merits():
+    # Plan 75%, first report 60%: 15 points short of a step due before the task was
+    # given, late only from the day it was: yellow, not red and not "未补齐欠账",
+    # though it was red-worthy at 0% the day it came.
+    day = D(2026, 3, 12)
+    waiting = {(c.item_kind, c.item_key): c.colour
+               for c in evaluate_task(IMPORTED, D(2026, 3, 10), RULES)}
+    first = dataclasses.replace(quiet(IMPORTED, day), percent=60)
+    colours = judge(first, day, previous=waiting)
+    assert colours["T1#3"].colour == YELLOW
+    assert colours["T1"].colour == YELLOW
+    assert "未补齐欠账" not in colours["T1"].reason
+    assert logic.state(colours["T1"].colour, colours["T1"].reason) == YELLOW
+
+
+def test_without_a_report_by_its_day_a_new_task_is_judged_and_earns_its_red():
+    colours = judge(IMPORTED, D(2026, 4, 9))
+    assert colours["T1"].colour == RED
+    assert "待首报" not in colours["T1"].reason
+    # Only the months since it was given owe a report: March, not January.
+    assert "1月" not in colours["T1"].reason
+
+
+def test_waiting_for_the_first_report_is_a_rule_the_office_can_turn_off():
+    rules = Rules(first_report_grace=False)
+    assert judge(IMPORTED, D(2026, 3, 10), rules)["T1"].colour == RED
+    assert Rules.from_dict({"first_report_grace": False}).first_report_grace is False
+    with pytest.raises(InvalidInput):
+        Rules.from_dict({"first_report_grace": "no"})
+
+
+def test_a_task_known_before_its_creation_day_was_kept_is_judged_as_before():
+    old = dataclasses.replace(IMPORTED, created_on=None)
+    assert judge(old, D(2026, 3, 10))["T1"].colour == RED

@@ -133,6 +133,23 @@ def test_reports_and_colours_score_the_live_period(ranking):
     assert set(entries(departments)) == {"D1", "D2"}
 
 
+def test_a_clean_unit_ranks_before_its_work_falls_due_and_older_steps_do_not_count(ranking):
+    for code in ("C1", "C2"):
+        ranking.deliver("tasks", "unit_created", unit(code, "county"))
+    # C1's task was given on 15 November with a step due in October: never its to
+    # meet on time. Its next step falls due in December.
+    imported = task("T1", "C1", [("2026-10-31", 50, "C1"), ("2026-12-31", 100, "C1")])
+    imported["task"]["created_at"] = "2026-11-15T02:00:00Z"
+    ranking.deliver("tasks", "task_created", imported)
+    ranking.deliver("tasks", "task_created", task("T2", "C2", [("2026-10-31", 50, "C2")]))
+    ranking.deliver("warnings", "colour_changed", colours("2026-11-01", ("T2:1", "C2", "red")))
+    county = entries(ranking("get_ranking", period="2026-Q4", group="county", caller=ADMIN))
+    c1, c2 = county["C1"], county["C2"]
+    assert (c1["rank"], c1["score"], c2["rank"]) == (1, 100.0, 2), county
+    assert indicator(c1, "on_time")["score"] is None  # nothing of its own due yet
+    assert indicator(c1, "warnings")["score"] == 100.0
+
+
 def test_a_redelivered_batch_counts_once(ranking):
     a_city(ranking)
     batch = progress(("T1", 60, "2026-10-20T02:00:00Z"))

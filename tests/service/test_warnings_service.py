@@ -348,8 +348,12 @@ def test_reports_keep_the_local_day_and_progress_only_when_it_rises(warnings):
 
 
 def test_a_red_item_stays_red_until_the_backlog_is_made_up(warnings):
-    warnings.set_today(dt.date(2026, 7, 1))
+    # Given in January and reported on at once; then left behind: red earned.
     warnings.deliver("task_created", new_event(task=TASK), "on_task_created")
+    warnings.deliver("progress_reported", progress(5, "2026-01-05T01:00:00"),
+                     "on_progress_reported")
+    warnings.set_today(dt.date(2026, 7, 1))
+    warnings("evaluate", "2026-07-01")
     # By 1 July the plan expects about 53%.
     assert colour_of(warnings, "T1#2", "target")["colour"] == "red"
     warnings.deliver("progress_reported", progress(50, "2026-07-01T01:00:00"),
@@ -362,11 +366,30 @@ def test_a_red_item_stays_red_until_the_backlog_is_made_up(warnings):
     history = warnings("get_task_history", "T1")["items"]
     target_history = [(h["previous"], h["colour"]) for h in history
                       if h["item_key"] == "T1#2"]
-    assert target_history == [(None, "red"), ("red", "green")]
+    assert target_history == [(None, "green"), ("green", "red"), ("red", "green")]
     assert history == sorted(history, key=lambda h: h["changed_at"])
 
 
+def test_a_new_task_waits_for_its_first_report_then_is_judged_on_its_merits(warnings):
+    # Given on 1 April, its first target (30% by 31 March) already past.
+    warnings.set_today(dt.date(2026, 4, 1))
+    warnings.deliver("task_created", new_event(task=TASK), "on_task_created")
+    colours = warnings("get_task_colours", ["T1"])["T1"]
+    assert colours["colour"] == "green" and colours["state"] == "pending_first_report"
+    assert colours["reason"].startswith("待首报")
+    assert warnings("get_dashboard")["pending_first_report"] == 1
+    # The first report: 20% against 30% due the day before, judged as it is.
+    warnings.deliver("progress_reported", progress(20, "2026-04-01T02:00:00"),
+                     "on_progress_reported")
+    target = colour_of(warnings, "T1#1", "target")
+    assert (target["colour"], target["state"]) == ("yellow", "yellow"), target
+    assert "未补齐欠账" not in target["reason"]
+    assert warnings("get_dashboard")["pending_first_report"] == 0
+
+
 def test_a_red_task_is_not_judged_again_for_a_report_that_changes_only_its_words(warnings):
+    # A task red the day it is given is what this is about: judged at once.
+    warnings("update_rules", {"first_report_grace": False}, ADMIN)
     warnings.set_today(dt.date(2026, 4, 23))
     warnings.deliver("task_created", new_event(task=TASK), "on_task_created")
     warnings.deliver("progress_reported", progress(20, "2026-04-23T01:00:00"),
@@ -411,7 +434,12 @@ def test_a_report_that_changes_nothing_leaves_the_task_unjudged(warnings):
         row = connection.execute(select(watched_tasks)).one()
     assert (row.holds_on, row.holds_rules, row.holds_below) == (dt.date(2026, 2, 10), 1, 30)
     assert row.holds_from == pytest.approx(13.48 - 10, abs=0.01)
-    before = warnings("list_warnings", task="T1")["items"]
+    def stored():
+        # The colours as stored: the task's percentage beside them moves with it.
+        return [{key: value for key, value in item.items() if key != "percent"}
+                for item in warnings("list_warnings", task="T1")["items"]]
+
+    before = stored()
 
     def judged(percent, at):
         return any("FROM colours" in statement for statement in statements_during(
@@ -419,7 +447,7 @@ def test_a_report_that_changes_nothing_leaves_the_task_unjudged(warnings):
                                                "on_progress_reported")))
 
     assert not judged(20, "2026-02-10T02:00:00")
-    assert warnings("list_warnings", task="T1")["items"] == before
+    assert stored() == before
     # Past the range: target 1 is met.
     assert judged(30, "2026-02-10T03:00:00")
     assert colour_of(warnings, "T1#1", "target")["reason"] == "已完成目标（30%）"
@@ -440,8 +468,10 @@ MATTER = {**TASK, "code": "M1", "source": "assignment", "clock_class": "general"
 
 
 def test_a_year_not_entered_is_judged_monday_to_friday_and_says_so(warnings):
-    warnings.set_today(dt.date(2027, 1, 11))  # past the holiday package's last year
+    # Given in December, so that its last target is late in the new year.
+    warnings.set_today(dt.date(2026, 12, 1))
     warnings.deliver("task_created", new_event(task=TASK), "on_task_created")
+    warnings.set_today(dt.date(2027, 1, 11))  # past the holiday package's last year
     warnings.deliver("progress_reported", progress(40, "2027-01-08T02:00:00"),
                      "on_progress_reported")
     colours = warnings("get_task_colours", ["T1"])["T1"]
@@ -521,6 +551,9 @@ def test_entering_a_year_recolours_what_depends_on_it_and_nothing_else(warnings)
 
 
 def test_a_task_with_an_impossible_date_does_not_stop_the_evaluation(warnings):
+    # Judged from its dates alone: a new task's fair start would count it late
+    # only from the day it was given, and its typo would go unseen.
+    warnings("update_rules", {"first_report_grace": False}, ADMIN)
     warnings.deliver("task_created", new_event(task=TASK), "on_task_created")
     typo = {**TASK, "code": "T9", "targets": [
         {"seq": 1, "due_date": "1026-03-31", "planned_percent": 30, "unit": "yz",
@@ -562,6 +595,8 @@ def test_a_tasks_targets_are_read_once_and_its_extensions_every_time(warnings):
     def reads_targets(statements):
         return any("FROM watched_targets" in statement for statement in statements)
 
+    # A task red the day it is given, judged at once (not waiting for its first report).
+    warnings("update_rules", {"first_report_grace": False}, ADMIN)
     warnings.set_today(dt.date(2026, 4, 23))
     assert reads_targets(statements_of(lambda: warnings.deliver(
         "task_created", new_event(task=TASK), "on_task_created")))

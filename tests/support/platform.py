@@ -56,6 +56,7 @@ def running_platform(data_dir, environment=None):
                                    stdout=output, stderr=subprocess.STDOUT,
                                    stdin=subprocess.DEVNULL, preexec_fn=die_with_parent)
         platform = Platform(process, f"http://127.0.0.1:{port}", data_dir)
+        platform.amqp_uri = amqp_uri
 
         def started():
             assert process.poll() is None, (data_dir / "run.out").read_text()
