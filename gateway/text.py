@@ -67,8 +67,9 @@ def check_storable(value):
 
 
 def escaped(value):
-    """`value` with each unstorable character written as its \\uXXXX escape: what
-    the audit log keeps of a refused request, so that the refusal is recorded too."""
+    """`value` with each unstorable character written as its escape (\\u0000 for
+    NUL): what the audit log keeps of a refused request, so that the refusal is
+    recorded too."""
     if isinstance(value, str):
         return _UNSTORABLE.sub(lambda match: f"\\u{ord(match.group()):04x}", value)
     if isinstance(value, dict):

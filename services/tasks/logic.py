@@ -10,8 +10,10 @@ from io import BytesIO
 
 from marshmallow import ValidationError
 
+from services.common.progress import after_reports
+
 from .exceptions import InvalidInput
-from .schemas import ProgressItemSchema
+from .schemas import ProgressItemIn
 
 # Reports from county systems carry their own clocks; a little skew is normal.
 FUTURE_TOLERANCE = dt.timedelta(minutes=10)
@@ -37,12 +39,15 @@ def expand_scope(parents, roots):
 @dataclass
 class TaskState:
     """What a report is checked against: the latest percentage, the status,
-    the units taking part in the task and its lead unit."""
+    the units taking part in the task and its lead unit; after a batch's check,
+    where the task stands (`percent`, and `reported_at`, the latest moment the
+    batch's accepted reports name, None before the first)."""
 
     percent: float
     status: str
     units: set = field(default_factory=set)
     lead_unit: str | None = None
+    reported_at: dt.datetime | None = None
 
 
 LEAD_UNIT_ONLY = "lead_unit_only"
@@ -71,10 +76,11 @@ def check_progress_batch(items, tasks, units, scope, now):
     left. Answers (accepted, results): `accepted` the loaded items to store, with
     `index`; `results` one entry per item, accepted or rejected with its reason.
 
-    tasks: {code: TaskState}; units: the set of known unit codes; scope: the unit
-    codes the caller acts for, or None.
+    tasks: {code: TaskState}, left where each task stands after the accepted
+    reports (the last report wins); units: the set of known unit codes; scope:
+    the unit codes the caller acts for, or None.
     """
-    schema = ProgressItemSchema()
+    schema = ProgressItemIn()
     accepted, results = [], []
     for index, raw in enumerate(items):
         try:
@@ -91,8 +97,9 @@ def check_progress_batch(items, tasks, units, scope, now):
             results.append({"index": index, "status": "rejected", "reason": reason})
             continue
         state = tasks[item["task"]]
-        state.percent = item["percent"]
-        item["reported_at"] = _naive_utc(item.get("reported_at")) or now
+        item["reported_at"] = naive_utc(item.get("reported_at")) or now
+        state.percent, state.reported_at = after_reports(
+            state.percent, state.reported_at, [(item["percent"], item["reported_at"])])
         item["index"] = index
         accepted.append(item)
         results.append({"index": index, "status": "accepted"})
@@ -132,13 +139,14 @@ def _progress_problem(item, tasks, units, scope, now):
                     " send correction: true with a note to lower it")
         if not (item.get("note") or "").strip():
             return "a correction needs a note saying why"
-    reported_at = _naive_utc(item.get("reported_at"))
+    reported_at = naive_utc(item.get("reported_at"))
     if reported_at and reported_at > now + FUTURE_TOLERANCE:
         return "reported_at is in the future"
     return None
 
 
-def _naive_utc(moment):
+def naive_utc(moment):
+    """A moment as the tables keep it, naive UTC; None stays None."""
     if moment is None:
         return None
     if moment.tzinfo is not None:
@@ -162,6 +170,65 @@ def explaining_problem(status, reason):
         return f"task is {status}"
     if not (reason or "").strip():
         return "a reason is required"
+    return None
+
+
+def row_errors(index, messages):
+    """Flatten marshmallow-style messages into [{row, field, reason}] (rows from 1,
+    as a spreadsheet counts them after its header)."""
+    flat = []
+    for field_name, reason in (messages or {}).items():
+        flat.append({"row": index + 1, "field": field_name,
+                     "reason": reason if isinstance(reason, str) else str(reason)})
+    return flat
+
+
+def named_units(task):
+    """The unit codes a loaded task names: its lead, cooperating and target units."""
+    return {task["lead_unit"], *task["cooperating_units"],
+            *(target.get("unit") for target in task["targets"])} - {None}
+
+
+def task_problems(task, exists, known_units):
+    """What stops a loaded task being created, as InvalidInput's messages ({} when
+    nothing): "code" when a task of its code `exists`, and each unit it names that
+    is not among `known_units`."""
+    problems = {}
+    if exists:
+        problems["code"] = f"task {task['code']} exists"
+    if task["lead_unit"] not in known_units:
+        problems["lead_unit"] = f"unknown unit {task['lead_unit']}"
+    unknown = sorted(set(task["cooperating_units"]) - known_units)
+    if unknown:
+        problems["cooperating_units"] = f"unknown units {', '.join(unknown)}"
+    for index, target in enumerate(task["targets"]):
+        if target.get("unit") and target["unit"] not in known_units:
+            problems.setdefault("targets", {})[index] = {
+                "unit": f"unknown unit {target['unit']}"}
+    return problems
+
+
+def task_links(task):
+    """{unit code: role} of a new task: its lead unit leads; its cooperating units
+    and the units owning its targets (the lead unit when a target names none)
+    cooperate."""
+    links = {task["lead_unit"]: "lead"}
+    for unit in task["cooperating_units"]:
+        links.setdefault(unit, "cooperating")
+    for target in task["targets"]:
+        links.setdefault(target.get("unit") or task["lead_unit"], "cooperating")
+    return links
+
+
+def extension_problem(new_date, previous, task_due_date, seq):
+    """Why a due date cannot move from `previous` to `new_date`, as InvalidInput's
+    messages, or None: a target (`seq` not None) stays within its task's due date,
+    and a due date only moves later."""
+    if seq is not None and new_date > task_due_date:
+        return {"new_due_date": "a target cannot be due after its task; extend the task first"}
+    if new_date <= previous:
+        return {"new_due_date": f"must be later than the current due date "
+                                f"{previous.isoformat()}"}
     return None
 
 

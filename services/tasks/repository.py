@@ -1,8 +1,11 @@
-"""Reading and writing the tasks service's tables; answers plain dicts."""
-from sqlalchemy import func, select
+"""Reading and writing the tasks service's tables, a batch in one statement
+where the work comes in batches; answers plain dicts (rows where the caller
+needs a column no answer shows)."""
+from sqlalchemy import bindparam, func, select
 
 from services.common.clock import iso
 
+from .logic import TaskState
 from .models import (
     clock_stages,
     commitments,
@@ -26,6 +29,20 @@ def unit_dict(row):
 
 def unit_parents(session):
     return dict(session.execute(select(units.c.code, units.c.parent)).all())
+
+
+def known_unit_codes(session, codes):
+    """Those of `codes` that are units."""
+    return {code for (code,) in session.execute(
+        select(units.c.code).where(units.c.code.in_(codes)))}
+
+
+def insert_unit(session, unit, now):
+    session.execute(units.insert().values(
+        code=unit["code"], name=unit["name"], kind=unit["kind"],
+        parent=unit.get("parent"), head=unit.get("head"),
+        operator=unit.get("operator"), created_at=now,
+    ))
 
 
 def get_units(session, codes=None, kind=None, parent=None):
@@ -106,6 +123,35 @@ def list_tasks(session, limit, offset, **filters):
     return {"items": tasks_with_parts(session, rows), "total": total}
 
 
+def insert_task(session, task, links, now):
+    """A new active task at 0%, its units ({code: role}) and its targets, numbered
+    from 1 in their order."""
+    session.execute(tasks.insert().values(
+        code=task["code"], title=task["title"], category=task.get("category"),
+        source=task["source"], clock_class=task.get("clock_class"),
+        lead_unit=task["lead_unit"], responsible_person=task.get("responsible_person"),
+        start_date=task["start_date"], due_date=task["due_date"], status="active",
+        percent=0, created_at=now,
+    ))
+    session.execute(task_units.insert(), [
+        {"task_code": task["code"], "unit_code": unit, "role": role}
+        for unit, role in links.items()
+    ])
+    if task["targets"]:
+        session.execute(targets.insert(), [
+            {"task_code": task["code"], "seq": seq, "due_date": target["due_date"],
+             "planned_percent": target["planned_percent"],
+             "description": target.get("description"),
+             "unit": target.get("unit") or task["lead_unit"]}
+            for seq, target in enumerate(task["targets"], start=1)
+        ])
+
+
+def set_status(session, code, status, reason, now):
+    session.execute(tasks.update().where(tasks.c.code == code).values(
+        status=status, status_reason=reason, closed_at=now))
+
+
 def task_row(session, code):
     return session.execute(select(tasks).where(tasks.c.code == code)).first()
 
@@ -162,6 +208,149 @@ def task_details(session, row):
     return task
 
 
+def task_states(session, codes):
+    """{code: TaskState} of the tasks among `codes`, in two queries."""
+    states = {
+        row.code: TaskState(row.percent, row.status, lead_unit=row.lead_unit)
+        for row in session.execute(
+            select(tasks.c.code, tasks.c.percent, tasks.c.status, tasks.c.lead_unit)
+            .where(tasks.c.code.in_(codes)))
+    }
+    for task_code, unit_code in session.execute(
+        select(task_units.c.task_code, task_units.c.unit_code)
+        .where(task_units.c.task_code.in_(codes))
+    ):
+        states[task_code].units.add(unit_code)
+    return states
+
+
+def insert_reports(session, reports, batch_id, source, reported_by, now):
+    """Store a batch's accepted reports in one statement; answers their ids in the
+    order of `reports`."""
+    return session.execute(
+        progress_reports.insert().returning(
+            progress_reports.c.id, sort_by_parameter_order=True),
+        [{
+            "batch_id": batch_id, "task_code": item["task"],
+            "unit_code": item["unit"], "percent": item["percent"],
+            "note": item.get("note"), "correction": item["correction"],
+            "reported_at": item["reported_at"], "received_at": now,
+            "source": source, "reported_by": reported_by,
+        } for item in reports],
+    ).scalars().all()
+
+
+def set_standings(session, standings):
+    """Where each task stands after a batch, {code: TaskState}, in one statement."""
+    session.execute(
+        tasks.update().where(tasks.c.code == bindparam("b_code"))
+        .values(percent=bindparam("b_percent"), last_reported_at=bindparam("b_at")),
+        [{"b_code": code, "b_percent": state.percent, "b_at": state.reported_at}
+         for code, state in standings.items()],
+    )
+
+
+def add_evidence(session, task_code, sha256, filename, content_type, size, user, now):
+    """Keep an evidence file's record; answers its id."""
+    return session.execute(evidence.insert().values(
+        task_code=task_code, sha256=sha256, filename=filename, content_type=content_type,
+        size=size, uploaded_at=now, uploaded_by=user,
+    )).inserted_primary_key[0]
+
+
+def evidence_row(session, task_code, evidence_id):
+    """The evidence row (with its sha256) of the task, or None."""
+    return session.execute(
+        select(evidence).where(evidence.c.task_code == task_code)
+        .where(evidence.c.id == evidence_id)
+    ).first()
+
+
+def evidence_count(session, task_code):
+    return len(session.execute(
+        select(evidence.c.id).where(evidence.c.task_code == task_code)).all())
+
+
+def clock_stage_recorded(session, task_code, stage):
+    return session.execute(
+        select(clock_stages).where(clock_stages.c.task_code == task_code)
+        .where(clock_stages.c.stage == stage)).first() is not None
+
+
+def record_clock_stage(session, task_code, stage, moment, user):
+    session.execute(clock_stages.insert().values(
+        task_code=task_code, stage=stage, recorded_at=moment, recorded_by=user))
+
+
+def insert_commitment(session, task_code, item, now):
+    """An open commitment; answers its id."""
+    return session.execute(commitments.insert().values(
+        task_code=task_code, unit=item["unit"], step=item["step"],
+        promised_date=item["promised_date"], result=item["result"], status="open",
+        created_at=now)).inserted_primary_key[0]
+
+
+def commitment_row(session, commitment_id):
+    return session.execute(
+        select(commitments).where(commitments.c.id == commitment_id)).first()
+
+
+def fulfil_commitment(session, commitment_id, now):
+    session.execute(commitments.update().where(commitments.c.id == commitment_id)
+                    .values(status="fulfilled", fulfilled_at=now))
+
+
+def list_commitments(session, limit, offset, scope=None, unit=None, task=None,
+                     status=None):
+    """Commitments within `scope` (unit codes, or None for all), soonest promised
+    first: {"items": [commitment], "total"}."""
+    query = select(commitments)
+    for column, value in ((commitments.c.unit, unit), (commitments.c.task_code, task),
+                          (commitments.c.status, status)):
+        if value is not None:
+            query = query.where(column == value)
+    if scope is not None:
+        query = query.where(commitments.c.unit.in_(sorted(scope)))
+    total = session.execute(select(func.count()).select_from(query.subquery())).scalar()
+    rows = session.execute(query.order_by(commitments.c.promised_date, commitments.c.id)
+                           .limit(limit).offset(offset)).all()
+    return {"items": [commitment_dict(row) for row in rows], "total": total}
+
+
+def target_due_date(session, task_code, seq):
+    """The due date of the task's target `seq`, or None when it has none."""
+    target = session.execute(
+        select(targets.c.due_date).where(targets.c.task_code == task_code)
+        .where(targets.c.seq == seq)).first()
+    return None if target is None else target.due_date
+
+
+def move_due_date(session, task_code, seq, previous, new_date):
+    """Move the task's due date (`seq` None; its targets due on the old date move
+    with it) or its target's."""
+    if seq is None:
+        session.execute(tasks.update().where(tasks.c.code == task_code)
+                        .values(due_date=new_date))
+        session.execute(targets.update().where(targets.c.task_code == task_code)
+                        .where(targets.c.due_date == previous)
+                        .values(due_date=new_date))
+    else:
+        session.execute(targets.update().where(targets.c.task_code == task_code)
+                        .where(targets.c.seq == seq).values(due_date=new_date))
+
+
+def record_extension(session, task_code, seq, previous, new_date, reason, user, now):
+    """Keep an extension; answers how many the task (`seq` None) or its target has
+    had, this one included."""
+    session.execute(extensions.insert().values(
+        task_code=task_code, seq=seq, previous_due_date=previous, new_due_date=new_date,
+        reason=reason, extended_by=user, extended_at=now))
+    return len(session.execute(
+        select(extensions.c.id).where(extensions.c.task_code == task_code)
+        .where(extensions.c.seq.is_(None) if seq is None else extensions.c.seq == seq)
+    ).all())
+
+
 def evidence_dict(row):
     return {
         "id": row.id, "task": row.task_code, "sha256": row.sha256, "filename": row.filename,
@@ -177,6 +366,13 @@ def commitment_dict(row):
         "status": row.status, "created_at": iso(row.created_at),
         "fulfilled_at": iso(row.fulfilled_at),
     }
+
+
+def store_batch(session, caller, key, digest, answer, now):
+    """Keep a batch's answer under the caller's Idempotency-Key."""
+    session.execute(progress_batches.insert().values(
+        caller=(caller or {}).get("user") or "", key=key,
+        digest=digest, answer=answer, created_at=now))
 
 
 def stored_batch(session, caller, key):

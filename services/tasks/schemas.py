@@ -1,5 +1,7 @@
-"""Shapes of what the tasks service takes in. Loading raises the service's
-InvalidInput with per-field messages; anything unknown is refused."""
+"""Shapes of what the tasks service takes in over RPC, named `...In` as every
+service names what it takes in, consumed events and RPC input alike. Loading
+raises the service's InvalidInput with per-field messages; anything unknown is
+refused."""
 import datetime as dt
 
 from marshmallow import (
@@ -44,29 +46,29 @@ class Strict(Schema):
         return data
 
 
-class ContactSchema(Strict):
+class ContactIn(Strict):
     name = fields.String(required=True, validate=validate.Length(1, 50))
     phone = fields.String(validate=validate.Regexp(r"^\+?[0-9\- ]{5,20}$"), allow_none=True)
     email = fields.Email(allow_none=True)
 
 
-class UnitSchema(Strict):
+class UnitIn(Strict):
     code = fields.String(required=True, validate=CODE)
     name = fields.String(required=True, validate=validate.Length(1, 100))
     kind = fields.String(required=True, validate=validate.OneOf(KINDS))
     parent = fields.String(validate=CODE, allow_none=True)
-    head = fields.Nested(ContactSchema, allow_none=True)
-    operator = fields.Nested(ContactSchema, allow_none=True)
+    head = fields.Nested(ContactIn, allow_none=True)
+    operator = fields.Nested(ContactIn, allow_none=True)
 
 
-class TargetSchema(Strict):
+class TargetIn(Strict):
     due_date = fields.Date(required=True, validate=PLAN_DATE)
     planned_percent = fields.Float(required=True, validate=PERCENT, allow_nan=False)
     description = fields.String(validate=validate.Length(max=500), allow_none=True)
     unit = fields.String(validate=CODE, allow_none=True)
 
 
-class TaskSchema(Strict):
+class TaskIn(Strict):
     code = fields.String(required=True, validate=CODE)
     title = fields.String(required=True, validate=validate.Length(1, 300))
     lead_unit = fields.String(required=True, validate=CODE)
@@ -77,7 +79,7 @@ class TaskSchema(Strict):
     clock_class = fields.String(validate=validate.OneOf(CLOCK_CLASSES), allow_none=True)
     cooperating_units = fields.List(fields.String(validate=CODE), load_default=list)
     responsible_person = fields.String(validate=validate.Length(max=50), allow_none=True)
-    targets = fields.List(fields.Nested(TargetSchema), load_default=list)
+    targets = fields.List(fields.Nested(TargetIn), load_default=list)
 
     @validates_schema
     def dates_in_order(self, data, **_):
@@ -103,7 +105,7 @@ class TaskSchema(Strict):
             raise ValidationError("the lead unit cannot also cooperate", "cooperating_units")
 
 
-class ProgressItemSchema(Strict):
+class ProgressItemIn(Strict):
     task = fields.String(required=True, validate=CODE)
     unit = fields.String(required=True, validate=CODE)
     percent = fields.Float(required=True, validate=PERCENT, allow_nan=False)
@@ -112,7 +114,7 @@ class ProgressItemSchema(Strict):
     correction = fields.Boolean(load_default=False)
 
 
-class CommitmentSchema(Strict):
+class CommitmentIn(Strict):
     task = fields.String(required=True, validate=CODE)
     unit = fields.String(required=True, validate=CODE)
     step = fields.String(required=True, validate=validate.Length(1, 300))
@@ -120,12 +122,12 @@ class CommitmentSchema(Strict):
     result = fields.String(required=True, validate=validate.Length(1, 500))
 
 
-class ClockStageSchema(Strict):
+class ClockStageIn(Strict):
     stage = fields.String(required=True, validate=validate.OneOf(STAGES))
     recorded_at = Moment(allow_none=True)
 
 
-class ExtensionSchema(Strict):
+class ExtensionIn(Strict):
     new_due_date = fields.Date(required=True, validate=PLAN_DATE)
     seq = fields.Integer(allow_none=True, validate=validate.Range(min=1))
     reason = fields.String(required=True, validate=validate.Length(1, 2000))

@@ -5,7 +5,6 @@ import binascii
 import uuid
 
 from marshmallow import ValidationError
-from sqlalchemy import bindparam, func, select
 
 from services.common.clock import utcnow
 from services.common.consuming import rpc
@@ -21,24 +20,12 @@ from . import events, logic
 from . import repository as repo
 from .dependencies import Evidence
 from .exceptions import EXPECTED, Conflict, Forbidden, InvalidInput, NotFound, TooLarge
-from .models import (
-    clock_stages,
-    commitments,
-    evidence,
-    extensions,
-    progress_batches,
-    progress_reports,
-    targets,
-    task_units,
-    tasks,
-    units,
-)
 from .schemas import (
-    ClockStageSchema,
-    CommitmentSchema,
-    ExtensionSchema,
-    TaskSchema,
-    UnitSchema,
+    ClockStageIn,
+    CommitmentIn,
+    ExtensionIn,
+    TaskIn,
+    UnitIn,
 )
 from .settings import TasksSettings
 
@@ -71,18 +58,14 @@ class Service(Operations):
     def create_unit(self, data, caller):
         """Create a unit. Emits unit_created."""
         require_role(caller, "admin")
-        unit = load(UnitSchema(), data)
+        unit = load(UnitIn(), data)
         with self.db.session() as session:
             existing = repo.unit_parents(session)
             if unit["code"] in existing:
                 raise Conflict(f"unit {unit['code']} exists")
             if unit.get("parent") and unit["parent"] not in existing:
                 raise InvalidInput({"parent": f"unknown unit {unit['parent']}"})
-            session.execute(units.insert().values(
-                code=unit["code"], name=unit["name"], kind=unit["kind"],
-                parent=unit.get("parent"), head=unit.get("head"),
-                operator=unit.get("operator"), created_at=utcnow(),
-            ))
+            repo.insert_unit(session, unit, utcnow())
             (created,) = repo.get_units(session, codes=[unit["code"]])
             self.db.emit(session, events.UNIT_CREATED, events.UnitCreated().dump(
                 new_event(unit=created)))
@@ -115,7 +98,7 @@ class Service(Operations):
     def create_task(self, data, caller):
         """Create a task with its targets. Emits task_created."""
         require_role(caller, "admin")
-        task = load(TaskSchema(), data)
+        task = load(TaskIn(), data)
         with self.db.session() as session:
             problems = self._task_problems(session, task)
             if problems.pop("code", None):
@@ -137,15 +120,15 @@ class Service(Operations):
         with self.db.session() as session:
             for index, raw in enumerate(rows):
                 try:
-                    task = TaskSchema().load(raw if isinstance(raw, dict) else {})
+                    task = TaskIn().load(raw if isinstance(raw, dict) else {})
                 except ValidationError as err:
-                    errors.extend(_row_errors(index, err.messages))
+                    errors.extend(logic.row_errors(index, err.messages))
                     continue
                 problems = self._task_problems(session, task)
                 if task["code"] in seen:
                     problems["code"] = f"task {task['code']} appears twice in the file"
                 seen.add(task["code"])
-                errors.extend(_row_errors(index, problems))
+                errors.extend(logic.row_errors(index, problems))
                 loaded.append(task)
             if errors or dry_run:
                 return {"created": 0, "errors": errors, "checked": len(rows)}
@@ -202,30 +185,20 @@ class Service(Operations):
                     return stored.answer
             scope = self._scope(session, caller)
             codes = {item.get("task") for item in items if isinstance(item, dict)}
-            states = self._task_states(session, codes - {None})
-            known_units = {
-                code for (code,) in session.execute(select(units.c.code).where(
-                    units.c.code.in_({item.get("unit") for item in items
-                                      if isinstance(item, dict)} - {None})))
-            }
+            states = repo.task_states(session, codes - {None})
+            known_units = repo.known_unit_codes(session, {
+                item.get("unit") for item in items if isinstance(item, dict)} - {None})
             accepted, results = logic.check_progress_batch(
                 items, states, known_units, scope, now)
             if accepted:
-                ids = session.execute(
-                    progress_reports.insert().returning(
-                        progress_reports.c.id, sort_by_parameter_order=True),
-                    [{
-                        "batch_id": batch_id, "task_code": item["task"],
-                        "unit_code": item["unit"], "percent": item["percent"],
-                        "note": item.get("note"), "correction": item["correction"],
-                        "reported_at": item["reported_at"], "received_at": now,
-                        "source": source, "reported_by": (caller or {}).get("user"),
-                    } for item in accepted],
-                ).scalars().all()
+                ids = repo.insert_reports(session, accepted, batch_id, source,
+                                          (caller or {}).get("user"), now)
                 for item, report_id in zip(accepted, ids, strict=True):
                     item["id"] = report_id
                     results[item["index"]]["id"] = report_id
-                self._update_task_percent(session, accepted)
+                # The check left each task where its last accepted report puts it.
+                repo.set_standings(session, {item["task"]: states[item["task"]]
+                                             for item in accepted})
                 self.db.emit(session, events.PROGRESS_REPORTED, events.ProgressReported().dump(
                     new_event(batch_id=batch_id, source=source, reports=[{
                         "id": item["id"], "task": item["task"], "unit": item["unit"],
@@ -238,9 +211,7 @@ class Service(Operations):
                 "results": results,
             }
             if idempotency_key is not None:
-                session.execute(progress_batches.insert().values(
-                    caller=(caller or {}).get("user") or "", key=idempotency_key,
-                    digest=digest, answer=answer, created_at=now))
+                repo.store_batch(session, caller, idempotency_key, digest, answer, now)
         return answer
 
     # Evidence, closing and explaining ---------------------------------------
@@ -263,14 +234,12 @@ class Service(Operations):
         with self.db.session() as session:
             row = self._visible_task(session, task, caller, writing=True)
             digest = self.evidence_files.save(content)
-            evidence_id = session.execute(evidence.insert().values(
-                task_code=row.code, sha256=digest, filename=name, content_type=kind,
-                size=len(content), uploaded_at=utcnow(),
-                uploaded_by=(caller or {}).get("user"),
-            )).inserted_primary_key[0]
+            evidence_id = repo.add_evidence(session, row.code, digest, name, kind,
+                                            len(content), (caller or {}).get("user"),
+                                            utcnow())
             self.db.emit(session, events.EVIDENCE_ADDED, events.EvidenceAdded().dump(
                 new_event(task=row.code, evidence_id=evidence_id, sha256=digest)))
-            stored = session.execute(select(evidence).where(evidence.c.id == evidence_id)).one()
+            stored = repo.evidence_row(session, row.code, evidence_id)
         return repo.evidence_dict(stored)
 
     @rpc(expected_exceptions=EXPECTED)
@@ -278,10 +247,7 @@ class Service(Operations):
         refuse_unstorable(task=task)
         with self.db.session(readonly=True) as session:
             row = self._visible_task(session, task, caller)
-            stored = session.execute(
-                select(evidence).where(evidence.c.task_code == row.code)
-                .where(evidence.c.id == evidence_id)
-            ).first()
+            stored = repo.evidence_row(session, row.code, evidence_id)
         if stored is None:
             raise NotFound(f"no evidence {evidence_id} on task {task}")
         answer = repo.evidence_dict(stored)
@@ -296,8 +262,7 @@ class Service(Operations):
         require_writer(caller)
         with self.db.session() as session:
             row = self._visible_task(session, code, caller, writing=True, leading=True)
-            count = len(session.execute(
-                select(evidence.c.id).where(evidence.c.task_code == code)).all())
+            count = repo.evidence_count(session, code)
             problem = logic.closing_problem(row.status, row.percent, count)
             if problem:
                 raise Conflict(problem)
@@ -328,18 +293,15 @@ class Service(Operations):
         matter. Emits clock_stage_recorded."""
         refuse_unstorable(code=code, stage=stage)
         require_writer(caller)
-        loaded = load(ClockStageSchema(), {"stage": stage, "recorded_at": recorded_at})
-        moment = logic._naive_utc(loaded.get("recorded_at")) or utcnow()
+        loaded = load(ClockStageIn(), {"stage": stage, "recorded_at": recorded_at})
+        moment = logic.naive_utc(loaded.get("recorded_at")) or utcnow()
         with self.db.session() as session:
             row = self._visible_task(session, code, caller, writing=True, leading=True)
             if not row.clock_class:
                 raise Conflict(f"task {code} is not on the 13710 clock")
-            if session.execute(select(clock_stages).where(clock_stages.c.task_code == code)
-                               .where(clock_stages.c.stage == stage)).first():
+            if repo.clock_stage_recorded(session, code, stage):
                 raise Conflict(f"stage {stage} of task {code} is recorded already")
-            session.execute(clock_stages.insert().values(
-                task_code=code, stage=stage, recorded_at=moment,
-                recorded_by=(caller or {}).get("user")))
+            repo.record_clock_stage(session, code, stage, moment, (caller or {}).get("user"))
             self.db.emit(session, events.CLOCK_STAGE_RECORDED, events.ClockStageRecorded().dump(
                 new_event(task=code, stage=stage, recorded_at=moment.isoformat())))
             return repo.task_details(session, row)["clocks"]
@@ -348,16 +310,13 @@ class Service(Operations):
     def create_commitment(self, data, caller):
         """A unit's written promise (书面承诺). Emits commitment_made."""
         require_writer(caller)
-        item = load(CommitmentSchema(), data)
+        item = load(CommitmentIn(), data)
         with self.db.session() as session:
             row = self._visible_task(session, item["task"], caller, writing=True)
             if item["unit"] not in repo.task_unit_codes(session, row.code):
                 raise InvalidInput({"unit": f"unit {item['unit']} is not assigned to the task"})
             self._check_unit_scope(session, caller, item["unit"])
-            commitment_id = session.execute(commitments.insert().values(
-                task_code=row.code, unit=item["unit"], step=item["step"],
-                promised_date=item["promised_date"], result=item["result"], status="open",
-                created_at=utcnow())).inserted_primary_key[0]
+            commitment_id = repo.insert_commitment(session, row.code, item, utcnow())
             return self._commitment_event(session, commitment_id, events.COMMITMENT_MADE)
 
     @rpc(expected_exceptions=EXPECTED)
@@ -365,15 +324,13 @@ class Service(Operations):
         """Mark a commitment kept. Emits commitment_fulfilled."""
         require_writer(caller)
         with self.db.session() as session:
-            row = session.execute(
-                select(commitments).where(commitments.c.id == commitment_id)).first()
+            row = repo.commitment_row(session, commitment_id)
             if row is None:
                 raise NotFound(f"no commitment {commitment_id}")
             self._check_unit_scope(session, caller, row.unit)
             if row.status != "open":
                 raise Conflict(f"commitment {commitment_id} is {row.status}")
-            session.execute(commitments.update().where(commitments.c.id == commitment_id)
-                            .values(status="fulfilled", fulfilled_at=utcnow()))
+            repo.fulfil_commitment(session, commitment_id, utcnow())
             return self._commitment_event(session, commitment_id, events.COMMITMENT_FULFILLED)
 
     @rpc(expected_exceptions=EXPECTED)
@@ -383,20 +340,10 @@ class Service(Operations):
         {"items": [commitment], "total"}; `status` is "open" or "fulfilled"."""
         refuse_unstorable(unit=unit, task=task, status=status)
         limit, offset = page(limit, offset)
-        query = select(commitments)
-        for column, value in ((commitments.c.unit, unit), (commitments.c.task_code, task),
-                              (commitments.c.status, status)):
-            if value is not None:
-                query = query.where(column == value)
         with self.db.session(readonly=True) as session:
             scope = self._scope(session, caller)
-            if scope is not None:
-                query = query.where(commitments.c.unit.in_(sorted(scope)))
-            total = session.execute(
-                select(func.count()).select_from(query.subquery())).scalar()
-            rows = session.execute(query.order_by(commitments.c.promised_date, commitments.c.id)
-                                   .limit(limit).offset(offset)).all()
-        return {"items": [repo.commitment_dict(row) for row in rows], "total": total}
+            return repo.list_commitments(session, limit, offset, scope=scope, unit=unit,
+                                         task=task, status=status)
 
     # Extensions ------------------------------------------------------------
 
@@ -409,8 +356,8 @@ class Service(Operations):
         Answers the task with its `extensions`. Emits task_extended."""
         refuse_unstorable(code=code, reason=reason)
         require_role(caller, "admin")
-        loaded = load(ExtensionSchema(), {"new_due_date": new_due_date, "seq": seq,
-                                          "reason": reason})
+        loaded = load(ExtensionIn(), {"new_due_date": new_due_date, "seq": seq,
+                                      "reason": reason})
         new_date, reason = loaded["new_due_date"], loaded["reason"].strip()
         if not reason:
             raise InvalidInput({"reason": "a reason is required"})
@@ -421,34 +368,15 @@ class Service(Operations):
             if seq is None:
                 previous = row.due_date
             else:
-                target = session.execute(
-                    select(targets.c.due_date).where(targets.c.task_code == code)
-                    .where(targets.c.seq == seq)).first()
-                if target is None:
+                previous = repo.target_due_date(session, code, seq)
+                if previous is None:
                     raise NotFound(f"no target {seq} of task {code}")
-                previous = target.due_date
-                if new_date > row.due_date:
-                    raise InvalidInput({"new_due_date": "a target cannot be due after its "
-                                                        "task; extend the task first"})
-            if new_date <= previous:
-                raise InvalidInput({"new_due_date": f"must be later than the current due "
-                                                    f"date {previous.isoformat()}"})
-            if seq is None:
-                session.execute(tasks.update().where(tasks.c.code == code)
-                                .values(due_date=new_date))
-                session.execute(targets.update().where(targets.c.task_code == code)
-                                .where(targets.c.due_date == previous)
-                                .values(due_date=new_date))
-            else:
-                session.execute(targets.update().where(targets.c.task_code == code)
-                                .where(targets.c.seq == seq).values(due_date=new_date))
-            session.execute(extensions.insert().values(
-                task_code=code, seq=seq, previous_due_date=previous, new_due_date=new_date,
-                reason=reason, extended_by=(caller or {}).get("user"), extended_at=utcnow()))
-            count = len(session.execute(
-                select(extensions.c.id).where(extensions.c.task_code == code)
-                .where(extensions.c.seq.is_(None) if seq is None else extensions.c.seq == seq)
-            ).all())
+            problem = logic.extension_problem(new_date, previous, row.due_date, seq)
+            if problem:
+                raise InvalidInput(problem)
+            repo.move_due_date(session, code, seq, previous, new_date)
+            count = repo.record_extension(session, code, seq, previous, new_date, reason,
+                                          (caller or {}).get("user"), utcnow())
             self.db.emit(session, events.TASK_EXTENDED, events.TaskExtended().dump(new_event(
                 task=code, seq=seq, previous_due_date=previous.isoformat(),
                 new_due_date=new_date.isoformat(), reason=reason, count=count)))
@@ -482,106 +410,27 @@ class Service(Operations):
         return row
 
     def _task_problems(self, session, task):
-        problems = {}
-        if repo.task_row(session, task["code"]) is not None:
-            problems["code"] = f"task {task['code']} exists"
-        named = {task["lead_unit"], *task["cooperating_units"],
-                 *(target.get("unit") for target in task["targets"])} - {None}
-        known = {code for (code,) in session.execute(
-            select(units.c.code).where(units.c.code.in_(named)))}
-        if task["lead_unit"] not in known:
-            problems["lead_unit"] = f"unknown unit {task['lead_unit']}"
-        unknown = sorted(set(task["cooperating_units"]) - known)
-        if unknown:
-            problems["cooperating_units"] = f"unknown units {', '.join(unknown)}"
-        for index, target in enumerate(task["targets"]):
-            if target.get("unit") and target["unit"] not in known:
-                problems.setdefault("targets", {})[index] = {
-                    "unit": f"unknown unit {target['unit']}"}
-        return problems
+        exists = repo.task_row(session, task["code"]) is not None
+        known = repo.known_unit_codes(session, logic.named_units(task))
+        return logic.task_problems(task, exists, known)
 
     def _insert_task(self, session, task):
-        now = utcnow()
-        session.execute(tasks.insert().values(
-            code=task["code"], title=task["title"], category=task.get("category"),
-            source=task["source"], clock_class=task.get("clock_class"),
-            lead_unit=task["lead_unit"], responsible_person=task.get("responsible_person"),
-            start_date=task["start_date"], due_date=task["due_date"], status="active",
-            percent=0, created_at=now,
-        ))
-        links = {task["lead_unit"]: "lead"}
-        for unit in task["cooperating_units"]:
-            links.setdefault(unit, "cooperating")
-        for target in task["targets"]:
-            links.setdefault(target.get("unit") or task["lead_unit"], "cooperating")
-        session.execute(task_units.insert(), [
-            {"task_code": task["code"], "unit_code": unit, "role": role}
-            for unit, role in links.items()
-        ])
-        if task["targets"]:
-            session.execute(targets.insert(), [
-                {"task_code": task["code"], "seq": seq, "due_date": target["due_date"],
-                 "planned_percent": target["planned_percent"],
-                 "description": target.get("description"),
-                 "unit": target.get("unit") or task["lead_unit"]}
-                for seq, target in enumerate(task["targets"], start=1)
-            ])
+        repo.insert_task(session, task, logic.task_links(task), utcnow())
         (created,) = repo.tasks_with_parts(session, [repo.task_row(session, task["code"])])
         self.db.emit(session, events.TASK_CREATED, events.TaskCreated().dump(
             new_event(task=created)))
         return created
 
-    def _task_states(self, session, codes):
-        states = {
-            row.code: logic.TaskState(row.percent, row.status, lead_unit=row.lead_unit)
-            for row in session.execute(
-                select(tasks.c.code, tasks.c.percent, tasks.c.status, tasks.c.lead_unit)
-                .where(tasks.c.code.in_(codes)))
-        }
-        for task_code, unit_code in session.execute(
-            select(task_units.c.task_code, task_units.c.unit_code)
-            .where(task_units.c.task_code.in_(codes))
-        ):
-            states[task_code].units.add(unit_code)
-        return states
-
-    def _update_task_percent(self, session, accepted):
-        latest = {}
-        for item in accepted:  # later items of a batch supersede earlier ones
-            previous = latest.get(item["task"])
-            latest[item["task"]] = {
-                "b_code": item["task"], "b_percent": item["percent"],
-                "b_at": max(item["reported_at"], previous["b_at"]) if previous
-                else item["reported_at"],
-            }
-        session.execute(
-            tasks.update().where(tasks.c.code == bindparam("b_code"))
-            .values(percent=bindparam("b_percent"), last_reported_at=bindparam("b_at")),
-            list(latest.values()),
-        )
-
     def _change_status(self, session, row, status, reason, event_type):
-        session.execute(tasks.update().where(tasks.c.code == row.code).values(
-            status=status, status_reason=reason, closed_at=utcnow()))
+        repo.set_status(session, row.code, status, reason, utcnow())
         self.db.emit(session, event_type, events.TaskStatusChanged().dump(new_event(
             task=row.code, lead_unit=row.lead_unit, status=status, reason=reason)))
         return repo.task_details(session, repo.task_row(session, row.code))
 
     def _commitment_event(self, session, commitment_id, event_type):
-        row = session.execute(select(commitments).where(commitments.c.id == commitment_id)).one()
-        commitment = repo.commitment_dict(row)
+        commitment = repo.commitment_dict(repo.commitment_row(session, commitment_id))
         self.db.emit(session, event_type, events.CommitmentChanged().dump(new_event(
             commitment={key: commitment[key] for key in (
                 "id", "task", "unit", "step", "promised_date", "result", "status")})))
         return commitment
-
-
-def _row_errors(index, messages):
-    """Flatten marshmallow-style messages into [{row, field, reason}] (rows from 1,
-    as a spreadsheet counts them after its header)."""
-    flat = []
-    for field_name, reason in (messages or {}).items():
-        flat.append({"row": index + 1, "field": field_name,
-                     "reason": reason if isinstance(reason, str) else str(reason)})
-    return flat
 

@@ -6,7 +6,7 @@ from marshmallow import ValidationError
 
 from services.common.errors import InvalidInput
 from services.tasks import logic
-from services.tasks.schemas import TaskSchema
+from services.tasks.schemas import TaskIn
 
 NOW = dt.datetime(2026, 5, 10, 8, 0)
 
@@ -70,6 +70,54 @@ def test_a_scoped_caller_gets_the_same_words_for_foreign_and_missing_tasks():
     assert reasons(results)[0] == reasons(results)[1]
 
 
+def test_the_check_leaves_each_task_where_its_last_accepted_report_puts_it():
+    tasks = states()
+    logic.check_progress_batch([
+        {"task": "T1", "unit": "a", "percent": 60, "reported_at": "2026-05-09T08:00:00"},
+        {"task": "T1", "unit": "b", "percent": 20},  # rejected: lower, no correction
+        # Sent late, naming an earlier moment: still the newest word on the task.
+        {"task": "T1", "unit": "b", "percent": 70, "reported_at": "2026-05-01T08:00:00"},
+    ], tasks, {"a", "b"}, None, NOW)
+    assert tasks["T1"].percent == 70
+    assert tasks["T1"].reported_at == dt.datetime(2026, 5, 9, 8, 0)
+    assert tasks["T2"].percent == 0.0 and tasks["T2"].reported_at is None
+
+
+def test_a_report_without_a_moment_is_made_now_in_naive_utc():
+    tasks = states()
+    accepted, _ = logic.check_progress_batch([
+        {"task": "T1", "unit": "a", "percent": 50},
+        {"task": "T1", "unit": "a", "percent": 55, "reported_at": "2026-05-10T15:30:00+08:00"},
+    ], tasks, {"a"}, None, NOW)
+    assert [item["reported_at"] for item in accepted] == [NOW, dt.datetime(2026, 5, 10, 7, 30)]
+    assert tasks["T1"].reported_at == NOW
+
+
+def test_a_new_task_names_known_units_only():
+    task = {"code": "T1", "lead_unit": "a", "cooperating_units": ["b", "x", "w"],
+            "targets": [{"unit": None}, {"unit": "y"}, {"unit": "a"}]}
+    assert logic.named_units(task) == {"a", "b", "x", "w", "y"}
+    assert logic.task_problems(task, False, {"a", "b", "x", "w", "y"}) == {}
+    assert logic.task_problems(task, True, {"b"}) == {
+        "code": "task T1 exists", "lead_unit": "unknown unit a",
+        "cooperating_units": "unknown units w, x",
+        "targets": {1: {"unit": "unknown unit y"}, 2: {"unit": "unknown unit a"}}}
+
+
+def test_the_lead_unit_leads_and_every_other_unit_named_cooperates():
+    task = {"lead_unit": "a", "cooperating_units": ["b"],
+            "targets": [{"unit": None}, {"unit": "c"}, {"unit": "b"}]}
+    assert logic.task_links(task) == {"a": "lead", "b": "cooperating", "c": "cooperating"}
+
+
+def test_a_due_date_moves_only_later_and_a_target_stays_within_its_task():
+    may, june, july = dt.date(2026, 5, 31), dt.date(2026, 6, 30), dt.date(2026, 7, 31)
+    assert logic.extension_problem(june, may, june, seq=1) is None
+    assert logic.extension_problem(july, june, june, seq=None) is None
+    assert "after its task" in logic.extension_problem(july, may, june, seq=1)["new_due_date"]
+    assert "2026-06-30" in logic.extension_problem(may, june, july, seq=None)["new_due_date"]
+
+
 def test_scope_covers_the_units_below():
     parents = {"city": None, "yz": "city", "yz-town": "yz", "zs": "city"}
     assert logic.expand_scope(parents, {"yz"}) == {"yz", "yz-town"}
@@ -105,8 +153,8 @@ def test_other_files_are_refused(content):
 def test_targets_must_form_a_trajectory_inside_the_task():
     base = {"code": "T", "title": "t", "lead_unit": "a", "start_date": "2026-01-01",
             "due_date": "2026-12-31"}
-    TaskSchema().load({**base, "targets": [{"due_date": "2026-06-30", "planned_percent": 50},
-                                           {"due_date": "2026-12-31", "planned_percent": 100}]})
+    TaskIn().load({**base, "targets": [{"due_date": "2026-06-30", "planned_percent": 50},
+                                       {"due_date": "2026-12-31", "planned_percent": 100}]})
     for targets in ([{"due_date": "2027-01-31", "planned_percent": 50}],
                     [{"due_date": "2025-12-31", "planned_percent": 50}],
                     [{"due_date": "2026-06-30", "planned_percent": 60},
@@ -114,7 +162,7 @@ def test_targets_must_form_a_trajectory_inside_the_task():
                     [{"due_date": "2026-06-30", "planned_percent": 60},
                      {"due_date": "2026-05-31", "planned_percent": 70}]):
         with pytest.raises(Exception) as error:
-            TaskSchema().load({**base, "targets": targets})
+            TaskIn().load({**base, "targets": targets})
         assert "targets" in error.value.messages
 
 
@@ -124,7 +172,7 @@ def test_a_date_no_calendar_counts_from_is_refused_on_creation(field, value):
     body = {"code": "T1", "title": "任务", "lead_unit": "yz", "start_date": "2026-01-01",
             "due_date": "2026-12-31", "targets": []}
     with pytest.raises(ValidationError) as raised:
-        TaskSchema().load({**body, field: value})
+        TaskIn().load({**body, field: value})
     assert "2000年至2100年" in str(raised.value)
 
 
@@ -158,3 +206,10 @@ def test_a_lead_unit_problem_names_the_lead():
 ])
 def test_evidence_names_lose_control_characters_and_separators(given, kept):
     assert logic.clean_evidence_name(given) == kept
+
+
+def test_an_import_names_each_problem_by_its_spreadsheet_row():
+    assert logic.row_errors(0, {"code": "task T1 exists", "targets": {1: {"unit": "x"}}}) == [
+        {"row": 1, "field": "code", "reason": "task T1 exists"},
+        {"row": 1, "field": "targets", "reason": "{1: {'unit': 'x'}}"}]
+    assert logic.row_errors(4, {}) == []

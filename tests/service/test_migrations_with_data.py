@@ -13,8 +13,8 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import MetaData, func, select
 
 from services.common.config import SERVICES
-from services.common.db import make_engine
-from services.common.migrate import alembic_config
+from services.common.sessions import make_engine
+from services.launch.migrate import alembic_config
 
 # One value a Python type: a foreign key then names the row its parent table got.
 SAMPLES = {str: "x", int: 1, float: 1.5, bool: True, bytes: b"x",

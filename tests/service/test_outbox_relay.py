@@ -11,8 +11,10 @@ from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
 from services.common import outbox as outbox_module
-from services.common.db import PLUMBING, Store, first_application, leases, make_engine, outbox
+from services.common.consuming import first_application
 from services.common.outbox import OutboxRelay, events_exchange
+from services.common.sessions import Store, make_engine
+from services.common.tables import PLUMBING, leases, outbox
 
 SERVICE = "relaytest"
 
