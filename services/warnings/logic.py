@@ -36,6 +36,7 @@ import re
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
+from services.common import progress
 from services.common.errors import CalendarNotCovered
 from services.common.workdays import WORKING, package_calendar
 
@@ -682,22 +683,26 @@ class Reported(NamedTuple):
 def after_reports(task, reports, day_of):
     """The task (its watched copy: .code, .percent, .last_reported_at,
     .last_reported_on, .last_progress_on) after its reports of a batch, in order:
-    the last percentage counts; progress is a rise over the one before. `day_of`
-    gives a moment's local day."""
-    percent, progress_on = task.percent, task.last_progress_on
-    reported_on, reported_at = task.last_reported_on, task.last_reported_at
+    the last percentage counts, as in the tasks service (common.progress);
+    progress is a rise over the one before. `day_of` gives a moment's local day."""
+    percent, reported_at = progress.after_reports(
+        task.percent, task.last_reported_at,
+        [(report["percent"], _naive_utc(report["reported_at"])) for report in reports])
+    before, progress_on, reported_on = task.percent, task.last_progress_on, task.last_reported_on
     for report in reports:
         day = day_of(report["reported_at"])
-        moment = report["reported_at"]
-        if moment.tzinfo is not None:
-            moment = moment.astimezone(dt.UTC)
-        moment = moment.replace(tzinfo=None)
-        if report["percent"] > percent:
+        if report["percent"] > before:
             progress_on = day if progress_on is None else max(progress_on, day)
-        percent = report["percent"]
+        before = report["percent"]
         reported_on = day if reported_on is None else max(reported_on, day)
-        reported_at = moment if reported_at is None else max(reported_at, moment)
     return Reported(task.code, percent, reported_at, reported_on, progress_on, len(reports))
+
+
+def _naive_utc(moment):
+    """A moment as the watched copy keeps it: UTC without its zone."""
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(dt.UTC)
+    return moment.replace(tzinfo=None)
 
 
 def still_holds(task, percent, today, version):
