@@ -17,6 +17,8 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
+from services.common.calendar_copy import calendar_copy_table
+
 metadata = MetaData()
 
 contacts = Table(
@@ -135,10 +137,4 @@ bulletins = Table(
 
 # The working-day calendar's years the office entered, copied from the warnings
 # service's calendar_changed events; the package's years come from the package.
-calendar_years = Table(
-    "calendar_years", metadata,
-    Column("year", Integer, primary_key=True, autoincrement=False),
-    Column("version", Integer, nullable=False),
-    Column("holidays", JSON, nullable=False),
-    Column("workdays", JSON, nullable=False),
-)
+calendar_years = calendar_copy_table(metadata)

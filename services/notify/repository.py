@@ -3,7 +3,7 @@
 from sqlalchemy import bindparam, delete, func, select, update
 
 from services.common.bulk import insert_ignoring_conflicts
-from services.common.workdays import OFFICE, Year
+from services.common.calendar_copy import CalendarCopy
 
 from . import logic
 from .models import (
@@ -322,24 +322,5 @@ def get_bulletin(session, bulletin_id):
     return session.execute(select(bulletins).where(bulletins.c.id == bulletin_id)).first()
 
 
-def save_calendar_year(session, year, version, holidays, workdays):
-    """Keep the office's year as a calendar_changed event sent it, unless a newer
-    version is kept already (events of two changes may arrive in either order)."""
-    values = {"version": version, "holidays": holidays, "workdays": workdays}
-    if insert_ignoring_conflicts(session, calendar_years, [{"year": year, **values}]):
-        return
-    session.execute(update(calendar_years).where(calendar_years.c.year == year)
-                    .where(calendar_years.c.version < version).values(**values))
-
-
-def office_years(session):
-    """The `Year`s the office entered, as this service's copy has them."""
-    return [Year.from_dict({"year": row.year, "version": row.version,
-                            "holidays": row.holidays, "workdays": row.workdays}, OFFICE)
-            for row in session.execute(select(calendar_years)).all()]
-
-
-def calendar_versions(session):
-    """((year, version), ...) of the copy: what a built calendar is keyed by."""
-    return tuple(session.execute(select(calendar_years.c.year, calendar_years.c.version)
-                                 .order_by(calendar_years.c.year)).tuples().all())
+# The escalation grace and the bulletin count working days by this copy.
+CALENDAR = CalendarCopy(calendar_years)

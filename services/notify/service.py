@@ -19,7 +19,7 @@ from services.common.sessions import Database
 from services.common.settings import Settings
 from services.common.text import refuse_unstorable
 from services.common.timers import timer
-from services.common.workdays import CALENDAR, WORKING, Calendars
+from services.common.workdays import CALENDAR, WORKING
 
 from . import documents, logic
 from . import repository as repo
@@ -198,8 +198,8 @@ class Service(Operations):
     def on_calendar_changed(self, session, event):
         """Keep the office's new version of a year of the working-day calendar: the
         escalation ladders and the bulletin count by it from now on."""
-        repo.save_calendar_year(session, event["year"], event["version"],
-                                event["holidays"], event["workdays"])
+        repo.CALENDAR.save(session, event["year"], event["version"], event["holidays"],
+                           event["workdays"])
 
     @event_handler("ranking", "ranking_published")
     @applied_once(RankingPublishedIn)
@@ -493,10 +493,8 @@ class Service(Operations):
         """The platform's working-day calendar as this service's copy has it (or
         plain days, with LUOSHI_ESCALATION_DAYS=calendar); built again only when
         the copy changed."""
-        if not self.delivery.settings.working_days:
-            return _calendars.get(CALENDAR, None, tuple)
-        return _calendars.get(WORKING, repo.calendar_versions(session),
-                              lambda: repo.office_years(session))
+        return repo.CALENDAR.calendar(
+            session, WORKING if self.delivery.settings.working_days else CALENDAR)
 
     def _escalate_due(self, local):
         now = logic.to_utc(local)
@@ -620,5 +618,3 @@ class Service(Operations):
         return {"id": bulletin_id, "week_start": summary["week_start"],
                 "generated_at": now.isoformat(), "summary": summary}
 
-
-_calendars = Calendars()

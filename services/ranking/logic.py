@@ -109,6 +109,13 @@ def period_of(day, kind):
     return parse_period(str(day.year))
 
 
+def drafting_day(ended, calendar):
+    """The day an ended period's ranking is drafted: the first working day after
+    its last day, when its last reports and the evaluation of its last day are in
+    and the office is at work to approve it."""
+    return calendar.working_day_on_or_after(ended.end + dt.timedelta(days=1))
+
+
 def month_end(year, month):
     return dt.date(year, month, calendar.monthrange(year, month)[1])
 

@@ -24,6 +24,7 @@ from sqlalchemy import (
     Text,
 )
 
+from services.common.calendar_copy import calendar_copy_table
 from services.common.rule_versions import rule_versions_table
 
 metadata = MetaData()
@@ -168,3 +169,9 @@ daily_ranks = Table(
     Column("rank", Integer, nullable=False),
     Column("name", String(100), nullable=False),
 )
+
+
+# The working-day calendar's years the office entered, copied from the warnings
+# service's calendar_changed events: an ended period is drafted on its first
+# working day after.
+calendar_years = calendar_copy_table(metadata)

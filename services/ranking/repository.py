@@ -4,11 +4,13 @@ import datetime as dt
 from sqlalchemy import and_, bindparam, delete, func, or_, select, update
 
 from services.common.bulk import insert_ignoring_conflicts
+from services.common.calendar_copy import CalendarCopy
 from services.common.clock import utc_iso, utcnow
 from services.common.rule_versions import RuleVersions
 
 from . import logic
 from .models import (
+    calendar_years,
     colour_changes,
     commitments,
     daily_ranks,
@@ -405,3 +407,7 @@ def claim_stale(session, table, period, scored_before=None):
     if scored_before is not None:
         condition = and_(condition, table.c.computed_at < scored_before)
     return session.execute(update(table).where(condition).values(stale=False)).rowcount == 1
+
+
+# The working-day calendar, as this service's copy has it.
+CALENDAR = CalendarCopy(calendar_years)

@@ -121,6 +121,13 @@ class NoticeClosedIn(ConsumedEventSchema):
 
 # What each handler reads, by (producer, event): checked against the producers' own
 # schemas by tests/contracts.
+class CalendarChangedIn(ConsumedEventSchema):
+    year = fields.Integer(required=True)
+    version = fields.Integer(required=True)
+    holidays = fields.List(fields.Dict(), required=True)
+    workdays = fields.List(fields.String(), required=True)
+
+
 CONSUMES = {
     ("tasks", "unit_created"): UnitCreatedIn,
     ("tasks", "task_created"): TaskCreatedIn,
@@ -136,4 +143,5 @@ CONSUMES = {
     ("warnings", "notice_acknowledged"): NoticeAcknowledgedIn,
     ("warnings", "notice_answered"): NoticeAnsweredIn,
     ("warnings", "notice_closed"): NoticeClosedIn,
+    ("warnings", "calendar_changed"): CalendarChangedIn,
 }

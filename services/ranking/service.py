@@ -24,6 +24,7 @@ from . import repository as repo
 from .exceptions import EXPECTED, Conflict, Forbidden, InvalidInput, NotFound
 from .models import rankings, standings
 from .schemas import (
+    CalendarChangedIn,
     ClockStageRecordedIn,
     ColourChangedIn,
     CommitmentChangedIn,
@@ -164,13 +165,20 @@ class Service(Operations):
     def on_notice_closed(self, session, event):
         self._notice_step(session, event["notice_id"], "closed_on", event["closed_at"])
 
+    @event_handler("warnings", "calendar_changed")
+    @applied_once(CalendarChangedIn)
+    def on_calendar_changed(self, session, event):
+        """Keep the office's new version of a year of the working-day calendar."""
+        repo.CALENDAR.save(session, event["year"], event["version"], event["holidays"],
+                           event["workdays"])
+
     # Time ---------------------------------------------------------------------------
 
     @timer(interval=REFRESH_SECONDS)
     def refresh_standings(self):
         """Bring the live standings of the current period and every stale draft up
-        to date, each by one replica; once a period of the rules' kind has ended,
-        draft its ranking (once)."""
+        to date, each by one replica; on the first working day after a period of
+        the rules' kind ended, draft its ranking (once)."""
         today = self.clock.today()
         # Claimed in a short transaction and scored outside it, so that event
         # handlers never wait for a scoring; an event arriving meanwhile marks the
@@ -200,6 +208,8 @@ class Service(Operations):
                 self._recompute(key)
         ended = period.previous()
         with self.db.session() as session:
+            if today < logic.drafting_day(ended, repo.CALENDAR.calendar(session)):
+                return
             if repo.ranking_row(session, ended.key) is None and claim_timer_run(
                     session, "draft-ranking", ended.key, uuid.uuid4().hex):
                 self._freeze(session, ended, rules, "auto")

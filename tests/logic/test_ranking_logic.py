@@ -314,3 +314,18 @@ def test_evaluations_are_read_by_the_office_and_their_evaluator():
     for caller in ({"role": "leader", "units": None}, {"role": "operator", "units": ["C1"]},
                    None):
         assert logic.visible_evaluations_filter(caller) == set()
+
+
+def test_an_ended_period_is_drafted_on_the_first_working_day_after_it():
+    from services.common.workdays import WorkingCalendar, entered_years
+    from services.warnings.holiday_notice import year_from_input
+    from tests.support.holiday_notices import BODY_2027
+
+    working = WorkingCalendar("working")
+    with_2027 = WorkingCalendar("working", entered_years(
+        [year_from_input(2027, BODY_2027["holidays"], BODY_2027["workdays"])]))
+    q3, q4 = logic.parse_period("2026-Q3"), logic.parse_period("2026-Q4")
+    assert logic.drafting_day(q3, working) == dt.date(2026, 10, 8)  # after the National Day
+    assert logic.drafting_day(q4, working) == dt.date(2027, 1, 1)   # Monday to Friday
+    assert logic.drafting_day(q4, with_2027) == dt.date(2027, 1, 4)
+    assert logic.drafting_day(q4, WorkingCalendar("calendar")) == dt.date(2027, 1, 1)

@@ -409,3 +409,22 @@ def test_movers_compare_the_standings_kept_each_day(ranking):
             ("C1", 1), ("C2", -1)], answer
         return answer
     eventually(moved, timeout=20)
+
+
+def test_an_ended_quarter_is_drafted_on_the_first_working_day_after_it(ranking):
+    from tests.support.holiday_notices import BODY_2027
+
+    a_city(ranking)
+    ranking.deliver("warnings", "calendar_changed", new_event(
+        year=2027, version=1, holidays=BODY_2027["holidays"], workdays=BODY_2027["workdays"],
+        note="录入", changed_by="admin", changed_at="2026-12-01T02:00:00+00:00"))
+
+    def periods():
+        return {p["period"]: p for p in ranking("list_periods")["items"]}
+
+    ranking.set_today(dt.date(2027, 1, 2))  # the New Year holiday the office entered
+    ranking("refresh_standings")
+    assert "2026-Q4" not in periods()
+    ranking.set_today(dt.date(2027, 1, 4))
+    ranking("refresh_standings")
+    assert periods()["2026-Q4"]["drafted_by"] == "auto"
