@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.dates import count_calendar_days
+from tests.support.dates import judge_by_plain_rules
 from tests.support.platform import PASSWORD, running_platform
 from tests.support.waiting import eventually
 
@@ -37,9 +37,10 @@ def pytest_collection_modifyitems(items):
 @pytest.fixture(scope="session")
 def platform(tmp_path_factory):
     with running_platform(tmp_path_factory.mktemp("luoshi")) as platform:
-        # The demo and the red county are evaluated as of today: on calendar days
-        # that works on any date, within the holiday package's years or not.
-        count_calendar_days(platform.http, platform.login())
+        # The demo and the red county are evaluated as of today: on calendar days,
+        # which works on any date whatever years are entered, and with new tasks
+        # judged at once, so that the red county is red from the start.
+        judge_by_plain_rules(platform.http, platform.login())
         loaded = subprocess.run(
             [sys.executable, "-m", "deploy.demo", "--url", platform.url, "--password", PASSWORD,
              "--tasks", "40", "--seed", "7"], capture_output=True, text=True, timeout=600)

@@ -18,7 +18,7 @@ from nameko.standalone.rpc import ClusterRpcProxy
 from deploy.run import terminate_all
 from services.common.config import SERVICES
 from tests.support.broker import queue_states
-from tests.support.dates import count_calendar_days
+from tests.support.dates import judge_by_plain_rules
 from tests.support.waiting import eventually
 
 PASSWORD = "faults-admin-password"
@@ -198,7 +198,7 @@ def build_city(platform):
     with httpx.Client(base_url=platform.url, timeout=60,
                       headers={"Authorization": f"Bearer {token}"}) as http:
         # Evaluated as of today: on calendar days, so on any date.
-        count_calendar_days(http)
+        judge_by_plain_rules(http)
         for county in ("c0", "c1"):
             http.post("/api/v1/units", json={"code": county, "name": f"县{county}",
                                              "kind": "county"}).raise_for_status()
