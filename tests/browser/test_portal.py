@@ -35,7 +35,7 @@ def test_a_wrong_password_is_refused_in_chinese(browser, platform):
     page.fill("input[name=username]", "admin")
     page.fill("input[name=password]", "not-the-password")
     page.click("button[type=submit]")
-    expect(page.locator("form.login [role=alert]")).to_have_text("用户名或密码错误")
+    expect(page.locator("form.login [role=alert]")).to_have_text("用户名或密码错误。")
     page.close()
 
 

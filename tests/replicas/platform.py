@@ -31,9 +31,12 @@ class ReplicatedPlatform(Platform):
         self.env.update({
             # Every replica's timers tick every second: the daily evaluation and
             # the weekly bulletin (due today from midnight) are asked for many
-            # times, and must be done once.
+            # times, and must be done once. Notify counts plain days, as the
+            # warnings rules do here (judge_by_plain_rules), so that the bulletin
+            # is due today even on a weekend or a holiday.
             "LUOSHI_EVALUATION_HOUR": "0", "LUOSHI_EVALUATION_TICK_SECONDS": "1",
             "LUOSHI_NOTIFY_TICK_SECONDS": "1", "LUOSHI_BULLETIN_WEEKDAY": str(today.weekday()),
+            "LUOSHI_ESCALATION_DAYS": "calendar",
             "LUOSHI_BULLETIN_HOUR": "0", "LUOSHI_NOTIFY_LEADERS": json.dumps([LEADER]),
             "LUOSHI_TIMEZONE": "Asia/Shanghai", "LUOSHI_RATE_LIMIT_PER_MINUTE": "0",
             "LUOSHI_METRICS_HOST": "127.0.0.1", "LUOSHI_LOG_LEVEL": "INFO",

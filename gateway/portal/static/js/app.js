@@ -73,7 +73,8 @@ async function route() {
   renderNav(entry.parent || entry.path);
   const container = h("div.page", { "data-page": entry.path });
   main.replaceChildren(container);
-  calendarBanner(session.me.role).then((banner) => { if (banner && container.isConnected) container.prepend(banner); });
+  // Beside the page, not in it: a page redraws its own container as it refreshes.
+  calendarBanner(session.me.role).then((banner) => { if (banner && container.isConnected) main.insertBefore(banner, container); });
   try {
     cleanup = (await entry.render(container, { args, params, me: session.me })) || null;
   } catch (error) {
