@@ -83,6 +83,11 @@ CONNECTION_LOST = (OSError, AMQPError, KombuError)
 # The consumer is stuck when it has not turned for this many heartbeats while
 # connected: the span after which a connection silent both ways counts as dead.
 STUCK_AFTER_HEARTBEATS = 2
+# How long the consumer waits for a frame before it turns (kombu's default is 1 s).
+# A provider leaves the consumer only at a turn, and stopping a service takes two
+# turns: at 1 s every stop, every rolling restart and every test paid 2 s of idle
+# waiting. A select that times out five times a second costs nothing measurable.
+TURN_SECONDS = 0.2
 
 
 class RobustQueueConsumer(QueueConsumer):
@@ -97,7 +102,7 @@ class RobustQueueConsumer(QueueConsumer):
       without consumers: the consumer went on turning on it, its queues filling,
       when a worker's ack was the first to meet the socket the broker had reset;
     - a watchdog starts the consumer again when it stops turning. Connected, it
-      turns after each message and whenever a second passes without a frame
+      turns after each message and whenever TURN_SECONDS pass without a frame
       (kombu's drain times out and checks the heartbeats, which the broker
       sends every half interval: hence heartbeats of at least 5 s);
       reconnecting, it turns at every attempt.
@@ -122,6 +127,10 @@ class RobustQueueConsumer(QueueConsumer):
     def kill(self):
         self._stop_watchdog()
         super().kill()
+
+    def consume(self, *args, **kwargs):
+        kwargs.setdefault("safety_interval", TURN_SECONDS)
+        return super().consume(*args, **kwargs)
 
     def _stop_watchdog(self):
         if self._watchdog is not None:
