@@ -35,6 +35,7 @@ from .schemas import (
     ProgressReportedIn,
     TaskCreatedIn,
     TaskExtendedIn,
+    TasksImportedIn,
     TaskStatusChangedIn,
     UnitCreatedIn,
 )
@@ -77,10 +78,20 @@ class Service(Operations):
     @event_handler("tasks", "task_created")
     @applied_once(TaskCreatedIn)
     def on_task_created(self, session, event):
-        task = event["task"]
-        created_on = task["created_at"] and self.clock.day_of(task["created_at"])
-        repo.save_task(session, task, created_on)
-        repo.touch(session, [t["due_date"] for t in task["targets"]] + [task["start_date"]])
+        self._tasks_created(session, [event["task"]])
+
+    @event_handler("tasks", "tasks_imported")
+    @applied_once(TasksImportedIn)
+    def on_tasks_imported(self, session, event):
+        """A slice of an import, kept set-based."""
+        self._tasks_created(session, event["tasks"])
+
+    def _tasks_created(self, session, tasks):
+        repo.save_tasks(session, tasks, {
+            task["code"]: task["created_at"] and self.clock.day_of(task["created_at"])
+            for task in tasks})
+        repo.touch(session, {day for task in tasks for day in (
+            task["start_date"], *(target["due_date"] for target in task["targets"]))})
 
     @event_handler("tasks", "progress_reported")
     @applied_once(ProgressReportedIn)

@@ -32,6 +32,7 @@ from .schemas import (
     ProgressReportedIn,
     TaskCreatedIn,
     TaskExtendedIn,
+    TasksImportedIn,
     TaskStatusChangedIn,
 )
 from .settings import WarningsSettings
@@ -87,9 +88,13 @@ class Service(Operations):
     @event_handler("tasks", "task_created")
     @applied_once(TaskCreatedIn)
     def on_task_created(self, session, event):
-        task = event["task"]
-        repo.add_task(session, task, created_on=self.clock.today())
-        self._evaluate_on_event(session, [task["code"]])
+        self._tasks_created(session, [event["task"]])
+
+    @event_handler("tasks", "tasks_imported")
+    @applied_once(TasksImportedIn)
+    def on_tasks_imported(self, session, event):
+        """A slice of an import: kept and coloured set-based, like a batch of reports."""
+        self._tasks_created(session, event["tasks"])
 
     @event_handler("tasks", "progress_reported")
     @applied_once(ProgressReportedIn)
@@ -624,6 +629,10 @@ class Service(Operations):
         if row is None:
             raise NotFound(f"no notice {notice_id}")
         return row
+
+    def _tasks_created(self, session, tasks):
+        repo.add_tasks(session, tasks, created_on=self.clock.today())
+        self._evaluate_on_event(session, [task["code"] for task in tasks])
 
     def _evaluate_on_event(self, session, codes):
         """Colour the tasks an event spoke of as of the local today. A day the

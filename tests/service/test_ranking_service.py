@@ -92,10 +92,12 @@ def a_city(ranking):
     for code, kind in (("C1", "county"), ("C2", "county"), ("D1", "department"),
                        ("D2", "department"), ("OF", "office")):
         ranking.deliver("tasks", "unit_created", unit(code, kind))
-    ranking.deliver("tasks", "task_created", task(
-        "T1", "D1", [("2026-10-31", 50, "C1"), ("2026-12-31", 100, "C1")], cooperating=["C1"]))
-    ranking.deliver("tasks", "task_created", task(
-        "T2", "D1", [("2026-10-31", 50, "C2"), ("2026-12-31", 100, "C2")], cooperating=["C2"]))
+    # T1 and T2 arrive as an import does, together; T3 alone.
+    ranking.deliver("tasks", "tasks_imported", new_event(tasks=[task(
+        "T1", "D1", [("2026-10-31", 50, "C1"), ("2026-12-31", 100, "C1")], cooperating=["C1"]
+    )["task"], task(
+        "T2", "D1", [("2026-10-31", 50, "C2"), ("2026-12-31", 100, "C2")], cooperating=["C2"]
+    )["task"]]))
     ranking.deliver("tasks", "task_created", task("T3", "D2", [("2026-11-15", 100, "D2")]))
 
 
