@@ -83,3 +83,17 @@ def clock_deadlines(caller: CurrentCaller, scope: Scope, rpc: Rpc,
               "unit_name": names.get(stage["unit"])}
              for stage in stages if stage["task"] in tasks][:limit]
     return {"items": items, "total": len(items), "as_of": answer.get("as_of")}
+
+
+@router.get("/rates")
+def key_rates(caller: CurrentCaller, rpc: Rpc):
+    """The two rates the big screen shows as rings: the live period's targets met by
+    their due dates (按期完成率, as the ranking counts them) and this year's
+    supervision notices closed (督办办结率): `{"on_time": {period, label, as_of,
+    targets_due, targets_met, on_time_rate}, "notices": {issued_this_year,
+    closed_this_year, closure_rate}}`. City-wide figures, the same for everyone."""
+    board = rpc.warnings.get_dashboard()["notices"]
+    issued, closed = board.get("issued_this_year", 0), board.get("closed_this_year", 0)
+    return {"on_time": rpc.ranking.get_city_rates(),
+            "notices": {"issued_this_year": issued, "closed_this_year": closed,
+                        "closure_rate": round(100 * closed / issued, 1) if issued else None}}

@@ -1,7 +1,7 @@
 """Reading and writing the ranking service's tables; answers plain data."""
 import datetime as dt
 
-from sqlalchemy import and_, bindparam, delete, func, or_, select, update
+from sqlalchemy import and_, bindparam, case, delete, func, or_, select, update
 
 from services.common.bulk import insert_ignoring_conflicts
 from services.common.calendar_copy import CalendarCopy
@@ -417,3 +417,15 @@ def claim_stale(session, table, period, scored_before=None):
 
 # The working-day calendar, as this service's copy has it.
 CALENDAR = CalendarCopy(calendar_years)
+
+
+def targets_met_by_due_date(session, first, last):
+    """(targets due from `first` to `last` of active, closed or explained tasks,
+    those of them reached by their due date): the city's on-time figure."""
+    t = targets.c
+    due = and_(t.due_date >= first, t.due_date <= last,
+               t.task.in_(select(tasks.c.code).where(tasks.c.status != "cancelled")))
+    met = func.sum(case((and_(t.reached_on.is_not(None), t.reached_on <= t.due_date), 1),
+                        else_=0))
+    count, reached = session.execute(select(func.count(), met).where(due)).one()
+    return count, int(reached or 0)

@@ -268,6 +268,21 @@ class Service(Operations):
             return {"items": repo.RULES.current(session).groups}
 
     @rpc(expected_exceptions=EXPECTED)
+    def get_city_rates(self):
+        """The city's figures of the live period up to today, for the one screen:
+        {period, label, as_of, targets_due, targets_met (by their due dates, as the
+        on_time indicator counts them), on_time_rate (percent, null when nothing
+        fell due)}."""
+        today = self.clock.today()
+        with self.db.session(readonly=True) as session:
+            period = logic.period_of(today, repo.RULES.current(session).period_kind)
+            as_of = period.as_of(today)
+            due, met = repo.targets_met_by_due_date(session, period.start, as_of)
+        return {"period": period.key, "label": period.label, "as_of": as_of.isoformat(),
+                "targets_due": due, "targets_met": met,
+                "on_time_rate": round(100 * met / due, 1) if due else None}
+
+    @rpc(expected_exceptions=EXPECTED)
     def list_periods(self, limit=100, offset=0):
         """The current period and every frozen one, newest first: {"items":
         [{period, label, status, ...}], "current"}."""

@@ -3,7 +3,7 @@ loaded with one query per table, never one query per task."""
 import functools
 from typing import NamedTuple
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, case, func, select
 
 from services.common.bulk import among, insert_ignoring_conflicts, insert_many, update_many
 from services.common.clock import iso, utc_iso
@@ -526,6 +526,14 @@ def notice_counts(session):
         select(notices.c.status, notices.c.colour, func.count())
         .where(notices.c.status != NOTICE_CLOSED)
         .group_by(notices.c.status, notices.c.colour)).all()
+
+
+def notices_of_year(session, year):
+    """(notices issued in `year`, those of them closed): the year's closure rate."""
+    closed = func.sum(case((notices.c.status == NOTICE_CLOSED, 1), else_=0))
+    issued, done = session.execute(select(func.count(), closed)
+                                   .where(notices.c.year == year)).one()
+    return issued, int(done or 0)
 
 
 def list_notices(session, limit, offset, unit=None, status=None, task=None):

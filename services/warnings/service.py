@@ -545,16 +545,20 @@ class Service(Operations):
     def get_dashboard(self):
         """The one-screen counts: tasks by colour, per unit, and the notices:
         {"counts", "units": [{unit, green, yellow, red, worst}], "notices":
-        {open, acknowledged, answered, overdue}, "pending_first_report" (of the
-        green, the new tasks waiting for their first report), "as_of"}."""
+        {open, acknowledged, answered, overdue, issued_this_year,
+        closed_this_year}, "pending_first_report" (of the green, the new tasks
+        waiting for their first report), "as_of"}."""
+        today = self.clock.today()
         with self.db.session(readonly=True) as session:
             rows = repo.task_colours_by_unit(session)
             waiting = repo.waiting_first_report(session)
             by_status = repo.notice_counts(session)
+            issued, closed = repo.notices_of_year(session, today.year)
         counts, units = logic.colour_counts(rows)
-        return {"counts": counts, "units": units, "notices": notices.pending_counts(by_status),
-                "pending_first_report": waiting,
-                "as_of": self.clock.today().isoformat()}
+        return {"counts": counts, "units": units,
+                "notices": {**notices.pending_counts(by_status),
+                            "issued_this_year": issued, "closed_this_year": closed},
+                "pending_first_report": waiting, "as_of": today.isoformat()}
 
     @rpc(expected_exceptions=EXPECTED)
     def get_colour_trend(self, weeks=12, as_of=None):

@@ -135,6 +135,17 @@ def test_reports_and_colours_score_the_live_period(ranking):
     assert set(entries(departments)) == {"D1", "D2"}
 
 
+def test_the_citys_on_time_rate_counts_targets_met_by_their_due_dates(ranking):
+    a_city(ranking)  # today is 23 November: three targets have fallen due this quarter
+    ranking.deliver("tasks", "progress_reported", progress(
+        ("T1", 60, "2026-10-20T02:00:00Z"), ("T2", 20, "2026-10-20T02:00:00Z")))
+    ranking.deliver("tasks", "progress_reported", progress(("T2", 55, "2026-11-07T02:00:00Z")))
+    rates = ranking("get_city_rates")
+    # T1's October step was met in time; T2's a week late; T3's November step not at all.
+    assert (rates["period"], rates["targets_due"], rates["targets_met"]) == ("2026-Q4", 3, 1)
+    assert rates["on_time_rate"] == 33.3
+
+
 def test_a_clean_unit_ranks_before_its_work_falls_due_and_older_steps_do_not_count(ranking):
     for code in ("C1", "C2"):
         ranking.deliver("tasks", "unit_created", unit(code, "county"))

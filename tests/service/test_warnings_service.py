@@ -786,6 +786,10 @@ def test_a_recovered_item_closes_without_a_decision(warnings):
                      "on_progress_reported")
     assert colour_of(warnings, "T1")["colour"] != "red"
     assert warnings("close_notice", notice["id"], ADMIN)["status"] == "closed"
+    warnings("issue_notice", "T1", ADMIN, "再次督办")
+    board = warnings("get_dashboard")["notices"]
+    # This year's closure rate for the big screen: one of the two issued is closed.
+    assert (board["issued_this_year"], board["closed_this_year"]) == (2, 1)
 
 
 def test_an_unanswered_notice_turns_yellow_then_red(warnings):
