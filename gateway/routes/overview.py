@@ -4,7 +4,7 @@ about to run out. Each is a service's answer with the tasks' titles and the
 units' names added; a caller acting for units sees the tasks it may read."""
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 
 from ..auth import Caller, CurrentCaller
 from ..rpc import MAX_PAGE, Rpc, all_items, present
@@ -97,3 +97,12 @@ def key_rates(caller: CurrentCaller, rpc: Rpc):
     return {"on_time": rpc.ranking.get_city_rates(),
             "notices": {"issued_this_year": issued, "closed_this_year": closed,
                         "closure_rate": round(100 * closed / issued, 1) if issued else None}}
+
+
+@router.get("/title")
+def screen_title(request: Request, caller: CurrentCaller, rpc: Rpc):
+    """Who the one screen speaks for: `{"city", "office"}`, the city from
+    LUOSHI_CITY_NAME (may be empty) and the supervision office's unit name."""
+    offices = rpc.tasks.list_units(caller=caller.as_rpc(), kind="office", limit=1)["items"]
+    return {"city": request.app.state.settings.city_name,
+            "office": offices[0]["name"] if offices else None}

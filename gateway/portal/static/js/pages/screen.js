@@ -1,6 +1,7 @@
 // 一屏统揽: the whole city on one screen. Refreshes itself; `?big=1` is the
 // big-screen mode (no navigation, larger type), `refresh=N` its period in seconds.
 import { api } from "../api.js";
+import { bigScreenPage } from "./bigscreen.js";
 import {
   COLOURS, COLOUR_LABEL, COLOUR_SHORT, NOTICE_STATUS, badge, date, h, panel, percent, rankChange, s, table,
 } from "../ui.js";
@@ -8,16 +9,14 @@ import {
 const NOTICES_SHOWN = 8;
 
 export async function screenPage(container, { params, me }) {
-  const big = params.get("big") === "1";
-  const seconds = Math.max(2, Number(params.get("refresh")) || (big ? 30 : 60));
+  if (params.get("big") === "1") return bigScreenPage(container, { params, me });
+  const seconds = Math.max(2, Number(params.get("refresh")) || 60);
   const stamp = h("span.muted.small", { "data-testid": "updated" });
   const sections = {
     counts: h("div.counts", { "data-testid": "counts" }),
     trend: h("div"), red: h("div"), units: h("div"), clocks: h("div"), notices: h("div"), race: h("div"),
   };
-  const bigLink = big
-    ? h("a.small", { href: "#/screen" }, "退出大屏")
-    : h("a.small", { href: "#/screen?big=1" }, "大屏模式");
+  const bigLink = h("a.small", { href: "#/screen?big=1" }, "大屏模式");
   container.append(
     h("div.screen-head", {}, h("h1", {}, "一屏统揽"), h("div.row", {}, stamp, bigLink)),
     h("div.grid.screen", {},
@@ -145,7 +144,7 @@ function renderNotices(element, items, counts) {
   ], items.slice(0, NOTICES_SHOWN), { empty: "没有未办结的督办单", testid: "notices" }));
 }
 
-async function horseRace() {
+export async function horseRace() {
   try {
     const groups = (await api("/rankings/groups")).items.slice(0, 2);
     return await Promise.all(groups.map((group) => api("/rankings", { params: { group: group.key } })));
