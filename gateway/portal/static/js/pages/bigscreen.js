@@ -5,8 +5,8 @@
 // race; a ticker of red items and open notices. Refreshes itself.
 import { api } from "../api.js";
 import { LIGHT, echarts } from "../charts.js";
-import { COLOURS, COLOUR_SHORT, NOTICE_STATUS, h, rankChange } from "../ui.js";
-import { horseRace } from "./screen.js";
+import { COLOURS, COLOUR_SHORT, NOTICE_STATUS, chineseDate, h, rankChange } from "../ui.js";
+import { horseRace, redShare } from "./screen.js";
 
 const WEEKDAY = "日一二三四五六";
 const INK = "#e6edf5";
@@ -116,12 +116,6 @@ async function allUnits() {
   }
 }
 
-function chineseDate(iso) {
-  if (!iso) return "—";
-  const [y, m, d] = String(iso).slice(0, 10).split("-").map(Number);
-  return `${y}年${m}月${d}日`;
-}
-
 function chineseMoment(now) {
   const two = (n) => String(n).padStart(2, "0");
   return `${now.getFullYear()}年${now.getMonth() + 1}月${now.getDate()}日 星期${WEEKDAY[now.getDay()]} `
@@ -150,7 +144,7 @@ function renderMap(element, rows, units) {
   element.replaceChildren(...counties.map((county) => {
     const row = byUnit.get(county.code) || { green: 0, yellow: 0, red: 0 };
     const total = row.green + row.yellow + row.red;
-    const share = total ? row.red / total : 0;
+    const share = redShare(row);
     const tile = h("a.county", {
       href: `#/tasks?unit=${encodeURIComponent(county.code)}&colour=red`, "data-unit": county.code,
       "data-share": share.toFixed(3), title: `${county.name}：红灯${row.red}项，占${Math.round(share * 100)}%`,
