@@ -401,6 +401,8 @@ def test_the_broker_and_the_database_have_in_cluster_names(overlay):
 
 def test_an_in_cluster_broker_is_three_nodes_one_to_a_machine(overlay):
     name, resources = overlay
+    if name == "overlays/in-cluster-rabbitmq":
+        assert of_kind(resources, "RabbitmqCluster")
     for cluster in of_kind(resources, "RabbitmqCluster").values():
         spec = cluster["spec"]
         # Quorum queues keep serving while a majority of their nodes is up.
