@@ -103,7 +103,7 @@ def _delete(connection, name):
     check (NOT_IMPLEMENTED, closing the connection, hence a connection of its
     own), so it is looked at first. Nothing sends to it meanwhile: it is
     unbound, and nobody consumes from the service's queues while they move."""
-    with Connection(connection.as_uri(include_password=True)) as own:
+    with connection.clone() as own:
         channel = own.channel()
         try:
             channel.queue_delete(name, if_unused=True, if_empty=True)
