@@ -136,9 +136,10 @@ def ratios(results):
         answer["ingest updates/s ÷ raw insert rows/s"] = round(
             ingest["updates_per_s"] / ceiling["database"]["rows_per_s"], 4)
     if ingest and ceiling.get("broker"):
-        answer["ingest updates/s ÷ raw publish msg/s"] = round(
+        kind = ceiling["broker"].get("queue_type", "classic")
+        answer[f"ingest updates/s ÷ raw publish msg/s ({kind} queue)"] = round(
             ingest["updates_per_s"] / ceiling["broker"]["publish_per_s"], 4)
-        answer["ingest updates/s ÷ raw consume+ack msg/s"] = round(
+        answer[f"ingest updates/s ÷ raw consume+ack msg/s ({kind} queue)"] = round(
             ingest["updates_per_s"] / ceiling["broker"]["consume_per_s"], 4)
     board = measured.get("dashboard")
     if board and ceiling.get("web"):
