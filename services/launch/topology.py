@@ -12,7 +12,12 @@ from kombu import Connection
 from nameko.containers import ServiceContainer
 
 from services.common.config import SERVICES
-from services.common.consuming import ReliableEventHandler, handler_queues, rpc_queue
+from services.common.consuming import (
+    ReliableEventHandler,
+    handler_queues,
+    parked_queue,
+    rpc_queue,
+)
 from services.common.outbox import events_exchange
 
 
@@ -28,18 +33,20 @@ def service_queues(service_cls, config):
     first, then the handlers' queues they send back to, the parking lot the
     handlers' queues send to, and the RPC queue."""
     container = ServiceContainer(service_cls, config)
-    delays, mains, parked = [], [], {}
+    delays, mains = [], []
     for entrypoint in container.entrypoints:
         if not isinstance(entrypoint, ReliableEventHandler):
             continue
-        main, its_delays, its_parked = handler_queues(
+        main, its_delays, _ = handler_queues(
             container.service_name, entrypoint.source_service, entrypoint.event_type,
             entrypoint.method_name, config,
         )
         mains.append(main)
         delays.extend(its_delays)
-        parked[its_parked.name] = its_parked
-    return [*delays, *mains, *parked.values(), rpc_queue(container.service_name, config)]
+    # The parking lot even of a service without handlers: operators' listing
+    # declares it, so it may exist from an earlier release.
+    return [*delays, *mains, parked_queue(container.service_name),
+            rpc_queue(container.service_name, config)]
 
 
 def declare_topology(service_cls, config):

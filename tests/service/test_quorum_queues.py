@@ -14,6 +14,7 @@ from nameko.containers import ServiceContainer
 from nameko.rpc import get_rpc_exchange
 
 from services.common.broker import list_parked, replay_parked
+from services.common.config import SERVICES
 from services.common.consuming import (
     DELIVERY_LIMIT,
     RobustRpcConsumer,
@@ -226,3 +227,12 @@ def test_the_rpc_queue_nameko_consumes_is_the_quorum_queue_migrate_declares(conf
     for queue in service_queues(service_class("warnings"), config):
         assert queue.queue_arguments["x-queue-type"] == "quorum", queue.name
         assert queue.durable and not queue.auto_delete and not queue.exclusive
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_every_service_moves_its_parking_lot_and_rpc_queue(config, service):
+    # The parking lot exists once an operator listed it, even where no handler
+    # parks: it must be among the queues the migrate step moves.
+    names = [queue.name for queue in service_queues(service_class(service), config)]
+    assert {f"{service}.parked", f"rpc-{service}"} <= set(names)
+    assert len(names) == len(set(names))
