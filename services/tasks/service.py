@@ -16,10 +16,11 @@ from services.common.sessions import Database
 from services.common.settings import Settings
 from services.common.text import refuse_unstorable
 
-from . import events, logic
+from . import events, ledger, logic
 from . import repository as repo
 from .dependencies import Evidence
 from .exceptions import EXPECTED, Conflict, Forbidden, InvalidInput, NotFound, TooLarge
+from .messages import say
 from .schemas import (
     ClockStageIn,
     CommitmentIn,
@@ -30,6 +31,14 @@ from .schemas import (
 from .settings import TasksSettings
 
 MAX_BATCH = 1000
+# A preview lists this many of the tasks a ledger leaves out, and counts them all.
+MISSING_LISTED = 1000
+
+
+def _in_sheet_order(errors):
+    return sorted(errors, key=lambda error: (error.get("row") or 0,
+                                             len(error.get("column") or ""),
+                                             error.get("column") or ""))
 
 
 def load(schema, data):
@@ -137,15 +146,101 @@ class Service(Operations):
         return {"created": len(loaded), "errors": [], "checked": len(rows)}
 
     @rpc(expected_exceptions=EXPECTED)
+    def import_ledger(self, sheet, caller, dry_run=False, reason=None, token=None):
+        """Compare an office's ledger (重点任务清单, one row per task, as the
+        gateway read its cells: {"rows": [{"row", "cells"}], "year"}) with the
+        library, and with `dry_run` answer only the preview: new tasks, changed
+        fields and plans, tasks the ledger leaves out (never deleted) and a
+        `token`. Otherwise apply it, all or nothing: new tasks are created,
+        changes need a `reason`; given the preview's `token`, a sheet or library
+        that changed since is a Conflict. Rows with errors answer
+        {"errors": [{row, column, header, field, code, reason}]} and save nothing.
+        Emits task_created per new task."""
+        require_role(caller, "admin")
+        refuse_unstorable(reason=reason, token=token)
+        rows, year = self._sheet_rows(sheet)
+        with self.db.session() as session:
+            units = repo.get_units(session)
+            read = ledger.read_ledger(rows, units, year)
+            preview, new, changed = self._ledger_preview(session, read, units)
+            if preview["errors"] or dry_run:
+                return preview
+            if token is not None and token != preview["token"]:
+                raise Conflict({"code": "preview_stale", "message": say("preview_stale")})
+            reason = (reason or "").strip() if isinstance(reason, str) else ""
+            if changed and not reason:
+                raise InvalidInput({"reason": say("reason_required")})
+            for task in new:
+                self._insert_task(session, task.body)
+            self._apply_ledger_changes(session, changed, reason, caller)
+        return {**preview, "created": len(new), "updated": len(changed)}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def import_units(self, sheet, caller, dry_run=False, token=None):
+        """Units and their heads from an office's sheet (单位名称, 单位编码, 类型,
+        上级单位, 负责人, 电话, 邮箱), as import_ledger takes a sheet: with
+        `dry_run` the preview of new units and changed names and heads, else
+        all or nothing. Emits unit_created per new unit."""
+        require_role(caller, "admin")
+        refuse_unstorable(token=token)
+        rows, _year = self._sheet_rows(sheet)
+        with self.db.session() as session:
+            existing = repo.get_units(session)
+            read = ledger.read_units(rows, existing)
+            by_code = {unit["code"]: unit for unit in existing}
+            errors, new, changed = list(read.errors), [], []
+            for unit in read.units:
+                old = by_code.get(unit.body["code"])
+                if old is None or old["name"] != unit.body["name"]:
+                    if problem := ledger.name_taken(unit, existing):
+                        errors.append(problem)
+                        continue
+                if old is None:
+                    try:
+                        unit.body = UnitIn().load(unit.body)
+                    except ValidationError as err:
+                        errors.extend(logic.row_errors(unit.row - 1, err.messages))
+                        continue
+                    new.append(unit)
+                    continue
+                change, problems = ledger.unit_changes(unit, old, read.fields)
+                errors.extend(problems)
+                if change:
+                    changed.append((unit, change))
+            new_out = [{"row": unit.row, **unit.body} for unit in new]
+            changed_out = [change for _unit, change in changed]
+            preview = {"checked": read.checked, "errors": _in_sheet_order(errors),
+                       "new": new_out, "changed": changed_out,
+                       "unchanged": len(read.units) - len(new) - len(changed),
+                       "ignored_columns": read.ignored_columns,
+                       "token": ledger.preview_token(new_out, changed_out)}
+            if preview["errors"] or dry_run:
+                return preview
+            if token is not None and token != preview["token"]:
+                raise Conflict({"code": "preview_stale", "message": say("preview_stale")})
+            for unit in new:
+                repo.insert_unit(session, unit.body, utcnow())
+                (created,) = repo.get_units(session, codes=[unit.body["code"]])
+                self.db.emit(session, events.UNIT_CREATED, events.UnitCreated().dump(
+                    new_event(unit=created)))
+            self._apply_unit_changes(session, changed, caller)
+        return {**preview, "created": len(new), "updated": len(changed)}
+
+    @rpc(expected_exceptions=EXPECTED)
     def list_tasks(self, caller, unit=None, status=None, category=None, source=None,
-                   codes=None, limit=100, offset=0):
-        refuse_unstorable(unit=unit, status=status, category=category, source=source, codes=codes)
+                   codes=None, q=None, limit=100, offset=0):
+        """A page of tasks within the caller's units, by code; `q` keeps those
+        whose title holds every one of its words."""
+        refuse_unstorable(unit=unit, status=status, category=category, source=source,
+                          codes=codes, q=q)
+        if q is not None and (not isinstance(q, str) or len(q) > 100):
+            raise InvalidInput({"q": "at most 100 characters"})
         limit, offset = page(limit, offset)
         with self.db.session(readonly=True) as session:
             scope = self._scope(session, caller)
             return repo.list_tasks(session, limit, offset, scope=scope, unit=unit,
                                    status=status, category=category, source=source,
-                                   codes=codes)
+                                   codes=codes, q=q)
 
     @rpc(expected_exceptions=EXPECTED)
     def get_task(self, code, caller):
@@ -383,6 +478,55 @@ class Service(Operations):
             return repo.task_details(session, repo.task_row(session, code))
 
     # Helpers -----------------------------------------------------------------
+
+    @staticmethod
+    def _sheet_rows(sheet):
+        try:
+            return ledger.check_shape(sheet)
+        except ledger.SheetShapeError as exc:
+            raise InvalidInput({"sheet": str(exc)}) from None
+
+    def _ledger_preview(self, session, read, units):
+        """(the preview of importing `read`, its new tasks, its [(task, change)])."""
+        lookup = ledger.Units(units)
+        existing = repo.tasks_by_codes(session, [task.code for task in read.tasks])
+        errors, new, changed = list(read.errors), [], []
+        for task in read.tasks:
+            old = existing.get(task.code)
+            if old is None:
+                new.append(task)
+                continue
+            change = ledger.task_changes(task, old, read.fields, read.has_plan, lookup)
+            if change is None:
+                continue
+            if problem := ledger.finished_problem(task, old):
+                errors.append(problem)
+                continue
+            changed.append((task, change))
+        in_file = {task.code for task in read.tasks}
+        missing = [{"code": row.code, "title": row.title, "lead_unit": row.lead_unit,
+                    "lead_unit_name": lookup.name(row.lead_unit), "status": row.status}
+                   for row in repo.task_headings(session) if row.code not in in_file]
+        new_out = [ledger.new_task_summary(task, lookup) for task in new]
+        changed_out = [change for _task, change in changed]
+        preview = {
+            "checked": read.checked, "year": read.year, "errors": _in_sheet_order(errors),
+            "new": new_out, "changed": changed_out,
+            "unchanged": len(read.tasks) - len(new) - len(changed),
+            # Listed, never deleted: a ledger may hold one batch of the library.
+            "missing": missing[:MISSING_LISTED], "missing_total": len(missing),
+            "ignored_columns": read.ignored_columns,
+            "token": ledger.preview_token(new_out, changed_out),
+        }
+        return preview, new, changed
+
+    def _apply_ledger_changes(self, session, changed, reason, caller):
+        if changed:
+            raise Conflict("changing existing tasks from a ledger is not available yet")
+
+    def _apply_unit_changes(self, session, changed, caller):
+        if changed:
+            raise Conflict("changing existing units from a sheet is not available yet")
 
     def _scope(self, session, caller):
         roots = unit_scope(caller)
