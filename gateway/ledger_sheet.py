@@ -145,7 +145,7 @@ def write_ledger(tasks: list[dict], unit_names: dict) -> bytes:
         colour_cell = WriteOnlyCell(sheet, value=COLOUR_LABELS.get(colour, "未评价"))
         if colour in COLOUR_FILLS:
             colour_cell.fill = PatternFill("solid", fgColor=COLOUR_FILLS[colour])
-        row = [
+        values = [
             number, task["code"], task["title"], task.get("category"),
             SOURCE_LABELS.get(task.get("source"), task.get("source")), task.get("batch"),
             name(task["lead_unit"]),
@@ -155,10 +155,9 @@ def write_ledger(tasks: list[dict], unit_names: dict) -> bytes:
             *(_plan_cell(plan[key]) if key in plan else None for key in columns),
             f"{task.get('percent') or 0:g}%", STATUS_LABELS.get(task.get("status"),
                                                                  task.get("status")),
-            colour_cell, task.get("colour_reason"),
         ]
-        sheet.append([cell if isinstance(cell, WriteOnlyCell) else _text_cell(sheet, cell)
-                      for cell in row])
+        sheet.append([*(_text_cell(sheet, value) for value in values), colour_cell,
+                      _text_cell(sheet, task.get("colour_reason"))])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -91,6 +91,13 @@ _LIST = re.compile(r"[,，、;；\n\r]+")
 _SPACES = re.compile(r"\s+")
 
 
+def in_sheet_order(errors) -> list[dict]:
+    """Errors as people go through a sheet: by row, then column."""
+    return sorted(errors, key=lambda found: (found.get("row") or 0,
+                                             len(found.get("column") or ""),
+                                             found.get("column") or ""))
+
+
 def column_letter(index: int) -> str:
     """The spreadsheet's name of the column at `index` (0 is A)."""
     letters = ""
@@ -101,12 +108,12 @@ def column_letter(index: int) -> str:
     return letters
 
 
-def error(row, column, header, field_name, code, **params) -> dict:
+def error(row, column, header, field_name, problem, /, **params) -> dict:
     """A problem where people find it: the sheet row, the column's letter and
     header, the stable field and code, and the words."""
     return {"row": row, "column": None if column is None else column_letter(column),
-            "header": header, "field": field_name, "code": code,
-            "reason": say(code, header=header, **params)}
+            "header": header, "field": field_name, "code": problem,
+            "reason": say(problem, header=header, **params)}
 
 
 class SheetShapeError(ValueError):
@@ -408,8 +415,12 @@ def _read_task(row, columns, units, ledger) -> LedgerTask | None:
         body["cooperating_units"] = [unit for unit in body["cooperating_units"]
                                      if unit != body["lead_unit"]]
     if body.get("start_date") is None and body.get("due_date") is not None:
-        # A ledger without start dates: its tasks run from the first day of its year.
-        body["start_date"] = dt.date(ledger.year or body["due_date"].year, 1, 1)
+        # A ledger without start dates: its tasks run from the first day of its
+        # year, or of their plan's first month when that is earlier.
+        firsts = [dt.date(*column.month, 1) for column in columns
+                  if column.month and _text(cell(column)) is not None]
+        body["start_date"] = min([dt.date(ledger.year or body["due_date"].year, 1, 1),
+                                  *firsts])
     start, due = body.get("start_date"), body.get("due_date")
     if start and due and start > due:
         # A first-of-year start for a task due earlier: the task starts with its plan.
@@ -419,7 +430,7 @@ def _read_task(row, columns, units, ledger) -> LedgerTask | None:
             problem(placed["due_date"], "due_date", "due_before_start")
     previous, month_columns = None, []
     for column in columns:
-        if not column.month:
+        if not column.month or (start and due and start > due):
             continue
         parsed = parse_target(cell(column))
         if parsed is None:
@@ -533,6 +544,7 @@ def read_ledger(rows, units, year=None, extra_fields=("batch",)) -> Ledger:
         ledger.tasks.append(task)
     if not ledger.tasks and not ledger.errors:
         ledger.errors.append(error(rows[index]["row"] + 1, None, None, None, "no_rows"))
+    ledger.errors = in_sheet_order(ledger.errors)
     return ledger
 
 
@@ -784,6 +796,7 @@ def read_units(rows, existing_units) -> UnitSheet:
         if unit is not None:
             read.append(unit)
     known = Units([*existing_units, *(unit.body for unit in read)])
+    refused = set()
     for unit in read:
         if unit.parent_text is None:
             continue
@@ -792,12 +805,15 @@ def read_units(rows, existing_units) -> UnitSheet:
         if bad:
             sheet.errors.append(error(unit.row, column.index, column.header, "parent",
                                       "unknown_parent", value=unit.parent_text))
+            refused.add(unit.row)
         elif code == unit.body["code"]:
             sheet.errors.append(error(unit.row, column.index, column.header, "parent",
                                       "parent_is_self"))
+            refused.add(unit.row)
         else:
             unit.body["parent"] = code
-    sheet.units = _parents_first(read, sheet)
+    sheet.units = _parents_first([unit for unit in read if unit.row not in refused], sheet)
+    sheet.errors = in_sheet_order(sheet.errors)
     return sheet
 
 

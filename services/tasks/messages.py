@@ -58,5 +58,5 @@ MESSAGES = {
 }
 
 
-def say(code: str, **params) -> str:
-    return MESSAGES[code].format(**params)
+def say(message: str, /, **params) -> str:
+    return MESSAGES[message].format(**params)

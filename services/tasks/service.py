@@ -35,12 +35,6 @@ MAX_BATCH = 1000
 MISSING_LISTED = 1000
 
 
-def _in_sheet_order(errors):
-    return sorted(errors, key=lambda error: (error.get("row") or 0,
-                                             len(error.get("column") or ""),
-                                             error.get("column") or ""))
-
-
 def load(schema, data):
     try:
         return schema.load(data if isinstance(data, dict) else {})
@@ -209,7 +203,7 @@ class Service(Operations):
                     changed.append((unit, change))
             new_out = [{"row": unit.row, **unit.body} for unit in new]
             changed_out = [change for _unit, change in changed]
-            preview = {"checked": read.checked, "errors": _in_sheet_order(errors),
+            preview = {"checked": read.checked, "errors": ledger.in_sheet_order(errors),
                        "new": new_out, "changed": changed_out,
                        "unchanged": len(read.units) - len(new) - len(changed),
                        "ignored_columns": read.ignored_columns,
@@ -510,7 +504,7 @@ class Service(Operations):
         new_out = [ledger.new_task_summary(task, lookup) for task in new]
         changed_out = [change for _task, change in changed]
         preview = {
-            "checked": read.checked, "year": read.year, "errors": _in_sheet_order(errors),
+            "checked": read.checked, "year": read.year, "errors": ledger.in_sheet_order(errors),
             "new": new_out, "changed": changed_out,
             "unchanged": len(read.tasks) - len(new) - len(changed),
             # Listed, never deleted: a ledger may hold one batch of the library.
