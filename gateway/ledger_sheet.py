@@ -16,8 +16,9 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 
+from . import spreadsheet
 from .messages import MESSAGES
-from .spreadsheet import MAX_UNPACKED_BYTES, UNREADABLE, _text_cell, _unpacked_size
+from .spreadsheet import UNREADABLE, _text_cell, _unpacked_size
 
 # A ledger of a city's year is 20,000 rows; the tasks service takes at most
 # 50,000 (services/tasks/ledger.py), and a spreadsheet's columns beyond 200
@@ -68,8 +69,10 @@ def read_rows(content: bytes) -> list[dict]:
     {"row", "cells"}; SheetCellsError for no workbook, one that unpacks too
     large, or more than MAX_ROWS rows."""
     try:
-        if _unpacked_size(content) > MAX_UNPACKED_BYTES:
-            raise SheetCellsError("sheet_too_large", limit=MAX_UNPACKED_BYTES // 2**20)
+        # The task library's bound, read when used: one setting for every upload.
+        limit = spreadsheet.MAX_UNPACKED_BYTES
+        if _unpacked_size(content) > limit:
+            raise SheetCellsError("sheet_too_large", limit=max(limit // 2**20, 1))
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
         try:
             sheet = workbook.worksheets[0]
