@@ -76,13 +76,10 @@ def downgrade():
     with op.batch_alter_table('task_versions', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_task_versions_task_code'))
     op.drop_table('task_versions')
-    with op.batch_alter_table('targets', schema=None) as batch_op:
-        batch_op.drop_column('replaced_in')
-        batch_op.drop_column('plan_version')
-    with op.batch_alter_table('tasks', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_tasks_batch'))
-        batch_op.drop_column('batch')
-    with op.batch_alter_table('units', schema=None) as batch_op:
-        batch_op.drop_column('merged_into')
-        batch_op.drop_column('retired_at')
-        batch_op.drop_column('status')
+    op.drop_index('ix_tasks_batch', table_name='tasks')
+    # On SQLite a batch would copy these tables and drop the old ones, which the
+    # foreign keys pointing at them refuse: the columns are dropped in place.
+    for table, column in (('targets', 'replaced_in'), ('targets', 'plan_version'),
+                          ('tasks', 'batch'), ('units', 'merged_into'),
+                          ('units', 'retired_at'), ('units', 'status')):
+        op.execute(f'ALTER TABLE {table} DROP COLUMN {column}')
