@@ -8,7 +8,7 @@ everything that gives those cells a meaning is here: which row is the header,
 which column is which field, unit names turned into codes, monthly cells into
 targets, and the comparison with the library that shows what an import would
 change. Every problem is reported with its sheet row, its column letter and
-header, a stable code and the Chinese words people read (messages.py).
+header, a stable code and the Chinese words people read (texts.py).
 
 The month cell: the planned cumulative percentage and, optionally, a
 description after a separator: "30%", "30", "30%；完成立项", "30%
@@ -25,8 +25,8 @@ from dataclasses import dataclass, field
 
 from marshmallow import ValidationError
 
-from .messages import say
 from .schemas import CODE, TaskIn
+from .texts import sheet_text
 
 MAX_ROWS = 50_000
 MAX_COLUMNS = 200
@@ -113,7 +113,7 @@ def error(row, column, header, field_name, problem, /, **params) -> dict:
     header, the stable field and code, and the words."""
     return {"row": row, "column": None if column is None else column_letter(column),
             "header": header, "field": field_name, "code": problem,
-            "reason": say(problem, header=header, **params)}
+            "reason": sheet_text(problem, header=header, **params)}
 
 
 class SheetShapeError(ValueError):
@@ -249,11 +249,15 @@ class Units:
         self.by_code = {unit["code"]: unit for unit in units}
         self.by_name = {}
         for unit in units:
-            self.by_name.setdefault(_normal(unit["name"]), []).append(unit["code"])
+            # A retired unit's name may live on in the unit that took over its work.
+            if unit.get("status", "active") == "active":
+                self.by_name.setdefault(_normal(unit["name"]), []).append(unit["code"])
 
     def find(self, text) -> tuple[str | None, str | None]:
         """(code, None) or (None, the problem's code)."""
         if text in self.by_code:
+            if self.by_code[text].get("status", "active") != "active":
+                return None, "retired_unit"
             return text, None
         codes = self.by_name.get(_normal(text), [])
         if len(codes) == 1:
@@ -669,6 +673,54 @@ def replanned_targets(task: LedgerTask, existing: dict) -> list[dict]:
              "description": target.get("description"),
              "unit": owners.get((target["due_date"].year, target["due_date"].month)) or lead}
             for target in task.body["targets"]]
+
+
+def split_plan(task: LedgerTask, existing: dict, today) -> tuple[list, list]:
+    """(the problems, the new targets not yet due) of re-planning `existing` as
+    the ledger has it. The targets due before `today` are history: they stay as
+    they are, so a ledger that changes one of those months is refused there."""
+    kept = [target for target in existing.get("targets") or []
+            if dt.date.fromisoformat(target["due_date"]) < today]
+    kept_months = {item["month"]: item for item in plan_by_month(kept)}
+    problems, future, columns = [], [], []
+    targets = replanned_targets(task, existing)
+    for target, column in zip(targets, task.month_columns, strict=True):
+        due = dt.date.fromisoformat(target["due_date"])
+        month = f"{due.year:04d}-{due.month:02d}"
+        (mine,) = plan_by_month([target])
+        if due >= today and month not in kept_months:
+            future.append(target)
+            columns.append(column)
+            continue
+        if kept_months.pop(month, None) != mine:
+            problems.append(error(task.row, column.index, column.header, "plan",
+                                  "plan_past_changed"))
+    for month in kept_months:  # a past month the ledger left empty
+        column = next((c for c in task.month_columns if f"{c.month[0]:04d}-{c.month[1]:02d}"
+                       == month), None)
+        problems.append(error(task.row, column and column.index,
+                              column.header if column else f"{int(month[5:])}月", "plan",
+                              "plan_past_changed"))
+    if not future and not problems:
+        first = task.month_columns[0] if task.month_columns else task.columns["title"]
+        problems.append(error(task.row, first.index, first.header, "plan", "plan_needs_future"))
+    return problems, list(zip(future, columns, strict=True))
+
+
+def edits_of(change: dict) -> dict:
+    """The fields a change sets, as the task edit takes them."""
+    return {item["field"]: item["to"] for item in change["fields"]}
+
+
+def refusal_at(task: LedgerTask, field_name: str, detail, column=None) -> dict:
+    """A refusal of the task rules ({"code", "message"}) placed on the row and
+    the field's column."""
+    column = column or task.columns.get(field_name) or task.columns["title"]
+    if not isinstance(detail, dict) or "message" not in detail:
+        detail = {"code": "invalid", "message": sheet_text(
+            "invalid", header=column.header, detail=json.dumps(detail, ensure_ascii=False))}
+    return {"row": task.row, "column": column_letter(column.index), "header": column.header,
+            "field": field_name, "code": detail["code"], "reason": detail["message"]}
 
 
 # Units and their heads -------------------------------------------------------------

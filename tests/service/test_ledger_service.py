@@ -1,16 +1,17 @@
 """The tasks service reading an office's ledger and its list of units, from rows
-as the gateway sends them, and searching task titles: on SQLite and PostgreSQL."""
+as the gateway sends them, and searching task titles: on SQLite and PostgreSQL.
+The service's "today" is pinned to 2026-07-01."""
 import datetime as dt
 
 import pytest
 from sqlalchemy import create_engine, text
 
 from services.common.errors import Conflict, Forbidden, InvalidInput
-from tests.service import test_tasks_service
+from tests.service import test_tasks_records
 from tests.service.test_tasks_service import ADMIN, LEADER, seed
 
-# The tasks service in a container, as its own tests have it.
-tasks = test_tasks_service.tasks
+# The tasks service in a container with its day pinned, as its records' tests have it.
+tasks = test_tasks_records.tasks
 
 HEADER = ["序号", "任务编号", "任务名称", "类别", "牵头单位", "责任单位", "完成时限",
           "1月", "3月", "6月", "12月"]
@@ -76,23 +77,58 @@ def test_a_ledger_with_errors_saves_nothing(tasks):
         tasks("import_ledger", {"rows": "not rows"}, ADMIN, dry_run=True)
 
 
-def test_changes_to_existing_tasks_are_previewed_field_by_field(tasks):
-    seed(tasks)
-    ledger = sheet([1, "T1", "重点项目开工建设", "产业项目", "袁州区", "市发展改革委",
-                    "2026-12-31", None, None, "60%；主体完工", 100])
+def test_changes_to_existing_tasks_go_through_the_edit_and_the_replan(tasks):
+    seed(tasks)  # T1: June 50%, December 100%
+    ledger = sheet([1, "T1", "重点项目开工建设", "产业项目", "袁州区", "市发展改革委、樟树市",
+                    "2026-12-31", None, None, 50, "100%；竣工验收"])
     preview = tasks("import_ledger", ledger, ADMIN, dry_run=True)
     assert preview["errors"] == [] and preview["new"] == []
     (change,) = preview["changed"]
     assert [(f["field"], f["from_text"], f["to_text"]) for f in change["fields"]] == [
-        ("title", "重点项目开工", "重点项目开工建设")]
+        ("title", "重点项目开工", "重点项目开工建设"),
+        ("cooperating_units", "市发展改革委", "市发展改革委、樟树市")]
     assert change["plan"] == {
         "from": [{"month": "2026-06", "planned_percent": 50.0, "description": None},
                  {"month": "2026-12", "planned_percent": 100.0, "description": None}],
-        "to": [{"month": "2026-06", "planned_percent": 60.0, "description": "主体完工"},
-               {"month": "2026-12", "planned_percent": 100.0, "description": None}]}
+        "to": [{"month": "2026-06", "planned_percent": 50.0, "description": None},
+               {"month": "2026-12", "planned_percent": 100.0, "description": "竣工验收"}]}
     with pytest.raises(InvalidInput) as refused:
         tasks("import_ledger", ledger, ADMIN, token=preview["token"])
     assert "reason" in refused.value.detail
+    tasks.tap.take(5)
+
+    done = tasks("import_ledger", ledger, ADMIN, token=preview["token"], reason="年中调整")
+    assert (done["created"], done["updated"]) == (0, 1)
+    task = tasks("get_task", "T1", ADMIN)
+    assert task["title"] == "重点项目开工建设"
+    assert task["cooperating_units"] == ["fgw", "zs"]
+    # June was due before today: it stays; December is the new plan's.
+    assert [(t["seq"], t["due_date"], t["description"]) for t in task["targets"]] == [
+        (1, "2026-06-30", None), (3, "2026-12-31", "竣工验收")]
+    assert sorted(kind for kind, _ in tasks.tap.take(2)) == ["task_replanned", "task_updated"]
+    history = tasks("get_task_history", "T1", ADMIN)
+    assert [(v["kind"], v["reason"]) for v in history["versions"]][-2:] == [
+        ("update", "年中调整"), ("replan", "年中调整")]
+    again = tasks("import_ledger", ledger, ADMIN, dry_run=True)
+    assert (again["changed"], again["unchanged"]) == ([], 1)
+
+
+def test_a_ledger_cannot_rewrite_the_past_or_a_finished_task(tasks):
+    seed(tasks)
+    past = tasks("import_ledger", sheet(
+        [1, "T1", "重点项目开工", "产业项目", "袁州区", "市发展改革委", "2026-12-31",
+         None, None, "60%", "100%"]), ADMIN, dry_run=True)
+    assert [(e["row"], e["column"], e["code"]) for e in past["errors"]] == [
+        (3, "J", "plan_past_changed")]
+    moved_early = tasks("import_ledger", sheet(
+        [1, "T1", "重点项目开工", "产业项目", "袁州区", "市发展改革委", "2026-06-30",
+         None, None, 50, None]), ADMIN, dry_run=True)
+    assert [e["code"] for e in moved_early["errors"]] == ["plan_needs_future"]
+    tasks("cancel_task", "T1", "项目取消", ADMIN)
+    finished = tasks("import_ledger", sheet(
+        [1, "T1", "重点项目开工（已撤销）", "产业项目", "袁州区", "市发展改革委", "2026-12-31",
+         None, None, 50, 100]), ADMIN, dry_run=True)
+    assert [(e["column"], e["code"]) for e in finished["errors"]] == [("B", "task_finished")]
 
 
 UNIT_HEADER = ["单位名称", "单位编码", "类型", "上级单位", "负责人", "电话", "邮箱"]
@@ -129,6 +165,12 @@ def test_units_and_their_heads_are_imported(tasks):
         ADMIN, dry_run=True)
     assert changed["changed"][0]["fields"][0]["to"] == {
         "name": "李四", "phone": "13900000000", "email": "ls@example.cn"}
+    tasks("import_units", unit_sheet(
+        ["袁州区", "yz", "县区", "city", "李四", "13900000000", "ls@example.cn"]),
+        ADMIN, token=changed["token"])
+    assert tasks("get_unit", "yz", ADMIN)["head"] == {
+        "name": "李四", "phone": "13900000000", "email": "ls@example.cn"}
+    assert [kind for kind, _ in tasks.tap.take(1)] == ["unit_updated"]
 
 
 def test_titles_are_searched_by_words_with_the_other_filters(tasks, db_backend):

@@ -1,7 +1,7 @@
 """title search: a trigram index of the task titles on PostgreSQL
 
 Revision ID: 0006
-Revises: 0003
+Revises: 0005
 
 Titles are searched by substring (Chinese has no spaces between words), which
 ILIKE '%…%' does and a trigram GIN index serves. pg_trgm needs CREATE on the
@@ -14,7 +14,7 @@ from alembic import op
 from sqlalchemy import exc, text
 
 revision = '0006'
-down_revision = '0003'
+down_revision = '0005'
 branch_labels = None
 depends_on = None
 
