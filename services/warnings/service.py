@@ -200,7 +200,8 @@ class Service(Operations):
         code = event["task"]
         if repo.watched_task(session, code) is None:
             return
-        repo.cancel_task(session, code, self.clock.day_of(event["occurred_at"]))
+        repo.cancel_task(session, code,
+                         event["effective_on"] or self.clock.day_of(event["occurred_at"]))
         self._leave(session, code, repo.task_items(session, code), logic.CANCELLED_WORDS)
 
     @event_handler("tasks", "units_merged")
