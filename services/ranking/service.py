@@ -160,7 +160,7 @@ class Service(Operations):
     def on_task_cancelled(self, session, event):
         """A cancelled task leaves the ranking's future (logic: its targets due
         from the day it was cancelled are not counted)."""
-        day = self.clock.day_of(event["occurred_at"])
+        day = event["effective_on"] or self.clock.day_of(event["occurred_at"])
         repo.cancel_task(session, event["task"], day)
         repo.touch(session, [day])
 

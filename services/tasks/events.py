@@ -96,12 +96,14 @@ class EvidenceAdded(EventSchema):
 
 
 class TaskStatusChanged(EventSchema):
-    """task_closed, task_explained and task_cancelled."""
+    """task_closed, task_explained and task_cancelled; `effective_on` the city's
+    day of the change."""
 
     task = fields.String(required=True)
     lead_unit = fields.String(required=True)
     status = fields.String(required=True)
     reason = fields.String(allow_none=True)
+    effective_on = fields.String()
 
 
 class ClockStageRecorded(EventSchema):

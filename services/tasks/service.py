@@ -940,7 +940,8 @@ class Service(Operations):
     def _change_status(self, session, row, status, reason, event_type):
         repo.set_status(session, row.code, status, reason, utcnow())
         self.db.emit(session, event_type, events.TaskStatusChanged().dump(new_event(
-            task=row.code, lead_unit=row.lead_unit, status=status, reason=reason)))
+            task=row.code, lead_unit=row.lead_unit, status=status, reason=reason,
+            effective_on=self.clock.today().isoformat())))
         return repo.task_details(session, repo.task_row(session, row.code))
 
     def _commitment_event(self, session, commitment_id, event_type):

@@ -657,6 +657,12 @@ def deadline_moves(session, notice_ids):
     return moves
 
 
+def unclosed_notices(session, code):
+    """The notices on a task not closed yet, whatever their step."""
+    return session.execute(select(notices).where(notices.c.task_code == code)
+                           .where(notices.c.status != NOTICE_CLOSED)).all()
+
+
 def pending_notices(session, codes=None):
     """The notices still waiting on the unit (open or acknowledged), of the given
     tasks (None: of every task)."""

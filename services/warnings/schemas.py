@@ -43,6 +43,8 @@ class ProgressReportedIn(ConsumedEventSchema):
 class TaskStatusChangedIn(ConsumedEventSchema):
     task = fields.String(required=True)
     status = fields.String(required=True)
+    # The city's day of the change (absent from events sent before it was added).
+    effective_on = fields.Date(load_default=None)
 
 
 class ClockStageRecordedIn(ConsumedEventSchema):

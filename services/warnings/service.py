@@ -200,8 +200,17 @@ class Service(Operations):
         code = event["task"]
         if repo.watched_task(session, code) is None:
             return
-        repo.cancel_task(session, code, self.clock.day_of(event["occurred_at"]))
+        repo.cancel_task(session, code,
+                         event["effective_on"] or self.clock.day_of(event["occurred_at"]))
         self._leave(session, code, repo.task_items(session, code), logic.CANCELLED_WORDS)
+        # Nobody answers a notice on a task that is no more: its pending ones close.
+        now = utcnow()
+        for row in repo.unclosed_notices(session, code):
+            repo.close_notice(session, row.id, notices.NOTICE_CLOSED, logic.CANCELLED_WORDS,
+                              now, "auto")
+            self.db.emit(session, events.NOTICE_CLOSED, events.NoticeClosed().dump(new_event(
+                closed_at=now.isoformat(), reason=logic.CANCELLED_WORDS,
+                **repo.notice_ids(row))))
 
     @event_handler("tasks", "units_merged")
     @applied_once(UnitsMergedIn)

@@ -49,7 +49,7 @@ SAMPLES = {
                       "unit": "yz", "description": "竣工验收"}],
             reason="年中调整计划", approved_by="admin"),
         "task_cancelled": new_event(task="T1", lead_unit="yz", status="cancelled",
-                                    reason="上级决定不再实施"),
+                                    reason="上级决定不再实施", effective_on="2026-07-01"),
         "unit_updated": new_event(
             unit={**UNIT, "head": {"name": "王五", "phone": "13900000000",
                                    "email": "ww@example.cn"}, "status": "active"},
