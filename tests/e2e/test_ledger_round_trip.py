@@ -1,13 +1,25 @@
 """An office's own spreadsheets over HTTP: its units and heads, then its ledger
 (重点任务清单) imported; the ledger exported, corrected in Excel and imported
-again, changing only what was corrected."""
+again, changing only what was corrected. The platform's day is 2026-05-15
+(LUOSHI_CLOCK_FILE): March's targets are due, June's are not."""
 import io
 
+import pytest
 from openpyxl import Workbook, load_workbook
 
-from tests.e2e.conftest import wait
+from services.common.clock import CLOCK_FILE
+from tests.e2e.conftest import running_platform, wait
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@pytest.fixture(scope="module")
+def platform(tmp_path_factory):
+    data = tmp_path_factory.mktemp("ledger")
+    clock = data / "clock"
+    clock.write_text("2026-05-15T09:00:00+08:00")
+    with running_platform(data, {CLOCK_FILE: str(clock)}) as platform:
+        yield platform
 
 
 def book(rows, merge=None) -> bytes:
@@ -114,8 +126,13 @@ def test_a_ledger_goes_out_is_corrected_in_excel_and_comes_back(platform):
     wait(changed)
     two = platform.http.get("/api/v1/tasks/RT-2", headers=admin).json()
     assert two["due_date"] == "2026-07-31"
-    assert [(t["due_date"], t["planned_percent"]) for t in two["targets"]
-            if t.get("status", "active") != "superseded"][-1] == ("2026-06-30", 80.0)
+    # March was due: it stays; June is the new plan's.
+    assert [(t["due_date"], t["planned_percent"], t["description"]) for t in two["targets"]] == [
+        ("2026-03-31", 50.0, None), ("2026-06-30", 80.0, "完成验收")]
+    history = platform.http.get("/api/v1/tasks/RT-2/history", headers=admin).json()
+    assert [(v["kind"], v["reason"]) for v in history["versions"]][1:] == [
+        ("update", "年中调整"), ("replan", "年中调整")]
+    assert len(history["plans"]) == 2  # the old plan is kept and shown
     assert platform.http.get("/api/v1/tasks/RT-3", headers=admin).status_code == 200
     again = post(platform, admin, "ledger", corrected, "?dry_run=true").json()
     assert (again["new"], again["changed"]) == ([], [])
