@@ -25,10 +25,13 @@ from dataclasses import dataclass, field
 
 from marshmallow import ValidationError
 
+from services.common.text import text_problem
+
 from .schemas import CODE, TaskIn
 from .texts import sheet_text
 
 MAX_ROWS = 50_000
+TASK_SCHEMA = TaskIn()
 MAX_COLUMNS = 200
 FIRST_DAY, LAST_DAY = dt.date(2000, 1, 1), dt.date(2100, 12, 31)
 
@@ -449,6 +452,9 @@ def _read_task(row, columns, units, ledger) -> LedgerTask | None:
         if description and len(description) > 500:
             problem(column, "plan", "description_too_long")
             continue
+        if description and text_problem(description):
+            problem(column, "plan", "unstorable")
+            continue
         year, month = column.month
         first, last = dt.date(year, month, 1), month_end(year, month)
         if start and last < start:
@@ -495,11 +501,10 @@ def _schema_errors(task: LedgerTask, messages) -> list[dict]:
     return found
 
 
-def read_ledger(rows, units, year=None, extra_fields=("batch",)) -> Ledger:
+def read_ledger(rows, units, year=None) -> Ledger:
     """The tasks of a ledger's rows, each body loaded as create_task takes it,
-    and every problem found. `units`: every unit ({code, name}); `year`: the
-    year of "1月".."12月" columns when the import names one; `extra_fields`:
-    the fields the task schema takes beyond the v1 ones (the batch)."""
+    and every problem found. `units`: every unit ({code, name, status}); `year`:
+    the year of "1月".."12月" columns when the import names one."""
     ledger = Ledger()
     if len(rows) > MAX_ROWS:
         ledger.errors.append(error(rows[0]["row"] if rows else 1, None, None, None,
@@ -534,16 +539,17 @@ def read_ledger(rows, units, year=None, extra_fields=("batch",)) -> Ledger:
                                        code=task.code, other=other.row))
             continue
         seen[task.code] = task
-        schema = TaskIn()
-        body = {key: value for key, value in task.body.items() if key in schema.fields}
+        # The task's own fields through the schema create_task loads; its targets
+        # were checked above, month by month, against the same rules (a nested
+        # schema for every month of 20,000 rows would cost minutes).
+        body = {key: value for key, value in task.body.items()
+                if key in TASK_SCHEMA.fields and key != "targets"}
         try:
-            loaded = schema.load(_serialisable(body))
+            loaded = TASK_SCHEMA.load(_serialisable(body))
         except ValidationError as err:
             ledger.errors.extend(_schema_errors(task, err.messages))
             continue
-        # Fields the sheet reads that this schema does not take (the batch, until
-        # tasks carry one) stay beside the body for the preview.
-        loaded.update({key: task.body[key] for key in extra_fields if key in task.body})
+        loaded["targets"] = task.body["targets"]
         task.body = loaded
         ledger.tasks.append(task)
     if not ledger.tasks and not ledger.errors:

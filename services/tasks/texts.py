@@ -72,6 +72,8 @@ SHEET_TEXTS = {
     "plan_needs_future": ("调整后的计划须至少有一个今天以后的月度节点；"
                           "如任务不再推进，请在任务页面撤销。"),
     "description_too_long": "月度计划的说明最多500个字，请缩短。",
+    "unstorable": ("“{header}”含有无法保存的字符（如控制字符或无效的 Unicode 字符），"
+                   "请删除后重新上传。"),
     "code_twice": "任务编号 {code} 在表格中出现了两次（另见第 {other} 行）。",
     "code_generated_twice": ("这一行与第 {other} 行的任务名称和牵头单位相同，生成的编号重复："
                              "请填写“任务编号”列加以区分。"),

@@ -277,3 +277,24 @@ def test_every_unit_error_by_row_and_column():
                                                          ["市住建局", "zjj", "县区"]])), UNITS)
     assert ledger.unit_changes(kind_changed.units[0], UNITS[1], kind_changed.fields)[1][0][
         "code"] == "unit_kind_changed"
+
+
+def test_a_file_of_two_thousand_tasks_by_twelve_months_reads_whole():
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("重点任务清单")
+    sheet.append(["2026年重点任务清单"])
+    sheet.append(["序号", "任务编号", "任务名称", "牵头单位", "责任单位", "完成时限",
+                  *(f"{month}月" for month in range(1, 13))])
+    for number in range(1, 2001):
+        sheet.append([number, f"B-{number:04d}", f"第{number}项重点任务", "市发展改革委",
+                      "市住建局、袁州区", dt.datetime(2026, 12, 31),
+                      *(f"{month * 8 + 4}%；第{month}月节点" for month in range(1, 13))])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    rows = read_rows(buffer.getvalue())
+    assert len(rows) == 2002
+    found = ledger.read_ledger(rows, UNITS)
+    assert found.errors == [] and len(found.tasks) == 2000
+    last = found.tasks[-1].body
+    assert (last["code"], len(last["targets"]), last["targets"][-1]["planned_percent"]) == (
+        "B-2000", 12, 100)
