@@ -42,7 +42,7 @@ REDACTED = "[redacted]"
 MAX_REQUEST_BYTES = 2 * 1024 * 1024
 MAX_RESPONSE_BYTES = 64 * 1024
 # Body fields that name a unit, for the `units` column.
-UNIT_FIELDS = ("unit", "lead_unit", "parent")
+UNIT_FIELDS = ("unit", "lead_unit", "parent", "into")
 
 
 def redact(value):

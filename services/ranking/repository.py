@@ -100,6 +100,54 @@ def refresh_targets(session, codes):
             reached_on=min(reached, default=None), reported_on=min(reported, default=None)))
 
 
+def rename_unit(session, unit):
+    session.execute(update(units).where(units.c.code == unit["code"])
+                    .values(name=unit["name"], kind=unit["kind"]))
+
+
+def retire_unit(session, code, day):
+    session.execute(update(units).where(units.c.code == code).values(retired_on=day))
+
+
+def cancel_task(session, code, day):
+    session.execute(update(tasks).where(tasks.c.code == code)
+                    .values(status="cancelled", cancelled_on=day))
+
+
+def reassign_task(session, code, lead_unit, cooperating_units, target_units, day,
+                  clock_class=None, start_date=None):
+    """A task as an edit or a merger left it: its lead unit (for its 13710 matter
+    and its evaluations) and cooperating units now, and the owners of its
+    targets ({seq: unit}) due from `day` on: the targets due before keep the
+    unit that answered for them then. Answers whether the task is known."""
+    values = {"unit": lead_unit}
+    if start_date is not None:
+        values.update(clock_class=clock_class, start_date=start_date)
+    if not session.execute(update(tasks).where(tasks.c.code == code).values(**values)).rowcount:
+        return False
+    session.execute(task_cooperators.delete().where(task_cooperators.c.task == code))
+    insert_ignoring_conflicts(session, task_cooperators, [
+        {"task": code, "unit": unit} for unit in set(cooperating_units)])
+    for seq, unit in target_units.items():
+        session.execute(update(targets).where(
+            targets.c.task == code, targets.c.seq == seq, targets.c.due_date >= day)
+            .values(unit=unit))
+    return True
+
+
+def replan(session, code, replaced, added):
+    """The targets `replaced` give way to `added` ([{seq, unit, due_date,
+    planned_percent}]): each target counts against the plan in force on its due
+    date, and the replaced ones were not yet due."""
+    if replaced:
+        session.execute(targets.delete().where(targets.c.task == code,
+                                               targets.c.seq.in_(replaced)))
+    insert_ignoring_conflicts(session, targets, [
+        {"task": code, "seq": t["seq"], "unit": t["unit"], "due_date": t["due_date"],
+         "planned_percent": t["planned_percent"]} for t in added])
+    refresh_targets(session, [code])
+
+
 def set_status(session, code, status):
     session.execute(update(tasks).where(tasks.c.code == code).values(status=status))
 
@@ -163,15 +211,19 @@ def load_facts(session, period, as_of, rules):
     """The Facts (see logic.Facts) of a period as of a day, for the units of the
     rules' groups."""
     start = period.start
-    unit_rows = session.execute(select(units.c.code, units.c.name, units.c.kind)).all()
+    # A retired unit leaves every ranking scored as of its retirement or later.
+    unit_rows = session.execute(select(units.c.code, units.c.name, units.c.kind).where(
+        or_(units.c.retired_on.is_(None), units.c.retired_on > as_of))).all()
     ranked = [{"code": u.code, "name": u.name, "kind": u.kind} for u in unit_rows
               if rules.group_of({"code": u.code, "kind": u.kind}) is not None]
     live = tasks.c.status != "cancelled"
+    # A cancelled task's targets due before the day it was cancelled still count.
+    live_target = or_(live, targets.c.due_date < tasks.c.cancelled_on)
 
     target_rows = session.execute(
         select(targets.c.unit, targets.c.due_date, targets.c.reached_on, targets.c.reported_on)
         .join(tasks, tasks.c.code == targets.c.task)
-        .where(targets.c.due_date.between(start, as_of), live,
+        .where(targets.c.due_date.between(start, as_of), live_target,
                # A step due before the task was given was never the unit's to meet.
                or_(tasks.c.created_on.is_(None), targets.c.due_date >= tasks.c.created_on))
     ).all()

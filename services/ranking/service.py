@@ -35,9 +35,14 @@ from .schemas import (
     ProgressReportedIn,
     TaskCreatedIn,
     TaskExtendedIn,
+    TaskReplannedIn,
     TasksImportedIn,
     TaskStatusChangedIn,
+    TaskUpdatedIn,
     UnitCreatedIn,
+    UnitRetiredIn,
+    UnitsMergedIn,
+    UnitUpdatedIn,
 )
 from .settings import RankingSettings
 
@@ -140,6 +145,60 @@ class Service(Operations):
         repo.extend(session, event["task"], event["seq"], event["previous_due_date"],
                     event["new_due_date"])
         repo.touch(session, [event["previous_due_date"], event["new_due_date"]])
+
+    @event_handler("tasks", "task_updated")
+    @applied_once(TaskUpdatedIn)
+    def on_task_updated(self, session, event):
+        """An edit: a new lead unit answers for the task, and for the targets that
+        moved to it, from the day of the change; the past is not rewritten."""
+        task, day = event["task"], event["effective_on"]
+        repo.reassign_task(session, task["code"], task["lead_unit"], task["cooperating_units"],
+                           {t["seq"]: t["unit"] for t in task["targets"]}, day,
+                           clock_class=task["clock_class"], start_date=task["start_date"])
+        repo.touch(session, [day])
+
+    @event_handler("tasks", "task_replanned")
+    @applied_once(TaskReplannedIn)
+    def on_task_replanned(self, session, event):
+        """A new plan: each target counts against the plan in force on its due date."""
+        added = set(event["added"])
+        new = [t for t in event["targets"] if t["seq"] in added]
+        repo.replan(session, event["task"], event["replaced"], new)
+        repo.touch(session, [event["effective_on"], *(t["due_date"] for t in new)])
+
+    @event_handler("tasks", "task_cancelled")
+    @applied_once(TaskStatusChangedIn)
+    def on_task_cancelled(self, session, event):
+        """A cancelled task leaves the ranking's future (logic: its targets due
+        from the day it was cancelled are not counted)."""
+        day = event["effective_on"] or self.clock.day_of(event["occurred_at"])
+        repo.cancel_task(session, event["task"], day)
+        repo.touch(session, [day])
+
+    @event_handler("tasks", "unit_updated")
+    @applied_once(UnitUpdatedIn)
+    def on_unit_updated(self, session, event):
+        repo.rename_unit(session, event["unit"])
+        repo.touch(session, [])
+
+    @event_handler("tasks", "unit_retired")
+    @applied_once(UnitRetiredIn)
+    def on_unit_retired(self, session, event):
+        """A retired unit leaves the rankings scored as of its retirement or later."""
+        repo.retire_unit(session, event["unit"], event["effective_on"])
+        repo.touch(session, [event["effective_on"]])
+
+    @event_handler("tasks", "units_merged")
+    @applied_once(UnitsMergedIn)
+    def on_units_merged(self, session, event):
+        """The merged unit's open tasks, and their targets not yet due, answer to
+        the unit it merged into from the day of the merger."""
+        for moved in event["tasks"]:
+            repo.reassign_task(session, moved["code"], moved["lead_unit"],
+                               moved["cooperating_units"],
+                               dict.fromkeys(moved["targets"], event["into"]),
+                               event["effective_on"])
+        repo.touch(session, [event["effective_on"]])
 
     # Facts from the warnings service ----------------------------------------------
 

@@ -5,6 +5,7 @@ import { bigScreenPage } from "./bigscreen.js";
 import {
   COLOURS, COLOUR_LABEL, COLOUR_SHORT, NOTICE_STATUS, badge, chineseDate, date, h, panel, percent, rankChange, s, table,
 } from "../ui.js";
+import { batchOptions, batchesTable } from "./records.js";
 
 const NOTICES_SHOWN = 8;
 
@@ -16,9 +17,17 @@ export async function screenPage(container, { params, me }) {
     counts: h("div.counts", { "data-testid": "counts" }),
     trend: h("div"), red: h("div"), units: h("div"), clocks: h("div"), notices: h("div"), race: h("div"),
   };
+  // A batch (批次) narrows the counts and the units' colours to its tasks.
+  let batch = params.get("batch") || "";
+  const batchSelect = h("select", { "data-testid": "screen-batch", onchange: () => { batch = batchSelect.value; refresh(); } },
+    h("option", { value: "" }, "全部批次"));
+  batchOptions().then((options) => {
+    batchSelect.replaceChildren(...options.map(([key, text]) => h("option", { value: key, selected: key === batch }, text)));
+  });
+  sections.batches = h("div");
   const bigLink = h("a.small", { href: "#/screen?big=1" }, "大屏模式");
   container.append(
-    h("div.screen-head", {}, h("h1", {}, "一屏统揽"), h("div.row", {}, stamp, bigLink)),
+    h("div.screen-head", {}, h("h1", {}, "一屏统揽"), h("div.row", {}, batchSelect, stamp, bigLink)),
     h("div.grid.screen", {},
       h("div.span-12", {}, sections.counts),
       h("section.panel.span-7", {}, h("h2", {}, "红灯事项（亮灯最久）"), sections.red),
@@ -26,18 +35,21 @@ export async function screenPage(container, { params, me }) {
       h("section.panel.span-12", {}, h("h2", {}, "单位红灯占比", h("span.muted.small", {}, "　按牵头事项中红灯的占比着色：无红灯为绿，不足三分之一为黄，三分之一及以上为红")), sections.units),
       h("section.panel.span-6", {}, h("h2", {}, "“13710”即将到期"), sections.clocks),
       h("section.panel.span-6", {}, h("h2", {}, "未办结督办单"), sections.notices),
+      h("section.panel.span-12", {}, h("h2", {}, "分批次办理情况"), sections.batches),
       h("section.panel.span-12", {}, h("h2", {}, "赛马比拼（本期实时排名）"), sections.race)));
 
   let previousRanks = new Map();
   async function refresh() {
-    const [board, trend, red, clocks, notices, race] = await Promise.all([
-      api("/dashboard"),
+    const [board, trend, red, clocks, notices, race, batches] = await Promise.all([
+      api("/dashboard", { params: { batch } }),
       api("/dashboard/trend", { params: { weeks: 12 } }).catch(() => null),
       api("/dashboard/red-items", { params: { limit: 10 } }).catch(() => ({ items: [] })),
       api("/dashboard/clocks", { params: { within_days: 3, limit: 1000 } }).catch(() => ({ items: [] })),
       api("/notices", { params: { limit: 100 } }).catch(() => ({ items: [] })),
       horseRace(),
+      api("/batches").catch(() => ({ items: [] })),
     ]);
+    sections.batches.replaceChildren(batchesTable(batches.items));
     renderCounts(sections.counts, board);
     renderTrend(sections.trend, trend);
     renderRed(sections.red, red.items);
@@ -46,7 +58,7 @@ export async function screenPage(container, { params, me }) {
     const names = new Map((board.units || []).map((unit) => [unit.unit, unit.name]));
     renderNotices(sections.notices, notices.items.filter((notice) => notice.status !== "closed"), board.notices, names);
     previousRanks = renderRace(sections.race, race, previousRanks);
-    stamp.textContent = `截至 ${chineseDate(board.as_of)} · 更新于 ${new Date().toLocaleTimeString("zh-CN", { hour12: false })} · 每${seconds}秒自动刷新`;
+    stamp.textContent = `${batch ? `${batch} · ` : ""}截至 ${chineseDate(board.as_of)} · 更新于 ${new Date().toLocaleTimeString("zh-CN", { hour12: false })} · 每${seconds}秒自动刷新`;
   }
 
   await refresh();
