@@ -335,11 +335,13 @@ class Service(Operations):
 
     @rpc(expected_exceptions=EXPECTED)
     def list_tasks(self, caller, unit=None, status=None, category=None, source=None,
-                   codes=None, limit=100, offset=0, batch=None, q=None):
-        """A page of tasks within the caller's units, by code; `q` keeps those
-        whose title holds every one of its words."""
+                   codes=None, limit=100, offset=0, batch=None, q=None, lead_unit=None):
+        """A page of tasks within the caller's units, by code; `unit` keeps the
+        tasks it takes any part in, `lead_unit` those it leads (the tasks the one
+        screen counts for a unit); `q` keeps those whose title holds every one of
+        its words."""
         refuse_unstorable(unit=unit, status=status, category=category, source=source,
-                          codes=codes, batch=batch, q=q)
+                          codes=codes, batch=batch, q=q, lead_unit=lead_unit)
         if q is not None and (not isinstance(q, str) or len(q) > 100):
             raise InvalidInput({"q": "at most 100 characters"})
         limit, offset = page(limit, offset)
@@ -347,7 +349,7 @@ class Service(Operations):
             scope = self._scope(session, caller)
             return repo.list_tasks(session, limit, offset, scope=scope, unit=unit,
                                    status=status, category=category, source=source,
-                                   codes=codes, batch=batch, q=q)
+                                   codes=codes, batch=batch, q=q, lead_unit=lead_unit)
 
     @rpc(expected_exceptions=EXPECTED)
     def list_batches(self, caller):
