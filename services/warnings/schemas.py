@@ -129,3 +129,6 @@ class MeasureIn(_Strict):
 class PlanIn(_Strict):
     plan = fields.String(required=True, validate=validate.Length(1, 10000))
     deadline = fields.Date(allow_none=True)
+
+
+CONSUMES[("ranking", "ranking_published")] = RankingPublishedIn
