@@ -32,6 +32,10 @@ MESSAGES = {
     "api_key_exists": "接口密钥“{name}”已存在。",
     "api_key_revoked": "接口密钥 {key_id} 已吊销，不能轮换。",
     "expiry_in_past": "到期时间须晚于现在。",
+    "office_or_leader_only": "批示只能由督查办录入，或由领导本人录入。",
+    "not_a_leader": "“{username}”不是领导账号，请选择角色为领导的用户。",
+    "leader_own_only": "领导只能录入本人的批示。",
+    "files_too_many": "每次最多上传 {count} 个附件。",
     "lead_unit_only": ("任务 {task} 的整体进度、销号、说明情况和13710节点只能由牵头单位 {lead} "
                        "或督查办办理。"),
 }
