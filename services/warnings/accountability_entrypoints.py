@@ -147,6 +147,11 @@ class AccountabilityEntrypoints:
             repo.update_accountability(session, row.id, status=status, closed_at=now,
                                        closed_by=caller.get("user"), close_note=note,
                                        rectified_at=now if rectified else None)
+            if row.colour != "green":  # a red spell ends with the record, for the ranking too
+                today = self.clock.today()
+                repo.set_accountability_colours(session, [(row, "green")], today)
+                self._emit_colours(session, [(row, "green", "问责事项已办结")], today,
+                                   repo.RULES.current(session))
             self.db.emit(session, events.ACCOUNTABILITY_CLOSED, events.AccountabilityClosed().dump(
                 new_event(status=status, note=note, **_ids(row))))
             return self._record_dict(session, row.id)
@@ -211,22 +216,26 @@ class AccountabilityEntrypoints:
         if not moved:
             return 0
         repo.set_accountability_colours(session, moved, as_of)
-        changes = []
+        said = []
         for row, colour in moved:
-            reason = (rules_of.overdue_words(row, as_of) if colour == "red"
-                      else "整改方案在期限内")
-            changes.append({"item_kind": rules_of.ITEM_KIND,
-                            "item_key": rules_of.item_key(row.id), "task": row.task_code or "",
-                            "unit": row.unit, "colour": colour, "previous": row.colour,
-                            "reason": reason, "rule_version": rules.version})
+            said.append((row, colour, rules_of.overdue_words(row, as_of) if colour == "red"
+                         else "整改方案在期限内"))
             if colour == "red":
                 self.db.emit(session, events.RECTIFICATION_OVERDUE,
                              events.RectificationOverdue().dump(new_event(
                                  deadline=row.plan_deadline.isoformat(),
                                  as_of=as_of.isoformat(), **_ids(row))))
-        self.db.emit(session, events.COLOUR_CHANGED, events.ColourChanged().dump(new_event(
-            as_of=as_of.isoformat(), changes=changes)))
+        self._emit_colours(session, said, as_of, rules)
         return sum(1 for _, colour in moved if colour == "red")
+
+    def _emit_colours(self, session, said, as_of, rules):
+        """One colour_changed for records' rectifications: [(row, colour, reason)]."""
+        self.db.emit(session, events.COLOUR_CHANGED, events.ColourChanged().dump(new_event(
+            as_of=as_of.isoformat(), changes=[{
+                "item_kind": rules_of.ITEM_KIND, "item_key": rules_of.item_key(row.id),
+                "task": row.task_code or "", "unit": row.unit, "colour": colour,
+                "previous": row.colour, "reason": reason, "rule_version": rules.version}
+                for row, colour, reason in said])))
 
 
 def _ids(row):
