@@ -154,7 +154,8 @@ def test_a_plan_needs_an_open_record_and_a_deadline_not_before_its_opening():
 def test_the_rule_of_red_days_is_data_within_its_range():
     assert Rules().accountability_red_days == 10
     with pytest.raises(InvalidInput):
-        Rules.from_dict({"accountability_red_days": 0})
+        Rules.from_dict({"accountability_red_days": -1})
+    assert Rules.from_dict({"accountability_red_days": 0}).accountability_red_days == 0
 
 
 def test_a_record_exports_as_a_word_document_with_chinese_dates():

@@ -20,7 +20,7 @@ export function threadPanel(task, me) {
       : [h("li.empty", {}, "暂无留言")]));
   }
   const form = h("form", { "data-testid": "thread-form" },
-    h("textarea", { name: "text", required: true, maxlength: 5000, placeholder: me.role === "leader" ? "领导仅可在本人批示的任务上留言" : "留言内容" }),
+    h("textarea", { name: "text", required: true, maxlength: 5000, placeholder: "留言内容" }),
     h("input", { name: "files", type: "file", multiple: true }),
     h("button", { type: "submit" }, "留言"));
   submitting(form, async (data) => {
@@ -33,5 +33,13 @@ export function threadPanel(task, me) {
     return "已留言，对方将收到消息提醒";
   });
   show().catch((error) => list.replaceChildren(h("li.error", {}, errorText(error))));
-  return panel("沟通留言", list, form);
+  const built = panel("沟通留言", list);
+  if (me.role !== "leader") {
+    if (["admin", "operator", "evaluator"].includes(me.role)) built.append(form);
+  } else {
+    // Leaders read threads; they write on a task they gave an instruction on.
+    api("/instructions", { params: { mine: true, task: task.code, limit: 1 } })
+      .then((page) => { if (page.total) built.append(form); }).catch(() => {});
+  }
+  return built;
 }
