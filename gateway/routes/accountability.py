@@ -11,7 +11,7 @@ from pydantic import Field
 
 from ..auth import Admin, CurrentCaller, Writer
 from ..downloads import attachment
-from ..rpc import Rpc, present
+from ..rpc import Rpc, all_items, present
 from ..schemas import Code, Limit, Offset, PlanDate, WriteBody, _text
 from ..scope import Scope
 from .version import PREFIX
@@ -50,6 +50,15 @@ class CloseIn(WriteBody):
     note: _text(5000) | None = None
 
 
+def _named(rpc, caller, records):
+    """`records` with their unit's name beside its code: people read names."""
+    names = {unit["code"]: unit["name"] for unit in all_items(rpc.tasks.list_units,
+                                                              caller=caller.as_rpc())}
+    for record in records:
+        record["unit_name"] = names.get(record["unit"], record["unit"])
+    return records
+
+
 @router.get("")
 def list_accountability_records(caller: CurrentCaller, scope: Scope, rpc: Rpc,
                                 unit: Code | None = None,
@@ -59,9 +68,10 @@ def list_accountability_records(caller: CurrentCaller, scope: Scope, rpc: Rpc,
     """Records, newest first, within the caller's units (the office and leaders
     see all); `open=true` keeps those not closed, as a unit's workbench shows them."""
     scope.require(unit)
-    return rpc.warnings.list_accountability_records(
+    page = rpc.warnings.list_accountability_records(
         caller=caller.as_rpc(), open_only=open_only, limit=limit, offset=offset,
         **present(unit=unit, status=status))
+    return {**page, "items": _named(rpc, caller, page["items"])}
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)
@@ -72,7 +82,9 @@ def open_accountability_record(body: AccountabilityIn, caller: Admin, rpc: Rpc):
 
 @router.get("/{record_id}")
 def get_accountability_record(record_id: RecordId, caller: CurrentCaller, rpc: Rpc):
-    return rpc.warnings.get_accountability_record(record_id=record_id, caller=caller.as_rpc())
+    record = rpc.warnings.get_accountability_record(record_id=record_id,
+                                                    caller=caller.as_rpc())
+    return _named(rpc, caller, [record])[0]
 
 
 @router.post("/{record_id}/measures")

@@ -11,7 +11,7 @@ from ..auth import Caller, CurrentCaller, Writer, current_caller
 from ..db import DbSession
 from ..messages import refusal
 from ..models import User
-from ..rpc import Rpc, present
+from ..rpc import Rpc, all_items, present
 from ..schemas import ClockClass, ClockStage, Code, Limit, Offset, PlanDate, WriteBody, _text
 from .files import form_text, inline_files
 from .tasks import TaskLedInScope
@@ -58,7 +58,12 @@ def office_or_leader(caller: Annotated[Caller, Depends(current_caller)]) -> Call
 OfficeOrLeader = Annotated[Caller, Depends(office_or_leader)]
 
 
-def _with_colours(rpc, items):
+def _with_colours(rpc, items, caller):
+    """`items` with their matter's colour and its lead unit's name."""
+    names = {unit["code"]: unit["name"] for unit in all_items(rpc.tasks.list_units,
+                                                              caller=caller.as_rpc())}
+    for item in items:
+        item["lead_unit_name"] = names.get(item.get("lead_unit"), item.get("lead_unit"))
     codes = sorted({item["task"] for item in items})
     colours = rpc.warnings.get_task_colours(codes=codes) if codes else {}
     for item in items:
@@ -83,7 +88,7 @@ def give_instruction(body: InstructionIn, caller: OfficeOrLeader, db: DbSession,
                       username=data["leader"])
     data.setdefault("leader_name", user.username)
     answer = rpc.tasks.give_instruction(data=data, caller=caller.as_rpc())
-    return _with_colours(rpc, [answer])[0]
+    return _with_colours(rpc, [answer], caller)[0]
 
 
 @router.get("")
@@ -97,13 +102,13 @@ def list_instructions(caller: CurrentCaller, rpc: Rpc, mine: bool = False,
         leader = caller.user
     page = rpc.tasks.list_instructions(caller=caller.as_rpc(), limit=limit, offset=offset,
                                        **present(leader=leader, task=task))
-    return {**page, "items": _with_colours(rpc, page["items"])}
+    return {**page, "items": _with_colours(rpc, page["items"], caller)}
 
 
 @router.get("/{instruction_id}")
 def get_instruction(instruction_id: InstructionId, caller: CurrentCaller, rpc: Rpc):
     answer = rpc.tasks.get_instruction(instruction_id=instruction_id, caller=caller.as_rpc())
-    return _with_colours(rpc, [answer])[0]
+    return _with_colours(rpc, [answer], caller)[0]
 
 
 @feedback_router.post("/{code}/clock/{stage}/feedback", status_code=status.HTTP_201_CREATED)

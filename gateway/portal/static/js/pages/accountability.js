@@ -51,7 +51,7 @@ export function recordCard(record, me, reload) {
   const writesPlan = record.status === "open" && (office || (me.role === "operator" && (me.units || []).includes(record.unit)));
   const parts = [
     h("div.row", {}, badge(record.colour, record.colour === "red" ? "整改逾期" : record.status_name),
-      h("strong", {}, `${record.unit} · ${record.ground_name}`), h("span.muted.small", {}, `立案 ${date(record.opened_on)} · ${record.question_names.join("、")}`),
+      h("strong", {}, `${record.unit_name || record.unit} · ${record.ground_name}`), h("span.muted.small", {}, `立案 ${date(record.opened_on)} · ${record.question_names.join("、")}`),
       h("button.secondary", { type: "button", onclick: () => download(`/accountability/${record.id}/export.docx`, {}, `问责记录-${record.id}.docx`).catch((error) => toast(errorText(error))) }, "导出Word")),
     h("p", {}, record.ground_detail), h("p.small", {}, record.summary),
     table([
@@ -108,4 +108,14 @@ export async function accountabilityPanel(unit, me) {
   }
   await show();
   return panel("问责整改", holder);
+}
+
+// The open records on the one screen: unit, ground, deadline and colour.
+export function renderOpenRecords(element, items) {
+  element.replaceChildren(table([
+    { label: "单位", value: (row) => row.unit_name || row.unit },
+    { label: "立案依据", value: (row) => `${row.ground_name}：${row.ground_detail}` },
+    { label: "整改时限", value: (row) => date(row.plan_deadline) },
+    { label: "状态", value: (row) => badge(row.colour, row.colour === "red" ? "整改逾期" : row.status_name) },
+  ], items, { empty: "暂无问责整改事项", testid: "screen-accountability" }));
 }

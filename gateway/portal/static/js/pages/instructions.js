@@ -38,7 +38,7 @@ function card(item, me, reload) {
   const parts = [
     h("div.row", {}, badge(item.colour), h("strong", {}, item.task_title),
       h("a.small", { href: `#/task/${encodeURIComponent(item.task)}` }, item.task),
-      h("span.muted.small", {}, `${STATUS_LABEL[item.status] || item.status} · ${CLOCK_LABEL[item.clock_class] || "—"} · 截止 ${date(item.due_date)}`)),
+      h("span.muted.small", {}, `${item.lead_unit_name || item.lead_unit} · ${STATUS_LABEL[item.status] || item.status} · ${CLOCK_LABEL[item.clock_class] || "—"} · 截止 ${date(item.due_date)}`)),
     h("p", {}, h("span.muted", {}, `${item.leader_name} ${date(item.given_on)} ${KIND[item.kind] || ""}：`), item.text),
     stages,
   ];

@@ -4,6 +4,7 @@ import { api } from "../api.js";
 import {
   COLOURS, COLOUR_LABEL, COLOUR_SHORT, NOTICE_STATUS, badge, date, h, panel, percent, rankChange, s, table,
 } from "../ui.js";
+import { renderOpenRecords } from "./accountability.js";
 
 const NOTICES_SHOWN = 8;
 
@@ -14,6 +15,7 @@ export async function screenPage(container, { params, me }) {
   const sections = {
     counts: h("div.counts", { "data-testid": "counts" }),
     trend: h("div"), red: h("div"), units: h("div"), clocks: h("div"), notices: h("div"), race: h("div"),
+    accountability: h("div"),
   };
   const bigLink = big
     ? h("a.small", { href: "#/screen" }, "退出大屏")
@@ -27,7 +29,8 @@ export async function screenPage(container, { params, me }) {
       h("section.panel.span-12", {}, h("h2", {}, "单位亮灯情况（按最差事项着色）"), sections.units),
       h("section.panel.span-6", {}, h("h2", {}, "“13710”即将到期"), sections.clocks),
       h("section.panel.span-6", {}, h("h2", {}, "未办结督办单"), sections.notices),
-      h("section.panel.span-12", {}, h("h2", {}, "赛马比拼（本期实时排名）"), sections.race)));
+      h("section.panel.span-12", {}, h("h2", {}, "赛马比拼（本期实时排名）"), sections.race),
+      h("section.panel.span-12", {}, h("h2", {}, "“三问”问责整改"), sections.accountability)));
 
   let previousRanks = new Map();
   async function refresh() {
@@ -39,6 +42,8 @@ export async function screenPage(container, { params, me }) {
       api("/notices", { params: { limit: 100 } }).catch(() => ({ items: [] })),
       horseRace(),
     ]);
+    api("/accountability", { params: { open: true, limit: 20 } })
+      .then((page) => renderOpenRecords(sections.accountability, page.items)).catch(() => {});
     renderCounts(sections.counts, board);
     renderTrend(sections.trend, trend);
     renderRed(sections.red, red.items);
