@@ -33,6 +33,7 @@ from .schemas import (
     ProgressReportedIn,
     TaskCreatedIn,
     TaskExtendedIn,
+    TasksImportedIn,
     TaskStatusChangedIn,
 )
 from .settings import WarningsSettings
@@ -89,9 +90,13 @@ class Service(AccountabilityEntrypoints, Operations):
     @event_handler("tasks", "task_created")
     @applied_once(TaskCreatedIn)
     def on_task_created(self, session, event):
-        task = event["task"]
-        repo.add_task(session, task, created_on=self.clock.today())
-        self._evaluate_on_event(session, [task["code"]])
+        self._tasks_created(session, [event["task"]])
+
+    @event_handler("tasks", "tasks_imported")
+    @applied_once(TasksImportedIn)
+    def on_tasks_imported(self, session, event):
+        """A slice of an import: kept and coloured set-based, like a batch of reports."""
+        self._tasks_created(session, event["tasks"])
 
     @event_handler("tasks", "progress_reported")
     @applied_once(ProgressReportedIn)
@@ -542,16 +547,20 @@ class Service(AccountabilityEntrypoints, Operations):
     def get_dashboard(self):
         """The one-screen counts: tasks by colour, per unit, and the notices:
         {"counts", "units": [{unit, green, yellow, red, worst}], "notices":
-        {open, acknowledged, answered, overdue}, "pending_first_report" (of the
-        green, the new tasks waiting for their first report), "as_of"}."""
+        {open, acknowledged, answered, overdue, issued_this_year,
+        closed_this_year}, "pending_first_report" (of the green, the new tasks
+        waiting for their first report), "as_of"}."""
+        today = self.clock.today()
         with self.db.session(readonly=True) as session:
             rows = repo.task_colours_by_unit(session)
             waiting = repo.waiting_first_report(session)
             by_status = repo.notice_counts(session)
+            issued, closed = repo.notices_of_year(session, today.year)
         counts, units = logic.colour_counts(rows)
-        return {"counts": counts, "units": units, "notices": notices.pending_counts(by_status),
-                "pending_first_report": waiting,
-                "as_of": self.clock.today().isoformat()}
+        return {"counts": counts, "units": units,
+                "notices": {**notices.pending_counts(by_status),
+                            "issued_this_year": issued, "closed_this_year": closed},
+                "pending_first_report": waiting, "as_of": today.isoformat()}
 
     @rpc(expected_exceptions=EXPECTED)
     def get_colour_trend(self, weeks=12, as_of=None):
@@ -626,6 +635,10 @@ class Service(AccountabilityEntrypoints, Operations):
         if row is None:
             raise NotFound(f"no notice {notice_id}")
         return row
+
+    def _tasks_created(self, session, tasks):
+        repo.add_tasks(session, tasks, created_on=self.clock.today())
+        self._evaluate_on_event(session, [task["code"] for task in tasks])
 
     def _evaluate_on_event(self, session, codes):
         """Colour the tasks an event spoke of as of the local today. A day the
