@@ -1,6 +1,6 @@
 """The tasks service's entrypoints for leaders' instructions (批示), the lead
 unit's feedback at each 13710 stage, and the conversation on a task. Mixed into
-the Service of service.py, whose helpers (_visible_task, _insert_task, _scope)
+the Service of service.py, whose own methods (_visible_task, _insert_task, _scope)
 they use; the rules are in instructions.py and threads.py."""
 import base64
 import binascii
