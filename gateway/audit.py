@@ -27,10 +27,11 @@ log = logging.getLogger(__name__)
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # Reads that hand out files: the task library and ranking exports, evidence
-# files and bulletins. Their answers are kept as type and size only.
+# files, bulletins and accountability records. Their answers are kept as type
+# and size only.
 AUDITED_READS = re.compile(
     r"^/api/v1/(tasks/export\.xlsx|tasks/[^/]+/evidence/[^/]+|bulletins/[^/]+\.(pdf|html)"
-    r"|rankings/[^/]+/export)$")
+    r"|rankings/[^/]+/export|accountability/[^/]+/export\.docx)$")
 # Fields whose values never reach the log, at any depth of a body or answer.
 SECRET_FIELDS = frozenset({
     "password", "current", "new", "key", "access_token", "refresh_token", "token",

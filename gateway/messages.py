@@ -36,6 +36,10 @@ MESSAGES = {
                          "不要上传 .xls、.csv 或加密的文件。"),
     "sheet_too_large": "这个工作簿解压后超过 {limit} MiB，请删去多余的工作表或图片后重新上传。",
     "sheet_too_many_rows": "一次最多导入 {limit} 行，请分批导入。",
+    "office_or_leader_only": "批示只能由督查办录入，或由领导本人录入。",
+    "not_a_leader": "“{username}”不是领导账号，请选择角色为领导的用户。",
+    "leader_own_only": "领导只能录入本人的批示。",
+    "files_too_many": "每次最多上传 {count} 个附件。",
     "lead_unit_only": ("任务 {task} 的整体进度、销号、说明情况和13710节点只能由牵头单位 {lead} "
                        "或督查办办理。"),
 }

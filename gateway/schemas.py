@@ -52,7 +52,7 @@ NotifyChannel = Literal["inbox", "sms", "email", "webhook"]
 NotificationStatus = Literal["pending", "sending", "sent", "delivered", "failed"]
 # What routing rules can name; a digest is made of routed messages, never routed itself.
 RoutedEventType = Literal["colour_changed", "notice_issued", "notice_overdue", "escalation",
-                          "bulletin_published", "ranking_published"]
+                          "bulletin_published", "ranking_published", "task_message_posted"]
 NotifyEventType = RoutedEventType | Literal["digest"]
 NotifyRole = Literal["operator", "head", "office", "leaders", "webhook"]
 EscalationStatus = Literal["open", "stopped", "top"]

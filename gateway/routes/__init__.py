@@ -1,10 +1,12 @@
 """The v1 API, one router per area, each under version.PREFIX."""
 from . import (
+    accountability,
     audit,
     auth,
     calendar,
     commitments,
     imports,
+    instructions,
     notices,
     notifications,
     operations,
@@ -12,6 +14,7 @@ from . import (
     progress,
     rankings,
     tasks,
+    threads,
     units,
     warnings,
 )
@@ -20,4 +23,5 @@ ROUTERS = (
     auth.router, units.router, tasks.router, commitments.router, progress.router,
     imports.router, warnings.router, rankings.router, notifications.router,
     operations.router, audit.router, notices.router, overview.router, calendar.router,
+    instructions.router, instructions.feedback_router, threads.router, accountability.router,
 )

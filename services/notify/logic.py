@@ -37,8 +37,9 @@ ESCALATION = "escalation"
 DIGEST = "digest"
 BULLETIN = "bulletin_published"
 RANKING_PUBLISHED = "ranking_published"
+TASK_MESSAGE = "task_message_posted"
 EVENT_TYPES = (COLOUR_CHANGED, NOTICE_ISSUED, NOTICE_OVERDUE, ESCALATION, DIGEST, BULLETIN,
-               RANKING_PUBLISHED)
+               RANKING_PUBLISHED, TASK_MESSAGE)
 
 DEFAULT_QUIET_HOURS = "22:00-08:00"
 
@@ -57,6 +58,12 @@ DEFAULT_RULES = [
      "channels": [EMAIL, INBOX], "quiet_hours": None},
     {"event_type": RANKING_PUBLISHED, "colour": None, "unit": None, "role": LEADERS,
      "channels": [EMAIL, INBOX], "quiet_hours": None},
+    # A message on a task's thread: the office's to the task's units (their
+    # operators), a unit's to the office.
+    {"event_type": TASK_MESSAGE, "colour": None, "unit": None, "role": OPERATOR,
+     "channels": [INBOX], "quiet_hours": None},
+    {"event_type": TASK_MESSAGE, "colour": None, "unit": None, "role": OFFICE,
+     "channels": [INBOX], "quiet_hours": None},
 ]
 
 # Subject and body of each event type; `sms` is the short body of a text message
@@ -112,6 +119,12 @@ _DEFAULTS = {
                 "黑榜 {{ group.black or '无' }}。{% endfor %}详见平台“评价排队”栏目。",
         "sms": "【落实】{{ period_label }}评价排队结果已发布，详见落实平台。",
     },
+    TASK_MESSAGE: {
+        "subject": "任务 {{ task }} 有新留言（{{ side_name }}）",
+        "body": "{{ recipient_name }}：{{ author }}（{{ side_name }}）于 {{ posted_at }} "
+                "在任务 {{ task }}「{{ title }}」留言：{{ excerpt }}。请登录落实平台查看并回复。",
+        "sms": "【落实】任务 {{ task }} 有{{ side_name }}新留言：{{ excerpt }}。请登录平台回复。",
+    },
 }
 
 DEFAULT_TEMPLATES = {
@@ -143,6 +156,10 @@ SAMPLE_CONTEXTS = {
                         "groups": [{"label": "县（市、区）", "red": "袁州区、樟树市",
                                     "black": "上高县"}],
                         "recipient_name": "王市长", "role_name": "领导", "unit_name": "领导"},
+    TASK_MESSAGE: {"task": "T2026-0001", "title": "产业园区建设", "author": "office1",
+                   "side_name": "督查办", "excerpt": "请于本周五前补充佐证材料",
+                   "posted_at": "2026-11-03 10:30", "recipient_name": "袁州区",
+                   "role_name": "联络员", "unit_name": "袁州区"},
     BULLETIN: {"week_start": "2026-11-02", "week_end": "2026-11-08", "red": 3, "overdue": 1,
                "closed": 2, "recipient_name": "王市长", "role_name": "领导",
                "unit_name": "领导"},
@@ -551,5 +568,15 @@ def bulletin_summary(week_start, facts, unit_names, generated_at, movers=None):
                  for m in movers or []],
         "empty": ("本周评价排队名次无变动。" if movers is not None
                   else "评价排队服务暂不可用，本节未能生成。")})
+    for key, title, empty, kinds in (
+        ("leaders", "五、领导批示事项及反馈", "本周无领导批示事项及反馈。",
+         ("instruction", "feedback")),
+        ("accountability", "六、“三问”问责情况", "本周无新立案或整改逾期的问责事项。",
+         ("accountability", "rectification")),
+    ):
+        answer["sections"].append({"key": key, "title": title, "empty": empty, "rows": [
+            {"day": f["day"].isoformat(), "task": f["task"], "unit": f["unit"],
+             "unit_name": unit_names.get(f["unit"], f["unit"]), "detail": f["detail"] or "",
+             "kind": f["kind"]} for f in in_week if f["kind"] in kinds]})
     answer["counts"] = {section["key"]: len(section["rows"]) for section in answer["sections"]}
     return answer

@@ -124,3 +124,63 @@ CONSUMES = {
     ("warnings", "calendar_changed"): CalendarChangedIn,
     ("ranking", "ranking_published"): RankingPublishedIn,
 }
+
+
+# Leaders' instructions, stage feedback, task threads and accountability ----------
+
+class InstructionGivenIn(ConsumedEventSchema):
+    instruction_id = fields.Integer(required=True)
+    kind = fields.String(required=True)
+    task = fields.String(required=True)
+    title = fields.String(load_default="")
+    lead_unit = fields.String(required=True)
+    leader_name = fields.String(required=True)
+    given_on = fields.String(required=True)
+    text = fields.String(required=True)
+
+
+class StageFeedbackGivenIn(ConsumedEventSchema):
+    feedback_id = fields.Integer(required=True)
+    task = fields.String(required=True)
+    lead_unit = fields.String(required=True)
+    stage = fields.String(required=True)
+    text = fields.String(required=True)
+    files = fields.Integer(load_default=0)
+
+
+class TaskMessagePostedIn(ConsumedEventSchema):
+    message_id = fields.Integer(required=True)
+    task = fields.String(required=True)
+    title = fields.String(load_default="")
+    author = fields.String(required=True)
+    side = fields.String(required=True)
+    author_unit = fields.String(allow_none=True, load_default=None)
+    excerpt = fields.String(required=True)
+    to_units = fields.List(fields.String(), required=True)
+    to_office = fields.Boolean(required=True)
+    posted_at = fields.String(required=True)
+
+
+class AccountabilityOpenedIn(ConsumedEventSchema):
+    record_id = fields.Integer(required=True)
+    unit = fields.String(required=True)
+    task = fields.String(allow_none=True, load_default=None)
+    ground_detail = fields.String(required=True)
+    questions = fields.List(fields.String(), load_default=list)
+
+
+class RectificationOverdueIn(ConsumedEventSchema):
+    record_id = fields.Integer(required=True)
+    unit = fields.String(required=True)
+    task = fields.String(allow_none=True, load_default=None)
+    deadline = fields.String(required=True)
+    as_of = fields.Date(required=True)
+
+
+CONSUMES.update({
+    ("tasks", "instruction_given"): InstructionGivenIn,
+    ("tasks", "stage_feedback_given"): StageFeedbackGivenIn,
+    ("tasks", "task_message_posted"): TaskMessagePostedIn,
+    ("warnings", "accountability_opened"): AccountabilityOpenedIn,
+    ("warnings", "rectification_overdue"): RectificationOverdueIn,
+})

@@ -25,6 +25,7 @@ from . import documents, logic
 from . import repository as repo
 from .dependencies import Delivery
 from .exceptions import EXPECTED, Forbidden, InvalidInput, NotFound
+from .leaders_entrypoints import LeadersHandlers
 from .schemas import (
     CalendarChangedIn,
     ColourChangedIn,
@@ -61,7 +62,7 @@ def _may_see(caller, row):
     return units is None or row.unit in units or row.recipient == caller.get("user")
 
 
-class Service(Operations):
+class Service(LeadersHandlers, Operations):
     """Notifications: SMS, e-mail, webhooks and the in-portal inbox, with the
     delivery log, escalation ladder and weekly bulletin.
 

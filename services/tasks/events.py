@@ -241,3 +241,65 @@ SCHEMAS = {
     UNIT_RETIRED: UnitRetired,
     UNITS_MERGED: UnitsMerged,
 }
+
+
+# Leaders' instructions, stage feedback and task threads ------------------------
+
+INSTRUCTION_GIVEN = "instruction_given"
+STAGE_FEEDBACK_GIVEN = "stage_feedback_given"
+TASK_MESSAGE_POSTED = "task_message_posted"
+
+
+class InstructionGiven(EventSchema):
+    """A leader's instruction was recorded: on an existing task (kind on_task), as
+    a new matter (new_matter, whose task_created comes in the same transaction) or
+    as a follow-up (follow_up, of `parent`)."""
+
+    instruction_id = fields.Integer(required=True)
+    kind = fields.String(required=True)
+    parent = fields.Integer(allow_none=True, required=True)
+    task = fields.String(required=True)
+    title = fields.String(required=True)
+    lead_unit = fields.String(required=True)
+    leader = fields.String(required=True)
+    leader_name = fields.String(required=True)
+    given_on = fields.String(required=True)
+    text = fields.String(required=True)
+
+
+class StageFeedbackGiven(EventSchema):
+    """The lead unit's feedback (words and files) at a 13710 stage of a task."""
+
+    feedback_id = fields.Integer(required=True)
+    task = fields.String(required=True)
+    title = fields.String(required=True)
+    lead_unit = fields.String(required=True)
+    stage = fields.String(required=True)
+    text = fields.String(required=True)
+    files = fields.Integer(required=True)
+    given_by = fields.String(allow_none=True)
+    given_at = fields.String(required=True)
+
+
+class TaskMessagePosted(EventSchema):
+    """A message on a task's thread. `side` is who wrote (office, unit, leader);
+    `to_units` the units that should hear of it and `to_office` whether the
+    office should (services/tasks/threads.py, recipients)."""
+
+    message_id = fields.Integer(required=True)
+    task = fields.String(required=True)
+    title = fields.String(required=True)
+    author = fields.String(required=True)
+    side = fields.String(required=True)
+    author_unit = fields.String(allow_none=True, required=True)
+    excerpt = fields.String(required=True)
+    to_units = fields.List(fields.String(), required=True)
+    to_office = fields.Boolean(required=True)
+    posted_at = fields.String(required=True)
+
+
+SCHEMAS.update({
+    INSTRUCTION_GIVEN: InstructionGiven,
+    STAGE_FEEDBACK_GIVEN: StageFeedbackGiven,
+    TASK_MESSAGE_POSTED: TaskMessagePosted,
+})

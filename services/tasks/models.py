@@ -199,3 +199,48 @@ unit_versions = Table(
     Column("changed_by", String(64)),
     Column("changed_at", DateTime, nullable=False),
 )
+
+
+# Leaders' instructions (批示): on an existing task, or as a new matter that became
+# a task of source `instruction` on the 13710 clock; a follow-up (再批示) names the
+# instruction it follows and has a matter, and a clock, of its own.
+instructions = Table(
+    "instructions", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("task_code", String(32), ForeignKey("tasks.code"), nullable=False, index=True),
+    Column("kind", String(16), nullable=False),  # on_task, new_matter, follow_up
+    Column("parent_id", Integer, ForeignKey("instructions.id")),
+    Column("leader", String(64), nullable=False, index=True),  # the leader's user name
+    Column("leader_name", String(50), nullable=False),
+    Column("given_on", Date, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("recorded_by", String(64), nullable=False),
+    Column("recorded_at", DateTime, nullable=False),
+)
+
+# What the lead unit reported at a 13710 stage: words, and files kept as the
+# task's evidence (their ids).
+stage_feedback = Table(
+    "stage_feedback", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("task_code", String(32), ForeignKey("tasks.code"), nullable=False, index=True),
+    Column("stage", String(16), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("evidence_ids", JSON, nullable=False),
+    Column("given_by", String(64)),
+    Column("given_at", DateTime, nullable=False),
+)
+
+# The conversation on a task between the office, its units and its leaders.
+task_messages = Table(
+    "task_messages", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("task_code", String(32), ForeignKey("tasks.code"), nullable=False),
+    Column("author", String(64), nullable=False),
+    Column("author_role", String(16), nullable=False),  # office, unit, leader
+    Column("author_unit", String(32)),
+    Column("text", Text, nullable=False),
+    Column("evidence_ids", JSON, nullable=False),
+    Column("posted_at", DateTime, nullable=False),
+    Index("ix_task_messages_task", "task_code", "id"),
+)

@@ -12,9 +12,12 @@ from .models import (
     commitments,
     evidence,
     extensions,
+    instructions,
     progress_batches,
     progress_reports,
+    stage_feedback,
     targets,
+    task_messages,
     task_plans,
     task_units,
     task_versions,
@@ -583,3 +586,141 @@ def batch_rows(session, scope=None):
     query = task_query(scope=scope).subquery()
     return session.execute(select(query.c.batch, query.c.status, func.count())
                            .group_by(query.c.batch, query.c.status)).all()
+
+
+# Leaders' instructions, stage feedback and task threads -------------------------
+
+def task_codes_like(session, prefix):
+    """The task codes starting with `prefix`."""
+    return {code for (code,) in session.execute(
+        select(tasks.c.code).where(tasks.c.code.startswith(prefix, autoescape=True)))}
+
+
+def insert_instruction(session, task_code, kind, parent_id, data, user, now):
+    """Keep an instruction; answers its id."""
+    return session.execute(instructions.insert().values(
+        task_code=task_code, kind=kind, parent_id=parent_id, leader=data["leader"],
+        leader_name=data["leader_name"], given_on=data["given_on"], text=data["text"],
+        recorded_by=user or "", recorded_at=now)).inserted_primary_key[0]
+
+
+def instruction_row(session, instruction_id):
+    return session.execute(
+        select(instructions).where(instructions.c.id == instruction_id)).first()
+
+
+def leader_instructed(session, task_code, leader):
+    """Whether `leader` gave an instruction on the task."""
+    return session.execute(
+        select(instructions.c.id).where(instructions.c.task_code == task_code)
+        .where(instructions.c.leader == leader).limit(1)).first() is not None
+
+
+def instruction_dict(row):
+    return {
+        "id": row.id, "task": row.task_code, "kind": row.kind, "parent": row.parent_id,
+        "leader": row.leader, "leader_name": row.leader_name,
+        "given_on": iso(row.given_on), "text": row.text,
+        "recorded_by": row.recorded_by, "recorded_at": iso(row.recorded_at),
+    }
+
+
+def list_instructions(session, limit, offset, scope=None, leader=None, task=None):
+    """Instructions, newest given first, within `scope` (unit codes taking part in
+    the task, or None for all): {"items": [instruction], "total"}."""
+    query = select(instructions)
+    if leader is not None:
+        query = query.where(instructions.c.leader == leader)
+    if task is not None:
+        query = query.where(instructions.c.task_code == task)
+    if scope is not None:
+        query = query.where(instructions.c.task_code.in_(
+            select(task_units.c.task_code).where(task_units.c.unit_code.in_(sorted(scope)))))
+    total = session.execute(select(func.count()).select_from(query.subquery())).scalar()
+    rows = session.execute(query.order_by(instructions.c.given_on.desc(),
+                                          instructions.c.id.desc())
+                           .limit(limit).offset(offset)).all()
+    return {"items": [instruction_dict(row) for row in rows], "total": total}
+
+
+def follow_ups(session, instruction_ids):
+    """{instruction id: [follow-up instruction dicts]}."""
+    answer = {}
+    if instruction_ids:
+        for row in session.execute(
+            select(instructions).where(instructions.c.parent_id.in_(instruction_ids))
+            .order_by(instructions.c.id)
+        ):
+            answer.setdefault(row.parent_id, []).append(instruction_dict(row))
+    return answer
+
+
+def insert_stage_feedback(session, task_code, stage, text, evidence_ids, user, now):
+    """Keep a stage's feedback; answers its id."""
+    return session.execute(stage_feedback.insert().values(
+        task_code=task_code, stage=stage, text=text, evidence_ids=evidence_ids,
+        given_by=user, given_at=now)).inserted_primary_key[0]
+
+
+def feedback_of(session, task_codes):
+    """{task code: [feedback dicts, oldest first]} with each file's name."""
+    answer = {}
+    if not task_codes:
+        return answer
+    rows = session.execute(
+        select(stage_feedback).where(stage_feedback.c.task_code.in_(task_codes))
+        .order_by(stage_feedback.c.id)).all()
+    files = _evidence_names(session, {i for row in rows for i in row.evidence_ids or ()})
+    for row in rows:
+        answer.setdefault(row.task_code, []).append({
+            "id": row.id, "task": row.task_code, "stage": row.stage, "text": row.text,
+            "files": [files[i] for i in row.evidence_ids or () if i in files],
+            "given_by": row.given_by, "given_at": iso(row.given_at)})
+    return answer
+
+
+def clocks_of(session, task_codes):
+    """{task code: [{stage, recorded_at}]}."""
+    answer = {}
+    if task_codes:
+        for stage in session.execute(
+            select(clock_stages).where(clock_stages.c.task_code.in_(task_codes))
+            .order_by(clock_stages.c.recorded_at)
+        ):
+            answer.setdefault(stage.task_code, []).append(
+                {"stage": stage.stage, "recorded_at": iso(stage.recorded_at)})
+    return answer
+
+
+def insert_message(session, task_code, author, side, unit, text, evidence_ids, now):
+    """Keep a thread message; answers its id."""
+    return session.execute(task_messages.insert().values(
+        task_code=task_code, author=author, author_role=side, author_unit=unit, text=text,
+        evidence_ids=evidence_ids, posted_at=now)).inserted_primary_key[0]
+
+
+def list_messages(session, task_code, limit, offset, message_id=None):
+    """A task's thread (or its one message `message_id`), oldest first:
+    {"items": [message], "total"}."""
+    query = select(task_messages).where(task_messages.c.task_code == task_code)
+    if message_id is not None:
+        query = query.where(task_messages.c.id == message_id)
+    total = session.execute(select(func.count()).select_from(query.subquery())).scalar()
+    rows = session.execute(query.order_by(task_messages.c.id).limit(limit)
+                           .offset(offset)).all()
+    files = _evidence_names(session, {i for row in rows for i in row.evidence_ids or ()})
+    return {"items": [{
+        "id": row.id, "task": row.task_code, "author": row.author,
+        "side": row.author_role, "unit": row.author_unit, "text": row.text,
+        "files": [files[i] for i in row.evidence_ids or () if i in files],
+        "posted_at": iso(row.posted_at)} for row in rows], "total": total}
+
+
+def _evidence_names(session, ids):
+    if not ids:
+        return {}
+    return {row.id: {"id": row.id, "filename": row.filename,
+                     "content_type": row.content_type, "size": row.size}
+            for row in session.execute(
+                select(evidence.c.id, evidence.c.filename, evidence.c.content_type,
+                       evidence.c.size).where(evidence.c.id.in_(sorted(ids))))}

@@ -191,3 +191,52 @@ class UnitChangesIn(Strict):
 class MergeIn(Strict):
     into = fields.String(required=True, validate=CODE)
     reason = fields.String(required=True, validate=REASON)
+
+
+class FileIn(Strict):
+    """A file carried inline in an RPC: its name and its bytes in base64."""
+
+    filename = fields.String(required=True, validate=validate.Length(1, 300))
+    content_b64 = fields.String(required=True)
+
+
+class MatterIn(Strict):
+    """A new matter an instruction gives (批示交办)."""
+
+    code = fields.String(validate=CODE, allow_none=True)
+    title = fields.String(required=True, validate=validate.Length(1, 300))
+    lead_unit = fields.String(required=True, validate=CODE)
+    cooperating_units = fields.List(fields.String(validate=CODE), load_default=list)
+    clock_class = fields.String(validate=validate.OneOf(CLOCK_CLASSES), allow_none=True)
+    category = fields.String(validate=validate.Length(max=50), allow_none=True)
+    due_date = fields.Date(validate=PLAN_DATE, allow_none=True)
+    responsible_person = fields.String(validate=validate.Length(max=50), allow_none=True)
+
+
+class InstructionIn(Strict):
+    """A leader's instruction (批示): on an existing `task`, as a new `matter`, or
+    as a follow-up of the instruction `parent` (再批示); exactly one of them."""
+
+    leader = fields.String(required=True, validate=validate.Length(1, 64))
+    leader_name = fields.String(required=True, validate=validate.Length(1, 50))
+    given_on = fields.Date(required=True, validate=PLAN_DATE)
+    text = fields.String(required=True, validate=validate.Length(1, 5000))
+    task = fields.String(validate=CODE, allow_none=True)
+    matter = fields.Nested(MatterIn, allow_none=True)
+    parent = fields.Integer(validate=validate.Range(min=1, max=2**63 - 1), allow_none=True)
+    clock_class = fields.String(validate=validate.OneOf(CLOCK_CLASSES), allow_none=True)
+    due_date = fields.Date(validate=PLAN_DATE, allow_none=True)
+
+
+class StageFeedbackIn(Strict):
+    stage = fields.String(required=True, validate=validate.OneOf(STAGES))
+    text = fields.String(required=True, validate=validate.Length(1, 5000))
+    files = fields.List(fields.Nested(FileIn), load_default=list,
+                        validate=validate.Length(max=5))
+    recorded_at = Moment(allow_none=True)
+
+
+class MessageIn(Strict):
+    text = fields.String(required=True, validate=validate.Length(1, 5000))
+    files = fields.List(fields.Nested(FileIn), load_default=list,
+                        validate=validate.Length(max=5))

@@ -21,6 +21,7 @@ from . import events, ledger, logic
 from . import repository as repo
 from .dependencies import Evidence
 from .exceptions import EXPECTED, Conflict, Forbidden, InvalidInput, NotFound, TooLarge
+from .leaders import LeadersEntrypoints
 from .schemas import (
     ClockStageIn,
     CommitmentIn,
@@ -51,8 +52,9 @@ def load(schema, data):
         raise InvalidInput(err.messages) from None
 
 
-class Service(Operations):
-    """Units, tasks, targets, progress, evidence, 13710 clocks and commitments.
+class Service(LeadersEntrypoints, Operations):
+    """Units, tasks, targets, progress, evidence, 13710 clocks and commitments;
+    leaders' instructions, stage feedback and task threads (leaders.py).
 
     Emits the events of tasks/events.py through its outbox.
     """

@@ -124,3 +124,58 @@ SCHEMAS = {
     CALENDAR_CHANGED: CalendarChanged,
 }
 
+
+
+# Accountability records (三问) -----------------------------------------------------
+
+ACCOUNTABILITY_OPENED = "accountability_opened"
+ACCOUNTABILITY_MEASURE_TAKEN = "accountability_measure_taken"
+RECTIFICATION_PLANNED = "rectification_planned"
+RECTIFICATION_OVERDUE = "rectification_overdue"
+ACCOUNTABILITY_CLOSED = "accountability_closed"
+
+
+class AccountabilityEvent(EventSchema):
+    """What every accountability event names: the record, its unit and its task
+    (null when its ground names none), and the ground in words."""
+
+    record_id = fields.Integer(required=True)
+    unit = fields.String(required=True)
+    task = fields.String(allow_none=True, required=True)
+    ground = fields.String(required=True)
+    ground_detail = fields.String(required=True)
+
+
+class AccountabilityOpened(AccountabilityEvent):
+    questions = fields.List(fields.String(), required=True)
+    opened_on = fields.String(required=True)
+    plan_deadline = fields.String(allow_none=True, required=True)
+
+
+class AccountabilityMeasureTaken(AccountabilityEvent):
+    kind = fields.String(required=True)  # interview, criticism, deadline, referral
+    taken_on = fields.String(required=True)
+    result = fields.String(required=True)
+
+
+class RectificationPlanned(AccountabilityEvent):
+    deadline = fields.String(required=True)
+
+
+class RectificationOverdue(AccountabilityEvent):
+    deadline = fields.String(required=True)
+    as_of = fields.String(required=True)
+
+
+class AccountabilityClosed(AccountabilityEvent):
+    status = fields.String(required=True)  # rectified or closed
+    note = fields.String(allow_none=True, required=True)
+
+
+SCHEMAS.update({
+    ACCOUNTABILITY_OPENED: AccountabilityOpened,
+    ACCOUNTABILITY_MEASURE_TAKEN: AccountabilityMeasureTaken,
+    RECTIFICATION_PLANNED: RectificationPlanned,
+    RECTIFICATION_OVERDUE: RectificationOverdue,
+    ACCOUNTABILITY_CLOSED: AccountabilityClosed,
+})

@@ -223,3 +223,52 @@ notice_deadline_moves = Table(
     Column("calendar_version", Integer, nullable=False),
     Column("moved_at", DateTime, nullable=False),
 )
+
+# 三问 accountability records (问责、问效、问计): opened by the office on a unit on
+# the black list, an item red too long, or a notice overdue; the measures taken
+# and the unit's rectification plan (整改方案), whose deadline colours the record.
+accountability_records = Table(
+    "accountability_records", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("unit", String(32), nullable=False, index=True),
+    Column("ground", String(16), nullable=False),  # black_list, red_days, notice_overdue
+    Column("ground_ref", String(64), nullable=False),  # period, task or notice id
+    Column("ground_detail", Text, nullable=False),  # the ground in words
+    Column("task_code", String(32)),
+    Column("questions", JSON, nullable=False),  # [accountability, results, plans]
+    Column("summary", Text, nullable=False),
+    Column("status", String(16), nullable=False),  # open, rectified, closed
+    Column("opened_on", Date, nullable=False),
+    Column("opened_by", String(64), nullable=False),
+    Column("opened_at", DateTime, nullable=False),
+    Column("plan", Text),
+    Column("plan_deadline", Date),
+    Column("plan_by", String(64)),
+    Column("plan_at", DateTime),
+    Column("rectified_at", DateTime),
+    Column("colour", String(8), nullable=False),
+    Column("colour_since", Date, nullable=False),
+    Column("closed_at", DateTime),
+    Column("closed_by", String(64)),
+    Column("close_note", Text),
+)
+
+accountability_measures = Table(
+    "accountability_measures", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("record_id", Integer, nullable=False, index=True),
+    Column("kind", String(16), nullable=False),  # interview, criticism, deadline, referral
+    Column("taken_on", Date, nullable=False),
+    Column("result", Text, nullable=False),
+    Column("recorded_by", String(64), nullable=False),
+    Column("recorded_at", DateTime, nullable=False),
+)
+
+# The black lists of the published rankings, copied from ranking_published.
+black_listed_units = Table(
+    "black_listed_units", metadata,
+    Column("period", String(16), primary_key=True),
+    Column("unit", String(32), primary_key=True),
+    Column("label", String(64), nullable=False),
+    Column("reasons", JSON, nullable=False),
+)

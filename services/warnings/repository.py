@@ -11,7 +11,11 @@ from services.common.rule_versions import RuleVersions
 from services.common.workdays import OFFICE, Year
 
 from . import logic
+from .accountability import GROUND_NAMES, MEASURE_NAMES, QUESTION_NAMES, STATUS_NAMES
 from .models import (
+    accountability_measures,
+    accountability_records,
+    black_listed_units,
     calendar_versions,
     calendar_years,
     colour_history,
@@ -782,3 +786,121 @@ def unjudged_tasks(session):
             for row in session.execute(select(w.code, w.lead_unit, w.start_date, w.due_date,
                                               w.unjudged).where(w.unjudged.is_not(None))
                                        .order_by(w.code)).all()]
+
+
+# Accountability records (三问) ----------------------------------------------------
+
+def task_colour_row(session, code):
+    """The stored colour of a task (colour, unit, since), or None."""
+    return session.execute(
+        select(colours.c.colour, colours.c.unit, colours.c.since)
+        .where(colours.c.item_kind == "task").where(colours.c.item_key == code)).first()
+
+
+def keep_black_lists(session, period, label, listed):
+    """Keep a published period's black list: [(unit, reasons)]; a period published
+    again (a redelivery) is kept once."""
+    session.execute(black_listed_units.delete().where(black_listed_units.c.period == period))
+    if listed:
+        session.execute(black_listed_units.insert(), [
+            {"period": period, "unit": unit, "label": label or period, "reasons": reasons}
+            for unit, reasons in listed])
+
+
+def black_listings(session, unit, period=None):
+    """[(period, label, reasons)] of the published black lists naming the unit,
+    oldest period first (only `period`'s when given)."""
+    query = select(black_listed_units).where(black_listed_units.c.unit == unit)
+    if period is not None:
+        query = query.where(black_listed_units.c.period == period)
+    return [(row.period, row.label, row.reasons) for row in
+            session.execute(query.order_by(black_listed_units.c.period))]
+
+
+def add_accountability_record(session, values):
+    """Keep a new record; answers its id."""
+    return session.execute(accountability_records.insert().values(**values)
+                           ).inserted_primary_key[0]
+
+
+def accountability_row(session, record_id):
+    return session.execute(select(accountability_records)
+                           .where(accountability_records.c.id == record_id)).first()
+
+
+def update_accountability(session, record_id, **values):
+    session.execute(accountability_records.update()
+                    .where(accountability_records.c.id == record_id).values(**values))
+
+
+def add_measure(session, record_id, measure, user, now):
+    session.execute(accountability_measures.insert().values(
+        record_id=record_id, kind=measure["kind"], taken_on=measure["taken_on"],
+        result=measure["result"], recorded_by=user, recorded_at=now))
+
+
+def accountability_dict(row, measures=()):
+    return {
+        "id": row.id, "unit": row.unit, "ground": row.ground,
+        "ground_name": GROUND_NAMES.get(row.ground, row.ground),
+        "ground_ref": row.ground_ref, "ground_detail": row.ground_detail,
+        "task": row.task_code, "questions": list(row.questions or ()),
+        "question_names": [QUESTION_NAMES.get(q, q) for q in row.questions or ()],
+        "summary": row.summary, "status": row.status,
+        "status_name": STATUS_NAMES.get(row.status, row.status),
+        "opened_on": iso(row.opened_on), "opened_by": row.opened_by,
+        "opened_at": utc_iso(row.opened_at), "plan": row.plan,
+        "plan_deadline": iso(row.plan_deadline), "plan_by": row.plan_by,
+        "plan_at": utc_iso(row.plan_at), "rectified_at": utc_iso(row.rectified_at),
+        "colour": row.colour, "colour_since": iso(row.colour_since),
+        "closed_at": utc_iso(row.closed_at), "closed_by": row.closed_by,
+        "close_note": row.close_note,
+        "measures": [{"id": m.id, "kind": m.kind, "kind_name": MEASURE_NAMES.get(m.kind, m.kind),
+                      "taken_on": iso(m.taken_on), "result": m.result,
+                      "recorded_by": m.recorded_by} for m in measures],
+    }
+
+
+def accountability_measures_of(session, record_ids):
+    answer = {}
+    if record_ids:
+        for row in session.execute(
+            select(accountability_measures)
+            .where(accountability_measures.c.record_id.in_(record_ids))
+            .order_by(accountability_measures.c.taken_on, accountability_measures.c.id)
+        ):
+            answer.setdefault(row.record_id, []).append(row)
+    return answer
+
+
+def list_accountability(session, limit, offset, unit=None, status=None, open_only=False,
+                        scope=None):
+    """Records, newest first: {"items", "total"}; `open_only` keeps those not closed."""
+    query = select(accountability_records)
+    if unit is not None:
+        query = query.where(accountability_records.c.unit == unit)
+    if status is not None:
+        query = query.where(accountability_records.c.status == status)
+    if open_only:
+        query = query.where(accountability_records.c.status != "closed")
+    if scope is not None:
+        query = query.where(accountability_records.c.unit.in_(sorted(scope)))
+    total = session.execute(select(func.count()).select_from(query.subquery())).scalar()
+    rows = session.execute(query.order_by(accountability_records.c.id.desc())
+                           .limit(limit).offset(offset)).all()
+    measures = accountability_measures_of(session, [row.id for row in rows])
+    return {"items": [accountability_dict(row, measures.get(row.id, ())) for row in rows],
+            "total": total}
+
+
+def planned_accountability(session):
+    """The open records with a rectification deadline: judged at each evaluation."""
+    return session.execute(
+        select(accountability_records).where(accountability_records.c.status == "open")
+        .where(accountability_records.c.plan_deadline.is_not(None))).all()
+
+
+def set_accountability_colours(session, moved, as_of):
+    """Store the colours of records judged anew: [(row, colour)]."""
+    for row, colour in moved:
+        update_accountability(session, row.id, colour=colour, colour_since=as_of)

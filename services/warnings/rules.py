@@ -40,6 +40,9 @@ class Rules:
     - notice_ack_days / notice_answer_days: a notice must be acknowledged / answered
       with a plan within this many days of its issue; past the first it turns
       yellow, past the second red.
+    - accountability_red_days: an item red for this many days is ground for a
+      三问 accountability record (services/warnings/accountability.py); 0: any
+      red item is.
     - first_report_grace: a new task starts fair. Until its first report, or until
       the first reporting day after it was created (the report of its first
       month), whichever comes first, it waits for its first report (待首报):
@@ -66,6 +69,7 @@ class Rules:
     notice_ack_days: int = 2
     notice_answer_days: int = 5
     first_report_grace: bool = True
+    accountability_red_days: int = 10
 
     def __post_init__(self):
         problems = _problems(dataclasses.asdict(self))
@@ -111,6 +115,7 @@ _LIMITS = {
     "notice_ack_days": (int, 1, 30),
     "notice_answer_days": (int, 1, 60),
     "first_report_grace": (bool, None, None),
+    "accountability_red_days": (int, 0, 366),
 }
 
 

@@ -1,8 +1,10 @@
 """What the warnings service reads of other services' events: only the fields it
 needs, ignoring the rest, so producers may add fields freely."""
-from marshmallow import fields
+from marshmallow import RAISE, Schema, fields, validate
 
 from services.common.events import ConsumedEventSchema, Moment, Tolerant
+
+from .accountability import GROUNDS, MEASURES, QUESTIONS
 
 
 class TargetIn(Tolerant):
@@ -118,3 +120,53 @@ CONSUMES = {
     ("tasks", "task_cancelled"): TaskStatusChangedIn,
     ("tasks", "units_merged"): UnitsMergedIn,
 }
+
+
+# Accountability records: the ranking's published lists, and the RPC input -------
+
+class ListedUnitIn(Tolerant):
+    unit = fields.String(required=True)
+    reasons = fields.List(fields.String(), load_default=list)
+
+
+class PublishedGroupIn(Tolerant):
+    black_list = fields.Nested(ListedUnitIn, many=True, load_default=list)
+
+
+class RankingPublishedIn(ConsumedEventSchema):
+    period = fields.String(required=True)
+    label = fields.String(load_default="")
+    groups = fields.Nested(PublishedGroupIn, many=True, required=True)
+
+
+class _Strict(Schema):
+    class Meta:
+        unknown = RAISE
+
+
+class AccountabilityIn(_Strict):
+    """A record the office opens: the unit, its ground and what the ground names
+    (a period for black_list, else a task code or a notice id), the questions
+    asked, a summary, and optionally the rectification deadline it sets."""
+
+    unit = fields.String(required=True, validate=validate.Length(1, 32))
+    ground = fields.String(required=True, validate=validate.OneOf(GROUNDS))
+    ground_ref = fields.String(validate=validate.Length(1, 64), allow_none=True)
+    questions = fields.List(fields.String(validate=validate.OneOf(QUESTIONS)),
+                            required=True, validate=validate.Length(min=1, max=3))
+    summary = fields.String(required=True, validate=validate.Length(1, 5000))
+    plan_deadline = fields.Date(allow_none=True)
+
+
+class MeasureIn(_Strict):
+    kind = fields.String(required=True, validate=validate.OneOf(MEASURES))
+    taken_on = fields.Date(required=True)
+    result = fields.String(required=True, validate=validate.Length(1, 5000))
+
+
+class PlanIn(_Strict):
+    plan = fields.String(required=True, validate=validate.Length(1, 10000))
+    deadline = fields.Date(allow_none=True)
+
+
+CONSUMES[("ranking", "ranking_published")] = RankingPublishedIn

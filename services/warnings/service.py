@@ -22,6 +22,7 @@ from services.common.workdays import OFFICE, PROVISIONAL, WORKING, package_years
 
 from . import events, logic, notices
 from . import repository as repo
+from .accountability_entrypoints import AccountabilityEntrypoints
 from .calendar import DAYS_LEFT, calendar_in_force, forget_calendars
 from .dependencies import KnownTargets
 from .exceptions import EXPECTED, CalendarNotCovered, Forbidden, InvalidInput, NotFound
@@ -65,13 +66,14 @@ CALENDAR_NOTICE_DAYS = 60
 EVALUATION_CHUNK = 2000
 
 
-class Service(Operations):
+class Service(AccountabilityEntrypoints, Operations):
     """Colours every target, 13710 stage, commitment and task green / yellow / red
     by the rules in force, and tracks the supervision notices of red tasks.
 
     Emits colour_changed (one event per evaluation that changed something, or per
     chunk of an evaluation of every task), rules_changed, notice_issued,
-    notice_acknowledged, notice_answered, notice_closed and notice_overdue.
+    notice_acknowledged, notice_answered, notice_closed and notice_overdue; and
+    the events of the accountability records (accountability_entrypoints.py).
     """
 
     name = "warnings"
@@ -801,6 +803,9 @@ class Service(Operations):
             figures["evaluated"] += len(current)
             figures["changed"] += len(changed)
         figures["notices_overdue"] = self._judge_notices(session, as_of, judge_notices_of)
+        if judge_notices_of is None:  # a full evaluation also judges the rectifications
+            figures["rectifications_overdue"] = self._judge_rectifications(
+                session, as_of, rules)
         if len(self.known_targets) - known >= FIRST_MET:
             # KnownTargets now holds the city's targets, some 155,000 objects kept for
             # the life of the process. One collection here, at the end of a bulk job,

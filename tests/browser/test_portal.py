@@ -13,8 +13,8 @@ from tests.support.dates import judge_by_plain_rules
 
 # Each role's navigation, as the portal draws it.
 NAVIGATION = {
-    "admin": ["一屏统揽", "评价排队", "重点任务", "督查办", "每周专报"],
-    "leader": ["一屏统揽", "评价排队", "重点任务", "每周专报"],
+    "admin": ["一屏统揽", "评价排队", "重点任务", "督查办", "每周专报", "领导批示", "问责"],
+    "leader": ["一屏统揽", "评价排队", "重点任务", "每周专报", "我的批示", "问责"],
     "operator": ["一屏统揽", "评价排队", "重点任务", "本单位工作台"],
     "evaluator": ["一屏统揽", "评价排队", "重点任务", "本单位工作台"],
 }

@@ -17,6 +17,8 @@ COMMITMENT = {"id": 1, "task": "T1", "unit": "yz", "step": "完成用地报批",
               "promised_date": "2026-03-31", "result": "取得批复", "status": "open"}
 NOTICE_NUMBER = "督办〔2026〕12号"
 NOTICE = {"notice_id": 12, "number": NOTICE_NUMBER, "task": "T1", "unit": "yz"}
+ACCOUNTABILITY = {"record_id": 3, "unit": "yz", "task": None, "ground": "black_list",
+                  "ground_detail": "2026年第三季度列入黑榜：组内倒数第1名"}
 
 SAMPLES = {
     "tasks": {
@@ -63,6 +65,18 @@ SAMPLES = {
             unit="yz", into="fgw", effective_on="2026-07-01", reason="机构改革",
             tasks=[{"code": "T1", "lead_unit": "fgw", "previous_lead_unit": "yz",
                     "cooperating_units": [], "targets": [1]}], changed_by="admin"),
+        "instruction_given": new_event(
+            instruction_id=4, kind="new_matter", parent=None, task="PS20261201-01",
+            title="推进老旧小区改造", lead_unit="yz", leader="mayor", leader_name="王市长",
+            given_on="2026-12-01", text="请袁州区牵头，一周内拿出方案。"),
+        "stage_feedback_given": new_event(
+            feedback_id=9, task="PS20261201-01", title="推进老旧小区改造", lead_unit="yz",
+            stage="first_feedback", text="已完成摸底，方案正在征求意见。", files=1,
+            given_by="yz-operator", given_at="2026-12-03T02:00:00"),
+        "task_message_posted": new_event(
+            message_id=15, task="T1", title="产业园区建设", author="office1", side="office",
+            author_unit=None, excerpt="请补充11月佐证材料", to_units=["fgw", "yz"],
+            to_office=False, posted_at="2026-12-04T02:30:00"),
     },
     "warnings": {
         "colour_changed": new_event(as_of="2026-05-01", changes=[
@@ -81,6 +95,16 @@ SAMPLES = {
         "notice_closed": new_event(**NOTICE, closed_at="2026-06-01T02:00:00",
                                    reason=None),
         "notice_overdue": new_event(**NOTICE, stage="ack", colour="yellow"),
+        "accountability_opened": new_event(
+            **ACCOUNTABILITY, questions=["accountability", "plans"], opened_on="2026-10-09",
+            plan_deadline="2026-10-31"),
+        "accountability_measure_taken": new_event(
+            **ACCOUNTABILITY, kind="interview", taken_on="2026-10-12",
+            result="约谈区长，明确整改责任人"),
+        "rectification_planned": new_event(**ACCOUNTABILITY, deadline="2026-10-31"),
+        "rectification_overdue": new_event(**ACCOUNTABILITY, deadline="2026-10-31",
+                                           as_of="2026-11-02"),
+        "accountability_closed": new_event(**ACCOUNTABILITY, status="rectified", note=None),
         "calendar_changed": new_event(
             year=2027, version=1, holidays=[{"date": "2027-01-01", "name": "元旦"}],
             workdays=["2027-02-20"], note="据国办发明电录入", changed_by="admin",

@@ -113,6 +113,19 @@ BULLETIN = {"id": 2, "week_start": "2026-03-30", "generated_at": "2026-04-06T00:
                         "counts": {"red": 1, "overdue": 0, "closed": 2}}}
 BULLETIN_FILES = {"pdf": b"%PDF-1.4 bulletin\n%%EOF",
                   "html": "<html><body><h1>每周专报</h1></body></html>".encode()}
+INSTRUCTION = {"id": 3, "task": "T-001", "kind": "on_task", "parent": None,
+               "leader": "mayor", "leader_name": "王市长", "given_on": "2026-04-01",
+               "text": "抓紧推进", "stages": [], "follow_ups": []}
+ACCOUNTABILITY = {"id": 6, "unit": "U01", "ground": "black_list", "ground_ref": "2026-Q1",
+                  "ground_detail": "2026年第一季度列入黑榜", "task": None,
+                  "questions": ["accountability"], "status": "open", "colour": "green",
+                  "measures": [], "plan": None, "plan_deadline": "2026-04-30"}
+
+
+def _within(caller, *units):
+    """As a service judges it: Forbidden unless the caller sees one of the units."""
+    if caller["units"] is not None and not set(units) & set(caller["units"]):
+        raise RemoteError("Forbidden", "outside the caller's units")
 
 
 def _page(items, limit=100, offset=0):
@@ -571,6 +584,67 @@ class Contract:
                                  else "text/html; charset=utf-8"),
                 "content_b64": base64.b64encode(content).decode()}
 
+
+    # leaders' instructions, stage feedback and task threads (tasks)
+    def tasks_give_instruction(self, *, data, caller):
+        return {**INSTRUCTION, "leader": data["leader"], "leader_name": data["leader_name"],
+                "text": data["text"], "task": data.get("task") or "PS20260401-01"}
+
+    def tasks_list_instructions(self, *, caller, leader=None, task=None, limit=100, offset=0):
+        found = [INSTRUCTION] if leader in (None, INSTRUCTION["leader"]) else []
+        return _page([dict(item) for item in found], limit, offset)
+
+    def tasks_get_instruction(self, *, instruction_id, caller):
+        _within(caller, "U01", "U02")
+        return dict(INSTRUCTION, id=instruction_id)
+
+    def tasks_give_stage_feedback(self, *, code, data, caller):
+        return [{"stage": data["stage"], "stage_name": "部署", "recorded_at": "2026-04-01T08:00:00",
+                 "feedback": [{"id": 1, "stage": data["stage"], "text": data["text"],
+                               "files": [{"id": 5, "filename": f["filename"]}
+                                         for f in data["files"]]}]}]
+
+    def tasks_post_task_message(self, *, code, data, caller):
+        if caller["role"] == "leader":  # no instruction of the leader on the fakes' tasks
+            raise RemoteError("Forbidden", "leaders write only where they gave an instruction")
+        return {"id": 1, "task": code, "author": caller["user"], "side": "office",
+                "unit": None, "text": data["text"], "files": [],
+                "posted_at": "2026-04-01T08:00:00"}
+
+    def tasks_list_task_messages(self, *, code, caller, limit=100, offset=0):
+        return _page([], limit, offset)
+
+    # accountability records (warnings)
+    def warnings_list_accountability_records(self, *, caller, unit=None, status=None,
+                                             open_only=False, limit=100, offset=0):
+        return _page([ACCOUNTABILITY], limit, offset)
+
+    def warnings_open_accountability_record(self, *, data, caller):
+        return {**ACCOUNTABILITY, "unit": data["unit"], "ground": data["ground"]}
+
+    def warnings_get_accountability_record(self, *, record_id, caller):
+        _within(caller, ACCOUNTABILITY["unit"])
+        return dict(ACCOUNTABILITY, id=record_id)
+
+    def warnings_record_accountability_measure(self, *, record_id, data, caller):
+        return dict(ACCOUNTABILITY, id=record_id)
+
+    def warnings_submit_rectification_plan(self, *, record_id, data, caller):
+        if caller["role"] not in ("admin", "operator"):
+            raise RemoteError("Forbidden", "not allowed for this role")
+        _within(caller, ACCOUNTABILITY["unit"])
+        return dict(ACCOUNTABILITY, id=record_id, plan=data["plan"])
+
+    def warnings_close_accountability_record(self, *, record_id, caller, rectified=True,
+                                             note=None):
+        return dict(ACCOUNTABILITY, id=record_id, status="rectified" if rectified else "closed")
+
+    def warnings_export_accountability_record(self, *, record_id, caller, unit_name=None):
+        _within(caller, ACCOUNTABILITY["unit"])
+        return {"filename": f"accountability-{record_id}.docx",
+                "content_type": "application/vnd.openxmlformats-officedocument"
+                                ".wordprocessingml.document",
+                "content_b64": base64.b64encode(b"PK\x03\x04docx").decode()}
 
 for _service in ("tasks", "warnings", "ranking", "notify"):
     setattr(Contract, f"{_service}_list_parked", Contract._list_parked)

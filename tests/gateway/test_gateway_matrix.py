@@ -63,6 +63,10 @@ def notice_answerers(status):
     return {**unit_write(status), "evaluator": 403}
 
 
+def office_or_leader(status):
+    return {**dict.fromkeys(ROLES, 403), "admin": status, "leader": status, "anonymous": 401}
+
+
 def writers(status):
     """Any role that writes; the service judges each item against the caller's units."""
     return {**everyone(status), "leader": 403}
@@ -276,6 +280,37 @@ MATRIX = {
     ("get", "/api/v1/calendar/{year}/history"): Row("/api/v1/calendar/2027/history",
                                                     everyone(200)),
     ("get", "/api/v1/warnings/unjudged"): Row("/api/v1/warnings/unjudged", admin_only(200)),
+    # Leaders' instructions: the office records one for a leader, a leader its own.
+    ("post", "/api/v1/instructions"): Row("/api/v1/instructions", office_or_leader(201), {
+        "json": {"leader": "m-leader-city", "leader_name": "王市长", "given_on": "2026-04-01",
+                 "text": "抓紧推进", "task": "T-001"}}),
+    ("get", "/api/v1/instructions"): Row("/api/v1/instructions?mine=true", everyone(200)),
+    ("get", "/api/v1/instructions/{instruction_id}"): Row("/api/v1/instructions/3",
+                                                          unit_read(200)),
+    ("post", "/api/v1/tasks/{code}/clock/{stage}/feedback"): Row(
+        "/api/v1/tasks/T-001/clock/deployed/feedback", unit_write(201),
+        {"data": {"text": "已召开部署会"}}),
+    # A leader writes only where it gave an instruction (the fake's tasks have none).
+    ("get", "/api/v1/tasks/{code}/messages"): Row("/api/v1/tasks/T-001/messages",
+                                                  unit_read(200)),
+    ("post", "/api/v1/tasks/{code}/messages"): Row(
+        "/api/v1/tasks/T-001/messages", unit_write(201), {"data": {"text": "请补充材料"}}),
+    ("get", "/api/v1/accountability"): Row("/api/v1/accountability?unit=U01", unit_read(200)),
+    ("post", "/api/v1/accountability"): Row("/api/v1/accountability", admin_only(201), {
+        "json": {"unit": "U01", "ground": "black_list", "questions": ["accountability"],
+                 "summary": "列入黑榜"}}),
+    ("get", "/api/v1/accountability/{record_id}"): Row("/api/v1/accountability/6",
+                                                       unit_read(200)),
+    ("post", "/api/v1/accountability/{record_id}/measures"): Row(
+        "/api/v1/accountability/6/measures", admin_only(200), {
+            "json": {"kind": "interview", "taken_on": "2026-04-02", "result": "约谈"}}),
+    # As the warnings service judges it: the office, or an operator of the unit.
+    ("post", "/api/v1/accountability/{record_id}/plan"): Row(
+        "/api/v1/accountability/6/plan", notice_answerers(200), {"json": {"plan": "限期整改"}}),
+    ("post", "/api/v1/accountability/{record_id}/close"): Row(
+        "/api/v1/accountability/6/close", admin_only(200), {"json": {}}),
+    ("get", "/api/v1/accountability/{record_id}/export.docx"): Row(
+        "/api/v1/accountability/6/export.docx", unit_read(200)),
 }
 
 

@@ -11,7 +11,7 @@ DEFAULTS = {
     "clock_first_feedback_days": 3, "clock_closed_days": 7,
     "clock_complex_closed_days": 30, "clock_red_multiple": 2,
     "notice_after_red_days": 5, "notice_ack_days": 2, "notice_answer_days": 5,
-    "first_report_grace": True,
+    "first_report_grace": True, "accountability_red_days": 10,
 }
 
 

@@ -10,6 +10,8 @@ import { officePage } from "./pages/office.js";
 import { bulletinsPage } from "./pages/bulletins.js";
 import { calendarBanner } from "./pages/calendar.js";
 import { passwordPage } from "./pages/password.js";
+import { instructionsPage } from "./pages/instructions.js";
+import { accountabilityPage } from "./pages/accountability.js";
 
 // Who sees which page: leaders read, units report, the office runs the platform.
 const PAGES = [
@@ -19,6 +21,9 @@ const PAGES = [
   { path: "unit", label: "本单位工作台", roles: ["operator", "evaluator"], render: unitPage },
   { path: "office", label: "督查办", roles: ["admin"], render: officePage },
   { path: "bulletins", label: "每周专报", roles: ["admin", "leader"], render: bulletinsPage },
+  { path: "instructions", label: "我的批示", roles: ["leader"], render: instructionsPage },
+  { path: "instructions-office", label: "领导批示", roles: ["admin"], render: instructionsPage },
+  { path: "accountability", label: "问责", roles: ["admin", "leader"], render: accountabilityPage },
 ];
 const HIDDEN = [
   { path: "task", roles: PAGES[2].roles, render: taskPage, parent: "tasks" },

@@ -6,7 +6,8 @@ import { badge, dateTime, errorText, field, h, panel, select, submitting, table,
 
 const EVENT_LABEL = {
   colour_changed: "亮灯变化", notice_issued: "下发督办单", notice_overdue: "督办单超期", escalation: "逐级提醒",
-  bulletin_published: "每周专报", ranking_published: "排名发布", digest: "汇总提醒",
+  bulletin_published: "每周专报", ranking_published: "排名发布", task_message_posted: "任务留言",
+  digest: "汇总提醒",
 };
 const RECIPIENT_LABEL = { operator: "单位联络员", head: "单位负责人", office: "督查办", leaders: "领导", webhook: "外部系统" };
 const CHANNEL_LABEL = { inbox: "站内信", sms: "短信", email: "电子邮件", webhook: "Webhook" };

@@ -6,6 +6,7 @@ import {
   COLOURS, COLOUR_LABEL, COLOUR_SHORT, NOTICE_STATUS, badge, chineseDate, date, h, panel, percent, rankChange, s, table,
 } from "../ui.js";
 import { batchOptions, batchesTable } from "./records.js";
+import { renderOpenRecords } from "./accountability.js";
 
 const NOTICES_SHOWN = 8;
 
@@ -16,6 +17,7 @@ export async function screenPage(container, { params, me }) {
   const sections = {
     counts: h("div.counts", { "data-testid": "counts" }),
     trend: h("div"), red: h("div"), units: h("div"), clocks: h("div"), notices: h("div"), race: h("div"),
+    accountability: h("div"),
   };
   // A batch (批次) narrows the counts and the units' colours to its tasks.
   let batch = params.get("batch") || "";
@@ -36,7 +38,8 @@ export async function screenPage(container, { params, me }) {
       h("section.panel.span-6", {}, h("h2", {}, "“13710”即将到期"), sections.clocks),
       h("section.panel.span-6", {}, h("h2", {}, "未办结督办单"), sections.notices),
       h("section.panel.span-12", {}, h("h2", {}, "分批次办理情况"), sections.batches),
-      h("section.panel.span-12", {}, h("h2", {}, "赛马比拼（本期实时排名）"), sections.race)));
+      h("section.panel.span-12", {}, h("h2", {}, "赛马比拼（本期实时排名）"), sections.race),
+      h("section.panel.span-12", {}, h("h2", {}, "“三问”问责整改"), sections.accountability)));
 
   let previousRanks = new Map();
   async function refresh() {
@@ -50,6 +53,8 @@ export async function screenPage(container, { params, me }) {
       api("/batches").catch(() => ({ items: [] })),
     ]);
     sections.batches.replaceChildren(batchesTable(batches.items));
+    api("/accountability", { params: { open: true, limit: 20 } })
+      .then((page) => renderOpenRecords(sections.accountability, page.items)).catch(() => {});
     renderCounts(sections.counts, board);
     renderTrend(sections.trend, trend);
     renderRed(sections.red, red.items);

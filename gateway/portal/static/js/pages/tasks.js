@@ -5,6 +5,8 @@ import {
   badge, date, dateTime, errorText, field, h, panel, percent, progressBar, select, submitting, table, toast,
 } from "../ui.js";
 import { batchOptions, historyPanel, officeTaskPanels } from "./records.js";
+import { feedbackPanel } from "./instructions.js";
+import { threadPanel } from "./thread.js";
 
 const PAGE = 50;
 
@@ -160,6 +162,14 @@ function renderTask(task, history, names, me, reload) {
   ], task.targets || [], { empty: "未分解月度目标" })));
 
   if (task.clock_class) parts.push(clockPanel(task, me, reload));
+  if (task.clock_class) {
+    // The lead unit's words and files at each stage; filled in once loaded.
+    const holder = h("div");
+    parts.push(holder);
+    const writable = canWrite(task, me) && (!me.units || me.units.includes(task.lead_unit));
+    feedbackPanel(task, me, writable, reload).then((built) => holder.replaceWith(built)).catch(() => holder.remove());
+  }
+  parts.push(threadPanel(task, me));
   parts.push(h("div.grid.cols-2", {},
     panel("进展时间轴", timeline(task, history)),
     h("div.stack", {},

@@ -1,6 +1,7 @@
 // 本单位工作台: a unit's tasks due this month, its notices to acknowledge and
 // answer, its commitments and its inbox.
 import { all, api } from "../api.js";
+import { accountabilityPanel } from "./accountability.js";
 import { NOTICE_STATUS, badge, date, dateTime, errorText, field, h, panel, percent, select, submitting, table, toast, today } from "../ui.js";
 
 export async function unitPage(container, { me }) {
@@ -78,6 +79,8 @@ export async function unitPage(container, { me }) {
     ], items, { empty: "没有消息", testid: "inbox" }));
   }
   await Promise.all([showNotices(), showCommitments(), showInbox()].map((promise) => promise.catch((error) => toast(errorText(error)))));
+  // Open accountability records of the unit, with its rectification plan's form.
+  accountabilityPanel(unit, me).then((built) => container.append(built)).catch((error) => toast(errorText(error)));
 }
 
 function noticeCard(notice, reload) {

@@ -1,0 +1,112 @@
+// 领导批示: a leader reads 我的批示 (each instruction with its matter's colour,
+// its 13710 stages and the lead unit's feedback with files) and adds a follow-up
+// (再批示); the office records an instruction for a leader. The feedback panel
+// of a task page lets the lead unit report a stage with words and files.
+import { api, download } from "../api.js";
+import { CLOCK_LABEL, STATUS_LABEL, badge, date, dateTime, errorText, field, h, panel, select, submitting, table, toast, today } from "../ui.js";
+
+const STAGES = [["deployed", "部署"], ["first_feedback", "首次反馈"], ["closed", "办结"]];
+const KIND = { on_task: "对已有任务批示", new_matter: "批示交办新事项", follow_up: "再批示" };
+
+export async function instructionsPage(container, { me }) {
+  const list = h("div.stack", { "data-testid": "instructions" });
+  const leader = me.role === "leader";
+  container.append(h("h1", {}, leader ? "我的批示" : "领导批示"));
+  container.append(recordForm(me, show));
+  container.append(list);
+
+  async function show() {
+    const page = await api("/instructions", { params: leader ? { mine: true, limit: 200 } : { limit: 200 } });
+    list.replaceChildren(...(page.items.length ? page.items.map((item) => card(item, me, show))
+      : [h("p.empty", {}, leader ? "您尚无批示。" : "尚无领导批示。")]));
+  }
+  await show();
+}
+
+function card(item, me, reload) {
+  const fileLink = (file) => h("a", { href: "#", onclick: (event) => {
+    event.preventDefault();
+    download(`/tasks/${encodeURIComponent(item.task)}/evidence/${file.id}`, {}, file.filename).catch((error) => toast(errorText(error)));
+  } }, file.filename);
+  const stages = table([
+    { label: "环节", value: (row) => row.stage_name },
+    { label: "完成时间", value: (row) => row.recorded_at ? dateTime(row.recorded_at) : "未完成" },
+    { label: "反馈", value: (row) => row.feedback.length ? h("div.stack", {}, row.feedback.map((feedback) =>
+      h("div", {}, h("div", {}, feedback.text), h("div.small.muted", {}, dateTime(feedback.given_at), " ",
+        ...feedback.files.map((file) => [" 附件：", fileLink(file)]))))) : "—" },
+  ], item.stages, { empty: "不在“13710”时限内" });
+  const parts = [
+    h("div.row", {}, badge(item.colour), h("strong", {}, item.task_title),
+      h("a.small", { href: `#/task/${encodeURIComponent(item.task)}` }, item.task),
+      h("span.muted.small", {}, `${item.lead_unit_name || item.lead_unit} · ${STATUS_LABEL[item.status] || item.status} · ${CLOCK_LABEL[item.clock_class] || "—"} · 截止 ${date(item.due_date)}`)),
+    h("p", {}, h("span.muted", {}, `${item.leader_name} ${date(item.given_on)} ${KIND[item.kind] || ""}：`), item.text),
+    stages,
+  ];
+  if (item.follow_ups.length) {
+    parts.push(h("p.small", {}, "再批示：", ...item.follow_ups.map((follow) =>
+      h("a", { href: `#/task/${encodeURIComponent(follow.task)}` }, ` ${follow.task}（${date(follow.given_on)}）`))));
+  }
+  if ((me.role === "leader" && item.leader === me.user) || me.role === "admin") {
+    const form = h("form", { "data-testid": "follow-up" }, h("div.fields", {},
+      field("再批示内容", h("textarea", { name: "text", required: true, maxlength: 5000 })),
+      field("类别", select("clock_class", [["", "同原事项"], ["general", "一般事项"], ["important", "重要事项"], ["complex", "复杂事项"]], ""))),
+      h("button", { type: "submit" }, "再批示"));
+    submitting(form, async (data) => {
+      const body = { leader: item.leader, leader_name: item.leader_name, given_on: today(), text: data.get("text"), parent: item.id };
+      if (data.get("clock_class")) body.clock_class = data.get("clock_class");
+      const given = await api("/instructions", { method: "POST", json: body });
+      toast(`已再批示，新事项 ${given.task} 开始计时`);
+      await reload();
+    });
+    parts.push(form);
+  }
+  return h("section.panel", { "data-instruction": String(item.id) }, ...parts);
+}
+
+function recordForm(me, reload) {
+  const leader = me.role === "leader";
+  const form = h("form", { "data-testid": "instruction-form" }, h("div.fields", {},
+    leader ? null : field("领导账号", h("input", { name: "leader", required: true, maxlength: 64 })),
+    field("领导姓名", h("input", { name: "leader_name", maxlength: 50, value: leader ? me.user : "" })),
+    field("批示日期", h("input", { name: "given_on", type: "date", required: true, value: today() })),
+    field("批示内容", h("textarea", { name: "text", required: true, maxlength: 5000 })),
+    field("已有任务编号（不填则交办新事项）", h("input", { name: "task", maxlength: 32 })),
+    field("新事项名称", h("input", { name: "title", maxlength: 300 })),
+    field("牵头单位编码", h("input", { name: "lead_unit", maxlength: 32 })),
+    field("“13710”类别", select("clock_class", [["general", "一般事项"], ["important", "重要事项"], ["complex", "复杂事项"]], "general"))),
+    h("button", { type: "submit" }, leader ? "作出批示" : "录入批示"));
+  submitting(form, async (data) => {
+    const body = { given_on: data.get("given_on"), text: data.get("text") };
+    if (!leader) body.leader = data.get("leader");
+    if (data.get("leader_name")) body.leader_name = data.get("leader_name");
+    if (data.get("task")) body.task = data.get("task");
+    else body.matter = { title: data.get("title"), lead_unit: data.get("lead_unit"), clock_class: data.get("clock_class") };
+    const given = await api("/instructions", { method: "POST", json: body });
+    await reload();
+    return `已录入，事项 ${given.task}`;
+  });
+  return panel(leader ? "作出批示" : "录入领导批示", form);
+}
+
+// On a task's page: each 13710 stage's feedback, and the lead unit's form.
+export async function feedbackPanel(task, me, writable, reload) {
+  const instructions = (await api("/instructions", { params: { task: task.code, limit: 100 } }).catch(() => ({ items: [] }))).items;
+  const parts = instructions.map((item) => h("p.small", {}, h("span.muted", {}, `${item.leader_name} ${date(item.given_on)} 批示：`), item.text));
+  if (writable) {
+    const form = h("form", { "data-testid": "feedback-form" }, h("div.fields", {},
+      field("环节", select("stage", STAGES, "deployed")),
+      field("反馈内容", h("textarea", { name: "text", required: true, maxlength: 5000 })),
+      field("附件（最多5个）", h("input", { name: "files", type: "file", multiple: true }))),
+      h("button", { type: "submit" }, "提交反馈"));
+    submitting(form, async (data) => {
+      const body = new FormData();
+      body.append("text", data.get("text"));
+      for (const file of data.getAll("files")) if (file && file.size) body.append("files", file);
+      await api(`/tasks/${encodeURIComponent(task.code)}/clock/${data.get("stage")}/feedback`, { method: "POST", form: body });
+      toast("反馈已提交");
+      await reload();
+    });
+    parts.push(form);
+  }
+  return panel("批示与“13710”反馈", ...(parts.length ? parts : [h("p.empty", {}, "暂无批示")]));
+}
