@@ -42,13 +42,16 @@ def upgrade(service, config):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("services", nargs="*", default=list(PARTS), metavar="PART",
-                        choices=PARTS)
+                        help=f"one of {', '.join(PARTS)} (default: all)")
     parser.add_argument("--revision", action="store_true",
                         help="autogenerate a new revision for one service")
     parser.add_argument("-m", "--message", default="change")
     parser.add_argument("--no-broker", action="store_true",
                         help="only the databases; do not declare queues")
     args = parser.parse_args(argv)
+    unknown = sorted(set(args.services) - set(PARTS))
+    if unknown:
+        parser.error(f"unknown part {', '.join(unknown)}: choose from {', '.join(PARTS)}")
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     config = from_environment()
     if args.revision:

@@ -67,6 +67,20 @@ def test_a_new_database_migrates_to_exactly_the_models(gateway_url, monkeypatch)
         engine.dispose()
 
 
+def test_the_migrate_step_migrates_the_gateway_with_every_service(tmp_path, monkeypatch):
+    monkeypatch.setenv("LUOSHI_DATA_DIR", str(tmp_path))
+    migrate.main(["--no-broker"])
+    engine = make_engine(f"sqlite:///{tmp_path / 'gateway.db'}")
+    try:
+        assert schema.current(engine) == schema.head()
+    finally:
+        engine.dispose()
+    assert {path.name for path in tmp_path.glob("*.db")} == {
+        f"{part}.db" for part in migrate.PARTS}
+    with pytest.raises(SystemExit):
+        migrate.main(["gatway", "--no-broker"])
+
+
 def test_an_old_create_all_database_is_adopted_and_keeps_its_rows(gateway_url, monkeypatch):
     engine = make_engine(gateway_url)
     try:
