@@ -198,14 +198,15 @@ class Service(Operations):
             return {**answer, "calendar": self._coverage(session)}
 
     @rpc(expected_exceptions=EXPECTED)
-    def evaluate(self, as_of):
-        """Re-evaluate every task and notice as of a date (YYYY-MM-DD). Answers
+    def evaluate(self, as_of=None):
+        """Re-evaluate every task and notice as of a date (YYYY-MM-DD; default the
+        office's today by the platform's clock). Answers
         {as_of, evaluated, changed, notices_issued, notices_overdue}. Emits
         colour_changed when a colour changed, notice_issued for each notice due
         and notice_overdue for each notice past a deadline. Raises
         CalendarNotCovered for a day the working-day calendar does not cover."""
         try:
-            day = dt.date.fromisoformat(as_of)
+            day = self.clock.today() if as_of is None else dt.date.fromisoformat(as_of)
         except (TypeError, ValueError):
             raise InvalidInput({"as_of": "a date as YYYY-MM-DD"}) from None
         with self.db.session() as session:
@@ -350,7 +351,7 @@ class Service(Operations):
                 self.db.emit(session, events.CALENDAR_CHANGED, events.CalendarChanged().dump(
                     new_event(year=year, version=version, holidays=data["holidays"],
                               workdays=data["workdays"], note=note, changed_by=user,
-                              changed_at=dt.datetime.now(UTC).isoformat())))
+                              changed_at=self.clock.now().astimezone(UTC).isoformat())))
                 return {**self._calendar_answer(session, year), "effect": effect}
         except BaseException:
             forget_calendars()  # the revision it was built for was rolled back

@@ -1,5 +1,6 @@
 """A progress report flows from the tasks service through warnings to ranking and
-notify, each in its own database, over the broker."""
+notify, each in its own database, over the broker. The services run on a clock
+the test sets (LUOSHI_CLOCK_FILE), never the real date."""
 import datetime as dt
 
 import pytest
@@ -8,6 +9,7 @@ from nameko.testing.utils import get_container
 
 from services.common.config import SERVICES
 from services.launch.topology import service_class
+from tests.support.dates import IN_PACKAGE_YEAR, PlatformClock
 from tests.support.services import prepare, service_config
 from tests.support.waiting import eventually
 
@@ -15,7 +17,14 @@ ADMIN = {"user": "admin", "role": "admin", "units": None}
 
 
 @pytest.fixture
-def city(runner_factory, amqp_uri, tmp_path):
+def clock(tmp_path, monkeypatch):
+    clock = PlatformClock(tmp_path / "now", IN_PACKAGE_YEAR)
+    monkeypatch.setenv("LUOSHI_CLOCK_FILE", str(clock.path))
+    return clock
+
+
+@pytest.fixture
+def city(runner_factory, amqp_uri, tmp_path, clock):
     config = service_config(amqp_uri, tmp_path)
     prepare(config, *SERVICES)
     classes = [service_class(name) for name in SERVICES]
@@ -31,14 +40,11 @@ def city(runner_factory, amqp_uri, tmp_path):
     runner.stop()
 
 
-def test_a_late_task_turns_red_everywhere_and_a_report_turns_it_green(city):
-    today = dt.date.today()
-    # The flow, not the holiday calendar, is under test here; calendar days keep it
-    # independent of the years the official calendar package covers. A task late
-    # the day it is given is what flows: it is judged at once, not left waiting
-    # for its first report.
-    city("warnings", "update_rules", {"calendar_mode": "calendar",
-                                      "first_report_grace": False}, ADMIN)
+def test_a_late_task_turns_red_everywhere_and_a_report_turns_it_green(city, clock):
+    today = clock.day
+    # A task late the day it is given is what flows: it is judged at once, not
+    # left waiting for its first report.
+    city("warnings", "update_rules", {"first_report_grace": False}, ADMIN)
     city("tasks", "create_unit", {"code": "yz", "name": "袁州区", "kind": "county",
                                   "head": {"name": "张三", "phone": "13800000000"}}, ADMIN)
     city("tasks", "create_unit", {"code": "zs", "name": "樟树市", "kind": "county"}, ADMIN)

@@ -267,8 +267,9 @@ class Contract:
         items = [item for item in items if unit in (None, item["unit"])]
         return {**_page(items, limit, offset), "as_of": "2026-04-10"}
 
-    def warnings_evaluate(self, *, as_of):
-        return {"as_of": as_of, "evaluated": 12, "changed": 3}
+    def warnings_evaluate(self, *, as_of=None):
+        # Without a date, the service evaluates as of its own clock's today.
+        return {"as_of": as_of or "2026-04-11", "evaluated": 12, "changed": 3}
 
     def warnings_get_task_history(self, *, code, limit=100, offset=0):
         return _page([{"item_kind": "task", "item_key": code, "colour": "red",
