@@ -48,3 +48,12 @@ def judge_new_tasks_at_once(http, headers=None):
         "rules": {"first_report_grace": False},
         "note": "tests: new tasks judged at once"})
     assert answer.status_code == 200, answer.text
+
+
+def judge_by_plain_rules(http, headers=None):
+    """Switch the warnings rules of a running platform to calendar days, with new
+    tasks judged at once (the faults tier counts its colours so)."""
+    answer = http.put("/api/v1/rules", headers=headers or {}, json={
+        "rules": {"calendar_mode": "calendar", "first_report_grace": False},
+        "note": "tests: calendar days and no first-report grace"})
+    assert answer.status_code == 200, answer.text
