@@ -211,10 +211,14 @@ def build_reports(rng, task, past, now):
         reported = percent
     if final > reported:
         reports.append((now - dt.timedelta(hours=rng.uniform(1, 72)), final))
+    # The platform judges timeliness by when it received a report. The months of
+    # history are entered as the office, which may say when a report reached it:
+    # each was received when it was sent.
     return [{"task": task["code"], "unit": task["lead_unit"], "percent": percent,
              "note": rng.choice(NOTES[profile]),
-             "reported_at": min(at, now).astimezone(dt.UTC).isoformat(timespec="seconds")}
-            for at, percent in reports]
+             "reported_at": moment, "received_at": moment}
+            for at, percent in reports
+            for moment in [min(at, now).astimezone(dt.UTC).isoformat(timespec="seconds")]]
 
 
 class Api:

@@ -10,6 +10,7 @@ from services.common.events import EventSchema
 UNIT_CREATED = "unit_created"
 TASK_CREATED = "task_created"
 PROGRESS_REPORTED = "progress_reported"
+PROGRESS_RECEIPT_CORRECTED = "progress_receipt_corrected"
 EVIDENCE_ADDED = "evidence_added"
 TASK_CLOSED = "task_closed"
 TASK_EXPLAINED = "task_explained"
@@ -72,7 +73,10 @@ class ReportPayload(Schema):
     unit = fields.String(required=True)
     percent = fields.Float(required=True)
     correction = fields.Boolean(required=True)
+    # The client's own time (information) and when the platform received the
+    # report, which timeliness is judged by.
     reported_at = fields.String(required=True)
+    received_at = fields.String(required=True)
 
 
 class ProgressReported(EventSchema):
@@ -96,10 +100,25 @@ class TaskStatusChanged(EventSchema):
     reason = fields.String(allow_none=True)
 
 
+class ProgressReceiptCorrected(EventSchema):
+    """The office moved when a report was received. `last_received_at` and
+    `last_rise_received_at` (null: no report raised the percentage) are where
+    the task's receipts stand after it, for consumers that keep only those."""
+
+    report = fields.Nested(ReportPayload, required=True)
+    previous_received_at = fields.String(required=True)
+    reason = fields.String(required=True)
+    corrected_by = fields.String(allow_none=True)
+    last_received_at = fields.String(required=True)
+    last_rise_received_at = fields.String(allow_none=True)
+
+
 class ClockStageRecorded(EventSchema):
     task = fields.String(required=True)
     stage = fields.String(required=True)
+    # The unit's own time of the stage, and when the platform received it.
     recorded_at = fields.String(required=True)
+    received_at = fields.String(required=True)
 
 
 class CommitmentPayload(Schema):
@@ -134,6 +153,7 @@ SCHEMAS = {
     UNIT_CREATED: UnitCreated,
     TASK_CREATED: TaskCreated,
     PROGRESS_REPORTED: ProgressReported,
+    PROGRESS_RECEIPT_CORRECTED: ProgressReceiptCorrected,
     EVIDENCE_ADDED: EvidenceAdded,
     TASK_CLOSED: TaskStatusChanged,
     TASK_EXPLAINED: TaskStatusChanged,

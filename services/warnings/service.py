@@ -29,6 +29,7 @@ from .holiday_notice import parse_notice, year_from_input
 from .schemas import (
     ClockStageRecordedIn,
     CommitmentChangedIn,
+    ProgressReceiptCorrectedIn,
     ProgressReportedIn,
     TaskCreatedIn,
     TaskExtendedIn,
@@ -108,6 +109,19 @@ class Service(Operations):
             task.code for task in reported
             if not logic.still_holds(known[task.code], task.percent, today, version)])
 
+    @event_handler("tasks", "progress_receipt_corrected")
+    @applied_once(ProgressReceiptCorrectedIn)
+    def on_progress_receipt_corrected(self, session, event):
+        """The office moved when a report was received: the task's reports stand
+        where the event says by receipt, and the task is judged again."""
+        code = event["report"]["task"]
+        if code not in repo.reported_tasks(session, [code]):
+            return
+        last, rise = event["last_received_at"], event["last_rise_received_at"]
+        repo.set_receipts(session, code, logic.naive_utc(last), self.clock.day_of(last),
+                          rise and self.clock.day_of(rise))
+        self._evaluate_on_event(session, [code])
+
     @event_handler("tasks", "task_closed")
     @applied_once(TaskStatusChangedIn)
     def on_task_closed(self, session, event):
@@ -121,10 +135,11 @@ class Service(Operations):
     @event_handler("tasks", "clock_stage_recorded")
     @applied_once(ClockStageRecordedIn)
     def on_clock_stage_recorded(self, session, event):
-        """A 13710 stage done: kept as the local day it was recorded."""
+        """A 13710 stage done: kept as the local day the platform received it (the
+        unit's own time of it is information only)."""
         stage = event
         repo.add_clock_stage(session, stage["task"], stage["stage"],
-                             self.clock.day_of(stage["recorded_at"]))
+                             self.clock.day_of(logic.received_of(stage)))
         self._evaluate_on_event(session, [stage["task"]])
 
     @event_handler("tasks", "commitment_made")
