@@ -140,6 +140,9 @@ MATRIX = {
         "/api/v1/commitments/7/fulfil", unit_write(200)),
     ("post", "/api/v1/progress"): Row("/api/v1/progress", writers(200), {
         "json": [{"task": "T-001", "unit": "U01", "percent": 50}]}),
+    ("post", "/api/v1/progress/{report_id}/received-at"): Row(
+        "/api/v1/progress/11/received-at", admin_only(200), {
+            "json": {"received_at": "2026-04-01T17:00:00+08:00", "reason": "纸质材料已送达"}}),
     ("post", "/api/v1/imports/tasks"): Row("/api/v1/imports/tasks", admin_only(201), "xlsx"),
     ("get", "/api/v1/warnings"): Row("/api/v1/warnings?unit=U01", unit_read(200)),
     ("post", "/api/v1/evaluations"): Row("/api/v1/evaluations?as_of=2026-04-01",
