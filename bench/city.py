@@ -85,10 +85,12 @@ class City:
 
     def opening_balance(self):
         """One update per task with progress before the month, dated the day
-        before the month starts: the state a county system had already sent."""
+        before the month starts: the state a county system had already sent.
+        Received then too: the bench loads as the office, which may say when a
+        report was received (timeliness is judged by receipt)."""
         moment = _moment(self.today - dt.timedelta(days=MONTH_DAYS + 2), 9 * 3600)
         return [{"task": task.code, "unit": task.lead_unit, "percent": task.opening,
-                 "reported_at": moment, "note": "上月累计"}
+                 "reported_at": moment, "received_at": moment, "note": "上月累计"}
                 for task in self.tasks if task.opening > 0]
 
 
@@ -219,9 +221,12 @@ def build_city(scale=1.0, seed=2022, today=None):
         moments = sorted(rng.randrange(0, MONTH_DAYS * 86_400) for _ in range(count))
         for step, seconds in enumerate(moments, start=1):
             percent = round(task.opening + (task.closing - task.opening) * step / count, 1)
+            # The month's reports, received when sent: the bench loads them as
+            # the office, which may say when a report was received.
+            moment = _moment(month_start, seconds)
             city.updates.append({"task": task.code, "unit": task.lead_unit,
                                  "percent": percent, "note": "月度进展",
-                                 "reported_at": _moment(month_start, seconds)})
+                                 "reported_at": moment, "received_at": moment})
     city.updates.sort(key=lambda update: (update["reported_at"], update["task"]))
     return city
 

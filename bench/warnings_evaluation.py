@@ -112,7 +112,8 @@ def progress_event(batch):
     return {"event_id": uuid.uuid4().hex, "occurred_at": dt.datetime.now(dt.UTC).isoformat(),
             "batch_id": uuid.uuid4().hex, "source": "bench",
             "reports": [{"id": i, "task": u["task"], "unit": u["unit"], "percent": u["percent"],
-                         "correction": False, "reported_at": u["reported_at"]}
+                         "correction": False, "reported_at": u["reported_at"],
+                         "received_at": u["received_at"]}
                         for i, u in enumerate(batch)]}
 
 

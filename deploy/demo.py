@@ -6,8 +6,11 @@
 A supervision office, ten counties and fifteen departments modelled on Yichun, a few
 hundred key tasks with monthly targets, months of progress reports (some units ahead
 of plan, some behind, some silent), then one evaluation as of today, so that green,
-yellow and red all show. The same seed gives the same city. What exists already
-(409) is skipped, and progress is posted only for the tasks this run created.
+yellow and red all show. "Today" is the platform's: the loader reads the same
+clock as the services (LUOSHI_CLOCK_FILE when set, see services/common/clock.py),
+so a rehearsal on a set date gets a city built around that date. The same seed
+gives the same city. What exists already (409) is skipped, and progress is posted
+only for the tasks this run created.
 """
 import argparse
 import calendar
@@ -21,6 +24,8 @@ import sys
 import time
 
 import httpx
+
+from services.common.clock import wall_now
 
 OFFICE = ("DCB", "市抓落实工作办公室")
 COUNTIES = [
@@ -206,10 +211,14 @@ def build_reports(rng, task, past, now):
         reported = percent
     if final > reported:
         reports.append((now - dt.timedelta(hours=rng.uniform(1, 72)), final))
+    # The platform judges timeliness by when it received a report. The months of
+    # history are entered as the office, which may say when a report reached it:
+    # each was received when it was sent.
     return [{"task": task["code"], "unit": task["lead_unit"], "percent": percent,
              "note": rng.choice(NOTES[profile]),
-             "reported_at": min(at, now).astimezone(dt.UTC).isoformat(timespec="seconds")}
-            for at, percent in reports]
+             "reported_at": moment, "received_at": moment}
+            for at, percent in reports
+            for moment in [min(at, now).astimezone(dt.UTC).isoformat(timespec="seconds")]]
 
 
 class Api:
@@ -371,7 +380,7 @@ def main(argv=None):
     categories = [name.strip() for name in args.categories.split(",") if name.strip()]
 
     rng = random.Random(args.seed)
-    now = dt.datetime.now(CHINA)
+    now = wall_now().astimezone(CHINA)
     api = Api(args.url.rstrip("/"), args.password)
 
     units = build_units(rng)

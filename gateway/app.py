@@ -10,7 +10,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import IntegrityError
 from starlette.concurrency import run_in_threadpool
 
-from . import errors, health
+from . import errors, health, schema
 from .audit import AuditLog
 from .auth import ensure_admin
 from .caches import SharedBoard, UnitNames
@@ -26,9 +26,9 @@ from .settings import Settings
 
 
 def _prepare_database(database: Database, settings: Settings) -> None:
-    """Create the tables and the bootstrap admin, printing its password once if
-    it was generated."""
-    database.create_schema()
+    """Check (in local development: bring) the schema up to date, then create the
+    bootstrap admin, printing its password once if it was generated."""
+    schema.prepare(database.engine, database.url, may_migrate=settings.env == "local")
     try:
         with database.session() as db:
             generated = ensure_admin(db, settings)

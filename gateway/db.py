@@ -1,14 +1,13 @@
-"""The gateway's own database: an engine, sessions as units of work, the schema."""
+"""The gateway's own database: an engine and sessions as units of work (its schema
+is under alembic: gateway/schema.py)."""
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
 from fastapi import Depends, Request
-from sqlalchemy import create_engine, event, inspect
+from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
-
-from .models import Base
 
 
 def make_engine(url: str) -> Engine:
@@ -37,26 +36,9 @@ class Database:
     """An engine and its sessions; `session()` commits on success, rolls back on error."""
 
     def __init__(self, url: str):
+        self.url = url
         self.engine = make_engine(url)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
-
-    def create_schema(self) -> None:
-        """Create missing tables, and add missing nullable columns to existing ones.
-
-        The gateway's tables only ever gain tables and nullable columns, so a
-        database from an earlier version is brought up to date in place.
-        """
-        Base.metadata.create_all(self.engine)
-        existing = inspect(self.engine)
-        with self.engine.begin() as connection:
-            for table in Base.metadata.sorted_tables:
-                present = {column["name"] for column in existing.get_columns(table.name)}
-                for column in table.columns:
-                    if column.name in present or not column.nullable:
-                        continue
-                    kind = column.type.compile(dialect=self.engine.dialect)
-                    connection.exec_driver_sql(
-                        f'ALTER TABLE {table.name} ADD COLUMN "{column.name}" {kind}')
 
     @contextmanager
     def session(self):

@@ -26,7 +26,7 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(16))
     unit: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
-    # Nullable, so that create_schema adds them to an older database in place.
+    # Nullable: they came after the first users, whose rows have none.
     disabled_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     # Set by an admin's password reset: until the user chooses a new password,
     # its tokens reach nothing but the password change.

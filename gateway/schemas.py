@@ -285,7 +285,16 @@ class ProgressItem(WriteBody):
     percent: Percent
     note: _text(2000) | None = None
     reported_at: UtcDatetime | None = None
+    # The office only: when a report that reached it by other means was received.
+    received_at: UtcDatetime | None = None
     correction: bool | None = None
+
+
+class ReceiptCorrectionIn(WriteBody):
+    """The office's correction of when a report was received."""
+
+    received_at: UtcDatetime
+    reason: _text(2000)
 
 
 Password = Annotated[str, StringConstraints(min_length=8, max_length=256)]

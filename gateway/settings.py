@@ -1,5 +1,4 @@
 """The gateway's configuration, read from LUOSHI_* environment variables."""
-import datetime as dt
 from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
@@ -99,10 +98,6 @@ class Settings(BaseSettings):
     def _known_timezone(cls, value):
         ZoneInfo(value)  # raises for an unknown zone, so a typo refuses to start
         return value
-
-    def today(self) -> dt.date:
-        """Today's date in the office's time zone."""
-        return dt.datetime.now(ZoneInfo(self.timezone)).date()
 
     @property
     def db_url(self) -> str:

@@ -4,10 +4,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, HTTPException, Request, status
 
-from ..auth import Writer
+from ..auth import Admin, Writer
 from ..idempotency import IdempotencyKey, answer_once
 from ..rpc import Rpc
-from ..schemas import MAX_PROGRESS_ITEMS, ProgressItem
+from ..schemas import MAX_PROGRESS_ITEMS, ProgressItem, ReceiptCorrectionIn
 from .version import PREFIX
 
 router = APIRouter(prefix=f"{PREFIX}/progress", tags=["progress"])
@@ -46,3 +46,14 @@ def report_progress(
                                          idempotency_key=service_key)
 
     return answer_once(request, caller, idempotency_key, items, report)
+
+
+@router.post("/{report_id}/received-at")
+def correct_report_receipt(report_id: int, body: ReceiptCorrectionIn, caller: Admin, rpc: Rpc):
+    """The office corrects when the platform received a report (one that reached
+    it on time by other means), with a reason. Timeliness is judged by receipt;
+    the correction is kept beside the report and in the audit log. Answers the
+    report with its corrections."""
+    return rpc.tasks.correct_report_receipt(
+        report_id=report_id, received_at=body.received_at.isoformat(), reason=body.reason,
+        caller=caller.as_rpc())

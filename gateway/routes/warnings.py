@@ -30,10 +30,10 @@ def list_warnings(scope: Scope, rpc: Rpc, colour: Colour | None = None,
 
 
 @router.post("/evaluations")
-def evaluate(request: Request, caller: Admin, rpc: Rpc, as_of: dt.date | None = None):
-    """Re-evaluate every colour as of a date (default: the office's today)."""
-    as_of = as_of or request.app.state.settings.today()
-    return rpc.warnings.evaluate(as_of=as_of.isoformat())
+def evaluate(caller: Admin, rpc: Rpc, as_of: dt.date | None = None):
+    """Re-evaluate every colour as of a date (default: the office's today, by the
+    platform's clock, which the warnings service keeps)."""
+    return rpc.warnings.evaluate(**present(as_of=as_of and as_of.isoformat()))
 
 
 @router.get("/dashboard")

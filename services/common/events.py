@@ -4,12 +4,15 @@ import uuid
 
 from marshmallow import EXCLUDE, Schema, fields
 
+from .clock import wall_now
+
 
 def new_event(**fields_):
-    """A payload with a fresh `event_id` and `occurred_at`, plus the given fields."""
+    """A payload with a fresh `event_id` and `occurred_at` (the platform's clock:
+    consumers take the day of a fact from it), plus the given fields."""
     return {
         "event_id": uuid.uuid4().hex,
-        "occurred_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "occurred_at": wall_now().isoformat(timespec="seconds"),
         **fields_,
     }
 

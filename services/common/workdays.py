@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 
 import chinese_calendar
 
+from .clock import wall_now
 from .errors import CalendarNotCovered
 
 WORKING, CALENDAR = "working", "calendar"
@@ -146,7 +147,7 @@ class WorkingCalendar:
         self.mode = mode
         self.years = dict(entered_years() if years is None else years)
         self._nth = {}  # (year, month, n) -> day: the reporting day is asked for often
-        entered = sorted(self.years) or [dt.date.today().year]
+        entered = sorted(self.years) or [wall_now().year]
         self._tables = _Tables(self.years, max(FIRST_YEAR, min(entered[0], 2000)),
                                min(LAST_YEAR, entered[-1] + MARGIN_YEARS))
 

@@ -1,14 +1,16 @@
 """Migrations, run once by the deploy step before any replica starts.
 
-    python -m services.launch.migrate [SERVICE ...]      upgrade databases, migrate/declare queues
-    python -m services.launch.migrate --revision SERVICE -m "what changed"
+    python -m services.launch.migrate [PART ...]         upgrade databases, migrate/declare queues
+    python -m services.launch.migrate --revision PART -m "what changed"
 
-Each service keeps its alembic scripts in `services/<name>/migrations`; the shared
-plumbing tables (outbox, applied events, leases, timer runs) are part of every
-service's schema. Queues declared before with another type or other arguments
-(classic queues, from before every queue was a quorum queue) are moved to the
-declared ones with their messages (see quorum.py); the services' replicas must be
-stopped for that, and only for that.
+A part is a service or the gateway (default: all of them). Each service keeps its
+alembic scripts in `services/<name>/migrations`; the shared plumbing tables
+(outbox, applied events, leases, timer runs) are part of every service's schema.
+The gateway keeps its own in `gateway/migrations` (see gateway/schema.py). Queues
+declared before with another type or other arguments (classic queues, from before
+every queue was a quorum queue) are moved to the declared ones with their
+messages (see quorum.py); the services' replicas must be stopped for that, and
+only for that.
 """
 import argparse
 import logging
@@ -17,12 +19,19 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 
+from gateway import schema as gateway_schema
 from services.common.config import SERVICES, db_url, from_environment
 
 log = logging.getLogger(__name__)
 
+# Every part with a database of its own; the gateway's URL follows the same rule
+# (LUOSHI_GATEWAY_DB_URL, else gateway.db in the data folder) as its settings.
+PARTS = (*SERVICES, "gateway")
+
 
 def alembic_config(service, config):
+    if service == "gateway":
+        return gateway_schema.alembic_config(db_url(service, config))
     folder = Path(__file__).resolve().parent.parent / service / "migrations"
     cfg = Config()
     cfg.set_main_option("script_location", str(folder))
@@ -36,13 +45,17 @@ def upgrade(service, config):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("services", nargs="*", default=list(SERVICES))
+    parser.add_argument("services", nargs="*", default=list(PARTS), metavar="PART",
+                        help=f"one of {', '.join(PARTS)} (default: all)")
     parser.add_argument("--revision", action="store_true",
                         help="autogenerate a new revision for one service")
     parser.add_argument("-m", "--message", default="change")
     parser.add_argument("--no-broker", action="store_true",
                         help="only the databases; do not declare queues")
     args = parser.parse_args(argv)
+    unknown = sorted(set(args.services) - set(PARTS))
+    if unknown:
+        parser.error(f"unknown part {', '.join(unknown)}: choose from {', '.join(PARTS)}")
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     config = from_environment()
     if args.revision:
@@ -64,6 +77,8 @@ def main(argv=None):
 
         wait_for_broker(config["AMQP_URI"])
         for service in args.services:
+            if service == "gateway":
+                continue  # it consumes nothing: it only calls over RPC
             try:
                 moved = migrate_queues(service_class(service), config)
             except QueueMigrationError as error:

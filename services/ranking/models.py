@@ -81,8 +81,13 @@ reports = Table(
     "reports", metadata,
     Column("id", BigId, primary_key=True, autoincrement=True),
     Column("task", String(32), nullable=False, index=True),
+    # The local day the platform received the report (timeliness is judged by
+    # receipt, never by the time its sender gave it).
     Column("day", Date, nullable=False),
     Column("percent", Float, nullable=False),
+    # The tasks service's id of the report (NULL for reports kept before it was),
+    # so that the office's correction of its receipt finds it.
+    Column("report_id", Integer, index=True),
 )
 
 colour_changes = Table(

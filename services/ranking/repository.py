@@ -61,14 +61,15 @@ def save_tasks(session, new_tasks, created_on):
 
 
 def record_reports(session, batch):
-    """Keep a batch of reports [(task, day, percent)] and move their targets'
-    reached_on and reported_on, set-based: two statements for the whole batch."""
+    """Keep a batch of reports [(task, day, percent, report id)] and move their
+    targets' reached_on and reported_on, set-based: two statements for the whole
+    batch."""
     if not batch:
         return
-    rows = [{"t": task, "d": day, "p": percent, "w": day + REPORT_WINDOW}
-            for task, day, percent in batch]
-    session.execute(reports.insert(), [{"task": r["t"], "day": r["d"], "percent": r["p"]}
-                                       for r in rows])
+    rows = [{"t": task, "d": day, "p": percent, "w": day + REPORT_WINDOW, "i": report_id}
+            for task, day, percent, report_id in batch]
+    session.execute(reports.insert(), [{"task": r["t"], "day": r["d"], "percent": r["p"],
+                                        "report_id": r["i"]} for r in rows])
     session.execute(
         update(targets)
         .where(targets.c.task == bindparam("t"), targets.c.planned_percent <= bindparam("p"),
@@ -81,6 +82,23 @@ def record_reports(session, batch):
                or_(targets.c.reported_on.is_(None), targets.c.reported_on > bindparam("d")))
         .values(reported_on=bindparam("d")).execution_options(synchronize_session=False),
         rows)
+
+
+def move_report(session, report_id, task, previous_day, percent, day):
+    """Move one kept report to the day it was received after all, then recompute
+    its task's targets. A report kept before reports had their id is found by its
+    task, day and percentage. Answers whether one was found."""
+    row = session.execute(select(reports.c.id).where(reports.c.report_id == report_id)).first()
+    if row is None:
+        row = session.execute(select(reports.c.id).where(
+            reports.c.task == task, reports.c.day == previous_day,
+            reports.c.percent == percent, reports.c.report_id.is_(None)).limit(1)).first()
+    if row is None:
+        return False
+    session.execute(update(reports).where(reports.c.id == row.id)
+                    .values(day=day, report_id=report_id))
+    refresh_targets(session, [task])
+    return True
 
 
 def refresh_targets(session, codes):

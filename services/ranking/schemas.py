@@ -44,9 +44,13 @@ class TasksImportedIn(ConsumedEventSchema):
 
 
 class ReportIn(Tolerant):
+    id = fields.Integer(load_default=None)
     task = fields.String(required=True)
     percent = fields.Float(required=True)
     reported_at = Moment(required=True)
+    # When the platform received it, which timeliness is judged by; absent from
+    # events emitted before it was sent, whose reported_at then stands for it.
+    received_at = Moment(load_default=None)
 
 
 class ProgressReportedIn(ConsumedEventSchema):
@@ -64,6 +68,12 @@ class ClockStageRecordedIn(ConsumedEventSchema):
     task = fields.String(required=True)
     stage = fields.String(required=True)
     recorded_at = Moment(required=True)
+    received_at = Moment(load_default=None)
+
+
+class ProgressReceiptCorrectedIn(ConsumedEventSchema):
+    report = fields.Nested(ReportIn, required=True)
+    previous_received_at = Moment(required=True)
 
 
 class CommitmentIn(Tolerant):
@@ -174,6 +184,7 @@ CONSUMES = {
     ("tasks", "task_created"): TaskCreatedIn,
     ("tasks", "tasks_imported"): TasksImportedIn,
     ("tasks", "progress_reported"): ProgressReportedIn,
+    ("tasks", "progress_receipt_corrected"): ProgressReceiptCorrectedIn,
     ("tasks", "task_closed"): TaskStatusChangedIn,
     ("tasks", "task_explained"): TaskStatusChangedIn,
     ("tasks", "clock_stage_recorded"): ClockStageRecordedIn,

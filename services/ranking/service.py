@@ -32,6 +32,7 @@ from .schemas import (
     NoticeAnsweredIn,
     NoticeClosedIn,
     NoticeIssuedIn,
+    ProgressReceiptCorrectedIn,
     ProgressReportedIn,
     TaskCreatedIn,
     TaskExtendedIn,
@@ -102,10 +103,23 @@ class Service(Operations):
     @applied_once(ProgressReportedIn)
     def on_progress_reported(self, session, event):
         """Keep the whole batch in one transaction, set-based."""
-        batch = [(r["task"], self.clock.day_of(r["reported_at"]), r["percent"])
-                 for r in event["reports"]]
+        # A report counts on the day the platform received it.
+        batch = [(r["task"], self.clock.day_of(r["received_at"] or r["reported_at"]),
+                  r["percent"], r["id"]) for r in event["reports"]]
         repo.record_reports(session, batch)
-        repo.touch(session, {day for _, day, _ in batch})
+        repo.touch(session, {day for _, day, _, _ in batch})
+
+    @event_handler("tasks", "progress_receipt_corrected")
+    @applied_once(ProgressReceiptCorrectedIn)
+    def on_progress_receipt_corrected(self, session, event):
+        """The office moved when a report was received: the report counts on its
+        new day, and both days are scored again."""
+        report = event["report"]
+        previous = self.clock.day_of(event["previous_received_at"])
+        day = self.clock.day_of(report["received_at"] or report["reported_at"])
+        if repo.move_report(session, report["id"], report["task"], previous,
+                            report["percent"], day):
+            repo.touch(session, [previous, day])
 
     @event_handler("tasks", "task_closed")
     @applied_once(TaskStatusChangedIn)
@@ -121,7 +135,8 @@ class Service(Operations):
     @applied_once(ClockStageRecordedIn)
     def on_clock_stage_recorded(self, session, stage):
         if stage["stage"] == "closed":
-            day = self.clock.day_of(stage["recorded_at"])
+            # Closed on the day the platform received the stage.
+            day = self.clock.day_of(stage["received_at"] or stage["recorded_at"])
             repo.record_clock_closed(session, stage["task"], day)
             repo.touch(session, [day])
 

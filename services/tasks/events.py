@@ -11,6 +11,7 @@ UNIT_CREATED = "unit_created"
 TASK_CREATED = "task_created"
 TASKS_IMPORTED = "tasks_imported"
 PROGRESS_REPORTED = "progress_reported"
+PROGRESS_RECEIPT_CORRECTED = "progress_receipt_corrected"
 EVIDENCE_ADDED = "evidence_added"
 TASK_CLOSED = "task_closed"
 TASK_EXPLAINED = "task_explained"
@@ -88,7 +89,10 @@ class ReportPayload(Schema):
     unit = fields.String(required=True)
     percent = fields.Float(required=True)
     correction = fields.Boolean(required=True)
+    # The client's own time (information) and when the platform received the
+    # report, which timeliness is judged by.
     reported_at = fields.String(required=True)
+    received_at = fields.String(required=True)
 
 
 class ProgressReported(EventSchema):
@@ -114,10 +118,25 @@ class TaskStatusChanged(EventSchema):
     effective_on = fields.String()
 
 
+class ProgressReceiptCorrected(EventSchema):
+    """The office moved when a report was received. `last_received_at` and
+    `last_rise_received_at` (null: no report raised the percentage) are where
+    the task's receipts stand after it, for consumers that keep only those."""
+
+    report = fields.Nested(ReportPayload, required=True)
+    previous_received_at = fields.String(required=True)
+    reason = fields.String(required=True)
+    corrected_by = fields.String(allow_none=True)
+    last_received_at = fields.String(required=True)
+    last_rise_received_at = fields.String(allow_none=True)
+
+
 class ClockStageRecorded(EventSchema):
     task = fields.String(required=True)
     stage = fields.String(required=True)
+    # The unit's own time of the stage, and when the platform received it.
     recorded_at = fields.String(required=True)
+    received_at = fields.String(required=True)
 
 
 class CommitmentPayload(Schema):
@@ -227,6 +246,7 @@ SCHEMAS = {
     TASK_CREATED: TaskCreated,
     TASKS_IMPORTED: TasksImported,
     PROGRESS_REPORTED: ProgressReported,
+    PROGRESS_RECEIPT_CORRECTED: ProgressReceiptCorrected,
     EVIDENCE_ADDED: EvidenceAdded,
     TASK_CLOSED: TaskStatusChanged,
     TASK_EXPLAINED: TaskStatusChanged,

@@ -12,12 +12,17 @@ from marshmallow import ValidationError
 
 from services.common.progress import after_reports
 
+from . import messages
 from .exceptions import InvalidInput
 from .schemas import ProgressItemIn
 from .texts import STATUS_NAMES, say
 
 # Reports from county systems carry their own clocks; a little skew is normal.
 FUTURE_TOLERANCE = dt.timedelta(minutes=10)
+# How long before its receipt a report's or a stage's own time may lie
+# (LUOSHI_REPORT_BACKDATE_DAYS): a county system that queued a report over a
+# weekend may say when it was written, but timeliness is judged by receipt.
+DEFAULT_BACKDATE = dt.timedelta(days=3)
 
 
 def expand_scope(parents, roots):
@@ -72,14 +77,20 @@ def lead_unit_problem(scope, code, lead_unit):
                        f"{lead_unit} 或督查办办理。"}
 
 
-def check_progress_batch(items, tasks, units, scope, now):
+def check_progress_batch(items, tasks, units, scope, now, backdate=DEFAULT_BACKDATE,
+                         office=False):
     """Check a batch of reports in order, each against the state the earlier ones
     left. Answers (accepted, results): `accepted` the loaded items to store, with
-    `index`; `results` one entry per item, accepted or rejected with its reason.
+    `index`, `received_at` (when the platform received it: `now`) and
+    `reported_at` (the client's own time, default its receipt); `results` one
+    entry per item, accepted or rejected with its reason.
 
     tasks: {code: TaskState}, left where each task stands after the accepted
     reports (the last report wins); units: the set of known unit codes; scope:
-    the unit codes the caller acts for, or None.
+    the unit codes the caller acts for, or None. A report's own time may lie at
+    most `backdate` before its receipt. Only the `office` may say when a report
+    was received (a report that reached it on paper, entered later); that too
+    lies in the past, and bounds the report's own time the same way.
     """
     schema = ProgressItemIn()
     accepted, results = [], []
@@ -89,7 +100,8 @@ def check_progress_batch(items, tasks, units, scope, now):
         except ValidationError as err:
             results.append({"index": index, "status": "rejected", "reason": err.messages})
             continue
-        reason = _progress_problem(item, tasks, units, scope, now)
+        reason = (_progress_problem(item, tasks, units, scope, now)
+                  or _time_problem(item, now, backdate, office))
         if isinstance(reason, dict):  # a coded refusal: its words, and its code beside
             results.append({"index": index, "status": "rejected",
                             "reason": reason["message"], "code": reason["code"]})
@@ -98,13 +110,30 @@ def check_progress_batch(items, tasks, units, scope, now):
             results.append({"index": index, "status": "rejected", "reason": reason})
             continue
         state = tasks[item["task"]]
-        item["reported_at"] = naive_utc(item.get("reported_at")) or now
+        item["received_at"] = naive_utc(item.get("received_at")) or now
+        item["reported_at"] = naive_utc(item.get("reported_at")) or item["received_at"]
         state.percent, state.reported_at = after_reports(
             state.percent, state.reported_at, [(item["percent"], item["reported_at"])])
         item["index"] = index
         accepted.append(item)
         results.append({"index": index, "status": "accepted"})
     return accepted, results
+
+
+def receipt_standing(receipts):
+    """(last_received_at, last_rise_received_at) of a task from its reports'
+    [(percent, received_at)] in the order they were accepted: when the latest
+    report was received, and when the last one that raised the percentage was
+    (None if none did). What the consumers judge timeliness by, after the office
+    moved a receipt."""
+    last = rise = None
+    before = 0.0
+    for percent, received_at in receipts:
+        last = received_at if last is None else max(last, received_at)
+        if percent > before:
+            rise = received_at if rise is None else max(rise, received_at)
+        before = percent
+    return last, rise
 
 
 def batch_digest(items):
@@ -140,9 +169,32 @@ def _progress_problem(item, tasks, units, scope, now):
                     " send correction: true with a note to lower it")
         if not (item.get("note") or "").strip():
             return "a correction needs a note saying why"
-    reported_at = naive_utc(item.get("reported_at"))
-    if reported_at and reported_at > now + FUTURE_TOLERANCE:
-        return "reported_at is in the future"
+    return None
+
+
+def _time_problem(item, now, backdate, office):
+    """Why a report's times cannot be taken (a coded refusal), or None."""
+    received_at = naive_utc(item.get("received_at"))
+    if received_at is not None:
+        if not office:
+            return messages.RECEIVED_AT_OFFICE_ONLY
+        if received_at > now + FUTURE_TOLERANCE:
+            return messages.RECEIVED_AT_IN_FUTURE
+    return moment_problem("reported_at", naive_utc(item.get("reported_at")),
+                          received_at or now, backdate)
+
+
+def moment_problem(field, moment, received_at, backdate):
+    """Why a client's own time (`field`: a report's reported_at, a 13710 stage's
+    recorded_at) cannot be kept beside its receipt, as a coded refusal, or None:
+    it may not lie ahead of the receipt (beyond a clock's skew) nor more than
+    `backdate` before it."""
+    if moment is None:
+        return None
+    if moment > received_at + FUTURE_TOLERANCE:
+        return messages.in_future(field)
+    if moment < received_at - backdate:
+        return messages.too_old(field, moment, received_at, backdate.days)
     return None
 
 

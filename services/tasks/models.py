@@ -115,8 +115,23 @@ clock_stages = Table(
     "clock_stages", metadata,
     Column("task_code", String(32), ForeignKey("tasks.code"), primary_key=True),
     Column("stage", String(16), primary_key=True),
+    # The unit's own time of the stage, kept as information (bounded by receipt).
     Column("recorded_at", DateTime, nullable=False),
     Column("recorded_by", String(64)),
+    # When the platform received it: what timeliness is judged by.
+    Column("received_at", DateTime, nullable=False),
+)
+
+# The office's corrections of when a report was received, each with its reason.
+receipt_corrections = Table(
+    "receipt_corrections", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("report_id", Integer, ForeignKey("progress_reports.id"), nullable=False, index=True),
+    Column("previous_received_at", DateTime, nullable=False),
+    Column("received_at", DateTime, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("corrected_by", String(64)),
+    Column("corrected_at", DateTime, nullable=False),
 )
 
 commitments = Table(

@@ -15,6 +15,7 @@ from .models import (
     instructions,
     progress_batches,
     progress_reports,
+    receipt_corrections,
     stage_feedback,
     targets,
     task_messages,
@@ -259,7 +260,8 @@ def task_details(session, row):
         )
     ]
     task["clocks"] = [
-        {"stage": stage.stage, "recorded_at": iso(stage.recorded_at)}
+        {"stage": stage.stage, "recorded_at": iso(stage.recorded_at),
+         "received_at": iso(stage.received_at)}
         for stage in session.execute(
             select(clock_stages).where(clock_stages.c.task_code == row.code)
             .order_by(clock_stages.c.recorded_at)
@@ -299,9 +301,9 @@ def task_states(session, codes):
     return states
 
 
-def insert_reports(session, reports, batch_id, source, reported_by, now):
-    """Store a batch's accepted reports in one statement; answers their ids in the
-    order of `reports`."""
+def insert_reports(session, reports, batch_id, source, reported_by):
+    """Store a batch's accepted reports (each with its reported_at and
+    received_at) in one statement; answers their ids in the order of `reports`."""
     return session.execute(
         progress_reports.insert().returning(
             progress_reports.c.id, sort_by_parameter_order=True),
@@ -309,7 +311,7 @@ def insert_reports(session, reports, batch_id, source, reported_by, now):
             "batch_id": batch_id, "task_code": item["task"],
             "unit_code": item["unit"], "percent": item["percent"],
             "note": item.get("note"), "correction": item["correction"],
-            "reported_at": item["reported_at"], "received_at": now,
+            "reported_at": item["reported_at"], "received_at": item["received_at"],
             "source": source, "reported_by": reported_by,
         } for item in reports],
     ).scalars().all()
@@ -352,9 +354,49 @@ def clock_stage_recorded(session, task_code, stage):
         .where(clock_stages.c.stage == stage)).first() is not None
 
 
-def record_clock_stage(session, task_code, stage, moment, user):
+def record_clock_stage(session, task_code, stage, moment, received_at, user):
     session.execute(clock_stages.insert().values(
-        task_code=task_code, stage=stage, recorded_at=moment, recorded_by=user))
+        task_code=task_code, stage=stage, recorded_at=moment, received_at=received_at,
+        recorded_by=user))
+
+
+def report_row(session, report_id):
+    return session.execute(
+        select(progress_reports).where(progress_reports.c.id == report_id)).first()
+
+
+def report_dict(report):
+    return {"id": report.id, "task": report.task_code, "unit": report.unit_code,
+            "percent": report.percent, "correction": report.correction,
+            "reported_at": iso(report.reported_at), "received_at": iso(report.received_at)}
+
+
+def correct_receipt(session, report, received_at, reason, user, now):
+    """Move a report's receipt, keeping the correction beside it; answers the
+    report as it stands now."""
+    session.execute(progress_reports.update().where(progress_reports.c.id == report.id)
+                    .values(received_at=received_at))
+    session.execute(receipt_corrections.insert().values(
+        report_id=report.id, previous_received_at=report.received_at,
+        received_at=received_at, reason=reason, corrected_by=user, corrected_at=now))
+    return report_row(session, report.id)
+
+
+def receipt_corrections_of(session, report_id):
+    return [
+        {"previous_received_at": iso(row.previous_received_at),
+         "received_at": iso(row.received_at), "reason": row.reason,
+         "corrected_by": row.corrected_by, "corrected_at": iso(row.corrected_at)}
+        for row in session.execute(
+            select(receipt_corrections).where(receipt_corrections.c.report_id == report_id)
+            .order_by(receipt_corrections.c.id))]
+
+
+def task_receipts(session, code):
+    """[(percent, received_at)] of a task's reports in the order they were accepted."""
+    return [(row.percent, row.received_at) for row in session.execute(
+        select(progress_reports.c.percent, progress_reports.c.received_at)
+        .where(progress_reports.c.task_code == code).order_by(progress_reports.c.id))]
 
 
 def insert_commitment(session, task_code, item, now):

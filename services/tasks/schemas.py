@@ -112,6 +112,8 @@ class ProgressItemIn(Strict):
     percent = fields.Float(required=True, validate=PERCENT, allow_nan=False)
     note = fields.String(validate=validate.Length(max=2000), allow_none=True)
     reported_at = Moment(allow_none=True)
+    # The office only: when a report that reached it by other means was received.
+    received_at = Moment(allow_none=True)
     correction = fields.Boolean(load_default=False)
 
 
@@ -126,6 +128,11 @@ class CommitmentIn(Strict):
 class ClockStageIn(Strict):
     stage = fields.String(required=True, validate=validate.OneOf(STAGES))
     recorded_at = Moment(allow_none=True)
+
+
+class ReceiptCorrectionIn(Strict):
+    received_at = Moment(required=True)
+    reason = fields.String(required=True, validate=validate.Length(1, 2000))
 
 
 class ExtensionIn(Strict):

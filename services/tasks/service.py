@@ -17,7 +17,7 @@ from services.common.sessions import Database
 from services.common.settings import Settings
 from services.common.text import refuse_unstorable
 
-from . import events, ledger, logic
+from . import events, ledger, logic, messages
 from . import repository as repo
 from .dependencies import Evidence
 from .exceptions import EXPECTED, Conflict, Forbidden, InvalidInput, NotFound, TooLarge
@@ -28,6 +28,7 @@ from .schemas import (
     ExtensionIn,
     MergeIn,
     ReasonIn,
+    ReceiptCorrectionIn,
     ReplanIn,
     TaskChangesIn,
     TaskIn,
@@ -473,10 +474,11 @@ class Service(LeadersEntrypoints, Operations):
             known_units = repo.known_unit_codes(session, {
                 item.get("unit") for item in items if isinstance(item, dict)} - {None})
             accepted, results = logic.check_progress_batch(
-                items, states, known_units, scope, now)
+                items, states, known_units, scope, now, self._backdate(),
+                office=(caller or {}).get("role") == "admin")
             if accepted:
                 ids = repo.insert_reports(session, accepted, batch_id, source,
-                                          (caller or {}).get("user"), now)
+                                          (caller or {}).get("user"))
                 for item, report_id in zip(accepted, ids, strict=True):
                     item["id"] = report_id
                     results[item["index"]]["id"] = report_id
@@ -488,6 +490,7 @@ class Service(LeadersEntrypoints, Operations):
                         "id": item["id"], "task": item["task"], "unit": item["unit"],
                         "percent": item["percent"], "correction": item["correction"],
                         "reported_at": item["reported_at"].isoformat(),
+                        "received_at": item["received_at"].isoformat(),
                     } for item in accepted])))
             answer = {
                 "batch_id": batch_id if accepted else None,
@@ -572,22 +575,66 @@ class Service(LeadersEntrypoints, Operations):
     # 13710 clocks and commitments -------------------------------------------
 
     @rpc(expected_exceptions=EXPECTED)
+    def correct_report_receipt(self, report_id, received_at, reason, caller):
+        """The office moves when a report was received (a report that reached it
+        on time by other means), with its reason; the correction is kept beside
+        the report. Answers the report with its corrections. Emits
+        progress_receipt_corrected with where the task's receipts stand now."""
+        require_role(caller, "admin")
+        refuse_unstorable(reason=reason)
+        loaded = load(ReceiptCorrectionIn(), {"received_at": received_at, "reason": reason})
+        moment = logic.naive_utc(loaded["received_at"])
+        now = utcnow()
+        if moment > now + logic.FUTURE_TOLERANCE:
+            raise InvalidInput(messages.RECEIVED_AT_IN_FUTURE)
+        if not loaded["reason"].strip():
+            raise InvalidInput({"reason": "a reason is required"})
+        if not isinstance(report_id, int) or isinstance(report_id, bool):
+            raise InvalidInput({"report_id": "a report's id"})
+        user = (caller or {}).get("user")
+        with self.db.session() as session:
+            report = repo.report_row(session, report_id)
+            if report is None:
+                raise NotFound(f"no progress report {report_id}")
+            previous = report.received_at
+            report = repo.correct_receipt(session, report, moment, loaded["reason"].strip(),
+                                          user, now)
+            last, rise = logic.receipt_standing(repo.task_receipts(session, report.task_code))
+            self.db.emit(session, events.PROGRESS_RECEIPT_CORRECTED,
+                         events.ProgressReceiptCorrected().dump(new_event(
+                             report=repo.report_dict(report),
+                             previous_received_at=previous.isoformat(),
+                             reason=loaded["reason"].strip(), corrected_by=user,
+                             last_received_at=last.isoformat(),
+                             last_rise_received_at=rise and rise.isoformat())))
+            return {**repo.report_dict(report),
+                    "corrections": repo.receipt_corrections_of(session, report.id)}
+
+    @rpc(expected_exceptions=EXPECTED)
     def record_clock_stage(self, code, stage, caller, recorded_at=None):
         """Record a 13710 stage (deployed, first_feedback, closed) of an assigned
-        matter. Emits clock_stage_recorded."""
+        matter: received now, done at `recorded_at` (the unit's own time, at most
+        LUOSHI_REPORT_BACKDATE_DAYS before now; default now). Emits
+        clock_stage_recorded."""
         refuse_unstorable(code=code, stage=stage)
         require_writer(caller)
         loaded = load(ClockStageIn(), {"stage": stage, "recorded_at": recorded_at})
-        moment = logic.naive_utc(loaded.get("recorded_at")) or utcnow()
+        received = utcnow()
+        moment = logic.naive_utc(loaded.get("recorded_at")) or received
+        problem = logic.moment_problem("recorded_at", moment, received, self._backdate())
+        if problem:
+            raise InvalidInput(problem)
         with self.db.session() as session:
             row = self._visible_task(session, code, caller, writing=True, leading=True)
             if not row.clock_class:
                 raise Conflict(f"task {code} is not on the 13710 clock")
             if repo.clock_stage_recorded(session, code, stage):
                 raise Conflict(f"stage {stage} of task {code} is recorded already")
-            repo.record_clock_stage(session, code, stage, moment, (caller or {}).get("user"))
+            repo.record_clock_stage(session, code, stage, moment, received,
+                                    (caller or {}).get("user"))
             self.db.emit(session, events.CLOCK_STAGE_RECORDED, events.ClockStageRecorded().dump(
-                new_event(task=code, stage=stage, recorded_at=moment.isoformat())))
+                new_event(task=code, stage=stage, recorded_at=moment.isoformat(),
+                          received_at=received.isoformat())))
             return repo.task_details(session, row)["clocks"]
 
     @rpc(expected_exceptions=EXPECTED)
@@ -872,6 +919,9 @@ class Service(LeadersEntrypoints, Operations):
         self.db.emit(session, events.UNIT_UPDATED, events.UnitUpdated().dump(new_event(
             unit=updated, changes=found, reason=loaded.get("reason"), changed_by=user)))
         return updated
+
+    def _backdate(self):
+        return dt.timedelta(days=self.settings.report_backdate_days)
 
     def _scope(self, session, caller):
         roots = unit_scope(caller)

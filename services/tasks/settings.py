@@ -9,3 +9,6 @@ DEFAULT_MAX_EVIDENCE_BYTES = 10 * 1024 * 1024
 
 class TasksSettings(ServiceSettings):
     evidence_max_bytes: int = Field(DEFAULT_MAX_EVIDENCE_BYTES, ge=1)
+    # How many days before the platform received it a report's or a 13710 stage's
+    # own time may lie; older is refused. Timeliness is judged by receipt.
+    report_backdate_days: int = Field(3, ge=0, le=366)

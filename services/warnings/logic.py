@@ -708,13 +708,15 @@ def after_reports(task, reports, day_of):
     """The task (its watched copy: .code, .percent, .last_reported_at,
     .last_reported_on, .last_progress_on) after its reports of a batch, in order:
     the last percentage counts, as in the tasks service (common.progress);
-    progress is a rise over the one before. `day_of` gives a moment's local day."""
+    progress is a rise over the one before. A report counts from when the
+    platform received it (received_of), never from the time its sender gave it.
+    `day_of` gives a moment's local day."""
     percent, reported_at = progress.after_reports(
         task.percent, task.last_reported_at,
-        [(report["percent"], _naive_utc(report["reported_at"])) for report in reports])
+        [(report["percent"], naive_utc(received_of(report))) for report in reports])
     before, progress_on, reported_on = task.percent, task.last_progress_on, task.last_reported_on
     for report in reports:
-        day = day_of(report["reported_at"])
+        day = day_of(received_of(report))
         if report["percent"] > before:
             progress_on = day if progress_on is None else max(progress_on, day)
         before = report["percent"]
@@ -722,7 +724,13 @@ def after_reports(task, reports, day_of):
     return Reported(task.code, percent, reported_at, reported_on, progress_on, len(reports))
 
 
-def _naive_utc(moment):
+def received_of(record):
+    """When the platform received a report or a 13710 stage: what timeliness is
+    judged by. An event from before receipt was sent has only its own time."""
+    return record.get("received_at") or record.get("reported_at") or record["recorded_at"]
+
+
+def naive_utc(moment):
     """A moment as the watched copy keeps it: UTC without its zone."""
     if moment.tzinfo is not None:
         moment = moment.astimezone(dt.UTC)

@@ -76,6 +76,14 @@ def store_reports(session, reported):
                   "b_count": task.count} for task in reported])
 
 
+def set_receipts(session, code, last_reported_at, last_reported_on, last_progress_on):
+    """Where a task's reports stand by receipt after the office moved one, and
+    forget what its last evaluation found to hold: it is judged again."""
+    session.execute(watched_tasks.update().where(watched_tasks.c.code == code).values(
+        last_reported_at=last_reported_at, last_reported_on=last_reported_on,
+        last_progress_on=last_progress_on, holds_on=None))
+
+
 def set_task_status(session, code, status):
     session.execute(watched_tasks.update()
                     .where(watched_tasks.c.code == code)

@@ -37,6 +37,9 @@ class ReportIn(Tolerant):
     task = fields.String(required=True)
     percent = fields.Float(required=True)
     reported_at = Moment(required=True)
+    # When the platform received it, which timeliness is judged by; absent from
+    # events emitted before it was sent, whose reported_at then stands for it.
+    received_at = Moment(load_default=None)
 
 
 class ProgressReportedIn(ConsumedEventSchema):
@@ -57,6 +60,13 @@ class ClockStageRecordedIn(ConsumedEventSchema):
     task = fields.String(required=True)
     stage = fields.String(required=True)
     recorded_at = Moment(required=True)
+    received_at = Moment(load_default=None)
+
+
+class ProgressReceiptCorrectedIn(ConsumedEventSchema):
+    report = fields.Nested(ReportIn, required=True)
+    last_received_at = Moment(required=True)
+    last_rise_received_at = Moment(load_default=None)
 
 
 class CommitmentIn(Tolerant):
@@ -109,6 +119,7 @@ CONSUMES = {
     ("tasks", "task_created"): TaskCreatedIn,
     ("tasks", "tasks_imported"): TasksImportedIn,
     ("tasks", "progress_reported"): ProgressReportedIn,
+    ("tasks", "progress_receipt_corrected"): ProgressReceiptCorrectedIn,
     ("tasks", "task_closed"): TaskStatusChangedIn,
     ("tasks", "task_explained"): TaskStatusChangedIn,
     ("tasks", "clock_stage_recorded"): ClockStageRecordedIn,

@@ -30,6 +30,7 @@ from .holiday_notice import parse_notice, year_from_input
 from .schemas import (
     ClockStageRecordedIn,
     CommitmentChangedIn,
+    ProgressReceiptCorrectedIn,
     ProgressReportedIn,
     TaskCreatedIn,
     TaskExtendedIn,
@@ -118,6 +119,19 @@ class Service(AccountabilityEntrypoints, Operations):
             task.code for task in reported
             if not logic.still_holds(known[task.code], task.percent, today, version)])
 
+    @event_handler("tasks", "progress_receipt_corrected")
+    @applied_once(ProgressReceiptCorrectedIn)
+    def on_progress_receipt_corrected(self, session, event):
+        """The office moved when a report was received: the task's reports stand
+        where the event says by receipt, and the task is judged again."""
+        code = event["report"]["task"]
+        if code not in repo.reported_tasks(session, [code]):
+            return
+        last, rise = event["last_received_at"], event["last_rise_received_at"]
+        repo.set_receipts(session, code, logic.naive_utc(last), self.clock.day_of(last),
+                          rise and self.clock.day_of(rise))
+        self._evaluate_on_event(session, [code])
+
     @event_handler("tasks", "task_closed")
     @applied_once(TaskStatusChangedIn)
     def on_task_closed(self, session, event):
@@ -131,10 +145,11 @@ class Service(AccountabilityEntrypoints, Operations):
     @event_handler("tasks", "clock_stage_recorded")
     @applied_once(ClockStageRecordedIn)
     def on_clock_stage_recorded(self, session, event):
-        """A 13710 stage done: kept as the local day it was recorded."""
+        """A 13710 stage done: kept as the local day the platform received it (the
+        unit's own time of it is information only)."""
         stage = event
         repo.add_clock_stage(session, stage["task"], stage["stage"],
-                             self.clock.day_of(stage["recorded_at"]))
+                             self.clock.day_of(logic.received_of(stage)))
         self._evaluate_on_event(session, [stage["task"]])
 
     @event_handler("tasks", "commitment_made")
@@ -282,14 +297,15 @@ class Service(AccountabilityEntrypoints, Operations):
             return {**answer, "calendar": self._coverage(session)}
 
     @rpc(expected_exceptions=EXPECTED)
-    def evaluate(self, as_of):
-        """Re-evaluate every task and notice as of a date (YYYY-MM-DD). Answers
+    def evaluate(self, as_of=None):
+        """Re-evaluate every task and notice as of a date (YYYY-MM-DD; default the
+        office's today by the platform's clock). Answers
         {as_of, evaluated, changed, notices_issued, notices_overdue}. Emits
         colour_changed when a colour changed, notice_issued for each notice due
         and notice_overdue for each notice past a deadline. Raises
         CalendarNotCovered for a day the working-day calendar does not cover."""
         try:
-            day = dt.date.fromisoformat(as_of)
+            day = self.clock.today() if as_of is None else dt.date.fromisoformat(as_of)
         except (TypeError, ValueError):
             raise InvalidInput({"as_of": "a date as YYYY-MM-DD"}) from None
         with self.db.session() as session:
@@ -434,7 +450,7 @@ class Service(AccountabilityEntrypoints, Operations):
                 self.db.emit(session, events.CALENDAR_CHANGED, events.CalendarChanged().dump(
                     new_event(year=year, version=version, holidays=data["holidays"],
                               workdays=data["workdays"], note=note, changed_by=user,
-                              changed_at=dt.datetime.now(UTC).isoformat())))
+                              changed_at=self.clock.now().astimezone(UTC).isoformat())))
                 return {**self._calendar_answer(session, year), "effect": effect}
         except BaseException:
             forget_calendars()  # the revision it was built for was rolled back

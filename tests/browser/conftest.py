@@ -4,7 +4,10 @@ driven by Playwright), against the platform as `make run` starts it.
 Real: everything — RabbitMQ (a private vhost), the four services and the gateway
 as processes, SQLite databases in a temporary folder, the browser. The city is
 the demo city (`deploy.demo`, a small one) plus one county, 测试县 (BRW), with one
-red task whose operator reports in the tests. Faked: nothing.
+red task whose operator reports in the tests. Faked: nothing. The platform runs
+on a clock the tier sets (a day in a year the holiday package covers, with the
+next year not yet entered), and the browser's clock shows the same moment, so
+nothing depends on the real date.
 
 Screenshots for review are saved under var/screenshots/.
 """
@@ -16,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.dates import judge_by_plain_rules
+from tests.support.dates import IN_PACKAGE_YEAR, PlatformClock, judge_new_tasks_at_once
 from tests.support.platform import PASSWORD, running_platform
 from tests.support.waiting import eventually
 
@@ -36,14 +39,15 @@ def pytest_collection_modifyitems(items):
 
 @pytest.fixture(scope="session")
 def platform(tmp_path_factory):
-    with running_platform(tmp_path_factory.mktemp("luoshi")) as platform:
-        # The demo and the red county are evaluated as of today: on calendar days,
-        # which works on any date whatever years are entered, and with new tasks
-        # judged at once, so that the red county is red from the start.
-        judge_by_plain_rules(platform.http, platform.login())
+    clock = PlatformClock(tmp_path_factory.mktemp("clock") / "now", IN_PACKAGE_YEAR)
+    with running_platform(tmp_path_factory.mktemp("luoshi"), clock=clock) as platform:
+        # New tasks judged at once, so that the red county is red from the start.
+        judge_new_tasks_at_once(platform.http, platform.login())
+        # The loader builds the demo around the platform's day (its clock).
         loaded = subprocess.run(
             [sys.executable, "-m", "deploy.demo", "--url", platform.url, "--password", PASSWORD,
-             "--tasks", "40", "--seed", "7"], capture_output=True, text=True, timeout=600)
+             "--tasks", "40", "--seed", "7"], capture_output=True, text=True, timeout=600,
+            env=platform.env)
         assert loaded.returncode == 0, loaded.stdout + loaded.stderr
         _add_red_county(platform)
         yield platform
@@ -51,12 +55,12 @@ def platform(tmp_path_factory):
 
 def _add_red_county(platform):
     """测试县 with one task 60 days behind its first target and nothing reported:
-    red as of today; and its operator."""
+    red as of the platform's day; and its operator."""
     admin = platform.login()
     http = platform.http
     assert http.post("/api/v1/units", headers=admin, json={
         "code": UNIT, "name": "测试县", "kind": "county"}).status_code == 201
-    today = dt.date.today()
+    today = platform.clock.day
     assert http.post("/api/v1/tasks", headers=admin, json={
         "code": TASK, "title": "测试县产业园道路建设", "lead_unit": UNIT, "category": "产业项目",
         "start_date": (today - dt.timedelta(days=120)).isoformat(),
@@ -96,6 +100,8 @@ def open_as(browser, platform):
     def open_page(who, path="", viewport=None):
         context = browser.new_context(locale="zh-CN", viewport=viewport or {"width": 1440,
                                                                             "height": 900})
+        # The browser's today is the platform's (its timers keep running).
+        context.clock.set_fixed_time(platform.clock.moment)
         contexts.append(context)
         page = context.new_page()
         page.errors = []

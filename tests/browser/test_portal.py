@@ -9,7 +9,6 @@ from playwright.sync_api import expect
 
 from gateway.spreadsheet import write_tasks
 from tests.browser.conftest import OPERATOR, TASK, UNIT
-from tests.support.dates import judge_by_plain_rules
 
 # Each role's navigation, as the portal draws it.
 NAVIGATION = {
@@ -213,7 +212,7 @@ def test_the_office_edits_a_template_and_the_routing_rules_and_sees_parked_messa
 
 def test_the_office_approves_an_extension_on_a_tasks_page(open_as, platform):
     admin = platform.login()
-    today = dt.date.today()
+    today = platform.clock.day
     due = today + dt.timedelta(days=40)
     assert platform.http.post("/api/v1/tasks", headers=admin, json={
         "code": "T-BRW-EXT", "title": "测试县污水管网改造", "lead_unit": UNIT,
@@ -248,27 +247,16 @@ def test_the_office_approves_an_extension_on_a_tasks_page(open_as, platform):
 
 def test_the_office_enters_a_year_from_the_notices_text(open_as, platform, screenshot):
     """Last in the file: entering 2027 changes the platform's calendar for good."""
-    admin = platform.login()
-    # Working days, for this test only: the banner speaks of entered years, which
-    # calendar days (the tier's rules) never need.
-    working = platform.http.put("/api/v1/rules", headers=admin, json={
-        "rules": {"calendar_mode": "working"}, "note": "tests: the calendar page"})
-    assert working.status_code == 200, working.text
-    try:
-        _enter_2027(open_as, platform, screenshot, admin)
-    finally:
-        judge_by_plain_rules(platform.http, admin)
-
-
-def _enter_2027(open_as, platform, screenshot, admin):
     from tests.support.holiday_notices import NOTICE_2027
 
-    if platform.http.get("/api/v1/calendar", headers=admin).json()["coverage"]["warn"]:
-        # Before the office enters it (while the real date is in 2026), leaders and
-        # the office are told; the units are not.
-        expect(open_as("leader").locator("[data-testid=calendar-banner]")).to_contain_text(
-            "放假安排尚未录入", timeout=TIMEOUT)
-        expect(open_as("operator").locator(".page[data-page=unit]")).to_be_visible()
+    admin = platform.login()
+    # The platform's day is some six weeks before the end of the last entered
+    # year: before the office enters the next, leaders and the office are told;
+    # the units are not.
+    assert platform.http.get("/api/v1/calendar", headers=admin).json()["coverage"]["warn"]
+    expect(open_as("leader").locator("[data-testid=calendar-banner]")).to_contain_text(
+        "放假安排尚未录入", timeout=TIMEOUT)
+    expect(open_as("operator").locator(".page[data-page=unit]")).to_be_visible()
     page = open_as("admin", "#/office/calendar?year=2027")
     page.fill("textarea[name=text]", NOTICE_2027.replace("共9天", "共8天"))
     page.click("form:has(textarea) button[type=submit]")

@@ -108,7 +108,7 @@ def test_each_part_gets_only_its_own_database_and_each_database_exists(compose):
     for name in ("migrate", *PARTS):
         environment = services[name]["environment"]
         urls = {key: value for key, value in environment.items() if key.endswith("_DB_URL")}
-        expected = ({f"LUOSHI_{service.upper()}_DB_URL" for service in SERVICES}
+        expected = ({f"LUOSHI_{part.upper()}_DB_URL" for part in PARTS}
                     if name == "migrate" else {f"LUOSHI_{name.upper()}_DB_URL"})
         assert set(urls) == expected, name
         for url in urls.values():

@@ -18,7 +18,7 @@ from nameko.standalone.rpc import ClusterRpcProxy
 from deploy.run import terminate_all
 from services.common.config import SERVICES
 from tests.support.broker import queue_states
-from tests.support.dates import judge_by_plain_rules
+from tests.support.dates import IN_PACKAGE_YEAR, PlatformClock, judge_by_plain_rules
 from tests.support.waiting import eventually
 
 PASSWORD = "faults-admin-password"
@@ -36,13 +36,17 @@ def free_port():
 
 
 class Platform:
-    def __init__(self, amqp_uri, data_dir):
+    """The processes, on a clock the test holds (`day`, at 9 in the morning)."""
+
+    def __init__(self, amqp_uri, data_dir, day=IN_PACKAGE_YEAR):
         self.amqp_uri, self.data_dir = amqp_uri, data_dir
+        self.clock = PlatformClock(data_dir / "clock", day)
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {**os.environ, "LUOSHI_AMQP_URI": amqp_uri, "LUOSHI_DATA_DIR": str(data_dir),
                     "LUOSHI_ADMIN_PASSWORD": PASSWORD, "LUOSHI_RETRY_DELAYS": "0.5,1,2",
-                    "LUOSHI_RPC_TIMEOUT": "10", "PYTHONUNBUFFERED": "1"}
+                    "LUOSHI_RPC_TIMEOUT": "10", "PYTHONUNBUFFERED": "1",
+                    **self.clock.environment}
         self.processes = {}
         (data_dir / "logs").mkdir(parents=True, exist_ok=True)
 
@@ -191,13 +195,13 @@ def build_city(platform):
     [batches of county 0, batches of county 1]), 20,000 updates in all, each
     task's percentage rising to 100 over its county's batches."""
     token = platform.token()
-    today = dt.date.today()
+    today = platform.clock.day
     plan = {"start_date": (today - dt.timedelta(days=100)).isoformat(),
             "due_date": (today + dt.timedelta(days=100)).isoformat()}
     clients = []
     with httpx.Client(base_url=platform.url, timeout=60,
                       headers={"Authorization": f"Bearer {token}"}) as http:
-        # Evaluated as of today: on calendar days, so on any date.
+        # Calendar days: the faults' counts were set for them.
         judge_by_plain_rules(http)
         for county in ("c0", "c1"):
             http.post("/api/v1/units", json={"code": county, "name": f"县{county}",

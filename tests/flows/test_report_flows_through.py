@@ -1,5 +1,6 @@
 """A progress report flows from the tasks service through warnings to ranking and
-notify, each in its own database, over the broker."""
+notify, each in its own database, over the broker. The services run on a clock
+the test sets (LUOSHI_CLOCK_FILE), never the real date."""
 import datetime as dt
 
 import pytest
@@ -8,6 +9,7 @@ from nameko.testing.utils import get_container
 
 from services.common.config import SERVICES
 from services.launch.topology import service_class
+from tests.support.dates import IN_PACKAGE_YEAR, PlatformClock
 from tests.support.services import prepare, service_config
 from tests.support.waiting import eventually
 
@@ -15,7 +17,14 @@ ADMIN = {"user": "admin", "role": "admin", "units": None}
 
 
 @pytest.fixture
-def city(runner_factory, amqp_uri, tmp_path):
+def clock(tmp_path, monkeypatch):
+    clock = PlatformClock(tmp_path / "now", IN_PACKAGE_YEAR)
+    monkeypatch.setenv("LUOSHI_CLOCK_FILE", str(clock.path))
+    return clock
+
+
+@pytest.fixture
+def city(runner_factory, amqp_uri, tmp_path, clock):
     config = service_config(amqp_uri, tmp_path)
     prepare(config, *SERVICES)
     classes = [service_class(name) for name in SERVICES]
@@ -31,14 +40,11 @@ def city(runner_factory, amqp_uri, tmp_path):
     runner.stop()
 
 
-def test_a_late_task_turns_red_everywhere_and_a_report_turns_it_green(city):
-    today = dt.date.today()
-    # The flow, not the holiday calendar, is under test here; calendar days keep it
-    # independent of the years the official calendar package covers. A task late
-    # the day it is given is what flows: it is judged at once, not left waiting
-    # for its first report.
-    city("warnings", "update_rules", {"calendar_mode": "calendar",
-                                      "first_report_grace": False}, ADMIN)
+def test_a_late_task_turns_red_everywhere_and_a_report_turns_it_green(city, clock):
+    today = clock.day
+    # A task late the day it is given is what flows: it is judged at once, not
+    # left waiting for its first report.
+    city("warnings", "update_rules", {"first_report_grace": False}, ADMIN)
     city("tasks", "create_unit", {"code": "yz", "name": "袁州区", "kind": "county",
                                   "head": {"name": "张三", "phone": "13800000000"}}, ADMIN)
     city("tasks", "create_unit", {"code": "zs", "name": "樟树市", "kind": "county"}, ADMIN)
@@ -84,3 +90,65 @@ def test_a_late_task_turns_red_everywhere_and_a_report_turns_it_green(city):
     # The turn to green notifies nobody; the red one stays in the log once.
     assert city("notify", "list_notifications", task="T1")["total"] == 1
     assert city("warnings", "get_dashboard")["counts"] == {"green": 1, "yellow": 0, "red": 0}
+
+
+def test_a_backdated_report_is_judged_by_its_receipt_until_the_office_corrects_it(
+        city, clock):
+    """A county misses a target due on Saturday, then on Monday reports it reached,
+    naming Friday. The platform keeps Friday as the county's word but judges by
+    Monday, when it heard: the ranking counts the target reached late. Naming a
+    day further back is refused. The office, which had the paper report on
+    Friday, corrects the receipt, and then it counts on time."""
+    today = clock.day  # a Monday
+    friday = today - dt.timedelta(days=3)
+    city("warnings", "update_rules", {"first_report_grace": False}, ADMIN)
+    # Given a week before: the target falls due while the county has the task.
+    clock.set(today - dt.timedelta(days=7))
+    city("tasks", "create_unit", {"code": "yz", "name": "袁州区", "kind": "county"}, ADMIN)
+    city("tasks", "create_task", {
+        "code": "T2", "title": "农村污水治理", "lead_unit": "yz",
+        "start_date": (today - dt.timedelta(days=60)).isoformat(),
+        "due_date": (today + dt.timedelta(days=45)).isoformat(),
+        "targets": [
+            {"due_date": (today - dt.timedelta(days=2)).isoformat(), "planned_percent": 50},
+            {"due_date": (today + dt.timedelta(days=45)).isoformat(), "planned_percent": 100},
+        ]}, ADMIN)
+    eventually(lambda: city("warnings", "get_task_colours", ["T2"]).get("T2"))
+    clock.set(today)
+    city("warnings", "evaluate", today.isoformat())
+
+    def target_colour():
+        items = city("warnings", "list_warnings", task="T2")["items"]
+        return {item["item_key"]: item["colour"] for item in items}.get("T2#1")
+
+    assert eventually(target_colour) == "red"
+
+    operator = {"user": "yz-op", "role": "operator", "units": ["yz"]}
+    friday_evening = f"{friday.isoformat()}T17:00:00+08:00"
+    too_old = city("tasks", "report_progress", [{
+        "task": "T2", "unit": "yz", "percent": 60,
+        "reported_at": f"{(friday - dt.timedelta(days=1)).isoformat()}T08:00:00+08:00"}],
+        operator)
+    assert too_old["results"][0]["code"] == "reported_at_too_old", too_old
+    answer = city("tasks", "report_progress", [{
+        "task": "T2", "unit": "yz", "percent": 60, "reported_at": friday_evening}], operator)
+    assert answer["accepted"] == 1, answer
+    report_id = answer["results"][0]["id"]
+
+    def on_time_score(expected):
+        def check():
+            assert target_colour() == "green"  # it did reach its percentage
+            ranking = city("ranking", "get_ranking", group="county", caller=ADMIN)
+            yz = next(entry for entry in ranking["entries"] if entry["unit"] == "yz")
+            on_time = next(i for i in yz["breakdown"]["indicators"] if i["key"] == "on_time")
+            assert on_time["score"] == expected, on_time
+            return on_time
+        return check
+
+    # Received on Monday, after the target's Saturday: reached late.
+    eventually(on_time_score(0.0))
+
+    corrected = city("tasks", "correct_report_receipt", report_id, friday_evening,
+                     "纸质材料已于周五送达督查办", ADMIN)
+    assert corrected["received_at"] == f"{friday.isoformat()}T09:00:00"
+    eventually(on_time_score(100.0))

@@ -291,6 +291,16 @@ class Contract:
     def tasks_explain_task(self, *, code, reason, caller):
         return {**_task(code), "status": "explained", "reason": reason}
 
+    def tasks_correct_report_receipt(self, *, report_id, received_at, reason, caller):
+        if report_id != 11:
+            raise RemoteError("NotFound", f"no progress report {report_id}")
+        return {"id": 11, "task": "T-001", "unit": "U01", "percent": 40.0, "correction": False,
+                "reported_at": "2026-04-03T01:00:00", "received_at": received_at[:19],
+                "corrections": [{"previous_received_at": "2026-04-03T01:00:00",
+                                 "received_at": received_at[:19], "reason": reason,
+                                 "corrected_by": caller["user"],
+                                 "corrected_at": "2026-04-03T02:00:00"}]}
+
     def tasks_record_clock_stage(self, *, code, stage, caller, recorded_at=None):
         return [{"stage": stage, "due": "2026-04-02",
                  "recorded_at": recorded_at or "2026-04-01T08:00:00Z"}]
@@ -363,8 +373,9 @@ class Contract:
         items = [item for item in items if unit in (None, item["unit"])]
         return {**_page(items, limit, offset), "as_of": "2026-04-10"}
 
-    def warnings_evaluate(self, *, as_of):
-        return {"as_of": as_of, "evaluated": 12, "changed": 3}
+    def warnings_evaluate(self, *, as_of=None):
+        # Without a date, the service evaluates as of its own clock's today.
+        return {"as_of": as_of or "2026-04-11", "evaluated": 12, "changed": 3}
 
     def warnings_get_task_history(self, *, code, limit=100, offset=0):
         return _page([{"item_kind": "task", "item_key": code, "colour": "red",

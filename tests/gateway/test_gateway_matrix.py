@@ -160,6 +160,9 @@ MATRIX = {
         "/api/v1/commitments/7/fulfil", unit_write(200)),
     ("post", "/api/v1/progress"): Row("/api/v1/progress", writers(200), {
         "json": [{"task": "T-001", "unit": "U01", "percent": 50}]}),
+    ("post", "/api/v1/progress/{report_id}/received-at"): Row(
+        "/api/v1/progress/11/received-at", admin_only(200), {
+            "json": {"received_at": "2026-04-01T17:00:00+08:00", "reason": "纸质材料已送达"}}),
     ("post", "/api/v1/imports/tasks"): Row("/api/v1/imports/tasks", admin_only(201), "xlsx"),
     ("post", "/api/v1/imports/ledger"): Row("/api/v1/imports/ledger?dry_run=true",
                                             admin_only(200), "xlsx"),

@@ -160,3 +160,29 @@ def test_an_overlong_key_is_422(client, admin, fake_rpc):
     response = client.post("/api/v1/progress", json=items(1),
                            headers={**admin, "Idempotency-Key": "k" * 201})
     assert response.status_code == 422
+
+
+def test_the_office_corrects_when_a_report_was_received_with_a_reason(
+        client, admin, operator, fake_rpc):
+    body = {"received_at": "2026-04-01T17:00:00+08:00", "reason": "纸质材料已于4月1日送达"}
+    answer = client.post("/api/v1/progress/11/received-at", json=body, headers=admin)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["corrections"][0]["reason"] == "纸质材料已于4月1日送达"
+    assert fake_rpc.called("tasks.correct_report_receipt") == [{
+        "report_id": 11, "received_at": "2026-04-01T09:00:00+00:00",
+        "reason": "纸质材料已于4月1日送达",
+        "caller": {"user": "admin", "role": "admin", "units": None}}]
+    # The correction is in the audit log, with its reason.
+    logged = client.get("/api/v1/audit", headers=admin,
+                        params={"path": "/api/v1/progress/11/received-at"}).json()["items"]
+    assert logged and logged[0]["request"]["reason"] == "纸质材料已于4月1日送达", logged
+    # Only the office; a reason and a moment with its offset are required.
+    assert client.post("/api/v1/progress/11/received-at", json=body,
+                       headers=operator).status_code == 403
+    assert client.post("/api/v1/progress/11/received-at", headers=admin, json={
+        "received_at": body["received_at"]}).status_code == 422
+    assert client.post("/api/v1/progress/11/received-at", headers=admin, json={
+        **body, "received_at": "2026-04-01T17:00:00"}).status_code == 422
+    assert client.post("/api/v1/progress/12/received-at", json=body,
+                       headers=admin).status_code == 404
+    assert len(fake_rpc.called("tasks.correct_report_receipt")) == 2

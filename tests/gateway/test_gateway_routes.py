@@ -233,6 +233,8 @@ def test_evaluations_are_for_admins(client, admin, operator, fake_rpc):
     answer = client.post("/api/v1/evaluations?as_of=2026-04-10", headers=admin).json()
     assert answer == {"as_of": "2026-04-10", "evaluated": 12, "changed": 3}
     assert client.post("/api/v1/evaluations", headers=admin).status_code == 200
+    # The gateway does not choose the day: the warnings service's clock does.
+    assert fake_rpc.called("warnings.evaluate")[-1] == {}
     assert client.post("/api/v1/evaluations?as_of=2026-02-30", headers=admin).status_code == 422
     assert client.post("/api/v1/evaluations", headers=operator).status_code == 403
     assert len(fake_rpc.called("warnings.evaluate")) == 2

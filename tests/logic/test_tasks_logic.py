@@ -42,7 +42,9 @@ def test_each_item_is_checked_against_the_items_before_it():
     ({"task": "T1", "unit": "a", "percent": 39}, "correction"),
     ({"task": "T1", "unit": "a", "percent": 39, "correction": True}, "note"),
     ({"task": "T1", "unit": "a", "percent": 50, "reported_at": "2026-05-11T08:00:00"},
-     "future"),
+     "晚于平台收到时间"),
+    ({"task": "T1", "unit": "a", "percent": 50, "reported_at": "2026-05-06T08:00:00"},
+     "早于平台收到时间"),
 ])
 def test_rejections_say_why(item, words):
     accepted, results = check([item])
@@ -76,7 +78,7 @@ def test_the_check_leaves_each_task_where_its_last_accepted_report_puts_it():
         {"task": "T1", "unit": "a", "percent": 60, "reported_at": "2026-05-09T08:00:00"},
         {"task": "T1", "unit": "b", "percent": 20},  # rejected: lower, no correction
         # Sent late, naming an earlier moment: still the newest word on the task.
-        {"task": "T1", "unit": "b", "percent": 70, "reported_at": "2026-05-01T08:00:00"},
+        {"task": "T1", "unit": "b", "percent": 70, "reported_at": "2026-05-08T08:00:00"},
     ], tasks, {"a", "b"}, None, NOW)
     assert tasks["T1"].percent == 70
     assert tasks["T1"].reported_at == dt.datetime(2026, 5, 9, 8, 0)
@@ -213,3 +215,81 @@ def test_an_import_names_each_problem_by_its_spreadsheet_row():
         {"row": 1, "field": "code", "reason": "task T1 exists"},
         {"row": 1, "field": "targets", "reason": "{1: {'unit': 'x'}}"}]
     assert logic.row_errors(4, {}) == []
+
+
+# The times of a report: its own (information) and its receipt (what counts) ----
+
+def test_a_report_is_received_now_and_keeps_its_own_time_as_information():
+    accepted, _ = check([
+        {"task": "T1", "unit": "a", "percent": 50, "reported_at": "2026-05-07T08:00:00"}])
+    assert accepted[0]["received_at"] == NOW
+    assert accepted[0]["reported_at"] == dt.datetime(2026, 5, 7, 8, 0)
+
+
+@pytest.mark.parametrize("reported_at, code", [
+    ("2026-05-07T08:00:00", None),                   # three days before receipt: kept
+    ("2026-05-07T07:59:59", "reported_at_too_old"),  # a second more: refused
+    ("2026-05-10T08:09:59", None),                   # a clock a little ahead
+    ("2026-05-10T08:10:01", "reported_at_in_future"),
+])
+def test_a_reports_own_time_lies_at_most_three_days_before_its_receipt(reported_at, code):
+    accepted, results = check([{"task": "T1", "unit": "a", "percent": 50,
+                                "reported_at": reported_at}])
+    assert results[0].get("code") == code, results
+    assert len(accepted) == (code is None)
+    if code:
+        # The people's words say what went wrong and what to do.
+        assert "督查办" in results[0]["reason"] or "设备时钟" in results[0]["reason"]
+
+
+def test_too_old_says_both_days_in_chinese():
+    _, results = check([{"task": "T1", "unit": "a", "percent": 50,
+                         "reported_at": "2026-04-20T08:00:00"}])
+    assert results[0]["code"] == "reported_at_too_old"
+    assert "2026年4月20日" in results[0]["reason"] and "2026年5月10日" in results[0]["reason"]
+    assert "3天" in results[0]["reason"]
+
+
+def test_the_bound_is_a_setting():
+    items = [{"task": "T1", "unit": "a", "percent": 50, "reported_at": "2026-05-01T08:00:00"}]
+    accepted, _ = logic.check_progress_batch(items, states(), {"a"}, None, NOW,
+                                             dt.timedelta(days=10))
+    assert len(accepted) == 1
+    _, results = logic.check_progress_batch(items, states(), {"a"}, None, NOW,
+                                            dt.timedelta(days=0))
+    assert results[0]["code"] == "reported_at_too_old"
+
+
+def test_only_the_office_says_when_a_report_was_received():
+    item = {"task": "T1", "unit": "a", "percent": 50, "received_at": "2026-03-31T09:00:00"}
+    _, results = check([item])
+    assert results[0]["code"] == "received_at_office_only"
+    accepted, results = logic.check_progress_batch(
+        [item, {**item, "percent": 60, "received_at": "2026-05-11T09:00:00"},
+         {**item, "percent": 70, "reported_at": "2026-03-20T09:00:00"}],
+        states(), {"a"}, None, NOW, office=True)
+    assert [r.get("code") for r in results] == [
+        None, "received_at_in_future", "reported_at_too_old"]
+    # Received then; its own time, not given, is its receipt.
+    assert accepted[0]["received_at"] == accepted[0]["reported_at"] == dt.datetime(
+        2026, 3, 31, 9, 0)
+
+
+def test_a_stages_own_time_is_bounded_by_its_receipt_the_same_way():
+    week = dt.timedelta(days=3)
+    assert logic.moment_problem("recorded_at", NOW - week, NOW, week) is None
+    old = logic.moment_problem("recorded_at", NOW - week - dt.timedelta(seconds=1), NOW, week)
+    assert old["code"] == "recorded_at_too_old" and "完成时间" in old["message"]
+    ahead = logic.moment_problem("recorded_at", NOW + dt.timedelta(hours=1), NOW, week)
+    assert ahead["code"] == "recorded_at_in_future"
+
+
+def test_where_a_tasks_receipts_stand():
+    day = dt.datetime(2026, 5, 1, 9)
+    receipts = [(30.0, day), (50.0, day + dt.timedelta(days=9)),
+                (50.0, day + dt.timedelta(days=20)), (45.0, day + dt.timedelta(days=5))]
+    # The latest receipt; the latest of the reports that raised the percentage.
+    assert logic.receipt_standing(receipts) == (day + dt.timedelta(days=20),
+                                                day + dt.timedelta(days=9))
+    assert logic.receipt_standing([(0.0, day)]) == (day, None)
+    assert logic.receipt_standing([]) == (None, None)

@@ -49,6 +49,18 @@ def test_a_report_that_does_not_rise_is_no_progress():
     assert (answer.progress_on, answer.reported_on) == (D(2026, 4, 1), D(2026, 5, 2))
 
 
+def test_a_report_counts_from_when_the_platform_received_it():
+    # Sent on the 12th naming the 2nd: the 12th counts, for reporting and progress.
+    report = {"percent": 60.0, "reported_at": dt.datetime(2026, 5, 2, 9, 0, tzinfo=CST),
+              "received_at": dt.datetime(2026, 5, 12, 9, 0, tzinfo=CST)}
+    answer = after_reports(watched(), [report], local_day)
+    assert (answer.reported_on, answer.progress_on) == (D(2026, 5, 12), D(2026, 5, 12))
+    assert answer.reported_at == dt.datetime(2026, 5, 12, 1, 0)
+    # An event from before receipts were sent: its own time stands for it.
+    old = after_reports(watched(), [{**report, "received_at": None}], local_day)
+    assert old.reported_on == D(2026, 5, 2)
+
+
 def test_the_last_evaluation_holds_only_the_same_day_by_the_same_rules_in_its_span():
     task = watched(holds_on=D(2026, 5, 4), holds_rules=3, holds_from=20.0, holds_below=30.0)
     assert still_holds(task, 25.0, D(2026, 5, 4), 3)

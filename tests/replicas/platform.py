@@ -1,19 +1,18 @@
 """The platform with several replicas of each service, every replica serving its
 metrics on a port of its own, and what a test reads of it: databases, queues,
 metrics."""
-import datetime as dt
 import json
 import subprocess
 import sys
 import urllib.request
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
 
 import psycopg
 from prometheus_client.parser import text_string_to_metric_families
 
 from services.common.config import SERVICES
 from tests.faults.harness import Platform, free_port
+from tests.support.dates import PROVISIONAL_YEAR
 
 REPLICAS = {"tasks": 2, "warnings": 3, "ranking": 2, "notify": 2}
 FIGURES = []
@@ -22,21 +21,19 @@ LEADER = {"name": "市长", "email": "mayor@example.invalid", "user": "mayor"}
 
 class ReplicatedPlatform(Platform):
     def __init__(self, amqp_uri, data_dir, databases, replicas):
-        super().__init__(amqp_uri, data_dir)
+        # A Monday in a year nobody has entered: the calendar is provisional.
+        super().__init__(amqp_uri, data_dir, day=PROVISIONAL_YEAR)
         self.databases = databases
         self.replicas = replicas
-        today = dt.datetime.now(ZoneInfo("Asia/Shanghai"))
         self.env.update({f"LUOSHI_{service.upper()}_DB_URL": url
                          for service, url in databases.items()})
         self.env.update({
             # Every replica's timers tick every second: the daily evaluation and
-            # the weekly bulletin (due today from midnight) are asked for many
-            # times, and must be done once. Notify counts plain days, as the
-            # warnings rules do here (judge_by_plain_rules), so that the bulletin
-            # is due today even on a weekend or a holiday.
+            # the weekly bulletin (due on the platform's day from midnight) are
+            # asked for many times, and must be done once.
             "LUOSHI_EVALUATION_HOUR": "0", "LUOSHI_EVALUATION_TICK_SECONDS": "1",
-            "LUOSHI_NOTIFY_TICK_SECONDS": "1", "LUOSHI_BULLETIN_WEEKDAY": str(today.weekday()),
-            "LUOSHI_ESCALATION_DAYS": "calendar",
+            "LUOSHI_NOTIFY_TICK_SECONDS": "1",
+            "LUOSHI_BULLETIN_WEEKDAY": str(self.clock.day.weekday()),
             "LUOSHI_BULLETIN_HOUR": "0", "LUOSHI_NOTIFY_LEADERS": json.dumps([LEADER]),
             "LUOSHI_TIMEZONE": "Asia/Shanghai", "LUOSHI_RATE_LIMIT_PER_MINUTE": "0",
             "LUOSHI_METRICS_HOST": "127.0.0.1", "LUOSHI_LOG_LEVEL": "INFO",

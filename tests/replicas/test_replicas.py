@@ -16,7 +16,7 @@ import httpx
 
 from services.common.config import SERVICES
 from tests.replicas.platform import FIGURES, LEADER
-from tests.support.dates import judge_by_plain_rules
+from tests.support.dates import judge_new_tasks_at_once
 from tests.support.waiting import eventually
 
 COUNTIES = ("c0", "c1")
@@ -25,10 +25,9 @@ BATCHES_PER_COUNTY = 8
 CONCURRENT_EVALUATIONS = 6
 
 
-def build_city(http):
+def build_city(http, today):
     """Two counties with heads to notify and 20 tasks each, every task behind
-    its plan (half its work was due ten days ago), so red from the start."""
-    today = dt.date.today()
+    its plan (half its work was due ten days before `today`), so red from the start."""
     for county in COUNTIES:
         http.post("/api/v1/units", json={
             "code": county, "name": f"县{county}", "kind": "county",
@@ -72,11 +71,11 @@ def test_replicas_share_the_work_and_do_it_once(platform):
     token = platform.token()
     with httpx.Client(base_url=platform.url, timeout=120,
                       headers={"Authorization": f"Bearer {token}"}) as http:
-        # The evaluation below is as of today + 14 days: on calendar days, so that
-        # it does not need the holiday calendar of that day's year, and with new
-        # tasks judged at once: the odd tasks, never reported, are red from the start.
-        judge_by_plain_rules(http)
-        build_city(http)
+        # New tasks judged at once: the odd tasks, never reported, are red from
+        # the start (the platform's day, which its clock holds).
+        judge_new_tasks_at_once(http)
+        today = platform.clock.day
+        build_city(http, today)
 
         # The burst: both county systems at once, through the one gateway.
         accepted = []
@@ -95,7 +94,7 @@ def test_replicas_share_the_work_and_do_it_once(platform):
         # The office re-evaluates as of a later day from several requests at
         # once; each lands on some warnings replica. The odd tasks, red since
         # today, are due a supervision notice then.
-        later = (dt.date.today() + dt.timedelta(days=14)).isoformat()
+        later = (today + dt.timedelta(days=14)).isoformat()
         with ThreadPoolExecutor(CONCURRENT_EVALUATIONS) as pool:
             answers = list(pool.map(
                 lambda _: http.post("/api/v1/evaluations", params={"as_of": later}),

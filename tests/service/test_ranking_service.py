@@ -146,6 +146,26 @@ def test_the_citys_on_time_rate_counts_targets_met_by_their_due_dates(ranking):
     assert rates["on_time_rate"] == 33.3
 
 
+def test_a_target_counts_as_reached_when_the_report_was_received(ranking):
+    a_city(ranking)
+    # Said to be reached on 28 October, received on 3 November: reached late.
+    ranking.deliver("tasks", "progress_reported", new_event(
+        batch_id="b", source="portal", reports=[
+            {"id": 41, "task": "T1", "unit": "C1", "percent": 60, "correction": False,
+             "reported_at": "2026-10-28T02:00:00Z", "received_at": "2026-11-03T02:00:00Z"}]))
+    c1 = entries(ranking("get_ranking", period="2026-Q4", group="county", caller=ADMIN))["C1"]
+    assert indicator(c1, "on_time")["score"] == 0.0
+    # The office finds the paper report reached it on 28 October: on time after all.
+    ranking.deliver("tasks", "progress_receipt_corrected", new_event(
+        report={"id": 41, "task": "T1", "unit": "C1", "percent": 60, "correction": False,
+                "reported_at": "2026-10-28T02:00:00", "received_at": "2026-10-28T02:00:00"},
+        previous_received_at="2026-11-03T02:00:00", reason="纸质材料已于10月28日送达",
+        corrected_by="admin", last_received_at="2026-10-28T02:00:00",
+        last_rise_received_at="2026-10-28T02:00:00"))
+    c1 = entries(ranking("get_ranking", period="2026-Q4", group="county", caller=ADMIN))["C1"]
+    assert indicator(c1, "on_time")["score"] == 100.0
+
+
 def test_a_clean_unit_ranks_before_its_work_falls_due_and_older_steps_do_not_count(ranking):
     for code in ("C1", "C2"):
         ranking.deliver("tasks", "unit_created", unit(code, "county"))

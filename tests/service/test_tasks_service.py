@@ -1,6 +1,9 @@
 """The tasks service in a container: units, tasks, progress batches, evidence,
-closing, clocks and commitments, with the events its outbox publishes."""
+closing, clocks and commitments, with the events its outbox publishes. The
+service runs on a clock the tests set (LUOSHI_CLOCK_FILE): 2026-01-03, 10:00 in
+the city."""
 import base64
+import datetime as dt
 
 import pytest
 from nameko.testing.services import entrypoint_hook
@@ -8,6 +11,7 @@ from nameko.testing.services import entrypoint_hook
 from services.common.errors import Conflict, Forbidden, InvalidInput, NotFound, TooLarge
 from services.tasks import service as service_module
 from services.tasks.service import Service
+from tests.support.dates import PlatformClock
 from tests.support.events import EventTap
 from tests.support.services import prepare, service_config
 
@@ -17,7 +21,14 @@ PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
 @pytest.fixture
-def tasks(container_factory, amqp_uri, tmp_path, db_backend):
+def clock(tmp_path, monkeypatch):
+    clock = PlatformClock(tmp_path / "now", dt.date(2026, 1, 3), hour=10)
+    monkeypatch.setenv("LUOSHI_CLOCK_FILE", str(clock.path))
+    return clock
+
+
+@pytest.fixture
+def tasks(container_factory, amqp_uri, tmp_path, db_backend, clock):
     config = service_config(amqp_uri, tmp_path, {"tasks": db_backend} if db_backend else None)
     prepare(config, "tasks")
     tap = EventTap(amqp_uri, "tasks")
@@ -177,7 +188,9 @@ def test_clock_stages_and_commitments(tasks):
     seed(tasks)
     clocks = tasks("record_clock_stage", "T1", "deployed", ADMIN,
                    recorded_at="2026-01-02T09:00:00+08:00")
-    assert clocks == [{"stage": "deployed", "recorded_at": "2026-01-02T01:00:00"}]
+    # Done when the unit says, received when the platform heard of it.
+    assert clocks == [{"stage": "deployed", "recorded_at": "2026-01-02T01:00:00",
+                       "received_at": "2026-01-03T02:00:00"}]
     with pytest.raises(Conflict):
         tasks("record_clock_stage", "T1", "deployed", ADMIN)
     with pytest.raises(InvalidInput):
@@ -368,3 +381,86 @@ def test_the_lead_unit_acts_for_its_task(tasks):
     tasks("add_evidence", "T1", "验收.pdf", "application/pdf",
           base64.b64encode(PDF).decode(), lead)
     assert tasks("close_task", "T1", caller=lead)["status"] == "closed"
+
+
+# When a report or a stage was received ------------------------------------------
+
+def test_timeliness_is_judged_by_receipt_and_the_reports_own_time_is_bounded(tasks):
+    seed(tasks)
+    operator = {"user": "yz-op", "role": "operator", "units": ["yz"]}
+    answer = tasks("report_progress", [
+        {"task": "T1", "unit": "yz", "percent": 20, "reported_at": "2025-12-31T11:00:00+08:00"},
+        {"task": "T1", "unit": "yz", "percent": 30, "reported_at": "2025-12-30T09:00:00+08:00"},
+        {"task": "T1", "unit": "yz", "percent": 35, "received_at": "2026-01-01T09:00:00+08:00"},
+    ], operator)
+    assert [r["status"] for r in answer["results"]] == ["accepted", "rejected", "rejected"]
+    assert [r.get("code") for r in answer["results"]] == [
+        None, "reported_at_too_old", "received_at_office_only"]
+    assert "2025年12月30日" in answer["results"][1]["reason"]
+    (report,) = tasks("get_task", "T1", ADMIN)["progress"]
+    assert (report["reported_at"], report["received_at"]) == (
+        "2025-12-31T03:00:00", "2026-01-03T02:00:00")
+    (_, event), = [e for e in tasks.tap.take(6) if e[0] == "progress_reported"]
+    assert [(r["reported_at"], r["received_at"]) for r in event["reports"]] == [
+        ("2025-12-31T03:00:00", "2026-01-03T02:00:00")]
+
+
+def test_the_office_enters_a_report_it_received_earlier(tasks):
+    seed(tasks)
+    answer = tasks("report_progress", [
+        {"task": "T1", "unit": "yz", "percent": 20, "received_at": "2025-12-20T09:00:00+08:00"},
+    ], ADMIN)
+    assert answer["accepted"] == 1, answer
+    (report,) = tasks("get_task", "T1", ADMIN)["progress"]
+    assert report["received_at"] == report["reported_at"] == "2025-12-20T01:00:00"
+
+
+def test_a_stage_done_too_long_before_it_is_recorded_is_refused_with_its_code(tasks):
+    seed(tasks)
+    with pytest.raises(InvalidInput) as refused:
+        tasks("record_clock_stage", "T1", "deployed", ADMIN,
+              recorded_at="2025-12-30T09:00:00+08:00")
+    assert refused.value.detail["code"] == "recorded_at_too_old"
+    with pytest.raises(InvalidInput) as ahead:
+        tasks("record_clock_stage", "T1", "deployed", ADMIN,
+              recorded_at="2026-01-04T09:00:00+08:00")
+    assert ahead.value.detail["code"] == "recorded_at_in_future"
+    assert tasks("get_task", "T1", ADMIN)["clocks"] == []
+    tasks("record_clock_stage", "T1", "deployed", ADMIN)
+    (_, event), = [e for e in tasks.tap.take(6) if e[0] == "clock_stage_recorded"]
+    assert event["recorded_at"] == event["received_at"] == "2026-01-03T02:00:00"
+
+
+def test_the_office_corrects_when_a_report_was_received_and_it_is_kept(tasks, clock):
+    seed(tasks)
+    first = tasks("report_progress", [{"task": "T1", "unit": "yz", "percent": 20}], ADMIN)
+    clock.set(dt.date(2026, 1, 12), hour=10)
+    tasks("report_progress", [{"task": "T1", "unit": "yz", "percent": 20}], ADMIN)
+    report_id = first["results"][0]["id"]
+    operator = {"user": "yz-op", "role": "operator", "units": ["yz"]}
+    with pytest.raises(Forbidden):
+        tasks("correct_report_receipt", report_id, "2026-01-02T09:00:00+08:00", "纸质已送达",
+              operator)
+    with pytest.raises(InvalidInput):
+        tasks("correct_report_receipt", report_id, "2026-01-02T09:00:00+08:00", "  ", ADMIN)
+    with pytest.raises(InvalidInput) as ahead:
+        tasks("correct_report_receipt", report_id, "2026-01-13T09:00:00+08:00", "明天", ADMIN)
+    assert ahead.value.detail["code"] == "received_at_in_future"
+    with pytest.raises(NotFound):
+        tasks("correct_report_receipt", 999, "2026-01-02T09:00:00+08:00", "纸质已送达", ADMIN)
+
+    corrected = tasks("correct_report_receipt", report_id, "2026-01-02T09:00:00+08:00",
+                      "纸质材料已于1月2日送达", ADMIN)
+    assert corrected["received_at"] == "2026-01-02T01:00:00"
+    assert [(c["previous_received_at"], c["received_at"], c["reason"], c["corrected_by"])
+            for c in corrected["corrections"]] == [
+        ("2026-01-03T02:00:00", "2026-01-02T01:00:00", "纸质材料已于1月2日送达", "admin")]
+    progress = tasks("get_task", "T1", ADMIN)["progress"]
+    assert [p["received_at"] for p in progress] == ["2026-01-02T01:00:00",
+                                                    "2026-01-12T02:00:00"]
+    (_, event), = [e for e in tasks.tap.take(8) if e[0] == "progress_receipt_corrected"]
+    assert event["report"]["id"] == report_id
+    assert event["previous_received_at"] == "2026-01-03T02:00:00"
+    # The task's latest receipt is the second report's; the only rise is the first's.
+    assert (event["last_received_at"], event["last_rise_received_at"]) == (
+        "2026-01-12T02:00:00", "2026-01-02T01:00:00")

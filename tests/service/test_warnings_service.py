@@ -348,6 +348,41 @@ def test_clock_stages_commitments_and_extensions_are_coloured(warnings):
     assert target["colour"] == "red" and "已延期1次，现截止2026-06-30" in target["reason"]
 
 
+def test_a_stage_counts_from_when_the_platform_received_it(warnings):
+    warnings.deliver("task_created", new_event(task={
+        **TASK, "clock_class": "important", "start_date": "2026-01-05"}), "on_task_created")
+    # Said to be done on the 6th (in time), received on the 8th: done late.
+    warnings.deliver("clock_stage_recorded", new_event(
+        task="T1", stage="deployed", recorded_at="2026-01-05T17:00:00",
+        received_at="2026-01-08T01:00:00"), "on_clock_stage_recorded")
+    warnings("evaluate", "2026-01-08")
+    deployed = colour_of(warnings, "T1@deployed", "clock")
+    assert "超时" in deployed["reason"] and "实际2026-01-08" in deployed["reason"], deployed
+
+
+def test_reports_count_by_receipt_and_the_offices_correction_moves_them(warnings):
+    warnings.deliver("task_created", new_event(task=TASK), "on_task_created")
+    warnings.deliver("progress_reported", new_event(batch_id="b", source="portal", reports=[
+        {"id": 1, "task": "T1", "unit": "yz", "percent": 20, "correction": False,
+         "reported_at": "2026-03-01T01:00:00+00:00",
+         "received_at": "2026-03-03T01:00:00+00:00"}]), "on_progress_reported")
+    with warnings.engine.connect() as connection:
+        row = connection.execute(select(watched_tasks)).one()
+    assert (row.last_reported_on, row.last_progress_on) == (dt.date(2026, 3, 3),
+                                                            dt.date(2026, 3, 3))
+    warnings.deliver("progress_receipt_corrected", new_event(
+        report={"id": 1, "task": "T1", "unit": "yz", "percent": 20, "correction": False,
+                "reported_at": "2026-03-01T01:00:00", "received_at": "2026-02-27T01:00:00"},
+        previous_received_at="2026-03-03T01:00:00", reason="纸质材料已于2月27日送达",
+        corrected_by="admin", last_received_at="2026-02-27T01:00:00",
+        last_rise_received_at="2026-02-27T01:00:00"), "on_progress_receipt_corrected")
+    with warnings.engine.connect() as connection:
+        row = connection.execute(select(watched_tasks)).one()
+    assert (row.last_reported_on, row.last_progress_on, row.reports_applied) == (
+        dt.date(2026, 2, 27), dt.date(2026, 2, 27), 1)
+    assert row.last_reported_at == dt.datetime(2026, 2, 27, 1, 0)
+
+
 def test_reports_keep_the_local_day_and_progress_only_when_it_rises(warnings):
     warnings.deliver("task_created", new_event(task=TASK), "on_task_created")
     warnings("evaluate", "2026-03-10")

@@ -41,11 +41,14 @@ class Platform:
 
 
 @contextmanager
-def running_platform(data_dir, environment=None):
+def running_platform(data_dir, environment=None, clock=None):
     """Start `python -m deploy.run` with no demo city (and `environment`'s extra
-    variables, such as databases); yield the Platform; stop it with SIGTERM and
-    check it stopped cleanly."""
+    variables, such as databases), on `clock` (a tests.support.dates.PlatformClock)
+    when given; yield the Platform; stop it with SIGTERM and check it stopped
+    cleanly."""
     port = free_port()
+    if clock is not None:
+        environment = {**clock.environment, **(environment or {})}
     with private_vhost() as amqp_uri:
         env = {**os.environ, "LUOSHI_AMQP_URI": amqp_uri, "LUOSHI_DATA_DIR": str(data_dir),
                "LUOSHI_PORT": str(port), "LUOSHI_DEMO": "0",
@@ -57,6 +60,8 @@ def running_platform(data_dir, environment=None):
                                    stdin=subprocess.DEVNULL, preexec_fn=die_with_parent)
         platform = Platform(process, f"http://127.0.0.1:{port}", data_dir)
         platform.amqp_uri = amqp_uri
+        platform.clock = clock
+        platform.env = env
 
         def started():
             assert process.poll() is None, (data_dir / "run.out").read_text()

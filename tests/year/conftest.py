@@ -7,35 +7,16 @@ from outside: LUOSHI_CLOCK_FILE holds the simulated moment, which the test moves
 on day by day, so the year takes minutes and never depends on the real date.
 """
 import datetime as dt
-import os
 
 import pytest
 
+from tests.support.dates import PlatformClock
 from tests.support.platform import running_platform
-
-ZONE = dt.timezone(dt.timedelta(hours=8))
-
-
-class SimulatedClock:
-    """The platform's time: a moment in a file, replaced whole at each move."""
-
-    def __init__(self, path):
-        self.path = path
-        self.day = None
-
-    def set(self, day, hour=9):
-        moment = dt.datetime.combine(day, dt.time(hour), ZONE)
-        spare = self.path.with_suffix(".next")
-        spare.write_text(moment.isoformat())
-        os.replace(spare, self.path)  # never half written for a reader
-        self.day = day
 
 
 @pytest.fixture(scope="module")
 def clock(tmp_path_factory):
-    clock = SimulatedClock(tmp_path_factory.mktemp("clock") / "now")
-    clock.set(dt.date(2026, 3, 2))
-    return clock
+    return PlatformClock(tmp_path_factory.mktemp("clock") / "now", dt.date(2026, 3, 2))
 
 
 @pytest.fixture(scope="module")

@@ -5,13 +5,13 @@ are not counted. A retired unit leaves the rankings scored as of a day from its
 retirement on. Rows known before keep NULL.
 
 Revision ID: 0006
-Revises: 0004
+Revises: 0005
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = '0006'
-down_revision = '0004'
+down_revision = '0005'
 branch_labels = None
 depends_on = None
 

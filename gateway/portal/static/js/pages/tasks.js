@@ -218,7 +218,10 @@ function extensionPanel(task, reload) {
 function timeline(task, history) {
   const events = [];
   for (const report of task.progress || []) {
-    events.push({ at: report.reported_at, cls: "", text: `报送进度 ${percent(report.percent)}`, detail: [report.note, report.source && report.source !== "portal" ? `来源：${report.source}` : null].filter(Boolean).join(" · ") });
+    // Placed when the platform received it, which timeliness is judged by; the
+    // unit's own time is shown beside it when it says otherwise.
+    const own = report.received_at && report.reported_at !== report.received_at ? `单位填报时间：${dateTime(report.reported_at)}` : null;
+    events.push({ at: report.received_at || report.reported_at, cls: "", text: `报送进度 ${percent(report.percent)}`, detail: [report.note, report.source && report.source !== "portal" ? `来源：${report.source}` : null, own].filter(Boolean).join(" · ") });
   }
   for (const change of history.filter((item) => item.item_kind === "task")) {
     events.push({ at: change.changed_at, cls: change.colour, text: `亮灯：${COLOUR_LABEL[change.previous] || "未评价"} → ${COLOUR_LABEL[change.colour]}`, detail: `${change.reason}（评价日 ${change.as_of}）` });
@@ -230,7 +233,7 @@ function timeline(task, history) {
     if (notice.closed_at) events.push({ at: notice.closed_at, cls: "green", text: `督办单 ${notice.number} 办结`, detail: notice.close_reason || "" });
   }
   for (const stage of task.clocks || []) {
-    events.push({ at: stage.recorded_at, cls: "green", text: `“13710”${STAGE_LABEL[stage.stage] || stage.stage} 完成`, detail: "" });
+    events.push({ at: stage.received_at || stage.recorded_at, cls: "green", text: `“13710”${STAGE_LABEL[stage.stage] || stage.stage} 完成`, detail: stage.received_at && stage.recorded_at !== stage.received_at ? `单位填报完成时间：${dateTime(stage.recorded_at)}` : "" });
   }
   for (const item of task.evidence || []) {
     events.push({ at: item.uploaded_at, cls: "", text: `上传佐证资料`, detail: item.filename });
@@ -245,11 +248,12 @@ function timeline(task, history) {
 }
 
 function clockPanel(task, me, reload) {
-  const done = new Map((task.clocks || []).map((stage) => [stage.stage, stage.recorded_at]));
+  // Timeliness is judged by when the platform received the stage.
+  const done = new Map((task.clocks || []).map((stage) => [stage.stage, stage.received_at || stage.recorded_at]));
   const writable = canWrite(task, me) && task.status === "active";
   return panel(`“13710”时限（${CLOCK_LABEL[task.clock_class]}）`, table([
     { label: "环节", value: (row) => STAGE_LABEL[row] },
-    { label: "完成时间", value: (row) => done.has(row) ? dateTime(done.get(row)) : "未完成" },
+    { label: "完成时间（以平台收到为准）", value: (row) => done.has(row) ? dateTime(done.get(row)) : "未完成" },
     { label: "", value: (row) => !done.has(row) && writable ? h("button.secondary", { type: "button", onclick: async () => {
       try { await api(`/tasks/${encodeURIComponent(task.code)}/clock`, { method: "POST", json: { stage: row } }); toast("已记录"); await reload(); }
       catch (error) { toast(errorText(error)); }
