@@ -6,9 +6,10 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy import create_engine, event, inspect
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from .models import Base
+from .models import AuditChainHead, Base
 
 
 def make_engine(url: str) -> Engine:
@@ -57,6 +58,16 @@ class Database:
                     kind = column.type.compile(dialect=self.engine.dialect)
                     connection.exec_driver_sql(
                         f'ALTER TABLE {table.name} ADD COLUMN "{column.name}" {kind}')
+        self._ensure_chain_head()
+
+    def _ensure_chain_head(self) -> None:
+        """The audit chain's head row, which every audit writer locks first."""
+        try:
+            with self.session() as db:
+                if db.get(AuditChainHead, 1) is None:
+                    db.add(AuditChainHead(id=1, writes=0))
+        except IntegrityError:  # another worker made it at the same moment
+            pass
 
     @contextmanager
     def session(self):
