@@ -8,12 +8,15 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 LOCAL_SECRET = "local-dev-secret"
+# The services' default key too (services/common/settings.py), so that local
+# development and the tests need no configuration.
+LOCAL_CALLER_KEY = "local-dev-caller-key"
 # Swagger UI 5 (npm's swagger-ui-dist, installed by scripts/setup.sh and the
 # Dockerfile from package.json) sits beside the code, never in the repo.
 SWAGGER_UI_DIR = Path(__file__).resolve().parents[1] / "node_modules" / "swagger-ui-dist"
 # Values that ship in examples and must never guard a production deployment.
 PLACEHOLDERS = frozenset({
-    "", "admin", "change-me", "changeme", "password", "secret", LOCAL_SECRET,
+    "", "admin", "change-me", "changeme", "password", "secret", LOCAL_SECRET, LOCAL_CALLER_KEY,
 })
 
 
@@ -36,6 +39,9 @@ class Settings(BaseSettings):
     # everyone out and invalidates every API key.
     secret: SecretStr = SecretStr(LOCAL_SECRET)
     admin_password: SecretStr | None = None
+    # Signs the caller context of every RPC (gateway/callers.py); the services
+    # hold the same key and refuse callers it did not sign.
+    caller_key: SecretStr = SecretStr(LOCAL_CALLER_KEY)
     token_ttl_minutes: int = Field(720, ge=1)
     # A token unused this long is refused even before it expires (a browser
     # left signed in on a shared office machine); 0 turns the idle limit off.
@@ -83,6 +89,8 @@ class Settings(BaseSettings):
         if self.env == "production":
             if self.secret.get_secret_value().strip().lower() in PLACEHOLDERS:
                 raise ValueError("LUOSHI_SECRET must be set to a real secret in production")
+            if self.caller_key.get_secret_value().strip().lower() in PLACEHOLDERS:
+                raise ValueError("LUOSHI_CALLER_KEY must be set to a real secret in production")
             password = self.admin_password.get_secret_value() if self.admin_password else ""
             if password.strip().lower() in PLACEHOLDERS:
                 raise ValueError("LUOSHI_ADMIN_PASSWORD must be set in production")

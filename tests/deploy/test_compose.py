@@ -6,7 +6,7 @@ from tests.deploy.checks import COMPOSE, SERVICES
 PARTS = (*SERVICES, "gateway")
 # Variables that hold secrets: compose must refuse to start without them.
 SECRET_VARIABLES = ("POSTGRES_PASSWORD", "RABBITMQ_PASSWORD", "LUOSHI_SECRET",
-                    "LUOSHI_ADMIN_PASSWORD")
+                    "LUOSHI_ADMIN_PASSWORD", "LUOSHI_CALLER_KEY")
 REQUIRED_VARIABLE = r"\$\{[A-Z_]+:\?[^}]*\}"
 
 
@@ -89,9 +89,12 @@ def test_secrets_come_from_required_variables(compose):
     for variable in ("LUOSHI_SECRET", "LUOSHI_ADMIN_PASSWORD"):
         assert re.fullmatch(REQUIRED_VARIABLE, gateway[variable]), variable
     assert gateway["LUOSHI_ENV"] == "production"
+    # The gateway and every service hold the one key callers are signed with.
+    for part in PARTS:
+        assert re.fullmatch(REQUIRED_VARIABLE, services[part]["environment"]["LUOSHI_CALLER_KEY"])
     for name, service in services.items():
         for key, value in service.get("environment", {}).items():
-            if re.search(r"PASSWORD|SECRET|PASS$", key):
+            if re.search(r"PASSWORD|SECRET|PASS$|_KEY$", key):
                 assert re.fullmatch(REQUIRED_VARIABLE, str(value)), (name, key)
             if "://" in str(value) and "@" in str(value):
                 # A URL with credentials carries its password as a required variable.
