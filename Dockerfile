@@ -63,7 +63,8 @@ COPY deploy/__init__.py deploy/demo.py ./deploy/
 RUN python -m compileall -q services gateway deploy
 
 USER 10001:10001
-EXPOSE 8000
+# The API, and the operations port (/healthz, /readyz, /metrics) that no ingress routes.
+EXPOSE 8000 9000
 
 # exec hands PID 1 to the process itself, so SIGTERM from `docker stop` or Kubernetes
 # reaches nameko (which finishes running workers) and uvicorn (which drains requests).

@@ -109,6 +109,9 @@ class Platform:
         self.amqp_uri, self.data_dir = amqp_uri, Path(data_dir)
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        # The gateway's operations port: /readyz and /metrics.
+        self.ops_port = free_port()
+        self.ops_url = f"http://127.0.0.1:{self.ops_port}"
         self.log_dir = self.data_dir / "logs"
         self.log_dir.mkdir(parents=True, exist_ok=True)
         self.env = {**os.environ, "LUOSHI_AMQP_URI": amqp_uri,
@@ -119,6 +122,7 @@ class Platform:
                     # Loading imports 1,000 tasks per request.
                     "LUOSHI_RPC_TIMEOUT": "300",
                     "LUOSHI_NOTIFY_TICK_SECONDS": "1",
+                    "LUOSHI_OPS_PORT": str(self.ops_port),
                     "PYTHONUNBUFFERED": "1", **(extra_env or {})}
         for service, url in (db_urls or {}).items():
             self.env[f"LUOSHI_{service.upper()}_DB_URL"] = url
@@ -152,7 +156,7 @@ class Platform:
     def _ready(self, services, gateway):
         try:
             if gateway:
-                return httpx.get(f"{self.url}/readyz", timeout=10).status_code == 200
+                return httpx.get(f"{self.ops_url}/readyz", timeout=10).status_code == 200
             return all(self.rpc(service, "health", timeout=3)["status"] == "ok"
                        for service in services)
         except Exception:  # not up yet

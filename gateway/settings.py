@@ -60,6 +60,12 @@ class Settings(BaseSettings):
     # How old the one screen's figures may be when served: readers within this
     # window share one answer. Evaluations move them at most every few seconds.
     dashboard_seconds: float = Field(2, ge=0, le=60)
+    # The operations port: /healthz, /readyz and /metrics, which the API port does
+    # not serve; deploy/ keeps the ingress from routing it. 0 serves none of them
+    # (a process embedding the app, a test). The host is the loopback unless a
+    # deployment opens it to its probes and Prometheus.
+    ops_port: int = Field(9000, ge=0, le=65535)
+    ops_host: str = "127.0.0.1"
     # How long a /readyz answer is reused: probes and anyone else asking within
     # it share one check instead of opening a broker connection each.
     ready_cache_seconds: float = Field(5, ge=0, le=60)

@@ -36,7 +36,17 @@ def test_every_service_has_a_health_check_except_the_one_shot_migrate(compose):
     assert checks["postgres"][0] == "CMD-SHELL" and checks["postgres"][1].startswith("pg_isready")
     for service in SERVICES:
         assert checks[service] == ["CMD", "python", "-m", "services.common.health", service]
-    assert "/healthz" in " ".join(checks["gateway"])
+    assert "127.0.0.1:8000/healthz" in " ".join(checks["gateway"])
+    assert "127.0.0.1:9000/readyz" in " ".join(checks["gateway"])
+
+
+def test_the_gateway_operations_port_is_not_published(compose):
+    gateway = compose["services"]["gateway"]
+    assert gateway["environment"]["LUOSHI_OPS_PORT"] == "9000"
+    assert gateway["environment"]["LUOSHI_OPS_HOST"] == "0.0.0.0"
+    assert gateway["expose"] == ["9000"]
+    # Only the API port reaches the host.
+    assert not any("9000" in str(port) for port in gateway["ports"])
 
 
 def test_services_scale_by_construction(compose):
