@@ -21,6 +21,7 @@ MESSAGES = {
     "city_wide_only": "仅督查办和领导可查看。",
     "notice_unit_only": "督办单只能由被督办单位的联络员或督查办签收和回复。",
     "read_only_role": "“{role}”角色只能查看，不能提交或修改数据。",
+    "role_not_allowed": "“{role}”角色无权进行此操作，如需办理请联系督查办。",
     "no_password_for_key": "接口密钥没有密码。",
     "current_password_wrong": "当前密码不正确。",
     "user_not_found": "用户“{username}”不存在。",
