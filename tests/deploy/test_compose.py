@@ -1,12 +1,15 @@
 """deploy/compose.yml: start order, health, scaling by construction, secrets."""
+import json
 import re
 
+from services.launch.broker_users import permissions, user_name
 from tests.deploy.checks import COMPOSE, SERVICES
 
 PARTS = (*SERVICES, "gateway")
 # Variables that hold secrets: compose must refuse to start without them.
 SECRET_VARIABLES = ("POSTGRES_PASSWORD", "RABBITMQ_PASSWORD", "LUOSHI_SECRET",
-                    "LUOSHI_ADMIN_PASSWORD", "LUOSHI_CALLER_KEY")
+                    "LUOSHI_ADMIN_PASSWORD", "LUOSHI_CALLER_KEY",
+                    *(f"RABBITMQ_{part.upper()}_PASSWORD" for part in PARTS))
 REQUIRED_VARIABLE = r"\$\{[A-Z_]+:\?[^}]*\}"
 
 
@@ -108,7 +111,7 @@ def test_secrets_come_from_required_variables(compose):
                 assert re.fullmatch(REQUIRED_VARIABLE, str(value)), (name, key)
             if "://" in str(value) and "@" in str(value):
                 # A URL with credentials carries its password as a required variable.
-                assert re.search(r"://\w+:" + REQUIRED_VARIABLE + "@", value), (name, key)
+                assert re.search(r"://[\w-]+:" + REQUIRED_VARIABLE + "@", value), (name, key)
 
 
 def test_each_part_gets_only_its_own_database_and_each_database_exists(compose):
@@ -144,3 +147,31 @@ def test_state_lives_in_named_volumes(compose):
     assert f"evidence:{data_dir}" in tasks["volumes"]
     # RabbitMQ keeps its data under its node name, which follows the hostname.
     assert compose["services"]["rabbitmq"]["hostname"] == "rabbitmq"
+
+
+def test_each_part_has_its_own_broker_user_limited_to_what_it_uses(compose):
+    """The broker's definitions give each part the permissions the code derives
+    from the services' entrypoints (services/launch/broker_users.py), and each
+    part connects as its own user; only the migrate step is the administrator."""
+    rabbitmq = compose["services"]["rabbitmq"]
+    targets = {config["source"]: config["target"] for config in rabbitmq["configs"]}
+    assert targets["rabbitmq-definitions"] == "/etc/rabbitmq/definitions.json"
+    conf = compose["configs"]["rabbitmq-conf"]["content"]
+    assert "load_definitions = /etc/rabbitmq/definitions.json" in conf
+    # Compose reads `$$` as a literal `$`.
+    definitions = json.loads(compose["configs"]["rabbitmq-definitions"]["content"]
+                             .replace("$$", "$"))
+    given = {entry["user"]: {kind: entry[kind] for kind in ("configure", "write", "read")}
+             for entry in definitions["permissions"]}
+    users = {user["name"]: user for user in definitions["users"]}
+    for part in PARTS:
+        user = user_name(part)
+        assert given[user] == permissions(part), part
+        assert users[user]["tags"] == []
+        variable = f"RABBITMQ_{part.upper()}_PASSWORD"
+        assert users[user]["password"] == f"${{{variable}:?set {variable}}}"
+        uri = compose["services"][part]["environment"]["LUOSHI_AMQP_URI"]
+        assert uri.startswith(f"amqp://{user}:${{{variable}:?"), part
+    assert users["luoshi"]["tags"] == ["administrator"]
+    assert compose["services"]["migrate"]["environment"]["LUOSHI_AMQP_URI"].startswith(
+        "amqp://luoshi:")
