@@ -66,7 +66,7 @@ GENESIS = "0" * 64
 HASHED_FIELDS = ("address", "api_key", "at", "caller_units", "method", "path", "prev_hash",
                  "request", "response", "role", "route", "status", "target", "units", "user")
 # Body fields that name a unit, for the `units` column.
-UNIT_FIELDS = ("unit", "lead_unit", "parent")
+UNIT_FIELDS = ("unit", "lead_unit", "parent", "into")
 
 
 def redact(value):

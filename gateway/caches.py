@@ -8,18 +8,27 @@ from .rpc import all_items
 
 
 class UnitNames:
-    """Unit names by code, asked of the tasks service again only when a board names
-    a unit not seen yet. Units are never renamed nor removed, so nothing here goes
-    stale, and the one screen under many readers costs one RPC, not two."""
+    """Unit names by code, asked of the tasks service again when a board names a
+    unit not seen yet, when this gateway renamed or merged a unit (`forget`), or
+    once they are `max_age` seconds old (a unit renamed through another replica),
+    so the one screen under many readers costs one RPC, not two."""
 
-    def __init__(self):
+    def __init__(self, max_age: float = 60.0):
         self._names: dict = {}
+        self._asked = 0.0
+        self.max_age = max_age
+
+    def forget(self) -> None:
+        self._asked = 0.0
 
     def for_codes(self, codes, rpc, caller) -> dict:
-        if not set(codes) <= self._names.keys():
+        stale = time.monotonic() - self._asked >= self.max_age
+        if stale or not set(codes) <= self._names.keys():
+            asked = time.monotonic()
             fetched = {unit["code"]: unit["name"]
                        for unit in all_items(rpc.tasks.list_units, caller=caller.as_rpc())}
             self._names = {**self._names, **fetched}  # swapped whole: readers never lock
+            self._asked = asked
         return self._names
 
 

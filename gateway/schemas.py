@@ -113,10 +113,62 @@ class TaskIn(WriteBody):
     clock_class: ClockClass | None = None
     cooperating_units: list[Code] = Field(default_factory=list, max_length=500)
     responsible_person: _text(100) | None = None
+    batch: _text(100) | None = None
     targets: list[TargetIn] = Field(max_length=1000)
 
 
 class ExplainIn(WriteBody):
+    reason: _text(2000)
+
+
+class ReasonIn(WriteBody):
+    reason: _text(2000)
+
+
+class TaskPatchIn(WriteBody):
+    """An edit of a task's descriptive fields, with its reason. A field left out
+    keeps its value; null clears the fields that may be empty (category,
+    clock_class, responsible_person, batch)."""
+
+    reason: _text(2000)
+    # Not nullable, yet None when left out: only the fields sent are changed.
+    title: _text(500) = None
+    category: _text(64) | None = None
+    source: TaskSource = None
+    clock_class: ClockClass | None = None
+    responsible_person: _text(100) | None = None
+    start_date: PlanDate = None
+    due_date: PlanDate = None
+    cooperating_units: list[Code] = Field(default=None, max_length=500)
+    lead_unit: Code = None
+    batch: _text(100) | None = None
+
+    def changes(self) -> dict:
+        """The fields sent, as the tasks service takes them (without the reason)."""
+        sent = self.model_dump(mode="json", exclude_unset=True)
+        sent.pop("reason", None)
+        return sent
+
+
+class ReplanIn(WriteBody):
+    targets: list[TargetIn] = Field(min_length=1, max_length=120)
+    reason: _text(2000)
+
+
+class UnitPatchIn(WriteBody):
+    """An edit of a unit: its name, head or operator (null clears a contact)."""
+
+    name: _text(200) = None
+    head: Contact | None = None
+    operator: Contact | None = None
+    reason: _text(2000) | None = None
+
+    def changes(self) -> dict:
+        return self.model_dump(mode="json", exclude_unset=True)
+
+
+class MergeIn(WriteBody):
+    into: Code
     reason: _text(2000)
 
 

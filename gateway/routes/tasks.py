@@ -19,6 +19,7 @@ from fastapi import (
 from ..auth import Admin, CurrentCaller, Writer
 from ..downloads import attachment
 from ..idempotency import IdempotencyKey, answer_once
+from ..ledger_sheet import write_ledger
 from ..rpc import MAX_PAGE, Rpc, all_items, present
 from ..schemas import (
     ClockIn,
@@ -28,7 +29,10 @@ from ..schemas import (
     ExtensionIn,
     Limit,
     Offset,
+    ReasonIn,
+    ReplanIn,
     TaskIn,
+    TaskPatchIn,
     TaskSource,
     TaskStatus,
 )
@@ -40,13 +44,24 @@ from .version import PREFIX
 router = APIRouter(prefix=f"{PREFIX}/tasks", tags=["tasks"])
 
 
-def task_filters(scope: Scope, unit: Code | None = None, colour: Colour | None = None,
+def task_filters(scope: Scope, unit: Code | None = None,
+                 lead_unit: Annotated[Code | None, Query(description=(
+                     "only the tasks this unit leads, as the one screen counts a unit's "
+                     "tasks (`unit` also finds those it cooperates on)"))] = None,
+                 colour: Colour | None = None,
                  status: TaskStatus | None = None,
                  category: Annotated[str | None, Query(max_length=64)] = None,
-                 source: TaskSource | None = None) -> dict:
+                 source: TaskSource | None = None,
+                 batch: Annotated[str | None, Query(min_length=1, max_length=100)] = None,
+                 q: Annotated[str | None, Query(max_length=100, description=(
+                     "words of the title, each found anywhere in it (任务名称中包含的字词，"
+                     "以空格分隔)"))] = None) -> dict:
     """The list filters that were given; 403 for a unit outside the caller's."""
     scope.require(unit)
-    return present(unit=unit, colour=colour, status=status, category=category, source=source)
+    scope.require(lead_unit)
+    q = " ".join(q.split()) if q else None
+    return present(unit=unit, lead_unit=lead_unit, colour=colour, status=status,
+                   category=category, source=source, batch=batch, q=q or None)
 
 
 Filters = Annotated[dict, Depends(task_filters)]
@@ -153,6 +168,21 @@ def export_tasks(caller: CurrentCaller, rpc: Rpc, filters: Filters):
                     headers={"Content-Disposition": 'attachment; filename="tasks.xlsx"'})
 
 
+@router.get("/ledger.xlsx", response_class=Response,
+            responses={200: {"content": {XLSX_MEDIA_TYPE: {}}}})
+def export_ledger(caller: CurrentCaller, rpc: Rpc, filters: Filters):
+    """Every task matching the filters as the office's ledger (重点任务清单): Chinese
+    headers, one row per task, unit names, the monthly plan as columns, and the
+    status and colour in Chinese; corrected in Excel, it imports back through
+    POST /imports/ledger."""
+    query = _list_query(rpc, caller, filters)
+    tasks = _with_colours(rpc, all_items(query)) if query else []
+    names = {unit["code"]: unit["name"]
+             for unit in all_items(rpc.tasks.list_units, caller=caller.as_rpc())}
+    return Response(write_ledger(tasks, names), media_type=XLSX_MEDIA_TYPE,
+                    headers={"Content-Disposition": attachment("重点任务清单.xlsx", "ledger.xlsx")})
+
+
 @router.get("/{code}")
 def get_task(code: str, caller: CurrentCaller, scope: Scope, rpc: Rpc):
     """The task with its colour, targets (each with its colour), progress,
@@ -237,10 +267,40 @@ def record_clock_stage(caller: Writer, code: TaskToClock, body: ClockIn, rpc: Rp
 
 
 @router.get("/{code}/history")
-def get_colour_history(caller: CurrentCaller, code: TaskInScope, rpc: Rpc,
-                       limit: Limit = MAX_PAGE, offset: Offset = 0):
-    """Every colour change of the task and its parts, oldest first."""
-    return rpc.warnings.get_task_history(code=code, limit=limit, offset=offset)
+def get_task_history(caller: CurrentCaller, code: TaskInScope, rpc: Rpc,
+                     limit: Limit = MAX_PAGE, offset: Offset = 0):
+    """The task's history: every colour change of the task and its parts, oldest
+    first (`items`, `total`: a page of them), its versions (who changed what,
+    when and why; version 1 is its creation) and its plans (each with its
+    targets; those a later plan replaced name it in `replaced_in`)."""
+    colours = rpc.warnings.get_task_history(code=code, limit=limit, offset=offset)
+    records = rpc.tasks.get_task_history(code=code, caller=caller.as_rpc())
+    return {**colours, "versions": records["versions"], "plans": records["plans"]}
+
+
+@router.patch("/{code}")
+def update_task(caller: Admin, code: str, body: TaskPatchIn, rpc: Rpc):
+    """Edit the task's descriptive fields, with a reason (the office's work). A new
+    lead unit answers for the task from today: its notices, colours and ranking
+    follow from the day of the change; the past is not rewritten."""
+    return rpc.tasks.update_task(code=code, changes=body.changes(), reason=body.reason,
+                                 caller=caller.as_rpc())
+
+
+@router.post("/{code}/replan")
+def replan_task(caller: Admin, code: str, body: ReplanIn, rpc: Rpc):
+    """Replace the targets not yet due with a new plan the office approved; the
+    old plan is kept and shown in the history."""
+    data = body.to_rpc()
+    return rpc.tasks.replan_task(code=code, targets=data["targets"], reason=data["reason"],
+                                 caller=caller.as_rpc())
+
+
+@router.post("/{code}/cancel")
+def cancel_task(caller: Admin, code: str, body: ReasonIn, rpc: Rpc):
+    """Cancel the task (撤销) with a reason: it leaves the colours, the counts and
+    the ranking's future from today."""
+    return rpc.tasks.cancel_task(code=code, reason=body.reason, caller=caller.as_rpc())
 
 
 @router.post("/{code}/extensions")

@@ -1,8 +1,9 @@
 """Warning colours, their evaluation, and the one-screen dashboard (一屏统揽)."""
 import datetime as dt
 import json
+from typing import Annotated
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from ..auth import Admin, CurrentCaller
@@ -36,10 +37,21 @@ def evaluate(request: Request, caller: Admin, rpc: Rpc, as_of: dt.date | None = 
 
 
 @router.get("/dashboard")
-async def dashboard(request: Request, caller: CurrentCaller, rpc: Rpc):
+async def dashboard(request: Request, caller: CurrentCaller, rpc: Rpc,
+                    batch: Annotated[str | None, Query(min_length=1, max_length=100)] = None):
     """The one-screen figures: counts by colour and each unit's, with its name. At
-    most `LUOSHI_DASHBOARD_SECONDS` old."""
+    most `LUOSHI_DASHBOARD_SECONDS` old. With `batch` (批次), the tasks of that
+    batch only (asked each time; the notices stay the city's)."""
     state = request.app.state
+    if batch is not None:
+        def ask_batch():
+            board = rpc.warnings.get_dashboard(batch=batch)
+            rows = board.get("units") or []
+            names = state.unit_names.for_codes([row["unit"] for row in rows], rpc, caller)
+            for row in rows:
+                row["name"] = names.get(row["unit"])
+            return board
+        return await run_in_threadpool(ask_batch)
     # Most readers find the board at hand: answered in the event loop, with no
     # RPC slot and no hop to a worker thread. The one who asks blocks in a thread.
     body = state.dashboard.fresh()
@@ -56,3 +68,21 @@ async def dashboard(request: Request, caller: CurrentCaller, rpc: Rpc):
 
     return Response(await run_in_threadpool(state.dashboard.read, ask),
                     media_type="application/json")
+
+
+@router.get("/batches")
+def list_batches(caller: CurrentCaller, rpc: Rpc):
+    """The batches (批次) of the tasks, each with its counts: `items`, `active`,
+    `closed`, `explained`, `cancelled` (the caller's tasks) and, for a caller of
+    every unit, `green`, `yellow` and `red` (the colours are the city's, so they
+    are null for a caller limited to some units)."""
+    batches = rpc.tasks.list_batches(caller=caller.as_rpc())["items"]
+    colours = {}
+    if caller.units is None:
+        colours = {entry["batch"]: entry
+                   for entry in rpc.warnings.get_batch_colours()["items"]}
+    for entry in batches:
+        found = colours.get(entry["batch"]) or {}
+        for colour in ("green", "yellow", "red"):
+            entry[colour] = found.get(colour, 0) if caller.units is None else None
+    return {"items": batches, "total": len(batches)}

@@ -35,6 +35,16 @@ def save_contacts(session, unit):
          "operator": unit["operator"], "kind": unit.get("kind")}])
 
 
+def update_contacts(session, unit):
+    """A unit's name and contacts as they now stand: the next message uses them."""
+    values = {"name": unit["name"], "head": unit["head"], "operator": unit["operator"]}
+    if unit.get("kind"):
+        values["kind"] = unit["kind"]
+    if not session.execute(contacts.update().where(contacts.c.unit == unit["code"])
+                           .values(**values)).rowcount:
+        save_contacts(session, unit)
+
+
 def unit_names(session, codes):
     return dict(session.execute(
         select(contacts.c.unit, contacts.c.name).where(contacts.c.unit.in_(codes))).all())

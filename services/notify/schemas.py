@@ -23,6 +23,10 @@ class UnitCreatedIn(ConsumedEventSchema):
     unit = fields.Nested(UnitIn, required=True)
 
 
+class UnitUpdatedIn(ConsumedEventSchema):
+    unit = fields.Nested(UnitIn, required=True)
+
+
 class ColourChangeIn(Tolerant):
     item_kind = fields.String(required=True)
     task = fields.String(required=True)
@@ -109,6 +113,8 @@ CONSUMES = {
     ("tasks", "unit_created"): UnitCreatedIn,
     ("tasks", "task_closed"): TaskStatusChangedIn,
     ("tasks", "task_explained"): TaskStatusChangedIn,
+    ("tasks", "task_cancelled"): TaskStatusChangedIn,
+    ("tasks", "unit_updated"): UnitUpdatedIn,
     ("warnings", "colour_changed"): ColourChangedIn,
     ("warnings", "notice_issued"): NoticeIssuedIn,
     ("warnings", "notice_acknowledged"): NoticeStepIn,

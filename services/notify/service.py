@@ -34,6 +34,7 @@ from .schemas import (
     RankingPublishedIn,
     TaskStatusChangedIn,
     UnitCreatedIn,
+    UnitUpdatedIn,
 )
 from .settings import NotifySettings
 
@@ -85,6 +86,13 @@ class Service(Operations):
         """Keep the unit's name, kind and its head's and operator's contacts."""
         unit = event["unit"]
         repo.save_contacts(session, unit)
+
+    @event_handler("tasks", "unit_updated")
+    @applied_once(UnitUpdatedIn)
+    def on_unit_updated(self, session, event):
+        """A unit renamed or given a new head or operator: every message from the
+        next one on reaches the new contacts."""
+        repo.update_contacts(session, event["unit"])
 
     @event_handler("warnings", "colour_changed")
     @applied_once(ColourChangedIn)
@@ -230,6 +238,12 @@ class Service(Operations):
         """Stop the task's escalation ladder and note the explanation for the
         bulletin."""
         self._task_settled(session, event, "explained", "说明办结")
+
+    @event_handler("tasks", "task_cancelled")
+    @applied_once(TaskStatusChangedIn)
+    def on_task_cancelled(self, session, event):
+        """Stop the cancelled task's escalation ladder: nobody is chased for it."""
+        self._task_settled(session, event, "cancelled", "已撤销")
 
     # Time ---------------------------------------------------------------------
 

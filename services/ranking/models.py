@@ -35,6 +35,8 @@ units = Table(
     Column("code", String(32), primary_key=True),
     Column("name", String(100), nullable=False),
     Column("kind", String(16), nullable=False, index=True),
+    # The local day the unit retired: rankings as of that day or later leave it out.
+    Column("retired_on", Date),
 )
 
 tasks = Table(
@@ -50,6 +52,9 @@ tasks = Table(
     # The local day the task was given (created or imported); NULL for the tasks
     # known before it was kept.
     Column("created_on", Date),
+    # The local day the task was cancelled: its targets due from then on leave
+    # the ranking (those due before stay counted).
+    Column("cancelled_on", Date),
 )
 
 task_cooperators = Table(

@@ -1,7 +1,7 @@
 """Reading and writing the ranking service's tables; answers plain data."""
 import datetime as dt
 
-from sqlalchemy import and_, bindparam, delete, func, or_, select, update
+from sqlalchemy import and_, bindparam, case, delete, func, or_, select, update
 
 from services.common.bulk import insert_ignoring_conflicts
 from services.common.calendar_copy import CalendarCopy
@@ -38,22 +38,26 @@ def save_unit(session, unit):
         {"code": unit["code"], "name": unit["name"], "kind": unit["kind"]}])
 
 
-def save_task(session, task, created_on=None):
-    """Keep a task (given on the local day `created_on`), its cooperating units and
-    its targets; targets learn at once of any report that arrived before the task
-    did."""
-    if not insert_ignoring_conflicts(session, tasks, [{
-            "code": task["code"], "unit": task["lead_unit"], "clock_class": task["clock_class"],
-            "status": task["status"], "start_date": task["start_date"],
-            "created_on": created_on}]):
-        return
+def save_tasks(session, new_tasks, created_on):
+    """Keep tasks (each given on the local day `created_on[code]`), their cooperating units and
+    their targets, set-based; targets learn at once of any report that arrived
+    before their task did. A task kept before stays as it was."""
+    insert_ignoring_conflicts(session, tasks, [{
+        "code": task["code"], "unit": task["lead_unit"], "clock_class": task["clock_class"],
+        "status": task["status"], "start_date": task["start_date"],
+        "created_on": created_on.get(task["code"])} for task in new_tasks])
     insert_ignoring_conflicts(session, task_cooperators, [
-        {"task": task["code"], "unit": unit} for unit in set(task["cooperating_units"])])
+        {"task": task["code"], "unit": unit}
+        for task in new_tasks for unit in set(task["cooperating_units"])])
     insert_ignoring_conflicts(session, targets, [
         {"task": task["code"], "seq": target["seq"], "unit": target["unit"],
          "due_date": target["due_date"], "planned_percent": target["planned_percent"]}
-        for target in task["targets"]])
-    refresh_targets(session, [task["code"]])
+        for task in new_tasks for target in task["targets"]])
+    early = {task for (task,) in session.execute(
+        select(reports.c.task.distinct())
+        .where(reports.c.task.in_([task["code"] for task in new_tasks])))}
+    if early:
+        refresh_targets(session, sorted(early))
 
 
 def record_reports(session, batch):
@@ -82,16 +86,66 @@ def record_reports(session, batch):
 def refresh_targets(session, codes):
     """Recompute reached_on and reported_on of the targets of a few tasks from
     their stored reports (after a task arrives late or a due date moves)."""
-    kept = session.execute(select(reports.c.task, reports.c.day, reports.c.percent)
-                           .where(reports.c.task.in_(codes))).all()
+    kept = {}
+    for report in session.execute(select(reports.c.task, reports.c.day, reports.c.percent)
+                                  .where(reports.c.task.in_(codes))):
+        kept.setdefault(report.task, []).append(report)
     rows = session.execute(select(targets).where(targets.c.task.in_(codes))).all()
     for target in rows:
-        mine = [r for r in kept if r.task == target.task]
+        mine = kept.get(target.task, ())
         reached = [r.day for r in mine if r.percent >= target.planned_percent]
         reported = [r.day for r in mine if target.due_date <= r.day + REPORT_WINDOW]
         session.execute(update(targets).where(
             targets.c.task == target.task, targets.c.seq == target.seq).values(
             reached_on=min(reached, default=None), reported_on=min(reported, default=None)))
+
+
+def rename_unit(session, unit):
+    session.execute(update(units).where(units.c.code == unit["code"])
+                    .values(name=unit["name"], kind=unit["kind"]))
+
+
+def retire_unit(session, code, day):
+    session.execute(update(units).where(units.c.code == code).values(retired_on=day))
+
+
+def cancel_task(session, code, day):
+    session.execute(update(tasks).where(tasks.c.code == code)
+                    .values(status="cancelled", cancelled_on=day))
+
+
+def reassign_task(session, code, lead_unit, cooperating_units, target_units, day,
+                  clock_class=None, start_date=None):
+    """A task as an edit or a merger left it: its lead unit (for its 13710 matter
+    and its evaluations) and cooperating units now, and the owners of its
+    targets ({seq: unit}) due from `day` on: the targets due before keep the
+    unit that answered for them then. Answers whether the task is known."""
+    values = {"unit": lead_unit}
+    if start_date is not None:
+        values.update(clock_class=clock_class, start_date=start_date)
+    if not session.execute(update(tasks).where(tasks.c.code == code).values(**values)).rowcount:
+        return False
+    session.execute(task_cooperators.delete().where(task_cooperators.c.task == code))
+    insert_ignoring_conflicts(session, task_cooperators, [
+        {"task": code, "unit": unit} for unit in set(cooperating_units)])
+    for seq, unit in target_units.items():
+        session.execute(update(targets).where(
+            targets.c.task == code, targets.c.seq == seq, targets.c.due_date >= day)
+            .values(unit=unit))
+    return True
+
+
+def replan(session, code, replaced, added):
+    """The targets `replaced` give way to `added` ([{seq, unit, due_date,
+    planned_percent}]): each target counts against the plan in force on its due
+    date, and the replaced ones were not yet due."""
+    if replaced:
+        session.execute(targets.delete().where(targets.c.task == code,
+                                               targets.c.seq.in_(replaced)))
+    insert_ignoring_conflicts(session, targets, [
+        {"task": code, "seq": t["seq"], "unit": t["unit"], "due_date": t["due_date"],
+         "planned_percent": t["planned_percent"]} for t in added])
+    refresh_targets(session, [code])
 
 
 def set_status(session, code, status):
@@ -157,15 +211,19 @@ def load_facts(session, period, as_of, rules):
     """The Facts (see logic.Facts) of a period as of a day, for the units of the
     rules' groups."""
     start = period.start
-    unit_rows = session.execute(select(units.c.code, units.c.name, units.c.kind)).all()
+    # A retired unit leaves every ranking scored as of its retirement or later.
+    unit_rows = session.execute(select(units.c.code, units.c.name, units.c.kind).where(
+        or_(units.c.retired_on.is_(None), units.c.retired_on > as_of))).all()
     ranked = [{"code": u.code, "name": u.name, "kind": u.kind} for u in unit_rows
               if rules.group_of({"code": u.code, "kind": u.kind}) is not None]
     live = tasks.c.status != "cancelled"
+    # A cancelled task's targets due before the day it was cancelled still count.
+    live_target = or_(live, targets.c.due_date < tasks.c.cancelled_on)
 
     target_rows = session.execute(
         select(targets.c.unit, targets.c.due_date, targets.c.reached_on, targets.c.reported_on)
         .join(tasks, tasks.c.code == targets.c.task)
-        .where(targets.c.due_date.between(start, as_of), live,
+        .where(targets.c.due_date.between(start, as_of), live_target,
                # A step due before the task was given was never the unit's to meet.
                or_(tasks.c.created_on.is_(None), targets.c.due_date >= tasks.c.created_on))
     ).all()
@@ -411,3 +469,15 @@ def claim_stale(session, table, period, scored_before=None):
 
 # The working-day calendar, as this service's copy has it.
 CALENDAR = CalendarCopy(calendar_years)
+
+
+def targets_met_by_due_date(session, first, last):
+    """(targets due from `first` to `last` of active, closed or explained tasks,
+    those of them reached by their due date): the city's on-time figure."""
+    t = targets.c
+    due = and_(t.due_date >= first, t.due_date <= last,
+               t.task.in_(select(tasks.c.code).where(tasks.c.status != "cancelled")))
+    met = func.sum(case((and_(t.reached_on.is_not(None), t.reached_on <= t.due_date), 1),
+                        else_=0))
+    count, reached = session.execute(select(func.count(), met).where(due)).one()
+    return count, int(reached or 0)

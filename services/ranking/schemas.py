@@ -39,6 +39,10 @@ class TaskCreatedIn(ConsumedEventSchema):
     task = fields.Nested(TaskIn, required=True)
 
 
+class TasksImportedIn(ConsumedEventSchema):
+    tasks = fields.Nested(TaskIn, many=True, required=True)
+
+
 class ReportIn(Tolerant):
     task = fields.String(required=True)
     percent = fields.Float(required=True)
@@ -52,6 +56,8 @@ class ProgressReportedIn(ConsumedEventSchema):
 class TaskStatusChangedIn(ConsumedEventSchema):
     task = fields.String(required=True)
     status = fields.String(required=True)
+    # The city's day of the change (absent from events sent before it was added).
+    effective_on = fields.Date(load_default=None)
 
 
 class ClockStageRecordedIn(ConsumedEventSchema):
@@ -119,6 +125,41 @@ class NoticeClosedIn(ConsumedEventSchema):
     closed_at = Moment(required=True)
 
 
+class TaskUpdatedIn(ConsumedEventSchema):
+    task = fields.Nested(TaskIn, required=True)
+    effective_on = fields.Date(required=True)
+
+
+class TaskReplannedIn(ConsumedEventSchema):
+    task = fields.String(required=True)
+    effective_on = fields.Date(required=True)
+    replaced = fields.List(fields.Integer(), required=True)
+    added = fields.List(fields.Integer(), required=True)
+    targets = fields.Nested(TargetIn, many=True, required=True)
+
+
+class UnitUpdatedIn(ConsumedEventSchema):
+    unit = fields.Nested(UnitIn, required=True)
+
+
+class UnitRetiredIn(ConsumedEventSchema):
+    unit = fields.String(required=True)
+    effective_on = fields.Date(required=True)
+
+
+class MovedTaskIn(Tolerant):
+    code = fields.String(required=True)
+    lead_unit = fields.String(required=True)
+    cooperating_units = fields.List(fields.String(), required=True)
+    targets = fields.List(fields.Integer(), required=True)
+
+
+class UnitsMergedIn(ConsumedEventSchema):
+    into = fields.String(required=True)
+    effective_on = fields.Date(required=True)
+    tasks = fields.Nested(MovedTaskIn, many=True, required=True)
+
+
 # What each handler reads, by (producer, event): checked against the producers' own
 # schemas by tests/contracts.
 class CalendarChangedIn(ConsumedEventSchema):
@@ -131,6 +172,7 @@ class CalendarChangedIn(ConsumedEventSchema):
 CONSUMES = {
     ("tasks", "unit_created"): UnitCreatedIn,
     ("tasks", "task_created"): TaskCreatedIn,
+    ("tasks", "tasks_imported"): TasksImportedIn,
     ("tasks", "progress_reported"): ProgressReportedIn,
     ("tasks", "task_closed"): TaskStatusChangedIn,
     ("tasks", "task_explained"): TaskStatusChangedIn,
@@ -138,6 +180,12 @@ CONSUMES = {
     ("tasks", "commitment_made"): CommitmentChangedIn,
     ("tasks", "commitment_fulfilled"): CommitmentChangedIn,
     ("tasks", "task_extended"): TaskExtendedIn,
+    ("tasks", "task_updated"): TaskUpdatedIn,
+    ("tasks", "task_replanned"): TaskReplannedIn,
+    ("tasks", "task_cancelled"): TaskStatusChangedIn,
+    ("tasks", "unit_updated"): UnitUpdatedIn,
+    ("tasks", "unit_retired"): UnitRetiredIn,
+    ("tasks", "units_merged"): UnitsMergedIn,
     ("warnings", "colour_changed"): ColourChangedIn,
     ("warnings", "notice_issued"): NoticeIssuedIn,
     ("warnings", "notice_acknowledged"): NoticeAcknowledgedIn,

@@ -35,8 +35,14 @@ from .schemas import (
     ProgressReportedIn,
     TaskCreatedIn,
     TaskExtendedIn,
+    TaskReplannedIn,
+    TasksImportedIn,
     TaskStatusChangedIn,
+    TaskUpdatedIn,
     UnitCreatedIn,
+    UnitRetiredIn,
+    UnitsMergedIn,
+    UnitUpdatedIn,
 )
 from .settings import RankingSettings
 
@@ -77,10 +83,20 @@ class Service(Operations):
     @event_handler("tasks", "task_created")
     @applied_once(TaskCreatedIn)
     def on_task_created(self, session, event):
-        task = event["task"]
-        created_on = task["created_at"] and self.clock.day_of(task["created_at"])
-        repo.save_task(session, task, created_on)
-        repo.touch(session, [t["due_date"] for t in task["targets"]] + [task["start_date"]])
+        self._tasks_created(session, [event["task"]])
+
+    @event_handler("tasks", "tasks_imported")
+    @applied_once(TasksImportedIn)
+    def on_tasks_imported(self, session, event):
+        """A slice of an import, kept set-based."""
+        self._tasks_created(session, event["tasks"])
+
+    def _tasks_created(self, session, tasks):
+        repo.save_tasks(session, tasks, {
+            task["code"]: task["created_at"] and self.clock.day_of(task["created_at"])
+            for task in tasks})
+        repo.touch(session, {day for task in tasks for day in (
+            task["start_date"], *(target["due_date"] for target in task["targets"]))})
 
     @event_handler("tasks", "progress_reported")
     @applied_once(ProgressReportedIn)
@@ -129,6 +145,60 @@ class Service(Operations):
         repo.extend(session, event["task"], event["seq"], event["previous_due_date"],
                     event["new_due_date"])
         repo.touch(session, [event["previous_due_date"], event["new_due_date"]])
+
+    @event_handler("tasks", "task_updated")
+    @applied_once(TaskUpdatedIn)
+    def on_task_updated(self, session, event):
+        """An edit: a new lead unit answers for the task, and for the targets that
+        moved to it, from the day of the change; the past is not rewritten."""
+        task, day = event["task"], event["effective_on"]
+        repo.reassign_task(session, task["code"], task["lead_unit"], task["cooperating_units"],
+                           {t["seq"]: t["unit"] for t in task["targets"]}, day,
+                           clock_class=task["clock_class"], start_date=task["start_date"])
+        repo.touch(session, [day])
+
+    @event_handler("tasks", "task_replanned")
+    @applied_once(TaskReplannedIn)
+    def on_task_replanned(self, session, event):
+        """A new plan: each target counts against the plan in force on its due date."""
+        added = set(event["added"])
+        new = [t for t in event["targets"] if t["seq"] in added]
+        repo.replan(session, event["task"], event["replaced"], new)
+        repo.touch(session, [event["effective_on"], *(t["due_date"] for t in new)])
+
+    @event_handler("tasks", "task_cancelled")
+    @applied_once(TaskStatusChangedIn)
+    def on_task_cancelled(self, session, event):
+        """A cancelled task leaves the ranking's future (logic: its targets due
+        from the day it was cancelled are not counted)."""
+        day = event["effective_on"] or self.clock.day_of(event["occurred_at"])
+        repo.cancel_task(session, event["task"], day)
+        repo.touch(session, [day])
+
+    @event_handler("tasks", "unit_updated")
+    @applied_once(UnitUpdatedIn)
+    def on_unit_updated(self, session, event):
+        repo.rename_unit(session, event["unit"])
+        repo.touch(session, [])
+
+    @event_handler("tasks", "unit_retired")
+    @applied_once(UnitRetiredIn)
+    def on_unit_retired(self, session, event):
+        """A retired unit leaves the rankings scored as of its retirement or later."""
+        repo.retire_unit(session, event["unit"], event["effective_on"])
+        repo.touch(session, [event["effective_on"]])
+
+    @event_handler("tasks", "units_merged")
+    @applied_once(UnitsMergedIn)
+    def on_units_merged(self, session, event):
+        """The merged unit's open tasks, and their targets not yet due, answer to
+        the unit it merged into from the day of the merger."""
+        for moved in event["tasks"]:
+            repo.reassign_task(session, moved["code"], moved["lead_unit"],
+                               moved["cooperating_units"],
+                               dict.fromkeys(moved["targets"], event["into"]),
+                               event["effective_on"])
+        repo.touch(session, [event["effective_on"]])
 
     # Facts from the warnings service ----------------------------------------------
 
@@ -255,6 +325,21 @@ class Service(Operations):
         """The groups of the rules in force: {"items": [{key, label, kinds, units}]}."""
         with self.db.session(readonly=True) as session:
             return {"items": repo.RULES.current(session).groups}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def get_city_rates(self):
+        """The city's figures of the live period up to today, for the one screen:
+        {period, label, as_of, targets_due, targets_met (by their due dates, as the
+        on_time indicator counts them), on_time_rate (percent, null when nothing
+        fell due)}."""
+        today = self.clock.today()
+        with self.db.session(readonly=True) as session:
+            period = logic.period_of(today, repo.RULES.current(session).period_kind)
+            as_of = period.as_of(today)
+            due, met = repo.targets_met_by_due_date(session, period.start, as_of)
+        return {"period": period.key, "label": period.label, "as_of": as_of.isoformat(),
+                "targets_due": due, "targets_met": met,
+                "on_time_rate": round(100 * met / due, 1) if due else None}
 
     @rpc(expected_exceptions=EXPECTED)
     def list_periods(self, limit=100, offset=0):

@@ -9,6 +9,7 @@ from services.common.events import EventSchema
 
 UNIT_CREATED = "unit_created"
 TASK_CREATED = "task_created"
+TASKS_IMPORTED = "tasks_imported"
 PROGRESS_REPORTED = "progress_reported"
 EVIDENCE_ADDED = "evidence_added"
 TASK_CLOSED = "task_closed"
@@ -17,6 +18,12 @@ CLOCK_STAGE_RECORDED = "clock_stage_recorded"
 COMMITMENT_MADE = "commitment_made"
 COMMITMENT_FULFILLED = "commitment_fulfilled"
 TASK_EXTENDED = "task_extended"
+TASK_UPDATED = "task_updated"
+TASK_REPLANNED = "task_replanned"
+TASK_CANCELLED = "task_cancelled"
+UNIT_UPDATED = "unit_updated"
+UNIT_RETIRED = "unit_retired"
+UNITS_MERGED = "units_merged"
 
 
 class Contact(Schema):
@@ -32,6 +39,7 @@ class UnitPayload(Schema):
     parent = fields.String(allow_none=True)
     head = fields.Nested(Contact, allow_none=True)
     operator = fields.Nested(Contact, allow_none=True)
+    status = fields.String()
 
 
 class UnitCreated(EventSchema):
@@ -59,11 +67,19 @@ class TaskPayload(Schema):
     due_date = fields.String(required=True)
     status = fields.String(required=True)
     created_at = fields.String(required=True)
+    batch = fields.String(allow_none=True)
     targets = fields.List(fields.Nested(TargetPayload), required=True)
 
 
 class TaskCreated(EventSchema):
     task = fields.Nested(TaskPayload, required=True)
+
+
+class TasksImported(EventSchema):
+    """Tasks created together by an import, each as task_created carries its task;
+    a large import speaks in several of these, each in its own order."""
+
+    tasks = fields.Nested(TaskPayload, many=True, required=True)
 
 
 class ReportPayload(Schema):
@@ -88,12 +104,14 @@ class EvidenceAdded(EventSchema):
 
 
 class TaskStatusChanged(EventSchema):
-    """task_closed and task_explained."""
+    """task_closed, task_explained and task_cancelled; `effective_on` the city's
+    day of the change."""
 
     task = fields.String(required=True)
     lead_unit = fields.String(required=True)
     status = fields.String(required=True)
     reason = fields.String(allow_none=True)
+    effective_on = fields.String()
 
 
 class ClockStageRecorded(EventSchema):
@@ -130,9 +148,84 @@ class TaskExtended(EventSchema):
     count = fields.Integer(required=True)
 
 
+class TaskUpdated(EventSchema):
+    """The office edited a task's descriptive fields. `task` is the task as it
+    now stands (its targets: the plan in force); `changes` {field: [old, new]};
+    `previous_lead_unit` the lead unit before, only when it changed: from
+    `effective_on` (the local day of the change) the new lead unit answers for
+    the task, before it the old one did."""
+
+    task = fields.Nested(TaskPayload, required=True)
+    changes = fields.Dict(keys=fields.String(), values=fields.Raw(), required=True)
+    previous_lead_unit = fields.String(allow_none=True, required=True)
+    effective_on = fields.String(required=True)
+    reason = fields.String(required=True)
+    version = fields.Integer(required=True)
+    changed_by = fields.String(allow_none=True)
+
+
+class TaskReplanned(EventSchema):
+    """The office approved a new plan: from `effective_on` the targets `replaced`
+    (seqs of the earlier plan, not yet due) give way to `added` (seqs of plan
+    `plan_version`); `targets` is the whole plan in force now, the targets
+    already due before it included."""
+
+    task = fields.String(required=True)
+    lead_unit = fields.String(required=True)
+    plan_version = fields.Integer(required=True)
+    effective_on = fields.String(required=True)
+    replaced = fields.List(fields.Integer(), required=True)
+    added = fields.List(fields.Integer(), required=True)
+    targets = fields.List(fields.Nested(TargetPayload), required=True)
+    reason = fields.String(required=True)
+    approved_by = fields.String(allow_none=True)
+
+
+class UnitUpdated(EventSchema):
+    """A unit renamed or given a new head or operator: `unit` as it now stands,
+    `changes` {field: [old, new]}."""
+
+    unit = fields.Nested(UnitPayload, required=True)
+    changes = fields.Dict(keys=fields.String(), values=fields.Raw(), required=True)
+    reason = fields.String(allow_none=True)
+    changed_by = fields.String(allow_none=True)
+
+
+class UnitRetired(EventSchema):
+    """A unit retired, on `effective_on`; `merged_into` the unit that took over
+    its open tasks, when it was merged."""
+
+    unit = fields.String(required=True)
+    merged_into = fields.String(allow_none=True, required=True)
+    effective_on = fields.String(required=True)
+    reason = fields.String(required=True)
+    changed_by = fields.String(allow_none=True)
+
+
+class MovedTask(Schema):
+    code = fields.String(required=True)
+    lead_unit = fields.String(required=True)
+    previous_lead_unit = fields.String(required=True)
+    cooperating_units = fields.List(fields.String(), required=True)
+    targets = fields.List(fields.Integer(), required=True)  # seqs now owned by `into`
+
+
+class UnitsMerged(EventSchema):
+    """`unit` merged into `into` on `effective_on`: its open tasks' lead,
+    cooperation and targets moved to `into`, each task as it now stands."""
+
+    unit = fields.String(required=True)
+    into = fields.String(required=True)
+    effective_on = fields.String(required=True)
+    reason = fields.String(required=True)
+    tasks = fields.List(fields.Nested(MovedTask), required=True)
+    changed_by = fields.String(allow_none=True)
+
+
 SCHEMAS = {
     UNIT_CREATED: UnitCreated,
     TASK_CREATED: TaskCreated,
+    TASKS_IMPORTED: TasksImported,
     PROGRESS_REPORTED: ProgressReported,
     EVIDENCE_ADDED: EvidenceAdded,
     TASK_CLOSED: TaskStatusChanged,
@@ -141,4 +234,10 @@ SCHEMAS = {
     COMMITMENT_MADE: CommitmentChanged,
     COMMITMENT_FULFILLED: CommitmentChanged,
     TASK_EXTENDED: TaskExtended,
+    TASK_UPDATED: TaskUpdated,
+    TASK_REPLANNED: TaskReplanned,
+    TASK_CANCELLED: TaskStatusChanged,
+    UNIT_UPDATED: UnitUpdated,
+    UNIT_RETIRED: UnitRetired,
+    UNITS_MERGED: UnitsMerged,
 }

@@ -14,6 +14,7 @@ from services.common.progress import after_reports
 
 from .exceptions import InvalidInput
 from .schemas import ProgressItemIn
+from .texts import STATUS_NAMES, say
 
 # Reports from county systems carry their own clocks; a little skew is normal.
 FUTURE_TOLERANCE = dt.timedelta(minutes=10)
@@ -285,3 +286,193 @@ def clean_evidence_name(filename):
     kept = "".join("_" if unicodedata.category(char) in ("Cc", "Cf", "Zl", "Zp")
                    or char in "/\\" else char for char in (filename or ""))
     return kept.strip().strip(".")[:200] or "evidence"
+
+
+# Keeping the records true: edits, re-plans, cancellations, units' lives ---------
+
+EDITABLE = ("title", "category", "source", "clock_class", "responsible_person",
+            "start_date", "due_date", "cooperating_units", "lead_unit", "batch")
+
+
+def _plain(value):
+    """A value as a change record keeps it (dates as ISO text, lists sorted)."""
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, (list, set, tuple)):
+        return sorted(value)
+    return value
+
+
+def task_changes(task, loaded, units, today):
+    """What an edit changes, and what stops it.
+
+    task: the task as it stands (repository's task dict: ISO dates, its plan in
+    force as `targets`); loaded: TaskChangesIn's load; units: {code: status} of
+    every unit the edit names; today: the local day of the change.
+    Answers (changes {field: [old, new]}, problem or None), the problem as
+    InvalidInput's detail ({field: say(...)}).
+    """
+    changes = {}
+    for name, new in loaded.items():
+        old = task.get(name)
+        if name in ("start_date", "due_date"):
+            old = dt.date.fromisoformat(old)
+        if name == "cooperating_units":
+            new = sorted(set(new))
+        if _plain(old) != _plain(new):
+            changes[name] = [_plain(old), _plain(new)]
+    lead = loaded.get("lead_unit", task["lead_unit"])
+    cooperating = set(loaded.get("cooperating_units", task["cooperating_units"]))
+    if "lead_unit" in changes and "cooperating_units" not in loaded and lead in cooperating:
+        # The cooperating unit that now leads no longer cooperates.
+        cooperating.discard(lead)
+        changes["cooperating_units"] = [sorted(task["cooperating_units"]), sorted(cooperating)]
+    for name, codes in (("lead_unit", [lead] if "lead_unit" in changes else []),
+                        ("cooperating_units", sorted(
+                            cooperating - set(task["cooperating_units"])))):
+        for code in codes:
+            if code not in units:
+                return changes, {name: say("unit_unknown", unit=code)}
+            if units[code] != "active":
+                return changes, {name: say("unit_retired", unit=code)}
+    if lead in cooperating:
+        return changes, {"cooperating_units": say("lead_also_cooperating")}
+    start = loaded.get("start_date", dt.date.fromisoformat(task["start_date"]))
+    due = loaded.get("due_date", dt.date.fromisoformat(task["due_date"]))
+    if start > due:
+        return changes, {"due_date": say("dates_out_of_order")}
+    if "start_date" in changes or "due_date" in changes:
+        for target in task["targets"]:
+            target_due = dt.date.fromisoformat(target["due_date"])
+            if not start <= target_due <= due:
+                field_name = "due_date" if target_due > due else "start_date"
+                return changes, {field_name: say("target_outside_dates", seq=target["seq"],
+                                                 due=target["due_date"])}
+    return changes, None
+
+
+def lead_moves(targets, previous_lead, new_lead, today):
+    """The seqs of the targets in force that follow a new lead unit: those the
+    previous lead owned that are not due before `today` (the past stays its)."""
+    return [target["seq"] for target in targets
+            if target["unit"] == previous_lead
+            and dt.date.fromisoformat(target["due_date"]) >= today]
+
+
+@dataclass
+class Replan:
+    """A re-plan worked out: `kept` the targets already due (seqs, they stay),
+    `replaced` the seqs of those it replaces, `added` the new targets as rows
+    (seq, due_date, planned_percent, description, unit), all of plan `version`."""
+
+    version: int
+    kept: list
+    replaced: list
+    added: list
+
+
+def replan(task, targets, loaded, units, today, plan_version, last_seq):
+    """A new plan for the task's remaining targets, or an InvalidInput detail.
+
+    task: as task_changes; targets: the plan in force ([{seq, due_date (date),
+    planned_percent, unit}]); loaded: ReplanIn's targets; units: {code: status}
+    of the units the new targets name; plan_version: the version in force;
+    last_seq: the highest seq the task ever used (new targets are numbered on,
+    so that a seq always names one target and its colour history).
+    Answers (Replan or None, problem or None).
+    """
+    kept = [t for t in targets if t["due_date"] < today]
+    replaced = [t["seq"] for t in targets if t["due_date"] >= today]
+    start = dt.date.fromisoformat(task["start_date"])
+    task_due = dt.date.fromisoformat(task["due_date"])
+    floor_due = max((t["due_date"] for t in kept), default=start)
+    floor_percent = max((t["planned_percent"] for t in kept), default=0.0)
+    added = []
+    for index, target in enumerate(loaded, start=1):
+        due = target["due_date"]
+        # Keyed as JSON keys them, the same in the service and over the wire.
+        where = {"targets": {str(index - 1): None}}
+        if due < today:
+            where["targets"][str(index - 1)] = {"due_date": say("replan_in_past",
+                                                           today=today.isoformat())}
+            return None, where
+        if due > task_due:
+            where["targets"][str(index - 1)] = {"due_date": say(
+                "replan_after_due", index=index, due=due.isoformat(),
+                task_due=task_due.isoformat())}
+            return None, where
+        if due < floor_due or target["planned_percent"] < floor_percent:
+            where["targets"][str(index - 1)] = {"planned_percent": say(
+                "replan_before_kept", index=index, due=floor_due.isoformat(),
+                percent=f"{floor_percent:g}")}
+            return None, where
+        unit = target.get("unit") or task["lead_unit"]
+        if units.get(unit) != "active":
+            code = "unit_unknown" if unit not in units else "unit_retired"
+            where["targets"][str(index - 1)] = {"unit": say(code, unit=unit)}
+            return None, where
+        added.append({"seq": last_seq + index, "due_date": due,
+                      "planned_percent": target["planned_percent"],
+                      "description": target.get("description"), "unit": unit})
+    return Replan(plan_version + 1, [t["seq"] for t in kept], replaced, added), None
+
+
+def task_links_of(lead_unit, cooperating_units, target_units):
+    """{unit code: role} of a task as it stands: its lead unit leads; its
+    cooperating units and the owners of its targets, past ones included,
+    cooperate (so a unit keeps sight of the targets it owned)."""
+    links = {lead_unit: "lead"}
+    for unit in (*sorted(cooperating_units), *sorted(set(target_units))):
+        links.setdefault(unit, "cooperating")
+    return links
+
+
+def not_active(code, status, action):
+    """The Conflict detail of an `action` refused on a task no longer active."""
+    return say("task_not_active", task=code, status=STATUS_NAMES.get(status, status),
+               action=action)
+
+
+def cancel_problem(code, status):
+    """Why a task cannot be cancelled (撤销), as Conflict's detail, or None."""
+    return not_active(code, status, "撤销") if status != "active" else None
+
+
+def unit_changes(unit, loaded):
+    """{field: [old, new]} of an edit of a unit (name, head, operator)."""
+    return {name: [unit.get(name), new] for name, new in loaded.items()
+            if name != "reason" and unit.get(name) != new}
+
+
+def merge_moves(unit, into, tasks, today):
+    """How the open tasks of `unit` move to `into`: [{code, lead_unit,
+    previous_lead_unit, cooperating_units, targets}] where `targets` are the seqs
+    of the targets not due before `today` that `unit` owned.
+
+    tasks: [{code, lead_unit, cooperating_units, targets: [{seq, due_date (ISO),
+    unit}]}] of the open tasks `unit` takes part in.
+    """
+    moves = []
+    for task in tasks:
+        lead = into if task["lead_unit"] == unit else task["lead_unit"]
+        cooperating = {into if code == unit else code for code in task["cooperating_units"]}
+        cooperating.discard(lead)
+        moves.append({
+            "code": task["code"], "lead_unit": lead, "previous_lead_unit": task["lead_unit"],
+            "cooperating_units": sorted(cooperating),
+            "targets": lead_moves(task["targets"], unit, into, today)})
+    return moves
+
+
+def batch_counts(rows):
+    """[{batch, items, active, closed, explained, cancelled}] from rows of
+    (batch, status, tasks), by batch (no batch: None, last)."""
+    by_batch = {}
+    for batch, status, number in rows:
+        entry = by_batch.setdefault(batch, {
+            "batch": batch, "items": 0, "active": 0, "closed": 0, "explained": 0,
+            "cancelled": 0})
+        entry["items"] += number
+        if status in entry:
+            entry[status] += number
+    return sorted(by_batch.values(), key=lambda e: (e["batch"] is None, e["batch"] or ""))

@@ -1,5 +1,6 @@
 """The tasks service's tables: units, tasks, targets, progress, evidence, 13710
-clock stages, written commitments and the extensions of due dates."""
+clock stages, written commitments, the extensions of due dates, and the history
+of every change the office makes to a task, its plan or a unit."""
 from sqlalchemy import (
     JSON,
     Boolean,
@@ -28,6 +29,11 @@ units = Table(
     Column("head", JSON),
     Column("operator", JSON),
     Column("created_at", DateTime, nullable=False),
+    # active or retired; a retired unit takes no new task, and `merged_into`
+    # names the unit that took over its open tasks, if any.
+    Column("status", String(16), nullable=False, server_default="active"),
+    Column("retired_at", DateTime),
+    Column("merged_into", String(32)),
 )
 
 tasks = Table(
@@ -49,6 +55,8 @@ tasks = Table(
     Column("last_reported_at", DateTime),
     Column("created_at", DateTime, nullable=False),
     Column("closed_at", DateTime),
+    # The batch (批次) the office gave it in, for example "2026年第一批".
+    Column("batch", String(100), index=True),
 )
 
 task_units = Table(
@@ -68,6 +76,10 @@ targets = Table(
     Column("planned_percent", Float, nullable=False),
     Column("description", String(500)),
     Column("unit", String(32), ForeignKey("units.code"), nullable=False),
+    # The plan (task_plans.version) the target belongs to; `replaced_in` the
+    # plan that replaced it before it fell due, NULL while it is in force.
+    Column("plan_version", Integer, nullable=False, server_default="1"),
+    Column("replaced_in", Integer),
     UniqueConstraint("task_code", "seq"),
 )
 
@@ -144,4 +156,46 @@ extensions = Table(
     Column("reason", Text, nullable=False),
     Column("extended_by", String(64)),
     Column("extended_at", DateTime, nullable=False),
+)
+
+
+# Every change of a task after its creation, in order: what changed ({field:
+# [old, new]}), why, by whom and when. The row in `tasks` is the latest state.
+task_versions = Table(
+    "task_versions", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("task_code", String(32), ForeignKey("tasks.code"), nullable=False, index=True),
+    Column("version", Integer, nullable=False),
+    Column("kind", String(16), nullable=False),  # update, replan, cancel, merge
+    Column("changes", JSON, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("changed_by", String(64)),
+    Column("changed_at", DateTime, nullable=False),
+    UniqueConstraint("task_code", "version"),
+)
+
+# The plans the office approved after the first (version 1, the plan the task
+# was created with, has no row): from `effective_on` the targets of that
+# version replace those of the earlier plan not yet due.
+task_plans = Table(
+    "task_plans", metadata,
+    Column("task_code", String(32), ForeignKey("tasks.code"), primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("effective_on", Date, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("approved_by", String(64)),
+    Column("approved_at", DateTime, nullable=False),
+)
+
+# Every change of a unit after its creation: renamed, a new head, retired,
+# merged into another.
+unit_versions = Table(
+    "unit_versions", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("unit_code", String(32), ForeignKey("units.code"), nullable=False, index=True),
+    Column("kind", String(16), nullable=False),  # update, retire, merge
+    Column("changes", JSON, nullable=False),
+    Column("reason", Text),
+    Column("changed_by", String(64)),
+    Column("changed_at", DateTime, nullable=False),
 )

@@ -3,6 +3,7 @@ where the work comes in batches; answers plain dicts (rows where the caller
 needs a column no answer shows)."""
 from sqlalchemy import bindparam, func, select
 
+from services.common.bulk import among, insert_many
 from services.common.clock import iso
 
 from .logic import TaskState
@@ -14,8 +15,11 @@ from .models import (
     progress_batches,
     progress_reports,
     targets,
+    task_plans,
     task_units,
+    task_versions,
     tasks,
+    unit_versions,
     units,
 )
 
@@ -23,7 +27,8 @@ from .models import (
 def unit_dict(row):
     return {
         "code": row.code, "name": row.name, "kind": row.kind, "parent": row.parent,
-        "head": row.head, "operator": row.operator,
+        "head": row.head, "operator": row.operator, "status": row.status,
+        "retired_at": iso(row.retired_at), "merged_into": row.merged_into,
     }
 
 
@@ -33,8 +38,17 @@ def unit_parents(session):
 
 def known_unit_codes(session, codes):
     """Those of `codes` that are units."""
-    return {code for (code,) in session.execute(
-        select(units.c.code).where(units.c.code.in_(codes)))}
+    return _present(session, units.c.code, codes)
+
+
+def _present(session, column, values):
+    """Those of `values` found in `column`, asked in slices: SQLite binds at most
+    32,766 values a statement, and an import may name twenty thousand tasks."""
+    values, found = sorted(values), set()
+    for start in range(0, len(values), 5_000):
+        found.update(value for (value,) in session.execute(
+            select(column).where(among(session, column, values[start:start + 5_000]))))
+    return found
 
 
 def insert_unit(session, unit, now):
@@ -66,6 +80,7 @@ def task_dict(row, task_targets=(), cooperating=()):
         "status": row.status, "status_reason": row.status_reason,
         "percent": row.percent, "last_reported_at": iso(row.last_reported_at),
         "created_at": iso(row.created_at), "closed_at": iso(row.closed_at),
+        "batch": row.batch,
         "targets": [target_dict(target) for target in task_targets],
     }
 
@@ -74,7 +89,7 @@ def target_dict(row):
     return {
         "seq": row.seq, "due_date": iso(row.due_date),
         "planned_percent": row.planned_percent, "description": row.description,
-        "unit": row.unit,
+        "unit": row.unit, "plan_version": row.plan_version,
     }
 
 
@@ -84,11 +99,14 @@ def tasks_with_parts(session, rows):
     by_task_targets, by_task_units = {}, {}
     if codes:
         for target in session.execute(
-            select(targets).where(targets.c.task_code.in_(codes)).order_by(targets.c.seq)
+            # The plan in force; the targets it replaced are kept for the history.
+            select(targets).where(among(session, targets.c.task_code, codes))
+            .where(targets.c.replaced_in.is_(None))
+            .order_by(targets.c.task_code, targets.c.seq)
         ):
             by_task_targets.setdefault(target.task_code, []).append(target)
         for link in session.execute(
-            select(task_units).where(task_units.c.task_code.in_(codes))
+            select(task_units).where(among(session, task_units.c.task_code, codes))
             .where(task_units.c.role == "cooperating")
         ):
             by_task_units.setdefault(link.task_code, []).append(link.unit_code)
@@ -98,8 +116,28 @@ def tasks_with_parts(session, rows):
     ]
 
 
-def task_query(scope=None, unit=None, status=None, category=None, source=None, codes=None):
+def title_words(q):
+    """The words of a search, each matched anywhere in a title: Chinese titles
+    have no spaces, so a word is a substring, as people expect of a search box."""
+    return [word for word in (q or "").split() if word][:10]
+
+
+def _like(word):
+    escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def task_query(scope=None, unit=None, status=None, category=None, source=None, codes=None,
+               batch=None, q=None, lead_unit=None):
     query = select(tasks)
+    if lead_unit:
+        query = query.where(tasks.c.lead_unit == lead_unit)
+    if batch:
+        query = query.where(tasks.c.batch == batch)
+    # ILIKE: on PostgreSQL the trigram index of the titles serves it (migration
+    # 0006); on SQLite it is LIKE, which ignores the case of Latin letters too.
+    for word in title_words(q):
+        query = query.where(tasks.c.title.ilike(_like(word), escape="\\"))
     for unit_codes in ([unit] if unit else None, scope):
         if unit_codes is not None:
             query = query.where(tasks.c.code.in_(
@@ -123,28 +161,62 @@ def list_tasks(session, limit, offset, **filters):
     return {"items": tasks_with_parts(session, rows), "total": total}
 
 
+def tasks_by_codes(session, codes, chunk=5000):
+    """{code: task dict with targets and cooperating units} of those of `codes`
+    that are tasks."""
+    codes, found = list(codes), {}
+    for start in range(0, len(codes), chunk):
+        rows = session.execute(
+            select(tasks).where(tasks.c.code.in_(codes[start:start + chunk]))).all()
+        found.update((task["code"], task) for task in tasks_with_parts(session, rows))
+    return found
+
+
+def task_headings(session):
+    """(code, title, lead_unit, status) of every task, by code: what a ledger is
+    compared with to find the tasks it leaves out."""
+    return session.execute(select(tasks.c.code, tasks.c.title, tasks.c.lead_unit,
+                                  tasks.c.status).order_by(tasks.c.code)).all()
+
+
 def insert_task(session, task, links, now):
     """A new active task at 0%, its units ({code: role}) and its targets, numbered
     from 1 in their order."""
-    session.execute(tasks.insert().values(
-        code=task["code"], title=task["title"], category=task.get("category"),
-        source=task["source"], clock_class=task.get("clock_class"),
-        lead_unit=task["lead_unit"], responsible_person=task.get("responsible_person"),
-        start_date=task["start_date"], due_date=task["due_date"], status="active",
-        percent=0, created_at=now,
-    ))
-    session.execute(task_units.insert(), [
+    insert_tasks(session, [(task, links)], now)
+
+
+def insert_tasks(session, new_tasks, now):
+    """New tasks [(task, links)] as insert_task keeps each, in three statements
+    however many: an import of the city's library is one transaction, not twenty
+    thousand."""
+    insert_many(session, tasks, [{
+        "code": task["code"], "title": task["title"], "category": task.get("category"),
+        "source": task["source"], "clock_class": task.get("clock_class"),
+        "lead_unit": task["lead_unit"], "responsible_person": task.get("responsible_person"),
+        "start_date": task["start_date"], "due_date": task["due_date"], "status": "active",
+        "percent": 0, "created_at": now, "batch": task.get("batch"),
+    } for task, _ in new_tasks])
+    insert_many(session, task_units, [
         {"task_code": task["code"], "unit_code": unit, "role": role}
-        for unit, role in links.items()
-    ])
-    if task["targets"]:
-        session.execute(targets.insert(), [
-            {"task_code": task["code"], "seq": seq, "due_date": target["due_date"],
-             "planned_percent": target["planned_percent"],
-             "description": target.get("description"),
-             "unit": target.get("unit") or task["lead_unit"]}
-            for seq, target in enumerate(task["targets"], start=1)
-        ])
+        for task, links in new_tasks for unit, role in links.items()])
+    insert_many(session, targets, [
+        {"task_code": task["code"], "seq": seq, "due_date": target["due_date"],
+         "planned_percent": target["planned_percent"],
+         "description": target.get("description"),
+         "unit": target.get("unit") or task["lead_unit"]}
+        for task, _ in new_tasks for seq, target in enumerate(task["targets"], start=1)])
+
+
+def existing_task_codes(session, codes):
+    """Those of `codes` that are tasks already."""
+    return _present(session, tasks.c.code, codes)
+
+
+def task_rows(session, codes):
+    """The rows of the tasks `codes`, in that order."""
+    found = {row.code: row for row in session.execute(
+        select(tasks).where(among(session, tasks.c.code, list(codes))))}
+    return [found[code] for code in codes if code in found]
 
 
 def set_status(session, code, status, reason, now):
@@ -382,3 +454,132 @@ def stored_batch(session, caller, key):
         .where(progress_batches.c.caller == ((caller or {}).get("user") or ""))
         .where(progress_batches.c.key == key)
     ).first()
+
+
+# Changes of the records --------------------------------------------------------
+
+def unit_statuses(session, codes):
+    """{code: status} of the units among `codes`."""
+    return dict(session.execute(
+        select(units.c.code, units.c.status).where(units.c.code.in_(codes))).all())
+
+
+def update_task(session, code, values):
+    if values:
+        session.execute(tasks.update().where(tasks.c.code == code).values(**values))
+
+
+def all_targets(session, code):
+    """Every target the task ever had, replaced ones included, by seq."""
+    return session.execute(select(targets).where(targets.c.task_code == code)
+                           .order_by(targets.c.seq)).all()
+
+
+def set_links(session, code, links):
+    """Replace the task's units ({code: role})."""
+    session.execute(task_units.delete().where(task_units.c.task_code == code))
+    session.execute(task_units.insert(), [
+        {"task_code": code, "unit_code": unit, "role": role} for unit, role in links.items()])
+
+
+def move_targets(session, code, seqs, unit):
+    if seqs:
+        session.execute(targets.update().where(targets.c.task_code == code)
+                        .where(targets.c.seq.in_(seqs)).values(unit=unit))
+
+
+def replace_plan(session, code, plan, reason, user, today, now):
+    """Keep plan `plan` (logic.Replan): its replaced targets marked, its new ones
+    added, its approval recorded."""
+    if plan.replaced:
+        session.execute(targets.update().where(targets.c.task_code == code)
+                        .where(targets.c.seq.in_(plan.replaced))
+                        .values(replaced_in=plan.version))
+    session.execute(targets.insert(), [
+        {"task_code": code, "plan_version": plan.version, **target} for target in plan.added])
+    session.execute(task_plans.insert().values(
+        task_code=code, version=plan.version, effective_on=today, reason=reason,
+        approved_by=user, approved_at=now))
+
+
+def add_task_version(session, code, kind, changes, reason, user, now):
+    """Record a change of the task; answers its version (the task as created is 1)."""
+    latest = session.execute(select(func.max(task_versions.c.version))
+                             .where(task_versions.c.task_code == code)).scalar()
+    version = (latest or 1) + 1
+    session.execute(task_versions.insert().values(
+        task_code=code, version=version, kind=kind, changes=changes, reason=reason,
+        changed_by=user, changed_at=now))
+    return version
+
+
+def task_history(session, row):
+    """{"versions": [...], "plans": [...]} of a task, oldest first."""
+    versions = [{"version": 1, "kind": "create", "changes": {}, "reason": None,
+                 "changed_by": None, "changed_at": iso(row.created_at)}]
+    versions += [{"version": v.version, "kind": v.kind, "changes": v.changes,
+                  "reason": v.reason, "changed_by": v.changed_by,
+                  "changed_at": iso(v.changed_at)}
+                 for v in session.execute(select(task_versions)
+                                          .where(task_versions.c.task_code == row.code)
+                                          .order_by(task_versions.c.version))]
+    approvals = {p.version: p for p in session.execute(
+        select(task_plans).where(task_plans.c.task_code == row.code))}
+    by_version = {}
+    for target in all_targets(session, row.code):
+        entry = {**target_dict(target), "replaced_in": target.replaced_in}
+        by_version.setdefault(target.plan_version, []).append(entry)
+    plans = []
+    for version in sorted(set(by_version) | set(approvals) | {1}):
+        approval = approvals.get(version)
+        plans.append({
+            "version": version,
+            "effective_on": iso(approval.effective_on) if approval else iso(row.start_date),
+            "reason": approval.reason if approval else None,
+            "approved_by": approval.approved_by if approval else None,
+            "approved_at": iso(approval.approved_at) if approval else iso(row.created_at),
+            "targets": by_version.get(version, []),
+        })
+    return {"task": row.code, "versions": versions, "plans": plans}
+
+
+def update_unit(session, code, values):
+    if values:
+        session.execute(units.update().where(units.c.code == code).values(**values))
+
+
+def add_unit_version(session, code, kind, changes, reason, user, now):
+    session.execute(unit_versions.insert().values(
+        unit_code=code, kind=kind, changes=changes, reason=reason, changed_by=user,
+        changed_at=now))
+
+
+def unit_history(session, code):
+    return [{"kind": v.kind, "changes": v.changes, "reason": v.reason,
+             "changed_by": v.changed_by, "changed_at": iso(v.changed_at)}
+            for v in session.execute(select(unit_versions)
+                                     .where(unit_versions.c.unit_code == code)
+                                     .order_by(unit_versions.c.id))]
+
+
+def open_tasks_of(session, unit):
+    """The active tasks `unit` takes part in, as dicts with their plan in force."""
+    rows = session.execute(
+        select(tasks).where(tasks.c.status == "active")
+        .where(tasks.c.code.in_(select(task_units.c.task_code)
+                                .where(task_units.c.unit_code == unit)))
+        .order_by(tasks.c.code)).all()
+    return tasks_with_parts(session, rows)
+
+
+def child_units(session, code):
+    return session.execute(select(units.c.code).where(units.c.parent == code)
+                           .where(units.c.status == "active")
+                           .order_by(units.c.code)).scalars().all()
+
+
+def batch_rows(session, scope=None):
+    """[(batch, status, tasks)] of the tasks (within `scope`)."""
+    query = task_query(scope=scope).subquery()
+    return session.execute(select(query.c.batch, query.c.status, func.count())
+                           .group_by(query.c.batch, query.c.status)).all()

@@ -79,6 +79,7 @@ class TaskIn(Strict):
     clock_class = fields.String(validate=validate.OneOf(CLOCK_CLASSES), allow_none=True)
     cooperating_units = fields.List(fields.String(validate=CODE), load_default=list)
     responsible_person = fields.String(validate=validate.Length(max=50), allow_none=True)
+    batch = fields.String(validate=validate.Length(max=100), allow_none=True)
     targets = fields.List(fields.Nested(TargetIn), load_default=list)
 
     @validates_schema
@@ -131,3 +132,62 @@ class ExtensionIn(Strict):
     new_due_date = fields.Date(required=True, validate=PLAN_DATE)
     seq = fields.Integer(allow_none=True, validate=validate.Range(min=1))
     reason = fields.String(required=True, validate=validate.Length(1, 2000))
+
+
+REASON = validate.Length(1, 2000)
+
+
+class TaskChangesIn(Strict):
+    """The descriptive fields of a task the office may edit; those left out keep
+    their values. The dates' and units' consistency with the task is checked
+    against the task as it stands (logic.task_changes)."""
+
+    title = fields.String(validate=validate.Length(1, 300))
+    category = fields.String(validate=validate.Length(max=50), allow_none=True)
+    source = fields.String(validate=validate.OneOf(SOURCES))
+    clock_class = fields.String(validate=validate.OneOf(CLOCK_CLASSES), allow_none=True)
+    responsible_person = fields.String(validate=validate.Length(max=50), allow_none=True)
+    start_date = fields.Date(validate=PLAN_DATE)
+    due_date = fields.Date(validate=PLAN_DATE)
+    cooperating_units = fields.List(fields.String(validate=CODE))
+    lead_unit = fields.String(validate=CODE)
+    batch = fields.String(validate=validate.Length(max=100), allow_none=True)
+
+
+class ReplanIn(Strict):
+    """A new plan for what is not yet due: its targets in order, and why."""
+
+    targets = fields.List(fields.Nested(TargetIn), required=True,
+                          validate=validate.Length(min=1, max=120))
+    reason = fields.String(required=True, validate=REASON)
+
+    @validates_schema
+    def cumulative(self, data, **_):
+        previous, errors = None, {}
+        for index, target in enumerate(data.get("targets") or ()):
+            if previous and (target["due_date"] < previous[0]
+                             or target["planned_percent"] < previous[1]):
+                errors[index] = {"planned_percent": [
+                    "targets are a cumulative trajectory: dates and percentages must not go back"
+                ]}
+            previous = (target["due_date"], target["planned_percent"])
+        if errors:
+            raise ValidationError(errors, "targets")
+
+
+class ReasonIn(Strict):
+    reason = fields.String(required=True, validate=REASON)
+
+
+class UnitChangesIn(Strict):
+    """What of a unit the office may edit; those left out keep their values."""
+
+    name = fields.String(validate=validate.Length(1, 100))
+    head = fields.Nested(ContactIn, allow_none=True)
+    operator = fields.Nested(ContactIn, allow_none=True)
+    reason = fields.String(validate=validate.Length(max=2000), allow_none=True)
+
+
+class MergeIn(Strict):
+    into = fields.String(required=True, validate=CODE)
+    reason = fields.String(required=True, validate=REASON)

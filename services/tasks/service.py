@@ -2,11 +2,12 @@
 logic.py, the queries in repository.py."""
 import base64
 import binascii
+import datetime as dt
 import uuid
 
 from marshmallow import ValidationError
 
-from services.common.clock import utcnow
+from services.common.clock import Clock, utcnow
 from services.common.consuming import rpc
 from services.common.events import new_event
 from services.common.operations import Operations
@@ -16,7 +17,7 @@ from services.common.sessions import Database
 from services.common.settings import Settings
 from services.common.text import refuse_unstorable
 
-from . import events, logic
+from . import events, ledger, logic
 from . import repository as repo
 from .dependencies import Evidence
 from .exceptions import EXPECTED, Conflict, Forbidden, InvalidInput, NotFound, TooLarge
@@ -24,12 +25,23 @@ from .schemas import (
     ClockStageIn,
     CommitmentIn,
     ExtensionIn,
+    MergeIn,
+    ReasonIn,
+    ReplanIn,
+    TaskChangesIn,
     TaskIn,
+    UnitChangesIn,
     UnitIn,
 )
 from .settings import TasksSettings
+from .texts import say
 
 MAX_BATCH = 1000
+# Tasks per tasks_imported event: big enough that the consumers colour and count an
+# import set-based, small enough that one message stays well under a megabyte.
+IMPORT_EVENT_TASKS = 500
+# A preview lists this many of the tasks a ledger leaves out, and counts them all.
+MISSING_LISTED = 1000
 
 
 def load(schema, data):
@@ -51,6 +63,8 @@ class Service(Operations):
     # Validated when the container is made (see services/common/settings.py).
     settings = Settings(TasksSettings)
     evidence_files = Evidence()
+    # The city's day: a change takes effect from the local day it was made.
+    clock = Clock()
 
     # Units ---------------------------------------------------------------
 
@@ -92,6 +106,99 @@ class Service(Operations):
             raise NotFound(f"no unit {code}")
         return found[0]
 
+    @rpc(expected_exceptions=EXPECTED)
+    def update_unit(self, code, changes, caller):
+        """Rename a unit or give it a new head or operator (office only);
+        `changes` may carry a `reason`. Answers the unit; emits unit_updated
+        (nothing when nothing changed)."""
+        refuse_unstorable(code=code)
+        require_role(caller, "admin")
+        loaded = load(UnitChangesIn(), changes)
+        with self.db.session() as session:
+            unit = self._active_unit(session, code)
+            return self._update_unit(session, unit, loaded, caller)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def retire_unit(self, code, reason, caller):
+        """Retire a unit (office only), refused while it leads open tasks or has
+        active units below it (merge it into another instead). Answers the unit;
+        emits unit_retired."""
+        refuse_unstorable(code=code)
+        require_role(caller, "admin")
+        reason = load(ReasonIn(), {"reason": reason})["reason"].strip()
+        if not reason:
+            raise InvalidInput({"reason": say("reason_required")})
+        with self.db.session() as session:
+            self._active_unit(session, code)
+            led = [task["code"] for task in repo.open_tasks_of(session, code)
+                   if task["lead_unit"] == code]
+            if led:
+                raise Conflict(say("unit_leads_open_tasks", unit=code, count=len(led),
+                                   tasks="、".join(led[:10]) + ("等" if len(led) > 10 else "")))
+            children = repo.child_units(session, code)
+            if children:
+                raise Conflict(say("has_children", unit=code, children="、".join(children)))
+            return self._retire(session, code, None, reason, caller)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def merge_units(self, code, into, reason, caller):
+        """Merge unit `code` into `into` (office only): its open tasks' lead,
+        cooperation and targets not yet due move to `into`, each move kept as a
+        version of the task; the units below it move under `into`; then it is
+        retired. Answers {"unit", "into", "tasks": [codes moved]}; emits
+        units_merged and unit_retired."""
+        refuse_unstorable(code=code)
+        require_role(caller, "admin")
+        loaded = load(MergeIn(), {"into": into, "reason": reason})
+        reason = loaded["reason"].strip()
+        if not reason:
+            raise InvalidInput({"reason": say("reason_required")})
+        if loaded["into"] == code:
+            raise InvalidInput({"into": say("merge_into_itself")})
+        today, now = self.clock.today(), utcnow()
+        user = (caller or {}).get("user")
+        with self.db.session() as session:
+            self._active_unit(session, code)
+            self._active_unit(session, loaded["into"], field="into")
+            moves = logic.merge_moves(code, loaded["into"], repo.open_tasks_of(session, code),
+                                      today)
+            for move in moves:
+                changes = {}
+                if move["lead_unit"] != move["previous_lead_unit"]:
+                    changes["lead_unit"] = [move["previous_lead_unit"], move["lead_unit"]]
+                    repo.update_task(session, move["code"], {"lead_unit": move["lead_unit"]})
+                repo.move_targets(session, move["code"], move["targets"], loaded["into"])
+                if move["targets"]:
+                    changes["targets_moved"] = [move["targets"], loaded["into"]]
+                changes["merged"] = [code, loaded["into"]]
+                self._relink(session, move["code"], move["cooperating_units"])
+                repo.add_task_version(session, move["code"], "merge", changes, reason, user,
+                                      now)
+            for child in repo.child_units(session, code):
+                repo.update_unit(session, child, {"parent": loaded["into"]})
+                repo.add_unit_version(session, child, "update",
+                                      {"parent": [code, loaded["into"]]}, reason, user, now)
+            repo.add_unit_version(session, loaded["into"], "merge",
+                                  {"merged": [code, loaded["into"]],
+                                   "tasks": [move["code"] for move in moves]},
+                                  reason, user, now)
+            self.db.emit(session, events.UNITS_MERGED, events.UnitsMerged().dump(new_event(
+                unit=code, into=loaded["into"], effective_on=today.isoformat(),
+                reason=reason, tasks=moves, changed_by=user)))
+            self._retire(session, code, loaded["into"], reason, caller)
+        return {"unit": code, "into": loaded["into"], "tasks": [m["code"] for m in moves]}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def get_unit_history(self, code, caller):
+        """{"unit", "items": [{kind, changes, reason, changed_by, changed_at}]}:
+        every change of the unit after its creation, oldest first."""
+        refuse_unstorable(code=code)
+        unit_scope(caller)
+        with self.db.session(readonly=True) as session:
+            if not repo.get_units(session, codes=[code]):
+                raise NotFound(f"no unit {code}")
+            return {"unit": code, "items": repo.unit_history(session, code)}
+
     # Tasks ---------------------------------------------------------------
 
     @rpc(expected_exceptions=EXPECTED)
@@ -110,42 +217,217 @@ class Service(Operations):
     @rpc(expected_exceptions=EXPECTED)
     def import_tasks(self, rows, caller, dry_run=False):
         """Create many tasks, all or none: every row is checked first and nothing
-        is saved when any row fails. Emits task_created per task."""
+        is saved when any row fails. Emits tasks_imported, one per
+        IMPORT_EVENT_TASKS tasks."""
         require_role(caller, "admin")
         if not isinstance(rows, list):
             raise InvalidInput({"rows": "a list of tasks"})
         if len(rows) > 50_000:
             raise TooLarge("at most 50,000 tasks per import")
-        errors, loaded, seen = [], [], set()
+        errors, loaded = [], []
+        for index, raw in enumerate(rows):
+            try:
+                loaded.append((index, TaskIn().load(raw if isinstance(raw, dict) else {})))
+            except ValidationError as err:
+                errors.extend(logic.row_errors(index, err.messages))
         with self.db.session() as session:
-            for index, raw in enumerate(rows):
-                try:
-                    task = TaskIn().load(raw if isinstance(raw, dict) else {})
-                except ValidationError as err:
-                    errors.extend(logic.row_errors(index, err.messages))
-                    continue
-                problems = self._task_problems(session, task)
+            tasks = [task for _, task in loaded]
+            existing = repo.existing_task_codes(session, {task["code"] for task in tasks})
+            known = repo.known_unit_codes(session, set().union(*map(logic.named_units, tasks)))
+            seen = set()
+            for index, task in loaded:
+                problems = logic.task_problems(task, task["code"] in existing, known)
                 if task["code"] in seen:
                     problems["code"] = f"task {task['code']} appears twice in the file"
                 seen.add(task["code"])
                 errors.extend(logic.row_errors(index, problems))
-                loaded.append(task)
             if errors or dry_run:
-                return {"created": 0, "errors": errors, "checked": len(rows)}
-            for task in loaded:
-                self._insert_task(session, task)
-        return {"created": len(loaded), "errors": [], "checked": len(rows)}
+                return {"created": 0, "errors": sorted(errors, key=lambda error: error["row"]),
+                        "checked": len(rows)}
+            self._import_new_tasks(session, tasks)
+        return {"created": len(tasks), "errors": [], "checked": len(rows)}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def import_ledger(self, sheet, caller, dry_run=False, reason=None, token=None):
+        """Compare an office's ledger (重点任务清单, one row per task, as the
+        gateway read its cells: {"rows": [{"row", "cells"}], "year"}) with the
+        library, and with `dry_run` answer only the preview: new tasks, changed
+        fields and plans, tasks the ledger leaves out (never deleted) and a
+        `token`. Otherwise apply it, all or nothing: new tasks are created,
+        changes need a `reason`; given the preview's `token`, a sheet or library
+        that changed since is a Conflict. Rows with errors answer
+        {"errors": [{row, column, header, field, code, reason}]} and save nothing.
+        Emits tasks_imported for the new tasks, and the changes' events."""
+        require_role(caller, "admin")
+        refuse_unstorable(reason=reason, token=token)
+        rows, year = self._sheet_rows(sheet)
+        with self.db.session() as session:
+            units = repo.get_units(session)
+            read = ledger.read_ledger(rows, units, year)
+            preview, new, changed = self._ledger_preview(session, read, units)
+            if preview["errors"] or dry_run:
+                return preview
+            if token is not None and token != preview["token"]:
+                raise Conflict(say("preview_stale"))
+            reason = (reason or "").strip() if isinstance(reason, str) else ""
+            if changed and not reason:
+                raise InvalidInput({"reason": say("ledger_reason_required")})
+            self._import_new_tasks(session, [task.body for task in new])
+            self._apply_ledger_changes(session, changed, reason, caller)
+        return {**preview, "created": len(new), "updated": len(changed)}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def import_units(self, sheet, caller, dry_run=False, token=None):
+        """Units and their heads from an office's sheet (单位名称, 单位编码, 类型,
+        上级单位, 负责人, 电话, 邮箱), as import_ledger takes a sheet: with
+        `dry_run` the preview of new units and changed names and heads, else
+        all or nothing. Emits unit_created per new unit."""
+        require_role(caller, "admin")
+        refuse_unstorable(token=token)
+        rows, _year = self._sheet_rows(sheet)
+        with self.db.session() as session:
+            existing = repo.get_units(session)
+            read = ledger.read_units(rows, existing)
+            by_code = {unit["code"]: unit for unit in existing}
+            errors, new, changed = list(read.errors), [], []
+            for unit in read.units:
+                old = by_code.get(unit.body["code"])
+                if old is None or old["name"] != unit.body["name"]:
+                    if problem := ledger.name_taken(unit, existing):
+                        errors.append(problem)
+                        continue
+                if old is None:
+                    try:
+                        unit.body = UnitIn().load(unit.body)
+                    except ValidationError as err:
+                        errors.extend(logic.row_errors(unit.row - 1, err.messages))
+                        continue
+                    new.append(unit)
+                    continue
+                change, problems = ledger.unit_changes(unit, old, read.fields)
+                if change and old.get("status", "active") != "active":
+                    column = unit.columns["code"]
+                    refusal = say("unit_not_active", unit=old["code"])
+                    problems.append({"row": unit.row, "column": ledger.column_letter(
+                        column.index), "header": column.header, "field": "code",
+                        "code": refusal["code"], "reason": refusal["message"]})
+                errors.extend(problems)
+                if change and not problems:
+                    changed.append((unit, change))
+            new_out = [{"row": unit.row, **unit.body} for unit in new]
+            changed_out = [change for _unit, change in changed]
+            preview = {"checked": read.checked, "errors": ledger.in_sheet_order(errors),
+                       "new": new_out, "changed": changed_out,
+                       "unchanged": len(read.units) - len(new) - len(changed),
+                       "ignored_columns": read.ignored_columns,
+                       "token": ledger.preview_token(new_out, changed_out)}
+            if preview["errors"] or dry_run:
+                return preview
+            if token is not None and token != preview["token"]:
+                raise Conflict(say("preview_stale"))
+            for unit in new:
+                repo.insert_unit(session, unit.body, utcnow())
+                (created,) = repo.get_units(session, codes=[unit.body["code"]])
+                self.db.emit(session, events.UNIT_CREATED, events.UnitCreated().dump(
+                    new_event(unit=created)))
+            self._apply_unit_changes(session, changed, caller)
+        return {**preview, "created": len(new), "updated": len(changed)}
 
     @rpc(expected_exceptions=EXPECTED)
     def list_tasks(self, caller, unit=None, status=None, category=None, source=None,
-                   codes=None, limit=100, offset=0):
-        refuse_unstorable(unit=unit, status=status, category=category, source=source, codes=codes)
+                   codes=None, limit=100, offset=0, batch=None, q=None, lead_unit=None):
+        """A page of tasks within the caller's units, by code; `unit` keeps the
+        tasks it takes any part in, `lead_unit` those it leads (the tasks the one
+        screen counts for a unit); `q` keeps those whose title holds every one of
+        its words."""
+        refuse_unstorable(unit=unit, status=status, category=category, source=source,
+                          codes=codes, batch=batch, q=q, lead_unit=lead_unit)
+        if q is not None and (not isinstance(q, str) or len(q) > 100):
+            raise InvalidInput({"q": "at most 100 characters"})
         limit, offset = page(limit, offset)
         with self.db.session(readonly=True) as session:
             scope = self._scope(session, caller)
             return repo.list_tasks(session, limit, offset, scope=scope, unit=unit,
                                    status=status, category=category, source=source,
-                                   codes=codes)
+                                   codes=codes, batch=batch, q=q, lead_unit=lead_unit)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_batches(self, caller):
+        """The batches (批次) of the tasks within the caller's units, each with its
+        counts: {"items": [{batch, items, active, closed, explained, cancelled}]}
+        (tasks of no batch last, as batch null)."""
+        with self.db.session(readonly=True) as session:
+            scope = self._scope(session, caller)
+            return {"items": logic.batch_counts(repo.batch_rows(session, scope))}
+
+    # Keeping the records true ------------------------------------------------
+
+    @rpc(expected_exceptions=EXPECTED)
+    def update_task(self, code, changes, reason, caller):
+        """Edit a task's descriptive fields (`changes`: any of logic.EDITABLE) for a
+        reason (office only). A new lead unit answers for the task from today:
+        the targets the old one owned that are not yet due move to it. Every
+        edit is kept as a version of the task. Answers the task; emits
+        task_updated (nothing when nothing changed)."""
+        refuse_unstorable(code=code)
+        require_role(caller, "admin")
+        reason = load(ReasonIn(), {"reason": reason})["reason"].strip()
+        if not reason:
+            raise InvalidInput({"reason": say("reason_required")})
+        loaded = load(TaskChangesIn(), changes)
+        today, now = self.clock.today(), utcnow()
+        with self.db.session() as session:
+            row = self._visible_task(session, code, caller, writing=True)
+            self._edit_task(session, row, loaded, reason, caller, today, now)
+            return repo.task_details(session, repo.task_row(session, code))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def replan_task(self, code, targets, reason, caller):
+        """Replace the targets not yet due with a new plan approved by the office
+        (admin only). The targets already due stay, with their history; those
+        replaced are kept as the earlier plan. New targets are numbered on from
+        the task's last seq. Answers the task; emits task_replanned."""
+        refuse_unstorable(code=code)
+        require_role(caller, "admin")
+        loaded = load(ReplanIn(), {"targets": targets, "reason": reason})
+        reason = loaded["reason"].strip()
+        if not reason:
+            raise InvalidInput({"reason": say("reason_required")})
+        today, now = self.clock.today(), utcnow()
+        with self.db.session() as session:
+            row = self._visible_task(session, code, caller, writing=True)
+            self._replan_task(session, row, loaded["targets"], reason, caller, today, now)
+            return repo.task_details(session, row)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def cancel_task(self, code, reason, caller):
+        """Cancel (撤销) an active task for a reason (office only): it leaves the
+        colours, the counts and the ranking's future from today. Answers the
+        task; emits task_cancelled."""
+        refuse_unstorable(code=code)
+        require_role(caller, "admin")
+        reason = load(ReasonIn(), {"reason": reason})["reason"].strip()
+        if not reason:
+            raise InvalidInput({"reason": say("reason_required")})
+        with self.db.session() as session:
+            row = self._visible_task(session, code, caller, writing=True)
+            problem = logic.cancel_problem(code, row.status)
+            if problem:
+                raise Conflict(problem)
+            repo.add_task_version(session, code, "cancel", {"status": [row.status, "cancelled"]},
+                                  reason, (caller or {}).get("user"), utcnow())
+            return self._change_status(session, row, "cancelled", reason,
+                                       events.TASK_CANCELLED)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def get_task_history(self, code, caller):
+        """The task's versions (who, when, what changed and why; version 1 its
+        creation) and its plans (each with its targets, those replaced marked
+        `replaced_in`): {"task", "versions", "plans"}, oldest first."""
+        refuse_unstorable(code=code)
+        with self.db.session(readonly=True) as session:
+            row = self._visible_task(session, code, caller)
+            return repo.task_history(session, row)
 
     @rpc(expected_exceptions=EXPECTED)
     def get_task(self, code, caller):
@@ -386,6 +668,211 @@ class Service(Operations):
 
     # Helpers -----------------------------------------------------------------
 
+    @staticmethod
+    def _sheet_rows(sheet):
+        try:
+            return ledger.check_shape(sheet)
+        except ledger.SheetShapeError as exc:
+            raise InvalidInput({"sheet": str(exc)}) from None
+
+    def _ledger_preview(self, session, read, units):
+        """(the preview of importing `read`, its new tasks, its changes as
+        [(task, change, edits, targets)]): `edits` the fields to edit, loaded;
+        `targets` the new plan's targets not yet due, loaded, or None."""
+        lookup = ledger.Units(units)
+        existing = repo.tasks_by_codes(session, [task.code for task in read.tasks])
+        today = self.clock.today()
+        errors, new, changed = list(read.errors), [], []
+        for task in read.tasks:
+            old = existing.get(task.code)
+            if old is None:
+                new.append(task)
+                continue
+            change = ledger.task_changes(task, old, read.fields, read.has_plan, lookup)
+            if change is None:
+                continue
+            if problem := ledger.finished_problem(task, old):
+                errors.append(problem)
+                continue
+            found, step = self._ledger_change(session, task, change, old, today)
+            errors.extend(found)
+            if not found:
+                changed.append((task, change, *step))
+        in_file = {task.code for task in read.tasks}
+        missing = [{"code": row.code, "title": row.title, "lead_unit": row.lead_unit,
+                    "lead_unit_name": lookup.name(row.lead_unit), "status": row.status}
+                   for row in repo.task_headings(session) if row.code not in in_file]
+        new_out = [ledger.new_task_summary(task, lookup) for task in new]
+        changed_out = [item[1] for item in changed]
+        preview = {
+            "checked": read.checked, "year": read.year,
+            "errors": ledger.in_sheet_order(errors),
+            "new": new_out, "changed": changed_out,
+            "unchanged": len(read.tasks) - len(new) - len(changed),
+            # Listed, never deleted: a ledger may hold one batch of the library.
+            "missing": missing[:MISSING_LISTED], "missing_total": len(missing),
+            "ignored_columns": read.ignored_columns,
+            "token": ledger.preview_token(new_out, changed_out),
+        }
+        return preview, new, changed
+
+    def _ledger_change(self, session, task, change, old, today):
+        """(the problems, (edits, targets)) of changing the library's `old` task
+        as the ledger's row has it, judged by the rules update_task and
+        replan_task apply, each problem placed on its row and column."""
+        problems, targets = [], None
+        if change["plan"] is not None:
+            problems, future = ledger.split_plan(task, old, today)
+            if problems:
+                return problems, None
+            try:
+                targets = ReplanIn().load({"targets": [target for target, _ in future],
+                                           "reason": "-"})["targets"]
+            except ValidationError as err:
+                return [ledger.refusal_at(task, "plan", err.messages)], None
+            edits_due = next((item["to"] for item in change["fields"]
+                              if item["field"] == "due_date"), old["due_date"])
+            # Judged against the task as the edit leaves its dates.
+            shaped = {**old, "due_date": edits_due}
+            named = {target.get("unit") or old["lead_unit"] for target in targets}
+            _plan, problem = logic.replan(
+                shaped, [{**t, "due_date": dt.date.fromisoformat(t["due_date"])}
+                         for t in old["targets"]], targets,
+                repo.unit_statuses(session, named), today, 1, 0)
+            if problem:
+                for index, detail in (problem.get("targets") or {}).items():
+                    for words in detail.values():
+                        problems.append(ledger.refusal_at(task, "plan", words,
+                                                          future[int(index)][1]))
+                return problems, None
+        edits = {}
+        if change["fields"]:
+            try:
+                edits = TaskChangesIn().load(ledger.edits_of(change))
+            except ValidationError as err:
+                return [ledger.refusal_at(task, name, detail)
+                        for name, detail in err.messages.items()], None
+            plan_after = old["targets"] if targets is None else [
+                {"seq": 0, "due_date": t["due_date"].isoformat()} for t in targets] + [
+                t for t in old["targets"] if dt.date.fromisoformat(t["due_date"]) < today]
+            named = {edits.get("lead_unit"), *edits.get("cooperating_units", ())} - {None}
+            _found, problem = logic.task_changes(
+                {**old, "targets": plan_after}, edits, repo.unit_statuses(session, named),
+                today)
+            if problem:
+                return [ledger.refusal_at(task, name, detail)
+                        for name, detail in problem.items()], None
+        return [], (edits, targets)
+
+    def _apply_ledger_changes(self, session, changed, reason, caller):
+        """Each change through the task edit and the re-plan, in the order that
+        keeps the plan within the task's dates: a due date moved earlier after
+        the new plan, a later one before it."""
+        today, now = self.clock.today(), utcnow()
+        for task, _change, edits, targets in changed:
+            row = repo.task_row(session, task.code)
+            steps = [lambda row=row, edits=edits: self._edit_task(
+                session, row, edits, reason, caller, today, now)] if edits else []
+            if targets is not None:
+                replan = [lambda code=task.code, targets=targets: self._replan_task(
+                    session, repo.task_row(session, code), targets, reason, caller, today,
+                    now)]
+                earlier = edits.get("due_date") and edits["due_date"] < row.due_date
+                steps = replan + steps if earlier else steps + replan
+            for step in steps:
+                step()
+
+    def _apply_unit_changes(self, session, changed, caller):
+        for unit, change in changed:
+            (current,) = repo.get_units(session, codes=[unit.body["code"]])
+            self._update_unit(session, current, load(UnitChangesIn(), {
+                item["field"]: item["to"] for item in change["fields"]}), caller)
+
+    def _edit_task(self, session, row, loaded, reason, caller, today, now):
+        """Apply an edit (TaskChangesIn's load) to the task of `row`; InvalidInput
+        for what logic.task_changes refuses. Emits task_updated when anything
+        changed."""
+        code = row.code
+        (task,) = repo.tasks_with_parts(session, [row])
+        named = {loaded.get("lead_unit"), *loaded.get("cooperating_units", ())} - {None}
+        found, problem = logic.task_changes(
+            task, loaded, repo.unit_statuses(session, named), today)
+        if problem:
+            raise InvalidInput(problem)
+        if not found:
+            return
+        values = {name: loaded[name] for name in found
+                  if name not in ("cooperating_units",)}
+        previous_lead = None
+        if "lead_unit" in found:
+            previous_lead = row.lead_unit
+            moved = logic.lead_moves(task["targets"], row.lead_unit,
+                                     loaded["lead_unit"], today)
+            repo.move_targets(session, code, moved, loaded["lead_unit"])
+            if moved:
+                found["targets_moved"] = [moved, loaded["lead_unit"]]
+        repo.update_task(session, code, values)
+        if {"lead_unit", "cooperating_units"} & set(found):
+            # The cooperating units as the edit leaves them; unchanged, as they stand.
+            self._relink(session, code, found["cooperating_units"][1]
+                         if "cooperating_units" in found else None)
+        user = (caller or {}).get("user")
+        version = repo.add_task_version(session, code, "update", found, reason, user, now)
+        (updated,) = repo.tasks_with_parts(session, [repo.task_row(session, code)])
+        self.db.emit(session, events.TASK_UPDATED, events.TaskUpdated().dump(new_event(
+            task=updated, changes=found, previous_lead_unit=previous_lead,
+            effective_on=today.isoformat(), reason=reason, version=version,
+            changed_by=user)))
+
+    def _replan_task(self, session, row, new_targets, reason, caller, today, now):
+        """Replace the targets of `row`'s task not yet due with `new_targets`
+        (ReplanIn's load); Conflict for a task no longer active, InvalidInput
+        for what logic.replan refuses. Emits task_replanned."""
+        code = row.code
+        if row.status != "active":
+            raise Conflict(logic.not_active(code, row.status, "调整计划"))
+        every = repo.all_targets(session, code)
+        in_force = [{"seq": t.seq, "due_date": t.due_date,
+                     "planned_percent": t.planned_percent, "unit": t.unit}
+                    for t in every if t.replaced_in is None]
+        (task,) = repo.tasks_with_parts(session, [row])
+        named = {target.get("unit") or row.lead_unit for target in new_targets}
+        plan, problem = logic.replan(
+            task, in_force, new_targets, repo.unit_statuses(session, named), today,
+            max((t.plan_version for t in every), default=1),
+            max((t.seq for t in every), default=0))
+        if problem:
+            raise InvalidInput(problem)
+        user = (caller or {}).get("user")
+        repo.replace_plan(session, code, plan, reason, user, today, now)
+        self._relink(session, code)
+        repo.add_task_version(session, code, "replan", {
+            "plan_version": [plan.version - 1, plan.version],
+            "replaced": plan.replaced, "added": [t["seq"] for t in plan.added]},
+            reason, user, now)
+        (updated,) = repo.tasks_with_parts(session, [row])
+        self.db.emit(session, events.TASK_REPLANNED, events.TaskReplanned().dump(new_event(
+            task=code, lead_unit=row.lead_unit, plan_version=plan.version,
+            effective_on=today.isoformat(), replaced=plan.replaced,
+            added=[t["seq"] for t in plan.added], targets=updated["targets"],
+            reason=reason, approved_by=user)))
+
+    def _update_unit(self, session, unit, loaded, caller):
+        """Apply an edit (UnitChangesIn's load) to `unit`; emits unit_updated
+        when anything changed. Answers the unit as it stands."""
+        code = unit["code"]
+        found = logic.unit_changes(unit, loaded)
+        if not found:
+            return unit
+        user = (caller or {}).get("user")
+        repo.update_unit(session, code, {name: new for name, (_, new) in found.items()})
+        repo.add_unit_version(session, code, "update", found, loaded.get("reason"),
+                              user, utcnow())
+        (updated,) = repo.get_units(session, codes=[code])
+        self.db.emit(session, events.UNIT_UPDATED, events.UnitUpdated().dump(new_event(
+            unit=updated, changes=found, reason=loaded.get("reason"), changed_by=user)))
+        return updated
+
     def _scope(self, session, caller):
         roots = unit_scope(caller)
         return logic.expand_scope(repo.unit_parents(session), roots)
@@ -424,8 +911,54 @@ class Service(Operations):
 
     def _task_problems(self, session, task):
         exists = repo.task_row(session, task["code"]) is not None
-        known = repo.known_unit_codes(session, logic.named_units(task))
+        # A retired unit takes no new task.
+        known = {code for code, status in repo.unit_statuses(
+            session, logic.named_units(task)).items() if status == "active"}
         return logic.task_problems(task, exists, known)
+
+    def _relink(self, session, code, cooperating=None):
+        """Rebuild the task's units from its lead, its cooperating units (as
+        given, or as they stand) and the owners of all its targets."""
+        row = repo.task_row(session, code)
+        if cooperating is None:
+            (cooperating,) = [[c for c in task["cooperating_units"]]
+                              for task in repo.tasks_with_parts(session, [row])]
+        owners = [target.unit for target in repo.all_targets(session, code)]
+        repo.set_links(session, code, logic.task_links_of(row.lead_unit, cooperating, owners))
+
+    def _active_unit(self, session, code, field=None):
+        found = repo.get_units(session, codes=[code]) if isinstance(code, str) else []
+        if not found:
+            if field:
+                raise InvalidInput({field: say("unit_unknown", unit=code)})
+            raise NotFound(f"no unit {code}")
+        if found[0]["status"] != "active":
+            detail = say("unit_not_active", unit=code)
+            raise InvalidInput({field: detail}) if field else Conflict(detail)
+        return found[0]
+
+    def _retire(self, session, code, merged_into, reason, caller):
+        user, now = (caller or {}).get("user"), utcnow()
+        repo.update_unit(session, code, {"status": "retired", "retired_at": now,
+                                         "merged_into": merged_into})
+        repo.add_unit_version(session, code, "merge" if merged_into else "retire",
+                              {"status": ["active", "retired"],
+                               **({"merged_into": [None, merged_into]} if merged_into else {})},
+                              reason, user, now)
+        self.db.emit(session, events.UNIT_RETIRED, events.UnitRetired().dump(new_event(
+            unit=code, merged_into=merged_into, effective_on=self.clock.today().isoformat(),
+            reason=reason, changed_by=user)))
+        (unit,) = repo.get_units(session, codes=[code])
+        return unit
+
+    def _import_new_tasks(self, session, tasks):
+        """Store new tasks set-based and announce them in tasks_imported slices."""
+        repo.insert_tasks(session, [(task, logic.task_links(task)) for task in tasks], utcnow())
+        for start in range(0, len(tasks), IMPORT_EVENT_TASKS):
+            codes = [task["code"] for task in tasks[start:start + IMPORT_EVENT_TASKS]]
+            created = repo.tasks_with_parts(session, repo.task_rows(session, codes))
+            self.db.emit(session, events.TASKS_IMPORTED, events.TasksImported().dump(
+                new_event(tasks=created)))
 
     def _insert_task(self, session, task):
         repo.insert_task(session, task, logic.task_links(task), utcnow())
@@ -437,7 +970,8 @@ class Service(Operations):
     def _change_status(self, session, row, status, reason, event_type):
         repo.set_status(session, row.code, status, reason, utcnow())
         self.db.emit(session, event_type, events.TaskStatusChanged().dump(new_event(
-            task=row.code, lead_unit=row.lead_unit, status=status, reason=reason)))
+            task=row.code, lead_unit=row.lead_unit, status=status, reason=reason,
+            effective_on=self.clock.today().isoformat())))
         return repo.task_details(session, repo.task_row(session, row.code))
 
     def _commitment_event(self, session, commitment_id, event_type):

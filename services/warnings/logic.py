@@ -29,6 +29,8 @@ the task's own percentage is a mark that `words` fills in.
   and its reports are not judged, and its first report is judged on its own
   merits (the catch-up rule only holds red earned since). Days before it was
   created never count as late or as months without a report or progress.
+- A re-planned task starts fair again from the day of its re-plan: it waits for
+  its first report under the new plan the same way.
 """
 import datetime as dt
 import functools
@@ -106,6 +108,8 @@ class Task:
       task also moves the targets that were due on its old due date.
     - created_on: the day the task was given to its unit (created or imported),
       or None when not known (a task known before the day was kept).
+    - replanned_on: the day the office last approved a new plan, or None: the
+      task then starts fair again, as a new one (first_report_grace).
     """
 
     code: str
@@ -122,6 +126,7 @@ class Task:
     last_progress_on: dt.date | None = None
     extensions: dict = field(default_factory=dict)
     created_on: dt.date | None = None
+    replanned_on: dt.date | None = None
 
 
 # Output -----------------------------------------------------------------------------
@@ -283,13 +288,29 @@ def planned_by(task, day):
 
 def first_report_due(task, rules, calendar=None):
     """The day by which a new task's first report is due (the reporting day of the
-    month it was created in), or None when it does not wait for one: the rule is
-    off, its creation day is not known, it has been reported on, or it is not
-    active. Raises CalendarNotCovered when the day lies beyond the calendar."""
-    if (not rules.first_report_grace or task.created_on is None
-            or task.last_reported_on is not None or task.status != "active"):
+    month it was created in, or re-planned in), or None when it does not wait for
+    one: the rule is off, its creation day is not known, it has been reported on
+    (since its re-plan), or it is not active. Raises CalendarNotCovered when the
+    day lies beyond the calendar."""
+    if not rules.first_report_grace or task.status != "active":
         return None
-    return reporting_day(task.created_on.year, task.created_on.month, rules, calendar)
+    fresh = fresh_start(task)
+    if fresh is None:
+        return None
+    return reporting_day(fresh.year, fresh.month, rules, calendar)
+
+
+def fresh_start(task):
+    """The day from which the task waits for a first report, or None: the day of
+    its re-plan when nothing was reported since, else the day it was given when
+    nothing was reported yet. A re-planned task's first report under its new
+    plan is judged on its own merits, as a new task's is."""
+    if task.replanned_on is not None and (task.last_reported_on is None
+                                          or task.last_reported_on < task.replanned_on):
+        return task.replanned_on
+    if task.created_on is not None and task.last_reported_on is None:
+        return task.created_on
+    return None
 
 
 def state(colour, reason):
@@ -313,6 +334,9 @@ def _pending_words(task, as_of, rules, calendar):
         return f"{PENDING_WORDS}（新建任务，首次报送前不预警）"
     if due is None or as_of > due:
         return None
+    if task.replanned_on is not None and fresh_start(task) == task.replanned_on:
+        return (f"{PENDING_WORDS}（计划已调整，应于{due.isoformat()}前按新计划首次报送，"
+                "首报前不预警）")
     return f"{PENDING_WORDS}（新建任务，应于{due.isoformat()}前首次报送，首报前不预警）"
 
 
@@ -749,7 +773,29 @@ def colour_leniently(tasks, as_of, rules, previous, calendar):
         return current, skipped
 
 
+# Items that leave the colours -------------------------------------------------------
+
+CANCELLED_WORDS = "已撤销，不再预警"
+REPLACED_WORDS = "计划已调整，本目标由新计划替代"
+
+
+def leaving(items, words):
+    """Green `Colour`s with `words` for stored items ([(kind, key, task, unit)])
+    that leave the colours (a cancelled task's, a re-plan's replaced targets):
+    stored as the last change of each, so every spell of yellow or red that
+    counts them (the ranking's, the escalation ladder's) ends on that day."""
+    return [Colour(kind, key, task, unit, GREEN, words) for kind, key, task, unit in items]
+
+
 # The one screen's counts ------------------------------------------------------------
+
+def batch_colours(rows):
+    """{batch: {green, yellow, red}} from rows of (batch, colour, tasks)."""
+    answer = {}
+    for batch, colour, number in rows:
+        answer.setdefault(batch, {GREEN: 0, YELLOW: 0, RED: 0})[colour] += number
+    return answer
+
 
 def colour_counts(rows):
     """({colour: tasks}, [{unit, green, yellow, red, worst}] by unit) from rows of

@@ -54,6 +54,16 @@ watched_tasks = Table(
     # Why the last evaluation could not judge the task (a date no calendar can
     # count from), for the office to fix; NULL once it is judged.
     Column("unjudged", Text),
+    # The batch (批次) the office gave the task in, for the one screen's filter.
+    Column("batch", String(100), index=True),
+    # The local day the task was cancelled: it leaves the counts from then.
+    Column("cancelled_on", Date),
+    # The local day the office last approved a new plan: the task starts fair
+    # again from then (Rules.first_report_grace).
+    Column("replanned_on", Date),
+    # Bumped whenever the task's targets change (a re-plan, a new lead unit, a
+    # merger), so that every replica reads them again (KnownTargets).
+    Column("targets_version", Integer, nullable=False, server_default="1"),
 )
 
 watched_targets = Table(

@@ -3,7 +3,7 @@ loaded with one query per table, never one query per task."""
 import functools
 from typing import NamedTuple
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, case, func, select
 
 from services.common.bulk import among, insert_ignoring_conflicts, insert_many, update_many
 from services.common.clock import iso, utc_iso
@@ -30,16 +30,18 @@ from .notices import NOTICE_CLOSED, NOTICE_OPEN, PENDING, notice_number
 
 # The tasks as the tasks service told of them ----------------------------------------
 
-def add_task(session, task, created_on):
-    """Keep a new task and its targets (a task_created event's `task`), given on
-    the local day `created_on`."""
-    session.execute(watched_tasks.insert().values(
-        code=task["code"], lead_unit=task["lead_unit"], status=task["status"],
-        start_date=task["start_date"], due_date=task["due_date"], percent=0,
-        clock_class=task["clock_class"], created_on=created_on))
-    if task["targets"]:
-        session.execute(watched_targets.insert(), [
-            {"task_code": task["code"], **target} for target in task["targets"]])
+def add_tasks(session, tasks, created_on):
+    """Keep new tasks and their targets (as task_created and tasks_imported carry
+    them), given on the local day `created_on`: two statements however many."""
+    insert_many(session, watched_tasks, [{
+        "code": task["code"], "lead_unit": task["lead_unit"], "status": task["status"],
+        "start_date": task["start_date"], "due_date": task["due_date"], "percent": 0,
+        "clock_class": task["clock_class"], "created_on": created_on,
+        "batch": task.get("batch")} for task in tasks])
+    insert_many(session, watched_targets, [
+        {"task_code": task["code"], "seq": target["seq"], "due_date": target["due_date"],
+         "planned_percent": target["planned_percent"], "unit": target["unit"]}
+        for task in tasks for target in task["targets"]])
 
 
 def reported_tasks(session, codes):
@@ -105,10 +107,14 @@ def add_extension(session, task, seq, new_due_date):
         task_code=task, seq=seq, new_due_date=new_due_date))
 
 
-def task_codes(session):
-    """The codes of every task, in order."""
-    return session.execute(
-        select(watched_tasks.c.code).order_by(watched_tasks.c.code)).scalars().all()
+def task_codes(session, codes=None):
+    """The codes of every task (or of those among `codes`) still judged, in
+    order: a cancelled task has left the colours."""
+    query = (select(watched_tasks.c.code).where(watched_tasks.c.cancelled_on.is_(None))
+             .order_by(watched_tasks.c.code))
+    if codes is not None:
+        query = query.where(among(session, watched_tasks.c.code, codes))
+    return session.execute(query).scalars().all()
 
 
 def watched_task(session, code):
@@ -142,22 +148,29 @@ def load_tasks(session, codes, known_targets=None):
     them a chunk at a time), with their targets, clock stages, commitments and
     extensions: five queries at most.
 
-    known_targets ({code: targets}, KnownTargets) holds the targets read before:
-    only the tasks missing from it have theirs read, and are added to it.
+    known_targets ({code: (targets_version, targets)}, KnownTargets) holds the
+    targets read before: only the tasks missing from it, or whose targets changed
+    since, have theirs read, and are kept in it.
     """
     # Rows are fetched whole (`.all()`, one fetchall) and read by position: at a
     # city's scale this halves the time of a full re-evaluation's reading.
     w = watched_tasks.c
     rows = _rows(session, select(
         w.code, w.lead_unit, w.status, w.start_date, w.due_date, w.percent,
-        w.clock_class, w.last_reported_on, w.last_progress_on, w.created_on)
+        w.clock_class, w.last_reported_on, w.last_progress_on, w.created_on,
+        w.replanned_on, w.targets_version)
         .order_by(w.code), w.code, codes)
-    targets = {} if known_targets is None else known_targets
-    missing = [row[0] for row in rows if row[0] not in targets]
+    # Each entry is (targets_version, targets): a task whose targets changed
+    # since (in this replica or another) has them read again.
+    known = {} if known_targets is None else known_targets
+    missing = [row[0] for row in rows
+               if row[0] not in known or known[row[0]][0] != row[-1]]
     if missing:
         found = _targets(session, missing)
+        versions = {row[0]: row[-1] for row in rows}
         for code in missing:
-            targets[code] = found.get(code, ())
+            known[code] = (versions[code], found.get(code, ()))
+    targets = {code: known[code][1] for code in (row[0] for row in rows)}
     stages, commitments, extensions = {}, {}, {}
     s = watched_clock_stages.c
     for code, stage, recorded_on in _rows(session, select(
@@ -180,9 +193,10 @@ def load_tasks(session, codes, known_targets=None):
             clock_stages=stages.get(code, {}), commitments=tuple(commitments.get(code, ())),
             last_reported_on=last_reported_on, last_progress_on=last_progress_on,
             extensions=extensions.get(code, {}), created_on=created_on,
+            replanned_on=replanned_on,
         )
         for (code, lead_unit, status, start_date, due_date, percent, clock_class,
-             last_reported_on, last_progress_on, created_on) in rows
+             last_reported_on, last_progress_on, created_on, replanned_on, _) in rows
     ]
 
 
@@ -239,12 +253,15 @@ def red_tasks(session, limit):
 
 def colour_counts_on(session, day):
     """{colour: tasks} as the history has them at the end of `day`: each task's
-    latest change (in the order stored) judged as of that day or before. Set-based:
-    one query, whatever the number of tasks."""
+    latest change (in the order stored) judged as of that day or before, the
+    tasks cancelled by then left out. Set-based: one query, whatever the number
+    of tasks."""
+    gone = select(watched_tasks.c.code).where(watched_tasks.c.cancelled_on <= day)
     latest = (select(colour_history.c.colour, func.row_number().over(
         partition_by=colour_history.c.task_code,
         order_by=colour_history.c.id.desc()).label("newest"))
         .where(colour_history.c.item_kind == "task")
+        .where(colour_history.c.task_code.not_in(gone))
         .where(colour_history.c.as_of <= day)).subquery()
     rows = session.execute(select(latest.c.colour, func.count())
                            .where(latest.c.newest == 1).group_by(latest.c.colour))
@@ -256,10 +273,10 @@ def store_colours(session, as_of, rules, stored, current, changed):
     were, `current` the colours found, `changed` [(Colour, previous colour or None)]
     those that differ (logic.changes). The colours keep their reasons' marks
     (logic.words)."""
-    new_rows = [_state(colour, as_of, rules) for colour, previous in changed
-                if previous is None]
-    if new_rows:
-        session.execute(colours.insert(), new_rows)
+    # The first colours of an import are most of a city at once: insert_many, as
+    # SQLAlchemy's own executemany builds every row's parameters in Python.
+    insert_many(session, colours, [_state(colour, as_of, rules)
+                                   for colour, previous in changed if previous is None])
     # Only the columns that change: a parameter named after any other column
     # would be written too, and rewriting the key columns makes SQLite rewrite
     # every index of the table.
@@ -404,21 +421,110 @@ def task_history(session, code, limit, offset):
     } for row in rows], "total": total}
 
 
-def task_colours_by_unit(session):
-    """[(unit, colour, tasks)] of the stored colours of the tasks."""
-    return session.execute(
+def _of_batch(query, batch):
+    """`query` on colours narrowed to the tasks of a batch (None: every task)."""
+    if batch is None:
+        return query
+    return query.where(colours.c.task_code.in_(
+        select(watched_tasks.c.code).where(watched_tasks.c.batch == batch)))
+
+
+def task_colours_by_unit(session, batch=None):
+    """[(unit, colour, tasks)] of the stored colours of the tasks (of a batch)."""
+    return session.execute(_of_batch(
         select(colours.c.unit, colours.c.colour, func.count())
-        .where(colours.c.item_kind == "task")
+        .where(colours.c.item_kind == "task"), batch)
         .group_by(colours.c.colour, colours.c.unit)).all()
 
 
-def waiting_first_report(session):
+def waiting_first_report(session, batch=None):
     """How many tasks are green only because they wait for their first report."""
     # Of the green, the new tasks still waiting for their first report.
-    return session.execute(
+    return session.execute(_of_batch(
         select(func.count()).where(colours.c.item_kind == "task")
         .where(colours.c.colour == logic.GREEN)
-        .where(colours.c.reason.startswith(logic.PENDING_WORDS))).scalar()
+        .where(colours.c.reason.startswith(logic.PENDING_WORDS)), batch)).scalar()
+
+
+def batch_colour_rows(session):
+    """[(batch, colour, tasks)] of the stored colours of the tasks."""
+    return session.execute(
+        select(watched_tasks.c.batch, colours.c.colour, func.count())
+        .join(watched_tasks, watched_tasks.c.code == colours.c.task_code)
+        .where(colours.c.item_kind == "task")
+        .group_by(watched_tasks.c.batch, colours.c.colour)).all()
+
+
+# Changes of the records -------------------------------------------------------------
+
+def update_task(session, code, values):
+    """Take the task's fields as a task_updated event tells them; a task not
+    known (yet) is left alone: answers whether it was known."""
+    return session.execute(watched_tasks.update().where(watched_tasks.c.code == code)
+                           .values(**values)).rowcount > 0
+
+
+def set_target_units(session, code, units_by_seq):
+    """Owners of the task's targets ({seq: unit}) and of their colours; the
+    task's targets are then read again by every replica."""
+    for seq, unit in units_by_seq.items():
+        session.execute(watched_targets.update().where(watched_targets.c.task_code == code)
+                        .where(watched_targets.c.seq == seq).values(unit=unit))
+        session.execute(colours.update().where(colours.c.item_kind == "target")
+                        .where(colours.c.item_key == f"{code}#{seq}").values(unit=unit))
+    _bump_targets(session, code)
+
+
+def set_lead_colours(session, code, lead_unit):
+    """The task's own colour and its 13710 stages' answer to its lead unit from
+    now on (their history keeps the unit of the day)."""
+    session.execute(colours.update().where(colours.c.task_code == code)
+                    .where(colours.c.item_kind.in_(("task", "clock")))
+                    .values(unit=lead_unit))
+
+
+def replace_targets(session, code, replaced, added, day):
+    """A re-plan from `day`: the `replaced` seqs give way to the `added`
+    targets ([{seq, due_date, planned_percent, unit}])."""
+    if replaced:
+        session.execute(watched_targets.delete().where(watched_targets.c.task_code == code)
+                        .where(watched_targets.c.seq.in_(replaced)))
+    existing = set(session.execute(select(watched_targets.c.seq)
+                                   .where(watched_targets.c.task_code == code)).scalars())
+    rows = [{"task_code": code, "seq": t["seq"], "due_date": t["due_date"],
+             "planned_percent": t["planned_percent"], "unit": t["unit"]}
+            for t in added if t["seq"] not in existing]
+    if rows:
+        session.execute(watched_targets.insert(), rows)
+    session.execute(watched_tasks.update().where(watched_tasks.c.code == code)
+                    .values(replanned_on=day))
+    _bump_targets(session, code)
+
+
+def _bump_targets(session, code):
+    session.execute(watched_tasks.update().where(watched_tasks.c.code == code)
+                    .values(targets_version=watched_tasks.c.targets_version + 1))
+
+
+def cancel_task(session, code, day):
+    session.execute(watched_tasks.update().where(watched_tasks.c.code == code)
+                    .values(status="cancelled", cancelled_on=day))
+
+
+def task_items(session, code, keys=None):
+    """[(item_kind, item_key, task, unit)] of the task's stored colours (those
+    of `keys`, [(kind, key)], when given)."""
+    rows = session.execute(select(colours.c.item_kind, colours.c.item_key,
+                                  colours.c.task_code, colours.c.unit)
+                           .where(colours.c.task_code == code)).tuples().all()
+    return [row for row in rows if keys is None or (row[0], row[1]) in keys]
+
+
+def forget_colours(session, items):
+    """Remove the stored colours of items ([(kind, key, ...)]): their history stays."""
+    for kind, key, *_ in items:
+        session.execute(colours.delete().where(colours.c.item_kind == kind)
+                        .where(colours.c.item_key == key))
 
 
 # Rules ------------------------------------------------------------------------------
@@ -527,6 +633,14 @@ def notice_counts(session):
         .group_by(notices.c.status, notices.c.colour)).all()
 
 
+def notices_of_year(session, year):
+    """(notices issued in `year`, those of them closed): the year's closure rate."""
+    closed = func.sum(case((notices.c.status == NOTICE_CLOSED, 1), else_=0))
+    issued, done = session.execute(select(func.count(), closed)
+                                   .where(notices.c.year == year)).one()
+    return issued, int(done or 0)
+
+
 def list_notices(session, limit, offset, unit=None, status=None, task=None):
     query = select(notices)
     for column, value in ((notices.c.unit, unit), (notices.c.status, status),
@@ -551,6 +665,12 @@ def deadline_moves(session, notice_ids):
             "calendar_year": row.calendar_year, "calendar_version": row.calendar_version,
             "moved_at": utc_iso(row.moved_at)})
     return moves
+
+
+def unclosed_notices(session, code):
+    """The notices on a task not closed yet, whatever their step."""
+    return session.execute(select(notices).where(notices.c.task_code == code)
+                           .where(notices.c.status != NOTICE_CLOSED)).all()
 
 
 def pending_notices(session, codes=None):

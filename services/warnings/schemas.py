@@ -19,11 +19,16 @@ class TaskIn(Tolerant):
     status = fields.String(required=True)
     start_date = fields.Date(required=True)
     due_date = fields.Date(required=True)
+    batch = fields.String(allow_none=True, load_default=None)
     targets = fields.List(fields.Nested(TargetIn), required=True)
 
 
 class TaskCreatedIn(ConsumedEventSchema):
     task = fields.Nested(TaskIn, required=True)
+
+
+class TasksImportedIn(ConsumedEventSchema):
+    tasks = fields.Nested(TaskIn, many=True, required=True)
 
 
 class ReportIn(Tolerant):
@@ -42,6 +47,8 @@ class ProgressReportedIn(ConsumedEventSchema):
 class TaskStatusChangedIn(ConsumedEventSchema):
     task = fields.String(required=True)
     status = fields.String(required=True)
+    # The city's day of the change (absent from events sent before it was added).
+    effective_on = fields.Date(load_default=None)
 
 
 class ClockStageRecordedIn(ConsumedEventSchema):
@@ -68,10 +75,37 @@ class TaskExtendedIn(ConsumedEventSchema):
     new_due_date = fields.Date(required=True)
 
 
+class TaskUpdatedIn(ConsumedEventSchema):
+    task = fields.Nested(TaskIn, required=True)
+    changes = fields.Dict(required=True)
+    previous_lead_unit = fields.String(allow_none=True, load_default=None)
+
+
+class TaskReplannedIn(ConsumedEventSchema):
+    task = fields.String(required=True)
+    effective_on = fields.Date(required=True)
+    replaced = fields.List(fields.Integer(), required=True)
+    added = fields.List(fields.Integer(), required=True)
+    targets = fields.Nested(TargetIn, many=True, required=True)
+
+
+class MovedTaskIn(Tolerant):
+    code = fields.String(required=True)
+    lead_unit = fields.String(required=True)
+    previous_lead_unit = fields.String(required=True)
+    targets = fields.List(fields.Integer(), required=True)
+
+
+class UnitsMergedIn(ConsumedEventSchema):
+    into = fields.String(required=True)
+    tasks = fields.Nested(MovedTaskIn, many=True, required=True)
+
+
 # What each handler reads, by (producer, event): checked against the producers' own
 # schemas by tests/contracts.
 CONSUMES = {
     ("tasks", "task_created"): TaskCreatedIn,
+    ("tasks", "tasks_imported"): TasksImportedIn,
     ("tasks", "progress_reported"): ProgressReportedIn,
     ("tasks", "task_closed"): TaskStatusChangedIn,
     ("tasks", "task_explained"): TaskStatusChangedIn,
@@ -79,4 +113,8 @@ CONSUMES = {
     ("tasks", "commitment_made"): CommitmentChangedIn,
     ("tasks", "commitment_fulfilled"): CommitmentChangedIn,
     ("tasks", "task_extended"): TaskExtendedIn,
+    ("tasks", "task_updated"): TaskUpdatedIn,
+    ("tasks", "task_replanned"): TaskReplannedIn,
+    ("tasks", "task_cancelled"): TaskStatusChangedIn,
+    ("tasks", "units_merged"): UnitsMergedIn,
 }

@@ -32,7 +32,11 @@ from .schemas import (
     ProgressReportedIn,
     TaskCreatedIn,
     TaskExtendedIn,
+    TaskReplannedIn,
+    TasksImportedIn,
     TaskStatusChangedIn,
+    TaskUpdatedIn,
+    UnitsMergedIn,
 )
 from .settings import WarningsSettings
 
@@ -87,9 +91,13 @@ class Service(Operations):
     @event_handler("tasks", "task_created")
     @applied_once(TaskCreatedIn)
     def on_task_created(self, session, event):
-        task = event["task"]
-        repo.add_task(session, task, created_on=self.clock.today())
-        self._evaluate_on_event(session, [task["code"]])
+        self._tasks_created(session, [event["task"]])
+
+    @event_handler("tasks", "tasks_imported")
+    @applied_once(TasksImportedIn)
+    def on_tasks_imported(self, session, event):
+        """A slice of an import: kept and coloured set-based, like a batch of reports."""
+        self._tasks_created(session, event["tasks"])
 
     @event_handler("tasks", "progress_reported")
     @applied_once(ProgressReportedIn)
@@ -149,6 +157,80 @@ class Service(Operations):
         repo.add_extension(session, extension["task"], extension["seq"],
                            extension["new_due_date"])
         self._evaluate_on_event(session, [extension["task"]])
+
+    @event_handler("tasks", "task_updated")
+    @applied_once(TaskUpdatedIn)
+    def on_task_updated(self, session, event):
+        """An edit: the task's dates, class and batch as they now stand; a new lead
+        unit answers for the task's colour, its 13710 stages and the targets that
+        moved to it from today (the history keeps the unit of each day)."""
+        task, changes = event["task"], event["changes"]
+        known = repo.update_task(session, task["code"], {
+            "lead_unit": task["lead_unit"], "start_date": task["start_date"],
+            "due_date": task["due_date"], "clock_class": task["clock_class"],
+            "batch": task["batch"]})
+        if not known:
+            return
+        if {"lead_unit", "targets_moved"} & set(changes):
+            repo.set_target_units(session, task["code"],
+                                  {target["seq"]: target["unit"] for target in task["targets"]})
+        if event["previous_lead_unit"]:
+            repo.set_lead_colours(session, task["code"], task["lead_unit"])
+        self._evaluate_on_event(session, [task["code"]])
+
+    @event_handler("tasks", "task_replanned")
+    @applied_once(TaskReplannedIn)
+    def on_task_replanned(self, session, event):
+        """A new plan: the replaced targets leave the colours (green, with why, as
+        their last change), the new ones are judged from now, and the task starts
+        fair again (logic.fresh_start)."""
+        code = event["task"]
+        if repo.watched_task(session, code) is None:
+            return
+        replaced = {("target", f"{code}#{seq}") for seq in event["replaced"]}
+        self._leave(session, code, repo.task_items(session, code, replaced),
+                    logic.REPLACED_WORDS)
+        added = set(event["added"])
+        repo.replace_targets(session, code, event["replaced"],
+                             [t for t in event["targets"] if t["seq"] in added],
+                             event["effective_on"])
+        self._evaluate_on_event(session, [code])
+
+    @event_handler("tasks", "task_cancelled")
+    @applied_once(TaskStatusChangedIn)
+    def on_task_cancelled(self, session, event):
+        """A cancelled task leaves the colours and the counts from today: each of
+        its items turns green with why as its last change, then is no longer
+        kept or judged; its history stays."""
+        code = event["task"]
+        if repo.watched_task(session, code) is None:
+            return
+        repo.cancel_task(session, code,
+                         event["effective_on"] or self.clock.day_of(event["occurred_at"]))
+        self._leave(session, code, repo.task_items(session, code), logic.CANCELLED_WORDS)
+        # Nobody answers a notice on a task that is no more: its pending ones close.
+        now = utcnow()
+        for row in repo.unclosed_notices(session, code):
+            repo.close_notice(session, row.id, notices.NOTICE_CLOSED, logic.CANCELLED_WORDS,
+                              now, "auto")
+            self.db.emit(session, events.NOTICE_CLOSED, events.NoticeClosed().dump(new_event(
+                closed_at=now.isoformat(), reason=logic.CANCELLED_WORDS,
+                **repo.notice_ids(row))))
+
+    @event_handler("tasks", "units_merged")
+    @applied_once(UnitsMergedIn)
+    def on_units_merged(self, session, event):
+        """A unit merged into another: its open tasks' lead and targets moved."""
+        codes = []
+        for moved in event["tasks"]:
+            if not repo.update_task(session, moved["code"], {"lead_unit": moved["lead_unit"]}):
+                continue
+            repo.set_target_units(session, moved["code"],
+                                  dict.fromkeys(moved["targets"], event["into"]))
+            if moved["lead_unit"] != moved["previous_lead_unit"]:
+                repo.set_lead_colours(session, moved["code"], moved["lead_unit"])
+            codes.append(moved["code"])
+        self._evaluate_on_event(session, codes)
 
     # Time ---------------------------------------------------------------------
 
@@ -536,20 +618,36 @@ class Service(Operations):
         return {"tasks": tasks, "reports_applied": int(reports),
                 "colours": {colour: by_colour.get(colour, 0) for colour in logic.SEVERITY}}
 
-    @rpc
-    def get_dashboard(self):
+    @rpc(expected_exceptions=EXPECTED)
+    def get_dashboard(self, batch=None):
         """The one-screen counts: tasks by colour, per unit, and the notices:
         {"counts", "units": [{unit, green, yellow, red, worst}], "notices":
-        {open, acknowledged, answered, overdue}, "pending_first_report" (of the
-        green, the new tasks waiting for their first report), "as_of"}."""
+        {open, acknowledged, answered, overdue, issued_this_year,
+        closed_this_year}, "pending_first_report" (of the green, the new tasks
+        waiting for their first report), "as_of"}. With a `batch`, the tasks'
+        counts are that batch's (the notices stay the city's). Cancelled tasks are
+        not counted."""
+        refuse_unstorable(batch=batch)
+        today = self.clock.today()
         with self.db.session(readonly=True) as session:
-            rows = repo.task_colours_by_unit(session)
-            waiting = repo.waiting_first_report(session)
+            rows = repo.task_colours_by_unit(session, batch)
+            waiting = repo.waiting_first_report(session, batch)
             by_status = repo.notice_counts(session)
+            issued, closed = repo.notices_of_year(session, today.year)
         counts, units = logic.colour_counts(rows)
-        return {"counts": counts, "units": units, "notices": notices.pending_counts(by_status),
-                "pending_first_report": waiting,
-                "as_of": self.clock.today().isoformat()}
+        return {"counts": counts, "units": units,
+                "notices": {**notices.pending_counts(by_status),
+                            "issued_this_year": issued, "closed_this_year": closed},
+                "pending_first_report": waiting, "batch": batch, "as_of": today.isoformat()}
+
+    @rpc
+    def get_batch_colours(self):
+        """Tasks by colour in each batch: {"items": [{batch, green, yellow, red}]}
+        (batch null: the tasks of no batch). Cancelled tasks are not counted."""
+        with self.db.session(readonly=True) as session:
+            by_batch = logic.batch_colours(repo.batch_colour_rows(session))
+        return {"items": [{"batch": batch, **counts} for batch, counts in sorted(
+            by_batch.items(), key=lambda item: (item[0] is None, item[0] or ""))]}
 
     @rpc(expected_exceptions=EXPECTED)
     def get_colour_trend(self, weeks=12, as_of=None):
@@ -609,6 +707,19 @@ class Service(Operations):
 
     # Helpers ----------------------------------------------------------------------
 
+    def _leave(self, session, code, items, words):
+        """Items that leave the colours (logic.leaving): each turns green with
+        `words` as its last change (history and colour_changed), then its stored
+        colour is removed."""
+        if not items:
+            return
+        rules = repo.RULES.current(session)
+        stored = repo.stored_colours(session, [code])
+        previous = {key: state.colour for key, state in stored.items()}
+        self._store_colours(session, self.clock.today(), rules, stored, previous,
+                            logic.leaving(items, words), {code: 0.0})
+        repo.forget_colours(session, items)
+
     def _status_changed(self, session, change):
         repo.set_task_status(session, change["task"], change["status"])
         self._evaluate_on_event(session, [change["task"]])
@@ -628,6 +739,10 @@ class Service(Operations):
         if not allowed(caller, action, row.unit):
             raise Forbidden("outside the caller's units")
         return row
+
+    def _tasks_created(self, session, tasks):
+        repo.add_tasks(session, tasks, created_on=self.clock.today())
+        self._evaluate_on_event(session, [task["code"] for task in tasks])
 
     def _evaluate_on_event(self, session, codes):
         """Colour the tasks an event spoke of as of the local today. A day the
@@ -663,6 +778,7 @@ class Service(Operations):
             judge_notices_of = None
         else:
             judge_notices_of = codes
+            codes = repo.task_codes(session, codes)  # a cancelled task is judged no more
         figures = {"as_of": as_of.isoformat(), "evaluated": 0, "changed": 0,
                    "notices_issued": 0}
         known = len(self.known_targets)

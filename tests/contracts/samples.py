@@ -9,7 +9,7 @@ TASK = {
     "code": "T1", "title": "产业园区建设", "category": "产业项目", "source": "assignment",
     "clock_class": "important", "lead_unit": "yz", "cooperating_units": ["fgw"],
     "responsible_person": "李四", "start_date": "2026-01-01", "due_date": "2026-12-31",
-    "status": "active", "created_at": "2026-01-01T08:00:00",
+    "status": "active", "created_at": "2026-01-01T08:00:00", "batch": "2026年第一批",
     "targets": [{"seq": 1, "due_date": "2026-06-30", "planned_percent": 50.0, "unit": "yz",
                  "description": "完成主体工程"}],
 }
@@ -22,6 +22,7 @@ SAMPLES = {
     "tasks": {
         "unit_created": new_event(unit=UNIT),
         "task_created": new_event(task=TASK),
+        "tasks_imported": new_event(tasks=[TASK, {**TASK, "code": "T2"}]),
         "progress_reported": new_event(batch_id="b1", source="county-yz", reports=[
             {"id": 7, "task": "T1", "unit": "yz", "percent": 45.0, "correction": False,
              "reported_at": "2026-05-01T08:00:00"}]),
@@ -36,6 +37,32 @@ SAMPLES = {
         "task_extended": new_event(task="T1", seq=None, previous_due_date="2026-12-31",
                                    new_due_date="2027-03-31", reason="征地延误，经市抓落实办批准",
                                    count=1),
+        "task_updated": new_event(
+            task={**TASK, "lead_unit": "fgw", "cooperating_units": ["yz"]},
+            changes={"lead_unit": ["yz", "fgw"], "cooperating_units": [["fgw"], ["yz"]]},
+            previous_lead_unit="yz", effective_on="2026-07-01", reason="机构职能调整",
+            version=2, changed_by="admin"),
+        "task_replanned": new_event(
+            task="T1", lead_unit="yz", plan_version=2, effective_on="2026-07-01",
+            replaced=[2], added=[3],
+            targets=[TASK["targets"][0],
+                     {"seq": 3, "due_date": "2026-12-31", "planned_percent": 100.0,
+                      "unit": "yz", "description": "竣工验收"}],
+            reason="年中调整计划", approved_by="admin"),
+        "task_cancelled": new_event(task="T1", lead_unit="yz", status="cancelled",
+                                    reason="上级决定不再实施", effective_on="2026-07-01"),
+        "unit_updated": new_event(
+            unit={**UNIT, "head": {"name": "王五", "phone": "13900000000",
+                                   "email": "ww@example.cn"}, "status": "active"},
+            changes={"head": [UNIT["head"], {"name": "王五", "phone": "13900000000",
+                                              "email": "ww@example.cn"}]},
+            reason="主要负责人调整", changed_by="admin"),
+        "unit_retired": new_event(unit="yz", merged_into="fgw", effective_on="2026-07-01",
+                                  reason="机构改革", changed_by="admin"),
+        "units_merged": new_event(
+            unit="yz", into="fgw", effective_on="2026-07-01", reason="机构改革",
+            tasks=[{"code": "T1", "lead_unit": "fgw", "previous_lead_unit": "yz",
+                    "cooperating_units": [], "targets": [1]}], changed_by="admin"),
     },
     "warnings": {
         "colour_changed": new_event(as_of="2026-05-01", changes=[

@@ -168,13 +168,90 @@ class Contract:
     def tasks_import_tasks(self, *, rows, caller, dry_run=False):
         return {"created": 0 if dry_run else len(rows), "errors": [], "checked": len(rows)}
 
+    def tasks_import_ledger(self, *, sheet, caller, dry_run=False, reason=None, token=None):
+        # The preview's shape, counting the rows below the first: the tasks
+        # service's own reading of a ledger is tested in tests/logic and
+        # tests/service.
+        checked = max(len(sheet["rows"]) - 1, 0)
+        preview = {"checked": checked, "year": sheet["year"], "errors": [],
+                   "new": [], "changed": [], "unchanged": checked, "missing": [],
+                   "missing_total": 0, "ignored_columns": [], "token": "0" * 64}
+        return preview if dry_run else {**preview, "created": 0, "updated": 0}
+
+    def tasks_import_units(self, *, sheet, caller, dry_run=False, token=None):
+        checked = max(len(sheet["rows"]) - 1, 0)
+        preview = {"checked": checked, "errors": [], "new": [], "changed": [],
+                   "unchanged": checked, "ignored_columns": [], "token": "0" * 64}
+        return preview if dry_run else {**preview, "created": 0, "updated": 0}
+
     def tasks_list_tasks(self, *, caller, unit=None, status=None, category=None, source=None,
-                         codes=None, limit=100, offset=0):
+                         codes=None, limit=100, offset=0, batch=None, q=None, lead_unit=None):
         items = [task for task in TASKS
-                 if (codes is None or task["code"] in codes)
-                 and unit in (None, task["lead_unit"]) and status in (None, task["status"])
-                 and category in (None, task["category"]) and source in (None, task["source"])]
+                 if all(word in task["title"] for word in (q or "").split())
+                 and (codes is None or task["code"] in codes)
+                 and unit in (None, task["lead_unit"]) and lead_unit in (None, task["lead_unit"])
+                 and status in (None, task["status"])
+                 and category in (None, task["category"]) and source in (None, task["source"])
+                 and batch in (None, task.get("batch"))]
         return _page(items, limit, offset)
+
+    def tasks_list_batches(self, *, caller):
+        return {"items": [
+            {"batch": "2026年第一批", "items": 2, "active": 1, "closed": 1, "explained": 0,
+             "cancelled": 0},
+            {"batch": None, "items": 1, "active": 1, "closed": 0, "explained": 0,
+             "cancelled": 0}]}
+
+    def tasks_update_task(self, *, code, changes, reason, caller):
+        if "lead_unit" in changes and changes["lead_unit"] not in {u["code"] for u in UNITS}:
+            raise RemoteError("InvalidInput", json.dumps({"lead_unit": {
+                "code": "unit_unknown", "message": f"单位 {changes['lead_unit']} 不存在。"}},
+                ensure_ascii=False))
+        return {**_task(code), **changes}
+
+    def tasks_replan_task(self, *, code, targets, reason, caller):
+        task = _task(code)
+        return {**task, "targets": [
+            {"seq": len(task["targets"]) + seq, "description": None, "unit": task["lead_unit"],
+             "plan_version": 2, **target} for seq, target in enumerate(targets, start=1)]}
+
+    def tasks_cancel_task(self, *, code, reason, caller):
+        task = _task(code)
+        if task["status"] != "active":
+            raise RemoteError("Conflict", json.dumps({
+                "code": "task_not_active", "message": f"任务 {code} 当前状态不能再撤销。"},
+                ensure_ascii=False))
+        return {**task, "status": "cancelled", "status_reason": reason}
+
+    def tasks_get_task_history(self, *, code, caller):
+        task = _task(code)
+        return {"task": code, "versions": [
+            {"version": 1, "kind": "create", "changes": {}, "reason": None,
+             "changed_by": None, "changed_at": "2026-01-01T00:00:00"}],
+            "plans": [{"version": 1, "effective_on": task["start_date"], "reason": None,
+                       "approved_by": None, "approved_at": "2026-01-01T00:00:00",
+                       "targets": [{**t, "replaced_in": None} for t in task["targets"]]}]}
+
+    def tasks_update_unit(self, *, code, changes, caller):
+        unit = self.tasks_get_unit(code=code, caller=caller)
+        return {**unit, **{k: v for k, v in changes.items() if k != "reason"}}
+
+    def tasks_retire_unit(self, *, code, reason, caller):
+        if any(task["lead_unit"] == code and task["status"] == "active" for task in TASKS):
+            raise RemoteError("Conflict", json.dumps({
+                "code": "unit_leads_open_tasks", "message": f"单位 {code} 仍牵头未办结任务。"},
+                ensure_ascii=False))
+        return {**self.tasks_get_unit(code=code, caller=caller), "status": "retired"}
+
+    def tasks_merge_units(self, *, code, into, reason, caller):
+        self.tasks_get_unit(code=code, caller=caller)
+        self.tasks_get_unit(code=into, caller=caller)
+        return {"unit": code, "into": into,
+                "tasks": [task["code"] for task in TASKS if task["lead_unit"] == code]}
+
+    def tasks_get_unit_history(self, *, code, caller):
+        self.tasks_get_unit(code=code, caller=caller)
+        return {"unit": code, "items": []}
 
     def tasks_get_task(self, *, code, caller):
         return {**_task(code), "progress": [], "clocks": [], "evidence": [], "commitments": []}
@@ -239,10 +316,16 @@ class Contract:
     def warnings_get_task_colours(self, *, codes):
         return {code: COLOURS[code] for code in codes if code in COLOURS}
 
-    def warnings_get_dashboard(self):
+    def warnings_get_batch_colours(self):
+        return {"items": [{"batch": "2026年第一批", "green": 1, "yellow": 0, "red": 1},
+                          {"batch": None, "green": 1, "yellow": 0, "red": 0}]}
+
+    def warnings_get_dashboard(self, *, batch=None):
         return {"counts": {"green": 5, "yellow": 1, "red": 1}, "as_of": "2026-04-10",
                 "units": [{"unit": "U01", "green": 1, "yellow": 0, "red": 1, "worst": "red"},
-                          {"unit": "C01", "green": 0, "yellow": 1, "red": 0, "worst": "yellow"}]}
+                          {"unit": "C01", "green": 0, "yellow": 1, "red": 0, "worst": "yellow"}],
+                "notices": {"open": 1, "acknowledged": 0, "answered": 0, "overdue": 1,
+                            "issued_this_year": 4, "closed_this_year": 3}}
 
     def warnings_list_red_items(self, *, limit=1000):
         items = [{"task": state["task"], "unit": state["unit"], "since": state["since"],
@@ -361,6 +444,10 @@ class Contract:
                              "unanswered_notices": 0,
                              "breakdown": {"indicators": indicators, "note": None}}],
                 "red_list": listed if public else None, "black_list": [] if public else None}
+
+    def ranking_get_city_rates(self):
+        return {"period": "2026-Q2", "label": "2026年第二季度", "as_of": "2026-04-10",
+                "targets_due": 8, "targets_met": 6, "on_time_rate": 75.0}
 
     def ranking_list_groups(self):
         return {"items": [{"key": "county", "label": "县（市、区）", "kinds": ["county"],

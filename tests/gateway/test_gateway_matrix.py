@@ -116,11 +116,27 @@ MATRIX = {
     ("get", "/api/v1/units"): Row("/api/v1/units", everyone(200)),
     # Units are public within the platform: a directory, not an object of a unit.
     ("get", "/api/v1/units/{code}"): Row("/api/v1/units/U01", everyone(200)),
+    ("patch", "/api/v1/units/{code}"): Row("/api/v1/units/U01", admin_only(200), {
+        "json": {"head": {"name": "王五", "phone": "13900000000"}, "reason": "负责人调整"}}),
+    ("post", "/api/v1/units/{code}/retire"): Row("/api/v1/units/C01-1/retire",
+                                                 admin_only(200), {"json": {"reason": "撤并"}}),
+    ("post", "/api/v1/units/{code}/merge"): Row("/api/v1/units/C01-1/merge", admin_only(200), {
+        "json": {"into": "C01", "reason": "机构改革"}}),
+    ("get", "/api/v1/units/{code}/history"): Row("/api/v1/units/U01/history", everyone(200)),
+    ("patch", "/api/v1/tasks/{code}"): Row("/api/v1/tasks/T-001", admin_only(200), {
+        "json": {"title": "建成城市快速路", "reason": "规范名称"}}),
+    ("post", "/api/v1/tasks/{code}/replan"): Row("/api/v1/tasks/T-001/replan", admin_only(200), {
+        "json": {"targets": [{"due_date": "2026-06-30", "planned_percent": 100}],
+                 "reason": "年中调整"}}),
+    ("post", "/api/v1/tasks/{code}/cancel"): Row("/api/v1/tasks/T-001/cancel", admin_only(200), {
+        "json": {"reason": "不再实施"}}),
+    ("get", "/api/v1/batches"): Row("/api/v1/batches", everyone(200)),
     ("post", "/api/v1/tasks"): Row("/api/v1/tasks", admin_only(201), {
         "json": {"code": "T-9", "title": "新任务", "lead_unit": "U01",
                  "start_date": "2026-01-01", "due_date": "2026-12-31", "targets": []}}),
     ("get", "/api/v1/tasks"): Row("/api/v1/tasks", everyone(200)),
     ("get", "/api/v1/tasks/export.xlsx"): Row("/api/v1/tasks/export.xlsx", everyone(200)),
+    ("get", "/api/v1/tasks/ledger.xlsx"): Row("/api/v1/tasks/ledger.xlsx", everyone(200)),
     ("get", "/api/v1/tasks/{code}"): Row("/api/v1/tasks/T-001", unit_read(200)),
     ("post", "/api/v1/tasks/{code}/evidence"): Row("/api/v1/tasks/T-001/evidence",
                                                    unit_write(201), "pdf"),
@@ -139,6 +155,14 @@ MATRIX = {
     ("post", "/api/v1/progress"): Row("/api/v1/progress", writers(200), {
         "json": [{"task": "T-001", "unit": "U01", "percent": 50}]}),
     ("post", "/api/v1/imports/tasks"): Row("/api/v1/imports/tasks", admin_only(201), "xlsx"),
+    ("post", "/api/v1/imports/ledger"): Row("/api/v1/imports/ledger?dry_run=true",
+                                            admin_only(200), "xlsx"),
+    ("post", "/api/v1/imports/units"): Row("/api/v1/imports/units?dry_run=true",
+                                           admin_only(200), "xlsx"),
+    ("get", "/api/v1/imports/ledger/template.xlsx"): Row(
+        "/api/v1/imports/ledger/template.xlsx", admin_only(200)),
+    ("get", "/api/v1/imports/units/template.xlsx"): Row(
+        "/api/v1/imports/units/template.xlsx", admin_only(200)),
     ("get", "/api/v1/warnings"): Row("/api/v1/warnings?unit=U01", unit_read(200)),
     ("post", "/api/v1/evaluations"): Row("/api/v1/evaluations?as_of=2026-04-01",
                                          admin_only(200)),

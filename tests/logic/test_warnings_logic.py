@@ -689,3 +689,51 @@ def test_waiting_for_the_first_report_is_a_rule_the_office_can_turn_off():
 def test_a_task_known_before_its_creation_day_was_kept_is_judged_as_before():
     old = dataclasses.replace(IMPORTED, created_on=None)
     assert judge(old, D(2026, 3, 10))["T1"].colour == RED
+
+
+# A re-planned task starts fair again --------------------------------------------------
+
+# Reported on in March at 20% (red: 75% due on 6 March), re-planned on 15 April.
+REPLANNED = dataclasses.replace(
+    IMPORTED, percent=20, last_reported_on=D(2026, 3, 20), replanned_on=D(2026, 4, 15),
+    targets=(
+        logic.Target(1, D(2026, 1, 31), 25, "yz"), logic.Target(2, D(2026, 2, 28), 50, "yz"),
+        logic.Target(5, D(2026, 6, 30), 60, "yz"), logic.Target(6, D(2026, 12, 31), 100, "yz")))
+
+
+def test_a_replanned_task_waits_for_its_first_report_under_the_new_plan():
+    assert logic.fresh_start(REPLANNED) == D(2026, 4, 15)
+    # April's report is due by the fifth working day of May (after the May Day week).
+    due = logic.first_report_due(REPLANNED, RULES)
+    assert due.month == 5
+    colours = judge(REPLANNED, D(2026, 4, 20))
+    assert {c.colour for c in colours.values()} == {GREEN}
+    assert colours["T1"].reason.startswith("待首报（计划已调整")
+    assert logic.state(colours["T1"].colour, colours["T1"].reason) == logic.PENDING_FIRST_REPORT
+
+
+def test_the_first_report_after_a_replan_ends_the_wait_and_is_judged_on_its_merits():
+    reported = dataclasses.replace(REPLANNED, percent=55, last_reported_on=D(2026, 4, 22))
+    assert logic.fresh_start(reported) is None
+    colours = judge(reported, D(2026, 4, 22))
+    assert "待首报" not in colours["T1"].reason
+    # Its new step is judged on its merits: no red carried over from before the plan.
+    assert colours["T1#5"].colour == GREEN
+    assert "未补齐欠账" not in colours["T1"].reason
+
+
+def test_without_the_rule_a_replanned_task_is_judged_at_once():
+    colours = judge(REPLANNED, D(2026, 4, 20), Rules(first_report_grace=False))
+    assert colours["T1"].colour == RED
+
+
+def test_items_that_leave_the_colours_turn_green_with_why():
+    gone = logic.leaving([("target", "T1#3", "T1", "yz"), ("task", "T1", "T1", "yz")],
+                         logic.CANCELLED_WORDS)
+    assert [(c.item_key, c.colour, c.reason) for c in gone] == [
+        ("T1#3", GREEN, logic.CANCELLED_WORDS), ("T1", GREEN, logic.CANCELLED_WORDS)]
+
+
+def test_batches_are_counted_by_colour():
+    assert logic.batch_colours([("一", RED, 2), ("一", GREEN, 1), (None, YELLOW, 1)]) == {
+        "一": {GREEN: 1, YELLOW: 0, RED: 2}, None: {GREEN: 0, YELLOW: 1, RED: 0}}

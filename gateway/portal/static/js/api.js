@@ -15,8 +15,17 @@ function describe(status, detail) {
   // The gateway's own refusals: a stable code and the words to show.
   if (detail && typeof detail.message === "string") return detail.message;
   if (Array.isArray(detail)) return detail.map((item) => item.msg || JSON.stringify(item)).join("；");
+  // A service's refusals by field: each a stable code and its words, at any depth.
+  const words = coded(detail);
+  if (words.length) return words.join("；");
   if (detail && typeof detail === "object") return JSON.stringify(detail);
   return `HTTP ${status}`;
+}
+
+function coded(detail) {
+  if (!detail || typeof detail !== "object") return [];
+  if (typeof detail.code === "string" && typeof detail.message === "string") return [detail.message];
+  return Object.values(detail).flatMap(coded);
 }
 
 export const session = {
