@@ -51,6 +51,8 @@ COPY --from=builder /opt/venv /opt/venv
 WORKDIR /app
 COPY services ./services
 COPY gateway ./gateway
+# The authorisation table the gateway and the services both follow.
+COPY policy ./policy
 # Only the files /docs loads, not the package's source maps and bundles for builds.
 COPY --from=assets /assets/node_modules/swagger-ui-dist/swagger-ui-bundle.js \
      /assets/node_modules/swagger-ui-dist/swagger-ui.css \
@@ -63,10 +65,11 @@ COPY --from=assets /assets/node_modules/echarts/dist/echarts.min.js \
 # The demo loader, so an operator can fill a fresh platform: python -m deploy.demo --url ...
 COPY deploy/__init__.py deploy/demo.py ./deploy/
 # Compiled now, because the root filesystem may be read-only at run time.
-RUN python -m compileall -q services gateway deploy
+RUN python -m compileall -q services gateway policy deploy
 
 USER 10001:10001
-EXPOSE 8000
+# The API, and the operations port (/healthz, /readyz, /metrics) that no ingress routes.
+EXPOSE 8000 9000
 
 # exec hands PID 1 to the process itself, so SIGTERM from `docker stop` or Kubernetes
 # reaches nameko (which finishes running workers) and uvicorn (which drains requests).

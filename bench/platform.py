@@ -2,6 +2,7 @@
 service, and the gateway under uvicorn, as child processes of the bench, on a
 RabbitMQ vhost and databases of their own (named bench_*), removed afterwards.
 """
+import datetime as dt
 import os
 import secrets
 import shutil
@@ -18,7 +19,9 @@ import httpx
 from nameko.standalone.rpc import ClusterRpcProxy
 
 from deploy.run import die_with_parent, terminate_all
+from services.common.callers import sign
 from services.common.config import SERVICES
+from services.common.settings import LOCAL_CALLER_KEY
 
 BASE_AMQP = "amqp://guest:guest@127.0.0.1:5672/"
 BASE_PG = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -106,6 +109,9 @@ class Platform:
         self.amqp_uri, self.data_dir = amqp_uri, Path(data_dir)
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        # The gateway's operations port: /readyz and /metrics.
+        self.ops_port = free_port()
+        self.ops_url = f"http://127.0.0.1:{self.ops_port}"
         self.log_dir = self.data_dir / "logs"
         self.log_dir.mkdir(parents=True, exist_ok=True)
         self.env = {**os.environ, "LUOSHI_AMQP_URI": amqp_uri,
@@ -116,6 +122,7 @@ class Platform:
                     # Loading imports 1,000 tasks per request.
                     "LUOSHI_RPC_TIMEOUT": "300",
                     "LUOSHI_NOTIFY_TICK_SECONDS": "1",
+                    "LUOSHI_OPS_PORT": str(self.ops_port),
                     "PYTHONUNBUFFERED": "1", **(extra_env or {})}
         for service, url in (db_urls or {}).items():
             self.env[f"LUOSHI_{service.upper()}_DB_URL"] = url
@@ -149,7 +156,7 @@ class Platform:
     def _ready(self, services, gateway):
         try:
             if gateway:
-                return httpx.get(f"{self.url}/readyz", timeout=10).status_code == 200
+                return httpx.get(f"{self.ops_url}/readyz", timeout=10).status_code == 200
             return all(self.rpc(service, "health", timeout=3)["status"] == "ok"
                        for service in services)
         except Exception:  # not up yet
@@ -190,6 +197,10 @@ class Platform:
         return httpx.Client(base_url=self.url, headers=self.headers(), timeout=timeout)
 
     def rpc(self, service, method, timeout=120, **kwargs):
+        if isinstance(kwargs.get("caller"), dict):
+            # Signed as the gateway signs it: the services trust no other caller.
+            key = self.env.get("LUOSHI_CALLER_KEY") or LOCAL_CALLER_KEY
+            kwargs["caller"] = sign(kwargs["caller"], key.encode(), dt.datetime.now(dt.UTC))
         with ClusterRpcProxy({"AMQP_URI": self.amqp_uri, "serializer": "json"},
                              timeout=timeout) as cluster:
             return getattr(getattr(cluster, service), method)(**kwargs)

@@ -10,6 +10,8 @@ Environment:
     LUOSHI_METRICS_PORT         unset or 0: no service metrics; N: the replicas serve theirs
                                 on N, N+1, ... in turn; auto: each on a free port. The
                                 runner prints which replica serves on which port.
+    LUOSHI_OPS_PORT             the gateway's operations port (/healthz, /readyz,
+                                /metrics); unset or auto: a free port, printed
 
 Each child's output goes to <data dir>/logs/<name>.log.
 """
@@ -172,8 +174,10 @@ def wait_until(ready, what, children, seconds=START_SECONDS):
 class Gateway:
     """Just enough of the HTTP API to see the platform come up."""
 
-    def __init__(self, url, password):
+    def __init__(self, url, ops_url, password):
         self.http = httpx.Client(base_url=url, timeout=10)
+        # /readyz is on the operations port only.
+        self.ops = httpx.Client(base_url=ops_url, timeout=10)
         self.password = password
         self.token = None
 
@@ -181,7 +185,7 @@ class Gateway:
         return self.http.get("/healthz").status_code == 200
 
     def services_ready(self):
-        return self.http.get("/readyz").status_code == 200
+        return self.ops.get("/readyz").status_code == 200
 
     def has_units(self):
         answer = self.get("/api/v1/units", params={"limit": 1})
@@ -214,6 +218,10 @@ def main():
     env = {**os.environ, "LUOSHI_DATA_DIR": str(data_dir), "LUOSHI_ADMIN_PASSWORD": password,
            "PYTHONUNBUFFERED": "1"}
     url = f"http://127.0.0.1:{port}"
+    ops_setting = os.environ.get("LUOSHI_OPS_PORT", "auto").strip()
+    ops_port = free_port(host) if ops_setting in ("", "auto") else int(ops_setting)
+    env["LUOSHI_OPS_PORT"], env["LUOSHI_OPS_HOST"] = str(ops_port), host
+    ops_url = f"http://127.0.0.1:{ops_port}"
 
     signal.signal(signal.SIGINT, _stop)
     signal.signal(signal.SIGTERM, _stop)
@@ -245,7 +253,7 @@ def main():
             "--host", host, "--port", str(port)], env, log_dir))
         print("started " + ", ".join(child.name for child in children), flush=True)
 
-        gateway = Gateway(url, password)
+        gateway = Gateway(url, ops_url, password)
         wait_until(gateway.healthy, "the gateway to answer /healthz", children)
         wait_until(gateway.services_ready, "the services to answer", children)
         print("the gateway and the services answer", flush=True)
@@ -260,7 +268,8 @@ def main():
 
         for name, port in ports.items():
             print(f"metrics of {name}: http://{host}:{port}/metrics", flush=True)
-        print(f"metrics of the gateway: {url}/metrics", flush=True)
+        print(f"metrics of the gateway: {ops_url}/metrics (readiness: {ops_url}/readyz)",
+              flush=True)
         print(f"\nLuoshi runs at {url}/  (API docs: {url}/docs)\n"
               f"sign in as admin, password {password}\n"
               f"logs: {log_dir}/<name>.log — Ctrl-C stops everything\n", flush=True)

@@ -18,6 +18,7 @@ from .db import Database
 from .idempotency import prune
 from .metrics import GatewayMetrics, RequestMetrics
 from .middleware import BodySizeLimit, StorableText
+from .ops import OpsServer
 from .portal import mount as mount_portal
 from .ratelimit import RateLimiter
 from .routes import ROUTERS
@@ -50,9 +51,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         await run_in_threadpool(_prepare_database, app.state.db, settings)
+        ops = None
+        if settings.ops_port:
+            ops = OpsServer(app, settings.ops_host, settings.ops_port)
+            await ops.start()
         try:
             yield
         finally:
+            if ops is not None:
+                await ops.stop()
             app.state.rpc_pool.close()
             app.state.db.dispose()
 
@@ -88,7 +95,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.db = Database(settings.db_url)
     app.state.metrics = GatewayMetrics()
     app.state.rpc_pool = RpcPool(settings.amqp_uri, settings.rpc_pool_size, settings.rpc_timeout,
-                                 observe=app.state.metrics.observe_rpc)
+                                 observe=app.state.metrics.observe_rpc,
+                                 caller_key=settings.caller_key.get_secret_value().encode())
     app.state.rate_limiter = RateLimiter(settings.rate_limit_per_minute)
     app.state.unit_names = UnitNames()
     app.state.dashboard = SharedBoard(settings.dashboard_seconds)

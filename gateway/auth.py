@@ -29,6 +29,8 @@ from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from policy import policy
+
 from .db import Database
 from .messages import refusal
 from .models import ApiKey, LoginFailure, Token, User, utcnow
@@ -234,6 +236,25 @@ def require_evaluator(caller: Annotated[Caller, Depends(current_caller)]) -> Cal
     if caller.role not in ("admin", "evaluator"):
         raise refusal(status.HTTP_403_FORBIDDEN, "evaluators_only")
     return caller
+
+
+def permitted(action: str):
+    """FastAPI dependency for a route that does `action`: the caller, after a 403
+    for a read-only key or a role the authorisation table (policy/) gives no
+    part in it. Which units the caller may do it on is checked once the unit
+    is known."""
+    def check(caller: Annotated[Caller, Depends(current_caller)]) -> Caller:
+        table = policy()
+        if caller.read_only:
+            raise refusal(status.HTTP_403_FORBIDDEN, "api_key_read_only")
+        if not table.role_may(action, caller.role):
+            if set(table.actions[action]) == {"admin"}:
+                raise refusal(status.HTTP_403_FORBIDDEN, "admin_only")
+            raise refusal(status.HTTP_403_FORBIDDEN, "role_not_allowed",
+                          role=ROLE_NAMES.get(caller.role, caller.role))
+        return caller
+
+    return check
 
 
 CurrentCaller = Annotated[Caller, Depends(current_caller)]

@@ -25,6 +25,10 @@ REMOTE_ERROR_STATUS = {
     "Forbidden": 403,
     "TooLarge": 413,
     "CalendarNotCovered": 422,
+    # The service did not trust the caller the gateway signed: the two hold
+    # different LUOSHI_CALLER_KEYs or their clocks disagree. Not the client's
+    # doing, so a 5xx; the detail says so in Chinese, and it is logged.
+    "CallerNotTrusted": 502,
 }
 
 
@@ -69,6 +73,9 @@ def on_remote_error(request: Request, exc: RemoteError) -> JSONResponse:
         log.error("%s %s: service raised %s: %s", request.method, request.url.path,
                   exc.exc_type, exc.value)
         return JSONResponse({"detail": "a service failed to answer"}, status_code=502)
+    if status >= 500:
+        log.error("%s %s: service refused with %s: %s", request.method, request.url.path,
+                  exc.exc_type, exc.value)
     return JSONResponse({"detail": remote_error_detail(exc)}, status_code=status)
 
 

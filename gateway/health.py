@@ -1,8 +1,12 @@
 """Health and metrics of the gateway: /healthz (alive), /readyz (the broker and
 every service answer) and /metrics (Prometheus).
 
-None of them takes credentials, counts against a rate limit or writes to the
-audit log (they are GETs, and no route here depends on the caller).
+/healthz is on the API port too (a load balancer's check of the process that
+serves it); /readyz and /metrics are only on the operations port
+(LUOSHI_OPS_PORT, gateway/ops.py), which the ingress does not route: who may
+see the platform's figures and probe the broker through it is decided by the
+network, not by a token. None of them takes credentials, counts against a
+rate limit or writes to the audit log.
 """
 import threading
 import time
@@ -17,9 +21,12 @@ SERVICES = ("tasks", "warnings", "ranking", "notify")
 READY_TIMEOUT_SECONDS = 3
 
 router = APIRouter(tags=["health"])
+# What the operations port serves beside /healthz.
+ops_router = APIRouter(tags=["health"])
 
 
 @router.get("/healthz")
+@ops_router.get("/healthz")
 def healthz():
     """{"status": "ok"} while the process serves requests; touches nothing else."""
     return {"status": "ok"}
@@ -85,7 +92,7 @@ class Readiness:
             return self._checks
 
 
-@router.get("/readyz", responses={503: {"description": "A part does not answer"}})
+@ops_router.get("/readyz", responses={503: {"description": "A part does not answer"}})
 def readyz(request: Request):
     """200 when the broker and every service answer their health RPC within
     3 s, else 503. Body: {"ready", "checks": {part: "ok" or what failed},
@@ -100,7 +107,7 @@ class PrometheusText(Response):
     media_type = "text/plain"
 
 
-@router.get("/metrics", response_class=PrometheusText,
+@ops_router.get("/metrics", response_class=PrometheusText,
             responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}}})
 def metrics(request: Request):
     """The gateway process's metrics in Prometheus' text format: requests by

@@ -21,6 +21,7 @@ MESSAGES = {
     "city_wide_only": "仅督查办和领导可查看。",
     "notice_unit_only": "督办单只能由被督办单位的联络员或督查办签收和回复。",
     "read_only_role": "“{role}”角色只能查看，不能提交或修改数据。",
+    "role_not_allowed": "“{role}”角色无权进行此操作，如需办理请联系督查办。",
     "no_password_for_key": "接口密钥没有密码。",
     "current_password_wrong": "当前密码不正确。",
     "user_not_found": "用户“{username}”不存在。",
@@ -42,6 +43,11 @@ MESSAGES = {
     "files_too_many": "每次最多上传 {count} 个附件。",
     "lead_unit_only": ("任务 {task} 的整体进度、销号、说明情况和13710节点只能由牵头单位 {lead} "
                        "或督查办办理。"),
+    "audit_unavailable": ("审计日志暂时无法写入，为保证每项操作都有记录，本次请求未执行。"
+                          "请稍后重试。"),
+    "audit_outcome_unrecorded": ("本次操作的结果未能记入审计日志，因此不作为已完成答复。"
+                                 "操作可能已经生效：请刷新页面核实后再决定是否重试，"
+                                 "并告知系统管理员。"),
 }
 
 

@@ -104,7 +104,13 @@ class LoginFailure(Base):
 
 class AuditEntry(Base):
     """One write request and its outcome. Rows are only ever inserted: no code
-    path updates or deletes them."""
+    path updates or deletes them.
+
+    `hash` is the sha256 of the row's canonical form (audit.canonical), which
+    holds `prev_hash`, the hash of the row written before it: changing,
+    removing or reordering a row breaks the chain (`python -m gateway.audit
+    verify`). Both are null on rows from before the chain.
+    """
 
     __tablename__ = "audit_log"
 
@@ -124,4 +130,39 @@ class AuditEntry(Base):
     address: Mapped[str | None] = mapped_column(String(64))
     request: Mapped[dict | list | str | None] = mapped_column(JSON)
     response: Mapped[dict | list | str | None] = mapped_column(JSON)
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    hash: Mapped[str | None] = mapped_column(String(64))
+
+
+class AuditChainHead(Base):
+    """The one row (id 1) naming the last row of the audit chain.
+
+    Every writer takes it first (an UPDATE: a row lock on PostgreSQL, the write
+    lock on SQLite), so writers in every process append one chain in turn; and
+    the verifier compares it with the table's last row, so rows cut from the
+    end are found too.
+    """
+
+    __tablename__ = "audit_chain_head"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    last_id: Mapped[int | None] = mapped_column(Integer)
+    last_hash: Mapped[str | None] = mapped_column(String(64))
+    # Bumped by every writer, so that taking the lock is a real write.
+    writes: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class AuditPending(Base):
+    """An audited request under way: written before the request reaches a
+    route, removed in the transaction that writes its AuditEntry. One left
+    behind is a request whose outcome the log could not record (the gateway
+    answered 503, or died): `verify` lists them for an operator to check."""
+
+    __tablename__ = "audit_pending"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    method: Mapped[str] = mapped_column(String(8))
+    path: Mapped[str] = mapped_column(String(1000))
+    address: Mapped[str | None] = mapped_column(String(64))
 

@@ -19,6 +19,8 @@ from nameko.standalone.rpc import ClusterRpcProxy
 from starlette.concurrency import run_in_threadpool
 
 from .auth import CurrentCaller
+from .callers import signed_kwargs
+from .settings import LOCAL_CALLER_KEY
 
 log = logging.getLogger(__name__)
 
@@ -49,26 +51,32 @@ class _Connection:
             log.debug("closing an RPC proxy failed", exc_info=True)
 
 
-class _TimedCluster:
-    """A cluster proxy whose method calls report (service, method, outcome,
-    seconds) to `observe`: `proxy.tasks.get_task(...)` as before."""
+class _SigningCluster:
+    """A cluster proxy whose method calls sign their `caller` at the moment they
+    are sent (callers.py), and report (service, method, outcome, seconds) to
+    `observe` when given: `proxy.tasks.get_task(...)` as before."""
 
-    def __init__(self, proxy, observe):
-        self._proxy, self._observe = proxy, observe
+    def __init__(self, proxy, caller_key, observe):
+        self._proxy, self._caller_key, self._observe = proxy, caller_key, observe
 
     def __getattr__(self, service):
-        return _TimedService(getattr(self._proxy, service), service, self._observe)
+        return _SigningService(getattr(self._proxy, service), service, self._caller_key,
+                               self._observe)
 
 
-class _TimedService:
-    def __init__(self, proxy, service, observe):
-        self._proxy, self._service, self._observe = proxy, service, observe
+class _SigningService:
+    def __init__(self, proxy, service, caller_key, observe):
+        self._proxy, self._service = proxy, service
+        self._caller_key, self._observe = caller_key, observe
 
     def __getattr__(self, method):
         call = getattr(self._proxy, method)
-        service, observe = self._service, self._observe
+        service, observe, key = self._service, self._observe, self._caller_key
 
         def timed(*args, **kwargs):
+            kwargs = signed_kwargs(kwargs, key)
+            if observe is None:
+                return call(*args, **kwargs)
             started, outcome = time.perf_counter(), "error"
             try:
                 answer = call(*args, **kwargs)
@@ -94,8 +102,10 @@ class RpcPool:
     on its next use. A request waits up to `timeout` seconds for a free slot.
     """
 
-    def __init__(self, amqp_uri: str, size: int, timeout: float, observe=None):
+    def __init__(self, amqp_uri: str, size: int, timeout: float, observe=None,
+                 caller_key: bytes = LOCAL_CALLER_KEY.encode()):
         self._config = {"AMQP_URI": amqp_uri, "serializer": "json"}
+        self._caller_key = caller_key
         self._timeout = timeout
         # observe(service, method, outcome, seconds) after every call, for metrics.
         self._observe = observe
@@ -132,8 +142,7 @@ class RpcPool:
                 slot = None
             if slot is None:
                 slot = self._connect()
-            yield slot.proxy if self._observe is None else _TimedCluster(slot.proxy,
-                                                                         self._observe)
+            yield _SigningCluster(slot.proxy, self._caller_key, self._observe)
             slot.used_at = time.monotonic()
         except BROKEN as exc:
             log.warning("dropping an RPC connection after %r", exc)

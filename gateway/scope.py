@@ -7,12 +7,15 @@ when a unit is not one of the caller's own.
 
 A task's units are not all equal: any of them reads the task and adds
 evidence, but only the lead unit (or the office) acts on the task's whole:
-closes it, explains it, records its 13710 stages. The tasks service holds the
-same rule (services/tasks/logic.py, lead_unit_problem).
+closes it, explains it, records its 13710 stages. Who may do which is the
+authorisation table (policy/authorisation.json), which the services follow too
+(services/common/scope.py).
 """
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, status
+
+from policy import policy, relation
 
 from .auth import Caller, CurrentCaller
 from .messages import refusal
@@ -55,23 +58,35 @@ class UnitScope:
         if not any(self.covers(unit) for unit in units if unit):
             raise HTTPException(status.HTTP_403_FORBIDDEN, f"{what} is outside your units")
 
-    def require_task(self, task: dict, leading: bool = False) -> None:
+    def relation(self, unit: str | None) -> str:
+        """The caller's relation to `unit` in the authorisation table: own, below
+        (under one of its units) or other."""
+        return relation(self.caller.units, unit, covers_below=self.covers)
+
+    def allows(self, action: str, unit: str | None) -> bool:
+        """Whether the authorisation table lets the caller do `action` on `unit`."""
+        return policy().allows(action, self.caller.role, self.relation(unit))
+
+    def require_task(self, task: dict, action: str | None = None) -> None:
         """403 unless one of the task's units (lead, cooperating, a target's) is
-        within the scope; with `leading`, unless its lead unit is."""
+        within the scope; with `action` (an act on the task's whole), unless the
+        authorisation table lets the caller do it for the task's lead unit."""
         self.require_any([task.get("lead_unit"), *(task.get("cooperating_units") or []),
                           *(target.get("unit") for target in task.get("targets") or [])],
                          f"task {task.get('code')}")
-        if leading and not self.covers(task.get("lead_unit")):
+        if action and not self.allows(action, task.get("lead_unit")):
             raise refusal(status.HTTP_403_FORBIDDEN, "lead_unit_only",
                           task=task.get("code"), lead=task.get("lead_unit"))
 
-    def require_task_code(self, code: str, leading: bool = False) -> None:
+    def require_task_code(self, code: str, action: str | None = None) -> None:
         """As require_task, for a task known by its code. A caller of every unit
         needs no look-up; the service checks the caller again in any case."""
         if self.caller.units is None:
+            if action and not self.allows(action, None):
+                raise refusal(status.HTTP_403_FORBIDDEN, "lead_unit_only", task=code, lead="")
             return
         self.require_task(self._rpc.tasks.get_task(code=code, caller=self.caller.as_rpc()),
-                          leading=leading)
+                          action)
 
     def unit_filter(self, unit: str | None) -> str | None:
         """The unit to filter a query by when the service cannot scope by caller.

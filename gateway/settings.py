@@ -7,6 +7,9 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 LOCAL_SECRET = "local-dev-secret"
+# The services' default key too (services/common/settings.py), so that local
+# development and the tests need no configuration.
+LOCAL_CALLER_KEY = "local-dev-caller-key"
 # Swagger UI 5 (npm's swagger-ui-dist, installed by scripts/setup.sh and the
 # Dockerfile from package.json) sits beside the code, never in the repo.
 SWAGGER_UI_DIR = Path(__file__).resolve().parents[1] / "node_modules" / "swagger-ui-dist"
@@ -14,7 +17,7 @@ SWAGGER_UI_DIR = Path(__file__).resolve().parents[1] / "node_modules" / "swagger
 ECHARTS_DIR = Path(__file__).resolve().parents[1] / "node_modules" / "echarts" / "dist"
 # Values that ship in examples and must never guard a production deployment.
 PLACEHOLDERS = frozenset({
-    "", "admin", "change-me", "changeme", "password", "secret", LOCAL_SECRET,
+    "", "admin", "change-me", "changeme", "password", "secret", LOCAL_SECRET, LOCAL_CALLER_KEY,
 })
 
 
@@ -37,6 +40,9 @@ class Settings(BaseSettings):
     # everyone out and invalidates every API key.
     secret: SecretStr = SecretStr(LOCAL_SECRET)
     admin_password: SecretStr | None = None
+    # Signs the caller context of every RPC (gateway/callers.py); the services
+    # hold the same key and refuse callers it did not sign.
+    caller_key: SecretStr = SecretStr(LOCAL_CALLER_KEY)
     token_ttl_minutes: int = Field(720, ge=1)
     # A token unused this long is refused even before it expires (a browser
     # left signed in on a shared office machine); 0 turns the idle limit off.
@@ -55,6 +61,12 @@ class Settings(BaseSettings):
     # How old the one screen's figures may be when served: readers within this
     # window share one answer. Evaluations move them at most every few seconds.
     dashboard_seconds: float = Field(2, ge=0, le=60)
+    # The operations port: /healthz, /readyz and /metrics, which the API port does
+    # not serve; deploy/ keeps the ingress from routing it. 0 serves none of them
+    # (a process embedding the app, a test). The host is the loopback unless a
+    # deployment opens it to its probes and Prometheus.
+    ops_port: int = Field(9000, ge=0, le=65535)
+    ops_host: str = "127.0.0.1"
     # How long a /readyz answer is reused: probes and anyone else asking within
     # it share one check instead of opening a broker connection each.
     ready_cache_seconds: float = Field(5, ge=0, le=60)
@@ -88,6 +100,8 @@ class Settings(BaseSettings):
         if self.env == "production":
             if self.secret.get_secret_value().strip().lower() in PLACEHOLDERS:
                 raise ValueError("LUOSHI_SECRET must be set to a real secret in production")
+            if self.caller_key.get_secret_value().strip().lower() in PLACEHOLDERS:
+                raise ValueError("LUOSHI_CALLER_KEY must be set to a real secret in production")
             password = self.admin_password.get_secret_value() if self.admin_password else ""
             if password.strip().lower() in PLACEHOLDERS:
                 raise ValueError("LUOSHI_ADMIN_PASSWORD must be set in production")

@@ -14,7 +14,7 @@ from ..models import User
 from ..rpc import Rpc, all_items, present
 from ..schemas import ClockClass, ClockStage, Code, Limit, Offset, PlanDate, WriteBody, _text
 from .files import form_text, inline_files
-from .tasks import TaskLedInScope
+from .tasks import TaskToClock
 from .version import PREFIX
 
 router = APIRouter(prefix=f"{PREFIX}/instructions", tags=["instructions"])
@@ -112,7 +112,7 @@ def get_instruction(instruction_id: InstructionId, caller: CurrentCaller, rpc: R
 
 
 @feedback_router.post("/{code}/clock/{stage}/feedback", status_code=status.HTTP_201_CREATED)
-def give_stage_feedback(request: Request, caller: Writer, code: TaskLedInScope,
+def give_stage_feedback(request: Request, caller: Writer, code: TaskToClock,
                         stage: ClockStage, rpc: Rpc,
                         text: Annotated[str, Form(min_length=1, max_length=5000)],
                         files: Annotated[list[UploadFile] | None, File()] = None):

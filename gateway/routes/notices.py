@@ -1,9 +1,11 @@
 """Supervision notices (督办单) and the warning rules the office sets."""
 from typing import Annotated
 
-from fastapi import APIRouter, Path, status
+from fastapi import APIRouter, Depends, Path, status
 
-from ..auth import Admin, CurrentCaller, Writer
+from policy import policy
+
+from ..auth import Admin, Caller, CurrentCaller, Writer, permitted
 from ..messages import refusal
 from ..rpc import Rpc, present
 from ..schemas import Code, Limit, NoticeAnswerIn, NoticeCloseIn, NoticeIn, Offset, RulesIn
@@ -23,19 +25,15 @@ def _notice_in_scope(rpc, scope, notice_id: int) -> dict:
     return notice
 
 
-# Who acknowledges and answers a notice, as the warnings service judges it
-# (_notice_for): the office, or an operator (a person or a county key) of the
-# very unit it is addressed to. Neither an evaluator nor a unit above the
-# addressed one speaks for it: the notice goes to that unit's head.
-NOTICE_ANSWERING_ROLES = ("admin", "operator")
-
-
-def _notice_to_answer(rpc, caller, notice_id: int) -> dict:
-    """The notice, after a 403 for a caller who may not acknowledge or answer it."""
-    if caller.role not in NOTICE_ANSWERING_ROLES:
+def _notice_to_answer(rpc, scope, caller, notice_id: int, action: str) -> dict:
+    """The notice, after a 403 for a caller the authorisation table does not let
+    do `action` on it (policy/authorisation.json, which the warnings service
+    follows too: the office, or an operator of the very unit it is addressed
+    to; neither an evaluator nor a unit above it speaks for that unit)."""
+    if not policy().role_may(action, caller.role):
         raise refusal(status.HTTP_403_FORBIDDEN, "notice_unit_only")
     notice = rpc.warnings.get_notice(notice_id=notice_id)
-    if not caller.covers(notice["unit"]):
+    if not scope.allows(action, notice["unit"]):
         raise refusal(status.HTTP_403_FORBIDDEN, "notice_unit_only")
     return notice
 
@@ -50,7 +48,8 @@ def list_notices(scope: Scope, rpc: Rpc, unit: Code | None = None, task: Code | 
 
 
 @router.post("/notices", status_code=status.HTTP_201_CREATED)
-def issue_notice(caller: Admin, body: NoticeIn, rpc: Rpc):
+def issue_notice(caller: Annotated[Caller, Depends(permitted("notice.issue"))], body: NoticeIn,
+                 rpc: Rpc):
     """Issue a notice on a task by hand, addressed to its lead unit."""
     return rpc.warnings.issue_notice(task=body.task, reason=body.reason, caller=caller.as_rpc())
 
@@ -61,23 +60,25 @@ def get_notice(caller: CurrentCaller, notice_id: NoticeId, scope: Scope, rpc: Rp
 
 
 @router.post("/notices/{notice_id}/ack")
-def acknowledge_notice(caller: Writer, notice_id: NoticeId, rpc: Rpc):
+def acknowledge_notice(caller: Writer, notice_id: NoticeId, scope: Scope, rpc: Rpc):
     """The addressed unit's operator (or the office) acknowledges receipt."""
-    _notice_to_answer(rpc, caller, notice_id)
+    _notice_to_answer(rpc, scope, caller, notice_id, "notice.acknowledge")
     return rpc.warnings.acknowledge_notice(notice_id=notice_id, caller=caller.as_rpc())
 
 
 @router.post("/notices/{notice_id}/answer")
-def answer_notice(caller: Writer, notice_id: NoticeId, body: NoticeAnswerIn, rpc: Rpc):
+def answer_notice(caller: Writer, notice_id: NoticeId, body: NoticeAnswerIn, scope: Scope,
+                  rpc: Rpc):
     """The addressed unit's operator (or the office) answers with its plan,
     after acknowledging."""
-    _notice_to_answer(rpc, caller, notice_id)
+    _notice_to_answer(rpc, scope, caller, notice_id, "notice.answer")
     return rpc.warnings.answer_notice(notice_id=notice_id, answer=body.answer,
                                       caller=caller.as_rpc())
 
 
 @router.post("/notices/{notice_id}/close")
-def close_notice(caller: Admin, notice_id: NoticeId, body: NoticeCloseIn, rpc: Rpc):
+def close_notice(caller: Annotated[Caller, Depends(permitted("notice.close"))],
+                 notice_id: NoticeId, body: NoticeCloseIn, rpc: Rpc):
     """Close a notice: its item has recovered, or the office decides (`reason`)."""
     return rpc.warnings.close_notice(notice_id=notice_id, caller=caller.as_rpc(),
                                      **present(reason=body.reason))

@@ -76,16 +76,21 @@ def task_in_scope(code: str, scope: Scope) -> str:
     return code
 
 
-def task_led_in_scope(code: str, scope: Scope) -> str:
-    """As task_in_scope, for what only the task's lead unit (or the office) does."""
-    scope.require_task_code(code, leading=True)
-    return code
+def _led_in_scope(action: str):
+    """As task_in_scope, for `action` on the task's whole, which the authorisation
+    table gives its lead unit (or one above it) and the office."""
+    def dependency(code: str, scope: Scope) -> str:
+        scope.require_task_code(code, action)
+        return code
+    return dependency
 
 
 # Routes take their caller (and its role check) before this, so a caller the
 # role refuses hears 403 without a look-up at the tasks service.
 TaskInScope = Annotated[str, Depends(task_in_scope)]
-TaskLedInScope = Annotated[str, Depends(task_led_in_scope)]
+TaskToClose = Annotated[str, Depends(_led_in_scope("task.close"))]
+TaskToExplain = Annotated[str, Depends(_led_in_scope("task.explain"))]
+TaskToClock = Annotated[str, Depends(_led_in_scope("task.record_clock_stage"))]
 
 
 def _with_colours(rpc, tasks: list[dict]) -> list[dict]:
@@ -244,19 +249,19 @@ def download_evidence(caller: CurrentCaller, code: TaskInScope, evidence_id: Evi
 
 
 @router.post("/{code}/close")
-def close_task(caller: Writer, code: TaskLedInScope, rpc: Rpc):
+def close_task(caller: Writer, code: TaskToClose, rpc: Rpc):
     """Close the task (销号)."""
     return rpc.tasks.close_task(code=code, caller=caller.as_rpc())
 
 
 @router.post("/{code}/explain")
-def explain_task(caller: Writer, code: TaskLedInScope, body: ExplainIn, rpc: Rpc):
+def explain_task(caller: Writer, code: TaskToExplain, body: ExplainIn, rpc: Rpc):
     """End the task with a stated reason (给个说法) instead of closing it."""
     return rpc.tasks.explain_task(code=code, reason=body.reason, caller=caller.as_rpc())
 
 
 @router.post("/{code}/clock")
-def record_clock_stage(caller: Writer, code: TaskLedInScope, body: ClockIn, rpc: Rpc):
+def record_clock_stage(caller: Writer, code: TaskToClock, body: ClockIn, rpc: Rpc):
     """Record a stage of the 13710 clock as done, now or at `recorded_at`."""
     return rpc.tasks.record_clock_stage(code=code, caller=caller.as_rpc(), **body.to_rpc())
 

@@ -16,7 +16,9 @@ stay classic.
 Events arrive at least once; `applied_once` is how every handler applies one
 exactly once.
 """
+import datetime as dt
 import functools
+import inspect
 import logging
 import time
 import traceback
@@ -34,10 +36,12 @@ from nameko.messaging import QueueConsumer
 from nameko.rpc import RPC_QUEUE_TEMPLATE, RpcConsumer, get_rpc_exchange
 
 from .bulk import insert_ignoring_conflicts
+from .callers import trusted
 from .clock import utcnow
 from .config import DEFAULT_HEARTBEAT, retry_delays
 from .metrics import CONSUMER_RESTARTED, PARKED, RETRIED, SETTLE_LOST
 from .outbox import events_exchange
+from .settings import ServiceSettings
 from .tables import applied_events
 
 log = logging.getLogger(__name__)
@@ -259,9 +263,44 @@ class RobustRpcConsumer(RpcConsumer):
 
 
 class Rpc(nameko.rpc.Rpc):
-    """`@rpc` that survives the broker going away under a worker."""
+    """`@rpc` that survives the broker going away under a worker, and trusts a
+    `caller` argument only when the gateway signed it.
+
+    The one place callers are checked: before a worker is spawned, the
+    entrypoint's `caller` (by keyword or position) is replaced by the plain
+    caller its signature vouches for, or the call is answered with
+    CallerNotTrusted and the entrypoint never runs (callers.trusted). A call
+    with no caller (a timer's, another service's) goes through as it is.
+    """
 
     rpc_consumer = RobustRpcConsumer()
+
+    def setup(self):
+        super().setup()
+        settings = ServiceSettings.from_config(self.container.config)
+        self._caller_key = settings.caller_key.get_secret_value().encode()
+        self._caller_max_age = settings.caller_max_age
+        method = getattr(self.container.service_cls, self.method_name)
+        names = list(inspect.signature(method).parameters)[1:]  # without self
+        self._caller_position = names.index("caller") if "caller" in names else None
+
+    def handle_message(self, body, message):
+        if self._caller_position is not None and isinstance(body, dict):
+            args, kwargs = body.get("args"), body.get("kwargs")
+            if isinstance(args, list) and isinstance(kwargs, dict):
+                self._trust_caller(args, kwargs)
+        super().handle_message(body, message)
+
+    def _trust_caller(self, args, kwargs):
+        # Real time, not the service's clock: the age of a signature is how long
+        # the call took to arrive, whatever day a test has moved the clock to.
+        now = dt.datetime.now(dt.UTC)
+        if "caller" in kwargs:
+            kwargs["caller"] = trusted(kwargs["caller"], self._caller_key, now,
+                                       self._caller_max_age)
+        elif len(args) > self._caller_position:
+            args[self._caller_position] = trusted(args[self._caller_position],
+                                                  self._caller_key, now, self._caller_max_age)
 
 
 rpc = Rpc.decorator

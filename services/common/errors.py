@@ -36,4 +36,10 @@ class CalendarNotCovered(ServiceError):
     pass
 
 
-EXPECTED = (InvalidInput, NotFound, Conflict, Forbidden, TooLarge, CalendarNotCovered)
+class CallerNotTrusted(ServiceError):
+    """The `caller` of an RPC lacks the gateway's signature, fails it, or is stale
+    (services/common/callers.py). Raised before the entrypoint runs."""
+
+
+EXPECTED = (InvalidInput, NotFound, Conflict, Forbidden, TooLarge, CalendarNotCovered,
+            CallerNotTrusted)

@@ -6,16 +6,23 @@ The values come from the container's config (the runner builds it from LUOSHI_*
 variables; a test passes its own), never straight from the environment, so that
 what a test sets is all a service sees. An empty value counts as unset.
 """
+import datetime as dt
 from pathlib import Path
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from nameko.extensions import DependencyProvider
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from .config import DEFAULT_AMQP_URI, DEFAULT_RETRY_DELAYS
 
 PREFIX = "LUOSHI_"
+# The caller key of local development, shared by `make run` and the tests; it
+# must never guard a deployment (the gateway refuses the same placeholders).
+LOCAL_CALLER_KEY = "local-dev-caller-key"
+PLACEHOLDERS = frozenset({"", "change-me", "changeme", "secret", "password",
+                          "local-dev-secret", LOCAL_CALLER_KEY})
 
 
 class SettingsError(ValueError):
@@ -40,6 +47,13 @@ class ServiceSettings(BaseSettings):
     timezone: str = "Asia/Shanghai"
     # Seconds before each retry of a failed message; then it is parked.
     retry_delays: tuple[float, ...] = Field(DEFAULT_RETRY_DELAYS, min_length=1)
+    env: Literal["local", "production"] = "local"
+    # The key the gateway signs callers with (services/common/callers.py).
+    caller_key: SecretStr = SecretStr(LOCAL_CALLER_KEY)
+    # How old a signed caller may be (and how far ahead, for clocks that
+    # disagree): long enough for an RPC to wait in its queue, short enough that
+    # a captured caller is soon worthless.
+    caller_max_age_seconds: float = Field(120, gt=0, le=3600)
 
     @classmethod
     def settings_customise_sources(cls, settings_cls, init_settings, env_settings,
@@ -67,6 +81,17 @@ class ServiceSettings(BaseSettings):
             # Not a ValueError of its own, so pydantic would not name the variable.
             raise ValueError("an IANA time zone such as Asia/Shanghai") from None
         return value
+
+    @model_validator(mode="after")
+    def _no_placeholder_key_in_production(self):
+        if (self.env == "production"
+                and self.caller_key.get_secret_value().strip().lower() in PLACEHOLDERS):
+            raise ValueError("LUOSHI_CALLER_KEY must be set to a real secret in production")
+        return self
+
+    @property
+    def caller_max_age(self) -> dt.timedelta:
+        return dt.timedelta(seconds=self.caller_max_age_seconds)
 
     @classmethod
     def from_config(cls, config):

@@ -127,7 +127,8 @@ class LeadersEntrypoints:
         moment = logic.naive_utc(loaded.get("recorded_at")) or utcnow()
         user = (caller or {}).get("user")
         with self.db.session() as session:
-            row = self._visible_task(session, code, caller, writing=True, leading=True)
+            row = self._visible_task(session, code, caller, writing=True,
+                                     action="task.record_clock_stage")
             if not row.clock_class:
                 raise Conflict(f"task {code} is not on the 13710 clock")
             if row.status not in ("active", "closed", "explained"):

@@ -59,18 +59,20 @@ class TaskState:
 LEAD_UNIT_ONLY = "lead_unit_only"
 
 
-def lead_unit_problem(scope, code, lead_unit):
-    """Why a caller acting for `scope` (None: every unit) may not act on task
-    `code`'s whole, or None.
+def lead_unit_problem(leads, code, lead_unit):
+    """Why a caller may not act on task `code`'s whole, or None.
 
     A task's percentage, its closing (销号), its explanation and its 13710
     stages belong to its lead unit (牵头单位) and the office. A cooperating
     unit or a target's owner reads the task, adds evidence and keeps its own
     commitments, but does not speak for the task: a cooperating county could
-    otherwise set the lead's task to 100% and close it. The answer is the
-    error's detail: a stable code and the words people read.
+    otherwise set the lead's task to 100% and close it. `leads(lead_unit)`
+    says whether the caller acts for the lead unit (the service asks the
+    authorisation table, policy/authorisation.json); a set of unit codes, or
+    None for every unit, reads as "the lead unit is among them". The answer is
+    the error's detail: a stable code and the words people read.
     """
-    if scope is None or lead_unit in scope:
+    if leads is None or (leads(lead_unit) if callable(leads) else lead_unit in leads):
         return None
     return {"code": LEAD_UNIT_ONLY,
             "message": f"任务 {code} 的整体进度、销号、说明情况和13710节点只能由牵头单位 "
@@ -78,7 +80,7 @@ def lead_unit_problem(scope, code, lead_unit):
 
 
 def check_progress_batch(items, tasks, units, scope, now, backdate=DEFAULT_BACKDATE,
-                         office=False):
+                         office=False, leads=None):
     """Check a batch of reports in order, each against the state the earlier ones
     left. Answers (accepted, results): `accepted` the loaded items to store, with
     `index`, `received_at` (when the platform received it: `now`) and
@@ -87,10 +89,12 @@ def check_progress_batch(items, tasks, units, scope, now, backdate=DEFAULT_BACKD
 
     tasks: {code: TaskState}, left where each task stands after the accepted
     reports (the last report wins); units: the set of known unit codes; scope:
-    the unit codes the caller acts for, or None. A report's own time may lie at
-    most `backdate` before its receipt. Only the `office` may say when a report
-    was received (a report that reached it on paper, entered later); that too
-    lies in the past, and bounds the report's own time the same way.
+    the unit codes the caller acts for, or None; leads: whether the caller may
+    report for a task led by a unit (lead_unit_problem; default: the lead unit
+    is in `scope`). A report's own time may lie at most `backdate` before its
+    receipt. Only the `office` may say when a report was received (a report
+    that reached it on paper, entered later); that too lies in the past, and
+    bounds the report's own time the same way.
     """
     schema = ProgressItemIn()
     accepted, results = [], []
@@ -100,7 +104,7 @@ def check_progress_batch(items, tasks, units, scope, now, backdate=DEFAULT_BACKD
         except ValidationError as err:
             results.append({"index": index, "status": "rejected", "reason": err.messages})
             continue
-        reason = (_progress_problem(item, tasks, units, scope, now)
+        reason = (_progress_problem(item, tasks, units, scope, now, leads)
                   or _time_problem(item, now, backdate, office))
         if isinstance(reason, dict):  # a coded refusal: its words, and its code beside
             results.append({"index": index, "status": "rejected",
@@ -144,7 +148,7 @@ def batch_digest(items):
     return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def _progress_problem(item, tasks, units, scope, now):
+def _progress_problem(item, tasks, units, scope, now, leads=None):
     state = tasks.get(item["task"])
     if scope is not None and (state is None or item["unit"] not in scope
                               or item["unit"] not in state.units):
@@ -154,7 +158,8 @@ def _progress_problem(item, tasks, units, scope, now):
         return f"unknown task {item['task']}"
     # The percentage is the task's as a whole, which its lead unit answers for.
     if state.lead_unit is not None:
-        problem = lead_unit_problem(scope, item["task"], state.lead_unit)
+        problem = lead_unit_problem(scope if leads is None else leads, item["task"],
+                                    state.lead_unit)
         if problem:
             return problem
     if item["unit"] not in units:

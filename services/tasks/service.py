@@ -12,7 +12,7 @@ from services.common.consuming import rpc
 from services.common.events import new_event
 from services.common.operations import Operations
 from services.common.paging import MAX_LIMIT, page
-from services.common.scope import require_role, require_writer, unit_scope
+from services.common.scope import allowed, require_role, require_writer, unit_scope
 from services.common.sessions import Database
 from services.common.settings import Settings
 from services.common.text import refuse_unstorable
@@ -475,7 +475,8 @@ class Service(LeadersEntrypoints, Operations):
                 item.get("unit") for item in items if isinstance(item, dict)} - {None})
             accepted, results = logic.check_progress_batch(
                 items, states, known_units, scope, now, self._backdate(),
-                office=(caller or {}).get("role") == "admin")
+                office=(caller or {}).get("role") == "admin",
+                leads=self._leads(caller, scope, "task.report_progress"))
             if accepted:
                 ids = repo.insert_reports(session, accepted, batch_id, source,
                                           (caller or {}).get("user"))
@@ -548,7 +549,7 @@ class Service(LeadersEntrypoints, Operations):
         refuse_unstorable(code=code)
         require_writer(caller)
         with self.db.session() as session:
-            row = self._visible_task(session, code, caller, writing=True, leading=True)
+            row = self._visible_task(session, code, caller, writing=True, action="task.close")
             count = repo.evidence_count(session, code)
             problem = logic.closing_problem(row.status, row.percent, count)
             if problem:
@@ -565,7 +566,7 @@ class Service(LeadersEntrypoints, Operations):
         if len(reason) > 2000:
             raise InvalidInput({"reason": "at most 2,000 characters"})
         with self.db.session() as session:
-            row = self._visible_task(session, code, caller, writing=True, leading=True)
+            row = self._visible_task(session, code, caller, writing=True, action="task.explain")
             problem = logic.explaining_problem(row.status, reason)
             if problem:
                 raise Conflict(problem)
@@ -625,7 +626,8 @@ class Service(LeadersEntrypoints, Operations):
         if problem:
             raise InvalidInput(problem)
         with self.db.session() as session:
-            row = self._visible_task(session, code, caller, writing=True, leading=True)
+            row = self._visible_task(session, code, caller, writing=True,
+                                     action="task.record_clock_stage")
             if not row.clock_class:
                 raise Conflict(f"task {code} is not on the 13710 clock")
             if repo.clock_stage_recorded(session, code, stage):
@@ -932,10 +934,20 @@ class Service(LeadersEntrypoints, Operations):
         if scope is not None and unit not in scope:
             raise Forbidden("outside the caller's units")
 
-    def _visible_task(self, session, code, caller, writing=False, leading=False):
-        """The task row, if the caller may see it (with `leading`, act on its
-        whole: logic.lead_unit_problem). A scoped caller gets Forbidden for
-        tasks that do not exist as for tasks of other units: no hint."""
+    @staticmethod
+    def _leads(caller, scope, action):
+        """Whether the caller may do `action` on the whole of a task led by a
+        unit, by the authorisation table (`scope`: the caller's units and those
+        below them, None for every unit)."""
+        def leads(lead_unit):
+            return allowed(caller, action, lead_unit,
+                           covers_below=lambda unit: scope is None or unit in scope)
+        return leads
+
+    def _visible_task(self, session, code, caller, writing=False, action=None):
+        """The task row, if the caller may see it (with `action`, do that action
+        on its whole: logic.lead_unit_problem). A scoped caller gets Forbidden
+        for tasks that do not exist as for tasks of other units: no hint."""
         if writing:
             require_writer(caller)
         scope = self._scope(session, caller)
@@ -944,7 +956,8 @@ class Service(LeadersEntrypoints, Operations):
             raise Forbidden("outside the caller's units")
         if row is None:
             raise NotFound(f"no task {code}")
-        if leading and (problem := logic.lead_unit_problem(scope, code, row.lead_unit)):
+        if action and (problem := logic.lead_unit_problem(
+                self._leads(caller, scope, action), code, row.lead_unit)):
             raise Forbidden(problem)
         return row
 

@@ -27,7 +27,7 @@ KUBERNETES_VERSION = "1.30"
 SERVICES = ("tasks", "warnings", "ranking", "notify")
 SECRET_NAME = "luoshi-secrets"
 SECRET_KEYS = {
-    "LUOSHI_SECRET", "LUOSHI_ADMIN_PASSWORD", "LUOSHI_AMQP_URI",
+    "LUOSHI_SECRET", "LUOSHI_ADMIN_PASSWORD", "LUOSHI_AMQP_URI", "LUOSHI_CALLER_KEY",
     *(f"LUOSHI_{part.upper()}_DB_URL" for part in (*SERVICES, "gateway")),
 }
 

@@ -1,15 +1,18 @@
 """deploy/compose.yml: start order, health, scaling by construction, secrets."""
+import json
 import re
 
 import pytest
 import yaml
 
+from services.launch.broker_users import permissions, user_name
 from tests.deploy.checks import COMPOSE, COMPOSE_CLUSTER, SERVICES
 
 PARTS = (*SERVICES, "gateway")
 # Variables that hold secrets: compose must refuse to start without them.
 SECRET_VARIABLES = ("POSTGRES_PASSWORD", "RABBITMQ_PASSWORD", "LUOSHI_SECRET",
-                    "LUOSHI_ADMIN_PASSWORD")
+                    "LUOSHI_ADMIN_PASSWORD", "LUOSHI_CALLER_KEY",
+                    *(f"RABBITMQ_{part.upper()}_PASSWORD" for part in PARTS))
 REQUIRED_VARIABLE = r"\$\{[A-Z_]+:\?[^}]*\}"
 
 
@@ -39,7 +42,17 @@ def test_every_service_has_a_health_check_except_the_one_shot_migrate(compose):
     assert checks["postgres"][0] == "CMD-SHELL" and checks["postgres"][1].startswith("pg_isready")
     for service in SERVICES:
         assert checks[service] == ["CMD", "python", "-m", "services.common.health", service]
-    assert "/healthz" in " ".join(checks["gateway"])
+    assert "127.0.0.1:8000/healthz" in " ".join(checks["gateway"])
+    assert "127.0.0.1:9000/readyz" in " ".join(checks["gateway"])
+
+
+def test_the_gateway_operations_port_is_not_published(compose):
+    gateway = compose["services"]["gateway"]
+    assert gateway["environment"]["LUOSHI_OPS_PORT"] == "9000"
+    assert gateway["environment"]["LUOSHI_OPS_HOST"] == "0.0.0.0"
+    assert gateway["expose"] == ["9000"]
+    # Only the API port reaches the host.
+    assert not any("9000" in str(port) for port in gateway["ports"])
 
 
 def test_services_scale_by_construction(compose):
@@ -92,13 +105,16 @@ def test_secrets_come_from_required_variables(compose):
     for variable in ("LUOSHI_SECRET", "LUOSHI_ADMIN_PASSWORD"):
         assert re.fullmatch(REQUIRED_VARIABLE, gateway[variable]), variable
     assert gateway["LUOSHI_ENV"] == "production"
+    # The gateway and every service hold the one key callers are signed with.
+    for part in PARTS:
+        assert re.fullmatch(REQUIRED_VARIABLE, services[part]["environment"]["LUOSHI_CALLER_KEY"])
     for name, service in services.items():
         for key, value in service.get("environment", {}).items():
-            if re.search(r"PASSWORD|SECRET|PASS$", key):
+            if re.search(r"PASSWORD|SECRET|PASS$|_KEY$", key):
                 assert re.fullmatch(REQUIRED_VARIABLE, str(value)), (name, key)
             if "://" in str(value) and "@" in str(value):
                 # A URL with credentials carries its password as a required variable.
-                assert re.search(r"://\w+:" + REQUIRED_VARIABLE + "@", value), (name, key)
+                assert re.search(r"://[\w-]+:" + REQUIRED_VARIABLE + "@", value), (name, key)
 
 
 def test_each_part_gets_only_its_own_database_and_each_database_exists(compose):
@@ -134,6 +150,34 @@ def test_state_lives_in_named_volumes(compose):
     assert f"evidence:{data_dir}" in tasks["volumes"]
     # RabbitMQ keeps its data under its node name, which follows the hostname.
     assert compose["services"]["rabbitmq"]["hostname"] == "rabbitmq"
+
+
+def test_each_part_has_its_own_broker_user_limited_to_what_it_uses(compose):
+    """The broker's definitions give each part the permissions the code derives
+    from the services' entrypoints (services/launch/broker_users.py), and each
+    part connects as its own user; only the migrate step is the administrator."""
+    rabbitmq = compose["services"]["rabbitmq"]
+    targets = {config["source"]: config["target"] for config in rabbitmq["configs"]}
+    assert targets["rabbitmq-definitions"] == "/etc/rabbitmq/definitions.json"
+    conf = compose["configs"]["rabbitmq-conf"]["content"]
+    assert "load_definitions = /etc/rabbitmq/definitions.json" in conf
+    # Compose reads `$$` as a literal `$`.
+    definitions = json.loads(compose["configs"]["rabbitmq-definitions"]["content"]
+                             .replace("$$", "$"))
+    given = {entry["user"]: {kind: entry[kind] for kind in ("configure", "write", "read")}
+             for entry in definitions["permissions"]}
+    users = {user["name"]: user for user in definitions["users"]}
+    for part in PARTS:
+        user = user_name(part)
+        assert given[user] == permissions(part), part
+        assert users[user]["tags"] == []
+        variable = f"RABBITMQ_{part.upper()}_PASSWORD"
+        assert users[user]["password"] == f"${{{variable}:?set {variable}}}"
+        uri = compose["services"][part]["environment"]["LUOSHI_AMQP_URI"]
+        assert uri.startswith(f"amqp://{user}:${{{variable}:?"), part
+    assert users["luoshi"]["tags"] == ["administrator"]
+    assert compose["services"]["migrate"]["environment"]["LUOSHI_AMQP_URI"].startswith(
+        "amqp://luoshi:")
 
 
 # --- the broker as a cluster: compose.yml with compose.cluster.yml ----------------

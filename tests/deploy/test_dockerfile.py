@@ -104,7 +104,8 @@ def test_the_service_is_a_parameter(dockerfile):
                for keyword, arguments in runtime)
     assert any(keyword == "ENV" and "LUOSHI_SERVICE=${LUOSHI_SERVICE}" in arguments
                for keyword, arguments in runtime)
-    assert ("EXPOSE", "8000") in runtime
+    # The API, and the gateway's operations port beside it.
+    assert ("EXPOSE", "8000 9000") in runtime
 
 
 def _start(dockerfile, tmp_path, role):

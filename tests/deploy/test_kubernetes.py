@@ -255,13 +255,16 @@ def test_the_gateway_is_alive_on_healthz_ready_on_readyz_and_reachable(overlay):
     (container,) = containers(gateway)
     assert env_of(container)["LUOSHI_SERVICE"]["value"] == "gateway"
     port_names = {port["name"]: port["containerPort"] for port in container["ports"]}
-    assert port_names == {"http": 8000}
+    assert port_names == {"http": 8000, "ops": 9000}
+    assert env_of(container)["LUOSHI_OPS_PORT"]["value"] == "9000"
+    assert env_of(container)["LUOSHI_OPS_HOST"]["value"] == "0.0.0.0"
     # Liveness never depends on the services: one that is down must not get
     # every gateway restarted.
     for probe in ("startupProbe", "livenessProbe"):
         assert container[probe]["httpGet"] == {"path": "/healthz", "port": "http"}
     readiness = container["readinessProbe"]
-    assert readiness["httpGet"] == {"path": "/readyz", "port": "http"}
+    # /readyz is on the operations port only.
+    assert readiness["httpGet"] == {"path": "/readyz", "port": "ops"}
     # /readyz gives the services 3 s; the probe waits longer than that.
     assert readiness["timeoutSeconds"] > 3
 
@@ -269,6 +272,10 @@ def test_the_gateway_is_alive_on_healthz_ready_on_readyz_and_reachable(overlay):
     assert selects({"matchLabels": service["spec"]["selector"]}, pod_labels(gateway))
     assert {port["targetPort"] for port in service["spec"]["ports"]} <= set(port_names)
     service_ports = {port["name"] for port in service["spec"]["ports"]}
+    # The Service the ingress routes to carries the API port only.
+    assert {port["targetPort"] for port in service["spec"]["ports"]} == {"http"}
+    operations = of_kind(resources, "Service")["gateway-ops"]
+    assert [port["targetPort"] for port in operations["spec"]["ports"]] == ["ops"]
     ingress = of_kind(resources, "Ingress")["gateway"]
     for rule in ingress["spec"]["rules"]:
         for path in rule["http"]["paths"]:
@@ -290,13 +297,13 @@ def test_every_part_is_scraped_by_prometheus_on_its_metrics_port(overlay):
         annotations = deployments[part]["spec"]["template"]["metadata"]["annotations"]
         (container,) = containers(deployments[part])
         ports = {port["containerPort"]: port["name"] for port in container["ports"]}
-        expected = service_port if part in SERVICES else 8000
+        expected = service_port if part in SERVICES else 9000  # the gateway's ops port
         assert annotations == {"prometheus.io/scrape": "true",
                                "prometheus.io/port": str(expected),
                                "prometheus.io/path": "/metrics"}, part
         assert expected in ports, part
+        assert ports[expected] == ("metrics" if part in SERVICES else "ops"), part
         if part in SERVICES:
-            assert ports[expected] == "metrics"
             assert {"configMapRef": {"name": "luoshi-config"}} in container["envFrom"]
 
 

@@ -43,7 +43,11 @@ class Platform:
         self.clock = PlatformClock(data_dir / "clock", day)
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        # The gateway's operations port: /readyz and /metrics.
+        self.ops_port = free_port()
+        self.ops_url = f"http://127.0.0.1:{self.ops_port}"
         self.env = {**os.environ, "LUOSHI_AMQP_URI": amqp_uri, "LUOSHI_DATA_DIR": str(data_dir),
+                    "LUOSHI_OPS_PORT": str(self.ops_port),
                     "LUOSHI_ADMIN_PASSWORD": PASSWORD, "LUOSHI_RETRY_DELAYS": "0.5,1,2",
                     "LUOSHI_RPC_TIMEOUT": "10", "PYTHONUNBUFFERED": "1",
                     **self.clock.environment}
@@ -75,7 +79,7 @@ class Platform:
             for name, process in self.processes.items():
                 assert process.poll() is None, f"{name} exited: {self.log(name)[-2000:]}"
             try:
-                return httpx.get(f"{self.url}/readyz", timeout=10).status_code == 200
+                return httpx.get(f"{self.ops_url}/readyz", timeout=10).status_code == 200
             except httpx.HTTPError:
                 return False
         eventually(ready, timeout=timeout, interval=0.3)

@@ -25,6 +25,7 @@ from nameko.exceptions import RemoteError
 
 from gateway import auth
 from gateway.app import create_app
+from gateway.ops import ops_app
 from gateway.rpc import get_rpc
 from gateway.settings import Settings
 
@@ -722,10 +723,18 @@ def cheap_password_hashing(monkeypatch):
                                                        parallelism=1))
 
 
+@pytest.fixture(autouse=True)
+def no_operations_port(monkeypatch):
+    """Apps of this tier serve no operations port of their own (each would take
+    the same one): tests read /readyz and /metrics through `ops`, or start one
+    on a free port."""
+    monkeypatch.setenv("LUOSHI_OPS_PORT", "0")
+
+
 @pytest.fixture
 def settings(tmp_path):
     return Settings(data_dir=tmp_path, admin_password=ADMIN_PASSWORD, rpc_pool_size=1,
-                    amqp_uri="amqp://guest:guest@127.0.0.1:1/")
+                    amqp_uri="amqp://guest:guest@127.0.0.1:1/", ops_port=0)
 
 
 @pytest.fixture
@@ -744,6 +753,14 @@ def app(settings, fake_rpc):
 def client(app):
     with TestClient(app) as client:
         yield client
+
+
+@pytest.fixture
+def ops(app, client):
+    """A client of the operations app (/healthz, /readyz, /metrics) of `app`,
+    which `client` has started."""
+    with TestClient(ops_app(app)) as ops:
+        yield ops
 
 
 def _sign_in(client, username, password):

@@ -59,6 +59,9 @@ def test_defaults():
     {"secret": "change-me", "admin_password": "a-real-password-42"},
     {"secret": "s3cr3t-from-the-vault-91", "admin_password": "changeme"},
     {"secret": "s3cr3t-from-the-vault-91"},
+    {"secret": "s3cr3t-from-the-vault-91", "admin_password": "a-real-password-42"},
+    {"secret": "s3cr3t-from-the-vault-91", "admin_password": "a-real-password-42",
+     "caller_key": "local-dev-caller-key"},
 ])
 def test_production_refuses_missing_or_placeholder_secrets(overrides):
     with pytest.raises(ValidationError):
@@ -67,7 +70,8 @@ def test_production_refuses_missing_or_placeholder_secrets(overrides):
 
 def test_production_starts_with_real_secrets(tmp_path):
     settings = Settings(env="production", data_dir=tmp_path, secret="s3cr3t-from-the-vault-91",
-                        admin_password="a-real-password-42")
+                        admin_password="a-real-password-42",
+                        caller_key="caller-key-from-the-vault-17")
     assert create_app(settings).state.settings.env == "production"
 
 

@@ -7,7 +7,7 @@ from gateway.errors import REMOTE_ERROR_STATUS
 
 CONTRACT_ERRORS = {
     "InvalidInput": 422, "NotFound": 404, "Conflict": 409, "Forbidden": 403, "TooLarge": 413,
-    "CalendarNotCovered": 422,
+    "CalendarNotCovered": 422, "CallerNotTrusted": 502,
 }
 
 

@@ -100,8 +100,6 @@ def _pdf():
 
 MATRIX = {
     ("get", "/healthz"): Row("/healthz", public(200)),
-    ("get", "/readyz"): Row("/readyz", public(503)),  # no broker in this tier
-    ("get", "/metrics"): Row("/metrics", public(200)),
     ("post", "/api/v1/auth/token"): Row("/api/v1/auth/token", public(200), {
         "data": {"username": "admin", "password": "admin-test-password"}}),
     ("post", "/api/v1/auth/logout"): Row("/api/v1/auth/logout", everyone(204)),

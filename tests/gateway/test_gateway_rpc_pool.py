@@ -1,5 +1,6 @@
 """The pool of cluster proxies, with nameko's ClusterRpcProxy replaced by a
 stand-in that records how it is started and stopped."""
+import datetime as dt
 import threading
 from typing import ClassVar
 
@@ -10,6 +11,7 @@ from nameko.exceptions import RemoteError, RpcTimeout
 from gateway import rpc as rpc_module
 from gateway.app import create_app
 from gateway.rpc import LentProxy, RpcPool, ServicesUnavailable, all_items
+from services.common.callers import trusted
 
 
 class StandInProxy:
@@ -258,8 +260,12 @@ def test_routes_use_the_pool_when_not_overridden(settings, stand_in):
     with TestClient(create_app(settings)) as client:
         headers = signed_in_as_admin(client)
         response = client.get("/api/v1/units/U01", headers=headers)
-    assert response.json() == {"service": "tasks", "code": "U01",
-                               "caller": {"user": "admin", "role": "admin", "units": None}}
+    answer = response.json()
+    assert (answer["service"], answer["code"]) == ("tasks", "U01")
+    # The caller leaves signed, as a service will only trust it so.
+    assert trusted(answer["caller"], settings.caller_key.get_secret_value().encode(),
+                   dt.datetime.now(dt.UTC), dt.timedelta(seconds=60)) == {
+        "user": "admin", "role": "admin", "units": None}
     assert StandInProxy.started[0].stopped  # the app closed its pool on shutdown
 
 

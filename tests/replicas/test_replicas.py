@@ -175,7 +175,7 @@ def test_replicas_share_the_work_and_do_it_once(platform):
     parked = {name: platform.metric(name, "luoshi_messages_parked_total")
               for name in platform.replica_names}
     assert set(parked.values()) == {0}
-    with httpx.Client(base_url=platform.url, timeout=30) as http:
+    with httpx.Client(base_url=platform.ops_url, timeout=30) as http:
         gateway_metrics = http.get("/metrics").text
     assert 'route="/api/v1/progress"' in gateway_metrics
 

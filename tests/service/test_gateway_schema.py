@@ -17,13 +17,15 @@ from gateway.models import Base
 from gateway.settings import Settings
 from services.launch import migrate
 
-# Columns and a table an older gateway did not have yet; its create_schema added
-# them in place at the next start, and now the baseline revision must.
+# Columns and tables an older gateway did not have yet: its create_schema added
+# the first ones in place at the next start, and now the baseline revision must;
+# the audit chain's came with revision 0002.
 LATER_COLUMNS = {"users": {"disabled_at", "must_change_password", "last_sign_in_at",
                            "last_sign_in_from"},
                  "api_keys": {"expires_at", "access", "last_used_from"},
-                 "tokens": {"last_used_at"}}
-LATER_TABLES = {"login_failures"}
+                 "tokens": {"last_used_at"},
+                 "audit_log": {"prev_hash", "hash"}}
+LATER_TABLES = {"login_failures", "audit_chain_head", "audit_pending"}
 
 
 @pytest.fixture
@@ -112,6 +114,7 @@ def _start(settings):
 
 def test_a_production_gateway_refuses_an_unmigrated_database(tmp_path):
     settings = Settings(env="production", data_dir=tmp_path, secret="s3cr3t-from-the-vault-91",
+                        caller_key="another-s3cr3t-from-the-vault-17",
                         admin_password="a-real-password-42")
     with pytest.raises(schema.SchemaNotCurrent, match="migrate"):
         _start(settings)

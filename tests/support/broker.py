@@ -6,6 +6,7 @@ management API; a run never shares queues with another run or with a live system
 import json
 import os
 import shutil
+import signal
 import subprocess
 import urllib.request
 import uuid
@@ -20,7 +21,41 @@ def base_uri():
 
 
 def _ctl(*args):
-    subprocess.run(["rabbitmqctl", "-q", *args], check=True, capture_output=True, timeout=60)
+    process = subprocess.Popen(["rabbitmqctl", "-q", *args], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE)
+    try:
+        _out, err = process.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        # The CLI is an Erlang node under `su`: killing only the child we started
+        # leaves the node running, holding one of the ten distribution ports the
+        # CLI may use. Ten left behind, and no rabbitmqctl on the machine works.
+        _kill_tree(process.pid)
+        process.communicate()
+        raise
+    if process.returncode:
+        raise subprocess.CalledProcessError(process.returncode, "rabbitmqctl", stderr=err)
+
+
+def _kill_tree(root):
+    """SIGKILL `root` and every process descended from it (read from /proc)."""
+    parents = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as stat:
+                    # pid (comm) state ppid ...: comm may hold spaces, so split after ")".
+                    parents[int(entry)] = int(stat.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+    doomed, found = {root}, True
+    while found:
+        found = {pid for pid, ppid in parents.items() if ppid in doomed} - doomed
+        doomed |= found
+    for pid in doomed:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
 
 
 def _api(method, path, uri):

@@ -24,8 +24,10 @@ def free_port():
 
 
 class Platform:
-    def __init__(self, process, url, data_dir):
+    def __init__(self, process, url, data_dir, ops_url=None):
         self.process, self.url, self.data_dir = process, url, data_dir
+        # The gateway's operations port: /readyz and /metrics.
+        self.ops_url = ops_url
         self.http = httpx.Client(base_url=url, timeout=30)
         self.token = None
 
@@ -46,19 +48,20 @@ def running_platform(data_dir, environment=None, clock=None):
     variables, such as databases), on `clock` (a tests.support.dates.PlatformClock)
     when given; yield the Platform; stop it with SIGTERM and check it stopped
     cleanly."""
-    port = free_port()
+    port, ops_port = free_port(), free_port()
     if clock is not None:
         environment = {**clock.environment, **(environment or {})}
     with private_vhost() as amqp_uri:
         env = {**os.environ, "LUOSHI_AMQP_URI": amqp_uri, "LUOSHI_DATA_DIR": str(data_dir),
-               "LUOSHI_PORT": str(port), "LUOSHI_DEMO": "0",
+               "LUOSHI_PORT": str(port), "LUOSHI_OPS_PORT": str(ops_port), "LUOSHI_DEMO": "0",
                "LUOSHI_ADMIN_PASSWORD": PASSWORD, "LUOSHI_RETRY_DELAYS": "0.5,1",
                **(environment or {})}
         output = open(data_dir / "run.out", "wb")
         process = subprocess.Popen([sys.executable, "-m", "deploy.run"], env=env,
                                    stdout=output, stderr=subprocess.STDOUT,
                                    stdin=subprocess.DEVNULL, preexec_fn=die_with_parent)
-        platform = Platform(process, f"http://127.0.0.1:{port}", data_dir)
+        platform = Platform(process, f"http://127.0.0.1:{port}", data_dir,
+                            f"http://127.0.0.1:{ops_port}")
         platform.amqp_uri = amqp_uri
         platform.clock = clock
         platform.env = env

@@ -1,13 +1,13 @@
 """a task's batch, the day it was cancelled or re-planned, and its targets' version
 
 Revision ID: 0012
-Revises: 0011
+Revises: 0010
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = '0012'
-down_revision = '0011'
+down_revision = '0010'
 branch_labels = None
 depends_on = None
 

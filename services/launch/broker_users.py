@@ -1,0 +1,84 @@
+"""Each part's own broker user, allowed only the exchanges and queues it uses.
+
+With one broker user for everything, whoever holds any part's credentials can
+read every queue and publish anything anywhere. Here each service may declare,
+publish to and read only its own RPC queue, its reply queues, its events
+exchange, its handlers' queues (with their delay queues), its parking lot, and
+bind to the events exchanges of the services it listens to; the gateway only
+calls RPCs. The migrate step declares every queue and keeps an administrator.
+
+`permissions()` derives the patterns from the services' own entrypoints;
+deploy/compose.yml's RabbitMQ definitions hold the same patterns (a test
+compares them), and `python -m services.launch.broker_users` prints the
+`rabbitmqctl` commands that set them up anywhere else (Kubernetes).
+"""
+import re
+import sys
+
+from nameko.containers import ServiceContainer
+
+from services.common.config import SERVICES
+from services.common.consuming import ReliableEventHandler
+
+from .topology import service_class
+
+RPC_EXCHANGE = "nameko-rpc"
+# The reply queues of standalone proxies: the gateway's calls, and the health
+# check (services.common.health) each service's container runs.
+STANDALONE_REPLIES = r"rpc\.reply-standalone_rpc_proxy-.+"
+# Publishing to the default exchange (retries, parking, replies to nobody else).
+DEFAULT_EXCHANGE = r"amq\.default"
+GATEWAY = "gateway"
+
+
+def user_name(part: str) -> str:
+    return f"luoshi-{part}"
+
+
+def listened_to(name: str) -> list[str]:
+    """The services whose events `name` handles."""
+    # A container is only built to list its entrypoints: nothing connects.
+    container = ServiceContainer(service_class(name), {"AMQP_URI": "memory://"})
+    return sorted({entrypoint.source_service for entrypoint in container.entrypoints
+                   if isinstance(entrypoint, ReliableEventHandler)})
+
+
+def permissions(part: str) -> dict:
+    """{"configure", "write", "read"} regular expressions of `part` (a service or
+    the gateway) on the platform's vhost."""
+    if part == GATEWAY:
+        only = f"^({re.escape(RPC_EXCHANGE)}|{STANDALONE_REPLIES})$"
+        return {"configure": only, "write": only, "read": only}
+    name = re.escape(part)
+    own_queues = (f"rpc-{name}|rpc\\.reply-{name}-.+|{STANDALONE_REPLIES}"
+                  f"|evt-.+--{name}\\..+|{name}\\.parked")
+    rpc = re.escape(RPC_EXCHANGE)
+    sources = "".join(f"|{re.escape(source)}\\.events" for source in listened_to(part))
+    return {
+        # Declaring a bound queue declares its exchange again: the sources' too.
+        "configure": f"^({rpc}|{own_queues}|{name}\\.events{sources})$",
+        "write": f"^({rpc}|{DEFAULT_EXCHANGE}|{own_queues}|{name}\\.events)$",
+        # Binding a queue needs read on the exchange it binds to.
+        "read": f"^({rpc}|{own_queues}{sources})$",
+    }
+
+
+def parts() -> tuple[str, ...]:
+    return (*SERVICES, GATEWAY)
+
+
+def main(argv=None) -> int:
+    """Print the rabbitmqctl commands that give every part its user (passwords
+    read from RABBITMQ_<PART>_PASSWORD at run time of the commands)."""
+    vhost = (argv or sys.argv[1:] or ["/"])[0]
+    for part in parts():
+        user, rules = user_name(part), permissions(part)
+        variable = f"RABBITMQ_{part.upper()}_PASSWORD"
+        print(f'rabbitmqctl add_user {user} "${variable}"')
+        print(f"rabbitmqctl set_permissions -p '{vhost}' {user} "
+              f"'{rules['configure']}' '{rules['write']}' '{rules['read']}'")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
