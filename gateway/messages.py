@@ -32,6 +32,10 @@ MESSAGES = {
     "api_key_exists": "接口密钥“{name}”已存在。",
     "api_key_revoked": "接口密钥 {key_id} 已吊销，不能轮换。",
     "expiry_in_past": "到期时间须晚于现在。",
+    "sheet_unreadable": ("无法读取这个文件：请上传 Excel 工作簿（.xlsx），"
+                         "不要上传 .xls、.csv 或加密的文件。"),
+    "sheet_too_large": "这个工作簿解压后超过 {limit} MiB，请删去多余的工作表或图片后重新上传。",
+    "sheet_too_many_rows": "一次最多导入 {limit} 行，请分批导入。",
     "lead_unit_only": ("任务 {task} 的整体进度、销号、说明情况和13710节点只能由牵头单位 {lead} "
                        "或督查办办理。"),
 }

@@ -1,9 +1,13 @@
-"""Imports of a task library from a spreadsheet."""
-from fastapi import APIRouter, Response, UploadFile, status
+"""Imports of a task library, an office's ledger and its units from spreadsheets."""
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Response, UploadFile, status
 from fastapi.responses import JSONResponse
 
 from ..auth import Admin
-from ..rpc import Rpc
+from ..downloads import attachment
+from ..ledger_sheet import SheetCellsError, read_rows, write_ledger, write_units
+from ..rpc import Rpc, all_items, present
 from ..spreadsheet import XLSX_MEDIA_TYPE, SheetError, read_tasks, write_tasks
 from .version import PREFIX
 
@@ -69,3 +73,102 @@ def import_tasks(file: UploadFile, caller: Admin, rpc: Rpc,
         return _unprocessable([_on_sheet_row(error, tasks) for error in answer["errors"]])
     created = status.HTTP_200_OK if dry_run else status.HTTP_201_CREATED
     return JSONResponse(answer, status_code=created)
+
+
+# The office's own spreadsheets -------------------------------------------------------
+
+Year = Annotated[int | None, Form(ge=2000, le=2100, description=(
+    'the year of "1月".."12月" columns when the sheet\'s title names none'))]
+Reason = Annotated[str | None, Form(max_length=2000, description=(
+    "why existing tasks change (修改原因), required when the ledger changes any"))]
+Token = Annotated[str | None, Form(pattern=r"^[0-9a-f]{64}$", description=(
+    "the preview's token: applying refuses (409) when the sheet or the library "
+    "has changed since that preview"))]
+
+
+def _sheet(file: UploadFile, year: int | None = None) -> dict:
+    return {"rows": read_rows(file.file.read()), "year": year}
+
+
+def _previewed(answer: dict, dry_run: bool) -> JSONResponse:
+    """422 with the whole preview when any row has errors, else the preview
+    (or, applied, what was done)."""
+    if answer.get("errors"):
+        return JSONResponse({"detail": {**answer, "created": 0}},
+                            status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
+    return JSONResponse(answer)
+
+
+LEDGER_RESPONSES = {422: {"description": "errors by sheet row and column, in Chinese; "
+                                         "nothing saved"},
+                    409: {"description": "applied with a stale preview token"}}
+
+
+@router.post("/ledger", responses=LEDGER_RESPONSES)
+def import_ledger(file: UploadFile, caller: Admin, rpc: Rpc, dry_run: bool = False,
+                  year: Year = None, reason: Reason = None, token: Token = None):
+    """Import the office's ledger (重点任务清单, .xlsx): one row per task under a
+    header of Chinese names, monthly plans in "1月".."12月" or "2026-01"
+    columns (see docs/integration.md).
+
+    `dry_run=true` answers the preview of changes: `new` tasks, `changed`
+    tasks (each changed field and the plan before and after), `missing` tasks
+    the ledger leaves out (never deleted) and a `token`. Applying (the same
+    file, without `dry_run`, with `reason` when existing tasks change and the
+    preview's `token`) creates the new tasks and changes only what changed.
+    Any error answers 422 with the preview and its `errors` [{row, column,
+    header, field, code, reason}], and saves nothing."""
+    try:
+        sheet = _sheet(file, year)
+    except SheetCellsError as exc:
+        return _unprocessable(exc.errors)
+    answer = rpc.tasks.import_ledger(sheet=sheet, caller=caller.as_rpc(), dry_run=dry_run,
+                                     **present(reason=reason, token=token))
+    return _previewed(answer, dry_run)
+
+
+@router.post("/units", responses=LEDGER_RESPONSES)
+def import_units(file: UploadFile, caller: Admin, rpc: Rpc, dry_run: bool = False,
+                 token: Token = None):
+    """Import units and their heads (.xlsx: 单位名称, 单位编码, 类型 县区/部门/办公室,
+    上级单位, 负责人, 电话, 邮箱). As the ledger: `dry_run=true` previews the new
+    units and the changed names and heads; errors answer 422 and save nothing."""
+    try:
+        sheet = _sheet(file)
+    except SheetCellsError as exc:
+        return _unprocessable(exc.errors)
+    answer = rpc.tasks.import_units(sheet=sheet, caller=caller.as_rpc(), dry_run=dry_run,
+                                    **present(token=token))
+    return _previewed(answer, dry_run)
+
+
+LEDGER_TEMPLATE = [
+    {"code": "2026-001", "title": "（示例）产业园区标准厂房建设", "category": "产业项目",
+     "source": "plan", "batch": "2026年第一批", "lead_unit": "填写牵头单位名称",
+     "cooperating_units": ["填写责任单位名称"], "responsible_person": "张三",
+     "start_date": "2026-01-01", "due_date": "2026-12-31", "status": None, "percent": None,
+     "targets": [{"due_date": "2026-03-31", "planned_percent": 20, "description": "完成立项"},
+                 {"due_date": "2026-06-30", "planned_percent": 50, "description": "主体封顶"},
+                 {"due_date": "2026-12-31", "planned_percent": 100,
+                  "description": "竣工验收"}]},
+]
+
+
+@router.get("/ledger/template.xlsx", response_class=Response,
+            responses={200: {"content": {XLSX_MEDIA_TYPE: {}}}})
+def ledger_template(caller: Admin):
+    """A ledger to fill in: the title row naming the year, the header, one example row."""
+    return Response(write_ledger(LEDGER_TEMPLATE, {}), media_type=XLSX_MEDIA_TYPE,
+                    headers={"Content-Disposition": attachment("重点任务清单模板.xlsx",
+                                                               "ledger-template.xlsx")})
+
+
+@router.get("/units/template.xlsx", response_class=Response,
+            responses={200: {"content": {XLSX_MEDIA_TYPE: {}}}})
+def units_template(caller: Admin, rpc: Rpc):
+    """The units as they are, in the layout the unit import reads: correct a
+    head's phone, add a row for a new unit, and import it back."""
+    units = all_items(rpc.tasks.list_units, caller=caller.as_rpc())
+    return Response(write_units(units), media_type=XLSX_MEDIA_TYPE,
+                    headers={"Content-Disposition": attachment("单位与负责人.xlsx",
+                                                               "units.xlsx")})

@@ -19,6 +19,7 @@ from fastapi import (
 from ..auth import Admin, CurrentCaller, Writer
 from ..downloads import attachment
 from ..idempotency import IdempotencyKey, answer_once
+from ..ledger_sheet import write_ledger
 from ..rpc import MAX_PAGE, Rpc, all_items, present
 from ..schemas import (
     ClockIn,
@@ -43,16 +44,24 @@ from .version import PREFIX
 router = APIRouter(prefix=f"{PREFIX}/tasks", tags=["tasks"])
 
 
-def task_filters(scope: Scope, unit: Code | None = None, colour: Colour | None = None,
+def task_filters(scope: Scope, unit: Code | None = None,
+                 lead_unit: Annotated[Code | None, Query(description=(
+                     "only the tasks this unit leads, as the one screen counts a unit's "
+                     "tasks (`unit` also finds those it cooperates on)"))] = None,
+                 colour: Colour | None = None,
                  status: TaskStatus | None = None,
                  category: Annotated[str | None, Query(max_length=64)] = None,
                  source: TaskSource | None = None,
                  batch: Annotated[str | None, Query(min_length=1, max_length=100)] = None,
-                 ) -> dict:
+                 q: Annotated[str | None, Query(max_length=100, description=(
+                     "words of the title, each found anywhere in it (任务名称中包含的字词，"
+                     "以空格分隔)"))] = None) -> dict:
     """The list filters that were given; 403 for a unit outside the caller's."""
     scope.require(unit)
-    return present(unit=unit, colour=colour, status=status, category=category, source=source,
-                   batch=batch)
+    scope.require(lead_unit)
+    q = " ".join(q.split()) if q else None
+    return present(unit=unit, lead_unit=lead_unit, colour=colour, status=status,
+                   category=category, source=source, batch=batch, q=q or None)
 
 
 Filters = Annotated[dict, Depends(task_filters)]
@@ -152,6 +161,21 @@ def export_tasks(caller: CurrentCaller, rpc: Rpc, filters: Filters):
     tasks = _with_colours(rpc, all_items(query)) if query else []
     return Response(write_tasks(tasks), media_type=XLSX_MEDIA_TYPE,
                     headers={"Content-Disposition": 'attachment; filename="tasks.xlsx"'})
+
+
+@router.get("/ledger.xlsx", response_class=Response,
+            responses={200: {"content": {XLSX_MEDIA_TYPE: {}}}})
+def export_ledger(caller: CurrentCaller, rpc: Rpc, filters: Filters):
+    """Every task matching the filters as the office's ledger (重点任务清单): Chinese
+    headers, one row per task, unit names, the monthly plan as columns, and the
+    status and colour in Chinese; corrected in Excel, it imports back through
+    POST /imports/ledger."""
+    query = _list_query(rpc, caller, filters)
+    tasks = _with_colours(rpc, all_items(query)) if query else []
+    names = {unit["code"]: unit["name"]
+             for unit in all_items(rpc.tasks.list_units, caller=caller.as_rpc())}
+    return Response(write_ledger(tasks, names), media_type=XLSX_MEDIA_TYPE,
+                    headers={"Content-Disposition": attachment("重点任务清单.xlsx", "ledger.xlsx")})
 
 
 @router.get("/{code}")

@@ -116,11 +116,28 @@ def tasks_with_parts(session, rows):
     ]
 
 
+def title_words(q):
+    """The words of a search, each matched anywhere in a title: Chinese titles
+    have no spaces, so a word is a substring, as people expect of a search box."""
+    return [word for word in (q or "").split() if word][:10]
+
+
+def _like(word):
+    escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
 def task_query(scope=None, unit=None, status=None, category=None, source=None, codes=None,
-               batch=None):
+               batch=None, q=None, lead_unit=None):
     query = select(tasks)
+    if lead_unit:
+        query = query.where(tasks.c.lead_unit == lead_unit)
     if batch:
         query = query.where(tasks.c.batch == batch)
+    # ILIKE: on PostgreSQL the trigram index of the titles serves it (migration
+    # 0006); on SQLite it is LIKE, which ignores the case of Latin letters too.
+    for word in title_words(q):
+        query = query.where(tasks.c.title.ilike(_like(word), escape="\\"))
     for unit_codes in ([unit] if unit else None, scope):
         if unit_codes is not None:
             query = query.where(tasks.c.code.in_(
@@ -142,6 +159,24 @@ def list_tasks(session, limit, offset, **filters):
     total = session.execute(select(func.count()).select_from(query.subquery())).scalar()
     rows = session.execute(query.order_by(tasks.c.code).limit(limit).offset(offset)).all()
     return {"items": tasks_with_parts(session, rows), "total": total}
+
+
+def tasks_by_codes(session, codes, chunk=5000):
+    """{code: task dict with targets and cooperating units} of those of `codes`
+    that are tasks."""
+    codes, found = list(codes), {}
+    for start in range(0, len(codes), chunk):
+        rows = session.execute(
+            select(tasks).where(tasks.c.code.in_(codes[start:start + chunk]))).all()
+        found.update((task["code"], task) for task in tasks_with_parts(session, rows))
+    return found
+
+
+def task_headings(session):
+    """(code, title, lead_unit, status) of every task, by code: what a ledger is
+    compared with to find the tasks it leaves out."""
+    return session.execute(select(tasks.c.code, tasks.c.title, tasks.c.lead_unit,
+                                  tasks.c.status).order_by(tasks.c.code)).all()
 
 
 def insert_task(session, task, links, now):

@@ -2,6 +2,7 @@
 logic.py, the queries in repository.py."""
 import base64
 import binascii
+import datetime as dt
 import uuid
 
 from marshmallow import ValidationError
@@ -16,7 +17,7 @@ from services.common.sessions import Database
 from services.common.settings import Settings
 from services.common.text import refuse_unstorable
 
-from . import events, logic
+from . import events, ledger, logic
 from . import repository as repo
 from .dependencies import Evidence
 from .exceptions import EXPECTED, Conflict, Forbidden, InvalidInput, NotFound, TooLarge
@@ -39,6 +40,8 @@ MAX_BATCH = 1000
 # Tasks per tasks_imported event: big enough that the consumers colour and count an
 # import set-based, small enough that one message stays well under a megabyte.
 IMPORT_EVENT_TASKS = 500
+# A preview lists this many of the tasks a ledger leaves out, and counts them all.
+MISSING_LISTED = 1000
 
 
 def load(schema, data):
@@ -113,17 +116,7 @@ class Service(Operations):
         loaded = load(UnitChangesIn(), changes)
         with self.db.session() as session:
             unit = self._active_unit(session, code)
-            found = logic.unit_changes(unit, loaded)
-            if not found:
-                return unit
-            user = (caller or {}).get("user")
-            repo.update_unit(session, code, {name: new for name, (_, new) in found.items()})
-            repo.add_unit_version(session, code, "update", found, loaded.get("reason"),
-                                  user, utcnow())
-            (updated,) = repo.get_units(session, codes=[code])
-            self.db.emit(session, events.UNIT_UPDATED, events.UnitUpdated().dump(new_event(
-                unit=updated, changes=found, reason=loaded.get("reason"), changed_by=user)))
-            return updated
+            return self._update_unit(session, unit, loaded, caller)
 
     @rpc(expected_exceptions=EXPECTED)
     def retire_unit(self, code, reason, caller):
@@ -251,26 +244,112 @@ class Service(Operations):
             if errors or dry_run:
                 return {"created": 0, "errors": sorted(errors, key=lambda error: error["row"]),
                         "checked": len(rows)}
-            repo.insert_tasks(session, [(task, logic.task_links(task)) for task in tasks],
-                              utcnow())
-            for start in range(0, len(tasks), IMPORT_EVENT_TASKS):
-                codes = [task["code"] for task in tasks[start:start + IMPORT_EVENT_TASKS]]
-                created = repo.tasks_with_parts(session, repo.task_rows(session, codes))
-                self.db.emit(session, events.TASKS_IMPORTED, events.TasksImported().dump(
-                    new_event(tasks=created)))
+            self._import_new_tasks(session, tasks)
         return {"created": len(tasks), "errors": [], "checked": len(rows)}
 
     @rpc(expected_exceptions=EXPECTED)
+    def import_ledger(self, sheet, caller, dry_run=False, reason=None, token=None):
+        """Compare an office's ledger (重点任务清单, one row per task, as the
+        gateway read its cells: {"rows": [{"row", "cells"}], "year"}) with the
+        library, and with `dry_run` answer only the preview: new tasks, changed
+        fields and plans, tasks the ledger leaves out (never deleted) and a
+        `token`. Otherwise apply it, all or nothing: new tasks are created,
+        changes need a `reason`; given the preview's `token`, a sheet or library
+        that changed since is a Conflict. Rows with errors answer
+        {"errors": [{row, column, header, field, code, reason}]} and save nothing.
+        Emits tasks_imported for the new tasks, and the changes' events."""
+        require_role(caller, "admin")
+        refuse_unstorable(reason=reason, token=token)
+        rows, year = self._sheet_rows(sheet)
+        with self.db.session() as session:
+            units = repo.get_units(session)
+            read = ledger.read_ledger(rows, units, year)
+            preview, new, changed = self._ledger_preview(session, read, units)
+            if preview["errors"] or dry_run:
+                return preview
+            if token is not None and token != preview["token"]:
+                raise Conflict(say("preview_stale"))
+            reason = (reason or "").strip() if isinstance(reason, str) else ""
+            if changed and not reason:
+                raise InvalidInput({"reason": say("ledger_reason_required")})
+            self._import_new_tasks(session, [task.body for task in new])
+            self._apply_ledger_changes(session, changed, reason, caller)
+        return {**preview, "created": len(new), "updated": len(changed)}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def import_units(self, sheet, caller, dry_run=False, token=None):
+        """Units and their heads from an office's sheet (单位名称, 单位编码, 类型,
+        上级单位, 负责人, 电话, 邮箱), as import_ledger takes a sheet: with
+        `dry_run` the preview of new units and changed names and heads, else
+        all or nothing. Emits unit_created per new unit."""
+        require_role(caller, "admin")
+        refuse_unstorable(token=token)
+        rows, _year = self._sheet_rows(sheet)
+        with self.db.session() as session:
+            existing = repo.get_units(session)
+            read = ledger.read_units(rows, existing)
+            by_code = {unit["code"]: unit for unit in existing}
+            errors, new, changed = list(read.errors), [], []
+            for unit in read.units:
+                old = by_code.get(unit.body["code"])
+                if old is None or old["name"] != unit.body["name"]:
+                    if problem := ledger.name_taken(unit, existing):
+                        errors.append(problem)
+                        continue
+                if old is None:
+                    try:
+                        unit.body = UnitIn().load(unit.body)
+                    except ValidationError as err:
+                        errors.extend(logic.row_errors(unit.row - 1, err.messages))
+                        continue
+                    new.append(unit)
+                    continue
+                change, problems = ledger.unit_changes(unit, old, read.fields)
+                if change and old.get("status", "active") != "active":
+                    column = unit.columns["code"]
+                    refusal = say("unit_not_active", unit=old["code"])
+                    problems.append({"row": unit.row, "column": ledger.column_letter(
+                        column.index), "header": column.header, "field": "code",
+                        "code": refusal["code"], "reason": refusal["message"]})
+                errors.extend(problems)
+                if change and not problems:
+                    changed.append((unit, change))
+            new_out = [{"row": unit.row, **unit.body} for unit in new]
+            changed_out = [change for _unit, change in changed]
+            preview = {"checked": read.checked, "errors": ledger.in_sheet_order(errors),
+                       "new": new_out, "changed": changed_out,
+                       "unchanged": len(read.units) - len(new) - len(changed),
+                       "ignored_columns": read.ignored_columns,
+                       "token": ledger.preview_token(new_out, changed_out)}
+            if preview["errors"] or dry_run:
+                return preview
+            if token is not None and token != preview["token"]:
+                raise Conflict(say("preview_stale"))
+            for unit in new:
+                repo.insert_unit(session, unit.body, utcnow())
+                (created,) = repo.get_units(session, codes=[unit.body["code"]])
+                self.db.emit(session, events.UNIT_CREATED, events.UnitCreated().dump(
+                    new_event(unit=created)))
+            self._apply_unit_changes(session, changed, caller)
+        return {**preview, "created": len(new), "updated": len(changed)}
+
+    @rpc(expected_exceptions=EXPECTED)
     def list_tasks(self, caller, unit=None, status=None, category=None, source=None,
-                   codes=None, limit=100, offset=0, batch=None):
+                   codes=None, limit=100, offset=0, batch=None, q=None, lead_unit=None):
+        """A page of tasks within the caller's units, by code; `unit` keeps the
+        tasks it takes any part in, `lead_unit` those it leads (the tasks the one
+        screen counts for a unit); `q` keeps those whose title holds every one of
+        its words."""
         refuse_unstorable(unit=unit, status=status, category=category, source=source,
-                          codes=codes, batch=batch)
+                          codes=codes, batch=batch, q=q, lead_unit=lead_unit)
+        if q is not None and (not isinstance(q, str) or len(q) > 100):
+            raise InvalidInput({"q": "at most 100 characters"})
         limit, offset = page(limit, offset)
         with self.db.session(readonly=True) as session:
             scope = self._scope(session, caller)
             return repo.list_tasks(session, limit, offset, scope=scope, unit=unit,
                                    status=status, category=category, source=source,
-                                   codes=codes, batch=batch)
+                                   codes=codes, batch=batch, q=q, lead_unit=lead_unit)
 
     @rpc(expected_exceptions=EXPECTED)
     def list_batches(self, caller):
@@ -299,34 +378,7 @@ class Service(Operations):
         today, now = self.clock.today(), utcnow()
         with self.db.session() as session:
             row = self._visible_task(session, code, caller, writing=True)
-            (task,) = repo.tasks_with_parts(session, [row])
-            named = {loaded.get("lead_unit"), *loaded.get("cooperating_units", ())} - {None}
-            found, problem = logic.task_changes(
-                task, loaded, repo.unit_statuses(session, named), today)
-            if problem:
-                raise InvalidInput(problem)
-            if not found:
-                return repo.task_details(session, row)
-            values = {name: loaded[name] for name in found
-                      if name not in ("cooperating_units",)}
-            previous_lead = None
-            if "lead_unit" in found:
-                previous_lead = row.lead_unit
-                moved = logic.lead_moves(task["targets"], row.lead_unit,
-                                         loaded["lead_unit"], today)
-                repo.move_targets(session, code, moved, loaded["lead_unit"])
-                if moved:
-                    found["targets_moved"] = [moved, loaded["lead_unit"]]
-            repo.update_task(session, code, values)
-            if {"lead_unit", "cooperating_units"} & set(found):
-                self._relink(session, code)
-            user = (caller or {}).get("user")
-            version = repo.add_task_version(session, code, "update", found, reason, user, now)
-            (updated,) = repo.tasks_with_parts(session, [repo.task_row(session, code)])
-            self.db.emit(session, events.TASK_UPDATED, events.TaskUpdated().dump(new_event(
-                task=updated, changes=found, previous_lead_unit=previous_lead,
-                effective_on=today.isoformat(), reason=reason, version=version,
-                changed_by=user)))
+            self._edit_task(session, row, loaded, reason, caller, today, now)
             return repo.task_details(session, repo.task_row(session, code))
 
     @rpc(expected_exceptions=EXPECTED)
@@ -344,33 +396,7 @@ class Service(Operations):
         today, now = self.clock.today(), utcnow()
         with self.db.session() as session:
             row = self._visible_task(session, code, caller, writing=True)
-            if row.status != "active":
-                raise Conflict(logic.not_active(code, row.status, "调整计划"))
-            every = repo.all_targets(session, code)
-            in_force = [{"seq": t.seq, "due_date": t.due_date,
-                         "planned_percent": t.planned_percent, "unit": t.unit}
-                        for t in every if t.replaced_in is None]
-            (task,) = repo.tasks_with_parts(session, [row])
-            named = {target.get("unit") or row.lead_unit for target in loaded["targets"]}
-            plan, problem = logic.replan(
-                task, in_force, loaded["targets"], repo.unit_statuses(session, named), today,
-                max((t.plan_version for t in every), default=1),
-                max((t.seq for t in every), default=0))
-            if problem:
-                raise InvalidInput(problem)
-            user = (caller or {}).get("user")
-            repo.replace_plan(session, code, plan, reason, user, today, now)
-            self._relink(session, code)
-            repo.add_task_version(session, code, "replan", {
-                "plan_version": [plan.version - 1, plan.version],
-                "replaced": plan.replaced, "added": [t["seq"] for t in plan.added]},
-                reason, user, now)
-            (updated,) = repo.tasks_with_parts(session, [row])
-            self.db.emit(session, events.TASK_REPLANNED, events.TaskReplanned().dump(new_event(
-                task=code, lead_unit=row.lead_unit, plan_version=plan.version,
-                effective_on=today.isoformat(), replaced=plan.replaced,
-                added=[t["seq"] for t in plan.added], targets=updated["targets"],
-                reason=reason, approved_by=user)))
+            self._replan_task(session, row, loaded["targets"], reason, caller, today, now)
             return repo.task_details(session, row)
 
     @rpc(expected_exceptions=EXPECTED)
@@ -640,6 +666,211 @@ class Service(Operations):
 
     # Helpers -----------------------------------------------------------------
 
+    @staticmethod
+    def _sheet_rows(sheet):
+        try:
+            return ledger.check_shape(sheet)
+        except ledger.SheetShapeError as exc:
+            raise InvalidInput({"sheet": str(exc)}) from None
+
+    def _ledger_preview(self, session, read, units):
+        """(the preview of importing `read`, its new tasks, its changes as
+        [(task, change, edits, targets)]): `edits` the fields to edit, loaded;
+        `targets` the new plan's targets not yet due, loaded, or None."""
+        lookup = ledger.Units(units)
+        existing = repo.tasks_by_codes(session, [task.code for task in read.tasks])
+        today = self.clock.today()
+        errors, new, changed = list(read.errors), [], []
+        for task in read.tasks:
+            old = existing.get(task.code)
+            if old is None:
+                new.append(task)
+                continue
+            change = ledger.task_changes(task, old, read.fields, read.has_plan, lookup)
+            if change is None:
+                continue
+            if problem := ledger.finished_problem(task, old):
+                errors.append(problem)
+                continue
+            found, step = self._ledger_change(session, task, change, old, today)
+            errors.extend(found)
+            if not found:
+                changed.append((task, change, *step))
+        in_file = {task.code for task in read.tasks}
+        missing = [{"code": row.code, "title": row.title, "lead_unit": row.lead_unit,
+                    "lead_unit_name": lookup.name(row.lead_unit), "status": row.status}
+                   for row in repo.task_headings(session) if row.code not in in_file]
+        new_out = [ledger.new_task_summary(task, lookup) for task in new]
+        changed_out = [item[1] for item in changed]
+        preview = {
+            "checked": read.checked, "year": read.year,
+            "errors": ledger.in_sheet_order(errors),
+            "new": new_out, "changed": changed_out,
+            "unchanged": len(read.tasks) - len(new) - len(changed),
+            # Listed, never deleted: a ledger may hold one batch of the library.
+            "missing": missing[:MISSING_LISTED], "missing_total": len(missing),
+            "ignored_columns": read.ignored_columns,
+            "token": ledger.preview_token(new_out, changed_out),
+        }
+        return preview, new, changed
+
+    def _ledger_change(self, session, task, change, old, today):
+        """(the problems, (edits, targets)) of changing the library's `old` task
+        as the ledger's row has it, judged by the rules update_task and
+        replan_task apply, each problem placed on its row and column."""
+        problems, targets = [], None
+        if change["plan"] is not None:
+            problems, future = ledger.split_plan(task, old, today)
+            if problems:
+                return problems, None
+            try:
+                targets = ReplanIn().load({"targets": [target for target, _ in future],
+                                           "reason": "-"})["targets"]
+            except ValidationError as err:
+                return [ledger.refusal_at(task, "plan", err.messages)], None
+            edits_due = next((item["to"] for item in change["fields"]
+                              if item["field"] == "due_date"), old["due_date"])
+            # Judged against the task as the edit leaves its dates.
+            shaped = {**old, "due_date": edits_due}
+            named = {target.get("unit") or old["lead_unit"] for target in targets}
+            _plan, problem = logic.replan(
+                shaped, [{**t, "due_date": dt.date.fromisoformat(t["due_date"])}
+                         for t in old["targets"]], targets,
+                repo.unit_statuses(session, named), today, 1, 0)
+            if problem:
+                for index, detail in (problem.get("targets") or {}).items():
+                    for words in detail.values():
+                        problems.append(ledger.refusal_at(task, "plan", words,
+                                                          future[int(index)][1]))
+                return problems, None
+        edits = {}
+        if change["fields"]:
+            try:
+                edits = TaskChangesIn().load(ledger.edits_of(change))
+            except ValidationError as err:
+                return [ledger.refusal_at(task, name, detail)
+                        for name, detail in err.messages.items()], None
+            plan_after = old["targets"] if targets is None else [
+                {"seq": 0, "due_date": t["due_date"].isoformat()} for t in targets] + [
+                t for t in old["targets"] if dt.date.fromisoformat(t["due_date"]) < today]
+            named = {edits.get("lead_unit"), *edits.get("cooperating_units", ())} - {None}
+            _found, problem = logic.task_changes(
+                {**old, "targets": plan_after}, edits, repo.unit_statuses(session, named),
+                today)
+            if problem:
+                return [ledger.refusal_at(task, name, detail)
+                        for name, detail in problem.items()], None
+        return [], (edits, targets)
+
+    def _apply_ledger_changes(self, session, changed, reason, caller):
+        """Each change through the task edit and the re-plan, in the order that
+        keeps the plan within the task's dates: a due date moved earlier after
+        the new plan, a later one before it."""
+        today, now = self.clock.today(), utcnow()
+        for task, _change, edits, targets in changed:
+            row = repo.task_row(session, task.code)
+            steps = [lambda row=row, edits=edits: self._edit_task(
+                session, row, edits, reason, caller, today, now)] if edits else []
+            if targets is not None:
+                replan = [lambda code=task.code, targets=targets: self._replan_task(
+                    session, repo.task_row(session, code), targets, reason, caller, today,
+                    now)]
+                earlier = edits.get("due_date") and edits["due_date"] < row.due_date
+                steps = replan + steps if earlier else steps + replan
+            for step in steps:
+                step()
+
+    def _apply_unit_changes(self, session, changed, caller):
+        for unit, change in changed:
+            (current,) = repo.get_units(session, codes=[unit.body["code"]])
+            self._update_unit(session, current, load(UnitChangesIn(), {
+                item["field"]: item["to"] for item in change["fields"]}), caller)
+
+    def _edit_task(self, session, row, loaded, reason, caller, today, now):
+        """Apply an edit (TaskChangesIn's load) to the task of `row`; InvalidInput
+        for what logic.task_changes refuses. Emits task_updated when anything
+        changed."""
+        code = row.code
+        (task,) = repo.tasks_with_parts(session, [row])
+        named = {loaded.get("lead_unit"), *loaded.get("cooperating_units", ())} - {None}
+        found, problem = logic.task_changes(
+            task, loaded, repo.unit_statuses(session, named), today)
+        if problem:
+            raise InvalidInput(problem)
+        if not found:
+            return
+        values = {name: loaded[name] for name in found
+                  if name not in ("cooperating_units",)}
+        previous_lead = None
+        if "lead_unit" in found:
+            previous_lead = row.lead_unit
+            moved = logic.lead_moves(task["targets"], row.lead_unit,
+                                     loaded["lead_unit"], today)
+            repo.move_targets(session, code, moved, loaded["lead_unit"])
+            if moved:
+                found["targets_moved"] = [moved, loaded["lead_unit"]]
+        repo.update_task(session, code, values)
+        if {"lead_unit", "cooperating_units"} & set(found):
+            # The cooperating units as the edit leaves them; unchanged, as they stand.
+            self._relink(session, code, found["cooperating_units"][1]
+                         if "cooperating_units" in found else None)
+        user = (caller or {}).get("user")
+        version = repo.add_task_version(session, code, "update", found, reason, user, now)
+        (updated,) = repo.tasks_with_parts(session, [repo.task_row(session, code)])
+        self.db.emit(session, events.TASK_UPDATED, events.TaskUpdated().dump(new_event(
+            task=updated, changes=found, previous_lead_unit=previous_lead,
+            effective_on=today.isoformat(), reason=reason, version=version,
+            changed_by=user)))
+
+    def _replan_task(self, session, row, new_targets, reason, caller, today, now):
+        """Replace the targets of `row`'s task not yet due with `new_targets`
+        (ReplanIn's load); Conflict for a task no longer active, InvalidInput
+        for what logic.replan refuses. Emits task_replanned."""
+        code = row.code
+        if row.status != "active":
+            raise Conflict(logic.not_active(code, row.status, "调整计划"))
+        every = repo.all_targets(session, code)
+        in_force = [{"seq": t.seq, "due_date": t.due_date,
+                     "planned_percent": t.planned_percent, "unit": t.unit}
+                    for t in every if t.replaced_in is None]
+        (task,) = repo.tasks_with_parts(session, [row])
+        named = {target.get("unit") or row.lead_unit for target in new_targets}
+        plan, problem = logic.replan(
+            task, in_force, new_targets, repo.unit_statuses(session, named), today,
+            max((t.plan_version for t in every), default=1),
+            max((t.seq for t in every), default=0))
+        if problem:
+            raise InvalidInput(problem)
+        user = (caller or {}).get("user")
+        repo.replace_plan(session, code, plan, reason, user, today, now)
+        self._relink(session, code)
+        repo.add_task_version(session, code, "replan", {
+            "plan_version": [plan.version - 1, plan.version],
+            "replaced": plan.replaced, "added": [t["seq"] for t in plan.added]},
+            reason, user, now)
+        (updated,) = repo.tasks_with_parts(session, [row])
+        self.db.emit(session, events.TASK_REPLANNED, events.TaskReplanned().dump(new_event(
+            task=code, lead_unit=row.lead_unit, plan_version=plan.version,
+            effective_on=today.isoformat(), replaced=plan.replaced,
+            added=[t["seq"] for t in plan.added], targets=updated["targets"],
+            reason=reason, approved_by=user)))
+
+    def _update_unit(self, session, unit, loaded, caller):
+        """Apply an edit (UnitChangesIn's load) to `unit`; emits unit_updated
+        when anything changed. Answers the unit as it stands."""
+        code = unit["code"]
+        found = logic.unit_changes(unit, loaded)
+        if not found:
+            return unit
+        user = (caller or {}).get("user")
+        repo.update_unit(session, code, {name: new for name, (_, new) in found.items()})
+        repo.add_unit_version(session, code, "update", found, loaded.get("reason"),
+                              user, utcnow())
+        (updated,) = repo.get_units(session, codes=[code])
+        self.db.emit(session, events.UNIT_UPDATED, events.UnitUpdated().dump(new_event(
+            unit=updated, changes=found, reason=loaded.get("reason"), changed_by=user)))
+        return updated
+
     def _scope(self, session, caller):
         roots = unit_scope(caller)
         return logic.expand_scope(repo.unit_parents(session), roots)
@@ -706,6 +937,15 @@ class Service(Operations):
             reason=reason, changed_by=user)))
         (unit,) = repo.get_units(session, codes=[code])
         return unit
+
+    def _import_new_tasks(self, session, tasks):
+        """Store new tasks set-based and announce them in tasks_imported slices."""
+        repo.insert_tasks(session, [(task, logic.task_links(task)) for task in tasks], utcnow())
+        for start in range(0, len(tasks), IMPORT_EVENT_TASKS):
+            codes = [task["code"] for task in tasks[start:start + IMPORT_EVENT_TASKS]]
+            created = repo.tasks_with_parts(session, repo.task_rows(session, codes))
+            self.db.emit(session, events.TASKS_IMPORTED, events.TasksImported().dump(
+                new_event(tasks=created)))
 
     def _insert_task(self, session, task):
         repo.insert_task(session, task, logic.task_links(task), utcnow())

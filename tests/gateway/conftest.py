@@ -167,11 +167,29 @@ class Contract:
     def tasks_import_tasks(self, *, rows, caller, dry_run=False):
         return {"created": 0 if dry_run else len(rows), "errors": [], "checked": len(rows)}
 
+    def tasks_import_ledger(self, *, sheet, caller, dry_run=False, reason=None, token=None):
+        # The preview's shape, counting the rows below the first: the tasks
+        # service's own reading of a ledger is tested in tests/logic and
+        # tests/service.
+        checked = max(len(sheet["rows"]) - 1, 0)
+        preview = {"checked": checked, "year": sheet["year"], "errors": [],
+                   "new": [], "changed": [], "unchanged": checked, "missing": [],
+                   "missing_total": 0, "ignored_columns": [], "token": "0" * 64}
+        return preview if dry_run else {**preview, "created": 0, "updated": 0}
+
+    def tasks_import_units(self, *, sheet, caller, dry_run=False, token=None):
+        checked = max(len(sheet["rows"]) - 1, 0)
+        preview = {"checked": checked, "errors": [], "new": [], "changed": [],
+                   "unchanged": checked, "ignored_columns": [], "token": "0" * 64}
+        return preview if dry_run else {**preview, "created": 0, "updated": 0}
+
     def tasks_list_tasks(self, *, caller, unit=None, status=None, category=None, source=None,
-                         codes=None, limit=100, offset=0, batch=None):
+                         codes=None, limit=100, offset=0, batch=None, q=None, lead_unit=None):
         items = [task for task in TASKS
-                 if (codes is None or task["code"] in codes)
-                 and unit in (None, task["lead_unit"]) and status in (None, task["status"])
+                 if all(word in task["title"] for word in (q or "").split())
+                 and (codes is None or task["code"] in codes)
+                 and unit in (None, task["lead_unit"]) and lead_unit in (None, task["lead_unit"])
+                 and status in (None, task["status"])
                  and category in (None, task["category"]) and source in (None, task["source"])
                  and batch in (None, task.get("batch"))]
         return _page(items, limit, offset)

@@ -138,6 +138,7 @@ MATRIX = {
                  "start_date": "2026-01-01", "due_date": "2026-12-31", "targets": []}}),
     ("get", "/api/v1/tasks"): Row("/api/v1/tasks", everyone(200)),
     ("get", "/api/v1/tasks/export.xlsx"): Row("/api/v1/tasks/export.xlsx", everyone(200)),
+    ("get", "/api/v1/tasks/ledger.xlsx"): Row("/api/v1/tasks/ledger.xlsx", everyone(200)),
     ("get", "/api/v1/tasks/{code}"): Row("/api/v1/tasks/T-001", unit_read(200)),
     ("post", "/api/v1/tasks/{code}/evidence"): Row("/api/v1/tasks/T-001/evidence",
                                                    unit_write(201), "pdf"),
@@ -156,6 +157,14 @@ MATRIX = {
     ("post", "/api/v1/progress"): Row("/api/v1/progress", writers(200), {
         "json": [{"task": "T-001", "unit": "U01", "percent": 50}]}),
     ("post", "/api/v1/imports/tasks"): Row("/api/v1/imports/tasks", admin_only(201), "xlsx"),
+    ("post", "/api/v1/imports/ledger"): Row("/api/v1/imports/ledger?dry_run=true",
+                                            admin_only(200), "xlsx"),
+    ("post", "/api/v1/imports/units"): Row("/api/v1/imports/units?dry_run=true",
+                                           admin_only(200), "xlsx"),
+    ("get", "/api/v1/imports/ledger/template.xlsx"): Row(
+        "/api/v1/imports/ledger/template.xlsx", admin_only(200)),
+    ("get", "/api/v1/imports/units/template.xlsx"): Row(
+        "/api/v1/imports/units/template.xlsx", admin_only(200)),
     ("get", "/api/v1/warnings"): Row("/api/v1/warnings?unit=U01", unit_read(200)),
     ("post", "/api/v1/evaluations"): Row("/api/v1/evaluations?as_of=2026-04-01",
                                          admin_only(200)),
@@ -163,6 +172,8 @@ MATRIX = {
     # The one screen: each caller sees the tasks it may read.
     ("get", "/api/v1/dashboard/trend"): Row("/api/v1/dashboard/trend", everyone(200)),
     ("get", "/api/v1/dashboard/red-items"): Row("/api/v1/dashboard/red-items", everyone(200)),
+    ("get", "/api/v1/dashboard/rates"): Row("/api/v1/dashboard/rates", everyone(200)),
+    ("get", "/api/v1/dashboard/title"): Row("/api/v1/dashboard/title", everyone(200)),
     ("get", "/api/v1/dashboard/clocks"): Row("/api/v1/dashboard/clocks", everyone(200)),
     ("get", "/api/v1/commitments"): Row("/api/v1/commitments?unit=U01", unit_read(200)),
     ("get", "/api/v1/imports/tasks/template.xlsx"): Row(

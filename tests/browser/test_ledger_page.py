@@ -1,0 +1,62 @@
+"""The office's ledger page in a real browser: a ledger with a bad row shows
+each error by row and column in Chinese and saves nothing; a good one shows its
+preview of changes, and is saved only when confirmed; the task list finds it by
+words of its title."""
+import io
+
+from openpyxl import Workbook
+from playwright.sync_api import expect
+
+from tests.browser.conftest import UNIT
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+HEADER = ["序号", "任务编号", "任务名称", "牵头单位", "完成时限", "6月", "12月"]
+
+
+def ledger(*rows) -> bytes:
+    book = Workbook()
+    book.active.append(["2026年重点任务清单"])
+    book.active.merge_cells("A1:G1")
+    book.active.append(HEADER)
+    for row in rows:
+        book.active.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def upload(page, content):
+    page.get_by_test_id("ledger-file").set_input_files(files=[{
+        "name": "重点任务清单.xlsx", "buffer": content, "mimeType": XLSX}])
+    page.get_by_role("button", name="检查并预览").first.click()
+
+
+def test_the_office_previews_a_ledger_and_confirms_it(open_as, platform):
+    page = open_as("admin", "#/office/ledger")
+    upload(page, ledger([1, "LP-1", "台账页面新增道路", UNIT, "2026-12-31", "50%", "100%"],
+                        [2, "LP-2", "台账页面错行", "不存在的单位", "2026-12-31", "60%", "40%"]))
+    errors = page.get_by_test_id("ledger-errors")
+    expect(errors.locator("tbody tr")).to_have_count(2)
+    expect(errors.locator("tbody tr").nth(0).locator("td").nth(0)).to_have_text("4")
+    expect(errors.locator("tbody tr").nth(0).locator("td").nth(1)).to_have_text("D 牵头单位")
+    expect(errors.locator("tbody tr").nth(1).locator("td").nth(1)).to_have_text("G 12月")
+    expect(page.get_by_test_id("ledger-result")).to_contain_text("未保存任何任务")
+    admin = platform.login()
+    assert platform.http.get("/api/v1/tasks/LP-1", headers=admin).status_code == 404
+
+    upload(page, ledger([1, "LP-1", "台账页面新增道路", UNIT, "2026-12-31", "50%；路基完成",
+                         "100%"]))
+    new = page.get_by_test_id("ledger-new")
+    expect(new).to_contain_text("台账页面新增道路")
+    expect(new).to_contain_text("6月 50%（路基完成）")
+    assert platform.http.get("/api/v1/tasks/LP-1", headers=admin).status_code == 404
+    page.get_by_test_id("confirm-ledger").click()
+    expect(page.get_by_test_id("ledger-done")).to_contain_text("新增 1 项")
+    assert platform.http.get("/api/v1/tasks/LP-1", headers=admin).status_code == 200
+
+    tasks = open_as("admin", "#/tasks")
+    tasks.get_by_test_id("task-search").fill("新增 道路")
+    tasks.get_by_role("button", name="筛选").click()
+    expect(tasks.get_by_test_id("task-total")).to_have_text("共 1 项")
+    expect(tasks.get_by_test_id("tasks")).to_contain_text("台账页面新增道路")
+    assert page.errors == [] and tasks.errors == []
