@@ -642,9 +642,9 @@ class Service(AccountabilityEntrypoints, Operations):
         {"counts", "units": [{unit, green, yellow, red, worst}], "notices":
         {open, acknowledged, answered, overdue, issued_this_year,
         closed_this_year}, "pending_first_report" (of the green, the new tasks
-        waiting for their first report), "as_of"}. With a `batch`, the tasks'
-        counts are that batch's (the notices stay the city's). Cancelled tasks are
-        not counted."""
+        waiting for their first report), "batch", "as_of"}. With a `batch`, the
+        tasks' counts are that batch's (the notices stay the city's). Cancelled
+        tasks are not counted."""
         refuse_unstorable(batch=batch)
         today = self.clock.today()
         with self.db.session(readonly=True) as session:

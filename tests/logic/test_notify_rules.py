@@ -177,12 +177,14 @@ def test_the_bulletin_keeps_the_weeks_facts_in_their_sections():
     summary = logic.bulletin_summary(dt.date(2026, 11, 2), facts, {"yz": "袁州区"}, NOW)
     assert summary["week_end"] == "2026-11-08"
     assert summary["counts"] == {"red": 1, "overdue": 0, "closed": 1, "movers": 0,
-                                 "leaders": 0, "accountability": 0}
+                                 "batches": 0, "leaders": 0, "accountability": 0}
     assert summary["sections"][0]["rows"][0]["unit_name"] == "袁州区"
     assert logic.week_bounds(dt.date(2026, 11, 8)) == (dt.date(2026, 11, 2),
                                                        dt.date(2026, 11, 8))
-    # The ranking service did not answer: the movers' section says so.
+    # The ranking service did not answer: the movers' section says so; nor were
+    # the batches counted, which their section says too.
     assert "暂不可用" in summary["sections"][3]["empty"]
+    assert "暂不可用" in summary["sections"][4]["empty"]
 
 
 def test_the_bulletin_names_the_movers_of_the_week():
