@@ -756,8 +756,8 @@ class Service(Operations):
 
     def _apply_ledger_changes(self, session, changed, reason, caller):
         """Each change through the task edit and the re-plan, in the order that
-        keeps the plan within the task's dates: a due date moved earlier after
-        the new plan, a later one before it."""
+        keeps the plan within the task's dates: dates that narrow the task after
+        the new plan, dates that widen it before."""
         today, now = self.clock.today(), utcnow()
         for task, _change, edits, targets in changed:
             row = repo.task_row(session, task.code)
@@ -767,8 +767,9 @@ class Service(Operations):
                 replan = [lambda code=task.code, targets=targets: self._replan_task(
                     session, repo.task_row(session, code), targets, reason, caller, today,
                     now)]
-                earlier = edits.get("due_date") and edits["due_date"] < row.due_date
-                steps = replan + steps if earlier else steps + replan
+                narrower = ((edits.get("due_date") and edits["due_date"] < row.due_date)
+                            or (edits.get("start_date") and edits["start_date"] > row.start_date))
+                steps = replan + steps if narrower else steps + replan
             for step in steps:
                 step()
 

@@ -113,6 +113,21 @@ def test_changes_to_existing_tasks_go_through_the_edit_and_the_replan(tasks):
     assert (again["changed"], again["unchanged"]) == ([], 1)
 
 
+def test_a_task_brought_forward_is_replanned_before_its_due_date_moves(tasks):
+    seed(tasks)  # T1 due 2026-12-31
+    ledger = {"year": None, "rows": [
+        {"row": 1, "cells": ["任务编号", "任务名称", "牵头单位", "完成时限", "2026-06", "2026-10"]},
+        {"row": 2, "cells": ["T1", "重点项目开工", "yz", "2026-10-31", 50, "100%；提前完成"]}]}
+    preview = tasks("import_ledger", ledger, ADMIN, dry_run=True)
+    assert preview["errors"] == []
+    assert [f["field"] for f in preview["changed"][0]["fields"]] == ["due_date"]
+    tasks("import_ledger", ledger, ADMIN, token=preview["token"], reason="提前完成")
+    task = tasks("get_task", "T1", ADMIN)
+    assert task["due_date"] == "2026-10-31"
+    assert [(t["due_date"], t["planned_percent"]) for t in task["targets"]] == [
+        ("2026-06-30", 50.0), ("2026-10-31", 100.0)]
+
+
 def test_a_ledger_cannot_rewrite_the_past_or_a_finished_task(tasks):
     seed(tasks)
     past = tasks("import_ledger", sheet(
