@@ -689,9 +689,13 @@ class Service(Operations):
             if not found:
                 changed.append((task, change, *step))
         in_file = {task.code for task in read.tasks}
+        # A ledger of some batches leaves out only tasks of those batches.
+        batches = {task.body.get("batch") for task in read.tasks} - {None}
         missing = [{"code": row.code, "title": row.title, "lead_unit": row.lead_unit,
-                    "lead_unit_name": lookup.name(row.lead_unit), "status": row.status}
-                   for row in repo.task_headings(session) if row.code not in in_file]
+                    "lead_unit_name": lookup.name(row.lead_unit), "status": row.status,
+                    "batch": row.batch}
+                   for row in repo.task_headings(session)
+                   if row.code not in in_file and (not batches or row.batch in batches)]
         new_out = [ledger.new_task_summary(task, lookup) for task in new]
         changed_out = [item[1] for item in changed]
         preview = {

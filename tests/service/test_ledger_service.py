@@ -51,6 +51,11 @@ def test_a_ledger_is_previewed_then_imported_all_or_nothing(tasks):
         ("2026-01-31", 10.0, "yz"), ("2026-03-31", 30.0, "yz"), ("2026-06-30", 100.0, "yz")]
     assert [kind for kind, _ in tasks.tap.take(2)] == ["task_created"] * 2
 
+    # A ledger of one batch leaves out only the tasks of that batch.
+    batch = {"year": 2026, "rows": [
+        {"row": 1, "cells": ["任务名称", "牵头单位", "完成时限", "批次"]},
+        {"row": 2, "cells": ["第二批的任务", "zs", "2026-12-31", "2026年第二批"]}]}
+    assert tasks("import_ledger", batch, ADMIN, dry_run=True)["missing_total"] == 0
     # The same ledger again changes nothing: the generated code is found again.
     again = tasks("import_ledger", ledger, ADMIN, dry_run=True)
     assert (again["new"], again["changed"], again["unchanged"]) == ([], [], 2)
