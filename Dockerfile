@@ -6,7 +6,7 @@
 # No secret is baked in: the broker URL, database URLs, LUOSHI_SECRET and
 # LUOSHI_ADMIN_PASSWORD come from the environment at run time.
 
-# --- assets: Swagger UI 5 for /docs, from npm at the versions package-lock.json pins.
+# --- assets: Swagger UI 5 for /docs and ECharts for the big screen, from npm at the versions package-lock.json pins.
 FROM node:20-slim AS assets
 WORKDIR /assets
 COPY package.json package-lock.json ./
@@ -57,6 +57,9 @@ COPY --from=assets /assets/node_modules/swagger-ui-dist/swagger-ui-bundle.js \
      /assets/node_modules/swagger-ui-dist/favicon-32x32.png \
      /assets/node_modules/swagger-ui-dist/LICENSE \
      ./node_modules/swagger-ui-dist/
+COPY --from=assets /assets/node_modules/echarts/dist/echarts.min.js \
+     /assets/node_modules/echarts/LICENSE \
+     ./node_modules/echarts/dist/
 # The demo loader, so an operator can fill a fresh platform: python -m deploy.demo --url ...
 COPY deploy/__init__.py deploy/demo.py ./deploy/
 # Compiled now, because the root filesystem may be read-only at run time.

@@ -3,7 +3,9 @@ database and web server as the platform: what one could get with nothing of
 Luoshi in the way.
 
 - broker: raw kombu publishes (persistent, with publisher confirms, as the
-  outbox relays publish) and consume + ack of the same messages, one by one;
+  outbox relays publish) and consume + ack of the same messages, one by one, on
+  a quorum queue (the type of every queue the services read) and, for
+  comparison, on a classic queue;
 - database: raw batched inserts of the month's progress rows into a copy of the
   tasks service's `progress_reports` table (without its foreign keys), 1,000 rows
   a transaction, with the engine settings the services use;
@@ -27,12 +29,14 @@ from .load import hammer
 from .platform import free_port
 
 
-def broker(amqp_uri, messages, sample):
-    """Publish `messages` copies of `sample` (one update as JSON), then consume and
-    ack them. Answers {publish_per_s, consume_per_s, messages, bytes}."""
+def broker(amqp_uri, messages, sample, queue_type="quorum"):
+    """Publish `messages` copies of `sample` (one update as JSON) through a queue
+    of `queue_type` (quorum or classic), then consume and ack them. Answers
+    {queue_type, publish_per_s, consume_per_s, messages, bytes}."""
     body = json.dumps(sample, ensure_ascii=False)
     exchange = Exchange("bench.ceiling", type="topic", durable=True)
-    queue = Queue("bench.ceiling", exchange=exchange, routing_key="#", durable=True)
+    queue = Queue(f"bench.ceiling.{queue_type}", exchange=exchange, routing_key="#",
+                  durable=True, queue_arguments={"x-queue-type": queue_type})
     with Connection(amqp_uri, transport_options={"confirm_publish": True}) as connection:
         queue(connection.default_channel).declare()
         producer = Producer(connection, exchange=exchange, serializer="json")
@@ -57,7 +61,7 @@ def broker(amqp_uri, messages, sample):
         consumed = time.perf_counter() - started
         queue(channel).delete()
         exchange(channel).delete()
-    return {"messages": messages, "bytes": len(body.encode()),
+    return {"queue_type": queue_type, "messages": messages, "bytes": len(body.encode()),
             "publish_per_s": round(messages / published, 1),
             "consume_per_s": round(messages / consumed, 1)}
 

@@ -43,7 +43,8 @@ def print_summary(results):
               f"{load.get('opening_updates'):,} updates in {load.get('opening_s')} s")
     if "ingest" in phases:
         ing = phases["ingest"]
-        print(f"1. ingest: {ing['stored']:,} updates ({ing['rejected']} rejected) by "
+        queues = f" on {meta['queue_type']} queues" if meta.get("queue_type") else ""
+        print(f"1. ingest{queues}: {ing['stored']:,} updates ({ing['rejected']} rejected) by "
               f"{ing['clients']} clients: stored {ing['stored_s']} s, evaluated "
               f"{ing['evaluated_s']} s, ranking reflects them {ing['ranked_s']} s → "
               f"{_fmt(ing['updates_per_s'])} updates/s end to end "
@@ -73,9 +74,12 @@ def print_summary(results):
     if ceilings:
         b, d, w = ceilings.get("broker"), ceilings.get("database"), ceilings.get("web")
         print("ceilings:")
-        if b:
-            print(f"  broker: publish {_fmt(b['publish_per_s'])} msg/s (confirmed, persistent), "
-                  f"consume+ack {_fmt(b['consume_per_s'])} msg/s ({b['bytes']} B messages)")
+        for found in (b, ceilings.get("broker_classic")):
+            if found:
+                print(f"  broker, {found.get('queue_type', 'classic')} queue: publish "
+                      f"{_fmt(found['publish_per_s'])} msg/s (confirmed, persistent), "
+                      f"consume+ack {_fmt(found['consume_per_s'])} msg/s "
+                      f"({found['bytes']} B messages)")
         if d:
             print(f"  database: {_fmt(d['rows_per_s'])} progress rows/s inserted "
                   f"({d['batch']} a transaction)")
@@ -144,9 +148,11 @@ def plot(results, path):
         rates["ingest end to end\n(updates/s)"] = phases["ingest"]["updates_per_s"]
     if ceilings.get("database"):
         rates["raw DB insert\n(rows/s)"] = ceilings["database"]["rows_per_s"]
-    if ceilings.get("broker"):
-        rates["raw publish\n(msg/s)"] = ceilings["broker"]["publish_per_s"]
-        rates["raw consume+ack\n(msg/s)"] = ceilings["broker"]["consume_per_s"]
+    for key in ("broker", "broker_classic"):
+        if ceilings.get(key):
+            kind = ceilings[key].get("queue_type", "classic")
+            rates[f"raw publish\n{kind} (msg/s)"] = ceilings[key]["publish_per_s"]
+            rates[f"raw consume+ack\n{kind} (msg/s)"] = ceilings[key]["consume_per_s"]
     ax.bar(list(rates), list(rates.values()), color=["#dd8452"] + ["#8c8c8c"] * (len(rates) - 1))
     ax.axhline(10_000, color="red", linestyle="--", linewidth=1, label="ingest goal 10,000/s")
     ax.set_yscale("log")

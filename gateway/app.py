@@ -64,6 +64,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     swagger_ui = settings.swagger_ui_dir
     app.mount("/static/swagger-ui", StaticFiles(directory=swagger_ui, check_dir=False),
               name="swagger-ui")
+    # The big screen's charts, from npm's echarts the same way.
+    app.mount("/static/echarts", StaticFiles(directory=settings.echarts_dir, check_dir=False),
+              name="echarts")
 
     @app.get("/docs", include_in_schema=False)
     def docs():

@@ -11,6 +11,8 @@ LOCAL_SECRET = "local-dev-secret"
 # Swagger UI 5 (npm's swagger-ui-dist, installed by scripts/setup.sh and the
 # Dockerfile from package.json) sits beside the code, never in the repo.
 SWAGGER_UI_DIR = Path(__file__).resolve().parents[1] / "node_modules" / "swagger-ui-dist"
+# ECharts for the big screen, installed the same way.
+ECHARTS_DIR = Path(__file__).resolve().parents[1] / "node_modules" / "echarts" / "dist"
 # Values that ship in examples and must never guard a production deployment.
 PLACEHOLDERS = frozenset({
     "", "admin", "change-me", "changeme", "password", "secret", LOCAL_SECRET,
@@ -69,6 +71,10 @@ class Settings(BaseSettings):
     timezone: str = "Asia/Shanghai"
     # Where /docs finds Swagger UI's files; the default is where set-up puts them.
     swagger_ui_dir: Path = SWAGGER_UI_DIR
+    echarts_dir: Path = ECHARTS_DIR
+    # The city the platform serves, for the big screen's title (宜春市): empty
+    # titles it by the office alone.
+    city_name: str = Field("", max_length=20)
 
     @field_validator("cors_origins", mode="before")
     @classmethod

@@ -4,7 +4,7 @@ about to run out. Each is a service's answer with the tasks' titles and the
 units' names added; a caller acting for units sees the tasks it may read."""
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 
 from ..auth import Caller, CurrentCaller
 from ..rpc import MAX_PAGE, Rpc, all_items, present
@@ -83,3 +83,26 @@ def clock_deadlines(caller: CurrentCaller, scope: Scope, rpc: Rpc,
               "unit_name": names.get(stage["unit"])}
              for stage in stages if stage["task"] in tasks][:limit]
     return {"items": items, "total": len(items), "as_of": answer.get("as_of")}
+
+
+@router.get("/rates")
+def key_rates(caller: CurrentCaller, rpc: Rpc):
+    """The two rates the big screen shows as rings: the live period's targets met by
+    their due dates (按期完成率, as the ranking counts them) and this year's
+    supervision notices closed (督办办结率): `{"on_time": {period, label, as_of,
+    targets_due, targets_met, on_time_rate}, "notices": {issued_this_year,
+    closed_this_year, closure_rate}}`. City-wide figures, the same for everyone."""
+    board = rpc.warnings.get_dashboard()["notices"]
+    issued, closed = board.get("issued_this_year", 0), board.get("closed_this_year", 0)
+    return {"on_time": rpc.ranking.get_city_rates(),
+            "notices": {"issued_this_year": issued, "closed_this_year": closed,
+                        "closure_rate": round(100 * closed / issued, 1) if issued else None}}
+
+
+@router.get("/title")
+def screen_title(request: Request, caller: CurrentCaller, rpc: Rpc):
+    """Who the one screen speaks for: `{"city", "office"}`, the city from
+    LUOSHI_CITY_NAME (may be empty) and the supervision office's unit name."""
+    offices = rpc.tasks.list_units(caller=caller.as_rpc(), kind="office", limit=1)["items"]
+    return {"city": request.app.state.settings.city_name,
+            "office": offices[0]["name"] if offices else None}

@@ -6,7 +6,7 @@ import time
 from kombu import Connection
 from kombu.utils.url import maybe_sanitize_url
 
-from .consuming import ATTEMPT_HEADER, ERROR_HEADER, QUEUE_HEADER, parked_queue
+from .consuming import ATTEMPT_HEADER, DELIVERY_LIMIT, ERROR_HEADER, QUEUE_HEADER, parked_queue
 
 log = logging.getLogger("luoshi.broker")
 
@@ -44,6 +44,22 @@ def _parked_messages(channel, service, limit):
     return messages
 
 
+# Headers the broker writes when it dead-letters a message: a replayed message
+# starts afresh without them.
+DEATH_HEADERS = ("x-death", "x-first-death-queue", "x-first-death-reason",
+                 "x-first-death-exchange", "x-last-death-queue", "x-last-death-reason",
+                 "x-last-death-exchange", "x-delivery-count")
+
+
+def _over_delivered(headers):
+    """The queue a message left because it reached its delivery limit, when that is
+    how it came to be parked (the newest death comes first in x-death)."""
+    deaths = headers.get("x-death") or []
+    if deaths and deaths[0].get("reason") == "delivery_limit":
+        return deaths[0].get("queue")
+    return None
+
+
 def _describe(message):
     headers = message.headers or {}
     try:
@@ -51,11 +67,20 @@ def _describe(message):
     except (TypeError, ValueError):
         body = message.body if isinstance(message.body, str) else repr(message.body)
     event_id = body.get("event_id") if isinstance(body, dict) else None
+    over_delivered = _over_delivered(headers)
+    if over_delivered:
+        # Parked by the broker: its consumer never settled it, DELIVERY_LIMIT times
+        # over (a handler that kills its process, say), so no handler wrote why.
+        error = (f"delivered {DELIVERY_LIMIT + 1} times without being settled"
+                 + (f"; before that: {headers[ERROR_HEADER]}" if ERROR_HEADER in headers
+                    else ""))
+    else:
+        error = headers.get(ERROR_HEADER)
     return {
         "event_id": event_id,
-        "queue": headers.get(QUEUE_HEADER),
+        "queue": headers.get(QUEUE_HEADER) or over_delivered,
         "attempts": headers.get(ATTEMPT_HEADER),
-        "error": headers.get(ERROR_HEADER),
+        "error": error,
         "body": body,
     }
 
@@ -84,7 +109,7 @@ def replay_parked(service, amqp_uri, event_ids=None, limit=10_000):
                 if event_ids is not None and described["event_id"] not in event_ids:
                     continue
                 headers = dict(message.headers or {})
-                for key in (ATTEMPT_HEADER, ERROR_HEADER):
+                for key in (ATTEMPT_HEADER, ERROR_HEADER, *DEATH_HEADERS):
                     headers.pop(key, None)
                 producer.publish(
                     message.body, exchange="", routing_key=described["queue"],

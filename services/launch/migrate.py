@@ -1,11 +1,14 @@
 """Migrations, run once by the deploy step before any replica starts.
 
-    python -m services.launch.migrate [SERVICE ...]         upgrade databases, declare queues
+    python -m services.launch.migrate [SERVICE ...]      upgrade databases, migrate/declare queues
     python -m services.launch.migrate --revision SERVICE -m "what changed"
 
 Each service keeps its alembic scripts in `services/<name>/migrations`; the shared
 plumbing tables (outbox, applied events, leases, timer runs) are part of every
-service's schema.
+service's schema. Queues declared before with another type or other arguments
+(classic queues, from before every queue was a quorum queue) are moved to the
+declared ones with their messages (see quorum.py); the services' replicas must be
+stopped for that, and only for that.
 """
 import argparse
 import logging
@@ -56,10 +59,18 @@ def main(argv=None):
     if not args.no_broker:
         from services.common.broker import wait_for_broker
 
+        from .quorum import QueueMigrationError, migrate_queues
         from .topology import declare_topology, service_class
 
         wait_for_broker(config["AMQP_URI"])
         for service in args.services:
+            try:
+                moved = migrate_queues(service_class(service), config)
+            except QueueMigrationError as error:
+                raise SystemExit(f"could not migrate the queues of {service}: {error}") from error
+            if moved:
+                log.info("moved the queues of %s, with %s message(s)", service,
+                         sum(moved.values()))
             declare_topology(service_class(service), config)
             log.info("declared queues of %s", service)
 

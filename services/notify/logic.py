@@ -519,11 +519,30 @@ def week_bounds(day):
     return monday, monday + dt.timedelta(days=6)
 
 
-def bulletin_summary(week_start, facts, unit_names, generated_at, movers=None):
+def batch_rows(batches, colours, day):
+    """The bulletin's rows of the batches (批次): `batches` as the tasks service
+    counts them ([{batch, items, closed, explained, cancelled}]), `colours`
+    {batch: {green, yellow, red}} as the warnings service does."""
+    rows = []
+    for entry in batches:
+        colour = colours.get(entry["batch"]) or {}
+        rows.append({
+            "day": day.isoformat(), "task": entry["batch"] or "未分批", "unit": None,
+            "unit_name": "", "kind": "batch",
+            "detail": (f"共{entry['items']}项，已销号{entry['closed']}项，"
+                       f"已说明情况{entry['explained']}项，已撤销{entry['cancelled']}项；"
+                       f"绿灯{colour.get('green', 0)}项、黄灯{colour.get('yellow', 0)}项、"
+                       f"红灯{colour.get('red', 0)}项")})
+    return rows
+
+
+def bulletin_summary(week_start, facts, unit_names, generated_at, movers=None,
+                     batches=None):
     """What the bulletin of the week from `week_start` (a Monday) says, from the
-    facts gathered in it ({kind, key, task, unit, detail, day}) and the ranking's
+    facts gathered in it ({kind, key, task, unit, detail, day}), the ranking's
     movers of the week ([{unit, name, group, rank, previous_rank, rank_change}], or
-    None when the ranking service could not be asked): its sections in order,
+    None when the ranking service could not be asked) and the batches' rows
+    (batch_rows, or None when they could not be counted): its sections in order,
     each with rows."""
     week_end = week_start + dt.timedelta(days=6)
     sections = [
@@ -551,5 +570,8 @@ def bulletin_summary(week_start, facts, unit_names, generated_at, movers=None):
                  for m in movers or []],
         "empty": ("本周评价排队名次无变动。" if movers is not None
                   else "评价排队服务暂不可用，本节未能生成。")})
+    answer["sections"].append({
+        "key": "batches", "title": "五、分批次办理情况", "rows": batches or [],
+        "empty": "尚未分批次。" if batches is not None else "分批次统计暂不可用，本节未能生成。"})
     answer["counts"] = {section["key"]: len(section["rows"]) for section in answer["sections"]}
     return answer

@@ -76,6 +76,8 @@ class Service(Operations):
     settings = Settings(NotifySettings)
     clock = Clock()
     ranking = RpcProxy("ranking")
+    tasks = RpcProxy("tasks")
+    warnings = RpcProxy("warnings")
     delivery = Delivery()
 
     # Events from the tasks and warnings services -----------------------------
@@ -267,11 +269,12 @@ class Service(Operations):
             # Asked before the claiming transaction: a write transaction held open
             # across an RPC would lock every other handler out of the database.
             movers = self._movers(week_start)
+            batches = self._batches(week_start)
             with self.db.session() as session:
                 if claim_timer_run(session, "weekly-bulletin", week_start.isoformat(),
                                    uuid.uuid4().hex):
                     self._publish_bulletin(session, week_start, logic.to_utc(local), local,
-                                           movers)
+                                           movers, batches)
 
     # Queries and commands ---------------------------------------------------------
 
@@ -415,8 +418,10 @@ class Service(Operations):
             if day.weekday() != 0:
                 raise InvalidInput({"week_start": "a Monday"})
         movers = self._movers(day)  # before the transaction, as in tick
+        batches = self._batches(day)
         with self.db.session() as session:
-            return self._publish_bulletin(session, day, logic.to_utc(local), local, movers)
+            return self._publish_bulletin(session, day, logic.to_utc(local), local, movers,
+                                          batches)
 
     @rpc(expected_exceptions=EXPECTED)
     def list_bulletins(self, limit=100, offset=0):
@@ -610,12 +615,26 @@ class Service(Operations):
             log.warning("bulletin movers not available: %r", exc)
             return None
 
-    def _publish_bulletin(self, session, week_start, now, local, movers):
+    def _batches(self, week_start):
+        """The batches' rows as the week ends (tasks and warnings count them), or
+        None when either does not answer in time: the bulletin is not held up."""
+        try:
+            with eventlet.Timeout(MOVERS_TIMEOUT_SECONDS):
+                batches = self.tasks.list_batches(
+                    caller={"user": "bulletin", "role": "leader", "units": None})["items"]
+                colours = {entry["batch"]: entry
+                           for entry in self.warnings.get_batch_colours()["items"]}
+            return logic.batch_rows(batches, colours, week_start + dt.timedelta(days=6))
+        except (eventlet.Timeout, Exception) as exc:  # any failure only empties a section
+            log.warning("bulletin batches not available: %r", exc)
+            return None
+
+    def _publish_bulletin(self, session, week_start, now, local, movers, batches=None):
         settings = self.delivery.settings
         week_end = week_start + dt.timedelta(days=6)
         facts = repo.facts_between(session, week_start, week_end)
         names = repo.unit_names(session, {fact["unit"] for fact in facts if fact["unit"]})
-        summary = logic.bulletin_summary(week_start, facts, names, local, movers)
+        summary = logic.bulletin_summary(week_start, facts, names, local, movers, batches)
         html = documents.render_html(summary)
         pdf = documents.render_pdf(summary, {"LUOSHI_PDF_FONT": settings.pdf_font})
         bulletin_id = repo.save_bulletin(session, week_start, summary, html, pdf, now)

@@ -1,7 +1,7 @@
 """Reading and writing the ranking service's tables; answers plain data."""
 import datetime as dt
 
-from sqlalchemy import and_, bindparam, delete, func, or_, select, update
+from sqlalchemy import and_, bindparam, case, delete, func, or_, select, update
 
 from services.common.bulk import insert_ignoring_conflicts
 from services.common.calendar_copy import CalendarCopy
@@ -38,22 +38,26 @@ def save_unit(session, unit):
         {"code": unit["code"], "name": unit["name"], "kind": unit["kind"]}])
 
 
-def save_task(session, task, created_on=None):
-    """Keep a task (given on the local day `created_on`), its cooperating units and
-    its targets; targets learn at once of any report that arrived before the task
-    did."""
-    if not insert_ignoring_conflicts(session, tasks, [{
-            "code": task["code"], "unit": task["lead_unit"], "clock_class": task["clock_class"],
-            "status": task["status"], "start_date": task["start_date"],
-            "created_on": created_on}]):
-        return
+def save_tasks(session, new_tasks, created_on):
+    """Keep tasks (each given on the local day `created_on[code]`), their cooperating units and
+    their targets, set-based; targets learn at once of any report that arrived
+    before their task did. A task kept before stays as it was."""
+    insert_ignoring_conflicts(session, tasks, [{
+        "code": task["code"], "unit": task["lead_unit"], "clock_class": task["clock_class"],
+        "status": task["status"], "start_date": task["start_date"],
+        "created_on": created_on.get(task["code"])} for task in new_tasks])
     insert_ignoring_conflicts(session, task_cooperators, [
-        {"task": task["code"], "unit": unit} for unit in set(task["cooperating_units"])])
+        {"task": task["code"], "unit": unit}
+        for task in new_tasks for unit in set(task["cooperating_units"])])
     insert_ignoring_conflicts(session, targets, [
         {"task": task["code"], "seq": target["seq"], "unit": target["unit"],
          "due_date": target["due_date"], "planned_percent": target["planned_percent"]}
-        for target in task["targets"]])
-    refresh_targets(session, [task["code"]])
+        for task in new_tasks for target in task["targets"]])
+    early = {task for (task,) in session.execute(
+        select(reports.c.task.distinct())
+        .where(reports.c.task.in_([task["code"] for task in new_tasks])))}
+    if early:
+        refresh_targets(session, sorted(early))
 
 
 def record_reports(session, batch):
@@ -82,11 +86,13 @@ def record_reports(session, batch):
 def refresh_targets(session, codes):
     """Recompute reached_on and reported_on of the targets of a few tasks from
     their stored reports (after a task arrives late or a due date moves)."""
-    kept = session.execute(select(reports.c.task, reports.c.day, reports.c.percent)
-                           .where(reports.c.task.in_(codes))).all()
+    kept = {}
+    for report in session.execute(select(reports.c.task, reports.c.day, reports.c.percent)
+                                  .where(reports.c.task.in_(codes))):
+        kept.setdefault(report.task, []).append(report)
     rows = session.execute(select(targets).where(targets.c.task.in_(codes))).all()
     for target in rows:
-        mine = [r for r in kept if r.task == target.task]
+        mine = kept.get(target.task, ())
         reached = [r.day for r in mine if r.percent >= target.planned_percent]
         reported = [r.day for r in mine if target.due_date <= r.day + REPORT_WINDOW]
         session.execute(update(targets).where(
@@ -463,3 +469,15 @@ def claim_stale(session, table, period, scored_before=None):
 
 # The working-day calendar, as this service's copy has it.
 CALENDAR = CalendarCopy(calendar_years)
+
+
+def targets_met_by_due_date(session, first, last):
+    """(targets due from `first` to `last` of active, closed or explained tasks,
+    those of them reached by their due date): the city's on-time figure."""
+    t = targets.c
+    due = and_(t.due_date >= first, t.due_date <= last,
+               t.task.in_(select(tasks.c.code).where(tasks.c.status != "cancelled")))
+    met = func.sum(case((and_(t.reached_on.is_not(None), t.reached_on <= t.due_date), 1),
+                        else_=0))
+    count, reached = session.execute(select(func.count(), met).where(due)).one()
+    return count, int(reached or 0)

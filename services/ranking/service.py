@@ -36,6 +36,7 @@ from .schemas import (
     TaskCreatedIn,
     TaskExtendedIn,
     TaskReplannedIn,
+    TasksImportedIn,
     TaskStatusChangedIn,
     TaskUpdatedIn,
     UnitCreatedIn,
@@ -82,10 +83,20 @@ class Service(Operations):
     @event_handler("tasks", "task_created")
     @applied_once(TaskCreatedIn)
     def on_task_created(self, session, event):
-        task = event["task"]
-        created_on = task["created_at"] and self.clock.day_of(task["created_at"])
-        repo.save_task(session, task, created_on)
-        repo.touch(session, [t["due_date"] for t in task["targets"]] + [task["start_date"]])
+        self._tasks_created(session, [event["task"]])
+
+    @event_handler("tasks", "tasks_imported")
+    @applied_once(TasksImportedIn)
+    def on_tasks_imported(self, session, event):
+        """A slice of an import, kept set-based."""
+        self._tasks_created(session, event["tasks"])
+
+    def _tasks_created(self, session, tasks):
+        repo.save_tasks(session, tasks, {
+            task["code"]: task["created_at"] and self.clock.day_of(task["created_at"])
+            for task in tasks})
+        repo.touch(session, {day for task in tasks for day in (
+            task["start_date"], *(target["due_date"] for target in task["targets"]))})
 
     @event_handler("tasks", "progress_reported")
     @applied_once(ProgressReportedIn)
@@ -314,6 +325,21 @@ class Service(Operations):
         """The groups of the rules in force: {"items": [{key, label, kinds, units}]}."""
         with self.db.session(readonly=True) as session:
             return {"items": repo.RULES.current(session).groups}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def get_city_rates(self):
+        """The city's figures of the live period up to today, for the one screen:
+        {period, label, as_of, targets_due, targets_met (by their due dates, as the
+        on_time indicator counts them), on_time_rate (percent, null when nothing
+        fell due)}."""
+        today = self.clock.today()
+        with self.db.session(readonly=True) as session:
+            period = logic.period_of(today, repo.RULES.current(session).period_kind)
+            as_of = period.as_of(today)
+            due, met = repo.targets_met_by_due_date(session, period.start, as_of)
+        return {"period": period.key, "label": period.label, "as_of": as_of.isoformat(),
+                "targets_due": due, "targets_met": met,
+                "on_time_rate": round(100 * met / due, 1) if due else None}
 
     @rpc(expected_exceptions=EXPECTED)
     def list_periods(self, limit=100, offset=0):

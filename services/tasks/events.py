@@ -9,6 +9,7 @@ from services.common.events import EventSchema
 
 UNIT_CREATED = "unit_created"
 TASK_CREATED = "task_created"
+TASKS_IMPORTED = "tasks_imported"
 PROGRESS_REPORTED = "progress_reported"
 EVIDENCE_ADDED = "evidence_added"
 TASK_CLOSED = "task_closed"
@@ -72,6 +73,13 @@ class TaskPayload(Schema):
 
 class TaskCreated(EventSchema):
     task = fields.Nested(TaskPayload, required=True)
+
+
+class TasksImported(EventSchema):
+    """Tasks created together by an import, each as task_created carries its task;
+    a large import speaks in several of these, each in its own order."""
+
+    tasks = fields.Nested(TaskPayload, many=True, required=True)
 
 
 class ReportPayload(Schema):
@@ -217,6 +225,7 @@ class UnitsMerged(EventSchema):
 SCHEMAS = {
     UNIT_CREATED: UnitCreated,
     TASK_CREATED: TaskCreated,
+    TASKS_IMPORTED: TasksImported,
     PROGRESS_REPORTED: ProgressReported,
     EVIDENCE_ADDED: EvidenceAdded,
     TASK_CLOSED: TaskStatusChanged,

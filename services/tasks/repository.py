@@ -3,6 +3,7 @@ where the work comes in batches; answers plain dicts (rows where the caller
 needs a column no answer shows)."""
 from sqlalchemy import bindparam, func, select
 
+from services.common.bulk import among, insert_many
 from services.common.clock import iso
 
 from .logic import TaskState
@@ -37,8 +38,17 @@ def unit_parents(session):
 
 def known_unit_codes(session, codes):
     """Those of `codes` that are units."""
-    return {code for (code,) in session.execute(
-        select(units.c.code).where(units.c.code.in_(codes)))}
+    return _present(session, units.c.code, codes)
+
+
+def _present(session, column, values):
+    """Those of `values` found in `column`, asked in slices: SQLite binds at most
+    32,766 values a statement, and an import may name twenty thousand tasks."""
+    values, found = sorted(values), set()
+    for start in range(0, len(values), 5_000):
+        found.update(value for (value,) in session.execute(
+            select(column).where(among(session, column, values[start:start + 5_000]))))
+    return found
 
 
 def insert_unit(session, unit, now):
@@ -90,12 +100,13 @@ def tasks_with_parts(session, rows):
     if codes:
         for target in session.execute(
             # The plan in force; the targets it replaced are kept for the history.
-            select(targets).where(targets.c.task_code.in_(codes))
-            .where(targets.c.replaced_in.is_(None)).order_by(targets.c.seq)
+            select(targets).where(among(session, targets.c.task_code, codes))
+            .where(targets.c.replaced_in.is_(None))
+            .order_by(targets.c.task_code, targets.c.seq)
         ):
             by_task_targets.setdefault(target.task_code, []).append(target)
         for link in session.execute(
-            select(task_units).where(task_units.c.task_code.in_(codes))
+            select(task_units).where(among(session, task_units.c.task_code, codes))
             .where(task_units.c.role == "cooperating")
         ):
             by_task_units.setdefault(link.task_code, []).append(link.unit_code)
@@ -170,25 +181,41 @@ def task_headings(session):
 def insert_task(session, task, links, now):
     """A new active task at 0%, its units ({code: role}) and its targets, numbered
     from 1 in their order."""
-    session.execute(tasks.insert().values(
-        code=task["code"], title=task["title"], category=task.get("category"),
-        source=task["source"], clock_class=task.get("clock_class"),
-        lead_unit=task["lead_unit"], responsible_person=task.get("responsible_person"),
-        start_date=task["start_date"], due_date=task["due_date"], status="active",
-        percent=0, created_at=now, batch=task.get("batch"),
-    ))
-    session.execute(task_units.insert(), [
+    insert_tasks(session, [(task, links)], now)
+
+
+def insert_tasks(session, new_tasks, now):
+    """New tasks [(task, links)] as insert_task keeps each, in three statements
+    however many: an import of the city's library is one transaction, not twenty
+    thousand."""
+    insert_many(session, tasks, [{
+        "code": task["code"], "title": task["title"], "category": task.get("category"),
+        "source": task["source"], "clock_class": task.get("clock_class"),
+        "lead_unit": task["lead_unit"], "responsible_person": task.get("responsible_person"),
+        "start_date": task["start_date"], "due_date": task["due_date"], "status": "active",
+        "percent": 0, "created_at": now, "batch": task.get("batch"),
+    } for task, _ in new_tasks])
+    insert_many(session, task_units, [
         {"task_code": task["code"], "unit_code": unit, "role": role}
-        for unit, role in links.items()
-    ])
-    if task["targets"]:
-        session.execute(targets.insert(), [
-            {"task_code": task["code"], "seq": seq, "due_date": target["due_date"],
-             "planned_percent": target["planned_percent"],
-             "description": target.get("description"),
-             "unit": target.get("unit") or task["lead_unit"]}
-            for seq, target in enumerate(task["targets"], start=1)
-        ])
+        for task, links in new_tasks for unit, role in links.items()])
+    insert_many(session, targets, [
+        {"task_code": task["code"], "seq": seq, "due_date": target["due_date"],
+         "planned_percent": target["planned_percent"],
+         "description": target.get("description"),
+         "unit": target.get("unit") or task["lead_unit"]}
+        for task, _ in new_tasks for seq, target in enumerate(task["targets"], start=1)])
+
+
+def existing_task_codes(session, codes):
+    """Those of `codes` that are tasks already."""
+    return _present(session, tasks.c.code, codes)
+
+
+def task_rows(session, codes):
+    """The rows of the tasks `codes`, in that order."""
+    found = {row.code: row for row in session.execute(
+        select(tasks).where(among(session, tasks.c.code, list(codes))))}
+    return [found[code] for code in codes if code in found]
 
 
 def set_status(session, code, status, reason, now):

@@ -37,6 +37,9 @@ from .settings import TasksSettings
 from .texts import say
 
 MAX_BATCH = 1000
+# Tasks per tasks_imported event: big enough that the consumers colour and count an
+# import set-based, small enough that one message stays well under a megabyte.
+IMPORT_EVENT_TASKS = 500
 # A preview lists this many of the tasks a ledger leaves out, and counts them all.
 MISSING_LISTED = 1000
 
@@ -214,31 +217,35 @@ class Service(Operations):
     @rpc(expected_exceptions=EXPECTED)
     def import_tasks(self, rows, caller, dry_run=False):
         """Create many tasks, all or none: every row is checked first and nothing
-        is saved when any row fails. Emits task_created per task."""
+        is saved when any row fails. Emits tasks_imported, one per
+        IMPORT_EVENT_TASKS tasks."""
         require_role(caller, "admin")
         if not isinstance(rows, list):
             raise InvalidInput({"rows": "a list of tasks"})
         if len(rows) > 50_000:
             raise TooLarge("at most 50,000 tasks per import")
-        errors, loaded, seen = [], [], set()
+        errors, loaded = [], []
+        for index, raw in enumerate(rows):
+            try:
+                loaded.append((index, TaskIn().load(raw if isinstance(raw, dict) else {})))
+            except ValidationError as err:
+                errors.extend(logic.row_errors(index, err.messages))
         with self.db.session() as session:
-            for index, raw in enumerate(rows):
-                try:
-                    task = TaskIn().load(raw if isinstance(raw, dict) else {})
-                except ValidationError as err:
-                    errors.extend(logic.row_errors(index, err.messages))
-                    continue
-                problems = self._task_problems(session, task)
+            tasks = [task for _, task in loaded]
+            existing = repo.existing_task_codes(session, {task["code"] for task in tasks})
+            known = repo.known_unit_codes(session, set().union(*map(logic.named_units, tasks)))
+            seen = set()
+            for index, task in loaded:
+                problems = logic.task_problems(task, task["code"] in existing, known)
                 if task["code"] in seen:
                     problems["code"] = f"task {task['code']} appears twice in the file"
                 seen.add(task["code"])
                 errors.extend(logic.row_errors(index, problems))
-                loaded.append(task)
             if errors or dry_run:
-                return {"created": 0, "errors": errors, "checked": len(rows)}
-            for task in loaded:
-                self._insert_task(session, task)
-        return {"created": len(loaded), "errors": [], "checked": len(rows)}
+                return {"created": 0, "errors": sorted(errors, key=lambda error: error["row"]),
+                        "checked": len(rows)}
+            self._insert_tasks(session, tasks)
+        return {"created": len(tasks), "errors": [], "checked": len(rows)}
 
     @rpc(expected_exceptions=EXPECTED)
     def import_ledger(self, sheet, caller, dry_run=False, reason=None, token=None):
@@ -250,7 +257,8 @@ class Service(Operations):
         changes need a `reason`; given the preview's `token`, a sheet or library
         that changed since is a Conflict. Rows with errors answer
         {"errors": [{row, column, header, field, code, reason}]} and save nothing.
-        Emits task_created per new task."""
+        Emits tasks_imported for the new tasks (as import_tasks), task_updated and
+        task_replanned for the changed ones."""
         require_role(caller, "admin")
         refuse_unstorable(reason=reason, token=token)
         rows, year = self._sheet_rows(sheet)
@@ -265,8 +273,7 @@ class Service(Operations):
             reason = (reason or "").strip() if isinstance(reason, str) else ""
             if changed and not reason:
                 raise InvalidInput({"reason": say("ledger_reason_required")})
-            for task in new:
-                self._insert_task(session, task.body)
+            self._insert_tasks(session, [task.body for task in new])
             self._apply_ledger_changes(session, changed, reason, caller)
         return {**preview, "created": len(new), "updated": len(changed)}
 
@@ -934,6 +941,17 @@ class Service(Operations):
             reason=reason, changed_by=user)))
         (unit,) = repo.get_units(session, codes=[code])
         return unit
+
+    def _insert_tasks(self, session, tasks):
+        """New tasks in a few statements, announced in tasks_imported events of
+        IMPORT_EVENT_TASKS tasks each."""
+        repo.insert_tasks(session, [(task, logic.task_links(task)) for task in tasks],
+                          utcnow())
+        for start in range(0, len(tasks), IMPORT_EVENT_TASKS):
+            codes = [task["code"] for task in tasks[start:start + IMPORT_EVENT_TASKS]]
+            created = repo.tasks_with_parts(session, repo.task_rows(session, codes))
+            self.db.emit(session, events.TASKS_IMPORTED, events.TasksImported().dump(
+                new_event(tasks=created)))
 
     def _insert_task(self, session, task):
         repo.insert_task(session, task, logic.task_links(task), utcnow())

@@ -3,7 +3,7 @@ loaded with one query per table, never one query per task."""
 import functools
 from typing import NamedTuple
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, case, func, select
 
 from services.common.bulk import among, insert_ignoring_conflicts, insert_many, update_many
 from services.common.clock import iso, utc_iso
@@ -30,16 +30,18 @@ from .notices import NOTICE_CLOSED, NOTICE_OPEN, PENDING, notice_number
 
 # The tasks as the tasks service told of them ----------------------------------------
 
-def add_task(session, task, created_on):
-    """Keep a new task and its targets (a task_created event's `task`), given on
-    the local day `created_on`."""
-    session.execute(watched_tasks.insert().values(
-        code=task["code"], lead_unit=task["lead_unit"], status=task["status"],
-        start_date=task["start_date"], due_date=task["due_date"], percent=0,
-        clock_class=task["clock_class"], created_on=created_on, batch=task.get("batch")))
-    if task["targets"]:
-        session.execute(watched_targets.insert(), [
-            {"task_code": task["code"], **target} for target in task["targets"]])
+def add_tasks(session, tasks, created_on):
+    """Keep new tasks and their targets (as task_created and tasks_imported carry
+    them), given on the local day `created_on`: two statements however many."""
+    insert_many(session, watched_tasks, [{
+        "code": task["code"], "lead_unit": task["lead_unit"], "status": task["status"],
+        "start_date": task["start_date"], "due_date": task["due_date"], "percent": 0,
+        "clock_class": task["clock_class"], "created_on": created_on,
+        "batch": task.get("batch")} for task in tasks])
+    insert_many(session, watched_targets, [
+        {"task_code": task["code"], "seq": target["seq"], "due_date": target["due_date"],
+         "planned_percent": target["planned_percent"], "unit": target["unit"]}
+        for task in tasks for target in task["targets"]])
 
 
 def reported_tasks(session, codes):
@@ -271,10 +273,10 @@ def store_colours(session, as_of, rules, stored, current, changed):
     were, `current` the colours found, `changed` [(Colour, previous colour or None)]
     those that differ (logic.changes). The colours keep their reasons' marks
     (logic.words)."""
-    new_rows = [_state(colour, as_of, rules) for colour, previous in changed
-                if previous is None]
-    if new_rows:
-        session.execute(colours.insert(), new_rows)
+    # The first colours of an import are most of a city at once: insert_many, as
+    # SQLAlchemy's own executemany builds every row's parameters in Python.
+    insert_many(session, colours, [_state(colour, as_of, rules)
+                                   for colour, previous in changed if previous is None])
     # Only the columns that change: a parameter named after any other column
     # would be written too, and rewriting the key columns makes SQLite rewrite
     # every index of the table.
@@ -629,6 +631,14 @@ def notice_counts(session):
         select(notices.c.status, notices.c.colour, func.count())
         .where(notices.c.status != NOTICE_CLOSED)
         .group_by(notices.c.status, notices.c.colour)).all()
+
+
+def notices_of_year(session, year):
+    """(notices issued in `year`, those of them closed): the year's closure rate."""
+    closed = func.sum(case((notices.c.status == NOTICE_CLOSED, 1), else_=0))
+    issued, done = session.execute(select(func.count(), closed)
+                                   .where(notices.c.year == year)).one()
+    return issued, int(done or 0)
 
 
 def list_notices(session, limit, offset, unit=None, status=None, task=None):

@@ -27,6 +27,10 @@ class TaskCreatedIn(ConsumedEventSchema):
     task = fields.Nested(TaskIn, required=True)
 
 
+class TasksImportedIn(ConsumedEventSchema):
+    tasks = fields.Nested(TaskIn, many=True, required=True)
+
+
 class ReportIn(Tolerant):
     task = fields.String(required=True)
     percent = fields.Float(required=True)
@@ -101,6 +105,7 @@ class UnitsMergedIn(ConsumedEventSchema):
 # schemas by tests/contracts.
 CONSUMES = {
     ("tasks", "task_created"): TaskCreatedIn,
+    ("tasks", "tasks_imported"): TasksImportedIn,
     ("tasks", "progress_reported"): ProgressReportedIn,
     ("tasks", "task_closed"): TaskStatusChangedIn,
     ("tasks", "task_explained"): TaskStatusChangedIn,

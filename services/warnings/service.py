@@ -33,6 +33,7 @@ from .schemas import (
     TaskCreatedIn,
     TaskExtendedIn,
     TaskReplannedIn,
+    TasksImportedIn,
     TaskStatusChangedIn,
     TaskUpdatedIn,
     UnitsMergedIn,
@@ -90,9 +91,13 @@ class Service(Operations):
     @event_handler("tasks", "task_created")
     @applied_once(TaskCreatedIn)
     def on_task_created(self, session, event):
-        task = event["task"]
-        repo.add_task(session, task, created_on=self.clock.today())
-        self._evaluate_on_event(session, [task["code"]])
+        self._tasks_created(session, [event["task"]])
+
+    @event_handler("tasks", "tasks_imported")
+    @applied_once(TasksImportedIn)
+    def on_tasks_imported(self, session, event):
+        """A slice of an import: kept and coloured set-based, like a batch of reports."""
+        self._tasks_created(session, event["tasks"])
 
     @event_handler("tasks", "progress_reported")
     @applied_once(ProgressReportedIn)
@@ -617,19 +622,23 @@ class Service(Operations):
     def get_dashboard(self, batch=None):
         """The one-screen counts: tasks by colour, per unit, and the notices:
         {"counts", "units": [{unit, green, yellow, red, worst}], "notices":
-        {open, acknowledged, answered, overdue}, "pending_first_report" (of the
-        green, the new tasks waiting for their first report), "as_of"}. With a
-        `batch`, the tasks' counts are that batch's (the notices stay the city's).
-        Cancelled tasks are not counted."""
+        {open, acknowledged, answered, overdue, issued_this_year,
+        closed_this_year}, "pending_first_report" (of the green, the new tasks
+        waiting for their first report), "batch", "as_of"}. With a `batch`, the
+        tasks' counts are that batch's (the notices stay the city's). Cancelled
+        tasks are not counted."""
         refuse_unstorable(batch=batch)
+        today = self.clock.today()
         with self.db.session(readonly=True) as session:
             rows = repo.task_colours_by_unit(session, batch)
             waiting = repo.waiting_first_report(session, batch)
             by_status = repo.notice_counts(session)
+            issued, closed = repo.notices_of_year(session, today.year)
         counts, units = logic.colour_counts(rows)
-        return {"counts": counts, "units": units, "notices": notices.pending_counts(by_status),
-                "pending_first_report": waiting, "batch": batch,
-                "as_of": self.clock.today().isoformat()}
+        return {"counts": counts, "units": units,
+                "notices": {**notices.pending_counts(by_status),
+                            "issued_this_year": issued, "closed_this_year": closed},
+                "pending_first_report": waiting, "batch": batch, "as_of": today.isoformat()}
 
     @rpc
     def get_batch_colours(self):
@@ -726,6 +735,10 @@ class Service(Operations):
         if row is None:
             raise NotFound(f"no notice {notice_id}")
         return row
+
+    def _tasks_created(self, session, tasks):
+        repo.add_tasks(session, tasks, created_on=self.clock.today())
+        self._evaluate_on_event(session, [task["code"] for task in tasks])
 
     def _evaluate_on_event(self, session, codes):
         """Colour the tasks an event spoke of as of the local today. A day the

@@ -61,7 +61,11 @@ def test_a_tiny_bench_run_writes_every_phase(tmp_path):
     assert results["phases"]["update_latency"]["samples"] > 0
     assert set(results["phases"]["memory"]) == {"tasks", "warnings", "ranking", "notify",
                                                 "gateway"}
-    assert set(results["ceilings"]) == {"broker", "database", "web"}
+    assert set(results["ceilings"]) == {"broker", "broker_classic", "database", "web"}
+    # The ingest runs on quorum queues; its broker ceiling is measured on one too.
+    assert results["meta"]["queue_type"] == "quorum"
+    assert results["ceilings"]["broker"]["queue_type"] == "quorum"
+    assert results["ceilings"]["broker_classic"]["queue_type"] == "classic"
     assert {"warnings_evaluation", "notify_delivery"} <= set(results["components"])
     assert not any("error" in c for c in results["components"].values())
     assert results["ratios"] and results["goals"]

@@ -22,6 +22,7 @@ SAMPLES = {
     "tasks": {
         "unit_created": new_event(unit=UNIT),
         "task_created": new_event(task=TASK),
+        "tasks_imported": new_event(tasks=[TASK, {**TASK, "code": "T2"}]),
         "progress_reported": new_event(batch_id="b1", source="county-yz", reports=[
             {"id": 7, "task": "T1", "unit": "yz", "percent": 45.0, "correction": False,
              "reported_at": "2026-05-01T08:00:00"}]),

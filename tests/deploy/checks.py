@@ -13,6 +13,8 @@ import kubernetes_validate
 ROOT = Path(__file__).resolve().parents[2]
 K8S = ROOT / "deploy" / "k8s"
 COMPOSE = ROOT / "deploy" / "compose.yml"
+# Given after compose.yml: RabbitMQ as a cluster of three nodes.
+COMPOSE_CLUSTER = ROOT / "deploy" / "compose.cluster.yml"
 DOCKERFILE = ROOT / "Dockerfile"
 # Every folder with a kustomization.yaml is rendered and checked, so a new overlay
 # is covered without touching the tests.
@@ -87,6 +89,10 @@ RABBITMQ_CLUSTER_SPEC = {
     "terminationGracePeriodSeconds", "delayStartSeconds", "secretBackend",
     "autoEnableAllFeatureFlags",
 }
+RABBITMQ_CLUSTER_RABBITMQ = {
+    "additionalPlugins", "additionalConfig", "advancedConfig", "envConfig",
+    "erlangInetConfig",
+}
 METADATA = {"name", "namespace", "labels", "annotations"}
 
 
@@ -143,6 +149,14 @@ def _rabbitmq_cluster(spec):
                        "spec.persistence")
     errors += _unknown(spec.get("resources", {}), {"requests", "limits", "claims"},
                        "spec.resources")
+    errors += _unknown(spec.get("rabbitmq", {}), RABBITMQ_CLUSTER_RABBITMQ, "spec.rabbitmq")
+    errors += [f"spec.rabbitmq.{field}: must be a string"
+               for field in ("additionalConfig", "advancedConfig", "envConfig",
+                             "erlangInetConfig")
+               if field in spec.get("rabbitmq", {})
+               and not isinstance(spec["rabbitmq"][field], str)]
+    errors += _unknown(spec.get("affinity", {}),
+                       {"nodeAffinity", "podAffinity", "podAntiAffinity"}, "spec.affinity")
     return errors
 
 

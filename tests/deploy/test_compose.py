@@ -1,7 +1,10 @@
 """deploy/compose.yml: start order, health, scaling by construction, secrets."""
 import re
 
-from tests.deploy.checks import COMPOSE, SERVICES
+import pytest
+import yaml
+
+from tests.deploy.checks import COMPOSE, COMPOSE_CLUSTER, SERVICES
 
 PARTS = (*SERVICES, "gateway")
 # Variables that hold secrets: compose must refuse to start without them.
@@ -131,3 +134,80 @@ def test_state_lives_in_named_volumes(compose):
     assert f"evidence:{data_dir}" in tasks["volumes"]
     # RabbitMQ keeps its data under its node name, which follows the hostname.
     assert compose["services"]["rabbitmq"]["hostname"] == "rabbitmq"
+
+
+# --- the broker as a cluster: compose.yml with compose.cluster.yml ----------------
+
+NODES = ("rabbitmq", "rabbitmq-2", "rabbitmq-3")
+
+
+def merged(base, override):
+    """`override` over `base` as compose merges files, for the keys used here:
+    mappings key by key, anything else replaced."""
+    if isinstance(base, dict) and isinstance(override, dict):
+        return {key: merged(base[key], override[key]) if key in base and key in override
+                else override.get(key, base.get(key)) for key in {*base, *override}}
+    return override
+
+
+@pytest.fixture(scope="module")
+def cluster(compose):
+    with open(COMPOSE_CLUSTER, encoding="utf-8") as stream:
+        override = yaml.safe_load(stream)
+    return merged(compose, override)
+
+
+def test_the_cluster_file_adds_two_nodes_and_nothing_else(compose, cluster):
+    assert set(cluster["services"]) == set(compose["services"]) | {"rabbitmq-2", "rabbitmq-3"}
+    image = compose["services"]["rabbitmq"]["image"]
+    for node in NODES:
+        service = cluster["services"][node]
+        assert service["image"] == image, node
+        assert service["healthcheck"]["test"] == ["CMD", "rabbitmq-diagnostics", "-q", "ping"]
+        assert "ports" not in service and "container_name" not in service
+
+
+def test_the_nodes_find_each_other_by_name_with_one_cookie(cluster):
+    conf = cluster["configs"]["rabbitmq-cluster"]["content"]
+    listed = re.findall(r"^cluster_formation\.classic_config\.nodes\.\d+ = (\S+)$", conf,
+                        re.MULTILINE)
+    # A node is named rabbit@<hostname>.
+    assert listed == [f"rabbit@{cluster['services'][node]['hostname']}" for node in NODES]
+    assert "cluster_partition_handling = pause_minority" in conf
+    cookies = {cluster["services"][node]["environment"]["RABBITMQ_ERLANG_COOKIE"]
+               for node in NODES}
+    (cookie,) = cookies
+    assert re.fullmatch(REQUIRED_VARIABLE, cookie)
+    for node in NODES:
+        (mounted,) = cluster["services"][node]["configs"]
+        assert mounted["source"] == "rabbitmq-cluster"
+        assert mounted["target"].startswith("/etc/rabbitmq/conf.d/")
+    # The later nodes join the first one.
+    for node in NODES[1:]:
+        assert cluster["services"][node]["depends_on"] == {
+            "rabbitmq": {"condition": "service_healthy"}}
+
+
+def test_each_node_keeps_its_own_volume_and_the_first_the_single_brokers(compose, cluster):
+    volumes = [cluster["services"][node]["volumes"] for node in NODES]
+    sources = [volume.partition(":")[0] for (volume,) in volumes]
+    assert len(set(sources)) == 3 and set(sources) <= set(cluster["volumes"])
+    assert all(volume.endswith(":/var/lib/rabbitmq") for (volume,) in volumes)
+    # The single broker's node name and volume: it grows into the cluster as it is.
+    assert cluster["services"]["rabbitmq"]["volumes"] == compose["services"]["rabbitmq"]["volumes"]
+    assert cluster["services"]["rabbitmq"]["hostname"] == "rabbitmq"
+    assert [cluster["services"][node]["hostname"] for node in NODES] == list(NODES)
+
+
+def test_the_platform_reaches_any_node_and_waits_for_all_three(compose, cluster):
+    services = cluster["services"]
+    aliases = [set(services[node]["networks"]["default"]["aliases"]) for node in NODES]
+    for name in ("migrate", *PARTS):
+        uri = services[name]["environment"]["LUOSHI_AMQP_URI"]
+        host = re.search(r"@([^:/]+):5672/", uri).group(1)
+        assert all(host in node_aliases for node_aliases in aliases), name
+        # Only the host differs from the single broker's address.
+        single = compose["services"][name]["environment"]["LUOSHI_AMQP_URI"]
+        assert uri.replace(f"@{host}:", "@rabbitmq:") == single, name
+        for node in NODES:
+            assert services[name]["depends_on"][node] == {"condition": "service_healthy"}

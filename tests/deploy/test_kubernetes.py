@@ -399,6 +399,23 @@ def test_the_broker_and_the_database_have_in_cluster_names(overlay):
         assert services["rabbitmq"]["spec"]["type"] == "ExternalName"
 
 
+def test_an_in_cluster_broker_is_three_nodes_one_to_a_machine(overlay):
+    name, resources = overlay
+    if name == "overlays/in-cluster-rabbitmq":
+        assert of_kind(resources, "RabbitmqCluster")
+    for cluster in of_kind(resources, "RabbitmqCluster").values():
+        spec = cluster["spec"]
+        # Quorum queues keep serving while a majority of their nodes is up.
+        assert spec["replicas"] == 3
+        (term,) = spec["affinity"]["podAntiAffinity"][
+            "requiredDuringSchedulingIgnoredDuringExecution"]
+        assert term["topologyKey"] == "kubernetes.io/hostname"
+        # The operator labels the pods of a cluster with its name.
+        assert term["labelSelector"]["matchLabels"] == {
+            "app.kubernetes.io/name": cluster["metadata"]["name"]}
+        assert spec["persistence"]["storage"]
+
+
 # --- sizing and overlays --------------------------------------------------------
 
 
@@ -415,10 +432,12 @@ def test_the_minimum_platform_fits_a_two_core_node(overlay):
         for container in containers(job):
             cpu += cpu_cores(container["resources"]["requests"]["cpu"])
             memory += memory_bytes(container["resources"]["requests"]["memory"])
+    # The broker's nodes go one to a Kubernetes node (checked below): the node
+    # that runs the platform holds one of them.
     for cluster in of_kind(resources, "RabbitmqCluster").values():
         requests = cluster["spec"]["resources"]["requests"]
-        cpu += cluster["spec"]["replicas"] * cpu_cores(requests["cpu"])
-        memory += cluster["spec"]["replicas"] * memory_bytes(requests["memory"])
+        cpu += cpu_cores(requests["cpu"])
+        memory += memory_bytes(requests["memory"])
     assert cpu <= NODE_CPU_CORES
     assert memory <= NODE_MEMORY_BYTES
 

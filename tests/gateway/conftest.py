@@ -321,7 +321,9 @@ class Contract:
     def warnings_get_dashboard(self, *, batch=None):
         return {"counts": {"green": 5, "yellow": 1, "red": 1}, "as_of": "2026-04-10",
                 "units": [{"unit": "U01", "green": 1, "yellow": 0, "red": 1, "worst": "red"},
-                          {"unit": "C01", "green": 0, "yellow": 1, "red": 0, "worst": "yellow"}]}
+                          {"unit": "C01", "green": 0, "yellow": 1, "red": 0, "worst": "yellow"}],
+                "notices": {"open": 1, "acknowledged": 0, "answered": 0, "overdue": 1,
+                            "issued_this_year": 4, "closed_this_year": 3}}
 
     def warnings_list_red_items(self, *, limit=1000):
         items = [{"task": state["task"], "unit": state["unit"], "since": state["since"],
@@ -440,6 +442,10 @@ class Contract:
                              "unanswered_notices": 0,
                              "breakdown": {"indicators": indicators, "note": None}}],
                 "red_list": listed if public else None, "black_list": [] if public else None}
+
+    def ranking_get_city_rates(self):
+        return {"period": "2026-Q2", "label": "2026年第二季度", "as_of": "2026-04-10",
+                "targets_due": 8, "targets_met": 6, "on_time_rate": 75.0}
 
     def ranking_list_groups(self):
         return {"items": [{"key": "county", "label": "县（市、区）", "kinds": ["county"],

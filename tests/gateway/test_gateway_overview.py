@@ -10,6 +10,17 @@ def test_the_trend_is_the_warnings_services(client, leader, fake_rpc):
     assert client.get("/api/v1/dashboard/trend?weeks=0", headers=leader).status_code == 422
 
 
+def test_the_rings_are_the_rankings_on_time_rate_and_the_years_closed_notices(
+        client, leader, fake_rpc):
+    answer = client.get("/api/v1/dashboard/rates", headers=leader).json()
+    assert answer["on_time"]["on_time_rate"] == 75.0
+    assert answer["notices"] == {"issued_this_year": 4, "closed_this_year": 3,
+                                 "closure_rate": 75.0}
+    fake_rpc.answer("warnings.get_dashboard", {"counts": {}, "units": [], "notices": {}})
+    assert client.get("/api/v1/dashboard/rates", headers=leader).json()["notices"][
+        "closure_rate"] is None  # nothing issued yet: no rate, not 0%
+
+
 def test_red_items_come_with_titles_units_and_days(client, leader, fake_rpc):
     items = client.get("/api/v1/dashboard/red-items", headers=leader).json()["items"]
     assert [(item["task"], item["title"], item["unit_name"]) for item in items] == [

@@ -73,3 +73,20 @@ def test_templates_that_would_exhaust_the_service_are_refused(body):
 
 def test_modest_repetitions_and_loops_still_render():
     assert logic.render("{{ '-' * 3 }}{% for i in range(3) %}{{ i }}{% endfor %}", {}) == "---012"
+
+
+def test_the_bulletin_counts_by_batch():
+    rows = logic.batch_rows(
+        [{"batch": "2026年第一批", "items": 159, "closed": 86, "explained": 3, "cancelled": 1},
+         {"batch": None, "items": 2, "closed": 0, "explained": 0, "cancelled": 0}],
+        {"2026年第一批": {"green": 60, "yellow": 5, "red": 4}}, dt.date(2026, 11, 8))
+    assert [row["task"] for row in rows] == ["2026年第一批", "未分批"]
+    assert rows[0]["detail"] == ("共159项，已销号86项，已说明情况3项，已撤销1项；"
+                                 "绿灯60项、黄灯5项、红灯4项")
+    summary = logic.bulletin_summary(dt.date(2026, 11, 2), [], {}, dt.datetime(2026, 11, 9, 8),
+                                     [], rows)
+    section = next(s for s in summary["sections"] if s["key"] == "batches")
+    assert section["title"] == "五、分批次办理情况" and len(section["rows"]) == 2
+    assert summary["counts"]["batches"] == 2
+    missing = logic.bulletin_summary(dt.date(2026, 11, 2), [], {}, dt.datetime(2026, 11, 9, 8))
+    assert "暂不可用" in next(s for s in missing["sections"] if s["key"] == "batches")["empty"]

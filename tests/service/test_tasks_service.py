@@ -6,6 +6,7 @@ import pytest
 from nameko.testing.services import entrypoint_hook
 
 from services.common.errors import Conflict, Forbidden, InvalidInput, NotFound, TooLarge
+from services.tasks import service as service_module
 from services.tasks.service import Service
 from tests.support.events import EventTap
 from tests.support.services import prepare, service_config
@@ -201,6 +202,24 @@ def test_import_saves_nothing_when_a_row_fails(tasks):
     assert {(e["row"], e["field"]) for e in answer["errors"]} == {(2, "lead_unit"), (3, "code")}
     assert tasks("list_tasks", ADMIN)["total"] == 1
     assert tasks("import_tasks", [good], ADMIN)["created"] == 1
+
+
+def test_an_import_is_stored_at_once_and_announced_in_slices(tasks, monkeypatch):
+    monkeypatch.setattr(service_module, "IMPORT_EVENT_TASKS", 4)
+    seed(tasks)
+    tasks.tap.take(5)
+    rows = [{"code": f"I{n}", "title": f"任务{n}", "lead_unit": "zs", "start_date": "2026-01-01",
+             "due_date": "2026-03-01", "cooperating_units": ["fgw"],
+             "targets": [{"due_date": "2026-02-01", "planned_percent": 40},
+                         {"due_date": "2026-03-01", "planned_percent": 100}]}
+            for n in range(10)]
+    assert tasks("import_tasks", rows, ADMIN)["created"] == 10
+    slices = [payload["tasks"] for _, payload in tasks.tap.take(3)]
+    assert [[task["code"] for task in part] for part in slices] == [
+        ["I0", "I1", "I2", "I3"], ["I4", "I5", "I6", "I7"], ["I8", "I9"]]
+    assert slices[0][0]["cooperating_units"] == ["fgw"]
+    assert [t["planned_percent"] for t in slices[2][1]["targets"]] == [40, 100]
+    assert tasks("list_tasks", ADMIN, unit="zs")["total"] == 10
 
 
 def test_a_batch_under_one_key_is_stored_once(tasks):

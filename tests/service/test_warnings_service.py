@@ -121,6 +121,25 @@ def test_colours_follow_reports_and_dates(warnings):
     assert kind == "colour_changed"
 
 
+def test_an_import_is_kept_and_coloured_set_based_whatever_its_size(warnings):
+    def imported(first, count):
+        tasks = [{**TASK, "code": f"I{n:04d}"} for n in range(first, first + count)]
+        return lambda: warnings.deliver("tasks_imported", new_event(tasks=tasks),
+                                        "on_tasks_imported")
+
+    warnings.set_today(dt.date(2026, 4, 23))
+    imported(0, 1)()  # the calendar and the rules are read once, and kept
+
+    def handled(action):  # what the handler ran, not the outbox relay beside it
+        return [s.split()[0:3] for s in statements_during(warnings, action)
+                if "outbox" not in s and "leases" not in s and not s.startswith("BEGIN")]
+
+    small, large = handled(imported(1, 5)), handled(imported(6, 200))
+    # The same statements for 200 tasks as for 5: none is run per task or target.
+    assert large == small
+    assert warnings("list_warnings", item_kind="task", limit=1)["total"] == 206
+
+
 def test_the_warnings_list_pages_through_one_colour_oldest_first(warnings):
     for code, unit in (("T2", "yz"), ("T1", "zs")):
         task = {**TASK, "code": code, "lead_unit": unit}
@@ -767,6 +786,10 @@ def test_a_recovered_item_closes_without_a_decision(warnings):
                      "on_progress_reported")
     assert colour_of(warnings, "T1")["colour"] != "red"
     assert warnings("close_notice", notice["id"], ADMIN)["status"] == "closed"
+    warnings("issue_notice", "T1", ADMIN, "再次督办")
+    board = warnings("get_dashboard")["notices"]
+    # This year's closure rate for the big screen: one of the two issued is closed.
+    assert (board["issued_this_year"], board["closed_this_year"]) == (2, 1)
 
 
 def test_an_unanswered_notice_turns_yellow_then_red(warnings):

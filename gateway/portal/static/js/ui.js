@@ -53,6 +53,13 @@ export function badge(colour, text) {
   return h(`span.badge.${colour || "none"}`, {}, text || COLOUR_LABEL[colour] || "未评价");
 }
 
+/** 2026-12-05 → 2026年12月5日: the date as a person reads it. */
+export function chineseDate(value) {
+  if (!value) return "—";
+  const [y, m, d] = String(value).slice(0, 10).split("-").map(Number);
+  return `${y}年${m}月${d}日`;
+}
+
 export function date(value) {
   if (!value) return "—";
   return String(value).slice(0, 10);

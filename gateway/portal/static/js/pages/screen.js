@@ -1,16 +1,17 @@
 // 一屏统揽: the whole city on one screen. Refreshes itself; `?big=1` is the
 // big-screen mode (no navigation, larger type), `refresh=N` its period in seconds.
 import { api } from "../api.js";
+import { bigScreenPage } from "./bigscreen.js";
 import {
-  COLOURS, COLOUR_LABEL, COLOUR_SHORT, NOTICE_STATUS, badge, date, h, panel, percent, rankChange, s, table,
+  COLOURS, COLOUR_LABEL, COLOUR_SHORT, NOTICE_STATUS, badge, chineseDate, date, h, panel, percent, rankChange, s, table,
 } from "../ui.js";
 import { batchOptions, batchesTable } from "./records.js";
 
 const NOTICES_SHOWN = 8;
 
 export async function screenPage(container, { params, me }) {
-  const big = params.get("big") === "1";
-  const seconds = Math.max(2, Number(params.get("refresh")) || (big ? 30 : 60));
+  if (params.get("big") === "1") return bigScreenPage(container, { params, me });
+  const seconds = Math.max(2, Number(params.get("refresh")) || 60);
   const stamp = h("span.muted.small", { "data-testid": "updated" });
   const sections = {
     counts: h("div.counts", { "data-testid": "counts" }),
@@ -24,16 +25,14 @@ export async function screenPage(container, { params, me }) {
     batchSelect.replaceChildren(...options.map(([key, text]) => h("option", { value: key, selected: key === batch }, text)));
   });
   sections.batches = h("div");
-  const bigLink = big
-    ? h("a.small", { href: "#/screen" }, "退出大屏")
-    : h("a.small", { href: "#/screen?big=1" }, "大屏模式");
+  const bigLink = h("a.small", { href: "#/screen?big=1" }, "大屏模式");
   container.append(
     h("div.screen-head", {}, h("h1", {}, "一屏统揽"), h("div.row", {}, batchSelect, stamp, bigLink)),
     h("div.grid.screen", {},
       h("div.span-12", {}, sections.counts),
       h("section.panel.span-7", {}, h("h2", {}, "红灯事项（亮灯最久）"), sections.red),
       h("section.panel.span-5", {}, h("h2", {}, "近12周红黄绿灯走势"), sections.trend),
-      h("section.panel.span-12", {}, h("h2", {}, "单位亮灯情况（按最差事项着色）"), sections.units),
+      h("section.panel.span-12", {}, h("h2", {}, "单位红灯占比", h("span.muted.small", {}, "　按牵头事项中红灯的占比着色：无红灯为绿，不足三分之一为黄，三分之一及以上为红")), sections.units),
       h("section.panel.span-6", {}, h("h2", {}, "“13710”即将到期"), sections.clocks),
       h("section.panel.span-6", {}, h("h2", {}, "未办结督办单"), sections.notices),
       h("section.panel.span-12", {}, h("h2", {}, "分批次办理情况"), sections.batches),
@@ -56,9 +55,10 @@ export async function screenPage(container, { params, me }) {
     renderRed(sections.red, red.items);
     renderUnits(sections.units, board.units || []);
     renderClocks(sections.clocks, clocks.items);
-    renderNotices(sections.notices, notices.items.filter((notice) => notice.status !== "closed"), board.notices);
+    const names = new Map((board.units || []).map((unit) => [unit.unit, unit.name]));
+    renderNotices(sections.notices, notices.items.filter((notice) => notice.status !== "closed"), board.notices, names);
     previousRanks = renderRace(sections.race, race, previousRanks);
-    stamp.textContent = `${batch ? `${batch} · ` : ""}截至 ${board.as_of || ""} · 更新于 ${new Date().toLocaleTimeString("zh-CN", { hour12: false })} · 每${seconds}秒自动刷新`;
+    stamp.textContent = `${batch ? `${batch} · ` : ""}截至 ${chineseDate(board.as_of)} · 更新于 ${new Date().toLocaleTimeString("zh-CN", { hour12: false })} · 每${seconds}秒自动刷新`;
   }
 
   await refresh();
@@ -118,14 +118,32 @@ function renderRed(element, items) {
   ], items, { empty: "没有红灯事项", testid: "red-items" }));
 }
 
+// A tile is coloured by the unit's share of red among the tasks it leads (not by
+// its worst task, which would paint nearly every unit red), and opens those red
+// tasks. The same share colours the counties on the big screen.
+export function redShare(unit) {
+  const total = unit.green + unit.yellow + unit.red;
+  return total ? unit.red / total : 0;
+}
+
+export function shareLight(share) {
+  return share === 0 ? "green" : share < 1 / 3 ? "yellow" : "red";
+}
+
 function renderUnits(element, units) {
   if (!units.length) { element.replaceChildren(h("p.empty", {}, "暂无单位数据")); return; }
-  const order = { red: 0, yellow: 1, green: 2 };
-  const sorted = [...units].sort((a, b) => order[a.worst] - order[b.worst] || b.red - a.red || b.yellow - a.yellow);
-  element.replaceChildren(h("div.units", { "data-testid": "units" }, sorted.map((unit) =>
-    h(`a.unit.${unit.worst}`, { href: `#/tasks?unit=${encodeURIComponent(unit.unit)}`, "data-unit": unit.unit, "data-colour": unit.worst, title: `${unit.name || unit.unit}：${COLOUR_LABEL[unit.worst]}` },
-      h("div.name", {}, unit.name || unit.unit),
-      h("div.nums", {}, `红${unit.red} · 黄${unit.yellow} · 绿${unit.green}`)))));
+  const sorted = [...units].sort((a, b) => redShare(b) - redShare(a) || b.red - a.red
+    || (a.name || a.unit).localeCompare(b.name || b.unit, "zh-CN"));
+  element.replaceChildren(h("div.units", { "data-testid": "units" }, sorted.map((unit) => {
+    const share = redShare(unit);
+    const light = shareLight(share);
+    return h(`a.unit.${light}`, {
+      href: `#/tasks?unit=${encodeURIComponent(unit.unit)}&colour=red`, "data-unit": unit.unit, "data-colour": light,
+      title: `${unit.name || unit.unit}：牵头${unit.green + unit.yellow + unit.red}项，红灯${unit.red}项，占${Math.round(share * 100)}%`,
+    },
+    h("div.name", {}, unit.name || unit.unit),
+    h("div.nums", {}, `红${unit.red} / ${unit.green + unit.yellow + unit.red}项 · 占${Math.round(share * 100)}%`));
+  })));
 }
 
 function renderClocks(element, all) {
@@ -144,20 +162,20 @@ function renderClocks(element, all) {
   ], items.length ? items : late.slice(0, 5), { empty: "近期没有即将到期的交办事项", testid: "clocks" }));
 }
 
-function renderNotices(element, items, counts) {
+function renderNotices(element, items, counts, names) {
   const summary = counts
     ? h("p.small.muted", {}, `待签收 ${counts.open} · 待回复 ${counts.acknowledged} · 已回复 ${counts.answered} · 超期 ${counts.overdue}`)
     : null;
   element.replaceChildren(summary || "", table([
     { label: "编号", value: (row) => row.number },
     { label: "任务", value: (row) => h("a", { href: `#/task/${encodeURIComponent(row.task)}` }, row.task) },
-    { label: "单位", value: (row) => row.unit },
+    { label: "单位", value: (row) => names.get(row.unit) || row.unit },
     { label: "状态", value: (row) => badge(row.colour, NOTICE_STATUS[row.status] || row.status) },
     { label: "回复时限", value: (row) => date(row.answer_due) },
   ], items.slice(0, NOTICES_SHOWN), { empty: "没有未办结的督办单", testid: "notices" }));
 }
 
-async function horseRace() {
+export async function horseRace() {
   try {
     const groups = (await api("/rankings/groups")).items.slice(0, 2);
     return await Promise.all(groups.map((group) => api("/rankings", { params: { group: group.key } })));
@@ -172,7 +190,7 @@ function renderRace(element, rankings, previousRanks) {
   element.replaceChildren(h("div.grid.cols-2", {}, rankings.map((ranking) => {
     const top = Math.max(1, ...ranking.entries.map((entry) => entry.score || 0));
     return h("div", { "data-testid": `race-${ranking.group}` },
-      h("h3", {}, `${ranking.group_label || ranking.group}`, h("span.muted.small", {}, `　${ranking.period} · ${ranking.as_of || ""}`)),
+      h("h3", {}, `${ranking.group_label || ranking.group}`, h("span.muted.small", {}, `　${ranking.label || ranking.period} · 截至${chineseDate(ranking.as_of)}`)),
       h("div.race", {}, ranking.entries.map((entry) => {
         const bar = h("div.bar");
         const key = `${ranking.group}/${entry.unit}`;
