@@ -44,7 +44,11 @@ from .version import PREFIX
 router = APIRouter(prefix=f"{PREFIX}/tasks", tags=["tasks"])
 
 
-def task_filters(scope: Scope, unit: Code | None = None, colour: Colour | None = None,
+def task_filters(scope: Scope, unit: Code | None = None,
+                 lead_unit: Annotated[Code | None, Query(description=(
+                     "only the tasks this unit leads, as the one screen counts a unit's "
+                     "tasks (`unit` also finds those it cooperates on)"))] = None,
+                 colour: Colour | None = None,
                  status: TaskStatus | None = None,
                  category: Annotated[str | None, Query(max_length=64)] = None,
                  source: TaskSource | None = None,
@@ -54,9 +58,10 @@ def task_filters(scope: Scope, unit: Code | None = None, colour: Colour | None =
                      "以空格分隔)"))] = None) -> dict:
     """The list filters that were given; 403 for a unit outside the caller's."""
     scope.require(unit)
+    scope.require(lead_unit)
     q = " ".join(q.split()) if q else None
-    return present(unit=unit, colour=colour, status=status, category=category, source=source,
-                   batch=batch, q=q or None)
+    return present(unit=unit, lead_unit=lead_unit, colour=colour, status=status,
+                   category=category, source=source, batch=batch, q=q or None)
 
 
 Filters = Annotated[dict, Depends(task_filters)]

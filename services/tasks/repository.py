@@ -128,8 +128,10 @@ def _like(word):
 
 
 def task_query(scope=None, unit=None, status=None, category=None, source=None, codes=None,
-               batch=None, q=None):
+               batch=None, q=None, lead_unit=None):
     query = select(tasks)
+    if lead_unit:
+        query = query.where(tasks.c.lead_unit == lead_unit)
     if batch:
         query = query.where(tasks.c.batch == batch)
     # ILIKE: on PostgreSQL the trigram index of the titles serves it (migration

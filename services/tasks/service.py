@@ -244,7 +244,7 @@ class Service(Operations):
             if errors or dry_run:
                 return {"created": 0, "errors": sorted(errors, key=lambda error: error["row"]),
                         "checked": len(rows)}
-            self._insert_tasks(session, tasks)
+            self._import_new_tasks(session, tasks)
         return {"created": len(tasks), "errors": [], "checked": len(rows)}
 
     @rpc(expected_exceptions=EXPECTED)
@@ -257,8 +257,7 @@ class Service(Operations):
         changes need a `reason`; given the preview's `token`, a sheet or library
         that changed since is a Conflict. Rows with errors answer
         {"errors": [{row, column, header, field, code, reason}]} and save nothing.
-        Emits tasks_imported for the new tasks (as import_tasks), task_updated and
-        task_replanned for the changed ones."""
+        Emits tasks_imported for the new tasks, and the changes' events."""
         require_role(caller, "admin")
         refuse_unstorable(reason=reason, token=token)
         rows, year = self._sheet_rows(sheet)
@@ -273,7 +272,7 @@ class Service(Operations):
             reason = (reason or "").strip() if isinstance(reason, str) else ""
             if changed and not reason:
                 raise InvalidInput({"reason": say("ledger_reason_required")})
-            self._insert_tasks(session, [task.body for task in new])
+            self._import_new_tasks(session, [task.body for task in new])
             self._apply_ledger_changes(session, changed, reason, caller)
         return {**preview, "created": len(new), "updated": len(changed)}
 
@@ -336,11 +335,13 @@ class Service(Operations):
 
     @rpc(expected_exceptions=EXPECTED)
     def list_tasks(self, caller, unit=None, status=None, category=None, source=None,
-                   codes=None, limit=100, offset=0, batch=None, q=None):
-        """A page of tasks within the caller's units, by code; `q` keeps those
-        whose title holds every one of its words."""
+                   codes=None, limit=100, offset=0, batch=None, q=None, lead_unit=None):
+        """A page of tasks within the caller's units, by code; `unit` keeps the
+        tasks it takes any part in, `lead_unit` those it leads (the tasks the one
+        screen counts for a unit); `q` keeps those whose title holds every one of
+        its words."""
         refuse_unstorable(unit=unit, status=status, category=category, source=source,
-                          codes=codes, batch=batch, q=q)
+                          codes=codes, batch=batch, q=q, lead_unit=lead_unit)
         if q is not None and (not isinstance(q, str) or len(q) > 100):
             raise InvalidInput({"q": "at most 100 characters"})
         limit, offset = page(limit, offset)
@@ -348,7 +349,7 @@ class Service(Operations):
             scope = self._scope(session, caller)
             return repo.list_tasks(session, limit, offset, scope=scope, unit=unit,
                                    status=status, category=category, source=source,
-                                   codes=codes, batch=batch, q=q)
+                                   codes=codes, batch=batch, q=q, lead_unit=lead_unit)
 
     @rpc(expected_exceptions=EXPECTED)
     def list_batches(self, caller):
@@ -942,11 +943,9 @@ class Service(Operations):
         (unit,) = repo.get_units(session, codes=[code])
         return unit
 
-    def _insert_tasks(self, session, tasks):
-        """New tasks in a few statements, announced in tasks_imported events of
-        IMPORT_EVENT_TASKS tasks each."""
-        repo.insert_tasks(session, [(task, logic.task_links(task)) for task in tasks],
-                          utcnow())
+    def _import_new_tasks(self, session, tasks):
+        """Store new tasks set-based and announce them in tasks_imported slices."""
+        repo.insert_tasks(session, [(task, logic.task_links(task)) for task in tasks], utcnow())
         for start in range(0, len(tasks), IMPORT_EVENT_TASKS):
             codes = [task["code"] for task in tasks[start:start + IMPORT_EVENT_TASKS]]
             created = repo.tasks_with_parts(session, repo.task_rows(session, codes))

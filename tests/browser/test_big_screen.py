@@ -55,6 +55,8 @@ def test_a_county_on_the_map_is_coloured_by_its_share_of_red_and_opens_its_red_i
     tile = page.locator(f".county[data-unit={UNIT}]")
     assert float(tile.get_attribute("data-share")) == pytest.approx(share, abs=0.001)
     tile.click()
-    expect(page).to_have_url(f"{platform.url}/#/tasks?unit={UNIT}&colour=red")
+    expect(page).to_have_url(f"{platform.url}/#/tasks?lead_unit={UNIT}&colour=red")
     expect(page.locator("body.big")).to_have_count(0)
     expect(page.get_by_text("测试县产业园道路建设").first).to_be_visible(timeout=TIMEOUT)
+    # One definition of a unit's red: the list the tile opens counts what the tile said.
+    expect(page.get_by_test_id("task-total")).to_have_text(f"共 {mine['red']} 项")

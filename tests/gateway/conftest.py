@@ -184,11 +184,12 @@ class Contract:
         return preview if dry_run else {**preview, "created": 0, "updated": 0}
 
     def tasks_list_tasks(self, *, caller, unit=None, status=None, category=None, source=None,
-                         codes=None, limit=100, offset=0, batch=None, q=None):
+                         codes=None, limit=100, offset=0, batch=None, q=None, lead_unit=None):
         items = [task for task in TASKS
                  if all(word in task["title"] for word in (q or "").split())
                  and (codes is None or task["code"] in codes)
-                 and unit in (None, task["lead_unit"]) and status in (None, task["status"])
+                 and unit in (None, task["lead_unit"]) and lead_unit in (None, task["lead_unit"])
+                 and status in (None, task["status"])
                  and category in (None, task["category"]) and source in (None, task["source"])
                  and batch in (None, task.get("batch"))]
         return _page(items, limit, offset)

@@ -172,6 +172,8 @@ MATRIX = {
     # The one screen: each caller sees the tasks it may read.
     ("get", "/api/v1/dashboard/trend"): Row("/api/v1/dashboard/trend", everyone(200)),
     ("get", "/api/v1/dashboard/red-items"): Row("/api/v1/dashboard/red-items", everyone(200)),
+    ("get", "/api/v1/dashboard/rates"): Row("/api/v1/dashboard/rates", everyone(200)),
+    ("get", "/api/v1/dashboard/title"): Row("/api/v1/dashboard/title", everyone(200)),
     ("get", "/api/v1/dashboard/clocks"): Row("/api/v1/dashboard/clocks", everyone(200)),
     ("get", "/api/v1/commitments"): Row("/api/v1/commitments?unit=U01", unit_read(200)),
     ("get", "/api/v1/imports/tasks/template.xlsx"): Row(

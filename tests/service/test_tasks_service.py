@@ -220,6 +220,10 @@ def test_an_import_is_stored_at_once_and_announced_in_slices(tasks, monkeypatch)
     assert slices[0][0]["cooperating_units"] == ["fgw"]
     assert [t["planned_percent"] for t in slices[2][1]["targets"]] == [40, 100]
     assert tasks("list_tasks", ADMIN, unit="zs")["total"] == 10
+    # A unit's tasks, as the one screen counts them, are those it leads.
+    assert tasks("list_tasks", ADMIN, unit="fgw")["total"] == 11
+    assert tasks("list_tasks", ADMIN, lead_unit="fgw")["total"] == 0
+    assert tasks("list_tasks", ADMIN, lead_unit="zs", q="任务1")["total"] == 1
 
 
 def test_a_batch_under_one_key_is_stored_once(tasks):

@@ -146,7 +146,7 @@ function renderMap(element, rows, units) {
     const total = row.green + row.yellow + row.red;
     const share = redShare(row);
     const tile = h("a.county", {
-      href: `#/tasks?unit=${encodeURIComponent(county.code)}&colour=red`, "data-unit": county.code,
+      href: `#/tasks?lead_unit=${encodeURIComponent(county.code)}&colour=red`, "data-unit": county.code,
       "data-share": share.toFixed(3), title: `${county.name}：红灯${row.red}项，占${Math.round(share * 100)}%`,
     }, h("span.name", {}, county.name),
     h("strong", {}, total ? `${Math.round(share * 100)}%` : "—"),

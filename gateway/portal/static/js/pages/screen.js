@@ -138,7 +138,7 @@ function renderUnits(element, units) {
     const share = redShare(unit);
     const light = shareLight(share);
     return h(`a.unit.${light}`, {
-      href: `#/tasks?unit=${encodeURIComponent(unit.unit)}&colour=red`, "data-unit": unit.unit, "data-colour": light,
+      href: `#/tasks?lead_unit=${encodeURIComponent(unit.unit)}&colour=red`, "data-unit": unit.unit, "data-colour": light,
       title: `${unit.name || unit.unit}：牵头${unit.green + unit.yellow + unit.red}项，红灯${unit.red}项，占${Math.round(share * 100)}%`,
     },
     h("div.name", {}, unit.name || unit.unit),

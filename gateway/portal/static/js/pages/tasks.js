@@ -12,7 +12,7 @@ export async function tasksPage(container, { params }) {
   const units = (await api("/units")).items;
   const names = new Map(units.map((unit) => [unit.code, unit.name]));
   const filters = {
-    unit: params.get("unit") || "", colour: params.get("colour") || "", status: params.get("status") || "",
+    unit: params.get("unit") || "", lead_unit: params.get("lead_unit") || "", colour: params.get("colour") || "", status: params.get("status") || "",
     category: params.get("category") || "", source: params.get("source") || "",
     batch: params.get("batch") || "", q: params.get("q") || "",
   };
@@ -20,7 +20,8 @@ export async function tasksPage(container, { params }) {
   let offset = 0;
   const form = h("form.panel", {}, h("div.fields", {},
     field("搜索任务名称", h("input", { name: "q", type: "search", value: filters.q, maxlength: 100, placeholder: "如：快速路 一期", "data-testid": "task-search" })),
-    field("单位", select("unit", [["", "全部单位"], ...units.map((unit) => [unit.code, unit.name])], filters.unit)),
+    field("牵头单位", select("lead_unit", [["", "全部单位"], ...units.map((unit) => [unit.code, unit.name])], filters.lead_unit, { "data-testid": "lead-unit-filter" })),
+    field("涉及单位（牵头或配合）", select("unit", [["", "全部单位"], ...units.map((unit) => [unit.code, unit.name])], filters.unit)),
     field("亮灯", select("colour", [["", "全部"], ...Object.entries(COLOUR_LABEL)], filters.colour)),
     field("状态", select("status", [["", "全部"], ...Object.entries(STATUS_LABEL)], filters.status)),
     field("类别", h("input", { name: "category", value: filters.category, placeholder: "如：产业项目" })),
