@@ -90,7 +90,7 @@ def _sheet(file: UploadFile, year: int | None = None) -> dict:
     return {"rows": read_rows(file.file.read()), "year": year}
 
 
-def _previewed(answer: dict, dry_run: bool) -> JSONResponse:
+def _previewed(answer: dict) -> JSONResponse:
     """422 with the whole preview when any row has errors, else the preview
     (or, applied, what was done)."""
     if answer.get("errors"):
@@ -124,7 +124,7 @@ def import_ledger(file: UploadFile, caller: Admin, rpc: Rpc, dry_run: bool = Fal
         return _unprocessable(exc.errors)
     answer = rpc.tasks.import_ledger(sheet=sheet, caller=caller.as_rpc(), dry_run=dry_run,
                                      **present(reason=reason, token=token))
-    return _previewed(answer, dry_run)
+    return _previewed(answer)
 
 
 @router.post("/units", responses=LEDGER_RESPONSES)
@@ -139,7 +139,7 @@ def import_units(file: UploadFile, caller: Admin, rpc: Rpc, dry_run: bool = Fals
         return _unprocessable(exc.errors)
     answer = rpc.tasks.import_units(sheet=sheet, caller=caller.as_rpc(), dry_run=dry_run,
                                     **present(token=token))
-    return _previewed(answer, dry_run)
+    return _previewed(answer)
 
 
 LEDGER_TEMPLATE = [

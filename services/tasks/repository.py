@@ -177,10 +177,11 @@ def tasks_by_codes(session, codes, chunk=5000):
 
 
 def task_headings(session):
-    """(code, title, lead_unit, status) of every task, by code: what a ledger is
-    compared with to find the tasks it leaves out."""
+    """(code, title, lead_unit, status, batch) of every task, by code: what a
+    ledger is compared with to find the tasks it leaves out."""
     return session.execute(select(tasks.c.code, tasks.c.title, tasks.c.lead_unit,
-                                  tasks.c.status).order_by(tasks.c.code)).all()
+                                  tasks.c.status, tasks.c.batch)
+                           .order_by(tasks.c.code)).all()
 
 
 def insert_task(session, task, links, now):

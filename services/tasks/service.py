@@ -748,9 +748,13 @@ class Service(LeadersEntrypoints, Operations):
             if not found:
                 changed.append((task, change, *step))
         in_file = {task.code for task in read.tasks}
+        # A ledger of some batches leaves out only tasks of those batches.
+        batches = {task.body.get("batch") for task in read.tasks} - {None}
         missing = [{"code": row.code, "title": row.title, "lead_unit": row.lead_unit,
-                    "lead_unit_name": lookup.name(row.lead_unit), "status": row.status}
-                   for row in repo.task_headings(session) if row.code not in in_file]
+                    "lead_unit_name": lookup.name(row.lead_unit), "status": row.status,
+                    "batch": row.batch}
+                   for row in repo.task_headings(session)
+                   if row.code not in in_file and (not batches or row.batch in batches)]
         new_out = [ledger.new_task_summary(task, lookup) for task in new]
         changed_out = [item[1] for item in changed]
         preview = {
@@ -815,8 +819,8 @@ class Service(LeadersEntrypoints, Operations):
 
     def _apply_ledger_changes(self, session, changed, reason, caller):
         """Each change through the task edit and the re-plan, in the order that
-        keeps the plan within the task's dates: a due date moved earlier after
-        the new plan, a later one before it."""
+        keeps the plan within the task's dates: dates that narrow the task after
+        the new plan, dates that widen it before."""
         today, now = self.clock.today(), utcnow()
         for task, _change, edits, targets in changed:
             row = repo.task_row(session, task.code)
@@ -826,8 +830,9 @@ class Service(LeadersEntrypoints, Operations):
                 replan = [lambda code=task.code, targets=targets: self._replan_task(
                     session, repo.task_row(session, code), targets, reason, caller, today,
                     now)]
-                earlier = edits.get("due_date") and edits["due_date"] < row.due_date
-                steps = replan + steps if earlier else steps + replan
+                narrower = ((edits.get("due_date") and edits["due_date"] < row.due_date)
+                            or (edits.get("start_date") and edits["start_date"] > row.start_date))
+                steps = replan + steps if narrower else steps + replan
             for step in steps:
                 step()
 

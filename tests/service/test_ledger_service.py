@@ -53,6 +53,11 @@ def test_a_ledger_is_previewed_then_imported_all_or_nothing(tasks):
     assert (kind, [task["code"] for task in payload["tasks"]]) == (
         "tasks_imported", [task["code"] for task in preview["new"]])
 
+    # A ledger of one batch leaves out only the tasks of that batch.
+    batch = {"year": 2026, "rows": [
+        {"row": 1, "cells": ["任务名称", "牵头单位", "完成时限", "批次"]},
+        {"row": 2, "cells": ["第二批的任务", "zs", "2026-12-31", "2026年第二批"]}]}
+    assert tasks("import_ledger", batch, ADMIN, dry_run=True)["missing_total"] == 0
     # The same ledger again changes nothing: the generated code is found again.
     again = tasks("import_ledger", ledger, ADMIN, dry_run=True)
     assert (again["new"], again["changed"], again["unchanged"]) == ([], [], 2)
@@ -113,6 +118,21 @@ def test_changes_to_existing_tasks_go_through_the_edit_and_the_replan(tasks):
         ("update", "年中调整"), ("replan", "年中调整")]
     again = tasks("import_ledger", ledger, ADMIN, dry_run=True)
     assert (again["changed"], again["unchanged"]) == ([], 1)
+
+
+def test_a_task_brought_forward_is_replanned_before_its_due_date_moves(tasks):
+    seed(tasks)  # T1 due 2026-12-31
+    ledger = {"year": None, "rows": [
+        {"row": 1, "cells": ["任务编号", "任务名称", "牵头单位", "完成时限", "2026-06", "2026-10"]},
+        {"row": 2, "cells": ["T1", "重点项目开工", "yz", "2026-10-31", 50, "100%；提前完成"]}]}
+    preview = tasks("import_ledger", ledger, ADMIN, dry_run=True)
+    assert preview["errors"] == []
+    assert [f["field"] for f in preview["changed"][0]["fields"]] == ["due_date"]
+    tasks("import_ledger", ledger, ADMIN, token=preview["token"], reason="提前完成")
+    task = tasks("get_task", "T1", ADMIN)
+    assert task["due_date"] == "2026-10-31"
+    assert [(t["due_date"], t["planned_percent"]) for t in task["targets"]] == [
+        ("2026-06-30", 50.0), ("2026-10-31", 100.0)]
 
 
 def test_a_ledger_cannot_rewrite_the_past_or_a_finished_task(tasks):
