@@ -124,7 +124,12 @@ class LeadersEntrypoints:
         evidence_added for each file."""
         refuse_unstorable(code=code)
         loaded = _load(StageFeedbackIn(), data)
-        moment = logic.naive_utc(loaded.get("recorded_at")) or utcnow()
+        received = utcnow()
+        # The unit's own time is information, bounded as for any stage; the stage
+        # is judged by when the platform received it.
+        moment = logic.naive_utc(loaded.get("recorded_at")) or received
+        if problem := logic.moment_problem("recorded_at", moment, received, self._backdate()):
+            raise InvalidInput(problem)
         user = (caller or {}).get("user")
         with self.db.session() as session:
             row = self._visible_task(session, code, caller, writing=True,
@@ -135,10 +140,11 @@ class LeadersEntrypoints:
                 raise Conflict(f"task {code} is {row.status}")
             stage = loaded["stage"]
             if not repo.clock_stage_recorded(session, code, stage):
-                repo.record_clock_stage(session, code, stage, moment, user)
+                repo.record_clock_stage(session, code, stage, moment, received, user)
                 self.db.emit(session, events.CLOCK_STAGE_RECORDED,
                              events.ClockStageRecorded().dump(new_event(
-                                 task=code, stage=stage, recorded_at=moment.isoformat())))
+                                 task=code, stage=stage, recorded_at=moment.isoformat(),
+                                 received_at=received.isoformat())))
             evidence_ids = self._keep_files(session, code, loaded["files"], user)
             now = utcnow()
             feedback_id = repo.insert_stage_feedback(session, code, stage, loaded["text"],

@@ -355,12 +355,13 @@ class Service(LeadersEntrypoints, Operations):
                                    codes=codes, batch=batch, q=q, lead_unit=lead_unit)
 
     @rpc(expected_exceptions=EXPECTED)
-    def list_batches(self, caller):
+    def list_batches(self, caller=None):
         """The batches (批次) of the tasks within the caller's units, each with its
         counts: {"items": [{batch, items, active, closed, explained, cancelled}]}
-        (tasks of no batch last, as batch null)."""
+        (tasks of no batch last, as batch null). Without a caller (another
+        service, such as notify for the bulletin), the city's."""
         with self.db.session(readonly=True) as session:
-            scope = self._scope(session, caller)
+            scope = None if caller is None else self._scope(session, caller)
             return {"items": logic.batch_counts(repo.batch_rows(session, scope))}
 
     # Keeping the records true ------------------------------------------------

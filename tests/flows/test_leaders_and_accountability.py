@@ -2,7 +2,6 @@
 accountability records from a published black list to an overdue rectification,
 and a task's thread reaching each side's inbox: the four services together."""
 import base64
-import datetime as dt
 
 import pytest
 from nameko.testing.services import entrypoint_hook
@@ -112,8 +111,8 @@ def test_an_instruction_becomes_a_13710_matter_and_its_leader_reads_the_feedback
     assert [f["id"] for f in first["follow_ups"]] == [follow_up["id"]]
 
     # The week's bulletin carries the instruction and its feedback for the leaders.
-    today = dt.datetime.now(dt.UTC).astimezone(dt.timezone(dt.timedelta(hours=8))).date()
-    monday = (today - dt.timedelta(days=today.weekday())).isoformat()
+    # The facts are dated by the platform's clock (the clock fixture's Monday).
+    monday = "2026-03-16"
 
     def in_bulletin():
         summary = city("notify", "generate_bulletin", ADMIN, week_start=monday)["summary"]
