@@ -208,7 +208,7 @@ class Contract:
                  and batch in (None, task.get("batch"))]
         return _page(items, limit, offset)
 
-    def tasks_list_batches(self, *, caller):
+    def tasks_list_batches(self, *, caller=None):
         return {"items": [
             {"batch": "2026年第一批", "items": 2, "active": 1, "closed": 1, "explained": 0,
              "cancelled": 0},
