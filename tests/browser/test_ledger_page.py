@@ -7,7 +7,9 @@ import io
 from openpyxl import Workbook
 from playwright.sync_api import expect
 
-from tests.browser.conftest import UNIT
+# A demo county: the red test county (conftest's UNIT) must keep only its own
+# task, which other tests report on and watch turn green.
+UNIT = "ZHANGSHU"
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 HEADER = ["序号", "任务编号", "任务名称", "牵头单位", "完成时限", "6月", "12月"]
