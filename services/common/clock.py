@@ -30,6 +30,13 @@ def wall_now():
 
 # Moments as the tables keep them: naive UTC.
 
+def real_utcnow():
+    """The real time as naive UTC, whatever LUOSHI_CLOCK_FILE says: for what
+    measures running processes (a lease outlives the replica that took it only
+    by real seconds), never for the platform's days."""
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
 def utcnow():
     """Now as the naive UTC the tables keep (the platform's clock: wall_now)."""
     return wall_now().replace(tzinfo=None)
