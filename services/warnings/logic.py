@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from services.common import progress
-from services.common.errors import CalendarNotCovered
+from services.common.errors import CalendarNotCovered, InvalidInput
 from services.common.workdays import WORKING, package_calendar
 
 from .rules import Rules  # noqa: F401 — re-exported: callers build Rules through logic
@@ -832,3 +832,19 @@ def changed_days(calendar, entry):
             (to_workday if works else to_holiday).append(day.isoformat())
         day += dt.timedelta(days=1)
     return {"to_holiday": to_holiday, "to_workday": to_workday}
+
+
+# An entrypoint's free text (a reason, an answer, a note) is at most this long.
+MAX_TEXT = 5000
+
+
+def given_text(value, field, required=True):
+    """A stripped text argument, or None when it may be left out; InvalidInput
+    for an empty or over-long one."""
+    if value is None and not required:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidInput({field: "must not be empty"})
+    if len(value) > MAX_TEXT:
+        raise InvalidInput({field: f"at most {MAX_TEXT:,} characters"})
+    return value.strip()

@@ -6,27 +6,27 @@ import gc
 import logging
 import uuid
 
-from services.common.clock import Clock, iso, utc_iso, utcnow
+from services.common.clock import Clock, iso, utcnow
 from services.common.collector import collector_paused
 from services.common.consuming import applied_once, event_handler, rpc
 from services.common.events import new_event
 from services.common.leases import claim_timer_run
 from services.common.operations import Operations
 from services.common.paging import MAX_LIMIT, page
-from services.common.scope import allowed, require_allowed, require_role, unit_scope
+from services.common.scope import require_role
 from services.common.sessions import Database
 from services.common.settings import Settings
 from services.common.text import refuse_unstorable
 from services.common.timers import timer
-from services.common.workdays import OFFICE, PROVISIONAL, WORKING, package_years
 
 from . import events, logic, notices
 from . import repository as repo
 from .accountability_entrypoints import AccountabilityEntrypoints
-from .calendar import DAYS_LEFT, calendar_in_force, forget_calendars
+from .calendar import DAYS_LEFT, calendar_in_force
+from .calendar_entrypoints import CalendarEntrypoints
 from .dependencies import KnownTargets
-from .exceptions import EXPECTED, CalendarNotCovered, Forbidden, InvalidInput, NotFound
-from .holiday_notice import parse_notice, year_from_input
+from .exceptions import EXPECTED, CalendarNotCovered, InvalidInput
+from .notice_entrypoints import NoticeEntrypoints
 from .schemas import (
     ClockStageRecordedIn,
     CommitmentChangedIn,
@@ -43,22 +43,10 @@ from .schemas import (
 from .settings import WarningsSettings
 
 log = logging.getLogger(__name__)
-MAX_TEXT = 5000
 # An evaluation that meets this many tasks for the first time (a container's first
 # of the city) ends with a full collection: see _evaluate_now.
 FIRST_MET = 5_000
 UTC = dt.UTC
-
-
-def text(value, field, required=True):
-    """A stripped text argument, or None when it may be left out."""
-    if value is None and not required:
-        return None
-    if not isinstance(value, str) or not value.strip():
-        raise InvalidInput({field: "must not be empty"})
-    if len(value) > MAX_TEXT:
-        raise InvalidInput({field: f"at most {MAX_TEXT:,} characters"})
-    return value.strip()
 
 
 # The daily evaluation warns this many days before the working-day calendar ends.
@@ -67,7 +55,7 @@ CALENDAR_NOTICE_DAYS = 60
 EVALUATION_CHUNK = 2000
 
 
-class Service(AccountabilityEntrypoints, Operations):
+class Service(AccountabilityEntrypoints, CalendarEntrypoints, NoticeEntrypoints, Operations):
     """Colours every target, 13710 stage, commitment and task green / yellow / red
     by the rules in force, and tracks the supervision notices of red tasks.
 
@@ -328,7 +316,7 @@ class Service(AccountabilityEntrypoints, Operations):
         answers. Emits rules_changed."""
         refuse_unstorable(data=data, note=note)
         require_role(caller, "admin")
-        note = text(note, "note", required=False)
+        note = logic.given_text(note, "note", required=False)
         user = (caller or {}).get("user") or "admin"
         with self.db.session() as session:
             before, rules, changes = repo.RULES.store_next(session, data, user, note)
@@ -345,238 +333,6 @@ class Service(AccountabilityEntrypoints, Operations):
         limit, offset = page(limit, offset)
         with self.db.session(readonly=True) as session:
             return repo.RULES.stored(session, limit, offset)
-
-    # The working-day calendar ---------------------------------------------------
-
-    @rpc(expected_exceptions=EXPECTED)
-    def list_calendar_years(self):
-        """{"years": [{year, source, version, holidays, workdays, changed_at}],
-        "coverage": {mode, covers_until, days_left, provisional_from, warn},
-        "unjudged": tasks the last evaluation could not judge}: every year from the
-        package's first to the year after the last entered, holidays and workdays
-        counted."""
-        with self.db.session(readonly=True) as session:
-            calendar = calendar_in_force(session, WORKING)
-            changed_at = repo.office_changed_at(session)
-            coverage = self._coverage(session)
-            unjudged = len(repo.unjudged_tasks(session))
-        years = []
-        for year in range(min(package_years()), max(calendar.years) + 2):
-            entry = calendar.year(year)
-            years.append({
-                "year": year,
-                "source": PROVISIONAL if entry is None else entry.source,
-                "version": entry.version if entry else None,
-                "holidays": len(entry.holidays) if entry else 0,
-                "workdays": len(entry.workdays) if entry else 0,
-                "changed_at": changed_at.get(year)})
-        return {"years": years, "coverage": coverage, "unjudged": unjudged}
-
-    @rpc(expected_exceptions=EXPECTED)
-    def get_calendar(self, year):
-        """{year, source: package|office|provisional, holidays: [{date, name}],
-        workdays: [date], version, note, changed_by, changed_at, provisional_note}
-        of one year; a year not entered has no holidays and counts Monday to
-        Friday."""
-        year = _year(year)
-        with self.db.session(readonly=True) as session:
-            return self._calendar_answer(session, year)
-
-    @rpc(expected_exceptions=EXPECTED)
-    def get_calendar_history(self, year):
-        """{"year", "items": [{version, holidays, workdays, note, changed_by,
-        changed_at, effect}]}: every version the office entered, newest first."""
-        year = _year(year)
-        with self.db.session(readonly=True) as session:
-            return {"year": year, "items": repo.calendar_history(session, year)}
-
-    @rpc(expected_exceptions=EXPECTED)
-    def parse_calendar_notice(self, year, text):
-        """What the State Council's notice `text` says of `year`, day by day
-        (holiday_notice.parse_notice), with what would change against the calendar
-        in force: {..., "changes": {"to_holiday": [date], "to_workday": [date]}}.
-        Saves nothing. InvalidInput naming the line it could not read."""
-        refuse_unstorable(text=text)
-        year = _year(year)
-        answer = parse_notice(year, text)
-        return {**answer, **self.preview_calendar(year, answer["holidays"], answer["workdays"])}
-
-    @rpc(expected_exceptions=EXPECTED)
-    def preview_calendar(self, year, holidays, workdays):
-        """What entering `holidays` ([{date, name}]) and `workdays` ([date]) for
-        `year` would change: {year, holidays, workdays, "changes": {"to_holiday":
-        [date], "to_workday": [date]}}. Saves nothing; InvalidInput as
-        update_calendar."""
-        refuse_unstorable(holidays=holidays, workdays=workdays)
-        year = _year(year)
-        proposed = year_from_input(year, holidays, workdays)
-        with self.db.session(readonly=True) as session:
-            calendar = calendar_in_force(session, WORKING)
-        data = proposed.to_dict()
-        return {"year": year, "holidays": data["holidays"], "workdays": data["workdays"],
-                "changes": logic.changed_days(calendar, proposed)}
-
-    @rpc(expected_exceptions=EXPECTED)
-    def update_calendar(self, year, holidays, workdays, note, caller):
-        """Enter a year of the working-day calendar (admin only): its holidays
-        ([{date, name}]) and make-up working days ([date]), with a note saying
-        where they come from. Everything that depended on the year is judged again
-        as of today; open notices whose deadlines move keep both dates. Answers
-        what get_calendar answers, with "effect": {days, colours_changed,
-        deadlines_moved}. Emits calendar_changed, and what an evaluation emits."""
-        require_role(caller, "admin")
-        refuse_unstorable(holidays=holidays, workdays=workdays, note=note)
-        year = _year(year)
-        entry = year_from_input(year, holidays, workdays)
-        note = text(note, "note")
-        user = (caller or {}).get("user") or "admin"
-        try:
-            with self.db.session() as session:
-                before = calendar_in_force(session, WORKING)
-                version = repo.store_calendar_year(session, entry, note, user, utcnow())
-                after = calendar_in_force(session, WORKING)
-                rules = repo.RULES.current(session)
-                moved = []
-                if rules.calendar_mode == WORKING:
-                    moved = self._move_notice_deadlines(session, rules, after, year, version)
-                # What was found to hold for a percentage was found with the old days.
-                repo.forget_holds(session)
-                figures = self._evaluate(session, self.clock.today(), None)
-                effect = {"days": logic.changed_days(before, entry),
-                          "colours_changed": figures["changed"] if figures else 0,
-                          "deadlines_moved": len(moved), "as_of": self.clock.today().isoformat()}
-                repo.record_calendar_effect(session, year, version, effect)
-                data = entry.to_dict()
-                self.db.emit(session, events.CALENDAR_CHANGED, events.CalendarChanged().dump(
-                    new_event(year=year, version=version, holidays=data["holidays"],
-                              workdays=data["workdays"], note=note, changed_by=user,
-                              changed_at=self.clock.now().astimezone(UTC).isoformat())))
-                return {**self._calendar_answer(session, year), "effect": effect}
-        except BaseException:
-            forget_calendars()  # the revision it was built for was rolled back
-            raise
-
-    @rpc
-    def list_unjudged_tasks(self):
-        """{"items": [{task, unit, start_date, due_date, problem}]}: the tasks the
-        last evaluation skipped because no calendar counts from their dates, for
-        the office to correct."""
-        with self.db.session(readonly=True) as session:
-            return {"items": repo.unjudged_tasks(session)}
-
-    def _calendar_answer(self, session, year):
-        calendar = calendar_in_force(session, WORKING)
-        entry = calendar.year(year)
-        row = repo.office_year(session, year) if entry and entry.source == OFFICE else None
-        data = entry.to_dict() if entry else {"holidays": [], "workdays": [], "version": None}
-        return {"year": year, "source": entry.source if entry else PROVISIONAL,
-                "holidays": data["holidays"], "workdays": data["workdays"],
-                "version": data["version"],
-                "note": row.note if row else None,
-                "changed_by": row.changed_by if row else None,
-                "changed_at": utc_iso(row.changed_at) if row else None,
-                "provisional_note": calendar.note(dt.date(year, 1, 1)) or None}
-
-    def _move_notice_deadlines(self, session, rules, calendar, year, version):
-        """Count the deadlines of the pending notices again by `calendar`; store
-        and answer the moves."""
-        changed = notices.moved_deadlines(repo.pending_notices(session), rules, calendar)
-        return repo.move_notice_deadlines(session, changed, year, version, utcnow())
-
-    # Supervision notices -------------------------------------------------------
-
-    @rpc(expected_exceptions=EXPECTED)
-    def issue_notice(self, task, caller, reason):
-        """Issue a supervision notice (督办单) on a task by hand (admin only),
-        addressed to its lead unit, dated today. Conflict while another notice on
-        the task is not closed, or when the task is finished. Answers the notice.
-        Emits notice_issued."""
-        refuse_unstorable(task=task, reason=reason)
-        require_allowed(caller, "notice.issue")
-        reason = text(reason, "reason")
-        with self.db.session() as session:
-            row = repo.watched_task(session, task)
-            if row is None:
-                raise NotFound(f"no task {task}")
-            notices.check_task_unfinished(task, row.status)
-            notices.check_none_pending(task, repo.pending_notice_on(session, task))
-            rules = repo.RULES.current(session)
-            return self._issue(session, row.code, row.lead_unit, "task", row.code, reason,
-                               self.clock.today(), (caller or {}).get("user") or "admin",
-                               rules, calendar_in_force(session, rules.calendar_mode))
-
-    @rpc(expected_exceptions=EXPECTED)
-    def acknowledge_notice(self, notice_id, caller):
-        """The addressed unit (its operator, or an admin) acknowledges receipt.
-        Conflict unless the notice is open. Answers the notice. Emits
-        notice_acknowledged."""
-        with self.db.session() as session:
-            row = self._notice_for(session, notice_id, caller, "notice.acknowledge")
-            status = notices.acknowledge(notice_id, row.status)
-            now = utcnow()
-            repo.acknowledge_notice(session, row.id, status, now, (caller or {}).get("user"))
-            self.db.emit(session, events.NOTICE_ACKNOWLEDGED, events.NoticeAcknowledged().dump(
-                new_event(acknowledged_at=now.isoformat(), **repo.notice_ids(row))))
-            return repo.notice_dict(repo.notice_row(session, row.id))
-
-    @rpc(expected_exceptions=EXPECTED)
-    def answer_notice(self, notice_id, answer, caller):
-        """The addressed unit answers an acknowledged notice with its plan (not
-        empty). Conflict unless the notice is acknowledged. Answers the notice.
-        Emits notice_answered."""
-        refuse_unstorable(answer=answer)
-        answer = text(answer, "answer")
-        with self.db.session() as session:
-            row = self._notice_for(session, notice_id, caller, "notice.answer")
-            status = notices.answer(notice_id, row.status)
-            now = utcnow()
-            repo.answer_notice(session, row.id, status, answer, now,
-                               (caller or {}).get("user"))
-            self.db.emit(session, events.NOTICE_ANSWERED, events.NoticeAnswered().dump(
-                new_event(answered_at=now.isoformat(), **repo.notice_ids(row))))
-            return repo.notice_dict(repo.notice_row(session, row.id))
-
-    @rpc(expected_exceptions=EXPECTED)
-    def close_notice(self, notice_id, caller, reason=None):
-        """Close a notice (admin only): once its item is no longer red, or while it
-        is red with the office's decision given as `reason`. Answers the notice.
-        Emits notice_closed."""
-        refuse_unstorable(reason=reason)
-        require_allowed(caller, "notice.close")
-        reason = text(reason, "reason", required=False)
-        with self.db.session() as session:
-            row = repo.notice_row(session, notice_id)
-            if row is None:
-                raise NotFound(f"no notice {notice_id}")
-            notices.check_not_closed(notice_id, row.status)
-            status = notices.close(
-                row.item_key, repo.item_colour(session, row.item_kind, row.item_key), reason)
-            now = utcnow()
-            repo.close_notice(session, row.id, status, reason, now, (caller or {}).get("user"))
-            self.db.emit(session, events.NOTICE_CLOSED, events.NoticeClosed().dump(
-                new_event(closed_at=now.isoformat(), reason=reason, **repo.notice_ids(row))))
-            return repo.notice_dict(repo.notice_row(session, row.id))
-
-    @rpc(expected_exceptions=EXPECTED)
-    def list_notices(self, unit=None, status=None, task=None, limit=100, offset=0):
-        """Notices, newest first: {"items": [notice], "total"}."""
-        refuse_unstorable(unit=unit, status=status, task=task)
-        if status is not None and status not in notices.NOTICE_STATUSES:
-            raise InvalidInput({"status": ", ".join(notices.NOTICE_STATUSES)})
-        limit, offset = page(limit, offset)
-        with self.db.session(readonly=True) as session:
-            return repo.list_notices(session, limit, offset, unit=unit, status=status,
-                                     task=task)
-
-    @rpc(expected_exceptions=EXPECTED)
-    def get_notice(self, notice_id):
-        """One notice with its whole lifecycle."""
-        with self.db.session(readonly=True) as session:
-            row = repo.notice_row(session, notice_id)
-            if row is None:
-                raise NotFound(f"no notice {notice_id}")
-            moves = repo.deadline_moves(session, [row.id]).get(row.id, [])
-        return {**repo.notice_dict(row), "deadline_moves": moves}
 
     # Queries --------------------------------------------------------------------
 
@@ -742,22 +498,6 @@ class Service(AccountabilityEntrypoints, Operations):
         repo.set_task_status(session, change["task"], change["status"])
         self._evaluate_on_event(session, [change["task"]])
 
-    def _notice_for(self, session, notice_id, caller, action):
-        """The notice, if the authorisation table lets the caller do `action` on
-        it (policy/authorisation.json: the addressed unit's operator, or an
-        admin). This service does not know the unit tree, so a unit above the
-        addressed one counts as another unit."""
-        require_allowed(caller, action)
-        row = repo.notice_row(session, notice_id)
-        if row is None:
-            # The same refusal as for another unit's notice when scoped: no hint.
-            if unit_scope(caller) is not None:
-                raise Forbidden("outside the caller's units")
-            raise NotFound(f"no notice {notice_id}")
-        if not allowed(caller, action, row.unit):
-            raise Forbidden("outside the caller's units")
-        return row
-
     def _tasks_created(self, session, tasks):
         repo.add_tasks(session, tasks, created_on=self.clock.today())
         self._evaluate_on_event(session, [task["code"] for task in tasks])
@@ -910,10 +650,3 @@ def _day(value, field):
     except (TypeError, ValueError):
         raise InvalidInput({field: "a date as YYYY-MM-DD"}) from None
 
-
-def _year(value):
-    if isinstance(value, str) and value.isdigit():
-        value = int(value)
-    if not isinstance(value, int) or isinstance(value, bool) or not 2000 <= value <= 2100:
-        raise InvalidInput({"year": "年份应在2000年至2100年之间"})
-    return value
