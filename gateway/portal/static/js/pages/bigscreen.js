@@ -5,8 +5,8 @@
 // race; a ticker of red items and open notices. Refreshes itself.
 import { api } from "../api.js";
 import { LIGHT, echarts } from "../charts.js";
-import { COLOURS, COLOUR_SHORT, NOTICE_STATUS, chineseDate, h, rankChange } from "../ui.js";
-import { horseRace, redShare } from "./screen.js";
+import { COLOURS, COLOUR_SHORT, NOTICE_STATUS, chineseDate, h } from "../ui.js";
+import { horseRace, raceLane, redShare } from "./screen.js";
 
 const WEEKDAY = "日一二三四五六";
 const INK = "#e6edf5";
@@ -171,12 +171,7 @@ function renderRaces(element, rankings) {
       ...ranking.entries.slice(0, LANES).map((entry) => {
         const bar = h("div.bar");
         bar.style.width = `${(100 * (entry.score || 0)) / top}%`;
-        return h("div.lane", { "data-unit": entry.unit },
-          h("span.rank", {}, entry.rank === null || entry.rank === undefined ? "—" : String(entry.rank)),
-          h("span.lane-name", { title: entry.name }, entry.name || entry.unit),
-          h("div.track", {}, bar),
-          h("span.score", {}, entry.score === null || entry.score === undefined ? "—" : entry.score.toFixed(1)),
-          rankChange(entry.rank_change));
+        return raceLane(entry, bar);
       }));
   }));
 }

@@ -210,13 +210,19 @@ function renderRace(element, rankings, previousRanks) {
         } else {
           bar.style.width = width;
         }
-        return h("div.lane", { "data-unit": entry.unit },
-          h("span.rank", {}, entry.rank === null || entry.rank === undefined ? "—" : String(entry.rank)),
-          h("span", { title: entry.name }, entry.name || entry.unit),
-          h("div.track", {}, bar),
-          h("span.score", {}, entry.score === null || entry.score === undefined ? "—" : entry.score.toFixed(1)),
-          rankChange(entry.rank_change));
+        return raceLane(entry, bar);
       })));
   })));
   return ranks;
+}
+
+/** One unit's lane of the horse race: rank, name, its bar (sized by the caller),
+ * score and the arrow of its rank change. The big screen draws the same lanes. */
+export function raceLane(entry, bar) {
+  return h("div.lane", { "data-unit": entry.unit },
+    h("span.rank", {}, entry.rank === null || entry.rank === undefined ? "—" : String(entry.rank)),
+    h("span.lane-name", { title: entry.name }, entry.name || entry.unit),
+    h("div.track", {}, bar),
+    h("span.score", {}, entry.score === null || entry.score === undefined ? "—" : entry.score.toFixed(1)),
+    rankChange(entry.rank_change));
 }
