@@ -49,16 +49,75 @@ finally:
 PY
 }
 
+# Each quorum queue holds file handles in the broker's file-handle cache (about
+# three), and one platform declares some 350 quorum queues. A node started with
+# the soft limit of 1,024 open files (rabbitmq-server -detached run through su,
+# rather than by systemd, whose unit gives 65,536) is over its cache's limit with
+# one platform, and then stops accepting connections altogether.
+wanted_files=8192
+
+file_limit() {
+  { rabbitmqctl -q eval 'file_handle_cache:get_limit().' 2>/dev/null || true; } | tr -dc '0-9'
+}
+
+start_node() {
+  # As the rabbitmq user, with its soft limit raised to its hard one (at most
+  # 65,536, as the Debian package's systemd unit sets it).
+  su rabbitmq -s /bin/sh -c '
+    hard=$(ulimit -Hn)
+    if [ "$hard" = unlimited ] || [ "$hard" -gt 65536 ]; then hard=65536; fi
+    ulimit -n "$hard"
+    exec /usr/sbin/rabbitmq-server -detached'
+}
+
+raise_file_limit() {
+  local limit
+  limit=$(file_limit)
+  if [ -z "$limit" ] || [ "$limit" -ge "$wanted_files" ]; then
+    return 0
+  fi
+  if ! $is_local || ! $is_root || ! command -v rabbitmq-server >/dev/null; then
+    echo "broker: warning: RabbitMQ may hold only $limit file handles; the platform's" \
+      "quorum queues need about 1,100 a platform. Raise its open-files limit" \
+      "(LimitNOFILE=65536 in its systemd unit)." >&2
+    return 0
+  fi
+  echo "broker: RabbitMQ here may hold only $limit file handles; restarting it with" \
+    "a higher open-files limit"
+  rabbitmqctl -q stop >/dev/null 2>&1 || true
+  start_node || {
+    echo "ensure-broker: rabbitmq-server would not start again; see /var/log/rabbitmq/." >&2
+    exit 1
+  }
+  local until=$((SECONDS + deadline_seconds))
+  while [ "$SECONDS" -lt "$until" ]; do
+    if probe 2>/dev/null; then
+      echo "broker: RabbitMQ may now hold $(file_limit) file handles"
+      return 0
+    fi
+    sleep 1
+  done
+  echo "ensure-broker: RabbitMQ did not answer again after ${deadline_seconds}s;" \
+    "see /var/log/rabbitmq/." >&2
+  exit 1
+}
+
 check() {
   local status=0
   probe || status=$?
   if [ "$status" -eq 0 ]; then
+    raise_file_limit
     echo "broker: RabbitMQ answers at $hostname:$port"
     exit 0
   fi
   [ "$status" -eq 2 ] && exit 1
   return 0
 }
+
+is_root=false
+[ "$(id -u)" -eq 0 ] && is_root=true
+is_local=false
+case "$hostname" in localhost|127.0.0.1|::1) is_local=true ;; esac
 
 check
 
@@ -70,9 +129,6 @@ case "$hostname" in
     exit 1
     ;;
 esac
-
-is_root=false
-[ "$(id -u)" -eq 0 ] && is_root=true
 
 if ! command -v rabbitmq-server >/dev/null; then
   if ! $is_root; then
@@ -98,7 +154,7 @@ if rabbitmq-diagnostics -q ping >/dev/null 2>&1; then
   echo "broker: RabbitMQ runs here; waiting up to ${deadline_seconds}s for it to answer"
 else
   echo "broker: starting rabbitmq-server (waiting up to ${deadline_seconds}s)"
-  rabbitmq-server -detached || {
+  start_node || {
     echo "ensure-broker: rabbitmq-server would not start; see /var/log/rabbitmq/." >&2
     exit 1
   }
