@@ -8,9 +8,11 @@ bind to the events exchanges of the services it listens to; the gateway only
 calls RPCs. The migrate step declares every queue and keeps an administrator.
 
 `permissions()` derives the patterns from the services' own entrypoints;
-deploy/compose.yml's RabbitMQ definitions hold the same patterns (a test
-compares them), and `python -m services.launch.broker_users` prints the
-`rabbitmqctl` commands that set them up anywhere else (Kubernetes).
+deploy/compose.yml's RabbitMQ definitions and the Kubernetes overlay with an
+in-cluster broker (its Messaging Topology `User` and `Permission` resources,
+written by `--kubernetes`) hold the same patterns (tests compare them), and
+`python -m services.launch.broker_users` prints the `rabbitmqctl` commands that
+set them up on any other broker.
 """
 import re
 import sys
@@ -67,10 +69,62 @@ def parts() -> tuple[str, ...]:
     return (*SERVICES, GATEWAY)
 
 
+def credentials_secret(part: str) -> str:
+    """The Secret (keys `username`, `password`) the topology operator reads a
+    part's broker user from, in Kubernetes."""
+    return f"luoshi-broker-{part}"
+
+
+def kubernetes_resources(cluster: str = "rabbitmq", vhost: str = "/") -> list[dict]:
+    """The Messaging Topology Operator's `User` and `Permission` of every part, on
+    the RabbitmqCluster `cluster`."""
+    reference = {"name": cluster}
+    resources = []
+    for part in parts():
+        labels = {"app.kubernetes.io/name": "luoshi", "app.kubernetes.io/component": part,
+                  "app.kubernetes.io/part-of": "luoshi"}
+        resources.append({
+            "apiVersion": "rabbitmq.com/v1beta1", "kind": "User",
+            "metadata": {"name": user_name(part), "labels": labels},
+            "spec": {"rabbitmqClusterReference": reference,
+                     "importCredentialsSecret": {"name": credentials_secret(part)}}})
+        resources.append({
+            "apiVersion": "rabbitmq.com/v1beta1", "kind": "Permission",
+            "metadata": {"name": user_name(part), "labels": labels},
+            "spec": {"vhost": vhost, "userReference": {"name": user_name(part)},
+                     "permissions": permissions(part),
+                     "rabbitmqClusterReference": reference}})
+    return resources
+
+
+KUBERNETES_HEADER = """\
+# Written by `python -m services.launch.broker_users --kubernetes`: each part's own
+# broker user, allowed only the exchanges and queues it uses (the patterns are
+# derived from the services' entrypoints; a test compares this file with them).
+# The RabbitMQ Messaging Topology Operator creates them in the RabbitmqCluster;
+# each user's name and password come from the Secret luoshi-broker-<part>, which
+# is never in the repository (see deploy/README.md).
+"""
+
+
+def kubernetes_yaml(cluster: str = "rabbitmq", vhost: str = "/") -> str:
+    import yaml
+
+    return KUBERNETES_HEADER + "".join(
+        "---\n" + yaml.safe_dump(resource, sort_keys=False, allow_unicode=True, width=1000)
+        for resource in kubernetes_resources(cluster, vhost))
+
+
 def main(argv=None) -> int:
     """Print the rabbitmqctl commands that give every part its user (passwords
-    read from RABBITMQ_<PART>_PASSWORD at run time of the commands)."""
-    vhost = (argv or sys.argv[1:] or ["/"])[0]
+    read from RABBITMQ_<PART>_PASSWORD at run time of the commands), or with
+    --kubernetes the operator's resources that do."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    if "--kubernetes" in args:
+        args.remove("--kubernetes")
+        print(kubernetes_yaml(vhost=(args or ["/"])[0]), end="")
+        return 0
+    vhost = (args or ["/"])[0]
     for part in parts():
         user, rules = user_name(part), permissions(part)
         variable = f"RABBITMQ_{part.upper()}_PASSWORD"

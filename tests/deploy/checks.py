@@ -29,6 +29,8 @@ SECRET_NAME = "luoshi-secrets"
 SECRET_KEYS = {
     "LUOSHI_SECRET", "LUOSHI_ADMIN_PASSWORD", "LUOSHI_AMQP_URI", "LUOSHI_CALLER_KEY",
     *(f"LUOSHI_{part.upper()}_DB_URL" for part in (*SERVICES, "gateway")),
+    # Each part's broker URI, with its own user; LUOSHI_AMQP_URI is the administrator's.
+    *(f"LUOSHI_{part.upper()}_AMQP_URI" for part in (*SERVICES, "gateway")),
 }
 
 
@@ -160,10 +162,43 @@ def _rabbitmq_cluster(spec):
     return errors
 
 
+def _cluster_reference(spec):
+    errors = _required(spec, ("rabbitmqClusterReference",), "spec")
+    reference = spec.get("rabbitmqClusterReference", {})
+    errors += _unknown(reference, {"name", "namespace", "connectionSecret"},
+                       "spec.rabbitmqClusterReference")
+    return errors
+
+
+def _broker_user(spec):
+    errors = _unknown(spec, {"tags", "rabbitmqClusterReference", "importCredentialsSecret"},
+                      "spec")
+    errors += _cluster_reference(spec)
+    errors += _unknown(spec.get("importCredentialsSecret", {}), {"name"},
+                       "spec.importCredentialsSecret")
+    return errors
+
+
+def _broker_permission(spec):
+    errors = _unknown(spec, {"vhost", "user", "userReference", "permissions",
+                             "rabbitmqClusterReference"}, "spec")
+    errors += _required(spec, ("vhost", "permissions"), "spec")
+    errors += _cluster_reference(spec)
+    if ("user" in spec) == ("userReference" in spec):
+        errors.append("spec: exactly one of user and userReference")
+    permissions = spec.get("permissions", {})
+    errors += _unknown(permissions, {"configure", "write", "read"}, "spec.permissions")
+    errors += [f"spec.permissions.{kind}: must be a string"
+               for kind, value in permissions.items() if not isinstance(value, str)]
+    return errors
+
+
 CUSTOM_KINDS = {
     ("keda.sh/v1alpha1", "ScaledObject"): _scaled_object,
     ("keda.sh/v1alpha1", "TriggerAuthentication"): _trigger_authentication,
     ("rabbitmq.com/v1beta1", "RabbitmqCluster"): _rabbitmq_cluster,
+    ("rabbitmq.com/v1beta1", "User"): _broker_user,
+    ("rabbitmq.com/v1beta1", "Permission"): _broker_permission,
 }
 
 

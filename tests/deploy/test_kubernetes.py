@@ -5,6 +5,13 @@ import re
 
 import pytest
 
+from services.launch.broker_users import (
+    credentials_secret,
+    kubernetes_yaml,
+    permissions,
+    user_name,
+)
+from services.launch.broker_users import parts as broker_parts
 from tests.deploy.checks import (
     DOCKERFILE,
     K8S,
@@ -28,6 +35,7 @@ SCALING_QUEUES = {
     "ranking": "evt-warnings-colour_changed--ranking.on_colour_changed",
     "notify": "evt-warnings-colour_changed--notify.on_colour_changed",
 }
+BROKER_PARTS = broker_parts()
 # What one node of two cores can give to Luoshi once the kubelet, the container
 # runtime and the cluster's own pods have their share.
 NODE_CPU_CORES = 1.5
@@ -335,7 +343,11 @@ def test_secrets_are_referenced_and_never_shipped(overlay):
                     reference = item["valueFrom"]["secretKeyRef"]
                     assert reference["name"] == SECRET_NAME
                     assert reference["key"] in SECRET_KEYS
-                    assert reference["key"] == item["name"]
+                    if item["name"] == "LUOSHI_AMQP_URI":
+                        # The administrator's URI, or a part's own.
+                        assert reference["key"].endswith("AMQP_URI")
+                    else:
+                        assert reference["key"] == item["name"]
                 else:
                     assert item["name"] not in SECRET_KEYS, "a secret written in the manifest"
     readme = (ROOT / "deploy" / "README.md").read_text(encoding="utf-8")
@@ -422,6 +434,47 @@ def test_an_in_cluster_broker_is_three_nodes_one_to_a_machine(overlay):
         assert term["labelSelector"]["matchLabels"] == {
             "app.kubernetes.io/name": cluster["metadata"]["name"]}
         assert spec["persistence"]["storage"]
+
+
+def test_each_part_reaches_the_broker_as_its_own_user(overlay):
+    """A Deployment's broker URI is its own key of the Secret (its user may use only
+    its queues); the migrate Job, which declares every queue, and KEDA, which
+    reads every queue's length, use the administrator's."""
+    name, resources = overlay
+    for deployment_name, deployment in of_kind(resources, "Deployment").items():
+        (container,) = containers(deployment)
+        reference = env_of(container)["LUOSHI_AMQP_URI"]["valueFrom"]["secretKeyRef"]
+        assert reference["key"] == f"LUOSHI_{deployment_name.upper()}_AMQP_URI"
+    (job_container,) = containers(of_kind(resources, "Job")["migrate"])
+    reference = env_of(job_container)["LUOSHI_AMQP_URI"]["valueFrom"]["secretKeyRef"]
+    assert reference["key"] == "LUOSHI_AMQP_URI"
+
+
+def test_an_in_cluster_broker_gets_each_parts_user_with_the_derived_permissions(overlay):
+    """The operator's User and Permission of each part hold exactly what
+    services/launch/broker_users.py derives from the entrypoints, and the file is
+    what its --kubernetes writes, so that a new handler cannot leave it behind."""
+    name, resources = overlay
+    users, granted = of_kind(resources, "User"), of_kind(resources, "Permission")
+    if not of_kind(resources, "RabbitmqCluster"):
+        assert users == granted == {}, "users of a broker these manifests do not run"
+        return
+    assert set(users) == set(granted) == {user_name(part) for part in BROKER_PARTS}
+    for part in BROKER_PARTS:
+        user, permission = users[user_name(part)], granted[user_name(part)]
+        assert user["spec"]["importCredentialsSecret"] == {"name": credentials_secret(part)}
+        assert user["spec"].get("tags", []) == [], "no part administers the broker"
+        assert permission["spec"]["userReference"] == {"name": user_name(part)}
+        assert permission["spec"]["vhost"] == "/"
+        assert permission["spec"]["permissions"] == permissions(part)
+        for resource in (user, permission):
+            assert resource["spec"]["rabbitmqClusterReference"] == {"name": "rabbitmq"}
+    written = (K8S / "overlays" / "in-cluster-rabbitmq" / "broker-users.yaml").read_text(
+        encoding="utf-8")
+    assert written == kubernetes_yaml()
+    readme = (ROOT / "deploy" / "README.md").read_text(encoding="utf-8")
+    for part in BROKER_PARTS:
+        assert credentials_secret(part) in readme
 
 
 # --- sizing and overlays --------------------------------------------------------
