@@ -19,6 +19,7 @@ from pydantic import (
     model_validator,
 )
 
+from .audit_actions import describe
 from .rpc import MAX_PAGE
 from .text import check_storable
 
@@ -436,11 +437,15 @@ class AuditEntryOut(BaseModel):
     address: str | None
     request: Any
     response: Any
+    # What the request did, in Chinese ("报送了 T2026-0001 的进度 60%").
+    action: str
 
     @classmethod
     def of(cls, row) -> "AuditEntryOut":
-        return cls(**{name: getattr(row, name) for name in cls.model_fields if name != "at"},
-                   at=row.at.replace(tzinfo=dt.UTC))
+        return cls(**{name: getattr(row, name) for name in cls.model_fields
+                      if name not in ("at", "action")},
+                   at=row.at.replace(tzinfo=dt.UTC),
+                   action=describe(row.method, row.route, row.target, row.request))
 
 
 class AuditPage(BaseModel):

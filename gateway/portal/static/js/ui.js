@@ -102,6 +102,37 @@ export function table(columns, rows, { onclick, empty = "暂无数据", testid }
       columns.map((column) => h(column.num ? "td.num" : "td", { class: column.cls }, column.value(row))))))));
 }
 
+/** The line above a list that holds more than one page: its total, which rows
+ * are shown, and the way to the others. go(offset) shows another page. */
+export function pager(total, offset, size, go, { noun = "条", testid } = {}) {
+  const pages = Math.max(1, Math.ceil(total / size));
+  const shown = total ? `，第 ${offset + 1}–${Math.min(total, offset + size)} ${noun}` : "";
+  return h("div.row.spread.pager", {},
+    h("span.muted.small", { "data-testid": testid }, `共 ${total} ${noun}${pages > 1 ? shown : ""}`),
+    pages > 1 ? h("div.row", {},
+      h("button.secondary", { type: "button", disabled: offset === 0, onclick: () => go(Math.max(0, offset - size)) }, "上一页"),
+      h("span.small", { "data-testid": testid && `${testid}-page` }, `${Math.floor(offset / size) + 1} / ${pages}`),
+      h("button.secondary", { type: "button", disabled: offset + size >= total, onclick: () => go(offset + size) }, "下一页")) : "");
+}
+
+/** A list that pages through everything it holds. fetch({limit, offset}) answers
+ * {items, total}; render(items) draws them. show() draws the first page again
+ * (after a filter changed), reload() the page shown (after an action). */
+export function pagedList(fetch, render, { size = 50, noun, testid } = {}) {
+  const node = h("div");
+  let offset = 0;
+  async function draw() {
+    const page = await fetch({ limit: size, offset });
+    if (offset > 0 && offset >= page.total) {  // the last page emptied meanwhile
+      offset = Math.max(0, Math.ceil(page.total / size) - 1) * size;
+      return draw();
+    }
+    const go = (next) => { offset = next; draw().catch((error) => toast(errorText(error))); };
+    node.replaceChildren(pager(page.total, offset, size, go, { noun, testid }), render(page.items));
+  }
+  return { node, show: () => { offset = 0; return draw(); }, reload: draw };
+}
+
 export function panel(title, ...children) {
   return h("section.panel", {}, title ? h("h2", {}, title) : null, ...children);
 }

@@ -3,7 +3,7 @@
 // closes it; leaders read; a unit sees its open records on its workbench and
 // writes its rectification plan (整改方案).
 import { api, download } from "../api.js";
-import { badge, date, errorText, field, h, panel, select, submitting, table, toast } from "../ui.js";
+import { badge, date, errorText, field, h, pagedList, panel, select, submitting, table, toast } from "../ui.js";
 
 const GROUNDS = [["black_list", "列入黑榜"], ["red_days", "红色预警持续未消除"], ["notice_overdue", "督办单逾期"]];
 const QUESTIONS = [["accountability", "问责"], ["results", "问效"], ["plans", "问计"]];
@@ -11,18 +11,16 @@ const MEASURES = [["interview", "约谈"], ["criticism", "通报批评"], ["dead
 
 export async function accountabilityPage(container, { me }) {
   const office = me.role === "admin";
-  const list = h("div.stack", { "data-testid": "accountability" });
   const filter = select("status", [["", "全部"], ["open", "整改中"], ["rectified", "已整改"], ["closed", "已结案"]], "open");
-  filter.addEventListener("change", () => show().catch((error) => toast(errorText(error))));
+  filter.addEventListener("change", () => paged.show().catch((error) => toast(errorText(error))));
+  const show = () => paged.reload();
+  const paged = pagedList((paging) => api("/accountability", { params: { status: filter.value, ...paging } }),
+    (items) => h("div.stack", { "data-testid": "accountability" }, ...(items.length ? items.map((record) => recordCard(record, me, show))
+      : [h("p.empty", {}, "暂无问责记录")])), { size: 20 });
   container.append(h("h1", {}, "“三问”问责"), h("div.row", {}, h("span", {}, "状态："), filter));
   if (office) container.append(openForm(show));
-  container.append(list);
-  async function show() {
-    const page = await api("/accountability", { params: { status: filter.value, limit: 200 } });
-    list.replaceChildren(...(page.items.length ? page.items.map((record) => recordCard(record, me, show))
-      : [h("p.empty", {}, "暂无问责记录")]));
-  }
-  await show();
+  container.append(paged.node);
+  await paged.show();
 }
 
 function openForm(reload) {

@@ -3,24 +3,21 @@
 // (再批示); the office records an instruction for a leader. The feedback panel
 // of a task page lets the lead unit report a stage with words and files.
 import { api, download } from "../api.js";
-import { CLOCK_LABEL, STATUS_LABEL, badge, date, dateTime, errorText, field, h, panel, select, submitting, table, toast, today } from "../ui.js";
+import { CLOCK_LABEL, STATUS_LABEL, badge, date, dateTime, errorText, field, h, pagedList, panel, select, submitting, table, toast, today } from "../ui.js";
 
 const STAGES = [["deployed", "部署"], ["first_feedback", "首次反馈"], ["closed", "办结"]];
 const KIND = { on_task: "对已有任务批示", new_matter: "批示交办新事项", follow_up: "再批示" };
 
 export async function instructionsPage(container, { me }) {
-  const list = h("div.stack", { "data-testid": "instructions" });
   const leader = me.role === "leader";
+  const show = () => paged.reload();
+  const paged = pagedList((paging) => api("/instructions", { params: leader ? { mine: true, ...paging } : paging }),
+    (items) => h("div.stack", { "data-testid": "instructions" }, ...(items.length ? items.map((item) => card(item, me, show))
+      : [h("p.empty", {}, leader ? "您尚无批示。" : "尚无领导批示。")])), { size: 20 });
   container.append(h("h1", {}, leader ? "我的批示" : "领导批示"));
   container.append(recordForm(me, show));
-  container.append(list);
-
-  async function show() {
-    const page = await api("/instructions", { params: leader ? { mine: true, limit: 200 } : { limit: 200 } });
-    list.replaceChildren(...(page.items.length ? page.items.map((item) => card(item, me, show))
-      : [h("p.empty", {}, leader ? "您尚无批示。" : "尚无领导批示。")]));
-  }
-  await show();
+  container.append(paged.node);
+  await paged.show();
 }
 
 function card(item, me, reload) {

@@ -2,7 +2,7 @@
 // channel, the words of each message, the escalation ladders) and the messages
 // a service parked after failing every retry.
 import { api } from "../api.js";
-import { badge, dateTime, errorText, field, h, panel, select, submitting, table, toast } from "../ui.js";
+import { badge, dateTime, errorText, field, h, pagedList, panel, select, submitting, table, toast } from "../ui.js";
 
 const EVENT_LABEL = {
   colour_changed: "亮灯变化", notice_issued: "下发督办单", notice_overdue: "督办单超期", escalation: "逐级提醒",
@@ -112,21 +112,17 @@ async function templatesPanel() {
 // Escalations ---------------------------------------------------------------------
 
 async function escalationsPanel() {
-  const list = h("div");
   const status = select("status", [["", "全部"], ...Object.entries(ESCALATION_STATUS)], "open");
-  status.addEventListener("change", () => show().catch((error) => toast(errorText(error))));
-  async function show() {
-    const page = await api("/escalations", { params: { status: status.value || undefined, limit: 100 } });
-    list.replaceChildren(h("p.small.muted", {}, `共 ${page.total} 条`), table([
+  status.addEventListener("change", () => list.show().catch((error) => toast(errorText(error))));
+  const list = pagedList((paging) => api("/escalations", { params: { status: status.value || undefined, ...paging } }), (items) => table([
       { label: "事项", value: (row) => row.task ? h("a", { href: `#/task/${encodeURIComponent(row.task)}` }, row.label || row.item) : (row.label || row.item) },
       { label: "单位", value: (row) => row.unit || "—" },
       { label: "已提醒到", value: (row) => `第 ${row.level + 1} 级（${RECIPIENT_LABEL[row.role] || row.role}）` },
       { label: "状态", value: (row) => badge(row.status === "open" ? "yellow" : row.status === "top" ? "red" : "green", ESCALATION_STATUS[row.status] || row.status) },
       { label: "下次提醒", value: (row) => row.next_at ? dateTime(row.next_at) : (row.stopped_reason || "—") },
-    ], page.items, { empty: "没有逐级提醒", testid: "escalations" }));
-  }
-  await show();
-  return panel("逐级提醒", h("div.row", {}, h("label", {}, "状态", status)), list);
+    ], items, { empty: "没有逐级提醒", testid: "escalations" }), { testid: "escalation-total" });
+  await list.show();
+  return panel("逐级提醒", h("div.row", {}, h("label", {}, "状态", status)), list.node);
 }
 
 // Parked messages -----------------------------------------------------------------

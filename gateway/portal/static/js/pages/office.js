@@ -3,7 +3,7 @@
 // messaging and parked messages (pages/messaging.js), the audit log.
 import { api, download } from "../api.js";
 import {
-  CLOCK_LABEL, KIND_LABEL, NOTICE_STATUS, RANKING_STATUS, ROLE_LABEL, badge, date, dateTime, errorText, field, h, panel, select, submitting, table, toast,
+  CLOCK_LABEL, KIND_LABEL, NOTICE_STATUS, RANKING_STATUS, ROLE_LABEL, badge, date, dateTime, errorText, field, h, pagedList, panel, select, submitting, table, toast,
 } from "../ui.js";
 import { calendarTab } from "./calendar.js";
 import { ledgerTab } from "./ledger.js";
@@ -132,9 +132,8 @@ async function rulesTab(body) {
 }
 
 async function noticesTab(body) {
-  const list = h("div");
   const status = select("status", [["", "全部"], ...Object.entries(NOTICE_STATUS)], "");
-  status.addEventListener("change", show);
+  status.addEventListener("change", () => paged.show().catch((error) => toast(errorText(error))));
   const form = h("form", {}, h("div.fields", {},
     field("任务编号", h("input", { name: "task", required: true })),
     field("督办原因", h("input", { name: "reason", required: true }))), h("button", { type: "submit" }, "下发督办单"));
@@ -143,9 +142,7 @@ async function noticesTab(body) {
     await show();
     return `已下发 ${notice.number}`;
   });
-  async function show() {
-    const items = (await api("/notices", { params: { status: status.value || undefined, limit: 200 } })).items;
-    list.replaceChildren(table([
+  const paged = pagedList((paging) => api("/notices", { params: { status: status.value || undefined, ...paging } }), (items) => table([
       { label: "编号", value: (row) => row.number },
       { label: "任务", value: (row) => h("a", { href: `#/task/${encodeURIComponent(row.task)}` }, row.task) },
       { label: "单位", value: (row) => row.unit },
@@ -157,10 +154,10 @@ async function noticesTab(body) {
         const reason = row.status === "answered" ? null : "督查办决定办结";
         try { await api(`/notices/${row.id}/close`, { method: "POST", json: reason ? { reason } : {} }); toast("已办结"); await show(); } catch (error) { toast(errorText(error)); }
       } }, "办结") },
-    ], items, { empty: "没有督办单" }));
-  }
-  body.append(panel("下发督办单", form), panel(null, h("div.row", {}, h("label", {}, "状态", status)), list));
-  await show();
+    ], items, { empty: "没有督办单" }), { testid: "notice-total" });
+  const show = () => paged.reload();
+  body.append(panel("下发督办单", form), panel(null, h("div.row", {}, h("label", {}, "状态", status)), paged.node));
+  await paged.show();
 }
 
 async function rankingTab(body) {
@@ -264,20 +261,18 @@ async function usersTab(body) {
 }
 
 async function auditTab(body) {
-  const list = h("div");
-  const filter = h("form.row", {}, h("input", { name: "user", placeholder: "用户" }), h("input", { name: "path", placeholder: "路径前缀，如 /api/v1/tasks" }), h("button", { type: "submit" }, "查询"));
-  filter.addEventListener("submit", (event) => { event.preventDefault(); show(); });
-  async function show() {
+  const filter = h("form.row", {}, h("input", { name: "user", placeholder: "用户" }), h("input", { name: "path", placeholder: "接口路径前缀，如 /api/v1/tasks" }), h("button", { type: "submit" }, "查询"));
+  const list = pagedList((paging) => {
     const data = new FormData(filter);
-    const page = await api("/audit", { params: { user: data.get("user") || undefined, path: data.get("path") || undefined, limit: 100 } });
-    list.replaceChildren(h("p.small.muted", {}, `共 ${page.total} 条，显示最近 ${page.items.length} 条`), table([
+    return api("/audit", { params: { user: data.get("user") || undefined, path: data.get("path") || undefined, ...paging } });
+  }, (items) => table([
       { label: "时间", value: (row) => dateTime(row.at) },
       { label: "用户", value: (row) => row.user || "—" },
-      { label: "操作", value: (row) => `${row.method} ${row.path}` },
-      { label: "结果", num: true, value: (row) => h(row.status < 400 ? "span.ok" : "span.error", {}, String(row.status)) },
+      { label: "操作", value: (row) => h("span", { title: `${row.method} ${row.path}` }, row.action) },
+      { label: "结果", value: (row) => h(row.status < 400 ? "span.ok" : "span.error", { title: `HTTP ${row.status}` }, row.status < 400 ? "成功" : `未成功（${row.status}）`) },
       { label: "来源", cls: "hide-narrow", value: (row) => row.address || "" },
-    ], page.items));
-  }
-  body.append(panel("操作日志（每一次写操作）", filter, list));
-  await show();
+    ], items), { testid: "audit-total" });
+  filter.addEventListener("submit", (event) => { event.preventDefault(); list.show().catch((error) => toast(errorText(error))); });
+  body.append(panel("操作日志（每一次写操作）", filter, list.node));
+  await list.show();
 }

@@ -2,7 +2,7 @@
 import { api, download } from "../api.js";
 import {
   CLOCK_LABEL, COLOUR_LABEL, NOTICE_STATUS, SOURCE_LABEL, STAGE_LABEL, STATUS_LABEL,
-  badge, date, dateTime, errorText, field, h, panel, percent, progressBar, select, submitting, table, toast,
+  badge, date, dateTime, errorText, field, h, pager, panel, percent, progressBar, select, submitting, table, toast,
 } from "../ui.js";
 import { batchOptions, historyPanel, officeTaskPanels } from "./records.js";
 import { feedbackPanel } from "./instructions.js";
@@ -45,13 +45,8 @@ export async function tasksPage(container, { params }) {
     list.replaceChildren(h("p.muted", {}, "正在加载……"));
     try {
       const page = await api("/tasks", { params: { ...filters, limit: PAGE, offset } });
-      const pager = h("div.row.spread", {},
-        h("span.muted.small", { "data-testid": "task-total" }, `共 ${page.total} 项`),
-        h("div.row", {},
-          h("button.secondary", { type: "button", disabled: offset === 0, onclick: () => { offset -= PAGE; show(); } }, "上一页"),
-          h("span.small", {}, `${Math.floor(offset / PAGE) + 1} / ${Math.max(1, Math.ceil(page.total / PAGE))}`),
-          h("button.secondary", { type: "button", disabled: offset + PAGE >= page.total, onclick: () => { offset += PAGE; show(); } }, "下一页")));
-      list.replaceChildren(pager, table([
+      const go = (next) => { offset = next; show(); };
+      list.replaceChildren(pager(page.total, offset, PAGE, go, { noun: "项", testid: "task-total" }), table([
         { label: "编号", value: (row) => row.code },
         { label: "任务", value: (row) => h("a", { href: `#/task/${encodeURIComponent(row.code)}` }, row.title) },
         { label: "牵头单位", value: (row) => names.get(row.lead_unit) || row.lead_unit },
