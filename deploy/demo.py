@@ -332,9 +332,11 @@ def rank(api, rng, tasks, today):
 
 # People to sign in as, one per role; their password is the admin's.
 DEMO_USERS = [
-    {"username": "leader", "role": "leader"},
-    {"username": "yuanzhou", "role": "operator", "unit": "YUANZHOU"},
-    {"username": "fgw", "role": "evaluator", "unit": "FGW"},
+    {"username": "leader", "role": "leader", "name": "李建国", "phone": "13907950001"},
+    {"username": "yuanzhou", "role": "operator", "unit": "YUANZHOU", "name": "袁小红",
+     "phone": "13907950002"},
+    {"username": "fgw", "role": "evaluator", "unit": "FGW", "name": "冯国伟",
+     "phone": "13907950003"},
 ]
 
 

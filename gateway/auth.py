@@ -100,6 +100,8 @@ class Caller:
     read_only: bool = False
     # After an admin's password reset, until the user picks its own.
     must_change_password: bool = False
+    # The person's name, for people to read; never sent to the services.
+    name: str | None = None
 
     @classmethod
     def for_user(cls, user: User) -> "Caller":
@@ -108,7 +110,7 @@ class Caller:
         else:
             units = [user.unit] if user.unit else []
         return cls(user=user.username, role=user.role, units=units,
-                   must_change_password=bool(user.must_change_password))
+                   must_change_password=bool(user.must_change_password), name=user.name)
 
     @classmethod
     def for_api_key(cls, key: ApiKey) -> "Caller":

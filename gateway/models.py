@@ -33,6 +33,10 @@ class User(Base):
     must_change_password: Mapped[bool | None] = mapped_column(Boolean)
     last_sign_in_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     last_sign_in_from: Mapped[str | None] = mapped_column(String(64))
+    # The person behind the account, as people see it (the username is for
+    # signing in); nullable: the first users had none.
+    name: Mapped[str | None] = mapped_column(String(32))
+    phone: Mapped[str | None] = mapped_column(String(20))
 
 
 class Token(Base):

@@ -301,11 +301,21 @@ class ReceiptCorrectionIn(WriteBody):
 Password = Annotated[str, StringConstraints(min_length=8, max_length=256)]
 
 
+# A person's name as people write it (张三, 欧阳娜娜, Anna Müller).
+PersonName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
+                                              max_length=32)]
+# A mobile or desk phone: digits, with an optional + and dashes (0795-3201234).
+Phone = Annotated[str, StringConstraints(strip_whitespace=True,
+                                         pattern=r"^\+?[0-9][0-9-]{4,18}[0-9]$")]
+
+
 class UserIn(WriteBody):
     username: Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^\S+$")]
     password: Password
     role: Role
     unit: Code | None = None
+    name: PersonName | None = None
+    phone: Phone | None = None
 
     @model_validator(mode="after")
     def _unit_roles_have_a_unit(self):
@@ -340,6 +350,9 @@ class UserPatchIn(WriteBody):
     disabled: bool | None = None
     role: Role | None = None
     unit: Code | None = None
+    # null clears them.
+    name: PersonName | None = None
+    phone: Phone | None = None
 
 
 class PasswordResetIn(WriteBody):
@@ -365,6 +378,8 @@ class UserOut(BaseModel):
     created_at: AwareDatetime | None = None
     last_sign_in_at: AwareDatetime | None = None
     last_sign_in_from: str | None = None
+    name: str | None = None
+    phone: str | None = None
 
     @classmethod
     def of(cls, row) -> "UserOut":
@@ -378,7 +393,7 @@ class UserOut(BaseModel):
                    status=state, disabled_at=_utc(row.disabled_at),
                    must_change_password=bool(row.must_change_password),
                    created_at=_utc(row.created_at), last_sign_in_at=_utc(row.last_sign_in_at),
-                   last_sign_in_from=row.last_sign_in_from)
+                   last_sign_in_from=row.last_sign_in_from, name=row.name, phone=row.phone)
 
 
 class ApiKeyIn(WriteBody):
@@ -469,3 +484,4 @@ class CallerOut(BaseModel):
     api_key: str | None
     must_change_password: bool = False
     read_only: bool = False
+    name: str | None = None

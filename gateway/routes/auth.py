@@ -146,7 +146,7 @@ def sign_out(request: Request, db: DbSession, caller: CurrentCaller,
 def who_am_i(caller: CurrentCaller):
     return CallerOut(user=caller.user, role=caller.role, units=caller.units,
                      api_key=caller.api_key, must_change_password=caller.must_change_password,
-                     read_only=caller.read_only)
+                     read_only=caller.read_only, name=caller.name)
 
 
 @router.post("/users", response_model=UserOut, status_code=status.HTTP_201_CREATED)
@@ -154,7 +154,7 @@ def create_user(body: UserIn, db: DbSession, caller: Admin, rpc: Rpc):
     """A user; its unit must be one the tasks service knows (422 otherwise)."""
     require_units_exist(rpc, caller, [body.unit])
     user = User(username=body.username, password_hash=hash_password(body.password),
-                role=body.role, unit=body.unit)
+                role=body.role, unit=body.unit, name=body.name, phone=body.phone)
     db.add(user)
     try:
         db.flush()
@@ -185,10 +185,11 @@ def _other_live_admins(db, user: User) -> int:
 @router.patch("/users/{username}", response_model=UserOut)
 def change_user(request: Request, username: Username, body: UserPatchIn, db: DbSession,
                 caller: Admin, rpc: Rpc):
-    """Disable or enable a user, or change its role or unit; every token of the
-    user is revoked at once, so its next request is a 401 and it signs in
-    again under what it now is. The last enabled admin can be neither
-    disabled nor demoted (409); a new unit must exist (422)."""
+    """Disable or enable a user, change its role or unit, or its name and phone.
+    A change of what it may do revokes every token of the user at once, so its
+    next request is a 401 and it signs in again under what it now is; a new name
+    or phone does not. The last enabled admin can be neither disabled nor
+    demoted (409); a new unit must exist (422)."""
     user = _user(db, username)
     given = body.model_fields_set
     role = body.role if "role" in given and body.role is not None else user.role
@@ -201,10 +202,16 @@ def change_user(request: Request, username: Username, body: UserPatchIn, db: DbS
     losing_admin = user.role == "admin" and (role != "admin" or body.disabled)
     if losing_admin and user.disabled_at is None and not _other_live_admins(db, user):
         raise refusal(status.HTTP_409_CONFLICT, "last_admin")
-    user.role, user.unit = role, unit
+    disabled_at = user.disabled_at
     if body.disabled is not None:
-        user.disabled_at = (user.disabled_at or utcnow()) if body.disabled else None
-    revoke_other_tokens(db, request.app.state.settings, user, keep=None)
+        disabled_at = (user.disabled_at or utcnow()) if body.disabled else None
+    access_changed = (role, unit, disabled_at) != (user.role, user.unit, user.disabled_at)
+    user.role, user.unit, user.disabled_at = role, unit, disabled_at
+    for field in ("name", "phone"):
+        if field in given:
+            setattr(user, field, getattr(body, field))
+    if access_changed:
+        revoke_other_tokens(db, request.app.state.settings, user, keep=None)
     return UserOut.of(user)
 
 

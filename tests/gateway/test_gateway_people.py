@@ -55,6 +55,40 @@ def test_a_change_of_role_or_unit_revokes_the_tokens_and_applies_at_next_sign_in
     assert (me["role"], me["units"]) == ("leader", None)
 
 
+def test_a_user_carries_the_persons_name_and_phone(client, admin, sign_in):
+    body = {"username": "wang", "password": "password-123", "role": "operator", "unit": "U01",
+            "name": " 王小明 ", "phone": "0795-3201234"}
+    created = client.post("/api/v1/users", json=body, headers=admin)
+    assert created.status_code == 201, created.text
+    assert (created.json()["name"], created.json()["phone"]) == ("王小明", "0795-3201234")
+    headers = sign_in("wang", "password-123")
+    assert client.get("/api/v1/auth/me", headers=headers).json()["name"] == "王小明"
+
+    # A new name or phone changes nothing the user may do: its tokens stay good.
+    changed = client.patch("/api/v1/users/wang", json={"name": "王晓明", "phone": "13907950001"},
+                           headers=admin)
+    assert changed.status_code == 200
+    assert (changed.json()["name"], changed.json()["phone"]) == ("王晓明", "13907950001")
+    assert client.get("/api/v1/auth/me", headers=headers).json()["name"] == "王晓明"
+    listed = {user["username"]: user for user in
+              client.get("/api/v1/users", headers=admin).json()}
+    assert listed["wang"]["name"] == "王晓明"
+    # null clears; a field left out stays.
+    cleared = client.patch("/api/v1/users/wang", json={"phone": None}, headers=admin).json()
+    assert (cleared["name"], cleared["phone"]) == ("王晓明", None)
+
+
+@pytest.mark.parametrize("field, value", [
+    ("phone", "call me"), ("phone", "12"), ("phone", "1390795000100001234567"),
+    ("name", ""), ("name", "   "), ("name", "张" * 33),
+])
+def test_a_bad_name_or_phone_is_refused_and_nothing_is_stored(client, admin, field, value):
+    body = {"username": "wang", "password": "password-123", "role": "leader", field: value}
+    assert client.post("/api/v1/users", json=body, headers=admin).status_code == 422
+    assert "wang" not in {user["username"] for user in
+                          client.get("/api/v1/users", headers=admin).json()}
+
+
 @pytest.mark.parametrize("body, status, code", [
     ({"unit": "NOPE"}, 422, "unknown_units"),
     ({"unit": None}, 422, "unit_needed"),

@@ -21,7 +21,7 @@ from services.launch import migrate
 # the first ones in place at the next start, and now the baseline revision must;
 # the audit chain's came with revision 0002.
 LATER_COLUMNS = {"users": {"disabled_at", "must_change_password", "last_sign_in_at",
-                           "last_sign_in_from"},
+                           "last_sign_in_from", "name", "phone"},
                  "api_keys": {"expires_at", "access", "last_used_from"},
                  "tokens": {"last_used_at"},
                  "audit_log": {"prev_hash", "hash"}}

@@ -47,7 +47,7 @@ function renderNav(current) {
   nav.replaceChildren(...PAGES.filter((page) => page.roles.includes(session.me.role)).map((page) =>
     h("a", { href: `#/${page.path}`, class: page.path === current ? "active" : null, "data-page": page.path }, page.label)));
   const unit = session.me.units && session.me.units.length ? `（${session.me.units.join("、")}）` : "";
-  document.getElementById("who").textContent = `${session.me.user} · ${ROLE_LABEL[session.me.role] || session.me.role}${unit}`;
+  document.getElementById("who").textContent = `${session.me.name || session.me.user} · ${ROLE_LABEL[session.me.role] || session.me.role}${unit}`;
 }
 
 async function route() {

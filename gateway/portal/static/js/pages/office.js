@@ -179,16 +179,19 @@ async function usersTab(body) {
   const users = h("div"), keys = h("div"), shown = h("div");
   const unitOptions = [["", "（无）"], ...units.map((unit) => [unit.code, unit.name])];
   const userForm = h("form", {}, h("div.fields", {},
-    field("用户名", h("input", { name: "username", required: true })),
+    field("姓名", h("input", { name: "name", required: true, maxlength: 32, placeholder: "如：王小明" })),
+    field("手机或电话", h("input", { name: "phone", type: "tel", maxlength: 20, pattern: "\\+?[0-9][0-9\\-]{4,18}[0-9]", placeholder: "如：13907950001" })),
+    field("登录用户名", h("input", { name: "username", required: true, pattern: "\\S+", placeholder: "如：wangxm" })),
     field("初始密码（至少8位）", h("input", { name: "password", type: "password", minlength: 8, required: true })),
     field("角色", select("role", Object.entries(ROLE_LABEL), "operator")),
     field("单位", select("unit", unitOptions, ""))), h("button", { type: "submit" }, "新建用户"));
   submitting(userForm, async (data) => {
-    const body = { username: data.get("username"), password: data.get("password"), role: data.get("role") };
+    const body = { username: data.get("username"), password: data.get("password"), role: data.get("role"), name: data.get("name") };
     if (data.get("unit")) body.unit = data.get("unit");
+    if (data.get("phone")) body.phone = data.get("phone");
     await api("/users", { method: "POST", json: body });
     await show();
-    return `已新建 ${body.username}`;
+    return `已新建 ${body.name}（${body.username}）`;
   });
   const keyForm = h("form", {}, h("div.fields", {},
     field("名称（县区系统）", h("input", { name: "name", required: true })),
@@ -223,7 +226,14 @@ async function usersTab(body) {
         .then((done) => done && toast(`已修改 ${row.username}，其登录已失效`));
     });
     const disabled = row.status === "disabled";
-    return h("span.row", {}, change,
+    const rename = h("button.secondary", { type: "button", onclick: () => {
+      const name = prompt(`“${row.username}”的姓名`, row.name || "");
+      if (name === null) return;
+      const phone = prompt(`“${name || row.username}”的手机或电话（可不填）`, row.phone || "");
+      if (phone === null) return;
+      act(() => api(`/users/${encodeURIComponent(row.username)}`, { method: "PATCH", json: { name: name.trim() || null, phone: phone.trim() || null } }));
+    } }, "姓名电话");
+    return h("span.row", {}, change, rename,
       h(disabled ? "button.secondary" : "button.danger", { type: "button", onclick: () => {
         if (!disabled && !confirm(`停用“${row.username}”？其登录立即失效。`)) return;
         act(() => api(`/users/${encodeURIComponent(row.username)}`, { method: "PATCH", json: { disabled: !disabled } }));
@@ -237,7 +247,8 @@ async function usersTab(body) {
     const [userList, keyList] = await Promise.all([api("/users"), api("/api-keys")]);
     const unitName = Object.fromEntries(units.map((unit) => [unit.code, unit.name]));
     users.replaceChildren(table([
-      { label: "用户名", value: (row) => row.username },
+      { label: "姓名", value: (row) => h("span", {}, row.name || "（未填姓名）", h("div.small.muted", {}, row.username)) },
+      { label: "手机或电话", cls: "hide-narrow", value: (row) => row.phone || "—" },
       { label: "角色", value: (row) => ROLE_LABEL[row.role] || row.role },
       { label: "单位", value: (row) => row.unit ? unitName[row.unit] || row.unit : "—" },
       { label: "状态", value: (row) => badge(USER_STATUS[row.status][0], USER_STATUS[row.status][1]) },
@@ -261,13 +272,15 @@ async function usersTab(body) {
 }
 
 async function auditTab(body) {
+  const people = new Map((await api("/users")).map((user) => [user.username, user.name]));
+  const who = (username) => !username ? "—" : people.get(username) ? `${people.get(username)}（${username}）` : username;
   const filter = h("form.row", {}, h("input", { name: "user", placeholder: "用户" }), h("input", { name: "path", placeholder: "接口路径前缀，如 /api/v1/tasks" }), h("button", { type: "submit" }, "查询"));
   const list = pagedList((paging) => {
     const data = new FormData(filter);
     return api("/audit", { params: { user: data.get("user") || undefined, path: data.get("path") || undefined, ...paging } });
   }, (items) => table([
       { label: "时间", value: (row) => dateTime(row.at) },
-      { label: "用户", value: (row) => row.user || "—" },
+      { label: "用户", value: (row) => who(row.user) },
       { label: "操作", value: (row) => h("span", { title: `${row.method} ${row.path}` }, row.action) },
       { label: "结果", value: (row) => h(row.status < 400 ? "span.ok" : "span.error", { title: `HTTP ${row.status}` }, row.status < 400 ? "成功" : `未成功（${row.status}）`) },
       { label: "来源", cls: "hide-narrow", value: (row) => row.address || "" },

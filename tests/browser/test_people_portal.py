@@ -1,0 +1,30 @@
+"""People are named: the office gives each user a person's name and phone, and
+the portal shows the name where it shows who someone is."""
+from playwright.sync_api import expect
+
+TIMEOUT = 20_000
+
+
+def test_the_office_names_a_new_user_and_the_header_greets_people_by_name(open_as, platform,
+                                                                         screenshot):
+    page = open_as("admin", "#/office/users")
+    form = page.locator("form", has=page.get_by_role("button", name="新建用户"))
+    form.locator("input[name=name]").fill("周晓燕")
+    form.locator("input[name=phone]").fill("13907950099")
+    form.locator("input[name=username]").fill("zhouxy")
+    form.locator("input[name=password]").fill("password-12345")
+    form.locator("select[name=role]").select_option("leader")
+    form.get_by_role("button", name="新建用户").click()
+    users = page.get_by_test_id("users")
+    row = users.locator("tr", has_text="zhouxy")
+    expect(row).to_contain_text("周晓燕", timeout=TIMEOUT)
+    expect(row).to_contain_text("13907950099")
+    stored = {user["username"]: user for user in platform.http.get(
+        "/api/v1/users", headers=platform.login()).json()}
+    assert (stored["zhouxy"]["name"], stored["zhouxy"]["phone"]) == ("周晓燕", "13907950099")
+    screenshot(page, "office-users")
+
+    # The demo's leader has a name; the header says it rather than the username.
+    leader = open_as("leader")
+    expect(leader.locator("#who")).to_contain_text("李建国", timeout=TIMEOUT)
+    assert page.errors == [] and leader.errors == []
