@@ -28,3 +28,15 @@ def test_the_office_names_a_new_user_and_the_header_greets_people_by_name(open_a
     leader = open_as("leader")
     expect(leader.locator("#who")).to_contain_text("李建国", timeout=TIMEOUT)
     assert page.errors == [] and leader.errors == []
+
+
+def test_periods_read_as_people_say_them(open_as):
+    page = open_as("admin", "#/ranking")
+    options = page.locator("select[name=period] option")
+    expect(options.first).to_contain_text("年", timeout=TIMEOUT)
+    texts = options.all_inner_texts()
+    assert not any("-Q" in text or "-H" in text for text in texts), texts
+    # The approval panel says which period and which group it is for.
+    panel = page.locator("section.panel", has_text="排名审定与发布")
+    expect(panel.locator("h2")).to_contain_text("季度")
+    assert page.errors == []

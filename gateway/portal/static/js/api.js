@@ -80,6 +80,19 @@ export async function all(path, params = {}) {
   }
 }
 
+let unitNamesCache = null;
+
+/** {code: name} of every unit the caller may see, for lists whose rows carry
+ * unit codes: asked again after a minute, so a renamed unit shows soon. */
+export async function unitNames() {
+  if (!unitNamesCache || Date.now() - unitNamesCache.at > 60_000) {
+    unitNamesCache = { at: Date.now(), names: all("/units").then((units) => new Map(units.map((unit) => [unit.code, unit.name]))) };
+    unitNamesCache.names.catch(() => { unitNamesCache = null; });
+  }
+  const names = await unitNamesCache.names;
+  return (code) => (code ? names.get(code) || code : "—");
+}
+
 /** Save a file the API answers (an .xlsx, a PDF) under its own name. */
 export async function download(path, params, fallbackName) {
   const response = await api(path, { params, raw: true });

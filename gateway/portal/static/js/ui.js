@@ -102,6 +102,20 @@ export function table(columns, rows, { onclick, empty = "暂无数据", testid }
       columns.map((column) => h(column.num ? "td.num" : "td", { class: column.cls }, column.value(row))))))));
 }
 
+const CHINESE_QUARTERS = ["一", "二", "三", "四"];
+
+/** A ranking period's name as people say it (as the ranking service labels it):
+ * 2026-Q4 → 2026年第四季度, 2026-H1 → 2026年上半年, 2026-11 → 2026年11月, 2026 → 2026年度. */
+export function periodLabel(key) {
+  const match = /^(\d{4})(?:-(?:Q([1-4])|H([12])|(\d{2})))?$/.exec(key || "");
+  if (!match) return key || "";
+  const [, year, quarter, half, month] = match;
+  if (quarter) return `${year}年第${CHINESE_QUARTERS[quarter - 1]}季度`;
+  if (half) return `${year}年${half === "1" ? "上" : "下"}半年`;
+  if (month) return `${year}年${Number(month)}月`;
+  return `${year}年度`;
+}
+
 /** The line above a list that holds more than one page: its total, which rows
  * are shown, and the way to the others. go(offset) shows another page. */
 export function pager(total, offset, size, go, { noun = "条", testid } = {}) {

@@ -1,6 +1,6 @@
 // 工作日历: the office keeps each year's holidays and make-up working days, entered
 // from the State Council's notice (pasted as published, or as a sheet of dates).
-import { api } from "../api.js";
+import { api, unitNames } from "../api.js";
 import { dateTime, errorText, field, h, panel, submitting, table } from "../ui.js";
 
 const SOURCE_LABEL = { package: "节假日数据包", office: "督查办录入", provisional: "未录入（暂按周一至周五计）" };
@@ -151,11 +151,11 @@ async function historyPanel(year) {
 }
 
 async function unjudgedPanel() {
-  const items = (await api("/warnings/unjudged")).items;
+  const [items, unitName] = [(await api("/warnings/unjudged")).items, await unitNames()];
   return panel("日期有误、无法评价的任务", h("p.small.muted", {}, "以下任务的日期超出可计算范围（多为年份录入错误），每日评价时已跳过，请更正。"),
     table([
-      { label: "任务", value: (row) => row.task },
-      { label: "牵头单位", value: (row) => row.unit },
+      { label: "任务", value: (row) => h("a", { href: `#/task/${encodeURIComponent(row.task)}` }, row.task) },
+      { label: "牵头单位", value: (row) => unitName(row.unit) },
       { label: "问题", value: (row) => row.problem },
     ], items, { testid: "calendar-unjudged" }));
 }

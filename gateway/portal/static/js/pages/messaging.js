@@ -1,7 +1,7 @@
 // 推送与运维: the office's side of the notify service (who hears what on which
 // channel, the words of each message, the escalation ladders) and the messages
 // a service parked after failing every retry.
-import { api } from "../api.js";
+import { api, unitNames } from "../api.js";
 import { badge, dateTime, errorText, field, h, pagedList, panel, select, submitting, table, toast } from "../ui.js";
 
 const EVENT_LABEL = {
@@ -112,11 +112,12 @@ async function templatesPanel() {
 // Escalations ---------------------------------------------------------------------
 
 async function escalationsPanel() {
+  const unitName = await unitNames();
   const status = select("status", [["", "全部"], ...Object.entries(ESCALATION_STATUS)], "open");
   status.addEventListener("change", () => list.show().catch((error) => toast(errorText(error))));
   const list = pagedList((paging) => api("/escalations", { params: { status: status.value || undefined, ...paging } }), (items) => table([
       { label: "事项", value: (row) => row.task ? h("a", { href: `#/task/${encodeURIComponent(row.task)}` }, row.label || row.item) : (row.label || row.item) },
-      { label: "单位", value: (row) => row.unit || "—" },
+      { label: "单位", value: (row) => unitName(row.unit) },
       { label: "已提醒到", value: (row) => `第 ${row.level + 1} 级（${RECIPIENT_LABEL[row.role] || row.role}）` },
       { label: "状态", value: (row) => badge(row.status === "open" ? "yellow" : row.status === "top" ? "red" : "green", ESCALATION_STATUS[row.status] || row.status) },
       { label: "下次提醒", value: (row) => row.next_at ? dateTime(row.next_at) : (row.stopped_reason || "—") },

@@ -1,7 +1,7 @@
 // 督查办: the office's work — the task library, leaders' matters on the 13710
 // clock, rules and score settings, notices, ranking approval, users and API keys,
 // messaging and parked messages (pages/messaging.js), the audit log.
-import { api, download } from "../api.js";
+import { api, download, unitNames } from "../api.js";
 import {
   CLOCK_LABEL, KIND_LABEL, NOTICE_STATUS, RANKING_STATUS, ROLE_LABEL, badge, date, dateTime, errorText, field, h, pagedList, panel, select, submitting, table, toast,
 } from "../ui.js";
@@ -132,6 +132,7 @@ async function rulesTab(body) {
 }
 
 async function noticesTab(body) {
+  const unitName = await unitNames();
   const status = select("status", [["", "全部"], ...Object.entries(NOTICE_STATUS)], "");
   status.addEventListener("change", () => paged.show().catch((error) => toast(errorText(error))));
   const form = h("form", {}, h("div.fields", {},
@@ -145,7 +146,7 @@ async function noticesTab(body) {
   const paged = pagedList((paging) => api("/notices", { params: { status: status.value || undefined, ...paging } }), (items) => table([
       { label: "编号", value: (row) => row.number },
       { label: "任务", value: (row) => h("a", { href: `#/task/${encodeURIComponent(row.task)}` }, row.task) },
-      { label: "单位", value: (row) => row.unit },
+      { label: "单位", value: (row) => unitName(row.unit) },
       { label: "原因", value: (row) => h("span.small", {}, row.reason) },
       { label: "下发", value: (row) => `${date(row.issued_on)}（${row.issued_by === "auto" ? "自动" : row.issued_by}）` },
       { label: "状态", value: (row) => badge(row.colour, NOTICE_STATUS[row.status] || row.status) },

@@ -1,7 +1,7 @@
 // 评价排队: the groups' rankings with each score's breakdown, rank changes, the red
 // and black lists of published periods and the lead units' evaluations.
 import { api, download } from "../api.js";
-import { RANKING_STATUS, errorText, field, h, number, panel, rankChange, select, submitting, table, toast } from "../ui.js";
+import { RANKING_STATUS, errorText, field, h, number, panel, periodLabel, rankChange, select, submitting, table, toast } from "../ui.js";
 
 export async function rankingPage(container, { params, me }) {
   const [groups, periods, units] = await Promise.all([
@@ -13,7 +13,7 @@ export async function rankingPage(container, { params, me }) {
   let group = params.get("group") || (groups.items[0] && groups.items[0].key);
 
   const body = h("div.stack");
-  const periodSelect = select("period", periodList.map((key) => [key, key === current ? `${key}（本期）` : key]), period);
+  const periodSelect = select("period", periodList.map((key) => [key, key === current ? `${periodLabel(key)}（本期）` : periodLabel(key)]), period);
   periodSelect.addEventListener("change", () => { period = periodSelect.value; show(); });
   const tabs = h("div.tabs", { role: "tablist" });
   const exportButton = h("button.secondary", { type: "button", onclick: () => download(`/rankings/${period}/export`, {}, `ranking-${period}.xlsx`).catch((error) => toast(errorText(error))) }, "导出 Excel");
@@ -112,13 +112,13 @@ export function approvalButtons(ranking, reload) {
   const steps = { live: [["draft", "生成草稿"]], draft: [["draft", "重新计算草稿"], ["approve", "审定"]],
     approved: [["reopen", "退回草稿"], ["publish", "发布"]], published: [] }[ranking.status] || [];
   const message = h("span.form-message");
-  return h("section.panel", {}, h("h2", {}, "排名审定与发布"),
+  return h("section.panel", {}, h("h2", {}, `排名审定与发布 · ${periodLabel(ranking.period)}${ranking.group_label ? ` · ${ranking.group_label}` : ""}`),
     h("div.row", {}, steps.length ? steps.map(([step, label]) => h(step === "publish" ? "button" : "button.secondary", {
       type: "button", "data-step": step,
       onclick: async () => {
         try {
           await api(`/rankings/${ranking.period}/${step}`, { method: "POST" });
-          toast(`${ranking.period}：${label}完成`);
+          toast(`${periodLabel(ranking.period)}：${label}完成`);
           await reload();
         } catch (error) { message.className = "error"; message.textContent = errorText(error); }
       },
