@@ -13,7 +13,7 @@ TIMEOUT = 30_000
 
 def test_a_leader_reads_the_feedback_of_its_instruction(open_as, platform, screenshot):
     http, leader = platform.http, platform.login(USERS["leader"])
-    today = dt.date.today().isoformat()
+    today = platform.clock.day.isoformat()
     given = http.post("/api/v1/instructions", headers=leader, json={
         "leader_name": "王市长", "given_on": today, "text": "请测试县一周内拿出整治方案",
         "matter": {"title": "背街小巷整治", "lead_unit": UNIT, "clock_class": "general"}})

@@ -12,7 +12,7 @@ BATCH = "2026年测试批"
 
 
 def _task(platform, admin, code, title):
-    today = dt.date.today()
+    today = platform.clock.day
     due = today + dt.timedelta(days=90)
     assert platform.http.post("/api/v1/tasks", headers=admin, json={
         "code": code, "title": title, "lead_unit": UNIT, "batch": BATCH,

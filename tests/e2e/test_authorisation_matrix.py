@@ -59,7 +59,7 @@ def city(platform):
                  {"code": OTHER_UNIT, "name": "矩阵市住建局", "kind": "department"}):
         answer = http.post("/api/v1/units", json=unit, headers=admin)
         assert answer.status_code == 201, answer.text
-    today = dt.date.today()
+    today = platform.clock.day
     answer = http.post("/api/v1/tasks", headers=admin, json={
         "code": TASK, "title": "矩阵测试任务", "lead_unit": OWN_UNIT,
         "cooperating_units": [OTHER_UNIT],

@@ -78,16 +78,27 @@ export function reportForm(task, me, done) {
       field("累计完成（%）", h("input", { name: "percent", type: "number", min: 0, max: 100, step: "0.1", required: true, value: task.percent ?? "" })),
       field("佐证资料", h("input", { name: "evidence", type: "file", multiple: true }))),
     field("进展说明", h("textarea", { name: "note", maxlength: 2000, placeholder: "本月完成情况、存在问题和下步打算" })),
+    h("label.small", {}, h("input", { type: "checkbox", name: "correction", value: "1", "data-testid": "report-correction" }),
+      " 更正：下调此前报送的进度（须在进展说明中写明原因）"),
     h("button", { type: "submit" }, "提交报送"));
   return submitting(form, async (data) => {
+    const wanted = Number(data.get("percent"));
+    const correction = data.get("correction") === "1";
+    const note = (data.get("note") || "").trim();
+    // Said before any file is uploaded: the service would refuse the report anyway.
+    if (task.percent != null && wanted < task.percent && !correction) {
+      throw new Error(`填报的 ${wanted}% 低于上次报送的 ${task.percent}%。如确需下调，请勾选“更正”，并在进展说明中写明原因。`);
+    }
+    if (correction && !note) throw new Error("更正须在进展说明中写明原因。");
     const files = data.getAll("evidence").filter((file) => file && file.size > 0);
     for (const file of files) {
       const upload = new FormData();
       upload.append("file", file, file.name);
       await api(`/tasks/${encodeURIComponent(task.code)}/evidence`, { method: "POST", form: upload });
     }
-    const item = { task: task.code, unit: reportingUnit(task, me), percent: Number(data.get("percent")) };
-    if (data.get("note")) item.note = data.get("note");
+    const item = { task: task.code, unit: reportingUnit(task, me), percent: wanted };
+    if (note) item.note = note;
+    if (correction) item.correction = true;
     const answer = await api("/progress", { method: "POST", json: [item] });
     const result = answer.results[0];
     if (result.status !== "accepted") throw new Error(`未被接受：${result.reason || ""}`);
