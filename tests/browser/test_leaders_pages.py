@@ -2,7 +2,6 @@
 records in Chromium, on the running platform: a leader reads the feedback of its
 instruction under 我的批示, the office and the unit talk on a task, and the
 office's 问责 page lists a record the unit sees on its workbench."""
-import datetime as dt
 
 from playwright.sync_api import expect
 
