@@ -690,7 +690,7 @@ def settle_held(held, new_colours, templates, names):
                                         row["recipient"]))
             continue
         keep, verdicts = [], []
-        for key, subject in zip(row["members"], row["items"] or [], strict=False):
+        for key, subject in zip(row["members"] or [], row["items"] or [], strict=False):
             item, colour = member_item(key)
             verdict = held_verdict(colour, new_colours.get(item))
             if verdict:
