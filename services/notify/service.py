@@ -295,10 +295,13 @@ class Service(LeadersHandlers, Operations):
                            event_type=None, limit=100, offset=0):
         """The delivery log, newest first, filtered by task, unit, channel
         (inbox, sms, email, webhook), status (pending, sending, sent, delivered,
-        failed) and event type: {"items": [{id, channel, recipient, unit, task,
-        subject, body, status, created_at, event_type, item, colour, role, level,
-        items, attempts, provider_answer, next_attempt_at, sent_at, read_at}],
-        "total"}. InvalidInput for an unknown channel or status or a bad page."""
+        failed, dropped) and event type: {"items": [{id, channel, recipient, unit,
+        task, subject, body, status, created_at, event_type, item, colour, role,
+        level, items, attempts, provider_answer, next_attempt_at, sent_at, read_at,
+        dropped_reason}], "total"}. A dropped row is a held colour warning whose
+        task changed colour before it went out: dropped_reason recovered or
+        superseded, provider_answer says so in words. InvalidInput for an unknown
+        channel or status or a bad page."""
         refuse_unstorable(task=task, unit=unit, channel=channel, status=status)
         limit, offset = logic.page(limit, offset)
         if channel is not None and channel not in logic.CHANNELS:
