@@ -50,7 +50,7 @@ ClockClass = Literal["important", "general", "complex"]
 ClockStage = Literal["deployed", "first_feedback", "closed"]
 # The notify service's vocabulary (docs/contracts.md, notify).
 NotifyChannel = Literal["inbox", "sms", "email", "webhook"]
-NotificationStatus = Literal["pending", "sending", "sent", "delivered", "failed"]
+NotificationStatus = Literal["pending", "sending", "sent", "delivered", "failed", "dropped"]
 # What routing rules can name; a digest is made of routed messages, never routed itself.
 RoutedEventType = Literal["colour_changed", "notice_issued", "notice_overdue", "escalation",
                           "bulletin_published", "ranking_published", "task_message_posted"]

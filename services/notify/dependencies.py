@@ -12,8 +12,10 @@ from .settings import NotifySettings
 class Settings:
     """What the rules need from LUOSHI_* config (defaults in brackets):
     NOTIFY_DEDUP_HOURS [24], NOTIFY_DIGEST_THRESHOLD [5] messages to one recipient
-    in one evaluation, NOTIFY_RETRY_DELAYS [60,300,1800,7200] seconds (their count
-    + 1 is the number of attempts), NOTIFY_BATCH [200] messages claimed at once,
+    in one evaluation, NOTIFY_SETTLE_MINUTES [10] a red warning waits (dropped if
+    its item recovers meanwhile; 0: sent at once), NOTIFY_RETRY_DELAYS
+    [60,300,1800,7200] seconds (their count + 1 is the number of attempts),
+    NOTIFY_BATCH [200] messages claimed at once,
     ESCALATION_GRACE_DAYS [2,2] before unit head and before the office,
     ESCALATION_DAYS [working|calendar], NOTIFY_OFFICE_UNIT [the unit of kind
     office], NOTIFY_LEADERS [JSON list of {name, phone, email, user}],
@@ -22,6 +24,7 @@ class Settings:
 
     dedup_hours: float = 24
     digest_threshold: int = 5
+    settle_minutes: float = 10
     retry_delays: tuple = (60, 300, 1800, 7200)
     batch: int = 200
     grace_days: tuple = (2, 2)
@@ -41,6 +44,7 @@ class Settings:
         return cls(
             dedup_hours=checked.notify_dedup_hours,
             digest_threshold=checked.notify_digest_threshold,
+            settle_minutes=checked.notify_settle_minutes,
             retry_delays=checked.notify_retry_delays,
             batch=checked.notify_batch,
             grace_days=checked.escalation_grace_days,

@@ -26,9 +26,17 @@ ROLE_NAMES = {OPERATOR: "联络员", HEAD: "主要负责人", OFFICE: "督查办
 LADDER = (OPERATOR, HEAD, OFFICE)
 
 PENDING, SENDING, SENT, DELIVERED, FAILED = "pending", "sending", "sent", "delivered", "failed"
-STATUSES = (PENDING, SENDING, SENT, DELIVERED, FAILED)
-RED = "red"
-COLOURS = ("green", "yellow", "red")
+# A colour warning held back (settling, or a new task's first judgement) whose item
+# changed colour before it went out: kept in the log, never sent.
+DROPPED = "dropped"
+STATUSES = (PENDING, SENDING, SENT, DELIVERED, FAILED, DROPPED)
+GREEN, YELLOW, RED = "green", "yellow", "red"
+COLOURS = (GREEN, YELLOW, RED)
+SEVERITY = {GREEN: 0, YELLOW: 1, RED: 2}
+COLOUR_NAMES = {GREEN: "绿色", YELLOW: "黄色", RED: "红色"}
+# Why a held warning was dropped (dropped_reason): the item got better, or worse
+# (a newer warning of the worse colour speaks for it).
+RECOVERED, SUPERSEDED = "recovered", "superseded"
 
 COLOUR_CHANGED = "colour_changed"
 NOTICE_ISSUED = "notice_issued"
@@ -380,17 +388,22 @@ def plan_messages(occurrences, rules, templates, directory, event_id, now, role=
 
 
 def message_row(occurrence, channel, recipient, rule, event_id, now, subject, body):
+    """A notification row; an occurrence with a `not_before` (naive UTC) is held
+    until then on every channel, the inbox included (a held message is nobody's
+    news yet)."""
     marker = occurrence.get("colour") or occurrence["event_type"]
+    held = occurrence.get("not_before")
     return {
         "channel": channel, "recipient": recipient, "unit": occurrence["unit"],
         "task": occurrence.get("task"), "colour": occurrence.get("colour"),
         "as_of": occurrence.get("as_of"), "subject": subject, "body": body,
-        "status": DELIVERED if channel == INBOX else PENDING, "event_id": event_id,
+        "status": DELIVERED if channel == INBOX and not held else PENDING,
+        "event_id": event_id,
         "created_at": now, "event_type": occurrence["event_type"],
         "item": occurrence.get("item"), "role": rule["role"], "level": occurrence.get("level"),
-        "items": None, "bulletin_id": occurrence.get("bulletin_id"),
+        "items": None, "members": None, "bulletin_id": occurrence.get("bulletin_id"),
         "quiet_hours": rule["quiet_hours"] if channel == SMS else None,
-        "attempts": 0, "next_attempt_at": None if channel == INBOX else now,
+        "attempts": 0, "next_attempt_at": held or (None if channel == INBOX else now),
         "dedup_key": dedup_key(occurrence.get("item"), marker, channel, recipient),
     }
 
@@ -414,32 +427,86 @@ def drop_duplicates(rows, recent_keys):
 
 def digest(rows, threshold, templates, names, event_id, now):
     """Rows with every outgoing (channel, recipient) that would receive more than
-    `threshold` messages replaced by one digest listing their subjects; inbox
-    rows are kept one per item (each can be read and acknowledged). names:
-    {recipient: name}."""
+    `threshold` messages due at the same moment replaced by one digest listing
+    their subjects; inbox rows are kept one per item (each can be read and
+    acknowledged). A digest keeps the dedup keys of the messages it stands for
+    (`members`), so that one whose item recovers while it is held can leave it.
+    names: {recipient: name}."""
     groups = {}
     for row in rows:
         if row["channel"] in OUTGOING and not row.get("bulletin_id"):
-            groups.setdefault((row["channel"], row["recipient"]), []).append(row)
+            key = (row["channel"], row["recipient"], row["next_attempt_at"] or now)
+            groups.setdefault(key, []).append(row)
     folded = {key for key, group in groups.items() if len(group) > threshold}
     if not folded:
         return rows
-    answer = [row for row in rows if (row["channel"], row["recipient"]) not in folded]
-    for channel, recipient in sorted(folded):
-        group = groups[(channel, recipient)]
+    answer = [row for row in rows
+              if (row["channel"], row["recipient"], row["next_attempt_at"] or now) not in folded]
+    for key in sorted(folded):
+        group = groups[key]
         first = group[0]
         subjects = [row["subject"] or row["body"][:60] for row in group]
-        context = {"count": len(group), "items": subjects,
-                   "recipient_name": names.get(recipient, recipient),
-                   "role_name": ROLE_NAMES.get(first["role"], ""), "unit_name": first["unit"]}
-        template = templates[(DIGEST, channel)]
         answer.append({
-            **first, "subject": render(template["subject"], context)[:200],
-            "body": render(template["body"], context), "event_type": DIGEST, "item": None,
-            "task": None, "colour": None, "level": None, "items": subjects,
+            **first, **digest_text(templates, first["channel"], first["recipient"], subjects,
+                                   names, first["role"], first["unit"]),
+            "event_type": DIGEST, "item": None, "task": None, "colour": None, "level": None,
+            "items": subjects, "members": [row["dedup_key"] for row in group],
             "created_at": now, "event_id": event_id, "dedup_key": None,
         })
     return answer
+
+
+def digest_text(templates, channel, recipient, subjects, names, role, unit):
+    """{subject, body} of a digest of `subjects` to `recipient`."""
+    context = {"count": len(subjects), "items": subjects,
+               "recipient_name": names.get(recipient, recipient),
+               "role_name": ROLE_NAMES.get(role, ""), "unit_name": unit}
+    template = templates[(DIGEST, channel)]
+    return {"subject": render(template["subject"], context)[:200],
+            "body": render(template["body"], context)}
+
+
+# Settling ----------------------------------------------------------------------------
+
+def not_before(turn, as_of, local_now, settle_minutes):
+    """When a warning of a task's colour turn (a colour_changed change) may first
+    reach people, as an aware local moment, or None for at once:
+    - a turn to red settles for `settle_minutes`: a bulk load turns many tasks red
+      and back within a minute, and those warnings would be false alarms;
+    - a new task's first judgement (no `previous` colour) that finds it yellow or
+      red before it is due to be reported on (`first_due`, a date the warnings
+      service sends with it) waits until that day: a task nobody had to report on
+      yet is not late for anyone to hear of.
+    Whichever is later holds; the warning is dropped if the task changes colour
+    meanwhile (held_verdict)."""
+    moments = []
+    if turn["colour"] == RED and settle_minutes > 0:
+        moments.append(local_now + dt.timedelta(minutes=settle_minutes))
+    first_due = turn.get("first_due")
+    if (turn.get("previous") is None and turn["colour"] in (YELLOW, RED)
+            and first_due is not None and as_of < first_due):
+        moments.append(dt.datetime.combine(first_due, dt.time(0), local_now.tzinfo))
+    moment = max(moments, default=None)
+    return moment if moment is not None and moment > local_now else None
+
+
+def held_verdict(held_colour, new_colour):
+    """(dropped_reason, words people read) for a held warning of `held_colour`
+    whose item turned `new_colour` before it went out, or None when the new
+    colour is the same (the warning still holds)."""
+    if held_colour == new_colour or held_colour not in SEVERITY or new_colour not in SEVERITY:
+        return None
+    if SEVERITY[new_colour] < SEVERITY[held_colour]:
+        return RECOVERED, (f"未发送：发出前任务已恢复为{COLOUR_NAMES[new_colour]}，"
+                           f"{COLOUR_NAMES[held_colour]}预警撤回")
+    return SUPERSEDED, (f"未发送：发出前任务已转为{COLOUR_NAMES[new_colour]}，"
+                        f"以新的{COLOUR_NAMES[new_colour]}预警为准")
+
+
+def member_item(key):
+    """The item (task:T1) and colour a digest member's dedup key speaks of."""
+    item, colour, *_ = key.split("|")
+    return item, colour
 
 
 def next_attempt(attempts, delays, now):
@@ -602,3 +669,45 @@ def bulletin_summary(week_start, facts, unit_names, generated_at, movers=None,
              "kind": f["kind"]} for f in in_week if f["kind"] in kinds]})
     answer["counts"] = {section["key"]: len(section["rows"]) for section in answer["sections"]}
     return answer
+
+
+def settle_held(held, new_colours, templates, names):
+    """What becomes of held warnings when their items change colour.
+    held: pending rows (colour warnings and digests, as held_colour_warnings
+    reads them); new_colours: {item: the colour it just turned}. Answers
+    (drops [{id, dropped_reason, provider_answer}], shrunk digests [{id, members,
+    items, subject, body}], the dedup keys to forget): a warning whose item
+    changed colour is dropped and its key forgotten (it never went out); a digest
+    loses those members, and is dropped once it stands for none."""
+    drops, shrunk, forget = [], [], []
+    for row in held:
+        if row["event_type"] == COLOUR_CHANGED:
+            verdict = held_verdict(row["colour"], new_colours.get(row["item"]))
+            if verdict:
+                drops.append({"id": row["id"], "dropped_reason": verdict[0],
+                              "provider_answer": verdict[1]})
+                forget.append(dedup_key(row["item"], row["colour"], row["channel"],
+                                        row["recipient"]))
+            continue
+        keep, verdicts = [], []
+        for key, subject in zip(row["members"] or [], row["items"] or [], strict=False):
+            item, colour = member_item(key)
+            verdict = held_verdict(colour, new_colours.get(item))
+            if verdict:
+                verdicts.append(verdict)
+                forget.append(key)
+            else:
+                keep.append((key, subject))
+        if not verdicts:
+            continue
+        if not keep:
+            reason = (RECOVERED if all(v[0] == RECOVERED for v in verdicts) else SUPERSEDED)
+            drops.append({"id": row["id"], "dropped_reason": reason,
+                          "provider_answer": "未发送：汇总所列任务在发出前均已变色，"
+                                             "汇总提醒撤回"})
+            continue
+        subjects = [subject for _, subject in keep]
+        shrunk.append({"id": row["id"], "members": [key for key, _ in keep], "items": subjects,
+                       **digest_text(templates, row["channel"], row["recipient"], subjects,
+                                     names, row["role"], row["unit"])})
+    return drops, shrunk, forget

@@ -42,8 +42,9 @@ notifications = Table(
     Column("as_of", Date),
     Column("subject", String(200), nullable=False),
     Column("body", Text, nullable=False),
-    # pending (queued), sending (claimed by a replica), sent, delivered (inbox),
-    # failed (permanently, see provider_answer)
+    # pending (queued or held), sending (claimed by a replica), sent, delivered
+    # (inbox), failed (permanently, see provider_answer), dropped (a held colour
+    # warning whose item changed colour first, see dropped_reason)
     Column("status", String(16), nullable=False),
     Column("event_id", String(32), nullable=False),  # the event that caused it
     Column("created_at", DateTime, nullable=False),
@@ -52,6 +53,9 @@ notifications = Table(
     Column("role", String(16)),  # operator, head, office, leaders, webhook
     Column("level", Integer),  # escalation level of an escalation message
     Column("items", JSON),  # a digest: the subjects it stands for
+    # A digest: the dedup keys (item|colour|channel|recipient) of the messages it
+    # stands for, in the order of `items`; a held one loses those whose item recovers.
+    Column("members", JSON),
     Column("bulletin_id", Integer),  # an e-mail carrying that bulletin's PDF
     Column("quiet_hours", String(16)),  # "22:00-08:00": SMS are not sent then
     Column("attempts", Integer, nullable=False, server_default="0"),
@@ -60,6 +64,8 @@ notifications = Table(
     Column("claimed_until", DateTime),
     Column("sent_at", DateTime),
     Column("provider_answer", Text),
+    # Why a held colour warning was dropped unsent: recovered, superseded.
+    Column("dropped_reason", String(16)),
     Column("read_at", DateTime),
     Column("read_by", String(64)),
 )

@@ -104,6 +104,13 @@ def recent_keys(session, keys, since):
     return found
 
 
+def forget_keys(session, keys):
+    """Forget that `keys` were heard: their messages were dropped unsent, so the
+    next warning of the same item and colour is news."""
+    for chunk in _chunks(set(keys)):
+        session.execute(delete(dedup_marks).where(dedup_marks.c.key.in_(chunk)))
+
+
 def mark_keys(session, keys, now):
     keys = set(keys)
     for chunk in _chunks(keys):
@@ -132,6 +139,7 @@ def notification_dict(row):
         "next_attempt_at": row.next_attempt_at.isoformat() if row.next_attempt_at else None,
         "sent_at": row.sent_at.isoformat() if row.sent_at else None,
         "read_at": row.read_at.isoformat() if row.read_at else None,
+        "dropped_reason": row.dropped_reason,
     }
 
 
@@ -152,7 +160,9 @@ def list_notifications(session, limit, offset, **filters):
 
 
 def list_inbox(session, limit, offset, unit=None, user=None, unread=None):
-    query = select(notifications).where(notifications.c.channel == logic.INBOX)
+    # A held message (pending) or one dropped unsent is nobody's news.
+    query = (select(notifications).where(notifications.c.channel == logic.INBOX)
+             .where(notifications.c.status == logic.DELIVERED))
     owners = [value for value in (unit, user) if value]
     if owners:
         query = query.where(notifications.c.recipient.in_(owners))
@@ -221,6 +231,47 @@ def record_outcomes(session, outcomes):
         [{"b_id": o["id"], "b_status": o["status"], "b_attempts": o["attempts"],
           "b_next": o["next_attempt_at"], "b_sent": o["sent_at"],
           "b_answer": o["provider_answer"]} for o in outcomes])
+
+
+def held_colour_warnings(session, items):
+    """The colour warnings not yet sent (pending: settling, held for a new task's
+    first report, in quiet hours or waiting to be retried) of `items`, and every
+    pending digest that stands for some: [dict]."""
+    rows = []
+    for chunk in _chunks(items):
+        rows += session.execute(
+            select(notifications).where(notifications.c.status == logic.PENDING)
+            .where(notifications.c.event_type == logic.COLOUR_CHANGED)
+            .where(notifications.c.item.in_(chunk))).all()
+    # Digests are few (one per recipient and evaluation past the threshold).
+    # Only rows still to be sent have a next attempt: its index narrows the search.
+    rows += session.execute(
+        select(notifications).where(notifications.c.next_attempt_at.is_not(None))
+        .where(notifications.c.status == logic.PENDING)
+        .where(notifications.c.event_type == logic.DIGEST)
+        .where(notifications.c.members.is_not(None))).all()
+    return [dict(row._mapping) for row in rows]
+
+
+def drop_notifications(session, drops):
+    """drops: [{id, dropped_reason, provider_answer}]: never to be sent. Only rows
+    still pending are dropped (one a sender claimed meanwhile goes out)."""
+    if drops:
+        session.execute(
+            update(notifications).where(notifications.c.id == bindparam("b_id"))
+            .where(notifications.c.status == logic.PENDING)
+            .values(status=logic.DROPPED, dropped_reason=bindparam("b_reason"),
+                    provider_answer=bindparam("b_answer"), next_attempt_at=None)
+            .execution_options(synchronize_session=False),
+            [{"b_id": d["id"], "b_reason": d["dropped_reason"],
+              "b_answer": d["provider_answer"]} for d in drops])
+
+
+def shrink_digest(session, row_id, members, items, subject, body):
+    """A held digest without the members that recovered."""
+    session.execute(update(notifications).where(notifications.c.id == row_id)
+                    .where(notifications.c.status == logic.PENDING)
+                    .values(members=members, items=items, subject=subject, body=body))
 
 
 # Escalations ------------------------------------------------------------------

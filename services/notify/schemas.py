@@ -34,6 +34,8 @@ class ColourChangeIn(Tolerant):
     colour = fields.String(required=True)
     previous = fields.String(allow_none=True, load_default=None)
     reason = fields.String(allow_none=True, load_default=None)
+    # A task's first judgement: the day it is first due to be reported on.
+    first_due = fields.Date(allow_none=True, load_default=None)
 
 
 class ColourChangedIn(ConsumedEventSchema):

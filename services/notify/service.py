@@ -103,27 +103,38 @@ class Service(LeadersHandlers, Operations):
         """Route every task the evaluation gave a new colour (by default: red to
         the unit's operator by SMS, e-mail and inbox), start the escalation ladder
         of tasks turning red, stop it for tasks leaving red, and note new red
-        tasks for the bulletin."""
+        tasks for the bulletin. A red warning settles for
+        LUOSHI_NOTIFY_SETTLE_MINUTES, and a new task's first yellow or red waits
+        until it is due to be reported on (logic.not_before); a held warning whose
+        task changes colour meanwhile is dropped unsent, its status saying why."""
         turns = logic.colour_turns(event["changes"])
         if not turns:
             return
         local = self.clock.now()
         now = logic.to_utc(local)
+        settings = self.delivery.settings
+        self._settle_held(session, {f"task:{turn['task']}": turn["colour"] for turn in turns})
         names = repo.unit_names(session, {turn["unit"] for turn in turns})
+        holds = {turn["task"]: logic.not_before(turn, event["as_of"], local,
+                                                settings.settle_minutes)
+                 for turn in turns}
         occurrences = [{
             "event_type": logic.COLOUR_CHANGED, "item": f"task:{turn['task']}",
             "unit": turn["unit"], "task": turn["task"], "colour": turn["colour"],
             "as_of": event["as_of"],
+            "not_before": logic.to_utc(holds[turn["task"]]) if holds[turn["task"]] else None,
             "context": logic.colour_context(turn["task"], names.get(turn["unit"], turn["unit"]),
                                             turn.get("reason"), event["as_of"],
                                             turn["colour"]),
         } for turn in turns]
         self._notify(session, occurrences, event["event_id"], now, local)
         red = [turn for turn in turns if turn["colour"] == logic.RED]
-        settings = self.delivery.settings
-        next_at = logic.to_utc(logic.add_days(local, settings.grace_days[0],
-                                              self._calendar(session)))
+        calendar = self._calendar(session)
         for turn in red:
+            # The ladder counts its grace from the moment the warning may go out:
+            # nobody is chased about a warning nobody was sent.
+            start = holds[turn["task"]] or local
+            next_at = logic.to_utc(logic.add_days(start, settings.grace_days[0], calendar))
             repo.open_escalation(session, f"task:{turn['task']}", turn["unit"],
                                  turn["task"], f"任务 {turn['task']} 红色预警", 0, next_at, now)
         repo.stop_escalations(session, [f"task:{turn['task']}" for turn in turns
@@ -284,10 +295,13 @@ class Service(LeadersHandlers, Operations):
                            event_type=None, limit=100, offset=0):
         """The delivery log, newest first, filtered by task, unit, channel
         (inbox, sms, email, webhook), status (pending, sending, sent, delivered,
-        failed) and event type: {"items": [{id, channel, recipient, unit, task,
-        subject, body, status, created_at, event_type, item, colour, role, level,
-        items, attempts, provider_answer, next_attempt_at, sent_at, read_at}],
-        "total"}. InvalidInput for an unknown channel or status or a bad page."""
+        failed, dropped) and event type: {"items": [{id, channel, recipient, unit,
+        task, subject, body, status, created_at, event_type, item, colour, role,
+        level, items, attempts, provider_answer, next_attempt_at, sent_at, read_at,
+        dropped_reason}], "total"}. A dropped row is a held colour warning whose
+        task changed colour before it went out: dropped_reason recovered or
+        superseded, provider_answer says so in words. InvalidInput for an unknown
+        channel or status or a bad page."""
         refuse_unstorable(task=task, unit=unit, channel=channel, status=status)
         limit, offset = logic.page(limit, offset)
         if channel is not None and channel not in logic.CHANNELS:
@@ -481,20 +495,46 @@ class Service(LeadersHandlers, Operations):
                                   now - dt.timedelta(hours=settings.dedup_hours))
         rows = logic.drop_duplicates(rows, recent)
         repo.mark_keys(session, [row["dedup_key"] for row in rows], now)
+        rows = logic.digest(rows, settings.digest_threshold, repo.load_templates(session),
+                            self._names(directory), event_id, now)
+        for row in rows:
+            if row["quiet_hours"]:
+                # From the moment it may go out: a held SMS also waits out the night.
+                start = row["next_attempt_at"].replace(tzinfo=dt.UTC).astimezone(local.tzinfo)
+                release = logic.release_time(max(start, local), row["quiet_hours"])
+                row["next_attempt_at"] = logic.to_utc(release)
+        repo.save_notifications(session, rows)
+        return rows
+
+    @staticmethod
+    def _names(directory):
+        """{phone or e-mail: the person's name} of every unit's head and operator."""
         names = {}
         for contact in directory["contacts"].values():
             for person in (contact.get("head"), contact.get("operator")):
                 for field in ("phone", "email"):
                     if person and person.get(field):
                         names[person[field]] = person.get("name") or contact["name"]
-        rows = logic.digest(rows, settings.digest_threshold, repo.load_templates(session),
-                            names, event_id, now)
-        for row in rows:
-            if row["quiet_hours"]:
-                release = logic.release_time(local, row["quiet_hours"])
-                row["next_attempt_at"] = logic.to_utc(release)
-        repo.save_notifications(session, rows)
-        return rows
+        return names
+
+    def _settle_held(self, session, new_colours):
+        """Drop the held colour warnings of items that just turned another colour
+        ({item: colour}), keeping them in the log as dropped, and take them out of
+        held digests; their de-duplication marks are forgotten, as they were
+        never sent."""
+        held = repo.held_colour_warnings(session, list(new_colours))
+        if not held:
+            return
+        drops, shrunk, forget = logic.settle_held(
+            held, new_colours, repo.load_templates(session),
+            self._names(self._directory(session)))
+        repo.drop_notifications(session, drops)
+        for digest in shrunk:
+            repo.shrink_digest(session, digest["id"], digest["members"], digest["items"],
+                               digest["subject"], digest["body"])
+        repo.forget_keys(session, forget)
+        if drops:
+            log.info("%d held warnings dropped: their tasks changed colour first", len(drops))
 
     def _notice_settled(self, session, event, what):
         repo.stop_escalations(session, [f"notice:{event['notice_id']}"], what,
@@ -572,6 +612,12 @@ class Service(LeadersHandlers, Operations):
             if release > local:  # claimed inside the quiet hours: wait, do not count
                 outcomes.append({**row, "next_attempt_at": logic.to_utc(release),
                                  "status": logic.PENDING, "sent_at": None})
+                continue
+            if row["channel"] == logic.INBOX:  # a held inbox message: writing it is enough
+                outcomes.append({"id": row["id"], "attempts": row["attempts"] + 1,
+                                 "provider_answer": "stored in the inbox",
+                                 "status": logic.DELIVERED, "sent_at": now,
+                                 "next_attempt_at": None})
                 continue
             by_channel.setdefault(row["channel"], []).append(row)
         for name, batch in by_channel.items():

@@ -17,6 +17,9 @@ class NotifySettings(ServiceSettings):
     notify_retry_delays: tuple[float, ...] = Field((60, 300, 1800, 7200), min_length=1)
     notify_batch: int = Field(200, ge=1)
     notify_tick_seconds: float | None = Field(None, gt=0)
+    # Minutes a red warning waits before it reaches people; it is dropped if its
+    # item is no longer red by then (0: at once).
+    notify_settle_minutes: float = Field(10, ge=0)
     # Days before the unit head, then the office, hear of an unanswered item; one
     # number serves both.
     escalation_grace_days: tuple[int, ...] = Field((2, 2), min_length=1, max_length=2)

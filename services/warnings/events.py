@@ -22,6 +22,10 @@ class ColourChange(Schema):
     previous = fields.String(allow_none=True)
     reason = fields.String(required=True)
     rule_version = fields.Integer(required=True)
+    # A task's first judgement (previous null): the day it is first due to be
+    # reported on (its first target, first monthly report or first 13710 stage,
+    # whichever is earliest). Null otherwise; absent from older events.
+    first_due = fields.String(allow_none=True)
 
 
 class ColourChanged(EventSchema):

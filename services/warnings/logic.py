@@ -300,6 +300,26 @@ def first_report_due(task, rules, calendar=None):
     return reporting_day(fresh.year, fresh.month, rules, calendar)
 
 
+def first_due(task, rules, calendar=None):
+    """The first day the task is due to be reported on: the earliest of its first
+    target's due date (its own due date when it has no targets; extensions
+    applied), the reporting day its first report is due by (first_report_due)
+    and the deadline of its first 13710 stage. Sent with a task's first
+    judgement, so that a colour the task earned before anyone had to report on it
+    messages nobody (the notify service holds it until this day). None for a
+    finished task."""
+    if task.status in FINISHED:
+        return None
+    task_due, task_times = _extension(task.extensions.get("task"), task.due_date)
+    days = [due for _, due, _, _ in _steps(task, task_due, task_times)]
+    try:
+        days.append(first_report_due(task, rules, calendar))
+        days += [due for _, due, _ in clock_deadlines(task, rules, calendar)]
+    except CalendarNotCovered:
+        pass  # a day beyond the calendar is later than the others
+    return min((day for day in days if day is not None), default=None)
+
+
 def fresh_start(task):
     """The day from which the task waits for a first report, or None: the day of
     its re-plan when nothing was reported since, else the day it was given when

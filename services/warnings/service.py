@@ -553,8 +553,12 @@ class Service(AccountabilityEntrypoints, CalendarEntrypoints, NoticeEntrypoints,
             repo.clear_unjudged(session, [task.code for task in tasks
                                           if task.code not in problems])
             percents = {task.code: task.percent for task in tasks}
+            # A task judged for the first time (a new one) says when it is first
+            # due to be reported on: nobody hears of its colour before that day.
+            first_dues = {task.code: logic.first_due(task, rules, calendar) for task in tasks
+                          if ("task", task.code) not in previous}
             changed = self._store_colours(session, as_of, rules, stored, previous, current,
-                                          percents)
+                                          percents, first_dues)
             repo.store_holds(session, as_of, rules,
                              *logic.held_spans(tasks, as_of, rules, current, calendar))
             figures["notices_issued"] += self._issue_due_notices(
@@ -575,12 +579,15 @@ class Service(AccountabilityEntrypoints, CalendarEntrypoints, NoticeEntrypoints,
             gc.collect()
         return figures
 
-    def _store_colours(self, session, as_of, rules, stored, previous, current, percents):
+    def _store_colours(self, session, as_of, rules, stored, previous, current, percents,
+                       first_dues=None):
         """Store the colours of an evaluation; `stored` is {(kind, key): Stored} as
-        they were, `previous` their colours, `percents` {task: the percentage judged}.
+        they were, `previous` their colours, `percents` {task: the percentage judged},
+        `first_dues` {task: logic.first_due} of the tasks judged for the first time.
         The colours keep their reasons' marks (logic.words); the history and the
         event say them in words. Answers [(Colour, previous colour or None)]."""
         changed = logic.changes(previous, current)
+        first_dues = first_dues or {}
         now = utcnow()
         repo.store_colours(session, as_of, rules, stored, current, changed)
         if changed:
@@ -591,7 +598,10 @@ class Service(AccountabilityEntrypoints, CalendarEntrypoints, NoticeEntrypoints,
                 changes=[{"item_kind": colour.item_kind, "item_key": colour.item_key,
                           "task": colour.task, "unit": colour.unit, "colour": colour.colour,
                           "previous": previous, "reason": reason,
-                          "rule_version": rules.version}
+                          "rule_version": rules.version,
+                          "first_due": _iso(first_dues.get(colour.task)
+                                            if colour.item_kind == "task" and previous is None
+                                            else None)}
                          for (colour, previous), reason in zip(changed, said, strict=True)])))
         return changed
 
@@ -650,3 +660,6 @@ def _day(value, field):
     except (TypeError, ValueError):
         raise InvalidInput({field: "a date as YYYY-MM-DD"}) from None
 
+
+def _iso(day):
+    return day.isoformat() if day is not None else None

@@ -88,7 +88,10 @@ SAMPLES = {
     "warnings": {
         "colour_changed": new_event(as_of="2026-05-01", changes=[
             {"item_kind": "task", "item_key": "T1", "task": "T1", "unit": "yz",
-             "colour": "red", "previous": "yellow", "reason": "严重延期", "rule_version": 1}]),
+             "colour": "red", "previous": "yellow", "reason": "严重延期", "rule_version": 1},
+            {"item_kind": "task", "item_key": "T2", "task": "T2", "unit": "yz",
+             "colour": "yellow", "previous": None, "reason": "延期推进", "rule_version": 1,
+             "first_due": "2026-05-31"}]),
         "rules_changed": new_event(
             version=2, previous_version=1, rules={"version": 2, "late_days_red": 10},
             changes={"late_days_red": [15, 10]}, changed_by="admin", note="从严考核"),

@@ -28,6 +28,13 @@ def test_notifications_take_the_new_filters(client, admin, fake_rpc):
         "event_type": "colour_changed"})]
 
 
+def test_the_log_can_show_the_warnings_dropped_because_their_task_recovered(
+        client, admin, fake_rpc):
+    response = client.get("/api/v1/notifications", headers=admin, params={"status": "dropped"})
+    assert response.status_code == 200
+    assert fake_rpc.calls == [("notify.list_notifications", {**PAGE, "status": "dropped"})]
+
+
 @pytest.mark.parametrize("query", ["channel=fax", "status=lost", "event_type=rumour"])
 def test_notification_filters_are_checked(client, admin, fake_rpc, query):
     assert client.get(f"/api/v1/notifications?{query}", headers=admin).status_code == 422

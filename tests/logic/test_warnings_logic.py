@@ -737,3 +737,30 @@ def test_items_that_leave_the_colours_turn_green_with_why():
 def test_batches_are_counted_by_colour():
     assert logic.batch_colours([("一", RED, 2), ("一", GREEN, 1), (None, YELLOW, 1)]) == {
         "一": {GREEN: 1, YELLOW: 0, RED: 2}, None: {GREEN: 0, YELLOW: 1, RED: 0}}
+
+
+# When a new task is first due to be reported on -----------------------------------------
+# Sent with a task's first judgement: the notify service tells nobody of a colour the
+# task earned before that day.
+
+def test_a_new_task_is_first_due_on_its_first_target_or_first_report_whichever_is_first():
+    # Created on 10 March, first target due at June's end: March's report (by 8 April)
+    # comes first; without the waiting rule only the target counts.
+    fresh = make(targets=((D(2026, 6, 30), 30), (D(2026, 12, 31), 100)),
+                 created_on=D(2026, 3, 10))
+    assert logic.first_due(fresh, RULES) == D(2026, 4, 8)
+    assert logic.first_due(fresh, Rules(first_report_grace=False)) == D(2026, 6, 30)
+    # Imported with its plan's first points in the past: it is due already.
+    assert logic.first_due(IMPORTED, RULES) == D(2026, 1, 31)
+    # No targets: the task's own due date; an approved extension moves it.
+    bare = make(targets=(), created_on=None, due_date=D(2026, 5, 31))
+    assert logic.first_due(bare, RULES) == D(2026, 5, 31)
+    moved = dataclasses.replace(bare, extensions={"task": D(2026, 7, 31)})
+    assert logic.first_due(moved, RULES) == D(2026, 7, 31)
+
+
+def test_a_matter_on_the_13710_clock_is_first_due_at_its_first_stage():
+    matter = make(start_date=D(2026, 9, 29), clock_class="general",
+                  targets=((D(2026, 12, 31), 100),), created_on=D(2026, 9, 29))
+    assert logic.first_due(matter, RULES) == D(2026, 9, 30)  # deployed within a day
+    assert logic.first_due(dataclasses.replace(matter, status="closed"), RULES) is None

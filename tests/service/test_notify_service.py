@@ -129,9 +129,12 @@ def http_peer():
 
 
 @pytest.fixture
-def notify(container_factory, amqp_uri, tmp_path, db_backend, smtp, http_peer):
+def notify(request, container_factory, amqp_uri, tmp_path, db_backend, smtp, http_peer):
+    """The service at 10:00 on a Tuesday. Red warnings go at once (a settling time
+    of 0) unless a test asks for minutes with indirect parametrisation."""
     config = service_config(
         amqp_uri, tmp_path, {"notify": db_backend} if db_backend else None,
+        LUOSHI_NOTIFY_SETTLE_MINUTES=getattr(request, "param", "0"),
         LUOSHI_NOTIFY_TICK_SECONDS="3600",  # the test drives the timer itself
         LUOSHI_SMTP_HOST="127.0.0.1", LUOSHI_SMTP_PORT=str(smtp.port),
         LUOSHI_SMTP_FROM="luoshi@city.example",
@@ -525,3 +528,145 @@ def test_the_escalation_grace_counts_working_days_by_the_offices_calendar(notify
     notify("tick")
     (ladder,) = notify("list_escalations", item="task:T1")["items"]
     assert ladder["level"] == 1
+
+
+# Settling: no false alarms -------------------------------------------------------------
+
+settling = pytest.mark.parametrize("notify", ["10"], indirect=True)
+
+
+def statuses(notify, **filters):
+    return {row["channel"]: row["status"] for row in log(notify, **filters)}
+
+
+@settling
+def test_a_red_warning_waits_out_the_settling_time_then_goes(notify, smtp, http_peer):
+    turn_red(notify)
+    rows = log(notify, task="T1")
+    assert {row["channel"]: (row["status"], row["next_attempt_at"]) for row in rows} == {
+        channel: ("pending", "2026-11-03T02:10:00") for channel in ("inbox", "sms", "email")}
+    assert notify("list_inbox", unit="yz")["items"] == []  # nobody's news yet
+    notify.clock.moment += dt.timedelta(minutes=9)
+    notify("tick")
+    assert http_peer.on("/sms") == [] and smtp() == []
+
+    notify.clock.moment += dt.timedelta(minutes=1)
+    notify("tick")
+    assert statuses(notify, task="T1") == {"inbox": "delivered", "sms": "sent", "email": "sent"}
+    assert len(http_peer.on("/sms")) == 1 and len(smtp()) == 1
+    (inbox,) = notify("list_inbox", unit="yz", unread=True)["items"]
+    assert inbox["subject"] == "红色预警：任务 T1"
+    # The ladder's grace counts from when the warning went out.
+    (ladder,) = notify("list_escalations", item="task:T1")["items"]
+    assert ladder["next_at"] == "2026-11-05T02:10:00"
+
+
+@settling
+def test_a_red_warning_whose_task_recovers_while_settling_is_dropped(notify, smtp, http_peer):
+    turn_red(notify)
+    notify.clock.moment += dt.timedelta(minutes=1)
+    notify.deliver("warnings", "colour_changed", red(previous="red", colour="green"),
+                   "on_colour_changed")
+    rows = log(notify, task="T1")
+    assert {row["channel"]: (row["status"], row["dropped_reason"]) for row in rows} == {
+        channel: ("dropped", "recovered") for channel in ("inbox", "sms", "email")}
+    assert all("恢复为绿色" in row["provider_answer"] and row["next_attempt_at"] is None
+               for row in rows)
+    assert len(log(notify, status="dropped")) == 3
+    notify.clock.moment += dt.timedelta(minutes=30)
+    notify("tick")
+    assert http_peer.on("/sms") == [] and smtp() == []
+    assert notify("list_inbox", unit="yz")["items"] == []
+    (ladder,) = notify("list_escalations", item="task:T1")["items"]
+    assert ladder["status"] == "stopped"
+
+    # Red again later the same day: the dropped warning was never heard, so this is news.
+    turn_red(notify, previous="green")
+    notify.clock.moment += dt.timedelta(minutes=10)
+    notify("tick")
+    assert len(http_peer.on("/sms")) == 1 and len(smtp()) == 1
+    assert statuses(notify, task="T1", status="sent") == {"sms": "sent", "email": "sent"}
+
+
+@settling
+def test_a_held_digest_leaves_out_the_tasks_that_recovered(notify, smtp, http_peer):
+    changes = [{"item_kind": "task", "item_key": f"T{n}", "task": f"T{n}", "unit": "yz",
+                "colour": "red", "previous": "green", "reason": "逾期", "rule_version": 1}
+               for n in range(8)]
+    notify.deliver("warnings", "colour_changed", new_event(as_of="2026-11-03", changes=changes),
+                   "on_colour_changed")
+    back = [{**change, "colour": "green", "previous": "red"} for change in changes[:6]]
+    notify.deliver("warnings", "colour_changed", new_event(as_of="2026-11-03", changes=back),
+                   "on_colour_changed")
+    notify.clock.moment += dt.timedelta(minutes=10)
+    notify("tick")
+    (sms,) = log(notify, channel="sms", status="sent")
+    assert sms["event_type"] == "digest" and len(sms["items"]) == 2
+    (mail,) = smtp()
+    assert "共 2 条" in mail["Subject"]
+    assert [row["task"] for row in notify("list_inbox", unit="yz")["items"]] == ["T7", "T6"]
+
+
+@settling
+def test_notices_go_at_once_whatever_the_settling_time(notify, http_peer):
+    notice = {"id": 5, "number": "督办〔2026〕5号", "task": "T1", "unit": "yz",
+              "item_kind": "task", "item_key": "T1", "reason": "连续两月严重延期",
+              "issued_at": "2026-11-03T02:00:00", "ack_due": "2026-11-05",
+              "answer_due": "2026-11-12", "status": "issued"}
+    notify.deliver("warnings", "notice_issued", new_event(notice=notice), "on_notice_issued")
+    notify("tick")
+    assert statuses(notify, event_type="notice_issued") == {
+        "inbox": "delivered", "sms": "sent", "email": "sent"}
+
+
+def test_with_no_settling_time_a_red_warning_goes_at_once(notify, http_peer):
+    turn_red(notify)
+    notify("tick")
+    assert statuses(notify, task="T1") == {"inbox": "delivered", "sms": "sent", "email": "sent"}
+
+
+def first_judgement(colour="red", first_due="2026-11-30"):
+    return new_event(as_of="2026-11-03", changes=[
+        {"item_kind": "task", "item_key": "T9", "task": "T9", "unit": "yz", "colour": colour,
+         "previous": None, "reason": "计划进度30%，实际0%", "rule_version": 1,
+         "first_due": first_due}])
+
+
+def test_a_new_tasks_first_red_waits_until_it_is_due_to_be_reported_on(notify, http_peer):
+    notify.deliver("warnings", "colour_changed", first_judgement(), "on_colour_changed")
+    rows = {row["channel"]: row for row in log(notify, task="T9")}
+    # Midnight of 30 November in Shanghai; SMS waits out the quiet hours to 08:00.
+    assert {channel: (row["status"], row["next_attempt_at"])
+            for channel, row in rows.items()} == {
+        "inbox": ("pending", "2026-11-29T16:00:00"),
+        "email": ("pending", "2026-11-29T16:00:00"),
+        "sms": ("pending", "2026-11-30T00:00:00")}
+    (ladder,) = notify("list_escalations", item="task:T9")["items"]
+    assert ladder["next_at"] == "2026-12-01T16:00:00"  # two days from then
+    notify.clock.moment += dt.timedelta(days=5)
+    notify("tick")
+    assert http_peer.on("/sms") == [] and notify("list_inbox", unit="yz")["items"] == []
+
+    # Its first report puts it right: nobody ever hears of it.
+    notify.deliver("warnings", "colour_changed", new_event(as_of="2026-11-08", changes=[
+        {"item_kind": "task", "item_key": "T9", "task": "T9", "unit": "yz", "colour": "green",
+         "previous": "red", "reason": "如期推进", "rule_version": 1}]), "on_colour_changed")
+    assert {row["status"] for row in log(notify, task="T9")} == {"dropped"}
+    notify.clock.moment = dt.datetime(2026, 12, 1, 9, 0, tzinfo=ZONE)
+    notify("tick")
+    assert http_peer.on("/sms") == []
+
+
+def test_a_new_tasks_first_red_goes_out_on_the_day_it_is_due(notify, http_peer):
+    notify.deliver("warnings", "colour_changed", first_judgement("red", "2026-11-05"),
+                   "on_colour_changed")
+    notify.clock.moment = dt.datetime(2026, 11, 5, 8, 30, tzinfo=ZONE)
+    notify("tick")
+    assert statuses(notify, task="T9") == {"inbox": "delivered", "sms": "sent", "email": "sent"}
+
+
+def test_a_new_task_already_due_is_warned_of_at_once(notify, http_peer):
+    notify.deliver("warnings", "colour_changed", first_judgement("red", "2026-10-31"),
+                   "on_colour_changed")
+    notify("tick")
+    assert statuses(notify, task="T9") == {"inbox": "delivered", "sms": "sent", "email": "sent"}

@@ -441,6 +441,24 @@ def test_a_new_task_waits_for_its_first_report_then_is_judged_on_its_merits(warn
     assert warnings("get_dashboard")["pending_first_report"] == 0
 
 
+def test_a_new_tasks_first_judgement_says_when_it_is_first_due(warnings):
+    # Given on 5 January: January's report (by the rules' working day of February)
+    # is due before its first target (31 March).
+    warnings.deliver("task_created", new_event(task=TASK), "on_task_created")
+    _, payload = warnings.tap.until(lambda kind, payload: kind == "colour_changed" and any(
+        c["item_key"] == "T1" for c in payload["changes"]))
+    first = {c["item_key"]: c for c in payload["changes"]}
+    assert first["T1"]["previous"] is None
+    assert first["T1"]["first_due"] == "2026-02-06"
+    assert first["T1#1"]["first_due"] is None  # the task's own change says it
+
+    warnings("evaluate", "2026-04-23")  # red by now: no first judgement any more
+    _, payload = warnings.tap.until(lambda kind, payload: kind == "colour_changed" and any(
+        (c["item_key"], c["colour"]) == ("T1", "red") for c in payload["changes"]))
+    later = next(c for c in payload["changes"] if c["item_key"] == "T1")
+    assert later["previous"] == "green" and later["first_due"] is None
+
+
 def test_a_red_task_is_not_judged_again_for_a_report_that_changes_only_its_words(warnings):
     # A task red the day it is given is what this is about: judged at once.
     warnings("update_rules", {"first_report_grace": False}, ADMIN)
