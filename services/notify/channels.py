@@ -9,6 +9,7 @@ reuses one SMTP session and HTTP channels one keep-alive connection.
 """
 import abc
 import logging
+import re
 import smtplib
 import ssl
 import time
@@ -273,6 +274,26 @@ class RobotChannel(HttpChannel):
                               logic.redact(result.provider_answer, secrets))
 
 
+class HiddenRobotTokens(logging.Filter):
+    """Clears robots' tokens and signatures from what urllib3 logs of a request
+    line at DEBUG (LUOSHI_LOG_LEVEL=DEBUG): the address is the robot's key."""
+
+    PATTERN = re.compile(r"((?:access_token|key|sign)=)[^&\s\"']+")
+
+    def filter(self, record):
+        message = record.getMessage()
+        cleared = self.PATTERN.sub(r"\1***", message)
+        if cleared != message:
+            record.msg, record.args = cleared, ()
+        return True
+
+
+def hide_robot_tokens(logger=logging.getLogger("urllib3.connectionpool")):
+    """Install HiddenRobotTokens on `logger` once."""
+    if not any(isinstance(existing, HiddenRobotTokens) for existing in logger.filters):
+        logger.addFilter(HiddenRobotTokens())
+
+
 class DingTalkChannel(RobotChannel):
     """A DingTalk (钉钉) custom robot; with a secret (加签) each POST carries its
     timestamp and signature."""
@@ -331,6 +352,7 @@ def channels_from_config(config):
     else:
         factories[logic.WEBHOOK] = lambda: Unconfigured(logic.WEBHOOK, "LUOSHI_WEBHOOK_SECRET")
     # Robots need no provider of ours: each message carries its group's address.
+    hide_robot_tokens()
     factories[logic.DINGTALK] = lambda: DingTalkChannel(
         get("LUOSHI_PORTAL_URL"), get("LUOSHI_ROBOT_TIMEOUT") or 10)
     factories[logic.WECOM] = lambda: WeComChannel(

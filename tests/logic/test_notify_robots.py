@@ -5,12 +5,13 @@ import datetime as dt
 import hashlib
 import hmac
 import json
+import logging
 import urllib.parse
 
 import pytest
 
 from services.common.errors import InvalidInput
-from services.notify import logic
+from services.notify import channels, logic
 
 DINGTALK = "https://oapi.dingtalk.com/robot/send?access_token=0123abcd"
 WECOM = "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=693a91f6-7xxx-4bc4-97a0-0ec2sifa5aaa"
@@ -192,3 +193,18 @@ def test_robot_templates_render_and_need_a_heading():
         logic.validate_template("colour_changed", "wecom", "", "{{ unit_name }}")
     assert "subject" in error.value.detail
     assert logic.DEFAULT_TEMPLATES[("notice_issued", "wecom")]["subject"].startswith("督办单")
+
+
+def test_urllib3s_debug_line_of_a_robots_request_keeps_no_token():
+    logger = logging.getLogger("tests.robots.urllib3")
+    channels.hide_robot_tokens(logger)
+    channels.hide_robot_tokens(logger)  # once only
+    assert len(logger.filters) == 1
+    record = logger.makeRecord(logger.name, logging.DEBUG, __file__, 1,
+                               '%s://%s:%s "%s %s %s" %s %s',
+                               ("https", "oapi.dingtalk.com", 443, "POST",
+                                "/robot/send?access_token=0123abcd&timestamp=1&sign=a%2Bb",
+                                "HTTP/1.1", 200, None), None)
+    assert logger.filters[0].filter(record)
+    assert "0123abcd" not in record.getMessage() and "a%2Bb" not in record.getMessage()
+    assert "access_token=***&timestamp=1&sign=***" in record.getMessage()
