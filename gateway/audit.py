@@ -55,6 +55,8 @@ AUDITED_READS = re.compile(
 SECRET_FIELDS = frozenset({
     "password", "current", "new", "key", "access_token", "refresh_token", "token",
     "secret", "client_secret", "content_b64",
+    # A group robot's address: its token is the robot's key.
+    "webhook_url",
 })
 REDACTED = "[redacted]"
 # A progress batch of 1,000 items is a few hundred KiB; bodies larger than

@@ -49,7 +49,9 @@ TaskStatus = Literal["active", "completed", "closed", "explained", "cancelled"]
 ClockClass = Literal["important", "general", "complex"]
 ClockStage = Literal["deployed", "first_feedback", "closed"]
 # The notify service's vocabulary (docs/contracts.md, notify).
-NotifyChannel = Literal["inbox", "sms", "email", "webhook"]
+NotifyChannel = Literal["inbox", "sms", "email", "webhook", "dingtalk", "wecom"]
+# The group robots a unit's work group may have (钉钉, 企业微信).
+RobotChannel = Literal["dingtalk", "wecom"]
 NotificationStatus = Literal["pending", "sending", "sent", "delivered", "failed", "dropped"]
 # What routing rules can name; a digest is made of routed messages, never routed itself.
 RoutedEventType = Literal["colour_changed", "notice_issued", "notice_overdue", "escalation",
@@ -236,7 +238,7 @@ class MarkReadIn(WriteBody):
 class RoutingRuleIn(WriteBody):
     event_type: RoutedEventType
     role: NotifyRole
-    channels: list[NotifyChannel] = Field(min_length=1, max_length=4)
+    channels: list[NotifyChannel] = Field(min_length=1, max_length=6)
     # A notice_overdue rule may also name its stage ("overdue-ack"), so any short word.
     colour: Code | None = None
     unit: Code | None = None
@@ -260,6 +262,17 @@ class TemplateIn(WriteBody):
     # The subject may be empty (SMS has none); the service renders both in its sandbox.
     subject: Annotated[str, StringConstraints(max_length=200)] = ""
     body: Annotated[str, StringConstraints(min_length=1, max_length=20000)]
+
+
+class RobotIn(WriteBody):
+    """A work group's robot: its webhook address as the chat app shows it and,
+    for a DingTalk robot with 加签, its secret. The service checks both (the
+    vendor's host, the token); neither is ever answered back or audited."""
+
+    webhook_url: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
+                                                  max_length=1000)]
+    secret: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
+                                             max_length=200)] | None = None
 
 
 class BulletinIn(WriteBody):

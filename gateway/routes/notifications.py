@@ -1,6 +1,6 @@
 """Notifications: the delivery log, each caller's inbox, acknowledging (which
-stops an item's escalation ladder), the ladders themselves, the routing rules
-and templates the office sets, and the weekly bulletin."""
+stops an item's escalation ladder), the ladders themselves, the routing rules,
+templates and units' group robots the office sets, and the weekly bulletin."""
 import base64
 from typing import Annotated
 
@@ -20,6 +20,8 @@ from ..schemas import (
     NotifyChannel,
     NotifyEventType,
     Offset,
+    RobotChannel,
+    RobotIn,
     RoutingRulesIn,
     TemplateIn,
 )
@@ -113,6 +115,29 @@ def set_routing_rules(caller: Admin, body: RoutingRulesIn, rpc: Rpc):
     """Replace every routing rule at once, in the order given."""
     return rpc.notify.set_routing_rules(rules=[rule.to_rpc() for rule in body.rules],
                                         caller=caller.as_rpc())
+
+
+@router.get("/robots")
+def list_robots(caller: Admin, rpc: Rpc, unit: Code | None = None):
+    """The units' work-group robots (钉钉, 企业微信) and the office-wide ones:
+    addresses with their token masked, `signed` for a DingTalk secret."""
+    return rpc.notify.list_unit_robots(**present(unit=unit))
+
+
+@router.put("/robots/{unit}/{channel}")
+def set_robot(caller: Admin, unit: Code, channel: RobotChannel, body: RobotIn, rpc: Rpc):
+    """Give a unit's work group its robot: the routing rules naming the channel
+    reach it from the next message on."""
+    return rpc.notify.set_unit_robot(unit=unit, channel=channel, url=body.webhook_url,
+                                     caller=caller.as_rpc(),
+                                     **present(secret=body.secret))
+
+
+@router.delete("/robots/{unit}/{channel}")
+def remove_robot(caller: Admin, unit: Code, channel: RobotChannel, rpc: Rpc):
+    """Take a unit's robot away; its queued messages then fail, saying so."""
+    return rpc.notify.set_unit_robot(unit=unit, channel=channel, url=None,
+                                     caller=caller.as_rpc())
 
 
 @router.get("/templates")

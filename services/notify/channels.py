@@ -2,12 +2,14 @@
 `send(message) -> DeliveryResult(ok, transient, provider_answer)`.
 
 A message is a notification row as a dict (channel, recipient, subject, body, ...,
-plus `attachments`: [(filename, mime type, bytes)] and `html` for e-mail). Each
+plus `attachments`: [(filename, mime type, bytes)] and `html` for e-mail, and
+`robot`: {url, secret} for a group robot, looked up as it is sent). Each
 channel may also be used as a context manager around a batch, so that e-mail
 reuses one SMTP session and HTTP channels one keep-alive connection.
 """
 import abc
 import logging
+import re
 import smtplib
 import ssl
 import time
@@ -168,7 +170,9 @@ class HttpChannel(Channel):
             self._session.close()
             self._session = None
 
-    def post(self, url, data, headers, auth=None, success_text=None):
+    def post(self, url, data, headers, auth=None, success_text=None, judge=None):
+        """POST and judge the answer; `judge(text) -> (ok, transient)` reads a 2xx
+        answer's body where the provider puts its verdict there."""
         try:
             response = self.session.post(url, data=data, headers=headers, auth=auth,
                                          timeout=self.timeout)
@@ -179,6 +183,8 @@ class HttpChannel(Channel):
             if success_text and success_text not in response.text:
                 # Many SMS gateways answer 200 with an error code in the body.
                 return DeliveryResult(False, False, answer)
+            if judge is not None:
+                return DeliveryResult(*judge(response.text), answer)
             return DeliveryResult(True, False, answer)
         transient = response.status_code in (408, 429) or response.status_code >= 500
         return DeliveryResult(False, transient, answer)
@@ -236,6 +242,90 @@ class WebhookChannel(HttpChannel):
         return self.post(message["recipient"], body, headers)
 
 
+class RobotChannel(HttpChannel):
+    """A chat group's robot: markdown POSTed to its webhook address, which the
+    message carries as `robot` {url, secret}; an answer {"errcode": 0} is
+    delivered (docs/configuration.md). The address holds the robot's key, so
+    the answer kept in the log is cleared of it."""
+
+    def __init__(self, portal_url=None, timeout=10):
+        super().__init__(timeout)
+        self.portal_url = portal_url
+
+    def address(self, robot):
+        """(the URL to POST to, the secrets an answer must not repeat)."""
+        return robot["url"], [logic.robot_token(robot["url"])]
+
+    @abc.abstractmethod
+    def body(self, message):
+        """The JSON document (bytes) the vendor's robot reads."""
+
+    def send(self, message):
+        robot = message.get("robot")
+        if not robot:
+            # Removed after the message was queued: nobody to send it to.
+            return DeliveryResult(False, False,
+                                  f"no {self.name} robot for {message['recipient']}")
+        url, secrets = self.address(robot)
+        result = self.post(url, self.body(message),
+                           {"Content-Type": "application/json; charset=utf-8"},
+                           judge=logic.robot_outcome)
+        return DeliveryResult(result.ok, result.transient,
+                              logic.redact(result.provider_answer, secrets))
+
+
+class HiddenRobotTokens(logging.Filter):
+    """Clears robots' tokens and signatures from what urllib3 logs of a request
+    line at DEBUG (LUOSHI_LOG_LEVEL=DEBUG): the address is the robot's key."""
+
+    PATTERN = re.compile(r"((?:access_token|key|sign)=)[^&\s\"']+")
+
+    def filter(self, record):
+        message = record.getMessage()
+        cleared = self.PATTERN.sub(r"\1***", message)
+        if cleared != message:
+            record.msg, record.args = cleared, ()
+        return True
+
+
+def hide_robot_tokens(logger=logging.getLogger("urllib3.connectionpool")):
+    """Install HiddenRobotTokens on `logger` once."""
+    if not any(isinstance(existing, HiddenRobotTokens) for existing in logger.filters):
+        logger.addFilter(HiddenRobotTokens())
+
+
+class DingTalkChannel(RobotChannel):
+    """A DingTalk (钉钉) custom robot; with a secret (加签) each POST carries its
+    timestamp and signature."""
+
+    name = logic.DINGTALK
+
+    def __init__(self, portal_url=None, timeout=10, clock=time.time):
+        super().__init__(portal_url, timeout)
+        self.clock = clock
+
+    def address(self, robot):
+        secret = robot.get("secret")
+        if not secret:
+            return super().address(robot)
+        timestamp = int(self.clock() * 1000)
+        return (logic.dingtalk_url(robot["url"], secret, timestamp),
+                [logic.robot_token(robot["url"]), secret,
+                 logic.dingtalk_sign(secret, timestamp)])
+
+    def body(self, message):
+        return logic.dingtalk_body(message, self.portal_url)
+
+
+class WeComChannel(RobotChannel):
+    """A WeCom (企业微信) group robot: its key, in the address, is its only secret."""
+
+    name = logic.WECOM
+
+    def body(self, message):
+        return logic.wecom_body(message, self.portal_url)
+
+
 def channels_from_config(config):
     """{channel name: Channel factory} from the LUOSHI_* config; a factory makes a
     fresh channel for each batch (channels keep connections)."""
@@ -261,4 +351,10 @@ def channels_from_config(config):
         factories[logic.WEBHOOK] = lambda: WebhookChannel(get("LUOSHI_WEBHOOK_SECRET"))
     else:
         factories[logic.WEBHOOK] = lambda: Unconfigured(logic.WEBHOOK, "LUOSHI_WEBHOOK_SECRET")
+    # Robots need no provider of ours: each message carries its group's address.
+    hide_robot_tokens()
+    factories[logic.DINGTALK] = lambda: DingTalkChannel(
+        get("LUOSHI_PORTAL_URL"), get("LUOSHI_ROBOT_TIMEOUT") or 10)
+    factories[logic.WECOM] = lambda: WeComChannel(
+        get("LUOSHI_PORTAL_URL"), get("LUOSHI_ROBOT_TIMEOUT") or 10)
     return factories

@@ -20,7 +20,9 @@ class Settings:
     ESCALATION_DAYS [working|calendar], NOTIFY_OFFICE_UNIT [the unit of kind
     office], NOTIFY_LEADERS [JSON list of {name, phone, email, user}],
     WEBHOOK_URLS [comma-separated], BULLETIN_WEEKDAY [0 = Monday] and
-    BULLETIN_HOUR [8] local."""
+    BULLETIN_HOUR [8] local; ROBOT_ANY_HOST [0] and the office-wide robots,
+    DINGTALK_URL, DINGTALK_SECRET and WECOM_URL ({channel: (url, secret)}, kept
+    out of the repr: the address is the robot's key)."""
 
     dedup_hours: float = 24
     digest_threshold: int = 5
@@ -35,6 +37,8 @@ class Settings:
     bulletin_weekday: int = 0
     bulletin_hour: int = 8
     pdf_font: str | None = None
+    robot_any_host: bool = False
+    office_robots: dict = field(default_factory=dict, repr=False)
 
     @classmethod
     def from_config(cls, config):
@@ -55,6 +59,8 @@ class Settings:
             bulletin_weekday=checked.bulletin_weekday,
             bulletin_hour=checked.bulletin_hour,
             pdf_font=checked.pdf_font,
+            robot_any_host=checked.robot_any_host,
+            office_robots=checked.office_robots(),
         )
 
 

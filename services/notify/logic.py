@@ -2,10 +2,12 @@
 database), so they are tested with nothing but pytest: who hears what (routing),
 what they read (sandboxed templates), when (quiet hours, retries with backoff,
 the escalation ladder) and how often (de-duplication, digests)."""
+import base64
 import datetime as dt
 import hashlib
 import hmac
 import json
+import urllib.parse
 
 from jinja2 import StrictUndefined, TemplateError
 from jinja2.sandbox import SandboxedEnvironment, SecurityError
@@ -15,8 +17,15 @@ from services.common.paging import MAX_LIMIT, page  # noqa: F401 — used as log
 from .exceptions import InvalidInput
 
 INBOX, SMS, EMAIL, WEBHOOK = "inbox", "sms", "email", "webhook"
-CHANNELS = (INBOX, SMS, EMAIL, WEBHOOK)
-OUTGOING = (SMS, EMAIL, WEBHOOK)  # sent through a provider, with retries
+# Group robots of the two office chat platforms: DingTalk (钉钉) and WeCom (企业微信).
+DINGTALK, WECOM = "dingtalk", "wecom"
+ROBOTS = (DINGTALK, WECOM)
+CHANNELS = (INBOX, SMS, EMAIL, WEBHOOK, DINGTALK, WECOM)
+OUTGOING = (SMS, EMAIL, WEBHOOK, DINGTALK, WECOM)  # sent through a provider, with retries
+# What rings a phone or a whole work group waits out a rule's quiet hours.
+QUIET = (SMS, DINGTALK, WECOM)
+CHANNEL_NAMES = {INBOX: "站内消息", SMS: "短信", EMAIL: "电子邮件", WEBHOOK: "外部系统推送",
+                 DINGTALK: "钉钉群机器人", WECOM: "企业微信群机器人"}
 
 OPERATOR, HEAD, OFFICE, LEADERS = "operator", "head", "office", "leaders"
 ROLES = (OPERATOR, HEAD, OFFICE, LEADERS, WEBHOOK)
@@ -232,6 +241,10 @@ def validate_template(event_type, channel, subject, body):
     subject, body = subject or "", body or ""
     if not body.strip():
         raise InvalidInput({"body": "a template needs a body"})
+    if channel in ROBOTS and not subject.strip():
+        # The subject is the robot message's heading and DingTalk's title.
+        raise InvalidInput({"subject": f"a {channel} message needs a subject: it is the "
+                                       "heading the group reads first"})
     if len(subject) > 200 or len(body) > 20000:
         raise InvalidInput({"body": "subject at most 200 characters, body at most 20000"})
     for field, source in (("subject", subject), ("body", body)):
@@ -297,11 +310,19 @@ def validate_rules(rules):
                                 + ", ".join(t for t in EVENT_TYPES if t != DIGEST)})
         if role not in ROLES:
             raise InvalidInput({f"{where}.role": f"one of {', '.join(ROLES)}"})
-        if (not isinstance(channels, list) or not channels
-                or any(channel not in CHANNELS for channel in channels)):
+        if not isinstance(channels, list) or not channels:
             raise InvalidInput({f"{where}.channels": f"a list of {', '.join(CHANNELS)}"})
+        unknown = [channel for channel in channels if channel not in CHANNELS]
+        if unknown:
+            raise InvalidInput({f"{where}.channels": f"unknown channel {unknown[0]!r}: "
+                                f"a list of {', '.join(CHANNELS)}"})
         if role == WEBHOOK and channels != [WEBHOOK]:
             raise InvalidInput({f"{where}.channels": "the webhook role hears on webhooks only"})
+        robots = [channel for channel in channels if channel in ROBOTS]
+        if role == LEADERS and robots:
+            raise InvalidInput({f"{where}.channels": (
+                f"the leaders have no group robot ({robots[0]}): a robot is a unit's or the "
+                "office's work group; name the operator, head or office role")})
         colour = rule.get("colour")
         if colour is not None and colour not in COLOURS and event_type != NOTICE_OVERDUE:
             raise InvalidInput({f"{where}.colour": f"one of {', '.join(COLOURS)} or null"})
@@ -335,10 +356,16 @@ def office_unit(contacts, configured=None):
 def addresses(role, channel, unit, directory):
     """[(recipient, name)] that `role` of `unit` has on `channel`. directory:
     {"contacts": {code: {name, head, operator, kind}}, "office": code|None,
-    "leaders": [{name, phone, email, user}], "webhooks": [url]}. A role with no
-    phone or e-mail on record is simply not reached on that channel."""
+    "leaders": [{name, phone, email, user}], "webhooks": [url], "robots": {channel:
+    {unit codes with a group robot}}, "office_robots": {channels of the office-wide
+    robot}}. A role with no phone or e-mail on record is simply not reached on that
+    channel. A group robot speaks to a unit's work group, where its operator and
+    head both read: the recipient is `unit:<code>`, or `office` for the office-wide
+    robot of the settings (which the office role hears before the office unit's own)."""
     if role == WEBHOOK:
         return [(url, "webhook") for url in directory["webhooks"]] if channel == WEBHOOK else []
+    if channel in ROBOTS:
+        return robot_addresses(role, channel, unit, directory)
     if role == LEADERS:
         field = {SMS: "phone", EMAIL: "email", INBOX: "user"}.get(channel)
         return [(leader[field], leader.get("name") or leader[field])
@@ -357,6 +384,28 @@ def addresses(role, channel, unit, directory):
     if person is None:
         return []
     return [(person["phone" if channel == SMS else "email"], person.get("name") or row["name"])]
+
+
+OFFICE_GROUP = "office"  # the recipient of the office-wide robot of the settings
+
+
+def robot_addresses(role, channel, unit, directory):
+    """[(recipient, name)] of the work group `role` of `unit` is reached in through
+    the `channel` robot: the unit's group for its operator and head, the
+    office-wide robot (else the office unit's group) for the office; nothing for
+    the leaders, who are reached one by one, or for a unit with no robot."""
+    if role in (WEBHOOK, LEADERS):
+        return []
+    if role == OFFICE:
+        if channel in directory.get("office_robots", ()):
+            return [(OFFICE_GROUP, ROLE_NAMES[OFFICE])]
+        code = directory["office"]
+    else:
+        code = unit
+    if not code or code not in directory.get("robots", {}).get(channel, ()):
+        return []
+    row = directory["contacts"].get(code)
+    return [(f"unit:{code}", row["name"] if row else code)]
 
 
 def plan_messages(occurrences, rules, templates, directory, event_id, now, role=None):
@@ -402,7 +451,7 @@ def message_row(occurrence, channel, recipient, rule, event_id, now, subject, bo
         "created_at": now, "event_type": occurrence["event_type"],
         "item": occurrence.get("item"), "role": rule["role"], "level": occurrence.get("level"),
         "items": None, "members": None, "bulletin_id": occurrence.get("bulletin_id"),
-        "quiet_hours": rule["quiet_hours"] if channel == SMS else None,
+        "quiet_hours": rule["quiet_hours"] if channel in QUIET else None,
         "attempts": 0, "next_attempt_at": held or (None if channel == INBOX else now),
         "dedup_key": dedup_key(occurrence.get("item"), marker, channel, recipient),
     }
@@ -711,3 +760,177 @@ def settle_held(held, new_colours, templates, names):
                        **digest_text(templates, row["channel"], row["recipient"], subjects,
                                      names, row["role"], row["unit"])})
     return drops, shrunk, forget
+# Group robots (钉钉 / 企业微信) ------------------------------------------------------
+
+# channel: (the vendor's host, the robot's path, the query parameter that is its token)
+ROBOT_ENDPOINTS = {
+    DINGTALK: ("oapi.dingtalk.com", "/robot/send", "access_token"),
+    WECOM: ("qyapi.weixin.qq.com", "/cgi-bin/webhook/send", "key"),
+}
+# The most a message may hold, in UTF-8 bytes: WeCom refuses markdown over 4,096;
+# DingTalk documents no figure and answers long texts unreliably past 20,000.
+ROBOT_MAX_BYTES = {DINGTALK: 20000, WECOM: 4096}
+# Answers worth trying again: -1 "system busy" (both), DingTalk's 130101 (more
+# than 20 messages a minute) and WeCom's 45009/45033 (too many calls). Any other
+# errcode (310000: the signature, keywords or IP whitelist of a DingTalk robot;
+# 93000: a WeCom key that is no robot's) needs a person to mend the robot.
+ROBOT_TRANSIENT_ERRCODES = frozenset({-1, 130101, 45009, 45033})
+MAX_ROBOT_URL = 1000
+MAX_ROBOT_SECRET = 200
+
+
+def check_robot_url(channel, url, any_host=False):
+    """What is wrong with `url` as the `channel` robot's webhook address, in
+    Chinese for the office (never quoting the address: its token is the robot's
+    key), or None when nothing is. https to the vendor's host and path, with the
+    robot's token; `any_host` (tests, a private deployment behind a relay) lets
+    any http(s) host and path through, the token still required."""
+    host, path, token = ROBOT_ENDPOINTS[channel]
+    name = CHANNEL_NAMES[channel]
+    if not isinstance(url, str) or not url.strip():
+        return f"请填写{name}的 Webhook 地址"
+    if len(url) > MAX_ROBOT_URL or any(ch.isspace() for ch in url.strip()):
+        return f"{name}的 Webhook 地址过长或含有空白字符，请从群设置中重新复制"
+    try:
+        parts = urllib.parse.urlsplit(url.strip())
+        port = parts.port
+    except ValueError:
+        return f"{name}的 Webhook 地址无法识别，请从群设置中重新复制"
+    query = urllib.parse.parse_qs(parts.query)
+    if any_host:
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            return f"{name}的 Webhook 地址应以 https:// 开头"
+    elif parts.scheme != "https":
+        return f"{name}的 Webhook 地址应以 https:// 开头"
+    elif parts.hostname != host or port not in (None, 443) or parts.path != path:
+        return (f"{name}的 Webhook 地址应为 https://{host}{path}?{token}=…"
+                "（私有部署经中转时，由运维设置 LUOSHI_ROBOT_ANY_HOST=1）")
+    if not (query.get(token) or [""])[0].strip():
+        return f"{name}的 Webhook 地址缺少 {token} 参数，请从群设置中复制完整地址"
+    if "timestamp" in query or "sign" in query:
+        return (f"{name}的 Webhook 地址不应含 timestamp 或 sign："
+                "签名由平台在发送时计算，请只填加签密钥")
+    return None
+
+
+def check_robot_secret(channel, secret):
+    """What is wrong with `secret` (the DingTalk robot's 加签 secret; None for
+    none), in Chinese, or None. A WeCom robot has no secret: its key is in the
+    address."""
+    if secret is None:
+        return None
+    if channel == WECOM:
+        return "企业微信群机器人没有加签密钥：地址中的 key 即其密钥，请不要填写密钥"
+    if (not isinstance(secret, str) or not secret or len(secret) > MAX_ROBOT_SECRET
+            or not all(33 <= ord(ch) < 127 for ch in secret)):
+        return (f"钉钉加签密钥应为 1–{MAX_ROBOT_SECRET} 个字母、数字或符号（以 SEC 开头），"
+                "不含空格或中文，请从机器人设置中重新复制")
+    return None
+
+
+def mask_robot_url(url):
+    """The robot's address as people may see it: its token shown by its last
+    four characters only, so that two robots can be told apart."""
+    parts = urllib.parse.urlsplit(url)
+    query = [(key, value if key not in ("access_token", "key") else "****" + value[-4:])
+             for key, value in urllib.parse.parse_qsl(parts.query, keep_blank_values=True)]
+    return urllib.parse.urlunsplit(parts._replace(query=urllib.parse.urlencode(query, safe="*")))
+
+
+def robot_token(url):
+    """The token of a robot's address (access_token or key), "" when none."""
+    query = urllib.parse.parse_qs(urllib.parse.urlsplit(url).query)
+    return next(iter(query.get("access_token") or query.get("key") or [""]))
+
+
+def dingtalk_sign(secret, timestamp_ms):
+    """A DingTalk robot's `sign` before URL encoding: the base64 HMAC-SHA256 of
+    "<timestamp_ms>\n<secret>" keyed with the secret."""
+    mac = hmac.new(secret.encode(), f"{timestamp_ms}\n{secret}".encode(), hashlib.sha256)
+    return base64.b64encode(mac.digest()).decode()
+
+
+def dingtalk_url(url, secret, timestamp_ms):
+    """The address to POST to: the robot's own, and with a secret (加签) its
+    `timestamp` (milliseconds) and URL-encoded `sign` appended."""
+    if not secret:
+        return url
+    sign = urllib.parse.quote_plus(dingtalk_sign(secret, timestamp_ms))
+    return f"{url}{'&' if '?' in url else '?'}timestamp={timestamp_ms}&sign={sign}"
+
+
+def portal_link(portal_url, message):
+    """Where the message's item is read in the portal (its task, the ranking of
+    its period, the bulletins), or the portal's front page; None without
+    LUOSHI_PORTAL_URL."""
+    if not portal_url:
+        return None
+    base = portal_url.rstrip("/") + "/"
+    item = message.get("item") or ""
+    if message.get("task"):
+        return f"{base}#/task/{urllib.parse.quote(message['task'], safe='')}"
+    if item.startswith("ranking:"):
+        return f"{base}#/ranking?period={urllib.parse.quote(item[len('ranking:'):], safe='')}"
+    if item.startswith("bulletin:") or message.get("bulletin_id"):
+        return f"{base}#/bulletins"
+    return base
+
+
+def robot_markdown(message, portal_url, max_bytes):
+    """The Markdown a group reads: the subject as a heading, the body a paragraph
+    a line (both clients drop single line breaks) and a link to the item in the
+    portal; the body cut to fit `max_bytes` of UTF-8, saying so."""
+    subject = " ".join((message.get("subject") or "").split())
+    head = [f"### {subject}"] if subject else []
+    link = portal_link(portal_url, message)
+    tail = [f"[在落实平台查看]({link})"] if link else []
+    lines = [line.strip() for line in (message.get("body") or "").splitlines() if line.strip()]
+
+    def text(body_lines):
+        return "\n\n".join(head + body_lines + tail)
+
+    if len(text(lines).encode()) <= max_bytes:
+        return text(lines)
+    cut = "……（内容过长，全文请登录落实平台查看）"
+    room = max_bytes - len(text([cut]).encode()) - 2
+    kept = (message.get("body") or "").strip().encode()[:max(room, 0)]
+    kept = kept.decode(errors="ignore").strip()
+    return text([line.strip() for line in kept.splitlines() if line.strip()] + [cut])
+
+
+def dingtalk_body(message, portal_url=None):
+    """The JSON (bytes) a DingTalk custom robot receives: a markdown message
+    whose title (the chat list's preview) is the subject."""
+    title = " ".join((message.get("subject") or "").split()) or message["body"][:30]
+    return json.dumps({"msgtype": "markdown", "markdown": {
+        "title": title, "text": robot_markdown(message, portal_url, ROBOT_MAX_BYTES[DINGTALK]),
+    }}, ensure_ascii=False).encode()
+
+
+def wecom_body(message, portal_url=None):
+    """The JSON (bytes) a WeCom group robot receives: a markdown message."""
+    return json.dumps({"msgtype": "markdown", "markdown": {
+        "content": robot_markdown(message, portal_url, ROBOT_MAX_BYTES[WECOM]),
+    }}, ensure_ascii=False).encode()
+
+
+def robot_outcome(answer_text):
+    """(ok, transient) of a robot's HTTP 200 answer: {"errcode": 0} is
+    delivered; a busy errcode is tried again; any other errcode, or an answer
+    that is no robot's, fails for good."""
+    try:
+        errcode = json.loads(answer_text).get("errcode")
+    except (ValueError, AttributeError):
+        return False, False
+    if errcode == 0:
+        return True, False
+    return False, errcode in ROBOT_TRANSIENT_ERRCODES
+
+
+def redact(text, secrets):
+    """`text` with every one of `secrets` (and its URL-encoded form) replaced by
+    ***, so that an error quoting an address keeps no robot's key."""
+    for secret in sorted({s for s in secrets if s}, key=len, reverse=True):
+        for form in {secret, urllib.parse.quote_plus(secret), urllib.parse.quote(secret, safe="")}:
+            text = text.replace(form, "***")
+    return text

@@ -30,11 +30,25 @@ contacts = Table(
     Column("kind", String(16)),  # county, department, office: the office hears escalations
 )
 
+# Each unit's work-group robots (钉钉 / 企业微信), set by the office. The address is
+# the robot's key and the secret signs for it: neither leaves the service.
+robots = Table(
+    "robots", metadata,
+    Column("unit", String(32), primary_key=True),
+    Column("channel", String(16), primary_key=True),  # dingtalk, wecom
+    Column("url", Text, nullable=False),
+    Column("secret", Text),  # a DingTalk robot's 加签 secret; None: unsigned
+    Column("updated_at", DateTime, nullable=False),
+    Column("updated_by", String(64), nullable=False),
+)
+
 notifications = Table(
     "notifications", metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("channel", String(16), nullable=False),  # inbox, sms, email, webhook
-    # A phone, an e-mail address, a URL, a unit code (its inbox) or a user name.
+    # inbox, sms, email, webhook, dingtalk, wecom
+    Column("channel", String(16), nullable=False),
+    # A phone, an e-mail address, a URL, a unit code (its inbox), a user name, or a
+    # robot's group: unit:<code>, or office for the office-wide robot.
     Column("recipient", String(200), nullable=False),
     Column("unit", String(32), nullable=False, index=True),
     Column("task", String(32), index=True),

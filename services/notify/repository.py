@@ -14,6 +14,7 @@ from .models import (
     dedup_marks,
     escalations,
     notifications,
+    robots,
     routing_rules,
     templates,
 )
@@ -54,6 +55,53 @@ def all_contacts(session):
     return {row.unit: {"name": row.name, "head": row.head, "operator": row.operator,
                        "kind": row.kind}
             for row in session.execute(select(contacts)).all()}
+
+
+# Work-group robots ------------------------------------------------------------
+
+def save_robot(session, unit, channel, url, secret, user, now):
+    session.execute(delete(robots).where(robots.c.unit == unit)
+                    .where(robots.c.channel == channel))
+    session.execute(robots.insert().values(unit=unit, channel=channel, url=url, secret=secret,
+                                           updated_at=now, updated_by=user))
+
+
+def delete_robot(session, unit, channel):
+    """Forget a unit's robot; answers whether it had one."""
+    return session.execute(delete(robots).where(robots.c.unit == unit)
+                           .where(robots.c.channel == channel)).rowcount > 0
+
+
+def robot_units(session):
+    """{channel: {unit codes with a robot on it}}."""
+    answer = {}
+    for unit, channel in session.execute(select(robots.c.unit, robots.c.channel)).all():
+        answer.setdefault(channel, set()).add(unit)
+    return answer
+
+
+def robots_of(session, units):
+    """{(unit, channel): {url, secret}} of `units`."""
+    answer = {}
+    for chunk in _chunks(set(units)):
+        for row in session.execute(select(robots).where(robots.c.unit.in_(chunk))).all():
+            answer[(row.unit, row.channel)] = {"url": row.url, "secret": row.secret}
+    return answer
+
+
+def list_robots(session, unit=None):
+    """Every unit's robots (with their secrets: the caller masks them)."""
+    query = (select(robots, contacts.c.name)
+             .join(contacts, contacts.c.unit == robots.c.unit, isouter=True)
+             .order_by(robots.c.unit, robots.c.channel))
+    if unit is not None:
+        query = query.where(robots.c.unit == unit)
+    return [dict(row._mapping) for row in session.execute(query).all()]
+
+
+def unit_known(session, unit):
+    return session.execute(select(contacts.c.unit).where(contacts.c.unit == unit)).first() \
+        is not None
 
 
 # Rules and templates ----------------------------------------------------------

@@ -62,8 +62,17 @@ def _may_see(caller, row):
     return units is None or row.unit in units or row.recipient == caller.get("user")
 
 
+def _robot_item(row):
+    """A unit's robot as people may see it: no secret, the token masked."""
+    return {"unit": row["unit"], "unit_name": row["name"] or row["unit"],
+            "channel": row["channel"], "url": logic.mask_robot_url(row["url"]),
+            "signed": bool(row["secret"]), "updated_at": row["updated_at"].isoformat(),
+            "updated_by": row["updated_by"]}
+
+
 class Service(LeadersHandlers, Operations):
-    """Notifications: SMS, e-mail, webhooks and the in-portal inbox, with the
+    """Notifications: SMS, e-mail, webhooks, DingTalk and WeCom group robots and
+    the in-portal inbox, with the
     delivery log, escalation ladder and weekly bulletin.
 
     Emits no events.
@@ -294,14 +303,14 @@ class Service(LeadersHandlers, Operations):
     def list_notifications(self, task=None, unit=None, channel=None, status=None,
                            event_type=None, limit=100, offset=0):
         """The delivery log, newest first, filtered by task, unit, channel
-        (inbox, sms, email, webhook), status (pending, sending, sent, delivered,
-        failed, dropped) and event type: {"items": [{id, channel, recipient, unit,
-        task, subject, body, status, created_at, event_type, item, colour, role,
-        level, items, attempts, provider_answer, next_attempt_at, sent_at, read_at,
-        dropped_reason}], "total"}. A dropped row is a held colour warning whose
-        task changed colour before it went out: dropped_reason recovered or
-        superseded, provider_answer says so in words. InvalidInput for an unknown
-        channel or status or a bad page."""
+        (inbox, sms, email, webhook, dingtalk, wecom), status (pending, sending, sent,
+        delivered, failed, dropped) and event type: {"items": [{id, channel,
+        recipient, unit, task, subject, body, status, created_at, event_type, item,
+        colour, role, level, items, attempts, provider_answer, next_attempt_at,
+        sent_at, read_at, dropped_reason}], "total"}. A dropped row is a held colour
+        warning whose task changed colour before it went out: dropped_reason
+        recovered or superseded, provider_answer says so in words. InvalidInput for
+        an unknown channel or status or a bad page."""
         refuse_unstorable(task=task, unit=unit, channel=channel, status=status)
         limit, offset = logic.page(limit, offset)
         if channel is not None and channel not in logic.CHANNELS:
@@ -388,6 +397,64 @@ class Service(LeadersHandlers, Operations):
         with self.db.session() as session:
             repo.replace_rules(session, clean)
             return {"items": repo.load_rules(session) if clean else []}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_unit_robots(self, unit=None):
+        """The units' work-group robots and the office-wide ones of the settings:
+        {"items": [{unit, unit_name, channel, url, signed, updated_at,
+        updated_by}], "office": [{channel, url, signed}]}. An address shows its
+        token's last four characters only; a secret is never answered, `signed`
+        says whether there is one."""
+        refuse_unstorable(unit=unit)
+        with self.db.session(readonly=True) as session:
+            rows = repo.list_robots(session, unit)
+        return {
+            "items": [_robot_item(row) for row in rows],
+            "office": [{"channel": channel, "url": logic.mask_robot_url(url),
+                        "signed": bool(secret)}
+                       for channel, (url, secret)
+                       in sorted(self.delivery.settings.office_robots.items())],
+        }
+
+    @rpc(expected_exceptions=EXPECTED)
+    def set_unit_robot(self, unit, channel, url, caller, secret=None):
+        """Give a unit's work group its `channel` robot (dingtalk, wecom), or
+        take it away with url None (admin only). `url` is the robot's webhook
+        address; `secret` a DingTalk robot's 加签 secret. From the next message
+        on, the routing rules naming the channel reach that group. Answers the
+        unit's robot as list_unit_robots shows it ({"unit", "channel",
+        "removed": true} once removed). Forbidden; NotFound for a unit notify
+        has not heard of; InvalidInput for another channel, an address not the
+        vendor's (unless LUOSHI_ROBOT_ANY_HOST) or a malformed secret."""
+        refuse_unstorable(unit=unit, channel=channel, url=url, secret=secret)
+        _admin(caller)
+        if channel not in logic.ROBOTS:
+            raise InvalidInput({"channel": f"one of {', '.join(logic.ROBOTS)}"})
+        if not isinstance(unit, str) or not unit.strip():
+            raise InvalidInput({"unit": "a unit code"})
+        now = utcnow()
+        with self.db.session() as session:
+            if not repo.unit_known(session, unit):
+                raise NotFound("no such unit")
+            if url is None:
+                if secret is not None:
+                    raise InvalidInput({"secret": "未填写地址时不能填写密钥：删除机器人不需要密钥"})
+                repo.delete_robot(session, unit, channel)
+                return {"unit": unit, "channel": channel, "removed": True}
+            problem = logic.check_robot_url(channel, url, self.delivery.settings.robot_any_host)
+            if problem:
+                raise InvalidInput({"url": problem})
+            problem = logic.check_robot_secret(channel, secret)
+            if problem:
+                raise InvalidInput({"secret": problem})
+            repo.save_robot(session, unit, channel, url.strip(), secret,
+                            caller.get("user") or "admin", now)
+            (row,) = [row for row in repo.list_robots(session, unit)
+                      if row["channel"] == channel]
+        # Logged by what changed, never by its address: the address is the key.
+        log.info("%s robot of unit %s set by %s (signed: %s)", channel, unit,
+                 caller.get("user"), bool(secret))
+        return _robot_item(row)
 
     @rpc(expected_exceptions=EXPECTED)
     def list_templates(self, event_type=None, channel=None):
@@ -479,7 +546,9 @@ class Service(LeadersHandlers, Operations):
         settings = self.delivery.settings
         contacts = repo.all_contacts(session)
         return {"contacts": contacts, "office": logic.office_unit(contacts, settings.office_unit),
-                "leaders": settings.leaders, "webhooks": settings.webhooks}
+                "leaders": settings.leaders, "webhooks": settings.webhooks,
+                "robots": repo.robot_units(session),
+                "office_robots": set(settings.office_robots)}
 
     def _notify(self, session, occurrences, event_id, now, local, role=None):
         """Route, de-duplicate, digest and queue the notifications of one event's
@@ -508,9 +577,11 @@ class Service(LeadersHandlers, Operations):
 
     @staticmethod
     def _names(directory):
-        """{phone or e-mail: the person's name} of every unit's head and operator."""
-        names = {}
-        for contact in directory["contacts"].values():
+        """{phone, e-mail or robot group: the name people read} of every unit's
+        head, operator and work group, and of the office's group."""
+        names = {logic.OFFICE_GROUP: logic.ROLE_NAMES[logic.OFFICE]}
+        for code, contact in directory["contacts"].items():
+            names[f"unit:{code}"] = contact["name"]
             for person in (contact.get("head"), contact.get("operator")):
                 for field in ("phone", "email"):
                     if person and person.get(field):
@@ -588,9 +659,10 @@ class Service(LeadersHandlers, Operations):
                                          now + dt.timedelta(seconds=LEASE_SECONDS),
                                          self.delivery.settings.batch)
                 attachments = self._attachments(session, claimed)
+                robots = self._robots(session, claimed)
             if not claimed:
                 return
-            outcomes = self._deliver(claimed, attachments, local, now)
+            outcomes = self._deliver(claimed, attachments, local, now, robots)
             with self.db.session() as session:
                 repo.record_outcomes(session, outcomes)
 
@@ -603,7 +675,20 @@ class Service(LeadersHandlers, Operations):
                 answer[bulletin_id] = (bulletin.html, [(name, "application/pdf", bulletin.pdf)])
         return answer
 
-    def _deliver(self, rows, attachments, local, now):
+    def _robots(self, session, rows):
+        """{(channel, recipient): {url, secret}} of the robot rows' groups as they
+        stand now: a robot changed after a message was queued gets it."""
+        wanted = [row for row in rows if row["channel"] in logic.ROBOTS]
+        if not wanted:
+            return {}
+        stored = repo.robots_of(session, [row["recipient"][len("unit:"):] for row in wanted
+                                          if row["recipient"].startswith("unit:")])
+        answer = {(channel, f"unit:{unit}"): robot for (unit, channel), robot in stored.items()}
+        for channel, (url, secret) in self.delivery.settings.office_robots.items():
+            answer[(channel, logic.OFFICE_GROUP)] = {"url": url, "secret": secret}
+        return answer
+
+    def _deliver(self, rows, attachments, local, now, robots=None):
         """Send claimed rows channel by channel; answers their outcomes."""
         settings = self.delivery.settings
         outcomes, by_channel = [], {}
@@ -626,6 +711,8 @@ class Service(LeadersHandlers, Operations):
                     message = dict(row)
                     if row["bulletin_id"] in attachments:
                         message["html"], message["attachments"] = attachments[row["bulletin_id"]]
+                    if name in logic.ROBOTS:
+                        message["robot"] = (robots or {}).get((name, row["recipient"]))
                     result = channel.send(message)
                     attempts = row["attempts"] + 1
                     outcome = {"id": row["id"], "attempts": attempts,

@@ -1,12 +1,14 @@
 """The notify service's settings (services/common/settings.py), validated at start.
 The rules read them as dependencies.Settings; the channels read the SMTP, SMS and
-webhook ones, checked here too."""
+webhook ones, and the office-wide group robots, checked here too."""
 import json
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 
 from services.common.settings import ServiceSettings, comma_separated
+
+from . import logic
 
 
 class NotifySettings(ServiceSettings):
@@ -37,6 +39,57 @@ class NotifySettings(ServiceSettings):
     smtp_timeout: float = Field(30, gt=0)
     sms_url: str | None = None
     sms_timeout: float = Field(10, gt=0)
+    # Where people open the portal (https://luoshi.example.gov.cn): robot messages
+    # link to the item there. Unset: they carry no link.
+    portal_url: str | None = None
+    # The office-wide group robots (the supervision office's own work group); each
+    # unit's are kept by the service (set_unit_robot). Secret: the address holds
+    # the robot's key, so neither is ever echoed, not even in an error.
+    dingtalk_url: SecretStr | None = None
+    dingtalk_secret: SecretStr | None = None
+    wecom_url: SecretStr | None = None
+    # Robot addresses on any http(s) host: tests, or a private deployment that
+    # reaches the vendors through its own relay.
+    robot_any_host: bool = False
+    robot_timeout: float = Field(10, gt=0)
+
+    @field_validator("portal_url")
+    @classmethod
+    def _portal(cls, value):
+        if value is not None and not value.startswith(("https://", "http://")):
+            raise ValueError("the portal's address as people open it, http(s)://…")
+        return value
+
+    @model_validator(mode="after")
+    def _robots(self):
+        # Checked here rather than in field validators: their errors quote the
+        # value, and a robot's address is its key.
+        for variable, channel, url in (("LUOSHI_DINGTALK_URL", logic.DINGTALK, self.dingtalk_url),
+                                       ("LUOSHI_WECOM_URL", logic.WECOM, self.wecom_url)):
+            if url is not None:
+                problem = logic.check_robot_url(channel, url.get_secret_value(),
+                                                self.robot_any_host)
+                if problem:
+                    raise ValueError(f"{variable}: {problem}")
+        if self.dingtalk_secret is not None:
+            if self.dingtalk_url is None:
+                raise ValueError("LUOSHI_DINGTALK_SECRET is set without LUOSHI_DINGTALK_URL")
+            problem = logic.check_robot_secret(logic.DINGTALK,
+                                               self.dingtalk_secret.get_secret_value())
+            if problem:
+                raise ValueError(f"LUOSHI_DINGTALK_SECRET: {problem}")
+        return self
+
+    def office_robots(self):
+        """{channel: (url, secret or None)} of the office-wide robots configured."""
+        robots = {}
+        if self.dingtalk_url is not None:
+            robots[logic.DINGTALK] = (self.dingtalk_url.get_secret_value(),
+                                      self.dingtalk_secret.get_secret_value()
+                                      if self.dingtalk_secret else None)
+        if self.wecom_url is not None:
+            robots[logic.WECOM] = (self.wecom_url.get_secret_value(), None)
+        return robots
 
     @field_validator("notify_retry_delays", "escalation_grace_days", "webhook_urls",
                      mode="before")

@@ -582,6 +582,19 @@ class Contract:
         return {"event_type": event_type, "channel": channel, "subject": subject,
                 "body": body, "updated_at": "2026-04-01T08:00:00", "updated_by": caller["user"]}
 
+    def notify_list_unit_robots(self, *, unit=None):
+        items = [{"unit": "yz", "unit_name": "袁州区", "channel": "dingtalk",
+                  "url": "https://oapi.dingtalk.com/robot/send?access_token=****9f3a",
+                  "signed": True, "updated_at": "2026-04-01T08:00:00", "updated_by": "admin"}]
+        return {"items": [row for row in items if unit in (None, row["unit"])], "office": []}
+
+    def notify_set_unit_robot(self, *, unit, channel, url, caller, secret=None):
+        if url is None:
+            return {"unit": unit, "channel": channel, "removed": True}
+        return {"unit": unit, "unit_name": unit, "channel": channel,
+                "url": url.split("=")[0] + "=****" + url[-4:], "signed": secret is not None,
+                "updated_at": "2026-04-01T08:00:00", "updated_by": caller["user"]}
+
     def notify_generate_bulletin(self, *, caller, week_start=None):
         return {**BULLETIN, "week_start": week_start or BULLETIN["week_start"]}
 

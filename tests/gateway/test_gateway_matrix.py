@@ -231,6 +231,12 @@ MATRIX = {
     ("put", "/api/v1/routing-rules"): Row("/api/v1/routing-rules", admin_only(200), {
         "json": {"rules": [{"event_type": "colour_changed", "colour": "red",
                             "role": "operator", "channels": ["sms", "inbox"]}]}}),
+    ("get", "/api/v1/robots"): Row("/api/v1/robots", admin_only(200)),
+    ("put", "/api/v1/robots/{unit}/{channel}"): Row("/api/v1/robots/U01/dingtalk",
+                                                    admin_only(200), {
+        "json": {"webhook_url": "https://oapi.dingtalk.com/robot/send?access_token=t1"}}),
+    ("delete", "/api/v1/robots/{unit}/{channel}"): Row("/api/v1/robots/U01/wecom",
+                                                       admin_only(200)),
     ("get", "/api/v1/templates"): Row("/api/v1/templates", admin_only(200)),
     ("put", "/api/v1/templates/{event_type}/{channel}"): Row(
         "/api/v1/templates/colour_changed/sms", admin_only(200), {

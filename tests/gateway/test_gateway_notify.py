@@ -257,7 +257,64 @@ def test_a_template_that_does_not_render(client, admin, fake_rpc):
     assert "nobody" in response.json()["detail"]["body"]
 
 
+def test_routing_rules_name_the_group_robots(client, admin, fake_rpc):
+    rules = [{"event_type": "colour_changed", "colour": "red", "role": "operator",
+              "channels": ["inbox", "sms", "email", "webhook", "dingtalk", "wecom"]}]
+    assert client.put("/api/v1/routing-rules", json={"rules": rules},
+                      headers=admin).status_code == 200
+    assert fake_rpc.called("notify.set_routing_rules")[0]["rules"][0]["channels"][-2:] == [
+        "dingtalk", "wecom"]
+    assert client.put("/api/v1/templates/notice_issued/wecom", headers=admin,
+                      json={"subject": "督办单", "body": "{{ unit_name }}"}).status_code == 200
+
+
+# Work-group robots -------------------------------------------------------------------
+
+DING = "https://oapi.dingtalk.com/robot/send?access_token=ab12cd34ef56"
+
+
+def test_a_units_robot_is_set_listed_and_removed(client, admin, fake_rpc):
+    response = client.put("/api/v1/robots/U01/dingtalk", headers=admin,
+                          json={"webhook_url": DING, "secret": "SECsecret-42"})
+    assert response.status_code == 200
+    assert "ab12cd34ef56" not in response.text and "SECsecret-42" not in response.text
+    assert response.json()["signed"] is True
+    listed = client.get("/api/v1/robots?unit=yz", headers=admin)
+    assert [row["channel"] for row in listed.json()["items"]] == ["dingtalk"]
+    assert client.delete("/api/v1/robots/U01/wecom", headers=admin).json()["removed"] is True
+    assert fake_rpc.calls == [
+        ("notify.set_unit_robot", {"unit": "U01", "channel": "dingtalk", "url": DING,
+                                   "secret": "SECsecret-42", "caller": ADMIN}),
+        ("notify.list_unit_robots", {"unit": "yz"}),
+        ("notify.set_unit_robot", {"unit": "U01", "channel": "wecom", "url": None,
+                                   "caller": ADMIN})]
+
+
+@pytest.mark.parametrize("path, body", [
+    ("/api/v1/robots/U01/telegram", {"webhook_url": DING}),
+    ("/api/v1/robots/U01/dingtalk", {}),
+    ("/api/v1/robots/U01/dingtalk", {"webhook_url": DING, "secret": ""}),
+    ("/api/v1/robots/U01/dingtalk", {"webhook_url": "x" * 1001}),
+    ("/api/v1/robots/U01/dingtalk", {"webhook_url": DING, "token": "t"}),
+])
+def test_robot_bodies_are_checked(client, admin, fake_rpc, path, body):
+    assert client.put(path, json=body, headers=admin).status_code == 422
+    assert fake_rpc.calls == []
+
+
+def test_the_service_judges_a_robots_address(client, admin, fake_rpc):
+    fake_rpc.fail("notify.set_unit_robot", "InvalidInput",
+                  '{"url": "钉钉群机器人的 Webhook 地址应以 https:// 开头"}')
+    response = client.put("/api/v1/robots/U01/dingtalk", headers=admin,
+                          json={"webhook_url": DING.replace("https", "http")})
+    assert response.status_code == 422
+    assert response.json() == {"detail": {"url": "钉钉群机器人的 Webhook 地址应以 https:// 开头"}}
+
+
 @pytest.mark.parametrize("method, path, body", [
+    ("get", "/api/v1/robots", None),
+    ("put", "/api/v1/robots/U01/wecom", {"webhook_url": "https://qyapi.weixin.qq.com/x?key=k"}),
+    ("delete", "/api/v1/robots/U01/wecom", None),
     ("get", "/api/v1/routing-rules", None),
     ("put", "/api/v1/routing-rules", {"rules": []}),
     ("get", "/api/v1/templates", None),

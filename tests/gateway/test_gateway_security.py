@@ -280,6 +280,17 @@ def test_passwords_and_keys_never_reach_the_log(client, admin, app):
     assert "[redacted]" in logged
 
 
+def test_a_group_robots_address_and_secret_never_reach_the_log(client, admin, app, fake_rpc):
+    client.put("/api/v1/robots/U01/dingtalk", headers=admin, json={
+        "webhook_url": "https://oapi.dingtalk.com/robot/send?access_token=tok-8c1e",
+        "secret": "SECrobot-secret-7"})
+    with app.state.db.session() as db:
+        logged = str([(row.request, row.response) for row in db.scalars(
+            select(AuditEntry).where(AuditEntry.path == "/api/v1/robots/U01/dingtalk"))])
+    assert "tok-8c1e" not in logged and "SECrobot-secret-7" not in logged
+    assert "[redacted]" in logged
+
+
 def test_refused_and_anonymous_writes_are_logged_too(client, admin, leader, fake_rpc):
     client.post("/api/v1/progress", json=PROGRESS)
     client.post("/api/v1/progress", json=PROGRESS, headers=leader)

@@ -58,3 +58,32 @@ def test_a_bad_value_is_refused_naming_its_variable(settings_class, variable, va
     with pytest.raises(SettingsError) as refusal:
         settings_class.from_config({variable: value})
     assert variable in str(refusal.value)
+
+
+DING = "https://oapi.dingtalk.com/robot/send?access_token=tok-4411"
+
+
+def test_the_office_wide_robots_are_checked_at_start_without_quoting_their_key():
+    rules = NotifyRules.from_config({"LUOSHI_DINGTALK_URL": DING,
+                                     "LUOSHI_DINGTALK_SECRET": "SECabc-123",
+                                     "LUOSHI_WECOM_URL": "https://qyapi.weixin.qq.com/cgi-bin/"
+                                                         "webhook/send?key=k-9"})
+    assert rules.office_robots == {"dingtalk": (DING, "SECabc-123"), "wecom": (
+        "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k-9", None)}
+    assert "tok-4411" not in repr(rules) and "SECabc" not in repr(rules)
+    for config, variable in (
+            ({"LUOSHI_DINGTALK_URL": DING.replace("oapi.dingtalk.com", "ding.example")},
+             "LUOSHI_DINGTALK_URL"),
+            ({"LUOSHI_DINGTALK_URL": DING, "LUOSHI_DINGTALK_SECRET": "SEC 中文"},
+             "LUOSHI_DINGTALK_SECRET"),
+            ({"LUOSHI_DINGTALK_SECRET": "SECabc"}, "LUOSHI_DINGTALK_SECRET"),
+            ({"LUOSHI_WECOM_URL": "http://127.0.0.1:8080/wx?key=k-9"}, "LUOSHI_WECOM_URL"),
+            ({"LUOSHI_PORTAL_URL": "luoshi.example"}, "LUOSHI_PORTAL_URL")):
+        with pytest.raises(SettingsError) as error:
+            NotifySettings.from_config(config)
+        assert variable in str(error.value)
+        assert "tok-4411" not in str(error.value) and "k-9" not in str(error.value)
+    # A private deployment's relay, or a test's peer, when allowed.
+    assert NotifySettings.from_config({
+        "LUOSHI_WECOM_URL": "http://127.0.0.1:8080/wx?key=k-9",
+        "LUOSHI_ROBOT_ANY_HOST": "1"}).office_robots()["wecom"][1] is None

@@ -1,7 +1,8 @@
 """The notify service in a container, fed real events through the broker, sending
 through real protocol peers started here: an SMTP server (aiosmtpd, in its own
-process, writing a Maildir) and an HTTP server recording the SMS gateway's and
-webhooks' requests and failing on demand. The clock is injected."""
+process, writing a Maildir), an HTTP server recording the SMS gateway's and
+webhooks' requests and failing on demand, and a DingTalk and WeCom robot peer that
+checks each request's signature and body as the vendors do. The clock is injected."""
 import base64
 import dataclasses
 import datetime as dt
@@ -16,6 +17,8 @@ import socket
 import subprocess
 import sys
 import threading
+import time
+import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from zoneinfo import ZoneInfo
 
@@ -25,7 +28,7 @@ from nameko.rpc import rpc
 from nameko.testing.services import entrypoint_hook, entrypoint_waiter
 
 from services.common.clock import Clock, LocalClock
-from services.common.errors import Forbidden, InvalidInput
+from services.common.errors import Forbidden, InvalidInput, NotFound
 from services.common.events import new_event
 from services.notify.service import Service
 from tests.support.publish import publish_event
@@ -97,6 +100,86 @@ class HttpPeer:
         self.server.server_close()
 
 
+DING_TOKEN, DING_SECRET, WECOM_KEY = "ding-token-9f3a", "SECding-secret-0042", "wecom-key-77c1"
+OFFICE_WECOM_KEY = "office-key-5b2e"
+PORTAL = "https://luoshi.city.example"
+
+
+class RobotPeer:
+    """DingTalk's and WeCom's robot endpoints as the vendors behave: /ding checks
+    the access token and, as a robot with 加签 does, that the timestamp is within
+    an hour and `sign` is the base64 HMAC-SHA256 of "<timestamp>\n<secret>"; /wx
+    checks the key; both check the markdown body. A request they refuse answers
+    the vendor's errcode (310000, 93000, 40035), and `errcodes` lists the errcodes of
+    the next accepted requests (then 0). `received` keeps the accepted ones."""
+
+    def __init__(self):
+        self.received, self.errcodes, self.refused = [], [], []
+        peer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                parts = urllib.parse.urlsplit(self.path)
+                query = urllib.parse.parse_qs(parts.query)
+                errcode, problem = peer.check(parts.path, query, body)
+                if errcode == 0:
+                    peer.received.append({"path": parts.path, "query": query,
+                                          "document": json.loads(body)})
+                    errcode = peer.errcodes.pop(0) if peer.errcodes else 0
+                else:
+                    peer.refused.append(problem)
+                answer = json.dumps({"errcode": errcode,
+                                     "errmsg": "ok" if errcode == 0 else problem}).encode()
+                self.send_response(200)  # both vendors answer 200 with an errcode
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(answer)))
+                self.end_headers()
+                self.wfile.write(answer)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    @staticmethod
+    def check(path, query, body):
+        """(errcode, what was wrong) of a request."""
+        try:
+            document = json.loads(body)
+        except ValueError:
+            return 40035, "body is not JSON"
+        if document.get("msgtype") != "markdown":
+            return 40035, "msgtype is not markdown"
+        if path == "/ding":
+            if query.get("access_token") != [DING_TOKEN]:
+                return 300001, "token is not exist"
+            timestamp, sign = query.get("timestamp", [""])[0], query.get("sign", [""])[0]
+            if not timestamp.isdigit() or abs(time.time() * 1000 - int(timestamp)) > 3600_000:
+                return 310000, "invalid timestamp"
+            mac = hmac.new(DING_SECRET.encode(), f"{timestamp}\n{DING_SECRET}".encode(),
+                           hashlib.sha256)
+            if not hmac.compare_digest(sign, base64.b64encode(mac.digest()).decode()):
+                return 310000, "sign not match"
+            markdown = document.get("markdown") or {}
+            if not markdown.get("title") or not markdown.get("text"):
+                return 40035, "markdown needs title and text"
+            return 0, ""
+        if path == "/wx":
+            if query.get("key") not in ([WECOM_KEY], [OFFICE_WECOM_KEY]):
+                return 93000, "invalid webhook url"
+            if not (document.get("markdown") or {}).get("content"):
+                return 40035, "markdown needs content"
+            return 0, ""
+        return 404, "no such robot"
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
 @pytest.fixture
 def smtp(tmp_path):
     """An aiosmtpd server in its own process storing what it receives in a Maildir."""
@@ -129,7 +212,15 @@ def http_peer():
 
 
 @pytest.fixture
-def notify(request, container_factory, amqp_uri, tmp_path, db_backend, smtp, http_peer):
+def robot_peer():
+    peer = RobotPeer()
+    yield peer
+    peer.close()
+
+
+@pytest.fixture
+def notify(request, container_factory, amqp_uri, tmp_path, db_backend, smtp, http_peer,
+           robot_peer):
     """The service at 10:00 on a Tuesday. Red warnings go at once (a settling time
     of 0) unless a test asks for minutes with indirect parametrisation."""
     config = service_config(
@@ -141,7 +232,10 @@ def notify(request, container_factory, amqp_uri, tmp_path, db_backend, smtp, htt
         LUOSHI_SMS_URL=f"{http_peer.url}/sms", LUOSHI_SMS_TOKEN="sms-token",
         LUOSHI_WEBHOOK_SECRET=SECRET, LUOSHI_WEBHOOK_URLS=f"{http_peer.url}/hook",
         LUOSHI_NOTIFY_RETRY_DELAYS="60,600", LUOSHI_ESCALATION_DAYS="calendar",
-        LUOSHI_ESCALATION_GRACE_DAYS="2,3", LUOSHI_NOTIFY_LEADERS=json.dumps(LEADERS))
+        LUOSHI_ESCALATION_GRACE_DAYS="2,3", LUOSHI_NOTIFY_LEADERS=json.dumps(LEADERS),
+        # The robots are the local peer: any host, and the office's WeCom group.
+        LUOSHI_ROBOT_ANY_HOST="1", LUOSHI_PORTAL_URL=PORTAL,
+        LUOSHI_WECOM_URL=f"{robot_peer.url}/wx?key={OFFICE_WECOM_KEY}")
     prepare(config, "notify")
     container = container_factory(Service, config)
     container.start()
@@ -670,3 +764,107 @@ def test_a_new_task_already_due_is_warned_of_at_once(notify, http_peer):
                    "on_colour_changed")
     notify("tick")
     assert statuses(notify, task="T9") == {"inbox": "delivered", "sms": "sent", "email": "sent"}
+def robot_rules(notify, channels=("dingtalk", "wecom")):
+    notify("set_routing_rules", [
+        {"event_type": "colour_changed", "colour": "red", "role": "operator",
+         "channels": list(channels), "quiet_hours": None},
+        {"event_type": "colour_changed", "colour": "red", "role": "head",
+         "channels": list(channels), "quiet_hours": None}], ADMIN)
+
+
+def test_a_red_task_reaches_the_units_dingtalk_and_wecom_groups_signed(notify, robot_peer):
+    ding = notify("set_unit_robot", "yz", "dingtalk",
+                  f"{robot_peer.url}/ding?access_token={DING_TOKEN}", ADMIN, secret=DING_SECRET)
+    notify("set_unit_robot", "yz", "wecom", f"{robot_peer.url}/wx?key={WECOM_KEY}", ADMIN)
+    robot_rules(notify)
+    turn_red(notify)
+    notify("tick")
+
+    assert robot_peer.refused == []
+    by_path = {request["path"]: request for request in robot_peer.received}
+    assert sorted(by_path) == ["/ding", "/wx"]  # one message a group: operator and head read it
+    markdown = by_path["/ding"]["document"]["markdown"]
+    assert markdown["title"] == "红色预警：任务 T1"
+    assert markdown["text"].startswith("### 红色预警：任务 T1\n\n袁州区：截至 2026-11-03")
+    assert markdown["text"].endswith(f"[在落实平台查看]({PORTAL}/#/task/T1)")
+    content = by_path["/wx"]["document"]["markdown"]["content"]
+    assert content.startswith("### 红色预警：任务 T1") and "计划进度60%，实际20%" in content
+    rows = log(notify, task="T1")
+    assert {(row["channel"], row["recipient"], row["status"]) for row in rows} == {
+        ("dingtalk", "unit:yz", "sent"), ("wecom", "unit:yz", "sent")}
+
+    # What people and the log see keeps neither the token nor the secret.
+    listed = notify("list_unit_robots")
+    shown = json.dumps([ding, listed, rows], ensure_ascii=False)
+    assert DING_TOKEN not in shown and DING_SECRET not in shown and WECOM_KEY not in shown
+    assert OFFICE_WECOM_KEY not in shown
+    assert ding["url"].endswith("access_token=****9f3a") and ding["signed"] is True
+    assert [robot["channel"] for robot in listed["office"]] == ["wecom"]
+
+
+def test_a_robots_refusal_fails_the_delivery_for_good_and_a_busy_one_is_retried(
+        notify, robot_peer):
+    # A wrong secret: DingTalk answers errcode 310000 (sign not match), which no
+    # retry mends, so the delivery fails at once as a refused SMS does.
+    notify("set_unit_robot", "yz", "dingtalk",
+           f"{robot_peer.url}/ding?access_token={DING_TOKEN}", ADMIN, secret="SECwrong")
+    robot_rules(notify, ["dingtalk"])
+    turn_red(notify)
+    notify("tick")
+    (row,) = log(notify, channel="dingtalk")
+    assert (row["status"], row["attempts"]) == ("failed", 1)
+    assert row["provider_answer"].startswith("200") and "310000" in row["provider_answer"]
+    assert DING_TOKEN not in row["provider_answer"]
+    assert robot_peer.received == [] and robot_peer.refused == ["sign not match"]
+
+    # Mended, and busy once (130101: more than 20 a minute): tried again later.
+    notify("set_unit_robot", "yz", "dingtalk",
+           f"{robot_peer.url}/ding?access_token={DING_TOKEN}", ADMIN, secret=DING_SECRET)
+    robot_peer.errcodes = [130101]
+    turn_red(notify, task="T2")
+    notify("tick")
+    (row,) = log(notify, channel="dingtalk", task="T2")
+    assert (row["status"], row["attempts"]) == ("pending", 1)
+    assert row["next_attempt_at"] == "2026-11-03T02:01:00"  # 60 s, as every channel
+    notify.clock.moment += dt.timedelta(minutes=2)
+    notify("tick")
+    (row,) = log(notify, channel="dingtalk", task="T2")
+    assert (row["status"], row["attempts"]) == ("sent", 2)
+    assert len(robot_peer.received) == 2
+
+
+def test_an_escalation_reaches_the_office_wide_wecom_robot(notify, robot_peer):
+    notify("set_routing_rules", [
+        {"event_type": "colour_changed", "colour": "red", "role": "operator",
+         "channels": ["inbox"]},
+        {"event_type": "escalation", "role": "head", "channels": ["inbox"]},
+        {"event_type": "escalation", "role": "office", "channels": ["wecom"],
+         "quiet_hours": None}], ADMIN)
+    turn_red(notify)
+    for days in (2, 3):
+        notify.clock.moment += dt.timedelta(days=days)
+        notify("tick")
+    (row,) = log(notify, channel="wecom")
+    assert (row["recipient"], row["status"], row["role"]) == ("office", "sent", "office")
+    (request,) = robot_peer.received
+    assert request["query"]["key"] == [OFFICE_WECOM_KEY]
+    assert "升级提醒" in request["document"]["markdown"]["content"]
+
+
+def test_robot_addresses_and_secrets_are_checked_and_only_admins_set_them(notify):
+    with pytest.raises(Forbidden):
+        notify("set_unit_robot", "yz", "wecom", "https://qyapi.weixin.qq.com/cgi-bin/"
+               "webhook/send?key=k", {"user": "op", "role": "operator", "units": ["yz"]})
+    with pytest.raises(InvalidInput) as error:
+        notify("set_unit_robot", "yz", "wecom", "ftp://example/wx?key=k", ADMIN)
+    assert "https://" in str(error.value)
+    with pytest.raises(InvalidInput) as error:
+        notify("set_unit_robot", "yz", "wecom", "http://127.0.0.1/wx?key=k", ADMIN,
+               secret="SECx")
+    assert "企业微信群机器人没有加签密钥" in str(error.value)
+    with pytest.raises(InvalidInput):
+        notify("set_unit_robot", "yz", "telegram", "https://t.example/?key=k", ADMIN)
+    with pytest.raises(NotFound):
+        notify("set_unit_robot", "nowhere", "wecom", "http://127.0.0.1/wx?key=k", ADMIN)
+    assert notify("set_unit_robot", "yz", "wecom", None, ADMIN)["removed"] is True
+    assert notify("list_unit_robots", unit="yz")["items"] == []

@@ -1,5 +1,6 @@
 // 推送与运维: the office's side of the notify service (who hears what on which
-// channel, the words of each message, the escalation ladders) and the messages
+// channel, the words of each message, the units' group robots, the escalation
+// ladders) and the messages
 // a service parked after failing every retry.
 import { api, unitNames } from "../api.js";
 import { badge, dateTime, errorText, field, h, pagedList, panel, select, submitting, table, toast } from "../ui.js";
@@ -10,13 +11,14 @@ const EVENT_LABEL = {
   digest: "汇总提醒",
 };
 const RECIPIENT_LABEL = { operator: "单位联络员", head: "单位负责人", office: "督查办", leaders: "领导", webhook: "外部系统" };
-const CHANNEL_LABEL = { inbox: "站内信", sms: "短信", email: "电子邮件", webhook: "Webhook" };
+const CHANNEL_LABEL = { inbox: "站内信", sms: "短信", email: "电子邮件", webhook: "Webhook", dingtalk: "钉钉群", wecom: "企业微信群" };
+const ROBOT_LABEL = { dingtalk: "钉钉群机器人", wecom: "企业微信群机器人" };
 const ESCALATION_STATUS = { open: "提醒中", stopped: "已停止", top: "已到最高级" };
 const SERVICES = { tasks: "任务", warnings: "预警", ranking: "排名", notify: "推送" };
 const ROUTED = Object.keys(EVENT_LABEL).filter((key) => key !== "digest");
 
 export async function messagingTab(body) {
-  body.append(await routingPanel(), await templatesPanel(), await escalationsPanel(), await parkedPanel());
+  body.append(await routingPanel(), await templatesPanel(), await robotsPanel(), await escalationsPanel(), await parkedPanel());
 }
 
 // Routing rules -------------------------------------------------------------------
@@ -70,7 +72,7 @@ async function routingPanel() {
     return `已保存 ${saved.items.length} 条规则`;
   });
   return panel("推送规则（自上而下，逐条匹配）",
-    h("p.small.muted", {}, "颜色写 red / yellow / green，督办单超期可写 overdue-ack / overdue-answer；留空为任意。免打扰时段只对短信生效，格式如 22:00-08:00。"),
+    h("p.small.muted", {}, "颜色写 red / yellow / green，督办单超期可写 overdue-ack / overdue-answer；留空为任意。免打扰时段对短信和钉钉、企业微信群生效，格式如 22:00-08:00。钉钉群、企业微信群发到单位工作群（见“工作群机器人”），督查办另可由运维配置全市统一的群。"),
     form);
 }
 
@@ -107,6 +109,54 @@ async function templatesPanel() {
   }
   await show();
   return panel("消息模板", list, editor);
+}
+
+// Group robots --------------------------------------------------------------------
+
+async function robotsPanel() {
+  const list = h("div");
+  async function show() {
+    const robots = await api("/robots");
+    list.replaceChildren(table([
+      { label: "单位", value: (row) => row.unit_name || row.unit },
+      { label: "渠道", value: (row) => ROBOT_LABEL[row.channel] || row.channel },
+      // The address as the service shows it: the token's last four characters only.
+      { label: "地址", value: (row) => h("code.small", {}, row.url) },
+      { label: "加签", value: (row) => row.signed ? "已加签" : "—" },
+      { label: "修改", value: (row) => `${dateTime(row.updated_at)} ${row.updated_by || ""}` },
+      { label: "", value: (row) => h("button.danger", { type: "button", onclick: async (event) => {
+        event.target.disabled = true;
+        try {
+          await api(`/robots/${encodeURIComponent(row.unit)}/${row.channel}`, { method: "DELETE" });
+          toast("已删除");
+          await show();
+        } catch (error) { toast(errorText(error)); event.target.disabled = false; }
+      } }, "删除") },
+    ], robots.items, { empty: "尚未设置单位工作群机器人", testid: "robots" }),
+    robots.office.length ? h("p.small.muted", {}, `督查办统一群（运维配置）：${robots.office.map((row) =>
+      `${ROBOT_LABEL[row.channel] || row.channel}${row.signed ? "（已加签）" : ""}`).join("、")}`) : null);
+  }
+  const form = h("form", { "data-testid": "robot-editor" },
+    h("div.row", {},
+      field("单位代码", h("input", { name: "unit", required: true, size: 10 })),
+      field("渠道", select("channel", Object.entries(ROBOT_LABEL), "dingtalk")),
+      field("Webhook 地址", h("input", { name: "webhook_url", required: true, size: 48, autocomplete: "off" })),
+      field("钉钉加签密钥（可选）", h("input", { name: "secret", type: "password", size: 24, autocomplete: "off" }))),
+    h("button", { type: "submit" }, "保存机器人"));
+  submitting(form, async (data) => {
+    const json = { webhook_url: data.get("webhook_url").trim() };
+    if (data.get("secret").trim()) json.secret = data.get("secret").trim();
+    await api(`/robots/${encodeURIComponent(data.get("unit").trim())}/${data.get("channel")}`, { method: "PUT", json });
+    // The secret is not kept in the page once saved.
+    form.querySelector("[name=secret]").value = "";
+    form.querySelector("[name=webhook_url]").value = "";
+    await show();
+    return "已保存，下一条消息起推送到该群";
+  });
+  await show();
+  return panel("工作群机器人（钉钉、企业微信）",
+    h("p.small.muted", {}, "在群设置中添加自定义机器人，复制其 Webhook 地址；钉钉机器人选“加签”时一并填写 SEC 开头的密钥。地址和密钥保存后不再显示。"),
+    list, form);
 }
 
 // Escalations ---------------------------------------------------------------------
