@@ -15,7 +15,8 @@ def test_the_bootstrap_admin_signs_in_with_the_configured_password(client, sign_
     headers = sign_in("admin", "admin-test-password")
     me = client.get("/api/v1/auth/me", headers=headers).json()
     assert me == {"user": "admin", "role": "admin", "units": None, "api_key": None,
-                  "must_change_password": False, "read_only": False}
+                  "must_change_password": False, "read_only": False,
+                  "name": None}
 
 
 def test_without_a_configured_password_one_is_generated_and_printed_once(
@@ -138,7 +139,8 @@ def test_an_api_key_is_answered_once_and_stored_as_a_digest(client, admin, app):
         assert body["key"] not in db.scalars(select(ApiKey.digest)).all()
     me = client.get("/api/v1/auth/me", headers={"X-API-Key": body["key"]}).json()
     assert me == {"user": "api-key:yuanzhou", "role": "operator", "units": ["C01"],
-                  "api_key": "yuanzhou", "must_change_password": False, "read_only": False}
+                  "api_key": "yuanzhou", "must_change_password": False, "read_only": False,
+                  "name": None}
     again = client.post("/api/v1/api-keys", json={"name": "yuanzhou", "units": ["C01"]},
                         headers=admin)
     assert again.status_code == 409
