@@ -153,9 +153,9 @@ def _progress_problem(item, tasks, units, scope, now, leads=None):
     if scope is not None and (state is None or item["unit"] not in scope
                               or item["unit"] not in state.units):
         # The same words whether the task exists or not: no hint across units.
-        return "task or unit outside the caller's units"
+        return say("report_outside_units")
     if state is None:
-        return f"unknown task {item['task']}"
+        return say("task_unknown", task=item["task"])
     # The percentage is the task's as a whole, which its lead unit answers for.
     if state.lead_unit is not None:
         problem = lead_unit_problem(scope if leads is None else leads, item["task"],
@@ -163,17 +163,17 @@ def _progress_problem(item, tasks, units, scope, now, leads=None):
         if problem:
             return problem
     if item["unit"] not in units:
-        return f"unknown unit {item['unit']}"
+        return say("unit_unknown", unit=item["unit"])
     if item["unit"] not in state.units:
-        return f"unit {item['unit']} is not assigned to task {item['task']}"
+        return say("unit_not_assigned", unit=item["unit"], task=item["task"])
     if state.status != "active":
-        return f"task {item['task']} is {state.status}; it takes no more reports"
+        return say("task_not_active", task=item["task"],
+                   status=STATUS_NAMES.get(state.status, state.status), action="报送进度")
     if item["percent"] < state.percent:
         if not item.get("correction"):
-            return (f"{item['percent']:g}% is lower than the last reported {state.percent:g}%;"
-                    " send correction: true with a note to lower it")
+            return say("percent_lower", percent=item["percent"], last=state.percent)
         if not (item.get("note") or "").strip():
-            return "a correction needs a note saying why"
+            return say("correction_needs_note")
     return None
 
 

@@ -24,6 +24,13 @@ TEXTS = {
     "ledger_reason_required": ("修改已有任务须填写修改原因（一句话说明依据，"
                                "如“2026年6月市政府常务会议调整”），记入每项任务的修改记录。"),
     "preview_stale": "预览之后表格或任务库已有变化，请重新检查并预览后再确认导入。",
+    # A progress report refused (check_progress_batch): the item's `code` and `reason`.
+    "report_outside_units": "任务或单位不在本账号所属单位的范围内，请检查任务编号和单位。",
+    "task_unknown": "任务 {task} 不存在，请检查任务编号。",
+    "unit_not_assigned": "单位 {unit} 不是任务 {task} 的牵头或配合单位。",
+    "percent_lower": ("报送的进度 {percent:g}% 低于上次报送的 {last:g}%。进度是累计完成百分比，"
+                      "不能倒退；如确需下调，请注明更正（correction: true）并在备注中说明原因。"),
+    "correction_needs_note": "更正（下调）进度须在备注中说明原因。",
 }
 
 STATUS_NAMES = {"active": "推进中", "completed": "已完成", "closed": "已销号",

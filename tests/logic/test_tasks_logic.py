@@ -34,21 +34,24 @@ def test_each_item_is_checked_against_the_items_before_it():
     assert [item["percent"] for item in accepted] == [50, 45]
 
 
-@pytest.mark.parametrize("item, words", [
-    ({"task": "T9", "unit": "a", "percent": 1}, "unknown task"),
-    ({"task": "T1", "unit": "z", "percent": 50}, "unknown unit"),
-    ({"task": "T1", "unit": "c", "percent": 50}, "not assigned"),
-    ({"task": "T2", "unit": "a", "percent": 50}, "closed"),
-    ({"task": "T1", "unit": "a", "percent": 39}, "correction"),
-    ({"task": "T1", "unit": "a", "percent": 39, "correction": True}, "note"),
+@pytest.mark.parametrize("item, code, words", [
+    ({"task": "T9", "unit": "a", "percent": 1}, "task_unknown", "任务 T9 不存在"),
+    ({"task": "T1", "unit": "z", "percent": 50}, "unit_unknown", "单位 z 不存在"),
+    ({"task": "T1", "unit": "c", "percent": 50}, "unit_not_assigned", "不是任务 T1 的"),
+    ({"task": "T2", "unit": "a", "percent": 50}, "task_not_active", "已销号"),
+    ({"task": "T1", "unit": "a", "percent": 39}, "percent_lower",
+     "报送的进度 39% 低于上次报送的 40%"),
+    ({"task": "T1", "unit": "a", "percent": 39, "correction": True}, "correction_needs_note",
+     "备注"),
     ({"task": "T1", "unit": "a", "percent": 50, "reported_at": "2026-05-11T08:00:00"},
-     "晚于平台收到时间"),
+     "reported_at_in_future", "晚于平台收到时间"),
     ({"task": "T1", "unit": "a", "percent": 50, "reported_at": "2026-05-06T08:00:00"},
-     "早于平台收到时间"),
+     "reported_at_too_old", "早于平台收到时间"),
 ])
-def test_rejections_say_why(item, words):
+def test_rejections_say_why_in_chinese_with_a_code(item, code, words):
     accepted, results = check([item])
     assert accepted == []
+    assert results[0]["code"] == code
     assert words in results[0]["reason"]
 
 
