@@ -1,5 +1,6 @@
 """The services' errors become HTTP statuses through one table, as JSON; people
 read every refusal in Chinese (`message`), machines its stable `code`."""
+import json
 import re
 import string
 
@@ -166,7 +167,8 @@ def test_a_validation_error_names_the_field_in_chinese_with_a_code(client, admin
     assert response.status_code == 422
     answer = response.json()
     assert answer["code"] == "invalid_input"
-    assert answer["message"] == "计划目标第1项的“截止日期”不是有效的日期，请按 2026-12-31 的格式填写。"
+    assert answer["message"] == (
+        "计划目标第1项的“截止日期”不是有效的日期，请按 2026-12-31 的格式填写。")
     # The list integrators read is kept, each item with its words beside.
     (item,) = answer["detail"]
     assert item["loc"] == ["body", "targets", 0, "due_date"]
@@ -274,5 +276,4 @@ def test_every_field_of_the_api_has_a_chinese_label(app):
 
 
 def json_text(value) -> str:
-    import json
     return json.dumps(value, ensure_ascii=False)
