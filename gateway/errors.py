@@ -119,6 +119,9 @@ def field_label(loc) -> str:
         if isinstance(part, int) or (isinstance(part, str) and part.isdigit()):
             words.append(f"第{int(part) + 1}项")
             continue
+        if isinstance(part, str) and part.startswith("第") and part.endswith("行"):
+            words.append(part)
+            continue
         label = _label(part, parent)
         if words:
             words.append("的")
@@ -233,13 +236,24 @@ def _leaves(detail, path=()):
         if isinstance(detail.get("code"), str) and isinstance(detail.get("message"), str):
             yield path, detail
             return
+        if isinstance(detail.get("reason"), (str, dict, list)) and "row" in detail:
+            # A sheet's row error {row, field?, code?, reason}: placed by its row.
+            where = (f"第{detail['row']}行",)
+            if isinstance(detail.get("field"), str):
+                where = (*where, detail["field"])
+            if isinstance(detail.get("code"), str) and chinese(detail["reason"]):
+                yield where, f"{detail['code']}: {detail['reason']}"
+            else:
+                yield from _leaves(detail["reason"], where)
+            return
         for key, value in detail.items():
             yield from _leaves(value, (*path, *_key_parts(key)))
     elif isinstance(detail, (list, tuple)):
         for index, value in enumerate(detail):
             # marshmallow's list of words for one field is not a list of items.
             yield from _leaves(value, path if isinstance(value, str) else (*path, index))
-    elif detail is not None:
+    elif isinstance(detail, str):
+        # Counts and flags beside the errors ({"created": 0, "errors": [...]}) say nothing.
         yield path, detail
 
 
@@ -257,11 +271,15 @@ def explain_remote(exc_type: str, detail) -> tuple[str, str]:
             if text is None:
                 text = FIELD_PHRASES["fallback"].format(field=field_label(path)) if path \
                     else default_words
-        if path and not isinstance(leaf, dict) and not text.startswith(("“", "第")) and \
+        row = path and isinstance(path[0], str) and path[0].startswith("第") and \
+            path[0].endswith("行")
+        if row and field_label(path) not in text:
+            text = f"{path[0]}：{text}" if text.startswith("“") or len(path) == 1 \
+                else f"{field_label(path)}：{text}"
+        elif path and not isinstance(leaf, dict) and not text.startswith(("“", "第")) and \
                 field_label(path) not in text:
             text = f"{field_label(path)}：{text}"
-        if code:
-            codes.append(code)
+        codes.append(code)
         words.append(text)
     words = list(dict.fromkeys(words))
     if not words:
@@ -270,7 +288,8 @@ def explain_remote(exc_type: str, detail) -> tuple[str, str]:
                            for word in words[:_JOINED])
     if len(words) > _JOINED:
         message_text += f"另有 {len(words) - _JOINED} 处需要修改。"
-    return (codes[0] if len(set(codes)) == 1 else default_code), message_text
+    # One code for the whole only when every part said the same.
+    return (codes[0] if len(set(codes)) == 1 and codes[0] else default_code), message_text
 
 
 def explain_rejection(result: dict) -> dict:

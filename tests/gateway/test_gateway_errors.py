@@ -277,3 +277,11 @@ def test_every_field_of_the_api_has_a_chinese_label(app):
 
 def json_text(value) -> str:
     return json.dumps(value, ensure_ascii=False)
+
+
+def test_a_sheets_row_errors_are_told_by_row_and_counts_say_nothing():
+    code, words = explain_remote("InvalidInput", {"created": 0, "errors": [
+        {"row": 5, "field": "lead_unit", "reason": "no such unit"},
+        {"row": 6, "field": "title", "code": "required", "reason": "“任务名称”不能为空。"}]})
+    assert code == "invalid_input"
+    assert words == "第5行的“牵头单位”填写有误，请检查后重新填写。第6行：“任务名称”不能为空。"
