@@ -31,7 +31,21 @@ TEXTS = {
     "percent_lower": ("报送的进度 {percent:g}% 低于上次报送的 {last:g}%。进度是累计完成百分比，"
                       "不能倒退；如确需下调，请注明更正（correction: true）并在备注中说明原因。"),
     "correction_needs_note": "更正（下调）进度须在备注中说明原因。",
+    # Closing (销号), explaining and extending a task.
+    "close_needs_100": "任务完成100%后才能销号，目前为 {percent:g}%。",
+    "close_needs_evidence": "销号前请至少上传一份佐证资料。",
+    "extension_after_task": "目标的完成时限不能晚于任务的完成时限，请先延长任务的完成时限。",
+    "extension_not_later": "新的完成时限须晚于现在的完成时限（{previous}）。",
+    # Commitments and 13710 stages.
+    "commitment_unit_not_assigned": "单位 {unit} 不是该任务的牵头或配合单位，不能作出承诺。",
+    "commitment_not_found": "承诺 {commitment} 不存在。",
+    "commitment_not_open": "承诺 {commitment} 当前状态为“{status}”，不能再标记为兑现。",
+    "task_not_on_clock": "任务 {task} 不是交办事项，没有13710节点。",
+    "stage_recorded": "任务 {task} 的“{stage}”节点已经记录过了。",
 }
+
+STAGE_NAMES = {"deployed": "部署", "first_feedback": "首次反馈", "closed": "办结"}
+COMMITMENT_STATUS_NAMES = {"open": "待兑现", "fulfilled": "已兑现", "broken": "未兑现"}
 
 STATUS_NAMES = {"active": "推进中", "completed": "已完成", "closed": "已销号",
                 "explained": "已说明情况", "cancelled": "已撤销"}

@@ -119,8 +119,10 @@ def test_a_due_date_moves_only_later_and_a_target_stays_within_its_task():
     may, june, july = dt.date(2026, 5, 31), dt.date(2026, 6, 30), dt.date(2026, 7, 31)
     assert logic.extension_problem(june, may, june, seq=1) is None
     assert logic.extension_problem(july, june, june, seq=None) is None
-    assert "after its task" in logic.extension_problem(july, may, june, seq=1)["new_due_date"]
-    assert "2026-06-30" in logic.extension_problem(may, june, july, seq=None)["new_due_date"]
+    assert logic.extension_problem(july, may, june, seq=1)["new_due_date"]["code"] == \
+        "extension_after_task"
+    later = logic.extension_problem(may, june, july, seq=None)["new_due_date"]
+    assert later["code"] == "extension_not_later" and "2026年6月30日" in later["message"]
 
 
 def test_scope_covers_the_units_below():
@@ -133,9 +135,11 @@ def test_scope_covers_the_units_below():
 
 def test_closing_needs_completion_and_evidence():
     assert logic.closing_problem("active", 100, 1) is None
-    assert "100%" in logic.closing_problem("active", 99.5, 3)
-    assert "evidence" in logic.closing_problem("active", 100, 0)
-    assert "closed" in logic.closing_problem("closed", 100, 1)
+    assert logic.closing_problem("active", 99.5, 3) == {
+        "code": "close_needs_100", "message": "任务完成100%后才能销号，目前为 99.5%。"}
+    assert logic.closing_problem("active", 100, 0)["code"] == "close_needs_evidence"
+    assert logic.closing_problem("closed", 100, 1, "T1") == {
+        "code": "task_not_active", "message": "任务 T1 当前状态为“已销号”，不能再销号。"}
 
 
 @pytest.mark.parametrize("content, kind", [
