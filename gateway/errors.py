@@ -199,8 +199,10 @@ def read_service_text(text: str) -> tuple[str, str] | None:
             params = {key: value or "" for key, value in found.groupdict().items()}
             if "status" in params:
                 params["status"] = STATUS_NAMES.get(params["status"], params["status"])
-            if code == "task_not_active":  # "task is closed" names no task
-                params["task"] = f" {params['task']} " if params.get("task") else ""
+            # "task is closed", "the record is closed" name no item.
+            for name in ("task", "record"):
+                if code in ("task_not_active", "record_not_open"):
+                    params[name] = f" {params[name]} " if params.get(name) else ""
             return code, REMOTE_MESSAGES[code].format(**params)
     return None
 
