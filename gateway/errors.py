@@ -20,7 +20,7 @@ from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from nameko.exceptions import RemoteError, RpcTimeout, UnknownService
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .messages import (
@@ -53,9 +53,13 @@ REMOTE_ERROR_STATUS = {
 
 
 class ErrorOut(BaseModel):
-    """Every error answer: a text, a list of field errors, or an object of them."""
+    """Every error answer: a text, a list of field errors, or an object of them;
+    its stable code and Chinese words at the top (a refused input, a service's
+    refusal) or as the detail itself (`{"code", "message"}`, the gateway's own)."""
 
     detail: Any
+    code: str | None = Field(None, description="stable code for machines, e.g. invalid_input")
+    message: str | None = Field(None, description="what went wrong and what to do, in Chinese")
 
 
 # Documented on every API route, so that clients (and schema-driven tests) know
@@ -106,7 +110,7 @@ def _label(name, parent=None) -> str:
 
 def field_label(loc) -> str:
     """Where an error is, as people read it: `("body", "targets", 0, "due_date")`
-    is 计划目标第1项的完成时限, quoted where it is a field's name."""
+    is 计划目标第1项的“截止日期”, the field named last in quotes."""
     parts = [part for part in loc or () if part not in _LOCATIONS]
     # A union's member or a validator's tag ("literal['a','b']", "function-after[…]")
     # names a type, not a field.
