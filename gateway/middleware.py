@@ -6,6 +6,8 @@ from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from .errors import invalid_input
+from .messages import message
 from .text import MESSAGES, text_problem
 
 
@@ -19,7 +21,7 @@ class BodySizeLimit:
     def __init__(self, app: ASGIApp, max_bytes: int):
         self.app = app
         self.max_bytes = max_bytes
-        self.detail = f"the request body is larger than {max_bytes} bytes"
+        self.detail = message("body_too_large", limit=max_bytes)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -61,8 +63,8 @@ class StorableText:
             found = self._problem(scope)
             if found:
                 where, code = found
-                await JSONResponse({"detail": [{"loc": [where], "msg": MESSAGES[code],
-                                                "type": code}]},
+                await JSONResponse(invalid_input([{"loc": [where], "msg": MESSAGES[code],
+                                                   "type": code}]),
                                    status_code=422)(scope, receive, send)
                 return
         await self.app(scope, receive, send)

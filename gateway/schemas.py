@@ -18,6 +18,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
 from .audit_actions import describe
 from .rpc import MAX_PAGE
@@ -333,7 +334,9 @@ class UserIn(WriteBody):
     @model_validator(mode="after")
     def _unit_roles_have_a_unit(self):
         if self.role in ("operator", "evaluator") and self.unit is None:
-            raise ValueError(f"an {self.role} needs a unit")
+            # A code for machines beside the words (errors.py gives people theirs).
+            raise PydanticCustomError("unit_needed", "an {role} needs a unit",
+                                      {"role": self.role})
         return self
 
 
@@ -344,7 +347,8 @@ class PasswordChangeIn(WriteBody):
     @model_validator(mode="after")
     def _a_new_password(self):
         if self.new == self.current:
-            raise ValueError("the new password must differ from the current one")
+            raise PydanticCustomError("password_unchanged",
+                                      "the new password must differ from the current one")
         return self
 
 

@@ -2,10 +2,12 @@
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, HTTPException, Request, status
+from fastapi import APIRouter, Body, Request, status
 
 from ..auth import Admin, Writer
+from ..errors import explain_rejection
 from ..idempotency import IdempotencyKey, answer_once
+from ..messages import refusal
 from ..rpc import Rpc
 from ..schemas import MAX_PROGRESS_ITEMS, ProgressItem, ReceiptCorrectionIn
 from .version import PREFIX
@@ -32,8 +34,8 @@ def report_progress(
     with the same Idempotency-Key and body gets the first answer again.
     """
     if len(items) > MAX_PROGRESS_ITEMS:
-        raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE,
-                            f"at most {MAX_PROGRESS_ITEMS} items a request, got {len(items)}")
+        raise refusal(status.HTTP_413_CONTENT_TOO_LARGE, "too_many_items",
+                      limit=MAX_PROGRESS_ITEMS, count=len(items))
 
     # The key also travels to the tasks service, which stores it with the batch:
     # a request redelivered to it after a crash is then stored once. Without a
@@ -41,9 +43,12 @@ def report_progress(
     service_key = idempotency_key or f"request:{uuid.uuid4().hex}"
 
     def report():
-        return rpc.tasks.report_progress(items=items, caller=caller.as_rpc(),
-                                         source=caller.api_key or "portal",
-                                         idempotency_key=service_key)
+        answer = rpc.tasks.report_progress(items=items, caller=caller.as_rpc(),
+                                           source=caller.api_key or "portal",
+                                           idempotency_key=service_key)
+        # Each refused item with its code and Chinese words beside its reason.
+        return {**answer, "results": [explain_rejection(result)
+                                      for result in answer.get("results", [])]}
 
     return answer_once(request, caller, idempotency_key, items, report)
 

@@ -17,6 +17,7 @@ from . import events, instructions, logic, threads
 from . import repository as repo
 from .exceptions import EXPECTED, Conflict, InvalidInput, NotFound, TooLarge
 from .schemas import InstructionIn, MessageIn, StageFeedbackIn
+from .texts import say
 
 
 def _load(schema, data):
@@ -135,7 +136,7 @@ class LeadersEntrypoints:
             row = self._visible_task(session, code, caller, writing=True,
                                      action="task.record_clock_stage")
             if not row.clock_class:
-                raise Conflict(f"task {code} is not on the 13710 clock")
+                raise Conflict(say("task_not_on_clock", task=code))
             if row.status not in ("active", "closed", "explained"):
                 raise Conflict(f"task {code} is {row.status}")
             stage = loaded["stage"]

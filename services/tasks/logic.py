@@ -14,6 +14,7 @@ from services.common.progress import after_reports
 
 from . import messages
 from .exceptions import InvalidInput
+from .messages import chinese_day
 from .schemas import ProgressItemIn
 from .texts import STATUS_NAMES, say
 
@@ -153,9 +154,9 @@ def _progress_problem(item, tasks, units, scope, now, leads=None):
     if scope is not None and (state is None or item["unit"] not in scope
                               or item["unit"] not in state.units):
         # The same words whether the task exists or not: no hint across units.
-        return "task or unit outside the caller's units"
+        return say("report_outside_units")
     if state is None:
-        return f"unknown task {item['task']}"
+        return say("task_unknown", task=item["task"])
     # The percentage is the task's as a whole, which its lead unit answers for.
     if state.lead_unit is not None:
         problem = lead_unit_problem(scope if leads is None else leads, item["task"],
@@ -163,17 +164,17 @@ def _progress_problem(item, tasks, units, scope, now, leads=None):
         if problem:
             return problem
     if item["unit"] not in units:
-        return f"unknown unit {item['unit']}"
+        return say("unit_unknown", unit=item["unit"])
     if item["unit"] not in state.units:
-        return f"unit {item['unit']} is not assigned to task {item['task']}"
+        return say("unit_not_assigned", unit=item["unit"], task=item["task"])
     if state.status != "active":
-        return f"task {item['task']} is {state.status}; it takes no more reports"
+        return say("task_not_active", task=item["task"],
+                   status=STATUS_NAMES.get(state.status, state.status), action="报送进度")
     if item["percent"] < state.percent:
         if not item.get("correction"):
-            return (f"{item['percent']:g}% is lower than the last reported {state.percent:g}%;"
-                    " send correction: true with a note to lower it")
+            return say("percent_lower", percent=item["percent"], last=state.percent)
         if not (item.get("note") or "").strip():
-            return "a correction needs a note saying why"
+            return say("correction_needs_note")
     return None
 
 
@@ -212,22 +213,23 @@ def naive_utc(moment):
     return moment
 
 
-def closing_problem(status, percent, evidence_count):
-    """Why a task cannot be closed (销号), or None."""
+def closing_problem(status, percent, evidence_count, code=""):
+    """Why task `code` cannot be closed (销号), as Conflict's detail, or None."""
     if status != "active":
-        return f"task is {status}"
+        return not_active(code, status, "销号")
     if percent < 100:
-        return f"a task is closed at 100%; it stands at {percent:g}%"
+        return say("close_needs_100", percent=percent)
     if evidence_count < 1:
-        return "closing needs at least one evidence file"
+        return say("close_needs_evidence")
     return None
 
 
-def explaining_problem(status, reason):
+def explaining_problem(status, reason, code=""):
+    """Why task `code` cannot be explained (说明情况), as Conflict's detail, or None."""
     if status != "active":
-        return f"task is {status}"
+        return not_active(code, status, "说明情况")
     if not (reason or "").strip():
-        return "a reason is required"
+        return say("reason_required")
     return None
 
 
@@ -280,13 +282,12 @@ def task_links(task):
 
 def extension_problem(new_date, previous, task_due_date, seq):
     """Why a due date cannot move from `previous` to `new_date`, as InvalidInput's
-    messages, or None: a target (`seq` not None) stays within its task's due date,
-    and a due date only moves later."""
+    messages ({field: {code, message}}), or None: a target (`seq` not None) stays
+    within its task's due date, and a due date only moves later."""
     if seq is not None and new_date > task_due_date:
-        return {"new_due_date": "a target cannot be due after its task; extend the task first"}
+        return {"new_due_date": say("extension_after_task")}
     if new_date <= previous:
-        return {"new_due_date": f"must be later than the current due date "
-                                f"{previous.isoformat()}"}
+        return {"new_due_date": say("extension_not_later", previous=chinese_day(previous))}
     return None
 
 

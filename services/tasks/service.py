@@ -36,7 +36,7 @@ from .schemas import (
     UnitIn,
 )
 from .settings import TasksSettings
-from .texts import say
+from .texts import COMMITMENT_STATUS_NAMES, STAGE_NAMES, say
 
 MAX_BATCH = 1000
 # Tasks per tasks_imported event: big enough that the consumers colour and count an
@@ -552,7 +552,7 @@ class Service(LeadersEntrypoints, Operations):
         with self.db.session() as session:
             row = self._visible_task(session, code, caller, writing=True, action="task.close")
             count = repo.evidence_count(session, code)
-            problem = logic.closing_problem(row.status, row.percent, count)
+            problem = logic.closing_problem(row.status, row.percent, count, row.code)
             if problem:
                 raise Conflict(problem)
             return self._change_status(session, row, "closed", None, events.TASK_CLOSED)
@@ -563,12 +563,12 @@ class Service(LeadersEntrypoints, Operations):
         refuse_unstorable(code=code, reason=reason)
         require_writer(caller)
         if not isinstance(reason, str) or not reason.strip():
-            raise InvalidInput({"reason": "a reason is required"})
+            raise InvalidInput({"reason": say("reason_required")})
         if len(reason) > 2000:
             raise InvalidInput({"reason": "at most 2,000 characters"})
         with self.db.session() as session:
             row = self._visible_task(session, code, caller, writing=True, action="task.explain")
-            problem = logic.explaining_problem(row.status, reason)
+            problem = logic.explaining_problem(row.status, reason, row.code)
             if problem:
                 raise Conflict(problem)
             return self._change_status(session, row, "explained", reason.strip(),
@@ -630,9 +630,10 @@ class Service(LeadersEntrypoints, Operations):
             row = self._visible_task(session, code, caller, writing=True,
                                      action="task.record_clock_stage")
             if not row.clock_class:
-                raise Conflict(f"task {code} is not on the 13710 clock")
+                raise Conflict(say("task_not_on_clock", task=code))
             if repo.clock_stage_recorded(session, code, stage):
-                raise Conflict(f"stage {stage} of task {code} is recorded already")
+                raise Conflict(say("stage_recorded", task=code,
+                                   stage=STAGE_NAMES.get(stage, stage)))
             repo.record_clock_stage(session, code, stage, moment, received,
                                     (caller or {}).get("user"))
             self.db.emit(session, events.CLOCK_STAGE_RECORDED, events.ClockStageRecorded().dump(
@@ -648,7 +649,7 @@ class Service(LeadersEntrypoints, Operations):
         with self.db.session() as session:
             row = self._visible_task(session, item["task"], caller, writing=True)
             if item["unit"] not in repo.task_unit_codes(session, row.code):
-                raise InvalidInput({"unit": f"unit {item['unit']} is not assigned to the task"})
+                raise InvalidInput({"unit": say("commitment_unit_not_assigned", unit=item["unit"])})
             self._check_unit_scope(session, caller, item["unit"])
             commitment_id = repo.insert_commitment(session, row.code, item, utcnow())
             return self._commitment_event(session, commitment_id, events.COMMITMENT_MADE)
@@ -660,10 +661,11 @@ class Service(LeadersEntrypoints, Operations):
         with self.db.session() as session:
             row = repo.commitment_row(session, commitment_id)
             if row is None:
-                raise NotFound(f"no commitment {commitment_id}")
+                raise NotFound(say("commitment_not_found", commitment=commitment_id))
             self._check_unit_scope(session, caller, row.unit)
             if row.status != "open":
-                raise Conflict(f"commitment {commitment_id} is {row.status}")
+                raise Conflict(say("commitment_not_open", commitment=commitment_id,
+                                   status=COMMITMENT_STATUS_NAMES.get(row.status, row.status)))
             repo.fulfil_commitment(session, commitment_id, utcnow())
             return self._commitment_event(session, commitment_id, events.COMMITMENT_FULFILLED)
 

@@ -24,7 +24,28 @@ TEXTS = {
     "ledger_reason_required": ("修改已有任务须填写修改原因（一句话说明依据，"
                                "如“2026年6月市政府常务会议调整”），记入每项任务的修改记录。"),
     "preview_stale": "预览之后表格或任务库已有变化，请重新检查并预览后再确认导入。",
+    # A progress report refused (check_progress_batch): the item's `code` and `reason`.
+    "report_outside_units": "任务或单位不在本账号所属单位的范围内，请检查任务编号和单位。",
+    "task_unknown": "任务 {task} 不存在，请检查任务编号。",
+    "unit_not_assigned": "单位 {unit} 不是任务 {task} 的牵头或配合单位。",
+    "percent_lower": ("报送的进度 {percent:g}% 低于上次报送的 {last:g}%。进度是累计完成百分比，"
+                      "不能倒退；如确需下调，请注明更正（correction: true）并在备注中说明原因。"),
+    "correction_needs_note": "更正（下调）进度须在备注中说明原因。",
+    # Closing (销号), explaining and extending a task.
+    "close_needs_100": "任务完成100%后才能销号，目前为 {percent:g}%。",
+    "close_needs_evidence": "销号前请至少上传一份佐证资料。",
+    "extension_after_task": "目标的完成时限不能晚于任务的完成时限，请先延长任务的完成时限。",
+    "extension_not_later": "新的完成时限须晚于现在的完成时限（{previous}）。",
+    # Commitments and 13710 stages.
+    "commitment_unit_not_assigned": "单位 {unit} 不是该任务的牵头或配合单位，不能作出承诺。",
+    "commitment_not_found": "承诺 {commitment} 不存在。",
+    "commitment_not_open": "承诺 {commitment} 当前状态为“{status}”，不能再标记为兑现。",
+    "task_not_on_clock": "任务 {task} 不是交办事项，没有13710节点。",
+    "stage_recorded": "任务 {task} 的“{stage}”节点已经记录过了。",
 }
+
+STAGE_NAMES = {"deployed": "部署", "first_feedback": "首次反馈", "closed": "办结"}
+COMMITMENT_STATUS_NAMES = {"open": "待兑现", "fulfilled": "已兑现", "broken": "未兑现"}
 
 STATUS_NAMES = {"active": "推进中", "completed": "已完成", "closed": "已销号",
                 "explained": "已说明情况", "cancelled": "已撤销"}

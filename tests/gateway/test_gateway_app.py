@@ -137,7 +137,9 @@ def test_a_body_within_the_limit_passes(small_client, fake_rpc):
 def test_a_declared_body_over_the_limit_is_413_json(small_client, fake_rpc):
     response = small_client.post("/api/v1/progress", content=b"[" + b" " * 4096 + b"]")
     assert response.status_code == 413
-    assert response.json() == {"detail": "the request body is larger than 2048 bytes"}
+    assert response.json() == {"detail": {
+        "code": "body_too_large",
+        "message": "提交的内容过大（超过 2048 字节），请缩小文件或分批提交。"}}
     assert fake_rpc.calls == []
 
 
@@ -148,7 +150,9 @@ def test_a_streamed_body_over_the_limit_is_413_json(small_client, fake_rpc):
 
     response = small_client.post("/api/v1/progress", content=chunks())
     assert response.status_code == 413
-    assert response.json() == {"detail": "the request body is larger than 2048 bytes"}
+    assert response.json() == {"detail": {
+        "code": "body_too_large",
+        "message": "提交的内容过大（超过 2048 字节），请缩小文件或分批提交。"}}
     assert fake_rpc.calls == []
 
 

@@ -211,7 +211,8 @@ def test_the_service_judges_what_the_shape_cannot(client, admin, fake_rpc):
     response = client.put("/api/v1/routing-rules", json={"rules": [rule]}, headers=admin)
     assert response.status_code == 422
     assert response.json() == {
-        "detail": {"rules[0].channels": "the webhook role hears on webhooks only"}}
+        "detail": {"rules[0].channels": "the webhook role hears on webhooks only"},
+        "code": "invalid_input", "message": "规则第1项的“渠道”填写有误，请检查后重新填写。"}
 
 
 def test_templates(client, admin, fake_rpc):
@@ -367,7 +368,8 @@ def test_a_week_that_does_not_start_on_monday(client, admin, fake_rpc):
     response = client.post("/api/v1/bulletins", json={"week_start": "2026-04-01"},
                            headers=admin)
     assert response.status_code == 422
-    assert response.json() == {"detail": {"week_start": "a Monday"}}
+    assert response.json() == {"detail": {"week_start": "a Monday"}, "code": "not_a_monday",
+                               "message": "“周起始日”：周起始日须为星期一。"}
 
 
 @pytest.mark.parametrize("format, media_type", [
@@ -393,7 +395,8 @@ def test_downloading_an_unknown_bulletin(client, admin, fake_rpc):
     fake_rpc.fail("notify.get_bulletin", "NotFound", "no such bulletin")
     response = client.get("/api/v1/bulletins/9.pdf", headers=admin)
     assert response.status_code == 404
-    assert response.json() == {"detail": "no such bulletin"}
+    assert response.json() == {"detail": "no such bulletin", "code": "bulletin_not_found",
+                               "message": "没有这期专报。"}
 
 
 @pytest.mark.parametrize("path, status", [

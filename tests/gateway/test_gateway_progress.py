@@ -33,11 +33,25 @@ def test_a_batch_goes_to_the_tasks_service_in_one_call(client, key_for, fake_rpc
 def test_rejected_items_come_back_with_their_reasons(client, admin, fake_rpc):
     answer = {"batch_id": "b-2", "accepted": 1, "rejected": 1, "results": [
         {"index": 0, "status": "accepted", "id": 11},
-        {"index": 1, "status": "rejected", "reason": "percent went down without correction"}]}
+        {"index": 1, "status": "rejected", "reason": "报送的进度 1% 低于上次报送的 40%。",
+         "code": "percent_lower"}]}
     fake_rpc.answer("tasks.report_progress", answer)
     response = client.post("/api/v1/progress", json=items(2), headers=admin)
     assert response.status_code == 200
-    assert response.json() == answer
+    # The service's reason and code as they came, with the words people read beside.
+    rejected = {**answer["results"][1], "message": "报送的进度 1% 低于上次报送的 40%。"}
+    assert response.json() == {**answer, "results": [answer["results"][0], rejected]}
+
+
+def test_a_rejection_by_field_is_told_in_chinese(client, admin, fake_rpc):
+    fake_rpc.answer("tasks.report_progress", {
+        "batch_id": "b-3", "accepted": 0, "rejected": 1, "results": [
+            {"index": 0, "status": "rejected", "reason": {"percent": ["Not a valid number."]}}]})
+    response = client.post("/api/v1/progress", json=items(1), headers=admin)
+    (result,) = response.json()["results"]
+    assert result["reason"] == {"percent": ["Not a valid number."]}
+    assert result["code"] == "not_a_number"
+    assert result["message"] == "“完成百分比”：应为数字。"
 
 
 @pytest.mark.parametrize("count, status", [(0, 422), (1, 200), (1000, 200), (1001, 413)])

@@ -34,21 +34,24 @@ def test_each_item_is_checked_against_the_items_before_it():
     assert [item["percent"] for item in accepted] == [50, 45]
 
 
-@pytest.mark.parametrize("item, words", [
-    ({"task": "T9", "unit": "a", "percent": 1}, "unknown task"),
-    ({"task": "T1", "unit": "z", "percent": 50}, "unknown unit"),
-    ({"task": "T1", "unit": "c", "percent": 50}, "not assigned"),
-    ({"task": "T2", "unit": "a", "percent": 50}, "closed"),
-    ({"task": "T1", "unit": "a", "percent": 39}, "correction"),
-    ({"task": "T1", "unit": "a", "percent": 39, "correction": True}, "note"),
+@pytest.mark.parametrize("item, code, words", [
+    ({"task": "T9", "unit": "a", "percent": 1}, "task_unknown", "任务 T9 不存在"),
+    ({"task": "T1", "unit": "z", "percent": 50}, "unit_unknown", "单位 z 不存在"),
+    ({"task": "T1", "unit": "c", "percent": 50}, "unit_not_assigned", "不是任务 T1 的"),
+    ({"task": "T2", "unit": "a", "percent": 50}, "task_not_active", "已销号"),
+    ({"task": "T1", "unit": "a", "percent": 39}, "percent_lower",
+     "报送的进度 39% 低于上次报送的 40%"),
+    ({"task": "T1", "unit": "a", "percent": 39, "correction": True}, "correction_needs_note",
+     "备注"),
     ({"task": "T1", "unit": "a", "percent": 50, "reported_at": "2026-05-11T08:00:00"},
-     "晚于平台收到时间"),
+     "reported_at_in_future", "晚于平台收到时间"),
     ({"task": "T1", "unit": "a", "percent": 50, "reported_at": "2026-05-06T08:00:00"},
-     "早于平台收到时间"),
+     "reported_at_too_old", "早于平台收到时间"),
 ])
-def test_rejections_say_why(item, words):
+def test_rejections_say_why_in_chinese_with_a_code(item, code, words):
     accepted, results = check([item])
     assert accepted == []
+    assert results[0]["code"] == code
     assert words in results[0]["reason"]
 
 
@@ -116,8 +119,10 @@ def test_a_due_date_moves_only_later_and_a_target_stays_within_its_task():
     may, june, july = dt.date(2026, 5, 31), dt.date(2026, 6, 30), dt.date(2026, 7, 31)
     assert logic.extension_problem(june, may, june, seq=1) is None
     assert logic.extension_problem(july, june, june, seq=None) is None
-    assert "after its task" in logic.extension_problem(july, may, june, seq=1)["new_due_date"]
-    assert "2026-06-30" in logic.extension_problem(may, june, july, seq=None)["new_due_date"]
+    assert logic.extension_problem(july, may, june, seq=1)["new_due_date"]["code"] == \
+        "extension_after_task"
+    later = logic.extension_problem(may, june, july, seq=None)["new_due_date"]
+    assert later["code"] == "extension_not_later" and "2026年6月30日" in later["message"]
 
 
 def test_scope_covers_the_units_below():
@@ -130,9 +135,11 @@ def test_scope_covers_the_units_below():
 
 def test_closing_needs_completion_and_evidence():
     assert logic.closing_problem("active", 100, 1) is None
-    assert "100%" in logic.closing_problem("active", 99.5, 3)
-    assert "evidence" in logic.closing_problem("active", 100, 0)
-    assert "closed" in logic.closing_problem("closed", 100, 1)
+    assert logic.closing_problem("active", 99.5, 3) == {
+        "code": "close_needs_100", "message": "任务完成100%后才能销号，目前为 99.5%。"}
+    assert logic.closing_problem("active", 100, 0)["code"] == "close_needs_evidence"
+    assert logic.closing_problem("closed", 100, 1, "T1") == {
+        "code": "task_not_active", "message": "任务 T1 当前状态为“已销号”，不能再销号。"}
 
 
 @pytest.mark.parametrize("content, kind", [

@@ -106,9 +106,12 @@ def test_a_batch_keeps_good_items_and_explains_bad_ones(tasks):
     assert statuses == ["accepted", "rejected", "rejected", "rejected", "rejected",
                         "rejected", "accepted", "rejected"]
     assert answer["accepted"] == 2 and answer["rejected"] == 6
-    assert "correction" in answer["results"][1]["reason"]
-    assert "note" in answer["results"][2]["reason"]
+    assert answer["results"][1]["code"] == "percent_lower"
+    assert "低于上次报送的 40%" in answer["results"][1]["reason"]
+    assert answer["results"][2]["code"] == "correction_needs_note"
     assert "percent" in answer["results"][3]["reason"]
+    assert [answer["results"][index]["code"] for index in (4, 5)] == [
+        "task_unknown", "unit_not_assigned"]
     task = tasks("get_task", "T1", ADMIN)
     assert task["percent"] == 45
     assert [p["percent"] for p in task["progress"]] == [40, 45]
@@ -170,7 +173,8 @@ def test_evidence_is_checked_by_content_and_closing_needs_it(tasks):
     closed = tasks("close_task", "T1", ADMIN)
     assert closed["status"] == "closed"
     answer = tasks("report_progress", [{"task": "T1", "unit": "yz", "percent": 100}], ADMIN)
-    assert "closed" in answer["results"][0]["reason"]
+    assert answer["results"][0]["code"] == "task_not_active"
+    assert "已销号" in answer["results"][0]["reason"]
     with pytest.raises(Conflict):
         tasks("explain_task", "T1", "已完成", ADMIN)
 

@@ -3,10 +3,18 @@
 const TOKEN_KEY = "luoshi.token";
 
 export class ApiError extends Error {
-  constructor(status, detail) {
-    super(describe(status, detail));
+  /** `body` is the error answer: `{"detail", "code"?, "message"?}`. */
+  constructor(status, body) {
+    const detail = body && typeof body === "object" ? body.detail : null;
+    const said = body && typeof body === "object" && typeof body.message === "string" ? body.message : null;
+    super(said || describe(status, detail));
     this.status = status;
     this.detail = detail;
+    // The gateway's Chinese words for people, with the stable code machines read:
+    // at the top of a refused input or a service's refusal, inside `detail` for
+    // the gateway's own refusals.
+    this.code = (body && body.code) || (detail && detail.code) || null;
+    this.said = said || (detail && typeof detail.message === "string" ? detail.message : null);
   }
 }
 
@@ -14,7 +22,7 @@ function describe(status, detail) {
   if (typeof detail === "string") return detail;
   // The gateway's own refusals: a stable code and the words to show.
   if (detail && typeof detail.message === "string") return detail.message;
-  if (Array.isArray(detail)) return detail.map((item) => item.msg || JSON.stringify(item)).join("；");
+  if (Array.isArray(detail)) return detail.map((item) => item.message || item.msg || JSON.stringify(item)).join("；");
   // A service's refusals by field: each a stable code and its words, at any depth.
   const words = coded(detail);
   if (words.length) return words.join("；");
@@ -61,9 +69,9 @@ export async function api(path, { params, method = "GET", json, form, raw = fals
     onUnauthorised();
   }
   if (!response.ok) {
-    let detail = null;
-    try { detail = (await response.json()).detail; } catch { /* not JSON */ }
-    throw new ApiError(response.status, detail);
+    let body = null;
+    try { body = await response.json(); } catch { /* not JSON */ }
+    throw new ApiError(response.status, body);
   }
   if (raw) return response;
   if (response.status === 204) return null;

@@ -163,8 +163,9 @@ export function toast(message) {
 /** An error as people read it. */
 export function errorText(error) {
   if (!error) return "";
-  // The gateway's coded refusals already say in full what went wrong.
-  if (error.detail && error.detail.code && error.detail.message) return error.detail.message;
+  // The gateway's Chinese words (`message`) already say in full what went wrong;
+  // a refused input is still introduced as one.
+  if (error.said) return error.status === 422 && !error.said.startsWith("输入有误") ? `输入有误：${error.said}` : error.said;
   const status = error.status;
   if (status === 403) return `无权执行此操作（${error.message}）`;
   if (status === 404) return `未找到（${error.message}）`;

@@ -101,7 +101,8 @@ export function reportForm(task, me, done) {
     if (correction) item.correction = true;
     const answer = await api("/progress", { method: "POST", json: [item] });
     const result = answer.results[0];
-    if (result.status !== "accepted") throw new Error(`未被接受：${result.reason || ""}`);
+    // `message`: the gateway's Chinese words for the refusal (`reason` may be by field).
+    if (result.status !== "accepted") throw new Error(`未被接受：${result.message || result.reason || ""}`);
     toast(`已报送 ${item.percent}%${files.length ? `，佐证资料 ${files.length} 份` : ""}`);
     if (done) await done();
     return `已报送 ${item.percent}%`;
