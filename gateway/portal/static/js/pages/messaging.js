@@ -2,7 +2,7 @@
 // channel, the words of each message, the units' group robots, the escalation
 // ladders) and the messages
 // a service parked after failing every retry.
-import { api, unitNames } from "../api.js";
+import { all, api, unitNames } from "../api.js";
 import { badge, dateTime, errorText, field, h, pagedList, panel, select, submitting, table, toast } from "../ui.js";
 
 const EVENT_LABEL = {
@@ -114,6 +114,7 @@ async function templatesPanel() {
 // Group robots --------------------------------------------------------------------
 
 async function robotsPanel() {
+  const units = await all("/units");
   const list = h("div");
   async function show() {
     const robots = await api("/robots");
@@ -138,7 +139,7 @@ async function robotsPanel() {
   }
   const form = h("form", { "data-testid": "robot-editor" },
     h("div.row", {},
-      field("单位代码", h("input", { name: "unit", required: true, size: 10 })),
+      field("单位", select("unit", units.map((unit) => [unit.code, unit.name]), units[0] && units[0].code)),
       field("渠道", select("channel", Object.entries(ROBOT_LABEL), "dingtalk")),
       field("Webhook 地址", h("input", { name: "webhook_url", required: true, size: 48, autocomplete: "off" })),
       field("钉钉加签密钥（可选）", h("input", { name: "secret", type: "password", size: 24, autocomplete: "off" }))),
