@@ -81,6 +81,8 @@ def refusal(status: int, code: str, headers: dict | None = None, **params) -> HT
 # names (schemas.py, the routes' query and path parameters, the services'
 # field errors); a name not here is shown as sent, in quotes.
 FIELD_LABELS = {
+    # A unit's work-group robot (钉钉, 企业微信).
+    "webhook_url": "Webhook 地址", "url": "Webhook 地址", "secret": "加签密钥",
     "access": "访问权限", "answer": "回复内容", "as_of": "评估日期", "asking": "请示内容",
     "batch": "批次", "body": "正文", "category": "重点领域", "channel": "渠道",
     "channels": "渠道", "clock_class": "13710类别", "code": "编码", "colour": "预警颜色",

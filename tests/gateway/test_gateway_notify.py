@@ -309,7 +309,10 @@ def test_the_service_judges_a_robots_address(client, admin, fake_rpc):
     response = client.put("/api/v1/robots/U01/dingtalk", headers=admin,
                           json={"webhook_url": DING.replace("https", "http")})
     assert response.status_code == 422
-    assert response.json() == {"detail": {"url": "钉钉群机器人的 Webhook 地址应以 https:// 开头"}}
+    assert response.json() == {
+        "detail": {"url": "钉钉群机器人的 Webhook 地址应以 https:// 开头"},
+        "code": "invalid_input",
+        "message": "“Webhook 地址”：钉钉群机器人的 Webhook 地址应以 https:// 开头。"}
 
 
 @pytest.mark.parametrize("method, path, body", [
