@@ -3,7 +3,7 @@
 // viewport). Title bar with the clock; the colour counts and two key rates as
 // rings; the counties coloured by their share of red; the 12-week trend; the horse
 // race; a ticker of red items and open notices. Refreshes itself.
-import { api } from "../api.js";
+import { all, api } from "../api.js";
 import { LIGHT, echarts } from "../charts.js";
 import { COLOURS, COLOUR_SHORT, NOTICE_STATUS, chineseDate, h } from "../ui.js";
 import { horseRace, raceLane, redShare } from "./screen.js";
@@ -74,7 +74,7 @@ export async function bigScreenPage(container, { params }) {
 
   let units = null;
   async function refresh() {
-    units ??= await allUnits();
+    units ??= await all("/units");
     const [board, rates, about, trend, reds, notices, race] = await Promise.all([
       api("/dashboard"),
       api("/dashboard/rates").catch(() => null),
@@ -105,15 +105,6 @@ export async function bigScreenPage(container, { params }) {
     window.removeEventListener("resize", resize);
     Object.values(drawn).forEach((chart) => chart.dispose());
   };
-}
-
-async function allUnits() {
-  const items = [];
-  for (;;) {
-    const page = await api("/units", { params: { limit: 500, offset: items.length } });
-    items.push(...page.items);
-    if (!page.items.length || items.length >= page.total) return items;
-  }
 }
 
 function chineseMoment(now) {
