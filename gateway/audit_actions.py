@@ -63,6 +63,8 @@ ACTIONS = {
     ("POST", "/bulletins"): "生成每周专报",
     ("GET", "/bulletins/{bulletin_id}.pdf"): "下载了每周专报（PDF）",
     ("GET", "/bulletins/{bulletin_id}.html"): "下载了每周专报（网页）",
+    ("GET", "/bulletins/{bulletin_id}.docx"): "下载了每周专报（Word）",
+    ("POST", "/bulletins/{bulletin_id}/issue"): "签发了每周专报",
     ("POST", "/admin/parked/{service}/replay"): "重新投递了滞留消息",
     ("POST", "/notices"): "下发督办单",
     ("POST", "/notices/{notice_id}/ack"): "签收了督办单",

@@ -34,6 +34,7 @@ NotificationId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 BulletinId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 PDF_MEDIA_TYPE = "application/pdf"
 HTML_MEDIA_TYPE = "text/html; charset=utf-8"
+DOCX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 def require_city_wide(caller: CurrentCaller) -> Caller:
@@ -167,12 +168,22 @@ def list_bulletins(caller: CityWide, rpc: Rpc, limit: Limit = 100, offset: Offse
 def generate_bulletin(caller: Admin, rpc: Rpc,
                       body: Annotated[BulletinIn | None, Body()] = None):
     """Draw up the bulletin of the week from `week_start` (a Monday; default the
-    last full week) and send it to the leaders. 200, not 201: a week's bulletin
-    drawn up again replaces the earlier one under the same id."""
+    last full week) as a draft for the office to sign (or, with
+    LUOSHI_BULLETIN_SIGN_OFF=0, issue it to the leaders at once). 200, not 201: a
+    week's draft drawn up again replaces the earlier one under the same id; 409 once
+    that week's bulletin is issued."""
     week_start = body.week_start if body is not None else None
     return rpc.notify.generate_bulletin(
         caller=caller.as_rpc(),
         **present(week_start=week_start.isoformat() if week_start else None))
+
+
+@router.post("/bulletins/{bulletin_id}/issue")
+def issue_bulletin(caller: Admin, bulletin_id: BulletinId, rpc: Rpc):
+    """Sign (签发) a drafted bulletin: it takes the year's next number (第N期), the
+    issuing office and today's date under its red header, and goes to the leaders.
+    409 when it is issued already."""
+    return rpc.notify.issue_bulletin(bulletin_id=bulletin_id, caller=caller.as_rpc())
 
 
 def _bulletin_file(rpc, bulletin_id: int, format: str, media_type: str) -> Response:
@@ -203,3 +214,9 @@ def download_bulletin_pdf(caller: CityWide, bulletin_id: BulletinId, rpc: Rpc):
             responses=_file_response(HTML_MEDIA_TYPE, "an HTML page"))
 def download_bulletin_html(caller: CityWide, bulletin_id: BulletinId, rpc: Rpc):
     return _bulletin_file(rpc, bulletin_id, "html", HTML_MEDIA_TYPE)
+
+
+@router.get("/bulletins/{bulletin_id}.docx", response_class=Response,
+            responses=_file_response(DOCX_MEDIA_TYPE, "a Word document"))
+def download_bulletin_docx(caller: CityWide, bulletin_id: BulletinId, rpc: Rpc):
+    return _bulletin_file(rpc, bulletin_id, "docx", DOCX_MEDIA_TYPE)

@@ -20,7 +20,8 @@ class Settings:
     ESCALATION_DAYS [working|calendar], NOTIFY_OFFICE_UNIT [the unit of kind
     office], NOTIFY_LEADERS [JSON list of {name, phone, email, user}],
     WEBHOOK_URLS [comma-separated], BULLETIN_WEEKDAY [0 = Monday] and
-    BULLETIN_HOUR [8] local; ROBOT_ANY_HOST [0] and the office-wide robots,
+    BULLETIN_HOUR [8] local, BULLETIN_ISSUER [the office unit's name] and
+    BULLETIN_SIGN_OFF [1]; ROBOT_ANY_HOST [0] and the office-wide robots,
     DINGTALK_URL, DINGTALK_SECRET and WECOM_URL ({channel: (url, secret)}, kept
     out of the repr: the address is the robot's key)."""
 
@@ -36,6 +37,8 @@ class Settings:
     webhooks: list = field(default_factory=list)
     bulletin_weekday: int = 0
     bulletin_hour: int = 8
+    bulletin_issuer: str | None = None
+    bulletin_sign_off: bool = True
     pdf_font: str | None = None
     robot_any_host: bool = False
     office_robots: dict = field(default_factory=dict, repr=False)
@@ -58,6 +61,8 @@ class Settings:
             webhooks=checked.webhook_urls,
             bulletin_weekday=checked.bulletin_weekday,
             bulletin_hour=checked.bulletin_hour,
+            bulletin_issuer=checked.bulletin_issuer,
+            bulletin_sign_off=checked.bulletin_sign_off,
             pdf_font=checked.pdf_font,
             robot_any_host=checked.robot_any_host,
             office_robots=checked.office_robots(),

@@ -669,22 +669,98 @@ def batch_rows(batches, colours, day):
     return rows
 
 
+CHINESE_NUMERALS = "一二三四五六七八九十"
+
+
+def chinese_date(day):
+    """2026年12月7日, as an office dates its documents."""
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def section_number(index):
+    """一、二、… of the bulletin's sections (index from 0; at most 二十)."""
+    if index < 10:
+        return CHINESE_NUMERALS[index]
+    return "十" + CHINESE_NUMERALS[index - 10] if index < 19 else "二十"
+
+
+UNIT_KIND_GROUPS = (("county", "县（市、区）"), ("department", "市直部门"))
+COLOURS_IN_WORDS = (("red", "红灯"), ("yellow", "黄灯"), ("green", "绿灯"))
+
+
+def _change_words(now, before):
+    if before is None:
+        return ""
+    parts = []
+    for colour, word in COLOURS_IN_WORDS:
+        delta = now[colour] - before[colour]
+        parts.append(f"{word}{'增加' if delta > 0 else '减少'}{abs(delta)}项" if delta
+                     else f"{word}持平")
+    return "与上周相比，" + "，".join(parts) + "。"
+
+
+def bulletin_overview(week_end, trend, units, reds, unit_names, unit_kinds, as_of,
+                      worst=10):
+    """The bulletin's overall picture: the colours of the city's tasks at the end
+    of the week and their change from the week before (`trend`, as the warnings
+    service's get_colour_trend answers two weeks: [{week_end, green, yellow, red}]),
+    each county's and department's lights as the bulletin is drawn up (`units`:
+    the dashboard's [{unit, green, yellow, red}], on `as_of`), and the `worst` red
+    items in the one screen's order (`reds`: list_red_items' items). None when the
+    warnings service could not be asked (trend None)."""
+    if trend is None:
+        return None
+    weeks = {entry["week_end"]: entry for entry in trend}
+    now = weeks.get(week_end.isoformat()) or {"green": 0, "yellow": 0, "red": 0}
+    before = weeks.get((week_end - dt.timedelta(days=7)).isoformat())
+    total = now["green"] + now["yellow"] + now["red"]
+    text = (f"截至{chinese_date(week_end)}，全市在办重点任务{total}项，其中绿灯{now['green']}项、"
+            f"黄灯{now['yellow']}项、红灯{now['red']}项。" + _change_words(now, before))
+    groups = []
+    for kind, label in UNIT_KIND_GROUPS:
+        rows = []
+        for entry in units or []:
+            if unit_kinds.get(entry["unit"]) != kind:
+                continue
+            count = entry["green"] + entry["yellow"] + entry["red"]
+            rows.append({"unit": entry["unit"],
+                         "unit_name": unit_names.get(entry["unit"], entry["unit"]),
+                         "total": count, "green": entry["green"], "yellow": entry["yellow"],
+                         "red": entry["red"],
+                         "red_share": round(100 * entry["red"] / count, 1) if count else 0.0})
+        rows.sort(key=lambda row: (-row["red_share"], -row["red"], row["unit_name"]))
+        groups.append({"kind": kind, "label": label, "rows": rows})
+    worst_rows = [{"task": item["task"], "unit": item["unit"],
+                   "unit_name": unit_names.get(item["unit"], item["unit"]),
+                   "days_red": item["days_red"], "reason": item["reason"]}
+                  for item in (reds or [])[:worst]]
+    return {"counts": {**{colour: now[colour] for colour, _ in COLOURS_IN_WORDS},
+                       "total": total},
+            "previous": (None if before is None else
+                         {colour: before[colour] for colour, _ in COLOURS_IN_WORDS}),
+            "text": text, "groups": groups, "worst": worst_rows,
+            "as_of": as_of.isoformat(), "as_of_words": chinese_date(as_of)}
+
+
 def bulletin_summary(week_start, facts, unit_names, generated_at, movers=None,
-                     batches=None):
+                     batches=None, overview=None):
     """What the bulletin of the week from `week_start` (a Monday) says, from the
     facts gathered in it ({kind, key, task, unit, detail, day}), the ranking's
     movers of the week ([{unit, name, group, rank, previous_rank, rank_change}], or
-    None when the ranking service could not be asked) and the batches' rows
-    (batch_rows, or None when they could not be counted): its sections in order,
-    each with rows."""
+    None when the ranking service could not be asked), the batches' rows
+    (batch_rows, or None when they could not be counted) and the overall picture
+    (bulletin_overview, or None when it could not be drawn): the overview, then
+    its sections in order, each with rows. Titles carry no numbers: the documents
+    number the sections they print."""
     week_end = week_start + dt.timedelta(days=6)
     sections = [
-        ("red", "一、新增红色预警事项", "本周无新增红色预警事项。", ("red",)),
-        ("overdue", "二、督办单逾期情况", "本周无逾期督办单。", ("overdue",)),
-        ("closed", "三、办结事项（销号、说明办结）", "本周无办结事项。", ("closed", "explained")),
+        ("red", "本周新增红色预警事项", "本周无新增红色预警事项。", ("red",)),
+        ("overdue", "督办单逾期情况", "本周无逾期督办单。", ("overdue",)),
+        ("closed", "办结事项（销号、说明办结）", "本周无办结事项。", ("closed", "explained")),
     ]
     answer = {"week_start": week_start.isoformat(), "week_end": week_end.isoformat(),
-              "generated_at": generated_at.isoformat(timespec="seconds"), "sections": []}
+              "generated_at": generated_at.isoformat(timespec="seconds"),
+              "overview": overview, "sections": []}
     in_week = sorted((f for f in facts if week_start <= f["day"] <= week_end),
                      key=lambda f: (f["day"], f["unit"] or "", f["key"]))
     for key, title, empty, kinds in sections:
@@ -694,7 +770,7 @@ def bulletin_summary(week_start, facts, unit_names, generated_at, movers=None,
                 for f in in_week if f["kind"] in kinds]
         answer["sections"].append({"key": key, "title": title, "empty": empty, "rows": rows})
     answer["sections"].append({
-        "key": "movers", "title": "四、评价排队变动",
+        "key": "movers", "title": "评价排队变动",
         "rows": [{"day": week_end.isoformat(), "task": None, "unit": m["unit"],
                   "unit_name": m["name"], "kind": "mover",
                   "detail": (f"由第{m['previous_rank']}名{'升' if m['rank_change'] > 0 else '降'}"
@@ -704,12 +780,12 @@ def bulletin_summary(week_start, facts, unit_names, generated_at, movers=None,
         "empty": ("本周评价排队名次无变动。" if movers is not None
                   else "评价排队服务暂不可用，本节未能生成。")})
     answer["sections"].append({
-        "key": "batches", "title": "五、分批次办理情况", "rows": batches or [],
+        "key": "batches", "title": "分批次办理情况", "rows": batches or [],
         "empty": "尚未分批次。" if batches is not None else "分批次统计暂不可用，本节未能生成。"})
     for key, title, empty, kinds in (
-        ("leaders", "六、领导批示事项及反馈", "本周无领导批示事项及反馈。",
+        ("leaders", "领导批示事项及反馈", "本周无领导批示事项及反馈。",
          ("instruction", "feedback")),
-        ("accountability", "七、“三问”问责情况", "本周无新立案或整改逾期的问责事项。",
+        ("accountability", "“三问”问责情况", "本周无新立案或整改逾期的问责事项。",
          ("accountability", "rectification")),
     ):
         answer["sections"].append({"key": key, "title": title, "empty": empty, "rows": [
@@ -718,6 +794,19 @@ def bulletin_summary(week_start, facts, unit_names, generated_at, movers=None,
              "kind": f["kind"]} for f in in_week if f["kind"] in kinds]})
     answer["counts"] = {section["key"]: len(section["rows"]) for section in answer["sections"]}
     return answer
+
+
+def bulletin_heading(issuer, status, year=None, number=None, issued_on=None):
+    """What the red header of a bulletin says: {issue ("2026年第3期", or "（待签发）"
+    for a draft), issuer, date (the day of issue in Chinese, or "")}."""
+    if status == "issued" and number is not None:
+        issue = f"{year}年第{number}期"
+    elif status == "issued":
+        issue = ""
+    else:
+        issue = "（待签发）"
+    return {"issue": issue, "issuer": issuer,
+            "date": chinese_date(issued_on) if issued_on else ""}
 
 
 def settle_held(held, new_colours, templates, names):

@@ -152,6 +152,14 @@ bulletins = Table(
     Column("summary", JSON, nullable=False),
     Column("html", Text, nullable=False),
     Column("pdf", LargeBinary, nullable=False),
+    Column("docx", LargeBinary),
+    # draft until the office signs it (签发); then numbered within the year of issue.
+    Column("status", String(8), nullable=False, server_default="issued"),
+    Column("year", Integer),
+    Column("number", Integer),
+    Column("issued_at", DateTime),
+    Column("issued_by", String(64)),
+    UniqueConstraint("year", "number", name="uq_bulletins_year_number"),
 )
 
 

@@ -401,30 +401,61 @@ def facts_between(session, first, last):
     return [dict(row._mapping) for row in rows]
 
 
-def save_bulletin(session, week_start, summary, html, pdf, now):
-    """Keep the week's bulletin, replacing an earlier one; answers its id."""
-    existing = session.execute(select(bulletins.c.id)
-                               .where(bulletins.c.week_start == week_start)).scalar()
-    values = {"generated_at": now, "summary": summary, "html": html, "pdf": pdf}
-    if existing:
-        session.execute(update(bulletins).where(bulletins.c.id == existing).values(**values))
-        return existing
-    return session.execute(bulletins.insert().values(week_start=week_start, **values)
+def bulletin_of_week(session, week_start):
+    return session.execute(select(bulletins).where(bulletins.c.week_start == week_start)).first()
+
+
+def save_draft(session, week_start, summary, now):
+    """Keep the week's bulletin as a draft, replacing an earlier draft (never an
+    issued one: the callers refuse that first); answers its id. Its documents are
+    stored next (store_documents), drawn from the row."""
+    existing = bulletin_of_week(session, week_start)
+    values = {"generated_at": now, "summary": summary, "status": "draft"}
+    if existing is not None:
+        session.execute(update(bulletins).where(bulletins.c.id == existing.id)
+                        .where(bulletins.c.status == "draft").values(**values))
+        return existing.id
+    return session.execute(bulletins.insert().values(week_start=week_start, html="", pdf=b"",
+                                                     **values)
                            .returning(bulletins.c.id)).scalar()
+
+
+def store_documents(session, bulletin_id, html, pdf, docx):
+    session.execute(update(bulletins).where(bulletins.c.id == bulletin_id)
+                    .values(html=html, pdf=pdf, docx=docx))
+
+
+def issue_bulletin(session, bulletin_id, year, now, user):
+    """Sign a draft: the next number of `year`. The unique (year, number) stops
+    two offices' clerks signing two bulletins under one number at once."""
+    number = (session.execute(select(func.max(bulletins.c.number))
+                              .where(bulletins.c.year == year)).scalar() or 0) + 1
+    session.execute(update(bulletins).where(bulletins.c.id == bulletin_id)
+                    .values(status="issued", year=year, number=number, issued_at=now,
+                            issued_by=user))
 
 
 def bulletin_meta(row):
     return {"id": row.id, "week_start": row.week_start.isoformat(),
-            "generated_at": row.generated_at.isoformat(), "summary": row.summary}
+            "generated_at": row.generated_at.isoformat(), "status": row.status,
+            "year": row.year, "number": row.number,
+            "issue": f"{row.year}年第{row.number}期" if row.number else None,
+            "issued_at": row.issued_at and row.issued_at.isoformat(),
+            "issued_by": row.issued_by, "summary": row.summary}
 
 
 def list_bulletins(session, limit, offset):
     total = session.execute(select(func.count()).select_from(bulletins)).scalar()
+    drafts = session.execute(select(func.count()).select_from(bulletins)
+                             .where(bulletins.c.status == "draft")).scalar()
     rows = session.execute(
         select(bulletins.c.id, bulletins.c.week_start, bulletins.c.generated_at,
+               bulletins.c.status, bulletins.c.year, bulletins.c.number,
+               bulletins.c.issued_at, bulletins.c.issued_by,
                bulletins.c.summary).order_by(bulletins.c.week_start.desc())
         .limit(limit).offset(offset)).all()
-    return {"items": [bulletin_meta(row) for row in rows], "total": total}
+    return {"items": [bulletin_meta(row) for row in rows], "rows": rows, "total": total,
+            "drafts": drafts}
 
 
 def get_bulletin(session, bulletin_id):

@@ -24,7 +24,7 @@ from services.common.workdays import CALENDAR, WORKING
 from . import documents, logic
 from . import repository as repo
 from .dependencies import Delivery
-from .exceptions import EXPECTED, Forbidden, InvalidInput, NotFound
+from .exceptions import EXPECTED, Conflict, Forbidden, InvalidInput, NotFound
 from .leaders_entrypoints import LeadersHandlers
 from .schemas import (
     CalendarChangedIn,
@@ -48,6 +48,20 @@ MAX_BATCHES_PER_TICK = 50
 def _admin(caller):
     if not caller or caller.get("role") != "admin":
         raise Forbidden("only an administrator may change this")
+
+
+BULLETIN_FORMATS = {"pdf": "application/pdf", "html": "text/html; charset=utf-8",
+                    "docx": "application/vnd.openxmlformats-officedocument"
+                            ".wordprocessingml.document"}
+
+
+def _bulletin_id(value):
+    if not isinstance(value, int) or isinstance(value, bool):
+        try:
+            return int(value)
+        except (TypeError, ValueError):
+            raise InvalidInput({"bulletin_id": "a bulletin's id"}) from None
+    return value
 
 
 def _office_wide(caller):
@@ -274,7 +288,8 @@ class Service(LeadersHandlers, Operations):
     def tick(self):
         """Climb due escalations, send due deliveries and, once a week after
         LUOSHI_BULLETIN_HOUR on the first working day from LUOSHI_BULLETIN_WEEKDAY,
-        publish the bulletin of the week before. Safe to run in every replica at
+        draw up the bulletin of the week before (for the office to sign, or issued
+        at once without LUOSHI_BULLETIN_SIGN_OFF). Safe to run in every replica at
         once."""
         local = self.clock.now()
         self._escalate_due(local)
@@ -289,13 +304,12 @@ class Service(LeadersHandlers, Operations):
         for week_start in weeks:
             # Asked before the claiming transaction: a write transaction held open
             # across an RPC would lock every other handler out of the database.
-            movers = self._movers(week_start)
-            batches = self._batches(week_start)
+            asked = self._bulletin_inputs(week_start)
             with self.db.session() as session:
                 if claim_timer_run(session, "weekly-bulletin", week_start.isoformat(),
                                    uuid.uuid4().hex):
-                    self._publish_bulletin(session, week_start, logic.to_utc(local), local,
-                                           movers, batches)
+                    self._draw_bulletin(session, week_start, logic.to_utc(local), local,
+                                        *asked, timer=True)
 
     # Queries and commands ---------------------------------------------------------
 
@@ -485,9 +499,11 @@ class Service(LeadersHandlers, Operations):
     @rpc(expected_exceptions=EXPECTED)
     def generate_bulletin(self, caller, week_start=None):
         """Draw up (again) the bulletin of the week from `week_start` (a Monday,
-        YYYY-MM-DD; default the last full week) and send it to the leaders.
-        Answers {id, week_start, generated_at, summary}. Forbidden unless the caller
-        sees every unit; InvalidInput for a date that is not a Monday."""
+        YYYY-MM-DD; default the last full week) as a draft for the office to sign
+        (签发), or, without LUOSHI_BULLETIN_SIGN_OFF, issue it to the leaders at once.
+        Answers the bulletin ({id, week_start, status, ..., summary}). Forbidden
+        unless the caller sees every unit; InvalidInput for a date that is not a
+        Monday; Conflict once that week's bulletin is issued."""
         _office_wide(caller)
         local = self.clock.now()
         if week_start is None:
@@ -499,35 +515,61 @@ class Service(LeadersHandlers, Operations):
                 raise InvalidInput({"week_start": "a date as YYYY-MM-DD"}) from None
             if day.weekday() != 0:
                 raise InvalidInput({"week_start": "a Monday"})
-        movers = self._movers(day)  # before the transaction, as in tick
-        batches = self._batches(day)
+        with self.db.session(readonly=True) as session:
+            self._refuse_issued(repo.bulletin_of_week(session, day))
+        asked = self._bulletin_inputs(day)  # before the transaction, as in tick
         with self.db.session() as session:
-            return self._publish_bulletin(session, day, logic.to_utc(local), local, movers,
-                                          batches)
+            return self._draw_bulletin(session, day, logic.to_utc(local), local, *asked,
+                                       caller=caller)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def issue_bulletin(self, bulletin_id, caller):
+        """Sign (签发) a drafted bulletin (admin only): it takes the next number of
+        the year (第N期), the issuing office and today's date under its red header,
+        and goes to the leaders. Answers the bulletin. NotFound; Conflict when it
+        is issued already."""
+        _admin(caller)
+        local = self.clock.now()
+        with self.db.session() as session:
+            row = repo.get_bulletin(session, _bulletin_id(bulletin_id))
+            if row is None:
+                raise NotFound("no such bulletin")
+            self._refuse_issued(row)
+            return self._issue(session, row, logic.to_utc(local), local,
+                               caller.get("user") or "admin")
 
     @rpc(expected_exceptions=EXPECTED)
     def list_bulletins(self, limit=100, offset=0):
         """Bulletins, newest week first: {"items": [{id, week_start, generated_at,
-        summary}], "total"}."""
+        status (draft, issued), year, number, issue (2026年第3期), issued_at,
+        issued_by, heading (the red header's words: logic.bulletin_heading),
+        summary}], "total", "drafts" (awaiting signature)}."""
         limit, offset = logic.page(limit, offset)
         with self.db.session(readonly=True) as session:
-            return repo.list_bulletins(session, limit, offset)
+            answer = repo.list_bulletins(session, limit, offset)
+            issuer = self._issuer(session)
+            for item, row in zip(answer["items"], answer.pop("rows"), strict=True):
+                item["heading"] = self._heading(session, row, issuer)
+            return answer
 
     @rpc(expected_exceptions=EXPECTED)
     def get_bulletin(self, bulletin_id, format="pdf"):
         """One bulletin as a file: {id, week_start, filename, content_type,
-        content_b64}; format pdf or html. NotFound, InvalidInput."""
-        if format not in ("pdf", "html"):
-            raise InvalidInput({"format": "pdf or html"})
+        content_b64}; format pdf, html or docx. NotFound, InvalidInput."""
+        if format not in BULLETIN_FORMATS:
+            raise InvalidInput({"format": "pdf, html or docx"})
         with self.db.session(readonly=True) as session:
-            row = repo.get_bulletin(session, int(bulletin_id))
-        if row is None:
-            raise NotFound("no such bulletin")
-        content = row.pdf if format == "pdf" else row.html.encode()
+            row = repo.get_bulletin(session, _bulletin_id(bulletin_id))
+            if row is None:
+                raise NotFound("no such bulletin")
+            content = {"pdf": row.pdf, "html": row.html.encode(), "docx": row.docx}[format]
+            if content is None:  # issued before Word copies were kept
+                content = documents.render_docx(row.summary, self._heading(session, row))
+        label = (f"{row.year}年第{row.number}期" if row.number
+                 else "待签发" if row.status == "draft" else row.week_start.isoformat())
         return {"id": row.id, "week_start": row.week_start.isoformat(),
-                "filename": f"luoshi-bulletin-{row.week_start.isoformat()}.{format}",
-                "content_type": ("application/pdf" if format == "pdf"
-                                 else "text/html; charset=utf-8"),
+                "filename": f"落实事项专报-{label}.{format}",
+                "content_type": BULLETIN_FORMATS[format],
                 "content_b64": base64.b64encode(content).decode()}
 
     # Inside -------------------------------------------------------------------------
@@ -671,7 +713,9 @@ class Service(LeadersHandlers, Operations):
         for bulletin_id in {row["bulletin_id"] for row in rows if row["bulletin_id"]}:
             bulletin = repo.get_bulletin(session, bulletin_id)
             if bulletin is not None:
-                name = f"luoshi-bulletin-{bulletin.week_start.isoformat()}.pdf"
+                label = (f"{bulletin.year}年第{bulletin.number}期" if bulletin.number
+                         else bulletin.week_start.isoformat())
+                name = f"落实事项专报-{label}.pdf"
                 answer[bulletin_id] = (bulletin.html, [(name, "application/pdf", bulletin.pdf)])
         return answer
 
@@ -764,25 +808,96 @@ class Service(LeadersHandlers, Operations):
             log.warning("bulletin batches not available: %r", exc)
             return None
 
-    def _publish_bulletin(self, session, week_start, now, local, movers, batches=None):
+    def _bulletin_inputs(self, week_start):
+        """What a bulletin asks the other services: (movers, batches, overview)."""
+        return self._movers(week_start), self._batches(week_start), self._overview(week_start)
+
+    def _overview(self, week_start):
+        """The week's overall picture from the warnings service (logic.bulletin_overview),
+        or None when it does not answer in time: the bulletin is not held up."""
+        week_end = week_start + dt.timedelta(days=6)
+        try:
+            with eventlet.Timeout(MOVERS_TIMEOUT_SECONDS):
+                trend = self.warnings.get_colour_trend(weeks=2, as_of=week_end.isoformat())
+                dashboard = self.warnings.get_dashboard()
+                reds = self.warnings.list_red_items(limit=10)["items"]
+        except (eventlet.Timeout, Exception) as exc:  # any failure only empties a section
+            log.warning("bulletin overview not available: %r", exc)
+            return None
+        with self.db.session(readonly=True) as session:
+            contacts = repo.all_contacts(session)
+        names = {code: row["name"] for code, row in contacts.items()}
+        kinds = {code: row["kind"] for code, row in contacts.items()}
+        return logic.bulletin_overview(week_end, trend["weeks"], dashboard["units"], reds,
+                                       names, kinds, dt.date.fromisoformat(dashboard["as_of"]))
+
+    @staticmethod
+    def _refuse_issued(row):
+        if row is not None and row.status == "issued":
+            raise Conflict(f"the bulletin of the week from {row.week_start.isoformat()} "
+                           "is issued: it is not drawn up again")
+
+    def _issuer(self, session):
+        """The issuing office: LUOSHI_BULLETIN_ISSUER, else the office unit's name."""
         settings = self.delivery.settings
+        if settings.bulletin_issuer:
+            return settings.bulletin_issuer
+        contacts = repo.all_contacts(session)
+        office = logic.office_unit(contacts, settings.office_unit)
+        return contacts.get(office, {}).get("name") or "督查办公室"
+
+    def _heading(self, session, row, issuer=None):
+        return logic.bulletin_heading(issuer or self._issuer(session), row.status, row.year,
+                                      row.number,
+                                      row.issued_at and self.clock.day_of(row.issued_at))
+
+    def _render(self, session, row):
+        """(html, pdf, docx) of a bulletin row as it stands."""
+        heading = self._heading(session, row)
+        return (documents.render_html(row.summary, heading),
+                documents.render_pdf(row.summary, heading,
+                                     {"LUOSHI_PDF_FONT": self.delivery.settings.pdf_font}),
+                documents.render_docx(row.summary, heading))
+
+    def _draw_bulletin(self, session, week_start, now, local, movers, batches, overview,
+                       caller=None, timer=False):
+        """Draw up the week's bulletin as a draft; without sign-off, issue it."""
+        existing = repo.bulletin_of_week(session, week_start)
+        if existing is not None and existing.status == "issued":
+            if timer:  # a replica that claimed the week after another issued it
+                return repo.bulletin_meta(existing)
+            self._refuse_issued(existing)
         week_end = week_start + dt.timedelta(days=6)
         facts = repo.facts_between(session, week_start, week_end)
         names = repo.unit_names(session, {fact["unit"] for fact in facts if fact["unit"]})
-        summary = logic.bulletin_summary(week_start, facts, names, local, movers, batches)
-        html = documents.render_html(summary)
-        pdf = documents.render_pdf(summary, {"LUOSHI_PDF_FONT": settings.pdf_font})
-        bulletin_id = repo.save_bulletin(session, week_start, summary, html, pdf, now)
-        counts = summary["counts"]
+        summary = logic.bulletin_summary(week_start, facts, names, local, movers, batches,
+                                         overview)
+        bulletin_id = repo.save_draft(session, week_start, summary, now)
+        row = repo.get_bulletin(session, bulletin_id)
+        if not self.delivery.settings.bulletin_sign_off:
+            return self._issue(session, row, now, local,
+                               (caller or {}).get("user") or "system")
+        repo.store_documents(session, bulletin_id, *self._render(session, row))
+        log.info("bulletin of the week from %s drawn up for signing: %s", week_start,
+                 summary["counts"])
+        return repo.bulletin_meta(repo.get_bulletin(session, bulletin_id))
+
+    def _issue(self, session, row, now, local, user):
+        """Number, sign and send a bulletin to the leaders."""
+        repo.issue_bulletin(session, row.id, local.year, now, user)
+        row = repo.get_bulletin(session, row.id)
+        repo.store_documents(session, row.id, *self._render(session, row))
+        counts = row.summary["counts"]
         self._notify(session, [{
-            "event_type": logic.BULLETIN, "item": f"bulletin:{week_start.isoformat()}",
-            "unit": "leaders", "task": None, "colour": None, "as_of": week_start,
-            "bulletin_id": bulletin_id,
-            "context": {"week_start": summary["week_start"], "week_end": summary["week_end"],
+            "event_type": logic.BULLETIN, "item": f"bulletin:{row.week_start.isoformat()}",
+            "unit": "leaders", "task": None, "colour": None, "as_of": row.week_start,
+            "bulletin_id": row.id,
+            "context": {"week_start": row.summary["week_start"],
+                        "week_end": row.summary["week_end"],
                         "red": counts["red"], "overdue": counts["overdue"],
                         "closed": counts["closed"], "unit_name": "领导"},
-        }], f"bulletin-{week_start.isoformat()}", now, local)
-        log.info("bulletin of the week from %s: %s", week_start, counts)
-        return {"id": bulletin_id, "week_start": summary["week_start"],
-                "generated_at": now.isoformat(), "summary": summary}
+        }], f"bulletin-{row.week_start.isoformat()}", now, local)
+        log.info("bulletin %s年第%s期 (the week from %s) issued by %s", row.year, row.number,
+                 row.week_start, user)
+        return repo.bulletin_meta(repo.get_bulletin(session, row.id))
 

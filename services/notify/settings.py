@@ -32,6 +32,11 @@ class NotifySettings(ServiceSettings):
     webhook_secret: str | None = None
     bulletin_weekday: int = Field(0, ge=0, le=6)
     bulletin_hour: int = Field(8, ge=0, le=23)
+    # The issuing office printed under the bulletin's red header (unset: the
+    # office unit's name); and whether the office signs (签发) each bulletin before
+    # it reaches the leaders, or the weekly timer issues it as drawn up.
+    bulletin_issuer: str | None = Field(None, max_length=40)
+    bulletin_sign_off: bool = True
     pdf_font: str | None = None
     smtp_host: str | None = None
     smtp_port: int = Field(25, ge=1, le=65535)

@@ -110,10 +110,13 @@ ESCALATIONS = [
                   "what": "opened"}]},
 ]
 BULLETIN = {"id": 2, "week_start": "2026-03-30", "generated_at": "2026-04-06T00:00:00",
+            "status": "draft", "year": None, "number": None, "issue": None,
+            "issued_at": None, "issued_by": None,
             "summary": {"week_start": "2026-03-30", "week_end": "2026-04-05",
                         "counts": {"red": 1, "overdue": 0, "closed": 2}}}
 BULLETIN_FILES = {"pdf": b"%PDF-1.4 bulletin\n%%EOF",
-                  "html": "<html><body><h1>每周专报</h1></body></html>".encode()}
+                  "html": "<html><body><h1>每周专报</h1></body></html>".encode(),
+                  "docx": b"PK\x03\x04 bulletin"}
 INSTRUCTION = {"id": 3, "task": "T-001", "kind": "on_task", "parent": None,
                "leader": "mayor", "leader_name": "王市长", "given_on": "2026-04-01",
                "text": "抓紧推进", "stages": [], "follow_ups": []}
@@ -598,15 +601,22 @@ class Contract:
     def notify_generate_bulletin(self, *, caller, week_start=None):
         return {**BULLETIN, "week_start": week_start or BULLETIN["week_start"]}
 
+    def notify_issue_bulletin(self, *, bulletin_id, caller):
+        return {**BULLETIN, "id": bulletin_id, "status": "issued", "year": 2026, "number": 14,
+                "issue": "2026年第14期", "issued_at": "2026-04-06T02:00:00",
+                "issued_by": caller["user"]}
+
     def notify_list_bulletins(self, *, limit=100, offset=0):
-        return _page([BULLETIN], limit, offset)
+        return {**_page([BULLETIN], limit, offset), "drafts": 1}
 
     def notify_get_bulletin(self, *, bulletin_id, format="pdf"):
         content = BULLETIN_FILES[format]
         return {"id": bulletin_id, "week_start": BULLETIN["week_start"],
                 "filename": f"luoshi-bulletin-{BULLETIN['week_start']}.{format}",
-                "content_type": ("application/pdf" if format == "pdf"
-                                 else "text/html; charset=utf-8"),
+                "content_type": {"pdf": "application/pdf",
+                                 "html": "text/html; charset=utf-8",
+                                 "docx": "application/vnd.openxmlformats-officedocument"
+                                         ".wordprocessingml.document"}[format],
                 "content_b64": base64.b64encode(content).decode()}
 
 

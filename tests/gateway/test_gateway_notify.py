@@ -324,6 +324,7 @@ def test_the_service_judges_a_robots_address(client, admin, fake_rpc):
     ("get", "/api/v1/templates", None),
     ("put", "/api/v1/templates/colour_changed/sms", {"body": "x"}),
     ("post", "/api/v1/bulletins", {}),
+    ("post", "/api/v1/bulletins/2/issue", None),
 ])
 def test_only_admins_set_up_notify(client, operator, leader, key_for, fake_rpc, method,
                                    path, body):
@@ -341,7 +342,8 @@ def test_leaders_and_the_office_list_bulletins_and_units_do_not(client, leader, 
     assert response.json()["items"][0]["week_start"] == "2026-03-30"
     assert fake_rpc.calls == [("notify.list_bulletins", {"limit": 10, "offset": 0})]
     for headers in (operator, key_for("U01")):
-        for path in ("/api/v1/bulletins", "/api/v1/bulletins/2.pdf", "/api/v1/bulletins/2.html"):
+        for path in ("/api/v1/bulletins", "/api/v1/bulletins/2.pdf", "/api/v1/bulletins/2.html",
+                     "/api/v1/bulletins/2.docx"):
             response = client.get(path, headers=headers)
             assert response.status_code == 403
             assert response.json()["detail"]["code"] == "city_wide_only"
@@ -376,7 +378,8 @@ def test_a_week_that_does_not_start_on_monday(client, admin, fake_rpc):
 
 
 @pytest.mark.parametrize("format, media_type", [
-    ("pdf", "application/pdf"), ("html", "text/html; charset=utf-8")])
+    ("pdf", "application/pdf"), ("html", "text/html; charset=utf-8"),
+    ("docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document")])
 def test_downloading_a_bulletin(client, leader, fake_rpc, format, media_type):
     content = "每周专报 %PDF \x00\xff".encode() + bytes(range(256))
     fake_rpc.answer("notify.get_bulletin", lambda bulletin_id, format: {
@@ -394,6 +397,23 @@ def test_downloading_a_bulletin(client, leader, fake_rpc, format, media_type):
     assert fake_rpc.calls == [("notify.get_bulletin", {"bulletin_id": 2, "format": format})]
 
 
+def test_the_office_signs_a_drafted_bulletin(client, admin, fake_rpc):
+    response = client.post("/api/v1/bulletins/2/issue", headers=admin)
+    assert response.status_code == 200
+    assert (response.json()["status"], response.json()["issue"]) == ("issued", "2026年第14期")
+    assert fake_rpc.calls == [("notify.issue_bulletin", {"bulletin_id": 2, "caller": ADMIN})]
+
+
+def test_a_bulletin_signed_already_is_refused_in_chinese(client, admin, fake_rpc):
+    fake_rpc.fail("notify.issue_bulletin", "Conflict",
+                  "the bulletin of the week from 2026-03-30 is issued: it is not drawn up again")
+    response = client.post("/api/v1/bulletins/2/issue", headers=admin)
+    assert response.status_code == 409
+    assert response.json()["code"] == "bulletin_issued"
+    assert response.json()["message"] == (
+        "2026-03-30 起一周的专报已签发，已签发的专报不再重新生成或签发。")
+
+
 def test_downloading_an_unknown_bulletin(client, admin, fake_rpc):
     fake_rpc.fail("notify.get_bulletin", "NotFound", "no such bulletin")
     response = client.get("/api/v1/bulletins/9.pdf", headers=admin)
@@ -403,7 +423,7 @@ def test_downloading_an_unknown_bulletin(client, admin, fake_rpc):
 
 
 @pytest.mark.parametrize("path, status", [
-    ("/api/v1/bulletins/2.docx", 404), ("/api/v1/bulletins/two.pdf", 422),
+    ("/api/v1/bulletins/2.doc", 404), ("/api/v1/bulletins/two.pdf", 422),
     ("/api/v1/bulletins/0.html", 422)])
 def test_bulletin_downloads_take_an_id_and_a_known_format(client, admin, fake_rpc, path,
                                                           status):

@@ -86,7 +86,45 @@ def test_the_bulletin_counts_by_batch():
     summary = logic.bulletin_summary(dt.date(2026, 11, 2), [], {}, dt.datetime(2026, 11, 9, 8),
                                      [], rows)
     section = next(s for s in summary["sections"] if s["key"] == "batches")
-    assert section["title"] == "五、分批次办理情况" and len(section["rows"]) == 2
+    assert section["title"] == "分批次办理情况" and len(section["rows"]) == 2
     assert summary["counts"]["batches"] == 2
     missing = logic.bulletin_summary(dt.date(2026, 11, 2), [], {}, dt.datetime(2026, 11, 9, 8))
     assert "暂不可用" in next(s for s in missing["sections"] if s["key"] == "batches")["empty"]
+
+
+# The bulletin as an office issues it -------------------------------------------
+
+def test_the_bulletins_overall_picture_counts_every_light_and_its_change():
+    trend = [{"week_end": "2026-11-01", "green": 10, "yellow": 2, "red": 5},
+             {"week_end": "2026-11-08", "green": 12, "yellow": 2, "red": 3}]
+    units = [{"unit": "yz", "green": 3, "yellow": 1, "red": 1},
+             {"unit": "fc", "green": 1, "yellow": 0, "red": 3},
+             {"unit": "sw", "green": 5, "yellow": 0, "red": 0},
+             {"unit": "dcb", "green": 1, "yellow": 0, "red": 0}]
+    names = {"yz": "袁州区", "fc": "丰城市", "sw": "市商务局", "dcb": "督查办"}
+    kinds = {"yz": "county", "fc": "county", "sw": "department", "dcb": "office"}
+    reds = [{"task": f"T{n}", "unit": "fc", "days_red": 30 - n, "reason": "滞后"}
+            for n in range(12)]
+    overview = logic.bulletin_overview(dt.date(2026, 11, 8), trend, units, reds, names, kinds,
+                                       dt.date(2026, 11, 9))
+    assert overview["text"] == ("截至2026年11月8日，全市在办重点任务17项，其中绿灯12项、黄灯2项、"
+                                "红灯3项。与上周相比，红灯减少2项，黄灯持平，绿灯增加2项。")
+    groups = {group["kind"]: group for group in overview["groups"]}
+    # Worst share of red first; the office itself is in neither group.
+    assert [(row["unit_name"], row["red_share"]) for row in groups["county"]["rows"]] == [
+        ("丰城市", 75.0), ("袁州区", 20.0)]
+    assert [row["unit_name"] for row in groups["department"]["rows"]] == ["市商务局"]
+    assert len(overview["worst"]) == 10 and overview["worst"][0]["unit_name"] == "丰城市"
+    first_week = logic.bulletin_overview(dt.date(2026, 11, 8), trend[1:], [], [], {}, {},
+                                         dt.date(2026, 11, 9))
+    assert first_week["previous"] is None and "与上周相比" not in first_week["text"]
+    assert logic.bulletin_overview(dt.date(2026, 11, 8), None, [], [], {}, {},
+                                   dt.date(2026, 11, 9)) is None
+
+
+def test_the_bulletins_red_header_names_its_issue_office_and_date():
+    assert logic.bulletin_heading("宜春市督查室", "issued", 2026, 3, dt.date(2026, 11, 9)) == {
+        "issue": "2026年第3期", "issuer": "宜春市督查室", "date": "2026年11月9日"}
+    assert logic.bulletin_heading("宜春市督查室", "draft")["issue"] == "（待签发）"
+    assert [logic.section_number(index) for index in (0, 6, 9, 10, 12)] == [
+        "一", "七", "十", "十一", "十三"]

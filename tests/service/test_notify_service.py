@@ -24,11 +24,12 @@ from zoneinfo import ZoneInfo
 
 import pypdf
 import pytest
+from docx import Document
 from nameko.rpc import rpc
 from nameko.testing.services import entrypoint_hook, entrypoint_waiter
 
 from services.common.clock import Clock, LocalClock
-from services.common.errors import Forbidden, InvalidInput, NotFound
+from services.common.errors import Conflict, Forbidden, InvalidInput, NotFound
 from services.common.events import new_event
 from services.notify.service import Service
 from tests.support.publish import publish_event
@@ -466,10 +467,40 @@ class FakeRanking:
              "rank_change": 2}]}
 
 
-def test_the_weekly_bulletin_lists_the_weeks_facts_and_reaches_the_leaders(
+class FakeWarnings:
+    """The warnings service's colours, as the bulletin's overall picture asks them."""
+
+    name = "warnings"
+
+    @rpc
+    def get_colour_trend(self, weeks=12, as_of=None):
+        assert (weeks, as_of) == (2, "2026-11-08")
+        return {"as_of": as_of, "weeks": [
+            {"week_end": "2026-11-01", "green": 10, "yellow": 3, "red": 2},
+            {"week_end": "2026-11-08", "green": 9, "yellow": 3, "red": 4}]}
+
+    @rpc
+    def get_dashboard(self, batch=None):
+        return {"as_of": "2026-11-09", "counts": {}, "units": [
+            {"unit": "yz", "green": 5, "yellow": 1, "red": 4, "worst": "red"},
+            {"unit": "dcb", "green": 2, "yellow": 0, "red": 0, "worst": "green"}]}
+
+    @rpc
+    def list_red_items(self, limit=100):
+        return {"as_of": "2026-11-09", "items": [
+            {"task": "T1", "unit": "yz", "since": "2026-11-03", "days_red": 6,
+             "overdue_days": 4, "reason": "进度滞后计划20个百分点"}]}
+
+    @rpc
+    def get_batch_colours(self):
+        return {"items": []}
+
+
+def test_the_weekly_bulletin_is_drawn_up_signed_numbered_and_then_reaches_the_leaders(
         notify, smtp, container_factory, amqp_uri):
     FakeRanking.asked.clear()
     container_factory(FakeRanking, {"AMQP_URI": amqp_uri}).start()
+    container_factory(FakeWarnings, {"AMQP_URI": amqp_uri}).start()
     turn_red(notify, as_of="2026-11-03")
     turn_red(notify, task="T9", as_of="2026-10-27")  # the week before: not in it
     notify.deliver("warnings", "notice_overdue", dict(new_event(
@@ -487,6 +518,7 @@ def test_the_weekly_bulletin_lists_the_weeks_facts_and_reaches_the_leaders(
     with pytest.raises(Forbidden):
         notify("generate_bulletin", {"user": "op", "role": "operator", "units": ["yz"]})
     bulletin = notify("generate_bulletin", ADMIN, week_start="2026-11-02")
+    assert (bulletin["status"], bulletin["number"], bulletin["issue"]) == ("draft", None, None)
     sections = {section["key"]: section for section in bulletin["summary"]["sections"]}
     assert [row["task"] for row in sections["red"]["rows"]] == ["T1"]
     assert sections["red"]["rows"][0]["unit_name"] == "袁州区"
@@ -498,31 +530,71 @@ def test_the_weekly_bulletin_lists_the_weeks_facts_and_reaches_the_leaders(
         ("袁州区", "由第3名升至第1名（上升2位）")]
     # Live ranks of the Sunday before the week against its last day.
     assert FakeRanking.asked == [("2026-11-01", "2026-11-08")]
+    # The overall picture: all the lights at the week's end, not only the new reds.
+    overview = bulletin["summary"]["overview"]
+    assert overview["text"] == ("截至2026年11月8日，全市在办重点任务16项，其中绿灯9项、黄灯3项、"
+                                "红灯4项。与上周相比，红灯增加2项，黄灯持平，绿灯减少1项。")
+    (county,) = [group for group in overview["groups"] if group["kind"] == "county"]
+    assert [(row["unit_name"], row["red"], row["red_share"]) for row in county["rows"]] == [
+        ("袁州区", 4, 40.0)]
+    assert [(row["task"], row["days_red"]) for row in overview["worst"]] == [("T1", 6)]
 
-    (listed,) = notify("list_bulletins")["items"]
-    assert listed["week_start"] == "2026-11-02"
-    pdf = notify("get_bulletin", listed["id"], "pdf")
-    reader = pypdf.PdfReader(io.BytesIO(base64.b64decode(pdf["content_b64"])))
-    text = reader.pages[0].extract_text()
-    assert "落实事项专报" in text and "T1" in text and "袁州区" in text
+    # A draft reaches nobody: the office previews it and signs it first.
+    notify("tick")
+    assert [mail for mail in smtp() if "mayor@city.example" in mail["To"]] == []
+    (listed,) = (listing := notify("list_bulletins"))["items"]
+    assert (listed["week_start"], listed["status"], listing["drafts"]) == (
+        "2026-11-02", "draft", 1)
     html = base64.b64decode(notify("get_bulletin", listed["id"], "html")["content_b64"]).decode()
-    assert "说明办结：政策调整" in html
+    assert "说明办结：政策调整" in html and "（待签发）" in html and "市督查办" in html
+    with pytest.raises(Forbidden):
+        notify("issue_bulletin", listed["id"], {"user": "op", "role": "operator",
+                                                "units": None})
+    issued = notify("issue_bulletin", listed["id"], ADMIN)
+    assert (issued["status"], issued["issue"], issued["issued_by"]) == (
+        "issued", "2026年第1期", "admin")
+    with pytest.raises(Conflict):
+        notify("issue_bulletin", listed["id"], ADMIN)
+    with pytest.raises(Conflict):  # what the leaders received is not redrawn
+        notify("generate_bulletin", ADMIN, week_start="2026-11-02")
+
+    pdf = notify("get_bulletin", listed["id"], "pdf")
+    assert pdf["filename"] == "落实事项专报-2026年第1期.pdf"
+    text = pypdf.PdfReader(io.BytesIO(base64.b64decode(pdf["content_b64"]))).pages[0] \
+        .extract_text()
+    for words in ("落实事项专报", "2026年第1期", "市督查办", "2026年11月3日", "一、总体情况",
+                  "T1", "袁州区", "二、本周新增红色预警事项"):
+        assert words in text, words
+    docx = notify("get_bulletin", listed["id"], "docx")
+    document = Document(io.BytesIO(base64.b64decode(docx["content_b64"])))
+    paragraphs = [paragraph.text for paragraph in document.paragraphs]
+    assert paragraphs[:2] == ["落实事项专报", "2026年第1期"]
+    assert "市督查办\t2026年11月3日" in paragraphs
+    assert "一、总体情况" in paragraphs
+    cells = {cell.text for table in document.tables for row in table.rows for cell in row.cells}
+    assert {"袁州区", "40.0%", "说明办结：政策调整"} <= cells
 
     notify("tick")
     mayor = [mail for mail in smtp() if "mayor@city.example" in mail["To"]]
     (mail,) = mayor
     assert "落实事项专报（2026-11-02至2026-11-08）" == mail["Subject"]
     attachments = [part for part in mail.walk() if part.get_filename()]
-    assert attachments[0].get_filename() == "luoshi-bulletin-2026-11-02.pdf"
+    assert attachments[0].get_filename() == "落实事项专报-2026年第1期.pdf"
     assert notify("list_inbox", user="mayor")["total"] == 1
 
+    # The next week's bulletin signed is the year's second.
+    notify("generate_bulletin", ADMIN, week_start="2026-11-09")
+    second = [item for item in notify("list_bulletins")["items"]
+              if item["week_start"] == "2026-11-09"][0]
+    assert notify("issue_bulletin", second["id"], ADMIN)["issue"] == "2026年第2期"
 
-def test_the_timer_publishes_last_weeks_bulletin_once(notify):
+
+def test_the_timer_draws_up_last_weeks_bulletin_once(notify):
     notify.clock.moment = dt.datetime(2026, 11, 9, 9, 0, tzinfo=ZONE)  # Monday 09:00
     notify("tick")
     notify("tick")
     (bulletin,) = notify("list_bulletins")["items"]
-    assert bulletin["week_start"] == "2026-11-02"
+    assert (bulletin["week_start"], bulletin["status"]) == ("2026-11-02", "draft")
 
 
 def test_templates_are_editable_and_sandboxed(notify):
