@@ -35,6 +35,9 @@ class ReplicatedPlatform(Platform):
             "LUOSHI_NOTIFY_TICK_SECONDS": "1",
             "LUOSHI_BULLETIN_WEEKDAY": str(self.clock.day.weekday()),
             "LUOSHI_BULLETIN_HOUR": "0", "LUOSHI_NOTIFY_LEADERS": json.dumps([LEADER]),
+            # The timer issues the bulletin itself, unsigned: its one message to the
+            # leader shows the replicas drew it up and sent it once.
+            "LUOSHI_BULLETIN_SIGN_OFF": "0",
             "LUOSHI_TIMEZONE": "Asia/Shanghai", "LUOSHI_RATE_LIMIT_PER_MINUTE": "0",
             "LUOSHI_METRICS_HOST": "127.0.0.1", "LUOSHI_LOG_LEVEL": "INFO",
         })
