@@ -99,7 +99,8 @@ export function table(columns, rows, { onclick, empty = "暂无数据", testid }
   return h("div.table-wrap", {}, h("table", { "data-testid": testid },
     h("thead", {}, h("tr", {}, columns.map((column) => h(column.num ? "th.num" : "th", { class: column.cls }, column.label)))),
     h("tbody", {}, rows.map((row) => h(onclick ? "tr.clickable" : "tr", { onclick: onclick && (() => onclick(row)), dataset: row.code ? { code: row.code } : {} },
-      columns.map((column) => h(column.num ? "td.num" : "td", { class: column.cls }, column.value(row))))))));
+      // data-label: on a phone each row is drawn as a card of "label value" lines.
+      columns.map((column) => h(column.num ? "td.num" : "td", { class: column.cls, "data-label": typeof column.label === "string" ? column.label : "" }, column.value(row))))))));
 }
 
 const CHINESE_QUARTERS = ["一", "二", "三", "四"];

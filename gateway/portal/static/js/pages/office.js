@@ -10,6 +10,7 @@ import { ledgerTab } from "./ledger.js";
 import { messagingTab } from "./messaging.js";
 import { approvalButtons } from "./ranking.js";
 import { unitsTab } from "./records.js";
+import { rulesEditor } from "../rules.js";
 
 const TABS = [
   ["ledger", "台账导入", ledgerTab], ["import", "任务库导入（机器格式）", importTab], ["assign", "领导交办（13710）", assignTab], ["rules", "预警与评分规则", rulesTab],
@@ -88,36 +89,6 @@ async function assignTab(body) {
     return `已交办 ${made.code}，“13710”计时自交办日开始。`;
   });
   body.append(panel("交办领导事项", h("p.small.muted", {}, "1日内部署、3日内首次反馈、一般问题7日内办结、复杂问题1个月内办结（按工作日计）。"), form));
-}
-
-function ruleInput(key, value) {
-  if (typeof value === "boolean") return h("input", { name: key, type: "checkbox", checked: value });
-  if (typeof value === "number") return h("input", { name: key, type: "number", step: "any", value: String(value) });
-  if (value !== null && typeof value === "object") return h("textarea", { name: key, value: JSON.stringify(value, null, 1) });
-  return h("input", { name: key, value: value ?? "" });
-}
-
-function rulesEditor(title, path, rules) {
-  const entries = Object.entries(rules.rules || {}).filter(([key]) => key !== "version");
-  const form = h("form", {}, h("div.fields", {}, entries.map(([key, value]) => field(key, ruleInput(key, value)))),
-    field("修改说明", h("input", { name: "__note", maxlength: 500 })), h("button", { type: "submit" }, "保存为新版本"));
-  submitting(form, async () => {
-    const changed = {};
-    for (const [key, value] of entries) {
-      const input = form.elements[key];
-      let next;
-      if (typeof value === "boolean") next = input.checked;
-      else if (typeof value === "number") next = Number(input.value);
-      else if (value !== null && typeof value === "object") next = JSON.parse(input.value);
-      else next = input.value;
-      if (JSON.stringify(next) !== JSON.stringify(value)) changed[key] = next;
-    }
-    if (!Object.keys(changed).length) return "没有修改";
-    const note = form.elements.__note.value.trim();
-    const saved = await api(path, { method: "PUT", json: { rules: changed, ...(note ? { note } : {}) } });
-    return `已保存为第 ${saved.version} 版`;
-  });
-  return panel(`${title}（第 ${rules.version} 版${rules.note ? `：${rules.note}` : ""}）`, form);
 }
 
 async function rulesTab(body) {

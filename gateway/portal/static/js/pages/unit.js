@@ -20,6 +20,7 @@ export async function unitPage(container, { me }) {
   const sections = { notices: h("div"), commitments: h("div"), inbox: h("div") };
   container.append(
     h("h1", {}, `${info.name} · 本单位工作台`),
+    summaryStrip(tasks, due),
     panel(`本月到期（${month}）`, table([
       { label: "任务", value: (row) => h("a", { href: `#/task/${encodeURIComponent(row.code)}` }, row.title) },
       { label: "本月目标", value: (row) => row.target ? `${row.target.description || ""}（计划累计${percent(row.target.planned_percent)}）` : "任务到期" },
@@ -104,4 +105,16 @@ function noticeCard(notice, reload) {
     card.append(h("p.small", {}, `回复：${notice.answer}`));
   }
   return card;
+}
+
+/** The workbench's first line: what the unit holds and what needs it now. */
+function summaryStrip(tasks, due) {
+  const count = (colour) => tasks.filter((task) => task.colour === colour).length;
+  const tile = (cls, label, value, testid) => h(`div.count.${cls}`, { "data-testid": testid },
+    h("div.label", {}, label), h("div.value", {}, String(value)));
+  return h("div.counts.strip", { "data-testid": "unit-summary" },
+    tile("none", "全部任务", tasks.length, "summary-tasks"),
+    tile("red", "红灯", count("red"), "summary-red"),
+    tile("yellow", "黄灯", count("yellow"), "summary-yellow"),
+    tile("none", "本月到期", due.length, "summary-due"));
 }
