@@ -21,7 +21,7 @@ export async function unitPage(container, { me }) {
   container.append(
     h("h1", {}, `${info.name} · 本单位工作台`),
     summaryStrip(tasks, due),
-    panel(`本月到期（${month}）`, table([
+    panel(`本月到期（${Number(month.slice(0, 4))}年${Number(month.slice(5, 7))}月）`, table([
       { label: "任务", value: (row) => h("a", { href: `#/task/${encodeURIComponent(row.code)}` }, row.title) },
       { label: "本月目标", value: (row) => row.target ? `${row.target.description || ""}（计划累计${percent(row.target.planned_percent)}）` : "任务到期" },
       { label: "到期", value: (row) => date(row.target ? row.target.due_date : row.due_date) },
