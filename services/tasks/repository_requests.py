@@ -122,10 +122,10 @@ def list_requests(session, limit, offset, scope=None, status=None, unit=None, ta
     if scope is not None:
         base = base.where(extension_requests.c.unit.in_(sorted(scope)))
     counts = {status_: 0 for status_ in DECISION_NAMES}
-    for row in session.execute(
-            select(extension_requests.c.status, func.count())
-            .select_from(base.subquery()).group_by("status")):
-        counts[row[0]] = row[1]
+    within = base.subquery()
+    for status_, count in session.execute(
+            select(within.c.status, func.count()).group_by(within.c.status)):
+        counts[status_] = count
     query = base
     for column, value in ((extension_requests.c.status, status),
                           (extension_requests.c.unit, unit),
