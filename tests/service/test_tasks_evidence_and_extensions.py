@@ -6,7 +6,12 @@ import base64
 import pytest
 
 from services.common.errors import Forbidden, InvalidInput
-from tests.service.test_tasks_service import ADMIN, PDF, clock, seed, tasks  # noqa: F401
+from tests.service import test_tasks_service
+from tests.service.test_tasks_service import ADMIN, PDF, seed
+
+# The tasks service and its clock, as the tasks service's own tests start them.
+clock = test_tasks_service.clock
+tasks = test_tasks_service.tasks
 
 YZ = {"user": "yz-op", "role": "operator", "units": ["yz"]}
 FGW = {"user": "fgw-op", "role": "operator", "units": ["fgw"]}
