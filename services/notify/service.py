@@ -25,6 +25,7 @@ from . import documents, logic
 from . import repository as repo
 from .dependencies import Delivery
 from .exceptions import EXPECTED, Forbidden, InvalidInput, NotFound
+from .extension_handlers import ExtensionHandlers
 from .leaders_entrypoints import LeadersHandlers
 from .schemas import (
     CalendarChangedIn,
@@ -70,7 +71,7 @@ def _robot_item(row):
             "updated_by": row["updated_by"]}
 
 
-class Service(LeadersHandlers, Operations):
+class Service(LeadersHandlers, ExtensionHandlers, Operations):
     """Notifications: SMS, e-mail, webhooks, DingTalk and WeCom group robots and
     the in-portal inbox, with the
     delivery log, escalation ladder and weekly bulletin.
@@ -768,8 +769,11 @@ class Service(LeadersHandlers, Operations):
         settings = self.delivery.settings
         week_end = week_start + dt.timedelta(days=6)
         facts = repo.facts_between(session, week_start, week_end)
-        names = repo.unit_names(session, {fact["unit"] for fact in facts if fact["unit"]})
-        summary = logic.bulletin_summary(week_start, facts, names, local, movers, batches)
+        extensions = repo.extension_facts_until(session, week_end)
+        names = repo.unit_names(session, {fact["unit"] for fact in [*facts, *extensions]
+                                          if fact["unit"]})
+        summary = logic.bulletin_summary(week_start, facts, names, local, movers, batches,
+                                         extensions)
         html = documents.render_html(summary)
         pdf = documents.render_pdf(summary, {"LUOSHI_PDF_FONT": settings.pdf_font})
         bulletin_id = repo.save_bulletin(session, week_start, summary, html, pdf, now)
