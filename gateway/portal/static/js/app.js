@@ -12,7 +12,6 @@ import { calendarBanner } from "./pages/calendar.js";
 import { passwordPage } from "./pages/password.js";
 import { instructionsPage } from "./pages/instructions.js";
 import { accountabilityPage } from "./pages/accountability.js";
-import { extensionRequestsPage } from "./pages/extensions.js";
 
 // Who sees which page: leaders read, units report, the office runs the platform.
 const PAGES = [
@@ -21,7 +20,6 @@ const PAGES = [
   { path: "tasks", label: "重点任务", roles: ["admin", "leader", "operator", "evaluator"], render: tasksPage },
   { path: "unit", label: "本单位工作台", roles: ["operator", "evaluator"], render: unitPage },
   { path: "office", label: "督查办", roles: ["admin"], render: officePage },
-  { path: "extension-requests", label: "延期申请", roles: ["admin"], render: extensionRequestsPage },
   { path: "bulletins", label: "每周专报", roles: ["admin", "leader"], render: bulletinsPage },
   { path: "instructions", label: "我的批示", roles: ["leader"], render: instructionsPage },
   { path: "instructions-office", label: "领导批示", roles: ["admin"], render: instructionsPage },

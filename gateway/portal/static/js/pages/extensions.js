@@ -68,8 +68,8 @@ function decideForm(row, reload) {
   });
 }
 
-/** The office's page: the queue of requests to decide, and those decided. */
-export async function extensionRequestsPage(container, { params, me }) {
+/** The office's tab (督查办 › 延期申请): the queue of requests to decide, and those decided. */
+export async function extensionsTab(container, { params }) {
   const unitName = await unitNames();
   let status = params.get("status") || "pending";
   const counts = h("div.row", { "data-testid": "extension-counts" });
@@ -82,16 +82,16 @@ export async function extensionRequestsPage(container, { params, me }) {
   }, (items) => table([
     { label: "任务", value: (row) => h("a", { href: `#/task/${encodeURIComponent(row.task)}` }, row.task) },
     { label: "单位", value: (row) => unitName(row.unit) },
-    { label: "事项", value: what },
+    { label: "事项", cls: "hide-narrow", value: what },
     { label: "原时限", value: (row) => chineseDate(row.previous_due_date) },
     { label: "申请延至", value: (row) => chineseDate(row.asked_due_date) },
     { label: "理由", value: (row) => h("span.small", {}, row.reason) },
     { label: "申请时间", cls: "hide-narrow", value: (row) => dateTime(row.requested_at) },
-    { label: status === "pending" && me.role === "admin" ? "审批" : "结果",
-      value: (row) => (row.status === "pending" && me.role === "admin" ? decideForm(row, list.reload)
+    { label: status === "pending" ? "审批" : "结果",
+      value: (row) => (row.status === "pending" ? decideForm(row, list.reload)
         : h("span.small", {}, statusBadge(row), " ", decisionText(row))) },
   ], items, { empty: status === "pending" ? "没有待审批的延期申请" : "暂无记录", testid: "extension-queue" }),
   { size: 20, noun: "件", testid: "extension-total" });
-  container.replaceChildren(h("h1", {}, "延期申请"), panel(null, counts, list.node));
+  container.append(panel(null, counts, list.node));
   await list.show();
 }
