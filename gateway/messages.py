@@ -118,6 +118,10 @@ FIELD_LABELS = {
     "instruction_id": "批示编号", "key_id": "接口密钥编号", "notice_id": "督办单编号",
     "notification_id": "消息编号", "record_id": "问责记录编号", "mine": "仅看本人",
     "unread": "仅看未读", "path": "文件路径", "service": "服务",
+    # Evidence per report and the units' extension requests.
+    "evidence": "佐证资料", "target_met": "已完成的目标序号", "asked_due_date": "申请的完成时限",
+    "outcome": "审批结果", "granted_due_date": "批准的完成时限", "request_id": "延期申请编号",
+    "at_full": "进度100%须附佐证", "at_target_met": "目标完成须附佐证",
     # OAuth2's sign-in form.
     "client_id": "客户端编号", "client_secret": "客户端密钥", "grant_type": "授权方式",
     "scope": "授权范围",

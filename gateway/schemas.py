@@ -204,6 +204,31 @@ class ExtensionIn(WriteBody):
     reason: _text(2000)
 
 
+class ExtensionRequestIn(WriteBody):
+    """A lead unit's request for a later due date of the task, or of a target."""
+
+    asked_due_date: PlanDate
+    seq: Annotated[int, Field(ge=1, le=10_000)] | None = None
+    reason: _text(2000)
+
+
+class ExtensionDecisionIn(WriteBody):
+    """The office's decision: approved (to the asked date), shortened (to
+    `granted_due_date`, between the old and the asked date) or refused."""
+
+    outcome: Literal["approved", "shortened", "refused"]
+    granted_due_date: PlanDate | None = None
+    reason: _text(2000)
+
+
+class EvidenceRulesIn(WriteBody):
+    """The evidence rules to change (those left out keep their values)."""
+
+    at_full: bool | None = None
+    at_target_met: bool | None = None
+    note: _text(500) | None = None
+
+
 class RulesIn(WriteBody):
     # The thresholds are checked by the warnings service, which owns them.
     rules: dict[str, Any]
@@ -303,6 +328,12 @@ class ProgressItem(WriteBody):
     # The office only: when a report that reached it by other means was received.
     received_at: UtcDatetime | None = None
     correction: bool | None = None
+    # Files uploaded first (POST /tasks/{code}/evidence answers their ids) that
+    # support this report; the evidence rules may require one.
+    evidence: Annotated[list[Annotated[int, Field(ge=1, le=2**31 - 1)]],
+                        Field(max_length=10)] | None = None
+    # The seq of the target the report says is met.
+    target_met: Annotated[int, Field(ge=1, le=10_000)] | None = None
 
 
 class ReceiptCorrectionIn(WriteBody):

@@ -5,6 +5,7 @@ from . import (
     auth,
     calendar,
     commitments,
+    extension_requests,
     imports,
     instructions,
     notices,
@@ -24,4 +25,6 @@ ROUTERS = (
     imports.router, warnings.router, rankings.router, notifications.router,
     operations.router, audit.router, notices.router, overview.router, calendar.router,
     instructions.router, instructions.feedback_router, threads.router, accountability.router,
+    extension_requests.tasks_router, extension_requests.router, extension_requests.rules_router,
+    extension_requests.progress_router,
 )

@@ -275,7 +275,11 @@ def get_task_history(caller: CurrentCaller, code: TaskInScope, rpc: Rpc,
     targets; those a later plan replaced name it in `replaced_in`)."""
     colours = rpc.warnings.get_task_history(code=code, limit=limit, offset=offset)
     records = rpc.tasks.get_task_history(code=code, caller=caller.as_rpc())
-    return {**colours, "versions": records["versions"], "plans": records["plans"]}
+    return {**colours, "versions": records["versions"], "plans": records["plans"],
+            # The units' requests for time and the office's decisions; the reports
+            # that carried files, with them.
+            "extension_requests": records.get("extension_requests", []),
+            "reports": records.get("reports", [])}
 
 
 @router.patch("/{code}")

@@ -86,6 +86,7 @@ td.n{text-align:right}.empty{color:#666}.draft{color:#c00000;text-align:center}
 <p class="empty">亮灯统计暂不可用，总体情况未能生成。</p>{% endif %}
 {% for section in s.sections %}
 <h2>{{ numbers[ns.n] }}、{{ section.title }}</h2>{% set ns.n = ns.n + 1 %}
+{% if section.summary %}<p>{{ section.summary }}</p>{% endif %}
 {% if section.rows %}
 <table><tr><th>序号</th><th>日期</th><th>单位</th><th>任务</th><th>情况</th></tr>
 {% for row in section.rows %}
@@ -219,6 +220,8 @@ def render_pdf(summary, heading, config=None):
                 story.append(Paragraph("亮红灯最久的事项", sub))
                 story.append(grid(WORST_HEADER, _worst_rows(content), (12, 30, 36, 24, 68)))
             continue
+        if content.get("summary"):
+            story.append(Paragraph(escape(content["summary"]), text))
         if not content["rows"]:
             story.append(Paragraph(escape(content["empty"]), text))
             continue
@@ -277,6 +280,8 @@ def render_docx(summary, heading):
                 document.add_heading("亮红灯最久的事项", level=3)
                 grid(WORST_HEADER, _worst_rows(content))
             continue
+        if content.get("summary"):
+            document.add_paragraph(content["summary"])
         if not content["rows"]:
             document.add_paragraph(content["empty"])
             continue

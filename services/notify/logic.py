@@ -743,15 +743,18 @@ def bulletin_overview(week_end, trend, units, reds, unit_names, unit_kinds, as_o
 
 
 def bulletin_summary(week_start, facts, unit_names, generated_at, movers=None,
-                     batches=None, overview=None):
+                     batches=None, overview=None, extensions=None):
     """What the bulletin of the week from `week_start` (a Monday) says, from the
     facts gathered in it ({kind, key, task, unit, detail, day}), the ranking's
     movers of the week ([{unit, name, group, rank, previous_rank, rank_change}], or
     None when the ranking service could not be asked), the batches' rows
     (batch_rows, or None when they could not be counted) and the overall picture
     (bulletin_overview, or None when it could not be drawn): the overview, then
-    its sections in order, each with rows. Titles carry no numbers: the documents
-    number the sections they print."""
+    its sections in order, each with rows (and a `summary` line where a section
+    counts as well as lists). `extensions`: the facts of extension requests and
+    decisions (kinds ext_requested, ext_decided) up to the week's end, earlier
+    weeks included, for the requests still pending; None leaves that section out.
+    Titles carry no numbers: the documents number the sections they print."""
     week_end = week_start + dt.timedelta(days=6)
     sections = [
         ("red", "本周新增红色预警事项", "本周无新增红色预警事项。", ("red",)),
@@ -792,8 +795,46 @@ def bulletin_summary(week_start, facts, unit_names, generated_at, movers=None,
             {"day": f["day"].isoformat(), "task": f["task"], "unit": f["unit"],
              "unit_name": unit_names.get(f["unit"], f["unit"]), "detail": f["detail"] or "",
              "kind": f["kind"]} for f in in_week if f["kind"] in kinds]})
+    if extensions is not None:
+        answer["sections"].append(extension_section(week_start, week_end, extensions,
+                                                    unit_names))
     answer["counts"] = {section["key"]: len(section["rows"]) for section in answer["sections"]}
     return answer
+
+
+EXTENSION_OUTCOMES = {"approved": "批准", "shortened": "缩短批准", "refused": "未批准"}
+
+
+def extension_section(week_start, week_end, facts, unit_names):
+    """The bulletin's section on the units' extension requests: the week's
+    requests and decisions as rows, and a summary line counting them and the
+    requests pending at the week's end. A decision's fact `key` is
+    "<request id>", its detail starts with its outcome (EXTENSION_OUTCOMES)."""
+    asked = {f["key"] for f in facts if f["kind"] == "ext_requested" and f["day"] <= week_end}
+    decided = [f for f in facts if f["kind"] == "ext_decided" and f["day"] <= week_end]
+    pending = len(asked - {f["key"] for f in decided})
+    week = sorted((f for f in facts if f["kind"] in ("ext_requested", "ext_decided")
+                   and week_start <= f["day"] <= week_end),
+                  key=lambda f: (f["day"], f["kind"] != "ext_requested", f["key"]))
+    outcomes = {key: 0 for key in EXTENSION_OUTCOMES}
+    for fact in week:
+        if fact["kind"] == "ext_decided":
+            outcome = (fact["detail"] or "").split("：", 1)[0]
+            for key, name in EXTENSION_OUTCOMES.items():
+                if outcome == name:
+                    outcomes[key] += 1
+    requested = sum(f["kind"] == "ext_requested" for f in week)
+    return {
+        "key": "extensions", "title": "延期申请",
+        "summary": (f"本周新提出延期申请{requested}件；审批{sum(outcomes.values())}件，"
+                    f"其中批准{outcomes['approved']}件、缩短批准{outcomes['shortened']}件、"
+                    f"未批准{outcomes['refused']}件；截至本周末待审批{pending}件。"),
+        "empty": "本周无延期申请及审批。",
+        "rows": [{"day": f["day"].isoformat(), "task": f["task"], "unit": f["unit"],
+                  "unit_name": unit_names.get(f["unit"], f["unit"]), "detail": f["detail"] or "",
+                  "kind": f["kind"]} for f in week],
+        "pending": pending, "outcomes": outcomes, "requested": requested,
+    }
 
 
 def bulletin_heading(issuer, status, year=None, number=None, issued_on=None):

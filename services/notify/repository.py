@@ -401,6 +401,15 @@ def facts_between(session, first, last):
     return [dict(row._mapping) for row in rows]
 
 
+def extension_facts_until(session, last):
+    """The facts of extension requests and decisions up to `last`, every week's:
+    the bulletin counts the requests still pending."""
+    rows = session.execute(select(bulletin_facts)
+                           .where(bulletin_facts.c.kind.in_(("ext_requested", "ext_decided")))
+                           .where(bulletin_facts.c.day <= last)).all()
+    return [dict(row._mapping) for row in rows]
+
+
 def bulletin_of_week(session, week_start):
     return session.execute(select(bulletins).where(bulletins.c.week_start == week_start)).first()
 

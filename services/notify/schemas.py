@@ -77,6 +77,25 @@ class NoticeOverdueIn(ConsumedEventSchema):
     colour = fields.String(allow_none=True, load_default=None)
 
 
+class ExtensionRequestedIn(ConsumedEventSchema):
+    request_id = fields.Integer(required=True)
+    task = fields.String(required=True)
+    unit = fields.String(required=True)
+    seq = fields.Integer(allow_none=True, load_default=None)
+    asked_due_date = fields.Date(required=True)
+    reason = fields.String(load_default="")
+
+
+class ExtensionDecidedIn(ConsumedEventSchema):
+    request_id = fields.Integer(required=True)
+    task = fields.String(required=True)
+    unit = fields.String(required=True)
+    seq = fields.Integer(allow_none=True, load_default=None)
+    outcome = fields.String(required=True)
+    granted_due_date = fields.Date(allow_none=True, load_default=None)
+    effective_on = fields.Date(required=True)
+
+
 class TaskStatusChangedIn(ConsumedEventSchema):
     """task_closed and task_explained."""
 
@@ -114,6 +133,8 @@ class CalendarChangedIn(ConsumedEventSchema):
 CONSUMES = {
     ("tasks", "unit_created"): UnitCreatedIn,
     ("tasks", "task_closed"): TaskStatusChangedIn,
+    ("tasks", "extension_requested"): ExtensionRequestedIn,
+    ("tasks", "extension_decided"): ExtensionDecidedIn,
     ("tasks", "task_explained"): TaskStatusChangedIn,
     ("tasks", "task_cancelled"): TaskStatusChangedIn,
     ("tasks", "unit_updated"): UnitUpdatedIn,

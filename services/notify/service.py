@@ -25,6 +25,7 @@ from . import documents, logic
 from . import repository as repo
 from .dependencies import Delivery
 from .exceptions import EXPECTED, Conflict, Forbidden, InvalidInput, NotFound
+from .extension_handlers import ExtensionHandlers
 from .leaders_entrypoints import LeadersHandlers
 from .schemas import (
     CalendarChangedIn,
@@ -84,7 +85,7 @@ def _robot_item(row):
             "updated_by": row["updated_by"]}
 
 
-class Service(LeadersHandlers, Operations):
+class Service(LeadersHandlers, ExtensionHandlers, Operations):
     """Notifications: SMS, e-mail, webhooks, DingTalk and WeCom group robots and
     the in-portal inbox, with the
     delivery log, escalation ladder and weekly bulletin.
@@ -869,9 +870,11 @@ class Service(LeadersHandlers, Operations):
             self._refuse_issued(existing)
         week_end = week_start + dt.timedelta(days=6)
         facts = repo.facts_between(session, week_start, week_end)
-        names = repo.unit_names(session, {fact["unit"] for fact in facts if fact["unit"]})
+        extensions = repo.extension_facts_until(session, week_end)
+        names = repo.unit_names(session, {fact["unit"] for fact in [*facts, *extensions]
+                                          if fact["unit"]})
         summary = logic.bulletin_summary(week_start, facts, names, local, movers, batches,
-                                         overview)
+                                         overview, extensions)
         bulletin_id = repo.save_draft(session, week_start, summary, now)
         row = repo.get_bulletin(session, bulletin_id)
         if not self.delivery.settings.bulletin_sign_off:

@@ -150,6 +150,10 @@ class ScoreRules:
     - black_list_red_items: this many red items in the period put a unit on the
       black list whatever its rank; black_list_unanswered_notice: so does a notice
       left unanswered past its deadline.
+    - extension_approved_deduction / extension_refused_deduction: points taken
+      off the unit's score for each extension of its tasks the office approved
+      (in full or shortened) / refused in the period: asking for time is
+      allowed, but a unit that keeps needing it ranks below one that does not.
     - groups: [{key, label, kinds, units}]: a unit belongs to the first group naming
       its code in `units`, else to the first naming its kind in `kinds`; units of
       no group are not ranked (the supervision office itself, by default).
@@ -168,6 +172,8 @@ class ScoreRules:
     black_list_size: int = 3
     black_list_red_items: int = 3
     black_list_unanswered_notice: bool = True
+    extension_approved_deduction: float = 2.0
+    extension_refused_deduction: float = 0.0
     groups: list = dataclasses.field(
         default_factory=lambda: [dict(group, kinds=list(group["kinds"]), units=[])
                                  for group in DEFAULT_GROUPS])
@@ -199,6 +205,8 @@ class ScoreRules:
             "black_list_unanswered_notice": lambda v: (None if isinstance(v, bool)
                                                        else "true or false"),
             "groups": _check_groups,
+            "extension_approved_deduction": lambda v: _number(v, 0, 100),
+            "extension_refused_deduction": lambda v: _number(v, 0, 100),
         }
         for key, check in checks.items():
             problem = check(values[key])
@@ -303,6 +311,8 @@ class Facts:
     - notices: [(unit, issued_on, ack_due, acknowledged_on, answer_due, answered_on,
       closed_on)] issued in the period
     - evaluations: [(unit, lead_unit, score)] given for the period
+    - extensions: [(unit, decided_on, outcome)]: the office's decisions on the
+      unit's extension requests in the period (approved, shortened, refused)
     - working: the codes of the units with work in the period: an active task
       begun by the as-of day, or a target or commitment falling due in the period
       (later in it included). Such a unit is ranked even before anything of its
@@ -316,6 +326,7 @@ class Facts:
     commitments: list = dataclasses.field(default_factory=list)
     notices: list = dataclasses.field(default_factory=list)
     evaluations: list = dataclasses.field(default_factory=list)
+    extensions: list = dataclasses.field(default_factory=list)
     working: set = dataclasses.field(default_factory=set)
 
 
@@ -386,6 +397,15 @@ def score_units(period, as_of, rules, facts):
         if tally is not None:
             tally.evaluations.append(value)
 
+    for unit, decided_on, outcome in facts.extensions:
+        tally = tallies.get(unit)
+        if tally is None or decided_on > as_of or decided_on < period.start:
+            continue
+        if outcome == "refused":
+            tally.extensions_refused += 1
+        else:
+            tally.extensions_approved += 1
+
     for unit in facts.working:
         tally = tallies.get(unit)
         if tally is not None:
@@ -398,12 +418,16 @@ def score_units(period, as_of, rules, facts):
         scored = [i for i in indicators if i["score"] is not None and i["weight"] > 0]
         weight = sum(i["weight"] for i in scored)
         score = round(sum(i["weight"] * i["score"] for i in scored) / weight, 2) if weight else None
+        deductions = _deductions(tally, rules)
+        if score is not None and deductions:
+            score = round(max(0.0, score - sum(d["points"] for d in deductions)), 2)
         on_time = indicators[0]["score"]
         entries.append({
             "unit": unit["code"], "name": unit["name"], "group": rules.group_of(unit),
             "score": score, "red_items": len(tally.red_items),
             "unanswered_notices": tally.unanswered, "on_time": on_time,
             "breakdown": {"indicators": indicators,
+                          "deductions": deductions,
                           "note": None if score is not None else NO_DATA,
                           "rules": TAKING_PART},
         })
@@ -427,6 +451,8 @@ class _Tally:
     notice_steps_in_time: int = 0
     unanswered: int = 0
     evaluations: list = dataclasses.field(default_factory=list)
+    extensions_approved: int = 0
+    extensions_refused: int = 0
     working: bool = False
 
     def has_work(self):
@@ -434,6 +460,22 @@ class _Tally:
         way, or something fallen due, coloured or noticed."""
         return bool(self.working or self.targets or self.clocks or self.commitments
                     or self.notice_steps or self.red_items or self.yellow_items)
+
+
+def _deductions(tally, rules):
+    """The points taken off a unit's weighted score for the extensions it needed:
+    [{key, label, count, points, detail}], only those that take anything off."""
+    found = []
+    for key, label, count, each in (
+            ("extensions_approved", "批准延期", tally.extensions_approved,
+             rules.extension_approved_deduction),
+            ("extensions_refused", "延期申请未批准", tally.extensions_refused,
+             rules.extension_refused_deduction)):
+        points = round(count * each, 2)
+        if points:
+            found.append({"key": key, "label": label, "count": count, "points": points,
+                          "detail": f"本期{label}{count}次，每次扣{each:g}分，共扣{points:g}分"})
+    return found
 
 
 def _rate(done, total):

@@ -136,6 +136,16 @@ evaluations = Table(
 
 score_rules = rule_versions_table("score_rules", metadata)
 
+# The office's decisions on the units' requests for more time
+# (tasks: extension_decided), counted against the unit by the score rules.
+extension_decisions = Table(
+    "extension_decisions", metadata,
+    Column("request_id", Integer, primary_key=True, autoincrement=False),
+    Column("unit", String(32), nullable=False),
+    Column("outcome", String(16), nullable=False),  # approved, shortened, refused
+    Column("decided_on", Date, nullable=False, index=True),
+)
+
 # A period's ranking once the office froze it: draft (recomputed when a late
 # event touches the period), approved, then published (never recomputed).
 rankings = Table(

@@ -15,6 +15,7 @@ from .models import (
     commitments,
     daily_ranks,
     evaluations,
+    extension_decisions,
     notices,
     rankings,
     reports,
@@ -198,6 +199,11 @@ def save_commitment(session, commitment, fulfilled_on=None):
                 .values(fulfilled_on=fulfilled_on))
 
 
+def save_extension_decision(session, request_id, unit, outcome, day):
+    insert_ignoring_conflicts(session, extension_decisions, [
+        {"request_id": request_id, "unit": unit, "outcome": outcome, "decided_on": day}])
+
+
 def save_colour_changes(session, changes, day, decided_at):
     """Keep the changes of one evaluation, task items left out: a task takes the
     worst colour of its parts, which are counted themselves."""
@@ -274,6 +280,10 @@ def load_facts(session, period, as_of, rules):
                notices.c.acknowledged_on, notices.c.answer_due, notices.c.answered_on,
                notices.c.closed_on)
         .where(notices.c.issued_on.between(start, as_of))).all()
+    extension_rows = session.execute(
+        select(extension_decisions.c.unit, extension_decisions.c.decided_on,
+               extension_decisions.c.outcome)
+        .where(extension_decisions.c.decided_on.between(start, as_of))).all()
     evaluation_rows = session.execute(
         select(evaluations.c.unit, evaluations.c.lead_unit, evaluations.c.score)
         .where(evaluations.c.period == period.key)).all()
@@ -297,6 +307,7 @@ def load_facts(session, period, as_of, rules):
         commitments=[tuple(row) for row in commitment_rows],
         notices=[tuple(row) for row in notice_rows],
         evaluations=[tuple(row) for row in evaluation_rows],
+        extensions=[tuple(row) for row in extension_rows],
         working=working,
     )
 

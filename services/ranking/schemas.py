@@ -94,6 +94,13 @@ class TaskExtendedIn(ConsumedEventSchema):
     new_due_date = fields.Date(required=True)
 
 
+class ExtensionDecidedIn(ConsumedEventSchema):
+    request_id = fields.Integer(required=True)
+    unit = fields.String(required=True)
+    outcome = fields.String(required=True)
+    effective_on = fields.Date(required=True)
+
+
 class ColourChangeIn(Tolerant):
     item_kind = fields.String(required=True)
     item_key = fields.String(required=True)
@@ -191,6 +198,7 @@ CONSUMES = {
     ("tasks", "commitment_made"): CommitmentChangedIn,
     ("tasks", "commitment_fulfilled"): CommitmentChangedIn,
     ("tasks", "task_extended"): TaskExtendedIn,
+    ("tasks", "extension_decided"): ExtensionDecidedIn,
     ("tasks", "task_updated"): TaskUpdatedIn,
     ("tasks", "task_replanned"): TaskReplannedIn,
     ("tasks", "task_cancelled"): TaskStatusChangedIn,

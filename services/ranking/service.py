@@ -28,6 +28,7 @@ from .schemas import (
     ClockStageRecordedIn,
     ColourChangedIn,
     CommitmentChangedIn,
+    ExtensionDecidedIn,
     NoticeAcknowledgedIn,
     NoticeAnsweredIn,
     NoticeClosedIn,
@@ -160,6 +161,16 @@ class Service(Operations):
         repo.extend(session, event["task"], event["seq"], event["previous_due_date"],
                     event["new_due_date"])
         repo.touch(session, [event["previous_due_date"], event["new_due_date"]])
+
+    @event_handler("tasks", "extension_decided")
+    @applied_once(ExtensionDecidedIn)
+    def on_extension_decided(self, session, event):
+        """The office's decision on a unit's request for time, counted by the
+        score rules against the unit in the period of the decision."""
+        day = event["effective_on"]
+        repo.save_extension_decision(session, event["request_id"], event["unit"],
+                                     event["outcome"], day)
+        repo.touch(session, [day])
 
     @event_handler("tasks", "task_updated")
     @applied_once(TaskUpdatedIn)

@@ -323,3 +323,50 @@ SCHEMAS.update({
     STAGE_FEEDBACK_GIVEN: StageFeedbackGiven,
     TASK_MESSAGE_POSTED: TaskMessagePosted,
 })
+
+
+# Extensions asked for by units, decided by the office ---------------------------
+
+EXTENSION_REQUESTED = "extension_requested"
+EXTENSION_DECIDED = "extension_decided"
+
+
+class ExtensionRequested(EventSchema):
+    """The lead unit `unit` asked for a later due date of the task (seq None) or
+    of one of its targets, for a reason."""
+
+    request_id = fields.Integer(required=True)
+    task = fields.String(required=True)
+    seq = fields.Integer(allow_none=True, required=True)
+    unit = fields.String(required=True)
+    previous_due_date = fields.String(required=True)
+    asked_due_date = fields.String(required=True)
+    reason = fields.String(required=True)
+    requested_by = fields.String(allow_none=True)
+    requested_at = fields.String(required=True)
+
+
+class ExtensionDecided(EventSchema):
+    """The office decided a unit's request: `outcome` approved (to the asked
+    date), shortened (to `granted_due_date`, between the old and the asked
+    one) or refused (`granted_due_date` null). An approval comes with the
+    task_extended that moved the date, in the same transaction; `effective_on`
+    is the city's day of the decision."""
+
+    request_id = fields.Integer(required=True)
+    task = fields.String(required=True)
+    seq = fields.Integer(allow_none=True, required=True)
+    unit = fields.String(required=True)
+    outcome = fields.String(required=True)
+    previous_due_date = fields.String(required=True)
+    asked_due_date = fields.String(required=True)
+    granted_due_date = fields.String(allow_none=True, required=True)
+    reason = fields.String(required=True)
+    decided_by = fields.String(allow_none=True)
+    effective_on = fields.String(required=True)
+
+
+SCHEMAS.update({
+    EXTENSION_REQUESTED: ExtensionRequested,
+    EXTENSION_DECIDED: ExtensionDecided,
+})

@@ -81,7 +81,7 @@ def lead_unit_problem(leads, code, lead_unit):
 
 
 def check_progress_batch(items, tasks, units, scope, now, backdate=DEFAULT_BACKDATE,
-                         office=False, leads=None):
+                         office=False, leads=None, evidence=None):
     """Check a batch of reports in order, each against the state the earlier ones
     left. Answers (accepted, results): `accepted` the loaded items to store, with
     `index`, `received_at` (when the platform received it: `now`) and
@@ -95,7 +95,8 @@ def check_progress_batch(items, tasks, units, scope, now, backdate=DEFAULT_BACKD
     is in `scope`). A report's own time may lie at most `backdate` before its
     receipt. Only the `office` may say when a report was received (a report
     that reached it on paper, entered later); that too lies in the past, and
-    bounds the report's own time the same way.
+    bounds the report's own time the same way. `evidence`, when given, checks
+    last the files each report names or lacks (evidence_rules.evidence_check).
     """
     schema = ProgressItemIn()
     accepted, results = [], []
@@ -106,7 +107,8 @@ def check_progress_batch(items, tasks, units, scope, now, backdate=DEFAULT_BACKD
             results.append({"index": index, "status": "rejected", "reason": err.messages})
             continue
         reason = (_progress_problem(item, tasks, units, scope, now, leads)
-                  or _time_problem(item, now, backdate, office))
+                  or _time_problem(item, now, backdate, office)
+                  or (evidence and evidence(item)))
         if isinstance(reason, dict):  # a coded refusal: its words, and its code beside
             results.append({"index": index, "status": "rejected",
                             "reason": reason["message"], "code": reason["code"]})

@@ -18,6 +18,8 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
+from services.common.rule_versions import rule_versions_table
+
 metadata = MetaData()
 
 units = Table(
@@ -109,6 +111,9 @@ evidence = Table(
     Column("size", Integer, nullable=False),
     Column("uploaded_at", DateTime, nullable=False),
     Column("uploaded_by", String(64)),
+    # The progress report the file supports; NULL while it is an upload no report
+    # has named yet (or a file kept for a stage, a message or the task itself).
+    Column("report_id", Integer, ForeignKey("progress_reports.id"), index=True),
 )
 
 clock_stages = Table(
@@ -259,3 +264,32 @@ task_messages = Table(
     Column("posted_at", DateTime, nullable=False),
     Index("ix_task_messages_task", "task_code", "id"),
 )
+
+
+# A lead unit's request for a later due date (the task's, `seq` NULL, or a
+# target's) and the office's decision: approved (to the asked date), shortened
+# (to a date between the old and the asked one) or refused. An approval moves the
+# date as extend_task does, and `extension_id` names the extension it made.
+extension_requests = Table(
+    "extension_requests", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("task_code", String(32), ForeignKey("tasks.code"), nullable=False, index=True),
+    Column("seq", Integer),
+    Column("unit", String(32), ForeignKey("units.code"), nullable=False, index=True),
+    Column("previous_due_date", Date, nullable=False),
+    Column("asked_due_date", Date, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("requested_by", String(64)),
+    Column("requested_at", DateTime, nullable=False),
+    # pending, approved, shortened, refused
+    Column("status", String(16), nullable=False, index=True),
+    Column("granted_due_date", Date),
+    Column("decision_reason", Text),
+    Column("decided_by", String(64)),
+    Column("decided_at", DateTime),
+    Column("extension_id", Integer, ForeignKey("extensions.id")),
+)
+
+# The office's rules for the evidence a progress report must carry, in versions
+# (services/common/rule_versions.py).
+evidence_rules = rule_versions_table("evidence_rules", metadata)

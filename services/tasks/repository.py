@@ -6,6 +6,7 @@ from sqlalchemy import bindparam, func, select
 from services.common.bulk import among, insert_many
 from services.common.clock import iso
 
+from . import repository_requests as requests_repo
 from .logic import TaskState
 from .models import (
     clock_stages,
@@ -283,6 +284,13 @@ def task_details(session, row):
             .order_by(extensions.c.id)
         )
     ]
+    # Each report with the files that support it; the task's requests for time.
+    files = {}
+    for item in task["evidence"]:
+        files.setdefault(item["report_id"], []).append(item)
+    for report in task["progress"]:
+        report["evidence"] = files.get(report["id"], [])
+    task["extension_requests"] = requests_repo.requests_of(session, row.code)
     return task
 
 
@@ -473,7 +481,7 @@ def evidence_dict(row):
     return {
         "id": row.id, "task": row.task_code, "sha256": row.sha256, "filename": row.filename,
         "content_type": row.content_type, "size": row.size,
-        "uploaded_at": iso(row.uploaded_at),
+        "uploaded_at": iso(row.uploaded_at), "report_id": row.report_id,
     }
 
 
@@ -586,7 +594,9 @@ def task_history(session, row):
             "approved_at": iso(approval.approved_at) if approval else iso(row.created_at),
             "targets": by_version.get(version, []),
         })
-    return {"task": row.code, "versions": versions, "plans": plans}
+    return {"task": row.code, "versions": versions, "plans": plans,
+            "extension_requests": requests_repo.requests_of(session, row.code),
+            "reports": requests_repo.reports_with_evidence(session, row.code)}
 
 
 def update_unit(session, code, values):

@@ -115,6 +115,13 @@ class ProgressItemIn(Strict):
     # The office only: when a report that reached it by other means was received.
     received_at = Moment(allow_none=True)
     correction = fields.Boolean(load_default=False)
+    # The ids of files uploaded for this report (add_evidence), kept as its evidence.
+    evidence = fields.List(fields.Integer(strict=True, validate=validate.Range(min=1)),
+                           load_default=list)
+    # The seq of the target the report says is met (the evidence rules may ask
+    # for a file with it).
+    target_met = fields.Integer(allow_none=True, strict=True,
+                                validate=validate.Range(min=1))
 
 
 class CommitmentIn(Strict):
@@ -132,6 +139,19 @@ class ClockStageIn(Strict):
 
 class ReceiptCorrectionIn(Strict):
     received_at = Moment(required=True)
+    reason = fields.String(required=True, validate=validate.Length(1, 2000))
+
+
+class ExtensionRequestIn(Strict):
+    asked_due_date = fields.Date(required=True, validate=PLAN_DATE)
+    seq = fields.Integer(allow_none=True, validate=validate.Range(min=1))
+    reason = fields.String(required=True, validate=validate.Length(1, 2000))
+
+
+class ExtensionDecisionIn(Strict):
+    outcome = fields.String(required=True, validate=validate.OneOf(
+        ("approved", "shortened", "refused")))
+    granted_due_date = fields.Date(allow_none=True, validate=PLAN_DATE)
     reason = fields.String(required=True, validate=validate.Length(1, 2000))
 
 

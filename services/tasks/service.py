@@ -21,6 +21,7 @@ from . import events, ledger, logic, messages
 from . import repository as repo
 from .dependencies import Evidence
 from .exceptions import EXPECTED, Conflict, Forbidden, InvalidInput, NotFound, TooLarge
+from .extension_requests import ExtensionRequestsEntrypoints
 from .leaders import LeadersEntrypoints
 from .schemas import (
     ClockStageIn,
@@ -53,7 +54,7 @@ def load(schema, data):
         raise InvalidInput(err.messages) from None
 
 
-class Service(LeadersEntrypoints, Operations):
+class Service(LeadersEntrypoints, ExtensionRequestsEntrypoints, Operations):
     """Units, tasks, targets, progress, evidence, 13710 clocks and commitments;
     leaders' instructions, stage feedback and task threads (leaders.py).
 
@@ -477,13 +478,15 @@ class Service(LeadersEntrypoints, Operations):
             accepted, results = logic.check_progress_batch(
                 items, states, known_units, scope, now, self._backdate(),
                 office=(caller or {}).get("role") == "admin",
-                leads=self._leads(caller, scope, "task.report_progress"))
+                leads=self._leads(caller, scope, "task.report_progress"),
+                evidence=self._evidence_check(session, items, states))
             if accepted:
                 ids = repo.insert_reports(session, accepted, batch_id, source,
                                           (caller or {}).get("user"))
                 for item, report_id in zip(accepted, ids, strict=True):
                     item["id"] = report_id
                     results[item["index"]]["id"] = report_id
+                    self._attach_evidence(session, item)
                 # The check left each task where its last accepted report puts it.
                 repo.set_standings(session, {item["task"]: states[item["task"]]
                                              for item in accepted})
@@ -699,24 +702,31 @@ class Service(LeadersEntrypoints, Operations):
             raise InvalidInput({"reason": "a reason is required"})
         with self.db.session() as session:
             row = self._visible_task(session, code, caller, writing=True)
-            if row.status != "active":
-                raise Conflict(f"task {code} is {row.status}")
-            if seq is None:
-                previous = row.due_date
-            else:
-                previous = repo.target_due_date(session, code, seq)
-                if previous is None:
-                    raise NotFound(f"no target {seq} of task {code}")
-            problem = logic.extension_problem(new_date, previous, row.due_date, seq)
-            if problem:
-                raise InvalidInput(problem)
-            repo.move_due_date(session, code, seq, previous, new_date)
-            count = repo.record_extension(session, code, seq, previous, new_date, reason,
-                                          (caller or {}).get("user"), utcnow())
-            self.db.emit(session, events.TASK_EXTENDED, events.TaskExtended().dump(new_event(
-                task=code, seq=seq, previous_due_date=previous.isoformat(),
-                new_due_date=new_date.isoformat(), reason=reason, count=count)))
+            self._extend(session, row, seq, new_date, reason, caller)
             return repo.task_details(session, repo.task_row(session, code))
+
+    def _extend(self, session, row, seq, new_date, reason, caller):
+        """Move the due date of `row`'s task (seq None) or its target to
+        `new_date`, as the office approved: the one way a due date moves
+        (extend_task, and an approved extension request). Emits task_extended."""
+        code = row.code
+        if row.status != "active":
+            raise Conflict(f"task {code} is {row.status}")
+        if seq is None:
+            previous = row.due_date
+        else:
+            previous = repo.target_due_date(session, code, seq)
+            if previous is None:
+                raise NotFound(f"no target {seq} of task {code}")
+        problem = logic.extension_problem(new_date, previous, row.due_date, seq)
+        if problem:
+            raise InvalidInput(problem)
+        repo.move_due_date(session, code, seq, previous, new_date)
+        count = repo.record_extension(session, code, seq, previous, new_date, reason,
+                                      (caller or {}).get("user"), utcnow())
+        self.db.emit(session, events.TASK_EXTENDED, events.TaskExtended().dump(new_event(
+            task=code, seq=seq, previous_due_date=previous.isoformat(),
+            new_due_date=new_date.isoformat(), reason=reason, count=count)))
 
     # Helpers -----------------------------------------------------------------
 

@@ -36,6 +36,19 @@ TEXTS = {
     "close_needs_evidence": "销号前请至少上传一份佐证资料。",
     "extension_after_task": "目标的完成时限不能晚于任务的完成时限，请先延长任务的完成时限。",
     "extension_not_later": "新的完成时限须晚于现在的完成时限（{previous}）。",
+    # Evidence a report must carry (evidence_rules.report_evidence_problem).
+    "evidence_required_full": "进度达到100%的报送须附佐证资料，请上传后再报送。",
+    "evidence_required_target": "报送第{seq}个目标已完成须附佐证资料，请上传后再报送。",
+    "evidence_unknown": ("佐证资料 {evidence} 不是任务 {task} 已上传且未被其他报送使用的文件，"
+                         "请重新上传。"),
+    "evidence_too_many": "每次报送最多附{most}份佐证资料。",
+    "target_met_unknown": "任务 {task} 没有第{seq}个目标。",
+    # Extensions asked for by the lead unit, decided by the office.
+    "extension_request_pending": "任务 {task} 已有待审批的延期申请，请等待督查办审批。",
+    "extension_request_decided": "该延期申请已处理（{status}），不能再审批。",
+    "extension_request_not_found": "延期申请 {request} 不存在。",
+    "extension_shortened_between": ("缩短批准的日期须晚于原完成时限（{previous}）"
+                                    "且早于申请的日期（{asked}）。"),
     # Commitments and 13710 stages.
     "commitment_unit_not_assigned": "单位 {unit} 不是该任务的牵头或配合单位，不能作出承诺。",
     "commitment_not_found": "承诺 {commitment} 不存在。",

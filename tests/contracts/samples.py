@@ -84,6 +84,15 @@ SAMPLES = {
             message_id=15, task="T1", title="产业园区建设", author="office1", side="office",
             author_unit=None, excerpt="请补充11月佐证材料", to_units=["fgw", "yz"],
             to_office=False, posted_at="2026-12-04T02:30:00"),
+        "extension_requested": new_event(
+            request_id=4, task="T1", seq=None, unit="yz", previous_due_date="2026-12-31",
+            asked_due_date="2027-03-31", reason="征地延误，需延期三个月",
+            requested_by="yz-operator", requested_at="2026-12-01T02:00:00"),
+        "extension_decided": new_event(
+            request_id=4, task="T1", seq=None, unit="yz", outcome="shortened",
+            previous_due_date="2026-12-31", asked_due_date="2027-03-31",
+            granted_due_date="2027-02-28", reason="同意延期至2月底", decided_by="admin",
+            effective_on="2026-12-03"),
     },
     "warnings": {
         "colour_changed": new_event(as_of="2026-05-01", changes=[

@@ -189,6 +189,11 @@ def test_the_table_says_what_the_product_promises():
         assert not table.allows(action, "operator", OTHER)
         assert table.allows(action, "operator", OWN)
         assert not table.allows(action, "leader", OWN)
+    # Only the lead unit itself asks for more time: not the unit above it (which
+    # may report for it), not a cooperating one; the office extends directly.
+    assert table.allows("task.request_extension", "operator", OWN)
+    for role, relation in (("operator", BELOW), ("operator", OTHER), ("leader", OWN)):
+        assert not table.allows("task.request_extension", role, relation)
     # The warnings service does not know the unit tree: no notice action may
     # depend on a unit being below the caller's.
     for action in ("notice.issue", "notice.acknowledge", "notice.answer", "notice.close"):

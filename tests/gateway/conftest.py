@@ -275,6 +275,47 @@ class Contract:
     def tasks_extend_task(self, *, code, new_due_date, caller, seq=None, reason=None):
         return {"task": code, "seq": seq, "new_due_date": new_due_date, "count": 1}
 
+    def tasks_request_extension(self, *, code, asked_due_date, reason, caller, seq=None):
+        task = _task(code)
+        _within(caller, task["lead_unit"])
+        return {"id": 8, "task": code, "seq": seq, "unit": task["lead_unit"],
+                "previous_due_date": task["due_date"], "asked_due_date": asked_due_date,
+                "reason": reason, "status": "pending", "status_name": "待审批",
+                "granted_due_date": None, "decision_reason": None}
+
+    def tasks_decide_extension(self, *, request_id, outcome, reason, caller,
+                               granted_due_date=None):
+        if request_id != 8:
+            raise RemoteError("NotFound", json.dumps({
+                "code": "extension_request_not_found",
+                "message": f"延期申请 {request_id} 不存在。"}, ensure_ascii=False))
+        granted = {"approved": "2026-09-30", "shortened": granted_due_date}.get(outcome)
+        return {"id": 8, "task": "T-001", "seq": None, "unit": "U01", "status": outcome,
+                "previous_due_date": "2026-06-30", "asked_due_date": "2026-09-30",
+                "granted_due_date": granted, "decision_reason": reason}
+
+    def tasks_list_extension_requests(self, caller, status=None, unit=None, task=None,
+                                      limit=100, offset=0):
+        rows = [{"id": 8, "task": "T-001", "seq": None, "unit": "U01", "status": "pending",
+                 "previous_due_date": "2026-06-30", "asked_due_date": "2026-09-30",
+                 "reason": "征地延误", "requested_at": "2026-04-01T02:00:00"}]
+        rows = [row for row in rows if (status is None or row["status"] == status)
+                and (caller["units"] is None or row["unit"] in caller["units"])]
+        return {**_page(rows, limit, offset),
+                "counts": {"pending": 1, "approved": 0, "shortened": 0, "refused": 0}}
+
+    def tasks_get_evidence_rules(self):
+        return {"version": 1, "rules": {"at_full": False, "at_target_met": False},
+                "created_by": None, "created_at": None, "note": "默认规则"}
+
+    def tasks_update_evidence_rules(self, data, caller, note=None):
+        return {"version": 2, "rules": {"at_full": False, "at_target_met": False, **data},
+                "created_by": caller["user"], "created_at": "2026-04-01T02:00:00Z",
+                "note": note}
+
+    def tasks_list_evidence_rule_versions(self, limit=100, offset=0):
+        return {"items": [], "total": 0}
+
     def tasks_report_progress(self, *, items, caller, source="portal", idempotency_key=None):
         return {"batch_id": "b-1", "accepted": len(items), "rejected": 0,
                 "results": [{"index": index, "status": "accepted", "id": index + 1}

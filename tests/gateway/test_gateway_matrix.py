@@ -273,6 +273,22 @@ MATRIX = {
     ("post", "/api/v1/tasks/{code}/extensions"): Row(
         "/api/v1/tasks/T-001/extensions", admin_only(200), {
             "json": {"new_due_date": "2027-03-31", "reason": "用地审批延后"}}),
+    # Only the lead unit asks for time (T-001 is U01's), only the office decides.
+    ("post", "/api/v1/tasks/{code}/extension-requests"): Row(
+        "/api/v1/tasks/T-001/extension-requests", unit_write(201), {
+            "json": {"asked_due_date": "2026-09-30", "reason": "征地延误"}}),
+    ("get", "/api/v1/extension-requests"): Row("/api/v1/extension-requests", everyone(200)),
+    ("post", "/api/v1/extension-requests/{request_id}/decision"): Row(
+        "/api/v1/extension-requests/8/decision", admin_only(200), {
+            "json": {"outcome": "refused", "reason": "理由不充分"}}),
+    ("get", "/api/v1/evidence-rules"): Row("/api/v1/evidence-rules", everyone(200)),
+    ("put", "/api/v1/evidence-rules"): Row("/api/v1/evidence-rules", admin_only(200), {
+        "json": {"at_full": True}}),
+    ("get", "/api/v1/evidence-rules/versions"): Row("/api/v1/evidence-rules/versions",
+                                                    everyone(200)),
+    ("post", "/api/v1/progress/with-evidence"): Row("/api/v1/progress/with-evidence",
+                                                    writers(200), {
+        "data": {"task": "T-001", "unit": "U01", "percent": "50"}}),
     ("get", "/api/v1/calendar"): Row("/api/v1/calendar", everyone(200)),
     ("get", "/api/v1/calendar/{year}"): Row("/api/v1/calendar/2027", everyone(200)),
     ("put", "/api/v1/calendar/{year}"): Row("/api/v1/calendar/2027", admin_only(200), {

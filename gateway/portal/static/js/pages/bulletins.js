@@ -119,12 +119,13 @@ function documentView(row) {
   if (!overview) overviewBody.push(h("p.muted", {}, "亮灯统计暂不可用，总体情况未能生成。"));
   parts.push(["总体情况", overviewBody]);
   for (const section of summary.sections || []) {
-    parts.push([section.title, section.rows.length ? [table([
+    const said = section.summary ? [h("p", {}, section.summary)] : [];
+    parts.push([section.title, section.rows.length ? [...said, table([
       { label: "日期", value: (r) => chineseDate(r.day) },
       { label: "单位", value: (r) => r.unit_name || "" },
       { label: "任务", value: (r) => r.task || "" },
       { label: "情况", value: (r) => r.detail },
-    ], section.rows)] : [h("p.muted", {}, section.empty)]]);
+    ], section.rows)] : [...said, h("p.muted", {}, section.empty)]]);
   }
   return h("article.bulletin", {},
     h("div.masthead", {}, "落实事项专报"),

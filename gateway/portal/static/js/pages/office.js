@@ -6,6 +6,7 @@ import {
   CLOCK_LABEL, KIND_LABEL, NOTICE_STATUS, RANKING_STATUS, ROLE_LABEL, badge, date, dateTime, errorText, field, h, pagedList, panel, select, submitting, table, toast,
 } from "../ui.js";
 import { calendarTab } from "./calendar.js";
+import { extensionsTab } from "./extensions.js";
 import { ledgerTab } from "./ledger.js";
 import { messagingTab } from "./messaging.js";
 import { approvalButtons } from "./ranking.js";
@@ -14,7 +15,7 @@ import { rulesEditor } from "../rules.js";
 
 const TABS = [
   ["ledger", "台账导入", ledgerTab], ["import", "任务库导入（机器格式）", importTab], ["assign", "领导交办（13710）", assignTab], ["rules", "预警与评分规则", rulesTab],
-  ["units", "单位管理", unitsTab], ["notices", "督办单", noticesTab], ["calendar", "工作日历", calendarTab], ["ranking", "排名审定", rankingTab], ["users", "用户与密钥", usersTab],
+  ["units", "单位管理", unitsTab], ["extensions", "延期申请", extensionsTab], ["notices", "督办单", noticesTab], ["calendar", "工作日历", calendarTab], ["ranking", "排名审定", rankingTab], ["users", "用户与密钥", usersTab],
   ["messaging", "推送与运维", messagingTab], ["audit", "操作日志", auditTab],
 ];
 

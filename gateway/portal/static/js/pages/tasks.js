@@ -7,6 +7,7 @@ import {
 import { batchOptions, historyPanel, officeTaskPanels } from "./records.js";
 import { feedbackPanel } from "./instructions.js";
 import { threadPanel } from "./thread.js";
+import { REQUEST_STATUS, extensionRequestPanel } from "./extensions.js";
 
 const PAGE = 50;
 
@@ -76,7 +77,9 @@ export function reportForm(task, me, done) {
   const form = h("form.panel", { "data-testid": "report-form" }, h("h2", {}, "报送进度"),
     h("div.fields", {},
       field("累计完成（%）", h("input", { name: "percent", type: "number", min: 0, max: 100, step: "0.1", required: true, value: task.percent ?? "" })),
-      field("佐证资料", h("input", { name: "evidence", type: "file", multiple: true }))),
+      field("佐证资料", h("input", { name: "evidence", type: "file", multiple: true })),
+      (task.targets || []).length ? field("本次完成的目标", select("target_met", [["", "（未完成新目标）"],
+        ...task.targets.map((target) => [String(target.seq), `第${target.seq}个目标（计划${target.planned_percent}%）`])], "")) : ""),
     field("进展说明", h("textarea", { name: "note", maxlength: 2000, placeholder: "本月完成情况、存在问题和下步打算" })),
     h("label.small", {}, h("input", { type: "checkbox", name: "correction", value: "1", "data-testid": "report-correction" }),
       " 更正：下调此前报送的进度（须在进展说明中写明原因）"),
@@ -91,12 +94,17 @@ export function reportForm(task, me, done) {
     }
     if (correction && !note) throw new Error("更正须在进展说明中写明原因。");
     const files = data.getAll("evidence").filter((file) => file && file.size > 0);
+    // Uploaded first; the report names them, so they stay its evidence (and a
+    // report the rules require a file for is taken).
+    const evidence = [];
     for (const file of files) {
       const upload = new FormData();
       upload.append("file", file, file.name);
-      await api(`/tasks/${encodeURIComponent(task.code)}/evidence`, { method: "POST", form: upload });
+      evidence.push((await api(`/tasks/${encodeURIComponent(task.code)}/evidence`, { method: "POST", form: upload })).id);
     }
     const item = { task: task.code, unit: reportingUnit(task, me), percent: wanted };
+    if (evidence.length) item.evidence = evidence;
+    if (data.get("target_met")) item.target_met = Number(data.get("target_met"));
     if (note) item.note = note;
     if (correction) item.correction = true;
     const answer = await api("/progress", { method: "POST", json: [item] });
@@ -199,6 +207,7 @@ function renderTask(task, history, names, me, reload) {
       ], task.commitments || [], { empty: "无书面承诺" })))));
   if (canWrite(task, me) && task.status === "active") parts.push(endPanel(task, reload));
   if (me.role === "admin" && task.status === "active") parts.push(extensionPanel(task, reload));
+  if ((task.extension_requests || []).length || me.role !== "admin") parts.push(extensionRequestPanel(task, me, reload));
   return parts;
 }
 
@@ -228,7 +237,8 @@ function timeline(task, history) {
     // Placed when the platform received it, which timeliness is judged by; the
     // unit's own time is shown beside it when it says otherwise.
     const own = report.received_at && report.reported_at !== report.received_at ? `单位填报时间：${dateTime(report.reported_at)}` : null;
-    events.push({ at: report.received_at || report.reported_at, cls: "", text: `报送进度 ${percent(report.percent)}`, detail: [report.note, report.source && report.source !== "portal" ? `来源：${report.source}` : null, own].filter(Boolean).join(" · ") });
+    const files = (report.evidence || []).length ? `佐证资料：${report.evidence.map((file) => file.filename).join("、")}` : null;
+    events.push({ at: report.received_at || report.reported_at, cls: "", text: `报送进度 ${percent(report.percent)}`, detail: [report.note, files, report.source && report.source !== "portal" ? `来源：${report.source}` : null, own].filter(Boolean).join(" · ") });
   }
   for (const change of history.filter((item) => item.item_kind === "task")) {
     events.push({ at: change.changed_at, cls: change.colour, text: `亮灯：${COLOUR_LABEL[change.previous] || "未评价"} → ${COLOUR_LABEL[change.colour]}`, detail: `${change.reason}（评价日 ${change.as_of}）` });
@@ -244,6 +254,11 @@ function timeline(task, history) {
   }
   for (const item of task.evidence || []) {
     events.push({ at: item.uploaded_at, cls: "", text: `上传佐证资料`, detail: item.filename });
+  }
+  for (const request of task.extension_requests || []) {
+    const which = request.seq == null ? "任务" : `第${request.seq}个目标`;
+    events.push({ at: request.requested_at, cls: "", text: `申请${which}延期至 ${request.asked_due_date}`, detail: request.reason });
+    if (request.decided_at) events.push({ at: request.decided_at, cls: request.status === "refused" ? "red" : "yellow", text: `延期申请${REQUEST_STATUS[request.status] || request.status}`, detail: request.decision_reason || "" });
   }
   for (const extension of task.extensions || []) {
     events.push({ at: extension.extended_at, cls: "yellow", text: `批准延期至 ${extension.new_due_date}`, detail: extension.reason });
