@@ -26,7 +26,8 @@ EXTENSIONS = [
 
 def test_the_week_counts_requests_decisions_and_what_is_pending():
     summary = logic.bulletin_summary(MONDAY, [], {"yz": "袁州区", "zs": "樟树市"},
-                                     dt.datetime(2026, 12, 7, 9), [], [], EXTENSIONS)
+                                     dt.datetime(2026, 12, 7, 9), [], [],
+                                     extensions=EXTENSIONS)
     section = summary["sections"][-1]
     assert section["key"] == "extensions" and section["title"] == "延期申请"
     assert (section["requested"], section["outcomes"], section["pending"]) == (
@@ -37,13 +38,15 @@ def test_the_week_counts_requests_decisions_and_what_is_pending():
         "2026-12-01", "2026-12-02", "2026-12-03", "2026-12-04", "2026-12-05"]
     assert section["rows"][1]["unit_name"] == "樟树市"
     assert summary["counts"]["extensions"] == 5
-    html = documents.render_html(summary)
+    heading = logic.bulletin_heading("市督查办", "draft")
+    html = documents.render_html(summary, heading)
+    assert "九、延期申请" in html  # after the overall picture and seven sections
     assert "截至本周末待审批2件" in html and "缩短批准：第1个目标时限" in html
 
 
 def test_a_quiet_week_says_so_and_without_the_facts_there_is_no_section():
     summary = logic.bulletin_summary(D(2027, 1, 4), [], {}, dt.datetime(2027, 1, 11, 9), [],
-                                     [], [])
+                                     [], extensions=[])
     section = summary["sections"][-1]
     assert section["rows"] == [] and section["empty"] == "本周无延期申请及审批。"
     assert "待审批0件" in section["summary"]
