@@ -221,11 +221,16 @@ class ExtensionDecisionIn(WriteBody):
     reason: _text(2000)
 
 
-class EvidenceRulesIn(WriteBody):
-    """The evidence rules to change (those left out keep their values)."""
-
+class EvidenceRuleFields(WriteBody):
     at_full: bool | None = None
     at_target_met: bool | None = None
+
+
+class EvidenceRulesIn(WriteBody):
+    """The evidence rules to change (those left out keep their values), shaped as
+    the warning and score rules are: {rules: {...}, note}."""
+
+    rules: EvidenceRuleFields
     note: _text(500) | None = None
 
 

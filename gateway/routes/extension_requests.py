@@ -84,10 +84,8 @@ def get_evidence_rules(caller: CurrentCaller, rpc: Rpc):
 def update_evidence_rules(caller: Admin, body: EvidenceRulesIn, rpc: Rpc):
     """A new version of the evidence rules (the office's); it applies to the
     reports received from then on."""
-    data = body.model_dump(exclude_none=True)
-    note = data.pop("note", None)
-    return rpc.tasks.update_evidence_rules(data=data, caller=caller.as_rpc(),
-                                           **present(note=note))
+    return rpc.tasks.update_evidence_rules(data=body.rules.model_dump(exclude_none=True),
+                                           caller=caller.as_rpc(), **present(note=body.note))
 
 
 @rules_router.get("/versions")

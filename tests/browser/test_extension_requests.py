@@ -66,7 +66,7 @@ def test_a_report_at_100_goes_with_its_file_when_the_office_requires_one(open_as
     _task(platform, code, "测试县污水处理站")
     admin = platform.login()
     assert platform.http.put("/api/v1/evidence-rules", headers=admin,
-                             json={"at_full": True}).status_code == 200
+                             json={"rules": {"at_full": True}}).status_code == 200
     try:
         page = open_as(OPERATOR, f"#/task/{code}")
         form = page.get_by_test_id("report-form")
@@ -88,4 +88,4 @@ def test_a_report_at_100_goes_with_its_file_when_the_office_requires_one(open_as
         assert not page.errors
     finally:
         assert platform.http.put("/api/v1/evidence-rules", headers=admin,
-                                 json={"at_full": False}).status_code == 200
+                                 json={"rules": {"at_full": False}}).status_code == 200

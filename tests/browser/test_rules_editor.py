@@ -12,7 +12,7 @@ def test_the_rules_are_a_chinese_form_and_a_change_is_a_new_version(open_as, pla
                                                                      screenshot):
     page = open_as("admin", "#/office/rules")
     forms = page.locator("form.rules")
-    expect(forms).to_have_count(2, timeout=TIMEOUT)
+    expect(forms).to_have_count(3, timeout=TIMEOUT)
     # Every rule the services keep has its Chinese name: none is left under 其他.
     expect(page.locator("form.rules h3", has_text="其他")).to_have_count(0)
     labels = [text.strip() for text in page.locator("form.rules .rule > .field > label")

@@ -283,7 +283,7 @@ MATRIX = {
             "json": {"outcome": "refused", "reason": "理由不充分"}}),
     ("get", "/api/v1/evidence-rules"): Row("/api/v1/evidence-rules", everyone(200)),
     ("put", "/api/v1/evidence-rules"): Row("/api/v1/evidence-rules", admin_only(200), {
-        "json": {"at_full": True}}),
+        "json": {"rules": {"at_full": True}}}),
     ("get", "/api/v1/evidence-rules/versions"): Row("/api/v1/evidence-rules/versions",
                                                     everyone(200)),
     ("post", "/api/v1/progress/with-evidence"): Row("/api/v1/progress/with-evidence",

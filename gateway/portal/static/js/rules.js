@@ -43,6 +43,10 @@ export const RULE_FIELDS = {
   black_list_red_items: ["直接上黑榜的红灯数", "项", "本期红灯事项达到此数，不论名次直接上黑榜"],
   black_list_unanswered_notice: ["督办单逾期未答复上黑榜", "", "有督办单逾期未答复的单位直接上黑榜"],
   groups: ["排名分组", "", "每组单独排名；单位按编码或单位类型归入第一个匹配的组"],
+  extension_approved_deduction: ["批准延期扣分", "分/次", "本期每批准单位延期一次扣此分数"],
+  extension_refused_deduction: ["未批准延期扣分", "分/次", "本期单位延期申请每被驳回一次扣此分数"],
+  at_full: ["报送100%须附佐证", "", "进度报至100%的报送须附佐证资料，否则不予受理"],
+  at_target_met: ["目标完成须附佐证", "", "声明完成某个目标的报送须附佐证资料，否则不予受理"],
 };
 
 const NESTED = { weights: INDICATORS, clock_closing_days: CLOCK_CLASSES };

@@ -93,14 +93,15 @@ async function assignTab(body) {
 }
 
 async function rulesTab(body) {
-  const [warning, score] = await Promise.all([api("/rules"), api("/ranking-rules")]);
+  const [warning, score, evidence] = await Promise.all([api("/rules"), api("/ranking-rules"), api("/evidence-rules")]);
   const asOf = h("input", { type: "date", name: "as_of" });
   const evaluate = h("form.row", {}, asOf, h("button", { type: "submit" }, "按此日重新评价"));
   submitting(evaluate, async () => {
     const answer = await api("/evaluations", { method: "POST", params: { as_of: asOf.value || undefined } });
     return `评价日 ${answer.as_of}：评价 ${answer.evaluated} 项，变化 ${answer.changed} 项`;
   });
-  body.append(rulesEditor("预警规则", "/rules", warning), rulesEditor("评分规则", "/ranking-rules", score), panel("重新评价亮灯", evaluate));
+  body.append(rulesEditor("预警规则", "/rules", warning), rulesEditor("评分规则", "/ranking-rules", score),
+    rulesEditor("佐证资料要求", "/evidence-rules", evidence), panel("重新评价亮灯", evaluate));
 }
 
 async function noticesTab(body) {
