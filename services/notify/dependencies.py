@@ -20,7 +20,8 @@ class Settings:
     ESCALATION_DAYS [working|calendar], NOTIFY_OFFICE_UNIT [the unit of kind
     office], NOTIFY_LEADERS [JSON list of {name, phone, email, user}],
     WEBHOOK_URLS [comma-separated], BULLETIN_WEEKDAY [0 = Monday] and
-    BULLETIN_HOUR [8] local; ROBOT_ANY_HOST [0] and the office-wide robots,
+    BULLETIN_HOUR [8] local, NOTIFY_REMINDER_MINUTES [30] between sweeps for
+    reminders before deadlines; ROBOT_ANY_HOST [0] and the office-wide robots,
     DINGTALK_URL, DINGTALK_SECRET and WECOM_URL ({channel: (url, secret)}, kept
     out of the repr: the address is the robot's key)."""
 
@@ -36,6 +37,7 @@ class Settings:
     webhooks: list = field(default_factory=list)
     bulletin_weekday: int = 0
     bulletin_hour: int = 8
+    reminder_minutes: int = 30
     pdf_font: str | None = None
     robot_any_host: bool = False
     office_robots: dict = field(default_factory=dict, repr=False)
@@ -58,6 +60,7 @@ class Settings:
             webhooks=checked.webhook_urls,
             bulletin_weekday=checked.bulletin_weekday,
             bulletin_hour=checked.bulletin_hour,
+            reminder_minutes=checked.notify_reminder_minutes,
             pdf_font=checked.pdf_font,
             robot_any_host=checked.robot_any_host,
             office_robots=checked.office_robots(),

@@ -44,7 +44,8 @@ th,td{border:1px solid #999;padding:4px 8px;text-align:left} th{background:#eee}
 <h1>落实事项专报</h1>
 <p>统计时段：{{ s.week_start }} 至 {{ s.week_end }}　生成时间：{{ s.generated_at }}</p>
 <p>本周新增红色预警 {{ s.counts.red }} 项，督办单逾期 {{ s.counts.overdue }} 件，
-办结 {{ s.counts.closed }} 项。</p>
+办结 {{ s.counts.closed }} 项{% if s.counts.reminders is defined %}，
+发送到期提醒 {{ s.counts.reminders }} 条{% endif %}。</p>
 {% for section in s.sections %}
 <h2>{{ section.title }}</h2>
 {% if section.rows %}
@@ -85,12 +86,14 @@ def render_pdf(summary, config=None):
     heading = ParagraphStyle("heading", fontName=font, fontSize=13, leading=20, spaceBefore=8)
     text = ParagraphStyle("text", fontName=font, fontSize=10, leading=15, wordWrap="CJK")
     counts = summary["counts"]
+    # Bulletins drawn up before reminders existed have no count of them.
+    reminded = (f"，发送到期提醒 {counts['reminders']} 条" if "reminders" in counts else "")
     story = [
         Paragraph("落实事项专报", title),
         Paragraph(escape(f"统计时段：{summary['week_start']} 至 {summary['week_end']}　"
                          f"生成时间：{summary['generated_at']}"), text),
         Paragraph(escape(f"本周新增红色预警 {counts['red']} 项，督办单逾期 {counts['overdue']} 件，"
-                         f"办结 {counts['closed']} 项。"), text),
+                         f"办结 {counts['closed']} 项{reminded}。"), text),
         Spacer(1, 4 * mm),
     ]
     for section in summary["sections"]:

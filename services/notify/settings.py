@@ -32,6 +32,8 @@ class NotifySettings(ServiceSettings):
     webhook_secret: str | None = None
     bulletin_weekday: int = Field(0, ge=0, le=6)
     bulletin_hour: int = Field(8, ge=0, le=23)
+    # Minutes between sweeps for reminders before deadlines (each sent once).
+    notify_reminder_minutes: int = Field(30, ge=1, le=1440)
     pdf_font: str | None = None
     smtp_host: str | None = None
     smtp_port: int = Field(25, ge=1, le=65535)
