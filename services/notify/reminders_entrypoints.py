@@ -5,12 +5,14 @@ reminder once, through the routing rules of its kind, unless its item is done
 first. Mixed into the Service of service.py; the rules are in reminders.py."""
 import logging
 
-from services.common.consuming import applied_once, event_handler
+from services.common.consuming import applied_once, event_handler, rpc
 from services.common.leases import claim_timer_run
+from services.common.text import refuse_unstorable
 from services.common.workdays import CALENDAR, WORKING
 
 from . import logic, reminders
 from . import repository as repo
+from .exceptions import EXPECTED
 from .schemas import (
     ClockStageRecordedIn,
     ProgressReportedIn,
@@ -109,6 +111,18 @@ class RemindersHandlers:
             key: event["rules"][key] for key in reminders.OFFICE_RULES
             if key in event["rules"]})
 
+    @rpc(expected_exceptions=EXPECTED)
+    def list_deadlines(self, unit=None, task=None, limit=100, offset=0):
+        """The targets' and notices' deadlines notify watches for its reminders,
+        soonest first: {"items": [{kind, item, due, unit, task, title, done,
+        reminded}], "total"}; done: the item was done (target met, task
+        finished, notice acknowledged or answered), so it is not reminded of;
+        reminded: the reminder of this deadline went out."""
+        refuse_unstorable(unit=unit, task=task)
+        limit, offset = logic.page(limit, offset)
+        with self.db.session(readonly=True) as session:
+            return repo.list_deadlines(session, limit, offset, unit=unit, task=task)
+
     # Called from the existing handlers of service.py --------------------------------
 
     def _notice_deadlines(self, session, notice):
@@ -134,11 +148,11 @@ class RemindersHandlers:
                                    f"{now.isoformat()}"):
                 return
         with self.db.session() as session:
-            sent = self.sweep_reminders_at(session, local)
+            sent = self._sweep_reminders(session, local)
         if sent:
             log.info("%d reminders before deadlines sent", sent)
 
-    def sweep_reminders_at(self, session, local):
+    def _sweep_reminders(self, session, local):
         """The sweep itself, in `session`: answers how many reminders went out."""
         today = local.date()
         settings = reminders.kind_settings(repo.load_rules(session))

@@ -561,3 +561,21 @@ def load_office_rules(session):
 def save_office_rules(session, version, rules):
     session.execute(delete(office_rules))
     session.execute(office_rules.insert().values(id=1, version=version, rules=rules))
+
+
+def list_deadlines(session, limit, offset, unit=None, task=None):
+    query = select(reminder_deadlines)
+    for column, value in ((reminder_deadlines.c.unit, unit), (reminder_deadlines.c.task, task)):
+        if value is not None:
+            query = query.where(column == value)
+    total = session.execute(select(func.count()).select_from(query.subquery())).scalar()
+    rows = session.execute(query.order_by(reminder_deadlines.c.due, reminder_deadlines.c.item,
+                                          reminder_deadlines.c.kind)
+                           .limit(limit).offset(offset)).all()
+    keys = {f"{row.kind}|{row.item}|{row.due.isoformat()}": row for row in rows}
+    reminded = sent_keys(session, keys)
+    return {"items": [{"kind": row.kind, "item": row.item, "due": row.due.isoformat(),
+                       "unit": row.unit, "task": row.task,
+                       "title": row.context.get("title") or "", "done": row.done,
+                       "reminded": key in reminded} for key, row in keys.items()],
+            "total": total}
