@@ -186,3 +186,18 @@ def test_the_reminder_reads_in_chinese_with_names_and_the_date_as_people_write_i
         for channel in logic.CHANNELS:
             texts = logic.DEFAULT_TEMPLATES[(kind, channel)]
             logic.validate_template(kind, channel, texts["subject"] or "x", texts["body"])
+
+
+def test_the_bulletin_counts_the_reminders_sent_in_its_week():
+    from services.notify import documents
+
+    facts = [{"kind": "reminder", "key": f"reminder_target|target:T{n}:1|2026-11-06",
+              "task": f"T{n}", "unit": "yz", "detail": "", "day": dt.date(2026, 11, day)}
+             for n, day in ((1, 3), (2, 4), (3, 10))]  # the third is next week's
+    summary = logic.bulletin_summary(dt.date(2026, 11, 2), facts, {"yz": "袁州区"},
+                                     at(dt.date(2026, 11, 9)))
+    assert summary["counts"]["reminders"] == 2
+    # Counted, not listed: no section holds a reminder.
+    assert not any(row["kind"] == "reminder" for section in summary["sections"]
+                   for row in section["rows"])
+    assert "发送到期提醒 2 条" in documents.render_html(summary)
