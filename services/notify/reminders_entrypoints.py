@@ -4,9 +4,10 @@ kept as their events pass; the sweep (from the timer) sends each deadline's
 reminder once, through the routing rules of its kind, unless its item is done
 first. Mixed into the Service of service.py; the rules are in reminders.py."""
 import logging
+import uuid
 
 from services.common.consuming import applied_once, event_handler, rpc
-from services.common.leases import claim_timer_run
+from services.common.leases import claim_timer_run, timer_run_claimed
 from services.common.text import refuse_unstorable
 from services.common.workdays import CALENDAR, WORKING
 
@@ -143,9 +144,13 @@ class RemindersHandlers:
         minutes = self.delivery.settings.reminder_minutes
         slot = (local.hour * 60 + local.minute) // minutes
         now = logic.to_utc(local)
+        period = f"{local.date().isoformat()}#{slot}"
+        # Checked first without writing: the timer asks every few seconds.
+        with self.db.session(readonly=True) as session:
+            if timer_run_claimed(session, "reminders", period):
+                return
         with self.db.session() as session:
-            if not claim_timer_run(session, "reminders", f"{local.date().isoformat()}#{slot}",
-                                   f"{now.isoformat()}"):
+            if not claim_timer_run(session, "reminders", period, uuid.uuid4().hex):
                 return
         with self.db.session() as session:
             sent = self._sweep_reminders(session, local)
