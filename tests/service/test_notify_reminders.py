@@ -141,3 +141,18 @@ def test_a_13710_stage_recorded_is_not_reminded_of(notify):
     rows = reminders(notify, "reminder_stage")
     assert {row["item"] for row in rows} == {"stage:T9:first_feedback"}
     assert "“首次反馈”应于2026年11月5日前完成（还有1个工作日）" in rows[0]["body"]
+
+
+def test_the_monthly_reporting_day_follows_the_offices_rules(notify):
+    notify.deliver("warnings", "rules_changed", new_event(
+        version=2, previous_version=1, rules={"report_working_day": 3, "version": 2},
+        changes={"report_working_day": [5, 3]}, changed_by="admin", note=None),
+        "on_rules_changed")
+    created(notify, {**TASK, "targets": []})
+    created(notify, {**TASK, "code": "T2", "title": "老旧小区改造", "targets": []})
+    reported(notify, 10, task="T2")  # received 2 November: October's report is in
+    notify("tick")  # Tuesday 3 November; the 3rd working day is Wednesday 4th
+    (row,) = [row for row in reminders(notify, "reminder_report") if row["channel"] == "inbox"]
+    assert row["item"] == "report:yz:2026-11"
+    assert row["body"] == ("【落实提醒】袁州区：2026年10月工作进展应于2026年11月4日（本月第3个工作日）"
+                           "前报送（还有1个工作日），你单位牵头的1项任务尚未报送，请按时报送。")
