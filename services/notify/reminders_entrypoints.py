@@ -22,6 +22,7 @@ from .schemas import (
     TaskExtendedIn,
     TaskReplannedIn,
     TasksImportedIn,
+    UnitsMergedIn,
 )
 
 log = logging.getLogger(__name__)
@@ -103,6 +104,14 @@ class RemindersHandlers:
     def on_clock_stage_recorded(self, session, event):
         """A 13710 stage recorded: no reminder of its deadline."""
         repo.record_stage(session, event["task"], event["stage"])
+
+    @event_handler("tasks", "units_merged")
+    @applied_once(UnitsMergedIn)
+    def on_units_merged(self, session, event):
+        """The merged unit's tasks and targets are reminded to the unit they moved to."""
+        for task in event["tasks"]:
+            repo.move_task(session, task["code"], task["lead_unit"], event["into"],
+                           task["targets"])
 
     @event_handler("warnings", "rules_changed")
     @applied_once(RulesChangedIn)

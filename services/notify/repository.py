@@ -579,3 +579,14 @@ def list_deadlines(session, limit, offset, unit=None, task=None):
                        "title": row.context.get("title") or "", "done": row.done,
                        "reminded": key in reminded} for key, row in keys.items()],
             "total": total}
+
+
+def move_task(session, code, lead_unit, into, seqs):
+    """A merged unit's task: its new lead unit, and the targets `into` now owns."""
+    session.execute(update(reminder_tasks).where(reminder_tasks.c.task == code)
+                    .values(lead_unit=lead_unit))
+    items = [f"target:{code}:{seq}" for seq in seqs]
+    if items:
+        session.execute(update(reminder_deadlines)
+                        .where(reminder_deadlines.c.kind == logic.REMIND_TARGET)
+                        .where(reminder_deadlines.c.item.in_(items)).values(unit=into))

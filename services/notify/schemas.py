@@ -242,6 +242,17 @@ class TaskReplannedIn(ConsumedEventSchema):
     targets = fields.List(fields.Nested(TargetIn), required=True)
 
 
+class MovedTaskIn(Tolerant):
+    code = fields.String(required=True)
+    lead_unit = fields.String(required=True)
+    targets = fields.List(fields.Integer(), load_default=list)
+
+
+class UnitsMergedIn(ConsumedEventSchema):
+    into = fields.String(required=True)
+    tasks = fields.List(fields.Nested(MovedTaskIn), required=True)
+
+
 class RulesChangedIn(ConsumedEventSchema):
     version = fields.Integer(required=True)
     rules = fields.Dict(required=True)
@@ -255,5 +266,6 @@ CONSUMES.update({
     ("tasks", "clock_stage_recorded"): ClockStageRecordedIn,
     ("tasks", "task_extended"): TaskExtendedIn,
     ("tasks", "task_replanned"): TaskReplannedIn,
+    ("tasks", "units_merged"): UnitsMergedIn,
     ("warnings", "rules_changed"): RulesChangedIn,
 })

@@ -156,3 +156,15 @@ def test_the_monthly_reporting_day_follows_the_offices_rules(notify):
     assert row["item"] == "report:yz:2026-11"
     assert row["body"] == ("【落实提醒】袁州区：2026年10月工作进展应于2026年11月4日（本月第3个工作日）"
                            "前报送（还有1个工作日），你单位牵头的1项任务尚未报送，请按时报送。")
+
+
+def test_a_merged_units_targets_are_reminded_to_the_unit_they_moved_to(notify):
+    created(notify)
+    notify.deliver("tasks", "units_merged", new_event(
+        unit="yz", into="dcb", effective_on="2026-11-02", reason="机构改革",
+        tasks=[{"code": "T1", "lead_unit": "dcb", "previous_lead_unit": "yz",
+                "cooperating_units": [], "targets": [1, 2, 3]}], changed_by="admin"),
+        "on_units_merged")
+    notify("tick")
+    assert {(row["unit"], row["item"]) for row in reminders(notify)
+            if row["channel"] == "inbox"} == {("dcb", "target:T1:1"), ("dcb", "target:T1:2")}
