@@ -16,6 +16,7 @@ from . import repository as repo
 from .exceptions import EXPECTED
 from .schemas import (
     ClockStageRecordedIn,
+    ProgressReceiptCorrectedIn,
     ProgressReportedIn,
     RulesChangedIn,
     TaskCreatedIn,
@@ -98,6 +99,14 @@ class RemindersHandlers:
         for code, report in last.items():
             repo.record_report(session, code, report["percent"],
                                self.clock.day_of(report["received_at"]))
+
+    @event_handler("tasks", "progress_receipt_corrected")
+    @applied_once(ProgressReceiptCorrectedIn)
+    def on_progress_receipt_corrected(self, session, event):
+        """The office moved when a report was received: whether the unit has
+        reported this month is judged by the task's last receipt as it now stands."""
+        repo.set_last_received(session, event["report"]["task"],
+                               self.clock.day_of(event["last_received_at"]))
 
     @event_handler("tasks", "clock_stage_recorded")
     @applied_once(ClockStageRecordedIn)

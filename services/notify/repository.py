@@ -590,3 +590,8 @@ def move_task(session, code, lead_unit, into, seqs):
         session.execute(update(reminder_deadlines)
                         .where(reminder_deadlines.c.kind == logic.REMIND_TARGET)
                         .where(reminder_deadlines.c.item.in_(items)).values(unit=into))
+
+
+def set_last_received(session, code, received_on):
+    session.execute(update(reminder_tasks).where(reminder_tasks.c.task == code)
+                    .values(last_received_on=received_on))

@@ -226,6 +226,15 @@ class ProgressReportedIn(ConsumedEventSchema):
     reports = fields.List(fields.Nested(ReportIn), required=True)
 
 
+class CorrectedReportIn(Tolerant):
+    task = fields.String(required=True)
+
+
+class ProgressReceiptCorrectedIn(ConsumedEventSchema):
+    report = fields.Nested(CorrectedReportIn, required=True)
+    last_received_at = fields.String(required=True)
+
+
 class ClockStageRecordedIn(ConsumedEventSchema):
     task = fields.String(required=True)
     stage = fields.String(required=True)
@@ -263,6 +272,7 @@ CONSUMES.update({
     ("tasks", "tasks_imported"): TasksImportedIn,
     ("tasks", "task_updated"): TaskCreatedIn,
     ("tasks", "progress_reported"): ProgressReportedIn,
+    ("tasks", "progress_receipt_corrected"): ProgressReceiptCorrectedIn,
     ("tasks", "clock_stage_recorded"): ClockStageRecordedIn,
     ("tasks", "task_extended"): TaskExtendedIn,
     ("tasks", "task_replanned"): TaskReplannedIn,

@@ -168,3 +168,19 @@ def test_a_merged_units_targets_are_reminded_to_the_unit_they_moved_to(notify):
     notify("tick")
     assert {(row["unit"], row["item"]) for row in reminders(notify)
             if row["channel"] == "inbox"} == {("dcb", "target:T1:1"), ("dcb", "target:T1:2")}
+
+
+def test_a_receipt_moved_before_last_months_reporting_day_counts_as_not_reported(notify):
+    created(notify, {**TASK, "targets": []})
+    reported(notify, 10)
+    notify.deliver("tasks", "progress_receipt_corrected", new_event(
+        report={"id": 1, "task": "T1", "unit": "yz", "percent": 10, "correction": False,
+                "reported_at": "2026-10-09T02:00:00+00:00",
+                "received_at": "2026-10-09T02:00:00+00:00"},
+        previous_received_at="2026-11-02T02:00:00+00:00", reason="系统故障补录",
+        corrected_by="admin", last_received_at="2026-10-09T02:00:00+00:00",
+        last_rise_received_at="2026-10-09T02:00:00+00:00"), "on_progress_receipt_corrected")
+    notify.clock.moment += dt.timedelta(days=2)  # Thursday 5 November; the 5th is Friday 6th
+    notify("tick")
+    (row,) = [row for row in reminders(notify, "reminder_report") if row["channel"] == "inbox"]
+    assert "你单位牵头的1项任务尚未报送" in row["body"] and "2026年11月6日" in row["body"]
