@@ -56,7 +56,10 @@ RobotChannel = Literal["dingtalk", "wecom"]
 NotificationStatus = Literal["pending", "sending", "sent", "delivered", "failed", "dropped"]
 # What routing rules can name; a digest is made of routed messages, never routed itself.
 RoutedEventType = Literal["colour_changed", "notice_issued", "notice_overdue", "escalation",
-                          "bulletin_published", "ranking_published", "task_message_posted"]
+                          "bulletin_published", "ranking_published", "task_message_posted",
+                          # Reminders before deadlines, one kind each.
+                          "reminder_target", "reminder_report", "reminder_notice_ack",
+                          "reminder_notice_answer", "reminder_stage"]
 NotifyEventType = RoutedEventType | Literal["digest"]
 NotifyRole = Literal["operator", "head", "office", "leaders", "webhook"]
 EscalationStatus = Literal["open", "stopped", "top"]
@@ -277,6 +280,9 @@ class RoutingRuleIn(WriteBody):
     quiet_hours: Annotated[str, StringConstraints(
         strip_whitespace=True, pattern=r"^\d{2}:\d{2}-\d{2}:\d{2}$")] | None = None
     enabled: bool = True
+    # A reminder rule's working days before the deadline (left out: its kind's
+    # default); the service refuses it on any other rule.
+    days_before: int | None = Field(None, ge=0, le=30)
 
     def to_rpc(self) -> dict:
         # Unset rather than None is left out: an explicit null quiet_hours means

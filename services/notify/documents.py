@@ -125,8 +125,10 @@ def _numbered(summary):
 
 def _week_line(summary):
     counts = summary["counts"]
+    # Bulletins drawn up before reminders existed have no count of them.
+    reminded = f"，发送到期提醒{counts['reminders']}条" if "reminders" in counts else ""
     return (f"本周新增红色预警{counts['red']}项，督办单逾期{counts['overdue']}件，"
-            f"办结{counts['closed']}项。")
+            f"办结{counts['closed']}项{reminded}。")
 
 
 def _overview_lines(summary):

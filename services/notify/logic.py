@@ -55,8 +55,20 @@ DIGEST = "digest"
 BULLETIN = "bulletin_published"
 RANKING_PUBLISHED = "ranking_published"
 TASK_MESSAGE = "task_message_posted"
+# Reminders before a deadline (see reminders.py), one event type per kind of
+# deadline, so that each has its own rules (N, channels) and templates.
+REMIND_TARGET = "reminder_target"  # a task's target falls due
+REMIND_REPORT = "reminder_report"  # the month's progress report is due
+REMIND_ACK = "reminder_notice_ack"  # a notice (督办单) must be acknowledged
+REMIND_ANSWER = "reminder_notice_answer"  # a notice must be answered
+REMIND_STAGE = "reminder_stage"  # a 13710 stage must be recorded
+REMINDERS = (REMIND_TARGET, REMIND_REPORT, REMIND_ACK, REMIND_ANSWER, REMIND_STAGE)
+# Working days before the deadline a reminder goes out, when a rule says nothing.
+DEFAULT_DAYS_BEFORE = {REMIND_TARGET: 3, REMIND_REPORT: 2, REMIND_ACK: 1, REMIND_ANSWER: 1,
+                       REMIND_STAGE: 1}
+MAX_DAYS_BEFORE = 30
 EVENT_TYPES = (COLOUR_CHANGED, NOTICE_ISSUED, NOTICE_OVERDUE, ESCALATION, DIGEST, BULLETIN,
-               RANKING_PUBLISHED, TASK_MESSAGE)
+               RANKING_PUBLISHED, TASK_MESSAGE, *REMINDERS)
 
 DEFAULT_QUIET_HOURS = "22:00-08:00"
 
@@ -81,6 +93,22 @@ DEFAULT_RULES = [
      "channels": [INBOX], "quiet_hours": None},
     {"event_type": TASK_MESSAGE, "colour": None, "unit": None, "role": OFFICE,
      "channels": [INBOX], "quiet_hours": None},
+    # Reminders: the unit's operator for what it reports, the head for notices.
+    {"event_type": REMIND_TARGET, "colour": None, "unit": None, "role": OPERATOR,
+     "channels": [SMS, INBOX], "quiet_hours": DEFAULT_QUIET_HOURS,
+     "days_before": DEFAULT_DAYS_BEFORE[REMIND_TARGET]},
+    {"event_type": REMIND_REPORT, "colour": None, "unit": None, "role": OPERATOR,
+     "channels": [SMS, INBOX], "quiet_hours": DEFAULT_QUIET_HOURS,
+     "days_before": DEFAULT_DAYS_BEFORE[REMIND_REPORT]},
+    {"event_type": REMIND_ACK, "colour": None, "unit": None, "role": HEAD,
+     "channels": [SMS, INBOX], "quiet_hours": DEFAULT_QUIET_HOURS,
+     "days_before": DEFAULT_DAYS_BEFORE[REMIND_ACK]},
+    {"event_type": REMIND_ANSWER, "colour": None, "unit": None, "role": HEAD,
+     "channels": [SMS, INBOX], "quiet_hours": DEFAULT_QUIET_HOURS,
+     "days_before": DEFAULT_DAYS_BEFORE[REMIND_ANSWER]},
+    {"event_type": REMIND_STAGE, "colour": None, "unit": None, "role": OPERATOR,
+     "channels": [SMS, INBOX], "quiet_hours": DEFAULT_QUIET_HOURS,
+     "days_before": DEFAULT_DAYS_BEFORE[REMIND_STAGE]},
 ]
 
 # Subject and body of each event type; `sms` is the short body of a text message
@@ -142,6 +170,43 @@ _DEFAULTS = {
                 "在任务 {{ task }}「{{ title }}」留言：{{ excerpt }}。请登录落实平台查看并回复。",
         "sms": "【落实】任务 {{ task }} 有{{ side_name }}新留言：{{ excerpt }}。请登录平台回复。",
     },
+    REMIND_TARGET: {
+        "subject": "落实提醒：「{{ title }}」第{{ seq }}个目标{{ due_words }}到期",
+        "body": "【落实提醒】{{ unit_name }}：你单位牵头的「{{ title }}」第{{ seq }}个目标"
+                "将于{{ due_words }}到期（{{ left_words }}），请按时报送进展。",
+        "sms": "【落实提醒】{{ unit_name }}：你单位牵头的「{{ title }}」第{{ seq }}个目标"
+               "将于{{ due_words }}到期（{{ left_words }}），请按时报送进展。",
+    },
+    REMIND_REPORT: {
+        "subject": "落实提醒：{{ month_words }}进展请于{{ due_words }}前报送",
+        "body": "【落实提醒】{{ unit_name }}：{{ month_words }}工作进展应于{{ due_words }}"
+                "（本月第{{ nth }}个工作日）前报送（{{ left_words }}），你单位牵头的"
+                "{{ pending }}项任务尚未报送，请按时报送。",
+        "sms": "【落实提醒】{{ unit_name }}：{{ month_words }}工作进展应于{{ due_words }}前报送"
+               "（{{ left_words }}），尚有{{ pending }}项任务未报送。",
+    },
+    REMIND_ACK: {
+        "subject": "落实提醒：督办单{{ number }}请于{{ due_words }}前签收",
+        "body": "【落实提醒】{{ unit_name }}：督办单{{ number }}（「{{ title }}」）应于"
+                "{{ due_words }}前签收（{{ left_words }}），请及时签收。",
+        "sms": "【落实提醒】{{ unit_name }}：督办单{{ number }}应于{{ due_words }}前签收"
+               "（{{ left_words }}）。",
+    },
+    REMIND_ANSWER: {
+        "subject": "落实提醒：督办单{{ number }}请于{{ due_words }}前报送整改方案",
+        "body": "【落实提醒】{{ unit_name }}：督办单{{ number }}（「{{ title }}」）应于"
+                "{{ due_words }}前报送整改方案（{{ left_words }}），请按时报送。",
+        "sms": "【落实提醒】{{ unit_name }}：督办单{{ number }}应于{{ due_words }}前报送整改方案"
+               "（{{ left_words }}）。",
+    },
+    REMIND_STAGE: {
+        "subject": "落实提醒：「{{ title }}」“{{ stage_name }}”{{ due_words }}到期",
+        "body": "【落实提醒】{{ unit_name }}：你单位牵头的「{{ title }}」（13710）"
+                "“{{ stage_name }}”应于{{ due_words }}前完成（{{ left_words }}），"
+                "请按时办理并录入。",
+        "sms": "【落实提醒】{{ unit_name }}：「{{ title }}」“{{ stage_name }}”应于{{ due_words }}"
+               "前完成（{{ left_words }}）。",
+    },
 }
 
 DEFAULT_TEMPLATES = {
@@ -181,6 +246,18 @@ SAMPLE_CONTEXTS = {
                "closed": 2, "recipient_name": "王市长", "role_name": "领导",
                "unit_name": "领导"},
 }
+_REMINDER_SAMPLE = {"unit_name": "袁州区", "task": "T2026-0001", "title": "产业园区建设",
+                    "due": "2027-03-31", "due_words": "2027年3月31日", "days_left": 3,
+                    "left_words": "还有3个工作日", "recipient_name": "李四",
+                    "role_name": "联络员"}
+SAMPLE_CONTEXTS.update({
+    REMIND_TARGET: {**_REMINDER_SAMPLE, "seq": 3},
+    REMIND_REPORT: {**_REMINDER_SAMPLE, "task": None, "title": "", "month_words": "2027年2月",
+                    "nth": 5, "pending": 2},
+    REMIND_ACK: {**_REMINDER_SAMPLE, "number": "督〔2027〕1号"},
+    REMIND_ANSWER: {**_REMINDER_SAMPLE, "number": "督〔2027〕1号"},
+    REMIND_STAGE: {**_REMINDER_SAMPLE, "stage": "first_feedback", "stage_name": "首次反馈"},
+})
 
 # What one template may make: a string or list repeated past this many items,
 # and a range past this many numbers, are refused, so that `{{ 'x' * 10**9 }}`
@@ -331,8 +408,25 @@ def validate_rules(rules):
         clean.append({"position": index, "event_type": event_type, "colour": colour,
                       "unit": rule.get("unit") or None, "role": role,
                       "channels": list(dict.fromkeys(channels)),
-                      "quiet_hours": quiet or None, "enabled": bool(rule.get("enabled", True))})
+                      "quiet_hours": quiet or None, "enabled": bool(rule.get("enabled", True)),
+                      "days_before": _days_before(event_type, rule.get("days_before"),
+                                                  f"{where}.days_before")})
     return clean
+
+
+def _days_before(event_type, days, where):
+    """A reminder rule's N (working days before the deadline), its kind's default
+    when not given; None for any other rule, which has no deadline."""
+    if event_type not in REMINDERS:
+        if days is not None:
+            raise InvalidInput({where: "only a reminder rule has days before its deadline"})
+        return None
+    if days is None:
+        return DEFAULT_DAYS_BEFORE[event_type]
+    if isinstance(days, bool) or not isinstance(days, int) \
+            or not 0 <= days <= MAX_DAYS_BEFORE:
+        raise InvalidInput({where: f"working days before the deadline, 0–{MAX_DAYS_BEFORE}"})
+    return days
 
 
 def matching_rules(rules, event_type, colour, unit, role=None):
@@ -799,6 +893,8 @@ def bulletin_summary(week_start, facts, unit_names, generated_at, movers=None,
         answer["sections"].append(extension_section(week_start, week_end, extensions,
                                                     unit_names))
     answer["counts"] = {section["key"]: len(section["rows"]) for section in answer["sections"]}
+    # Reminders before deadlines are counted, not listed: they are routine.
+    answer["counts"]["reminders"] = sum(1 for f in in_week if f["kind"] == "reminder")
     return answer
 
 

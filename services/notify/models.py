@@ -8,6 +8,7 @@ from sqlalchemy import (
     Column,
     Date,
     DateTime,
+    Float,
     Integer,
     LargeBinary,
     MetaData,
@@ -103,6 +104,8 @@ routing_rules = Table(
     Column("channels", JSON, nullable=False),
     Column("quiet_hours", String(16)),  # for SMS; None: none
     Column("enabled", Boolean, nullable=False, server_default="1"),
+    # A reminder rule's N: working days before the deadline it goes out.
+    Column("days_before", Integer),
 )
 
 templates = Table(
@@ -135,7 +138,8 @@ escalations = Table(
 bulletin_facts = Table(
     "bulletin_facts", metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("kind", String(16), nullable=False),  # red, overdue, closed, explained
+    # red, overdue, closed, explained, reminder, ...
+    Column("kind", String(16), nullable=False),
     Column("key", String(64), nullable=False),
     Column("task", String(32)),
     Column("unit", String(32)),
@@ -166,3 +170,54 @@ bulletins = Table(
 # The working-day calendar's years the office entered, copied from the warnings
 # service's calendar_changed events; the package's years come from the package.
 calendar_years = calendar_copy_table(metadata)
+
+
+# Reminders before deadlines (reminders.py). What notify knows of the tasks,
+# from the tasks service's events: enough to tell their targets, monthly reports
+# and 13710 stages apart from those already done.
+reminder_tasks = Table(
+    "reminder_tasks", metadata,
+    Column("task", String(32), primary_key=True),
+    Column("title", String(200), nullable=False),
+    Column("lead_unit", String(32), nullable=False, index=True),
+    Column("status", String(16), nullable=False),
+    Column("start_date", Date),
+    Column("clock_class", String(16)),
+    Column("percent", Float, nullable=False, server_default="0"),  # the last reported
+    Column("last_received_on", Date),  # the city's day the last report was received
+    Column("stages", JSON, nullable=False),  # the 13710 stages recorded
+)
+
+# Targets and notices: one row per deadline, with whether its item is done.
+reminder_deadlines = Table(
+    "reminder_deadlines", metadata,
+    Column("kind", String(32), primary_key=True),  # reminder_target, reminder_notice_ack...
+    Column("item", String(96), primary_key=True),  # target:T1:3, notice:5
+    Column("due", Date, nullable=False, index=True),
+    Column("unit", String(32), nullable=False),
+    Column("task", String(32), index=True),
+    Column("planned_percent", Float),  # a target's: met once the task reports it
+    Column("done", Boolean, nullable=False, server_default="0"),
+    Column("context", JSON, nullable=False),
+)
+
+# Every reminder sent: its key (kind|item|deadline) is claimed once, so a
+# deadline is reminded of once however many sweeps and replicas run.
+reminders_sent = Table(
+    "reminders_sent", metadata,
+    Column("key", String(200), primary_key=True),
+    Column("kind", String(32), nullable=False),
+    Column("item", String(96), nullable=False),
+    Column("due", Date, nullable=False),
+    Column("unit", String(32), nullable=False),
+    Column("sent_at", DateTime, nullable=False),
+)
+
+# The warnings service's rules as they last stood (rules_changed): the
+# reporting day and the 13710 clock's days.
+office_rules = Table(
+    "office_rules", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("version", Integer, nullable=False),
+    Column("rules", JSON, nullable=False),
+)

@@ -14,6 +14,10 @@ from .models import (
     dedup_marks,
     escalations,
     notifications,
+    office_rules,
+    reminder_deadlines,
+    reminder_tasks,
+    reminders_sent,
     robots,
     routing_rules,
     templates,
@@ -113,7 +117,8 @@ def load_rules(session):
         return logic.validate_rules(logic.DEFAULT_RULES)
     return [{"position": row.position, "event_type": row.event_type, "colour": row.colour,
              "unit": row.unit, "role": row.role, "channels": row.channels,
-             "quiet_hours": row.quiet_hours, "enabled": row.enabled} for row in rows]
+             "quiet_hours": row.quiet_hours, "enabled": row.enabled,
+             "days_before": row.days_before} for row in rows]
 
 
 def replace_rules(session, rules):
@@ -473,3 +478,160 @@ def get_bulletin(session, bulletin_id):
 
 # The escalation grace and the bulletin count working days by this copy.
 CALENDAR = CalendarCopy(calendar_years)
+
+
+# Reminders before deadlines ------------------------------------------------------
+
+def save_reminder_tasks(session, tasks):
+    """Keep tasks as the tasks service now describes them ({task, title,
+    lead_unit, status, start_date, clock_class}), their reports and stages kept."""
+    for task in tasks:
+        values = {key: task[key] for key in ("title", "lead_unit", "status", "start_date",
+                                              "clock_class")}
+        if not session.execute(update(reminder_tasks).where(reminder_tasks.c.task == task["task"])
+                               .values(**values)).rowcount:
+            session.execute(reminder_tasks.insert().values(task=task["task"], stages=[],
+                                                           **values))
+
+
+def reminder_task(session, code):
+    row = session.execute(select(reminder_tasks).where(reminder_tasks.c.task == code)).first()
+    return dict(row._mapping) if row else None
+
+
+def set_task_status(session, code, status):
+    session.execute(update(reminder_tasks).where(reminder_tasks.c.task == code)
+                    .values(status=status))
+    session.execute(update(reminder_deadlines).where(reminder_deadlines.c.task == code)
+                    .where(reminder_deadlines.c.kind == logic.REMIND_TARGET).values(done=True))
+
+
+def record_report(session, code, percent, received_on):
+    """The task's last report: its percentage, and the targets it meets done (a
+    correction below a target's plan makes it due again)."""
+    session.execute(update(reminder_tasks).where(reminder_tasks.c.task == code)
+                    .values(percent=percent, last_received_on=received_on))
+    mark_targets(session, code, percent)
+
+
+def mark_targets(session, code, percent):
+    targets = reminder_deadlines.c
+    session.execute(update(reminder_deadlines).where(targets.task == code)
+                    .where(targets.kind == logic.REMIND_TARGET)
+                    .values(done=targets.planned_percent <= percent))
+
+
+def record_stage(session, code, stage):
+    row = reminder_task(session, code)
+    if row is not None and stage not in row["stages"]:
+        session.execute(update(reminder_tasks).where(reminder_tasks.c.task == code)
+                        .values(stages=row["stages"] + [stage]))
+
+
+def replace_targets(session, code, deadlines):
+    """The task's target deadlines are now `deadlines` (reminders.target_deadlines
+    with planned_percent in their context)."""
+    session.execute(delete(reminder_deadlines).where(reminder_deadlines.c.task == code)
+                    .where(reminder_deadlines.c.kind == logic.REMIND_TARGET))
+    save_deadlines(session, deadlines)
+
+
+def save_deadlines(session, deadlines):
+    for deadline in deadlines:
+        session.execute(delete(reminder_deadlines)
+                        .where(reminder_deadlines.c.kind == deadline["kind"])
+                        .where(reminder_deadlines.c.item == deadline["item"]))
+    if deadlines:
+        session.execute(reminder_deadlines.insert(), [
+            {"kind": d["kind"], "item": d["item"], "due": d["due"], "unit": d["unit"],
+             "task": d["task"], "planned_percent": d.get("planned_percent"),
+             "done": d["done"], "context": {**d["context"], "title": d["title"]}}
+            for d in deadlines])
+
+
+def move_deadline(session, kind, item, due):
+    session.execute(update(reminder_deadlines).where(reminder_deadlines.c.kind == kind)
+                    .where(reminder_deadlines.c.item == item).values(due=due))
+
+
+def deadlines_done(session, kinds, item):
+    session.execute(update(reminder_deadlines).where(reminder_deadlines.c.kind.in_(kinds))
+                    .where(reminder_deadlines.c.item == item).values(done=True))
+
+
+def open_deadlines(session, first, last):
+    """The stored deadlines not done falling due from `first` to `last`."""
+    rows = session.execute(select(reminder_deadlines)
+                           .where(reminder_deadlines.c.due >= first)
+                           .where(reminder_deadlines.c.due <= last)
+                           .where(reminder_deadlines.c.done.is_(False))).all()
+    return [{"kind": row.kind, "item": row.item, "due": row.due, "unit": row.unit,
+             "task": row.task, "title": row.context.get("title") or row.task or "",
+             "done": row.done, "context": row.context} for row in rows]
+
+
+def open_tasks(session):
+    """The tasks not finished, as reminders.report_deadlines and stage_deadlines
+    read them."""
+    rows = session.execute(select(reminder_tasks).where(
+        reminder_tasks.c.status.notin_(("closed", "explained", "cancelled")))).all()
+    return [dict(row._mapping) for row in rows]
+
+
+def sent_keys(session, keys):
+    found = set()
+    for chunk in _chunks(set(keys)):
+        found.update(session.execute(select(reminders_sent.c.key)
+                                     .where(reminders_sent.c.key.in_(chunk))).scalars())
+    return found
+
+
+def claim_reminder(session, reminder, now):
+    """True for exactly one caller per reminder key."""
+    return insert_ignoring_conflicts(session, reminders_sent, [{
+        "key": reminder["key"], "kind": reminder["kind"], "item": reminder["item"],
+        "due": reminder["due"], "unit": reminder["unit"], "sent_at": now}]) == 1
+
+
+def load_office_rules(session):
+    row = session.execute(select(office_rules.c.rules).where(office_rules.c.id == 1)).first()
+    return row.rules if row else {}
+
+
+def save_office_rules(session, version, rules):
+    session.execute(delete(office_rules))
+    session.execute(office_rules.insert().values(id=1, version=version, rules=rules))
+
+
+def list_deadlines(session, limit, offset, unit=None, task=None):
+    query = select(reminder_deadlines)
+    for column, value in ((reminder_deadlines.c.unit, unit), (reminder_deadlines.c.task, task)):
+        if value is not None:
+            query = query.where(column == value)
+    total = session.execute(select(func.count()).select_from(query.subquery())).scalar()
+    rows = session.execute(query.order_by(reminder_deadlines.c.due, reminder_deadlines.c.item,
+                                          reminder_deadlines.c.kind)
+                           .limit(limit).offset(offset)).all()
+    keys = {f"{row.kind}|{row.item}|{row.due.isoformat()}": row for row in rows}
+    reminded = sent_keys(session, keys)
+    return {"items": [{"kind": row.kind, "item": row.item, "due": row.due.isoformat(),
+                       "unit": row.unit, "task": row.task,
+                       "title": row.context.get("title") or "", "done": row.done,
+                       "reminded": key in reminded} for key, row in keys.items()],
+            "total": total}
+
+
+def move_task(session, code, lead_unit, into, seqs):
+    """A merged unit's task: its new lead unit, and the targets `into` now owns."""
+    session.execute(update(reminder_tasks).where(reminder_tasks.c.task == code)
+                    .values(lead_unit=lead_unit))
+    items = [f"target:{code}:{seq}" for seq in seqs]
+    if items:
+        session.execute(update(reminder_deadlines)
+                        .where(reminder_deadlines.c.kind == logic.REMIND_TARGET)
+                        .where(reminder_deadlines.c.item.in_(items)).values(unit=into))
+
+
+def set_last_received(session, code, received_on):
+    session.execute(update(reminder_tasks).where(reminder_tasks.c.task == code)
+                    .values(last_received_on=received_on))

@@ -207,3 +207,96 @@ CONSUMES.update({
     ("warnings", "accountability_opened"): AccountabilityOpenedIn,
     ("warnings", "rectification_overdue"): RectificationOverdueIn,
 })
+
+
+# Reminders before deadlines: the tasks with their targets, reports and 13710
+# stages, and the warnings service's rules (reporting day, clock days).
+
+class TargetIn(Tolerant):
+    seq = fields.Integer(required=True)
+    due_date = fields.Date(required=True)
+    planned_percent = fields.Float(required=True)
+    unit = fields.String(allow_none=True, load_default=None)
+
+
+class TaskIn(Tolerant):
+    code = fields.String(required=True)
+    title = fields.String(required=True)
+    lead_unit = fields.String(required=True)
+    status = fields.String(required=True)
+    start_date = fields.Date(allow_none=True, load_default=None)
+    clock_class = fields.String(allow_none=True, load_default=None)
+    targets = fields.List(fields.Nested(TargetIn), load_default=list)
+
+
+class TaskCreatedIn(ConsumedEventSchema):
+    task = fields.Nested(TaskIn, required=True)
+
+
+class TasksImportedIn(ConsumedEventSchema):
+    tasks = fields.Nested(TaskIn, many=True, required=True)
+
+
+class ReportIn(Tolerant):
+    task = fields.String(required=True)
+    percent = fields.Float(required=True)
+    received_at = fields.String(required=True)
+
+
+class ProgressReportedIn(ConsumedEventSchema):
+    reports = fields.List(fields.Nested(ReportIn), required=True)
+
+
+class CorrectedReportIn(Tolerant):
+    task = fields.String(required=True)
+
+
+class ProgressReceiptCorrectedIn(ConsumedEventSchema):
+    report = fields.Nested(CorrectedReportIn, required=True)
+    last_received_at = fields.String(required=True)
+
+
+class ClockStageRecordedIn(ConsumedEventSchema):
+    task = fields.String(required=True)
+    stage = fields.String(required=True)
+
+
+class TaskExtendedIn(ConsumedEventSchema):
+    task = fields.String(required=True)
+    seq = fields.Integer(allow_none=True, load_default=None)
+    new_due_date = fields.Date(required=True)
+
+
+class TaskReplannedIn(ConsumedEventSchema):
+    task = fields.String(required=True)
+    targets = fields.List(fields.Nested(TargetIn), required=True)
+
+
+class MovedTaskIn(Tolerant):
+    code = fields.String(required=True)
+    lead_unit = fields.String(required=True)
+    targets = fields.List(fields.Integer(), load_default=list)
+
+
+class UnitsMergedIn(ConsumedEventSchema):
+    into = fields.String(required=True)
+    tasks = fields.List(fields.Nested(MovedTaskIn), required=True)
+
+
+class RulesChangedIn(ConsumedEventSchema):
+    version = fields.Integer(required=True)
+    rules = fields.Dict(required=True)
+
+
+CONSUMES.update({
+    ("tasks", "task_created"): TaskCreatedIn,
+    ("tasks", "tasks_imported"): TasksImportedIn,
+    ("tasks", "task_updated"): TaskCreatedIn,
+    ("tasks", "progress_reported"): ProgressReportedIn,
+    ("tasks", "progress_receipt_corrected"): ProgressReceiptCorrectedIn,
+    ("tasks", "clock_stage_recorded"): ClockStageRecordedIn,
+    ("tasks", "task_extended"): TaskExtendedIn,
+    ("tasks", "task_replanned"): TaskReplannedIn,
+    ("tasks", "units_merged"): UnitsMergedIn,
+    ("warnings", "rules_changed"): RulesChangedIn,
+})

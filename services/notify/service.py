@@ -27,6 +27,7 @@ from .dependencies import Delivery
 from .exceptions import EXPECTED, Conflict, Forbidden, InvalidInput, NotFound
 from .extension_handlers import ExtensionHandlers
 from .leaders_entrypoints import LeadersHandlers
+from .reminders_entrypoints import RemindersHandlers
 from .schemas import (
     CalendarChangedIn,
     ColourChangedIn,
@@ -85,7 +86,7 @@ def _robot_item(row):
             "updated_by": row["updated_by"]}
 
 
-class Service(LeadersHandlers, ExtensionHandlers, Operations):
+class Service(LeadersHandlers, ExtensionHandlers, RemindersHandlers, Operations):
     """Notifications: SMS, e-mail, webhooks, DingTalk and WeCom group robots and
     the in-portal inbox, with the
     delivery log, escalation ladder and weekly bulletin.
@@ -191,6 +192,7 @@ class Service(LeadersHandlers, ExtensionHandlers, Operations):
                         "answer_due": (notice["answer_due"] or "")[:10],
                         "issued_at": (notice["issued_at"] or "")[:10]},
         }], event["event_id"], now, local)
+        self._notice_deadlines(session, notice)
         settings = self.delivery.settings
         repo.open_escalation(
             session, item, notice["unit"], notice["task"], f"督办单 {number}", 1,
@@ -287,13 +289,15 @@ class Service(LeadersHandlers, ExtensionHandlers, Operations):
 
     @timer(interval=10, config_key="LUOSHI_NOTIFY_TICK_SECONDS")
     def tick(self):
-        """Climb due escalations, send due deliveries and, once a week after
+        """Climb due escalations, send the reminders before deadlines due (once
+        every LUOSHI_NOTIFY_REMINDER_MINUTES), send due deliveries and, once a week after
         LUOSHI_BULLETIN_HOUR on the first working day from LUOSHI_BULLETIN_WEEKDAY,
         draw up the bulletin of the week before (for the office to sign, or issued
         at once without LUOSHI_BULLETIN_SIGN_OFF). Safe to run in every replica at
         once."""
         local = self.clock.now()
         self._escalate_due(local)
+        self._remind_due(local)
         self._send_due(local)
         settings = self.delivery.settings
         if local.hour < settings.bulletin_hour:
@@ -651,10 +655,12 @@ class Service(LeadersHandlers, ExtensionHandlers, Operations):
             log.info("%d held warnings dropped: their tasks changed colour first", len(drops))
 
     def _notice_settled(self, session, event, what):
+        self._notice_step(session, event["notice_id"], what)
         repo.stop_escalations(session, [f"notice:{event['notice_id']}"], what,
                               logic.to_utc(self.clock.now()))
 
     def _task_settled(self, session, event, kind, words):
+        repo.set_task_status(session, event["task"], kind)
         repo.stop_escalations(session, [f"task:{event['task']}"], kind,
                               logic.to_utc(self.clock.now()))
         reason = (event["reason"] or "").rstrip("。")

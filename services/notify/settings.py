@@ -37,6 +37,8 @@ class NotifySettings(ServiceSettings):
     # it reaches the leaders, or the weekly timer issues it as drawn up.
     bulletin_issuer: str | None = Field(None, max_length=40)
     bulletin_sign_off: bool = True
+    # Minutes between sweeps for reminders before deadlines (each sent once).
+    notify_reminder_minutes: int = Field(30, ge=1, le=1440)
     pdf_font: str | None = None
     smtp_host: str | None = None
     smtp_port: int = Field(25, ge=1, le=65535)

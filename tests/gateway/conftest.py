@@ -608,11 +608,17 @@ class Contract:
         return {"items": [{"position": 0, "event_type": "colour_changed", "colour": "red",
                            "unit": None, "role": "operator",
                            "channels": ["sms", "email", "inbox"],
-                           "quiet_hours": "22:00-08:00", "enabled": True}]}
+                           "quiet_hours": "22:00-08:00", "enabled": True,
+                           "days_before": None},
+                          {"position": 1, "event_type": "reminder_target", "colour": None,
+                           "unit": None, "role": "operator", "channels": ["sms", "inbox"],
+                           "quiet_hours": "22:00-08:00", "enabled": True,
+                           "days_before": 3}]}
 
     def notify_set_routing_rules(self, *, rules, caller):
         return {"items": [{"position": position, "colour": None, "unit": None,
-                           "quiet_hours": "22:00-08:00", "enabled": True, **rule}
+                           "quiet_hours": "22:00-08:00", "enabled": True,
+                           "days_before": None, **rule}
                           for position, rule in enumerate(rules)]}
 
     def notify_list_templates(self, *, event_type=None, channel=None):

@@ -59,8 +59,8 @@ def test_the_office_changes_the_evidence_rules(client, admin, operator, fake_rpc
         "at_full": False, "at_target_met": False}
     assert client.put("/api/v1/evidence-rules", json={"rules": {"at_full": True}},
                       headers=operator).status_code == 403
-    response = client.put("/api/v1/evidence-rules", json={"rules": {"at_full": True}, "note": "完成须佐证"},
-                          headers=admin)
+    response = client.put("/api/v1/evidence-rules",
+                          json={"rules": {"at_full": True}, "note": "完成须佐证"}, headers=admin)
     assert response.status_code == 200 and response.json()["rules"]["at_full"] is True
     assert fake_rpc.called("tasks.update_evidence_rules")[0]["data"] == {"at_full": True}
     assert client.put("/api/v1/evidence-rules", json={"rules": {"at_all": True}},

@@ -179,10 +179,14 @@ def test_routing_rules(client, admin, fake_rpc):
         {"event_type": "notice_overdue", "colour": "overdue-ack", "unit": "C01",
          "role": "head", "channels": ["sms"], "quiet_hours": None, "enabled": False},
         {"event_type": "escalation", "role": "office", "channels": ["email"]},
+        # A reminder five working days before a target is due, by e-mail.
+        {"event_type": "reminder_target", "role": "operator", "channels": ["email"],
+         "days_before": 5},
     ]
     response = client.put("/api/v1/routing-rules", json={"rules": rules}, headers=admin)
     assert response.status_code == 200
-    assert [rule["position"] for rule in response.json()["items"]] == [0, 1, 2]
+    assert [rule["position"] for rule in response.json()["items"]] == [0, 1, 2, 3]
+    assert response.json()["items"][3]["days_before"] == 5
     assert fake_rpc.calls == [("notify.list_routing_rules", {}),
                               ("notify.set_routing_rules", {"rules": rules, "caller": ADMIN})]
 
@@ -196,6 +200,8 @@ def test_clearing_every_routing_rule(client, admin, fake_rpc):
 @pytest.mark.parametrize("change", [
     {"event_type": "digest"}, {"role": "mayor"}, {"channels": []}, {"channels": ["fax"]},
     {"quiet_hours": "late"}, {"priority": 1}, {"enabled": None},
+    {"event_type": "reminder_target", "days_before": 31},
+    {"event_type": "reminder_target", "days_before": -1},
 ])
 def test_routing_rules_are_checked(client, admin, fake_rpc, change):
     rule = {"event_type": "colour_changed", "role": "operator", "channels": ["sms"], **change}

@@ -619,7 +619,8 @@ def test_routing_rules_are_listed_and_only_admins_change_them(notify):
     assert defaults[0] == {"position": 0, "event_type": "colour_changed", "colour": "red",
                            "unit": None, "role": "operator",
                            "channels": ["sms", "email", "inbox"],
-                           "quiet_hours": "22:00-08:00", "enabled": True}
+                           "quiet_hours": "22:00-08:00", "enabled": True,
+                           "days_before": None}
     with pytest.raises(Forbidden):
         notify("set_routing_rules", [], {"user": "op", "role": "operator", "units": None})
     with pytest.raises(InvalidInput):

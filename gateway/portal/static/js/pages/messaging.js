@@ -8,8 +8,12 @@ import { badge, dateTime, errorText, field, h, pagedList, panel, select, submitt
 const EVENT_LABEL = {
   colour_changed: "亮灯变化", notice_issued: "下发督办单", notice_overdue: "督办单超期", escalation: "逐级提醒",
   bulletin_published: "每周专报", ranking_published: "排名发布", task_message_posted: "任务留言",
+  reminder_target: "目标到期提醒", reminder_report: "月度报送日提醒", reminder_notice_ack: "督办单签收提醒",
+  reminder_notice_answer: "督办单整改方案提醒", reminder_stage: "13710节点提醒",
   digest: "汇总提醒",
 };
+// Working days before the deadline a reminder goes out, as the service defaults them.
+const REMINDER_DAYS = { reminder_target: 3, reminder_report: 2, reminder_notice_ack: 1, reminder_notice_answer: 1, reminder_stage: 1 };
 const RECIPIENT_LABEL = { operator: "单位联络员", head: "单位负责人", office: "督查办", leaders: "领导", webhook: "外部系统" };
 const CHANNEL_LABEL = { inbox: "站内信", sms: "短信", email: "电子邮件", webhook: "Webhook", dingtalk: "钉钉群", wecom: "企业微信群" };
 const ROBOT_LABEL = { dingtalk: "钉钉群机器人", wecom: "企业微信群机器人" };
@@ -33,6 +37,7 @@ function ruleRow(rule) {
     h("td", {}, h("span.row", {}, Object.entries(CHANNEL_LABEL).map(([key, label]) =>
       h("label.small", {}, h("input", { type: "checkbox", name: "channels", value: key, checked: channels.has(key) }), label)))),
     h("td", {}, h("input", { name: "quiet_hours", value: rule.quiet_hours || "", placeholder: "无", size: 11, "aria-label": "短信免打扰" })),
+    h("td", {}, h("input", { name: "days_before", type: "number", min: 0, max: 30, size: 3, value: rule.days_before ?? "", placeholder: "—", title: "仅对到期提醒：提前几个工作日提醒", "aria-label": "提前工作日数" })),
     h("td", {}, h("input", { type: "checkbox", name: "enabled", checked: rule.enabled !== false, "aria-label": "启用" })),
     h("td", {}, h("span.row", {},
       h("button.secondary", { type: "button", title: "上移", onclick: (event) => {
@@ -53,6 +58,8 @@ function readRule(row) {
   };
   if (value("colour")) rule.colour = value("colour");
   if (value("unit")) rule.unit = value("unit");
+  // Only a reminder has a deadline to count back from; an empty box takes its default.
+  if (rule.event_type in REMINDER_DAYS && value("days_before") !== "") rule.days_before = Number(value("days_before"));
   return rule;
 }
 
@@ -61,7 +68,7 @@ async function routingPanel() {
   const rows = h("tbody", {}, rules.map(ruleRow));
   const form = h("form", { "data-testid": "routing-rules" },
     h("div.table-wrap", {}, h("table", {},
-      h("thead", {}, h("tr", {}, ["事件", "颜色/阶段", "单位", "推送对象", "渠道", "短信免打扰", "启用", ""].map((label) => h("th", {}, label)))),
+      h("thead", {}, h("tr", {}, ["事件", "颜色/阶段", "单位", "推送对象", "渠道", "短信免打扰", "提前工作日", "启用", ""].map((label) => h("th", {}, label)))),
       rows)),
     h("div.row", {},
       h("button.secondary", { type: "button", onclick: () => rows.append(ruleRow({ event_type: "colour_changed", colour: "red", role: "operator", channels: ["inbox"], quiet_hours: "22:00-08:00" })) }, "添加规则"),
@@ -72,7 +79,7 @@ async function routingPanel() {
     return `已保存 ${saved.items.length} 条规则`;
   });
   return panel("推送规则（自上而下，逐条匹配）",
-    h("p.small.muted", {}, "颜色写 red / yellow / green，督办单超期可写 overdue-ack / overdue-answer；留空为任意。免打扰时段对短信和钉钉、企业微信群生效，格式如 22:00-08:00。钉钉群、企业微信群发到单位工作群（见“工作群机器人”），督查办另可由运维配置全市统一的群。"),
+    h("p.small.muted", {}, "颜色写 red / yellow / green，督办单超期可写 overdue-ack / overdue-answer；留空为任意。免打扰时段对短信和钉钉、企业微信群生效，格式如 22:00-08:00。钉钉群、企业微信群发到单位工作群（见“工作群机器人”），督查办另可由运维配置全市统一的群。到期提醒（目标到期、月度报送日、督办单签收和整改方案、13710节点）在到期前“提前工作日”数内发出一次，事项已办结或已报送的不再提醒；留空按默认（目标 3 天、报送日 2 天、其余 1 天）。"),
     form);
 }
 
