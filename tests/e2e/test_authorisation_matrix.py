@@ -183,6 +183,10 @@ def test_the_table_says_what_the_product_promises():
         assert not table.allows(action, "operator", BELOW)
         assert not table.allows(action, "evaluator", OWN)
         assert not table.allows(action, "leader", OWN)
+    # A leader presses a red item (督办) from the screen as the office does, on any unit.
+    for relation in (OWN, BELOW, OTHER):
+        assert table.allows("notice.issue", "leader", relation)
+        assert not table.allows("notice.issue", "operator", relation)
     # A cooperating unit does not speak for the task's whole.
     for action in ("task.report_progress", "task.close", "task.explain",
                    "task.record_clock_stage"):

@@ -255,7 +255,7 @@ MATRIX = {
         "/api/v1/admin/parked/tasks/replay", admin_only(200), {"json": {"event_ids": ["e1"]}}),
     ("get", "/api/v1/audit"): Row("/api/v1/audit", admin_only(200)),
     ("get", "/api/v1/notices"): Row("/api/v1/notices?unit=U01", unit_read(200)),
-    ("post", "/api/v1/notices"): Row("/api/v1/notices", admin_only(201), {
+    ("post", "/api/v1/notices"): Row("/api/v1/notices", office_or_leader(201), {
         "json": {"task": "T-001", "reason": "严重延期"}}),
     ("get", "/api/v1/notices/{notice_id}"): Row("/api/v1/notices/3", unit_read(200)),
     # As the warnings service judges it: the office, or an operator of the unit.

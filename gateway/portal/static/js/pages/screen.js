@@ -3,7 +3,7 @@
 import { api } from "../api.js";
 import { bigScreenPage } from "./bigscreen.js";
 import {
-  COLOURS, COLOUR_LABEL, COLOUR_SHORT, NOTICE_STATUS, badge, chineseDate, date, h, panel, percent, rankChange, s, table,
+  COLOURS, COLOUR_LABEL, COLOUR_SHORT, NOTICE_STATUS, badge, chineseDate, date, h, panel, percent, rankChange, s, submitting, table, today,
 } from "../ui.js";
 import { batchOptions, batchesTable } from "./records.js";
 import { renderOpenRecords } from "./accountability.js";
@@ -57,8 +57,8 @@ export async function screenPage(container, { params, me }) {
       .then((page) => renderOpenRecords(sections.accountability, page.items)).catch(() => {});
     renderCounts(sections.counts, board);
     renderTrend(sections.trend, trend);
-    renderRed(sections.red, red.items);
-    renderUnits(sections.units, board.units || []);
+    renderRed(sections.red, red.items, me, () => refresh());
+    renderUnits(sections.units, board.units || [], me);
     renderClocks(sections.clocks, clocks.items);
     const names = new Map((board.units || []).map((unit) => [unit.unit, unit.name]));
     renderNotices(sections.notices, notices.items.filter((notice) => notice.status !== "closed"), board.notices, names);
@@ -112,7 +112,13 @@ function renderTrend(element, trend) {
   element.replaceChildren(svg, h("div.legend", {}, COLOURS.map((colour) => h("span", {}, h("span", { class: `dot ${colour}` }), COLOUR_SHORT[colour]))));
 }
 
-function renderRed(element, items) {
+// Leaders (and the office) act on a red item from the screen: 批示 records their
+// instruction on the task (the lead unit answers at each 13710 stage), 督办 issues
+// a supervision notice to the lead unit.
+function renderRed(element, items, me, refresh) {
+  const acts = me && (me.role === "leader" || me.role === "admin");
+  // The screen refreshes itself: not while someone is writing an instruction here.
+  if (element.querySelector(".act-form")) return;
   element.replaceChildren(table([
     { label: "任务", value: (row) => h("a", { href: `#/task/${encodeURIComponent(row.task)}` }, row.title || row.task) },
     { label: "牵头单位", value: (row) => row.unit_name || row.unit },
@@ -120,7 +126,37 @@ function renderRed(element, items) {
     { label: "亮红灯", num: true, cls: "hide-narrow", value: (row) => `${row.days_red}天` },
     { label: "进度", num: true, cls: "hide-narrow", value: (row) => percent(row.percent) },
     { label: "原因", cls: "hide-narrow", value: (row) => h("span.small", {}, row.reason) },
+    ...(acts ? [{ label: "", value: (row) => actOn(row, me, refresh) }] : []),
   ], items, { empty: "没有红灯事项", testid: "red-items" }));
+}
+
+function actOn(row, me, refresh) {
+  const box = h("div.act", { "data-act": row.task });
+  const open = (kind) => {
+    const words = h("textarea", { name: "text", required: true, maxlength: kind === "instruction" ? 5000 : 500, rows: 2,
+      placeholder: kind === "instruction" ? "批示内容，如：请抓紧推进，本月底前报送整改情况。" : "督办事由，如：进度严重滞后，请三日内报送整改方案。" });
+    const form = h("form.act-form", {}, words, h("div.row", {},
+      h("button", { type: "submit" }, kind === "instruction" ? "提交批示" : "下发督办单"),
+      h("button.secondary", { type: "button", onclick: () => form.remove() }, "取消")));
+    submitting(form, async (data) => {
+      const text = data.get("text").trim();
+      if (kind === "instruction") {
+        const body = { task: row.task, text, given_on: today(), ...(me.role === "leader" ? { leader_name: me.name || me.user } : {}) };
+        await api("/instructions", { method: "POST", json: body });
+        return "已批示，牵头单位将按“13710”时限反馈";
+      }
+      const notice = await api("/notices", { method: "POST", json: { task: row.task, reason: text } });
+      refresh?.();
+      return `已下发督办单 ${notice.number}`;
+    });
+    box.querySelector("form")?.remove();
+    box.append(form);
+    words.focus();
+  };
+  box.append(h("div.row", {},
+    me.role === "leader" ? h("button.secondary", { type: "button", onclick: () => open("instruction") }, "批示") : "",
+    h("button.secondary", { type: "button", onclick: () => open("notice") }, "督办")));
+  return box;
 }
 
 // A tile is coloured by the unit's share of red among the tasks it leads (not by
@@ -135,15 +171,18 @@ export function shareLight(share) {
   return share === 0 ? "green" : share < 1 / 3 ? "yellow" : "red";
 }
 
-function renderUnits(element, units) {
+// A tile opens the unit's red items for those who may read them: the office and
+// leaders every unit's, a unit's staff only their own (the others' tiles are not links).
+function renderUnits(element, units, me) {
   if (!units.length) { element.replaceChildren(h("p.empty", {}, "暂无单位数据")); return; }
   const sorted = [...units].sort((a, b) => redShare(b) - redShare(a) || b.red - a.red
     || (a.name || a.unit).localeCompare(b.name || b.unit, "zh-CN"));
   element.replaceChildren(h("div.units", { "data-testid": "units" }, sorted.map((unit) => {
     const share = redShare(unit);
     const light = shareLight(share);
-    return h(`a.unit.${light}`, {
-      href: `#/tasks?lead_unit=${encodeURIComponent(unit.unit)}&colour=red`, "data-unit": unit.unit, "data-colour": light,
+    const opens = !me?.units || me.units.includes(unit.unit);
+    return h(`${opens ? "a" : "div"}.unit.${light}`, {
+      href: opens ? `#/tasks?lead_unit=${encodeURIComponent(unit.unit)}&colour=red` : undefined, "data-unit": unit.unit, "data-colour": light,
       title: `${unit.name || unit.unit}：牵头${unit.green + unit.yellow + unit.red}项，红灯${unit.red}项，占${Math.round(share * 100)}%`,
     },
     h("div.name", {}, unit.name || unit.unit),

@@ -11,9 +11,12 @@ import { REQUEST_STATUS, extensionRequestPanel } from "./extensions.js";
 
 const PAGE = 50;
 
-export async function tasksPage(container, { params }) {
+export async function tasksPage(container, { params, me }) {
   const units = (await api("/units")).items;
   const names = new Map(units.map((unit) => [unit.code, unit.name]));
+  // A unit's staff filter by their own units only: the list holds nothing else.
+  const choices = me?.units ? units.filter((unit) => me.units.includes(unit.code)) : units;
+  const everyone = me?.units ? "本单位全部" : "全部单位";
   const filters = {
     unit: params.get("unit") || "", lead_unit: params.get("lead_unit") || "", colour: params.get("colour") || "", status: params.get("status") || "",
     category: params.get("category") || "", source: params.get("source") || "",
@@ -23,8 +26,8 @@ export async function tasksPage(container, { params }) {
   let offset = 0;
   const form = h("form.panel", {}, h("div.fields", {},
     field("搜索任务名称", h("input", { name: "q", type: "search", value: filters.q, maxlength: 100, placeholder: "如：快速路 一期", "data-testid": "task-search" })),
-    field("牵头单位", select("lead_unit", [["", "全部单位"], ...units.map((unit) => [unit.code, unit.name])], filters.lead_unit, { "data-testid": "lead-unit-filter" })),
-    field("涉及单位（牵头或配合）", select("unit", [["", "全部单位"], ...units.map((unit) => [unit.code, unit.name])], filters.unit)),
+    field("牵头单位", select("lead_unit", [["", me?.units ? "全部（含配合事项）" : "全部单位"], ...choices.map((unit) => [unit.code, unit.name])], filters.lead_unit, { "data-testid": "lead-unit-filter" })),
+    field("涉及单位（牵头或配合）", select("unit", [["", everyone], ...choices.map((unit) => [unit.code, unit.name])], filters.unit, { "data-testid": "unit-filter" })),
     field("亮灯", select("colour", [["", "全部"], ...Object.entries(COLOUR_LABEL)], filters.colour)),
     field("状态", select("status", [["", "全部"], ...Object.entries(STATUS_LABEL)], filters.status)),
     field("类别", h("input", { name: "category", value: filters.category, placeholder: "如：产业项目" })),
