@@ -180,7 +180,7 @@ def test_a_share_is_drawn_and_kept_but_never_shown_to_units(tasks):  # noqa: F81
     assert len(every) == 3
     assert {item["status"] for item in every} <= {"pending", "counted"}
     assert all(item["policy_version"] == 2 for item in every)
-    recorded = {clock["stage"] for clock in tasks("get_task", "T1", LEAD)["clocks"]}
+    recorded = {stage["stage"] for stage in tasks("get_task", "T1", LEAD)["clocks"]}
     assert recorded == {item["subject"] for item in every if item["status"] == "counted"}
     seen = tasks("list_verifications", LEAD, status=None)["items"]
     assert all("draw" not in item and "policy_version" not in item for item in seen)
