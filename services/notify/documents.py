@@ -47,6 +47,7 @@ th,td{border:1px solid #999;padding:4px 8px;text-align:left} th{background:#eee}
 办结 {{ s.counts.closed }} 项。</p>
 {% for section in s.sections %}
 <h2>{{ section.title }}</h2>
+{% if section.lead %}<p>{{ section.lead }}</p>{% endif %}
 {% if section.rows %}
 <table><tr><th>序号</th><th>日期</th><th>单位</th><th>任务</th><th>情况</th></tr>
 {% for row in section.rows %}
@@ -95,6 +96,8 @@ def render_pdf(summary, config=None):
     ]
     for section in summary["sections"]:
         story.append(Paragraph(escape(section["title"]), heading))
+        if section.get("lead"):
+            story.append(Paragraph(escape(section["lead"]), text))
         if not section["rows"]:
             story.append(Paragraph(escape(section["empty"]), text))
             continue

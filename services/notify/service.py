@@ -38,6 +38,7 @@ from .schemas import (
     UnitUpdatedIn,
 )
 from .settings import NotifySettings
+from .verification_handlers import VerificationHandlers
 
 log = logging.getLogger(__name__)
 MOVERS_TIMEOUT_SECONDS = 10
@@ -70,7 +71,7 @@ def _robot_item(row):
             "updated_by": row["updated_by"]}
 
 
-class Service(LeadersHandlers, Operations):
+class Service(LeadersHandlers, VerificationHandlers, Operations):
     """Notifications: SMS, e-mail, webhooks, DingTalk and WeCom group robots and
     the in-portal inbox, with the
     delivery log, escalation ladder and weekly bulletin.
@@ -769,7 +770,9 @@ class Service(LeadersHandlers, Operations):
         week_end = week_start + dt.timedelta(days=6)
         facts = repo.facts_between(session, week_start, week_end)
         names = repo.unit_names(session, {fact["unit"] for fact in facts if fact["unit"]})
-        summary = logic.bulletin_summary(week_start, facts, names, local, movers, batches)
+        summary = logic.bulletin_summary(
+            week_start, facts, names, local, movers, batches,
+            verifications=repo.verification_facts_until(session, week_end))
         html = documents.render_html(summary)
         pdf = documents.render_pdf(summary, {"LUOSHI_PDF_FONT": settings.pdf_font})
         bulletin_id = repo.save_bulletin(session, week_start, summary, html, pdf, now)

@@ -170,3 +170,39 @@ def test_the_deduction_is_a_rule_and_never_goes_below_zero():
     assert entry["score"] == 100.0 and entry["breakdown"]["deductions"] == []
     with pytest.raises(InvalidInput):
         ranking.ScoreRules.from_dict({"return_deduction": -1})
+
+
+# The weekly bulletin ---------------------------------------------------------------
+
+def test_the_bulletin_tallies_the_weeks_verifications():
+    from services.notify import documents
+    from services.notify import logic as notify
+
+    def fact(kind, key, day, detail="销号提交复核"):
+        return {"kind": kind, "key": key, "task": "T1", "unit": "yz", "detail": detail,
+                "day": day}
+
+    monday = dt.date(2026, 11, 2)
+    facts = [
+        fact(notify.VERIFY_WAITING, "v1", dt.date(2026, 10, 28)),   # asked last week
+        fact(notify.VERIFY_RETURNED, "v1", dt.date(2026, 11, 3), "销号复核退回：未盖章"),
+        fact(notify.VERIFY_WAITING, "v2", dt.date(2026, 11, 4)),
+        fact(notify.VERIFY_CONFIRMED, "v2", dt.date(2026, 11, 5), "销号复核确认"),
+        fact(notify.VERIFY_COUNTED, "v3", dt.date(2026, 11, 5), "13710节点（部署）申请，已计入"),
+        fact(notify.VERIFY_WAITING, "v4", dt.date(2026, 11, 6)),
+        fact(notify.VERIFY_WAITING, "v5", dt.date(2026, 10, 20)),   # still waiting
+        fact(notify.VERIFY_CONFIRMED, "v4", dt.date(2026, 11, 10)),  # after the week
+    ]
+    in_week = [f for f in facts if monday <= f["day"] <= dt.date(2026, 11, 8)]
+    summary = notify.bulletin_summary(monday, in_week, {"yz": "袁州区"},
+                                      dt.datetime(2026, 11, 9, 8), verifications=facts)
+    assert summary["verification"] == {"requested": 3, "confirmed": 1, "returned": 1,
+                                       "pending": 2}
+    section = summary["sections"][-1]
+    assert section["key"] == "verification"
+    assert [row["detail"] for row in section["rows"]] == ["销号复核退回：未盖章", "销号复核确认"]
+    assert section["lead"] == "本周申请复核事项3项，督查办确认1项、退回1项，截至本周末待复核2项。"
+    assert section["lead"] in documents.render_html(summary)
+    assert notify.verification_detail(
+        {"kind": "commitment", "subject": "9", "claim": {"step": "完成用地报批"}},
+        "复核确认") == "承诺兑现（完成用地报批）复核确认"
