@@ -16,6 +16,7 @@ from . import (
     tasks,
     threads,
     units,
+    verifications,
     warnings,
 )
 
@@ -24,4 +25,5 @@ ROUTERS = (
     imports.router, warnings.router, rankings.router, notifications.router,
     operations.router, audit.router, notices.router, overview.router, calendar.router,
     instructions.router, instructions.feedback_router, threads.router, accountability.router,
+    verifications.router,
 )
