@@ -112,7 +112,7 @@ FIELD_LABELS = {
     "summary": "问题概述", "taken_on": "措施日期", "target": "目标", "targets": "计划目标",
     "task": "任务", "text": "内容", "title": "任务名称", "token": "预览凭据",
     "unit": "单位", "units": "单位", "until": "截止日期", "user": "用户",
-    "username": "用户名", "week_start": "周起始日", "weeks": "周数", "within_days": "天数",
+    "username": "用户名", "verification_id": "复核事项编号", "week_start": "周起始日", "weeks": "周数", "within_days": "天数",
     "workdays": "调休上班日", "year": "年份",
     "bulletin_id": "专报编号", "commitment_id": "承诺编号", "evidence_id": "佐证资料编号",
     "instruction_id": "批示编号", "key_id": "接口密钥编号", "notice_id": "督办单编号",
