@@ -133,6 +133,7 @@ def test_the_office_checks_closings_and_stages_and_the_ranking_follows(city):
         assert summary["verification"] == {"requested": 4, "confirmed": 2, "returned": 1,
                                            "pending": 0}, summary["verification"]
         section = next(s for s in summary["sections"] if s["key"] == "verification")
-        assert "销号复核退回：验收报告缺少监理单位签章" in [row["detail"] for row in section["rows"]]
+        details = [row["detail"] for row in section["rows"]]
+        assert "销号复核退回：验收报告缺少监理单位签章" in details, details
         return section
     eventually(in_bulletin)
