@@ -171,6 +171,10 @@ class VerificationEntrypoints:
                          verification=self._payload(session, item), pending=pending)))
         return pending
 
+    def stage_waiting(self, session, code, stage):
+        """Whether the task's stage waits for the office's check."""
+        return vrepo.pending_for(session, rules.CLOCK_STAGE, code, stage) is not None
+
     def _refuse_pending(self, session, kind, task_code, subject, words):
         if vrepo.pending_for(session, kind, task_code, subject) is not None:
             raise Conflict(rules.pending_problem(kind, words))
