@@ -3,7 +3,7 @@
 // from here; and the policy that says which requests are checked (none, all, or
 // a random share). Units never see whether a request was drawn, only 待复核.
 import { api } from "../api.js";
-import { badge, dateTime, errorText, field, h, pagedList, panel, percent, select, submitting, table, toast } from "../ui.js";
+import { badge, date, dateTime, errorText, field, h, pagedList, panel, percent, select, submitting, table, toast } from "../ui.js";
 
 const KINDS = [["closure", "销号"], ["clock_stage", "13710节点"], ["commitment", "承诺兑现"]];
 const MODES = [["none", "不复核（即时计入）"], ["all", "全部复核"], ["share", "随机抽查"]];
@@ -15,7 +15,7 @@ function claimText(row) {
   const claim = row.claim || {};
   if (row.kind === "closure") return `完成 ${percent(claim.percent)}，佐证资料 ${claim.evidence ?? 0} 份`;
   if (row.kind === "clock_stage") return `${row.subject_name || row.subject} 完成于 ${dateTime(claim.recorded_at)}`;
-  return `${claim.step || row.subject_name || ""}：兑现于 ${dateTime(claim.fulfilled_at)}（承诺 ${claim.promised_date || "—"}）`;
+  return `${claim.step || row.subject_name || ""}：兑现于 ${dateTime(claim.fulfilled_at)}（承诺 ${claim.promised_date ? date(claim.promised_date) : "—"}）`;
 }
 
 export async function verificationTab(body) {
@@ -52,7 +52,7 @@ export async function verificationTab(body) {
     showCounts(answer);
     return answer;
   }, (items) => table([
-    { label: "申请时间", value: (row) => dateTime(row.requested_at) },
+    { label: "申请时间", cls: "hide-narrow", value: (row) => dateTime(row.requested_at) },
     { label: "任务", value: (row) => h("a", { href: `#/task/${encodeURIComponent(row.task)}` }, row.task_title || row.task) },
     { label: "单位", value: (row) => row.unit_name },
     { label: "事项", value: (row) => row.kind_name },
