@@ -52,7 +52,7 @@ export async function tasksPage(container, { params }) {
         { label: "牵头单位", value: (row) => names.get(row.lead_unit) || row.lead_unit },
         { label: "亮灯", value: (row) => badge(row.colour) },
         { label: "进度", value: (row) => h("div.row", {}, progressBar(row.percent), percent(row.percent)) },
-        { label: "状态", cls: "hide-narrow", value: (row) => STATUS_LABEL[row.status] || row.status },
+        { label: "状态", cls: "hide-narrow", value: (row) => h("span", {}, STATUS_LABEL[row.status] || row.status, " ", verificationBadge(row.verification)) },
         { label: "来源", cls: "hide-narrow", value: (row) => SOURCE_LABEL[row.source] || row.source || "" },
         { label: "批次", cls: "hide-narrow", value: (row) => row.batch || "" },
         { label: "截止", cls: "hide-narrow", value: (row) => date(row.due_date) },
@@ -144,7 +144,7 @@ function renderTask(task, history, names, me, reload) {
     ["类别", task.category || "—"], ["来源", SOURCE_LABEL[task.source] || task.source || "—"],
     ["“13710”", task.clock_class ? CLOCK_LABEL[task.clock_class] : "—"],
     ["责任人", task.responsible_person || "—"], ["起止", `${date(task.start_date)} 至 ${date(task.due_date)}`],
-    ["状态", STATUS_LABEL[task.status] || task.status],
+    ["状态", h("span", {}, STATUS_LABEL[task.status] || task.status, " ", verificationBadge(task.verification))],
     ["批次", task.batch || "—"],
   ];
   const parts = [
