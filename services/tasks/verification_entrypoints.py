@@ -51,7 +51,7 @@ class VerificationEntrypoints:
             scope = self._scope(session, caller)
             if not office and status in (rules.COUNTED, rules.CONFIRMED):
                 # A unit does not tell counted from confirmed: both are 已计入.
-                status = None
+                status = (rules.COUNTED, rules.CONFIRMED)
             found = vrepo.listing(session, limit, offset, status=status, kind=kind,
                                   scope=scope, task=task)
             names = self._subject_names(session, found["items"])

@@ -81,7 +81,9 @@ def of_commitments(session, ids):
 
 
 def _filtered(query, status=None, kind=None, scope=None, task=None):
-    if status is not None:
+    if isinstance(status, tuple):
+        query = query.where(verifications.c.status.in_(status))
+    elif status is not None:
         query = query.where(verifications.c.status == status)
     if kind is not None:
         query = query.where(verifications.c.kind == kind)

@@ -108,6 +108,8 @@ def test_a_checked_closing_waits_is_sent_back_then_confirmed(tasks, clock):  # n
     assert task["status"] == "closed" and task["verification"] is None
     # The unit does not tell a confirmed request from one counted at once.
     assert [item["status"] for item in task["verifications"]] == ["returned", "counted"]
+    counted = tasks("list_verifications", LEAD, status="confirmed")["items"]
+    assert [item["status_name"] for item in counted] == ["已计入"]
 
     timeline = tasks("get_task_history", "T1", LEAD)["verifications"]
     assert [entry["kind"] for entry in timeline] == [
