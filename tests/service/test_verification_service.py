@@ -194,3 +194,16 @@ def test_the_office_own_closing_is_not_checked_by_itself(tasks):  # noqa: F811
     ready_to_close(tasks)
     tasks("update_verification_policy", {"closure": {"mode": "all"}}, ADMIN)
     assert tasks("close_task", "T1", ADMIN)["status"] == "closed"
+
+
+def test_stage_feedback_asks_for_its_stage_as_recording_does(tasks):  # noqa: F811
+    seed(tasks)
+    tasks("update_verification_policy", {"clock_stage": {"mode": "all"}}, ADMIN)
+    tasks("give_stage_feedback", "T1", {"stage": "deployed", "text": "已召开部署会"}, LEAD)
+    # The feedback is kept; the stage waits for the office, asked once.
+    tasks("give_stage_feedback", "T1", {"stage": "deployed", "text": "补充会议纪要"}, LEAD)
+    assert tasks("get_task", "T1", LEAD)["clocks"] == []
+    (item,) = tasks("list_verifications", ADMIN)["items"]
+    assert (item["kind"], item["subject"]) == ("clock_stage", "deployed")
+    tasks("confirm_verification", item["id"], ADMIN)
+    assert [c["stage"] for c in tasks("get_task", "T1", LEAD)["clocks"]] == ["deployed"]
