@@ -8,6 +8,7 @@ import datetime as dt
 from playwright.sync_api import expect
 
 from tests.browser.conftest import OPERATOR, UNIT
+from tests.support.waiting import eventually
 
 TASK = "T-BRW-VER"
 PDF = b"%PDF-1.4\n% acceptance\n"
@@ -78,6 +79,19 @@ def test_the_office_sends_back_and_confirms_from_its_queue(open_as, platform, sc
         expect(mine.get_by_role("button", name="重新申请销号")).to_be_visible()
         screenshot(mine, "verification-unit-task-1440")
         assert mine.errors == []
+
+        # The send-back counts against the county in the ranking, said in words.
+        def deducted():
+            entries = http.get("/api/v1/rankings", headers=admin,
+                               params={"group": "county"}).json()["entries"]
+            entry = next(e for e in entries if e["unit"] == UNIT)
+            return entry["breakdown"]["deductions"]
+        eventually(deducted, timeout=60, interval=1)
+        ranking = open_as("admin", "#/ranking")
+        row = ranking.get_by_test_id("ranking").locator("tr", has_text="测试县")
+        row.locator("summary").click()
+        expect(row.get_by_test_id("ranking-deduction")).to_contain_text("复核退回扣分：−2.0分")
+        assert ranking.errors == []
     finally:
         http.put("/api/v1/verification-policy", headers=admin, json={
             "rules": {"closure": {"mode": "none"}, "commitment": {"mode": "none"}},
