@@ -23,7 +23,6 @@ KIND_NAMES = {CLOSURE: "销号", CLOCK_STAGE: "13710节点", COMMITMENT: "承诺
 
 NONE, ALL, SHARE = "none", "all", "share"
 MODES = (NONE, ALL, SHARE)
-MODE_NAMES = {NONE: "不复核", ALL: "全部复核", SHARE: "抽查"}
 
 # A request's states: counted at once (not drawn), waiting for the office,
 # confirmed, sent back.
@@ -145,16 +144,6 @@ def pending_problem(kind, subject):
     """Conflict words for a request made again while one is waiting."""
     return {"code": "verification_pending",
             "message": f"{subject}的{KIND_NAMES[kind]}已提交，正在等待督查办复核。"}
-
-
-def after_return(kind, status_before):
-    """What a send-back leaves: the item's state before the request. For a
-    closure the task's status, else the stage unrecorded / the commitment open."""
-    if kind == CLOSURE:
-        return status_before or "active"
-    if kind == COMMITMENT:
-        return "open"
-    return None
 
 
 def verification_view(row, office):

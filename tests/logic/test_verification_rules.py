@@ -82,12 +82,6 @@ def test_a_send_back_needs_its_reason():
     assert rules.return_reason(" 佐证不足 ") == "佐证不足"
 
 
-def test_a_send_back_leaves_the_item_as_it_was():
-    assert rules.after_return(rules.CLOSURE, "active") == "active"
-    assert rules.after_return(rules.COMMITMENT, "open") == "open"
-    assert rules.after_return(rules.CLOCK_STAGE, None) is None
-
-
 def request(status, **more):
     return {"id": 3, "kind": "closure", "task": "T1", "unit": "yz", "subject": None,
             "claim": {"percent": 100}, "status": status, "policy_version": 2, "draw": 17,
