@@ -457,7 +457,7 @@ class _Tally:
 
 def return_deductions(returns, rules):
     """The deductions of a unit's steps sent back on checking ({kind: count}):
-    [{key, label, points, detail}], empty when none was (or the rule is 0)."""
+    [{key, label, count, points, detail}], empty when none was (or the rule is 0)."""
     count = sum(returns.values())
     if not count or not rules.return_deduction:
         return []
@@ -467,7 +467,7 @@ def return_deductions(returns, rules):
                                                     item[0]) if item[0] in RETURN_KINDS
                                                 else len(RETURN_KINDS)))
     points = round(rules.return_deduction * count, 2)
-    return [{"key": "returned", "label": "复核退回扣分", "points": points,
+    return [{"key": "returned", "label": "复核退回扣分", "count": count, "points": points,
              "detail": f"本期申请事项经督查办复核被退回{count}次（{parts}），"
                        f"每次扣{rules.return_deduction:g}分，共扣{points:g}分"}]
 

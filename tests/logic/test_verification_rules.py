@@ -141,6 +141,7 @@ def test_a_step_sent_back_is_deducted_and_said_in_words():
     ]))[0]
     (deduction,) = sent_back["breakdown"]["deductions"]
     assert deduction["points"] == 6.0 and sent_back["score"] == 94.0
+    assert deduction["count"] == 3
     assert deduction["label"] == "复核退回扣分"
     assert deduction["detail"] == ("本期申请事项经督查办复核被退回3次（销号2次、承诺兑现1次），"
                                    "每次扣2分，共扣6分")
