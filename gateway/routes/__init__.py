@@ -17,6 +17,7 @@ from . import (
     tasks,
     threads,
     units,
+    verifications,
     warnings,
 )
 
@@ -27,4 +28,5 @@ ROUTERS = (
     instructions.router, instructions.feedback_router, threads.router, accountability.router,
     extension_requests.tasks_router, extension_requests.router, extension_requests.rules_router,
     extension_requests.progress_router,
+    verifications.router,
 )

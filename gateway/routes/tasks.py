@@ -272,14 +272,17 @@ def get_task_history(caller: CurrentCaller, code: TaskInScope, rpc: Rpc,
     """The task's history: every colour change of the task and its parts, oldest
     first (`items`, `total`: a page of them), its versions (who changed what,
     when and why; version 1 is its creation) and its plans (each with its
-    targets; those a later plan replaced name it in `replaced_in`)."""
+    targets; those a later plan replaced name it in `replaced_in`), and the
+    unit's requests to the office with their confirmation or send-back
+    (`verifications`, 复核)."""
     colours = rpc.warnings.get_task_history(code=code, limit=limit, offset=offset)
     records = rpc.tasks.get_task_history(code=code, caller=caller.as_rpc())
     return {**colours, "versions": records["versions"], "plans": records["plans"],
             # The units' requests for time and the office's decisions; the reports
-            # that carried files, with them.
+            # that carried files, with them; the office's checks (复核) of its steps.
             "extension_requests": records.get("extension_requests", []),
-            "reports": records.get("reports", [])}
+            "reports": records.get("reports", []),
+            "verifications": records.get("verifications", [])}
 
 
 @router.patch("/{code}")

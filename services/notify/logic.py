@@ -836,8 +836,62 @@ def bulletin_overview(week_end, trend, units, reds, unit_names, unit_kinds, as_o
             "as_of": as_of.isoformat(), "as_of_words": chinese_date(as_of)}
 
 
+# 复核 facts (services/notify/verification_handlers.py): a request counted at
+# once, one waiting for the office, a confirmation, a send-back.
+VERIFY_COUNTED, VERIFY_WAITING = "v_counted", "v_waiting"
+VERIFY_CONFIRMED, VERIFY_RETURNED = "v_confirmed", "v_returned"
+VERIFY_KINDS = (VERIFY_COUNTED, VERIFY_WAITING, VERIFY_CONFIRMED, VERIFY_RETURNED)
+VERIFY_ITEM_NAMES = {"closure": "销号", "clock_stage": "13710节点", "commitment": "承诺兑现"}
+VERIFY_STAGE_NAMES = {"deployed": "部署", "first_feedback": "首次反馈", "closed": "办结"}
+
+
+def verification_detail(item, words):
+    """A 复核 fact's words: what was asked (销号, 13710节点（部署）, 承诺兑现（步骤）)
+    and what became of it."""
+    what = VERIFY_ITEM_NAMES.get(item["kind"], item["kind"])
+    if item["kind"] == "clock_stage" and item.get("subject"):
+        what += f"（{VERIFY_STAGE_NAMES.get(item['subject'], item['subject'])}）"
+    elif item["kind"] == "commitment" and (item.get("claim") or {}).get("step"):
+        what += f"（{item['claim']['step']}）"
+    return f"{what}{words}"
+
+
+def verification_section(week_start, week_end, verifications, unit_names):
+    """The bulletin's section on 复核 and its tallies: the week's requests, how
+    many the office confirmed and sent back, and how many wait at the week's end
+    (asked in any week, not yet decided by its end). Rows: the week's
+    send-backs (with their reasons) and confirmations."""
+    asked, decided = {}, {}
+    for fact in verifications:
+        if fact["kind"] in (VERIFY_COUNTED, VERIFY_WAITING):
+            asked[fact["key"]] = fact
+        elif fact["day"] <= week_end:
+            decided[fact["key"]] = fact
+    week = [f for f in verifications if week_start <= f["day"] <= week_end]
+    tallies = {
+        "requested": sum(f["kind"] in (VERIFY_COUNTED, VERIFY_WAITING) for f in week),
+        "confirmed": sum(f["kind"] == VERIFY_CONFIRMED for f in week),
+        "returned": sum(f["kind"] == VERIFY_RETURNED for f in week),
+        "pending": sum(1 for key, fact in asked.items()
+                       if fact["kind"] == VERIFY_WAITING and fact["day"] <= week_end
+                       and key not in decided),
+    }
+    rows = [{"day": f["day"].isoformat(), "task": f["task"], "unit": f["unit"],
+             "unit_name": unit_names.get(f["unit"], f["unit"]), "detail": f["detail"] or "",
+             "kind": f["kind"]}
+            for f in sorted(week, key=lambda f: (f["day"], f["unit"] or "", f["key"]))
+            if f["kind"] in (VERIFY_RETURNED, VERIFY_CONFIRMED)]
+    section = {"key": "verification", "title": "复核情况", "rows": rows,
+               "summary": (f"本周申请复核事项{tallies['requested']}项，督查办确认"
+                        f"{tallies['confirmed']}项、退回{tallies['returned']}项，"
+                        f"截至本周末待复核{tallies['pending']}项。"),
+               "empty": "本周无复核确认或退回的事项。"}
+    return section, tallies
+
+
 def bulletin_summary(week_start, facts, unit_names, generated_at, movers=None,
-                     batches=None, overview=None, extensions=None):
+                     batches=None, overview=None, extensions=None,
+                     verifications=None):
     """What the bulletin of the week from `week_start` (a Monday) says, from the
     facts gathered in it ({kind, key, task, unit, detail, day}), the ranking's
     movers of the week ([{unit, name, group, rank, previous_rank, rank_change}], or
@@ -848,6 +902,8 @@ def bulletin_summary(week_start, facts, unit_names, generated_at, movers=None,
     counts as well as lists). `extensions`: the facts of extension requests and
     decisions (kinds ext_requested, ext_decided) up to the week's end, earlier
     weeks included, for the requests still pending; None leaves that section out.
+    `verifications` are the 复核 facts up to the week's end (verification_section);
+    None: those of `facts`.
     Titles carry no numbers: the documents number the sections they print."""
     week_end = week_start + dt.timedelta(days=6)
     sections = [
@@ -889,6 +945,11 @@ def bulletin_summary(week_start, facts, unit_names, generated_at, movers=None,
             {"day": f["day"].isoformat(), "task": f["task"], "unit": f["unit"],
              "unit_name": unit_names.get(f["unit"], f["unit"]), "detail": f["detail"] or "",
              "kind": f["kind"]} for f in in_week if f["kind"] in kinds]})
+    section, answer["verification"] = verification_section(
+        week_start, week_end,
+        [f for f in (facts if verifications is None else verifications)
+         if f["kind"] in VERIFY_KINDS], unit_names)
+    answer["sections"].append(section)
     if extensions is not None:
         answer["sections"].append(extension_section(week_start, week_end, extensions,
                                                     unit_names))

@@ -400,6 +400,14 @@ def save_facts(session, facts):
     insert_ignoring_conflicts(session, bulletin_facts, facts)
 
 
+def verification_facts_until(session, last):
+    """The 复核 facts (logic.VERIFY_KINDS) up to `last`, every week's: a request
+    still waiting may be older than the week."""
+    rows = session.execute(select(bulletin_facts).where(bulletin_facts.c.day <= last)
+                           .where(bulletin_facts.c.kind.in_(logic.VERIFY_KINDS))).all()
+    return [dict(row._mapping) for row in rows]
+
+
 def facts_between(session, first, last):
     rows = session.execute(select(bulletin_facts).where(bulletin_facts.c.day >= first)
                            .where(bulletin_facts.c.day <= last)).all()

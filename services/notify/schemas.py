@@ -171,6 +171,30 @@ class StageFeedbackGivenIn(ConsumedEventSchema):
     files = fields.Integer(load_default=0)
 
 
+class VerificationIn(Tolerant):
+    id = fields.Integer(required=True)
+    kind = fields.String(required=True)
+    task = fields.String(required=True)
+    unit = fields.String(required=True)
+    subject = fields.String(allow_none=True, load_default=None)
+    claim = fields.Dict(load_default=dict)
+
+
+class VerificationRequestedIn(ConsumedEventSchema):
+    verification = fields.Nested(VerificationIn, required=True)
+    pending = fields.Boolean(required=True)
+
+
+class VerificationConfirmedIn(ConsumedEventSchema):
+    verification = fields.Nested(VerificationIn, required=True)
+
+
+class VerificationReturnedIn(ConsumedEventSchema):
+    verification = fields.Nested(VerificationIn, required=True)
+    reason = fields.String(required=True)
+    effective_on = fields.Date(required=True)
+
+
 class TaskMessagePostedIn(ConsumedEventSchema):
     message_id = fields.Integer(required=True)
     task = fields.String(required=True)
@@ -206,6 +230,9 @@ CONSUMES.update({
     ("tasks", "task_message_posted"): TaskMessagePostedIn,
     ("warnings", "accountability_opened"): AccountabilityOpenedIn,
     ("warnings", "rectification_overdue"): RectificationOverdueIn,
+    ("tasks", "verification_requested"): VerificationRequestedIn,
+    ("tasks", "verification_confirmed"): VerificationConfirmedIn,
+    ("tasks", "verification_returned"): VerificationReturnedIn,
 })
 
 

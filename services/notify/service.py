@@ -40,6 +40,7 @@ from .schemas import (
     UnitUpdatedIn,
 )
 from .settings import NotifySettings
+from .verification_handlers import VerificationHandlers
 
 log = logging.getLogger(__name__)
 MOVERS_TIMEOUT_SECONDS = 10
@@ -86,7 +87,8 @@ def _robot_item(row):
             "updated_by": row["updated_by"]}
 
 
-class Service(LeadersHandlers, ExtensionHandlers, RemindersHandlers, Operations):
+class Service(LeadersHandlers, ExtensionHandlers, RemindersHandlers, VerificationHandlers,
+              Operations):
     """Notifications: SMS, e-mail, webhooks, DingTalk and WeCom group robots and
     the in-portal inbox, with the
     delivery log, escalation ladder and weekly bulletin.
@@ -879,8 +881,9 @@ class Service(LeadersHandlers, ExtensionHandlers, RemindersHandlers, Operations)
         extensions = repo.extension_facts_until(session, week_end)
         names = repo.unit_names(session, {fact["unit"] for fact in [*facts, *extensions]
                                           if fact["unit"]})
-        summary = logic.bulletin_summary(week_start, facts, names, local, movers, batches,
-                                         overview, extensions)
+        summary = logic.bulletin_summary(
+            week_start, facts, names, local, movers, batches, overview, extensions,
+            verifications=repo.verification_facts_until(session, week_end))
         bulletin_id = repo.save_draft(session, week_start, summary, now)
         row = repo.get_bulletin(session, bulletin_id)
         if not self.delivery.settings.bulletin_sign_off:

@@ -25,6 +25,7 @@ LABELS = {
     "commitments": "承诺兑现率", "notices": "督办单按时签收答复率",
     "reports": "月度报送及时率", "evaluations": "牵头单位评价",
 }
+RETURN_KINDS = {"closure": "销号", "clock_stage": "13710节点", "commitment": "承诺兑现"}
 TIE_BREAK = "得分相同时，红色预警少者在前；再相同，目标按期完成率高者在前；再相同，按单位代码排序。"
 NO_DATA = "本期无考核事项，不参与排名"
 # The rule every ranking states in its breakdowns, so that a unit reads why it is
@@ -154,6 +155,9 @@ class ScoreRules:
       off the unit's score for each extension of its tasks the office approved
       (in full or shortened) / refused in the period: asking for time is
       allowed, but a unit that keeps needing it ranks below one that does not.
+    - return_deduction: points taken off a unit's score for each of its steps
+      (销号, 13710 stage, kept commitment) the office sent back on checking
+      (复核退回) in the period; a score never falls below 0.
     - groups: [{key, label, kinds, units}]: a unit belongs to the first group naming
       its code in `units`, else to the first naming its kind in `kinds`; units of
       no group are not ranked (the supervision office itself, by default).
@@ -174,6 +178,7 @@ class ScoreRules:
     black_list_unanswered_notice: bool = True
     extension_approved_deduction: float = 2.0
     extension_refused_deduction: float = 0.0
+    return_deduction: float = 2.0
     groups: list = dataclasses.field(
         default_factory=lambda: [dict(group, kinds=list(group["kinds"]), units=[])
                                  for group in DEFAULT_GROUPS])
@@ -204,6 +209,7 @@ class ScoreRules:
             "black_list_red_items": lambda v: _whole(v, 1, 10_000),
             "black_list_unanswered_notice": lambda v: (None if isinstance(v, bool)
                                                        else "true or false"),
+            "return_deduction": lambda v: _number(v, 0, 100),
             "groups": _check_groups,
             "extension_approved_deduction": lambda v: _number(v, 0, 100),
             "extension_refused_deduction": lambda v: _number(v, 0, 100),
@@ -313,6 +319,8 @@ class Facts:
     - evaluations: [(unit, lead_unit, score)] given for the period
     - extensions: [(unit, decided_on, outcome)]: the office's decisions on the
       unit's extension requests in the period (approved, shortened, refused)
+    - returns: [(unit, kind, day)]: the unit's steps the office sent back on
+      checking (复核退回) in the period, up to the as-of day
     - working: the codes of the units with work in the period: an active task
       begun by the as-of day, or a target or commitment falling due in the period
       (later in it included). Such a unit is ranked even before anything of its
@@ -328,6 +336,7 @@ class Facts:
     evaluations: list = dataclasses.field(default_factory=list)
     extensions: list = dataclasses.field(default_factory=list)
     working: set = dataclasses.field(default_factory=set)
+    returns: list = dataclasses.field(default_factory=list)
 
 
 def score_units(period, as_of, rules, facts):
@@ -411,6 +420,11 @@ def score_units(period, as_of, rules, facts):
         if tally is not None:
             tally.working = True
 
+    for unit, kind, day in facts.returns:
+        tally = tallies.get(unit)
+        if tally is not None and period.start <= day <= as_of:
+            tally.returns[kind] = tally.returns.get(kind, 0) + 1
+
     entries = []
     for unit in facts.units:
         tally = tallies[unit["code"]]
@@ -418,7 +432,7 @@ def score_units(period, as_of, rules, facts):
         scored = [i for i in indicators if i["score"] is not None and i["weight"] > 0]
         weight = sum(i["weight"] for i in scored)
         score = round(sum(i["weight"] * i["score"] for i in scored) / weight, 2) if weight else None
-        deductions = _deductions(tally, rules)
+        deductions = _deductions(tally, rules) + return_deductions(tally.returns, rules)
         if score is not None and deductions:
             score = round(max(0.0, score - sum(d["points"] for d in deductions)), 2)
         on_time = indicators[0]["score"]
@@ -454,12 +468,31 @@ class _Tally:
     extensions_approved: int = 0
     extensions_refused: int = 0
     working: bool = False
+    returns: dict = dataclasses.field(default_factory=dict)  # {kind: sent back}
 
     def has_work(self):
         """Whether the unit had anything to answer for in the period: work under
         way, or something fallen due, coloured or noticed."""
         return bool(self.working or self.targets or self.clocks or self.commitments
-                    or self.notice_steps or self.red_items or self.yellow_items)
+                    or self.notice_steps or self.red_items or self.yellow_items
+                    or self.returns)
+
+
+def return_deductions(returns, rules):
+    """The deductions of a unit's steps sent back on checking ({kind: count}):
+    [{key, label, count, points, detail}], empty when none was (or the rule is 0)."""
+    count = sum(returns.values())
+    if not count or not rules.return_deduction:
+        return []
+    parts = "、".join(f"{RETURN_KINDS.get(kind, kind)}{number}次"
+                     for kind, number in sorted(returns.items(),
+                                                key=lambda item: list(RETURN_KINDS).index(
+                                                    item[0]) if item[0] in RETURN_KINDS
+                                                else len(RETURN_KINDS)))
+    points = round(rules.return_deduction * count, 2)
+    return [{"key": "returned", "label": "复核退回扣分", "count": count, "points": points,
+             "detail": f"本期申请事项经督查办复核被退回{count}次（{parts}），"
+                       f"每次扣{rules.return_deduction:g}分，共扣{points:g}分"}]
 
 
 def _deductions(tally, rules):

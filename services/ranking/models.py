@@ -111,6 +111,17 @@ commitments = Table(
     Column("fulfilled_on", Date),
 )
 
+# 复核: a unit's closing, 13710 stage or kept commitment the office sent back
+# (退回), on the city's day of the send-back; each counts against the unit.
+returned_steps = Table(
+    "returned_steps", metadata,
+    Column("verification_id", Integer, primary_key=True, autoincrement=False),
+    Column("unit", String(32), nullable=False),
+    Column("task", String(32), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("day", Date, nullable=False, index=True),
+)
+
 notices = Table(
     "notices", metadata,
     Column("id", Integer, primary_key=True, autoincrement=False),

@@ -19,6 +19,7 @@ from .models import (
     notices,
     rankings,
     reports,
+    returned_steps,
     score_rules,
     standings,
     targets,
@@ -229,6 +230,12 @@ def notice_step(session, notice_id, column, day):
                            .where(notices.c.id == notice_id)).scalar()
 
 
+def record_return(session, verification_id, unit, task, kind, day):
+    insert_ignoring_conflicts(session, returned_steps, [{
+        "verification_id": verification_id, "unit": unit, "task": task, "kind": kind,
+        "day": day}])
+
+
 # Facts of a period -----------------------------------------------------------
 
 def load_facts(session, period, as_of, rules):
@@ -284,6 +291,9 @@ def load_facts(session, period, as_of, rules):
         select(extension_decisions.c.unit, extension_decisions.c.decided_on,
                extension_decisions.c.outcome)
         .where(extension_decisions.c.decided_on.between(start, as_of))).all()
+    return_rows = session.execute(
+        select(returned_steps.c.unit, returned_steps.c.kind, returned_steps.c.day)
+        .where(returned_steps.c.day.between(start, as_of))).all()
     evaluation_rows = session.execute(
         select(evaluations.c.unit, evaluations.c.lead_unit, evaluations.c.score)
         .where(evaluations.c.period == period.key)).all()
@@ -309,6 +319,7 @@ def load_facts(session, period, as_of, rules):
         evaluations=[tuple(row) for row in evaluation_rows],
         extensions=[tuple(row) for row in extension_rows],
         working=working,
+        returns=[tuple(row) for row in return_rows],
     )
 
 

@@ -81,6 +81,9 @@ class CommitmentIn(Tolerant):
     unit = fields.String(required=True)
     promised_date = fields.Date(required=True)
     status = fields.String(required=True)
+    # The moment the unit kept it; null (or absent, from an older producer): the
+    # event's own moment.
+    fulfilled_at = fields.String(allow_none=True, load_default=None)
 
 
 class CommitmentChangedIn(ConsumedEventSchema):
@@ -177,6 +180,18 @@ class UnitsMergedIn(ConsumedEventSchema):
     tasks = fields.Nested(MovedTaskIn, many=True, required=True)
 
 
+class VerificationIn(Tolerant):
+    id = fields.Integer(required=True)
+    kind = fields.String(required=True)
+    task = fields.String(required=True)
+    unit = fields.String(required=True)
+
+
+class VerificationReturnedIn(ConsumedEventSchema):
+    verification = fields.Nested(VerificationIn, required=True)
+    effective_on = fields.Date(required=True)
+
+
 # What each handler reads, by (producer, event): checked against the producers' own
 # schemas by tests/contracts.
 class CalendarChangedIn(ConsumedEventSchema):
@@ -205,6 +220,7 @@ CONSUMES = {
     ("tasks", "unit_updated"): UnitUpdatedIn,
     ("tasks", "unit_retired"): UnitRetiredIn,
     ("tasks", "units_merged"): UnitsMergedIn,
+    ("tasks", "verification_returned"): VerificationReturnedIn,
     ("warnings", "colour_changed"): ColourChangedIn,
     ("warnings", "notice_issued"): NoticeIssuedIn,
     ("warnings", "notice_acknowledged"): NoticeAcknowledgedIn,

@@ -45,6 +45,7 @@ from .schemas import (
     UnitRetiredIn,
     UnitsMergedIn,
     UnitUpdatedIn,
+    VerificationReturnedIn,
 )
 from .settings import RankingSettings
 
@@ -151,9 +152,20 @@ class Service(Operations):
     @event_handler("tasks", "commitment_fulfilled")
     @applied_once(CommitmentChangedIn)
     def on_commitment_fulfilled(self, session, event):
-        day = self.clock.day_of(event["occurred_at"])
+        # Kept on the day the unit said so, though the office confirmed it later.
+        day = self.clock.day_of(event["commitment"]["fulfilled_at"] or event["occurred_at"])
         repo.save_commitment(session, event["commitment"], fulfilled_on=day)
         repo.touch(session, [day, event["commitment"]["promised_date"]])
+
+    @event_handler("tasks", "verification_returned")
+    @applied_once(VerificationReturnedIn)
+    def on_verification_returned(self, session, event):
+        """The office sent a unit's step back (复核退回): it counts against the
+        unit on the day of the send-back (logic: ScoreRules.return_deduction)."""
+        item = event["verification"]
+        repo.record_return(session, item["id"], item["unit"], item["task"], item["kind"],
+                           event["effective_on"])
+        repo.touch(session, [event["effective_on"]])
 
     @event_handler("tasks", "task_extended")
     @applied_once(TaskExtendedIn)

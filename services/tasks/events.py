@@ -147,6 +147,9 @@ class CommitmentPayload(Schema):
     promised_date = fields.String(required=True)
     result = fields.String(required=True)
     status = fields.String(required=True)
+    # When the unit kept it (commitment_fulfilled): with 复核 the office may
+    # confirm days later, and the commitment keeps the unit's day.
+    fulfilled_at = fields.String(allow_none=True)
 
 
 class CommitmentChanged(EventSchema):
@@ -369,4 +372,60 @@ class ExtensionDecided(EventSchema):
 SCHEMAS.update({
     EXTENSION_REQUESTED: ExtensionRequested,
     EXTENSION_DECIDED: ExtensionDecided,
+})
+
+
+# 复核: the office verifies what a unit claims (services/tasks/verification.py) --
+
+VERIFICATION_REQUESTED = "verification_requested"
+VERIFICATION_CONFIRMED = "verification_confirmed"
+VERIFICATION_RETURNED = "verification_returned"
+
+
+class VerificationPayload(Schema):
+    id = fields.Integer(required=True)
+    kind = fields.String(required=True)  # closure, clock_stage, commitment
+    task = fields.String(required=True)
+    title = fields.String(required=True)
+    unit = fields.String(required=True)  # the lead unit that asked
+    subject = fields.String(allow_none=True, required=True)  # stage or commitment id
+    claim = fields.Dict(required=True)
+    requested_at = fields.String(required=True)
+    requested_by = fields.String(allow_none=True)
+
+
+class VerificationRequested(EventSchema):
+    """A unit asked to close a task, record a 13710 stage or keep a commitment.
+    `pending` true: it waits for the office (待复核); false: it counted at once
+    and its fact event (task_closed, clock_stage_recorded,
+    commitment_fulfilled) comes in the same transaction."""
+
+    verification = fields.Nested(VerificationPayload, required=True)
+    pending = fields.Boolean(required=True)
+
+
+class VerificationConfirmed(EventSchema):
+    """The office confirmed a request; its fact event comes in the same
+    transaction."""
+
+    verification = fields.Nested(VerificationPayload, required=True)
+    confirmed_by = fields.String(allow_none=True)
+    confirmed_at = fields.String(required=True)
+
+
+class VerificationReturned(EventSchema):
+    """The office sent a request back (退回) for `reason`: the item is as it was
+    before the request, and the send-back counts against the unit."""
+
+    verification = fields.Nested(VerificationPayload, required=True)
+    reason = fields.String(required=True)
+    returned_by = fields.String(allow_none=True)
+    returned_at = fields.String(required=True)
+    effective_on = fields.String(required=True)  # the city's day of the send-back
+
+
+SCHEMAS.update({
+    VERIFICATION_REQUESTED: VerificationRequested,
+    VERIFICATION_CONFIRMED: VerificationConfirmed,
+    VERIFICATION_RETURNED: VerificationReturned,
 })

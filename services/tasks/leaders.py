@@ -140,12 +140,11 @@ class LeadersEntrypoints:
             if row.status not in ("active", "closed", "explained"):
                 raise Conflict(f"task {code} is {row.status}")
             stage = loaded["stage"]
-            if not repo.clock_stage_recorded(session, code, stage):
-                repo.record_clock_stage(session, code, stage, moment, received, user)
-                self.db.emit(session, events.CLOCK_STAGE_RECORDED,
-                             events.ClockStageRecorded().dump(new_event(
-                                 task=code, stage=stage, recorded_at=moment.isoformat(),
-                                 received_at=received.isoformat())))
+            if not repo.clock_stage_recorded(session, code, stage) and not self.stage_waiting(
+                    session, code, stage):
+                # The stage is the unit's claim, checked by the office as any
+                # recorded stage is (复核, verification_entrypoints.py).
+                self._request_stage(session, row, stage, moment, received, caller)
             evidence_ids = self._keep_files(session, code, loaded["files"], user)
             now = utcnow()
             feedback_id = repo.insert_stage_feedback(session, code, stage, loaded["text"],

@@ -293,3 +293,30 @@ extension_requests = Table(
 # The office's rules for the evidence a progress report must carry, in versions
 # (services/common/rule_versions.py).
 evidence_rules = rule_versions_table("evidence_rules", metadata)
+# 复核: a unit's closing, 13710 stage or kept commitment as a request the office
+# may check (services/tasks/verification.py). `draw` is kept for the audit and
+# never shown to units; `claim` is what the unit claimed, to be applied when the
+# office confirms (the stage's own times, the commitment's day kept).
+verifications = Table(
+    "verifications",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("kind", String(16), nullable=False),  # closure, clock_stage, commitment
+    Column("task_code", String(32), ForeignKey("tasks.code"), nullable=False),
+    Column("unit", String(32), ForeignKey("units.code"), nullable=False),
+    Column("subject", String(32)),  # the stage, or the commitment's id
+    Column("claim", JSON, nullable=False),
+    Column("status", String(16), nullable=False),  # counted, pending, confirmed, returned
+    Column("policy_version", Integer, nullable=False),
+    Column("draw", Integer),
+    Column("status_before", String(16)),
+    Column("requested_by", String(64)),
+    Column("requested_at", DateTime, nullable=False),
+    Column("decided_by", String(64)),
+    Column("decided_at", DateTime),
+    Column("reason", Text),
+    Index("ix_verifications_task", "task_code", "id"),
+    Index("ix_verifications_status", "status", "requested_at"),
+)
+
+verification_policies = rule_versions_table("verification_policies", metadata)

@@ -38,6 +38,7 @@ from .schemas import (
 )
 from .settings import TasksSettings
 from .texts import COMMITMENT_STATUS_NAMES, STAGE_NAMES, say
+from .verification_entrypoints import VerificationEntrypoints
 
 MAX_BATCH = 1000
 # Tasks per tasks_imported event: big enough that the consumers colour and count an
@@ -54,7 +55,8 @@ def load(schema, data):
         raise InvalidInput(err.messages) from None
 
 
-class Service(LeadersEntrypoints, ExtensionRequestsEntrypoints, Operations):
+class Service(LeadersEntrypoints, ExtensionRequestsEntrypoints, VerificationEntrypoints,
+              Operations):
     """Units, tasks, targets, progress, evidence, 13710 clocks and commitments;
     leaders' instructions, stage feedback and task threads (leaders.py).
 
@@ -351,9 +353,10 @@ class Service(LeadersEntrypoints, ExtensionRequestsEntrypoints, Operations):
         limit, offset = page(limit, offset)
         with self.db.session(readonly=True) as session:
             scope = self._scope(session, caller)
-            return repo.list_tasks(session, limit, offset, scope=scope, unit=unit,
-                                   status=status, category=category, source=source,
-                                   codes=codes, batch=batch, q=q, lead_unit=lead_unit)
+            return self.with_closure_states(session, repo.list_tasks(
+                session, limit, offset, scope=scope, unit=unit, status=status,
+                category=category, source=source, codes=codes, batch=batch, q=q,
+                lead_unit=lead_unit), caller)
 
     @rpc(expected_exceptions=EXPECTED)
     def list_batches(self, caller=None):
@@ -432,16 +435,18 @@ class Service(LeadersEntrypoints, ExtensionRequestsEntrypoints, Operations):
         refuse_unstorable(code=code)
         with self.db.session(readonly=True) as session:
             row = self._visible_task(session, code, caller)
-            return repo.task_history(session, row)
+            return {**repo.task_history(session, row),
+                    "verifications": self.verification_timeline(session, row.code)}
 
     @rpc(expected_exceptions=EXPECTED)
     def get_task(self, code, caller):
         """The task with its targets, progress history, evidence, clocks and
-        commitments."""
+        commitments, and its requests to the office (复核: `verification`,
+        `verifications`)."""
         refuse_unstorable(code=code)
         with self.db.session(readonly=True) as session:
             row = self._visible_task(session, code, caller)
-            return repo.task_details(session, row)
+            return self.decorated(session, repo.task_details(session, row), caller)
 
     # Progress --------------------------------------------------------------
 
@@ -549,7 +554,10 @@ class Service(LeadersEntrypoints, ExtensionRequestsEntrypoints, Operations):
 
     @rpc(expected_exceptions=EXPECTED)
     def close_task(self, code, caller):
-        """Close (销号) a task at 100% with evidence. Emits task_closed."""
+        """Ask to close (销号) a task at 100% with evidence. By the office's
+        verification policy the task closes now (emits task_closed) or waits
+        for the office's check (待复核: `verification`). Emits
+        verification_requested."""
         refuse_unstorable(code=code)
         require_writer(caller)
         with self.db.session() as session:
@@ -558,7 +566,7 @@ class Service(LeadersEntrypoints, ExtensionRequestsEntrypoints, Operations):
             problem = logic.closing_problem(row.status, row.percent, count, row.code)
             if problem:
                 raise Conflict(problem)
-            return self._change_status(session, row, "closed", None, events.TASK_CLOSED)
+            return self._request_closure(session, row, caller)
 
     @rpc(expected_exceptions=EXPECTED)
     def explain_task(self, code, reason, caller):
@@ -619,8 +627,10 @@ class Service(LeadersEntrypoints, ExtensionRequestsEntrypoints, Operations):
     def record_clock_stage(self, code, stage, caller, recorded_at=None):
         """Record a 13710 stage (deployed, first_feedback, closed) of an assigned
         matter: received now, done at `recorded_at` (the unit's own time, at most
-        LUOSHI_REPORT_BACKDATE_DAYS before now; default now). Emits
-        clock_stage_recorded."""
+        LUOSHI_REPORT_BACKDATE_DAYS before now; default now). By the office's
+        verification policy it counts now (emits clock_stage_recorded) or waits
+        for the office's check, keeping these times. Emits
+        verification_requested."""
         refuse_unstorable(code=code, stage=stage)
         require_writer(caller)
         loaded = load(ClockStageIn(), {"stage": stage, "recorded_at": recorded_at})
@@ -637,11 +647,7 @@ class Service(LeadersEntrypoints, ExtensionRequestsEntrypoints, Operations):
             if repo.clock_stage_recorded(session, code, stage):
                 raise Conflict(say("stage_recorded", task=code,
                                    stage=STAGE_NAMES.get(stage, stage)))
-            repo.record_clock_stage(session, code, stage, moment, received,
-                                    (caller or {}).get("user"))
-            self.db.emit(session, events.CLOCK_STAGE_RECORDED, events.ClockStageRecorded().dump(
-                new_event(task=code, stage=stage, recorded_at=moment.isoformat(),
-                          received_at=received.isoformat())))
+            self._request_stage(session, row, stage, moment, received, caller)
             return repo.task_details(session, row)["clocks"]
 
     @rpc(expected_exceptions=EXPECTED)
@@ -659,7 +665,9 @@ class Service(LeadersEntrypoints, ExtensionRequestsEntrypoints, Operations):
 
     @rpc(expected_exceptions=EXPECTED)
     def fulfil_commitment(self, commitment_id, caller):
-        """Mark a commitment kept. Emits commitment_fulfilled."""
+        """Say a commitment is kept: by the office's verification policy kept now
+        (emits commitment_fulfilled) or waiting for the office's check, as of
+        today. Emits verification_requested."""
         require_writer(caller)
         with self.db.session() as session:
             row = repo.commitment_row(session, commitment_id)
@@ -669,8 +677,7 @@ class Service(LeadersEntrypoints, ExtensionRequestsEntrypoints, Operations):
             if row.status != "open":
                 raise Conflict(say("commitment_not_open", commitment=commitment_id,
                                    status=COMMITMENT_STATUS_NAMES.get(row.status, row.status)))
-            repo.fulfil_commitment(session, commitment_id, utcnow())
-            return self._commitment_event(session, commitment_id, events.COMMITMENT_FULFILLED)
+            return self._request_commitment(session, row, caller)
 
     @rpc(expected_exceptions=EXPECTED)
     def list_commitments(self, caller, unit=None, task=None, status=None, limit=100,
@@ -681,8 +688,10 @@ class Service(LeadersEntrypoints, ExtensionRequestsEntrypoints, Operations):
         limit, offset = page(limit, offset)
         with self.db.session(readonly=True) as session:
             scope = self._scope(session, caller)
-            return repo.list_commitments(session, limit, offset, scope=scope, unit=unit,
-                                         task=task, status=status)
+            found = repo.list_commitments(session, limit, offset, scope=scope, unit=unit,
+                                          task=task, status=status)
+            self._with_commitment_verification(session, found["items"], caller)
+            return found
 
     # Extensions ------------------------------------------------------------
 
@@ -1048,6 +1057,7 @@ class Service(LeadersEntrypoints, ExtensionRequestsEntrypoints, Operations):
         commitment = repo.commitment_dict(repo.commitment_row(session, commitment_id))
         self.db.emit(session, event_type, events.CommitmentChanged().dump(new_event(
             commitment={key: commitment[key] for key in (
-                "id", "task", "unit", "step", "promised_date", "result", "status")})))
+                "id", "task", "unit", "step", "promised_date", "result", "status",
+                "fulfilled_at")})))
         return commitment
 

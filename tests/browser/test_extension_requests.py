@@ -15,11 +15,12 @@ PDF = b"%PDF-1.4\n% acceptance\n%%EOF\n"
 def _task(platform, code, title):
     today = platform.clock.day
     due = today + dt.timedelta(days=20)
-    assert platform.http.post("/api/v1/tasks", headers=platform.login(), json={
+    answer = platform.http.post("/api/v1/tasks", headers=platform.login(), json={
         "code": code, "title": title, "lead_unit": UNIT,
         "start_date": (today - dt.timedelta(days=30)).isoformat(), "due_date": due.isoformat(),
         "targets": [{"due_date": due.isoformat(), "planned_percent": 100, "unit": UNIT}],
-    }).status_code == 201
+    })
+    assert answer.status_code == 201, answer.text
     return due
 
 

@@ -15,6 +15,9 @@ TASK = {
 }
 COMMITMENT = {"id": 1, "task": "T1", "unit": "yz", "step": "完成用地报批",
               "promised_date": "2026-03-31", "result": "取得批复", "status": "open"}
+VERIFICATION = {"id": 5, "kind": "closure", "task": "T1", "title": "产业园区建设",
+                "unit": "yz", "subject": None, "claim": {"percent": 100.0, "evidence": 2},
+                "requested_at": "2026-12-04T02:00:00", "requested_by": "yz-operator"}
 NOTICE_NUMBER = "督办〔2026〕12号"
 NOTICE = {"notice_id": 12, "number": NOTICE_NUMBER, "task": "T1", "unit": "yz"}
 ACCOUNTABILITY = {"record_id": 3, "unit": "yz", "task": None, "ground": "black_list",
@@ -42,7 +45,8 @@ SAMPLES = {
                                           recorded_at="2026-01-02T01:00:00",
                                           received_at="2026-01-02T01:00:03"),
         "commitment_made": new_event(commitment=COMMITMENT),
-        "commitment_fulfilled": new_event(commitment={**COMMITMENT, "status": "fulfilled"}),
+        "commitment_fulfilled": new_event(commitment={**COMMITMENT, "status": "fulfilled",
+                                                       "fulfilled_at": "2026-03-30T02:00:00"}),
         "task_extended": new_event(task="T1", seq=None, previous_due_date="2026-12-31",
                                    new_due_date="2027-03-31", reason="征地延误，经市抓落实办批准",
                                    count=1),
@@ -93,6 +97,13 @@ SAMPLES = {
             previous_due_date="2026-12-31", asked_due_date="2027-03-31",
             granted_due_date="2027-02-28", reason="同意延期至2月底", decided_by="admin",
             effective_on="2026-12-03"),
+        "verification_requested": new_event(verification=VERIFICATION, pending=True),
+        "verification_confirmed": new_event(verification=VERIFICATION, confirmed_by="office1",
+                                            confirmed_at="2026-12-07T03:00:00"),
+        "verification_returned": new_event(
+            verification=VERIFICATION, reason="佐证材料与销号条件不符，请补充验收报告",
+            returned_by="office1", returned_at="2026-12-07T03:00:00",
+            effective_on="2026-12-07"),
     },
     "warnings": {
         "colour_changed": new_event(as_of="2026-05-01", changes=[

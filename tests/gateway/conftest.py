@@ -362,6 +362,59 @@ class Contract:
                 "promised_date": "2026-05-01", "result": "全部签约",
                 "fulfilled_at": "2026-04-20T00:00:00Z"}
 
+    # 复核: one closing of T-001 (U01's) waits for the office; only the office
+    # decides, as the service refuses anyone else.
+    def _verification(self, status="pending", reason=None):
+        return {"id": 3, "kind": "closure", "kind_name": "销号", "task": "T-001",
+                "task_title": "重点项目开工", "unit": "U01", "unit_name": "一号单位",
+                "subject": None, "subject_name": None, "claim": {"percent": 100, "evidence": 2},
+                "status": status, "status_name": {"pending": "待复核", "confirmed": "已复核",
+                                                  "returned": "被退回"}[status],
+                "requested_at": "2026-04-20T02:00:00", "requested_by": "u01-operator",
+                "decided_at": None if status == "pending" else "2026-04-21T02:00:00",
+                "reason": reason}
+
+    def tasks_list_verifications(self, *, caller, status="pending", kind=None, task=None,
+                                 limit=100, offset=0):
+        units = caller["units"]
+        items = [item for item in [self._verification()]
+                 if (units is None or item["unit"] in units) and status in (None, item["status"])
+                 and kind in (None, item["kind"]) and task in (None, item["task"])]
+        return {**_page(items, limit, offset),
+                "counts": {"closure": len(items), "clock_stage": 0, "commitment": 0,
+                           "total": len(items)}}
+
+    def _office_only(self, caller):
+        if caller["role"] != "admin":
+            raise RemoteError("Forbidden", "not allowed for this role")
+
+    def tasks_confirm_verification(self, *, verification_id, caller):
+        self._office_only(caller)
+        if verification_id != 3:
+            raise RemoteError("NotFound", json.dumps({
+                "code": "verification_not_found",
+                "message": f"复核事项 {verification_id} 不存在。"}, ensure_ascii=False))
+        return self._verification("confirmed")
+
+    def tasks_return_verification(self, *, verification_id, reason, caller):
+        self._office_only(caller)
+        return {**self._verification("returned", reason), "id": verification_id}
+
+    def tasks_get_verification_policy(self, *, caller):
+        self._office_only(caller)
+        return {"version": 1, "rules": {kind: {"mode": "none", "percent": 0} for kind in (
+            "closure", "clock_stage", "commitment")}, "created_by": None, "created_at": None,
+            "note": "默认规则"}
+
+    def tasks_update_verification_policy(self, *, data, caller, note=None):
+        policy = self.tasks_get_verification_policy(caller=caller)
+        return {**policy, "version": 2, "rules": {**policy["rules"], **data}, "note": note,
+                "changes": {kind: [policy["rules"][kind], value] for kind, value in data.items()}}
+
+    def tasks_list_verification_policy_versions(self, *, caller, limit=20, offset=0):
+        self._office_only(caller)
+        return _page([], limit, offset)
+
     def tasks_list_commitments(self, *, caller, unit=None, task=None, status=None,
                                limit=100, offset=0):
         items = [{"id": 7, "task": "T-001", "unit": "U01", "step": "完成征地",

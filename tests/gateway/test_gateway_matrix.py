@@ -213,6 +213,17 @@ MATRIX = {
                                                       admin_only(200)),
     ("post", "/api/v1/rankings/{period}/publish"): Row("/api/v1/rankings/2026-Q3/publish",
                                                        admin_only(200)),
+    ("get", "/api/v1/verifications"): Row("/api/v1/verifications", everyone(200)),
+    ("post", "/api/v1/verifications/{verification_id}/confirm"): Row(
+        "/api/v1/verifications/3/confirm", admin_only(200)),
+    ("post", "/api/v1/verifications/{verification_id}/return"): Row(
+        "/api/v1/verifications/3/return", admin_only(200), {"json": {"reason": "佐证不足"}}),
+    ("get", "/api/v1/verification-policy"): Row("/api/v1/verification-policy",
+                                                admin_only(200)),
+    ("put", "/api/v1/verification-policy"): Row("/api/v1/verification-policy", admin_only(200), {
+        "json": {"rules": {"closure": {"mode": "all"}}, "note": "销号全部复核"}}),
+    ("get", "/api/v1/verification-policy/versions"): Row(
+        "/api/v1/verification-policy/versions", admin_only(200)),
     ("get", "/api/v1/ranking-rules"): Row("/api/v1/ranking-rules", everyone(200)),
     ("put", "/api/v1/ranking-rules"): Row("/api/v1/ranking-rules", admin_only(200), {
         "json": {"rules": {"red_list_size": 5}, "note": "扩大红榜"}}),

@@ -40,7 +40,7 @@ def test_the_week_counts_requests_decisions_and_what_is_pending():
     assert summary["counts"]["extensions"] == 5
     heading = logic.bulletin_heading("市督查办", "draft")
     html = documents.render_html(summary, heading)
-    assert "九、延期申请" in html  # after the overall picture and seven sections
+    assert "十、延期申请" in html  # after the overall picture, seven sections and 复核
     assert "截至本周末待审批2件" in html and "缩短批准：第1个目标时限" in html
 
 

@@ -178,7 +178,7 @@ def test_the_bulletin_keeps_the_weeks_facts_in_their_sections():
     assert summary["week_end"] == "2026-11-08"
     assert summary["counts"] == {"red": 1, "overdue": 0, "closed": 1, "movers": 0,
                                  "batches": 0, "leaders": 0, "accountability": 0,
-                                 "reminders": 0}
+                                 "verification": 0, "reminders": 0}
     assert summary["sections"][0]["rows"][0]["unit_name"] == "袁州区"
     assert logic.week_bounds(dt.date(2026, 11, 8)) == (dt.date(2026, 11, 2),
                                                        dt.date(2026, 11, 8))

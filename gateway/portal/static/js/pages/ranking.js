@@ -55,9 +55,9 @@ function renderRanking(ranking, evaluations, names, me, reload) {
         { label: "得分", num: true, value: (item) => number(item.score) },
         { label: "说明", value: (item) => h("span.small", {}, item.detail || "") },
       ], (entry.breakdown && entry.breakdown.indicators) || []),
-      // Points taken off the weighted score: the extensions the unit needed.
+      // Deductions off the weighted score: steps the office sent back (复核退回).
       ...((entry.breakdown && entry.breakdown.deductions) || []).map((item) =>
-        h("p.small", { "data-testid": "ranking-deduction" }, `扣分：${item.detail}`)));
+        h("p.small", { "data-testid": "ranking-deduction" }, `${item.label}：−${number(item.points)}分。${item.detail}`)));
     return { ...entry, details };
   });
   const parts = [

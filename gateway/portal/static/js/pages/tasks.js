@@ -56,7 +56,7 @@ export async function tasksPage(container, { params, me }) {
         { label: "牵头单位", value: (row) => names.get(row.lead_unit) || row.lead_unit },
         { label: "亮灯", value: (row) => badge(row.colour) },
         { label: "进度", value: (row) => h("div.row", {}, progressBar(row.percent), percent(row.percent)) },
-        { label: "状态", cls: "hide-narrow", value: (row) => STATUS_LABEL[row.status] || row.status },
+        { label: "状态", cls: "hide-narrow", value: (row) => h("span", {}, STATUS_LABEL[row.status] || row.status, " ", verificationBadge(row.verification)) },
         { label: "来源", cls: "hide-narrow", value: (row) => SOURCE_LABEL[row.source] || row.source || "" },
         { label: "批次", cls: "hide-narrow", value: (row) => row.batch || "" },
         { label: "截止", cls: "hide-narrow", value: (row) => date(row.due_date) },
@@ -129,6 +129,7 @@ export async function taskPage(container, { args, me }) {
       api("/units"),
     ]);
     const names = new Map(units.items.map((unit) => [unit.code, unit.name]));
+    task.verification_timeline = history.verifications || [];
     container.replaceChildren(...renderTask(task, history.items, names, me, show));
     // The office keeps the record true: edit, re-plan, cancel, each with a reason.
     if (me.role === "admin" && task.status === "active") {
@@ -154,7 +155,7 @@ function renderTask(task, history, names, me, reload) {
     ["类别", task.category || "—"], ["来源", SOURCE_LABEL[task.source] || task.source || "—"],
     ["“13710”", task.clock_class ? CLOCK_LABEL[task.clock_class] : "—"],
     ["责任人", task.responsible_person || "—"], ["起止", `${date(task.start_date)} 至 ${date(task.due_date)}`],
-    ["状态", STATUS_LABEL[task.status] || task.status],
+    ["状态", h("span", {}, STATUS_LABEL[task.status] || task.status, " ", verificationBadge(task.verification))],
     ["批次", task.batch || "—"],
   ];
   const parts = [
@@ -206,7 +207,7 @@ function renderTask(task, history, names, me, reload) {
         { label: "事项", value: (row) => row.step },
         { label: "承诺时间", value: (row) => date(row.promised_date) },
         { label: "成效", value: (row) => row.result },
-        { label: "状态", value: (row) => row.status === "fulfilled" ? badge("green", "已兑现") : badge("grey", "未兑现") },
+        { label: "状态", value: (row) => row.status === "fulfilled" ? badge("green", "已兑现") : verificationBadge(row.verification) || badge("grey", "未兑现") },
       ], task.commitments || [], { empty: "无书面承诺" })))));
   if (canWrite(task, me) && task.status === "active") parts.push(endPanel(task, reload));
   if (me.role === "admin" && task.status === "active") parts.push(extensionPanel(task, reload));
@@ -263,6 +264,11 @@ function timeline(task, history) {
     events.push({ at: request.requested_at, cls: "", text: `申请${which}延期至 ${request.asked_due_date}`, detail: request.reason });
     if (request.decided_at) events.push({ at: request.decided_at, cls: request.status === "refused" ? "red" : "yellow", text: `延期申请${REQUEST_STATUS[request.status] || request.status}`, detail: request.decision_reason || "" });
   }
+  // 复核: the unit's requests, and the office's confirmation or send-back.
+  for (const entry of task.verification_timeline || []) {
+    const cls = { verification_confirmed: "green", verification_returned: "red" }[entry.kind] || "";
+    events.push({ at: entry.at, cls, text: entry.text, detail: entry.reason ? `退回原因：${entry.reason}` : "" });
+  }
   for (const extension of task.extensions || []) {
     events.push({ at: extension.extended_at, cls: "yellow", text: `批准延期至 ${extension.new_due_date}`, detail: extension.reason });
   }
@@ -272,14 +278,32 @@ function timeline(task, history) {
     h("li", { class: event.cls || null }, h("div.when", {}, dateTime(event.at)), h("div", {}, event.text), event.detail ? h("div.small.muted", {}, event.detail) : null)));
 }
 
+// A request's state as the unit reads it: 待复核, or 被退回 with why.
+function verificationBadge(state) {
+  if (!state) return null;
+  if (state.status === "pending") return badge("yellow", "待复核");
+  if (state.status === "returned") return h("span", {}, badge("red", "被退回"), h("span.small", {}, `（${state.reason}）`));
+  return null;
+}
+
+// The latest request on each 13710 stage still waiting or sent back.
+function stageRequests(task) {
+  const found = new Map();
+  for (const item of task.verifications || []) {
+    if (item.kind === "clock_stage") found.set(item.subject, item);
+  }
+  return new Map([...found].filter(([, item]) => ["pending", "returned"].includes(item.status)));
+}
+
 function clockPanel(task, me, reload) {
   // Timeliness is judged by when the platform received the stage.
   const done = new Map((task.clocks || []).map((stage) => [stage.stage, stage.received_at || stage.recorded_at]));
+  const asked = stageRequests(task);
   const writable = canWrite(task, me) && task.status === "active";
   return panel(`“13710”时限（${CLOCK_LABEL[task.clock_class]}）`, table([
     { label: "环节", value: (row) => STAGE_LABEL[row] },
-    { label: "完成时间（以平台收到为准）", value: (row) => done.has(row) ? dateTime(done.get(row)) : "未完成" },
-    { label: "", value: (row) => !done.has(row) && writable ? h("button.secondary", { type: "button", onclick: async () => {
+    { label: "完成时间（以平台收到为准）", value: (row) => done.has(row) ? dateTime(done.get(row)) : verificationBadge(asked.get(row)) || "未完成" },
+    { label: "", value: (row) => !done.has(row) && asked.get(row)?.status !== "pending" && writable ? h("button.secondary", { type: "button", onclick: async () => {
       try { await api(`/tasks/${encodeURIComponent(task.code)}/clock`, { method: "POST", json: { stage: row } }); toast("已记录"); await reload(); }
       catch (error) { toast(errorText(error)); }
     } }, "记录完成") : "" },
@@ -293,9 +317,15 @@ function endPanel(task, reload) {
     await api(`/tasks/${encodeURIComponent(task.code)}/explain`, { method: "POST", json: { reason: data.get("reason") } });
     await reload();
   });
+  const state = task.verification;
+  const waiting = state && state.status === "pending";
   return panel("销号", h("p.small.muted", {}, "能销号的一定要销号，不能销号的一定要给个说法。"),
-    h("button", { type: "button", onclick: async () => {
-      try { await api(`/tasks/${encodeURIComponent(task.code)}/close`, { method: "POST" }); toast("已销号"); await reload(); }
+    state ? h("p", { "data-testid": "closure-verification" }, "销号申请：", verificationBadge(state)) : null,
+    waiting ? null : h("button", { type: "button", onclick: async () => {
+      try {
+        const answer = await api(`/tasks/${encodeURIComponent(task.code)}/close`, { method: "POST" });
+        toast(answer.status === "closed" ? "已销号" : "已提交，待督查办复核"); await reload();
+      }
       catch (error) { toast(errorText(error)); }
-    } }, "销号"), form);
+    } }, state ? "重新申请销号" : "销号"), form);
 }

@@ -61,10 +61,16 @@ export async function unitPage(container, { me }) {
       { label: "承诺事项", value: (row) => row.step },
       { label: "承诺时间", value: (row) => date(row.promised_date) },
       { label: "成效", value: (row) => row.result },
+      // 复核: a kept commitment may wait for the office, or come back with its reason.
       { label: "状态", value: (row) => row.status === "fulfilled" ? badge("green", "已兑现")
+        : row.verification?.status === "pending" ? badge("yellow", "待复核")
+        : row.verification?.status === "returned" ? h("span", {}, badge("red", "被退回"), h("span.small", {}, `（${row.verification.reason}）`))
         : row.promised_date < today() ? badge("red", "逾期未兑现") : badge("grey", "未兑现") },
-      { label: "", value: (row) => row.status === "open" ? h("button.secondary", { type: "button", onclick: async () => {
-        try { await api(`/commitments/${row.id}/fulfil`, { method: "POST" }); toast("已兑现"); await showCommitments(); } catch (error) { toast(errorText(error)); }
+      { label: "", value: (row) => row.status === "open" && row.verification?.status !== "pending" ? h("button.secondary", { type: "button", onclick: async () => {
+        try {
+          const answer = await api(`/commitments/${row.id}/fulfil`, { method: "POST" });
+          toast(answer.status === "fulfilled" ? "已兑现" : "已提交，待督查办复核"); await showCommitments();
+        } catch (error) { toast(errorText(error)); }
       } }, "标记兑现") : "" },
     ], items, { empty: "暂无书面承诺" }), tasks.length ? form : "");
   }
