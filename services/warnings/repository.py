@@ -96,6 +96,19 @@ def add_clock_stage(session, task, stage, recorded_on):
         "task_code": task, "stage": stage, "recorded_on": recorded_on}])
 
 
+def drop_clock_stage(session, task, stage):
+    """Forget a 13710 stage a unit claimed and the office sent back (复核退回)."""
+    session.execute(watched_clock_stages.delete()
+                    .where(watched_clock_stages.c.task_code == task)
+                    .where(watched_clock_stages.c.stage == stage))
+
+
+def set_commitment_status(session, commitment_id, status):
+    """A commitment's state while the office checks a unit's claim to have kept it."""
+    session.execute(watched_commitments.update()
+                    .where(watched_commitments.c.id == commitment_id).values(status=status))
+
+
 def keep_commitment(session, commitment):
     """Keep a commitment in the state a commitment_made or _fulfilled event tells."""
     # Made and fulfilled may arrive in either order after retries: insert if

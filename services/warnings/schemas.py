@@ -113,6 +113,27 @@ class UnitsMergedIn(ConsumedEventSchema):
     tasks = fields.Nested(MovedTaskIn, many=True, required=True)
 
 
+class VerificationClaimIn(Tolerant):
+    received_at = Moment(load_default=None)
+    recorded_at = Moment(load_default=None)
+
+
+class VerificationItemIn(Tolerant):
+    kind = fields.String(required=True)  # closure, clock_stage, commitment
+    task = fields.String(required=True)
+    subject = fields.String(allow_none=True, required=True)  # the stage, or commitment id
+    claim = fields.Nested(VerificationClaimIn, required=True)
+
+
+class VerificationRequestedIn(ConsumedEventSchema):
+    verification = fields.Nested(VerificationItemIn, required=True)
+    pending = fields.Boolean(required=True)
+
+
+class VerificationReturnedIn(ConsumedEventSchema):
+    verification = fields.Nested(VerificationItemIn, required=True)
+
+
 # What each handler reads, by (producer, event): checked against the producers' own
 # schemas by tests/contracts.
 CONSUMES = {
@@ -130,6 +151,8 @@ CONSUMES = {
     ("tasks", "task_replanned"): TaskReplannedIn,
     ("tasks", "task_cancelled"): TaskStatusChangedIn,
     ("tasks", "units_merged"): UnitsMergedIn,
+    ("tasks", "verification_requested"): VerificationRequestedIn,
+    ("tasks", "verification_returned"): VerificationReturnedIn,
 }
 
 

@@ -39,6 +39,8 @@ from .schemas import (
     TaskStatusChangedIn,
     TaskUpdatedIn,
     UnitsMergedIn,
+    VerificationRequestedIn,
+    VerificationReturnedIn,
 )
 from .settings import WarningsSettings
 
@@ -153,6 +155,38 @@ class Service(AccountabilityEntrypoints, CalendarEntrypoints, NoticeEntrypoints,
         commitment = event["commitment"]
         repo.keep_commitment(session, commitment)
         self._evaluate_on_event(session, [commitment["task"]])
+
+    # 复核: a step a unit claims waits for the office (tasks' verification). While it
+    # waits, it is not the unit's lateness: the claimed stage counts as received
+    # when the unit recorded it, the commitment as kept, so neither turns red on
+    # the office's time. Sent back, the claim is withdrawn and the item is judged
+    # as it stands; confirmed, the fact event (clock_stage_recorded,
+    # commitment_fulfilled) arrives and settles it.
+    @event_handler("tasks", "verification_requested")
+    @applied_once(VerificationRequestedIn)
+    def on_verification_requested(self, session, event):
+        item = event["verification"]
+        if not event["pending"] or item["kind"] not in ("clock_stage", "commitment"):
+            return  # counted at once: its fact event follows; a closure is at 100%
+        if item["kind"] == "clock_stage":
+            claim = item["claim"]
+            repo.add_clock_stage(session, item["task"], item["subject"], self.clock.day_of(
+                claim["received_at"] or claim["recorded_at"]))
+        else:
+            repo.set_commitment_status(session, int(item["subject"]), logic.FULFILLED)
+        self._evaluate_on_event(session, [item["task"]])
+
+    @event_handler("tasks", "verification_returned")
+    @applied_once(VerificationReturnedIn)
+    def on_verification_returned(self, session, event):
+        item = event["verification"]
+        if item["kind"] == "clock_stage":
+            repo.drop_clock_stage(session, item["task"], item["subject"])
+        elif item["kind"] == "commitment":
+            repo.set_commitment_status(session, int(item["subject"]), "open")
+        else:
+            return
+        self._evaluate_on_event(session, [item["task"]])
 
     @event_handler("tasks", "task_extended")
     @applied_once(TaskExtendedIn)

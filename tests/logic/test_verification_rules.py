@@ -196,7 +196,8 @@ def test_the_bulletin_tallies_the_weeks_verifications():
     section = summary["sections"][-1]
     assert section["key"] == "verification"
     assert [row["detail"] for row in section["rows"]] == ["销号复核退回：未盖章", "销号复核确认"]
-    assert section["summary"] == "本周申请复核事项3项，督查办确认1项、退回1项，截至本周末待复核2项。"
+    assert section["summary"] == ("本周申请复核事项3项，督查办确认1项、退回1项，"
+                                  "截至本周末待复核2项。")
     assert section["summary"] in documents.render_html(
         summary, notify.bulletin_heading("市督查办", "draft"))
     assert notify.verification_detail(

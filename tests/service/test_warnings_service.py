@@ -348,6 +348,43 @@ def test_clock_stages_commitments_and_extensions_are_coloured(warnings):
     assert target["colour"] == "red" and "已延期1次，现截止2026-06-30" in target["reason"]
 
 
+def _verification(kind, subject, claim):
+    return {"id": 9, "kind": kind, "task": "T1", "title": "产业园区建设", "unit": "zs",
+            "subject": subject, "claim": claim, "requested_at": "2026-01-05T17:00:00",
+            "requested_by": "zs-operator"}
+
+
+def test_a_step_waiting_for_the_offices_check_is_not_the_units_lateness(warnings):
+    warnings.deliver("task_created", new_event(task={
+        **TASK, "clock_class": "important", "start_date": "2026-01-05"}), "on_task_created")
+    commitment = {"id": 7, "task": "T1", "unit": "zs", "step": "完成用地报批",
+                  "promised_date": "2026-01-06", "result": "取得批复", "status": "open"}
+    warnings.deliver("commitment_made", new_event(commitment=commitment),
+                     "on_commitment_made")
+    # The unit claims both in time; the office has not checked them by the 8th.
+    stage = _verification("clock_stage", "deployed", {
+        "stage": "deployed", "recorded_at": "2026-01-05T17:00:00",
+        "received_at": "2026-01-05T17:00:00"})
+    kept = _verification("commitment", "7", {"fulfilled_at": "2026-01-05T17:00:00",
+                                             "step": "完成用地报批"})
+    for item in (stage, kept):
+        warnings.deliver("verification_requested", new_event(verification=item, pending=True),
+                         "on_verification_requested")
+    warnings("evaluate", "2026-01-08")
+    assert colour_of(warnings, "T1@deployed", "clock")["colour"] == "green"
+    assert colour_of(warnings, "T1!7", "commitment")["colour"] == "green"
+
+    # Sent back: the claims are withdrawn and the items are judged as they stand.
+    for item in (stage, kept):
+        warnings.deliver("verification_returned", new_event(
+            verification=item, reason="佐证不足", returned_by="office",
+            returned_at="2026-01-08T02:00:00", effective_on="2026-01-08"),
+            "on_verification_returned")
+    warnings("evaluate", "2026-01-08")
+    assert colour_of(warnings, "T1@deployed", "clock")["colour"] == "red"
+    assert colour_of(warnings, "T1!7", "commitment")["colour"] == "red"
+
+
 def test_a_stage_counts_from_when_the_platform_received_it(warnings):
     warnings.deliver("task_created", new_event(task={
         **TASK, "clock_class": "important", "start_date": "2026-01-05"}), "on_task_created")
