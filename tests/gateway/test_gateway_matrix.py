@@ -260,6 +260,10 @@ MATRIX = {
                                                          city_wide(200)),
     ("get", "/api/v1/bulletins/{bulletin_id}.html"): Row("/api/v1/bulletins/2.html",
                                                           city_wide(200)),
+    ("get", "/api/v1/bulletins/{bulletin_id}.docx"): Row("/api/v1/bulletins/2.docx",
+                                                          city_wide(200)),
+    ("post", "/api/v1/bulletins/{bulletin_id}/issue"): Row("/api/v1/bulletins/2/issue",
+                                                           admin_only(200)),
     ("get", "/api/v1/admin/parked/{service}"): Row("/api/v1/admin/parked/tasks",
                                                    admin_only(200)),
     ("post", "/api/v1/admin/parked/{service}/replay"): Row(
