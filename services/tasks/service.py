@@ -37,6 +37,7 @@ from .schemas import (
     UnitIn,
 )
 from .settings import TasksSettings
+from .signals_entrypoints import SignalsEntrypoints
 from .texts import COMMITMENT_STATUS_NAMES, STAGE_NAMES, say
 
 MAX_BATCH = 1000
@@ -54,7 +55,7 @@ def load(schema, data):
         raise InvalidInput(err.messages) from None
 
 
-class Service(LeadersEntrypoints, ExtensionRequestsEntrypoints, Operations):
+class Service(LeadersEntrypoints, ExtensionRequestsEntrypoints, SignalsEntrypoints, Operations):
     """Units, tasks, targets, progress, evidence, 13710 clocks and commitments;
     leaders' instructions, stage feedback and task threads (leaders.py).
 
@@ -497,6 +498,8 @@ class Service(LeadersEntrypoints, ExtensionRequestsEntrypoints, Operations):
                         "reported_at": item["reported_at"].isoformat(),
                         "received_at": item["received_at"].isoformat(),
                     } for item in accepted])))
+                self._find_signals(session, {item["task"] for item in accepted},
+                                   {item["unit"] for item in accepted})
             answer = {
                 "batch_id": batch_id if accepted else None,
                 "accepted": len(accepted), "rejected": len(results) - len(accepted),
@@ -531,6 +534,7 @@ class Service(LeadersEntrypoints, ExtensionRequestsEntrypoints, Operations):
                                             utcnow())
             self.db.emit(session, events.EVIDENCE_ADDED, events.EvidenceAdded().dump(
                 new_event(task=row.code, evidence_id=evidence_id, sha256=digest)))
+            self._find_signals(session, {row.code})
             stored = repo.evidence_row(session, row.code, evidence_id)
         return repo.evidence_dict(stored)
 
@@ -642,6 +646,7 @@ class Service(LeadersEntrypoints, ExtensionRequestsEntrypoints, Operations):
             self.db.emit(session, events.CLOCK_STAGE_RECORDED, events.ClockStageRecorded().dump(
                 new_event(task=code, stage=stage, recorded_at=moment.isoformat(),
                           received_at=received.isoformat())))
+            self._find_signals(session, {code})
             return repo.task_details(session, row)["clocks"]
 
     @rpc(expected_exceptions=EXPECTED)
