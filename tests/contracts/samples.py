@@ -93,6 +93,11 @@ SAMPLES = {
             previous_due_date="2026-12-31", asked_due_date="2027-03-31",
             granted_due_date="2027-02-28", reason="同意延期至2月底", decided_by="admin",
             effective_on="2026-12-03"),
+        "gaming_signal_confirmed": new_event(
+            signal_id=3, kind="late_jump", kind_name="临近期限突击完成", task="T1",
+            title="农贸市场改造", unit="yz",
+            detail="任务T1进度停在30%已40天，在期限2026-12-31前0个工作日内（2026-12-31）一次报至100%",
+            note="现场核查尚未完工", confirmed_by="admin", effective_on="2027-01-04"),
     },
     "warnings": {
         "colour_changed": new_event(as_of="2026-05-01", changes=[
