@@ -23,13 +23,13 @@ UNIT_REPORTS_READ = 200
 
 
 def tasks_of(session, codes):
-    """{code: {code, title, lead_unit, start_date, due_date, clock_class}}."""
+    """{code: {code, title, lead_unit, start_date, due_date, clock_class, percent}}."""
     if not codes:
         return {}
     return {row.code: dict(row._mapping) for row in session.execute(
         select(tasks.c.code, tasks.c.title, tasks.c.lead_unit, tasks.c.start_date,
-               tasks.c.due_date, tasks.c.clock_class).where(among(session, tasks.c.code,
-                                                                 sorted(codes))))}
+               tasks.c.due_date, tasks.c.clock_class, tasks.c.percent)
+        .where(among(session, tasks.c.code, sorted(codes))))}
 
 
 def reports_of(session, codes):
@@ -44,14 +44,19 @@ def reports_of(session, codes):
 
 
 def unit_reports(session, unit_codes):
-    """{unit: [report]} of each unit's latest UNIT_REPORTS_READ reports."""
-    found = {}
-    for unit in sorted(unit_codes):
-        rows = session.execute(_reports().where(progress_reports.c.unit_code == unit)
-                               .order_by(progress_reports.c.received_at.desc(),
-                                         progress_reports.c.id.desc())
-                               .limit(UNIT_REPORTS_READ))
-        found[unit] = [dict(row._mapping) for row in rows]
+    """{unit: [report]} of each unit's latest UNIT_REPORTS_READ reports, in one
+    query for all the units."""
+    found = {unit: [] for unit in unit_codes}
+    if not unit_codes:
+        return found
+    latest = _reports().add_columns(func.row_number().over(
+        partition_by=progress_reports.c.unit_code,
+        order_by=(progress_reports.c.received_at.desc(), progress_reports.c.id.desc()),
+    ).label("place")).where(among(session, progress_reports.c.unit_code,
+                                  sorted(unit_codes))).subquery()
+    for row in session.execute(select(latest).where(latest.c.place <= UNIT_REPORTS_READ)):
+        found[row.unit].append({key: value for key, value in row._mapping.items()
+                                if key != "place"})
     return found
 
 

@@ -85,12 +85,16 @@ class SignalsEntrypoints:
             return 0
         calendar = package_calendar()
         found_tasks = signals_repo.tasks_of(session, codes)
-        reports = signals_repo.reports_of(session, set(found_tasks))
         counts = signals_repo.evidence_counts(session, set(found_tasks))
-        stages = signals_repo.stages_of(session, set(found_tasks))
+        # A task's history is read only where a detector needs it: at 100% (a late
+        # jump) or without any file (rising without evidence).
+        reports = signals_repo.reports_of(session, {
+            code for code, task in found_tasks.items()
+            if task["percent"] >= 100 or not counts.get(code)})
+        stages = signals_repo.stages_of(session, {
+            code for code, task in found_tasks.items() if task["clock_class"]})
         uses = signals_repo.uses_of_files(session, set(found_tasks))
-        by_unit = signals_repo.unit_reports(session, set(units) | {
-            report["unit"] for found in reports.values() for report in found})
+        by_unit = signals_repo.unit_reports(session, set(units))
         deadlines = signals_repo.deadline_days(session, {
             report["task"] for found in by_unit.values() for report in found})
         names = signals_repo.unit_names(session, {use["unit"] for use in uses} | set(by_unit))

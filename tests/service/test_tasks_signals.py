@@ -120,3 +120,26 @@ def test_rises_without_files_and_stages_at_the_last_moment_are_signals(tasks, cl
     assert "“部署”于期限当日18:00" in signal["detail"]
     reviewed = tasks("review_signal", signal["id"], "reviewed", ADMIN)
     assert (reviewed["status"], reviewed["note"]) == ("reviewed", None)
+
+
+def test_a_unit_always_at_the_last_hour_is_a_signal_and_one_in_the_day_is_not(tasks, clock):
+    seed(tasks)
+    fridays = [dt.date(2026, 1, 9), dt.date(2026, 1, 16), dt.date(2026, 1, 23)]
+    for code, unit in (("T5", "yz"), ("T6", "zs")):
+        tasks("create_task", {
+            "code": code, "title": f"{code}任务", "lead_unit": unit, "start_date": "2026-01-01",
+            "due_date": fridays[-1].isoformat(),
+            "targets": [{"due_date": day.isoformat(), "planned_percent": 30 * (n + 1) + 10}
+                        for n, day in enumerate(fridays)]}, ADMIN)
+    for n, day in enumerate(fridays):
+        file_id = upload(tasks, "T5", YZ, PDF + f"%T5-{n}".encode())
+        clock.set(day, hour=23)  # 23:00 in the city: its last hour
+        tasks("report_progress", [{"task": "T5", "unit": "yz", "percent": 30 * (n + 1),
+                                   "evidence": [file_id]}], YZ)
+        clock.set(day, hour=11)
+        file_id = upload(tasks, "T6", ZS, PDF + f"%T6-{n}".encode())
+        tasks("report_progress", [{"task": "T6", "unit": "zs", "percent": 30 * (n + 1),
+                                   "evidence": [file_id]}], ZS)
+    (signal,) = tasks("list_signals", ADMIN)["items"]
+    assert (signal["kind"], signal["unit"]) == ("last_hour", "yz")
+    assert signal["detail"].startswith("袁州区最近3次报送均在截止日最后一小时内提交：2026-01-09 23:00")
