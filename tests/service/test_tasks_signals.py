@@ -142,4 +142,5 @@ def test_a_unit_always_at_the_last_hour_is_a_signal_and_one_in_the_day_is_not(ta
                                    "evidence": [file_id]}], ZS)
     (signal,) = tasks("list_signals", ADMIN)["items"]
     assert (signal["kind"], signal["unit"]) == ("last_hour", "yz")
-    assert signal["detail"].startswith("袁州区最近3次报送均在截止日最后一小时内提交：2026-01-09 23:00")
+    assert signal["detail"].startswith(
+        "袁州区最近3次报送均在截止日最后一小时内提交：2026-01-09 23:00")
