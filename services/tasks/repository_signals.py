@@ -77,18 +77,19 @@ def evidence_counts(session, codes):
 
 
 def uses_of_files(session, codes):
-    """Every use of the files kept for the tasks: [{id, sha256, task, unit,
-    uploaded_at}], the unit being the one whose report the file supports, else
-    the task's lead unit."""
+    """Every use, in a report, of the files supporting the tasks' reports: [{id,
+    sha256, task, unit (the reporting unit), uploaded_at}]. A file not named by a
+    report (an upload waiting for its report, one kept in a thread or at a 13710
+    stage) is no use: the office may well send one notice to many tasks."""
     if not codes:
         return []
-    digests = select(evidence.c.sha256).where(among(session, evidence.c.task_code, sorted(codes)))
+    digests = (select(evidence.c.sha256)
+               .where(among(session, evidence.c.task_code, sorted(codes)))
+               .where(evidence.c.report_id.is_not(None)))
     rows = session.execute(
         select(evidence.c.id, evidence.c.sha256, evidence.c.task_code.label("task"),
-               func.coalesce(progress_reports.c.unit_code, tasks.c.lead_unit).label("unit"),
-               evidence.c.uploaded_at)
-        .join(tasks, tasks.c.code == evidence.c.task_code)
-        .outerjoin(progress_reports, progress_reports.c.id == evidence.c.report_id)
+               progress_reports.c.unit_code.label("unit"), evidence.c.uploaded_at)
+        .join(progress_reports, progress_reports.c.id == evidence.c.report_id)
         .where(evidence.c.sha256.in_(digests)))
     return [dict(row._mapping) for row in rows]
 

@@ -73,10 +73,10 @@ def _named(task, unit, names):
 
 
 def reused_evidence(files, names):
-    """Files kept for more than one task or unit. files: [{id, sha256, task, unit,
-    uploaded_at}] (unit: the unit of the report the file supports, else the
-    task's lead unit); names: {unit code: name}. One signal per later use of a
-    file against its first use."""
+    """Files supporting reports of more than one task or unit. files: [{id,
+    sha256, task, unit, uploaded_at}] (unit: the unit of the report the file
+    supports); names: {unit code: name}. One signal per later place a file is
+    used in, against its first use."""
     by_digest = {}
     for item in sorted(files, key=lambda f: (f["uploaded_at"], f["id"])):
         by_digest.setdefault(item["sha256"], []).append(item)

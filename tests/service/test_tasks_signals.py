@@ -37,6 +37,8 @@ def test_one_file_for_two_units_is_a_signal_only_the_office_sees(tasks):
                                "evidence": [first]}], YZ)
     assert tasks("list_signals", ADMIN)["total"] == 0
     second = upload(tasks, "T2", ZS)
+    # Uploaded, not yet named by a report: no use of it yet.
+    assert tasks("list_signals", ADMIN)["total"] == 0
     tasks("report_progress", [{"task": "T2", "unit": "zs", "percent": 20,
                                "evidence": [second]}], ZS)
     listed = tasks("list_signals", ADMIN)
