@@ -13,6 +13,8 @@ city's days. The thresholds are the constants below, named in the words.
 import datetime as dt
 from dataclasses import dataclass, field
 
+from services.common.errors import CalendarNotCovered
+
 REUSED_EVIDENCE = "reused_evidence"
 LATE_JUMP = "late_jump"
 LAST_HOUR = "last_hour"
@@ -110,19 +112,27 @@ def late_jump(task, reports, calendar):
         day = report["received_at"].date()
         if report["percent"] >= 100 and best < 100:
             flat = (day - since).days
-            before = day <= task["due_date"] and calendar.working_days_between(
-                day, task["due_date"]) <= JUMP_WORKING_DAYS
-            if before and flat >= FLAT_DAYS and 100 - best >= JUMP_POINTS:
+            left = _working_days(calendar, day, task["due_date"])
+            if (left is not None and 0 <= left <= JUMP_WORKING_DAYS and flat >= FLAT_DAYS
+                    and 100 - best >= JUMP_POINTS):
                 found.append(Signal(
                     LATE_JUMP, f"{LATE_JUMP}:{task['code']}:{report['id']}",
                     task["code"], report["unit"],
                     f"任务{task['code']}进度停在{best:g}%已{flat}天，"
-                    f"在期限{task['due_date'].isoformat()}前"
-                    f"{calendar.working_days_between(day, task['due_date'])}个工作日内"
+                    f"在期限{task['due_date'].isoformat()}前{left}个工作日内"
                     f"（{day.isoformat()}）一次报至100%"))
         if report["percent"] > best:
             best, since = report["percent"], day
     return found
+
+
+def _working_days(calendar, day, due):
+    """Working days after `day` up to `due` (negative once past it), or None for
+    days no calendar counts: a signal is never worth refusing a report for."""
+    try:
+        return calendar.working_days_between(day, due)
+    except CalendarNotCovered:
+        return None
 
 
 def _at_last_hour(moment, deadlines):
@@ -168,11 +178,15 @@ def no_evidence(task, reports, evidence_count):
 
 
 def stage_deadline(task, stage, calendar):
-    """The last day a 13710 stage may be recorded on (the default days)."""
-    if stage == "closed" and task.get("clock_class") == "complex":
-        return calendar.working_day_on_or_after(
-            task["start_date"] + dt.timedelta(days=COMPLEX_CLOSED_DAYS))
-    return calendar.add_working_days(task["start_date"], STAGE_DAYS[stage])
+    """The last day a 13710 stage may be recorded on (the default days); None
+    beyond the calendar."""
+    try:
+        if stage == "closed" and task.get("clock_class") == "complex":
+            return calendar.working_day_on_or_after(
+                task["start_date"] + dt.timedelta(days=COMPLEX_CLOSED_DAYS))
+        return calendar.add_working_days(task["start_date"], STAGE_DAYS[stage])
+    except CalendarNotCovered:
+        return None
 
 
 def last_moment_stages(task, stages, calendar):

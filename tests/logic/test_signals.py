@@ -151,3 +151,12 @@ def test_a_review_takes_a_known_verdict_once():
     assert signals.review_problem("open", "confirmed") is None
     assert signals.review_problem("open", "maybe") == "verdict"
     assert signals.review_problem("reviewed", "confirmed") == "reviewed"
+
+
+def test_days_no_calendar_counts_give_no_signal_and_no_error():
+    far = {**TASK, "due_date": dt.date(2230, 1, 1)}
+    assert signals.late_jump(far, [report(1, 100, at(days(0)))], CAL) == []
+    matter = {**MATTER, "start_date": dt.date(2199, 12, 31)}
+    last = dt.date(2199, 12, 31)
+    late = {"deployed": at(last, 18), "first_feedback": at(last, 19)}
+    assert signals.last_moment_stages(matter, late, CAL) == []
