@@ -42,6 +42,7 @@ ACTIONS = {
     ("POST", "/tasks/{code}/extension-requests"): "申请延长任务 {code} 的期限",
     ("POST", "/extension-requests/{request_id}/decision"): "审批了延期申请 {request_id}",
     ("PUT", "/evidence-rules"): "修改了佐证资料规则",
+    ("POST", "/signals/{signal_id}/review"): "核查了数据真实性线索 {signal_id}",
     ("POST", "/progress/with-evidence"): "报送进度并上传佐证材料",
     ("POST", "/commitments"): "作出承诺",
     ("POST", "/commitments/{commitment_id}/fulfil"): "兑现了承诺 {commitment_id}",

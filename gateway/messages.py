@@ -124,6 +124,8 @@ FIELD_LABELS = {
     "evidence": "佐证资料", "target_met": "已完成的目标序号", "asked_due_date": "申请的完成时限",
     "outcome": "审批结果", "granted_due_date": "批准的完成时限", "request_id": "延期申请编号",
     "at_full": "进度100%须附佐证", "at_target_met": "目标完成须附佐证",
+    # The office's review of the signals of gamed numbers.
+    "verdict": "核查结论", "signal_id": "线索编号",
     # OAuth2's sign-in form.
     "client_id": "客户端编号", "client_secret": "客户端密钥", "grant_type": "授权方式",
     "scope": "授权范围",

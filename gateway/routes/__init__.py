@@ -14,6 +14,7 @@ from . import (
     overview,
     progress,
     rankings,
+    signals,
     tasks,
     threads,
     units,
@@ -27,6 +28,6 @@ ROUTERS = (
     operations.router, audit.router, notices.router, overview.router, calendar.router,
     instructions.router, instructions.feedback_router, threads.router, accountability.router,
     extension_requests.tasks_router, extension_requests.router, extension_requests.rules_router,
-    extension_requests.progress_router,
+    extension_requests.progress_router, signals.router,
     verifications.router,
 )

@@ -429,3 +429,26 @@ SCHEMAS.update({
     VERIFICATION_CONFIRMED: VerificationConfirmed,
     VERIFICATION_RETURNED: VerificationReturned,
 })
+# Signals of gamed numbers, confirmed by the office ----------------------------
+
+GAMING_SIGNAL_CONFIRMED = "gaming_signal_confirmed"
+
+
+class GamingSignalConfirmed(EventSchema):
+    """The office found a signal of gamed numbers true (属实) on checking it:
+    `detail` says the finding, `note` what the office found. The warnings service
+    opens an accountability record for the unit on it."""
+
+    signal_id = fields.Integer(required=True)
+    kind = fields.String(required=True)
+    kind_name = fields.String(required=True)
+    task = fields.String(required=True)
+    title = fields.String(required=True)
+    unit = fields.String(required=True)
+    detail = fields.String(required=True)
+    note = fields.String(required=True)
+    confirmed_by = fields.String(allow_none=True)
+    effective_on = fields.String(required=True)
+
+
+SCHEMAS[GAMING_SIGNAL_CONFIRMED] = GamingSignalConfirmed

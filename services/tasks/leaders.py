@@ -153,6 +153,7 @@ class LeadersEntrypoints:
                 new_event(feedback_id=feedback_id, task=code, title=row.title,
                           lead_unit=row.lead_unit, stage=stage, text=loaded["text"],
                           files=len(evidence_ids), given_by=user, given_at=now.isoformat())))
+            self._find_signals(session, {code})
             return instructions.stages_view(
                 row.clock_class, repo.clocks_of(session, [code]).get(code, []),
                 repo.feedback_of(session, [code]).get(code, []))

@@ -320,3 +320,22 @@ verifications = Table(
 )
 
 verification_policies = rule_versions_table("verification_policies", metadata)
+
+# Signals of gamed numbers (signals.py), for the office only: found after each
+# batch of reports, evidence upload or 13710 stage, stored once by `key`, and
+# marked by the office reviewed (看过，无问题) or confirmed (属实), with its note.
+gaming_signals = Table(
+    "gaming_signals", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("key", String(300), nullable=False, unique=True),
+    Column("kind", String(32), nullable=False, index=True),
+    Column("task_code", String(32), ForeignKey("tasks.code"), nullable=False),
+    Column("unit", String(32), ForeignKey("units.code"), nullable=False, index=True),
+    Column("detail", Text, nullable=False),
+    Column("evidence_ids", JSON, nullable=False),
+    Column("first_seen", DateTime, nullable=False),
+    Column("status", String(16), nullable=False, index=True),  # open, reviewed, confirmed
+    Column("reviewed_by", String(64)),
+    Column("reviewed_at", DateTime),
+    Column("note", Text),
+)

@@ -37,6 +37,7 @@ from .schemas import (
     UnitIn,
 )
 from .settings import TasksSettings
+from .signals_entrypoints import SignalsEntrypoints
 from .texts import COMMITMENT_STATUS_NAMES, STAGE_NAMES, say
 from .verification_entrypoints import VerificationEntrypoints
 
@@ -56,7 +57,7 @@ def load(schema, data):
 
 
 class Service(LeadersEntrypoints, ExtensionRequestsEntrypoints, VerificationEntrypoints,
-              Operations):
+              SignalsEntrypoints, Operations):
     """Units, tasks, targets, progress, evidence, 13710 clocks and commitments;
     leaders' instructions, stage feedback and task threads (leaders.py).
 
@@ -502,6 +503,8 @@ class Service(LeadersEntrypoints, ExtensionRequestsEntrypoints, VerificationEntr
                         "reported_at": item["reported_at"].isoformat(),
                         "received_at": item["received_at"].isoformat(),
                     } for item in accepted])))
+                self._find_signals(session, {item["task"] for item in accepted},
+                                   {item["unit"] for item in accepted})
             answer = {
                 "batch_id": batch_id if accepted else None,
                 "accepted": len(accepted), "rejected": len(results) - len(accepted),
@@ -536,6 +539,7 @@ class Service(LeadersEntrypoints, ExtensionRequestsEntrypoints, VerificationEntr
                                             utcnow())
             self.db.emit(session, events.EVIDENCE_ADDED, events.EvidenceAdded().dump(
                 new_event(task=row.code, evidence_id=evidence_id, sha256=digest)))
+            self._find_signals(session, {row.code})
             stored = repo.evidence_row(session, row.code, evidence_id)
         return repo.evidence_dict(stored)
 
@@ -648,6 +652,7 @@ class Service(LeadersEntrypoints, ExtensionRequestsEntrypoints, VerificationEntr
                 raise Conflict(say("stage_recorded", task=code,
                                    stage=STAGE_NAMES.get(stage, stage)))
             self._request_stage(session, row, stage, moment, received, caller)
+            self._find_signals(session, {code})
             return repo.task_details(session, row)["clocks"]
 
     @rpc(expected_exceptions=EXPECTED)

@@ -55,6 +55,11 @@ TEXTS = {
     "commitment_not_open": "承诺 {commitment} 当前状态为“{status}”，不能再标记为兑现。",
     "task_not_on_clock": "任务 {task} 不是交办事项，没有13710节点。",
     "stage_recorded": "任务 {task} 的“{stage}”节点已经记录过了。",
+    # Signals of gamed numbers, the office's review.
+    "signal_not_found": "数据真实性线索 {signal} 不存在。",
+    "signal_reviewed": "该线索已核查（{status}），不能再次核查。",
+    "signal_verdict": "核查结论须为“看过，无问题”（reviewed）或“属实”（confirmed）。",
+    "signal_note_required": "确认属实须写明核查说明。",
 }
 
 STAGE_NAMES = {"deployed": "部署", "first_feedback": "首次反馈", "closed": "办结"}

@@ -5,7 +5,9 @@ repository, the entrypoints in accountability_entrypoints.py.
 
 Grounds: the unit is on the black list of a published ranking (black_list), one
 of its items has been red for `accountability_red_days` days (red_days), or one
-of its supervision notices is overdue (notice_overdue). A record is open until
+of its supervision notices is overdue (notice_overdue). One more is opened by
+the tasks service's word, never by hand: a signal of gamed numbers the office
+confirmed (gaming_signal, from gaming_signal_confirmed). A record is open until
 the unit has rectified and the office closes it. Its rectification turns red the
 day after its deadline passes unrectified, like any item: a colour_changed of
 item kind `rectification`, which the ranking counts among the unit's red items.
@@ -15,8 +17,13 @@ from .logic import GREEN, RED
 
 BLACK_LIST, RED_DAYS, NOTICE_OVERDUE = "black_list", "red_days", "notice_overdue"
 GROUNDS = (BLACK_LIST, RED_DAYS, NOTICE_OVERDUE)
+# Opened on the event of a confirmed signal, not by open_accountability_record.
+GAMING_SIGNAL = "gaming_signal"
 GROUND_NAMES = {BLACK_LIST: "列入黑榜", RED_DAYS: "红色预警持续未消除",
-                NOTICE_OVERDUE: "督办单逾期"}
+                NOTICE_OVERDUE: "督办单逾期", GAMING_SIGNAL: "数据真实性问题经核查属实"}
+# What the office asks of a unit whose numbers were gamed: who is accountable,
+# and what was really done.
+GAMING_SIGNAL_QUESTIONS = ("accountability", "results")
 QUESTIONS = ("accountability", "results", "plans")
 QUESTION_NAMES = {"accountability": "问责", "results": "问效", "plans": "问计"}
 MEASURES = ("interview", "criticism", "deadline", "referral")
@@ -66,6 +73,11 @@ def notice_ground(notice, number):
         raise InvalidInput({"ground_ref": {"code": "notice_not_overdue",
                                            "message": f"督办单 {number} 未逾期，不能以此立案。"}})
     return f"督办单 {number} 逾期未{'签收' if notice.status == 'open' else '报送整改方案'}"
+
+
+def gaming_signal_ground(kind_name, detail, note):
+    """The words of a confirmed signal's ground and the record's summary."""
+    return f"{kind_name}：{detail}", f"督查办核查属实：{note}"
 
 
 def check_plan(status, deadline, opened_on):

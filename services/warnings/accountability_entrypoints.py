@@ -21,7 +21,13 @@ from .accountability_document import render_docx
 from .calendar import calendar_in_force
 from .exceptions import EXPECTED, Conflict, Forbidden, InvalidInput, NotFound
 from .notices import notice_number
-from .schemas import AccountabilityIn, MeasureIn, PlanIn, RankingPublishedIn
+from .schemas import (
+    AccountabilityIn,
+    GamingSignalConfirmedIn,
+    MeasureIn,
+    PlanIn,
+    RankingPublishedIn,
+)
 
 
 def _load(schema, data):
@@ -45,6 +51,26 @@ class AccountabilityEntrypoints:
             for entry in group["black_list"]:
                 listed.setdefault(entry["unit"], []).extend(entry["reasons"])
         repo.keep_black_lists(session, event["period"], event["label"], listed.items())
+
+    @event_handler("tasks", "gaming_signal_confirmed")
+    @applied_once(GamingSignalConfirmedIn)
+    def on_gaming_signal_confirmed(self, session, event):
+        """A signal of gamed numbers the office confirmed opens a 三问 record for
+        its unit, on the day it was confirmed. Emits accountability_opened."""
+        detail, summary = rules_of.gaming_signal_ground(event["kind_name"], event["detail"],
+                                                        event["note"])
+        opened_on = event["effective_on"]
+        record_id = repo.add_accountability_record(session, {
+            "unit": event["unit"], "ground": rules_of.GAMING_SIGNAL,
+            "ground_ref": str(event["signal_id"]), "ground_detail": detail,
+            "task_code": event["task"], "questions": list(rules_of.GAMING_SIGNAL_QUESTIONS),
+            "summary": summary, "status": rules_of.OPEN, "opened_on": opened_on,
+            "opened_by": event.get("confirmed_by") or "admin", "opened_at": utcnow(),
+            "plan_deadline": None, "colour": "green", "colour_since": opened_on})
+        row = repo.accountability_row(session, record_id)
+        self.db.emit(session, events.ACCOUNTABILITY_OPENED, events.AccountabilityOpened().dump(
+            new_event(questions=list(row.questions), opened_on=opened_on.isoformat(),
+                      plan_deadline=None, **_ids(row))))
 
     @rpc(expected_exceptions=EXPECTED)
     def open_accountability_record(self, data, caller):

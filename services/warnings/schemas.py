@@ -204,3 +204,17 @@ class PlanIn(_Strict):
 
 
 CONSUMES[("ranking", "ranking_published")] = RankingPublishedIn
+
+
+class GamingSignalConfirmedIn(ConsumedEventSchema):
+    signal_id = fields.Integer(required=True)
+    kind_name = fields.String(required=True)
+    task = fields.String(required=True)
+    unit = fields.String(required=True)
+    detail = fields.String(required=True)
+    note = fields.String(required=True)
+    confirmed_by = fields.String(allow_none=True, load_default=None)
+    effective_on = fields.Date(required=True)
+
+
+CONSUMES[("tasks", "gaming_signal_confirmed")] = GamingSignalConfirmedIn

@@ -104,6 +104,11 @@ SAMPLES = {
             verification=VERIFICATION, reason="佐证材料与销号条件不符，请补充验收报告",
             returned_by="office1", returned_at="2026-12-07T03:00:00",
             effective_on="2026-12-07"),
+        "gaming_signal_confirmed": new_event(
+            signal_id=3, kind="late_jump", kind_name="临近期限突击完成", task="T1",
+            title="农贸市场改造", unit="yz",
+            detail="任务T1进度停在30%已40天，在期限2026-12-31前0个工作日内（2026-12-31）一次报至100%",
+            note="现场核查尚未完工", confirmed_by="admin", effective_on="2027-01-04"),
     },
     "warnings": {
         "colour_changed": new_event(as_of="2026-05-01", changes=[

@@ -304,6 +304,34 @@ class Contract:
         return {**_page(rows, limit, offset),
                 "counts": {"pending": 1, "approved": 0, "shortened": 0, "refused": 0}}
 
+    def tasks_list_signals(self, caller, kind=None, status=None, unit=None, limit=100,
+                           offset=0):
+        if caller["role"] != "admin":
+            raise RemoteError("Forbidden", "not allowed for this role")
+        rows = [{"id": 5, "kind": "late_jump", "kind_name": "临近期限突击完成", "task": "T-001",
+                 "title": "重点项目开工", "unit": "U01", "unit_name": "袁州区",
+                 "detail": "任务T-001进度停在30%已40天，在期限2026-06-30前0个工作日内"
+                           "（2026-06-30）一次报至100%",
+                 "evidence_ids": [], "first_seen": "2026-06-30T08:00:00", "status": "open",
+                 "status_name": "待核查", "reviewed_by": None, "reviewed_at": None,
+                 "note": None}]
+        rows = [row for row in rows if (kind is None or row["kind"] == kind)
+                and (status is None or row["status"] == status)
+                and (unit is None or row["unit"] == unit)]
+        return {**_page(rows, limit, offset),
+                "counts": {"open": 1, "reviewed": 0, "confirmed": 0}}
+
+    def tasks_review_signal(self, *, signal_id, verdict, caller, note=None):
+        if caller["role"] != "admin":
+            raise RemoteError("Forbidden", "not allowed for this role")
+        if signal_id != 5:
+            raise RemoteError("NotFound", json.dumps({
+                "code": "signal_not_found", "message": f"数据真实性线索 {signal_id} 不存在。"},
+                ensure_ascii=False))
+        (row,) = self.tasks_list_signals(caller)["items"]
+        return {**row, "status": verdict, "note": note, "reviewed_by": caller["user"],
+                "status_name": {"reviewed": "看过，无问题", "confirmed": "属实"}[verdict]}
+
     def tasks_get_evidence_rules(self):
         return {"version": 1, "rules": {"at_full": False, "at_target_met": False},
                 "created_by": None, "created_at": None, "note": "默认规则"}

@@ -296,6 +296,11 @@ MATRIX = {
     ("post", "/api/v1/extension-requests/{request_id}/decision"): Row(
         "/api/v1/extension-requests/8/decision", admin_only(200), {
             "json": {"outcome": "refused", "reason": "理由不充分"}}),
+    # Signals of gamed numbers are the office's alone: no unit sees one.
+    ("get", "/api/v1/signals"): Row("/api/v1/signals", admin_only(200)),
+    ("post", "/api/v1/signals/{signal_id}/review"): Row(
+        "/api/v1/signals/5/review", admin_only(200), {
+            "json": {"verdict": "confirmed", "note": "现场核查属实"}}),
     ("get", "/api/v1/evidence-rules"): Row("/api/v1/evidence-rules", everyone(200)),
     ("put", "/api/v1/evidence-rules"): Row("/api/v1/evidence-rules", admin_only(200), {
         "json": {"rules": {"at_full": True}}}),

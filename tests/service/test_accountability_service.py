@@ -51,6 +51,7 @@ def warnings(container_factory, amqp_uri, tmp_path, db_backend, monkeypatch):
     with entrypoint_waiter(container, "on_task_created"):
         publish_event(amqp_uri, "tasks", "task_created", new_event(task=TASK))
     call.tap = tap
+    call.container = container
     call.set_today = lambda day: today.update(day=day)
     yield call
     tap.close()
@@ -134,3 +135,29 @@ def test_an_overdue_notice_is_a_ground_and_a_timely_one_is_not(warnings):
     with pytest.raises(Forbidden):
         warnings("record_accountability_measure", record["id"], {
             "kind": "interview", "taken_on": "2026-05-09", "result": "x"}, YZ)
+
+
+def test_a_confirmed_signal_of_gamed_numbers_opens_one_record_for_its_unit(
+        warnings, amqp_uri):
+    confirmed = new_event(
+        signal_id=9, kind="reused_evidence", kind_name="同一佐证资料重复使用", task="T1",
+        title="重点项目开工", unit="yz",
+        detail="佐证资料（sha256前8位 ab12cd34）同时用于T1（樟树市）与T1（袁州区）的报送",
+        note="同一验收报告重复使用", confirmed_by="admin", effective_on="2026-01-05")
+    # Delivered twice (a redelivery after a crash): one record.
+    for _ in range(2):
+        with entrypoint_waiter(warnings.container, "on_gaming_signal_confirmed"):
+            publish_event(amqp_uri, "tasks", "gaming_signal_confirmed", confirmed)
+    _, opened = warnings.tap.until(lambda kind, _: kind == "accountability_opened")
+    assert (opened["ground"], opened["unit"], opened["task"]) == ("gaming_signal", "yz", "T1")
+    (record,) = warnings("list_accountability_records", ADMIN, unit="yz")["items"]
+    assert (record["ground_name"], record["ground_ref"], record["opened_on"]) == (
+        "数据真实性问题经核查属实", "9", "2026-01-05")
+    assert record["ground_detail"].startswith("同一佐证资料重复使用：佐证资料")
+    assert record["summary"] == "督查办核查属实：同一验收报告重复使用"
+    assert record["question_names"] == ["问责", "问效"] and record["status"] == "open"
+    # The unit sees its record and writes its plan as for any other ground.
+    assert warnings("get_accountability_record", record["id"], YZ)["id"] == record["id"]
+    # The office cannot open this ground by hand: only a confirmed signal does.
+    with pytest.raises(InvalidInput):
+        _open(warnings, ground="gaming_signal", ground_ref="9")

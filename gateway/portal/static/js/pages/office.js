@@ -11,12 +11,13 @@ import { ledgerTab } from "./ledger.js";
 import { messagingTab } from "./messaging.js";
 import { approvalButtons } from "./ranking.js";
 import { unitsTab } from "./records.js";
+import { signalsTab } from "./signals.js";
 import { rulesEditor } from "../rules.js";
 import { verificationTab } from "./verification.js";
 
 const TABS = [
   ["ledger", "台账导入", ledgerTab], ["verify", "复核待办", verificationTab], ["import", "任务库导入（机器格式）", importTab], ["assign", "领导交办（13710）", assignTab], ["rules", "预警与评分规则", rulesTab],
-  ["units", "单位管理", unitsTab], ["extensions", "延期申请", extensionsTab], ["notices", "督办单", noticesTab], ["calendar", "工作日历", calendarTab], ["ranking", "排名审定", rankingTab], ["users", "用户与密钥", usersTab],
+  ["units", "单位管理", unitsTab], ["extensions", "延期申请", extensionsTab], ["signals", "数据真实性", signalsTab], ["notices", "督办单", noticesTab], ["calendar", "工作日历", calendarTab], ["ranking", "排名审定", rankingTab], ["users", "用户与密钥", usersTab],
   ["messaging", "推送与运维", messagingTab], ["audit", "操作日志", auditTab],
 ];
 

@@ -1,0 +1,119 @@
+"""The tasks service's entrypoints for the signals of gamed numbers: found after
+each batch of reports, evidence upload and 13710 stage for the tasks touched
+(`_find_signals`, in the same transaction), listed and reviewed by the office
+alone. Mixed into the Service of service.py; the rules are in signals.py, the
+queries in repository_signals.py."""
+import datetime as dt
+
+from services.common.clock import utcnow
+from services.common.consuming import rpc
+from services.common.events import new_event
+from services.common.paging import page
+from services.common.scope import require_role
+from services.common.text import refuse_unstorable
+from services.common.workdays import package_calendar
+
+from . import events, signals
+from . import repository_signals as signals_repo
+from .exceptions import EXPECTED, Conflict, InvalidInput, NotFound
+from .texts import say
+
+
+class SignalsEntrypoints:
+    """list_signals and review_signal, for the office (admin) only: units never
+    see a signal. Emits gaming_signal_confirmed for a signal confirmed."""
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_signals(self, caller, kind=None, status=None, unit=None, limit=100, offset=0):
+        """The signals, newest first, with their task's title and unit's name:
+        {items, total, counts: {open, reviewed, confirmed}}. Admin only."""
+        require_role(caller, "admin")
+        refuse_unstorable(kind=kind, status=status, unit=unit)
+        if kind is not None and kind not in signals.KINDS:
+            raise InvalidInput({"kind": ", ".join(signals.KINDS)})
+        if status is not None and status not in signals.STATUSES:
+            raise InvalidInput({"status": ", ".join(signals.STATUSES)})
+        limit, offset = page(limit, offset)
+        with self.db.session(readonly=True) as session:
+            return signals_repo.list_signals(session, limit, offset, kind=kind, status=status,
+                                             unit=unit)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def review_signal(self, signal_id, verdict, caller, note=None):
+        """The office marks an open signal reviewed (看过，无问题) or confirmed (属实,
+        with its note). Answers the signal. A confirmed one emits
+        gaming_signal_confirmed."""
+        require_role(caller, "admin")
+        refuse_unstorable(verdict=verdict, note=note)
+        if note is not None and (not isinstance(note, str) or len(note) > 2000):
+            raise InvalidInput({"note": "at most 2,000 characters"})
+        note = (note or "").strip() or None
+        if verdict not in signals.VERDICTS:
+            raise InvalidInput({"verdict": say("signal_verdict")})
+        if verdict == signals.CONFIRMED and not note:
+            raise InvalidInput({"note": say("signal_note_required")})
+        row = None
+        with self.db.session() as session:
+            if isinstance(signal_id, int) and not isinstance(signal_id, bool):
+                row = signals_repo.signal_row(session, signal_id)
+            if row is None:
+                raise NotFound(say("signal_not_found", signal=signal_id))
+            if signals.review_problem(row.status, verdict):
+                raise Conflict(say("signal_reviewed",
+                                   status=signals.STATUS_NAMES.get(row.status, row.status)))
+            user = (caller or {}).get("user")
+            signals_repo.review_signal(session, row.id, verdict, note, user, utcnow())
+            (answer,) = signals_repo.list_signals_by_id(session, [row.id])
+            if verdict == signals.CONFIRMED:
+                self.db.emit(session, events.GAMING_SIGNAL_CONFIRMED,
+                             events.GamingSignalConfirmed().dump(new_event(
+                                 signal_id=row.id, kind=row.kind,
+                                 kind_name=answer["kind_name"], task=row.task_code,
+                                 title=answer["title"], unit=row.unit, detail=row.detail,
+                                 note=note, confirmed_by=user,
+                                 effective_on=self.clock.today().isoformat())))
+            return answer
+
+    # Inside ---------------------------------------------------------------------
+
+    def _find_signals(self, session, codes, units=()):
+        """Run every detector over the tasks `codes` (and the units `units`, whose
+        latest reports show how they file) and keep the signals not kept before.
+        Answers how many were new."""
+        codes = {code for code in codes if isinstance(code, str)}
+        if not codes:
+            return 0
+        calendar = package_calendar()
+        found_tasks = signals_repo.tasks_of(session, codes)
+        counts = signals_repo.evidence_counts(session, set(found_tasks))
+        # A task's history is read only where a detector needs it: at 100% (a late
+        # jump) or without any file (rising without evidence).
+        reports = signals_repo.reports_of(session, {
+            code for code, task in found_tasks.items()
+            if task["percent"] >= 100 or not counts.get(code)})
+        stages = signals_repo.stages_of(session, {
+            code for code, task in found_tasks.items() if task["clock_class"]})
+        uses = signals_repo.uses_of_files(session, set(found_tasks))
+        by_unit = signals_repo.unit_reports(session, set(units))
+        deadlines = signals_repo.deadline_days(session, {
+            report["task"] for found in by_unit.values() for report in found})
+        names = signals_repo.unit_names(session, {use["unit"] for use in uses} | set(by_unit))
+        local = self._local
+        found = signals.reused_evidence(uses, names)
+        for code, task in found_tasks.items():
+            mine = [{**report, "received_at": local(report["received_at"])}
+                    for report in reports.get(code, ())]
+            found += signals.late_jump(task, mine, calendar)
+            found += signals.no_evidence(task, mine, counts.get(code, 0))
+            found += signals.last_moment_stages(
+                task, {stage: local(moment) for stage, moment in stages.get(code, {}).items()},
+                calendar)
+        for unit, filed in by_unit.items():
+            found += signals.last_hour(
+                unit, [{**report, "received_at": local(report["received_at"])}
+                       for report in filed], deadlines, names)
+        return signals_repo.store_signals(session, found, utcnow())
+
+    def _local(self, moment):
+        """A stored moment (naive UTC) as the city's naive local time."""
+        return moment.replace(tzinfo=dt.UTC).astimezone(self.clock.zone).replace(tzinfo=None)

@@ -1,0 +1,148 @@
+"""The tasks service in a container: signals of gamed numbers found after reports,
+uploads and 13710 stages, kept once, seen and reviewed by the office alone; a
+confirmed one announced as gaming_signal_confirmed."""
+import base64
+import datetime as dt
+
+import pytest
+
+from services.common.errors import Conflict, Forbidden, InvalidInput
+from tests.service import test_tasks_service
+from tests.service.test_tasks_service import ADMIN, PDF, seed
+
+clock = test_tasks_service.clock
+tasks = test_tasks_service.tasks
+
+YZ = {"user": "yz-op", "role": "operator", "units": ["yz"]}
+ZS = {"user": "zs-op", "role": "operator", "units": ["zs"]}
+
+
+def upload(tasks, task, caller, content=PDF):
+    return tasks("add_evidence", task, "验收报告.pdf", "application/pdf",
+                 base64.b64encode(content).decode(), caller)["id"]
+
+
+def plain_task(tasks, code, unit, start, due, **more):
+    tasks("create_task", {"code": code, "title": f"{code}任务", "lead_unit": unit,
+                          "start_date": start.isoformat(), "due_date": due.isoformat(),
+                          "targets": [{"due_date": due.isoformat(), "planned_percent": 100}],
+                          **more}, ADMIN)
+
+
+def test_one_file_for_two_units_is_a_signal_only_the_office_sees(tasks):
+    seed(tasks)
+    plain_task(tasks, "T2", "zs", dt.date(2026, 1, 1), dt.date(2026, 12, 31))
+    first = upload(tasks, "T1", YZ)
+    tasks("report_progress", [{"task": "T1", "unit": "yz", "percent": 20,
+                               "evidence": [first]}], YZ)
+    assert tasks("list_signals", ADMIN)["total"] == 0
+    second = upload(tasks, "T2", ZS)
+    # Uploaded, not yet named by a report: no use of it yet.
+    assert tasks("list_signals", ADMIN)["total"] == 0
+    tasks("report_progress", [{"task": "T2", "unit": "zs", "percent": 20,
+                               "evidence": [second]}], ZS)
+    listed = tasks("list_signals", ADMIN)
+    (signal,) = listed["items"]
+    assert listed["counts"] == {"open": 1, "reviewed": 0, "confirmed": 0}
+    assert (signal["kind"], signal["task"], signal["unit"], signal["unit_name"]) == (
+        "reused_evidence", "T2", "zs", "樟树市")
+    assert signal["detail"].endswith("同时用于T1（袁州区）与T2（樟树市）的报送")
+    assert signal["evidence_ids"] == [first, second] and signal["title"] == "T2任务"
+    # Found again after the next report: the same finding is not kept twice.
+    tasks("report_progress", [{"task": "T2", "unit": "zs", "percent": 30}], ZS)
+    assert tasks("list_signals", ADMIN)["total"] == 1
+    # Units and leaders never see signals.
+    for caller in (YZ, ZS, test_tasks_service.LEADER):
+        with pytest.raises(Forbidden):
+            tasks("list_signals", caller)
+        with pytest.raises(Forbidden):
+            tasks("review_signal", signal["id"], "reviewed", caller)
+
+
+def test_a_jump_on_the_due_date_is_confirmed_with_a_note_and_announced(tasks, clock):
+    seed(tasks)
+    due = dt.date(2026, 3, 4)  # a Wednesday
+    plain_task(tasks, "T3", "yz", dt.date(2026, 1, 1), due)
+    tasks("report_progress", [{"task": "T3", "unit": "yz", "percent": 40}], YZ)
+    clock.set(due, hour=10)
+    file_id = upload(tasks, "T3", YZ, PDF + b"%T3")
+    tasks("report_progress", [{"task": "T3", "unit": "yz", "percent": 100,
+                               "evidence": [file_id]}], YZ)
+    (signal,) = tasks("list_signals", ADMIN, kind="late_jump")["items"]
+    assert signal["unit"] == "yz" and "进度停在40%已60天" in signal["detail"]
+
+    with pytest.raises(InvalidInput):
+        tasks("review_signal", signal["id"], "confirmed", ADMIN)
+    with pytest.raises(InvalidInput):
+        tasks("review_signal", signal["id"], "maybe", ADMIN, note="?")
+    answer = tasks("review_signal", signal["id"], "confirmed", ADMIN, note="现场核查未完工")
+    assert (answer["status"], answer["status_name"], answer["reviewed_by"]) == (
+        "confirmed", "属实", "admin")
+    _, event = tasks.tap.until(lambda kind, _: kind == "gaming_signal_confirmed")
+    assert (event["signal_id"], event["unit"], event["task"], event["note"]) == (
+        signal["id"], "yz", "T3", "现场核查未完工")
+    assert event["kind_name"] == "临近期限突击完成" and event["effective_on"] == due.isoformat()
+    with pytest.raises(Conflict):
+        tasks("review_signal", signal["id"], "reviewed", ADMIN)
+    assert tasks("list_signals", ADMIN, status="confirmed")["total"] == 1
+    assert tasks("list_signals", ADMIN, status="open")["total"] == 0
+
+
+def test_an_honest_unit_with_files_rising_steadily_is_not_flagged(tasks, clock):
+    seed(tasks)
+    due = dt.date(2026, 3, 4)
+    plain_task(tasks, "T4", "yz", dt.date(2026, 1, 1), due)
+    for n, (day, percent) in enumerate([(dt.date(2026, 1, 12), 25), (dt.date(2026, 1, 26), 50),
+                                        (dt.date(2026, 2, 9), 75), (dt.date(2026, 3, 2), 100)]):
+        clock.set(day, hour=10)
+        file_id = upload(tasks, "T4", YZ, PDF + f"%{n}".encode())
+        tasks("report_progress", [{"task": "T4", "unit": "yz", "percent": percent,
+                                   "evidence": [file_id]}], YZ)
+    assert tasks("list_signals", ADMIN) == {
+        "items": [], "total": 0, "counts": {"open": 0, "reviewed": 0, "confirmed": 0}}
+
+
+def test_rises_without_files_and_stages_at_the_last_moment_are_signals(tasks, clock):
+    seed(tasks)  # T1: an important matter on the 13710 clock from 2026-01-01
+    for day, percent in [(dt.date(2026, 1, 5), 10), (dt.date(2026, 1, 12), 20),
+                         (dt.date(2026, 1, 19), 30)]:
+        clock.set(day, hour=10)
+        tasks("report_progress", [{"task": "T1", "unit": "yz", "percent": percent}], YZ)
+    (signal,) = tasks("list_signals", ADMIN, kind="no_evidence")["items"]
+    assert signal["detail"] == "任务T1进度已上升3次（至30%），从未上传任何佐证资料"
+    # Given on Monday 5 January: deployed by Tuesday the 6th, first feedback by
+    # Thursday the 8th.
+    plain_task(tasks, "J1", "yz", dt.date(2026, 1, 5), dt.date(2026, 2, 27),
+               source="assignment", clock_class="general")
+    clock.set(dt.date(2026, 1, 6), hour=18)  # 18:00 UTC+8 on its deadline
+    tasks("record_clock_stage", "J1", "deployed", YZ)
+    clock.set(dt.date(2026, 1, 8), hour=17)
+    tasks("record_clock_stage", "J1", "first_feedback", YZ)
+    (signal,) = tasks("list_signals", ADMIN, kind="last_moment_stages")["items"]
+    assert "“部署”于期限当日18:00" in signal["detail"]
+    reviewed = tasks("review_signal", signal["id"], "reviewed", ADMIN)
+    assert (reviewed["status"], reviewed["note"]) == ("reviewed", None)
+
+
+def test_a_unit_always_at_the_last_hour_is_a_signal_and_one_in_the_day_is_not(tasks, clock):
+    seed(tasks)
+    fridays = [dt.date(2026, 1, 9), dt.date(2026, 1, 16), dt.date(2026, 1, 23)]
+    for code, unit in (("T5", "yz"), ("T6", "zs")):
+        tasks("create_task", {
+            "code": code, "title": f"{code}任务", "lead_unit": unit, "start_date": "2026-01-01",
+            "due_date": fridays[-1].isoformat(),
+            "targets": [{"due_date": day.isoformat(), "planned_percent": 30 * (n + 1) + 10}
+                        for n, day in enumerate(fridays)]}, ADMIN)
+    for n, day in enumerate(fridays):
+        file_id = upload(tasks, "T5", YZ, PDF + f"%T5-{n}".encode())
+        clock.set(day, hour=23)  # 23:00 in the city: its last hour
+        tasks("report_progress", [{"task": "T5", "unit": "yz", "percent": 30 * (n + 1),
+                                   "evidence": [file_id]}], YZ)
+        clock.set(day, hour=11)
+        file_id = upload(tasks, "T6", ZS, PDF + f"%T6-{n}".encode())
+        tasks("report_progress", [{"task": "T6", "unit": "zs", "percent": 30 * (n + 1),
+                                   "evidence": [file_id]}], ZS)
+    (signal,) = tasks("list_signals", ADMIN)["items"]
+    assert (signal["kind"], signal["unit"]) == ("last_hour", "yz")
+    assert signal["detail"].startswith(
+        "袁州区最近3次报送均在截止日最后一小时内提交：2026-01-09 23:00")
