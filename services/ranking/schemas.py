@@ -24,6 +24,7 @@ class TargetIn(Tolerant):
 
 class TaskIn(Tolerant):
     code = fields.String(required=True)
+    title = fields.String(load_default=None)
     lead_unit = fields.String(required=True)
     cooperating_units = fields.List(fields.String(), required=True)
     clock_class = fields.String(allow_none=True, load_default=None)
@@ -81,6 +82,8 @@ class CommitmentIn(Tolerant):
     unit = fields.String(required=True)
     promised_date = fields.Date(required=True)
     status = fields.String(required=True)
+    task = fields.String(load_default=None)
+    step = fields.String(load_default=None)
 
 
 class CommitmentChangedIn(ConsumedEventSchema):
@@ -117,6 +120,7 @@ class ColourChangedIn(ConsumedEventSchema):
 
 class NoticeIn(Tolerant):
     id = fields.Integer(required=True)
+    number = fields.String(load_default=None)
     unit = fields.String(required=True)
     issued_at = Moment(required=True)
     ack_due = fields.Date(required=True)
