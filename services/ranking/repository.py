@@ -324,7 +324,7 @@ def load_openings(session, unit, period, as_of):
     live = tasks.c.status != "cancelled"
     target_rows = session.execute(
         select(targets.c.task, targets.c.seq, tasks.c.title, targets.c.due_date,
-               targets.c.reported_on)
+               targets.c.planned_percent, targets.c.reported_on)
         .join(tasks, tasks.c.code == targets.c.task)
         .where(targets.c.unit == unit, targets.c.due_date.between(as_of, period.end),
                targets.c.reached_on.is_(None), live,

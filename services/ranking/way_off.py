@@ -34,7 +34,8 @@ NEXT_PERIOD = "需在下一期按期完成目标、按时答复督办单、减�
 class Openings:
     """What a unit still has open in a period as of a day (repository.load_openings):
 
-    - targets: [{task, seq, title, due_date, reported_on}] due from the as-of day
+    - targets: [{task, seq, title, due_date, planned_percent, reported_on}] due
+      from the as-of day
       to the period's end, not yet reached
     - notices: [{id, number, issued_on, ack_due, acknowledged_on, answer_due}]
       issued in the period, neither answered nor closed
@@ -96,7 +97,8 @@ def find_way_off(unit, period, as_of, rules, facts, openings):
         rules.black_list_unanswered_notice and entry["unanswered_notices"])
     return {**answer, "actions": actions, "enough": enough,
             "projected_score": entry["score"],
-            "note": _note(rules, base, entry, standing, actions, enough, forced_by_reds)}
+            "note": _note(rules, base, entry, answer["line_score"], actions, enough,
+                          forced_by_reds)}
 
 
 def _greedy(period, as_of, rules, entries, own, steps):
@@ -180,8 +182,10 @@ def _steps(unit, as_of, rules, openings):
         steps.append(_Step(
             "targets", {"task": target["task"], "seq": target["seq"],
                         "title": target["title"], "due_date": due.isoformat(),
+                        "planned_percent": target["planned_percent"],
                         "label": f"{target['task']}{_title(target['title'])}"
-                                 f"第{target['seq']}个目标，{_day(due)}到期"},
+                                 f"第{target['seq']}个目标：{_day(due)}前进度达到"
+                                 f"{target['planned_percent']:g}%"},
             "targets", (unit, due, None, target["reported_on"]) if due <= as_of else None,
             (unit, min(due, as_of), as_of, target["reported_on"] or as_of)))
     for notice in openings.notices:
@@ -263,8 +267,9 @@ def _red_items(changes, unit):
     return red
 
 
-def _note(rules, base, entry, standing, actions, enough, forced_by_reds):
-    line = standing["line_score"]
+def _note(rules, base, entry, line, actions, enough, forced_by_reds):
+    """What the answer says in words; `line` is the score to pass as the unit
+    stands now."""
     if forced_by_reds:
         return (f"本期红色预警已有{entry['red_items']}项"
                 f"（达到{rules.black_list_red_items}项即列入黑榜），"

@@ -516,7 +516,8 @@ class Contract:
     def ranking_get_way_off(self, *, unit, period=None, caller=None):
         _within(caller, unit)
         target = {"task": "T-001", "seq": 2, "title": "老旧小区改造", "due_date": "2026-12-10",
-                  "label": "T-001《老旧小区改造》第2个目标，2026年12月10日到期"}
+                  "planned_percent": 60.0,
+                  "label": "T-001《老旧小区改造》第2个目标：2026年12月10日前进度达到60%"}
         return {"unit": unit, "unit_name": "一县", "period": period or "2026-Q4",
                 "label": "2026年第四季度", "as_of": "2026-11-23", "group": "county",
                 "on_black_list": True, "in_bottom_group": True,

@@ -33,7 +33,7 @@ def city(**extra):
 
 def future_targets(count, task="T2026-009"):
     return [{"task": task, "seq": n + 1, "title": "老旧小区改造", "due_date": D(2026, 12, 1 + n),
-             "reported_on": None} for n in range(count)]
+             "planned_percent": 25.0 * (n + 1), "reported_on": None} for n in range(count)]
 
 
 def find(unit, facts, openings=None, rules=RULES):
@@ -57,11 +57,12 @@ def test_a_unit_just_below_the_line_gets_the_fewest_targets_that_lift_it():
     [action] = found["actions"]
     assert action["kind"] == "targets" and action["text"] == "按期完成以下2个目标"
     assert [item["seq"] for item in action["items"]] == [1, 2]
-    assert action["items"][0]["label"] == "T2026-009《老旧小区改造》第1个目标，2026年12月1日到期"
+    assert action["items"][0]["label"] == (
+        "T2026-009《老旧小区改造》第1个目标：2026年12月1日前进度达到25%")
     assert found["enough"] is True
     assert found["projected_score"] == 83.34 > found["line_score"]
     assert action["points"] == round(found["projected_score"] - found["score"], 2)
-    assert "可脱离黑榜" in found["note"]
+    assert found["note"] == "完成以上2项后预计得83.34分（现75分），超过黑榜线（80分），可脱离黑榜。"
 
 
 def test_the_points_are_the_scorers_and_add_up_to_crossing_the_line():
