@@ -263,8 +263,27 @@ def _red_items(changes, unit):
     for (kind, key), rows in itertools.groupby(changes, key=lambda row: (row[1], row[2])):
         rows = list(rows)
         if rows[-1][0] == unit and rows[-1][4] == "red":
-            red.append({"item_kind": kind, "item_key": key, "label": key})
+            red.append({"item_kind": kind, "item_key": key, "label": _red_label(kind, key)})
     return red
+
+
+# The 13710 stages as the warnings service keys them (task@stage).
+STAGE_NAMES = {"deployed": "部署", "first_feedback": "首次反馈", "closed": "办结"}
+
+
+def _red_label(kind, key):
+    """A red item's key as people read it: T1#2 (a target), T1@closed (a 13710
+    stage), T1!7 (a commitment)."""
+    if kind == "target" and "#" in key:
+        task, seq = key.rsplit("#", 1)
+        return f"{task}第{seq}个目标"
+    if kind == "clock" and "@" in key:
+        task, stage = key.rsplit("@", 1)
+        return f"{task} 13710{STAGE_NAMES.get(stage, stage)}节点"
+    if kind == "commitment" and "!" in key:
+        task, commitment = key.rsplit("!", 1)
+        return f"{task}承诺{commitment}"
+    return key
 
 
 def _note(rules, base, entry, line, actions, enough, forced_by_reds):

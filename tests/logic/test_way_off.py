@@ -89,7 +89,9 @@ def test_the_points_are_the_scorers_and_add_up_to_crossing_the_line():
 
 
 def test_a_unit_black_listed_by_its_red_items_is_shown_them_and_told_it_cannot_leave():
-    red = [("C", "target", f"T2026-00{n}#1", D(2026, 10, 20), "red") for n in (1, 2, 3)]
+    red = [("C", "target", "T2026-001#1", D(2026, 10, 20), "red"),
+           ("C", "clock", "T2026-002@closed", D(2026, 10, 20), "red"),
+           ("C", "commitment", "T2026-003!7", D(2026, 10, 20), "red")]
     greened = [("C", "target", "T2026-001#1", D(2026, 11, 1), "green")]
     facts = city(changes=sorted([*red, *greened], key=lambda r: (r[1], r[2], r[3])))
     found = find("C", facts)
@@ -99,7 +101,10 @@ def test_a_unit_black_listed_by_its_red_items_is_shown_them_and_told_it_cannot_l
     [reds] = found["actions"]
     assert reds["kind"] == "reds" and reds["points"] == 0.0
     # The two still red are to be cleared; the one turned green is not listed.
-    assert [item["item_key"] for item in reds["items"]] == ["T2026-002#1", "T2026-003#1"]
+    assert [item["item_key"] for item in reds["items"]] == ["T2026-002@closed",
+                                                            "T2026-003!7"]
+    assert [item["label"] for item in reds["items"]] == ["T2026-002 13710办结节点",
+                                                         "T2026-003承诺7"]
     assert found["enough"] is False
     assert "本期剩余事项不足以脱离黑榜" in found["note"]
 

@@ -1,6 +1,7 @@
 // 评价排队: the groups' rankings with each score's breakdown, rank changes, the red
 // and black lists of published periods and the lead units' evaluations.
 import { api, download } from "../api.js";
+import { wayOff } from "./way_off.js";
 import { RANKING_STATUS, errorText, field, h, number, panel, periodLabel, rankChange, select, submitting, table, toast } from "../ui.js";
 
 export async function rankingPage(container, { params, me }) {
@@ -58,6 +59,16 @@ function renderRanking(ranking, evaluations, names, me, reload) {
       // Points taken off the weighted score: the extensions the unit needed.
       ...((entry.breakdown && entry.breakdown.deductions) || []).map((item) =>
         h("p.small", { "data-testid": "ranking-deduction" }, `扣分：${item.detail}`)));
+    // The live period's way off the black list, for the units the reader may
+    // see it of: computed when the breakdown is opened, not for every row.
+    const own = me.role === "admin" || me.role === "leader" || (me.units || []).includes(entry.unit);
+    if (ranking.status === "live" && own && entry.rank !== null && entry.rank !== undefined) {
+      const holder = h("div", { "data-testid": "ranking-way-off" }, h("h3", {}, "如何脱离黑榜 / 提升排名"));
+      details.append(holder);
+      details.addEventListener("toggle", () => {
+        if (details.open && holder.childElementCount === 1) holder.append(wayOff(entry.unit));
+      });
+    }
     return { ...entry, details };
   });
   const parts = [
