@@ -17,7 +17,12 @@ export function wayOff(unit, { onClear } = {}) {
       box.replaceChildren(...render(found));
       if (!found.on_black_list && !found.in_bottom_group && onClear) onClear();
     })
-    .catch((error) => box.replaceChildren(h("p.error", {}, errorText(error))));
+    .catch((error) => {
+      // A unit no group ranks (the office itself) has no place in any list.
+      if (error.status !== 404) return box.replaceChildren(h("p.error", {}, errorText(error)));
+      box.replaceChildren(h("p.muted", { "data-testid": "way-off-clear" }, "本单位不参与评价排队。"));
+      if (onClear) onClear();
+    });
   return box;
 }
 
