@@ -181,6 +181,7 @@ class Service(Operations):
         repo.reassign_task(session, task["code"], task["lead_unit"], task["cooperating_units"],
                            {t["seq"]: t["unit"] for t in task["targets"]}, day,
                            clock_class=task["clock_class"], start_date=task["start_date"])
+        repo.retitle_task(session, task["code"], task.get("title"))
         repo.touch(session, [day])
 
     @event_handler("tasks", "task_replanned")

@@ -79,3 +79,15 @@ def test_a_unit_reads_only_its_own_way_off(ranking):  # noqa: F811
         ranking("get_way_off", "OF", caller=ADMIN)  # no group ranks it
     with pytest.raises(Conflict):
         ranking("get_way_off", "C2", period="2026-Q3", caller=ADMIN)  # nothing left to do
+
+
+def test_a_task_renamed_is_named_by_its_new_title(ranking):  # noqa: F811
+    two_counties(ranking)
+    renamed = task("T2", "C2", [("2026-10-31", 50, "C2"), ("2026-12-31", 100, "C2")])
+    renamed["task"]["title"] = "老旧小区改造提升"
+    ranking.deliver("tasks", "task_updated", new_event(
+        task=renamed["task"], effective_on="2026-11-23", changes={}, previous_lead_unit="C2",
+        reason="标题更正", version=2, changed_by="admin"))
+    found = ranking("get_way_off", "C2", caller=ADMIN)
+    [target] = next(a for a in found["actions"] if a["kind"] == "targets")["items"]
+    assert target["title"] == "老旧小区改造提升"
