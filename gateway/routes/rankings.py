@@ -58,6 +58,17 @@ def list_ranking_movers(caller: CityWide, rpc: Rpc, since: Day,
                                    **present(until=until and until.isoformat()))
 
 
+@router.get("/rankings/way-off")
+def get_way_off(caller: CurrentCaller, rpc: Rpc, unit: Annotated[Code, Query()],
+                period: PeriodQuery = None):
+    """The way off the black list (如何脱离黑榜) for one unit in the live ranking:
+    whether it is in the bottom group or on the black list, and the fewest of
+    its open matters (targets, notices, commitments, 13710 matters) that lift
+    it out, each with the points it gains. A unit reads its own; the office and
+    leaders any unit's (the ranking service decides)."""
+    return rpc.ranking.get_way_off(unit=unit, caller=caller.as_rpc(), **present(period=period))
+
+
 @router.get("/rankings/{period}/export", response_class=Response,
             responses={200: {"content": {XLSX_MEDIA_TYPE: {}}}})
 def export_ranking(caller: CurrentCaller, period: Period, rpc: Rpc):

@@ -595,6 +595,19 @@ def rank_groups(entries, rules, previous=None):
     return ranked
 
 
+def red_and_bottom(entries, rules):
+    """(red list, bottom group) of one ranked group's entries: the best
+    `red_list_size` ranked units with no red item and no notice unanswered, best
+    first, and the lowest `black_list_size` ranked units not on the red list,
+    worst first."""
+    ranked = [e for e in entries if e["rank"] is not None]
+    red = [e for e in ranked if e["red_items"] == 0 and not e["unanswered_notices"]]
+    red = red[:rules.red_list_size]
+    red_units = {e["unit"] for e in red}
+    bottom = [e for e in reversed(ranked) if e["unit"] not in red_units][:rules.black_list_size]
+    return red, bottom
+
+
 def draw_lists(entries, rules):
     """The red list (红榜) and black list (黑榜) of one ranked group:
     {"red_list": [...], "black_list": [...]}, each [{unit, name, reasons}].
@@ -607,10 +620,7 @@ def draw_lists(entries, rules):
       once, with every reason, worst first.
     """
     ranked = [e for e in entries if e["rank"] is not None]
-    red = [e for e in ranked if e["red_items"] == 0 and not e["unanswered_notices"]]
-    red = red[:rules.red_list_size]
-    red_units = {e["unit"] for e in red}
-    bottom = [e for e in reversed(ranked) if e["unit"] not in red_units][:rules.black_list_size]
+    red, bottom = red_and_bottom(entries, rules)
     bottom_units = {e["unit"] for e in bottom}
     count = len(ranked)
     black = []

@@ -55,6 +55,8 @@ tasks = Table(
     # The local day the task was cancelled: its targets due from then on leave
     # the ranking (those due before stay counted).
     Column("cancelled_on", Date),
+    # Only for people: the way off the black list names the task.
+    Column("title", Text),
 )
 
 task_cooperators = Table(
@@ -109,6 +111,9 @@ commitments = Table(
     Column("unit", String(32), nullable=False),
     Column("promised_date", Date, nullable=False, index=True),
     Column("fulfilled_on", Date),
+    # Only for people: the way off the black list names the commitment.
+    Column("task", String(32)),
+    Column("step", Text),
 )
 
 # 复核: a unit's closing, 13710 stage or kept commitment the office sent back
@@ -132,6 +137,8 @@ notices = Table(
     Column("acknowledged_on", Date),
     Column("answered_on", Date),
     Column("closed_on", Date),
+    # Only for people: 督办〔2026〕12号.
+    Column("number", String(64)),
 )
 
 evaluations = Table(

@@ -8,7 +8,7 @@ from services.common.calendar_copy import CalendarCopy
 from services.common.clock import utc_iso, utcnow
 from services.common.rule_versions import RuleVersions
 
-from . import logic
+from . import logic, way_off
 from .models import (
     calendar_years,
     colour_changes,
@@ -47,7 +47,8 @@ def save_tasks(session, new_tasks, created_on):
     insert_ignoring_conflicts(session, tasks, [{
         "code": task["code"], "unit": task["lead_unit"], "clock_class": task["clock_class"],
         "status": task["status"], "start_date": task["start_date"],
-        "created_on": created_on.get(task["code"])} for task in new_tasks])
+        "title": task.get("title"), "created_on": created_on.get(task["code"])}
+        for task in new_tasks])
     insert_ignoring_conflicts(session, task_cooperators, [
         {"task": task["code"], "unit": unit}
         for task in new_tasks for unit in set(task["cooperating_units"])])
@@ -125,6 +126,12 @@ def rename_unit(session, unit):
                     .values(name=unit["name"], kind=unit["kind"]))
 
 
+def retitle_task(session, code, title):
+    """Keep a task's new title (only people read it: the way off names it)."""
+    if title:
+        session.execute(update(tasks).where(tasks.c.code == code).values(title=title))
+
+
 def retire_unit(session, code, day):
     session.execute(update(units).where(units.c.code == code).values(retired_on=day))
 
@@ -191,7 +198,8 @@ def extend(session, code, seq, previous_due_date, new_due_date):
 def save_commitment(session, commitment, fulfilled_on=None):
     if not insert_ignoring_conflicts(session, commitments, [{
             "id": commitment["id"], "unit": commitment["unit"],
-            "promised_date": commitment["promised_date"], "fulfilled_on": fulfilled_on}]):
+            "promised_date": commitment["promised_date"], "fulfilled_on": fulfilled_on,
+            "task": commitment.get("task"), "step": commitment.get("step")}]):
         if fulfilled_on is not None:
             session.execute(update(commitments).where(
                 commitments.c.id == commitment["id"],
@@ -218,7 +226,8 @@ def save_colour_changes(session, changes, day, decided_at):
 def save_notice(session, notice, issued_on):
     insert_ignoring_conflicts(session, notices, [{
         "id": notice["id"], "unit": notice["unit"], "issued_on": issued_on,
-        "ack_due": notice["ack_due"], "answer_due": notice["answer_due"]}])
+        "ack_due": notice["ack_due"], "answer_due": notice["answer_due"],
+        "number": notice.get("number")}])
 
 
 def notice_step(session, notice_id, column, day):
@@ -321,6 +330,46 @@ def load_facts(session, period, as_of, rules):
         working=working,
         returns=[tuple(row) for row in return_rows],
     )
+
+
+def load_openings(session, unit, period, as_of):
+    """What `unit` still has open in a period as of a day, named for people
+    (see way_off.Openings): its targets due from the as-of day to the period's
+    end and not yet reached, its notices of the period neither answered nor
+    closed, its commitments falling due from the as-of day on and not yet
+    fulfilled, and its 13710 matters not closed."""
+    live = tasks.c.status != "cancelled"
+    target_rows = session.execute(
+        select(targets.c.task, targets.c.seq, tasks.c.title, targets.c.due_date,
+               targets.c.planned_percent, targets.c.reported_on)
+        .join(tasks, tasks.c.code == targets.c.task)
+        .where(targets.c.unit == unit, targets.c.due_date.between(as_of, period.end),
+               targets.c.reached_on.is_(None), live,
+               or_(tasks.c.created_on.is_(None), targets.c.due_date >= tasks.c.created_on))
+        .order_by(targets.c.due_date, targets.c.task, targets.c.seq)).all()
+    notice_rows = session.execute(
+        select(notices.c.id, notices.c.number, notices.c.issued_on, notices.c.ack_due,
+               notices.c.acknowledged_on, notices.c.answer_due)
+        .where(notices.c.unit == unit, notices.c.issued_on.between(period.start, as_of),
+               notices.c.answered_on.is_(None), notices.c.closed_on.is_(None))
+        .order_by(notices.c.answer_due, notices.c.id)).all()
+    commitment_rows = session.execute(
+        select(commitments.c.id, commitments.c.task, commitments.c.step,
+               commitments.c.promised_date)
+        .where(commitments.c.unit == unit,
+               commitments.c.promised_date.between(as_of, period.end),
+               commitments.c.fulfilled_on.is_(None))
+        .order_by(commitments.c.promised_date, commitments.c.id)).all()
+    clock_rows = session.execute(
+        select(tasks.c.code, tasks.c.title, tasks.c.clock_class, tasks.c.start_date)
+        .where(tasks.c.unit == unit, tasks.c.clock_class.is_not(None), live,
+               tasks.c.start_date <= as_of, tasks.c.closed_on.is_(None))
+        .order_by(tasks.c.start_date, tasks.c.code)).all()
+    return way_off.Openings(
+        targets=[row._asdict() for row in target_rows],
+        notices=[row._asdict() for row in notice_rows],
+        commitments=[row._asdict() for row in commitment_rows],
+        clocks=[row._asdict() for row in clock_rows])
 
 
 # Score rules --------------------------------------------------------------------

@@ -24,6 +24,7 @@ class TargetIn(Tolerant):
 
 class TaskIn(Tolerant):
     code = fields.String(required=True)
+    title = fields.String(load_default=None)
     lead_unit = fields.String(required=True)
     cooperating_units = fields.List(fields.String(), required=True)
     clock_class = fields.String(allow_none=True, load_default=None)
@@ -84,6 +85,8 @@ class CommitmentIn(Tolerant):
     # The moment the unit kept it; null (or absent, from an older producer): the
     # event's own moment.
     fulfilled_at = fields.String(allow_none=True, load_default=None)
+    task = fields.String(load_default=None)
+    step = fields.String(load_default=None)
 
 
 class CommitmentChangedIn(ConsumedEventSchema):
@@ -120,6 +123,7 @@ class ColourChangedIn(ConsumedEventSchema):
 
 class NoticeIn(Tolerant):
     id = fields.Integer(required=True)
+    number = fields.String(load_default=None)
     unit = fields.String(required=True)
     issued_at = Moment(required=True)
     ack_due = fields.Date(required=True)

@@ -19,7 +19,7 @@ from services.common.settings import Settings
 from services.common.text import refuse_unstorable
 from services.common.timers import timer
 
-from . import events, logic
+from . import events, logic, way_off
 from . import repository as repo
 from .exceptions import EXPECTED, Conflict, Forbidden, InvalidInput, NotFound
 from .models import rankings, standings
@@ -193,6 +193,7 @@ class Service(Operations):
         repo.reassign_task(session, task["code"], task["lead_unit"], task["cooperating_units"],
                            {t["seq"]: t["unit"] for t in task["targets"]}, day,
                            clock_class=task["clock_class"], start_date=task["start_date"])
+        repo.retitle_task(session, task["code"], task.get("title"))
         repo.touch(session, [day])
 
     @event_handler("tasks", "task_replanned")
@@ -357,6 +358,39 @@ class Service(Operations):
                 "group_label": group_rules["label"], "tie_break": logic.TIE_BREAK,
                 "entries": shown["entries"], "red_list": shown["red_list"],
                 "black_list": shown["black_list"]}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def get_way_off(self, unit, period=None, caller=None):
+        """The way off the black list for one unit in a period's live ranking
+        (default: the rules' period of today), scored afresh as of today (see
+        way_off): {unit, unit_name, period, label, as_of, group, on_black_list,
+        in_bottom_group, reasons, score, line_score, actions: [{kind, text,
+        items, points}], enough, projected_score, note, basis}. A unit reads its
+        own units' only; the office and leaders any. NotFound for a unit no group
+        ranks; Conflict for a period already ended (nothing of it is left to do)."""
+        refuse_unstorable(unit=unit, period=period)
+        if not isinstance(unit, str) or not 0 < len(unit) <= 32:
+            raise InvalidInput({"unit": "a unit code"})
+        scope = unit_scope(caller)
+        if scope is not None and unit not in scope:
+            raise Forbidden("the caller does not act for this unit")
+        today = self.clock.today()
+        with self.db.session(readonly=True) as session:
+            rules = repo.RULES.current(session)
+            chosen = (logic.parse_period(period) if period is not None
+                      else logic.period_of(today, rules.period_kind))
+            as_of = chosen.as_of(today)
+            if as_of < today:
+                raise Conflict(f"{chosen.key} has ended; its ranking is drawn")
+            with collector_paused():
+                facts = repo.load_facts(session, chosen, as_of, rules)
+                found = way_off.find_way_off(
+                    unit, chosen, as_of, rules, facts,
+                    repo.load_openings(session, unit, chosen, as_of))
+        if found is None:
+            raise NotFound(f"no group ranks {unit} in {chosen.key}")
+        return {**found, "period": chosen.key, "label": chosen.label,
+                "as_of": as_of.isoformat()}
 
     @rpc(expected_exceptions=EXPECTED)
     def list_groups(self):

@@ -594,6 +594,21 @@ class Contract:
                              "breakdown": {"indicators": indicators, "note": None}}],
                 "red_list": listed if public else None, "black_list": [] if public else None}
 
+    def ranking_get_way_off(self, *, unit, period=None, caller=None):
+        _within(caller, unit)
+        target = {"task": "T-001", "seq": 2, "title": "老旧小区改造", "due_date": "2026-12-10",
+                  "planned_percent": 60.0,
+                  "label": "T-001《老旧小区改造》第2个目标：2026年12月10日前进度达到60%"}
+        return {"unit": unit, "unit_name": "一县", "period": period or "2026-Q4",
+                "label": "2026年第四季度", "as_of": "2026-11-23", "group": "county",
+                "on_black_list": True, "in_bottom_group": True,
+                "reasons": ["组内倒数第1名（第3名，共3名）"], "score": 75.0,
+                "line_score": 80.0, "projected_score": 83.34, "enough": True,
+                "actions": [{"kind": "targets", "text": "按期完成以下1个目标",
+                             "items": [target], "points": 8.34}],
+                "note": "完成以上1项后预计得83.34分（现75分），超过黑榜线（80分），可脱离黑榜。",
+                "basis": "分值按今天的得分计算"}
+
     def ranking_get_city_rates(self):
         return {"period": "2026-Q2", "label": "2026年第二季度", "as_of": "2026-04-10",
                 "targets_due": 8, "targets_met": 6, "on_time_rate": 75.0}

@@ -191,6 +191,8 @@ MATRIX = {
     ("post", "/api/v1/users/{username}/password-reset"): Row(
         "/api/v1/users/admin/password-reset", admin_only(200)),
     ("get", "/api/v1/rankings"): Row("/api/v1/rankings?period=2026-Q1", everyone(200)),
+    ("get", "/api/v1/rankings/way-off"): Row("/api/v1/rankings/way-off?unit=U01",
+                                             unit_read(200)),
     ("get", "/api/v1/rankings/groups"): Row("/api/v1/rankings/groups", everyone(200)),
     ("get", "/api/v1/rankings/periods"): Row("/api/v1/rankings/periods", everyone(200)),
     # A live rank is an unpublished standing.

@@ -1,6 +1,7 @@
 // 评价排队: the groups' rankings with each score's breakdown, rank changes, the red
 // and black lists of published periods and the lead units' evaluations.
 import { api, download } from "../api.js";
+import { wayOff } from "./way_off.js";
 import { RANKING_STATUS, errorText, field, h, number, panel, periodLabel, rankChange, select, submitting, table, toast } from "../ui.js";
 
 export async function rankingPage(container, { params, me }) {
@@ -34,7 +35,7 @@ export async function rankingPage(container, { params, me }) {
         api("/rankings", { params: { period, group } }),
         api(`/rankings/${period}/evaluations`, { params: { limit: 1000 } }).catch(() => ({ items: [] })),
       ]);
-      body.replaceChildren(...renderRanking(ranking, evaluations.items, names, me, show));
+      body.replaceChildren(...renderRanking(ranking, evaluations.items, names, me, show, period === current));
     } catch (error) {
       body.replaceChildren(h("p.error", {}, errorText(error)));
     }
@@ -42,7 +43,7 @@ export async function rankingPage(container, { params, me }) {
   await show();
 }
 
-function renderRanking(ranking, evaluations, names, me, reload) {
+function renderRanking(ranking, evaluations, names, me, reload, isCurrent) {
   const head = h("div.row", {},
     h("span", {}, `状态：`, h("span.badge.grey", { "data-testid": "ranking-status" }, RANKING_STATUS[ranking.status] || ranking.status)),
     h("span.small.muted", {}, `截至 ${ranking.as_of || "—"} · 评分规则第${ranking.rules_version ?? "—"}版`),
@@ -58,6 +59,16 @@ function renderRanking(ranking, evaluations, names, me, reload) {
       // Deductions off the weighted score: steps the office sent back (复核退回).
       ...((entry.breakdown && entry.breakdown.deductions) || []).map((item) =>
         h("p.small", { "data-testid": "ranking-deduction" }, `${item.label}：−${number(item.points)}分。${item.detail}`)));
+    // The live period's way off the black list, for the units the reader may
+    // see it of: computed when the breakdown is opened, not for every row.
+    const own = me.role === "admin" || me.role === "leader" || (me.units || []).includes(entry.unit);
+    if (isCurrent && ranking.status === "live" && own && entry.rank !== null && entry.rank !== undefined) {
+      const holder = h("div", { "data-testid": "ranking-way-off" }, h("h3", {}, "如何脱离黑榜 / 提升排名"));
+      details.append(holder);
+      details.addEventListener("toggle", () => {
+        if (details.open && holder.childElementCount === 1) holder.append(wayOff(entry.unit));
+      });
+    }
     return { ...entry, details };
   });
   const parts = [

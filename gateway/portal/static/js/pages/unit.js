@@ -2,6 +2,7 @@
 // answer, its commitments and its inbox.
 import { all, api } from "../api.js";
 import { accountabilityPanel } from "./accountability.js";
+import { wayOffPanel } from "./way_off.js";
 import { NOTICE_STATUS, badge, date, dateTime, errorText, field, h, panel, percent, select, submitting, table, toast, today } from "../ui.js";
 
 export async function unitPage(container, { me }) {
@@ -21,6 +22,8 @@ export async function unitPage(container, { me }) {
   container.append(
     h("h1", {}, `${info.name} · 本单位工作台`),
     summaryStrip(tasks, due),
+    // Where the unit stands in the live ranking, and what lifts it off the black list.
+    wayOffPanel(unit),
     panel(`本月到期（${Number(month.slice(0, 4))}年${Number(month.slice(5, 7))}月）`, table([
       { label: "任务", value: (row) => h("a", { href: `#/task/${encodeURIComponent(row.code)}` }, row.title) },
       { label: "本月目标", value: (row) => row.target ? `${row.target.description || ""}（计划累计${percent(row.target.planned_percent)}）` : "任务到期" },
