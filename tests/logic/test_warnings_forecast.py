@@ -101,13 +101,18 @@ def test_no_forecast_for_a_task_done_or_not_active():
 
 def test_the_pace_is_the_least_squares_slope_and_its_spread_the_steps_spread():
     days = [dt.date(2026, 3, 2), dt.date(2026, 3, 9), dt.date(2026, 3, 16)]  # Mondays
-    steady = forecast.pace_of([Point(d, p) for d, p in zip(days, [10, 20, 30], strict=True)], CALENDAR)
+
+    def pace(percents):
+        return forecast.pace_of([Point(*p) for p in zip(days, percents, strict=True)],
+                                CALENDAR)
+
+    steady = pace([10, 20, 30])
     assert steady.pace == pytest.approx(2.0) and steady.spread == pytest.approx(0.0)
-    jumpy = forecast.pace_of([Point(d, p) for d, p in zip(days, [10, 10, 30], strict=True)], CALENDAR)
+    jumpy = pace([10, 10, 30])
     # Paces 0 and 4 points a day between reports: spread 2 around their mean.
     assert jumpy.pace == pytest.approx(2.0) and jumpy.spread == pytest.approx(2.0)
     # A falling percentage is no pace: the forecast never predicts work undone.
-    falling = forecast.pace_of([Point(d, p) for d, p in zip(days, [30, 20, 10], strict=True)], CALENDAR)
+    falling = pace([30, 20, 10])
     assert falling.pace == 0.0
 
 
