@@ -241,3 +241,20 @@ def outcome(current_colour):
     """What a forecast red came to on its day: "red" when the task is red then,
     "not_red" otherwise (it caught up, or the forecast was wrong)."""
     return "red" if current_colour == RED else "not_red"
+
+
+def accuracy(turned_red, not_red, pending, days):
+    """The forecasts' record as the office reads it: {"forecast_red" (judged),
+    "turned_red", "not_red", "pending", "accuracy" (a fraction, None when none
+    was judged), "words"}."""
+    judged = turned_red + not_red
+    rate = turned_red / judged if judged else None
+    if judged:
+        said = (f"近{days}天预测红灯{judged}项，其中{turned_red}项到期确实亮红灯"
+                f"（准确率{round(100 * rate):d}%）")
+    else:
+        said = f"近{days}天尚无到期的预测红灯"
+    if pending:
+        said += f"；另有{pending}项待核对"
+    return {"forecast_red": judged, "turned_red": turned_red, "not_red": not_red,
+            "pending": pending, "accuracy": rate, "words": said}

@@ -153,3 +153,12 @@ def test_a_due_date_passed_is_not_forecast():
 def test_the_outcome_of_a_forecast_red_is_whether_the_task_is_red_on_its_day():
     assert forecast.outcome(logic.RED) == "red"
     assert forecast.outcome(logic.YELLOW) == forecast.outcome(logic.GREEN) == "not_red"
+
+
+def test_the_accuracy_says_how_many_forecasts_red_came_true():
+    record = forecast.accuracy(3, 1, 0, 90)
+    assert record["forecast_red"] == 4 and record["accuracy"] == 0.75
+    assert record["words"] == "近90天预测红灯4项，其中3项到期确实亮红灯（准确率75%）"
+    nothing = forecast.accuracy(0, 0, 2, 90)
+    assert nothing["accuracy"] is None
+    assert nothing["words"] == "近90天尚无到期的预测红灯；另有2项待核对"
