@@ -20,10 +20,13 @@ The model, in plain words (docs/forecast.md):
   behind_points_red points is red that day; short at all (by more than
   ON_PLAN_POINTS, the model's own precision) is yellow from the next day and
   red once it is more than late_days_red days late.
-- The day it would turn red (red_on) is the first day the projection falls
-  more than behind_points_red points below the plan to date (the plan is
-  linear between its due dates, as the rules read it), or the day a step left
-  unfinished would be late for more than late_days_red days.
+- The day it would turn red (red_on) is the first day the percentage it will
+  have reported falls more than behind_points_red points below the plan to
+  date (the plan is linear between its due dates, as the rules read it), or
+  the day a step left unfinished would be late for more than late_days_red
+  days. The rules judge the percentage last reported, which stands still
+  between reports: over the coming forecast_red_days days the task is taken
+  to report at its usual interval, at its pace; further ahead, as a smooth line.
 
 A forecast is shown beside the colour, never instead of it: it says what will
 happen if nothing changes, which is the point of warning early.
@@ -157,29 +160,52 @@ def forecast_task(task, points, as_of, rules, calendar):
     if not dates:
         return None
     headline = next((date for date in dates if date.colour != GREEN), dates[0])
-    red_on = red_day(task, last, pace, as_of, rules, calendar, steps)
+    red_on = red_day(task, points[:-1] + [last], pace, as_of, rules, calendar, steps)
     return Forecast(task.code, task.lead_unit, as_of, pace, last.day, last.percent,
                     tuple(dates), headline, red_on, words(headline, red_on, pace, rules))
 
 
-def red_day(task, last, pace, as_of, rules, calendar, steps=None):
+def red_day(task, points, pace, as_of, rules, calendar, steps=None):
     """The first day on or after `as_of` the task would be red at its pace, or
-    None: the first due date where the projection is more than
-    behind_points_red below the plan to date is found, then the day it crosses
-    the line between the due date before it (or as_of) and it, by halving (the
-    plan and the projection are both near straight lines there); a step left
-    short at its due date is red once more than late_days_red days late."""
+    None. The rules judge the percentage last reported, which stands still
+    between reports; so, first, day by day over the next forecast_red_days
+    days, the task is taken to report at its usual interval (the mean of its
+    last reports') at its pace, and the first day its reported percentage is
+    more than behind_points_red below the plan to date is the day. Beyond that
+    the reports are taken as a smooth line (the plan and the projection are both
+    near straight lines between due dates): the first due date found red, then
+    the day the line is crossed before it, by halving. A step left short at its
+    due date is red once more than late_days_red days late."""
+    points = sorted(points)
+    last = points[-1]
     steps = steps if steps is not None else sorted(
         (due, planned) for _, due, planned, _ in _steps(task))
+    xs, ys = logic._plan(task.start_date, [(None, due, planned, 0) for due, planned in steps])
+    interval = max(1, round((points[-1].day - points[0].day).days / (len(points) - 1)))
 
-    def red_at(day):
-        projected = project(last, pace, day, calendar)[0]
-        return round(logic.planned_by(task, day) - projected, logic.PRECISION) \
+    def behind(day, percent):
+        return round(logic._planned(xs, ys, day.toordinal()) - percent, logic.PRECISION) \
             > rules.behind_points_red
 
+    def reported_by(day):
+        """The percentage reported by `day`: the last report's, raised at each
+        usual reporting day since at the pace."""
+        reported = last.day + dt.timedelta(days=interval * ((day - last.day).days // interval))
+        return project(last, pace, reported, calendar)[0]
+
+    def red_at(day):
+        return behind(day, project(last, pace, day, calendar)[0])
+
     candidates = []
-    knots = [as_of] + [due for due, _ in steps if due > as_of]
-    for before, knot in zip(knots, knots[1:], strict=False):
+    horizon = calendar.add_working_days(as_of, rules.forecast_red_days)
+    day = as_of
+    while day <= horizon:
+        if behind(day, reported_by(day)):
+            candidates.append(day)
+            break
+        day += dt.timedelta(days=1)
+    knots = [horizon] + [due for due, _ in steps if due > horizon]
+    for before, knot in zip(knots, knots[1:], strict=False) if not candidates else ():
         if red_at(knot):
             if red_at(before):
                 candidates.append(before)
@@ -190,12 +216,10 @@ def red_day(task, last, pace, as_of, rules, calendar, steps=None):
                 low, high = (low, middle) if red_at(middle) else (middle, high)
             candidates.append(high)
             break
-    if not candidates and red_at(as_of):
-        candidates.append(as_of)
     for due, planned in steps:
         late_red = calendar.add_working_days(due, rules.late_days_red + 1)
         if late_red >= as_of and \
-                project(last, pace, late_red, calendar)[0] < planned - ON_PLAN_POINTS:
+                reported_by(late_red) < planned - ON_PLAN_POINTS:
             candidates.append(late_red)
     return min(candidates, default=None)
 

@@ -162,3 +162,18 @@ def test_the_accuracy_says_how_many_forecasts_red_came_true():
     nothing = forecast.accuracy(0, 0, 2, 90)
     assert nothing["accuracy"] is None
     assert nothing["words"] == "近90天尚无到期的预测红灯；另有2项待核对"
+
+
+def test_the_days_ahead_are_judged_on_the_percentage_reported_which_stands_still():
+    # Two points a month, reported monthly: until its next usual report the
+    # rules judge the 10% it reported, so it is red the first day the plan is
+    # more than 30 points ahead of that, sooner than a smooth line would say.
+    points = monthly([2, 4, 6, 8, 10])
+    as_of = points[-1].day
+    stale = as_of
+    while logic.planned_by(task(10), stale) - 10 <= 30:
+        stale += dt.timedelta(days=1)
+    assert CALENDAR.working_days_between(as_of, stale) <= RULES.forecast_red_days
+    found = forecast.forecast_task(task(10), points, as_of, RULES, CALENDAR)
+    assert found.red_on == stale
+    assert forecast.soon_red(found, logic.YELLOW, RULES, CALENDAR)
