@@ -29,6 +29,36 @@ def list_warnings(scope: Scope, rpc: Rpc, colour: Colour | None = None,
         **present(colour=colour, unit=scope.unit_filter(unit), task=task))
 
 
+@router.get("/forecasts")
+def list_forecasts(scope: Scope, rpc: Rpc, colour: Colour | None = None,
+                   unit: Code | None = None, task: Code | None = None,
+                   soon_red: bool | None = None,
+                   batch: Annotated[str | None, Query(min_length=1, max_length=100)] = None,
+                   limit: Limit = 100, offset: Offset = 0):
+    """The tasks' forecasts (预测预警): where each will stand on its coming due
+    dates at the pace of its own reports, the colour that would give it, and
+    the day it would turn red; shown beside the colour, never instead of it.
+    `soon_red=true`: the tasks not red forecast red within the rules'
+    forecast_red_days (预测将亮红灯). `colour` is the forecast's. A caller of
+    some units sees theirs, as with the warnings."""
+    return rpc.warnings.list_forecasts(
+        limit=limit, offset=offset,
+        **present(colour=colour, unit=scope.unit_filter(unit), task=task,
+                  soon_red=soon_red, batch=batch))
+
+
+@router.get("/forecasts/accuracy")
+def forecast_accuracy(scope: Scope, rpc: Rpc, unit: Code | None = None,
+                      days: Annotated[int, Query(ge=1, le=366)] = 90,
+                      as_of: dt.date | None = None):
+    """How the forecasts red of the last `days` days came out on their day: how
+    many were forecast red, how many of them were really red then, and the
+    accuracy, with the line the office reads (近90天预测红灯N项，其中M项到期确实亮红灯).
+    A caller of some units sees their own unit's record."""
+    return rpc.warnings.get_forecast_accuracy(
+        days=days, **present(unit=scope.unit_filter(unit), as_of=as_of and as_of.isoformat()))
+
+
 @router.post("/evaluations")
 def evaluate(caller: Admin, rpc: Rpc, as_of: dt.date | None = None):
     """Re-evaluate every colour as of a date (default: the office's today, by the
