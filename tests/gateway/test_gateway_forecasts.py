@@ -7,6 +7,7 @@ def test_the_forecasts_list_names_the_tasks_forecast_red(client, leader, fake_rp
     answer = client.get("/api/v1/forecasts?soon_red=true", headers=leader).json()
     assert [item["task"] for item in answer["items"]] == ["T-003"]
     assert answer["items"][0]["words"].startswith("按当前进度")
+    assert answer["items"][0]["title"] == "县域污水处理"  # people read tasks by title
     assert answer["forecast_red_days"] == 10
     assert fake_rpc.called("warnings.list_forecasts") == [
         {"soon_red": True, "limit": 100, "offset": 0}]
