@@ -67,17 +67,6 @@ class ForecastEntrypoints:
                 id_: forecast.outcome(colour_of.get(code)) for id_, code in due}, as_of)
         return len(turned)
 
-    def _forecast_held(self, session, as_of, rules, calendar, codes):
-        """Forecast tasks whose reports did not need their colours judged again
-        (logic.still_holds): their stored colours are their colours now."""
-        if not codes:
-            return
-        tasks = repo.load_tasks(session, codes, self.known_targets)
-        stored = repo.stored_colours(session, codes)
-        colour_of = {code: state.colour for (kind, code), state in stored.items()
-                     if kind == "task"}
-        self._forecast(session, as_of, rules, calendar, tasks, colour_of)
-
     @rpc(expected_exceptions=EXPECTED)
     def list_forecasts(self, unit=None, colour=None, soon_red=None, task=None, batch=None,
                        limit=100, offset=0):

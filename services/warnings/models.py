@@ -319,7 +319,7 @@ forecast_checks = Table(
     Column("unit", String(32), nullable=False),
     Column("forecast_on", Date, nullable=False),
     Column("red_on", Date, nullable=False),
-    Column("outcome", String(8)),
+    Column("outcome", String(16)),  # red, not_red, cancelled
     Column("judged_on", Date),
     Index("ix_forecast_checks_outcome_red_on", "outcome", "red_on"),
 )

@@ -1035,3 +1035,12 @@ def forecast_check_counts(session, since, until, unit=None):
     if unit is not None:
         query = query.where(c.unit == unit)
     return dict(session.execute(query.group_by(c.outcome)).all())
+
+
+def forget_forecasts(session, code):
+    """A cancelled task is forecast no more; its forecasts red still to be
+    checked are closed as "cancelled" (counted neither way)."""
+    session.execute(delete(forecasts).where(forecasts.c.task_code == code))
+    session.execute(forecast_checks.update().where(forecast_checks.c.task_code == code)
+                    .where(forecast_checks.c.outcome.is_(None))
+                    .values(outcome="cancelled"))

@@ -109,18 +109,13 @@ class Service(AccountabilityEntrypoints, CalendarEntrypoints, ForecastEntrypoint
         repo.keep_points(session, {
             (report["task"], self.clock.day_of(logic.received_of(report))): report["percent"]
             for report in event["reports"] if report["task"] in known})
-        today, rules = self.clock.today(), repo.RULES.current(session)
-        judged = [task.code for task in reported
-                  if not logic.still_holds(known[task.code], task.percent, today,
-                                           rules.version)]
-        self._evaluate_on_event(session, judged)
-        # A report that changes no colour still changes the pace: its task is
-        # forecast again all the same (the judged ones were, by their evaluation).
-        calendar = calendar_in_force(session, rules.calendar_mode)
-        if calendar.covers(today):
-            judged = set(judged)
-            self._forecast_held(session, today, rules, calendar,
-                                [task.code for task in reported if task.code not in judged])
+        today, version = self.clock.today(), repo.RULES.current(session).version
+        # A report judged again is forecast again by its evaluation; one that
+        # changes nothing is forecast at the next evaluation (the daily one at the
+        # latest): most reports of a city are such, and stay cheap.
+        self._evaluate_on_event(session, [
+            task.code for task in reported
+            if not logic.still_holds(known[task.code], task.percent, today, version)])
 
     @event_handler("tasks", "progress_receipt_corrected")
     @applied_once(ProgressReceiptCorrectedIn)
@@ -228,6 +223,7 @@ class Service(AccountabilityEntrypoints, CalendarEntrypoints, ForecastEntrypoint
         repo.cancel_task(session, code,
                          event["effective_on"] or self.clock.day_of(event["occurred_at"]))
         self._leave(session, code, repo.task_items(session, code), logic.CANCELLED_WORDS)
+        repo.forget_forecasts(session, code)
         # Nobody answers a notice on a task that is no more: its pending ones close.
         now = utcnow()
         for row in repo.unclosed_notices(session, code):

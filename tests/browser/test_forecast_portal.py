@@ -34,6 +34,9 @@ def test_a_task_forecast_red_is_read_beside_its_colour(open_as, platform, screen
             answer = http.post("/api/v1/progress", headers=operator,
                                json=[{"task": TASK, "unit": UNIT, "percent": percent}]).json()
             assert answer["results"][0]["status"] == "accepted", answer
+            # As the daily evaluation does (a report that changes no colour waits for it).
+            http.post("/api/v1/evaluations", headers=admin,
+                      params={"as_of": (today + dt.timedelta(days=days)).isoformat()})
 
             def forecast_of(expected=days):
                 items = http.get("/api/v1/forecasts", headers=admin,

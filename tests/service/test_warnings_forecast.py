@@ -75,6 +75,7 @@ def test_a_slipping_task_is_forecast_red_listed_counted_announced_and_checked(wa
         report(warnings, "SLOW", day, 11 + seen, number)  # a point a month
         number += 1
         report(warnings, "STEADY", day, on_plan(day), number)
+        warnings("evaluate", day.isoformat())  # as the daily evaluation does
         if seen < 3:  # no pace from fewer than forecast_min_reports reporting days
             assert warnings("list_forecasts")["total"] == 0
 
@@ -120,10 +121,11 @@ def test_a_forecast_red_that_does_not_come_true_counts_against_the_forecasts(war
     given(warnings, "SLOW")
     for number, day in enumerate(REPORT_DAYS, start=1):
         report(warnings, "SLOW", day, 11 + number, number)
+    warnings("evaluate", REPORT_DAYS[-1].isoformat())
     slow = warnings("list_forecasts", task="SLOW")["items"][0]
     assert slow["soon_red"]
     # Warned early, the unit catches up before the day.
-    report(warnings, "SLOW", dt.date(2026, 6, 3), 45, 9)
+    report(warnings, "SLOW", dt.date(2026, 6, 3), 45, 9)  # judged again: it is no more behind
     assert not warnings("list_forecasts", task="SLOW")["items"][0]["soon_red"]
     red_on = dt.date.fromisoformat(slow["red_on"])
     warnings.set_today(red_on)
@@ -140,3 +142,18 @@ def test_the_forecast_lists_refuse_what_they_cannot_answer(warnings):
         warnings("get_forecast_accuracy", days=0)
     with pytest.raises(InvalidInput):
         warnings("get_forecast_accuracy", as_of="tomorrow")
+
+
+def test_a_cancelled_task_is_forecast_no_more_and_its_check_counts_neither_way(warnings):
+    given(warnings, "SLOW")
+    for number, day in enumerate(REPORT_DAYS, start=1):
+        report(warnings, "SLOW", day, 11 + number, number)
+    warnings("evaluate", REPORT_DAYS[-1].isoformat())
+    red_on = warnings("list_forecasts", task="SLOW")["items"][0]["red_on"]
+    warnings.deliver("task_cancelled", new_event(
+        task="SLOW", lead_unit="yz", status="cancelled", reason="并入其他任务",
+        effective_on=REPORT_DAYS[-1].isoformat()), "on_task_cancelled")
+    assert warnings("list_forecasts")["total"] == 0
+    assert warnings("get_dashboard")["forecast_red"] == 0
+    record = warnings("get_forecast_accuracy", as_of=red_on)
+    assert (record["forecast_red"], record["pending"]) == (0, 0)

@@ -52,7 +52,7 @@ def upgrade():
         sa.Column('unit', sa.String(length=32), nullable=False),
         sa.Column('forecast_on', sa.Date(), nullable=False),
         sa.Column('red_on', sa.Date(), nullable=False),
-        sa.Column('outcome', sa.String(length=8), nullable=True),
+        sa.Column('outcome', sa.String(length=16), nullable=True),
         sa.Column('judged_on', sa.Date(), nullable=True),
         sa.PrimaryKeyConstraint('id'),
     )
