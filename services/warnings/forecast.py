@@ -131,6 +131,12 @@ def project(last, pace, day, calendar):
     return at(pace.pace), at(pace.pace - pace.spread), at(pace.pace + pace.spread)
 
 
+def _at_pace(last, pace, day, calendar):
+    """project's first figure alone: the red day asks it of many days."""
+    days = max(calendar.working_days_between(last.day, day), 0)
+    return min(100.0, last.percent + pace.pace * days)
+
+
 def forecast_task(task, points, as_of, rules, calendar):
     """The task's Forecast as of a day, or None: a task not active or done,
     fewer than rules.forecast_min_reports reporting days, no pace to read, or
@@ -187,14 +193,18 @@ def red_day(task, points, pace, as_of, rules, calendar, steps=None):
         return round(logic._planned(xs, ys, day.toordinal()) - percent, logic.PRECISION) \
             > rules.behind_points_red
 
+    known = {}
+
     def reported_by(day):
         """The percentage reported by `day`: the last report's, raised at each
         usual reporting day since at the pace."""
         reported = last.day + dt.timedelta(days=interval * ((day - last.day).days // interval))
-        return project(last, pace, reported, calendar)[0]
+        if reported not in known:
+            known[reported] = _at_pace(last, pace, reported, calendar)
+        return known[reported]
 
     def red_at(day):
-        return behind(day, project(last, pace, day, calendar)[0])
+        return behind(day, _at_pace(last, pace, day, calendar))
 
     candidates = []
     horizon = calendar.add_working_days(as_of, rules.forecast_red_days)
