@@ -87,7 +87,7 @@ FIELD_LABELS = {
     "batch": "批次", "body": "正文", "category": "重点领域", "channel": "渠道",
     "channels": "渠道", "clock_class": "13710类别", "code": "编码", "colour": "预警颜色",
     "comment": "评价意见", "content_b64": "文件内容", "cooperating_units": "配合单位",
-    "days_before": "提前工作日数",
+    "days_before": "提前工作日数", "days": "天数", "soon_red": "仅看预测将亮红灯",
     "correction": "更正标记", "current": "当前密码", "date": "日期", "deadline": "整改期限",
     "description": "说明", "disabled": "停用", "dry_run": "仅预览", "due_date": "完成时限",
     "email": "邮箱", "enabled": "启用", "evaluation": "评价", "event_ids": "事件编号",

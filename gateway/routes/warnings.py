@@ -7,7 +7,7 @@ from fastapi import APIRouter, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from ..auth import Admin, CurrentCaller
-from ..rpc import Rpc, present
+from ..rpc import MAX_PAGE, Rpc, present
 from ..schemas import Code, Colour, Limit, Offset
 from ..scope import Scope
 from .version import PREFIX
@@ -27,6 +27,44 @@ def list_warnings(scope: Scope, rpc: Rpc, colour: Colour | None = None,
     return rpc.warnings.list_warnings(
         limit=limit, offset=offset,
         **present(colour=colour, unit=scope.unit_filter(unit), task=task))
+
+
+@router.get("/forecasts")
+def list_forecasts(scope: Scope, rpc: Rpc, colour: Colour | None = None,
+                   unit: Code | None = None, task: Code | None = None,
+                   soon_red: bool | None = None,
+                   batch: Annotated[str | None, Query(min_length=1, max_length=100)] = None,
+                   limit: Limit = 100, offset: Offset = 0):
+    """The tasks' forecasts (预测预警): where each will stand on its coming due
+    dates at the pace of its own reports, the colour that would give it, and
+    the day it would turn red; shown beside the colour, never instead of it.
+    `soon_red=true`: the tasks not red forecast red within the rules'
+    forecast_red_days (预测将亮红灯). `colour` is the forecast's. A caller of
+    some units sees theirs, as with the warnings."""
+    answer = rpc.warnings.list_forecasts(
+        limit=limit, offset=offset,
+        **present(colour=colour, unit=scope.unit_filter(unit), task=task,
+                  soon_red=soon_red, batch=batch))
+    # People read tasks by their titles: each item with its task's, as the
+    # tasks service lets the caller read it.
+    codes = sorted({item["task"] for item in answer["items"]})
+    titles = {found["code"]: found.get("title") for found in rpc.tasks.list_tasks(
+        caller=scope.caller.as_rpc(), codes=codes, limit=MAX_PAGE)["items"]} if codes else {}
+    for item in answer["items"]:
+        item["title"] = titles.get(item["task"])
+    return answer
+
+
+@router.get("/forecasts/accuracy")
+def forecast_accuracy(scope: Scope, rpc: Rpc, unit: Code | None = None,
+                      days: Annotated[int, Query(ge=1, le=366)] = 90,
+                      as_of: dt.date | None = None):
+    """How the forecasts red of the last `days` days came out on their day: how
+    many were forecast red, how many of them were really red then, and the
+    accuracy, with the line the office reads (近90天预测红灯N项，其中M项到期确实亮红灯).
+    A caller of some units sees their own unit's record."""
+    return rpc.warnings.get_forecast_accuracy(
+        days=days, **present(unit=scope.unit_filter(unit), as_of=as_of and as_of.isoformat()))
 
 
 @router.post("/evaluations")

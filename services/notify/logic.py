@@ -67,10 +67,17 @@ REMINDERS = (REMIND_TARGET, REMIND_REPORT, REMIND_ACK, REMIND_ANSWER, REMIND_STA
 DEFAULT_DAYS_BEFORE = {REMIND_TARGET: 3, REMIND_REPORT: 2, REMIND_ACK: 1, REMIND_ANSWER: 1,
                        REMIND_STAGE: 1}
 MAX_DAYS_BEFORE = 30
+# A task not red that its forecast says will be red within the warning rules'
+# forecast_red_days (the warnings service's forecast_turned_red): early enough to act.
+FORECAST_TURNED_RED = "forecast_turned_red"
 EVENT_TYPES = (COLOUR_CHANGED, NOTICE_ISSUED, NOTICE_OVERDUE, ESCALATION, DIGEST, BULLETIN,
-               RANKING_PUBLISHED, TASK_MESSAGE, *REMINDERS)
+               RANKING_PUBLISHED, TASK_MESSAGE, *REMINDERS, FORECAST_TURNED_RED)
 
 DEFAULT_QUIET_HOURS = "22:00-08:00"
+
+FORECAST_RULE = {"event_type": FORECAST_TURNED_RED, "colour": None, "unit": None,
+                 "role": OPERATOR, "channels": [SMS, INBOX],
+                 "quiet_hours": DEFAULT_QUIET_HOURS}
 
 DEFAULT_RULES = [
     {"event_type": COLOUR_CHANGED, "colour": RED, "unit": None, "role": OPERATOR,
@@ -109,6 +116,8 @@ DEFAULT_RULES = [
     {"event_type": REMIND_STAGE, "colour": None, "unit": None, "role": OPERATOR,
      "channels": [SMS, INBOX], "quiet_hours": DEFAULT_QUIET_HOURS,
      "days_before": DEFAULT_DAYS_BEFORE[REMIND_STAGE]},
+    # A forecast red: the unit's operator, who reports the progress, hears it first.
+    FORECAST_RULE,
 ]
 
 # Subject and body of each event type; `sms` is the short body of a text message
@@ -120,6 +129,14 @@ _DEFAULTS = {
                 "已亮红灯（严重延期）。原因：{{ reason }}。请尽快研究整改措施并报送进展。",
         "sms": "【落实】{{ unit_name }}：任务 {{ task }} 已亮红灯（严重延期），原因：{{ reason }}。"
                "请尽快整改并报送进展。",
+    },
+    FORECAST_TURNED_RED: {
+        "subject": "预测预警：任务 {{ task }} 按当前进度将亮红灯",
+        "body": "{{ unit_name }}：截至 {{ as_of }}，你单位牵头的任务 {{ task }} 目前为"
+                "{{ colour_name }}，{{ words }}。预计 {{ red_on }} 起亮红灯，"
+                "请及早研究措施、加快推进并如实报送进展。",
+        "sms": "【落实】{{ unit_name }}：任务 {{ task }} {{ words }}，预计 {{ red_on }} 起亮红灯，"
+               "请及早加快推进。",
     },
     NOTICE_ISSUED: {
         "subject": "督办单 {{ number }}：任务 {{ task }}",
@@ -246,6 +263,11 @@ SAMPLE_CONTEXTS = {
                "closed": 2, "recipient_name": "王市长", "role_name": "领导",
                "unit_name": "领导"},
 }
+SAMPLE_CONTEXTS[FORECAST_TURNED_RED] = {
+    "unit_name": "袁州区", "task": "T2026-0001", "as_of": "2027-03-01", "colour": YELLOW,
+    "colour_name": "黄灯", "red_on": "2027-03-12", "due": "2027-03-31",
+    "words": "按当前进度，预计2027-03-31仅达62%（计划100%），将亮红灯",
+    "recipient_name": "李四", "role_name": "联络员"}
 _REMINDER_SAMPLE = {"unit_name": "袁州区", "task": "T2026-0001", "title": "产业园区建设",
                     "due": "2027-03-31", "due_words": "2027年3月31日", "days_left": 3,
                     "left_words": "还有3个工作日", "recipient_name": "李四",
@@ -1221,3 +1243,40 @@ def redact(text, secrets):
         for form in {secret, urllib.parse.quote_plus(secret), urllib.parse.quote(secret, safe="")}:
             text = text.replace(form, "***")
     return text
+
+
+# Forecast colour -------------------------------------------------------------------
+
+FORECAST_SUPERSEDED_WORDS = "未发送：发出前任务已亮红灯，预测提醒撤回"
+
+
+def forecast_occurrences(event, names, local_now, settle_minutes):
+    """The occurrences of a forecast_turned_red event: one per task, item
+    `forecast:<task>`, held for `settle_minutes` as a red warning is (a bulk
+    load can forecast many tasks red and then not), then routed as any other."""
+    held = (to_utc(local_now + dt.timedelta(minutes=settle_minutes))
+            if settle_minutes > 0 else None)
+    return [{
+        "event_type": FORECAST_TURNED_RED, "item": f"forecast:{found['task']}",
+        "unit": found["unit"], "task": found["task"], "colour": None,
+        "as_of": event["as_of"], "not_before": held,
+        "context": {"unit_name": names.get(found["unit"], found["unit"]),
+                    "task": found["task"], "as_of": event["as_of"].isoformat(),
+                    "colour": found["colour"],
+                    "colour_name": FORECAST_COLOUR_NAMES.get(found["colour"], "绿灯"),
+                    "red_on": found["red_on"].isoformat(), "due": found["due"].isoformat(),
+                    "words": found["words"].rstrip("。")}}
+        for found in event["forecasts"]]
+
+
+FORECAST_COLOUR_NAMES = {GREEN: "绿灯", YELLOW: "黄灯", RED: "红灯"}
+
+
+def forecast_drops(held):
+    """(drops, dedup keys to forget) of held forecast messages whose tasks
+    turned red before they went out: the red warning says it now."""
+    drops = [{"id": row["id"], "dropped_reason": SUPERSEDED,
+              "provider_answer": FORECAST_SUPERSEDED_WORDS} for row in held]
+    forget = [dedup_key(row["item"], row["colour"] or row["event_type"], row["channel"],
+                        row["recipient"]) for row in held]
+    return drops, forget

@@ -306,6 +306,17 @@ def held_colour_warnings(session, items):
     return [dict(row._mapping) for row in rows]
 
 
+def held_forecast_warnings(session, items):
+    """The forecast messages (forecast_turned_red) of `items` not yet sent."""
+    rows = []
+    for chunk in _chunks(items):
+        rows += session.execute(
+            select(notifications).where(notifications.c.status == logic.PENDING)
+            .where(notifications.c.event_type == logic.FORECAST_TURNED_RED)
+            .where(notifications.c.item.in_(chunk))).all()
+    return [dict(row._mapping) for row in rows]
+
+
 def drop_notifications(session, drops):
     """drops: [{id, dropped_reason, provider_answer}]: never to be sent. Only rows
     still pending are dropped (one a sender claimed meanwhile goes out)."""

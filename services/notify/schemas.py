@@ -327,3 +327,20 @@ CONSUMES.update({
     ("tasks", "units_merged"): UnitsMergedIn,
     ("warnings", "rules_changed"): RulesChangedIn,
 })
+
+
+class ForecastRedIn(Tolerant):
+    task = fields.String(required=True)
+    unit = fields.String(required=True)
+    colour = fields.String(required=True)
+    red_on = fields.Date(required=True)
+    due = fields.Date(required=True)
+    words = fields.String(required=True)
+
+
+class ForecastTurnedRedIn(ConsumedEventSchema):
+    as_of = fields.Date(required=True)
+    forecasts = fields.Nested(ForecastRedIn, many=True, required=True)
+
+
+CONSUMES[("warnings", "forecast_turned_red")] = ForecastTurnedRedIn

@@ -26,6 +26,7 @@ from . import repository as repo
 from .dependencies import Delivery
 from .exceptions import EXPECTED, Conflict, Forbidden, InvalidInput, NotFound
 from .extension_handlers import ExtensionHandlers
+from .forecast_handlers import ForecastHandlers
 from .leaders_entrypoints import LeadersHandlers
 from .reminders_entrypoints import RemindersHandlers
 from .schemas import (
@@ -87,8 +88,8 @@ def _robot_item(row):
             "updated_by": row["updated_by"]}
 
 
-class Service(LeadersHandlers, ExtensionHandlers, RemindersHandlers, VerificationHandlers,
-              Operations):
+class Service(LeadersHandlers, ExtensionHandlers, ForecastHandlers, RemindersHandlers,
+              VerificationHandlers, Operations):
     """Notifications: SMS, e-mail, webhooks, DingTalk and WeCom group robots and
     the in-portal inbox, with the
     delivery log, escalation ladder and weekly bulletin.
@@ -141,6 +142,8 @@ class Service(LeadersHandlers, ExtensionHandlers, RemindersHandlers, Verificatio
         now = logic.to_utc(local)
         settings = self.delivery.settings
         self._settle_held(session, {f"task:{turn['task']}": turn["colour"] for turn in turns})
+        self._settle_forecasts(session, [turn["task"] for turn in turns
+                                         if turn["colour"] == logic.RED])
         names = repo.unit_names(session, {turn["unit"] for turn in turns})
         holds = {turn["task"]: logic.not_before(turn, event["as_of"], local,
                                                 settings.settle_minutes)

@@ -183,3 +183,35 @@ SCHEMAS.update({
     RECTIFICATION_OVERDUE: RectificationOverdue,
     ACCOUNTABILITY_CLOSED: AccountabilityClosed,
 })
+
+
+# Forecast colour (forecast.py) ------------------------------------------------------
+
+FORECAST_TURNED_RED = "forecast_turned_red"
+
+
+class ForecastRed(Schema):
+    """A task not red whose forecast says it will be within forecast_red_days:
+    `red_on` the day it would turn red at its pace, `due` the due date the words
+    speak of, with its planned and projected percentage; `colour` its colour now."""
+
+    task = fields.String(required=True)
+    unit = fields.String(required=True)
+    colour = fields.String(required=True)
+    red_on = fields.String(required=True)
+    due = fields.String(required=True)
+    planned = fields.Float(required=True)
+    projected = fields.Float(required=True)
+    words = fields.String(required=True)
+
+
+class ForecastTurnedRed(EventSchema):
+    """The tasks an evaluation found forecast red for the first time (since they
+    were last not): one event per evaluation (per chunk of an evaluation of
+    every task), emitted only when there are some."""
+
+    as_of = fields.String(required=True)
+    forecasts = fields.List(fields.Nested(ForecastRed), required=True)
+
+
+SCHEMAS[FORECAST_TURNED_RED] = ForecastTurnedRed

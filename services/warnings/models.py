@@ -4,6 +4,7 @@ events), the rules as versioned data, the colour state with its history, and the
 supervision notices."""
 from sqlalchemy import (
     JSON,
+    Boolean,
     Column,
     Date,
     DateTime,
@@ -271,4 +272,54 @@ black_listed_units = Table(
     Column("unit", String(32), primary_key=True),
     Column("label", String(64), nullable=False),
     Column("reasons", JSON, nullable=False),
+)
+
+# Forecast colour (services/warnings/forecast.py) -------------------------------------
+
+# Each task's reporting history as the forecast reads it: the percentage at the
+# end of each local day a report was received. The forecast reads the last few.
+progress_points = Table(
+    "progress_points", metadata,
+    Column("task_code", String(32), primary_key=True),
+    Column("day", Date, primary_key=True),
+    Column("percent", Float, nullable=False),
+)
+
+# The latest forecast of each task, one row a task, rewritten set-based after each
+# evaluation that touched it; no row: no forecast (too few reports, or done).
+forecasts = Table(
+    "forecasts", metadata,
+    Column("task_code", String(32), primary_key=True),
+    Column("unit", String(32), nullable=False, index=True),
+    Column("as_of", Date, nullable=False),
+    Column("colour", String(8), nullable=False),  # at the due date it speaks of
+    Column("due", Date, nullable=False),
+    Column("planned", Float, nullable=False),
+    Column("projected", Float, nullable=False),
+    Column("low", Float, nullable=False),
+    Column("high", Float, nullable=False),
+    Column("red_on", Date),
+    Column("pace", Float, nullable=False),     # points per working day
+    Column("spread", Float, nullable=False),
+    Column("reports", Integer, nullable=False),
+    Column("soon_red", Boolean, nullable=False),  # red within forecast_red_days
+    Column("soon_red_since", Date),
+    Column("words", Text, nullable=False),
+    Column("dates", JSON, nullable=False),  # every coming due date's projection
+    Column("rule_version", Integer, nullable=False),
+    Index("ix_forecasts_soon_red_unit", "soon_red", "unit"),
+)
+
+# Every forecast red (a task turning soon_red), and what it came to on its day:
+# outcome "red" (the task was red), "not_red", or NULL while the day is to come.
+forecast_checks = Table(
+    "forecast_checks", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("task_code", String(32), nullable=False, index=True),
+    Column("unit", String(32), nullable=False),
+    Column("forecast_on", Date, nullable=False),
+    Column("red_on", Date, nullable=False),
+    Column("outcome", String(16)),  # red, not_red, cancelled
+    Column("judged_on", Date),
+    Index("ix_forecast_checks_outcome_red_on", "outcome", "red_on"),
 )

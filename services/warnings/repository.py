@@ -3,7 +3,7 @@ loaded with one query per table, never one query per task."""
 import functools
 from typing import NamedTuple
 
-from sqlalchemy import bindparam, case, func, select
+from sqlalchemy import bindparam, case, delete, func, select, tuple_
 
 from services.common.bulk import among, insert_ignoring_conflicts, insert_many, update_many
 from services.common.clock import iso, utc_iso
@@ -20,9 +20,12 @@ from .models import (
     calendar_years,
     colour_history,
     colours,
+    forecast_checks,
+    forecasts,
     notice_deadline_moves,
     notice_sequences,
     notices,
+    progress_points,
     rule_sets,
     watched_clock_stages,
     watched_commitments,
@@ -925,3 +928,132 @@ def set_accountability_colours(session, moved, as_of):
     """Store the colours of records judged anew: [(row, colour)]."""
     for row, colour in moved:
         update_accountability(session, row.id, colour=colour, colour_since=as_of)
+
+
+# Forecast colour (forecast.py) -------------------------------------------------------
+
+def keep_points(session, points):
+    """Keep each task's percentage at the end of each reporting day ({(code, day):
+    percent}, the last report of the day already chosen): two statements."""
+    if not points:
+        return
+    p = progress_points.c
+    for start in range(0, len(points), 1000):
+        pairs = list(points)[start:start + 1000]
+        session.execute(delete(progress_points).where(tuple_(p.task_code, p.day).in_(pairs)))
+    insert_many(session, progress_points, [
+        {"task_code": code, "day": day, "percent": percent}
+        for (code, day), percent in points.items()])
+
+
+def points_of(session, codes, window):
+    """{code: [(day, percent)]}: the last `window` reporting days of each task."""
+    p = progress_points.c
+    numbered = (select(p.task_code, p.day, p.percent, func.row_number().over(
+        partition_by=p.task_code, order_by=p.day.desc()).label("newest"))
+        .where(among(session, p.task_code, codes))).subquery()
+    answer = {}
+    for code, day, percent in session.execute(
+            select(numbered.c.task_code, numbered.c.day, numbered.c.percent)
+            .where(numbered.c.newest <= window)).all():
+        answer.setdefault(code, []).append((day, percent))
+    return answer
+
+
+def soon_red_since(session, codes):
+    """{code: the day its forecast turned red} of the tasks among `codes` forecast
+    red now."""
+    f = forecasts.c
+    return dict(_rows(session, select(f.task_code, f.soon_red_since)
+                      .where(f.soon_red.is_(True)), f.task_code, codes))
+
+
+def replace_forecasts(session, codes, rows):
+    """The tasks' forecasts are `rows` now (a task of `codes` without one has
+    none): one delete and one insert for the whole set."""
+    f = forecasts.c
+    for start in range(0, len(codes), 1000):
+        session.execute(delete(forecasts).where(
+            among(session, f.task_code, codes[start:start + 1000])))
+    insert_many(session, forecasts, rows)
+
+
+def add_forecast_checks(session, rows):
+    insert_many(session, forecast_checks, rows)
+
+
+def due_forecast_checks(session, as_of, codes):
+    """[(id, task)] of the forecasts red not yet judged whose day has come, of
+    the given tasks."""
+    c = forecast_checks.c
+    return _rows(session, select(c.id, c.task_code).where(c.outcome.is_(None))
+                 .where(c.red_on <= as_of), c.task_code, codes)
+
+
+def judge_forecast_checks(session, outcomes, as_of):
+    """Store what each forecast red came to ({id: outcome})."""
+    update_many(session, forecast_checks.update()
+                .where(forecast_checks.c.id == bindparam("b_id"))
+                .values(outcome=bindparam("b_outcome"), judged_on=bindparam("b_on")),
+                [{"b_id": id_, "b_outcome": outcome, "b_on": as_of}
+                 for id_, outcome in outcomes.items()])
+
+
+def list_forecasts(session, limit, offset, unit=None, colour=None, soon_red=None,
+                   task=None, batch=None):
+    """{"items": [forecast as the API shows it], "total"}: the soonest red first,
+    then by due date."""
+    f = forecasts.c
+    query = select(forecasts)
+    for column, value in ((f.unit, unit), (f.colour, colour), (f.task_code, task),
+                          (f.soon_red, soon_red)):
+        if value is not None:
+            query = query.where(column == value)
+    if batch is not None:
+        query = query.where(f.task_code.in_(
+            select(watched_tasks.c.code).where(watched_tasks.c.batch == batch)))
+    total = session.execute(select(func.count()).select_from(query.subquery())).scalar()
+    rows = session.execute(query.order_by(f.red_on.is_(None), f.red_on, f.due, f.task_code)
+                           .limit(limit).offset(offset)).all()
+    return {"items": [forecast_dict(row) for row in rows], "total": total}
+
+
+def forecast_dict(row):
+    return {"task": row.task_code, "unit": row.unit, "as_of": row.as_of.isoformat(),
+            "colour": row.colour, "due": row.due.isoformat(), "planned": row.planned,
+            "projected": round(row.projected, 1), "low": round(row.low, 1),
+            "high": round(row.high, 1), "red_on": iso(row.red_on),
+            "pace": round(row.pace, 4), "spread": round(row.spread, 4),
+            "reports": row.reports, "soon_red": bool(row.soon_red),
+            "soon_red_since": iso(row.soon_red_since), "words": row.words,
+            "dates": row.dates, "rule_version": row.rule_version}
+
+
+def soon_red_count(session, batch=None):
+    """How many tasks are forecast red within the rules' days (of a batch)."""
+    f = forecasts.c
+    query = select(func.count()).select_from(forecasts).where(f.soon_red.is_(True))
+    if batch is not None:
+        query = query.where(f.task_code.in_(
+            select(watched_tasks.c.code).where(watched_tasks.c.batch == batch)))
+    return session.execute(query).scalar()
+
+
+def forecast_check_counts(session, since, until, unit=None):
+    """{outcome or None: how many} of the forecasts red whose day fell in
+    [since, until] (None: still to come or not judged yet)."""
+    c = forecast_checks.c
+    query = (select(c.outcome, func.count()).where(c.red_on >= since)
+             .where(c.red_on <= until))
+    if unit is not None:
+        query = query.where(c.unit == unit)
+    return dict(session.execute(query.group_by(c.outcome)).all())
+
+
+def forget_forecasts(session, code):
+    """A cancelled task is forecast no more; its forecasts red still to be
+    checked are closed as "cancelled" (counted neither way)."""
+    session.execute(delete(forecasts).where(forecasts.c.task_code == code))
+    session.execute(forecast_checks.update().where(forecast_checks.c.task_code == code)
+                    .where(forecast_checks.c.outcome.is_(None))
+                    .values(outcome="cancelled"))

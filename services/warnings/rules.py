@@ -50,6 +50,11 @@ class Rules:
       first report is judged on its own merits. A unit is never counted late
       for the days before it was given the task. Off: a task is judged from its
       dates alone the day it is given.
+    - forecast_red_days: a task not red whose forecast (services/warnings/
+      forecast.py) says it will turn red within this many days is an early
+      warning of its own (预测将亮红灯).
+    - forecast_min_reports: no forecast is made from fewer reporting days than
+      this: a pace needs a history.
     """
 
     version: int = 1
@@ -70,6 +75,8 @@ class Rules:
     notice_answer_days: int = 5
     first_report_grace: bool = True
     accountability_red_days: int = 10
+    forecast_red_days: int = 10
+    forecast_min_reports: int = 3
 
     def __post_init__(self):
         problems = _problems(dataclasses.asdict(self))
@@ -116,6 +123,8 @@ _LIMITS = {
     "notice_answer_days": (int, 1, 60),
     "first_report_grace": (bool, None, None),
     "accountability_red_days": (int, 0, 366),
+    "forecast_red_days": (int, 1, 120),
+    "forecast_min_reports": (int, 2, 12),
 }
 
 

@@ -26,6 +26,7 @@ from .calendar import DAYS_LEFT, calendar_in_force
 from .calendar_entrypoints import CalendarEntrypoints
 from .dependencies import KnownTargets
 from .exceptions import EXPECTED, CalendarNotCovered, InvalidInput
+from .forecast_entrypoints import ForecastEntrypoints
 from .notice_entrypoints import NoticeEntrypoints
 from .schemas import (
     ClockStageRecordedIn,
@@ -57,14 +58,16 @@ CALENDAR_NOTICE_DAYS = 60
 EVALUATION_CHUNK = 2000
 
 
-class Service(AccountabilityEntrypoints, CalendarEntrypoints, NoticeEntrypoints, Operations):
+class Service(AccountabilityEntrypoints, CalendarEntrypoints, ForecastEntrypoints,
+              NoticeEntrypoints, Operations):
     """Colours every target, 13710 stage, commitment and task green / yellow / red
     by the rules in force, and tracks the supervision notices of red tasks.
 
     Emits colour_changed (one event per evaluation that changed something, or per
     chunk of an evaluation of every task), rules_changed, notice_issued,
-    notice_acknowledged, notice_answered, notice_closed and notice_overdue; and
-    the events of the accountability records (accountability_entrypoints.py).
+    notice_acknowledged, notice_answered, notice_closed and notice_overdue;
+    forecast_turned_red (forecast_entrypoints.py); and the events of the
+    accountability records (accountability_entrypoints.py).
     """
 
     name = "warnings"
@@ -104,7 +107,14 @@ class Service(AccountabilityEntrypoints, CalendarEntrypoints, NoticeEntrypoints,
         reported = [logic.after_reports(known[code], items, self.clock.day_of)
                     for code, items in by_task.items() if code in known]
         repo.store_reports(session, reported)
+        # Each reporting day's last percentage, for the forecast's pace.
+        repo.keep_points(session, {
+            (report["task"], self.clock.day_of(logic.received_of(report))): report["percent"]
+            for report in event["reports"] if report["task"] in known})
         today, version = self.clock.today(), repo.RULES.current(session).version
+        # A report judged again is forecast again by its evaluation; one that
+        # changes nothing is forecast at the next evaluation (the daily one at the
+        # latest): most reports of a city are such, and stay cheap.
         self._evaluate_on_event(session, [
             task.code for task in reported
             if not logic.still_holds(known[task.code], task.percent, today, version)])
@@ -247,6 +257,7 @@ class Service(AccountabilityEntrypoints, CalendarEntrypoints, NoticeEntrypoints,
         repo.cancel_task(session, code,
                          event["effective_on"] or self.clock.day_of(event["occurred_at"]))
         self._leave(session, code, repo.task_items(session, code), logic.CANCELLED_WORDS)
+        repo.forget_forecasts(session, code)
         # Nobody answers a notice on a task that is no more: its pending ones close.
         now = utcnow()
         for row in repo.unclosed_notices(session, code):
@@ -322,7 +333,9 @@ class Service(AccountabilityEntrypoints, CalendarEntrypoints, NoticeEntrypoints,
     def evaluate(self, as_of=None):
         """Re-evaluate every task and notice as of a date (YYYY-MM-DD; default the
         office's today by the platform's clock). Answers
-        {as_of, evaluated, changed, notices_issued, notices_overdue}. Emits
+        {as_of, evaluated, changed, notices_issued, notices_overdue,
+        forecast_turned_red}. Emits forecast_turned_red for the tasks newly
+        forecast red (forecast_entrypoints.py),
         colour_changed when a colour changed, notice_issued for each notice due
         and notice_overdue for each notice past a deadline. Raises
         CalendarNotCovered for a day the working-day calendar does not cover."""
@@ -432,7 +445,8 @@ class Service(AccountabilityEntrypoints, CalendarEntrypoints, NoticeEntrypoints,
         {"counts", "units": [{unit, green, yellow, red, worst}], "notices":
         {open, acknowledged, answered, overdue, issued_this_year,
         closed_this_year}, "pending_first_report" (of the green, the new tasks
-        waiting for their first report), "batch", "as_of"}. With a `batch`, the
+        waiting for their first report), "forecast_red" (the tasks not red
+        forecast red within forecast_red_days), "batch", "as_of"}. With a `batch`, the
         tasks' counts are that batch's (the notices stay the city's). Cancelled
         tasks are not counted."""
         refuse_unstorable(batch=batch)
@@ -442,8 +456,9 @@ class Service(AccountabilityEntrypoints, CalendarEntrypoints, NoticeEntrypoints,
             waiting = repo.waiting_first_report(session, batch)
             by_status = repo.notice_counts(session)
             issued, closed = repo.notices_of_year(session, today.year)
+            forecast_red = repo.soon_red_count(session, batch)
         counts, units = logic.colour_counts(rows)
-        return {"counts": counts, "units": units,
+        return {"counts": counts, "units": units, "forecast_red": forecast_red,
                 "notices": {**notices.pending_counts(by_status),
                             "issued_this_year": issued, "closed_this_year": closed},
                 "pending_first_report": waiting, "batch": batch, "as_of": today.isoformat()}
@@ -572,7 +587,7 @@ class Service(AccountabilityEntrypoints, CalendarEntrypoints, NoticeEntrypoints,
             judge_notices_of = codes
             codes = repo.task_codes(session, codes)  # a cancelled task is judged no more
         figures = {"as_of": as_of.isoformat(), "evaluated": 0, "changed": 0,
-                   "notices_issued": 0}
+                   "notices_issued": 0, "forecast_turned_red": 0}
         known = len(self.known_targets)
         for start in range(0, len(codes), EVALUATION_CHUNK):
             chunk = codes[start:start + EVALUATION_CHUNK]
@@ -598,6 +613,12 @@ class Service(AccountabilityEntrypoints, CalendarEntrypoints, NoticeEntrypoints,
             figures["notices_issued"] += self._issue_due_notices(
                 session, as_of, rules, calendar,
                 notices.red_tasks(current, stored, as_of, percents))
+            colour_of = {code: state.colour for (kind, code), state in stored.items()
+                         if kind == "task"}
+            colour_of.update((colour.task, colour.colour) for colour in current
+                             if colour.item_kind == "task")
+            figures["forecast_turned_red"] += self._forecast(session, as_of, rules, calendar,
+                                                             tasks, colour_of)
             figures["evaluated"] += len(current)
             figures["changed"] += len(changed)
         figures["notices_overdue"] = self._judge_notices(session, as_of, judge_notices_of)

@@ -80,6 +80,19 @@ WARNINGS = [
     {"item_kind": "task", "item_key": "T-003", "task": "T-003", "unit": "C01",
      "colour": "yellow", "reason": "未按月报送", "since": "2026-04-05", "rule_version": 3},
 ]
+# T-003 (C01, yellow now) is forecast red within the rules' days; T-002 on plan.
+FORECASTS = [
+    {"task": "T-003", "unit": "C01", "as_of": "2026-04-10", "colour": "red",
+     "due": "2026-09-30", "planned": 100.0, "projected": 52.0, "low": 45.0, "high": 60.0,
+     "red_on": "2026-04-20", "pace": 0.2, "spread": 0.03, "reports": 4, "soon_red": True,
+     "soon_red_since": "2026-04-10", "rule_version": 3, "dates": [],
+     "words": "按当前进度，预计2026-09-30仅达52%（计划100%），将亮红灯；预计2026-04-20起亮红灯"},
+    {"task": "T-002", "unit": "U02", "as_of": "2026-04-10", "colour": "green",
+     "due": "2026-06-30", "planned": 100.0, "projected": 100.0, "low": 100.0, "high": 100.0,
+     "red_on": None, "pace": 0.6, "spread": 0.0, "reports": 3, "soon_red": False,
+     "soon_red_since": None, "rule_version": 3, "dates": [],
+     "words": "按当前进度，预计2026-06-30可达100%（计划100%），可如期完成"},
+]
 # Notification 1 is in U01's inbox (unread), 2 an SMS to U01's operator, 3 in the
 # inbox of the leader named "mayor".
 NOTIFICATIONS = [
@@ -473,7 +486,24 @@ class Contract:
                 "units": [{"unit": "U01", "green": 1, "yellow": 0, "red": 1, "worst": "red"},
                           {"unit": "C01", "green": 0, "yellow": 1, "red": 0, "worst": "yellow"}],
                 "notices": {"open": 1, "acknowledged": 0, "answered": 0, "overdue": 1,
-                            "issued_this_year": 4, "closed_this_year": 3}}
+                            "issued_this_year": 4, "closed_this_year": 3},
+                "forecast_red": 1}
+
+    def warnings_list_forecasts(self, *, unit=None, colour=None, soon_red=None, task=None,
+                                batch=None, limit=100, offset=0):
+        items = [item for item in FORECASTS
+                 if unit in (None, item["unit"]) and colour in (None, item["colour"])
+                 and soon_red in (None, item["soon_red"]) and task in (None, item["task"])]
+        return {**_page(items, limit, offset), "as_of": "2026-04-10", "forecast_red_days": 10}
+
+    def warnings_get_forecast_accuracy(self, *, days=90, as_of=None, unit=None):
+        turned, missed = (2, 1) if unit is None else (1, 0)
+        judged = turned + missed
+        return {"days": days, "since": "2026-01-11", "as_of": as_of or "2026-04-10",
+                "forecast_red": judged, "turned_red": turned, "not_red": missed, "pending": 0,
+                "accuracy": turned / judged,
+                "words": f"近{days}天预测红灯{judged}项，其中{turned}项到期确实亮红灯"
+                         f"（准确率{round(100 * turned / judged)}%）"}
 
     def warnings_list_red_items(self, *, limit=1000):
         items = [{"task": state["task"], "unit": state["unit"], "since": state["since"],

@@ -171,6 +171,9 @@ MATRIX = {
     ("get", "/api/v1/imports/units/template.xlsx"): Row(
         "/api/v1/imports/units/template.xlsx", admin_only(200)),
     ("get", "/api/v1/warnings"): Row("/api/v1/warnings?unit=U01", unit_read(200)),
+    ("get", "/api/v1/forecasts"): Row("/api/v1/forecasts?unit=U01", unit_read(200)),
+    ("get", "/api/v1/forecasts/accuracy"): Row("/api/v1/forecasts/accuracy?unit=U01",
+                                               unit_read(200)),
     ("post", "/api/v1/evaluations"): Row("/api/v1/evaluations?as_of=2026-04-01",
                                          admin_only(200)),
     ("get", "/api/v1/dashboard"): Row("/api/v1/dashboard", everyone(200)),

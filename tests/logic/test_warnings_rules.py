@@ -12,6 +12,7 @@ DEFAULTS = {
     "clock_complex_closed_days": 30, "clock_red_multiple": 2,
     "notice_after_red_days": 5, "notice_ack_days": 2, "notice_answer_days": 5,
     "first_report_grace": True, "accountability_red_days": 10,
+    "forecast_red_days": 10, "forecast_min_reports": 3,
 }
 
 

@@ -10,6 +10,7 @@ const EVENT_LABEL = {
   bulletin_published: "每周专报", ranking_published: "排名发布", task_message_posted: "任务留言",
   reminder_target: "目标到期提醒", reminder_report: "月度报送日提醒", reminder_notice_ack: "督办单签收提醒",
   reminder_notice_answer: "督办单整改方案提醒", reminder_stage: "13710节点提醒",
+  forecast_turned_red: "预测将亮红灯",
   digest: "汇总提醒",
 };
 // Working days before the deadline a reminder goes out, as the service defaults them.

@@ -24,7 +24,11 @@ const TABS = [
 export async function officePage(container, { args, params }) {
   const current = TABS.find(([key]) => key === args[0]) || TABS[0];
   const body = h("div.stack", { "data-tab": current[0] });
-  container.append(h("h1", {}, "督查办"),
+  // How the forecasts red came out on their day: the office judges the early
+  // warnings by it (GET /forecasts/accuracy).
+  const accuracy = h("p.muted.small", { "data-testid": "forecast-accuracy" });
+  api("/forecasts/accuracy").then((record) => { accuracy.textContent = `预测预警：${record.words}。`; }).catch(() => {});
+  container.append(h("h1", {}, "督查办"), accuracy,
     h("nav.tabs", {}, TABS.map(([key, label]) => h("a", { href: `#/office/${key}`, class: key === current[0] ? "active" : null }, label))), body);
   await current[2](body, { params });
 }

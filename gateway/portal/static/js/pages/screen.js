@@ -1,6 +1,6 @@
 // 一屏统揽: the whole city on one screen. Refreshes itself; `?big=1` is the
 // big-screen mode (no navigation, larger type), `refresh=N` its period in seconds.
-import { api } from "../api.js";
+import { api, unitNames } from "../api.js";
 import { bigScreenPage } from "./bigscreen.js";
 import {
   COLOURS, COLOUR_LABEL, COLOUR_SHORT, NOTICE_STATUS, badge, chineseDate, date, h, panel, percent, rankChange, s, submitting, table, today,
@@ -17,8 +17,9 @@ export async function screenPage(container, { params, me }) {
   const sections = {
     counts: h("div.counts", { "data-testid": "counts" }),
     trend: h("div"), red: h("div"), units: h("div"), clocks: h("div"), notices: h("div"), race: h("div"),
-    accountability: h("div"),
+    accountability: h("div"), forecast: h("div"),
   };
+  const forecastCount = h("span.badge.red", { "data-testid": "count-forecast-red" }, "0");
   // A batch (批次) narrows the counts and the units' colours to its tasks.
   let batch = params.get("batch") || "";
   const batchSelect = h("select", { "data-testid": "screen-batch", onchange: () => { batch = batchSelect.value; refresh(); } },
@@ -32,6 +33,9 @@ export async function screenPage(container, { params, me }) {
     h("div.screen-head", {}, h("h1", {}, "一屏统揽"), h("div.row", {}, batchSelect, stamp, bigLink)),
     h("div.grid.screen", {},
       h("div.span-12", {}, sections.counts),
+      h("section.panel.span-12", { "data-testid": "forecast-red" },
+        h("h2", {}, "预测将亮红灯 ", forecastCount,
+          h("span.muted.small", {}, "　目前未亮红灯、按当前进度近期将亮红灯的任务，及早提醒，不代替亮灯")), sections.forecast),
       h("section.panel.span-7", {}, h("h2", {}, "红灯事项（亮灯最久）"), sections.red),
       h("section.panel.span-5", {}, h("h2", {}, "近12周红黄绿灯走势"), sections.trend),
       h("section.panel.span-12", {}, h("h2", {}, "单位红灯占比", h("span.muted.small", {}, "　按牵头事项中红灯的占比着色：无红灯为绿，不足三分之一为黄，三分之一及以上为红")), sections.units),
@@ -56,6 +60,9 @@ export async function screenPage(container, { params, me }) {
     api("/accountability", { params: { open: true, limit: 20 } })
       .then((page) => renderOpenRecords(sections.accountability, page.items)).catch(() => {});
     renderCounts(sections.counts, board);
+    forecastCount.textContent = `${board.forecast_red || 0} 项`;
+    api("/forecasts", { params: { soon_red: true, batch: batch || undefined, limit: 10 } })
+      .then((page) => renderForecasts(sections.forecast, page)).catch(() => {});
     renderTrend(sections.trend, trend);
     renderRed(sections.red, red.items, me, () => refresh());
     renderUnits(sections.units, board.units || [], me);
@@ -78,6 +85,16 @@ function renderCounts(element, board) {
     h("div.label", {}, h("span", { class: `dot ${colour}` }), `${COLOUR_SHORT[colour]} · ${COLOUR_LABEL[colour]}`),
     h("div.value", { "data-testid": `count-${colour}-value` }, String(counts[colour] || 0)),
     h("div.share", {}, total ? `占 ${Math.round((100 * (counts[colour] || 0)) / total)}%` : "—"))));
+}
+
+async function renderForecasts(element, page) {
+  const unitName = await unitNames();
+  element.replaceChildren(table([
+    { label: "任务", value: (row) => h("a", { href: `#/task/${encodeURIComponent(row.task)}` }, row.title || row.task) },
+    { label: "牵头单位", value: (row) => unitName(row.unit) },
+    { label: "预计亮红灯", value: (row) => chineseDate(row.red_on) },
+    { label: "预测", cls: "hide-narrow", value: (row) => h("span.small", {}, row.words) },
+  ], page.items, { empty: "暂无预测将亮红灯的任务", testid: "forecast-table" }));
 }
 
 function renderTrend(element, trend) {

@@ -1,8 +1,8 @@
 // 重点任务: the list with its filters and .xlsx export, and one task's page.
 import { api, download } from "../api.js";
 import {
-  CLOCK_LABEL, COLOUR_LABEL, NOTICE_STATUS, SOURCE_LABEL, STAGE_LABEL, STATUS_LABEL,
-  badge, date, dateTime, errorText, field, h, pager, panel, percent, progressBar, select, submitting, table, toast,
+  CLOCK_LABEL, COLOUR_LABEL, COLOUR_SHORT, NOTICE_STATUS, SOURCE_LABEL, STAGE_LABEL, STATUS_LABEL,
+  badge, chineseDate, date, dateTime, errorText, field, h, pager, panel, percent, progressBar, select, submitting, table, toast,
 } from "../ui.js";
 import { batchOptions, historyPanel, officeTaskPanels } from "./records.js";
 import { feedbackPanel } from "./instructions.js";
@@ -130,7 +130,12 @@ export async function taskPage(container, { args, me }) {
     ]);
     const names = new Map(units.items.map((unit) => [unit.code, unit.name]));
     task.verification_timeline = history.verifications || [];
-    container.replaceChildren(...renderTask(task, history.items, names, me, show));
+    // The forecast is read beside the colour, never instead of it; a caller who
+    // may not read the lead unit's forecasts simply sees none.
+    const forecast = task.status === "active"
+      ? await api("/forecasts", { params: { task: code, unit: task.lead_unit } }).then((page) => page.items[0] || null).catch(() => undefined)
+      : undefined;
+    container.replaceChildren(...renderTask(task, history.items, names, me, show, forecast));
     // The office keeps the record true: edit, re-plan, cancel, each with a reason.
     if (me.role === "admin" && task.status === "active") {
       container.append(...officeTaskPanels(task, units.items, show));
@@ -147,7 +152,18 @@ function canWrite(task, me) {
   return units.some((unit) => me.units.includes(unit));
 }
 
-function renderTask(task, history, names, me, reload) {
+function forecastLine(forecast) {
+  if (forecast === undefined) return null;
+  if (forecast === null) {
+    return h("div.row.small.muted", { "data-testid": "task-forecast" }, "预测：报送次数尚少，暂不预测（按近几次报送的进度推算）");
+  }
+  return h("div.row.small", { "data-testid": "task-forecast", "data-colour": forecast.colour, "data-soon-red": String(forecast.soon_red) },
+    badge(forecast.soon_red ? "red" : forecast.colour, forecast.soon_red ? "预测将亮红灯" : `预测${COLOUR_SHORT[forecast.colour]}`),
+    h("span", {}, `${forecast.words}。`),
+    h("span.muted", {}, `（依据近${forecast.reports}次报送，截至${chineseDate(forecast.as_of)}）`));
+}
+
+function renderTask(task, history, names, me, reload, forecast) {
   const unitName = (code) => names.get(code) || code;
   const facts = [
     ["牵头单位", unitName(task.lead_unit)],
@@ -164,6 +180,7 @@ function renderTask(task, history, names, me, reload) {
     h("section.panel", {},
       h("div.row", {}, h("span", { "data-testid": "task-colour", "data-colour": task.colour || "" }, badge(task.colour)),
         h("strong", {}, task.colour_reason || "尚未评价")),
+      forecastLine(forecast),
       h("div.row", {}, progressBar(task.percent), h("span", { "data-testid": "task-percent" }, `累计完成 ${percent(task.percent)}`)),
       h("div.grid.cols-3.small", {}, facts.map(([label, value]) => h("div", {}, h("span.muted", {}, `${label}：`), value)))),
   ];

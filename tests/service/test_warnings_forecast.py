@@ -1,0 +1,159 @@
+"""The warnings service's forecast colour, fed real events through the broker:
+each report keeps its day, each evaluation forecasts the tasks it touched, a
+task forecast red within the rules' days is listed, counted, announced and,
+on its day, checked. The service's "today" is pinned."""
+import datetime as dt
+
+import pytest
+from nameko.testing.services import entrypoint_hook, entrypoint_waiter
+
+from services.common.clock import LocalClock
+from services.common.errors import InvalidInput
+from services.common.events import new_event
+from services.warnings.service import Service
+from tests.support.events import EventTap
+from tests.support.publish import publish_event
+from tests.support.services import TASK as SHARED_TASK
+from tests.support.services import prepare, service_config
+
+START, DUE = dt.date(2026, 1, 1), dt.date(2026, 12, 31)  # the shared task's dates
+REPORT_DAYS = [dt.date(2026, 4, 1), dt.date(2026, 5, 6), dt.date(2026, 6, 1)]
+
+
+@pytest.fixture
+def warnings(container_factory, amqp_uri, tmp_path, db_backend, monkeypatch):
+    config = service_config(amqp_uri, tmp_path,
+                            {"warnings": db_backend} if db_backend else None)
+    prepare(config, "warnings")
+    today = {"day": dt.date(2026, 3, 2)}
+    monkeypatch.setattr(LocalClock, "now", lambda self: dt.datetime.combine(
+        today["day"], dt.time(9), self.zone))
+    container = container_factory(Service, config)
+    container.start()
+    tap = EventTap(amqp_uri, "warnings")
+
+    def call(method, *args, **kwargs):
+        with entrypoint_hook(container, method) as hook:
+            return hook(*args, **kwargs)
+
+    def deliver(event_type, payload, handler):
+        with entrypoint_waiter(container, handler):
+            publish_event(amqp_uri, "tasks", event_type, payload)
+
+    def set_today(day):
+        today["day"] = day
+
+    call.deliver, call.tap, call.set_today = deliver, tap, set_today
+    yield call
+    tap.close()
+    container.stop()
+
+
+def on_plan(day):
+    return round(100 * (day - START).days / (DUE - START).days, 1)
+
+
+def report(warnings, code, day, percent, number):
+    warnings.set_today(day)
+    warnings.deliver("progress_reported", new_event(batch_id=f"b{number}", source="portal",
+                                                    reports=[{
+        "id": number, "task": code, "unit": "yz", "percent": percent, "correction": False,
+        "reported_at": f"{day.isoformat()}T02:00:00+00:00"}]), "on_progress_reported")
+
+
+def given(warnings, *codes):
+    for code in codes:
+        warnings.deliver("task_created", new_event(task={**SHARED_TASK, "code": code}),
+                         "on_task_created")
+
+
+def test_a_slipping_task_is_forecast_red_listed_counted_announced_and_checked(warnings):
+    given(warnings, "SLOW", "STEADY")
+    number = 0
+    for seen, day in enumerate(REPORT_DAYS, start=1):
+        number += 1
+        report(warnings, "SLOW", day, 11 + seen, number)  # a point a month
+        number += 1
+        report(warnings, "STEADY", day, on_plan(day), number)
+        warnings("evaluate", day.isoformat())  # as the daily evaluation does
+        if seen < 3:  # no pace from fewer than forecast_min_reports reporting days
+            assert warnings("list_forecasts")["total"] == 0
+
+    slow = warnings("list_forecasts", task="SLOW")["items"][0]
+    steady = warnings("list_forecasts", task="STEADY")["items"][0]
+    assert steady["colour"] == "green" and not steady["soon_red"] and steady["red_on"] is None
+    assert "可如期完成" in steady["words"]
+    # 14% where the plan asks some 41%, a point a month where it asks eight: red
+    # within days.
+    assert slow["colour"] == "red" and slow["soon_red"]
+    assert slow["soon_red_since"] == REPORT_DAYS[-1].isoformat()
+    red_on = dt.date.fromisoformat(slow["red_on"])
+    assert REPORT_DAYS[-1] < red_on <= REPORT_DAYS[-1] + dt.timedelta(days=14)
+    assert slow["reports"] == 3 and slow["words"].startswith(
+        f"按当前进度，预计{DUE.isoformat()}仅达")
+    assert [item["task"] for item in warnings("list_forecasts", soon_red=True)["items"]] == [
+        "SLOW"]
+    assert warnings("get_task_colours", ["SLOW"])["SLOW"]["colour"] == "yellow"
+    assert warnings("get_dashboard")["forecast_red"] == 1
+
+    _, payload = warnings.tap.until(lambda kind, payload: kind == "forecast_turned_red")
+    assert [(f["task"], f["unit"], f["colour"], f["red_on"]) for f in payload["forecasts"]] == [
+        ("SLOW", "yz", "yellow", slow["red_on"])]
+
+    # Evaluated again the same day: still forecast red, announced once only.
+    assert warnings("evaluate", REPORT_DAYS[-1].isoformat())["forecast_turned_red"] == 0
+
+    # Its day comes and nothing changed: it is red, the forecast came true, and
+    # being red it is no early warning any more.
+    warnings.set_today(red_on)
+    warnings("evaluate", red_on.isoformat())
+    assert warnings("get_task_colours", ["SLOW"])["SLOW"]["colour"] == "red"
+    assert warnings("get_dashboard")["forecast_red"] == 0
+    record = warnings("get_forecast_accuracy", as_of=red_on.isoformat())
+    assert (record["forecast_red"], record["turned_red"], record["accuracy"]) == (1, 1, 1.0)
+    assert record["words"] == "近90天预测红灯1项，其中1项到期确实亮红灯（准确率100%）"
+    # Long after, the forecast falls out of the office's look back.
+    assert warnings("get_forecast_accuracy", days=30,
+                    as_of="2026-09-30")["forecast_red"] == 0
+
+
+def test_a_forecast_red_that_does_not_come_true_counts_against_the_forecasts(warnings):
+    given(warnings, "SLOW")
+    for number, day in enumerate(REPORT_DAYS, start=1):
+        report(warnings, "SLOW", day, 11 + number, number)
+    warnings("evaluate", REPORT_DAYS[-1].isoformat())
+    slow = warnings("list_forecasts", task="SLOW")["items"][0]
+    assert slow["soon_red"]
+    # Warned early, the unit catches up before the day.
+    report(warnings, "SLOW", dt.date(2026, 6, 3), 45, 9)  # judged again: it is no more behind
+    assert not warnings("list_forecasts", task="SLOW")["items"][0]["soon_red"]
+    red_on = dt.date.fromisoformat(slow["red_on"])
+    warnings.set_today(red_on)
+    warnings("evaluate", red_on.isoformat())
+    record = warnings("get_forecast_accuracy", as_of=red_on.isoformat())
+    assert (record["forecast_red"], record["turned_red"], record["not_red"]) == (1, 0, 1)
+    assert record["accuracy"] == 0.0
+
+
+def test_the_forecast_lists_refuse_what_they_cannot_answer(warnings):
+    with pytest.raises(InvalidInput):
+        warnings("list_forecasts", colour="blue")
+    with pytest.raises(InvalidInput):
+        warnings("get_forecast_accuracy", days=0)
+    with pytest.raises(InvalidInput):
+        warnings("get_forecast_accuracy", as_of="tomorrow")
+
+
+def test_a_cancelled_task_is_forecast_no_more_and_its_check_counts_neither_way(warnings):
+    given(warnings, "SLOW")
+    for number, day in enumerate(REPORT_DAYS, start=1):
+        report(warnings, "SLOW", day, 11 + number, number)
+    warnings("evaluate", REPORT_DAYS[-1].isoformat())
+    red_on = warnings("list_forecasts", task="SLOW")["items"][0]["red_on"]
+    warnings.deliver("task_cancelled", new_event(
+        task="SLOW", lead_unit="yz", status="cancelled", reason="并入其他任务",
+        effective_on=REPORT_DAYS[-1].isoformat()), "on_task_cancelled")
+    assert warnings("list_forecasts")["total"] == 0
+    assert warnings("get_dashboard")["forecast_red"] == 0
+    record = warnings("get_forecast_accuracy", as_of=red_on)
+    assert (record["forecast_red"], record["pending"]) == (0, 0)
