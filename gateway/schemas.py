@@ -59,7 +59,9 @@ RoutedEventType = Literal["colour_changed", "notice_issued", "notice_overdue", "
                           "bulletin_published", "ranking_published", "task_message_posted",
                           # Reminders before deadlines, one kind each.
                           "reminder_target", "reminder_report", "reminder_notice_ack",
-                          "reminder_notice_answer", "reminder_stage"]
+                          "reminder_notice_answer", "reminder_stage",
+                          # A task forecast red soon (the warnings service's early warning).
+                          "forecast_turned_red"]
 NotifyEventType = RoutedEventType | Literal["digest"]
 NotifyRole = Literal["operator", "head", "office", "leaders", "webhook"]
 EscalationStatus = Literal["open", "stopped", "top"]

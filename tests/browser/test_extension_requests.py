@@ -8,7 +8,7 @@ from tests.browser.conftest import OPERATOR, UNIT
 from tests.support.waiting import eventually
 
 TIMEOUT = 20_000
-TASK = "T-BRW-EXT"
+TASK = "T-BRW-ASK"  # not test_portal.py's T-BRW-EXT: one platform serves the tier
 PDF = b"%PDF-1.4\n% acceptance\n%%EOF\n"
 
 

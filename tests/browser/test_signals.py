@@ -54,7 +54,8 @@ def test_the_office_sees_a_reused_file_and_confirms_it(open_as, platform, screen
     def called_to_account():
         records = platform.http.get("/api/v1/accountability", params={"unit": UNIT},
                                     headers=platform.login()).json()
-        assert [r["ground"] for r in records["items"]] == ["gaming_signal"], records
+        # The county may stand accountable on other grounds too (its red items).
+        assert [r["ground"] for r in records["items"]].count("gaming_signal") == 1, records
         return True
     eventually(called_to_account)
     # The unit's operator is refused the list.
