@@ -57,6 +57,8 @@ def test_a_slipping_task_is_forecast_red_days_before_it_turns_red(city, clock):
             "code": code, "title": "产业园区建设", "lead_unit": "yz",
             "start_date": START.isoformat(), "due_date": DUE.isoformat(),
             "targets": [{"due_date": DUE.isoformat(), "planned_percent": 100}]}, ADMIN)
+    # The warnings service hears of both tasks before the first day is judged.
+    eventually(lambda: city("warnings", "get_evaluation_figures")["tasks"] == 2)
     reports, day = 0, START
     forecast_red_on = turned_red_on = None
     slow = 0

@@ -85,7 +85,11 @@ def test_the_office_checks_closings_and_stages_and_the_ranking_follows(city):
 
     def sent_back_counts_against_yz():
         entries = county(city)
-        (deduction,) = entries["yz"]["breakdown"]["deductions"]
+        # Asserted, not unpacked: until the ranking hears of the send-back the list
+        # is empty, and `eventually` waits on a failed assertion only.
+        deductions = entries["yz"]["breakdown"]["deductions"]
+        assert len(deductions) == 1, entries["yz"]["breakdown"]
+        (deduction,) = deductions
         assert deduction["points"] == 2.0 and "销号1次" in deduction["detail"], deduction
         assert entries["zs"]["breakdown"]["deductions"] == []
         assert entries["yz"]["score"] == round(entries["zs"]["score"] - 2.0, 2), entries
