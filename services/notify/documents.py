@@ -99,18 +99,17 @@ td.n{text-align:right}.empty{color:#666}.draft{color:#c00000;text-align:center}
 """)
 
 
-def _words(summary, heading):
-    """The summary with its dates in Chinese and the red header's words, as
-    every document prints them."""
+def _words(summary):
+    """The summary with its dates in Chinese, as every document prints them."""
     return {**summary,
             "week_start_words": chinese_date(dt.date.fromisoformat(summary["week_start"])),
-            "week_end_words": chinese_date(dt.date.fromisoformat(summary["week_end"]))}, heading
+            "week_end_words": chinese_date(dt.date.fromisoformat(summary["week_end"]))}
 
 
 def render_html(summary, heading):
     """The bulletin as an HTML page (text), under its red header (`heading`:
     logic.bulletin_heading)."""
-    words, heading = _words(summary, heading)
+    words = _words(summary)
     return _HTML.render(s=words, h=heading, line=_week_line(summary),
                         numbers=[section_number(index) for index in range(20)])
 
@@ -184,7 +183,7 @@ def render_pdf(summary, heading, config=None):
                                    spaceBefore=8)
     sub = ParagraphStyle("sub", fontName=font, fontSize=11, leading=17, spaceBefore=4)
     text = ParagraphStyle("text", fontName=font, fontSize=10, leading=15, wordWrap="CJK")
-    words, heading = _words(summary, heading)
+    words = _words(summary)
     byline = Table([[Paragraph(escape(heading["issuer"] or ""), text),
                      Paragraph(escape(heading["date"]), ParagraphStyle(
                          "right", parent=text, alignment=2))]],
@@ -237,7 +236,7 @@ def render_pdf(summary, heading, config=None):
 def render_docx(summary, heading):
     """The bulletin as a Word document (.docx bytes), for an office that edits
     before it signs: the same red header, overall picture and sections."""
-    words, heading = _words(summary, heading)
+    words = _words(summary)
     document = Document()
     document.styles["Normal"].font.size = Pt(12)
     red = RGBColor(0xC0, 0x00, 0x00)
