@@ -127,6 +127,7 @@ class Platform:
         for service, url in (db_urls or {}).items():
             self.env[f"LUOSHI_{service.upper()}_DB_URL"] = url
         self.processes = {}
+        self.metrics_ports = {}
         self._token = None
 
     def command(self, name):
@@ -139,9 +140,13 @@ class Platform:
         subprocess.run([sys.executable, "-m", "services.launch.migrate", *services],
                        env=self.env, check=True, capture_output=True)
         for name in (*services, *(("gateway",) if gateway else ())):
+            # Each service's own metrics port, so that the bench can say which
+            # handlers a phase's time went to (handler_seconds).
+            self.metrics_ports[name] = free_port()
+            env = {**self.env, "LUOSHI_METRICS_PORT": str(self.metrics_ports[name])}
             with open(self.log_dir / f"{name}.log", "ab") as log:
                 self.processes[name] = subprocess.Popen(
-                    self.command(name), env=self.env, stdout=log, stderr=subprocess.STDOUT,
+                    self.command(name), env=env, stdout=log, stderr=subprocess.STDOUT,
                     stdin=subprocess.DEVNULL, preexec_fn=die_with_parent)
         deadline = time.monotonic() + timeout
         while True:
@@ -178,6 +183,25 @@ class Platform:
             peak, rss = peak_rss_mb(process.pid)
             answer[name] = {"pid": process.pid, "peak_mb": round(peak, 1) if peak else None,
                             "rss_mb": round(rss, 1) if rss else None}
+        return answer
+
+    def handler_seconds(self):
+        """{"service.entrypoint": seconds its workers have taken so far}, from each
+        service's luoshi_handler_duration_seconds; a phase's share is the
+        difference of two readings."""
+        answer = {}
+        for name, port in self.metrics_ports.items():
+            if name == "gateway":
+                continue
+            try:
+                text = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=10).text
+            except httpx.HTTPError:
+                continue
+            for line in text.splitlines():
+                if line.startswith("luoshi_handler_duration_seconds_sum{"):
+                    labels, value = line[len("luoshi_handler_duration_seconds_sum{"):].split("} ")
+                    found = dict(part.split("=", 1) for part in labels.split(","))
+                    answer[f"{name}.{found['entrypoint'].strip(chr(34))}"] = float(value)
         return answer
 
     # Talking to it ---------------------------------------------------------

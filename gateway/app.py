@@ -13,7 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from . import errors, health, schema
 from .audit import AuditLog
 from .auth import ensure_admin
-from .caches import SharedBoard, UnitNames
+from .caches import KnownCallers, SharedBoard, UnitNames
 from .db import Database
 from .idempotency import prune
 from .metrics import GatewayMetrics, RequestMetrics
@@ -100,6 +100,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.rate_limiter = RateLimiter(settings.rate_limit_per_minute)
     app.state.unit_names = UnitNames()
     app.state.dashboard = SharedBoard(settings.dashboard_seconds)
+    app.state.known_callers = KnownCallers(settings.auth_cache_seconds)
     app.state.readiness = health.Readiness(settings.ready_cache_seconds)
 
     errors.install(app)

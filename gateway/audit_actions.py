@@ -52,6 +52,7 @@ ACTIONS = {
     ("POST", "/progress"): "报送进度",
     ("POST", "/progress/{report_id}/received-at"): "更正了进度报送 {report_id} 的收到时间",
     ("POST", "/imports/tasks"): "导入任务库",
+    ("POST", "/tasks/batch"): "批量新建任务",
     ("POST", "/imports/ledger"): "导入重点任务台账",
     ("POST", "/imports/units"): "导入单位及负责人",
     ("POST", "/evaluations"): "重新评价亮灯",

@@ -28,6 +28,7 @@ from fastapi import Depends, Request, status
 from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from policy import policy
 
@@ -139,29 +140,56 @@ def client_address(request: Request) -> str | None:
     return request.client.host if request.client else None
 
 
-def _record_key_use(request: Request, key: ApiKey) -> None:
-    """Note when and from where the key was last used, at most once a minute.
+@dataclass
+class _Known:
+    """What a valid credential stood for when the database was last asked."""
+    caller: Caller
+    row_id: int
+    last_used_at: dt.datetime | None
+    expires_at: dt.datetime | None
 
-    In its own transaction, so that a request the route then refuses still counts.
-    """
-    now = utcnow()
-    if key.last_used_at is not None and now - key.last_used_at < LAST_USE_PRECISION:
-        return
+
+def _look_up(request: Request, api_key: str | None, digest: str, now: dt.datetime):
+    """The credential's caller from the database, or None. A session of its own,
+    closed before the route runs: a request-scoped one would hold a pooled
+    connection through the route's RPCs, and under many concurrent readers the
+    requests queued for a connection then fill the thread pool that the holders
+    need to give theirs back."""
+    settings = request.app.state.settings
     with request.app.state.db.session() as db:
-        db.execute(update(ApiKey).where(ApiKey.id == key.id).values(
-            last_used_at=now, last_used_from=client_address(request)))
+        if api_key:
+            key = db.scalar(select(ApiKey).where(
+                ApiKey.digest == digest, ApiKey.revoked_at.is_(None),
+                or_(ApiKey.expires_at.is_(None), ApiKey.expires_at > now)))
+            return key and _Known(Caller.for_api_key(key), key.id, key.last_used_at,
+                                  key.expires_at)
+        # A disabled user's tokens are revoked when it is disabled; the
+        # condition here also holds should a token have escaped that.
+        where = [Token.digest == digest, Token.revoked_at.is_(None), Token.expires_at > now,
+                 User.disabled_at.is_(None)]
+        if settings.token_idle_minutes:
+            idle = dt.timedelta(minutes=settings.token_idle_minutes)
+            where.append(func.coalesce(Token.last_used_at, Token.created_at) > now - idle)
+        found = db.execute(select(User, Token).join(Token).where(*where)).first()
+        if found is None:
+            return None
+        user, token = found
+        return _Known(Caller.for_user(user), token.id, token.last_used_at, token.expires_at)
 
 
-def _record_token_use(request: Request, token: Token, now: dt.datetime) -> None:
-    """Move the token's idle clock on, at most once a minute, in its own
-    transaction like an API key's use."""
-    if token.last_used_at is not None and now - token.last_used_at < LAST_USE_PRECISION:
-        return
+def _record_use(request: Request, known: _Known, now: dt.datetime) -> None:
+    """Note when (and for a key, from where) the credential was last used, at most
+    once a minute, in its own transaction, so that a request the route then
+    refuses still counts. A token's use moves its idle clock on."""
     with request.app.state.db.session() as db:
-        db.execute(update(Token).where(Token.id == token.id).values(last_used_at=now))
+        if known.caller.api_key:
+            db.execute(update(ApiKey).where(ApiKey.id == known.row_id).values(
+                last_used_at=now, last_used_from=client_address(request)))
+        else:
+            db.execute(update(Token).where(Token.id == known.row_id).values(last_used_at=now))
 
 
-def current_caller(
+async def current_caller(
     request: Request,
     token: Annotated[str | None, Depends(bearer_scheme)],
     api_key: Annotated[str | None, Depends(api_key_scheme)],
@@ -171,51 +199,49 @@ def current_caller(
     The caller is also left on `request.state.caller` for the audit log, and one
     request is taken from its rate limit (429 once spent). A request without
     valid credentials spends from its address's limit, so guessing is throttled.
+    A credential seen within `auth_cache_seconds` is answered here, in the event
+    loop; the database is asked in a worker thread otherwise.
     """
     settings = request.app.state.settings
     limiter = request.app.state.rate_limiter
-    caller = key = user = token_row = None
-    # A session of its own, closed before the route runs: a request-scoped one
-    # would hold a pooled connection through the route's RPCs, and under many
-    # concurrent readers the requests queued for a connection then fill the
-    # thread pool that the holders need to give theirs back.
+    known_callers = request.app.state.known_callers
     now = utcnow()
-    with request.app.state.db.session() as db:
-        if api_key:
-            key = db.scalar(select(ApiKey).where(
-                ApiKey.digest == credential_digest(settings, api_key),
-                ApiKey.revoked_at.is_(None),
-                or_(ApiKey.expires_at.is_(None), ApiKey.expires_at > now)))
-        elif token:
-            # A disabled user's tokens are revoked when it is disabled; the
-            # condition here also holds should a token have escaped that.
-            where = [Token.digest == credential_digest(settings, token),
-                     Token.revoked_at.is_(None), Token.expires_at > now,
-                     User.disabled_at.is_(None)]
-            if settings.token_idle_minutes:
-                idle = dt.timedelta(minutes=settings.token_idle_minutes)
-                where.append(func.coalesce(Token.last_used_at, Token.created_at) > now - idle)
-            found = db.execute(select(User, Token).join(Token).where(*where)).first()
-            if found is not None:
-                user, token_row = found
-    if key is not None:
-        caller = Caller.for_api_key(key)
-        limiter.take(f"key:{key.name}")
-        _record_key_use(request, key)
-    elif user is not None:
-        caller = Caller.for_user(user)
-        limiter.take(f"user:{user.username}")
-        _record_token_use(request, token_row, now)
-        route = getattr(request.scope.get("route"), "path", None)
-        if caller.must_change_password and route not in PASSWORD_CHANGE_ROUTES:
-            raise refusal(status.HTTP_403_FORBIDDEN, "password_change_required")
-    if caller is None:
+    credential = api_key or token
+    known = None
+    if credential:
+        digest = credential_digest(settings, credential)
+        known = known_callers.get(digest)
+        if known is not None and known.expires_at is not None and known.expires_at <= now:
+            known = None
+        if known is None:
+            generation = known_callers.generation
+            known = await run_in_threadpool(_look_up, request, api_key, digest, now)
+            if known is not None:
+                known_callers.keep(digest, known, generation)
+    if known is None:
         limiter.take(f"address:{client_address(request)}")
         if api_key:
             raise _unauthorised("api_key_invalid")
         raise _unauthorised("token_invalid" if token else "not_authenticated")
+    caller = known.caller
+    limiter.take(f"key:{caller.api_key}" if caller.api_key else f"user:{caller.user}")
+    if known.last_used_at is None or now - known.last_used_at >= LAST_USE_PRECISION:
+        known.last_used_at = now
+        await run_in_threadpool(_record_use, request, known, now)
+    route = getattr(request.scope.get("route"), "path", None)
+    if caller.must_change_password and route not in PASSWORD_CHANGE_ROUTES:
+        raise refusal(status.HTTP_403_FORBIDDEN, "password_change_required")
     request.state.caller = caller
     return caller
+
+
+def forget_callers(request: Request):
+    """FastAPI dependency of the routes that change users, tokens and keys: once
+    the change is committed (this runs after the route's own session has
+    closed), every caller this gateway knew is asked of the database again."""
+    yield
+    if request.method != "GET":
+        request.app.state.known_callers.forget()
 
 
 def require_writer(caller: Annotated[Caller, Depends(current_caller)]) -> Caller:

@@ -62,3 +62,37 @@ class SharedBoard:
                     body = ask()
                     self._kept = (asked, body)
         return body
+
+
+class KnownCallers:
+    """Who a credential (a token's or an API key's digest) belongs to, kept for
+    `seconds`: a wall of screens polling the one screen would otherwise cost a
+    database query and a worker thread each request, which is most of what such
+    a request costs. A change of users, tokens or keys made through this gateway
+    forgets every entry once committed; one made through another gateway
+    replica reaches this one within `seconds`. 0 keeps nothing.
+
+    `generation` tells a lookup that began before a change from one that began
+    after it: only the latter may keep what it found."""
+
+    def __init__(self, seconds: float):
+        self.seconds = seconds
+        self._known: dict = {}
+        self.generation = 0
+
+    def get(self, digest: str):
+        found = self._known.get(digest)
+        if found is None or time.monotonic() - found[0] >= self.seconds:
+            return None
+        return found[1]
+
+    def keep(self, digest: str, known, generation: int) -> None:
+        if self.seconds <= 0 or generation != self.generation:
+            return
+        if len(self._known) >= 10_000:  # a flood of distinct credentials
+            self._known = {}
+        self._known[digest] = (time.monotonic(), known)
+
+    def forget(self) -> None:
+        self.generation += 1
+        self._known = {}

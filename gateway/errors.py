@@ -390,3 +390,13 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(ServicesUnavailable, on_services_unavailable)
     app.add_exception_handler(UnknownService, on_unknown_service)
     app.add_exception_handler(Exception, on_unexpected)
+
+
+def worded_row_error(error: dict) -> dict:
+    """A service's error of one row of many ({row, field, reason}, the reason in
+    the service's words) with a stable `code` and Chinese `message` beside it, so
+    that an import's or a batch's refusal reads to a person as every other does."""
+    field, reason = error.get("field"), error.get("reason")
+    code, words = explain_remote("InvalidInput",
+                                 {field: reason} if isinstance(field, str) else reason)
+    return {**error, "code": error.get("code") or code, "message": words}

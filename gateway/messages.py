@@ -61,6 +61,7 @@ MESSAGES = {
     "http_error": "请求未能完成（HTTP {status}），请检查后重试。",
     "body_too_large": "提交的内容过大（超过 {limit} 字节），请缩小文件或分批提交。",
     "too_many_items": "一次最多报送 {limit} 条进度，本次 {count} 条，请分批报送。",
+    "too_many_tasks": "一次最多提交 {limit} 项任务，本次 {count} 项，请分批提交。",
     # A request the schemas refuse (422); each field's words are in FIELD_PHRASES.
     "invalid_input": "提交的内容有误，请检查后重新填写。",
 }

@@ -61,6 +61,11 @@ class Settings(BaseSettings):
     # How old the one screen's figures may be when served: readers within this
     # window share one answer. Evaluations move them at most every few seconds.
     dashboard_seconds: float = Field(2, ge=0, le=60)
+    # How long the gateway trusts what it found of a token or API key before it
+    # asks its database again (caches.KnownCallers). A revocation, a disabled
+    # user or a changed role made through another gateway replica takes effect
+    # on this one within it; through this one, at once. 0 asks every time.
+    auth_cache_seconds: float = Field(5, ge=0, le=60)
     # The operations port: /healthz, /readyz and /metrics, which the API port does
     # not serve; deploy/ keeps the ingress from routing it. 0 serves none of them
     # (a process embedding the app, a test). The host is the loopback unless a

@@ -21,6 +21,7 @@ from ..auth import (
     clear_failures,
     client_address,
     credential_digest,
+    forget_callers,
     hash_password,
     issue_token,
     new_credential,
@@ -49,7 +50,9 @@ from ..schemas import (
 from ..text import MESSAGES, text_problem
 from .version import PREFIX
 
-router = APIRouter(prefix=PREFIX, tags=["auth"])
+# Every change of users, tokens and keys is seen at once by the next request here.
+router = APIRouter(prefix=PREFIX, tags=["auth"],
+                   dependencies=[Depends(forget_callers, scope="function")])
 
 # Database ids are signed 64-bit integers; a larger number is a 422, not a
 # failure deep in a driver.

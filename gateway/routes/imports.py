@@ -6,6 +6,7 @@ from fastapi.responses import JSONResponse
 
 from ..auth import Admin
 from ..downloads import attachment
+from ..errors import worded_row_error
 from ..ledger_sheet import SheetCellsError, read_rows, write_ledger, write_units
 from ..rpc import Rpc, all_items, present
 from ..spreadsheet import XLSX_MEDIA_TYPE, SheetError, read_tasks, write_tasks
@@ -20,11 +21,11 @@ def _unprocessable(errors: list[dict]) -> JSONResponse:
 
 
 def _on_sheet_row(error: dict, tasks) -> dict:
-    """A service error with its row on the sheet: the service numbers the
-    rows it was given from 0, people read sheet rows."""
+    """A service error with its row on the sheet: the service numbers the tasks it
+    was given from 1, people read sheet rows (a task may span several)."""
     index = error.get("row")
-    if isinstance(index, int) and 0 <= index < len(tasks):
-        return {**error, "row": tasks[index].row}
+    if isinstance(index, int) and 1 <= index <= len(tasks):
+        return {**error, "row": tasks[index - 1].row}
     return error
 
 
@@ -70,7 +71,8 @@ def import_tasks(file: UploadFile, caller: Admin, rpc: Rpc,
     answer = rpc.tasks.import_tasks(rows=[task.body for task in tasks], caller=caller.as_rpc(),
                                     dry_run=dry_run)
     if answer.get("errors"):
-        return _unprocessable([_on_sheet_row(error, tasks) for error in answer["errors"]])
+        return _unprocessable([worded_row_error(_on_sheet_row(error, tasks))
+                               for error in answer["errors"]])
     created = status.HTTP_200_OK if dry_run else status.HTTP_201_CREATED
     return JSONResponse(answer, status_code=created)
 

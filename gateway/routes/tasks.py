@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import (
     APIRouter,
+    Body,
     Depends,
     HTTPException,
     Path,
@@ -15,11 +16,14 @@ from fastapi import (
     UploadFile,
     status,
 )
+from fastapi.responses import JSONResponse
 
 from ..auth import Admin, CurrentCaller, Writer
 from ..downloads import attachment
+from ..errors import worded_row_error
 from ..idempotency import IdempotencyKey, answer_once
 from ..ledger_sheet import write_ledger
+from ..messages import refusal
 from ..rpc import MAX_PAGE, Rpc, all_items, present
 from ..schemas import (
     ClockIn,
@@ -144,6 +148,40 @@ def create_task(request: Request, body: TaskIn, caller: Admin, rpc: Rpc,
     data = body.to_rpc()
     return answer_once(request, caller, idempotency_key, data,
                        lambda: rpc.tasks.create_task(data=data, caller=caller.as_rpc()))
+
+
+# Tasks one JSON request may create: a county or city system sends its library in
+# chunks of this size, each all or none, as /imports/tasks takes a spreadsheet.
+MAX_TASKS_PER_REQUEST = 1000
+
+
+@router.post("/batch", status_code=status.HTTP_201_CREATED,
+             responses={422: {"description": "errors by index in the list; nothing saved"},
+                        413: {"description": "more than 1,000 tasks"}})
+def create_tasks(request: Request, tasks: Annotated[list[TaskIn], Body(min_length=1)],
+                 caller: Admin, rpc: Rpc, idempotency_key: IdempotencyKey = None,
+                 dry_run: bool = False):
+    """Create 1 to 1,000 tasks at once, all or none: a county or city system
+    sending its library in chunks. Any error answers 422 with
+    `{"created": 0, "errors": [{"index", "field", "reason"}]}` (index in the
+    list, from 0) and saves nothing; `dry_run=true` checks without saving. The
+    tasks are announced to the other services together, as an import's are."""
+    if len(tasks) > MAX_TASKS_PER_REQUEST:
+        raise refusal(status.HTTP_413_CONTENT_TOO_LARGE, "too_many_tasks",
+                      limit=MAX_TASKS_PER_REQUEST, count=len(tasks))
+    rows = [task.to_rpc() for task in tasks]
+    answer = answer_once(request, caller, idempotency_key, {"tasks": rows, "dry_run": dry_run},
+                         lambda: rpc.tasks.import_tasks(rows=rows, caller=caller.as_rpc(),
+                                                        dry_run=dry_run))
+    if answer.get("errors"):
+        # The service counts rows from 1, as a sheet does below its header.
+        errors = [{"index": row - 1, **worded_row_error(error)} if isinstance(row, int)
+                  else worded_row_error(error)
+                  for error in answer["errors"] for row in [error.pop("row", None)]]
+        return JSONResponse({"detail": {"created": 0, "errors": errors}},
+                            status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
+    return JSONResponse(answer, status_code=status.HTTP_200_OK if dry_run
+                        else status.HTTP_201_CREATED)
 
 
 @router.get("")

@@ -56,7 +56,11 @@ def test_a_tiny_bench_run_writes_every_phase(tmp_path):
                     "--out", str(tmp_path)], check=True, timeout=600)
     results = json.loads((tmp_path / "bench-0.005-sqlite.json").read_text())
     assert set(results["phases"]) >= {"load", "ingest", "reevaluation", "dashboard",
-                                      "update_latency", "memory"}
+                                      "update_latency", "library_json", "memory"}
+    # The whole library went in as one ledger file, and again as JSON chunks.
+    tasks = results["meta"]["city"]["tasks"]
+    assert results["phases"]["load"]["tasks_imported"] == tasks
+    assert results["phases"]["library_json"]["tasks"] == tasks
     assert results["phases"]["ingest"]["stored"] == results["meta"]["city"]["updates"]
     assert results["phases"]["update_latency"]["samples"] > 0
     assert set(results["phases"]["memory"]) == {"tasks", "warnings", "ranking", "notify",
@@ -69,4 +73,10 @@ def test_a_tiny_bench_run_writes_every_phase(tmp_path):
     assert {"warnings_evaluation", "notify_delivery"} <= set(results["components"])
     assert not any("error" in c for c in results["components"].values())
     assert results["ratios"] and results["goals"]
+    named = {goal["name"] for goal in results["goals"]}
+    assert {"one-file ledger → stored, coloured, ranked ÷ raw insert",
+            "JSON chunks → stored, coloured, ranked ÷ raw insert",
+            "ingest end to end ÷ bare kombu consume+ack",
+            "one screen p95 ÷ trivial endpoint p95 (50 readers)",
+            "one screen req/s ÷ trivial endpoint req/s"} <= named
     assert (tmp_path / "bench-0.005-sqlite.png").stat().st_size > 0

@@ -7,6 +7,7 @@ from sqlalchemy import select, update
 
 from gateway.app import create_app
 from gateway.models import ApiKey, Token, User
+from tests.support.waiting import eventually
 
 PROGRESS = [{"task": "T-001", "unit": "U01", "percent": 50}]
 
@@ -278,6 +279,7 @@ def test_a_token_left_idle_is_refused_before_it_expires(client, app, admin):
         assert db.scalar(select(Token.last_used_at)) is not None  # its use was noted
         long_ago = dt.datetime.now(dt.UTC).replace(tzinfo=None) - dt.timedelta(minutes=121)
         db.execute(update(Token).values(created_at=long_ago, last_used_at=long_ago))
+    app.state.known_callers.forget()  # two hours on, the gateway has long asked again
     response = client.get("/api/v1/auth/me", headers=admin)
     assert response.status_code == 401
     assert response.json()["detail"]["code"] == "token_invalid"
@@ -289,3 +291,69 @@ def test_a_token_in_use_stays_valid(client, app, admin):
         db.execute(update(Token).values(created_at=recently - dt.timedelta(hours=5),
                                         last_used_at=recently))
     assert client.get("/api/v1/auth/me", headers=admin).status_code == 200
+
+
+# The credential cache (caches.KnownCallers): a reader polling the one screen costs
+# no database query; what changes a caller is seen at once through this gateway and
+# within auth_cache_seconds through another.
+
+def _revoke_behind_the_gateway(app):
+    """As another gateway replica would: straight in the shared database."""
+    with app.state.db.session() as db:
+        db.execute(update(Token).values(revoked_at=dt.datetime.now(dt.UTC).replace(tzinfo=None)))
+
+
+def test_a_known_token_is_answered_without_asking_the_database(client, app, admin):
+    assert client.get("/api/v1/auth/me", headers=admin).status_code == 200
+    _revoke_behind_the_gateway(app)
+    # Within the window the gateway trusts what it found a moment ago ...
+    assert client.get("/api/v1/auth/me", headers=admin).status_code == 200
+    # ... and once its seconds have passed (forget stands for them) it asks again.
+    app.state.known_callers.forget()
+    assert client.get("/api/v1/auth/me", headers=admin).status_code == 401
+
+
+def test_a_revocation_from_another_replica_takes_effect_within_the_window(
+        settings, fake_rpc):
+    settings = settings.model_copy(update={"auth_cache_seconds": 0.2})
+    app = create_app(settings)
+    with TestClient(app) as client:
+        token = client.post("/api/v1/auth/token", data={
+            "username": "admin", "password": "admin-test-password"}).json()["access_token"]
+        headers = {"Authorization": f"Bearer {token}"}
+        assert client.get("/api/v1/auth/me", headers=headers).status_code == 200
+        _revoke_behind_the_gateway(app)
+        eventually(lambda: _assert_status(client.get("/api/v1/auth/me", headers=headers), 401),
+                   timeout=5)
+
+
+def _assert_status(response, expected):
+    assert response.status_code == expected
+    return True
+
+
+def test_sign_out_and_disabling_through_this_gateway_take_effect_at_once(
+        client, app, admin, headers_for):
+    operator = headers_for("operator", "U01")
+    assert client.get("/api/v1/auth/me", headers=admin).status_code == 200
+    assert client.post("/api/v1/auth/logout", headers=admin).status_code == 204
+    assert client.get("/api/v1/auth/me", headers=admin).status_code == 401
+
+    admin = client.post("/api/v1/auth/token", data={
+        "username": "admin", "password": "admin-test-password"}).json()["access_token"]
+    admin = {"Authorization": f"Bearer {admin}"}
+    me = client.get("/api/v1/auth/me", headers=operator).json()
+    assert client.patch(f"/api/v1/users/{me['user']}", json={"disabled": True},
+                        headers=admin).status_code == 200
+    assert client.get("/api/v1/auth/me", headers=operator).status_code == 401
+
+
+def test_a_role_changed_through_this_gateway_ends_its_sessions_at_once(
+        client, app, admin, headers_for):
+    operator = headers_for("operator", "U01")
+    me = client.get("/api/v1/auth/me", headers=operator).json()
+    assert me["role"] == "operator"
+    assert client.patch(f"/api/v1/users/{me['user']}", json={"role": "leader"},
+                        headers=admin).status_code == 200
+    # A change of access signs the user out everywhere; the cache must not outlive it.
+    assert client.get("/api/v1/auth/me", headers=operator).status_code == 401

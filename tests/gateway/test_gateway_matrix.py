@@ -138,6 +138,9 @@ MATRIX = {
     ("post", "/api/v1/tasks"): Row("/api/v1/tasks", admin_only(201), {
         "json": {"code": "T-9", "title": "新任务", "lead_unit": "U01",
                  "start_date": "2026-01-01", "due_date": "2026-12-31", "targets": []}}),
+    ("post", "/api/v1/tasks/batch"): Row("/api/v1/tasks/batch", admin_only(201), {
+        "json": [{"code": "T-9", "title": "新任务", "lead_unit": "U01",
+                  "start_date": "2026-01-01", "due_date": "2026-12-31", "targets": []}]}),
     ("get", "/api/v1/tasks"): Row("/api/v1/tasks", everyone(200)),
     ("get", "/api/v1/tasks/export.xlsx"): Row("/api/v1/tasks/export.xlsx", everyone(200)),
     ("get", "/api/v1/tasks/ledger.xlsx"): Row("/api/v1/tasks/ledger.xlsx", everyone(200)),

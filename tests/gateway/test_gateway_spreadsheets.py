@@ -104,12 +104,15 @@ def test_bad_rows_are_422_by_sheet_row_and_nothing_is_sent(client, admin, fake_r
 
 
 def test_the_services_errors_are_placed_on_sheet_rows(client, admin, fake_rpc):
+    # The service counts the tasks from 1: the second task starts on sheet row 5.
     fake_rpc.answer("tasks.import_tasks", {"created": 0, "errors": [
-        {"row": 1, "field": "lead_unit", "reason": "no such unit"}]})
+        {"row": 2, "field": "lead_unit", "reason": "unknown unit U09"}]})
     response = upload(client, admin, LIBRARY)
     assert response.status_code == 422
     assert response.json() == {"detail": {"created": 0, "errors": [
-        {"row": 5, "field": "lead_unit", "reason": "no such unit"}]}}
+        {"row": 5, "field": "lead_unit", "reason": "unknown unit U09",
+         "code": "unit_not_found",
+         "message": "“牵头单位”：单位 U09 不存在，请检查单位编码。"}]}}
 
 
 @pytest.mark.parametrize("content, reason", [
@@ -210,3 +213,61 @@ def test_a_workbook_that_unpacks_too_large_is_refused_unread(client, admin, fake
     assert response.status_code == 422
     assert "unpacks" in str(response.json()["detail"])
     assert fake_rpc.calls == []
+
+
+# The same through the JSON API, in chunks, as a county or city system sends its library.
+
+def _task(code, **fields):
+    return {"code": code, "title": "城市快速路", "lead_unit": "U01", "start_date": "2026-01-01",
+            "due_date": "2026-06-30", "targets": [
+                {"due_date": "2026-06-30", "planned_percent": 100}], **fields}
+
+
+def test_a_chunk_of_tasks_is_created_all_at_once(client, admin, fake_rpc):
+    response = client.post("/api/v1/tasks/batch", json=[_task("T-1"), _task("T-2")],
+                           headers=admin)
+    assert response.status_code == 201
+    assert response.json() == {"created": 2, "errors": [], "checked": 2}
+    (call,) = fake_rpc.called("tasks.import_tasks")
+    assert [row["code"] for row in call["rows"]] == ["T-1", "T-2"]
+    assert call["dry_run"] is False
+
+
+def test_a_chunk_with_a_bad_task_saves_nothing_and_says_where_in_chinese(
+        client, admin, fake_rpc):
+    fake_rpc.answer("tasks.import_tasks", {"created": 0, "checked": 2, "errors": [
+        {"row": 2, "field": "lead_unit", "reason": "unknown unit U09"}]})
+    response = client.post("/api/v1/tasks/batch", json=[_task("T-1"), _task("T-2")],
+                           headers=admin)
+    assert response.status_code == 422
+    assert response.json() == {"detail": {"created": 0, "errors": [
+        {"index": 1, "field": "lead_unit", "reason": "unknown unit U09",
+         "code": "unit_not_found", "message": "“牵头单位”：单位 U09 不存在，请检查单位编码。"}]}}
+
+
+def test_a_chunk_the_gateway_can_read_wrong_is_refused_before_the_services(
+        client, admin, fake_rpc):
+    response = client.post("/api/v1/tasks/batch",
+                           json=[_task("T-1"), _task("T-2", due_date="2026-13-01")],
+                           headers=admin)
+    assert response.status_code == 422
+    assert response.json()["message"] == (
+        "第2项的“完成时限”不是有效的日期，请按 2026-12-31 的格式填写。")
+    assert not fake_rpc.called("tasks.import_tasks")
+
+
+def test_a_chunk_over_a_thousand_is_413_in_chinese(client, admin, fake_rpc):
+    response = client.post("/api/v1/tasks/batch",
+                           json=[_task(f"T-{n}") for n in range(1001)], headers=admin)
+    assert response.status_code == 413
+    assert response.json()["detail"] == {
+        "code": "too_many_tasks", "message": "一次最多提交 1000 项任务，本次 1001 项，请分批提交。"}
+    assert not fake_rpc.called("tasks.import_tasks")
+
+
+def test_a_chunk_sent_twice_under_one_key_is_created_once(client, admin, fake_rpc):
+    for _ in range(2):
+        response = client.post("/api/v1/tasks/batch", json=[_task("T-1")],
+                               headers={**admin, "Idempotency-Key": "county-7"})
+        assert response.status_code == 201
+    assert len(fake_rpc.called("tasks.import_tasks")) == 1
