@@ -32,7 +32,8 @@ def arguments(argv=None):
     p.add_argument("--components", default="",
                    help="comma-separated component modules (default: all found)")
     p.add_argument("--profile", action="store_true",
-                   help="py-spy record each process during the ingest (speedscope files)")
+                   help="py-spy record each process during the load and the ingest "
+                        "(speedscope files)")
     return p.parse_args(argv)
 
 
@@ -75,12 +76,13 @@ def run_platform(args, city, run_dir, results):
                 try:
                     print("starting the platform ...", flush=True)
                     platform.start()
-                    print("loading the city through the API ...", flush=True)
-                    measured["load"] = phases.load_city(platform, city, args.clients)
-                    print(f"  {measured['load']}", flush=True)
-                    print("1. ingest ...", flush=True)
+                    # The profiles cover the library's load and the ingest.
                     profiles = start_profiles(platform, run_dir) if args.profile else []
                     try:
+                        print("loading the city through the API ...", flush=True)
+                        measured["load"] = phases.load_city(platform, city, args.clients)
+                        print(f"  {measured['load']}", flush=True)
+                        print("1. ingest ...", flush=True)
                         measured["ingest"] = phases.ingest(platform, city, args.clients)
                     finally:
                         stop_profiles(profiles)

@@ -19,9 +19,13 @@ def insert_ignoring_conflicts(session, table, rows):
     dialect = session.get_bind().dialect.name
     insert = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}[dialect]
     # Counting the returned keys: rowcount is not reliable across drivers here.
+    # The rows as parameters of one statement, not as its VALUES: the statement is
+    # then compiled once and cached, where a VALUES list of a thousand rows was a
+    # new statement to compile each time (most of an import slice's time), and
+    # SQLAlchemy sends the rows in batches of many ("insertmanyvalues").
     key = list(table.primary_key.columns)[0]
-    statement = insert(table).values(rows).on_conflict_do_nothing().returning(key)
-    return len(session.execute(statement).all())
+    statement = insert(table).on_conflict_do_nothing().returning(key)
+    return len(session.execute(statement, rows).all())
 
 
 def among(session, column, values):

@@ -46,12 +46,13 @@ def _targets(task_row, targets, percent=0):
 class RemindersHandlers:
 
     def _keep_tasks(self, session, tasks):
-        for task in tasks:
-            row = _task_row(task)
-            known = repo.reminder_task(session, row["task"])
-            repo.save_reminder_tasks(session, [row])
-            repo.replace_targets(session, row["task"], _targets(
-                row, task["targets"], known["percent"] if known else 0))
+        """Set-based: an import's slice of hundreds costs a handful of statements."""
+        rows = [_task_row(task) for task in tasks]
+        known = repo.reminder_percents(session, [row["task"] for row in rows])
+        repo.save_reminder_tasks(session, rows, known)
+        repo.replace_targets(session, [row["task"] for row in rows], [
+            deadline for row, task in zip(rows, tasks, strict=True)
+            for deadline in _targets(row, task["targets"], known.get(row["task"], 0))])
 
     @event_handler("tasks", "task_created")
     @applied_once(TaskCreatedIn)
@@ -77,7 +78,7 @@ class RemindersHandlers:
         """The new plan's targets are the ones reminded of."""
         known = repo.reminder_task(session, event["task"])
         if known is not None:
-            repo.replace_targets(session, event["task"],
+            repo.replace_targets(session, [event["task"]],
                                  _targets(known, event["targets"], known["percent"]))
 
     @event_handler("tasks", "task_extended")
@@ -94,11 +95,9 @@ class RemindersHandlers:
         """A report: its task's targets it reaches are met, and the unit has
         reported this month."""
         last = {}
-        for report in event["reports"]:
-            last[report["task"]] = report  # the batch's last report of each task
-        for code, report in last.items():
-            repo.record_report(session, code, report["percent"],
-                               self.clock.day_of(report["received_at"]))
+        for report in event["reports"]:  # the batch's last report of each task counts
+            last[report["task"]] = (report["percent"], self.clock.day_of(report["received_at"]))
+        repo.record_reports(session, last)
 
     @event_handler("tasks", "progress_receipt_corrected")
     @applied_once(ProgressReceiptCorrectedIn)

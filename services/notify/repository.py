@@ -2,7 +2,7 @@
 
 from sqlalchemy import bindparam, delete, func, select, update
 
-from services.common.bulk import insert_ignoring_conflicts
+from services.common.bulk import among, insert_ignoring_conflicts, update_many
 from services.common.calendar_copy import CalendarCopy
 
 from . import logic
@@ -501,16 +501,28 @@ CALENDAR = CalendarCopy(calendar_years)
 
 # Reminders before deadlines ------------------------------------------------------
 
-def save_reminder_tasks(session, tasks):
+def save_reminder_tasks(session, tasks, known):
     """Keep tasks as the tasks service now describes them ({task, title,
-    lead_unit, status, start_date, clock_class}), their reports and stages kept."""
-    for task in tasks:
-        values = {key: task[key] for key in ("title", "lead_unit", "status", "start_date",
-                                              "clock_class")}
-        if not session.execute(update(reminder_tasks).where(reminder_tasks.c.task == task["task"])
-                               .values(**values)).rowcount:
-            session.execute(reminder_tasks.insert().values(task=task["task"], stages=[],
-                                                           **values))
+    lead_unit, status, start_date, clock_class}), their reports and stages kept:
+    one update of those already `known` (their codes) and one insert of the
+    others, however many (an import's slice is hundreds)."""
+    keys = ("title", "lead_unit", "status", "start_date", "clock_class")
+    t = reminder_tasks.c
+    update_many(session, reminder_tasks.update().where(t.task == bindparam("b_task")).values(
+        **{key: bindparam(f"b_{key}") for key in keys}),
+        [{"b_task": task["task"], **{f"b_{key}": task[key] for key in keys}}
+         for task in tasks if task["task"] in known])
+    new = [{"task": task["task"], "stages": [], **{key: task[key] for key in keys}}
+           for task in tasks if task["task"] not in known]
+    if new:  # SQLAlchemy's many-row insert: insert_many cannot send JSON as arrays
+        session.execute(reminder_tasks.insert(), new)
+
+
+def reminder_percents(session, codes):
+    """{task: its last reported percentage} of the kept tasks among `codes`: one read."""
+    t = reminder_tasks.c
+    return dict(session.execute(select(t.task, t.percent)
+                                .where(among(session, t.task, list(codes)))).all())
 
 
 def reminder_task(session, code):
@@ -525,19 +537,21 @@ def set_task_status(session, code, status):
                     .where(reminder_deadlines.c.kind == logic.REMIND_TARGET).values(done=True))
 
 
-def record_report(session, code, percent, received_on):
-    """The task's last report: its percentage, and the targets it meets done (a
-    correction below a target's plan makes it due again)."""
-    session.execute(update(reminder_tasks).where(reminder_tasks.c.task == code)
-                    .values(percent=percent, last_received_on=received_on))
-    mark_targets(session, code, percent)
-
-
-def mark_targets(session, code, percent):
-    targets = reminder_deadlines.c
-    session.execute(update(reminder_deadlines).where(targets.task == code)
-                    .where(targets.kind == logic.REMIND_TARGET)
-                    .values(done=targets.planned_percent <= percent))
+def record_reports(session, last):
+    """Each task's last report of a batch ({task: (percent, received_on)}): its
+    percentage, and the targets it meets done (a correction below a target's
+    plan makes it due again). Two statements however many tasks."""
+    t, d = reminder_tasks.c, reminder_deadlines.c
+    update_many(session, reminder_tasks.update().where(t.task == bindparam("b_task")).values(
+        percent=bindparam("b_percent"), last_received_on=bindparam("b_on")),
+        [{"b_task": code, "b_percent": percent, "b_on": on}
+         for code, (percent, on) in last.items()])
+    # The kind is a parameter of each row too: update_many binds nothing else.
+    update_many(session, reminder_deadlines.update()
+                .where(d.task == bindparam("b_task")).where(d.kind == bindparam("b_kind"))
+                .values(done=d.planned_percent <= bindparam("b_percent")),
+                [{"b_task": code, "b_kind": logic.REMIND_TARGET, "b_percent": percent}
+                 for code, (percent, _) in last.items()])
 
 
 def record_stage(session, code, stage):
@@ -547,12 +561,14 @@ def record_stage(session, code, stage):
                         .values(stages=row["stages"] + [stage]))
 
 
-def replace_targets(session, code, deadlines):
-    """The task's target deadlines are now `deadlines` (reminders.target_deadlines
-    with planned_percent in their context)."""
-    session.execute(delete(reminder_deadlines).where(reminder_deadlines.c.task == code)
+def replace_targets(session, codes, deadlines):
+    """The target deadlines of the tasks `codes` are now `deadlines`
+    (reminders.target_deadlines with planned_percent in their context): one
+    delete and one insert however many tasks."""
+    session.execute(delete(reminder_deadlines)
+                    .where(among(session, reminder_deadlines.c.task, list(codes)))
                     .where(reminder_deadlines.c.kind == logic.REMIND_TARGET))
-    save_deadlines(session, deadlines)
+    _insert_deadlines(session, deadlines)
 
 
 def save_deadlines(session, deadlines):
@@ -560,6 +576,10 @@ def save_deadlines(session, deadlines):
         session.execute(delete(reminder_deadlines)
                         .where(reminder_deadlines.c.kind == deadline["kind"])
                         .where(reminder_deadlines.c.item == deadline["item"]))
+    _insert_deadlines(session, deadlines)
+
+
+def _insert_deadlines(session, deadlines):
     if deadlines:
         session.execute(reminder_deadlines.insert(), [
             {"kind": d["kind"], "item": d["item"], "due": d["due"], "unit": d["unit"],
