@@ -215,3 +215,19 @@ class ForecastTurnedRed(EventSchema):
 
 
 SCHEMAS[FORECAST_TURNED_RED] = ForecastTurnedRed
+
+
+TASKS_JUDGED = "tasks_judged"
+
+
+class TasksJudged(EventSchema):
+    """The tasks an event's evaluation (a batch of reports, a new task...) judged
+    as of a day: their forecasts follow, in the warnings service's own handler,
+    so that the batch is not held up by them (docs/forecast.md). One event per
+    evaluation chunk."""
+
+    as_of = fields.String(required=True)
+    tasks = fields.List(fields.String(), required=True)
+
+
+SCHEMAS[TASKS_JUDGED] = TasksJudged
