@@ -221,10 +221,9 @@ TASKS_JUDGED = "tasks_judged"
 
 
 class TasksJudged(EventSchema):
-    """The tasks an event's evaluation (a batch of reports, a new task...) judged
-    as of a day: their forecasts follow, in the warnings service's own handler,
-    so that the batch is not held up by them (docs/forecast.md). One event per
-    evaluation chunk."""
+    """The tasks a batch of reports was judged on as of a day: their forecasts
+    follow, in the warnings service's own handler, so that the batch is not held
+    up by them (docs/forecast.md). One event per evaluation chunk."""
 
     as_of = fields.String(required=True)
     tasks = fields.List(fields.String(), required=True)

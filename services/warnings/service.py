@@ -112,12 +112,14 @@ class Service(AccountabilityEntrypoints, CalendarEntrypoints, ForecastEntrypoint
             (report["task"], self.clock.day_of(logic.received_of(report))): report["percent"]
             for report in event["reports"] if report["task"] in known})
         today, version = self.clock.today(), repo.RULES.current(session).version
-        # A report judged again is forecast again by its evaluation; one that
-        # changes nothing is forecast at the next evaluation (the daily one at the
-        # latest): most reports of a city are such, and stay cheap.
+        # A report judged again is forecast again in the step that follows the
+        # batch (tasks_judged); one that changes nothing is forecast at the next
+        # evaluation (the daily one at the latest): most reports of a city are
+        # such, and stay cheap.
         self._evaluate_on_event(session, [
             task.code for task in reported
-            if not logic.still_holds(known[task.code], task.percent, today, version)])
+            if not logic.still_holds(known[task.code], task.percent, today, version)],
+            forecast_now=False)
 
     @event_handler("tasks", "progress_receipt_corrected")
     @applied_once(ProgressReceiptCorrectedIn)
@@ -551,17 +553,17 @@ class Service(AccountabilityEntrypoints, CalendarEntrypoints, ForecastEntrypoint
         repo.add_tasks(session, tasks, created_on=self.clock.today())
         self._evaluate_on_event(session, [task["code"] for task in tasks])
 
-    def _evaluate_on_event(self, session, codes):
+    def _evaluate_on_event(self, session, codes, forecast_now=True):
         """Colour the tasks an event spoke of as of the local today. A day the
         calendar does not cover must not fail the event forever: what it brought is
-        kept and the colouring is skipped, with a warning in the log."""
+        kept and the colouring is skipped, with a warning in the log. Not
+        `forecast_now` (a batch of reports): the tasks' forecasts follow in
+        on_tasks_judged; at some 0.15 ms a task they would hold up a batch of
+        1,000 reports longer than its colours do (bench/RESULTS.md)."""
         if not codes:
             return None
-        # The forecasts of the tasks judged follow in on_tasks_judged: some 0.15 ms
-        # a task, they would hold up a batch of 1,000 reports more than its colours
-        # do (bench/RESULTS.md).
         return self._evaluate(session, self.clock.today(), codes, strict=False,
-                              forecast_now=False)
+                              forecast_now=forecast_now)
 
     def _evaluate(self, session, as_of, codes, strict=True, forecast_now=True):
         """Colour the given tasks (None: all) as of a day with the rules in force,
