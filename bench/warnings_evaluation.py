@@ -19,6 +19,10 @@ after the day's evaluation (each batch timed).
 
 Those batches are a backlog: a month's reports judged a month late, when the plan
 expects a month more of them, so nine tasks in ten of each batch are red. The
+forecasts of a batch's tasks follow it (docs/forecast.md): each batch's
+tasks_judged, queued in the outbox, is read back and handed to
+`on_tasks_judged` as the service's own consumer does, and timed apart from the
+batch. The
 city's own batches arrive through the month: on a second database, everything
 is judged as of the month's first day, then every batch of the month goes
 through on the day its reports were made, after that day's evaluation, as the
@@ -36,8 +40,10 @@ from sqlalchemy import func, insert, select
 
 from services.common.clock import LocalClock
 from services.common.sessions import Store, make_engine
+from services.common.tables import outbox
 from services.common.wal import checkpointing
 from services.launch.migrate import upgrade
+from services.warnings.events import TASKS_JUDGED
 from services.warnings.models import forecasts, progress_points, watched_targets, watched_tasks
 from services.warnings.service import Service
 
@@ -98,7 +104,7 @@ def month_as_it_arrives(url, city, zone):
         store_city(engine, city)
         clock = DayClock(zone)
         worker = worker_factory(Service, db=Store(engine), clock=clock, known_targets={})
-        seconds = []
+        seconds, following, seen = [], [], 0
         with checkpointing(url):
             for batch in (city.updates[n:n + 1000]
                           for n in range(0, len(city.updates), 1000)):
@@ -113,9 +119,24 @@ def month_as_it_arrives(url, city, zone):
                 started = time.perf_counter()
                 worker.on_progress_reported(payload)
                 seconds.append(time.perf_counter() - started)
-        return seconds
+                spent, seen = forecasts_following(engine, worker, seen)
+                following.append(spent)
+        return seconds, following
     finally:
         engine.dispose()
+
+
+def forecasts_following(engine, worker, seen):
+    """(seconds, last outbox id): the forecasts that follow the batches since
+    outbox id `seen`, each tasks_judged handed to `on_tasks_judged` in order."""
+    with engine.connect() as connection:
+        rows = connection.execute(select(outbox.c.id, outbox.c.event_type, outbox.c.payload)
+                                  .where(outbox.c.id > seen).order_by(outbox.c.id)).all()
+    started = time.perf_counter()
+    for _, event_type, payload in rows:
+        if event_type == TASKS_JUDGED:
+            worker.on_tasks_judged(payload)
+    return time.perf_counter() - started, max((row.id for row in rows), default=seen)
 
 
 def progress_event(batch):
@@ -159,25 +180,31 @@ def run(args):
                     with engine.connect() as connection:
                         forecast_count = connection.execute(
                             select(func.count()).select_from(forecasts)).scalar()
-                    batch_s = []
+                    batch_s, follow_s = [], []
+                    with engine.connect() as connection:
+                        seen = connection.execute(select(func.max(outbox.c.id))).scalar() or 0
                     for number in range(min(BATCHES, len(city.updates) // 1000 or 1)):
                         payload = progress_event(
                             city.updates[number * 1000:(number + 1) * 1000])
                         started = time.perf_counter()
                         worker.on_progress_reported(payload)
                         batch_s.append(time.perf_counter() - started)
+                        spent, seen = forecasts_following(engine, worker, seen)
+                        follow_s.append(spent)
             finally:
                 engine.dispose()
         del worker  # and its KnownTargets: a service's process holds one city's
         with service_database(args, "warnings", folder / "month") as url:
             upgrade("warnings", {"LUOSHI_WARNINGS_DB_URL": url})
-            month_s = month_as_it_arrives(url, city, zone)
+            month_s, month_follow_s = month_as_it_arrives(url, city, zone)
     finally:
         if not args.keep:
             remove(folder.parent)
     median_ms = round(statistics.median(batch_s) * 1000, 1)
     month_ms = sorted(round(seconds * 1000, 1) for seconds in month_s)
     month_median = round(statistics.median(month_ms), 1)
+    follow_ms = round(statistics.median(follow_s) * 1000, 1)
+    month_follow_ms = sorted(round(seconds * 1000, 1) for seconds in month_follow_s)
     return {
         "name": NAME, "db": args.db, "scale": args.scale,
         "tasks": len(city.tasks), "targets": city.target_count,
@@ -190,6 +217,11 @@ def run(args):
         "month_as_it_arrives": {"count": len(month_ms), "median_ms": month_median,
                                 "p90_ms": month_ms[int(len(month_ms) * 0.9)],
                                 "max_ms": month_ms[-1]},
+        # Off the report path: what follows each batch, not what holds it up.
+        "forecasts_following_a_batch": {
+            "median_ms": follow_ms, "max_ms": round(max(follow_s) * 1000, 1),
+            "month_median_ms": round(statistics.median(month_follow_ms), 1),
+            "month_max_ms": month_follow_ms[-1]},
         "goals": [goal("full re-evaluation as of a new day", round(full_s, 3), "s", 3.0),
                   goal("a batch of 1,000 reports evaluated (median)", median_ms, "ms", 100.0),
                   goal("a month's batches, each on its day (median)", month_median, "ms", 100.0)],

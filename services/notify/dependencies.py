@@ -21,7 +21,9 @@ class Settings:
     office], NOTIFY_LEADERS [JSON list of {name, phone, email, user}],
     WEBHOOK_URLS [comma-separated], BULLETIN_WEEKDAY [0 = Monday] and
     BULLETIN_HOUR [8] local, BULLETIN_ISSUER [the office unit's name] and
-    BULLETIN_SIGN_OFF [1]; NOTIFY_REMINDER_MINUTES [30] between sweeps for
+    BULLETIN_SIGN_OFF [1], BULLETIN_FORECAST [1] and BULLETIN_WAY_OFF [1] (the
+    bulletin's sections on tasks forecast red and on the way off the black list);
+    NOTIFY_REMINDER_MINUTES [30] between sweeps for
     reminders before deadlines; ROBOT_ANY_HOST [0] and the office-wide robots,
     DINGTALK_URL, DINGTALK_SECRET and WECOM_URL ({channel: (url, secret)}, kept
     out of the repr: the address is the robot's key)."""
@@ -40,6 +42,8 @@ class Settings:
     bulletin_hour: int = 8
     bulletin_issuer: str | None = None
     bulletin_sign_off: bool = True
+    bulletin_forecast: bool = True
+    bulletin_way_off: bool = True
     reminder_minutes: int = 30
     pdf_font: str | None = None
     robot_any_host: bool = False
@@ -65,6 +69,8 @@ class Settings:
             bulletin_hour=checked.bulletin_hour,
             bulletin_issuer=checked.bulletin_issuer,
             bulletin_sign_off=checked.bulletin_sign_off,
+            bulletin_forecast=checked.bulletin_forecast,
+            bulletin_way_off=checked.bulletin_way_off,
             reminder_minutes=checked.notify_reminder_minutes,
             pdf_font=checked.pdf_font,
             robot_any_host=checked.robot_any_host,

@@ -911,9 +911,82 @@ def verification_section(week_start, week_end, verifications, unit_names):
     return section, tallies
 
 
+# The tasks forecast red the bulletin names: the nearest few; the count says the rest.
+FORECAST_ROWS = 5
+
+
+def forecast_section(forecasts, accuracy, unit_names, titles):
+    """The bulletin's section on the tasks forecast red (预测将亮红灯): how many,
+    the nearest FORECAST_ROWS by name with their unit and the day and
+    percentage forecast, and the forecasts' accuracy so far. `forecasts`: the
+    warnings service's list_forecasts(soon_red=True) answer, `accuracy` its
+    get_forecast_accuracy; None when it could not be asked."""
+    section = {"key": "forecast", "title": "预测将亮红灯事项",
+               "empty": "本周无预测将亮红灯的事项。", "rows": []}
+    if forecasts is None:
+        return {**section, "empty": "预测预警暂不可用，本节未能生成。"}
+    as_of = dt.date.fromisoformat(forecasts["as_of"])
+    summary = (f"截至{chinese_date(as_of)}，按当前进度，预计{forecasts['forecast_red_days']}天内"
+               f"将亮红灯的事项{forecasts['total']}项")
+    summary += (f"，最近的{min(FORECAST_ROWS, forecasts['total'])}项如下。"
+                if forecasts["total"] > FORECAST_ROWS else "。")
+    if accuracy is not None:
+        summary += f"预测准确情况：{accuracy['words']}。"
+    rows = []
+    for item in forecasts["items"][:FORECAST_ROWS]:
+        red_on, due = (dt.date.fromisoformat(item[key]) for key in ("red_on", "due"))
+        rows.append({"day": item["red_on"], "task": titles.get(item["task"], item["task"]),
+                     "unit": item["unit"], "unit_name": unit_names.get(item["unit"],
+                                                                      item["unit"]),
+                     "kind": "forecast",
+                     "detail": (f"预计{chinese_date(red_on)}起亮红灯；预计{chinese_date(due)}"
+                                f"仅达{item['projected']:g}%（计划{item['planned']:g}%）")})
+    return {**section, "summary": summary, "rows": rows}
+
+
+def way_off_section(ways):
+    """The bulletin's section on the way off the black list (脱离黑榜路径): each
+    unit on the black list of the live ranking with how many matters, done,
+    would lift it off and the points they add. `ways`: the ranking service's
+    list_ways_off answer; None when it could not be asked."""
+    section = {"key": "way_off", "title": "黑榜单位脱离路径",
+               "empty": "本期评价排队暂无列入黑榜的单位。", "rows": []}
+    if ways is None:
+        return {**section, "empty": "评价排队服务暂不可用，本节未能生成。"}
+    as_of = dt.date.fromisoformat(ways["as_of"])
+    rows = []
+    for way in ways["items"]:
+        if way["enough"]:
+            detail = (f"完成{way['actions']}项事项，可增加{way['points']:g}分，"
+                      "即可脱离黑榜")
+        else:
+            detail = f"完成{way['actions']}项事项，可增加{way['points']:g}分；{way['note'] or ''}"
+        rows.append({"day": ways["as_of"], "task": way["group_label"], "unit": way["unit"],
+                     "unit_name": way["unit_name"], "kind": "way_off", "detail": detail})
+    summary = (f"{ways['label']}评价排队截至{chinese_date(as_of)}，列入黑榜{len(rows)}个单位；"
+               "分值按今天的得分计算，每项事项视为今天按期完成后重新计分。") if rows else None
+    return {**section, "summary": summary, "rows": rows}
+
+
+def foresight_sections(asked, unit_names, titles):
+    """The bulletin's sections on what is coming, as the office switched them on
+    (`asked`: {"forecast": (forecasts, accuracy) or None, "way_off": ways or
+    None}, a key only for a section switched on). The tasks service's gaming
+    signals (刷进度 and the like) are left out: the bulletin goes to the
+    leaders, and a signal is the office's working lead, to be checked with the
+    unit before anyone outside the office reads of it, even as a count."""
+    sections = []
+    if "forecast" in asked:
+        forecasts, accuracy = asked["forecast"] or (None, None)
+        sections.append(forecast_section(forecasts, accuracy, unit_names, titles))
+    if "way_off" in asked:
+        sections.append(way_off_section(asked["way_off"]))
+    return sections
+
+
 def bulletin_summary(week_start, facts, unit_names, generated_at, movers=None,
                      batches=None, overview=None, extensions=None,
-                     verifications=None):
+                     verifications=None, foresight=None):
     """What the bulletin of the week from `week_start` (a Monday) says, from the
     facts gathered in it ({kind, key, task, unit, detail, day}), the ranking's
     movers of the week ([{unit, name, group, rank, previous_rank, rank_change}], or
@@ -925,7 +998,8 @@ def bulletin_summary(week_start, facts, unit_names, generated_at, movers=None,
     decisions (kinds ext_requested, ext_decided) up to the week's end, earlier
     weeks included, for the requests still pending; None leaves that section out.
     `verifications` are the 复核 facts up to the week's end (verification_section);
-    None: those of `facts`.
+    None: those of `facts`. `foresight`: the sections on what is coming
+    (foresight_sections), printed last.
     Titles carry no numbers: the documents number the sections they print."""
     week_end = week_start + dt.timedelta(days=6)
     sections = [
@@ -975,6 +1049,7 @@ def bulletin_summary(week_start, facts, unit_names, generated_at, movers=None,
     if extensions is not None:
         answer["sections"].append(extension_section(week_start, week_end, extensions,
                                                     unit_names))
+    answer["sections"].extend(foresight or [])
     answer["counts"] = {section["key"]: len(section["rows"]) for section in answer["sections"]}
     # Reminders before deadlines are counted, not listed: they are routine.
     answer["counts"]["reminders"] = sum(1 for f in in_week if f["kind"] == "reminder")

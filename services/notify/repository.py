@@ -525,6 +525,14 @@ def reminder_percents(session, codes):
                                 .where(among(session, t.task, list(codes)))).all())
 
 
+def task_titles(session, codes):
+    """{code: title} of the tasks among `codes` this service has heard of."""
+    if not codes:
+        return {}
+    return dict(session.execute(select(reminder_tasks.c.task, reminder_tasks.c.title)
+                                .where(reminder_tasks.c.task.in_(list(codes)))).all())
+
+
 def reminder_task(session, code):
     row = session.execute(select(reminder_tasks).where(reminder_tasks.c.task == code)).first()
     return dict(row._mapping) if row else None

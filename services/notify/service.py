@@ -821,8 +821,37 @@ class Service(LeadersHandlers, ExtensionHandlers, ForecastHandlers, RemindersHan
             return None
 
     def _bulletin_inputs(self, week_start):
-        """What a bulletin asks the other services: (movers, batches, overview)."""
-        return self._movers(week_start), self._batches(week_start), self._overview(week_start)
+        """What a bulletin asks the other services: (movers, batches, overview,
+        foresight)."""
+        return (self._movers(week_start), self._batches(week_start),
+                self._overview(week_start), self._foresight(week_start))
+
+    def _foresight(self, week_start):
+        """What the sections on what is coming ask, for those the office switched
+        on (LUOSHI_BULLETIN_FORECAST, LUOSHI_BULLETIN_WAY_OFF): {"forecast":
+        (the tasks forecast red, the forecasts' accuracy up to the week's end),
+        "way_off": the ranking's ways off the black list}; a value is None when
+        its service does not answer in time: the bulletin is not held up."""
+        settings = self.delivery.settings
+        week_end = week_start + dt.timedelta(days=6)
+        asked = {}
+        if settings.bulletin_forecast:
+            try:
+                with eventlet.Timeout(MOVERS_TIMEOUT_SECONDS):
+                    asked["forecast"] = (
+                        self.warnings.list_forecasts(soon_red=True, limit=logic.FORECAST_ROWS),
+                        self.warnings.get_forecast_accuracy(as_of=week_end.isoformat()))
+            except (eventlet.Timeout, Exception) as exc:  # only empties a section
+                log.warning("bulletin forecasts not available: %r", exc)
+                asked["forecast"] = None
+        if settings.bulletin_way_off:
+            try:
+                with eventlet.Timeout(MOVERS_TIMEOUT_SECONDS):
+                    asked["way_off"] = self.ranking.list_ways_off()
+            except (eventlet.Timeout, Exception) as exc:  # only empties a section
+                log.warning("bulletin ways off the black list not available: %r", exc)
+                asked["way_off"] = None
+        return asked
 
     def _overview(self, week_start):
         """The week's overall picture from the warnings service (logic.bulletin_overview),
@@ -872,7 +901,7 @@ class Service(LeadersHandlers, ExtensionHandlers, ForecastHandlers, RemindersHan
                 documents.render_docx(row.summary, heading))
 
     def _draw_bulletin(self, session, week_start, now, local, movers, batches, overview,
-                       caller=None, timer=False):
+                       foresight=None, caller=None, timer=False):
         """Draw up the week's bulletin as a draft; without sign-off, issue it."""
         existing = repo.bulletin_of_week(session, week_start)
         if existing is not None and existing.status == "issued":
@@ -884,9 +913,14 @@ class Service(LeadersHandlers, ExtensionHandlers, ForecastHandlers, RemindersHan
         extensions = repo.extension_facts_until(session, week_end)
         names = repo.unit_names(session, {fact["unit"] for fact in [*facts, *extensions]
                                           if fact["unit"]})
+        forecasts = ((foresight or {}).get("forecast") or ({"items": []}, None))[0]["items"]
         summary = logic.bulletin_summary(
             week_start, facts, names, local, movers, batches, overview, extensions,
-            verifications=repo.verification_facts_until(session, week_end))
+            verifications=repo.verification_facts_until(session, week_end),
+            foresight=logic.foresight_sections(
+                foresight or {},
+                repo.unit_names(session, {item["unit"] for item in forecasts}),
+                repo.task_titles(session, {item["task"] for item in forecasts})))
         bulletin_id = repo.save_draft(session, week_start, summary, now)
         row = repo.get_bulletin(session, bulletin_id)
         if not self.delivery.settings.bulletin_sign_off:

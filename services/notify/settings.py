@@ -37,6 +37,10 @@ class NotifySettings(ServiceSettings):
     # it reaches the leaders, or the weekly timer issues it as drawn up.
     bulletin_issuer: str | None = Field(None, max_length=40)
     bulletin_sign_off: bool = True
+    # Whether the bulletin carries its sections on what is coming: the tasks
+    # forecast red (with the forecasts' accuracy) and the way off the black list.
+    bulletin_forecast: bool = True
+    bulletin_way_off: bool = True
     # Minutes between sweeps for reminders before deadlines (each sent once).
     notify_reminder_minutes: int = Field(30, ge=1, le=1440)
     pdf_font: str | None = None

@@ -393,6 +393,45 @@ class Service(Operations):
                 "as_of": as_of.isoformat()}
 
     @rpc(expected_exceptions=EXPECTED)
+    def list_ways_off(self):
+        """The way off the black list of every unit on it in the live ranking of
+        today's period, for the weekly bulletin (its readers, the leaders and the
+        office, read the whole ranking): {period, label, as_of, items: [{unit,
+        unit_name, group, group_label, in_bottom_group, reasons, score,
+        line_score, actions (how many), points (what they add up to), enough,
+        note}]}, each group's worst first."""
+        today = self.clock.today()
+        with self.db.session(readonly=True) as session:
+            rules = repo.RULES.current(session)
+            chosen = logic.period_of(today, rules.period_kind)
+            as_of = chosen.as_of(today)
+            items = []
+            with collector_paused():
+                groups = self._live(session, chosen, as_of, rules)["groups"]
+                facts = repo.load_facts(session, chosen, as_of, rules) if any(
+                    ranked["black_list"] for ranked in groups.values()) else None
+                for group in rules.groups:
+                    for listed in (groups.get(group["key"]) or {}).get("black_list") or []:
+                        found = way_off.find_way_off(
+                            listed["unit"], chosen, as_of, rules, facts,
+                            repo.load_openings(session, listed["unit"], chosen, as_of))
+                        if found is None:
+                            continue
+                        items.append({
+                            "unit": found["unit"], "unit_name": found["unit_name"],
+                            "group": group["key"], "group_label": group["label"],
+                            "in_bottom_group": found["in_bottom_group"],
+                            "reasons": found["reasons"], "score": found["score"],
+                            "line_score": found["line_score"],
+                            "actions": sum(len(action["items"]) or 1
+                                           for action in found["actions"]),
+                            "points": round(sum(action["points"] or 0
+                                                for action in found["actions"]), 1),
+                            "enough": found["enough"], "note": found.get("note")})
+        return {"period": chosen.key, "label": chosen.label, "as_of": as_of.isoformat(),
+                "items": items}
+
+    @rpc(expected_exceptions=EXPECTED)
     def list_groups(self):
         """The groups of the rules in force: {"items": [{key, label, kinds, units}]}."""
         with self.db.session(readonly=True) as session:

@@ -215,3 +215,18 @@ class ForecastTurnedRed(EventSchema):
 
 
 SCHEMAS[FORECAST_TURNED_RED] = ForecastTurnedRed
+
+
+TASKS_JUDGED = "tasks_judged"
+
+
+class TasksJudged(EventSchema):
+    """The tasks a batch of reports was judged on as of a day: their forecasts
+    follow, in the warnings service's own handler, so that the batch is not held
+    up by them (docs/forecast.md). One event per evaluation chunk."""
+
+    as_of = fields.String(required=True)
+    tasks = fields.List(fields.String(), required=True)
+
+
+SCHEMAS[TASKS_JUDGED] = TasksJudged

@@ -174,64 +174,92 @@ def forecast_task(task, points, as_of, rules, calendar):
 def red_day(task, points, pace, as_of, rules, calendar, steps=None):
     """The first day on or after `as_of` the task would be red at its pace, or
     None. The rules judge the percentage last reported, which stands still
-    between reports; so, first, day by day over the next forecast_red_days
-    days, the task is taken to report at its usual interval (the mean of its
-    last reports') at its pace, and the first day its reported percentage is
-    more than behind_points_red below the plan to date is the day. Beyond that
-    the reports are taken as a smooth line (the plan and the projection are both
-    near straight lines between due dates): the first due date found red, then
-    the day the line is crossed before it, by halving. A step left short at its
-    due date is red once more than late_days_red days late."""
+    between reports; so, first, over the next forecast_red_days days, the task
+    is taken to report at its usual interval (the mean of its last reports') at
+    its pace, and the first day its reported percentage is more than
+    behind_points_red below the plan to date is the day. Beyond that the reports
+    are taken as a smooth line (the plan and the projection are both near
+    straight lines between due dates): the first due date found red, then the
+    day the line is crossed before it, by halving. A step left short at its due
+    date is red once more than late_days_red days late. `steps`: the plan's
+    (due, planned) sorted by due date.
+
+    The days are not tried one by one: between two usual reporting days the
+    percentage reported stands still while the plan to date never falls, so
+    within each such span the days behind are its last ones, and the first of
+    them is found by halving (the same day as trying each day in turn, at a few
+    tries a span; tests/logic/test_forecast_model.py holds them equal)."""
     points = sorted(points)
     last = points[-1]
     steps = steps if steps is not None else sorted(
         (due, planned) for _, due, planned, _ in _steps(task))
     xs, ys = logic._plan(task.start_date, [(None, due, planned, 0) for due, planned in steps])
     interval = max(1, round((points[-1].day - points[0].day).days / (len(points) - 1)))
+    threshold, precision = rules.behind_points_red, logic.PRECISION
+    planned_on = logic._planned
 
     def behind(day, percent):
-        return round(logic._planned(xs, ys, day.toordinal()) - percent, logic.PRECISION) \
-            > rules.behind_points_red
+        return round(planned_on(xs, ys, day.toordinal()) - percent, precision) > threshold
 
     known = {}
+
+    def at_pace(day):
+        if day not in known:
+            known[day] = _at_pace(last, pace, day, calendar)
+        return known[day]
 
     def reported_by(day):
         """The percentage reported by `day`: the last report's, raised at each
         usual reporting day since at the pace."""
-        reported = last.day + dt.timedelta(days=interval * ((day - last.day).days // interval))
-        if reported not in known:
-            known[reported] = _at_pace(last, pace, reported, calendar)
-        return known[reported]
+        return at_pace(last.day + dt.timedelta(
+            days=interval * ((day - last.day).days // interval)))
 
     def red_at(day):
-        return behind(day, _at_pace(last, pace, day, calendar))
+        return behind(day, at_pace(day))
 
-    candidates = []
+    def first_behind(low, high, percent):
+        """The first day of [low, high] behind at `percent`; high is behind."""
+        if behind(low, percent):
+            return low
+        while (high - low).days > 1:  # behind(low) is False, behind(high) True
+            middle = low + (high - low) / 2
+            low, high = (low, middle) if behind(middle, percent) else (middle, high)
+        return high
+
+    found = None
     horizon = calendar.add_working_days(as_of, rules.forecast_red_days)
     day = as_of
     while day <= horizon:
-        if behind(day, reported_by(day)):
-            candidates.append(day)
+        span = (day - last.day).days // interval
+        reported_on = last.day + dt.timedelta(days=interval * span)
+        percent = at_pace(reported_on)
+        end = min(horizon, reported_on + dt.timedelta(days=interval - 1))
+        if behind(end, percent):
+            found = first_behind(day, end, percent)
             break
-        day += dt.timedelta(days=1)
+        day = end + dt.timedelta(days=1)
     knots = [horizon] + [due for due, _ in steps if due > horizon]
-    for before, knot in zip(knots, knots[1:], strict=False) if not candidates else ():
+    for before, knot in zip(knots, knots[1:], strict=False) if found is None else ():
         if red_at(knot):
             if red_at(before):
-                candidates.append(before)
+                found = before
                 break
             low, high = before, knot  # red_at(low) is False, red_at(high) True
             while (high - low).days > 1:
                 middle = low + (high - low) / 2
                 low, high = (low, middle) if red_at(middle) else (middle, high)
-            candidates.append(high)
+            found = high
             break
+    # Steps by due date: their days late follow in the same order, so the first
+    # one short is the soonest, and none due after the day found can come sooner.
     for due, planned in steps:
         late_red = calendar.add_working_days(due, rules.late_days_red + 1)
-        if late_red >= as_of and \
-                reported_by(late_red) < planned - ON_PLAN_POINTS:
-            candidates.append(late_red)
-    return min(candidates, default=None)
+        if found is not None and late_red >= found:
+            break
+        if late_red >= as_of and reported_by(late_red) < planned - ON_PLAN_POINTS:
+            found = late_red
+            break
+    return found
 
 
 def soon_red(forecast, current_colour, rules, calendar):

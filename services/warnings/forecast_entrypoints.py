@@ -4,14 +4,16 @@ forecast red within the rules' days are an early warning of their own, and
 what every forecast red came to on its day is kept for the office."""
 import datetime as dt
 
-from services.common.consuming import rpc
+from services.common.consuming import applied_once, event_handler, rpc
 from services.common.events import new_event
 from services.common.paging import page
 from services.common.text import refuse_unstorable
 
 from . import events, forecast, logic
 from . import repository as repo
+from .calendar import calendar_in_force
 from .exceptions import EXPECTED, CalendarNotCovered, InvalidInput
+from .schemas import TasksJudgedIn
 
 # The office's look back at the forecasts' accuracy, unless it asks otherwise.
 ACCURACY_DAYS = 90
@@ -66,6 +68,24 @@ class ForecastEntrypoints:
             repo.judge_forecast_checks(session, {
                 id_: forecast.outcome(colour_of.get(code)) for id_, code in due}, as_of)
         return len(turned)
+
+    @event_handler("warnings", "tasks_judged")
+    @applied_once(TasksJudgedIn)
+    def on_tasks_judged(self, session, event):
+        """Forecast the tasks an event's evaluation judged (a batch of reports),
+        as of today with their colours as stored now: the step that follows a
+        batch instead of holding it up. Emits forecast_turned_red as an
+        evaluation's forecasts do."""
+        as_of = self.clock.today()
+        rules = repo.RULES.current(session)
+        calendar = calendar_in_force(session, rules.calendar_mode)
+        if not calendar.covers(as_of):
+            return  # the colours were not judged either; the daily evaluation says so
+        codes = repo.task_codes(session, event["tasks"])  # a task cancelled since: none
+        tasks = repo.load_tasks(session, codes, self.known_targets)
+        colour_of = {code: state.colour for (kind, code), state
+                     in repo.stored_colours(session, codes).items() if kind == "task"}
+        self._forecast(session, as_of, rules, calendar, tasks, colour_of)
 
     @rpc(expected_exceptions=EXPECTED)
     def list_forecasts(self, unit=None, colour=None, soon_red=None, task=None, batch=None,

@@ -49,6 +49,13 @@ class ProgressReportedIn(ConsumedEventSchema):
     reports = fields.Nested(ReportIn, many=True, required=True)
 
 
+class TasksJudgedIn(ConsumedEventSchema):
+    """This service's own tasks_judged, read back for the forecasts that follow."""
+
+    as_of = fields.String(required=True)
+    tasks = fields.List(fields.String(), required=True)
+
+
 class TaskStatusChangedIn(ConsumedEventSchema):
     task = fields.String(required=True)
     status = fields.String(required=True)
@@ -153,6 +160,7 @@ CONSUMES = {
     ("tasks", "units_merged"): UnitsMergedIn,
     ("tasks", "verification_requested"): VerificationRequestedIn,
     ("tasks", "verification_returned"): VerificationReturnedIn,
+    ("warnings", "tasks_judged"): TasksJudgedIn,
 }
 
 

@@ -111,6 +111,7 @@ SAMPLES = {
             note="现场核查尚未完工", confirmed_by="admin", effective_on="2027-01-04"),
     },
     "warnings": {
+        "tasks_judged": new_event(as_of="2027-03-01", tasks=["T1", "T2"]),
         "forecast_turned_red": new_event(as_of="2027-03-01", forecasts=[
             {"task": "T1", "unit": "yz", "colour": "yellow", "red_on": "2027-03-12",
              "due": "2027-03-31", "planned": 100.0, "projected": 62.0,

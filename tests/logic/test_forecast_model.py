@@ -177,3 +177,88 @@ def test_the_days_ahead_are_judged_on_the_percentage_reported_which_stands_still
     found = forecast.forecast_task(task(10), points, as_of, RULES, CALENDAR)
     assert found.red_on == stale
     assert forecast.soon_red(found, logic.YELLOW, RULES, CALENDAR)
+
+
+def _red_day_day_by_day(task, points, pace, as_of, rules, calendar, steps):
+    """The red day as the model states it, trying every day of the horizon in
+    turn and every step's day late: the reference forecast.red_day must equal."""
+    points = sorted(points)
+    last = points[-1]
+    xs, ys = logic._plan(task.start_date, [(None, due, planned, 0) for due, planned in steps])
+    interval = max(1, round((points[-1].day - points[0].day).days / (len(points) - 1)))
+
+    def behind(day, percent):
+        return round(logic._planned(xs, ys, day.toordinal()) - percent, logic.PRECISION) \
+            > rules.behind_points_red
+
+    def at_pace(day):
+        days = max(calendar.working_days_between(last.day, day), 0)
+        return min(100.0, last.percent + pace.pace * days)
+
+    def reported_by(day):
+        return at_pace(last.day + dt.timedelta(days=interval * ((day - last.day).days // interval)))
+
+    candidates = []
+    horizon = calendar.add_working_days(as_of, rules.forecast_red_days)
+    day = as_of
+    while day <= horizon:
+        if behind(day, reported_by(day)):
+            candidates.append(day)
+            break
+        day += dt.timedelta(days=1)
+    knots = [horizon] + [due for due, _ in steps if due > horizon]
+    for before, knot in zip(knots, knots[1:], strict=False) if not candidates else ():
+        if behind(knot, at_pace(knot)):
+            if behind(before, at_pace(before)):
+                candidates.append(before)
+                break
+            low, high = before, knot
+            while (high - low).days > 1:
+                middle = low + (high - low) / 2
+                low, high = (low, middle) if behind(middle, at_pace(middle)) else (middle, high)
+            candidates.append(high)
+            break
+    for due, planned in steps:
+        late_red = calendar.add_working_days(due, rules.late_days_red + 1)
+        if late_red >= as_of and reported_by(late_red) < planned - forecast.ON_PLAN_POINTS:
+            candidates.append(late_red)
+    return min(candidates, default=None)
+
+
+def test_the_red_day_found_by_halving_is_the_day_found_day_by_day():
+    # Many random plans, histories, rules and both calendars: the red day found
+    # span by span equals the one found by trying every day, red or not.
+    import random
+    rng = random.Random(20261205)
+    found_red = 0
+    for _ in range(3000):
+        rules = Rules(behind_points_red=rng.choice([10.0, 20.0, 30.0, 45.5]),
+                      late_days_red=rng.choice([0, 5, 15, 40]),
+                      forecast_red_days=rng.choice([1, 5, 10, 30]),
+                      calendar_mode=rng.choice(["working", "calendar"]))
+        calendar = logic.calendar_for(rules, None)
+        start = dt.date(2026, 1, 1) + dt.timedelta(days=rng.randrange(400))
+        due = start + dt.timedelta(days=rng.randrange(30, 700))
+        count = rng.randrange(0, 8)
+        dues = sorted(start + dt.timedelta(days=rng.randrange(-20, (due - start).days + 1))
+                      for _ in range(count))
+        targets = [logic.Target(seq, day, round(rng.uniform(0, 100), 1), "yz")
+                   for seq, day in enumerate(dues, 1)]
+        day, percent, points = start + dt.timedelta(days=rng.randrange(0, 60)), 0.0, []
+        gap = rng.choice([1, 3, 7, 14, 30, 45])
+        for _ in range(rng.randrange(2, 9)):
+            percent = min(99.0, round(percent + rng.uniform(-3, 12), 1))
+            points.append(Point(day, max(percent, 0.0)))
+            day += dt.timedelta(days=max(1, gap + rng.randrange(-2, 3)))
+        as_of = points[-1].day + dt.timedelta(days=rng.randrange(-3, 40))
+        the_task = logic.Task(code="T1", lead_unit="yz", status="active", start_date=start,
+                              due_date=due, percent=points[-1].percent, targets=tuple(targets))
+        pace = forecast.pace_of(points, calendar)
+        if pace is None:
+            continue
+        steps = sorted((due, planned) for _, due, planned, _ in forecast._steps(the_task))
+        expected = _red_day_day_by_day(the_task, points, pace, as_of, rules, calendar, steps)
+        assert forecast.red_day(the_task, points, pace, as_of, rules, calendar, steps) \
+            == expected, (points, targets, as_of, rules)
+        found_red += expected is not None
+    assert found_red > 1000  # the histories do turn red, and often

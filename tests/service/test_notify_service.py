@@ -33,7 +33,7 @@ from services.common.errors import Conflict, Forbidden, InvalidInput, NotFound
 from services.common.events import new_event
 from services.notify.service import Service
 from tests.support.publish import publish_event
-from tests.support.services import prepare, service_config
+from tests.support.services import TASK, prepare, service_config
 from tests.support.waiting import eventually
 
 ZONE = ZoneInfo("Asia/Shanghai")
@@ -466,6 +466,14 @@ class FakeRanking:
             {"unit": "yz", "name": "袁州区", "group": "county", "rank": 1, "previous_rank": 3,
              "rank_change": 2}]}
 
+    @rpc
+    def list_ways_off(self):
+        return {"period": "2026-Q4", "label": "2026年第四季度", "as_of": "2026-11-09",
+                "items": [{"unit": "yz", "unit_name": "袁州区", "group": "county",
+                           "group_label": "县（市、区）", "in_bottom_group": True,
+                           "reasons": ["组内末位"], "score": 71.5, "line_score": 74.0,
+                           "actions": 3, "points": 4.5, "enough": True, "note": None}]}
+
 
 class FakeWarnings:
     """The warnings service's colours, as the bulletin's overall picture asks them."""
@@ -495,12 +503,28 @@ class FakeWarnings:
     def get_batch_colours(self):
         return {"items": []}
 
+    @rpc
+    def list_forecasts(self, unit=None, colour=None, soon_red=None, task=None, batch=None,
+                       limit=100, offset=0):
+        assert soon_red is True
+        return {"as_of": "2026-11-09", "forecast_red_days": 10, "total": 7, "items": [
+            {"task": "T1", "unit": "yz", "red_on": "2026-11-16", "due": "2026-12-31",
+             "planned": 100.0, "projected": 62.0, "soon_red": True}][:limit]}
+
+    @rpc
+    def get_forecast_accuracy(self, days=90, as_of=None, unit=None):
+        assert as_of == "2026-11-08"
+        return {"days": days, "forecast_red": 4, "turned_red": 3, "not_red": 1, "pending": 0,
+                "accuracy": 0.75, "words": "近90天预测红灯4项，其中3项到期确实亮红灯（准确率75%）"}
+
 
 def test_the_weekly_bulletin_is_drawn_up_signed_numbered_and_then_reaches_the_leaders(
         notify, smtp, container_factory, amqp_uri):
     FakeRanking.asked.clear()
     container_factory(FakeRanking, {"AMQP_URI": amqp_uri}).start()
     container_factory(FakeWarnings, {"AMQP_URI": amqp_uri}).start()
+    notify.deliver("tasks", "task_created", new_event(task={**TASK, "title": "城区污水管网改造"}),
+                   "on_task_created")
     turn_red(notify, as_of="2026-11-03")
     turn_red(notify, task="T9", as_of="2026-10-27")  # the week before: not in it
     notify.deliver("warnings", "notice_overdue", dict(new_event(
@@ -538,6 +562,17 @@ def test_the_weekly_bulletin_is_drawn_up_signed_numbered_and_then_reaches_the_le
     assert [(row["unit_name"], row["red"], row["red_share"]) for row in county["rows"]] == [
         ("袁州区", 4, 40.0)]
     assert [(row["task"], row["days_red"]) for row in overview["worst"]] == [("T1", 6)]
+    # What is coming: the tasks forecast red, by name, and the way off the black list.
+    assert sections["forecast"]["summary"] == (
+        "截至2026年11月9日，按当前进度，预计10天内将亮红灯的事项7项，最近的5项如下。"
+        "预测准确情况：近90天预测红灯4项，其中3项到期确实亮红灯（准确率75%）。")
+    assert [(row["task"], row["unit_name"], row["detail"])
+            for row in sections["forecast"]["rows"]] == [
+        ("城区污水管网改造", "袁州区",
+         "预计2026年11月16日起亮红灯；预计2026年12月31日仅达62%（计划100%）")]
+    assert [(row["unit_name"], row["detail"]) for row in sections["way_off"]["rows"]] == [
+        ("袁州区", "完成3项事项，可增加4.5分，即可脱离黑榜")]
+    assert list(sections)[-2:] == ["forecast", "way_off"]
 
     # A draft reaches nobody: the office previews it and signs it first.
     notify("tick")
@@ -547,6 +582,7 @@ def test_the_weekly_bulletin_is_drawn_up_signed_numbered_and_then_reaches_the_le
         "2026-11-02", "draft", 1)
     html = base64.b64decode(notify("get_bulletin", listed["id"], "html")["content_b64"]).decode()
     assert "说明办结：政策调整" in html and "（待签发）" in html and "市督查办" in html
+    assert "城区污水管网改造" in html and "黑榜单位脱离路径" in html and "准确率75%" in html
     with pytest.raises(Forbidden):
         notify("issue_bulletin", listed["id"], {"user": "op", "role": "operator",
                                                 "units": None})
@@ -565,6 +601,11 @@ def test_the_weekly_bulletin_is_drawn_up_signed_numbered_and_then_reaches_the_le
     for words in ("落实事项专报", "2026年第1期", "市督查办", "2026年11月3日", "一、总体情况",
                   "T1", "袁州区", "二、本周新增红色预警事项"):
         assert words in text, words
+    every_page = "".join(page.extract_text() for page in pypdf.PdfReader(
+        io.BytesIO(base64.b64decode(pdf["content_b64"]))).pages)
+    for words in ("预测将亮红灯事项", "城区污水管网改造", "准确率75%", "黑榜单位脱离路径",
+                  "即可脱离黑榜"):
+        assert words in every_page.replace("\n", ""), words
     docx = notify("get_bulletin", listed["id"], "docx")
     document = Document(io.BytesIO(base64.b64decode(docx["content_b64"])))
     paragraphs = [paragraph.text for paragraph in document.paragraphs]
@@ -572,7 +613,9 @@ def test_the_weekly_bulletin_is_drawn_up_signed_numbered_and_then_reaches_the_le
     assert "市督查办\t2026年11月3日" in paragraphs
     assert "一、总体情况" in paragraphs
     cells = {cell.text for table in document.tables for row in table.rows for cell in row.cells}
-    assert {"袁州区", "40.0%", "说明办结：政策调整"} <= cells
+    assert {"袁州区", "40.0%", "说明办结：政策调整", "城区污水管网改造",
+            "完成3项事项，可增加4.5分，即可脱离黑榜"} <= cells
+    assert any(text.endswith("预测将亮红灯事项") for text in paragraphs)
 
     notify("tick")
     mayor = [mail for mail in smtp() if "mayor@city.example" in mail["To"]]

@@ -91,3 +91,17 @@ def test_a_task_renamed_is_named_by_its_new_title(ranking):  # noqa: F811
     found = ranking("get_way_off", "C2", caller=ADMIN)
     [target] = next(a for a in found["actions"] if a["kind"] == "targets")["items"]
     assert target["title"] == "老旧小区改造提升"
+
+
+def test_the_bulletin_reads_the_way_off_of_every_unit_on_the_black_list(ranking):  # noqa: F811
+    # No caller: the weekly bulletin asks, for the leaders who read the whole ranking.
+    two_counties(ranking)
+    answer = ranking("list_ways_off")
+    assert (answer["period"], answer["as_of"]) == ("2026-Q4", "2026-11-23")
+    found = ranking("get_way_off", "C2", caller=ADMIN)
+    (way,) = [item for item in answer["items"] if item["group"] == "county"]
+    assert (way["unit"], way["unit_name"], way["in_bottom_group"]) == ("C2", "C2县", True)
+    # Two matters: the December target and the notice.
+    assert (way["actions"], way["enough"]) == (2, True)
+    assert way["points"] == round(sum(a["points"] for a in found["actions"]), 1) > 0
+    assert "C1" not in {item["unit"] for item in answer["items"]}

@@ -15,6 +15,7 @@ from tests.support.events import EventTap
 from tests.support.publish import publish_event
 from tests.support.services import TASK as SHARED_TASK
 from tests.support.services import prepare, service_config
+from tests.support.waiting import eventually
 
 START, DUE = dt.date(2026, 1, 1), dt.date(2026, 12, 31)  # the shared task's dates
 REPORT_DAYS = [dt.date(2026, 4, 1), dt.date(2026, 5, 6), dt.date(2026, 6, 1)]
@@ -126,7 +127,8 @@ def test_a_forecast_red_that_does_not_come_true_counts_against_the_forecasts(war
     assert slow["soon_red"]
     # Warned early, the unit catches up before the day.
     report(warnings, "SLOW", dt.date(2026, 6, 3), 45, 9)  # judged again: it is no more behind
-    assert not warnings("list_forecasts", task="SLOW")["items"][0]["soon_red"]
+    # Its forecast follows the batch (on_tasks_judged), without an evaluation.
+    eventually(lambda: not warnings("list_forecasts", task="SLOW")["items"][0]["soon_red"])
     red_on = dt.date.fromisoformat(slow["red_on"])
     warnings.set_today(red_on)
     warnings("evaluate", red_on.isoformat())
@@ -157,3 +159,27 @@ def test_a_cancelled_task_is_forecast_no_more_and_its_check_counts_neither_way(w
     assert warnings("get_dashboard")["forecast_red"] == 0
     record = warnings("get_forecast_accuracy", as_of=red_on)
     assert (record["forecast_red"], record["pending"]) == (0, 0)
+
+
+def test_a_batch_is_forecast_soon_after_without_holding_it_up(warnings):
+    # No daily evaluation here: the reports alone. Each batch that is judged
+    # says which tasks it judged (tasks_judged); their forecasts follow, read
+    # back by the service itself, and the early warning goes out from there.
+    given(warnings, "SLOW")
+    for number, day in enumerate(REPORT_DAYS, start=1):
+        report(warnings, "SLOW", day, 11 + number, number)
+    _, judged = warnings.tap.until(
+        lambda kind, payload: kind == "tasks_judged"
+        and payload["as_of"] == REPORT_DAYS[-1].isoformat())
+    assert judged["tasks"] == ["SLOW"]
+
+    def forecast_of_the_last_report():
+        items = warnings("list_forecasts", task="SLOW")["items"]
+        assert items and items[0]["as_of"] == REPORT_DAYS[-1].isoformat(), items
+        return items[0]
+
+    slow = eventually(forecast_of_the_last_report)
+    assert slow["soon_red"] and slow["reports"] == 3 and slow["colour"] == "red"
+    _, payload = warnings.tap.until(lambda kind, payload: kind == "forecast_turned_red")
+    assert [f["task"] for f in payload["forecasts"]] == ["SLOW"]
+    assert warnings("get_dashboard")["forecast_red"] == 1

@@ -5,6 +5,7 @@ idempotent handling, retries and parking.
 The service's "today" is pinned (default 2026-01-05) so that what the handlers
 colour does not depend on the day the tests run."""
 import datetime as dt
+import sys
 import time
 
 import chinese_calendar
@@ -87,10 +88,17 @@ def colour_of(call, key, kind="task"):
 
 
 def statements_during(warnings, action):
-    """The SQL the service ran while `action` ran."""
+    """The SQL the service ran while `action` ran, save the forecasts that follow
+    an earlier batch of reports (on_tasks_judged, in a worker of its own, may run
+    meanwhile)."""
     statements = []
 
     def keep(_connection, _cursor, statement, *_):
+        frame = sys._getframe()
+        while frame is not None:
+            if frame.f_code.co_name == "on_tasks_judged":
+                return
+            frame = frame.f_back
         statements.append(statement)
 
     event.listen(warnings.engine, "before_cursor_execute", keep)
