@@ -20,7 +20,8 @@ export async function unitPage(container, { me }) {
   }
   const sections = { notices: h("div"), commitments: h("div"), inbox: h("div") };
   container.append(
-    h("h1", {}, `${info.name} · 本单位工作台`),
+    h("div.screen-head", {}, h("h1", {}, `${info.name} · 本单位工作台`),
+      h("a.small", { href: "#/help", "data-testid": "workbench-help" }, "红黄绿灯、亮红灯天数、按期完成率等统计口径")),
     summaryStrip(tasks, due),
     // Where the unit stands in the live ranking, and what lifts it off the black list.
     wayOffPanel(unit),
