@@ -372,3 +372,10 @@ def test_notifications(client, admin, fake_rpc):
     assert page["items"][0]["subject"] == "红色预警"
     assert fake_rpc.calls == [("notify.list_notifications",
                                {"limit": 100, "offset": 0, "task": "T-001", "unit": "U01"})]
+
+
+def test_notices_name_their_tasks_by_title(client, admin):
+    """People read a notice's task by its title (the tasks service's, as the
+    caller may read it)."""
+    (notice,) = client.get("/api/v1/notices", headers=admin).json()["items"]
+    assert (notice["task"], notice["title"]) == ("T-001", "建成城市快速路一期")

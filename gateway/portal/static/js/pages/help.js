@@ -61,7 +61,7 @@ export async function helpPage(container) {
         ))),
       panel("评价排队中的红灯", h("div", { "data-testid": "help-ranking" },
         list(
-          "评价排队看整个考核周期，不是今天一天：周期内亮过红灯的事项（目标、“13710”环节、承诺和任务）都计入“红色预警N项累计M天”，因此与今天的红灯数不同。",
+          "评价排队看整个考核周期，不是今天一天：周期内亮过红灯的目标、“13710”环节和书面承诺，按各自的责任单位计入“红色预警N项累计M天”；任务本身不计入（它的颜色来自这些部分和报送、停滞等规则，报送另有“月度报送及时率”指标）。因此它与一屏统揽上今天的红灯任务数口径不同，不能直接相比。",
           `预警扣分：每个红灯事项按权重${r("red_weight", 3)}、黄灯事项按权重${r("yellow_weight", 1)}乘以亮灯天数计入，一个权重为1的红灯事项持续整个周期扣${r("warning_deduction", 30)}分。`,
           `红榜：各组排名前${r("red_list_size", 3)}名；黑榜：各组排名后${r("black_list_size", 3)}名，以及周期内红色预警达${r("black_list_red_items", 3)}项${value(score, "black_list_unanswered_notice", true) ? "或有督办单逾期未答复" : ""}的单位。经审核发布后公开。`,
           score && score.tie_break ? score.tie_break : "",

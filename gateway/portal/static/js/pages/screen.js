@@ -229,7 +229,7 @@ function renderNotices(element, items, counts, names) {
     : null;
   element.replaceChildren(summary || "", table([
     { label: "编号", value: (row) => row.number },
-    { label: "任务", value: (row) => h("a", { href: `#/task/${encodeURIComponent(row.task)}` }, row.task) },
+    { label: "任务", value: (row) => h("a", { href: `#/task/${encodeURIComponent(row.task)}`, title: row.task }, row.title || row.task) },
     { label: "单位", value: (row) => names.get(row.unit) || row.unit },
     { label: "状态", value: (row) => badge(row.colour, NOTICE_STATUS[row.status] || row.status) },
     { label: "回复时限", value: (row) => date(row.answer_due) },
