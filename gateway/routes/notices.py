@@ -10,6 +10,7 @@ from ..messages import refusal
 from ..rpc import Rpc, present
 from ..schemas import Code, Limit, NoticeAnswerIn, NoticeCloseIn, NoticeIn, Offset, RulesIn
 from ..scope import Scope
+from .overview import readable_tasks
 from .version import PREFIX
 
 router = APIRouter(prefix=PREFIX, tags=["notices"])
@@ -41,10 +42,14 @@ def _notice_to_answer(rpc, scope, caller, notice_id: int, action: str) -> dict:
 @router.get("/notices")
 def list_notices(scope: Scope, rpc: Rpc, unit: Code | None = None, task: Code | None = None,
                  status: str | None = None, limit: Limit = 100, offset: Offset = 0):
-    """Notices, newest first; a caller limited to several units names one."""
-    return rpc.warnings.list_notices(
+    """Notices, newest first, each with its task's `title` (people read a task by
+    its title); a caller limited to several units names one."""
+    page = rpc.warnings.list_notices(
         limit=limit, offset=offset,
         **present(unit=scope.unit_filter(unit), task=task, status=status))
+    tasks = readable_tasks(rpc, scope, [notice["task"] for notice in page["items"]])
+    return {**page, "items": [{**notice, "title": (tasks.get(notice["task"]) or {}).get("title")}
+                              for notice in page["items"]]}
 
 
 @router.post("/notices", status_code=status.HTTP_201_CREATED)

@@ -15,7 +15,7 @@ from .version import PREFIX
 router = APIRouter(prefix=f"{PREFIX}/dashboard", tags=["warnings"])
 
 
-def _titles(rpc, scope: UnitScope, codes) -> dict[str, dict]:
+def readable_tasks(rpc, scope: UnitScope, codes) -> dict[str, dict]:
     """{code: task} of the tasks among `codes` the caller may read (the tasks
     service scopes the list; the gateway checks again, as for one task)."""
     codes = sorted(set(codes))
@@ -53,7 +53,7 @@ def red_items(caller: CurrentCaller, scope: Scope, rpc: Rpc,
     title, unit, unit_name, since, days_red, overdue_days, reason, percent,
     due_date}]}`."""
     reds = rpc.warnings.list_red_items(limit=MAX_PAGE)["items"]
-    tasks = _titles(rpc, scope, [red["task"] for red in reds]) if reds else {}
+    tasks = readable_tasks(rpc, scope, [red["task"] for red in reds]) if reds else {}
     names = _unit_names(rpc, caller) if tasks else {}
     items = [{
         "task": red["task"], "title": tasks[red["task"]].get("title"), "unit": red["unit"],
@@ -77,7 +77,7 @@ def clock_deadlines(caller: CurrentCaller, scope: Scope, rpc: Rpc,
     answer = rpc.warnings.list_clock_deadlines(within_days=within_days, limit=MAX_PAGE,
                                                **present(unit=unit))
     stages = answer["items"]
-    tasks = _titles(rpc, scope, [stage["task"] for stage in stages]) if stages else {}
+    tasks = readable_tasks(rpc, scope, [stage["task"] for stage in stages]) if stages else {}
     names = _unit_names(rpc, caller) if tasks else {}
     items = [{**stage, "title": tasks[stage["task"]].get("title"),
               "unit_name": names.get(stage["unit"])}

@@ -107,6 +107,9 @@ def _with_colours(rpc, tasks: list[dict]) -> list[dict]:
     for task in tasks:
         state = colours.get(task["code"]) or {}
         task["colour"], task["colour_reason"] = state.get("colour"), state.get("reason")
+        # Whole days in that colour by the warnings service's today (亮红灯天数 of
+        # a red task, as the one screen's red items count them).
+        task["colour_days"] = state.get("days")
         # Beside the colour, for machines: "pending_first_report" for a new task
         # waiting for its first report, else the colour.
         task["colour_state"] = state.get("state")
@@ -184,13 +187,26 @@ def create_tasks(request: Request, tasks: Annotated[list[TaskIn], Body(min_lengt
                         else status.HTTP_201_CREATED)
 
 
+def _longest_first(tasks: list[dict]) -> list[dict]:
+    """Tasks of one colour, those in it the longest first (a red list by 亮红灯天数),
+    then by code."""
+    return sorted(tasks, key=lambda task: (-(task.get("colour_days") or 0), task["code"]))
+
+
 @router.get("")
 def list_tasks(caller: CurrentCaller, rpc: Rpc, filters: Filters,
                limit: Limit = 100, offset: Offset = 0):
-    """A page of tasks, each with its colour; `colour` keeps only tasks of that colour."""
+    """A page of tasks, each with its colour and `colour_days` (whole days in it);
+    by code, or with `colour` only the tasks of that colour, the longest in it
+    first (the red list by days red, 亮红灯天数)."""
     query = _list_query(rpc, caller, filters)
     if query is None:
         return {"items": [], "total": 0}
+    if "colour" in filters:
+        # The order is the colours' and the page is cut after it: the tasks of
+        # one colour are at most the city's red items, a few thousand.
+        tasks = _longest_first(_with_colours(rpc, all_items(query)))
+        return {"items": tasks[offset:offset + limit], "total": len(tasks)}
     page = query(limit=limit, offset=offset)
     return {**page, "items": _with_colours(rpc, page["items"])}
 
@@ -202,6 +218,8 @@ def export_tasks(caller: CurrentCaller, rpc: Rpc, filters: Filters):
     """Every task matching the filters as an .xlsx workbook that imports back."""
     query = _list_query(rpc, caller, filters)
     tasks = _with_colours(rpc, all_items(query)) if query else []
+    if "colour" in filters:
+        tasks = _longest_first(tasks)
     return Response(write_tasks(tasks), media_type=XLSX_MEDIA_TYPE,
                     headers={"Content-Disposition": 'attachment; filename="tasks.xlsx"'})
 
@@ -215,6 +233,8 @@ def export_ledger(caller: CurrentCaller, rpc: Rpc, filters: Filters):
     POST /imports/ledger."""
     query = _list_query(rpc, caller, filters)
     tasks = _with_colours(rpc, all_items(query)) if query else []
+    if "colour" in filters:
+        tasks = _longest_first(tasks)
     names = {unit["code"]: unit["name"]
              for unit in all_items(rpc.tasks.list_units, caller=caller.as_rpc())}
     return Response(write_ledger(tasks, names), media_type=XLSX_MEDIA_TYPE,

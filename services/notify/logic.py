@@ -124,33 +124,34 @@ DEFAULT_RULES = [
 # (it has no subject). Every channel of an event type starts from these.
 _DEFAULTS = {
     COLOUR_CHANGED: {
-        "subject": "红色预警：任务 {{ task }}",
-        "body": "{{ unit_name }}：截至 {{ as_of }}，你单位牵头的任务 {{ task }} "
+        "subject": "红色预警：「{{ title }}」",
+        "body": "{{ unit_name }}：截至 {{ as_of }}，你单位牵头的「{{ title }}」（{{ task }}）"
                 "已亮红灯（严重延期）。原因：{{ reason }}。请尽快研究整改措施并报送进展。",
-        "sms": "【落实】{{ unit_name }}：任务 {{ task }} 已亮红灯（严重延期），原因：{{ reason }}。"
+        "sms": "【落实】{{ unit_name }}：「{{ title }}」已亮红灯（严重延期），原因：{{ reason }}。"
                "请尽快整改并报送进展。",
     },
     FORECAST_TURNED_RED: {
-        "subject": "预测预警：任务 {{ task }} 按当前进度将亮红灯",
-        "body": "{{ unit_name }}：截至 {{ as_of }}，你单位牵头的任务 {{ task }} 目前为"
+        "subject": "预测预警：「{{ title }}」按当前进度将亮红灯",
+        "body": "{{ unit_name }}：截至 {{ as_of }}，你单位牵头的「{{ title }}」（{{ task }}）目前为"
                 "{{ colour_name }}，{{ words }}。预计 {{ red_on }} 起亮红灯，"
                 "请及早研究措施、加快推进并如实报送进展。",
-        "sms": "【落实】{{ unit_name }}：任务 {{ task }} {{ words }}，预计 {{ red_on }} 起亮红灯，"
+        "sms": "【落实】{{ unit_name }}：「{{ title }}」{{ words }}，预计 {{ red_on }} 起亮红灯，"
                "请及早加快推进。",
     },
     NOTICE_ISSUED: {
-        "subject": "督办单 {{ number }}：任务 {{ task }}",
-        "body": "{{ unit_name }}：督查办就任务 {{ task }} 向你单位下发督办单 {{ number }}。"
-                "事由：{{ reason }}。请于 {{ ack_due }} 前签收，{{ answer_due }} 前报送整改方案。",
-        "sms": "【落实】{{ unit_name }}：督办单 {{ number }}（任务 {{ task }}）已下发，"
+        "subject": "督办单 {{ number }}：「{{ title }}」",
+        "body": "{{ unit_name }}：督查办就「{{ title }}」（{{ task }}）向你单位下发督办单"
+                " {{ number }}。事由：{{ reason }}。"
+                "请于 {{ ack_due }} 前签收，{{ answer_due }} 前报送整改方案。",
+        "sms": "【落实】{{ unit_name }}：督办单 {{ number }}（「{{ title }}」）已下发，"
                "请于 {{ ack_due }} 前签收，{{ answer_due }} 前报送整改方案。",
     },
     NOTICE_OVERDUE: {
         "subject": "督办单 {{ number }} 已逾期{{ stage_name }}",
-        "body": "{{ unit_name }}：督办单 {{ number }}（任务 {{ task }}）已逾期{{ stage_name }}，"
-                "请立即办理。",
-        "sms": "【落实】{{ unit_name }}：督办单 {{ number }} 已逾期{{ stage_name }}，"
-               "请立即办理。",
+        "body": "{{ unit_name }}：督办单 {{ number }}（「{{ title }}」，{{ task }}）已逾期"
+                "{{ stage_name }}，请立即办理。",
+        "sms": "【落实】{{ unit_name }}：督办单 {{ number }}（「{{ title }}」）已逾期"
+               "{{ stage_name }}，请立即办理。",
     },
     ESCALATION: {
         "subject": "升级提醒：{{ label }} 未响应",
@@ -182,10 +183,10 @@ _DEFAULTS = {
         "sms": "【落实】{{ period_label }}评价排队结果已发布，详见落实平台。",
     },
     TASK_MESSAGE: {
-        "subject": "任务 {{ task }} 有新留言（{{ side_name }}）",
+        "subject": "「{{ title }}」有新留言（{{ side_name }}）",
         "body": "{{ recipient_name }}：{{ author }}（{{ side_name }}）于 {{ posted_at }} "
-                "在任务 {{ task }}「{{ title }}」留言：{{ excerpt }}。请登录落实平台查看并回复。",
-        "sms": "【落实】任务 {{ task }} 有{{ side_name }}新留言：{{ excerpt }}。请登录平台回复。",
+                "在「{{ title }}」（{{ task }}）留言：{{ excerpt }}。请登录落实平台查看并回复。",
+        "sms": "【落实】「{{ title }}」有{{ side_name }}新留言：{{ excerpt }}。请登录平台回复。",
     },
     REMIND_TARGET: {
         "subject": "落实提醒：「{{ title }}」第{{ seq }}个目标{{ due_words }}到期",
@@ -236,20 +237,24 @@ DEFAULT_TEMPLATES = {
 
 # What each event type's templates may use; set_template renders with these.
 SAMPLE_CONTEXTS = {
-    COLOUR_CHANGED: {"unit_name": "袁州区", "task": "T2026-0001", "colour": RED,
+    COLOUR_CHANGED: {"unit_name": "袁州区", "task": "T2026-0001", "title": "产业园区建设",
+                     "colour": RED,
                      "reason": "计划进度60%，实际20%", "as_of": "2026-11-03",
                      "recipient_name": "李四", "role_name": "联络员"},
-    NOTICE_ISSUED: {"unit_name": "袁州区", "task": "T2026-0001", "number": "督〔2026〕1号",
+    NOTICE_ISSUED: {"unit_name": "袁州区", "task": "T2026-0001", "title": "产业园区建设",
+                    "number": "督〔2026〕1号",
                     "reason": "连续两月严重延期", "ack_due": "2026-11-05",
                     "answer_due": "2026-11-12", "issued_at": "2026-11-03",
                     "recipient_name": "张三", "role_name": "主要负责人"},
-    NOTICE_OVERDUE: {"unit_name": "袁州区", "task": "T2026-0001", "number": "督〔2026〕1号",
+    NOTICE_OVERDUE: {"unit_name": "袁州区", "task": "T2026-0001", "title": "产业园区建设",
+                     "number": "督〔2026〕1号",
                      "stage": "ack", "stage_name": "签收", "colour": RED,
                      "recipient_name": "张三", "role_name": "主要负责人"},
-    ESCALATION: {"unit_name": "袁州区", "task": "T2026-0001", "label": "任务 T2026-0001 红色预警",
+    ESCALATION: {"unit_name": "袁州区", "task": "T2026-0001", "title": "产业园区建设",
+                 "label": "「产业园区建设」红色预警",
                  "since": "2026-11-03", "level": 1, "role_name": "主要负责人",
                  "recipient_name": "张三"},
-    DIGEST: {"count": 2, "items": ["红色预警：任务 T1", "红色预警：任务 T2"],
+    DIGEST: {"count": 2, "items": ["红色预警：「产业园区建设」", "红色预警：「老旧小区改造」"],
              "recipient_name": "李四", "role_name": "联络员", "unit_name": "袁州区"},
     RANKING_PUBLISHED: {"period": "2026-Q3", "period_label": "2026年第三季度",
                         "groups": [{"label": "县（市、区）", "red": "袁州区、樟树市",
@@ -264,7 +269,8 @@ SAMPLE_CONTEXTS = {
                "unit_name": "领导"},
 }
 SAMPLE_CONTEXTS[FORECAST_TURNED_RED] = {
-    "unit_name": "袁州区", "task": "T2026-0001", "as_of": "2027-03-01", "colour": YELLOW,
+    "unit_name": "袁州区", "task": "T2026-0001", "title": "产业园区建设", "as_of": "2027-03-01",
+    "colour": YELLOW,
     "colour_name": "黄灯", "red_on": "2027-03-12", "due": "2027-03-31",
     "words": "按当前进度，预计2027-03-31仅达62%（计划100%），将亮红灯",
     "recipient_name": "李四", "role_name": "联络员"}
@@ -524,6 +530,23 @@ def robot_addresses(role, channel, unit, directory):
     return [(f"unit:{code}", row["name"] if row else code)]
 
 
+def with_titles(occurrences, titles):
+    """`occurrences` with each task's title in its context (`title`) for the
+    templates, which name a task by its title: the title in `titles` ({code:
+    title}, as notify last heard it), else the one the context brings, else the
+    code (a task notify has not heard of yet)."""
+    answer = []
+    for occurrence in occurrences:
+        task = occurrence.get("task")
+        if not task:
+            answer.append(occurrence)
+            continue
+        context = occurrence["context"]
+        title = titles.get(task) or context.get("title") or task
+        answer.append({**occurrence, "context": {**context, "title": title}})
+    return answer
+
+
 def plan_messages(occurrences, rules, templates, directory, event_id, now, role=None):
     """The notifications for `occurrences` of one event: one per (occurrence,
     channel, recipient) the matching rules name. An occurrence is {event_type,
@@ -730,15 +753,17 @@ def red_turns(changes):
     return [turn for turn in colour_turns(changes) if turn["colour"] == RED]
 
 
-def red_warning(task, unit_name, reason, as_of):
+def red_warning(task, unit_name, reason, as_of, title=None):
     """(subject, body) of the default message telling a unit its task turned red."""
-    context = colour_context(task, unit_name, reason, as_of)
+    context = colour_context(task, unit_name, reason, as_of, title=title)
     template = DEFAULT_TEMPLATES[(COLOUR_CHANGED, INBOX)]
     return render(template["subject"], context), render(template["body"], context)
 
 
-def colour_context(task, unit_name, reason, as_of, colour=RED):
-    return {"task": task, "unit_name": unit_name, "colour": colour,
+def colour_context(task, unit_name, reason, as_of, colour=RED, title=None):
+    """What the colour_changed templates read; the task named by its title (its
+    code until the title is known: with_titles fills it in)."""
+    return {"task": task, "title": title or task, "unit_name": unit_name, "colour": colour,
             "reason": (reason or "未说明").rstrip("。"), "as_of": as_of.isoformat()}
 
 

@@ -533,6 +533,14 @@ def task_titles(session, codes):
                                 .where(reminder_tasks.c.task.in_(list(codes)))).all())
 
 
+def task_titles(session, codes):
+    """{code: title} of the given tasks notify has heard of (task_created)."""
+    if not codes:
+        return {}
+    return dict(session.execute(select(reminder_tasks.c.task, reminder_tasks.c.title)
+                                .where(reminder_tasks.c.task.in_(sorted(codes)))).all())
+
+
 def reminder_task(session, code):
     row = session.execute(select(reminder_tasks).where(reminder_tasks.c.task == code)).first()
     return dict(row._mapping) if row else None

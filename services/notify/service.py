@@ -160,13 +160,15 @@ class Service(LeadersHandlers, ExtensionHandlers, ForecastHandlers, RemindersHan
         self._notify(session, occurrences, event["event_id"], now, local)
         red = [turn for turn in turns if turn["colour"] == logic.RED]
         calendar = self._calendar(session)
+        titles = repo.task_titles(session, {turn["task"] for turn in red})
         for turn in red:
             # The ladder counts its grace from the moment the warning may go out:
             # nobody is chased about a warning nobody was sent.
             start = holds[turn["task"]] or local
             next_at = logic.to_utc(logic.add_days(start, settings.grace_days[0], calendar))
+            title = titles.get(turn["task"]) or turn["task"]
             repo.open_escalation(session, f"task:{turn['task']}", turn["unit"],
-                                 turn["task"], f"任务 {turn['task']} 红色预警", 0, next_at, now)
+                                 turn["task"], f"「{title}」红色预警", 0, next_at, now)
         repo.stop_escalations(session, [f"task:{turn['task']}" for turn in turns
                                         if turn["previous"] == logic.RED
                                         and turn["colour"] != logic.RED],
@@ -608,6 +610,8 @@ class Service(LeadersHandlers, ExtensionHandlers, ForecastHandlers, RemindersHan
         sender (SMS past the quiet hours of their rule). Answers the rows kept."""
         settings = self.delivery.settings
         directory = self._directory(session)
+        occurrences = logic.with_titles(occurrences, repo.task_titles(
+            session, {occurrence["task"] for occurrence in occurrences if occurrence.get("task")}))
         rows = logic.plan_messages(occurrences, repo.load_rules(session),
                                    repo.load_templates(session), directory, event_id, now,
                                    role=role)

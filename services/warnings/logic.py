@@ -509,6 +509,17 @@ def overdue_days(task, today):
     return (today - min(late)).days if late else 0
 
 
+def days_in_colour(since, today):
+    """Whole days an item has had its colour by `today`: from the evaluation day it
+    turned that colour (`since`, a date or its ISO text; None: not judged). The
+    day it turns red counts 0, as the office counts days red (亮红灯天数)."""
+    if since is None:
+        return None
+    if isinstance(since, str):
+        since = dt.date.fromisoformat(since)
+    return max(0, (today - since).days)
+
+
 def red_order(item):
     """The order of the red items on the one screen: red the longest first, then
     furthest past the first date missed, then by code."""

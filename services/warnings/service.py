@@ -409,7 +409,7 @@ class Service(AccountabilityEntrypoints, CalendarEntrypoints, ForecastEntrypoint
             tasks = {task.code: task for task in repo.load_tasks(
                 session, [row.task_code for row in rows], self.known_targets)} if rows else {}
         items = [{"task": row.task_code, "unit": row.unit, "since": row.since.isoformat(),
-                  "days_red": (today - row.since).days,
+                  "days_red": logic.days_in_colour(row.since, today),
                   "overdue_days": logic.overdue_days(tasks[row.task_code], today),
                   "reason": logic.words(row.reason, row.percent)}
                  for row in rows if row.task_code in tasks]
@@ -418,9 +418,15 @@ class Service(AccountabilityEntrypoints, CalendarEntrypoints, ForecastEntrypoint
 
     @rpc
     def get_task_colours(self, codes):
-        """{code: {colour, reason, since, targets: {seq: {colour, reason}}}}."""
+        """{code: {colour, reason, since, days, targets: {seq: {colour, reason}}}}:
+        `days` the whole days the task has had its colour by today (亮红灯天数 for a
+        red one: the same count as list_red_items' days_red)."""
+        today = self.clock.today()
         with self.db.session(readonly=True) as session:
-            return repo.task_colours(session, codes)
+            answer = repo.task_colours(session, codes)
+        for entry in answer.values():
+            entry["days"] = logic.days_in_colour(entry["since"], today)
+        return answer
 
     @rpc(expected_exceptions=EXPECTED)
     def get_task_history(self, code, limit=MAX_LIMIT, offset=0):

@@ -116,8 +116,26 @@ def test_list_tasks_by_colour_asks_warnings_first(client, admin, fake_rpc):
     assert fake_rpc.calls[:2] == [
         ("warnings.list_warnings", {"colour": "yellow", "item_kind": "task",
                                     "limit": 1000, "offset": 0}),
-        ("tasks.list_tasks", {"caller": ADMIN, "codes": ["T-003"], "limit": 100, "offset": 0}),
+        ("tasks.list_tasks", {"caller": ADMIN, "codes": ["T-003"], "limit": 1000, "offset": 0}),
     ]
+
+
+def test_a_list_of_one_colour_is_the_longest_in_it_first_and_paged_after(
+        client, admin, fake_rpc):
+    """The red list is ordered by days red (亮红灯天数), then by code, over the
+    whole list: the page is cut after the order, and the total is the list's."""
+    days = {"T-001": 3, "T-002": 10, "T-003": 10}
+    fake_rpc.answer("warnings.list_warnings", lambda **page: {
+        "items": [{"task": code, "colour": "red", "item_kind": "task"} for code in days][
+            page["offset"]:page["offset"] + page["limit"]], "total": len(days)})
+    fake_rpc.answer("warnings.get_task_colours", lambda codes: {
+        code: {"colour": "red", "reason": "严重延期", "since": None, "days": days[code],
+               "targets": {}} for code in codes})
+    whole = client.get("/api/v1/tasks?colour=red", headers=admin).json()
+    assert [(task["code"], task["colour_days"]) for task in whole["items"]] == [
+        ("T-002", 10), ("T-003", 10), ("T-001", 3)]
+    second = client.get("/api/v1/tasks?colour=red&limit=1&offset=1", headers=admin).json()
+    assert second["total"] == 3 and [task["code"] for task in second["items"]] == ["T-003"]
 
 
 def test_a_colour_nobody_has_lists_nothing(client, admin, fake_rpc):
@@ -354,3 +372,10 @@ def test_notifications(client, admin, fake_rpc):
     assert page["items"][0]["subject"] == "红色预警"
     assert fake_rpc.calls == [("notify.list_notifications",
                                {"limit": 100, "offset": 0, "task": "T-001", "unit": "U01"})]
+
+
+def test_notices_name_their_tasks_by_title(client, admin):
+    """People read a notice's task by its title (the tasks service's, as the
+    caller may read it)."""
+    (notice,) = client.get("/api/v1/notices", headers=admin).json()["items"]
+    assert (notice["task"], notice["title"]) == ("T-001", "建成城市快速路一期")

@@ -33,10 +33,12 @@ def test_a_task_turning_red_twice_in_one_evaluation_is_told_once():
     assert [turn["reason"] for turn in turns] == ["乙"]
 
 
-def test_the_red_warning_names_the_task_the_unit_the_day_and_the_reason():
-    subject, body = logic.red_warning("T1", "市发改委", "计划进度60%，实际20%。", AS_OF)
-    assert subject == "红色预警：任务 T1"
-    assert "市发改委" in body and "T1" in body and "2026-11-03" in body
+def test_the_red_warning_names_the_task_by_its_title_the_unit_the_day_and_the_reason():
+    subject, body = logic.red_warning("T1", "市发改委", "计划进度60%，实际20%。", AS_OF,
+                                      title="城市快速路一期")
+    assert subject == "红色预警：「城市快速路一期」"
+    assert body.startswith(
+        "市发改委：截至 2026-11-03，你单位牵头的「城市快速路一期」（T1）已亮红灯")
     assert "原因：计划进度60%，实际20%。" in body
     assert "。。" not in body
 
@@ -128,3 +130,27 @@ def test_the_bulletins_red_header_names_its_issue_office_and_date():
     assert logic.bulletin_heading("宜春市督查室", "draft")["issue"] == "（待签发）"
     assert [logic.section_number(index) for index in (0, 6, 9, 10, 12)] == [
         "一", "七", "十", "十一", "十三"]
+
+
+def test_every_message_on_a_task_names_it_by_its_title_with_its_code_beside():
+    """Each event type's default texts on a task, on every channel: the title in
+    「」, the code only in brackets beside it (never "任务 T1" alone)."""
+    occurrences = logic.with_titles([
+        {"event_type": event_type, "task": "T2026-0001",
+         "context": {**logic.SAMPLE_CONTEXTS[event_type], "title": None}}
+        for event_type in (logic.COLOUR_CHANGED, logic.FORECAST_TURNED_RED,
+                           logic.NOTICE_ISSUED, logic.NOTICE_OVERDUE, logic.TASK_MESSAGE)],
+        {"T2026-0001": "老旧小区改造"})
+    for occurrence in occurrences:
+        for channel in logic.CHANNELS:
+            template = logic.DEFAULT_TEMPLATES[(occurrence["event_type"], channel)]
+            text = logic.render(template["subject"] + template["body"], occurrence["context"])
+            assert "「老旧小区改造」" in text, (occurrence["event_type"], channel, text)
+            assert "任务 T2026-0001" not in text
+
+
+def test_a_task_notify_has_not_heard_of_is_named_by_the_title_it_brings_or_its_code():
+    told = logic.with_titles([
+        {"task": "T1", "context": {"title": "甲"}}, {"task": "T2", "context": {}},
+        {"task": None, "context": {"count": 2}}], {})
+    assert [occurrence["context"].get("title") for occurrence in told] == ["甲", "T2", None]

@@ -167,7 +167,7 @@ def test_one_group_hears_an_occurrence_once_and_waits_out_the_quiet_hours():
     (row,) = [row for row in rows if row["channel"] == "dingtalk"]
     assert (row["recipient"], row["status"], row["quiet_hours"]) == (
         "unit:yz", "pending", logic.DEFAULT_QUIET_HOURS)
-    assert row["subject"] == "红色预警：任务 T1" and "袁州区" in row["body"]
+    assert row["subject"] == "红色预警：「T1」" and "袁州区" in row["body"]
 
 
 def test_routing_rules_name_the_robots_and_refuse_what_they_cannot_reach():

@@ -38,7 +38,7 @@ def test_a_task_forecast_red_reaches_its_operator_by_sms_and_inbox(notify, http_
         "inbox": "delivered", "sms": "pending"}
     assert {row["item"] for row in rows} == {"forecast:T1"}
     (inbox,) = notify("list_inbox", unit="yz", unread=True)["items"]
-    assert inbox["subject"] == "预测预警：任务 T1 按当前进度将亮红灯"
+    assert inbox["subject"] == "预测预警：「T1」按当前进度将亮红灯"
     assert WORDS.rstrip("。") in inbox["body"] and "目前为黄灯" in inbox["body"]
     notify("tick")
     (sms,) = http_peer.on("/sms")

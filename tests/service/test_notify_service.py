@@ -292,7 +292,7 @@ def test_a_red_task_reaches_the_operator_by_sms_email_and_inbox(notify, smtp, ht
     assert "T1" in json.loads(sms["body"])["text"]
 
     (inbox,) = notify("list_inbox", unit="yz", unread=True)["items"]
-    assert inbox["recipient"] == "yz" and inbox["subject"] == "红色预警：任务 T1"
+    assert inbox["recipient"] == "yz" and inbox["subject"] == "红色预警：「T1」"
     assert log(notify, channel="sms", status="sent")[0]["provider_answer"].startswith("200")
     with pytest.raises(InvalidInput):
         notify("list_notifications", channel="pigeon")
@@ -389,7 +389,7 @@ def test_many_messages_to_one_recipient_come_as_one_digest(notify, smtp, http_pe
     assert sms["event_type"] == "digest" and len(sms["items"]) == 8
     (mail,) = smtp()
     assert "共 8 条" in mail["Subject"]
-    assert "红色预警：任务 T7" in mail.get_payload(decode=True).decode()
+    assert "红色预警：「T7」" in mail.get_payload(decode=True).decode()
 
 
 def test_an_unacknowledged_red_task_climbs_to_the_head_then_the_office(notify, smtp):
@@ -765,7 +765,7 @@ def test_a_red_warning_waits_out_the_settling_time_then_goes(notify, smtp, http_
     assert statuses(notify, task="T1") == {"inbox": "delivered", "sms": "sent", "email": "sent"}
     assert len(http_peer.on("/sms")) == 1 and len(smtp()) == 1
     (inbox,) = notify("list_inbox", unit="yz", unread=True)["items"]
-    assert inbox["subject"] == "红色预警：任务 T1"
+    assert inbox["subject"] == "红色预警：「T1」"
     # The ladder's grace counts from when the warning went out.
     (ladder,) = notify("list_escalations", item="task:T1")["items"]
     assert ladder["next_at"] == "2026-11-05T02:10:00"
@@ -900,11 +900,11 @@ def test_a_red_task_reaches_the_units_dingtalk_and_wecom_groups_signed(notify, r
     by_path = {request["path"]: request for request in robot_peer.received}
     assert sorted(by_path) == ["/ding", "/wx"]  # one message a group: operator and head read it
     markdown = by_path["/ding"]["document"]["markdown"]
-    assert markdown["title"] == "红色预警：任务 T1"
-    assert markdown["text"].startswith("### 红色预警：任务 T1\n\n袁州区：截至 2026-11-03")
+    assert markdown["title"] == "红色预警：「T1」"
+    assert markdown["text"].startswith("### 红色预警：「T1」\n\n袁州区：截至 2026-11-03")
     assert markdown["text"].endswith(f"[在落实平台查看]({PORTAL}/#/task/T1)")
     content = by_path["/wx"]["document"]["markdown"]["content"]
-    assert content.startswith("### 红色预警：任务 T1") and "计划进度60%，实际20%" in content
+    assert content.startswith("### 红色预警：「T1」") and "计划进度60%，实际20%" in content
     rows = log(notify, task="T1")
     assert {(row["channel"], row["recipient"], row["status"]) for row in rows} == {
         ("dingtalk", "unit:yz", "sent"), ("wecom", "unit:yz", "sent")}
@@ -984,3 +984,27 @@ def test_robot_addresses_and_secrets_are_checked_and_only_admins_set_them(notify
         notify("set_unit_robot", "nowhere", "wecom", "http://127.0.0.1/wx?key=k", ADMIN)
     assert notify("set_unit_robot", "yz", "wecom", None, ADMIN)["removed"] is True
     assert notify("list_unit_robots", unit="yz")["items"] == []
+
+
+def test_messages_on_a_task_name_it_by_its_title_on_every_channel(notify, smtp, http_peer):
+    """Once notify has heard of the task, the inbox, the e-mail, the SMS and the
+    escalation ladder name it by its title, the code only beside it."""
+    notify.deliver("tasks", "task_created", new_event(task={
+        "code": "T1", "title": "城市快速路一期", "category": None, "source": "plan",
+        "clock_class": None, "lead_unit": "yz", "cooperating_units": [],
+        "responsible_person": None, "start_date": "2026-09-01", "due_date": "2026-12-31",
+        "status": "active", "created_at": "2026-09-01T00:00:00", "batch": None,
+        "targets": []}), "on_task_created")
+    turn_red(notify)
+    notify("tick")
+
+    (inbox,) = notify("list_inbox", unit="yz", unread=True)["items"]
+    assert (inbox["task"], inbox["subject"]) == ("T1", "红色预警：「城市快速路一期」")
+    assert inbox["body"].startswith(
+        "袁州区：截至 2026-11-03，你单位牵头的「城市快速路一期」（T1）已亮红灯")
+    (mail,) = smtp()
+    assert "「城市快速路一期」" in mail.get_payload(decode=True).decode()
+    (sms,) = http_peer.on("/sms")
+    assert json.loads(sms["body"])["text"].startswith("【落实】袁州区：「城市快速路一期」已亮红灯")
+    (ladder,) = notify("list_escalations", item="task:T1")["items"]
+    assert ladder["label"] == "「城市快速路一期」红色预警"

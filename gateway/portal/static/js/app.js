@@ -12,6 +12,7 @@ import { calendarBanner } from "./pages/calendar.js";
 import { passwordPage } from "./pages/password.js";
 import { instructionsPage } from "./pages/instructions.js";
 import { accountabilityPage } from "./pages/accountability.js";
+import { helpPage } from "./pages/help.js";
 
 // Who sees which page: leaders read, units report, the office runs the platform.
 const PAGES = [
@@ -28,6 +29,7 @@ const PAGES = [
 const HIDDEN = [
   { path: "task", roles: PAGES[2].roles, render: taskPage, parent: "tasks" },
   { path: "password", roles: ["admin", "leader", "operator", "evaluator"], render: passwordPage },
+  { path: "help", roles: ["admin", "leader", "operator", "evaluator"], render: helpPage },
 ];
 
 let cleanup = null;

@@ -124,7 +124,7 @@ async function noticesTab(body) {
   });
   const paged = pagedList((paging) => api("/notices", { params: { status: status.value || undefined, ...paging } }), (items) => table([
       { label: "编号", value: (row) => row.number },
-      { label: "任务", value: (row) => h("a", { href: `#/task/${encodeURIComponent(row.task)}` }, row.task) },
+      { label: "任务", value: (row) => h("a", { href: `#/task/${encodeURIComponent(row.task)}`, title: row.task }, row.title || row.task) },
       { label: "单位", value: (row) => unitName(row.unit) },
       { label: "原因", value: (row) => h("span.small", {}, row.reason) },
       { label: "下发", value: (row) => `${date(row.issued_on)}（${row.issued_by === "auto" ? "自动" : row.issued_by}）` },

@@ -38,7 +38,7 @@ export async function screenPage(container, { params, me }) {
           h("span.muted.small", {}, "　目前未亮红灯、按当前进度近期将亮红灯的任务，及早提醒，不代替亮灯")), sections.forecast),
       h("section.panel.span-7", {}, h("h2", {}, "红灯事项（亮灯最久）"), sections.red),
       h("section.panel.span-5", {}, h("h2", {}, "近12周红黄绿灯走势"), sections.trend),
-      h("section.panel.span-12", {}, h("h2", {}, "单位红灯占比", h("span.muted.small", {}, "　按牵头事项中红灯的占比着色：无红灯为绿，不足三分之一为黄，三分之一及以上为红")), sections.units),
+      h("section.panel.span-12", {}, h("h2", {}, "单位红灯占比", h("span.muted.small", {}, "　按牵头事项中红灯的占比着色：无红灯为绿，不足三分之一为黄，三分之一及以上为红　"), h("a.small", { href: "#/help", "data-testid": "screen-help" }, "统计口径")), sections.units),
       h("section.panel.span-6", {}, h("h2", {}, "“13710”即将到期"), sections.clocks),
       h("section.panel.span-6", {}, h("h2", {}, "未办结督办单"), sections.notices),
       h("section.panel.span-12", {}, h("h2", {}, "分批次办理情况"), sections.batches),
@@ -229,7 +229,7 @@ function renderNotices(element, items, counts, names) {
     : null;
   element.replaceChildren(summary || "", table([
     { label: "编号", value: (row) => row.number },
-    { label: "任务", value: (row) => h("a", { href: `#/task/${encodeURIComponent(row.task)}` }, row.task) },
+    { label: "任务", value: (row) => h("a", { href: `#/task/${encodeURIComponent(row.task)}`, title: row.task }, row.title || row.task) },
     { label: "单位", value: (row) => names.get(row.unit) || row.unit },
     { label: "状态", value: (row) => badge(row.colour, NOTICE_STATUS[row.status] || row.status) },
     { label: "回复时限", value: (row) => date(row.answer_due) },

@@ -55,6 +55,8 @@ export async function tasksPage(container, { params, me }) {
         { label: "任务", value: (row) => h("a", { href: `#/task/${encodeURIComponent(row.code)}` }, row.title) },
         { label: "牵头单位", value: (row) => names.get(row.lead_unit) || row.lead_unit },
         { label: "亮灯", value: (row) => badge(row.colour) },
+        // A list of one colour is ordered by its days (the red list by 亮红灯天数).
+        ...(filters.colour ? [{ label: filters.colour === "red" ? "亮红灯" : "亮灯", num: true, value: (row) => row.colour_days === null || row.colour_days === undefined ? "—" : `${row.colour_days}天` }] : []),
         { label: "进度", value: (row) => h("div.row", {}, progressBar(row.percent), percent(row.percent)) },
         { label: "状态", cls: "hide-narrow", value: (row) => h("span", {}, STATUS_LABEL[row.status] || row.status, " ", verificationBadge(row.verification)) },
         { label: "来源", cls: "hide-narrow", value: (row) => SOURCE_LABEL[row.source] || row.source || "" },

@@ -20,7 +20,8 @@ export async function unitPage(container, { me }) {
   }
   const sections = { notices: h("div"), commitments: h("div"), inbox: h("div") };
   container.append(
-    h("h1", {}, `${info.name} · 本单位工作台`),
+    h("div.screen-head", {}, h("h1", {}, `${info.name} · 本单位工作台`),
+      h("a.small", { href: "#/help", "data-testid": "workbench-help" }, "红黄绿灯、亮红灯天数、按期完成率等统计口径")),
     summaryStrip(tasks, due),
     // Where the unit stands in the live ranking, and what lifts it off the black list.
     wayOffPanel(unit),
@@ -81,7 +82,11 @@ export async function unitPage(container, { me }) {
     const items = (await api("/inbox", { params: { unit, limit: 50 } })).items;
     sections.inbox.replaceChildren(table([
       { label: "时间", value: (row) => dateTime(row.created_at) },
-      { label: "主题", value: (row) => row.read_at ? row.subject : h("strong", {}, row.subject) },
+      // A message about a task opens the task's page, where the unit acts on it.
+      { label: "主题", value: (row) => {
+        const subject = row.read_at ? row.subject : h("strong", {}, row.subject);
+        return row.task ? h("a", { href: `#/task/${encodeURIComponent(row.task)}`, "data-task": row.task }, subject) : subject;
+      } },
       { label: "内容", value: (row) => h("span.small", {}, row.body) },
       { label: "", value: (row) => row.read_at ? h("span.muted.small", {}, "已读") : h("button.secondary", { type: "button", onclick: async () => {
         try { await api(`/notifications/${row.id}/ack`, { method: "POST" }); await showInbox(); } catch (error) { toast(errorText(error)); }
@@ -96,7 +101,8 @@ export async function unitPage(container, { me }) {
 function noticeCard(notice, reload) {
   const card = h("div.panel", { "data-notice": notice.id },
     h("div.row", {}, h("strong", {}, notice.number), badge(notice.colour, NOTICE_STATUS[notice.status] || notice.status),
-      h("a", { href: `#/task/${encodeURIComponent(notice.task)}` }, notice.task)),
+      h("a", { href: `#/task/${encodeURIComponent(notice.task)}` }, notice.title || notice.task),
+      notice.title ? h("span.muted.small", {}, notice.task) : ""),
     h("p", {}, notice.reason),
     h("p.small.muted", {}, `签收时限 ${date(notice.ack_due)} · 回复时限 ${date(notice.answer_due)}`));
   if (notice.status === "open") {
