@@ -11,12 +11,14 @@ ahead of plan, some behind, some silent), so that green, yellow and red all show
 gets a city built around that date.
 
 With a clock file, the loader replays the last `--weeks` weeks on it, day by day:
-the units' reports of each day are posted on that day, the office evaluates every
-working day (so the colours' history, the days red and the weekly trend are the
-platform's own), the units acknowledge and answer most of their notices (督办单)
-with a written commitment, the office closes those whose task recovered, publishes
-each past quarter's ranking after the lead units scored their partners, and draws
-up and signs each past week's bulletin (每周专报). While it replays, every routing
+the units' reports of each day are posted on that day; the office evaluates on
+the last working day of each week and on every working day of the last two (so
+the colours' history, the days red and the weekly trend are the platform's own);
+the units acknowledge and answer most of their notices (督办单) with a written
+commitment; the office closes those whose task recovered, publishes each past
+quarter's ranking after the lead units scored their partners, and draws up and
+signs each past week's bulletin (每周专报). Working days are the platform's
+calendar's. The gateway's rate limit is waited out (429, Retry-After). While it replays, every routing
 rule speaks to the inbox only: the past is not sent to anyone's phone or mailbox.
 Then the clock file gets back what it held (empty: the real time) and so do the
 rules. Without a clock file, or with --weeks 0, the history is posted at once as
@@ -116,6 +118,7 @@ COMMITMENTS = [("补齐要素保障，倒排工期加快推进", "两周内进�
                ("协调解决手续办理问题", "手续办结，项目复工")]
 # The weeks replayed when nothing says otherwise: back to the oldest task's start.
 DEFAULT_WEEKS = 52
+DAILY_WEEKS = 2
 
 
 def add_months(day, months):
@@ -244,9 +247,23 @@ def build_reports(rng, task, past, now):
             for moment in [min(at, now).astimezone(dt.UTC).isoformat(timespec="seconds")]]
 
 
+class PatientTransport(httpx.HTTPTransport):
+    """Waits out the gateway's rate limit (429, Retry-After) and asks again, as a
+    county system would: the replay asks more than a person does."""
+
+    def handle_request(self, request):
+        while True:
+            answer = super().handle_request(request)
+            if answer.status_code != 429:
+                return answer
+            answer.read()
+            answer.close()
+            time.sleep(float(answer.headers.get("Retry-After") or 1))
+
+
 class Api:
     def __init__(self, url, password):
-        self.http = httpx.Client(base_url=url, timeout=60)
+        self.http = httpx.Client(base_url=url, timeout=60, transport=PatientTransport())
         answer = self.http.post("/api/v1/auth/token",
                                 data={"username": "admin", "password": password})
         self.check(answer, "signing in as admin")
@@ -299,26 +316,23 @@ def every(api, path, **params):
             return items
 
 
-def task_colours(api):
-    """{task: (colour, percent)} as the warnings service has them."""
-    return {item["task"]: (item["colour"], item["percent"])
-            for item in every(api, "/api/v1/warnings", item_kind="task")}
-
-
 def wait_applied(api, reported):
-    """Waits until the warnings service has applied the reports just posted
-    ({task: percent}; events travel on their own), so that the day is judged on
-    them and the same seed gives the same history."""
+    """Waits until the warnings service has applied the reports posted since the
+    last evaluation ({task: percent}; events travel on their own), so that the
+    office's evaluation judges them and the same seed gives the same colours."""
+    if not reported:
+        return
     deadline = time.monotonic() + SETTLE_SECONDS
     while True:
-        judged = task_colours(api)
+        judged = {item["task"]: item["percent"]
+                  for item in every(api, "/api/v1/warnings") if item["item_kind"] == "task"}
         late = [task for task, percent in reported.items()
-                if judged.get(task, (None, None))[1] is None
-                or abs(judged[task][1] - percent) > 1e-6]
-        if not late or time.monotonic() > deadline:
-            if late:
-                print(f"  {len(late)} reports not applied after {SETTLE_SECONDS}s; carrying on")
-            return judged
+                if judged.get(task) is None or abs(judged[task] - percent) > 1e-6]
+        if not late:
+            return
+        if time.monotonic() > deadline:
+            print(f"  {len(late)} reports not applied after {SETTLE_SECONDS}s; carrying on")
+            return
         time.sleep(0.2)
 
 
@@ -360,8 +374,8 @@ def quarter_end(day):
     return dt.date(day.year, last_month, calendar.monthrange(day.year, last_month)[1])
 
 
-def score_partners(api, rng, tasks):
-    """The lead units score some of their cooperating units for the quarter the
+def score_partners(api, rng, tasks, count=40):
+    """The lead units score `count` of their cooperating units for the quarter the
     platform's clock is in. Answers the period."""
     current = api.http.get("/api/v1/rankings/periods")
     api.check(current, "reading the ranking periods")
@@ -369,7 +383,7 @@ def score_partners(api, rng, tasks):
     pairs = sorted({(task["lead_unit"], unit) for task in tasks
                     for unit in task["cooperating_units"]})
     given, deadline = 0, time.monotonic() + SETTLE_SECONDS
-    for lead, unit in rng.sample(pairs, k=min(len(pairs), 40)):
+    for lead, unit in rng.sample(pairs, k=min(len(pairs), count)):
         body = {"unit": unit, "lead_unit": lead, "score": rng.randint(70, 98),
                 "comment": rng.choice(["配合积极，按时报送", "配合较好", "响应及时，材料规范",
                                        "配合一般，个别事项滞后"])}
@@ -444,46 +458,62 @@ class Calendar:
 class Units:
     """The units' side of the notices: each acknowledges most of them the working
     day after they came and answers most of those the working day after, with a
-    written commitment (书面承诺) it keeps once its task is out of the red. Which
-    notice is left unanswered is the seed's."""
+    written commitment (书面承诺) it keeps once its task is out of the red; the
+    office closes an answered notice whose task is no longer red. Which notice is
+    left unanswered is the seed's."""
 
     def __init__(self, api, seed):
         self.api, self.seed = api, seed
         self.acknowledged = {}  # {notice id: the day}
+        self.promises = []      # [(commitment id, task, promised day)], open
+        self.watching = False   # a notice was issued: read them each working day
         self.figures = collections.Counter()
 
     def fate(self, notice):
         return random.Random(f"{self.seed}-notice-{notice['id']}").random()
 
-    def work(self, day, colours):
-        for notice in every(self.api, "/api/v1/notices", status="open"):
-            if (dt.date.fromisoformat(notice["issued_on"]) < day
-                    and self.fate(notice) < ACKNOWLEDGED):
-                self.post(f"/api/v1/notices/{notice['id']}/ack", None, "acknowledging")
-                self.acknowledged[notice["id"]] = day
-        for notice in every(self.api, "/api/v1/notices", status="acknowledged"):
-            if (self.acknowledged.get(notice["id"], day) < day
-                    and self.fate(notice) < ACKNOWLEDGED * ANSWERED):
-                step, result = COMMITMENTS[notice["id"] % len(COMMITMENTS)]
-                self.post(f"/api/v1/notices/{notice['id']}/answer",
-                          {"answer": f"已制定整改方案：{step}"}, "answering")
-                self.post("/api/v1/commitments", {
-                    "task": notice["task"], "unit": notice["unit"], "step": step,
-                    "promised_date": (day + dt.timedelta(days=COMMITMENT_DAYS)).isoformat(),
-                    "result": result}, "committing")
-        for notice in every(self.api, "/api/v1/notices", status="answered"):
-            if colours.get(notice["task"], ("red",))[0] != "red":
-                self.post(f"/api/v1/notices/{notice['id']}/close",
-                          {"reason": "已整改到位"}, "closing")
-        for promise in every(self.api, "/api/v1/commitments", status="open"):
-            if (dt.date.fromisoformat(promise["promised_date"]) <= day
-                    and colours.get(promise["task"], ("red",))[0] != "red"):
-                self.post(f"/api/v1/commitments/{promise['id']}/fulfil", None, "keeping")
+    def work(self, day, issued):
+        self.watching = self.watching or bool(issued)
+        if not self.watching:
+            return
+        notices = [notice for notice in every(self.api, "/api/v1/notices")
+                   if notice["status"] != "closed"]
+        due = [promise for promise in self.promises if promise[2] <= day]
+        red = None
+        if due or any(notice["status"] == "answered" for notice in notices):
+            red = {item["task"] for item in every(self.api, "/api/v1/warnings", colour="red")
+                   if item["item_kind"] == "task"}
+        for notice in notices:
+            fate, number = self.fate(notice), notice["id"]
+            if notice["status"] == "open":
+                if dt.date.fromisoformat(notice["issued_on"]) < day and fate < ACKNOWLEDGED:
+                    self.post(f"/api/v1/notices/{number}/ack", None, "acknowledged")
+                    self.acknowledged[number] = day
+            elif notice["status"] == "acknowledged":
+                if (self.acknowledged.get(number, day) < day
+                        and fate < ACKNOWLEDGED * ANSWERED):
+                    step, result = COMMITMENTS[number % len(COMMITMENTS)]
+                    self.post(f"/api/v1/notices/{number}/answer",
+                              {"answer": f"已制定整改方案：{step}"}, "answered")
+                    promised = day + dt.timedelta(days=COMMITMENT_DAYS)
+                    made = self.post("/api/v1/commitments", {
+                        "task": notice["task"], "unit": notice["unit"], "step": step,
+                        "promised_date": promised.isoformat(), "result": result},
+                        "commitments made")
+                    self.promises.append((made["id"], notice["task"], promised))
+            elif notice["status"] == "answered" and notice["task"] not in red:
+                self.post(f"/api/v1/notices/{number}/close", {"reason": "已整改到位"},
+                          "closed by the office")
+        for promise in due:
+            if promise[1] not in red:
+                self.post(f"/api/v1/commitments/{promise[0]}/fulfil", None, "commitments kept")
+                self.promises.remove(promise)
 
     def post(self, path, body, what):
         answer = self.api.http.post(path, json=body)
         self.api.check(answer, f"{what} ({path})")
         self.figures[what] += 1
+        return answer.json()
 
 
 class Replay:
@@ -622,8 +652,10 @@ def main(argv=None):
         load(api, rng, args, categories, now, first, replay)
     finally:
         if replay:
-            quiet_down(api, now.astimezone(dt.UTC))
-            replay.restore()
+            try:
+                quiet_down(api, now.astimezone(dt.UTC))
+            finally:
+                replay.restore()
     return 0
 
 
@@ -661,6 +693,10 @@ def load(api, rng, args, categories, now, first, replay):
         office = Calendar(api)
         units_at_work = Units(api, args.seed)
         scored, published, bulletins, evaluations = set(), [], 0, 0
+        # The office evaluates on the last working day of each week, and every
+        # working day of the last DAILY_WEEKS weeks.
+        daily = today - dt.timedelta(days=today.weekday() + 7 * DAILY_WEEKS)
+        unapplied = {}  # {task: percent} reported since the last evaluation
         day = first
         while day < today:
             day_reports = by_day.pop(day, [])
@@ -668,17 +704,21 @@ def load(api, rng, args, categories, now, first, replay):
                          default=dt.datetime.combine(day, EVENING, CHINA))
             replay.set(max(dt.datetime.combine(day, EVENING, CHINA), latest))
             post_progress(api, day_reports, tally)
-            if day_reports:
-                wait_applied(api, {item["task"]: item["percent"] for item in day_reports})
+            unapplied.update((item["task"], item["percent"]) for item in day_reports)
             if not office.working(day):
                 day += dt.timedelta(days=1)
                 continue
-            evaluate(api, day)
-            evaluations += 1
-            units_at_work.work(day, task_colours(api))
+            issued = 0
+            if day >= daily or not any(office.working(day + dt.timedelta(days=n))
+                                       for n in range(1, 7 - day.weekday())):
+                wait_applied(api, unapplied)
+                unapplied = {}
+                issued = evaluate(api, day)["notices_issued"]
+                evaluations += 1
+            units_at_work.work(day, issued)
             period = f"{day.year}-Q{(day.month - 1) // 3 + 1}"
             if period not in scored and quarter_end(day) - day < dt.timedelta(days=14):
-                score_partners(api, ranking_rng, bodies)
+                score_partners(api, ranking_rng, bodies, count=20)
                 scored.add(period)
             # A quarter the replay saw the end of, published on the first working day
             # after it.
