@@ -18,10 +18,11 @@ the units acknowledge and answer most of their notices (督办单) with a writte
 commitment; the office closes those whose task recovered, publishes each past
 quarter's ranking after the lead units scored their partners, and draws up and
 signs each past week's bulletin (每周专报). Working days are the platform's
-calendar's. The gateway's rate limit is waited out (429, Retry-After). While it replays, every routing
-rule speaks to the inbox only: the past is not sent to anyone's phone or mailbox.
-Then the clock file gets back what it held (empty: the real time) and so do the
-rules. Without a clock file, or with --weeks 0, the history is posted at once as
+calendar's; the gateway's rate limit is waited out (429, Retry-After). While it
+replays, every routing rule speaks to the inbox only: the past is not sent to
+anyone's phone or mailbox. Then the clock file gets back what it held (empty:
+the real time) and so do the rules; a city that exists already is not replayed
+again. Without a clock file, or with --weeks 0, the history is posted at once as
 received when it was sent, then one evaluation as of today. The same seed gives
 the same city. What exists already (409) is skipped, and progress is posted only
 for the tasks this run created.
