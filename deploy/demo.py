@@ -317,24 +317,25 @@ def every(api, path, **params):
             return items
 
 
-def wait_applied(api, reported):
-    """Waits until the warnings service has applied the reports posted since the
-    last evaluation ({task: percent}; events travel on their own), so that the
-    office's evaluation judges them and the same seed gives the same colours."""
-    if not reported:
-        return
-    deadline = time.monotonic() + SETTLE_SECONDS
-    while True:
-        judged = {item["task"]: item["percent"]
-                  for item in every(api, "/api/v1/warnings") if item["item_kind"] == "task"}
-        late = [task for task, percent in reported.items()
-                if judged.get(task) is None or abs(judged[task] - percent) > 1e-6]
-        if not late:
-            return
-        if time.monotonic() > deadline:
-            print(f"  {len(late)} reports not applied after {SETTLE_SECONDS}s; carrying on")
-            return
-        time.sleep(0.2)
+def wait_applied(api, reports):
+    """Waits until the warnings service has applied the reports just posted (events
+    travel on their own), so that it colours them as of their day and the same
+    seed gives the same history. Each batch is applied at once: its last report
+    stands for it."""
+    for last in reports[BATCH_SIZE - 1::BATCH_SIZE] + reports[-1:]:  # as posted
+        deadline = time.monotonic() + SETTLE_SECONDS
+        while True:
+            items = api.http.get("/api/v1/warnings", params={"task": last["task"]})
+            api.check(items, f"reading the colours of {last['task']}")
+            # A task's reports only rise: a later batch may have moved it further.
+            if any(item["item_kind"] == "task" and item["percent"] is not None
+                   and item["percent"] >= last["percent"] - 1e-6
+                   for item in items.json()["items"]):
+                break
+            if time.monotonic() > deadline:
+                print(f"  reports not applied after {SETTLE_SECONDS}s; carrying on")
+                return
+            time.sleep(0.05)
 
 
 def wait_coloured(api, tasks):
@@ -647,14 +648,17 @@ def main(argv=None):
     # The replay starts on the Monday `weeks` weeks before this week's.
     first = today - dt.timedelta(days=today.weekday() + 7 * weeks) if weeks else today
     replay = Replay(api, os.environ[CLOCK_FILE]) if weeks else None
+    loaded = False
     try:
         if replay:
             replay.set(dt.datetime.combine(first, dt.time(8), CHINA))
         load(api, rng, args, categories, now, first, replay)
+        loaded = True
     finally:
         if replay:
             try:
-                quiet_down(api, now.astimezone(dt.UTC))
+                if loaded:  # cut short, nobody waits for the inbox to settle
+                    quiet_down(api, now.astimezone(dt.UTC))
             finally:
                 replay.restore()
     return 0
@@ -688,7 +692,9 @@ def load(api, rng, args, categories, now, first, replay):
     for report in reports:
         by_day[max(first, utc(report["received_at"]).astimezone(CHINA).date())].append(report)
     tally = collections.Counter(accepted=0, rejected=0)
-    post_progress(api, by_day.pop(first, []), tally)
+    backlog = by_day.pop(first, [])
+    post_progress(api, backlog, tally)
+    wait_applied(api, backlog)
     ranking_rng = random.Random(f"{args.seed}-ranking")
     if replay:
         office = Calendar(api)
@@ -697,7 +703,6 @@ def load(api, rng, args, categories, now, first, replay):
         # The office evaluates on the last working day of each week, and every
         # working day of the last DAILY_WEEKS weeks.
         daily = today - dt.timedelta(days=today.weekday() + 7 * DAILY_WEEKS)
-        unapplied = {}  # {task: percent} reported since the last evaluation
         day = first
         while day < today:
             day_reports = by_day.pop(day, [])
@@ -705,15 +710,13 @@ def load(api, rng, args, categories, now, first, replay):
                          default=dt.datetime.combine(day, EVENING, CHINA))
             replay.set(max(dt.datetime.combine(day, EVENING, CHINA), latest))
             post_progress(api, day_reports, tally)
-            unapplied.update((item["task"], item["percent"]) for item in day_reports)
+            wait_applied(api, day_reports)
             if not office.working(day):
                 day += dt.timedelta(days=1)
                 continue
             issued = 0
             if day >= daily or not any(office.working(day + dt.timedelta(days=n))
                                        for n in range(1, 7 - day.weekday())):
-                wait_applied(api, unapplied)
-                unapplied = {}
                 issued = evaluate(api, day)["notices_issued"]
                 evaluations += 1
             units_at_work.work(day, issued)

@@ -276,16 +276,25 @@ def main():
         wait_until(gateway.services_ready, "the services to answer", children)
         print("the gateway and the services answer", flush=True)
 
+        # Present while the demo loads: a load cut short (Ctrl-C) leaves a city half
+        # replayed, its routing rules still kept to the inbox.
+        loading = data_dir / "demo-loading"
+        if loading.exists():
+            print("the demo city's load was cut short on an earlier run: its past is"
+                  " partly replayed and its messages go to the inbox only; `make clean`"
+                  " loads it afresh", flush=True)
         if demo and not gateway.has_units():
             print("loading the demo city ...", flush=True)
             weeks = os.environ.get("LUOSHI_DEMO_WEEKS")
             started = time.monotonic()
+            loading.touch()
             try:
                 loaded = subprocess.run([sys.executable, "-m", "deploy.demo", "--url", url,
                                          *(["--weeks", weeks] if weeks else [])], env=env)
             finally:
                 if own_clock:
                     real_time(data_dir / "clock")
+            loading.unlink()
             print(f"the demo city took {time.monotonic() - started:.0f}s", flush=True)
             if loaded.returncode != 0:
                 print("the demo city was not fully loaded (see above); carrying on",
