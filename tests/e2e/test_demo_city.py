@@ -41,7 +41,6 @@ def test_the_demo_city_loads_and_leaves_a_published_ranking(platform):
     assert f"evaluated as of {platform.clock.day}" in done.stdout, done.stdout
     day = platform.clock.day
     assert f"replayed {7 * WEEKS + day.weekday()} days" in done.stdout, done.stdout
-    print(done.stdout)
     admin = platform.login()
     # The clock is the test's again: the platform's today is the test's day.
     assert platform.clock.path.read_text() == platform.clock.moment.isoformat()
