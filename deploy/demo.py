@@ -1,16 +1,31 @@
 """Loads a demo city through the public HTTP API, as a county system would.
 
     python -m deploy.demo [--url http://127.0.0.1:8000] [--password ...] [--seed 2026]
-                          [--tasks 300] [--categories 产业项目,营商环境,...]
+                          [--tasks 300] [--weeks 52] [--categories 产业项目,营商环境,...]
 
 A supervision office, ten counties and fifteen departments modelled on Yichun, a few
-hundred key tasks with monthly targets, months of progress reports (some units ahead
-of plan, some behind, some silent), then one evaluation as of today, so that green,
-yellow and red all show. "Today" is the platform's: the loader reads the same
-clock as the services (LUOSHI_CLOCK_FILE when set, see services/common/clock.py),
-so a rehearsal on a set date gets a city built around that date. The same seed
-gives the same city. What exists already (409) is skipped, and progress is posted
-only for the tasks this run created.
+hundred key tasks with monthly targets and months of progress reports (some units
+ahead of plan, some behind, some silent), so that green, yellow and red all show.
+"Today" is the platform's: the loader reads the same clock as the services
+(LUOSHI_CLOCK_FILE, see services/common/clock.py), so a rehearsal on a set date
+gets a city built around that date.
+
+With a clock file, the loader replays the last `--weeks` weeks on it, day by day:
+the units' reports of each day are posted on that day; the office evaluates on
+the last working day of each week and on every working day of the last two (so
+the colours' history, the days red and the weekly trend are the platform's own);
+the units acknowledge and answer most of their notices (督办单) with a written
+commitment; the office closes those whose task recovered, publishes each past
+quarter's ranking after the lead units scored their partners, and draws up and
+signs each past week's bulletin (每周专报). Working days are the platform's
+calendar's; the gateway's rate limit is waited out (429, Retry-After). While it
+replays, every routing rule speaks to the inbox only: the past is not sent to
+anyone's phone or mailbox. Then the clock file gets back what it held (empty:
+the real time) and so do the rules; a city that exists already is not replayed
+again. Without a clock file, or with --weeks 0, the history is posted at once as
+received when it was sent, then one evaluation as of today. The same seed gives
+the same city. What exists already (409) is skipped, and progress is posted only
+for the tasks this run created.
 """
 import argparse
 import calendar
@@ -25,7 +40,7 @@ import time
 
 import httpx
 
-from services.common.clock import wall_now
+from services.common.clock import CLOCK_FILE, wall_now
 
 OFFICE = ("DCB", "市抓落实工作办公室")
 COUNTIES = [
@@ -93,6 +108,18 @@ GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英�
 BATCH_SIZE = 500
 SETTLE_SECONDS = 60
 CHINA = dt.timezone(dt.timedelta(hours=8))
+# A replayed day's work is done by the evening: its reports, its evaluation.
+EVENING = dt.time(20)
+# Of the notices a unit receives: how many it acknowledges, and of those how many it
+# answers with a written commitment; the rest run overdue and climb the ladder.
+ACKNOWLEDGED, ANSWERED = 0.8, 0.85
+COMMITMENT_DAYS = 14
+COMMITMENTS = [("补齐要素保障，倒排工期加快推进", "两周内进度追上计划"),
+               ("召开专题调度会，明确责任人和时间节点", "按节点完成当月目标"),
+               ("协调解决手续办理问题", "手续办结，项目复工")]
+# The weeks replayed when nothing says otherwise: back to the oldest task's start.
+DEFAULT_WEEKS = 52
+DAILY_WEEKS = 2
 
 
 def add_months(day, months):
@@ -221,9 +248,23 @@ def build_reports(rng, task, past, now):
             for moment in [min(at, now).astimezone(dt.UTC).isoformat(timespec="seconds")]]
 
 
+class PatientTransport(httpx.HTTPTransport):
+    """Waits out the gateway's rate limit (429, Retry-After) and asks again, as a
+    county system would: the replay asks more than a person does."""
+
+    def handle_request(self, request):
+        while True:
+            answer = super().handle_request(request)
+            if answer.status_code != 429:
+                return answer
+            answer.read()
+            answer.close()
+            time.sleep(float(answer.headers.get("Retry-After") or 1))
+
+
 class Api:
     def __init__(self, url, password):
-        self.http = httpx.Client(base_url=url, timeout=60)
+        self.http = httpx.Client(base_url=url, timeout=60, transport=PatientTransport())
         answer = self.http.post("/api/v1/auth/token",
                                 data={"username": "admin", "password": password})
         self.check(answer, "signing in as admin")
@@ -244,41 +285,80 @@ class Api:
         return True
 
 
-def post_progress(api, reports):
-    """Posts the reports oldest first, in batches as a county system would."""
+def post_progress(api, reports, tally):
+    """Posts the reports oldest first, in batches as a county system would; counts
+    them into `tally` {"accepted", "rejected"}."""
     reports.sort(key=lambda item: item["reported_at"])
     run = secrets.token_hex(4)
-    accepted = rejected = 0
     for start in range(0, len(reports), BATCH_SIZE):
         answer = api.http.post("/api/v1/progress", json=reports[start:start + BATCH_SIZE],
                                headers={"Idempotency-Key": f"demo-{run}-{start}"})
         api.check(answer, "reporting progress")
         for item in answer.json()["results"]:
             if item["status"] == "accepted":
-                accepted += 1
+                tally["accepted"] += 1
                 continue
-            rejected += 1
-            if rejected <= 3:
+            tally["rejected"] += 1
+            if tally["rejected"] <= 3:
                 task = reports[start + item["index"]]["task"]
                 print(f"  rejected: {task}: {item.get('reason')}")
-    print(f"progress: {accepted} reports accepted, {rejected} rejected")
 
 
-def evaluate(api, today, tasks):
-    """Waits until the warnings service has coloured every task (events travel on
-    their own), evaluates as of today and prints the counts."""
+def every(api, path, **params):
+    """Every item of a paged list."""
+    items, offset = [], 0
+    while True:
+        answer = api.http.get(path, params={**params, "limit": 1000, "offset": offset})
+        api.check(answer, f"reading {path}")
+        page = answer.json()
+        items.extend(page["items"])
+        offset += len(page["items"])
+        if not page["items"] or offset >= page["total"]:
+            return items
+
+
+def wait_applied(api, reports):
+    """Waits until the warnings service has applied the reports just posted (events
+    travel on their own), so that it colours them as of their day and the same
+    seed gives the same history. Each batch is applied at once: its last report
+    stands for it."""
+    for last in reports[BATCH_SIZE - 1::BATCH_SIZE] + reports[-1:]:  # as posted
+        deadline = time.monotonic() + SETTLE_SECONDS
+        while True:
+            items = api.http.get("/api/v1/warnings", params={"task": last["task"]})
+            api.check(items, f"reading the colours of {last['task']}")
+            # A task's reports only rise: a later batch may have moved it further.
+            if any(item["item_kind"] == "task" and item["percent"] is not None
+                   and item["percent"] >= last["percent"] - 1e-6
+                   for item in items.json()["items"]):
+                break
+            if time.monotonic() > deadline:
+                print(f"  reports not applied after {SETTLE_SECONDS}s; carrying on")
+                return
+            time.sleep(0.05)
+
+
+def wait_coloured(api, tasks):
+    """Waits until the warnings service has coloured every task."""
     deadline = time.monotonic() + SETTLE_SECONDS
     while True:
         answer = api.http.get("/api/v1/dashboard")
         api.check(answer, "reading the dashboard")
         if sum(answer.json()["counts"].values()) >= tasks:
-            break
+            return
         if time.monotonic() > deadline:
             print(f"  not every task is coloured after {SETTLE_SECONDS}s; evaluating anyway")
-            break
+            return
         time.sleep(0.5)
-    answer = api.http.post("/api/v1/evaluations", params={"as_of": today.isoformat()})
-    api.check(answer, "evaluating")
+
+
+def evaluate(api, day):
+    answer = api.http.post("/api/v1/evaluations", params={"as_of": day.isoformat()})
+    api.check(answer, f"evaluating as of {day}")
+    return answer.json()
+
+
+def print_counts(api, today):
     answer = api.http.get("/api/v1/dashboard")
     api.check(answer, "reading the dashboard")
     counts = answer.json()["counts"]
@@ -291,17 +371,21 @@ def previous_quarter(today):
     return f"{today.year - 1}-Q4" if quarter == 1 else f"{today.year}-Q{quarter - 1}"
 
 
-def rank(api, rng, tasks, today):
-    """The lead units score some of their cooperating units for this quarter, and
-    the last quarter's ranking is drafted, approved and published, so that the
-    ranking board shows scores, evaluations and the red and black lists."""
+def quarter_end(day):
+    last_month = (day.month - 1) // 3 * 3 + 3
+    return dt.date(day.year, last_month, calendar.monthrange(day.year, last_month)[1])
+
+
+def score_partners(api, rng, tasks, count=40):
+    """The lead units score `count` of their cooperating units for the quarter the
+    platform's clock is in. Answers the period."""
     current = api.http.get("/api/v1/rankings/periods")
     api.check(current, "reading the ranking periods")
     period = current.json()["current"]["period"]
     pairs = sorted({(task["lead_unit"], unit) for task in tasks
                     for unit in task["cooperating_units"]})
     given, deadline = 0, time.monotonic() + SETTLE_SECONDS
-    for lead, unit in rng.sample(pairs, k=min(len(pairs), 40)):
+    for lead, unit in rng.sample(pairs, k=min(len(pairs), count)):
         body = {"unit": unit, "lead_unit": lead, "score": rng.randint(70, 98),
                 "comment": rng.choice(["配合积极，按时报送", "配合较好", "响应及时，材料规范",
                                        "配合一般，个别事项滞后"])}
@@ -317,17 +401,180 @@ def rank(api, rng, tasks, today):
         api.check(answer, f"evaluating {unit} for {lead}")
         given += 1
     print(f"ranking: {given} evaluations of cooperating units for {period}")
+    return period
 
-    last = previous_quarter(today)
+
+def publish(api, period):
+    """The period's ranking drafted, approved and published (what is done already
+    is not done again). Answers whether this run published it."""
     states = api.http.get("/api/v1/rankings/periods")
     api.check(states, "reading the ranking periods")
     status = next((item["status"] for item in states.json()["items"]
-                   if item["period"] == last), None)
+                   if item["period"] == period), None)
     steps = {None: ("draft", "approve", "publish"), "draft": ("draft", "approve", "publish"),
              "approved": ("publish",), "published": ()}[status]
     for step in steps:
-        api.check(api.http.post(f"/api/v1/rankings/{last}/{step}"), f"{step} {last}")
-    print(f"ranking: {last} published")
+        api.check(api.http.post(f"/api/v1/rankings/{period}/{step}"), f"{step} {period}")
+    if steps:
+        print(f"ranking: {period} published")
+    return bool(steps)
+
+
+def issue_bulletin(api, week_start):
+    """The week's bulletin drawn up and signed (签发), unless it is issued already
+    (the notify service's weekly timer may have drawn it up first; without
+    LUOSHI_BULLETIN_SIGN_OFF it is issued as it is drawn up)."""
+    answer = api.http.post("/api/v1/bulletins", json={"week_start": week_start.isoformat()})
+    if answer.status_code == 409:
+        return False
+    api.check(answer, f"drawing up the bulletin of the week from {week_start}")
+    bulletin = answer.json()
+    if bulletin["status"] == "issued":
+        return True
+    answer = api.http.post(f"/api/v1/bulletins/{bulletin['id']}/issue")
+    if answer.status_code == 409:
+        return False
+    api.check(answer, f"signing the bulletin of the week from {week_start}")
+    return True
+
+
+class Calendar:
+    """The office's working days, as the platform counts them (GET /calendar/{year}):
+    the holiday package's, the office's entries, or Monday to Friday."""
+
+    def __init__(self, api):
+        self.api, self.years = api, {}
+
+    def working(self, day):
+        if day.year not in self.years:
+            answer = self.api.http.get(f"/api/v1/calendar/{day.year}")
+            self.api.check(answer, f"reading the calendar of {day.year}")
+            year = answer.json()
+            self.years[day.year] = ({item["date"] for item in year.get("holidays") or []},
+                                    set(year.get("workdays") or []))
+        holidays, workdays = self.years[day.year]
+        text = day.isoformat()
+        return text in workdays or (day.weekday() < 5 and text not in holidays)
+
+
+class Units:
+    """The units' side of the notices: each acknowledges most of them the working
+    day after they came and answers most of those the working day after, with a
+    written commitment (书面承诺) it keeps once its task is out of the red; the
+    office closes an answered notice whose task is no longer red. Which notice is
+    left unanswered is the seed's."""
+
+    def __init__(self, api, seed):
+        self.api, self.seed = api, seed
+        self.acknowledged = {}  # {notice id: the day}
+        self.promises = []      # [(commitment id, task, promised day)], open
+        self.watching = False   # a notice was issued: read them each working day
+        self.figures = collections.Counter()
+
+    def fate(self, notice):
+        return random.Random(f"{self.seed}-notice-{notice['id']}").random()
+
+    def work(self, day, issued):
+        self.watching = self.watching or bool(issued)
+        if not self.watching:
+            return
+        notices = [notice for notice in every(self.api, "/api/v1/notices")
+                   if notice["status"] != "closed"]
+        due = [promise for promise in self.promises if promise[2] <= day]
+        red = None
+        if due or any(notice["status"] == "answered" for notice in notices):
+            red = {item["task"] for item in every(self.api, "/api/v1/warnings", colour="red")
+                   if item["item_kind"] == "task"}
+        for notice in notices:
+            fate, number = self.fate(notice), notice["id"]
+            if notice["status"] == "open":
+                if dt.date.fromisoformat(notice["issued_on"]) < day and fate < ACKNOWLEDGED:
+                    self.post(f"/api/v1/notices/{number}/ack", None, "acknowledged")
+                    self.acknowledged[number] = day
+            elif notice["status"] == "acknowledged":
+                if (self.acknowledged.get(number, day) < day
+                        and fate < ACKNOWLEDGED * ANSWERED):
+                    step, result = COMMITMENTS[number % len(COMMITMENTS)]
+                    self.post(f"/api/v1/notices/{number}/answer",
+                              {"answer": f"已制定整改方案：{step}"}, "answered")
+                    promised = day + dt.timedelta(days=COMMITMENT_DAYS)
+                    made = self.post("/api/v1/commitments", {
+                        "task": notice["task"], "unit": notice["unit"], "step": step,
+                        "promised_date": promised.isoformat(), "result": result},
+                        "commitments made")
+                    self.promises.append((made["id"], notice["task"], promised))
+            elif notice["status"] == "answered" and notice["task"] not in red:
+                self.post(f"/api/v1/notices/{number}/close", {"reason": "已整改到位"},
+                          "closed by the office")
+        for promise in due:
+            if promise[1] not in red:
+                self.post(f"/api/v1/commitments/{promise[0]}/fulfil", None, "commitments kept")
+                self.promises.remove(promise)
+
+    def post(self, path, body, what):
+        answer = self.api.http.post(path, json=body)
+        self.api.check(answer, f"{what} ({path})")
+        self.figures[what] += 1
+        return answer.json()
+
+
+class Replay:
+    """The platform's clock, moved by the loader (the file LUOSHI_CLOCK_FILE names),
+    and the routing rules kept to the inbox while it is moved: what happened in
+    the past weeks is written to the inbox, never sent as SMS or e-mail now.
+    `restore` gives both back as they were."""
+
+    def __init__(self, api, path):
+        self.api, self.path = api, path
+        with open(path, encoding="utf-8") as source:
+            self.held = source.read()
+        answer = api.http.get("/api/v1/routing-rules")
+        api.check(answer, "reading the routing rules")
+        self.rules = [{key: value for key, value in rule.items()
+                       if key != "position" and (value is not None or key == "quiet_hours")}
+                      for rule in answer.json()["items"]]
+        quiet = [{**rule, "channels": ["inbox"]} for rule in self.rules]
+        api.check(api.http.put("/api/v1/routing-rules", json={"rules": quiet}),
+                  "keeping the replay's messages to the inbox")
+
+    def set(self, moment):
+        spare = f"{self.path}.next"
+        with open(spare, "w", encoding="utf-8") as target:
+            target.write(moment.isoformat())
+        os.replace(spare, self.path)  # never half written for a reader
+
+    def restore(self):
+        spare = f"{self.path}.next"
+        with open(spare, "w", encoding="utf-8") as target:
+            target.write(self.held)
+        os.replace(spare, self.path)
+        answer = self.api.http.put("/api/v1/routing-rules", json={"rules": self.rules})
+        self.api.check(answer, "restoring the routing rules")
+
+
+def utc(text):
+    """A moment as answers carry it (naive UTC, or with its offset)."""
+    moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment
+
+
+def quiet_down(api, now):
+    """Before the routing rules speak again: every escalation due by now climbed
+    (the notify service looks every LUOSHI_NOTIFY_TICK_SECONDS), and the inbox no
+    longer growing, so that no message of the past goes out by SMS or e-mail."""
+    deadline = time.monotonic() + SETTLE_SECONDS
+    last = None
+    while time.monotonic() < deadline:
+        due = [row for row in every(api, "/api/v1/escalations", status="open")
+               if row.get("next_at") and utc(row["next_at"]) <= now]
+        answer = api.http.get("/api/v1/notifications", params={"limit": 1})
+        api.check(answer, "reading the notifications")
+        total = answer.json()["total"]
+        if not due and total == last:
+            return
+        last = total
+        time.sleep(2)
+    print(f"  the notify service is still busy after {SETTLE_SECONDS}s; carrying on")
 
 
 # People to sign in as, one per role; their password is the admin's.
@@ -374,17 +621,52 @@ def main(argv=None):
     parser.add_argument("--password", default=os.environ.get("LUOSHI_ADMIN_PASSWORD"))
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--tasks", type=int, default=300)
+    parser.add_argument("--weeks", type=int, default=DEFAULT_WEEKS,
+                        help="past weeks replayed day by day on the platform's clock file"
+                             f" (0: none; default {DEFAULT_WEEKS})")
     parser.add_argument("--categories", default=",".join(CATEGORIES),
                         help="comma-separated key areas")
     args = parser.parse_args(argv)
     if not args.password:
         parser.error("the admin password: --password or LUOSHI_ADMIN_PASSWORD")
+    if not 0 <= args.weeks <= 104:
+        parser.error("--weeks: 0 to 104")
     categories = [name.strip() for name in args.categories.split(",") if name.strip()]
 
     rng = random.Random(args.seed)
     now = wall_now().astimezone(CHINA)
+    today = now.date()
     api = Api(args.url.rstrip("/"), args.password)
+    weeks = args.weeks
+    if weeks and not os.environ.get(CLOCK_FILE):
+        print(f"no clock file ({CLOCK_FILE}): the past is posted at once, not replayed")
+        weeks = 0
+    if weeks and api.http.get("/api/v1/units", params={"limit": 1}).json().get("items"):
+        # Evaluating past days again would write them into the colours' history anew.
+        print("the city exists already: its past is not replayed again")
+        weeks = 0
+    # The replay starts on the Monday `weeks` weeks before this week's.
+    first = today - dt.timedelta(days=today.weekday() + 7 * weeks) if weeks else today
+    replay = Replay(api, os.environ[CLOCK_FILE]) if weeks else None
+    loaded = False
+    try:
+        if replay:
+            replay.set(dt.datetime.combine(first, dt.time(8), CHINA))
+        load(api, rng, args, categories, now, first, replay)
+        loaded = True
+    finally:
+        if replay:
+            try:
+                if loaded:  # cut short, nobody waits for the inbox to settle
+                    quiet_down(api, now.astimezone(dt.UTC))
+            finally:
+                replay.restore()
+    return 0
 
+
+def load(api, rng, args, categories, now, first, replay):
+    today = now.date()
+    started = time.monotonic()
     units = build_units(rng)
     created = sum(api.create("/api/v1/units", unit, f"creating unit {unit['code']}")
                   for unit in units)
@@ -393,7 +675,7 @@ def main(argv=None):
 
     reports, created, titles, bodies = [], 0, collections.Counter(), []
     for number in range(1, args.tasks + 1):
-        task, past = build_task(rng, number, now.year, rng.choice(categories), now.date())
+        task, past = build_task(rng, number, now.year, rng.choice(categories), today)
         titles[task["title"]] += 1
         if titles[task["title"]] > 1:
             task["title"] += f"（第{titles[task['title']]}批）"
@@ -404,11 +686,73 @@ def main(argv=None):
             reports += task_reports
     print(f"tasks: {created} created, {args.tasks - created} existed")
 
-    post_progress(api, reports)
-    assign_fresh_matters(api, rng, now.date())
-    evaluate(api, now.date(), args.tasks)
-    rank(api, rng, bodies, now.date())
-    return 0
+    # What was sent before the first replayed day is posted at once, as received
+    # when it was sent; the rest on its day.
+    by_day = collections.defaultdict(list)
+    for report in reports:
+        by_day[max(first, utc(report["received_at"]).astimezone(CHINA).date())].append(report)
+    tally = collections.Counter(accepted=0, rejected=0)
+    backlog = by_day.pop(first, [])
+    post_progress(api, backlog, tally)
+    wait_applied(api, backlog)
+    ranking_rng = random.Random(f"{args.seed}-ranking")
+    if replay:
+        office = Calendar(api)
+        units_at_work = Units(api, args.seed)
+        scored, published, bulletins, evaluations = set(), [], 0, 0
+        # The office evaluates on the last working day of each week, and every
+        # working day of the last DAILY_WEEKS weeks.
+        daily = today - dt.timedelta(days=today.weekday() + 7 * DAILY_WEEKS)
+        day = first
+        while day < today:
+            day_reports = by_day.pop(day, [])
+            latest = max((utc(item["received_at"]) for item in day_reports),
+                         default=dt.datetime.combine(day, EVENING, CHINA))
+            replay.set(max(dt.datetime.combine(day, EVENING, CHINA), latest))
+            post_progress(api, day_reports, tally)
+            wait_applied(api, day_reports)
+            if not office.working(day):
+                day += dt.timedelta(days=1)
+                continue
+            issued = 0
+            if day >= daily or not any(office.working(day + dt.timedelta(days=n))
+                                       for n in range(1, 7 - day.weekday())):
+                issued = evaluate(api, day)["notices_issued"]
+                evaluations += 1
+            units_at_work.work(day, issued)
+            period = f"{day.year}-Q{(day.month - 1) // 3 + 1}"
+            if period not in scored and quarter_end(day) - day < dt.timedelta(days=14):
+                score_partners(api, ranking_rng, bodies, count=20)
+                scored.add(period)
+            # A quarter the replay saw the end of, published on the first working day
+            # after it.
+            ended = dt.date(day.year, (day.month - 1) // 3 * 3 + 1, 1) - dt.timedelta(days=1)
+            if ended >= first and previous_quarter(day) not in published:
+                publish(api, previous_quarter(day))
+                published.append(previous_quarter(day))
+            monday = day - dt.timedelta(days=day.weekday())
+            if monday - dt.timedelta(days=7) >= first and not any(
+                    office.working(monday + dt.timedelta(days=n)) for n in range(day.weekday())):
+                bulletins += issue_bulletin(api, monday - dt.timedelta(days=7))
+            day += dt.timedelta(days=1)
+        replay.set(now)
+        last_week = today - dt.timedelta(days=today.weekday() + 7)
+        if last_week >= first:
+            bulletins += issue_bulletin(api, last_week)
+        print(f"replayed {(today - first).days} days from {first}: {evaluations} evaluations,"
+              f" bulletins of {bulletins} weeks signed; units: "
+              + ", ".join(f"{count} {what}" for what, count in
+                          sorted(units_at_work.figures.items())))
+    for day_reports in by_day.values():  # today's
+        post_progress(api, day_reports, tally)
+    print(f"progress: {tally['accepted']} reports accepted, {tally['rejected']} rejected")
+    assign_fresh_matters(api, rng, today)
+    wait_coloured(api, args.tasks)
+    evaluate(api, today)
+    print_counts(api, today)
+    score_partners(api, ranking_rng, bodies)
+    publish(api, previous_quarter(today))
+    print(f"loaded in {time.monotonic() - started:.0f}s")
 
 
 if __name__ == "__main__":

@@ -5,6 +5,10 @@ Environment:
     LUOSHI_PORT                 the gateway's port (8000)
     LUOSHI_DATA_DIR             databases, evidence and logs (./var)
     LUOSHI_DEMO                 0 skips the demo city (1)
+    LUOSHI_DEMO_WEEKS           the past weeks the demo city replays (deploy/demo.py)
+    LUOSHI_CLOCK_FILE           the platform's clock (services/common/clock.py); unset:
+                                <data dir>/clock, owned by the runner, emptied (the
+                                real time) at each start and once the demo is loaded
     LUOSHI_REPLICAS_<SERVICE>   replicas of tasks, warnings, ranking, notify (1 each)
     LUOSHI_ADMIN_PASSWORD       the admin's password; generated on the first run when unset
     LUOSHI_METRICS_PORT         unset or 0: no service metrics; N: the replicas serve theirs
@@ -27,6 +31,7 @@ from pathlib import Path
 
 import httpx
 
+from services.common.clock import CLOCK_FILE
 from services.common.config import SERVICES
 
 START_SECONDS = 120
@@ -70,6 +75,13 @@ class Child:
             self.process = subprocess.Popen(
                 argv, env=env, stdin=subprocess.DEVNULL, stdout=log,
                 stderr=subprocess.STDOUT, start_new_session=True, preexec_fn=die_with_parent)
+
+
+def real_time(path):
+    """Empty the clock file: the platform follows the real time."""
+    spare = path.with_suffix(".next")
+    spare.write_text("")
+    os.replace(spare, path)
 
 
 def tail(path, lines=15):
@@ -217,6 +229,12 @@ def main():
     password = admin_password(data_dir)
     env = {**os.environ, "LUOSHI_DATA_DIR": str(data_dir), "LUOSHI_ADMIN_PASSWORD": password,
            "PYTHONUNBUFFERED": "1"}
+    # The demo replays the city's past weeks by moving every service's clock; a
+    # clock set by whoever started the runner (a rehearsal) is theirs to keep.
+    own_clock = not os.environ.get(CLOCK_FILE)
+    if own_clock:
+        env[CLOCK_FILE] = str(data_dir / "clock")
+        real_time(data_dir / "clock")  # a replay cut short left a moment in it
     url = f"http://127.0.0.1:{port}"
     ops_setting = os.environ.get("LUOSHI_OPS_PORT", "auto").strip()
     ops_port = free_port(host) if ops_setting in ("", "auto") else int(ops_setting)
@@ -258,10 +276,26 @@ def main():
         wait_until(gateway.services_ready, "the services to answer", children)
         print("the gateway and the services answer", flush=True)
 
+        # Present while the demo loads: a load cut short (Ctrl-C) leaves a city half
+        # replayed, its routing rules still kept to the inbox.
+        loading = data_dir / "demo-loading"
+        if loading.exists():
+            print("the demo city's load was cut short on an earlier run: its past is"
+                  " partly replayed and its messages go to the inbox only; `make clean`"
+                  " loads it afresh", flush=True)
         if demo and not gateway.has_units():
             print("loading the demo city ...", flush=True)
-            loaded = subprocess.run([sys.executable, "-m", "deploy.demo", "--url", url],
-                                    env=env)
+            weeks = os.environ.get("LUOSHI_DEMO_WEEKS")
+            started = time.monotonic()
+            loading.touch()
+            try:
+                loaded = subprocess.run([sys.executable, "-m", "deploy.demo", "--url", url,
+                                         *(["--weeks", weeks] if weeks else [])], env=env)
+            finally:
+                if own_clock:
+                    real_time(data_dir / "clock")
+            loading.unlink()
+            print(f"the demo city took {time.monotonic() - started:.0f}s", flush=True)
             if loaded.returncode != 0:
                 print("the demo city was not fully loaded (see above); carrying on",
                       flush=True)

@@ -4,7 +4,10 @@ supervision office's time zone (LUOSHI_TIMEZONE, default Asia/Shanghai), not UTC
 A rehearsal or a simulated year sets the platform's time instead of waiting for
 it: when LUOSHI_CLOCK_FILE names a file, "now" is the moment it holds (ISO 8601
 with its offset, replaced whole by whoever moves the time), for every service
-and every moment they store; the gateway's tokens keep the real time."""
+and every moment they store; the gateway's tokens keep the real time. An empty
+file (or one of blanks) is the real time: `make run` replays the demo city's
+past weeks on a file it owns, then empties it, and the running platform follows
+the real time again without a restart."""
 import datetime as dt
 import os
 from zoneinfo import ZoneInfo
@@ -16,13 +19,16 @@ CLOCK_FILE = "LUOSHI_CLOCK_FILE"
 
 def wall_now():
     """Now, as an aware UTC datetime: the real time, or the moment the file named
-    by LUOSHI_CLOCK_FILE holds. Read at each call: the file is moved on at will,
-    and a running platform follows it."""
+    by LUOSHI_CLOCK_FILE holds (the real time while it is empty). Read at each
+    call: the file is moved on at will, and a running platform follows it."""
     path = os.environ.get(CLOCK_FILE)
     if not path:
         return dt.datetime.now(dt.UTC)
     with open(path, encoding="utf-8") as source:
-        moment = dt.datetime.fromisoformat(source.read().strip())
+        text = source.read().strip()
+    if not text:
+        return dt.datetime.now(dt.UTC)
+    moment = dt.datetime.fromisoformat(text)
     if moment.tzinfo is None:
         raise ValueError(f"{CLOCK_FILE} must hold a moment with its offset")
     return moment.astimezone(dt.UTC)
