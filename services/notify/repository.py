@@ -526,19 +526,11 @@ def reminder_percents(session, codes):
 
 
 def task_titles(session, codes):
-    """{code: title} of the tasks among `codes` this service has heard of."""
-    if not codes:
-        return {}
-    return dict(session.execute(select(reminder_tasks.c.task, reminder_tasks.c.title)
-                                .where(reminder_tasks.c.task.in_(list(codes)))).all())
-
-
-def task_titles(session, codes):
     """{code: title} of the given tasks notify has heard of (task_created)."""
     if not codes:
         return {}
     return dict(session.execute(select(reminder_tasks.c.task, reminder_tasks.c.title)
-                                .where(reminder_tasks.c.task.in_(sorted(codes)))).all())
+                                .where(among(session, reminder_tasks.c.task, sorted(codes)))).all())
 
 
 def reminder_task(session, code):
