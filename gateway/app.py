@@ -17,11 +17,12 @@ from .caches import KnownCallers, SharedBoard, UnitNames
 from .db import Database
 from .idempotency import prune
 from .metrics import GatewayMetrics, RequestMetrics
-from .middleware import BodySizeLimit, StorableText
+from .middleware import BoardAtHand, BodySizeLimit, StorableText
 from .ops import OpsServer
 from .portal import mount as mount_portal
 from .ratelimit import RateLimiter
 from .routes import ROUTERS
+from .routes.version import PREFIX
 from .rpc import RpcPool
 from .settings import Settings
 
@@ -108,6 +109,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(StorableText)
     # Outside the size limit, so that a refused oversized write is logged too.
     app.add_middleware(AuditLog)
+    # The one screen, for callers the gateway knows, before routing (see BoardAtHand).
+    app.add_middleware(BoardAtHand, path=f"{PREFIX}/dashboard")
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware, allow_origins=settings.cors_origins,

@@ -24,7 +24,7 @@ from typing import Annotated
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from fastapi import Depends, Request, status
+from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
@@ -232,6 +232,33 @@ async def current_caller(
     if caller.must_change_password and route not in PASSWORD_CHANGE_ROUTES:
         raise refusal(status.HTTP_403_FORBIDDEN, "password_change_required")
     request.state.caller = caller
+    return caller
+
+
+def caller_at_hand(state, headers: dict) -> Caller | None:
+    """The caller of a request's credential (`headers`: lower-case names) when the
+    gateway knows it already and the full check would add nothing: known within
+    `auth_cache_seconds`, unexpired, its last use recorded lately, no password to
+    change, and its rate limit not spent. None sends the request down the full
+    path, which answers whatever else (401, 403, 429) as every route does."""
+    authorization = headers.get("authorization", "")
+    scheme, _, token = authorization.partition(" ")
+    api_key = headers.get("x-api-key")
+    credential = api_key or (token.strip() if scheme.lower() == "bearer" else None)
+    if not credential:
+        return None
+    known = state.known_callers.get(credential_digest(state.settings, credential))
+    now = utcnow()
+    if known is None or (known.expires_at is not None and known.expires_at <= now) or \
+            known.last_used_at is None or now - known.last_used_at >= LAST_USE_PRECISION or \
+            known.caller.must_change_password:
+        return None
+    caller = known.caller
+    try:
+        state.rate_limiter.take(f"key:{caller.api_key}" if caller.api_key
+                                else f"user:{caller.user}")
+    except HTTPException:
+        return None
     return caller
 
 

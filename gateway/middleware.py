@@ -6,6 +6,7 @@ from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from .auth import caller_at_hand
 from .errors import invalid_input
 from .messages import message
 from .text import MESSAGES, text_problem
@@ -80,3 +81,39 @@ class StorableText:
             if problem:
                 return "query", problem
         return None
+
+
+class BoardAtHand:
+    """The one screen (GET `path`, no query) answered from the board the gateway
+    keeps (caches.SharedBoard) to a caller it knows already (auth.caller_at_hand),
+    before routing and dependency solving: those were most of such a request's
+    time, and a wall of screens and the leaders' phones poll it. Anything else —
+    a board older than its window, an unknown or lapsing credential, a spent rate
+    limit — goes down the full path, which answers as every route does."""
+
+    def __init__(self, app: ASGIApp, path: str):
+        self.app = app
+        self.path = path
+        # What the request metrics name the route by (metrics.route_template).
+        self.route = _Route(path)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] == "GET" and \
+                scope["path"] == self.path and not scope["query_string"]:
+            state = scope["app"].state
+            body = state.dashboard.fresh()
+            if body is not None:
+                caller = caller_at_hand(state, Headers(scope=scope))
+                if caller is not None:
+                    scope["route"] = self.route
+                    await send({"type": "http.response.start", "status": 200, "headers": [
+                        (b"content-type", b"application/json"),
+                        (b"content-length", str(len(body)).encode())]})
+                    await send({"type": "http.response.body", "body": body})
+                    return
+        await self.app(scope, receive, send)
+
+
+class _Route:
+    def __init__(self, path: str):
+        self.path = path

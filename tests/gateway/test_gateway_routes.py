@@ -5,8 +5,12 @@ import io
 
 import openpyxl
 import pytest
+from fastapi.testclient import TestClient
 
+from gateway.app import create_app
+from gateway.auth import current_caller
 from gateway.caches import SharedBoard
+from gateway.rpc import get_rpc
 
 ADMIN = {"user": "admin", "role": "admin", "units": None}
 TASK_BODY = {
@@ -379,3 +383,61 @@ def test_notices_name_their_tasks_by_title(client, admin):
     caller may read it)."""
     (notice,) = client.get("/api/v1/notices", headers=admin).json()["items"]
     assert (notice["task"], notice["title"]) == ("T-001", "建成城市快速路一期")
+
+
+# The one screen for a caller the gateway knows is answered before routing
+# (middleware.BoardAtHand); everything it cannot vouch for takes the full path.
+
+def test_a_known_reader_gets_the_same_board_without_the_full_path(client, app, leader,
+                                                                   fake_rpc):
+    first = client.get("/api/v1/dashboard", headers=leader)
+
+    def full_path():
+        raise AssertionError("the request went through routing and its dependencies")
+
+    app.dependency_overrides[current_caller] = full_path
+    again = client.get("/api/v1/dashboard", headers=leader)
+    assert again.status_code == 200 and again.content == first.content
+    assert again.headers["content-type"] == "application/json"
+    assert fake_rpc.names().count("warnings.get_dashboard") == 1
+
+
+def test_the_board_at_hand_is_counted_under_its_route(client, ops, leader):
+    client.get("/api/v1/dashboard", headers=leader)  # the full path: the board is asked
+    client.get("/api/v1/dashboard", headers=leader)  # at hand
+    line = next(line for line in ops.get("/metrics").text.splitlines() if line.startswith(
+        'luoshi_gateway_requests_total{method="GET",route="/api/v1/dashboard",status="200"}'))
+    assert line.endswith(" 2.0")
+
+
+def test_the_board_is_not_at_hand_for_a_caller_the_gateway_cannot_vouch_for(
+        client, app, leader, admin, headers_for):
+    client.get("/api/v1/dashboard", headers=leader)
+    assert client.get("/api/v1/dashboard", headers={
+        "Authorization": "Bearer not-a-token"}).status_code == 401
+    # Signed out through this gateway: refused at once, board or no board.
+    assert client.post("/api/v1/auth/logout", headers=leader).status_code == 204
+    assert client.get("/api/v1/dashboard", headers=leader).status_code == 401
+    # A user whose password was reset reaches nothing but the password change.
+    reader = headers_for("leader")
+    me = client.get("/api/v1/auth/me", headers=reader).json()["user"]
+    client.post(f"/api/v1/users/{me}/password-reset", headers=admin,
+                json={"password": "Temporary-Passw0rd!"})
+    token = client.post("/api/v1/auth/token", data={
+        "username": me, "password": "Temporary-Passw0rd!"}).json()["access_token"]
+    answer = client.get("/api/v1/dashboard", headers={"Authorization": f"Bearer {token}"})
+    assert answer.status_code == 403
+    assert answer.json()["detail"]["code"] == "password_change_required"
+
+
+def test_the_board_at_hand_spends_the_callers_rate_limit(settings, fake_rpc):
+    settings = settings.model_copy(update={"rate_limit_per_minute": 3})
+    app = create_app(settings)
+    app.dependency_overrides[get_rpc] = lambda: fake_rpc
+    with TestClient(app) as client:
+        token = client.post("/api/v1/auth/token", data={
+            "username": "admin", "password": "admin-test-password"}).json()["access_token"]
+        headers = {"Authorization": f"Bearer {token}"}
+        answers = [client.get("/api/v1/dashboard", headers=headers).status_code
+                   for _ in range(5)]
+    assert answers[:3] == [200, 200, 200] and answers[3:] == [429, 429]
