@@ -67,6 +67,7 @@ ACTIONS = {
     ("POST", "/notifications/{notification_id}/ack"): "确认收到消息 {notification_id}",
     ("PUT", "/routing-rules"): "修改了消息推送规则",
     ("PUT", "/templates/{event_type}/{channel}"): "修改了消息模板",
+    ("POST", "/templates/{event_type}/{channel}/preview"): "预览了消息模板",
     ("PUT", "/robots/{unit}/{channel}"): "设置了单位 {unit} 的工作群机器人",
     ("DELETE", "/robots/{unit}/{channel}"): "删除了单位 {unit} 的工作群机器人",
     ("POST", "/bulletins"): "生成每周专报",

@@ -158,6 +158,16 @@ def set_template(caller: Admin, event_type: NotifyEventType, channel: NotifyChan
                                    caller=caller.as_rpc())
 
 
+@router.post("/templates/{event_type}/{channel}/preview")
+def preview_template(caller: Admin, event_type: NotifyEventType, channel: NotifyChannel,
+                     body: TemplateIn, rpc: Rpc):
+    """The template as a message would read, filled with the event type's sample
+    values, before it is stored: {subject, body}. Stores nothing."""
+    return rpc.notify.preview_template(event_type=event_type, channel=channel,
+                                       subject=body.subject, body=body.body,
+                                       caller=caller.as_rpc())
+
+
 @router.get("/bulletins")
 def list_bulletins(caller: CityWide, rpc: Rpc, limit: Limit = 100, offset: Offset = 0):
     """The weekly bulletins (每周专报), newest week first."""

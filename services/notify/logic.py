@@ -238,7 +238,7 @@ DEFAULT_TEMPLATES = {
 # What each event type's templates may use; set_template renders with these.
 SAMPLE_CONTEXTS = {
     COLOUR_CHANGED: {"unit_name": "袁州区", "task": "T2026-0001", "title": "产业园区建设",
-                     "colour": RED,
+                     "colour": RED, "colour_name": "红灯",
                      "reason": "计划进度60%，实际20%", "as_of": "2026-11-03",
                      "recipient_name": "李四", "role_name": "联络员"},
     NOTICE_ISSUED: {"unit_name": "袁州区", "task": "T2026-0001", "title": "产业园区建设",
@@ -286,6 +286,43 @@ SAMPLE_CONTEXTS.update({
     REMIND_ANSWER: {**_REMINDER_SAMPLE, "number": "督〔2027〕1号"},
     REMIND_STAGE: {**_REMINDER_SAMPLE, "stage": "first_feedback", "stage_name": "首次反馈"},
 })
+
+# What each variable of SAMPLE_CONTEXTS stands for, as the office's template editor
+# names it: the editor inserts `{{ name }}` and shows these words.
+VARIABLE_NAMES = {
+    "unit_name": "单位名称", "task": "任务编号", "title": "任务名称", "colour": "颜色（代码）",
+    "colour_name": "颜色", "reason": "亮灯原因", "as_of": "评价日期",
+    "recipient_name": "收件人姓名", "role_name": "收件人身份", "number": "督办单编号",
+    "ack_due": "签收期限", "answer_due": "整改方案期限", "issued_at": "下发日期",
+    "stage": "环节（代码）", "stage_name": "环节", "label": "提醒事项", "since": "起始日期",
+    "level": "提醒级别", "count": "条数", "items": "事项列表", "period": "考核周期（代码）",
+    "period_label": "考核周期", "groups": "各组红黑榜", "author": "留言人",
+    "side_name": "留言方", "excerpt": "留言摘要", "posted_at": "留言时间",
+    "week_start": "本周起", "week_end": "本周止", "red": "红灯数", "overdue": "超期督办单数",
+    "closed": "办结数", "red_on": "预计转红日期", "due": "到期日", "words": "预测说明",
+    "due_words": "到期日（中文）", "days_left": "剩余工作日", "left_words": "剩余时间（中文）",
+    "seq": "目标序号", "month_words": "月份", "nth": "报送日（第几个工作日）",
+    "pending": "未报送任务数",
+}
+
+
+def preview_template(event_type, channel, subject, body):
+    """{subject, body} of a template as a message would read, filled with its event
+    type's sample (SAMPLE_CONTEXTS); InvalidInput as validate_template."""
+    template = validate_template(event_type, channel, subject, body)
+    sample = SAMPLE_CONTEXTS[event_type]
+    return {"subject": render(template["subject"], sample),
+            "body": render(template["body"], sample)}
+
+
+def preview_or_none(event_type, channel, template):
+    """The preview of a stored template; None for one that no longer renders (a
+    template stored before its variables changed), which the office then edits."""
+    try:
+        return preview_template(event_type, channel, template["subject"], template["body"])
+    except InvalidInput:
+        return None
+
 
 # What one template may make: a string or list repeated past this many items,
 # and a range past this many numbers, are refused, so that `{{ 'x' * 10**9 }}`
@@ -764,6 +801,7 @@ def colour_context(task, unit_name, reason, as_of, colour=RED, title=None):
     """What the colour_changed templates read; the task named by its title (its
     code until the title is known: with_titles fills it in)."""
     return {"task": task, "title": title or task, "unit_name": unit_name, "colour": colour,
+            "colour_name": FORECAST_COLOUR_NAMES.get(colour, colour),
             "reason": (reason or "未说明").rstrip("。"), "as_of": as_of.isoformat()}
 
 

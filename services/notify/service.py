@@ -490,10 +490,22 @@ class Service(LeadersHandlers, ExtensionHandlers, ForecastHandlers, RemindersHan
         with self.db.session(readonly=True) as session:
             stored = repo.load_templates(session)
         items = [{"event_type": key[0], "channel": key[1], **value,
-                  "variables": sorted(logic.SAMPLE_CONTEXTS[key[0]])}
+                  "variables": sorted(logic.SAMPLE_CONTEXTS[key[0]]),
+                  "variable_names": {name: logic.VARIABLE_NAMES.get(name, name)
+                                     for name in logic.SAMPLE_CONTEXTS[key[0]]},
+                  "preview": logic.preview_or_none(key[0], key[1], value)}
                  for key, value in sorted(stored.items())
                  if event_type in (None, key[0]) and channel in (None, key[1])]
         return {"items": items}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def preview_template(self, event_type, channel, subject, body, caller):
+        """A template as a message would read it, filled with its event type's
+        sample, before it is stored (admin only): {subject, body}. InvalidInput as
+        set_template."""
+        refuse_unstorable(event_type=event_type, channel=channel, subject=subject, body=body)
+        _admin(caller)
+        return logic.preview_template(event_type, channel, subject, body)
 
     @rpc(expected_exceptions=EXPECTED)
     def set_template(self, event_type, channel, subject, body, caller):

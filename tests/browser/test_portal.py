@@ -175,7 +175,7 @@ def test_an_operators_workspace_and_the_task_list(open_as, platform, screenshot)
     assert export.value.suggested_filename == "重点任务清单.xlsx"
 
 
-SMS = "【落实】{{ unit_name }}：任务 {{ task }} 亮{{ colour }}灯，请及时处理"
+SMS = "【落实】{{ unit_name }}：任务 {{ task }} 亮{{ colour_name }}，请及时处理"
 
 
 def test_the_office_edits_a_template_and_the_routing_rules_and_sees_parked_messages(
@@ -184,13 +184,25 @@ def test_the_office_edits_a_template_and_the_routing_rules_and_sees_parked_messa
     templates = page.get_by_test_id("templates")
     expect(templates.locator("tbody tr").first).to_be_visible()
     row = templates.locator("tbody tr").filter(has_text="亮灯变化").filter(has_text="短信")
+    # The list shows each template as its message reads, never its Jinja.
+    expect(row).to_contain_text("袁州区")
+    expect(templates).not_to_contain_text("{{")
     row.get_by_role("button", name="编辑").click()
     editor = page.get_by_test_id("template-editor")
+    preview = page.get_by_test_id("template-preview")
+    editor.locator("textarea").fill("【落实】")
+    # Variables are offered by their Chinese names and inserted where the cursor is.
+    editor.get_by_test_id("template-variables").get_by_role("button", name="单位名称").click()
+    expect(editor.locator("textarea")).to_have_value("【落实】{{ unit_name }}")
+    expect(preview).to_have_text("【落实】袁州区")
     editor.locator("textarea").fill(SMS)
+    expect(preview).to_have_text("【落实】袁州区：任务 T2026-0001 亮红灯，请及时处理")
+    screenshot(page, "template-editor")
     editor.get_by_role("button", name="保存模板").click()
     expect(editor).to_contain_text("已保存")
     # A template naming a variable that does not exist is refused, in words.
     editor.locator("textarea").fill("{{ nonexistent_variable }}")
+    expect(preview).to_contain_text("输入有误")  # the preview says so before saving
     editor.get_by_role("button", name="保存模板").click()
     expect(editor.locator(".form-message.error")).to_contain_text("输入有误")
     admin = platform.login()
@@ -203,15 +215,21 @@ def test_the_office_edits_a_template_and_the_routing_rules_and_sees_parked_messa
     rules.get_by_role("button", name="添加规则").click()
     added = rules.locator("tbody tr").last
     added.locator("select[name=event_type]").select_option("notice_issued")
-    added.locator("input[name=colour]").fill("")
+    # Colours, stages and units are chosen by name, not typed as codes.
+    assert added.locator("select[name=colour] option").all_inner_texts() == [
+        "任意", "红灯", "黄灯", "绿灯", "签收超期", "整改方案超期"]
+    added.locator("select[name=colour]").select_option(label="任意")
+    added.locator("select[name=unit]").select_option(label="袁州区")
     added.locator("select[name=role]").select_option("head")
     added.locator("input[name=channels][value=email]").check()
     added.locator("input[name=quiet_hours]").fill("")
     rules.get_by_role("button", name="保存全部规则").click()
     expect(rules).to_contain_text(f"已保存 {before + 1} 条规则")
     stored = platform.http.get("/api/v1/routing-rules", headers=admin).json()["items"]
-    assert {key: stored[-1][key] for key in ("event_type", "role", "colour", "quiet_hours")} == {
-        "event_type": "notice_issued", "role": "head", "colour": None, "quiet_hours": None}
+    assert {key: stored[-1][key] for key in ("event_type", "role", "colour", "unit",
+                                             "quiet_hours")} == {
+        "event_type": "notice_issued", "role": "head", "colour": None, "unit": "YUANZHOU",
+        "quiet_hours": None}
     assert stored[-1]["channels"] == ["inbox", "email"]
 
     expect(page.get_by_test_id("parked")).to_contain_text("预警服务：0 条")

@@ -750,13 +750,18 @@ class Contract:
     def notify_list_templates(self, *, event_type=None, channel=None):
         items = [{"event_type": "colour_changed", "channel": "sms", "subject": "",
                   "body": "{{ unit_name }}：任务 {{ task }} 已亮红灯。", "updated_at": None,
-                  "updated_by": None, "variables": ["task", "unit_name"]}]
+                  "updated_by": None, "variables": ["task", "unit_name"],
+                  "variable_names": {"task": "任务编号", "unit_name": "单位名称"},
+                  "preview": {"subject": "", "body": "袁州区：任务 T2026-0001 已亮红灯。"}}]
         return {"items": [row for row in items if event_type in (None, row["event_type"])
                           and channel in (None, row["channel"])]}
 
     def notify_set_template(self, *, event_type, channel, subject, body, caller):
         return {"event_type": event_type, "channel": channel, "subject": subject,
                 "body": body, "updated_at": "2026-04-01T08:00:00", "updated_by": caller["user"]}
+
+    def notify_preview_template(self, *, event_type, channel, subject, body, caller):
+        return {"subject": subject, "body": body.replace("{{ unit_name }}", "袁州区")}
 
     def notify_list_unit_robots(self, *, unit=None):
         items = [{"unit": "yz", "unit_name": "袁州区", "channel": "dingtalk",

@@ -260,6 +260,9 @@ MATRIX = {
     ("put", "/api/v1/templates/{event_type}/{channel}"): Row(
         "/api/v1/templates/colour_changed/sms", admin_only(200), {
             "json": {"body": "{{ unit_name }}：任务 {{ task }} 已亮红灯。"}}),
+    ("post", "/api/v1/templates/{event_type}/{channel}/preview"): Row(
+        "/api/v1/templates/colour_changed/sms/preview", admin_only(200), {
+            "json": {"body": "{{ unit_name }}：任务 {{ task }} 已亮红灯。"}}),
     # The weekly bulletin is the leaders' (DESIGN.md), drawn up by the office.
     ("get", "/api/v1/bulletins"): Row("/api/v1/bulletins", city_wide(200)),
     ("post", "/api/v1/bulletins"): Row("/api/v1/bulletins", admin_only(200), {

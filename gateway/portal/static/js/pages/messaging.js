@@ -21,6 +21,9 @@ const ROBOT_LABEL = { dingtalk: "钉钉群机器人", wecom: "企业微信群机
 const ESCALATION_STATUS = { open: "提醒中", stopped: "已停止", top: "已到最高级" };
 const SERVICES = { tasks: "任务", warnings: "预警", ranking: "排名", notify: "推送" };
 const ROUTED = Object.keys(EVENT_LABEL).filter((key) => key !== "digest");
+// What a rule's 颜色/阶段 may name, as the notify service matches it.
+const COLOUR_CHOICES = [["", "任意"], ["red", "红灯"], ["yellow", "黄灯"], ["green", "绿灯"],
+  ["overdue-ack", "签收超期"], ["overdue-answer", "整改方案超期"]];
 
 export async function messagingTab(body) {
   body.append(await routingPanel(), await templatesPanel(), await robotsPanel(), await escalationsPanel(), await parkedPanel());
@@ -28,12 +31,16 @@ export async function messagingTab(body) {
 
 // Routing rules -------------------------------------------------------------------
 
-function ruleRow(rule) {
+function ruleRow(rule, units) {
   const channels = new Set(rule.channels || []);
+  // A value stored before these choices existed stays shown, under its own words.
+  const colours = COLOUR_CHOICES.some(([key]) => key === (rule.colour || "")) ? COLOUR_CHOICES : [...COLOUR_CHOICES, [rule.colour, rule.colour]];
+  const unitChoices = [["", "任意单位"], ...units.map((unit) => [unit.code, unit.name])];
+  if (rule.unit && !units.some((unit) => unit.code === rule.unit)) unitChoices.push([rule.unit, rule.unit]);
   return h("tr.rule", {},
     h("td", {}, select("event_type", ROUTED.map((key) => [key, EVENT_LABEL[key]]), rule.event_type)),
-    h("td", {}, h("input", { name: "colour", value: rule.colour || "", placeholder: "任意", size: 8, "aria-label": "颜色或阶段" })),
-    h("td", {}, h("input", { name: "unit", value: rule.unit || "", placeholder: "任意", size: 8, "aria-label": "单位" })),
+    h("td", {}, select("colour", colours, rule.colour || "", { "aria-label": "颜色或阶段" })),
+    h("td", {}, select("unit", unitChoices, rule.unit || "", { "aria-label": "单位" })),
     h("td", {}, select("role", Object.entries(RECIPIENT_LABEL), rule.role || "operator")),
     h("td", {}, h("span.row", {}, Object.entries(CHANNEL_LABEL).map(([key, label]) =>
       h("label.small", {}, h("input", { type: "checkbox", name: "channels", value: key, checked: channels.has(key) }), label)))),
@@ -65,22 +72,23 @@ function readRule(row) {
 }
 
 async function routingPanel() {
-  const rules = (await api("/routing-rules")).items;
-  const rows = h("tbody", {}, rules.map(ruleRow));
+  const [rules, units] = await Promise.all([api("/routing-rules").then((answer) => answer.items), all("/units")]);
+  const row = (rule) => ruleRow(rule, units);
+  const rows = h("tbody", {}, rules.map(row));
   const form = h("form", { "data-testid": "routing-rules" },
     h("div.table-wrap", {}, h("table", {},
       h("thead", {}, h("tr", {}, ["事件", "颜色/阶段", "单位", "推送对象", "渠道", "短信免打扰", "提前工作日", "启用", ""].map((label) => h("th", {}, label)))),
       rows)),
     h("div.row", {},
-      h("button.secondary", { type: "button", onclick: () => rows.append(ruleRow({ event_type: "colour_changed", colour: "red", role: "operator", channels: ["inbox"], quiet_hours: "22:00-08:00" })) }, "添加规则"),
+      h("button.secondary", { type: "button", onclick: () => rows.append(row({ event_type: "colour_changed", colour: "red", role: "operator", channels: ["inbox"], quiet_hours: "22:00-08:00" })) }, "添加规则"),
       h("button", { type: "submit" }, "保存全部规则")));
   submitting(form, async () => {
     const saved = await api("/routing-rules", { method: "PUT", json: { rules: [...rows.children].map(readRule) } });
-    rows.replaceChildren(...saved.items.map(ruleRow));
+    rows.replaceChildren(...saved.items.map(row));
     return `已保存 ${saved.items.length} 条规则`;
   });
   return panel("推送规则（自上而下，逐条匹配）",
-    h("p.small.muted", {}, "颜色写 red / yellow / green，督办单超期可写 overdue-ack / overdue-answer；留空为任意。免打扰时段对短信和钉钉、企业微信群生效，格式如 22:00-08:00。钉钉群、企业微信群发到单位工作群（见“工作群机器人”），督查办另可由运维配置全市统一的群。到期提醒（目标到期、月度报送日、督办单签收和整改方案、13710节点）在到期前“提前工作日”数内发出一次，事项已办结或已报送的不再提醒；留空按默认（目标 3 天、报送日 2 天、其余 1 天）。"),
+    h("p.small.muted", {}, "“颜色/阶段”对亮灯变化选红、黄、绿灯，对督办单超期选签收或整改方案超期；“任意”即不限。免打扰时段对短信和钉钉、企业微信群生效，格式如 22:00-08:00。钉钉群、企业微信群发到单位工作群（见“工作群机器人”），督查办另可由运维配置全市统一的群。到期提醒（目标到期、月度报送日、督办单签收和整改方案、13710节点）在到期前“提前工作日”数内发出一次，事项已办结或已报送的不再提醒；留空按默认（目标 3 天、报送日 2 天、其余 1 天）。"),
     form);
 }
 
@@ -93,17 +101,59 @@ async function templatesPanel() {
     list.replaceChildren(table([
       { label: "事件", value: (row) => EVENT_LABEL[row.event_type] || row.event_type },
       { label: "渠道", value: (row) => CHANNEL_LABEL[row.channel] || row.channel },
-      { label: "内容", value: (row) => h("span.small", {}, row.subject ? `${row.subject}｜${row.body}` : row.body) },
+      // As a message reads, filled with sample values; the template itself is in the editor.
+      { label: "示例效果", value: (row) => row.preview
+        ? h("span.small", {}, row.preview.subject ? `${row.preview.subject}｜${row.preview.body}` : row.preview.body)
+        : h("span.small.error", {}, "该模板无法生成消息，请编辑修正") },
       { label: "修改", value: (row) => row.updated_at ? `${dateTime(row.updated_at)} ${row.updated_by || ""}` : "默认" },
       { label: "", value: (row) => h("button.secondary", { type: "button", onclick: () => edit(row) }, "编辑") },
     ], items, { testid: "templates" }));
   }
   function edit(template) {
+    const names = template.variable_names || {};
+    const subject = template.channel === "sms" ? null : h("input", { name: "subject", value: template.subject || "" });
+    const body = h("textarea", { name: "body", rows: 6, value: template.body });
+    let focused = body;
+    if (subject) subject.addEventListener("focus", () => { focused = subject; });
+    body.addEventListener("focus", () => { focused = body; });
+    const insert = (name) => {
+      const text = `{{ ${name} }}`, at = focused.selectionStart ?? focused.value.length;
+      focused.value = focused.value.slice(0, at) + text + focused.value.slice(focused.selectionEnd ?? at);
+      focused.focus();
+      focused.selectionStart = focused.selectionEnd = at + text.length;
+      refresh();
+    };
+    const preview = h("div.preview", { "data-testid": "template-preview" });
+    let timer = null, asked = 0;
+    async function refresh() {
+      clearTimeout(timer);
+      timer = setTimeout(async () => {
+        const mine = ++asked;
+        try {
+          const shown = await api(`/templates/${template.event_type}/${template.channel}/preview`, { method: "POST",
+            json: { subject: subject ? subject.value : "", body: body.value } });
+          if (mine !== asked) return;
+          preview.replaceChildren(
+            ...(shown.subject ? [h("p", {}, h("strong", {}, shown.subject))] : []),
+            h("p", { style: "white-space: pre-wrap" }, shown.body));
+          preview.classList.remove("error");
+        } catch (error) {
+          if (mine !== asked) return;
+          preview.replaceChildren(h("p", {}, errorText(error)));
+          preview.classList.add("error");
+        }
+      }, 300);
+    }
+    for (const input of [subject, body]) if (input) input.addEventListener("input", refresh);
     const form = h("form", { "data-testid": "template-editor" },
       h("p", {}, h("strong", {}, `${EVENT_LABEL[template.event_type] || template.event_type} · ${CHANNEL_LABEL[template.channel] || template.channel}`)),
-      template.channel === "sms" ? null : field("标题", h("input", { name: "subject", value: template.subject || "" })),
-      field("正文", h("textarea", { name: "body", rows: 6, value: template.body })),
-      h("p.small.muted", {}, `可用变量：${template.variables.map((name) => `{{ ${name} }}`).join("　")}`),
+      subject ? field("标题", subject) : null,
+      field("正文", body),
+      h("p.small.muted", {}, "点击插入变量（发送时换成实际内容）："),
+      h("p.row", { "data-testid": "template-variables" }, template.variables.map((name) =>
+        h("button.secondary.small", { type: "button", title: `{{ ${name} }}`, onclick: () => insert(name) }, names[name] || name))),
+      h("p.small.muted", {}, "预览（以示例内容填入）："),
+      preview,
       h("div.row", {}, h("button", { type: "submit" }, "保存模板"),
         h("button.secondary", { type: "button", onclick: () => editor.replaceChildren() }, "取消")));
     submitting(form, async (data) => {
@@ -113,7 +163,8 @@ async function templatesPanel() {
       return "已保存，下一条消息起使用";
     });
     editor.replaceChildren(panel(null, form));
-    form.querySelector("textarea").focus();
+    body.focus();
+    refresh();
   }
   await show();
   return panel("消息模板", list, editor);
