@@ -655,6 +655,23 @@ def test_templates_are_editable_and_sandboxed(notify):
     assert (inbox["subject"], inbox["body"]) == ("红灯 T1", "袁州区 的 T1 红了")
     listed = notify("list_templates", event_type="colour_changed", channel="inbox")["items"]
     assert listed[0]["subject"] == "红灯 {{ task }}" and "reason" in listed[0]["variables"]
+    # The office sees each template as a message reads, its variables by name.
+    assert listed[0]["preview"] == {"subject": "红灯 T2026-0001",
+                                    "body": "袁州区 的 T2026-0001 红了"}
+    assert listed[0]["variable_names"]["unit_name"] == "单位名称"
+
+
+def test_a_template_is_previewed_with_sample_values_before_it_is_stored(notify):
+    preview = notify("preview_template", "colour_changed", "sms", "",
+                     "【落实】{{ unit_name }}：「{{ title }}」亮{{ colour_name }}", ADMIN)
+    assert preview == {"subject": "", "body": "【落实】袁州区：「产业园区建设」亮红灯"}
+    with pytest.raises(InvalidInput):
+        notify("preview_template", "colour_changed", "sms", "", "{{ nope }}", ADMIN)
+    with pytest.raises(Forbidden):
+        notify("preview_template", "colour_changed", "sms", "", "x",
+               {"user": "op", "role": "operator", "units": ["yz"]})
+    stored = notify("list_templates", event_type="colour_changed", channel="sms")["items"]
+    assert stored[0]["updated_at"] is None  # a preview stores nothing
 
 
 def test_routing_rules_are_listed_and_only_admins_change_them(notify):
