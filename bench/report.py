@@ -165,7 +165,8 @@ def plot(results, path):
     ax.set_yscale("log")
     ax.set_title("Throughput beside the machine's ceilings")
     ax.tick_params(axis="x", labelsize=8)
-    ax.legend(fontsize=8)
+    if consume:
+        ax.legend(fontsize=8)
 
     ax = axes[1][0]
     series = {}
