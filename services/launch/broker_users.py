@@ -55,10 +55,14 @@ def permissions(part: str) -> dict:
     own_queues = (f"rpc-{name}|rpc\\.reply-{name}-.+|{STANDALONE_REPLIES}"
                   f"|evt-.+--{name}\\..+|{name}\\.parked")
     rpc = re.escape(RPC_EXCHANGE)
-    sources = "".join(f"|{re.escape(source)}\\.events" for source in listened_to(part))
+    listened = listened_to(part)
+    sources = "".join(f"|{re.escape(source)}\\.events" for source in listened)
+    # A service may read its own events back (warnings' tasks_judged): its own
+    # exchange is named once.
+    others = "".join(f"|{re.escape(source)}\\.events" for source in listened if source != part)
     return {
         # Declaring a bound queue declares its exchange again: the sources' too.
-        "configure": f"^({rpc}|{own_queues}|{name}\\.events{sources})$",
+        "configure": f"^({rpc}|{own_queues}|{name}\\.events{others})$",
         "write": f"^({rpc}|{DEFAULT_EXCHANGE}|{own_queues}|{name}\\.events)$",
         # Binding a queue needs read on the exchange it binds to.
         "read": f"^({rpc}|{own_queues}{sources})$",
