@@ -1,6 +1,7 @@
 """SQL over a batch's worth of rows in one statement: INSERT that skips existing
-keys, `column IN values` as one array parameter, and INSERT or UPDATE of many
-rows read from arrays (PostgreSQL) or in one executemany (SQLite)."""
+keys, `column IN values` as one array parameter, and INSERT, UPDATE or INSERT
+OR UPDATE of many rows read from arrays (PostgreSQL) or in one executemany
+(SQLite)."""
 import datetime as dt
 from functools import partial
 from operator import itemgetter
@@ -44,6 +45,30 @@ def insert_many(session, table, rows):
     update_many does."""
     if rows:
         update_many(session, table.insert(), rows, columns=list(rows[0]))
+
+
+def upsert_many(session, table, rows):
+    """INSERT rows (dicts with the same keys, named after columns, distinct
+    primary keys), or UPDATE the row already under a key with the others: one
+    statement, as insert_many, where a delete of the keys and an insert took two
+    and the delete's thousand-key condition most of the time."""
+    if not rows:
+        return
+    dialect = session.get_bind().dialect.name
+    insert = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}[dialect]
+    columns = list(rows[0])
+    statement = insert(table)
+    if dialect == "postgresql":
+        v = _unnested(rows, columns, [table.c[name].type for name in columns])
+        statement = statement.from_select(columns, select(*v.c))
+    keys = [column.name for column in table.primary_key.columns]
+    statement = statement.on_conflict_do_update(
+        index_elements=keys,
+        set_={name: statement.excluded[name] for name in columns if name not in keys})
+    if dialect == "postgresql":
+        session.execute(statement)
+    else:
+        update_many(session, statement, rows, columns=columns)
 
 
 def update_many(session, statement, rows, columns=None):
@@ -100,8 +125,10 @@ def _unnested(rows, names, types):
     """`unnest(:a, :b, ...) AS v(a, b, ...)`: the rows' values of each name as an
     array of its type."""
     return func.unnest(*[
+        # One dimension: a JSON value that is a list is one element, not a row
+        # of a second dimension, which unnest would spread over more rows.
         bindparam(None, _one_kind(type_, [row[name] for row in rows]),
-                  type_=postgresql.ARRAY(type_))
+                  type_=postgresql.ARRAY(type_, dimensions=1))
         for name, type_ in zip(names, types, strict=True)
     ]).table_valued(*names).render_derived(name="v")
 

@@ -113,7 +113,8 @@ class CalendarEntrypoints:
                     moved = self._move_notice_deadlines(session, rules, after, year, version)
                 # What was found to hold for a percentage was found with the old days.
                 repo.forget_holds(session)
-                figures = self._evaluate(session, self.clock.today(), None)
+                figures = self._evaluate(session, self.clock.today(), None,
+                                         forecast_now=False)
                 effect = {"days": logic.changed_days(before, entry),
                           "colours_changed": figures["changed"] if figures else 0,
                           "deadlines_moved": len(moved), "as_of": self.clock.today().isoformat()}

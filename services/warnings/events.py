@@ -221,9 +221,10 @@ TASKS_JUDGED = "tasks_judged"
 
 
 class TasksJudged(EventSchema):
-    """The tasks a batch of reports was judged on as of a day: their forecasts
-    follow, in the warnings service's own handler, so that the batch is not held
-    up by them (docs/forecast.md). One event per evaluation chunk."""
+    """The tasks a batch of reports, or an evaluation of the city, was judged
+    on as of a day: their forecasts follow, in the warnings service's own
+    handler, so that neither is held up by them (docs/forecast.md). One event
+    per evaluation chunk."""
 
     as_of = fields.String(required=True)
     tasks = fields.List(fields.String(), required=True)

@@ -72,19 +72,22 @@ class ForecastEntrypoints:
     @event_handler("warnings", "tasks_judged")
     @applied_once(TasksJudgedIn)
     def on_tasks_judged(self, session, event):
-        """Forecast the tasks an event's evaluation judged (a batch of reports),
-        as of today with their colours as stored now: the step that follows a
-        batch instead of holding it up. Emits forecast_turned_red as an
-        evaluation's forecasts do."""
-        as_of = self.clock.today()
+        """Forecast the tasks an evaluation judged (a batch of reports, or a chunk
+        of the city's), as of the day they were judged, with their colours as
+        stored now: the step that follows an evaluation instead of holding it
+        up. Emits forecast_turned_red as an evaluation's forecasts do."""
+        as_of = dt.date.fromisoformat(event["as_of"])
         rules = repo.RULES.current(session)
         calendar = calendar_in_force(session, rules.calendar_mode)
         if not calendar.covers(as_of):
             return  # the colours were not judged either; the daily evaluation says so
         codes = repo.task_codes(session, event["tasks"])  # a task cancelled since: none
+        # Handled out of order (a backlog, several at once), a day's forecast must
+        # not replace a later day's.
+        later = repo.forecast_later(session, codes, as_of)
+        codes = [code for code in codes if code not in later]
         tasks = repo.load_tasks(session, codes, self.known_targets)
-        colour_of = {code: state.colour for (kind, code), state
-                     in repo.stored_colours(session, codes).items() if kind == "task"}
+        colour_of = repo.colour_of_tasks(session, codes)
         self._forecast(session, as_of, rules, calendar, tasks, colour_of)
 
     @rpc(expected_exceptions=EXPECTED)

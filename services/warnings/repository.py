@@ -3,9 +3,15 @@ loaded with one query per table, never one query per task."""
 import functools
 from typing import NamedTuple
 
-from sqlalchemy import bindparam, case, delete, func, select, tuple_
+from sqlalchemy import bindparam, case, delete, func, select
 
-from services.common.bulk import among, insert_ignoring_conflicts, insert_many, update_many
+from services.common.bulk import (
+    among,
+    insert_ignoring_conflicts,
+    insert_many,
+    update_many,
+    upsert_many,
+)
 from services.common.clock import iso, utc_iso
 from services.common.rule_versions import RuleVersions
 from services.common.workdays import OFFICE, Year
@@ -266,6 +272,14 @@ def stored_colours(session, codes):
     query = select(c.item_kind, c.item_key, c.colour, c.reason, c.since)
     return {(kind, key): Stored(colour, reason, since)
             for kind, key, colour, reason, since in _rows(session, query, c.task_code, codes)}
+
+
+def colour_of_tasks(session, codes):
+    """{code: its colour} of the given tasks as stored (the tasks' own, not their
+    targets')."""
+    c = colours.c  # by the primary key: a task's own colour is keyed by its code
+    return dict(_rows(session, select(c.item_key, c.colour).where(c.item_kind == "task"),
+                      c.item_key, codes))
 
 
 def red_tasks(session, limit):
@@ -934,14 +948,8 @@ def set_accountability_colours(session, moved, as_of):
 
 def keep_points(session, points):
     """Keep each task's percentage at the end of each reporting day ({(code, day):
-    percent}, the last report of the day already chosen): two statements."""
-    if not points:
-        return
-    p = progress_points.c
-    for start in range(0, len(points), 1000):
-        pairs = list(points)[start:start + 1000]
-        session.execute(delete(progress_points).where(tuple_(p.task_code, p.day).in_(pairs)))
-    insert_many(session, progress_points, [
+    percent}, the last report of the day already chosen): one statement."""
+    upsert_many(session, progress_points, [
         {"task_code": code, "day": day, "percent": percent}
         for (code, day), percent in points.items()])
 
@@ -966,6 +974,13 @@ def soon_red_since(session, codes):
     f = forecasts.c
     return dict(_rows(session, select(f.task_code, f.soon_red_since)
                       .where(f.soon_red.is_(True)), f.task_code, codes))
+
+
+def forecast_later(session, codes, day):
+    """The tasks among `codes` whose forecast is of a day after `day`."""
+    f = forecasts.c
+    return {code for code, in _rows(session, select(f.task_code).where(f.as_of > day),
+                                    f.task_code, codes)}
 
 
 def replace_forecasts(session, codes, rows):

@@ -302,7 +302,7 @@ class Service(AccountabilityEntrypoints, CalendarEntrypoints, ForecastEntrypoint
         with self.db.session() as session:
             if claim_timer_run(session, "daily-evaluation", now.date().isoformat(),
                                uuid.uuid4().hex):
-                result = self._evaluate(session, now.date(), None)
+                result = self._evaluate(session, now.date(), None, forecast_now=False)
                 log.info("daily evaluation as of %s: %s", now.date(), result)
                 if coverage["warn"]:
                     log.warning("the holidays are entered up to %s, %s days from now: enter "
@@ -336,17 +336,19 @@ class Service(AccountabilityEntrypoints, CalendarEntrypoints, ForecastEntrypoint
         """Re-evaluate every task and notice as of a date (YYYY-MM-DD; default the
         office's today by the platform's clock). Answers
         {as_of, evaluated, changed, notices_issued, notices_overdue,
-        forecast_turned_red}. Emits forecast_turned_red for the tasks newly
-        forecast red (forecast_entrypoints.py),
-        colour_changed when a colour changed, notice_issued for each notice due
-        and notice_overdue for each notice past a deadline. Raises
-        CalendarNotCovered for a day the working-day calendar does not cover."""
+        rectifications_overdue}. Emits colour_changed when a colour changed,
+        notice_issued for each notice due, notice_overdue for each notice past a
+        deadline, and tasks_judged for each chunk of tasks: their forecasts
+        follow the evaluation as a batch's do (forecast_entrypoints.py), so that
+        neither the city's colours nor the reports arriving meanwhile wait for
+        the city's forecasts in one long transaction. Raises CalendarNotCovered
+        for a day the working-day calendar does not cover."""
         try:
             day = self.clock.today() if as_of is None else dt.date.fromisoformat(as_of)
         except (TypeError, ValueError):
             raise InvalidInput({"as_of": "a date as YYYY-MM-DD"}) from None
         with self.db.session() as session:
-            return self._evaluate(session, day, None)
+            return self._evaluate(session, day, None, forecast_now=False)
 
     # Rules ----------------------------------------------------------------------
 
@@ -578,8 +580,8 @@ class Service(AccountabilityEntrypoints, CalendarEntrypoints, ForecastEntrypoint
         colour the notices past their deadlines, and forecast the tasks judged
         (or, not `forecast_now`, emit tasks_judged for them: their forecasts
         follow). Answers {as_of, evaluated, changed, notices_issued,
-        notices_overdue, forecast_turned_red}, or None when not strict and the
-        calendar failed."""
+        notices_overdue} and, forecast now, forecast_turned_red; or None when not
+        strict and the calendar failed."""
         with collector_paused():
             return self._evaluate_now(session, as_of, codes, strict, forecast_now)
 
@@ -601,7 +603,7 @@ class Service(AccountabilityEntrypoints, CalendarEntrypoints, ForecastEntrypoint
             judge_notices_of = codes
             codes = repo.task_codes(session, codes)  # a cancelled task is judged no more
         figures = {"as_of": as_of.isoformat(), "evaluated": 0, "changed": 0,
-                   "notices_issued": 0, "forecast_turned_red": 0}
+                   "notices_issued": 0, **({"forecast_turned_red": 0} if forecast_now else {})}
         known = len(self.known_targets)
         for start in range(0, len(codes), EVALUATION_CHUNK):
             chunk = codes[start:start + EVALUATION_CHUNK]

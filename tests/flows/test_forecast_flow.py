@@ -80,6 +80,17 @@ def test_a_slipping_task_is_forecast_red_days_before_it_turns_red(city, clock):
         city("warnings", "evaluate", day.isoformat())
         forecasts = {item["task"]: item for item in
                      city("warnings", "list_forecasts")["items"]}
+        if reports >= 6:
+            # Three reporting days each: both are forecast, and their forecasts
+            # follow the day's evaluation (tasks_judged).
+            def of_the_day(day=day):
+                found = {item["task"]: item for item in
+                         city("warnings", "list_forecasts")["items"]}
+                assert {item["as_of"] for item in found.values()} == {day.isoformat()} \
+                    and len(found) == 2, found
+                return found
+
+            forecasts = eventually(of_the_day)
         assert not forecasts.get("STEADY", {}).get("soon_red"), forecasts["STEADY"]
         assert forecasts.get("STEADY", {}).get("colour") in (None, "green"), forecasts
         if forecast_red_on is None and forecasts.get("SLOW", {}).get("soon_red"):

@@ -7,6 +7,7 @@ import sqlite3
 import pytest
 from nameko.testing.services import entrypoint_waiter
 from sqlalchemy import (
+    JSON,
     Column,
     Date,
     DateTime,
@@ -22,7 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from services.common.bulk import among, insert_many, update_many
+from services.common.bulk import among, insert_many, update_many, upsert_many
 from services.common.events import new_event
 from services.common.sessions import Database, make_engine
 from services.common.wal import FALLBACK_PAGES, WalCheckpointer, database_file
@@ -167,6 +168,47 @@ def test_insert_many_writes_every_row_as_sqlalchemy_does(engine):
     assert stored[0] == stored[1] and read[0] == read[1] and len(read[1]) == 200
     with pytest.raises(KeyError), Session(engine) as session:  # rows share their keys
         insert_many(session, theirs, [{"code": "T999", "count": 1}, {"code": "T998"}])
+
+
+def test_upsert_many_inserts_new_keys_and_updates_the_others(engine):
+    metadata, ours, theirs = twin_tables()
+    metadata.create_all(engine)
+    first = [{"code": f"T{n}", "day": dt.date(2026, 10, 1), "moment": None, "share": n / 7,
+              "count": n} for n in range(100)]
+    # Half of them again, changed (a NULL among them), and fifty new.
+    again = [{"code": f"T{n}", "day": None if n == 60 else dt.date(2026, 11, 1),
+              "moment": dt.datetime(2026, 11, 2, 9, 30), "share": n / 3, "count": -n}
+             for n in range(50, 150)]
+    with Session(engine) as session, session.begin():
+        for rows in (first, again):
+            # What it should come to: the keys' rows deleted and inserted afresh.
+            session.execute(ours.delete().where(ours.c.code.in_([r["code"] for r in rows])))
+            session.execute(ours.insert(), rows)
+            upsert_many(session, theirs, rows)
+        upsert_many(session, theirs, [])  # nothing to write: no statement
+    stored, read = stored_and_read(engine, ours, theirs)
+    assert stored[0] == stored[1] and read[0] == read[1] and len(read[1]) == 150
+    sixty = next(row for row in read[1] if row.code == "T60")
+    assert (sixty.count, sixty.day, sixty.share) == (-60, None, 20.0)
+
+
+def test_a_json_list_is_one_value_of_its_row(engine):
+    # On PostgreSQL the rows travel as arrays, one per column: a JSON value that
+    # is a list must stay one element, not become a dimension of its own.
+    metadata = MetaData()
+    table = Table("with_json", metadata, Column("code", String(8), primary_key=True),
+                  Column("dates", JSON, nullable=False))
+    metadata.create_all(engine)
+    rows = [{"code": "A", "dates": [{"due": "2026-11-30"}, {"due": "2026-12-31"}]},
+            {"code": "B", "dates": [1, 2, 3]}, {"code": "C", "dates": []},
+            {"code": "D", "dates": {"due": ["2026-12-31"]}}]
+    with Session(engine) as session, session.begin():
+        insert_many(session, table, rows)
+        upsert_many(session, table, [{"code": "B", "dates": [[1], [2]]}])
+    with engine.connect() as connection:
+        stored = connection.execute(table.select().order_by(table.c.code)).all()
+    assert [tuple(row) for row in stored] == [
+        ("A", rows[0]["dates"]), ("B", [[1], [2]]), ("C", []), ("D", rows[3]["dates"])]
 
 
 def test_only_a_sqlite_file_has_a_log_to_checkpoint(tmp_path):

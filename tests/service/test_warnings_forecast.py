@@ -1,7 +1,7 @@
 """The warnings service's forecast colour, fed real events through the broker:
-each report keeps its day, each evaluation forecasts the tasks it touched, a
-task forecast red within the rules' days is listed, counted, announced and,
-on its day, checked. The service's "today" is pinned."""
+each report keeps its day, the forecasts of the tasks each evaluation touched
+follow it, a task forecast red within the rules' days is listed, counted,
+announced and, on its day, checked. The service's "today" is pinned."""
 import datetime as dt
 
 import pytest
@@ -45,6 +45,7 @@ def warnings(container_factory, amqp_uri, tmp_path, db_backend, monkeypatch):
         today["day"] = day
 
     call.deliver, call.tap, call.set_today = deliver, tap, set_today
+    call.container = container
     yield call
     tap.close()
     container.stop()
@@ -60,6 +61,17 @@ def report(warnings, code, day, percent, number):
                                                     reports=[{
         "id": number, "task": code, "unit": "yz", "percent": percent, "correction": False,
         "reported_at": f"{day.isoformat()}T02:00:00+00:00"}]), "on_progress_reported")
+
+
+def forecast_of(warnings, code, day):
+    """The task's forecast as of `day`, once the forecasts that follow that day's
+    evaluation (on_tasks_judged) have run."""
+    def found():
+        items = warnings("list_forecasts", task=code)["items"]
+        assert items and items[0]["as_of"] == day.isoformat(), items
+        return items[0]
+
+    return eventually(found)
 
 
 def given(warnings, *codes):
@@ -80,8 +92,8 @@ def test_a_slipping_task_is_forecast_red_listed_counted_announced_and_checked(wa
         if seen < 3:  # no pace from fewer than forecast_min_reports reporting days
             assert warnings("list_forecasts")["total"] == 0
 
-    slow = warnings("list_forecasts", task="SLOW")["items"][0]
-    steady = warnings("list_forecasts", task="STEADY")["items"][0]
+    slow = forecast_of(warnings, "SLOW", REPORT_DAYS[-1])
+    steady = forecast_of(warnings, "STEADY", REPORT_DAYS[-1])
     assert steady["colour"] == "green" and not steady["soon_red"] and steady["red_on"] is None
     assert "可如期完成" in steady["words"]
     # 14% where the plan asks some 41%, a point a month where it asks eight: red
@@ -101,14 +113,21 @@ def test_a_slipping_task_is_forecast_red_listed_counted_announced_and_checked(wa
     assert [(f["task"], f["unit"], f["colour"], f["red_on"]) for f in payload["forecasts"]] == [
         ("SLOW", "yz", "yellow", slow["red_on"])]
 
-    # Evaluated again the same day: still forecast red, announced once only.
-    assert warnings("evaluate", REPORT_DAYS[-1].isoformat())["forecast_turned_red"] == 0
+    # Evaluated again the same day: still forecast red, announced once only (a
+    # check is kept with each announcement: still one).
+    with entrypoint_waiter(warnings.container, "on_tasks_judged", callback=lambda ctx, result,
+                           exc_info: set(ctx.args[0]["tasks"]) == {"SLOW", "STEADY"}):
+        answer = warnings("evaluate", REPORT_DAYS[-1].isoformat())
+    assert "forecast_turned_red" not in answer  # the forecasts follow the evaluation
+    assert forecast_of(warnings, "SLOW", REPORT_DAYS[-1])["soon_red"]
+    assert warnings("get_forecast_accuracy", as_of=red_on.isoformat())["pending"] == 1
 
     # Its day comes and nothing changed: it is red, the forecast came true, and
     # being red it is no early warning any more.
     warnings.set_today(red_on)
     warnings("evaluate", red_on.isoformat())
     assert warnings("get_task_colours", ["SLOW"])["SLOW"]["colour"] == "red"
+    assert not forecast_of(warnings, "SLOW", red_on)["soon_red"]
     assert warnings("get_dashboard")["forecast_red"] == 0
     record = warnings("get_forecast_accuracy", as_of=red_on.isoformat())
     assert (record["forecast_red"], record["turned_red"], record["accuracy"]) == (1, 1, 1.0)
@@ -123,7 +142,7 @@ def test_a_forecast_red_that_does_not_come_true_counts_against_the_forecasts(war
     for number, day in enumerate(REPORT_DAYS, start=1):
         report(warnings, "SLOW", day, 11 + number, number)
     warnings("evaluate", REPORT_DAYS[-1].isoformat())
-    slow = warnings("list_forecasts", task="SLOW")["items"][0]
+    slow = forecast_of(warnings, "SLOW", REPORT_DAYS[-1])
     assert slow["soon_red"]
     # Warned early, the unit catches up before the day.
     report(warnings, "SLOW", dt.date(2026, 6, 3), 45, 9)  # judged again: it is no more behind
@@ -132,6 +151,7 @@ def test_a_forecast_red_that_does_not_come_true_counts_against_the_forecasts(war
     red_on = dt.date.fromisoformat(slow["red_on"])
     warnings.set_today(red_on)
     warnings("evaluate", red_on.isoformat())
+    forecast_of(warnings, "SLOW", red_on)  # the check is judged with the forecast
     record = warnings("get_forecast_accuracy", as_of=red_on.isoformat())
     assert (record["forecast_red"], record["turned_red"], record["not_red"]) == (1, 0, 1)
     assert record["accuracy"] == 0.0
@@ -151,7 +171,7 @@ def test_a_cancelled_task_is_forecast_no_more_and_its_check_counts_neither_way(w
     for number, day in enumerate(REPORT_DAYS, start=1):
         report(warnings, "SLOW", day, 11 + number, number)
     warnings("evaluate", REPORT_DAYS[-1].isoformat())
-    red_on = warnings("list_forecasts", task="SLOW")["items"][0]["red_on"]
+    red_on = forecast_of(warnings, "SLOW", REPORT_DAYS[-1])["red_on"]
     warnings.deliver("task_cancelled", new_event(
         task="SLOW", lead_unit="yz", status="cancelled", reason="并入其他任务",
         effective_on=REPORT_DAYS[-1].isoformat()), "on_task_cancelled")
