@@ -203,3 +203,20 @@ def test_a_batch_is_forecast_soon_after_without_holding_it_up(warnings):
     _, payload = warnings.tap.until(lambda kind, payload: kind == "forecast_turned_red")
     assert [f["task"] for f in payload["forecasts"]] == ["SLOW"]
     assert warnings("get_dashboard")["forecast_red"] == 1
+
+
+def test_every_coming_due_date_is_forecast(warnings):
+    # Two steps still to come: each has its projection, kept whole in the one
+    # row of the task's forecast, on either database.
+    warnings.deliver("task_created", new_event(task={**SHARED_TASK, "code": "QTR", "targets": [
+        {"seq": 1, "due_date": "2026-09-30", "planned_percent": 75, "unit": "yz",
+         "description": None},
+        {"seq": 2, "due_date": "2026-12-31", "planned_percent": 100, "unit": "yz",
+         "description": None}]}), "on_task_created")
+    for number, day in enumerate(REPORT_DAYS, start=1):
+        report(warnings, "QTR", day, on_plan(day), number)
+    warnings("evaluate", REPORT_DAYS[-1].isoformat())
+    found = forecast_of(warnings, "QTR", REPORT_DAYS[-1])
+    assert [(date["due"], date["planned"]) for date in found["dates"]] == [
+        ("2026-09-30", 75), ("2026-12-31", 100)]
+    assert found["due"] == "2026-09-30" and found["colour"] == "green"
