@@ -703,3 +703,14 @@ def visible_evaluations_filter(caller):
     if caller.get("role") == "evaluator":
         return set(caller.get("units") or ())
     return set()
+
+
+def scoring_gap(last_applied_at, now, busy_gap, quiet):
+    """How long after their last scoring stale standings wait to be scored again
+    (timedeltas): `busy_gap` while events are still being applied (the last one
+    within `quiet` of `now`: a flood, whose scorings would take the core its
+    handlers need), none once they have stopped, so that the end of a county's
+    batch or an import is on the screen within a tick, not a gap, after it."""
+    if last_applied_at is not None and now - last_applied_at < quiet:
+        return busy_gap
+    return dt.timedelta(0)

@@ -7,6 +7,7 @@ from services.common.bulk import insert_ignoring_conflicts
 from services.common.calendar_copy import CalendarCopy
 from services.common.clock import utc_iso, utcnow
 from services.common.rule_versions import RuleVersions
+from services.common.tables import applied_events
 
 from . import logic, way_off
 from .models import (
@@ -544,6 +545,13 @@ def ranking_dict(row):
 def stale_drafts(session):
     return session.execute(select(rankings.c.period).where(
         rankings.c.status == "draft", rankings.c.stale.is_(True))).scalars().all()
+
+
+def last_applied_at(session):
+    """When this service last applied an event (naive UTC), or None. Asked only
+    of stale standings scored moments ago, so a scan of the applied events is
+    rare."""
+    return session.execute(select(func.max(applied_events.c.applied_at))).scalar()
 
 
 def claim_stale(session, table, period, scored_before=None):

@@ -53,11 +53,14 @@ log = logging.getLogger(__name__)
 MAX_COMMENT = 2000
 # How often the live standings are brought up to date after events: the big
 # screen sees a report's effect within this many seconds plus one scoring.
-REFRESH_SECONDS = 2
+REFRESH_SECONDS = 1
 # Under a flood of events (a county system's month of reports) the standings are
 # scored at most this often: a city's scoring takes most of a second of a core
 # the event handlers need, and a reader of stale standings is scored for anyway.
 MIN_SCORING_GAP = dt.timedelta(seconds=5)
+# A flood is over once no event has been applied for this long: the standings are
+# then scored at the next tick, whenever they were last scored.
+QUIET = dt.timedelta(seconds=1)
 
 
 class Service(Operations):
@@ -303,8 +306,9 @@ class Service(Operations):
                 repo.reserve_standings(session, period, today, claimed_at)
             fresh = (row is not None and row.as_of == today
                      and row.rules_version == rules.version)
-            due = not fresh or repo.claim_stale(session, standings, period.key,
-                                                scored_before=claimed_at - MIN_SCORING_GAP)
+            due = not fresh or (row.stale and repo.claim_stale(
+                session, standings, period.key, scored_before=claimed_at - logic.scoring_gap(
+                    repo.last_applied_at(session), claimed_at, MIN_SCORING_GAP, QUIET)))
         if due:
             groups = self._score_apart(period, today, rules)
             with self.db.session() as session:

@@ -329,3 +329,11 @@ def test_an_ended_period_is_drafted_on_the_first_working_day_after_it():
     assert logic.drafting_day(q4, working) == dt.date(2027, 1, 1)   # Monday to Friday
     assert logic.drafting_day(q4, with_2027) == dt.date(2027, 1, 4)
     assert logic.drafting_day(q4, WorkingCalendar("calendar")) == dt.date(2027, 1, 1)
+
+
+def test_stale_standings_wait_out_the_gap_only_while_events_keep_coming():
+    now, gap, quiet = dt.datetime(2026, 10, 20, 2), dt.timedelta(seconds=5), \
+        dt.timedelta(seconds=1)
+    assert logic.scoring_gap(now - dt.timedelta(milliseconds=300), now, gap, quiet) == gap
+    assert logic.scoring_gap(now - quiet, now, gap, quiet) == dt.timedelta(0)
+    assert logic.scoring_gap(None, now, gap, quiet) == dt.timedelta(0)  # nothing applied yet

@@ -11,7 +11,7 @@ import pytest
 from nameko.testing.services import entrypoint_hook, entrypoint_waiter
 from sqlalchemy import func, select
 
-from services.common.clock import LocalClock
+from services.common.clock import LocalClock, utcnow
 from services.common.errors import Conflict, Forbidden, InvalidInput, NotFound
 from services.common.events import new_event
 from services.ranking import repository as repo
@@ -206,8 +206,9 @@ def test_the_live_standings_follow_events_within_seconds(ranking):
     eventually(refreshed, timeout=20)
 
 
-def test_an_event_applied_while_the_standings_are_scored_has_them_scored_again(
-        ranking, monkeypatch):
+def scored_twice(ranking, monkeypatch):
+    """The moments of two scorings: the first after an event, the second because
+    an event's effect landed while the first ran."""
     a_city(ranking)
     eventually(lambda: (row := _standings(ranking)) and row.rules_version > 0 and not row.stale)
     scorings = []
@@ -225,9 +226,25 @@ def test_an_event_applied_while_the_standings_are_scored_has_them_scored_again(
     ranking.deliver("tasks", "progress_reported", progress(("T1", 60, "2026-10-20T02:00:00Z")))
     eventually(lambda: len(scorings) >= 2, timeout=20)
     eventually(lambda: not _standings(ranking).stale, timeout=20)
+    return scorings
+
+
+def test_under_a_flood_of_events_the_standings_are_scored_at_most_once_a_gap(
+        ranking, monkeypatch):
+    # Events still being applied (the last one a moment ago, whenever asked).
+    monkeypatch.setattr(repo, "last_applied_at", lambda session: utcnow())
+    scorings = scored_twice(ranking, monkeypatch)
     # However stale, the standings are scored at most once per MIN_SCORING_GAP
     # (less a little: the moments here are taken just after each claim).
     assert scorings[1] - scorings[0] > MIN_SCORING_GAP.total_seconds() - 0.5
+
+
+def test_once_the_events_stop_the_standings_are_scored_at_the_next_tick(
+        ranking, monkeypatch):
+    # The last event was applied before the first scoring: by the next tick the
+    # flood is over, and the big screen need not wait out the gap.
+    scorings = scored_twice(ranking, monkeypatch)
+    assert scorings[1] - scorings[0] < MIN_SCORING_GAP.total_seconds() - 1
 
 
 def test_the_standings_say_up_to_which_moment_they_hold_the_facts(ranking):
