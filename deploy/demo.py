@@ -323,33 +323,39 @@ def wait_applied(api, reports):
     seed gives the same history. Each batch is applied at once: its last report
     stands for it."""
     for last in reports[BATCH_SIZE - 1::BATCH_SIZE] + reports[-1:]:  # as posted
-        deadline = time.monotonic() + SETTLE_SECONDS
-        while True:
+        def applied(last=last):
             items = api.http.get("/api/v1/warnings", params={"task": last["task"]})
             api.check(items, f"reading the colours of {last['task']}")
             # A task's reports only rise: a later batch may have moved it further.
-            if any(item["item_kind"] == "task" and item["percent"] is not None
-                   and item["percent"] >= last["percent"] - 1e-6
-                   for item in items.json()["items"]):
-                break
-            if time.monotonic() > deadline:
-                print(f"  reports not applied after {SETTLE_SECONDS}s; carrying on")
-                return
-            time.sleep(0.05)
+            return any(item["item_kind"] == "task" and item["percent"] is not None
+                       and item["percent"] >= last["percent"] - 1e-6
+                       for item in items.json()["items"])
+
+        if not settled(applied, 0.05, "reports not applied", "carrying on"):
+            return
 
 
 def wait_coloured(api, tasks):
     """Waits until the warnings service has coloured every task."""
-    deadline = time.monotonic() + SETTLE_SECONDS
-    while True:
+    def coloured():
         answer = api.http.get("/api/v1/dashboard")
         api.check(answer, "reading the dashboard")
-        if sum(answer.json()["counts"].values()) >= tasks:
-            return
+        return sum(answer.json()["counts"].values()) >= tasks
+
+    settled(coloured, 0.5, "not every task is coloured", "evaluating anyway")
+
+
+def settled(done, interval, what, then):
+    """Asks `done()` every `interval` seconds until it is true, for at most
+    SETTLE_SECONDS; past them says so and what happens instead. Answers whether
+    it came true."""
+    deadline = time.monotonic() + SETTLE_SECONDS
+    while not done():
         if time.monotonic() > deadline:
-            print(f"  not every task is coloured after {SETTLE_SECONDS}s; evaluating anyway")
-            return
-        time.sleep(0.5)
+            print(f"  {what} after {SETTLE_SECONDS}s; {then}")
+            return False
+        time.sleep(interval)  # the services work on their own; nothing to wake us
+    return True
 
 
 def evaluate(api, day):

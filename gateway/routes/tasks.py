@@ -177,10 +177,13 @@ def create_tasks(request: Request, tasks: Annotated[list[TaskIn], Body(min_lengt
                          lambda: rpc.tasks.import_tasks(rows=rows, caller=caller.as_rpc(),
                                                         dry_run=dry_run))
     if answer.get("errors"):
-        # The service counts rows from 1, as a sheet does below its header.
-        errors = [{"index": row - 1, **worded_row_error(error)} if isinstance(row, int)
-                  else worded_row_error(error)
-                  for error in answer["errors"] for row in [error.pop("row", None)]]
+        errors = []
+        for error in answer["errors"]:
+            found = {key: value for key, value in error.items() if key != "row"}
+            # The service counts rows from 1, as a sheet does below its header.
+            row = error.get("row")
+            errors.append({"index": row - 1, **worded_row_error(found)}
+                          if isinstance(row, int) else worded_row_error(found))
         return JSONResponse({"detail": {"created": 0, "errors": errors}},
                             status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
     return JSONResponse(answer, status_code=status.HTTP_200_OK if dry_run
