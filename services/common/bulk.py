@@ -71,20 +71,26 @@ def upsert_many(session, table, rows):
         update_many(session, statement, rows, columns=columns)
 
 
-def update_many(session, statement, rows, columns=None):
+def update_many(session, statement, rows, columns=None, in_order=False):
     """Run one UPDATE over many parameter sets (dicts keyed by its bind names): on
     PostgreSQL as one statement reading them from arrays (_from_arrays), on SQLite
     in a single executemany, through the driver. SQLAlchemy's own executemany builds
     every parameter set in Python, which costs as much again as the update at a
     thousand rows; here the statement is compiled once and each row only goes
     through its columns' type conversions (dates as text on SQLite). `columns`:
-    those an INSERT without values sets, each its own bind."""
+    those an INSERT without values sets, each its own bind. `in_order`: the rows
+    may name a row of the table more than once, and apply one after another as
+    an executemany does (on PostgreSQL too, where reading them from arrays would
+    apply one of them only)."""
     if not rows:
         return
     connection = session.connection()
     dialect = connection.dialect
     if dialect.name == "postgresql":
-        connection.execute(_from_arrays(statement, rows, dialect, columns))
+        if in_order:
+            connection.execute(statement, rows)
+        else:
+            connection.execute(_from_arrays(statement, rows, dialect, columns))
         return
     compiled = statement.compile(dialect=dialect, column_keys=columns)
     names = compiled.positiontup if dialect.positional else list(compiled.binds)

@@ -3,7 +3,7 @@ import datetime as dt
 
 from sqlalchemy import and_, bindparam, case, delete, func, or_, select, update
 
-from services.common.bulk import insert_ignoring_conflicts
+from services.common.bulk import insert_ignoring_conflicts, insert_many, update_many
 from services.common.calendar_copy import CalendarCopy
 from services.common.clock import utc_iso, utcnow
 from services.common.rule_versions import RuleVersions
@@ -70,22 +70,23 @@ def record_reports(session, batch):
     batch."""
     if not batch:
         return
-    rows = [{"t": task, "d": day, "p": percent, "w": day + REPORT_WINDOW, "i": report_id}
-            for task, day, percent, report_id in batch]
-    session.execute(reports.insert(), [{"task": r["t"], "day": r["d"], "percent": r["p"],
-                                        "report_id": r["i"]} for r in rows])
-    session.execute(
-        update(targets)
-        .where(targets.c.task == bindparam("t"), targets.c.planned_percent <= bindparam("p"),
-               or_(targets.c.reached_on.is_(None), targets.c.reached_on > bindparam("d")))
-        .values(reached_on=bindparam("d")).execution_options(synchronize_session=False),
-        rows)
-    session.execute(
-        update(targets)
-        .where(targets.c.task == bindparam("t"), targets.c.due_date <= bindparam("w"),
-               or_(targets.c.reported_on.is_(None), targets.c.reported_on > bindparam("d")))
-        .values(reported_on=bindparam("d")).execution_options(synchronize_session=False),
-        rows)
+    insert_many(session, reports, [
+        {"task": task, "day": day, "percent": percent, "report_id": report_id}
+        for task, day, percent, report_id in batch])
+    # A task reported twice in a batch names its targets twice: the updates apply
+    # in order (the earliest day that reached a target wins either way).
+    rows = [{"t": task, "d": day, "p": percent, "w": day + REPORT_WINDOW}
+            for task, day, percent, _ in batch]
+    update_many(session, update(targets).where(
+        targets.c.task == bindparam("t"), targets.c.planned_percent <= bindparam("p"),
+        or_(targets.c.reached_on.is_(None), targets.c.reached_on > bindparam("d")))
+        .values(reached_on=bindparam("d")), [
+            {"t": row["t"], "p": row["p"], "d": row["d"]} for row in rows], in_order=True)
+    update_many(session, update(targets).where(
+        targets.c.task == bindparam("t"), targets.c.due_date <= bindparam("w"),
+        or_(targets.c.reported_on.is_(None), targets.c.reported_on > bindparam("d")))
+        .values(reported_on=bindparam("d")), [
+            {"t": row["t"], "w": row["w"], "d": row["d"]} for row in rows], in_order=True)
 
 
 def move_report(session, report_id, task, previous_day, percent, day):

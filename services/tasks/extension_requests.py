@@ -161,10 +161,14 @@ class ExtensionRequestsEntrypoints:
         rules in force, over the uploads the items name."""
         named = [i for item in items if isinstance(item, dict)
                  and isinstance(item.get("evidence"), list) for i in item["evidence"]]
+        # Only a report claiming a target met asks for its task's targets: most of
+        # a county's batch of a thousand claims none.
+        claiming = {item.get("task") for item in items if isinstance(item, dict)
+                    and item.get("target_met") is not None}
         return evidence_rules.evidence_check(
             requests_repo.unclaimed_uploads(session, named),
             requests_repo.EVIDENCE_RULES.current(session),
-            requests_repo.target_seqs(session, set(states)))
+            requests_repo.target_seqs(session, claiming & set(states)))
 
     @staticmethod
     def _attach_evidence(session, item):

@@ -31,6 +31,8 @@ def unclaimed_uploads(session, ids):
 def target_seqs(session, codes):
     """{task code: {seq}} of the targets in force of the tasks among `codes`."""
     found = {}
+    if not codes:
+        return found
     for row in session.execute(select(targets.c.task_code, targets.c.seq)
                                .where(targets.c.task_code.in_(sorted(codes)))
                                .where(targets.c.replaced_in.is_(None))):

@@ -135,9 +135,15 @@ def _working_days(calendar, day, due):
         return None
 
 
-def _at_last_hour(moment, deadlines):
+def in_last_hour(moment):
+    """Whether a local moment falls in the last LAST_HOUR_MINUTES of its day, a
+    deadline day or not."""
     end = dt.datetime.combine(moment.date() + dt.timedelta(days=1), dt.time())
-    return moment.date() in deadlines and end - moment <= dt.timedelta(minutes=LAST_HOUR_MINUTES)
+    return end - moment <= dt.timedelta(minutes=LAST_HOUR_MINUTES)
+
+
+def _at_last_hour(moment, deadlines):
+    return moment.date() in deadlines and in_last_hour(moment)
 
 
 def last_hour(unit, reports, deadlines, names):

@@ -114,6 +114,17 @@ class SignalsEntrypoints:
                        for report in filed], deadlines, names)
         return signals_repo.store_signals(session, found, utcnow())
 
+    def _units_to_watch(self, reports, now):
+        """The units of `reports` (just accepted; received `now` unless they say
+        otherwise) whose filing may have begun or lengthened a run of reports filed
+        in the last hour of a deadline day (signals.last_hour). A run ends with a
+        unit's latest batch: a unit whose reports here were all received now,
+        none in the last hour of its day, ends none, and its earlier reports (200
+        a unit, once most of a batch's time) need not be read."""
+        return {report["unit"] for report in reports
+                if report["received_at"] != now
+                or signals.in_last_hour(self._local(report["received_at"]))}
+
     def _local(self, moment):
         """A stored moment (naive UTC) as the city's naive local time."""
         return moment.replace(tzinfo=dt.UTC).astimezone(self.clock.zone).replace(tzinfo=None)

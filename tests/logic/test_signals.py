@@ -160,3 +160,11 @@ def test_days_no_calendar_counts_give_no_signal_and_no_error():
     last = dt.date(2199, 12, 31)
     late = {"deployed": at(last, 18), "first_feedback": at(last, 19)}
     assert signals.last_moment_stages(matter, late, CAL) == []
+
+
+def test_the_last_hour_of_a_day_is_its_last_sixty_minutes_whatever_the_day():
+    day = dt.date(2026, 3, 14)  # no deadline: the hour alone
+    assert signals.in_last_hour(dt.datetime.combine(day, dt.time(23)))
+    assert signals.in_last_hour(dt.datetime.combine(day, dt.time(23, 59, 59)))
+    assert not signals.in_last_hour(dt.datetime.combine(day, dt.time(22, 59)))
+    assert not signals.in_last_hour(dt.datetime.combine(day, dt.time(0, 0)))

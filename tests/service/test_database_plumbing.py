@@ -17,8 +17,10 @@ from sqlalchemy import (
     String,
     Table,
     bindparam,
+    case,
     event,
     func,
+    or_,
     select,
 )
 from sqlalchemy.orm import Session
@@ -101,6 +103,26 @@ def test_update_many_writes_every_row_as_sqlalchemy_does(engine):
     assert changed["T14"].day is None and changed["T15"].count == 15
     assert changed["T2"].count == 4 and changed["T2"].share == pytest.approx(2 / 3)
     assert changed["T4"].share == 4.0
+
+
+def test_rows_naming_a_row_twice_apply_in_order(engine):
+    # As a batch of reports with a task twice: each row adds to the count, and
+    # the earliest day is kept whatever the order.
+    metadata, _, table = twin_tables()
+    metadata.create_all(engine)
+    with Session(engine) as session, session.begin():
+        session.execute(table.insert(), [{"code": "T1", "day": None, "count": 0}])
+    statement = table.update().where(table.c.code == bindparam("b_code")).values(
+        count=table.c.count + bindparam("b_add"),
+        day=case((or_(table.c.day.is_(None), table.c.day > bindparam("b_day")),
+                  bindparam("b_day")), else_=table.c.day))
+    rows = [{"b_code": "T1", "b_add": add, "b_day": dt.date(2026, 10, day)}
+            for add, day in ((1, 20), (2, 12), (4, 15))]
+    with Session(engine) as session, session.begin():
+        update_many(session, statement, rows, in_order=True)
+    with engine.connect() as connection:
+        row = connection.execute(table.select()).one()
+    assert (row.count, row.day) == (7, dt.date(2026, 10, 12))
 
 
 def test_a_batch_is_written_in_one_go(engine):
