@@ -6,13 +6,13 @@ import gc
 import logging
 import uuid
 
-from services.common.clock import Clock, iso, utcnow
+from services.common.clock import Clock, utcnow
 from services.common.collector import collector_paused
 from services.common.consuming import applied_once, event_handler, rpc
 from services.common.events import new_event
 from services.common.leases import claim_timer_run
 from services.common.operations import Operations
-from services.common.paging import MAX_LIMIT, page
+from services.common.paging import page
 from services.common.scope import require_role
 from services.common.sessions import Database
 from services.common.settings import Settings
@@ -28,6 +28,7 @@ from .dependencies import KnownTargets
 from .exceptions import EXPECTED, CalendarNotCovered, InvalidInput
 from .forecast_entrypoints import ForecastEntrypoints
 from .notice_entrypoints import NoticeEntrypoints
+from .query_entrypoints import QueryEntrypoints
 from .schemas import (
     ClockStageRecordedIn,
     CommitmentChangedIn,
@@ -59,7 +60,7 @@ EVALUATION_CHUNK = 2000
 
 
 class Service(AccountabilityEntrypoints, CalendarEntrypoints, ForecastEntrypoints,
-              NoticeEntrypoints, Operations):
+              NoticeEntrypoints, QueryEntrypoints, Operations):
     """Colours every target, 13710 stage, commitment and task green / yellow / red
     by the rules in force, and tracks the supervision notices of red tasks.
 
@@ -385,159 +386,6 @@ class Service(AccountabilityEntrypoints, CalendarEntrypoints, ForecastEntrypoint
         with self.db.session(readonly=True) as session:
             return repo.RULES.stored(session, limit, offset)
 
-    # Queries --------------------------------------------------------------------
-
-    @rpc(expected_exceptions=EXPECTED)
-    def list_warnings(self, colour=None, unit=None, task=None, item_kind=None,
-                      limit=100, offset=0):
-        """Colour states, oldest first."""
-        refuse_unstorable(colour=colour, unit=unit, task=task, item_kind=item_kind)
-        if colour is not None and colour not in logic.SEVERITY:
-            raise InvalidInput({"colour": "green, yellow or red"})
-        limit, offset = page(limit, offset)
-        with self.db.session(readonly=True) as session:
-            return repo.list_colours(session, limit, offset, colour=colour, unit=unit,
-                                     task=task, item_kind=item_kind)
-
-    @rpc(expected_exceptions=EXPECTED)
-    def list_red_items(self, limit=MAX_LIMIT):
-        """The red tasks among the first `limit` to turn red, in the one screen's
-        order (logic.red_order): {"items": [{task, unit, since, days_red,
-        overdue_days, reason}], "as_of"}."""
-        limit, _ = page(limit, 0)
-        today = self.clock.today()
-        with self.db.session(readonly=True) as session:
-            rows = repo.red_tasks(session, limit)
-            tasks = {task.code: task for task in repo.load_tasks(
-                session, [row.task_code for row in rows], self.known_targets)} if rows else {}
-        items = [{"task": row.task_code, "unit": row.unit, "since": row.since.isoformat(),
-                  "days_red": logic.days_in_colour(row.since, today),
-                  "overdue_days": logic.overdue_days(tasks[row.task_code], today),
-                  "reason": logic.words(row.reason, row.percent)}
-                 for row in rows if row.task_code in tasks]
-        items.sort(key=logic.red_order)
-        return {"items": items, "as_of": today.isoformat()}
-
-    @rpc
-    def get_task_colours(self, codes):
-        """{code: {colour, reason, since, days, targets: {seq: {colour, reason}}}}:
-        `days` the whole days the task has had its colour by today (亮红灯天数 for a
-        red one: the same count as list_red_items' days_red)."""
-        today = self.clock.today()
-        with self.db.session(readonly=True) as session:
-            answer = repo.task_colours(session, codes)
-        for entry in answer.values():
-            entry["days"] = logic.days_in_colour(entry["since"], today)
-        return answer
-
-    @rpc(expected_exceptions=EXPECTED)
-    def get_task_history(self, code, limit=MAX_LIMIT, offset=0):
-        """Every colour change of a task's items, oldest first: {"items":
-        [{item_kind, item_key, unit, colour, previous, reason, rule_version, as_of,
-        changed_at}], "total"}."""
-        refuse_unstorable(code=code)
-        limit, offset = page(limit, offset)
-        with self.db.session(readonly=True) as session:
-            return repo.task_history(session, code, limit, offset)
-
-    @rpc
-    def get_evaluation_figures(self):
-        """What has been applied so far, for operators and benchmarks:
-        {"tasks", "reports_applied", "colours": {green, yellow, red}}."""
-        with self.db.session(readonly=True) as session:
-            tasks, reports, by_colour = repo.evaluation_figures(session)
-        return {"tasks": tasks, "reports_applied": int(reports),
-                "colours": {colour: by_colour.get(colour, 0) for colour in logic.SEVERITY}}
-
-    @rpc(expected_exceptions=EXPECTED)
-    def get_dashboard(self, batch=None):
-        """The one-screen counts: tasks by colour, per unit, and the notices:
-        {"counts", "units": [{unit, green, yellow, red, worst}], "notices":
-        {open, acknowledged, answered, overdue, issued_this_year,
-        closed_this_year}, "pending_first_report" (of the green, the new tasks
-        waiting for their first report), "forecast_red" (the tasks not red
-        forecast red within forecast_red_days), "batch", "as_of"}. With a `batch`, the
-        tasks' counts are that batch's (the notices stay the city's). Cancelled
-        tasks are not counted."""
-        refuse_unstorable(batch=batch)
-        today = self.clock.today()
-        with self.db.session(readonly=True) as session:
-            rows = repo.task_colours_by_unit(session, batch)
-            waiting = repo.waiting_first_report(session, batch)
-            by_status = repo.notice_counts(session)
-            issued, closed = repo.notices_of_year(session, today.year)
-            forecast_red = repo.soon_red_count(session, batch)
-        counts, units = logic.colour_counts(rows)
-        return {"counts": counts, "units": units, "forecast_red": forecast_red,
-                "notices": {**notices.pending_counts(by_status),
-                            "issued_this_year": issued, "closed_this_year": closed},
-                "pending_first_report": waiting, "batch": batch, "as_of": today.isoformat()}
-
-    @rpc
-    def get_batch_colours(self):
-        """Tasks by colour in each batch: {"items": [{batch, green, yellow, red}]}
-        (batch null: the tasks of no batch). Cancelled tasks are not counted."""
-        with self.db.session(readonly=True) as session:
-            by_batch = logic.batch_colours(repo.batch_colour_rows(session))
-        return {"items": [{"batch": batch, **counts} for batch, counts in sorted(
-            by_batch.items(), key=lambda item: (item[0] is None, item[0] or ""))]}
-
-    @rpc(expected_exceptions=EXPECTED)
-    def get_colour_trend(self, weeks=12, as_of=None):
-        """How many tasks were green, yellow and red at the end of each of the last
-        `weeks` weeks (1–104; the current week ends on `as_of`, default today), from
-        the colour history: {"weeks": [{"week_end", "green", "yellow", "red"}], "as_of"}."""
-        day = _day(as_of, "as_of") if as_of is not None else self.clock.today()
-        if not isinstance(weeks, int) or not 1 <= weeks <= 104:
-            raise InvalidInput({"weeks": "a whole number of weeks, 1–104"})
-        answer = []
-        with self.db.session(readonly=True) as session:
-            for end in logic.week_ends(day, weeks):
-                counts = repo.colour_counts_on(session, end)
-                answer.append({"week_end": end.isoformat(),
-                               **{colour: counts.get(colour, 0) for colour in logic.SEVERITY}})
-        return {"weeks": answer, "as_of": day.isoformat()}
-
-    @rpc(expected_exceptions=EXPECTED)
-    def list_clock_deadlines(self, within_days=3, as_of=None, unit=None, limit=100, offset=0):
-        """The 13710 stages not yet recorded whose deadline falls within
-        `within_days` days of `as_of` (default today) or has passed, soonest first:
-        {"items": [{task, unit, stage, stage_name, clock_class, due, red_after,
-        days_left (negative: late by so many days), colour, reason}], "total", "as_of"}."""
-        refuse_unstorable(unit=unit)
-        day = _day(as_of, "as_of") if as_of is not None else self.clock.today()
-        if not isinstance(within_days, int) or not 0 <= within_days <= 366:
-            raise InvalidInput({"within_days": "a whole number of days, 0–366"})
-        limit, offset = page(limit, offset)
-        horizon = day + dt.timedelta(days=within_days)
-        with self.db.session(readonly=True) as session:
-            rules = repo.RULES.current(session)
-            calendar = calendar_in_force(session, rules.calendar_mode)
-            codes = repo.clock_task_codes(session, unit)
-            tasks = repo.load_tasks(session, codes, self.known_targets) if codes else []
-            stored = repo.stored_colours(session, codes) if codes else {}
-        items = []
-        for task in tasks:
-            try:
-                deadlines = logic.clock_deadlines(task, rules, calendar)
-            except CalendarNotCovered:
-                continue  # assigned on a day the calendar cannot count from
-            for stage, due, red_after in deadlines:
-                if due is None or due > horizon:
-                    continue
-                state = stored.get(("clock", f"{task.code}@{stage}"))
-                items.append({
-                    "calendar_note": calendar.note(task.start_date, red_after or due) or None,
-                    "task": task.code, "unit": task.lead_unit, "stage": stage,
-                    "stage_name": logic.STAGE_NAMES[stage], "clock_class": task.clock_class,
-                    "due": due.isoformat(), "red_after": iso(red_after),
-                    "days_left": (due - day).days,
-                    "colour": state.colour if state else None,
-                    "reason": logic.words(state.reason, task.percent) if state else None})
-        items.sort(key=lambda item: (item["due"], item["task"], logic.STAGES.index(item["stage"])))
-        return {"items": items[offset:offset + limit], "total": len(items),
-                "as_of": day.isoformat()}
-
     # Helpers ----------------------------------------------------------------------
 
     def _leave(self, session, code, items, words):
@@ -727,13 +575,6 @@ class Service(AccountabilityEntrypoints, CalendarEntrypoints, ForecastEntrypoint
             self.db.emit(session, events.NOTICE_OVERDUE, events.NoticeOverdue().dump(
                 new_event(stage=stage, colour=colour, **repo.notice_ids(row))))
         return len(overdue)
-
-
-def _day(value, field):
-    try:
-        return dt.date.fromisoformat(value)
-    except (TypeError, ValueError):
-        raise InvalidInput({field: "a date as YYYY-MM-DD"}) from None
 
 
 def _iso(day):
