@@ -17,15 +17,13 @@ def insert_ignoring_conflicts(session, table, rows):
     were inserted."""
     if not rows:
         return 0
-    dialect = session.get_bind().dialect.name
-    insert = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}[dialect]
     # Counting the returned keys: rowcount is not reliable across drivers here.
     # The rows as parameters of one statement, not as its VALUES: the statement is
     # then compiled once and cached, where a VALUES list of a thousand rows was a
     # new statement to compile each time (most of an import slice's time), and
     # SQLAlchemy sends the rows in batches of many ("insertmanyvalues").
     key = list(table.primary_key.columns)[0]
-    statement = insert(table).on_conflict_do_nothing().returning(key)
+    statement = _insert(session, table).on_conflict_do_nothing().returning(key)
     return len(session.execute(statement, rows).all())
 
 
@@ -54,21 +52,19 @@ def upsert_many(session, table, rows):
     and the delete's thousand-key condition most of the time."""
     if not rows:
         return
-    dialect = session.get_bind().dialect.name
-    insert = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}[dialect]
     columns = list(rows[0])
-    statement = insert(table)
-    if dialect == "postgresql":
-        v = _unnested(rows, columns, [table.c[name].type for name in columns])
-        statement = statement.from_select(columns, select(*v.c))
+    insert = _insert(session, table)
     keys = [column.name for column in table.primary_key.columns]
-    statement = statement.on_conflict_do_update(
+    update_many(session, insert.on_conflict_do_update(
         index_elements=keys,
-        set_={name: statement.excluded[name] for name in columns if name not in keys})
-    if dialect == "postgresql":
-        session.execute(statement)
-    else:
-        update_many(session, statement, rows, columns=columns)
+        set_={name: insert.excluded[name] for name in columns if name not in keys}),
+        rows, columns=columns)
+
+
+def _insert(session, table):
+    """The database's own INSERT of `table`, which knows ON CONFLICT."""
+    dialect = session.get_bind().dialect.name
+    return {"sqlite": sqlite.insert, "postgresql": postgresql.insert}[dialect](table)
 
 
 def update_many(session, statement, rows, columns=None, in_order=False):
