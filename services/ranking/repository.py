@@ -80,13 +80,11 @@ def record_reports(session, batch):
     update_many(session, update(targets).where(
         targets.c.task == bindparam("t"), targets.c.planned_percent <= bindparam("p"),
         or_(targets.c.reached_on.is_(None), targets.c.reached_on > bindparam("d")))
-        .values(reached_on=bindparam("d")), [
-            {"t": row["t"], "p": row["p"], "d": row["d"]} for row in rows], in_order=True)
+        .values(reached_on=bindparam("d")), rows, in_order=True)
     update_many(session, update(targets).where(
         targets.c.task == bindparam("t"), targets.c.due_date <= bindparam("w"),
         or_(targets.c.reported_on.is_(None), targets.c.reported_on > bindparam("d")))
-        .values(reported_on=bindparam("d")), [
-            {"t": row["t"], "w": row["w"], "d": row["d"]} for row in rows], in_order=True)
+        .values(reported_on=bindparam("d")), rows, in_order=True)
 
 
 def move_report(session, report_id, task, previous_day, percent, day):
