@@ -111,7 +111,13 @@ def _delete(connection, name):
         except PreconditionFailed:
             return False
         except AMQPNotImplementedError:
-            pass  # a quorum queue, which refuses the check: looked at below instead
+            # A quorum queue, which refuses the check: looked at instead.
+            return _delete_quorum_if_idle(connection, name)
+
+
+def _delete_quorum_if_idle(connection, name):
+    """Delete the quorum queue `name` if it holds no message and has no consumer;
+    answers whether it is gone."""
     state = _state(connection, Queue(name), passive=True)
     if state is None:
         return True
