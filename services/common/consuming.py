@@ -39,6 +39,7 @@ from .bulk import insert_ignoring_conflicts
 from .callers import trusted
 from .clock import utcnow
 from .config import DEFAULT_HEARTBEAT, retry_delays
+from .loading import loader
 from .metrics import CONSUMER_RESTARTED, PARKED, RETRIED, SETTLE_LOST
 from .outbox import events_exchange
 from .settings import ServiceSettings
@@ -402,7 +403,7 @@ def applied_once(schema):
         def apply(self, payload):
             # Loaded before the transaction: a batch's schema is read while no
             # writer waits for this one's lock.
-            event = schema().load(payload)
+            event = loader(schema)(payload)
             with self.db.session() as session:
                 if first_application(session, event["event_id"], consumer):
                     return handler(self, session, event)

@@ -142,7 +142,8 @@ def in_last_hour(moment):
     return end - moment <= dt.timedelta(minutes=LAST_HOUR_MINUTES)
 
 
-def _at_last_hour(moment, deadlines):
+def at_last_hour(moment, deadlines):
+    """Whether a local moment falls in the last hour of one of `deadlines` (days)."""
     return moment.date() in deadlines and in_last_hour(moment)
 
 
@@ -157,7 +158,7 @@ def last_hour(unit, reports, deadlines, names):
     ordered = sorted(batches.values(), key=lambda r: (r["received_at"], r["id"]))
     run = []
     for report in reversed(ordered):
-        if not _at_last_hour(report["received_at"], deadlines.get(report["task"], ())):
+        if not at_last_hour(report["received_at"], deadlines.get(report["task"], ())):
             break
         run.append(report)
     if len(run) < LAST_HOUR_REPORTS:

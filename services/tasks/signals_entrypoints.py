@@ -114,16 +114,20 @@ class SignalsEntrypoints:
                        for report in filed], deadlines, names)
         return signals_repo.store_signals(session, found, utcnow())
 
-    def _units_to_watch(self, reports, now):
-        """The units of `reports` (just accepted; received `now` unless they say
-        otherwise) whose filing may have begun or lengthened a run of reports filed
-        in the last hour of a deadline day (signals.last_hour). A run ends with a
-        unit's latest batch: a unit whose reports here were all received now,
-        none in the last hour of its day, ends none, and its earlier reports (200
-        a unit, once most of a batch's time) need not be read."""
-        return {report["unit"] for report in reports
-                if report["received_at"] != now
-                or signals.in_last_hour(self._local(report["received_at"]))}
+    def _units_to_watch(self, session, reports):
+        """The units of `reports` (just accepted) whose filing may have begun or
+        lengthened a run of reports filed in the last hour of a deadline day
+        (signals.last_hour): those with a report here in the last hour of one of
+        its task's deadline days. A run without any of this batch's reports is
+        one seen before, or the tail of one, so a unit's earlier reports (200 a
+        unit, once most of a batch's time) are read only for those units."""
+        late = [(report, self._local(report["received_at"])) for report in reports]
+        late = [(report, moment) for report, moment in late if signals.in_last_hour(moment)]
+        if not late:
+            return set()
+        deadlines = signals_repo.deadline_days(session, {report["task"] for report, _ in late})
+        return {report["unit"] for report, moment in late
+                if signals.at_last_hour(moment, deadlines.get(report["task"], ()))}
 
     def _local(self, moment):
         """A stored moment (naive UTC) as the city's naive local time."""

@@ -1,0 +1,115 @@
+"""The consumers' compiled loaders (services.common.loading) against marshmallow:
+every consumed event's sample, and the sample with each of its values replaced or
+removed, is loaded the same, or refused with the same messages."""
+import copy
+import datetime as dt
+
+import pytest
+from marshmallow import Schema, ValidationError, fields, pre_load
+
+from services.common.config import SERVICES
+from services.common.loading import loader
+from tests.contracts.samples import SAMPLES
+from tests.contracts.test_event_contracts import consumed, producer_schemas
+
+# What a producer's bug or another version could put where a value belongs.
+ODD_VALUES = (None, 12, 0, -3, 1.5, float("nan"), True, False, "x", "", "12", "1.5",
+              "2026-12-06", "2026-1-6", "2026-12-06T08:00:00", "2026-12-06T08:00:00+08:00",
+              [], ["x"], [None], {}, {"x": 1})
+
+
+def outcome(load, payload):
+    """What loading answers, every value with its type, or the refusal's messages."""
+    try:
+        return "loaded", typed(load(copy.deepcopy(payload)))
+    except ValidationError as refusal:
+        return "refused", refusal.messages
+
+
+def typed(value):
+    if isinstance(value, dict):
+        return {key: typed(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [typed(item) for item in value]
+    if isinstance(value, dt.datetime):
+        return ("datetime", value.isoformat())
+    if isinstance(value, float) and value != value:
+        return ("float", "nan")
+    return (type(value).__name__, value)
+
+
+def paths(value, prefix=()):
+    """Every key and list place in a payload, the first two items of a list only."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield (*prefix, key)
+            yield from paths(item, (*prefix, key))
+    elif isinstance(value, list):
+        for place, item in enumerate(value[:2]):
+            yield (*prefix, place)
+            yield from paths(item, (*prefix, place))
+
+
+def variants(payload):
+    for path in paths(payload):
+        *to, last = path
+        for odd in (*ODD_VALUES, "removed"):
+            if odd == "removed" and isinstance(last, int):
+                continue
+            changed = copy.deepcopy(payload)
+            holder = changed
+            for step in to:
+                holder = holder[step]
+            if odd == "removed":
+                del holder[last]
+            else:
+                holder[last] = odd
+            yield path, odd, changed
+
+
+CASES = [(consumer, source, event_type, schema)
+         for consumer in SERVICES if consumer != "tasks"
+         for (source, event_type), schema in consumed(consumer).items()]
+
+
+@pytest.mark.parametrize("consumer, source, event_type, schema", CASES,
+                         ids=[f"{c}-{s}-{e}" for c, s, e, _ in CASES])
+def test_a_compiled_loader_loads_and_refuses_as_marshmallow(consumer, source, event_type,
+                                                            schema):
+    sample = producer_schemas(source)[event_type]().dump(SAMPLES[source][event_type])
+    by_marshmallow, compiled = schema().load, loader(schema)
+    assert outcome(compiled, sample) == outcome(by_marshmallow, sample)
+    # A well-formed event is the fast path's to load, not marshmallow's.
+    assert outcome(compiled.fast, sample) == outcome(by_marshmallow, sample)
+    assert outcome(compiled, {**sample, "added_later": 1}) == outcome(by_marshmallow, sample)
+    for path, odd, changed in variants(sample):
+        assert outcome(compiled, changed) == outcome(by_marshmallow, changed), (path, odd)
+    for refused in (None, [], "x", [sample]):
+        assert outcome(compiled, refused) == outcome(by_marshmallow, refused)
+
+
+class Strict(Schema):
+    code = fields.String(required=True)
+    tags = fields.List(fields.String(), load_default=list)
+    at = fields.Date(data_key="on", allow_none=True)
+
+
+class Hooked(Schema):
+    code = fields.String(required=True)
+
+    @pre_load
+    def upper(self, data, **kwargs):
+        return {**data, "code": data["code"].upper()}
+
+
+def test_a_schema_that_refuses_unknown_fields_data_keys_and_hooks():
+    load = loader(Strict)
+    assert load({"code": "A", "on": "2026-12-06"}) == {
+        "code": "A", "tags": [], "at": dt.date(2026, 12, 6)}
+    assert load({"code": "A", "on": None, "tags": ["x"]}) == {
+        "code": "A", "at": None, "tags": ["x"]}
+    with pytest.raises(ValidationError) as refused:
+        load({"code": "A", "at": "2026-12-06"})
+    assert refused.value.messages == {"at": ["Unknown field."]}
+    # A hook is marshmallow's to run: the fast path leaves such a schema alone.
+    assert loader(Hooked)({"code": "a"}) == {"code": "A"}
