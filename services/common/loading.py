@@ -10,13 +10,15 @@ ints, floats, ISO dates and moments, lists, nested objects); for anything else
 to marshmallow, which answers or refuses it in its own words. So what is
 accepted, and how a refusal reads, stays marshmallow's.
 
-A schema with hooks (`pre_load`, `validates_schema`, ...), dotted attributes or
-an `unknown` other than EXCLUDE or RAISE is loaded by marshmallow alone."""
+A schema's `pre_load` hooks run first, as marshmallow runs them; a schema with
+other hooks (`post_load`, `validates_schema`, ...), dotted attributes or an
+`unknown` other than EXCLUDE or RAISE is loaded by marshmallow alone."""
 import datetime as dt
 import functools
 import math
 
 from marshmallow import EXCLUDE, RAISE, ValidationError, fields, missing
+from marshmallow.decorators import PRE_LOAD
 
 from .events import Moment
 
@@ -51,8 +53,10 @@ def loader(schema_class):
 
 
 def _object(schema):
-    if any(schema._hooks.values()) or schema.dict_class is not dict:
+    if schema.dict_class is not dict or any(
+            hooks for tag, hooks in schema._hooks.items() if tag != PRE_LOAD):
         raise _Unsupported
+    prepare = _pre_load(schema)
     unknown = schema.unknown
     if unknown not in (EXCLUDE, RAISE):
         raise _Unsupported
@@ -68,6 +72,8 @@ def _object(schema):
     raise_unknown = unknown == RAISE
 
     def load(data):
+        if prepare is not None:
+            data = prepare(data)
         if type(data) is not dict or (raise_unknown and not keys.issuperset(data)):
             raise _Undecided
         out = {}
@@ -87,6 +93,27 @@ def _object(schema):
         return out
 
     return load
+
+
+def _pre_load(schema):
+    """data -> data after the schema's pre_load hooks, each on one item, or None."""
+    hooks = []
+    for name, many, options in schema._hooks[PRE_LOAD]:
+        if many or options.get("pass_original"):
+            raise _Unsupported
+        hooks.append(getattr(schema, name))
+    if not hooks:
+        return None
+
+    def prepare(data):
+        try:
+            for hook in hooks:
+                data = hook(data, many=False, partial=None)
+        except ValidationError:
+            raise _Undecided from None
+        return data
+
+    return prepare
 
 
 def _value(field, key):

@@ -10,6 +10,7 @@ from io import BytesIO
 
 from marshmallow import ValidationError
 
+from services.common.loading import loader
 from services.common.progress import after_reports
 
 from . import messages
@@ -98,11 +99,11 @@ def check_progress_batch(items, tasks, units, scope, now, backdate=DEFAULT_BACKD
     bounds the report's own time the same way. `evidence`, when given, checks
     last the files each report names or lacks (evidence_rules.evidence_check).
     """
-    schema = ProgressItemIn()
+    load = loader(ProgressItemIn)
     accepted, results = [], []
     for index, raw in enumerate(items):
         try:
-            item = schema.load(raw if isinstance(raw, dict) else {})
+            item = load(raw if isinstance(raw, dict) else {})
         except ValidationError as err:
             results.append({"index": index, "status": "rejected", "reason": err.messages})
             continue

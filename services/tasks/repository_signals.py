@@ -126,6 +126,14 @@ def unit_names(session, codes):
                                 .where(among(session, units.c.code, sorted(codes)))).all())
 
 
+def kept_keys(session, keys):
+    """Those of the signals' keys that are kept (by the keys' unique index)."""
+    if not keys:
+        return set()
+    return set(session.scalars(select(gaming_signals.c.key).where(
+        among(session, gaming_signals.c.key, sorted(keys)))))
+
+
 def store_signals(session, found, now):
     """Keep the signals whose key is new. Answers how many were."""
     return insert_ignoring_conflicts(session, gaming_signals, [{

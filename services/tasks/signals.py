@@ -171,6 +171,11 @@ def last_hour(unit, reports, deadlines, names):
         f"{names.get(unit, unit)}最近{len(run)}次报送均在截止日最后一小时内提交：{when}")]
 
 
+def no_evidence_key(code):
+    """A task is found rising without evidence once: its signal's key."""
+    return f"{NO_EVIDENCE}:{code}"
+
+
 def no_evidence(task, reports, evidence_count):
     """A task whose percentage rose in RISES_WITHOUT_EVIDENCE reports or more and
     that has no evidence file at all. reports: [{id, unit, percent, received_at}]."""
@@ -180,7 +185,7 @@ def no_evidence(task, reports, evidence_count):
             best, rises, unit = report["percent"], rises + 1, report["unit"]
     if rises < RISES_WITHOUT_EVIDENCE or evidence_count:
         return []
-    return [Signal(NO_EVIDENCE, f"{NO_EVIDENCE}:{task['code']}", task["code"], unit,
+    return [Signal(NO_EVIDENCE, no_evidence_key(task["code"]), task["code"], unit,
                    f"任务{task['code']}进度已上升{rises}次（至{best:g}%），从未上传任何佐证资料")]
 
 

@@ -87,10 +87,14 @@ class SignalsEntrypoints:
         found_tasks = signals_repo.tasks_of(session, codes)
         counts = signals_repo.evidence_counts(session, set(found_tasks))
         # A task's history is read only where a detector needs it: at 100% (a late
-        # jump) or without any file (rising without evidence).
-        reports = signals_repo.reports_of(session, {
-            code for code, task in found_tasks.items()
-            if task["percent"] >= 100 or not counts.get(code)})
+        # jump) or without any file (rising without evidence), until that is a
+        # signal kept (one a task: it is never found anew).
+        bare = {signals.no_evidence_key(code): code for code in found_tasks
+                if not counts.get(code)}
+        kept = signals_repo.kept_keys(session, set(bare))
+        bare = {code for key, code in bare.items() if key not in kept}
+        reports = signals_repo.reports_of(session, bare | {
+            code for code, task in found_tasks.items() if task["percent"] >= 100})
         stages = signals_repo.stages_of(session, {
             code for code, task in found_tasks.items() if task["clock_class"]})
         uses = signals_repo.uses_of_files(session, set(found_tasks))

@@ -113,3 +113,20 @@ def test_a_schema_that_refuses_unknown_fields_data_keys_and_hooks():
     assert refused.value.messages == {"at": ["Unknown field."]}
     # A hook is marshmallow's to run: the fast path leaves such a schema alone.
     assert loader(Hooked)({"code": "a"}) == {"code": "A"}
+
+
+def test_a_batch_item_is_loaded_and_refused_as_marshmallow_does_with_its_hook():
+    """The tasks service's report item: strict, with validators and a pre_load
+    hook that refuses unstorable text."""
+    from services.tasks.schemas import ProgressItemIn
+    item = {"task": "T1", "unit": "yz", "percent": 30, "note": "月度进展",
+            "reported_at": "2026-12-01T10:00:00+08:00", "received_at": None,
+            "correction": False, "evidence": [3, 4], "target_met": 2}
+    by_marshmallow, compiled = ProgressItemIn().load, loader(ProgressItemIn)
+    assert outcome(compiled.fast, item) == outcome(by_marshmallow, item)
+    for path, odd, changed in variants(item):
+        assert outcome(compiled, changed) == outcome(by_marshmallow, changed), (path, odd)
+    for unstorable in ("T\x00", "\ud800", "x" * 40, "100"):
+        changed = {**item, "task": unstorable, "note": unstorable}
+        assert outcome(compiled, changed) == outcome(by_marshmallow, changed)
+    assert outcome(compiled, {**item, "added": 1})[0] == "refused"

@@ -110,6 +110,9 @@ def test_rises_without_files_and_stages_at_the_last_moment_are_signals(tasks, cl
         tasks("report_progress", [{"task": "T1", "unit": "yz", "percent": percent}], YZ)
     (signal,) = tasks("list_signals", ADMIN, kind="no_evidence")["items"]
     assert signal["detail"] == "任务T1进度已上升3次（至30%），从未上传任何佐证资料"
+    # Kept once: a fourth rise neither adds a signal nor rewords it.
+    tasks("report_progress", [{"task": "T1", "unit": "yz", "percent": 40}], YZ)
+    assert tasks("list_signals", ADMIN, kind="no_evidence")["items"] == [signal]
     # Given on Monday 5 January: deployed by Tuesday the 6th, first feedback by
     # Thursday the 8th.
     plain_task(tasks, "J1", "yz", dt.date(2026, 1, 5), dt.date(2026, 2, 27),
