@@ -705,6 +705,13 @@ def visible_evaluations_filter(caller):
     return set()
 
 
+def busy_gap(minimum, last_scoring_took, share):
+    """The gap between scorings under a flood: at least `minimum`, and long enough
+    that scoring takes at most 1/`share` of the time (a city's scoring under load
+    takes a second or two of the core the event handlers need)."""
+    return max(minimum, last_scoring_took * share)
+
+
 def scoring_gap(last_applied_at, now, busy_gap, quiet):
     """How long after their last scoring stale standings wait to be scored again
     (timedeltas): `busy_gap` while events are still being applied (the last one

@@ -21,6 +21,7 @@ from services.common.timers import timer
 
 from . import events, logic, way_off
 from . import repository as repo
+from .dependencies import ScoringClock
 from .exceptions import EXPECTED, Conflict, Forbidden, InvalidInput, NotFound
 from .models import rankings, standings
 from .schemas import (
@@ -58,6 +59,8 @@ REFRESH_SECONDS = 1
 # scored at most this often: a city's scoring takes most of a second of a core
 # the event handlers need, and a reader of stale standings is scored for anyway.
 MIN_SCORING_GAP = dt.timedelta(seconds=5)
+# ... and at most a tenth of the time: the gap grows with the last scoring's length.
+SCORING_SHARE = 10
 # A flood is over once no event has been applied for this long: the standings are
 # then scored at the next tick, whenever they were last scored.
 QUIET = dt.timedelta(seconds=1)
@@ -75,6 +78,7 @@ class Service(Operations):
     db = Database()
     clock = Clock()
     settings = Settings(RankingSettings)
+    last_scoring = ScoringClock()
 
     # Facts from the tasks service ------------------------------------------------
     # Each handler keeps what it learnt, in the transaction that records its
@@ -306,11 +310,13 @@ class Service(Operations):
                 repo.reserve_standings(session, period, today, claimed_at)
             fresh = (row is not None and row.as_of == today
                      and row.rules_version == rules.version)
+            gap = logic.busy_gap(MIN_SCORING_GAP, self.last_scoring.took, SCORING_SHARE)
             due = not fresh or (row.stale and repo.claim_stale(
                 session, standings, period.key, scored_before=claimed_at - logic.scoring_gap(
-                    repo.last_applied_at(session), claimed_at, MIN_SCORING_GAP, QUIET)))
+                    repo.last_applied_at(session), claimed_at, gap, QUIET)))
         if due:
-            groups = self._score_apart(period, today, rules)
+            with self.last_scoring.timed():
+                groups = self._score_apart(period, today, rules)
             with self.db.session() as session:
                 repo.store_standings(session, period, today, rules.version, groups,
                                      claimed_at)

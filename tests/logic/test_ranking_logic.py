@@ -337,3 +337,10 @@ def test_stale_standings_wait_out_the_gap_only_while_events_keep_coming():
     assert logic.scoring_gap(now - dt.timedelta(milliseconds=300), now, gap, quiet) == gap
     assert logic.scoring_gap(now - quiet, now, gap, quiet) == dt.timedelta(0)
     assert logic.scoring_gap(None, now, gap, quiet) == dt.timedelta(0)  # nothing applied yet
+
+
+def test_under_a_flood_scoring_takes_at_most_its_share_of_the_time():
+    five = dt.timedelta(seconds=5)
+    assert logic.busy_gap(five, dt.timedelta(0), 10) == five  # none yet
+    assert logic.busy_gap(five, dt.timedelta(milliseconds=300), 10) == five
+    assert logic.busy_gap(five, dt.timedelta(seconds=1.5), 10) == dt.timedelta(seconds=15)

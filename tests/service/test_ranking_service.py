@@ -5,6 +5,7 @@ and the score rules as versioned data.
 
 The service's "today" is pinned to 2026-11-23 (in 2026-Q4; 2026-Q3 has ended)."""
 import datetime as dt
+import itertools
 import time
 
 import pytest
@@ -15,6 +16,7 @@ from services.common.clock import LocalClock, utcnow
 from services.common.errors import Conflict, Forbidden, InvalidInput, NotFound
 from services.common.events import new_event
 from services.ranking import repository as repo
+from services.ranking.dependencies import LastScoring
 from services.ranking.models import reports, standings
 from services.ranking.service import MIN_SCORING_GAP, Service
 from tests.support.events import EventTap
@@ -237,6 +239,16 @@ def test_under_a_flood_of_events_the_standings_are_scored_at_most_once_a_gap(
     # However stale, the standings are scored at most once per MIN_SCORING_GAP
     # (less a little: the moments here are taken just after each claim).
     assert scorings[1] - scorings[0] > MIN_SCORING_GAP.total_seconds() - 0.5
+
+
+def test_under_a_flood_a_long_scoring_waits_out_its_share_of_the_time(ranking, monkeypatch):
+    monkeypatch.setattr(repo, "last_applied_at", lambda session: utcnow())
+    # Every scoring is taken to last 0.7 s: at most a tenth of the time means
+    # 7 s between them, longer than MIN_SCORING_GAP.
+    moments = itertools.count(step=0.7)
+    monkeypatch.setattr(LastScoring, "clock", staticmethod(lambda: next(moments)))
+    scorings = scored_twice(ranking, monkeypatch)
+    assert scorings[1] - scorings[0] > 7 - 0.5
 
 
 def test_once_the_events_stop_the_standings_are_scored_at_the_next_tick(
