@@ -10,15 +10,16 @@ ints, floats, ISO dates and moments, lists, nested objects); for anything else
 to marshmallow, which answers or refuses it in its own words. So what is
 accepted, and how a refusal reads, stays marshmallow's.
 
-A schema's `pre_load` hooks run first, as marshmallow runs them; a schema with
-other hooks (`post_load`, `validates_schema`, ...), dotted attributes or an
-`unknown` other than EXCLUDE or RAISE is loaded by marshmallow alone."""
+A schema's `pre_load` hooks run first and its `validates_schema` hooks last, as
+marshmallow runs them; a schema with other hooks (`post_load`, `validates`, ...),
+dotted attributes or an `unknown` other than EXCLUDE or RAISE is loaded by
+marshmallow alone."""
 import datetime as dt
 import functools
 import math
 
 from marshmallow import EXCLUDE, RAISE, ValidationError, fields, missing
-from marshmallow.decorators import PRE_LOAD
+from marshmallow.decorators import PRE_LOAD, VALIDATES_SCHEMA
 
 from .events import Moment
 
@@ -54,9 +55,10 @@ def loader(schema_class):
 
 def _object(schema):
     if schema.dict_class is not dict or any(
-            hooks for tag, hooks in schema._hooks.items() if tag != PRE_LOAD):
+            hooks for tag, hooks in schema._hooks.items()
+            if tag not in (PRE_LOAD, VALIDATES_SCHEMA)):
         raise _Unsupported
-    prepare = _pre_load(schema)
+    prepare, validators = _hooks(schema, PRE_LOAD), _hooks(schema, VALIDATES_SCHEMA)
     unknown = schema.unknown
     if unknown not in (EXCLUDE, RAISE):
         raise _Unsupported
@@ -72,8 +74,8 @@ def _object(schema):
     raise_unknown = unknown == RAISE
 
     def load(data):
-        if prepare is not None:
-            data = prepare(data)
+        for hook in prepare:
+            data = _checked(hook, data)
         if type(data) is not dict or (raise_unknown and not keys.issuperset(data)):
             raise _Undecided
         out = {}
@@ -90,30 +92,29 @@ def _object(schema):
                 out[attribute] = None
             else:
                 out[attribute] = value_of(value, data)
+        for validator in validators:
+            _checked(validator, out)
         return out
 
     return load
 
 
-def _pre_load(schema):
-    """data -> data after the schema's pre_load hooks, each on one item, or None."""
+def _hooks(schema, tag):
+    """The schema's hooks of `tag` as marshmallow calls them on one item."""
     hooks = []
-    for name, many, options in schema._hooks[PRE_LOAD]:
+    for name, many, options in schema._hooks[tag]:
         if many or options.get("pass_original"):
             raise _Unsupported
         hooks.append(getattr(schema, name))
-    if not hooks:
-        return None
+    return hooks
 
-    def prepare(data):
-        try:
-            for hook in hooks:
-                data = hook(data, many=False, partial=None)
-        except ValidationError:
-            raise _Undecided from None
-        return data
 
-    return prepare
+def _checked(hook, data):
+    """What a hook answers of one item; a refusal is marshmallow's to word."""
+    try:
+        return hook(data, many=False, partial=None)
+    except ValidationError:
+        raise _Undecided from None
 
 
 def _value(field, key):

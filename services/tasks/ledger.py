@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 
 from marshmallow import ValidationError
 
+from services.common.loading import loader
 from services.common.text import text_problem
 
 from .schemas import CODE, TaskIn
@@ -545,7 +546,7 @@ def read_ledger(rows, units, year=None) -> Ledger:
         body = {key: value for key, value in task.body.items()
                 if key in TASK_SCHEMA.fields and key != "targets"}
         try:
-            loaded = TASK_SCHEMA.load(_serialisable(body))
+            loaded = loader(TaskIn)(_serialisable(body))
         except ValidationError as err:
             ledger.errors.extend(_schema_errors(task, err.messages))
             continue

@@ -10,6 +10,7 @@ from marshmallow import ValidationError
 from services.common.clock import Clock, utcnow
 from services.common.consuming import rpc
 from services.common.events import new_event
+from services.common.loading import loader
 from services.common.operations import Operations
 from services.common.paging import MAX_LIMIT, page
 from services.common.scope import allowed, require_role, require_writer, unit_scope
@@ -231,10 +232,10 @@ class Service(LeadersEntrypoints, ExtensionRequestsEntrypoints, VerificationEntr
             raise InvalidInput({"rows": "a list of tasks"})
         if len(rows) > 50_000:
             raise TooLarge("at most 50,000 tasks per import")
-        errors, loaded = [], []
+        errors, loaded, load = [], [], loader(TaskIn)
         for index, raw in enumerate(rows):
             try:
-                loaded.append((index, TaskIn().load(raw if isinstance(raw, dict) else {})))
+                loaded.append((index, load(raw if isinstance(raw, dict) else {})))
             except ValidationError as err:
                 errors.extend(logic.row_errors(index, err.messages))
         with self.db.session() as session:

@@ -166,13 +166,16 @@ def clock_task_codes(session, unit=None):
 
 
 def evaluation_figures(session):
-    """(tasks, reports applied, {colour: items}) stored so far."""
-    tasks, reports = session.execute(select(
+    """(tasks, reports applied) so far."""
+    return tuple(session.execute(select(
         func.count(), func.coalesce(func.sum(watched_tasks.c.reports_applied), 0))
-    ).one()
-    by_colour = dict(session.execute(
+    ).one())
+
+
+def colour_totals(session):
+    """{colour: items} stored so far."""
+    return dict(session.execute(
         select(colours.c.colour, func.count()).group_by(colours.c.colour)).all())
-    return tasks, reports, by_colour
 
 
 # A batch of tasks at once -----------------------------------------------------------

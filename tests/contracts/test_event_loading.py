@@ -130,3 +130,23 @@ def test_a_batch_item_is_loaded_and_refused_as_marshmallow_does_with_its_hook():
         changed = {**item, "task": unstorable, "note": unstorable}
         assert outcome(compiled, changed) == outcome(by_marshmallow, changed)
     assert outcome(compiled, {**item, "added": 1})[0] == "refused"
+
+
+def test_a_task_is_loaded_and_refused_as_marshmallow_does_with_its_schema_check():
+    """The tasks service's task: nested targets, validators, a pre_load hook and
+    a validates_schema check of its dates and trajectory."""
+    from services.tasks.schemas import TaskIn
+    task = {"code": "T1", "title": "重点任务", "lead_unit": "yz", "start_date": "2026-01-01",
+            "due_date": "2026-12-31", "category": None, "source": "plan",
+            "clock_class": "general", "cooperating_units": ["zs"],
+            "targets": [{"due_date": "2026-06-30", "planned_percent": 50, "unit": "yz"},
+                        {"due_date": "2026-12-31", "planned_percent": 100}]}
+    by_marshmallow, compiled = TaskIn().load, loader(TaskIn)
+    assert outcome(compiled.fast, task) == outcome(by_marshmallow, task)
+    for path, odd, changed in variants(task):
+        assert outcome(compiled, changed) == outcome(by_marshmallow, changed), (path, odd)
+    for changes in ({"due_date": "2025-12-31"}, {"cooperating_units": ["yz"]},
+                    {"targets": list(reversed(task["targets"]))}):
+        changed = {**task, **changes}
+        assert outcome(compiled, changed)[0] == "refused"
+        assert outcome(compiled, changed) == outcome(by_marshmallow, changed)
