@@ -206,7 +206,8 @@ def ingest(platform, city, clients, timeout=3600):
     them all) and the live ranking was scored after every event was applied."""
     base = reports_applied(platform)
     figures = {"updates": len(city.updates), "clients": clients}
-    started = time.perf_counter()
+    spent = platform.handler_seconds()
+    started, wall = time.perf_counter(), dt.datetime.now(dt.UTC).replace(tzinfo=None)
     accepted, rejected, sample, batches = post_concurrently(platform, city.updates, clients)
     figures.update(stored=accepted, rejected=rejected, batches=batches,
                    stored_s=round(time.perf_counter() - started, 3))
@@ -217,6 +218,9 @@ def ingest(platform, city, clients, timeout=3600):
     figures["evaluated_s"] = round(time.perf_counter() - started, 3)
     wait_for(lambda: settled(platform), timeout, interval=0.1, what="every event to be applied")
     applied = moment(platform.rpc("ranking", "activity")["last_applied_at"])
+    # When the ranking applied its last event: what is left after it is the wait
+    # for a quiet moment and one scoring.
+    figures["ranking_applied_s"] = round((applied - wall).total_seconds(), 3)
     with platform.http() as http:
         wait_for(lambda: ranking_reflects(http, applied), timeout, interval=0.1,
                  what="the ranking")
@@ -225,7 +229,8 @@ def ingest(platform, city, clients, timeout=3600):
     figures.update(ranked_s=round(elapsed, 3), seconds=round(elapsed, 3),
                    updates_per_s=round(accepted / elapsed, 1),
                    http_updates_per_s=round(accepted / figures["stored_s"], 1),
-                   colours_after=board["counts"])
+                   colours_after=board["counts"],
+                   handlers_s=busiest(spent, platform.handler_seconds(), top=10))
     return figures
 
 

@@ -54,7 +54,7 @@ log = logging.getLogger(__name__)
 MAX_COMMENT = 2000
 # How often the live standings are brought up to date after events: the big
 # screen sees a report's effect within this many seconds plus one scoring.
-REFRESH_SECONDS = 1
+REFRESH_SECONDS = 0.5
 # Under a flood of events (a county system's month of reports) the standings are
 # scored at most this often: a city's scoring takes most of a second of a core
 # the event handlers need, and a reader of stale standings is scored for anyway.
@@ -63,7 +63,7 @@ MIN_SCORING_GAP = dt.timedelta(seconds=5)
 SCORING_SHARE = 10
 # A flood is over once no event has been applied for this long: the standings are
 # then scored at the next tick, whenever they were last scored.
-QUIET = dt.timedelta(seconds=1)
+QUIET = dt.timedelta(seconds=0.5)
 
 
 class Service(Operations):
@@ -311,9 +311,13 @@ class Service(Operations):
             fresh = (row is not None and row.as_of == today
                      and row.rules_version == rules.version)
             gap = logic.busy_gap(MIN_SCORING_GAP, self.last_scoring.took, SCORING_SHARE)
+            # Whether events are still coming matters only to standings scored
+            # within the gap: only then are the applied events looked at.
+            wait = (logic.scoring_gap(repo.last_applied_at(session), claimed_at, gap, QUIET)
+                    if fresh and row.stale and row.computed_at >= claimed_at - gap
+                    else dt.timedelta(0))
             due = not fresh or (row.stale and repo.claim_stale(
-                session, standings, period.key, scored_before=claimed_at - logic.scoring_gap(
-                    repo.last_applied_at(session), claimed_at, gap, QUIET)))
+                session, standings, period.key, scored_before=claimed_at - wait))
         if due:
             with self.last_scoring.timed():
                 groups = self._score_apart(period, today, rules)
