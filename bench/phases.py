@@ -217,6 +217,7 @@ def ingest(platform, city, clients, timeout=3600):
              what="every update to be evaluated")
     figures["evaluated_s"] = round(time.perf_counter() - started, 3)
     wait_for(lambda: settled(platform), timeout, interval=0.1, what="every event to be applied")
+    figures["settled_s"] = round(time.perf_counter() - started, 3)
     applied = moment(platform.rpc("ranking", "activity")["last_applied_at"])
     # When the ranking applied its last event: what is left after it is the wait
     # for a quiet moment and one scoring.
