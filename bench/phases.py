@@ -22,6 +22,10 @@ JSON_CHUNK = 1000  # tasks per POST /api/v1/tasks/batch, the most it takes
 # One request carries the city's ledger: it is answered once every task is stored.
 LEDGER_TIMEOUT = 1800
 SERVICES = ("tasks", "warnings", "ranking", "notify")
+# How often the warnings service is asked how far it has got: each answer counts
+# its tasks (15 ms at a city's scale), asked ten times a second it took warnings
+# several seconds of a phase.
+POLL_WARNINGS = 0.5
 # How long no service has applied an event before the queues are worth listing.
 STILL = dt.timedelta(seconds=0.3)
 # The default routing rules, without quiet hours: a bench may run at night.
@@ -101,7 +105,7 @@ def library_settled(platform, tasks, started):
     every event is applied, and the live ranking holds them."""
     wait_for(lambda: platform.rpc("warnings", "get_evaluation_figures",
                                   colours=False)["tasks"] >= tasks,
-             3600, interval=0.1, what="the warnings service's tasks")
+             3600, interval=POLL_WARNINGS, what="the warnings service's tasks")
     wait_for(lambda: settled(platform), 3600, interval=0.1, what="every event to be applied")
     applied = moment(platform.rpc("ranking", "activity")["last_applied_at"])
     with platform.http() as http:
@@ -213,7 +217,8 @@ def ingest(platform, city, clients, timeout=3600):
                    stored_s=round(time.perf_counter() - started, 3))
     if rejected:
         figures["rejected_sample"] = sample
-    wait_for(lambda: reports_applied(platform) - base >= accepted, timeout, interval=0.1,
+    wait_for(lambda: reports_applied(platform) - base >= accepted, timeout,
+             interval=POLL_WARNINGS,
              what="every update to be evaluated")
     figures["evaluated_s"] = round(time.perf_counter() - started, 3)
     wait_for(lambda: settled(platform), timeout, interval=0.1, what="every event to be applied")
