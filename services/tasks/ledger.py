@@ -660,10 +660,23 @@ def new_task_summary(task: LedgerTask, units: Units) -> dict:
 
 def preview_token(new, changed) -> str:
     """A fingerprint of what an import would do: applying with it refuses when
-    the sheet or the library has changed since the preview."""
-    canonical = json.dumps({"new": new, "changed": changed}, sort_keys=True,
-                           ensure_ascii=False, default=str, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
+    the sheet or the library has changed since the preview. The sha256 of
+    {"changed": [...], "new": [...]} as canonical JSON, fed item by item: the
+    text of a city's twenty thousand new tasks is never built whole."""
+    digest = hashlib.sha256()
+
+    def feed(text):
+        digest.update(text.encode("utf-8", "surrogatepass"))
+
+    def canonical(value):
+        return json.dumps(value, sort_keys=True, ensure_ascii=False, default=str,
+                          separators=(",", ":"))
+    for opening, items in (('{"changed":[', changed), ('],"new":[', new)):
+        feed(opening)
+        for at, item in enumerate(items):
+            feed(("," if at else "") + canonical(item))
+    feed("]}")
+    return digest.hexdigest()
 
 
 def replanned_targets(task: LedgerTask, existing: dict) -> list[dict]:

@@ -28,6 +28,9 @@ from .models import (
     units,
 )
 
+# Tasks per set of INSERTs of an import: a few MB of parameters at a time.
+INSERT_SLICE = 2_000
+
 
 def unit_dict(row):
     return {
@@ -192,9 +195,15 @@ def insert_task(session, task, links, now):
 
 
 def insert_tasks(session, new_tasks, now):
-    """New tasks [(task, links)] as insert_task keeps each, in three statements
-    however many: an import of the city's library is one transaction, not twenty
-    thousand."""
+    """New tasks [(task, links)] as insert_task keeps each, three statements per
+    INSERT_SLICE tasks: an import of the city's library is one transaction, not
+    twenty thousand, and its parameters are never built for the whole city at
+    once (for the city's 155,000 rows that was 50 MB at the import's peak)."""
+    for start in range(0, len(new_tasks), INSERT_SLICE):
+        _insert_task_slice(session, new_tasks[start:start + INSERT_SLICE], now)
+
+
+def _insert_task_slice(session, new_tasks, now):
     insert_many(session, tasks, [{
         "code": task["code"], "title": task["title"], "category": task.get("category"),
         "source": task["source"], "clock_class": task.get("clock_class"),

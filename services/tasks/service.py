@@ -46,8 +46,11 @@ MAX_BATCH = 1000
 # Tasks per tasks_imported event: big enough that the consumers colour and count an
 # import set-based, small enough that one message stays well under a megabyte.
 IMPORT_EVENT_TASKS = 500
-# A preview lists this many of the tasks a ledger leaves out, and counts them all.
-MISSING_LISTED = 1000
+# A ledger's preview lists this many of its new, changed and left-out tasks each,
+# and counts them all: a city's first ledger is twenty thousand new tasks, which
+# nobody reads in a browser, and whose summaries took the service and the gateway
+# some 100 MB each to send and receive.
+LISTED = 1000
 
 
 def load(schema, data):
@@ -783,17 +786,21 @@ class Service(LeadersEntrypoints, ExtensionRequestsEntrypoints, VerificationEntr
                     "batch": row.batch}
                    for row in repo.task_headings(session)
                    if row.code not in in_file and (not batches or row.batch in batches)]
-        new_out = [ledger.new_task_summary(task, lookup) for task in new]
         changed_out = [item[1] for item in changed]
         preview = {
             "checked": read.checked, "year": read.year,
             "errors": ledger.in_sheet_order(errors),
-            "new": new_out, "changed": changed_out,
+            "new": [ledger.new_task_summary(task, lookup) for task in new[:LISTED]],
+            "new_total": len(new),
+            "changed": changed_out[:LISTED], "changed_total": len(changed),
             "unchanged": len(read.tasks) - len(new) - len(changed),
             # Listed, never deleted: a ledger may hold one batch of the library.
-            "missing": missing[:MISSING_LISTED], "missing_total": len(missing),
+            "missing": missing[:LISTED], "missing_total": len(missing),
             "ignored_columns": read.ignored_columns,
-            "token": ledger.preview_token(new_out, changed_out),
+            # Of everything the import would do, not only what is listed; the
+            # summaries are made one at a time for it.
+            "token": ledger.preview_token(
+                (ledger.new_task_summary(task, lookup) for task in new), changed_out),
         }
         return preview, new, changed
 

@@ -203,8 +203,9 @@ class Contract:
         # tests/service.
         checked = max(len(sheet["rows"]) - 1, 0)
         preview = {"checked": checked, "year": sheet["year"], "errors": [],
-                   "new": [], "changed": [], "unchanged": checked, "missing": [],
-                   "missing_total": 0, "ignored_columns": [], "token": "0" * 64}
+                   "new": [], "new_total": 0, "changed": [], "changed_total": 0,
+                   "unchanged": checked, "missing": [], "missing_total": 0,
+                   "ignored_columns": [], "token": "0" * 64}
         return preview if dry_run else {**preview, "created": 0, "updated": 0}
 
     def tasks_import_units(self, *, sheet, caller, dry_run=False, token=None):

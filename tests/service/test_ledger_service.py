@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from services.common.errors import Conflict, Forbidden, InvalidInput
+from services.tasks import repository
 from tests.service import test_tasks_records
 from tests.service.test_tasks_service import ADMIN, LEADER, seed
 
@@ -225,7 +226,10 @@ def test_titles_are_searched_by_words_with_the_other_filters(tasks, db_backend):
 
 
 @pytest.mark.parametrize("db_backend", ["sqlite"], indirect=True)
-def test_a_ledger_of_two_thousand_tasks_by_twelve_months_imports_in_one_file(tasks):
+def test_a_ledger_of_two_thousand_tasks_by_twelve_months_imports_in_one_file(
+        tasks, monkeypatch):
+    # Stored in slices that do not divide the file, as a city's ledger is.
+    monkeypatch.setattr(repository, "INSERT_SLICE", 700)
     seed(tasks)
     header = ["序号", "任务编号", "任务名称", "牵头单位", "责任单位", "完成时限",
               *(f"{month}月" for month in range(1, 13))]
@@ -238,9 +242,21 @@ def test_a_ledger_of_two_thousand_tasks_by_twelve_months_imports_in_one_file(tas
     ledger = {"rows": [{"row": n, "cells": row} for n, row in enumerate(rows, start=1)],
               "year": None}
     started = dt.datetime.now()
-    done = tasks("import_ledger", ledger, ADMIN)
-    assert done["errors"] == [] and done["created"] == 2000
+    preview = tasks("import_ledger", ledger, ADMIN, dry_run=True)
+    # The first thousand are listed, in sheet order; all are counted.
+    assert (preview["new_total"], preview["changed_total"]) == (2000, 0)
+    assert [task["row"] for task in preview["new"]] == list(range(3, 1003))
+    # The token stands for every task, listed or not: the last row's title differs.
+    rows[-1][2] = "最后一项任务改了名称"
+    assert tasks("import_ledger", ledger, ADMIN, dry_run=True)["token"] != preview["token"]
+    rows[-1][2] = "第2000项重点任务"
+
+    done = tasks("import_ledger", ledger, ADMIN, token=preview["token"])
+    assert done["errors"] == [] and (done["created"], done["new_total"]) == (2000, 2000)
+    assert len(done["new"]) == 1000
     assert tasks("list_tasks", ADMIN, limit=1)["total"] == 2001
-    assert len(tasks("get_task", "B-2000", ADMIN)["targets"]) == 12
+    for code in ("B-0001", "B-0700", "B-0701", "B-2000"):
+        task = tasks("get_task", code, ADMIN)
+        assert (len(task["targets"]), task["cooperating_units"]) == (12, ["fgw"])
     # A generous bound, on two shared cores: the point is one file, in minutes at worst.
     assert dt.datetime.now() - started < dt.timedelta(minutes=5)

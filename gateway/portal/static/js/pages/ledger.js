@@ -37,11 +37,11 @@ function ledgerPanel() {
   });
 
   function showPreview(preview) {
-    const changes = preview.new.length + preview.changed.length;
+    const changes = preview.new_total + preview.changed_total;
     const reason = h("input", { name: "reason", maxlength: 2000, placeholder: "如：2026年6月市政府常务会议调整", "data-testid": "ledger-reason" });
     const apply = h("button", { type: "button", "data-testid": "confirm-ledger", disabled: !changes }, "确认导入");
     apply.addEventListener("click", async () => {
-      if (preview.changed.length && !reason.value.trim()) { toast("修改已有任务须填写修改原因。"); reason.focus(); return; }
+      if (preview.changed_total && !reason.value.trim()) { toast("修改已有任务须填写修改原因。"); reason.focus(); return; }
       apply.disabled = true;
       try {
         const done = await send({ dryRun: false, reason: reason.value.trim(), token: preview.token });
@@ -49,9 +49,9 @@ function ledgerPanel() {
       } catch (error) { apply.disabled = false; showErrors(result, error, "任务"); }
     });
     result.replaceChildren(
-      h("p", {}, h("strong", {}, `检查通过，尚未保存：新增 ${preview.new.length} 项，修改 ${preview.changed.length} 项，不变 ${preview.unchanged} 项。`)),
+      h("p", {}, h("strong", {}, `检查通过，尚未保存：新增 ${preview.new_total} 项，修改 ${preview.changed_total} 项，不变 ${preview.unchanged} 项。`)),
       ignored(preview.ignored_columns),
-      preview.new.length ? panel(`新增任务（${preview.new.length}）`, table([
+      preview.new_total ? panel(`新增任务（${preview.new_total}）`, listedOnly(preview.new, preview.new_total), table([
         { label: "行", num: true, value: (row) => String(row.row) },
         { label: "编号", value: (row) => row.generated_code ? `${row.code}（自动生成）` : row.code },
         { label: "任务名称", value: (row) => row.title },
@@ -59,7 +59,7 @@ function ledgerPanel() {
         { label: "完成时限", value: (row) => date(row.due_date) },
         { label: "月度计划", value: (row) => planText(row.plan) },
       ], preview.new, { testid: "ledger-new" })) : null,
-      preview.changed.length ? panel(`修改的任务（${preview.changed.length}）`, table([
+      preview.changed_total ? panel(`修改的任务（${preview.changed_total}）`, listedOnly(preview.changed, preview.changed_total), table([
         { label: "行", num: true, value: (row) => String(row.row) },
         { label: "编号", value: (row) => row.code },
         { label: "任务名称", value: (row) => row.title },
@@ -70,13 +70,14 @@ function ledgerPanel() {
       ], preview.changed, { testid: "ledger-changed" })) : null,
       preview.missing_total ? panel(`表格中没有的任务（${preview.missing_total}，不会删除）`,
         h("p.small.muted", {}, "这些任务在任务库中，但不在本次上传的表格里；导入不会删除或撤销它们，如需撤销请在任务页面办理。"),
+        listedOnly(preview.missing, preview.missing_total, false),
         table([
           { label: "编号", value: (row) => row.code },
           { label: "任务名称", value: (row) => row.title },
           { label: "牵头单位", value: (row) => row.lead_unit_name },
           { label: "状态", value: (row) => STATUS_LABEL[row.status] || row.status },
         ], preview.missing, { testid: "ledger-missing" })) : null,
-      changes ? h("div.row", {}, preview.changed.length ? field("修改原因（记入每项任务的修改记录）", reason) : null, apply)
+      changes ? h("div.row", {}, preview.changed_total ? field("修改原因（记入每项任务的修改记录）", reason) : null, apply)
         : h("p.muted", {}, "表格与任务库一致，没有需要导入的内容。"));
   }
 
@@ -150,6 +151,13 @@ function planText(plan) {
 function contactText(contact) {
   if (!contact) return "（无）";
   return [contact.name, contact.phone, contact.email].filter(Boolean).join(" ");
+}
+
+// A long list is shown in part: the first rows in sheet order, and how many in all.
+function listedOnly(listed, total, saved = true) {
+  if (listed.length >= total) return null;
+  return h("p.small.muted", {}, `共 ${total} 项，下面列出前 ${listed.length} 项` +
+    (saved ? `（按表格行序）；确认导入时全部 ${total} 项一并保存。` : "。"));
 }
 
 function ignored(columns) {
