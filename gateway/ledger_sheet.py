@@ -3,8 +3,8 @@ read into rows for the tasks service, which gives them their meaning, and the
 task list written back in the ledger's layout (重点任务清单), so that a ledger
 can go out, be corrected in Excel and come back.
 
-Reading streams the first sheet (openpyxl's read-only mode) after checking
-what the workbook unpacks to. Each row that holds anything is sent as
+Reading streams the first sheet (workbook_cells.py) after checking what the
+workbook unpacks to. Each row that holds anything is sent as
 {"row": its number on the sheet, "cells": its values}: text as typed, numbers
 as numbers, dates as ISO text, and a number shown as a percentage (0.3 shown
 as 30%) as the text "30%", as people see it.
@@ -12,11 +12,11 @@ as 30%) as the text "30%", as people see it.
 import datetime as dt
 import io
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 
-from . import spreadsheet
+from . import spreadsheet, workbook_cells
 from .messages import MESSAGES
 from .spreadsheet import UNREADABLE, _text_cell, _unpacked_size
 
@@ -48,8 +48,11 @@ class SheetCellsError(Exception):
                         "code": code, "reason": MESSAGES[code].format(**params)}]
 
 
-def _value(cell):
-    value = cell.value
+def _value(value, number_format):
+    """A cell's value as the tasks service reads it; `number_format()` gives the
+    cell's format, asked only of numbers."""
+    if value is None or type(value) is str:  # most cells: nothing to convert
+        return value
     if isinstance(value, dt.datetime):
         return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
     if isinstance(value, (dt.date, dt.time)):
@@ -57,7 +60,7 @@ def _value(cell):
     if isinstance(value, dt.timedelta):
         return str(value)
     if (isinstance(value, (int, float)) and not isinstance(value, bool)
-            and "%" in (getattr(cell, "number_format", None) or "")):
+            and "%" in (number_format() or "")):
         return f"{round(value * 100, 6):g}%"
     if isinstance(value, float) and value != value:  # NaN is no value a person typed
         return None
@@ -73,24 +76,25 @@ def read_rows(content: bytes) -> list[dict]:
         limit = spreadsheet.MAX_UNPACKED_BYTES
         if _unpacked_size(content) > limit:
             raise SheetCellsError("sheet_too_large", limit=max(limit // 2**20, 1))
-        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+        workbook = workbook_cells.Workbook(content)
         try:
-            sheet = workbook.worksheets[0]
             rows = []
-            for number, cells in enumerate(sheet.iter_rows(max_col=MAX_COLUMNS), start=1):
-                values = [_value(cell) for cell in cells]
+            for number, cells in workbook.rows(MAX_COLUMNS):
+                values = [None] * (cells[-1][0] if cells else 0)
+                for column, value, style in cells:
+                    values[column - 1] = _value(
+                        value, lambda style=style: workbook.number_format(style))
                 while values and values[-1] in (None, ""):
                     values.pop()
                 if not values:
                     continue
                 if len(rows) >= MAX_ROWS:
                     raise SheetCellsError("sheet_too_many_rows", limit=f"{MAX_ROWS:,}")
-                rows.append({"row": getattr(cells[0], "row", None) or number,
-                             "cells": values})
+                rows.append({"row": number, "cells": values})
             return rows
         finally:
             workbook.close()
-    except UNREADABLE:
+    except (*UNREADABLE, *workbook_cells.UNREADABLE):
         raise SheetCellsError("sheet_unreadable") from None
 
 
