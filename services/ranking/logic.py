@@ -712,6 +712,14 @@ def busy_gap(minimum, last_scoring_took, share):
     return max(minimum, last_scoring_took * share)
 
 
+def quiet_after(minimum, last_scoring_took):
+    """How long without an event ends a flood: `minimum`, or as long as the last
+    scoring took when longer. An import sent in chunks pauses between them for
+    about a second; each pause taken for the end scored the city again (a second
+    or more of a core at its scale, 40% of the ranking's time in such an import)."""
+    return max(minimum, last_scoring_took)
+
+
 def scoring_gap(last_applied_at, now, busy_gap, quiet):
     """How long after their last scoring stale standings wait to be scored again
     (timedeltas): `busy_gap` while events are still being applied (the last one

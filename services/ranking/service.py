@@ -61,8 +61,9 @@ REFRESH_SECONDS = 0.5
 MIN_SCORING_GAP = dt.timedelta(seconds=5)
 # ... and at most a tenth of the time: the gap grows with the last scoring's length.
 SCORING_SHARE = 10
-# A flood is over once no event has been applied for this long: the standings are
-# then scored at the next tick, whenever they were last scored.
+# A flood is over once no event has been applied for this long, or for as long as
+# the last scoring took: the standings are then scored at the next tick, whenever
+# they were last scored.
 QUIET = dt.timedelta(seconds=0.5)
 
 
@@ -313,7 +314,8 @@ class Service(Operations):
             gap = logic.busy_gap(MIN_SCORING_GAP, self.last_scoring.took, SCORING_SHARE)
             # Whether events are still coming matters only to standings scored
             # within the gap: only then are the applied events looked at.
-            wait = (logic.scoring_gap(repo.last_applied_at(session), claimed_at, gap, QUIET)
+            quiet = logic.quiet_after(QUIET, self.last_scoring.took)
+            wait = (logic.scoring_gap(repo.last_applied_at(session), claimed_at, gap, quiet)
                     if fresh and row.stale and row.computed_at >= claimed_at - gap
                     else dt.timedelta(0))
             due = not fresh or (row.stale and repo.claim_stale(

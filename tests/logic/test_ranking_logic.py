@@ -339,6 +339,13 @@ def test_stale_standings_wait_out_the_gap_only_while_events_keep_coming():
     assert logic.scoring_gap(None, now, gap, quiet) == dt.timedelta(0)  # nothing applied yet
 
 
+def test_a_flood_is_over_after_a_quiet_as_long_as_a_scoring():
+    half = dt.timedelta(seconds=0.5)
+    assert logic.quiet_after(half, dt.timedelta(0)) == half  # none yet
+    assert logic.quiet_after(half, dt.timedelta(milliseconds=200)) == half
+    assert logic.quiet_after(half, dt.timedelta(seconds=1.4)) == dt.timedelta(seconds=1.4)
+
+
 def test_under_a_flood_scoring_takes_at_most_its_share_of_the_time():
     five = dt.timedelta(seconds=5)
     assert logic.busy_gap(five, dt.timedelta(0), 10) == five  # none yet
