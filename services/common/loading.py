@@ -119,8 +119,31 @@ def _checked(hook, data):
 
 def _value(field, key):
     """value, data -> the field's value loaded, for a value that is not None."""
-    if field.validators:
-        return _by_the_field(field, key)
+    typed = _typed(field)
+    if typed is None:
+        return _by_the_field(field, key)  # which also runs its validators
+    if not field.validators:
+        return typed
+    validators = tuple(field.validators)
+
+    def validated(value, data):
+        # As marshmallow's Field._validate asks them: a validator refuses by
+        # raising ValidationError or answering False.
+        loaded = typed(value, data)
+        for validator in validators:
+            try:
+                if validator(loaded) is False:
+                    raise _Undecided
+            except ValidationError:
+                raise _Undecided from None
+        return loaded
+
+    return validated
+
+
+def _typed(field):
+    """The field's value loaded by its kind, its validators aside; None for a
+    kind the fast path does not know."""
     kind = type(field)
     if kind is fields.String:
         return _string
@@ -140,12 +163,12 @@ def _value(field, key):
         if not isinstance(field.nested, type) or field.unknown is not None:
             raise _Unsupported
         return _nested(_object(field.schema), field.many)
-    return _by_the_field(field, key)
+    return None
 
 
 def _by_the_field(field, key):
-    # A field of its own kind, or with validators: its own deserialize, which
-    # checks them, without the schema's machinery around it.
+    # A field of its own kind: its own deserialize, which also runs its
+    # validators, without the schema's machinery around it.
     def load(value, data):
         try:
             return field.deserialize(value, key, data)

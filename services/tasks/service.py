@@ -9,6 +9,7 @@ from marshmallow import ValidationError
 
 from services.common.clock import Clock, utcnow
 from services.common.consuming import rpc
+from services.common.dumping import dumper
 from services.common.events import new_event
 from services.common.loading import loader
 from services.common.operations import Operations
@@ -500,7 +501,7 @@ class Service(LeadersEntrypoints, ExtensionRequestsEntrypoints, VerificationEntr
                 # The check left each task where its last accepted report puts it.
                 repo.set_standings(session, {item["task"]: states[item["task"]]
                                              for item in accepted})
-                self.db.emit(session, events.PROGRESS_REPORTED, events.ProgressReported().dump(
+                self.db.emit(session, events.PROGRESS_REPORTED, dumper(events.ProgressReported)(
                     new_event(batch_id=batch_id, source=source, reports=[{
                         "id": item["id"], "task": item["task"], "unit": item["unit"],
                         "percent": item["percent"], "correction": item["correction"],
@@ -1049,7 +1050,7 @@ class Service(LeadersEntrypoints, ExtensionRequestsEntrypoints, VerificationEntr
         for start in range(0, len(tasks), IMPORT_EVENT_TASKS):
             codes = [task["code"] for task in tasks[start:start + IMPORT_EVENT_TASKS]]
             created = repo.tasks_with_parts(session, repo.task_rows(session, codes))
-            self.db.emit(session, events.TASKS_IMPORTED, events.TasksImported().dump(
+            self.db.emit(session, events.TASKS_IMPORTED, dumper(events.TasksImported)(
                 new_event(tasks=created)))
 
     def _insert_task(self, session, task):

@@ -9,6 +9,7 @@ import uuid
 from services.common.clock import Clock, utcnow
 from services.common.collector import collector_paused
 from services.common.consuming import applied_once, event_handler, rpc
+from services.common.dumping import dumper
 from services.common.events import new_event
 from services.common.leases import claim_timer_run
 from services.common.operations import Operations
@@ -485,7 +486,7 @@ class Service(AccountabilityEntrypoints, CalendarEntrypoints, ForecastEntrypoint
                 figures["forecast_turned_red"] += self._forecast(session, as_of, rules,
                                                                  calendar, tasks, colour_of)
             else:
-                self.db.emit(session, events.TASKS_JUDGED, events.TasksJudged().dump(
+                self.db.emit(session, events.TASKS_JUDGED, dumper(events.TasksJudged)(
                     new_event(as_of=as_of.isoformat(), tasks=[task.code for task in tasks])))
             figures["evaluated"] += len(current)
             figures["changed"] += len(changed)
@@ -516,7 +517,7 @@ class Service(AccountabilityEntrypoints, CalendarEntrypoints, ForecastEntrypoint
         if changed:
             said = [logic.words(colour.reason, percents[colour.task]) for colour, _ in changed]
             repo.add_colour_history(session, changed, said, rules, as_of, now)
-            self.db.emit(session, events.COLOUR_CHANGED, events.ColourChanged().dump(new_event(
+            self.db.emit(session, events.COLOUR_CHANGED, dumper(events.ColourChanged)(new_event(
                 as_of=as_of.isoformat(),
                 changes=[{"item_kind": colour.item_kind, "item_key": colour.item_key,
                           "task": colour.task, "unit": colour.unit, "colour": colour.colour,
