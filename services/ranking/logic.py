@@ -720,12 +720,16 @@ def quiet_after(minimum, last_scoring_took):
     return max(minimum, last_scoring_took)
 
 
+def flooding(last_applied_at, now, quiet):
+    """Whether events are still being applied: the last one within `quiet` of
+    `now` (naive UTC moments; None when none was ever applied)."""
+    return last_applied_at is not None and now - last_applied_at < quiet
+
+
 def scoring_gap(last_applied_at, now, busy_gap, quiet):
     """How long after their last scoring stale standings wait to be scored again
-    (timedeltas): `busy_gap` while events are still being applied (the last one
-    within `quiet` of `now`: a flood, whose scorings would take the core its
-    handlers need), none once they have stopped, so that the end of a county's
-    batch or an import is on the screen within a tick, not a gap, after it."""
-    if last_applied_at is not None and now - last_applied_at < quiet:
-        return busy_gap
-    return dt.timedelta(0)
+    (timedeltas): `busy_gap` while events are still being applied (a flood, whose
+    scorings would take the core its handlers need), none once they have
+    stopped, so that the end of a county's batch or an import is on the screen
+    within a tick, not a gap, after it."""
+    return busy_gap if flooding(last_applied_at, now, quiet) else dt.timedelta(0)

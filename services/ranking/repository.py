@@ -555,8 +555,8 @@ def stale_drafts(session):
 
 def last_applied_at(session):
     """When this service last applied an event (naive UTC), or None. Asked only
-    of stale standings scored within the gap between scorings (a flood), so a
-    scan of the applied events is rare."""
+    of stale standings scored within the gap between scorings (a flood), and
+    while a draft is stale, so a scan of the applied events is rare."""
     return session.execute(select(func.max(applied_events.c.applied_at))).scalar()
 
 

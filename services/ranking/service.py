@@ -326,11 +326,17 @@ class Service(Operations):
             with self.db.session() as session:
                 repo.store_standings(session, period, today, rules.version, groups,
                                      claimed_at)
-        for key in self._stale_drafts():
-            with self.db.session() as session:
-                claimed = repo.claim_stale(session, rankings, key)
-            if claimed:
-                self._recompute(key)
+        # A draft waits out a flood: an import's events each make the drafts of
+        # their periods stale, and recomputing them at every tick took a city's
+        # import more of a core than the live standings. Approving recomputes a
+        # stale draft first, so none is approved as it stood.
+        drafts = self._stale_drafts()
+        if drafts and not self._flooded(quiet):
+            for key in drafts:
+                with self.db.session() as session:
+                    claimed = repo.claim_stale(session, rankings, key)
+                if claimed:
+                    self._recompute(key)
         ended = period.previous()
         with self.db.session() as session:
             if today < logic.drafting_day(ended, repo.CALENDAR.calendar(session)):
@@ -689,6 +695,12 @@ class Service(Operations):
                 "rules_version": rules.version, "computed_at": utc_iso(computed_at),
                 "stale": False, "late_events": 0, "approved_at": None, "published_at": None,
                 "groups": groups}
+
+    def _flooded(self, quiet):
+        """Whether events are still being applied: the last within `quiet`."""
+        with self.db.session(readonly=True) as session:
+            last = repo.last_applied_at(session)
+        return logic.flooding(last, utcnow(), quiet)
 
     def _stale_drafts(self):
         with self.db.session(readonly=True) as session:

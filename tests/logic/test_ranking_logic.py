@@ -339,6 +339,13 @@ def test_stale_standings_wait_out_the_gap_only_while_events_keep_coming():
     assert logic.scoring_gap(None, now, gap, quiet) == dt.timedelta(0)  # nothing applied yet
 
 
+def test_a_flood_is_events_applied_within_the_quiet():
+    now, quiet = dt.datetime(2026, 10, 20, 2), dt.timedelta(seconds=1)
+    assert logic.flooding(now - dt.timedelta(milliseconds=300), now, quiet)
+    assert not logic.flooding(now - quiet, now, quiet)
+    assert not logic.flooding(None, now, quiet)
+
+
 def test_a_flood_is_over_after_a_quiet_as_long_as_a_scoring():
     half = dt.timedelta(seconds=0.5)
     assert logic.quiet_after(half, dt.timedelta(0)) == half  # none yet

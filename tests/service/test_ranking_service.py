@@ -352,6 +352,34 @@ def test_a_late_event_recomputes_a_draft_but_never_a_published_list(ranking):
     assert published["red_list"] == after["red_list"]
 
 
+def test_a_stale_draft_waits_out_a_flood_of_events(ranking, monkeypatch):
+    a_city(ranking)
+    ranking.set_today(dt.date(2027, 1, 5))
+    ranking("draft_ranking", "2026-Q4", caller=ADMIN)
+    # Events keep coming for as long as `flood` says so; each tick that finds a
+    # stale draft asks when the last one was applied.
+    flood, asked = [True], itertools.count()
+    real = repo.last_applied_at
+
+    def last_applied_at(session):
+        next(asked)
+        return utcnow() if flood[0] else real(session)
+    monkeypatch.setattr(repo, "last_applied_at", last_applied_at)
+    ranking.deliver("warnings", "colour_changed", colours("2026-12-20", ("T2:2", "C2", "red")))
+    start = next(asked)
+    eventually(lambda: next(asked) > start + 6, timeout=20)  # three ticks or more
+    draft = ranking("get_ranking", period="2026-Q4", group="county", caller=ADMIN)
+    assert entries(draft)["C2"]["red_items"] == 0  # as it was, while the flood lasts
+
+    flood[0] = False
+
+    def recomputed():
+        after = ranking("get_ranking", period="2026-Q4", group="county", caller=ADMIN)
+        assert entries(after)["C2"]["red_items"] == 1, after
+        return after
+    eventually(recomputed, timeout=20)
+
+
 def test_an_approved_ranking_reopens_with_the_late_events(ranking):
     a_city(ranking)
     ranking.set_today(dt.date(2027, 1, 5))
