@@ -2,7 +2,7 @@
 
 from sqlalchemy import bindparam, delete, func, select, update
 
-from services.common.bulk import among, insert_ignoring_conflicts, update_many
+from services.common.bulk import among, insert_ignoring_conflicts, insert_many, update_many
 from services.common.calendar_copy import CalendarCopy
 
 from . import logic
@@ -512,10 +512,9 @@ def save_reminder_tasks(session, tasks, known):
         **{key: bindparam(f"b_{key}") for key in keys}),
         [{"b_task": task["task"], **{f"b_{key}": task[key] for key in keys}}
          for task in tasks if task["task"] in known])
-    new = [{"task": task["task"], "stages": [], **{key: task[key] for key in keys}}
-           for task in tasks if task["task"] not in known]
-    if new:  # SQLAlchemy's many-row insert: insert_many cannot send JSON as arrays
-        session.execute(reminder_tasks.insert(), new)
+    insert_many(session, reminder_tasks, [
+        {"task": task["task"], "stages": [], **{key: task[key] for key in keys}}
+        for task in tasks if task["task"] not in known])
 
 
 def reminder_percents(session, codes):
@@ -588,12 +587,13 @@ def save_deadlines(session, deadlines):
 
 
 def _insert_deadlines(session, deadlines):
-    if deadlines:
-        session.execute(reminder_deadlines.insert(), [
-            {"kind": d["kind"], "item": d["item"], "due": d["due"], "unit": d["unit"],
-             "task": d["task"], "planned_percent": d.get("planned_percent"),
-             "done": d["done"], "context": {**d["context"], "title": d["title"]}}
-            for d in deadlines])
+    # Through the driver's own executemany (SQLAlchemy's built each of an
+    # import's thousands of parameter sets in Python).
+    insert_many(session, reminder_deadlines, [
+        {"kind": d["kind"], "item": d["item"], "due": d["due"], "unit": d["unit"],
+         "task": d["task"], "planned_percent": d.get("planned_percent"),
+         "done": d["done"], "context": {**d["context"], "title": d["title"]}}
+        for d in deadlines])
 
 
 def move_deadline(session, kind, item, due):
