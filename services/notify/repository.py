@@ -554,9 +554,15 @@ def record_reports(session, last):
         [{"b_task": code, "b_percent": percent, "b_on": on}
          for code, (percent, on) in last.items()])
     # The kind is a parameter of each row too: update_many binds nothing else.
+    # Only the targets whose state changes are written: a report leaves most of
+    # its task's targets as they were, and rewriting them all left PostgreSQL a
+    # dead version of each (a month's ingest took 135,000 deadlines to a million
+    # versions, each batch scanning them all where autovacuum is slow or off).
+    done = d.planned_percent <= bindparam("b_percent")
     update_many(session, reminder_deadlines.update()
                 .where(d.task == bindparam("b_task")).where(d.kind == bindparam("b_kind"))
-                .values(done=d.planned_percent <= bindparam("b_percent")),
+                .where(d.done.is_distinct_from(done))
+                .values(done=done),
                 [{"b_task": code, "b_kind": logic.REMIND_TARGET, "b_percent": percent}
                  for code, (percent, _) in last.items()])
 
