@@ -547,24 +547,25 @@ def set_task_status(session, code, status):
 def record_reports(session, last):
     """Each task's last report of a batch ({task: (percent, received_on)}): its
     percentage, and the targets it meets done (a correction below a target's
-    plan makes it due again). Two statements however many tasks."""
+    plan makes it due again). Three statements however many tasks."""
     t, d = reminder_tasks.c, reminder_deadlines.c
     update_many(session, reminder_tasks.update().where(t.task == bindparam("b_task")).values(
         percent=bindparam("b_percent"), last_received_on=bindparam("b_on")),
         [{"b_task": code, "b_percent": percent, "b_on": on}
          for code, (percent, on) in last.items()])
-    # The kind is a parameter of each row too: update_many binds nothing else.
-    # Only the targets whose state changes are written: a report leaves most of
-    # its task's targets as they were, and rewriting them all left PostgreSQL a
-    # dead version of each (a month's ingest took 135,000 deadlines to a million
-    # versions, each batch scanning them all where autovacuum is slow or off).
-    done = d.planned_percent <= bindparam("b_percent")
+    # The targets are read by their task and written by their key, and only those
+    # whose state changes: a report leaves most of its task's targets as they
+    # were. One UPDATE joining the batch's tasks to their targets left
+    # PostgreSQL's plan to its estimates, and with none yet (autovacuum off or
+    # not yet round) it scanned every deadline once per task: 5 s a batch.
+    targets = session.execute(select(d.item, d.task, d.planned_percent, d.done).where(
+        d.kind == logic.REMIND_TARGET, among(session, d.task, list(last)))).all()
     update_many(session, reminder_deadlines.update()
-                .where(d.task == bindparam("b_task")).where(d.kind == bindparam("b_kind"))
-                .where(d.done.is_distinct_from(done))
-                .values(done=done),
-                [{"b_task": code, "b_kind": logic.REMIND_TARGET, "b_percent": percent}
-                 for code, (percent, _) in last.items()])
+                .where(d.kind == bindparam("b_kind")).where(d.item == bindparam("b_item"))
+                .values(done=bindparam("b_done")),
+                [{"b_kind": logic.REMIND_TARGET, "b_item": row.item, "b_done": met}
+                 for row in targets if row.planned_percent is not None
+                 for met in (row.planned_percent <= last[row.task][0],) if met != row.done])
 
 
 def record_stage(session, code, stage):
