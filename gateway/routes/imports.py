@@ -115,7 +115,9 @@ def import_ledger(file: UploadFile, caller: Admin, rpc: Rpc, dry_run: bool = Fal
 
     `dry_run=true` answers the preview of changes: `new` tasks, `changed`
     tasks (each changed field and the plan before and after), `missing` tasks
-    the ledger leaves out (never deleted) and a `token`. Applying (the same
+    the ledger leaves out (never deleted), the first 1,000 of each with
+    `new_total`, `changed_total` and `missing_total` counting them all, and a
+    `token` covering every task. Applying (the same
     file, without `dry_run`, with `reason` when existing tasks change and the
     preview's `token`) creates the new tasks and changes only what changed.
     Any error answers 422 with the preview and its `errors` [{row, column,

@@ -62,3 +62,18 @@ def test_the_office_previews_a_ledger_and_confirms_it(open_as, platform):
     expect(tasks.get_by_test_id("task-total")).to_have_text("共 1 项")
     expect(tasks.get_by_test_id("tasks")).to_contain_text("台账页面新增道路")
     assert page.errors == [] and tasks.errors == []
+
+
+def test_a_city_sized_ledger_lists_its_first_thousand_and_counts_them_all(open_as, platform):
+    rows = [[n, f"LL-{n:04d}", f"长台账第{n}项", UNIT, "2026-12-31", "50%", "100%"]
+            for n in range(1, 1006)]
+    page = open_as("admin", "#/office/ledger")
+    upload(page, ledger(*rows))
+    result = page.get_by_test_id("ledger-result")
+    expect(result).to_contain_text("新增 1005 项")
+    expect(result).to_contain_text("共 1005 项，下面列出前 1000 项")
+    new = page.get_by_test_id("ledger-new")
+    expect(new.locator("tbody tr")).to_have_count(1000)
+    expect(new.locator("tbody tr").last.locator("td").nth(1)).to_have_text("LL-1000")
+    admin = platform.login()  # a preview saves nothing
+    assert platform.http.get("/api/v1/tasks/LL-0001", headers=admin).status_code == 404
