@@ -48,7 +48,7 @@ function ledgerPanel() {
         result.replaceChildren(h("p.ok", { "data-testid": "ledger-done" }, `已导入：新增 ${done.created} 项，修改 ${done.updated} 项。`));
       } catch (error) { apply.disabled = false; showErrors(result, error, "任务"); }
     });
-    result.replaceChildren(
+    show(result,
       h("p", {}, h("strong", {}, `检查通过，尚未保存：新增 ${preview.new_total} 项，修改 ${preview.changed_total} 项，不变 ${preview.unchanged} 项。`)),
       ignored(preview.ignored_columns),
       preview.new_total ? panel(`新增任务（${preview.new_total}）`, listedOnly(preview.new, preview.new_total), table([
@@ -118,7 +118,7 @@ function unitsPanel() {
           result.replaceChildren(h("p.ok", {}, `已导入：新增 ${done.created} 个单位，更新 ${done.updated} 个单位。`));
         } catch (error) { apply.disabled = false; showErrors(result, error, "单位"); }
       });
-      result.replaceChildren(
+      show(result,
         h("p", {}, h("strong", {}, `检查通过，尚未保存：新增 ${preview.new.length} 个，修改 ${preview.changed.length} 个，不变 ${preview.unchanged} 个。`)),
         ignored(preview.ignored_columns),
         preview.new.length ? table([
@@ -151,6 +151,12 @@ function planText(plan) {
 function contactText(contact) {
   if (!contact) return "（无）";
   return [contact.name, contact.phone, contact.email].filter(Boolean).join(" ");
+}
+
+// A preview's parts, those it has: a part it lacks is null, which the DOM would
+// write out as the word "null".
+function show(result, ...parts) {
+  result.replaceChildren(...parts.filter((part) => part != null));
 }
 
 // A long list is shown in part: the first rows in sheet order, and how many in all.
