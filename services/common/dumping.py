@@ -17,61 +17,44 @@ import functools
 from marshmallow import fields, missing
 from marshmallow.decorators import POST_DUMP, PRE_DUMP
 
+from .compiling import Undecided, Unsupported, with_fallback
 from .events import Moment
-
-
-class _Undecided(Exception):
-    """The fast path does not decide this object: marshmallow will."""
-
-
-class _Unsupported(Exception):
-    """The schema uses what the fast path does not compile."""
 
 
 @functools.cache
 def dumper(schema_class):
     """A function obj -> dict equal to `schema_class().dump(obj)`."""
-    schema = schema_class()
-    try:
-        if schema.many:
-            raise _Unsupported
-        fast = _object(schema)
-    except _Unsupported:
-        fast = None
+    return with_fallback(lambda: _one(schema_class()),
+                         lambda obj: schema_class().dump(obj))
 
-    def dump(obj):
-        if fast is not None:
-            try:
-                return fast(obj)
-            except _Undecided:
-                pass
-        return schema_class().dump(obj)
 
-    dump.fast = fast  # None where marshmallow dumps every object
-    return dump
+def _one(schema):
+    if schema.many:
+        raise Unsupported
+    return _object(schema)
 
 
 def _object(schema):
     # A nested schema of many items is made with `many`; the field dumps each.
     if schema.dict_class is not dict or schema._hooks[PRE_DUMP] or schema._hooks[POST_DUMP]:
-        raise _Unsupported
+        raise Unsupported
     plan = []
     for name, field in schema.dump_fields.items():
         attribute = field.attribute or name
         if "." in attribute:
-            raise _Unsupported
+            raise Unsupported
         key = field.data_key if field.data_key is not None else name
         plan.append((attribute, key, field.dump_default, _value(field)))
 
     def dump(obj):
         if type(obj) is not dict:
-            raise _Undecided
+            raise Undecided
         out = {}
         for attribute, key, default, value_of in plan:
             value = obj.get(attribute, missing)
             if value is missing:
                 if hasattr(obj, attribute):
-                    raise _Undecided  # marshmallow would read the dict's attribute
+                    raise Undecided  # marshmallow would read the dict's attribute
                 if default is missing:
                     continue
                 value = default() if callable(default) else default
@@ -87,7 +70,7 @@ def _value(field):
     if kind is fields.String:
         return _string
     if kind in (fields.Integer, fields.Float) and field.as_string:
-        raise _Unsupported
+        raise Unsupported
     if kind is fields.Integer:
         return _integer
     if kind is fields.Float:
@@ -104,21 +87,21 @@ def _value(field):
         return _list(_value(field.inner))
     if kind is fields.Nested:
         if not isinstance(field.nested, type) or field.only or field.exclude:
-            raise _Unsupported
+            raise Unsupported
         return _nested(_object(field.schema), field.many)
-    raise _Unsupported
+    raise Unsupported
 
 
 def _string(value):
     if type(value) is str:
         return value
-    raise _Undecided
+    raise Undecided
 
 
 def _integer(value):
     if type(value) is int:
         return value
-    raise _Undecided
+    raise Undecided
 
 
 def _float(value):
@@ -126,19 +109,19 @@ def _float(value):
         return value
     if type(value) is int:
         return float(value)
-    raise _Undecided
+    raise Undecided
 
 
 def _boolean(value):
     if value is True or value is False:
         return value
-    raise _Undecided
+    raise Undecided
 
 
 def _moment(value):
     if isinstance(value, dt.datetime):
         return value.isoformat()
-    raise _Undecided
+    raise Undecided
 
 
 def _as_it_is(value):
@@ -148,13 +131,13 @@ def _as_it_is(value):
 def _dict(value):
     if type(value) is dict:
         return dict(value)
-    raise _Undecided
+    raise Undecided
 
 
 def _list(each):
     def dump(value):
         if type(value) is not list and type(value) is not tuple:
-            raise _Undecided
+            raise Undecided
         # An item that is None is None in every kind of field dumped here.
         return [None if item is None else each(item) for item in value]
     return dump
@@ -166,6 +149,6 @@ def _nested(dump_object, many):
 
     def dump(value):
         if type(value) is not list and type(value) is not tuple:
-            raise _Undecided
+            raise Undecided
         return [dump_object(item) for item in value]
     return dump

@@ -21,52 +21,32 @@ import math
 from marshmallow import EXCLUDE, RAISE, ValidationError, fields, missing
 from marshmallow.decorators import PRE_LOAD, VALIDATES_SCHEMA
 
+from .compiling import Undecided, Unsupported, with_fallback
 from .events import Moment
-
-
-class _Undecided(Exception):
-    """The fast path does not decide this payload: marshmallow will."""
-
-
-class _Unsupported(Exception):
-    """The schema uses what the fast path does not compile."""
 
 
 @functools.cache
 def loader(schema_class):
     """A function payload -> dict equal to `schema_class().load(payload)`, raising
     the same ValidationError."""
-    try:
-        fast = _object(schema_class())
-    except _Unsupported:
-        fast = None
-
-    def load(payload):
-        if fast is not None:
-            try:
-                return fast(payload)
-            except _Undecided:
-                pass
-        return schema_class().load(payload)
-
-    load.fast = fast  # None where marshmallow loads every payload
-    return load
+    return with_fallback(lambda: _object(schema_class()),
+                         lambda payload: schema_class().load(payload))
 
 
 def _object(schema):
     if schema.dict_class is not dict or any(
             hooks for tag, hooks in schema._hooks.items()
             if tag not in (PRE_LOAD, VALIDATES_SCHEMA)):
-        raise _Unsupported
+        raise Unsupported
     prepare, validators = _hooks(schema, PRE_LOAD), _hooks(schema, VALIDATES_SCHEMA)
     unknown = schema.unknown
     if unknown not in (EXCLUDE, RAISE):
-        raise _Unsupported
+        raise Unsupported
     plan = []
     for name, field in schema.load_fields.items():
         attribute = field.attribute or name
         if "." in attribute:
-            raise _Unsupported
+            raise Unsupported
         key = field.data_key if field.data_key is not None else name
         plan.append((key, attribute, field.required, field.load_default, field.allow_none,
                      _value(field, key)))
@@ -77,18 +57,18 @@ def _object(schema):
         for hook in prepare:
             data = _checked(hook, data)
         if type(data) is not dict or (raise_unknown and not keys.issuperset(data)):
-            raise _Undecided
+            raise Undecided
         out = {}
         for key, attribute, required, default, allow_none, value_of in plan:
             value = data.get(key, missing)
             if value is missing:
                 if required:
-                    raise _Undecided
+                    raise Undecided
                 if default is not missing:
                     out[attribute] = default() if callable(default) else default
             elif value is None:
                 if not allow_none:
-                    raise _Undecided
+                    raise Undecided
                 out[attribute] = None
             else:
                 out[attribute] = value_of(value, data)
@@ -104,7 +84,7 @@ def _hooks(schema, tag):
     hooks = []
     for name, many, options in schema._hooks[tag]:
         if many or options.get("pass_original"):
-            raise _Unsupported
+            raise Unsupported
         hooks.append(getattr(schema, name))
     return hooks
 
@@ -114,7 +94,7 @@ def _checked(hook, data):
     try:
         return hook(data, many=False, partial=None)
     except ValidationError:
-        raise _Undecided from None
+        raise Undecided from None
 
 
 def _value(field, key):
@@ -133,9 +113,9 @@ def _value(field, key):
         for validator in validators:
             try:
                 if validator(loaded) is False:
-                    raise _Undecided
+                    raise Undecided
             except ValidationError:
-                raise _Undecided from None
+                raise Undecided from None
         return loaded
 
     return validated
@@ -161,7 +141,7 @@ def _typed(field):
         return _list(field.inner)
     if kind is fields.Nested:
         if not isinstance(field.nested, type) or field.unknown is not None:
-            raise _Unsupported
+            raise Unsupported
         return _nested(_object(field.schema), field.many)
     return None
 
@@ -173,20 +153,20 @@ def _by_the_field(field, key):
         try:
             return field.deserialize(value, key, data)
         except ValidationError:
-            raise _Undecided from None
+            raise Undecided from None
     return load
 
 
 def _string(value, data):
     if type(value) is str:
         return value
-    raise _Undecided
+    raise Undecided
 
 
 def _integer(value, data):
     if type(value) is int:
         return value
-    raise _Undecided
+    raise Undecided
 
 
 def _float(value, data):
@@ -194,19 +174,19 @@ def _float(value, data):
         value = float(value)
         if math.isfinite(value):
             return value
-    raise _Undecided
+    raise Undecided
 
 
 def _float_allowing_nan(value, data):
     if type(value) is float or type(value) is int:
         return float(value)
-    raise _Undecided
+    raise Undecided
 
 
 def _boolean(value, data):
     if value is True or value is False:
         return value
-    raise _Undecided
+    raise Undecided
 
 
 def _date(value, data):
@@ -218,7 +198,7 @@ def _date(value, data):
             return dt.date.fromisoformat(value)
         except ValueError:
             pass
-    raise _Undecided
+    raise Undecided
 
 
 def _moment(value, data):
@@ -226,9 +206,9 @@ def _moment(value, data):
         try:
             moment = dt.datetime.fromisoformat(value)
         except ValueError:
-            raise _Undecided from None
+            raise Undecided from None
         return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
-    raise _Undecided
+    raise Undecided
 
 
 def _list(inner):
@@ -237,12 +217,12 @@ def _list(inner):
 
     def load(value, data):
         if type(value) is not list:
-            raise _Undecided
+            raise Undecided
         out = []
         for item in value:
             if item is None:
                 if not allow_none:
-                    raise _Undecided
+                    raise Undecided
                 out.append(None)
             else:
                 out.append(each(item, None))
@@ -257,7 +237,7 @@ def _nested(load_object, many):
 
     def load(value, data):
         if type(value) is not list:
-            raise _Undecided
+            raise Undecided
         return [load_object(item) for item in value]
 
     return load
