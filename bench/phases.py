@@ -223,10 +223,13 @@ def ingest(platform, city, clients, timeout=3600):
     figures["evaluated_s"] = round(time.perf_counter() - started, 3)
     wait_for(lambda: settled(platform), timeout, interval=0.1, what="every event to be applied")
     figures["settled_s"] = round(time.perf_counter() - started, 3)
-    applied = moment(platform.rpc("ranking", "activity")["last_applied_at"])
-    # When the ranking applied its last event: what is left after it is the wait
-    # for a quiet moment and one scoring.
-    figures["ranking_applied_s"] = round((applied - wall).total_seconds(), 3)
+    last = {s: platform.rpc(s, "activity")["last_applied_at"] for s in SERVICES}
+    # When each service began to apply its last event: the ranking's is followed
+    # by the wait for a quiet moment and one scoring.
+    figures["applied_s"] = {s: round((moment(at) - wall).total_seconds(), 3)
+                            for s, at in last.items() if at}
+    applied = moment(last["ranking"])
+    figures["ranking_applied_s"] = figures["applied_s"]["ranking"]
     with platform.http() as http:
         wait_for(lambda: ranking_reflects(http, applied), timeout, interval=0.1,
                  what="the ranking")

@@ -45,18 +45,18 @@ def save_tasks(session, new_tasks, created_on):
     """Keep tasks (each given on the local day `created_on[code]`), their cooperating units and
     their targets, set-based; targets learn at once of any report that arrived
     before their task did. A task kept before stays as it was."""
-    insert_ignoring_conflicts(session, tasks, [{
+    insert_many(session, tasks, [{
         "code": task["code"], "unit": task["lead_unit"], "clock_class": task["clock_class"],
         "status": task["status"], "start_date": task["start_date"],
         "title": task.get("title"), "created_on": created_on.get(task["code"])}
-        for task in new_tasks])
-    insert_ignoring_conflicts(session, task_cooperators, [
+        for task in new_tasks], skip_existing=True)
+    insert_many(session, task_cooperators, [
         {"task": task["code"], "unit": unit}
-        for task in new_tasks for unit in set(task["cooperating_units"])])
-    insert_ignoring_conflicts(session, targets, [
+        for task in new_tasks for unit in set(task["cooperating_units"])], skip_existing=True)
+    insert_many(session, targets, [
         {"task": task["code"], "seq": target["seq"], "unit": target["unit"],
          "due_date": target["due_date"], "planned_percent": target["planned_percent"]}
-        for task in new_tasks for target in task["targets"]])
+        for task in new_tasks for target in task["targets"]], skip_existing=True)
     early = {task for (task,) in session.execute(
         select(reports.c.task.distinct())
         .where(reports.c.task.in_([task["code"] for task in new_tasks])))}
@@ -219,8 +219,7 @@ def save_colour_changes(session, changes, day, decided_at):
     rows = [{"item_kind": c["item_kind"], "item_key": c["item_key"], "unit": c["unit"],
              "colour": c["colour"], "day": day, "decided_at": decided_at}
             for c in changes if c["item_kind"] != "task"]
-    if rows:
-        session.execute(colour_changes.insert(), rows)
+    insert_many(session, colour_changes, rows)
 
 
 def save_notice(session, notice, issued_on):
@@ -524,8 +523,7 @@ def store_standings(session, period, as_of, rules_version, groups, computed_at):
     rows = [{"day": as_of, "unit": e["unit"], "period": period.key, "grp": key,
              "rank": e["rank"], "name": e["name"]}
             for key, group in groups.items() for e in group["entries"] if e["rank"] is not None]
-    if rows:
-        session.execute(daily_ranks.insert(), rows)
+    insert_many(session, daily_ranks, rows)
 
 
 def ranks_on(session, day):

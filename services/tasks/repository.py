@@ -3,7 +3,7 @@ where the work comes in batches; answers plain dicts (rows where the caller
 needs a column no answer shows)."""
 from sqlalchemy import bindparam, func, select
 
-from services.common.bulk import among, insert_many
+from services.common.bulk import among, insert_many, update_many
 from services.common.clock import iso
 
 from . import repository_requests as requests_repo
@@ -337,12 +337,11 @@ def insert_reports(session, reports, batch_id, source, reported_by):
 
 def set_standings(session, standings):
     """Where each task stands after a batch, {code: TaskState}, in one statement."""
-    session.execute(
-        tasks.update().where(tasks.c.code == bindparam("b_code"))
+    update_many(
+        session, tasks.update().where(tasks.c.code == bindparam("b_code"))
         .values(percent=bindparam("b_percent"), last_reported_at=bindparam("b_at")),
         [{"b_code": code, "b_percent": state.percent, "b_at": state.reported_at}
-         for code, state in standings.items()],
-    )
+         for code, state in standings.items()])
 
 
 def add_evidence(session, task_code, sha256, filename, content_type, size, user, now):

@@ -23,6 +23,7 @@ from sqlalchemy import (
     or_,
     select,
 )
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from services.common.bulk import among, insert_many, update_many, upsert_many
@@ -190,6 +191,29 @@ def test_insert_many_writes_every_row_as_sqlalchemy_does(engine):
     assert stored[0] == stored[1] and read[0] == read[1] and len(read[1]) == 200
     with pytest.raises(KeyError), Session(engine) as session:  # rows share their keys
         insert_many(session, theirs, [{"code": "T999", "count": 1}, {"code": "T998"}])
+
+
+def test_insert_many_can_leave_out_the_keys_already_kept(engine):
+    metadata, _, table = twin_tables()
+    metadata.create_all(engine)
+    kept = [{"code": f"T{n}", "day": dt.date(2026, 10, 1), "moment": None, "share": 1.0,
+             "count": n} for n in range(10)]
+    # Five kept keys with other values, five new, and a new key twice in the batch.
+    again = [{"code": f"T{n}", "day": None, "moment": dt.datetime(2026, 11, 2, 9, 30),
+              "share": 2.0, "count": -n} for n in range(5, 15)]
+    again.append({**again[-1], "count": 99})
+    with Session(engine) as session, session.begin():
+        insert_many(session, table, kept)
+        insert_many(session, table, again, skip_existing=True)
+        insert_many(session, table, [], skip_existing=True)  # nothing to write
+    with engine.connect() as connection:
+        read = {row.code: row for row in connection.execute(table.select())}
+    assert len(read) == 15
+    assert [(read[f"T{n}"].count, read[f"T{n}"].share) for n in range(10)] == [
+        (n, 1.0) for n in range(10)]  # the kept rows as they were
+    assert [read[f"T{n}"].count for n in range(10, 15)] == [-10, -11, -12, -13, -14]
+    with pytest.raises(IntegrityError), Session(engine) as session, session.begin():
+        insert_many(session, table, again)  # without it, a kept key is refused
 
 
 def test_upsert_many_inserts_new_keys_and_updates_the_others(engine):
