@@ -3,7 +3,7 @@ where the work comes in batches; answers plain dicts (rows where the caller
 needs a column no answer shows)."""
 from sqlalchemy import bindparam, func, select
 
-from services.common.bulk import among, insert_many, update_many
+from services.common.bulk import among, insert_many, insert_numbered, update_many
 from services.common.clock import iso
 
 from . import repository_requests as requests_repo
@@ -322,17 +322,13 @@ def task_states(session, codes):
 def insert_reports(session, reports, batch_id, source, reported_by):
     """Store a batch's accepted reports (each with its reported_at and
     received_at) in one statement; answers their ids in the order of `reports`."""
-    return session.execute(
-        progress_reports.insert().returning(
-            progress_reports.c.id, sort_by_parameter_order=True),
-        [{
-            "batch_id": batch_id, "task_code": item["task"],
-            "unit_code": item["unit"], "percent": item["percent"],
-            "note": item.get("note"), "correction": item["correction"],
-            "reported_at": item["reported_at"], "received_at": item["received_at"],
-            "source": source, "reported_by": reported_by,
-        } for item in reports],
-    ).scalars().all()
+    return insert_numbered(session, progress_reports, [{
+        "batch_id": batch_id, "task_code": item["task"],
+        "unit_code": item["unit"], "percent": item["percent"],
+        "note": item.get("note"), "correction": item["correction"],
+        "reported_at": item["reported_at"], "received_at": item["received_at"],
+        "source": source, "reported_by": reported_by,
+    } for item in reports])
 
 
 def set_standings(session, standings):

@@ -26,7 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from services.common.bulk import among, insert_many, update_many, upsert_many
+from services.common.bulk import among, insert_many, insert_numbered, update_many, upsert_many
 from services.common.events import new_event
 from services.common.sessions import Database, make_engine
 from services.common.wal import FALLBACK_PAGES, WalCheckpointer, database_file
@@ -214,6 +214,28 @@ def test_insert_many_can_leave_out_the_keys_already_kept(engine):
     assert [read[f"T{n}"].count for n in range(10, 15)] == [-10, -11, -12, -13, -14]
     with pytest.raises(IntegrityError), Session(engine) as session, session.begin():
         insert_many(session, table, again)  # without it, a kept key is refused
+
+
+def test_insert_numbered_answers_each_row_its_new_key_in_order(engine):
+    metadata = MetaData()
+    table = Table("numbered", metadata, Column("id", Integer, primary_key=True),
+                  Column("code", String(16), nullable=False), Column("day", Date))
+    metadata.create_all(engine)
+    with Session(engine) as session, session.begin():
+        first = insert_numbered(session, table, [{"code": "A", "day": None}])
+        # A row numbered by a plain INSERT in between, and a batch whose codes
+        # are not in the order of the keys they get.
+        session.execute(table.insert().values(code="plain"))
+        rows = [{"code": f"B{n:03d}", "day": dt.date(2026, 12, 1 + n % 28)}
+                for n in reversed(range(300))]
+        keys = insert_numbered(session, table, rows)
+        assert insert_numbered(session, table, []) == []
+    with engine.connect() as connection:
+        stored = {row.id: (row.code, row.day) for row in connection.execute(table.select())}
+    assert len(first) == 1 and stored[first[0]] == ("A", None)
+    assert len(set(keys)) == 300 and min(keys) > first[0]
+    assert [stored[key] for key in keys] == [(row["code"], row["day"]) for row in rows]
+    assert len(stored) == 302
 
 
 def test_upsert_many_inserts_new_keys_and_updates_the_others(engine):
