@@ -2,7 +2,13 @@
 
 from sqlalchemy import bindparam, delete, func, select, update
 
-from services.common.bulk import among, insert_ignoring_conflicts, insert_many, update_many
+from services.common.bulk import (
+    among,
+    insert_ignoring_conflicts,
+    insert_many,
+    unindexed,
+    update_many,
+)
 from services.common.calendar_copy import CalendarCopy
 
 from . import logic
@@ -563,7 +569,7 @@ def record_reports(session, last):
     percent = select(t.percent).where(t.task == d.task).scalar_subquery()
     met = d.planned_percent <= percent
     session.execute(update(reminder_deadlines).where(
-        d.kind == logic.REMIND_TARGET, among(session, d.task, list(last)),
+        unindexed(d.kind) == logic.REMIND_TARGET, among(session, d.task, list(last)),
         d.planned_percent.is_not(None), d.done != met).values(done=met))
 
 
@@ -580,7 +586,7 @@ def replace_targets(session, codes, deadlines):
     delete and one insert however many tasks."""
     session.execute(delete(reminder_deadlines)
                     .where(among(session, reminder_deadlines.c.task, list(codes)))
-                    .where(reminder_deadlines.c.kind == logic.REMIND_TARGET))
+                    .where(unindexed(reminder_deadlines.c.kind) == logic.REMIND_TARGET))
     _insert_deadlines(session, deadlines)
 
 

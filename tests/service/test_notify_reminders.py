@@ -4,6 +4,8 @@ The fixtures are those of test_notify_service.py (the service at 10:00 on
 Tuesday 3 November 2026, the protocol peers)."""
 import datetime as dt
 
+from sqlalchemy import event
+
 from services.common.events import new_event
 from tests.service import test_notify_service as base
 
@@ -69,6 +71,42 @@ def test_a_target_met_before_its_reminder_goes_out_is_not_reminded_of(notify):
     notify.clock.moment += dt.timedelta(hours=1)
     notify("tick")
     assert {row["item"] for row in reminders(notify)} == {"target:T1:1"}
+
+
+def test_a_batch_marks_its_own_tasks_targets_without_reading_every_target(notify):
+    created(notify)
+    created(notify, {**TASK, "code": "T2"})
+    engine = next(dep for dep in notify.container.dependencies if dep.attr_name == "db").engine
+    executed = []
+
+    def keep(_connection, _cursor, statement, parameters, *_):
+        executed.append((statement, parameters))
+
+    event.listen(engine, "before_cursor_execute", keep)
+    try:
+        # Two tasks or more: with one, its IN is an equality and the plan was right.
+        notify.deliver("tasks", "progress_reported", new_event(
+            batch_id="b1", source="web", reports=[
+                {"id": number, "task": code, "unit": "yz", "percent": 50,
+                 "correction": False, "reported_at": "2026-11-02T02:00:00+00:00",
+                 "received_at": "2026-11-02T02:00:00+00:00"}
+                for number, code in enumerate(("T1", "T2"), 1)]), "on_progress_reported")
+    finally:
+        event.remove(engine, "before_cursor_execute", keep)
+    # Each task's second target (40%) is met, its first (60%) is not.
+    notify("tick")
+    assert {row["item"] for row in reminders(notify)} == {"target:T1:1", "target:T2:1"}
+    marking = [(statement, parameters) for statement, parameters in executed
+               if statement.lstrip().startswith("UPDATE reminder_deadlines")]
+    assert marking
+    if engine.dialect.name == "sqlite":
+        # Through the index of the batch's tasks: without statistics SQLite took
+        # the (kind, item) key and read every target of the city for each batch.
+        with engine.connect() as connection:
+            plans = [" ".join(row[-1] for row in connection.exec_driver_sql(
+                f"EXPLAIN QUERY PLAN {statement}", parameters))
+                for statement, parameters in marking]
+        assert all("ix_reminder_deadlines_task" in plan for plan in plans), plans
 
 
 def test_a_closed_task_is_not_reminded_of(notify):
