@@ -32,6 +32,7 @@ from kombu.exceptions import KombuError
 from kombu.pools import producers
 from marshmallow import ValidationError
 from nameko.events import EventHandler
+from nameko.extensions import DependencyProvider
 from nameko.messaging import QueueConsumer
 from nameko.rpc import RPC_QUEUE_TEMPLATE, RpcConsumer, get_rpc_exchange
 
@@ -333,6 +334,17 @@ class ReliableEventHandler(EventHandler):
         )
         self.queue_consumer.register_provider(self)
 
+    def handle_message(self, body, message):
+        # Counted from delivery until settled: see EventsInHand.
+        self.container.events_in_hand = getattr(self.container, "events_in_hand", 0) + 1
+        super().handle_message(body, message)
+
+    def handle_result(self, message, worker_ctx, result=None, exc_info=None):
+        try:
+            return super().handle_result(message, worker_ctx, result, exc_info)
+        finally:
+            self.container.events_in_hand -= 1
+
     def handle_message_processed(self, message, result=None, exc_info=None):
         if exc_info is None:
             self.queue_consumer.ack_message(message)
@@ -372,6 +384,17 @@ class ReliableEventHandler(EventHandler):
 
 
 event_handler = ReliableEventHandler.decorator
+
+
+class EventsInHand(DependencyProvider):
+    """How many events the service (this container) holds at the moment: delivered
+    to a handler and not yet acknowledged or sent on to a retry. With the
+    outbox and the last event applied it tells an operator, or a benchmark,
+    that a service is idle; the broker's own count of a quorum queue's
+    unacknowledged messages is refreshed only every few seconds."""
+
+    def get_dependency(self, worker_ctx):
+        return getattr(self.container, "events_in_hand", 0)
 
 
 def first_application(session, event_id, consumer):

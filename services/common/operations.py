@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from .broker import list_parked, replay_parked
 from .clock import utc_iso
-from .consuming import rpc
+from .consuming import EventsInHand, rpc
 from .metrics import Metrics
 from .tables import applied_events, outbox
 
@@ -17,6 +17,7 @@ class Operations:
     config = Config()
     # Counts and times every entrypoint of the service; serves LUOSHI_METRICS_PORT.
     metrics = Metrics()
+    events_in_hand = EventsInHand()
 
     @rpc
     def health(self):
@@ -29,16 +30,17 @@ class Operations:
     @rpc
     def activity(self):
         """What the service has emitted and applied: {"outbox": {"pending",
-        "last_id"}, "last_applied_at"}. Events pending for long mean the relay
-        cannot reach the broker; `last_id` moves whenever the service emits;
-        `last_applied_at` (UTC) is when it last applied an event."""
+        "last_id"}, "last_applied_at", "in_hand"}. Events pending for long mean
+        the relay cannot reach the broker; `last_id` moves whenever the service
+        emits; `last_applied_at` (UTC) is when it last began to apply an event;
+        `in_hand` is how many events it is handling now."""
         with self.db.session(readonly=True) as session:
             last_id, = session.execute(select(func.max(outbox.c.id))).one()
             pending = session.execute(select(func.count()).select_from(outbox)
                                       .where(outbox.c.sent_at.is_(None))).scalar()
             applied = session.execute(select(func.max(applied_events.c.applied_at))).scalar()
         return {"outbox": {"pending": pending, "last_id": last_id or 0},
-                "last_applied_at": utc_iso(applied)}
+                "last_applied_at": utc_iso(applied), "in_hand": self.events_in_hand}
 
     @rpc
     def list_parked(self, limit=100):

@@ -9,6 +9,7 @@ import sys
 import time
 
 import chinese_calendar
+import eventlet.event
 import pytest
 from nameko.testing.services import entrypoint_hook, entrypoint_waiter
 from prometheus_client import REGISTRY
@@ -288,6 +289,28 @@ def test_each_report_counts_once_however_often_it_is_delivered(warnings):
     assert activity["outbox"]["last_id"] > 0  # the task's first colour
 
 
+def test_activity_counts_an_event_in_hand_until_it_is_settled(warnings, monkeypatch):
+    warnings.deliver("task_created", new_event(task=TASK), "on_task_created")
+    entered, release = [], eventlet.event.Event()
+    original = Service._evaluate
+
+    def held(self, *args, **kwargs):
+        entered.append(1)
+        release.wait()
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(Service, "_evaluate", held)
+    assert warnings("activity")["in_hand"] == 0
+    with entrypoint_waiter(warnings.container, "on_progress_reported",
+                           callback=lambda ctx, result, exc_info: exc_info is None):
+        publish_event(warnings.uri, "tasks", "progress_reported", progress(80))
+        eventually(lambda: entered)
+        # Begun and not yet applied: the event is in hand, whatever its last moment says.
+        assert warnings("activity")["in_hand"] == 1
+        release.send()
+    assert warnings("activity")["in_hand"] == 0
+
+
 def test_operators_see_health_and_replay_parked_messages(warnings):
     last = max(chinese_calendar.holidays).replace(month=12, day=31)
     assert warnings("health") == {
@@ -296,7 +319,7 @@ def test_operators_see_health_and_replay_parked_messages(warnings):
                      "days_left": (last - dt.date(2026, 1, 5)).days,
                      "provisional_from": f"{last.year + 1}-01-01", "warn": False}}
     assert warnings("activity") == {"outbox": {"pending": 0, "last_id": 0},
-                                    "last_applied_at": None}
+                                    "last_applied_at": None, "in_hand": 0}
     poison = new_event(task={"code": "T2"})
     with entrypoint_waiter(warnings.container, "on_task_created"):
         publish_event(warnings.uri, "tasks", "task_created", poison)
