@@ -160,6 +160,12 @@ def ratios(results):
             ingest["updates_per_s"] / ceiling["broker"]["publish_per_s"], 4)
         answer[f"ingest updates/s ÷ raw consume+ack msg/s ({kind} queue)"] = round(
             ingest["updates_per_s"] / ceiling["broker"]["consume_per_s"], 4)
+        # What the goal asks in processor time: the path's core-seconds an update
+        # against the bare consumer's a message (its consumer and the broker).
+        if ingest.get("cpu_us_per_unit") and ceiling["broker"].get("consume_cpu_us_per_msg"):
+            answer[f"ingest processor time an update ÷ raw consume+ack's a message "
+                   f"({kind} queue)"] = round(ingest["cpu_us_per_unit"]
+                                              / ceiling["broker"]["consume_cpu_us_per_msg"], 1)
     board = measured.get("dashboard")
     if board and ceiling.get("web"):
         answer["dashboard req/s ÷ trivial endpoint req/s"] = round(

@@ -25,6 +25,7 @@ from sqlalchemy import Column, MetaData, Table
 from services.common.sessions import make_engine
 from services.tasks.models import progress_reports
 
+from . import cpu
 from .load import hammer
 from .platform import free_port
 
@@ -54,16 +55,22 @@ def broker(amqp_uri, messages, sample, queue_type="quorum"):
             message.ack()
             received += 1
 
+        processor = cpu.reading({}, outside=("broker",))
         started = time.perf_counter()
         with Consumer(channel, queues=[queue], callbacks=[on_message], accept=["json"]):
             while received < messages:
                 connection.drain_events(timeout=30)
         consumed = time.perf_counter() - started
+        used = cpu.spent(processor, cpu.reading({}, outside=("broker",)), messages)
         queue(channel).delete()
         exchange(channel).delete()
     return {"queue_type": queue_type, "messages": messages, "bytes": len(body.encode()),
             "publish_per_s": round(messages / published, 1),
-            "consume_per_s": round(messages / consumed, 1)}
+            "consume_per_s": round(messages / consumed, 1),
+            # The consumer's and the broker's processor time a message, and how
+            # busy the cores were: the ceiling's own cost, read beside the ingest's.
+            "consume_cpu_us_per_msg": used["cpu_us_per_unit"],
+            "consume_machine_busy": used["machine_busy"]}
 
 
 def database(url, rows, batch=1000):

@@ -17,6 +17,7 @@ from pathlib import Path
 from urllib.parse import quote, urlsplit, urlunsplit
 
 import httpx
+from kombu import Connection
 from nameko.standalone.rpc import ClusterRpcProxy
 
 from deploy.run import die_with_parent, terminate_all
@@ -59,7 +60,9 @@ def private_vhost(prefix="bench"):
 
 
 def queue_depths(amqp_uri):
-    """{queue: ready + unacknowledged messages} of the vhost."""
+    """{queue: ready + unacknowledged messages} of the vhost, as RabbitMQ last
+    counted them: a quorum queue's count is refreshed every few seconds, so a
+    queue just emptied may still show messages here (see ready_messages)."""
     vhost = urlsplit(amqp_uri).path.lstrip("/")
     out = _ctl("list_queues", "-p", vhost, "name", "messages")
     depths = {}
@@ -68,6 +71,17 @@ def queue_depths(amqp_uri):
         if len(parts) == 2 and parts[1].isdigit():
             depths[parts[0]] = int(parts[1])
     return depths
+
+
+def ready_messages(amqp_uri, queues):
+    """{queue: messages ready for a consumer now} of `queues`, asked of each queue
+    itself (a passive declare on one connection): exact at the moment, and cheap,
+    unlike a listing. Messages delivered and not yet acknowledged are not
+    counted: a service's `activity()` says how many it holds."""
+    with Connection(amqp_uri) as connection:
+        channel = connection.channel()
+        return {name: channel.queue_declare(queue=name, passive=True).message_count
+                for name in queues}
 
 
 @contextmanager
@@ -126,9 +140,11 @@ class Platform:
                     "LUOSHI_NOTIFY_TICK_SECONDS": "1",
                     "LUOSHI_OPS_PORT": str(self.ops_port),
                     "PYTHONUNBUFFERED": "1", **(extra_env or {})}
-        for service, url in (db_urls or {}).items():
+        self.db_urls = dict(db_urls or {})
+        for service, url in self.db_urls.items():
             self.env[f"LUOSHI_{service.upper()}_DB_URL"] = url
         self.processes = {}
+        self._queues = None
         self.metrics_ports = {}
         self._token = None
         # One RPC proxy for the run, taken in turn: a proxy per call declared and
@@ -194,6 +210,24 @@ class Platform:
             answer[name] = {"pid": process.pid, "peak_mb": round(peak, 1) if peak else None,
                             "rss_mb": round(rss, 1) if rss else None}
         return answer
+
+    def pids(self):
+        return {name: process.pid for name, process in self.processes.items()}
+
+    def consumed_queues(self):
+        """The queues the services consume (their events' and RPC queues; not the
+        retry and parked queues, nor callers' reply queues), listed once: every
+        consumer declares its queue when its service starts."""
+        if self._queues is None:
+            self._queues = sorted(
+                name for name in queue_depths(self.amqp_uri)
+                if not name.endswith(".parked") and ".retry." not in name
+                and not name.startswith("rpc.reply-"))
+        return self._queues
+
+    def servers(self):
+        """The servers outside the platform it runs on, as bench.cpu names them."""
+        return ("broker", "postgres") if self.db_urls else ("broker",)
 
     def handler_seconds(self):
         """{"service.entrypoint": seconds its workers have taken so far}, from each

@@ -50,6 +50,11 @@ def print_summary(results):
               f"{_fmt(ing['updates_per_s'])} updates/s end to end "
               f"(HTTP answers alone: {_fmt(ing['http_updates_per_s'])}/s); colours after: "
               f"{ing['colours_after']}")
+        if ing.get("cpu_s"):
+            print(f"   processor time: {ing['cpu_total_s']} core-s, "
+                  f"{_fmt(ing['cpu_us_per_unit'])} µs an update ("
+                  + ", ".join(f"{name} {s}" for name, s in ing["cpu_s"].items())
+                  + f"); the {ing['cores']} cores were {ing['machine_busy']:.0%} busy")
     if "reevaluation" in phases:
         ree = phases["reevaluation"]
         print(f"2. re-evaluation as of {ree['as_of']}: {ree['seconds']} s for "
@@ -79,7 +84,11 @@ def print_summary(results):
                 print(f"  broker, {found.get('queue_type', 'classic')} queue: publish "
                       f"{_fmt(found['publish_per_s'])} msg/s (confirmed, persistent), "
                       f"consume+ack {_fmt(found['consume_per_s'])} msg/s "
-                      f"({found['bytes']} B messages)")
+                      f"({found['bytes']} B messages"
+                      + (f"; consumer and broker {found['consume_cpu_us_per_msg']} µs "
+                         f"of processor a message, cores "
+                         f"{found['consume_machine_busy']:.0%} busy"
+                         if found.get("consume_cpu_us_per_msg") else "") + ")")
         if d:
             print(f"  database: {_fmt(d['rows_per_s'])} progress rows/s inserted "
                   f"({d['batch']} a transaction)")

@@ -61,7 +61,13 @@ def test_a_tiny_bench_run_writes_every_phase(tmp_path):
     tasks = results["meta"]["city"]["tasks"]
     assert results["phases"]["load"]["tasks_imported"] == tasks
     assert results["phases"]["library_json"]["tasks"] == tasks
-    assert results["phases"]["ingest"]["stored"] == results["meta"]["city"]["updates"]
+    ingest = results["phases"]["ingest"]
+    assert ingest["stored"] == results["meta"]["city"]["updates"]
+    # Its processor time, process by process, beside the bare consumer's a message.
+    assert {"tasks", "warnings", "ranking", "notify", "gateway"} <= set(ingest["cpu_s"])
+    assert ingest["cpu_total_s"] >= sum(ingest["cpu_s"][s] for s in ("tasks", "warnings"))
+    assert 0 < ingest["machine_busy"] <= 1.05
+    assert results["ceilings"]["broker"]["consume_cpu_us_per_msg"] > 0
     assert results["phases"]["update_latency"]["samples"] > 0
     assert set(results["phases"]["memory"]) == {"tasks", "warnings", "ranking", "notify",
                                                 "gateway"}
