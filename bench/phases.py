@@ -260,7 +260,7 @@ def ingest(platform, city, clients, timeout=3600):
     figures["applied_s"] = {s: round((moment(found["last_applied_at"]) - wall).total_seconds(), 3)
                             for s, found in still.items() if found["last_applied_at"]}
     figures["ranking_applied_s"] = figures["applied_s"]["ranking"]
-    # Read at the end the bench measures, before its confirming listing of the queues.
+    # Read at the end the bench measures, before the queues are asked.
     figures.update(cpu.spent(processor, ended, accepted))
     figures.update(ranked_s=round(elapsed, 3), seconds=round(elapsed, 3),
                    updates_per_s=round(accepted / elapsed, 1),

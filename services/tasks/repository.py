@@ -304,16 +304,18 @@ def task_details(session, row):
 
 
 def task_states(session, codes):
-    """{code: TaskState} of the tasks among `codes`, in two queries."""
+    """{code: TaskState} of the tasks among `codes`, in two queries. A code that is
+    not a string names no task (its report is refused as malformed)."""
+    codes = sorted(code for code in codes if isinstance(code, str))
     states = {
         row.code: TaskState(row.percent, row.status, lead_unit=row.lead_unit)
         for row in session.execute(
             select(tasks.c.code, tasks.c.percent, tasks.c.status, tasks.c.lead_unit)
-            .where(tasks.c.code.in_(codes)))
+            .where(among(session, tasks.c.code, codes)))
     }
     for task_code, unit_code in session.execute(
         select(task_units.c.task_code, task_units.c.unit_code)
-        .where(task_units.c.task_code.in_(codes))
+        .where(among(session, task_units.c.task_code, codes))
     ):
         states[task_code].units.add(unit_code)
     return states

@@ -4,6 +4,7 @@ each batch of reports, evidence upload and 13710 stage for the tasks touched
 alone. Mixed into the Service of service.py; the rules are in signals.py, the
 queries in repository_signals.py."""
 import datetime as dt
+import functools
 
 from services.common.clock import utcnow
 from services.common.consuming import rpc
@@ -125,8 +126,15 @@ class SignalsEntrypoints:
         its task's deadline days. A run without any of this batch's reports is
         one seen before, or the tail of one, so a unit's earlier reports (200 a
         unit, once most of a batch's time) are read only for those units."""
-        late = [(report, self._local(report["received_at"])) for report in reports]
-        late = [(report, moment) for report, moment in late if signals.in_last_hour(moment)]
+        # A batch's reports mostly share one receipt (the moment it arrived): each
+        # moment is converted and judged once, not once a report.
+        @functools.cache
+        def late_local(moment):
+            local = self._local(moment)
+            return local if signals.in_last_hour(local) else None
+
+        found = ((report, late_local(report["received_at"])) for report in reports)
+        late = [(report, moment) for report, moment in found if moment is not None]
         if not late:
             return set()
         deadlines = signals_repo.deadline_days(session, {report["task"] for report, _ in late})
