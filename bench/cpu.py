@@ -15,15 +15,21 @@ TICKS = os.sysconf("SC_CLK_TCK")
 OUTSIDE = {"broker": ("beam.smp",), "postgres": ("postgres",)}
 
 
-def process_seconds(pid):
-    """User + system seconds a process has used so far, or None once it is gone."""
+def stat_fields(pid):
+    """The fields of /proc/<pid>/stat after the command name (state, ppid, …,
+    utime at [11], stime at [12]), or None once the process is gone."""
     try:
         stat = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
         return None
     # The command name may hold spaces and parentheses: the fields follow its last ")".
-    fields = stat[stat.rindex(")") + 2:].split()
-    return (int(fields[11]) + int(fields[12])) / TICKS
+    return stat[stat.rindex(")") + 2:].split()
+
+
+def process_seconds(pid):
+    """User + system seconds a process has used so far, or None once it is gone."""
+    fields = stat_fields(pid)
+    return None if fields is None else (int(fields[11]) + int(fields[12])) / TICKS
 
 
 def pids_named(names):
@@ -35,10 +41,10 @@ def pids_named(names):
             try:
                 if (entry / "comm").read_text().strip() not in names:
                     continue
-                stat = (entry / "stat").read_text()
             except OSError:
                 continue
-            if stat[stat.rindex(")") + 2:].split()[1] != mine:
+            fields = stat_fields(entry.name)
+            if fields is not None and fields[1] != mine:
                 found.append(int(entry.name))
     return found
 
