@@ -349,28 +349,61 @@ def shrink_digest(session, row_id, members, items, subject, body):
 def open_escalation(session, item, unit, task, label, level, next_at, now):
     """Start the ladder for `item` unless one runs for it already (a stopped or
     finished ladder starts again: the item went red, or a new notice came)."""
-    existing = session.execute(select(escalations).where(escalations.c.item == item)).first()
-    entry = {"level": level, "role": logic.LADDER[level], "at": now.isoformat(),
-             "what": "opened"}
-    if existing is None:
-        session.execute(escalations.insert().values(
-            item=item, unit=unit, task=task, label=label, level=level, next_at=next_at,
-            status="open", history=[entry], created_at=now, updated_at=now))
-    elif existing.status != "open":
-        session.execute(update(escalations).where(escalations.c.id == existing.id).values(
-            level=level, next_at=next_at, status="open", stopped_reason=None,
-            history=existing.history + [entry], updated_at=now))
+    open_escalations(session, [{"item": item, "unit": unit, "task": task, "label": label,
+                                "level": level, "next_at": next_at}], now)
+
+
+def open_escalations(session, ladders, now):
+    """open_escalation for each of `ladders` ([{item, unit, task, label, level,
+    next_at}]; of an item named twice the first counts) in three statements: an
+    evaluation turns hundreds of tasks red at once, and two statements a ladder,
+    each built anew, were most of notify's time over such a batch."""
+    first = {}
+    for ladder in ladders:
+        first.setdefault(ladder["item"], ladder)
+    if not first:
+        return
+    e = escalations.c
+    existing = {item: (id_, status, history) for id_, item, status, history in session.execute(
+        select(e.id, e.item, e.status, e.history).where(among(session, e.item, list(first))))}
+
+    def opened(ladder):
+        return {"level": ladder["level"], "role": logic.LADDER[ladder["level"]],
+                "at": now.isoformat(), "what": "opened"}
+
+    insert_many(session, escalations, [
+        {"item": item, "unit": ladder["unit"], "task": ladder["task"],
+         "label": ladder["label"], "level": ladder["level"], "next_at": ladder["next_at"],
+         "status": "open", "history": [opened(ladder)], "created_at": now, "updated_at": now}
+        for item, ladder in first.items() if item not in existing])
+    update_many(session, update(escalations).where(e.id == bindparam("b_id")).values(
+        level=bindparam("b_level"), next_at=bindparam("b_next_at"),
+        status=bindparam("b_status"), stopped_reason=bindparam("b_reason"),
+        history=bindparam("b_history"), updated_at=bindparam("b_now")), [
+        {"b_id": id_, "b_level": first[item]["level"], "b_next_at": first[item]["next_at"],
+         "b_status": "open", "b_reason": None, "b_history": history + [opened(first[item])],
+         "b_now": now}
+        for item, (id_, status, history) in existing.items() if status != "open"])
 
 
 def stop_escalations(session, items, reason, now):
-    """Stop the open ladders of `items`; answers the items stopped."""
-    rows = session.execute(select(escalations).where(escalations.c.item.in_(list(items)))
-                           .where(escalations.c.status == "open")).all()
-    for row in rows:
-        session.execute(update(escalations).where(escalations.c.id == row.id).values(
-            status="stopped", next_at=None, stopped_reason=reason[:200], updated_at=now,
-            history=row.history + [{"level": row.level, "role": logic.LADDER[row.level],
-                                    "at": now.isoformat(), "what": f"stopped: {reason}"}]))
+    """Stop the open ladders of `items`; answers the items stopped. Two statements
+    however many."""
+    items = list(items)
+    if not items:
+        return []
+    e = escalations.c
+    rows = session.execute(select(e.id, e.item, e.level, e.history)
+                           .where(among(session, e.item, items))
+                           .where(e.status == "open")).all()
+    update_many(session, update(escalations).where(e.id == bindparam("b_id")).values(
+        status=bindparam("b_status"), next_at=bindparam("b_next_at"),
+        stopped_reason=bindparam("b_reason"), updated_at=bindparam("b_now"),
+        history=bindparam("b_history")), [
+        {"b_id": row.id, "b_status": "stopped", "b_next_at": None, "b_reason": reason[:200],
+         "b_now": now, "b_history": row.history + [{
+            "level": row.level, "role": logic.LADDER[row.level], "at": now.isoformat(),
+            "what": f"stopped: {reason}"}]} for row in rows])
     return [row.item for row in rows]
 
 

@@ -161,14 +161,14 @@ class Service(LeadersHandlers, ExtensionHandlers, ForecastHandlers, RemindersHan
         red = [turn for turn in turns if turn["colour"] == logic.RED]
         calendar = self._calendar(session)
         titles = repo.task_titles(session, {turn["task"] for turn in red})
-        for turn in red:
-            # The ladder counts its grace from the moment the warning may go out:
-            # nobody is chased about a warning nobody was sent.
-            start = holds[turn["task"]] or local
-            next_at = logic.to_utc(logic.add_days(start, settings.grace_days[0], calendar))
-            title = titles.get(turn["task"]) or turn["task"]
-            repo.open_escalation(session, f"task:{turn['task']}", turn["unit"],
-                                 turn["task"], f"「{title}」红色预警", 0, next_at, now)
+        # The ladder counts its grace from the moment the warning may go out:
+        # nobody is chased about a warning nobody was sent.
+        repo.open_escalations(session, [{
+            "item": f"task:{turn['task']}", "unit": turn["unit"], "task": turn["task"],
+            "label": f"「{titles.get(turn['task']) or turn['task']}」红色预警", "level": 0,
+            "next_at": logic.to_utc(logic.add_days(holds[turn["task"]] or local,
+                                                   settings.grace_days[0], calendar))}
+            for turn in red], now)
         repo.stop_escalations(session, [f"task:{turn['task']}" for turn in turns
                                         if turn["previous"] == logic.RED
                                         and turn["colour"] != logic.RED],

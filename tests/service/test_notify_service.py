@@ -415,6 +415,40 @@ def test_an_unacknowledged_red_task_climbs_to_the_head_then_the_office(notify, s
         "op@yz.example", "head@yz.example", "office@city.example"}
 
 
+def test_one_evaluation_opens_stops_and_reopens_the_ladders_of_all_its_tasks(notify):
+    def turns(colour, previous, tasks):
+        return new_event(as_of="2026-11-03", changes=[
+            {"item_kind": "task", "item_key": task, "task": task, "unit": "yz",
+             "colour": colour, "previous": previous, "reason": "逾期", "rule_version": 1}
+            for task in tasks])
+
+    notify.deliver("warnings", "colour_changed", turns("red", "yellow", ["T1", "T2", "T3"]),
+                   "on_colour_changed")
+    ladders = notify("list_escalations", status="open")["items"]
+    assert sorted(ladder["item"] for ladder in ladders) == ["task:T1", "task:T2", "task:T3"]
+    assert {ladder["label"] for ladder in ladders} == {f"「T{n}」红色预警" for n in (1, 2, 3)}
+    notify.deliver("warnings", "colour_changed", turns("green", "red", ["T1", "T2"]),
+                   "on_colour_changed")
+    assert [ladder["item"] for ladder in notify("list_escalations", status="open")["items"]] \
+        == ["task:T3"]
+    assert all("turned green" in ladder["stopped_reason"]
+               for ladder in notify("list_escalations", status="stopped")["items"])
+
+    # Red again: the stopped ladders start again from the bottom, their history kept;
+    # the one still open goes on as it was.
+    notify.clock.moment += dt.timedelta(hours=1)
+    notify.deliver("warnings", "colour_changed", turns("red", "green", ["T1", "T2", "T3"]),
+                   "on_colour_changed")
+    ladders = {ladder["item"]: ladder for ladder in notify("list_escalations")["items"]}
+    assert {item: ladder["status"] for item, ladder in ladders.items()} == {
+        "task:T1": "open", "task:T2": "open", "task:T3": "open"}
+    assert [step["what"] for step in ladders["task:T1"]["history"]] == [
+        "opened", "stopped: turned green", "opened"]
+    assert [step["what"] for step in ladders["task:T3"]["history"]] == ["opened"]
+    assert ladders["task:T1"]["stopped_reason"] is None
+    assert ladders["task:T1"]["next_at"] > ladders["task:T3"]["next_at"]
+
+
 def test_acknowledging_stops_the_ladder(notify):
     turn_red(notify)
     inbox = notify("list_inbox", unit="yz")["items"][0]

@@ -11,13 +11,14 @@ import time
 import pytest
 from nameko.testing.services import entrypoint_hook, entrypoint_waiter
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from services.common.clock import LocalClock, utcnow
 from services.common.errors import Conflict, Forbidden, InvalidInput, NotFound
 from services.common.events import new_event
 from services.ranking import repository as repo
 from services.ranking.dependencies import LastScoring
-from services.ranking.models import reports, standings
+from services.ranking.models import reports, standings, targets
 from services.ranking.service import MIN_SCORING_GAP, Service
 from tests.support.events import EventTap
 from tests.support.publish import publish_event
@@ -183,6 +184,37 @@ def test_a_clean_unit_ranks_before_its_work_falls_due_and_older_steps_do_not_cou
     assert (c1["rank"], c1["score"], c2["rank"]) == (1, 100.0, 2), county
     assert indicator(c1, "on_time")["score"] is None  # nothing of its own due yet
     assert indicator(c1, "warnings")["score"] == 100.0
+
+
+def test_batches_of_reports_date_each_target_as_its_reports_recomputed_would(ranking):
+    """reached_on and reported_on, moved batch by batch, are what recomputing
+    them from every report kept gives (repository.refresh_targets): reports out
+    of order, a task twice in one batch, a later report below an earlier one."""
+    a_city(ranking)
+    ranking.deliver("tasks", "task_created", task("T4", "D2", [
+        ("2026-09-30", 20, "D2"), ("2026-10-31", 60, "D2"), ("2026-12-31", 100, "D2")]))
+    ranking.deliver("tasks", "progress_reported", progress(
+        ("T4", 30, "2026-10-20T02:00:00Z"), ("T1", 50, "2026-09-01T02:00:00Z"),
+        ("T4", 10, "2026-08-01T02:00:00Z"), ("T2", 40, "2026-10-02T02:00:00Z")))
+    ranking.deliver("tasks", "progress_reported", progress(
+        ("T4", 70, "2026-10-25T02:00:00Z"), ("T4", 65, "2026-10-10T02:00:00Z"),
+        ("T1", 100, "2026-11-20T02:00:00Z"), ("T3", 100, "2026-11-16T02:00:00Z"),
+        ("T2", 55, "2026-10-30T02:00:00Z")))
+
+    def dated():
+        with ranking.engine.connect() as connection:
+            return {(row.task, row.seq): (row.reached_on, row.reported_on)
+                    for row in connection.execute(select(targets))}
+
+    kept = dated()
+    # 1 August is more than 30 days before 30 September: not a report on it.
+    assert kept[("T4", 1)] == (dt.date(2026, 10, 10), dt.date(2026, 10, 10))
+    assert kept[("T4", 2)] == (dt.date(2026, 10, 10), dt.date(2026, 10, 10))
+    assert kept[("T4", 3)] == (None, None)
+    assert kept[("T1", 1)] == (dt.date(2026, 9, 1), dt.date(2026, 11, 20))
+    with Session(ranking.engine) as session, session.begin():
+        repo.refresh_targets(session, ["T1", "T2", "T3", "T4"])
+    assert dated() == kept
 
 
 def test_a_redelivered_batch_counts_once(ranking):
