@@ -77,7 +77,7 @@ def record_reports(session, batch):
     # in order (the earliest day that reached a target wins either way). Both
     # dates move in one statement, each by its own test against the row as it
     # was: one lookup of a task's targets a report, where an UPDATE for each date
-    # read them twice (two thirds of the ranking's time over a batch).
+    # read them twice (a batch of 1,000: 35 → 26 ms on SQLite, bench/RESULTS.md).
     on = bindparam("d")
     reached = and_(targets.c.planned_percent <= bindparam("p"),
                    or_(targets.c.reached_on.is_(None), targets.c.reached_on > on))
