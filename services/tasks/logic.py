@@ -49,13 +49,18 @@ class TaskState:
     """What a report is checked against: the latest percentage, the status,
     the units taking part in the task and its lead unit; after a batch's check,
     where the task stands (`percent`, and `reported_at`, the latest moment the
-    batch's accepted reports name, None before the first)."""
+    batch's accepted reports name, None before the first). The task's dates and
+    13710 clock are what the signals of gamed numbers then judge its reports by
+    (signals_entrypoints._find_signals): read with the rest, not again."""
 
     percent: float
     status: str
     units: set = field(default_factory=set)
     lead_unit: str | None = None
     reported_at: dt.datetime | None = None
+    start_date: dt.date | None = None
+    due_date: dt.date | None = None
+    clock_class: str | None = None
 
 
 LEAD_UNIT_ONLY = "lead_unit_only"

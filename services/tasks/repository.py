@@ -308,10 +308,13 @@ def task_states(session, codes):
     not a string names no task (its report is refused as malformed)."""
     codes = sorted(code for code in codes if isinstance(code, str))
     states = {
-        row.code: TaskState(row.percent, row.status, lead_unit=row.lead_unit)
-        for row in session.execute(
-            select(tasks.c.code, tasks.c.percent, tasks.c.status, tasks.c.lead_unit)
-            .where(among(session, tasks.c.code, codes)))
+        code: TaskState(percent, status, lead_unit=lead_unit, start_date=start_date,
+                        due_date=due_date, clock_class=clock_class)
+        for code, percent, status, lead_unit, start_date, due_date, clock_class
+        in session.execute(
+            select(tasks.c.code, tasks.c.percent, tasks.c.status, tasks.c.lead_unit,
+                   tasks.c.start_date, tasks.c.due_date, tasks.c.clock_class)
+            .where(among(session, tasks.c.code, codes))).tuples()
     }
     for task_code, unit_code in session.execute(
         select(task_units.c.task_code, task_units.c.unit_code)

@@ -23,11 +23,12 @@ UNIT_REPORTS_READ = 200
 
 
 def tasks_of(session, codes):
-    """{code: {code, title, lead_unit, start_date, due_date, clock_class, percent}}."""
+    """{code: {code, lead_unit, start_date, due_date, clock_class, percent}}: the
+    tasks as the detectors read them (signals.task_of)."""
     if not codes:
         return {}
     return {row["code"]: row for row in _dicts(session.execute(
-        select(tasks.c.code, tasks.c.title, tasks.c.lead_unit, tasks.c.start_date,
+        select(tasks.c.code, tasks.c.lead_unit, tasks.c.start_date,
                tasks.c.due_date, tasks.c.clock_class, tasks.c.percent)
         .where(among(session, tasks.c.code, sorted(codes)))))}
 

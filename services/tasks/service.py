@@ -509,7 +509,7 @@ class Service(LeadersEntrypoints, ExtensionRequestsEntrypoints, VerificationEntr
                         "received_at": item["received_at"].isoformat(),
                     } for item in accepted])))
                 self._find_signals(session, {item["task"] for item in accepted},
-                                   self._units_to_watch(session, accepted))
+                                   self._units_to_watch(session, accepted), states)
             answer = {
                 "batch_id": batch_id if accepted else None,
                 "accepted": len(accepted), "rejected": len(results) - len(accepted),

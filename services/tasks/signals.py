@@ -103,6 +103,16 @@ def reused_evidence(files, names):
     return found
 
 
+def task_of(code, state):
+    """A task as the detectors read it, from what a batch of reports was checked
+    against (logic.TaskState, where the batch left it): {code, lead_unit,
+    start_date, due_date, clock_class, percent}, as repository_signals.tasks_of
+    reads it."""
+    return {"code": code, "lead_unit": state.lead_unit, "start_date": state.start_date,
+            "due_date": state.due_date, "clock_class": state.clock_class,
+            "percent": state.percent}
+
+
 def late_jump(task, reports, calendar):
     """A jump to 100% on or just before the due date after weeks without a rise.
     task: {code, lead_unit, start_date, due_date}; reports: [{id, unit, percent,

@@ -77,15 +77,21 @@ class SignalsEntrypoints:
 
     # Inside ---------------------------------------------------------------------
 
-    def _find_signals(self, session, codes, units=()):
+    def _find_signals(self, session, codes, units=(), states=None):
         """Run every detector over the tasks `codes` (and the units `units`, whose
         latest reports show how they file) and keep the signals not kept before.
+        `states`: {code: logic.TaskState} of these tasks as they stand now, when
+        the caller read them (a batch of reports), else they are read here.
         Answers how many were new."""
         codes = {code for code in codes if isinstance(code, str)}
         if not codes:
             return 0
         calendar = package_calendar()
-        found_tasks = signals_repo.tasks_of(session, codes)
+        if states is None:
+            found_tasks = signals_repo.tasks_of(session, codes)
+        else:
+            found_tasks = {code: signals.task_of(code, states[code]) for code in codes
+                           if code in states}
         counts = signals_repo.evidence_counts(session, set(found_tasks))
         # A task's history is read only where a detector needs it: at 100% (a late
         # jump) or without any file (rising without evidence), until that is a

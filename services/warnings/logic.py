@@ -761,8 +761,10 @@ def received_of(record):
     return record.get("received_at") or record.get("reported_at") or record["recorded_at"]
 
 
+@functools.lru_cache(maxsize=256)
 def naive_utc(moment):
-    """A moment as the watched copy keeps it: UTC without its zone."""
+    """A moment as the watched copy keeps it: UTC without its zone. Kept for the
+    last moments converted: a batch's reports mostly share one receipt."""
     if moment.tzinfo is not None:
         moment = moment.astimezone(dt.UTC)
     return moment.replace(tzinfo=None)

@@ -2,6 +2,7 @@
 them on events and on time by the rules in force, issue and track supervision
 notices, and answer what is late."""
 import datetime as dt
+import functools
 import gc
 import logging
 import uuid
@@ -106,12 +107,15 @@ class Service(AccountabilityEntrypoints, CalendarEntrypoints, ForecastEntrypoint
         for report in event["reports"]:  # the batch is in order; the last word counts
             by_task.setdefault(report["task"], []).append(report)
         known = repo.reported_tasks(session, by_task)
-        reported = [logic.after_reports(known[code], items, self.clock.day_of)
+        # A batch's reports mostly share one receipt (the moment it arrived): its
+        # day is found once, not twice a report (a third of after_reports' time).
+        day_of = functools.cache(self.clock.day_of)
+        reported = [logic.after_reports(known[code], items, day_of)
                     for code, items in by_task.items() if code in known]
         repo.store_reports(session, reported)
         # Each reporting day's last percentage, for the forecast's pace.
         repo.keep_points(session, {
-            (report["task"], self.clock.day_of(logic.received_of(report))): report["percent"]
+            (report["task"], day_of(logic.received_of(report))): report["percent"]
             for report in event["reports"] if report["task"] in known})
         today, version = self.clock.today(), repo.RULES.current(session).version
         # A report judged again is forecast again in the step that follows the

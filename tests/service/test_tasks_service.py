@@ -40,6 +40,7 @@ def tasks(container_factory, amqp_uri, tmp_path, db_backend, clock):
             return hook(*args, **kwargs)
 
     call.tap = tap
+    call.engine = next(dep for dep in container.dependencies if dep.attr_name == "db").engine
     yield call
     tap.close()
     container.stop()  # before its database is dropped

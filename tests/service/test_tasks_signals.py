@@ -5,8 +5,12 @@ import base64
 import datetime as dt
 
 import pytest
+from sqlalchemy.orm import Session
 
 from services.common.errors import Conflict, Forbidden, InvalidInput
+from services.tasks import repository as repo
+from services.tasks import repository_signals as signals_repo
+from services.tasks import signals
 from tests.service import test_tasks_service
 from tests.service.test_tasks_service import ADMIN, PDF, seed
 
@@ -149,3 +153,23 @@ def test_a_unit_always_at_the_last_hour_is_a_signal_and_one_in_the_day_is_not(ta
     assert (signal["kind"], signal["unit"]) == ("last_hour", "yz")
     assert signal["detail"].startswith(
         "袁州区最近3次报送均在截止日最后一小时内提交：2026-01-09 23:00")
+
+
+def test_a_batch_gives_the_detectors_its_tasks_as_reading_them_again_would(tasks, clock):
+    """A batch of reports hands the detectors the tasks it was checked against
+    (logic.TaskState, where the batch left them) instead of reading them again:
+    the same fields and values as repository_signals.tasks_of reads, dates and
+    the 13710 clock included."""
+    seed(tasks)  # T1: on the 13710 clock
+    plain_task(tasks, "T7", "zs", dt.date(2026, 2, 1), dt.date(2026, 11, 30))
+    tasks("report_progress", [{"task": "T1", "unit": "yz", "percent": 35},
+                              {"task": "T7", "unit": "zs", "percent": 100},
+                              {"task": "T1", "unit": "yz", "percent": 45}], ADMIN)
+    with Session(tasks.engine) as session:
+        read = signals_repo.tasks_of(session, {"T1", "T7"})
+        handed = {code: signals.task_of(code, state)
+                  for code, state in repo.task_states(session, {"T1", "T7"}).items()}
+    assert handed == read
+    assert (read["T1"]["percent"], read["T1"]["clock_class"]) == (45.0, "important")
+    assert (read["T7"]["start_date"], read["T7"]["due_date"], read["T7"]["clock_class"]) == (
+        dt.date(2026, 2, 1), dt.date(2026, 11, 30), None)
