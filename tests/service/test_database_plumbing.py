@@ -164,6 +164,37 @@ def test_among_picks_what_in_picks(engine, codes):
         assert picked == sorted(code for code in codes if code != "T404")
 
 
+def test_among_is_one_statement_for_batches_of_any_size(engine):
+    """Texts and integers go as one parameter, on SQLite as on PostgreSQL: a
+    batch of a thousand is the statement a batch of three was, and picks by the
+    column's type (quotes and Chinese in a code, whole numbers)."""
+    metadata, table, _ = twin_tables()
+    metadata.create_all(engine)
+    with Session(engine) as session, session.begin():
+        session.execute(table.insert(), [{"code": code, "count": n} for n, code in
+                                         enumerate(["T1", "T'2", "袁州区-3", "T4"])])
+    statements = []
+
+    def seen(_connection, _cursor, statement, parameters, _context, _executemany):
+        statements.append((statement, len(parameters)))
+
+    event.listen(engine, "before_cursor_execute", seen)
+    with Session(engine) as session:
+        def codes(values):
+            return session.execute(select(table.c.code).where(
+                among(session, table.c.code, values)).order_by(table.c.count)).scalars().all()
+
+        assert codes(["T'2", "袁州区-3", "T9"]) == ["T'2", "袁州区-3"]
+        assert codes(["T4"] + [f"X{n}" for n in range(999)]) == ["T4"]
+        assert session.execute(select(table.c.code).where(
+            among(session, table.c.count, [0, 3, 404])).order_by(table.c.count)
+        ).scalars().all() == ["T1", "T4"]
+    event.remove(engine, "before_cursor_execute", seen)
+    (three, one), (thousand, also_one) = [seen for seen in statements
+                                          if seen[0].startswith("SELECT")][:2]
+    assert three == thousand and one == also_one == 1
+
+
 def test_postgresql_is_told_its_pages_are_in_memory():
     # A service's database is small enough to stay cached: index lookups then win
     # over scanning a table to join a batch of a thousand rows.
