@@ -368,21 +368,19 @@ def open_escalations(session, ladders, now):
     existing = {item: (id_, status, history) for id_, item, status, history in session.execute(
         select(e.id, e.item, e.status, e.history).where(among(session, e.item, list(first))))}
 
-    def opened(ladder):
-        return {"level": ladder["level"], "role": logic.LADDER[ladder["level"]],
-                "at": now.isoformat(), "what": "opened"}
-
     insert_many(session, escalations, [
         {"item": item, "unit": ladder["unit"], "task": ladder["task"],
          "label": ladder["label"], "level": ladder["level"], "next_at": ladder["next_at"],
-         "status": "open", "history": [opened(ladder)], "created_at": now, "updated_at": now}
+         "status": "open", "history": [_ladder_step(ladder["level"], now, "opened")],
+         "created_at": now, "updated_at": now}
         for item, ladder in first.items() if item not in existing])
     update_many(session, update(escalations).where(e.id == bindparam("b_id")).values(
         level=bindparam("b_level"), next_at=bindparam("b_next_at"),
         status=bindparam("b_status"), stopped_reason=bindparam("b_reason"),
         history=bindparam("b_history"), updated_at=bindparam("b_now")), [
         {"b_id": id_, "b_level": first[item]["level"], "b_next_at": first[item]["next_at"],
-         "b_status": "open", "b_reason": None, "b_history": history + [opened(first[item])],
+         "b_status": "open", "b_reason": None,
+         "b_history": history + [_ladder_step(first[item]["level"], now, "opened")],
          "b_now": now}
         for item, (id_, status, history) in existing.items() if status != "open"])
 
@@ -402,10 +400,15 @@ def stop_escalations(session, items, reason, now):
         stopped_reason=bindparam("b_reason"), updated_at=bindparam("b_now"),
         history=bindparam("b_history")), [
         {"b_id": row.id, "b_status": "stopped", "b_next_at": None, "b_reason": reason[:200],
-         "b_now": now, "b_history": row.history + [{
-            "level": row.level, "role": logic.LADDER[row.level], "at": now.isoformat(),
-            "what": f"stopped: {reason}"}]} for row in rows])
+         "b_now": now, "b_history": row.history + [_ladder_step(row.level, now,
+                                                               f"stopped: {reason}")]}
+        for row in rows])
     return [row.item for row in rows]
+
+
+def _ladder_step(level, now, what):
+    """An entry of a ladder's history: what happened to it at which level."""
+    return {"level": level, "role": logic.LADDER[level], "at": now.isoformat(), "what": what}
 
 
 def due_escalations(session, now, batch=500):

@@ -62,9 +62,10 @@ def unit_reports(session, unit_codes):
         order_by=(progress_reports.c.received_at.desc(), progress_reports.c.id.desc()),
     ).label("place")).where(among(session, progress_reports.c.unit_code,
                                   sorted(unit_codes))).subquery()
-    for row in session.execute(select(latest).where(latest.c.place <= UNIT_REPORTS_READ)):
-        found[row.unit].append({key: value for key, value in row._mapping.items()
-                                if key != "place"})
+    report = [column for column in latest.c if column.key != "place"]
+    for row in _dicts(session.execute(select(*report)
+                                      .where(latest.c.place <= UNIT_REPORTS_READ))):
+        found[row["unit"]].append(row)
     return found
 
 
