@@ -140,11 +140,17 @@ def update_many(session, statement, rows, columns=None, in_order=False):
             connection.execute(_from_arrays(statement, rows, dialect, columns))
         return
     compiled = statement.compile(dialect=dialect, column_keys=columns)
-    names = compiled.positiontup if dialect.positional else list(compiled.binds)
+    places = compiled.positiontup if dialect.positional else list(compiled.binds)
+    names = list(dict.fromkeys(places))
     convert = [(at, process) for at, name in enumerate(names)
                for process in (_bind_processor(compiled.binds[name].type, dialect),)
                if process is not None]
     values = itemgetter(*names) if len(names) > 1 else lambda row: (row[names[0]],)
+    # SQLite's placeholders are positional, and a bind the statement names in
+    # several places has a place each: it is converted once a row, then placed
+    # as often (the ranking's targets update named a report's day in four).
+    place = (tuple if places == names
+             else itemgetter(*[names.index(name) for name in places]))
     params = []
     for row in rows:
         row_values = values(row)
@@ -153,7 +159,7 @@ def update_many(session, statement, rows, columns=None, in_order=False):
             for at, process in convert:
                 if row_values[at] is not None:
                     row_values[at] = process(row_values[at])
-        params.append(tuple(row_values) if dialect.positional
+        params.append(place(row_values) if dialect.positional
                       else dict(zip(names, row_values, strict=True)))
     connection.exec_driver_sql(compiled.string, params)
 

@@ -306,7 +306,7 @@ class Service(Operations):
             claimed_at = utcnow()
             rules = repo.RULES.current(session)
             period = logic.period_of(today, rules.period_kind)
-            row = repo.standings_row(session, period.key)
+            row = repo.standings_state(session, period.key)
             if row is None:
                 repo.reserve_standings(session, period, today, claimed_at)
             fresh = (row is not None and row.as_of == today
@@ -341,7 +341,7 @@ class Service(Operations):
         with self.db.session() as session:
             if today < logic.drafting_day(ended, repo.CALENDAR.calendar(session)):
                 return
-            if repo.ranking_row(session, ended.key) is None and claim_timer_run(
+            if not repo.ranking_drafted(session, ended.key) and claim_timer_run(
                     session, "draft-ranking", ended.key, uuid.uuid4().hex):
                 self._freeze(session, ended, rules, "auto")
                 log.info("ranking of %s drafted", ended.key)

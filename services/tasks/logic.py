@@ -112,6 +112,9 @@ def check_progress_batch(items, tasks, units, scope, now, backdate=DEFAULT_BACKD
         except ValidationError as err:
             results.append({"index": index, "status": "rejected", "reason": err.messages})
             continue
+        # Each moment as the tables keep it, once: the checks and the store read it.
+        for moment in ("received_at", "reported_at"):
+            item[moment] = naive_utc(item.get(moment))
         reason = (_progress_problem(item, tasks, units, scope, now, leads)
                   or _time_problem(item, now, backdate, office)
                   or (evidence and evidence(item)))
@@ -123,8 +126,8 @@ def check_progress_batch(items, tasks, units, scope, now, backdate=DEFAULT_BACKD
             results.append({"index": index, "status": "rejected", "reason": reason})
             continue
         state = tasks[item["task"]]
-        item["received_at"] = naive_utc(item.get("received_at")) or now
-        item["reported_at"] = naive_utc(item.get("reported_at")) or item["received_at"]
+        item["received_at"] = item["received_at"] or now
+        item["reported_at"] = item["reported_at"] or item["received_at"]
         state.percent, state.reported_at = after_reports(
             state.percent, state.reported_at, [(item["percent"], item["reported_at"])])
         item["index"] = index
@@ -187,15 +190,15 @@ def _progress_problem(item, tasks, units, scope, now, leads=None):
 
 
 def _time_problem(item, now, backdate, office):
-    """Why a report's times cannot be taken (a coded refusal), or None."""
-    received_at = naive_utc(item.get("received_at"))
+    """Why a report's times (naive UTC, or None where not given) cannot be taken
+    (a coded refusal), or None."""
+    received_at = item["received_at"]
     if received_at is not None:
         if not office:
             return messages.RECEIVED_AT_OFFICE_ONLY
         if received_at > now + FUTURE_TOLERANCE:
             return messages.RECEIVED_AT_IN_FUTURE
-    return moment_problem("reported_at", naive_utc(item.get("reported_at")),
-                          received_at or now, backdate)
+    return moment_problem("reported_at", item["reported_at"], received_at or now, backdate)
 
 
 def moment_problem(field, moment, received_at, backdate):
