@@ -3,7 +3,10 @@ PYTEST := $(PY) -m pytest -q -p no:cacheprovider
 
 # Each tier runs in its own pytest process: eventlet's monkey-patch is process-wide.
 # A tier whose folders do not exist, or hold no tests yet (pytest's exit 5), is skipped.
-tier = $(if $(wildcard $(1)),$(PYTEST) $(wildcard $(1)) || [ $$? -eq 5 ],@echo "skipped: no $(1)")
+# A second argument goes to pytest, e.g. $(SPREAD) for a tier that runs on every core.
+tier = $(if $(wildcard $(1)),$(PYTEST) $(2) $(wildcard $(1)) || [ $$? -eq 5 ],@echo "skipped: no $(1)")
+# pytest-xdist: one worker per core, each test whole in one worker.
+SPREAD = -n auto
 
 .PHONY: setup run test lint migrate clean bench audit-verify
 
@@ -19,7 +22,7 @@ test: setup
 	$(call tier,tests/logic tests/contracts)
 	$(call tier,tests/service)
 	$(call tier,tests/flows)
-	$(call tier,tests/gateway)
+	$(call tier,tests/gateway,$(SPREAD))
 	$(call tier,tests/deploy)
 	$(call tier,tests/e2e)
 	$(call tier,tests/year)
