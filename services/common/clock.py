@@ -63,6 +63,7 @@ def utc_iso(moment):
 class LocalClock:
     def __init__(self, zone):
         self.zone = zone
+        self._offsets = {}  # {(UTC day's ordinal, hour): offset, or None}
 
     def now(self):
         return wall_now().astimezone(self.zone)
@@ -78,6 +79,37 @@ class LocalClock:
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=dt.UTC)
         return moment.astimezone(self.zone).date()
+
+    def local(self, moment):
+        """A stored moment (naive UTC) as the city's naive local time.
+
+        The signals of a month of reports entered late convert every report's
+        moment: the zone's rules are asked once an hour of UTC, not once a moment
+        (1.9 µs a moment, against 0.2)."""
+        hour = (moment.toordinal(), moment.hour)
+        offset = self._offsets.get(hour, _UNKNOWN)
+        if offset is _UNKNOWN:
+            if len(self._offsets) >= _HOURS_KEPT:
+                self._offsets.clear()
+            offset = self._offsets[hour] = _offset_over_hour(self.zone, moment)
+        if offset is None:  # the hour the zone's offset changes in
+            return moment.replace(tzinfo=dt.UTC).astimezone(self.zone).replace(tzinfo=None)
+        return moment + offset
+
+
+_UNKNOWN = object()
+# Hours of offsets a clock keeps: some ten years of hours, a few MB.
+_HOURS_KEPT = 100_000
+
+
+def _offset_over_hour(zone, moment):
+    """The zone's offset throughout the UTC hour of `moment` (naive UTC), or None
+    when it changes within it. A zone's offset changes at most once an hour, so
+    equal offsets at the hour's first and last instant hold for the whole of it."""
+    start = dt.datetime(moment.year, moment.month, moment.day, moment.hour, tzinfo=dt.UTC)
+    first = start.astimezone(zone).utcoffset()
+    last = (start + dt.timedelta(hours=1, microseconds=-1)).astimezone(zone).utcoffset()
+    return first if first == last else None
 
 
 class Clock(DependencyProvider):

@@ -3,7 +3,6 @@ each batch of reports, evidence upload and 13710 stage for the tasks touched
 (`_find_signals`, in the same transaction), listed and reviewed by the office
 alone. Mixed into the Service of service.py; the rules are in signals.py, the
 queries in repository_signals.py."""
-import datetime as dt
 import functools
 
 from services.common.clock import utcnow
@@ -109,13 +108,17 @@ class SignalsEntrypoints:
         deadlines = signals_repo.deadline_days(session, {
             report["task"] for found in by_unit.values() for report in found})
         names = signals_repo.unit_names(session, {use["unit"] for use in uses} | set(by_unit))
-        local = self._local
+        local = self.clock.local
         found = signals.reused_evidence(uses, names)
         for code, task in found_tasks.items():
-            mine = [{**report, "received_at": local(report["received_at"])}
-                    for report in reports.get(code, ())]
-            found += signals.late_jump(task, mine, calendar)
-            found += signals.no_evidence(task, mine, counts.get(code, 0))
+            history = reports.get(code, ())
+            # Rises are counted in the order received, which UTC keeps as well as
+            # local time; only a jump to 100% needs the city's days.
+            found += signals.no_evidence(task, history, counts.get(code, 0))
+            if any(report["percent"] >= 100 for report in history):
+                found += signals.late_jump(task, [
+                    {**report, "received_at": local(report["received_at"])}
+                    for report in history], calendar)
             found += signals.last_moment_stages(
                 task, {stage: local(moment) for stage, moment in stages.get(code, {}).items()},
                 calendar)
@@ -136,7 +139,7 @@ class SignalsEntrypoints:
         # moment is converted and judged once, not once a report.
         @functools.cache
         def late_local(moment):
-            local = self._local(moment)
+            local = self.clock.local(moment)
             return local if signals.in_last_hour(local) else None
 
         found = ((report, late_local(report["received_at"])) for report in reports)
@@ -146,7 +149,3 @@ class SignalsEntrypoints:
         deadlines = signals_repo.deadline_days(session, {report["task"] for report, _ in late})
         return {report["unit"] for report, moment in late
                 if signals.at_last_hour(moment, deadlines.get(report["task"], ()))}
-
-    def _local(self, moment):
-        """A stored moment (naive UTC) as the city's naive local time."""
-        return moment.replace(tzinfo=dt.UTC).astimezone(self.clock.zone).replace(tzinfo=None)
