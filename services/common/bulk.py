@@ -9,6 +9,7 @@ from operator import itemgetter
 
 from sqlalchemy import DateTime, Float, Text, any_, bindparam, func, select
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.sql import visitors
 from sqlalchemy.sql.elements import BindParameter
 from sqlalchemy.sql.visitors import replacement_traverse
 
@@ -118,26 +119,29 @@ def _insert(session, table):
     return {"sqlite": sqlite.insert, "postgresql": postgresql.insert}[dialect](table)
 
 
-def update_many(session, statement, rows, columns=None, in_order=False):
+def update_many(session, statement, rows, columns=None, same_row_by=None):
     """Run one UPDATE over many parameter sets (dicts keyed by its bind names): on
     PostgreSQL as one statement reading them from arrays (_from_arrays), on SQLite
     in a single executemany, through the driver. SQLAlchemy's own executemany builds
     every parameter set in Python, which costs as much again as the update at a
     thousand rows; here the statement is compiled once and each row only goes
     through its columns' type conversions (dates as text on SQLite). `columns`:
-    those an INSERT without values sets, each its own bind. `in_order`: the rows
-    may name a row of the table more than once, and apply one after another as
-    an executemany does (on PostgreSQL too, where reading them from arrays would
-    apply one of them only)."""
+    those an INSERT without values sets, each its own bind.
+
+    `same_row_by`: the binds that say which rows of the table a parameter set
+    updates, when several sets may name the same ones (a task reported twice in
+    a batch). They apply one after another, as an executemany does; sets with
+    different values of these binds must update different rows. On PostgreSQL,
+    where reading them from arrays would apply one of them only, they go in
+    rounds: each set naming its rows for the k-th time in the k-th statement, so
+    a batch with a task twice is two statements, not one a set."""
     if not rows:
         return
     connection = session.connection()
     dialect = connection.dialect
     if dialect.name == "postgresql":
-        if in_order:
-            connection.execute(statement, rows)
-        else:
-            connection.execute(_from_arrays(statement, rows, dialect, columns))
+        for part in _rounds(rows, same_row_by) if same_row_by else [rows]:
+            connection.execute(_from_arrays(statement, part, dialect, columns))
         return
     compiled = statement.compile(dialect=dialect, column_keys=columns)
     places = compiled.positiontup if dialect.positional else list(compiled.binds)
@@ -164,6 +168,22 @@ def update_many(session, statement, rows, columns=None, in_order=False):
     connection.exec_driver_sql(compiled.string, params)
 
 
+def _rounds(rows, keys):
+    """`rows` in rounds in which no value of the `keys` binds comes twice: a row
+    whose value came k times before it is in round k, and the rounds keep the
+    rows' order."""
+    key_of = itemgetter(*keys)
+    seen, rounds = {}, []
+    for row in rows:
+        key = key_of(row)
+        times = seen.get(key, 0)
+        seen[key] = times + 1
+        if times == len(rounds):
+            rounds.append([])
+        rounds[times].append(row)
+    return rounds
+
+
 def _from_arrays(statement, rows, dialect, columns):
     """`statement` over all `rows` as one statement for PostgreSQL, which reads
     them from arrays, one per bind parameter: `UPDATE ... FROM unnest(:a, :b) AS
@@ -175,7 +195,15 @@ def _from_arrays(statement, rows, dialect, columns):
         v = _unnested(rows, columns, [statement.table.c[name].type for name in columns])
         return statement.from_select(columns, select(*v.c))
     binds = statement.compile(dialect=dialect).binds
-    v = _unnested(rows, list(binds), [bind.type for bind in binds.values()])
+    # A bind named in several places may be typed in one of them only (by the
+    # column it is compared with), and untyped where it is a CASE's result.
+    typed = {}
+    for element in visitors.iterate(statement):
+        if (isinstance(element, BindParameter) and element.key in binds
+                and not element.type._isnull):
+            typed.setdefault(element.key, element.type)
+    v = _unnested(rows, list(binds), [typed.get(name, bind.type)
+                                      for name, bind in binds.items()])
     return replacement_traverse(statement, {}, lambda element: v.c[element.key] if (
         isinstance(element, BindParameter) and element.key in binds) else None)
 

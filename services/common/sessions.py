@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from .clock import utcnow
 from .config import db_url
 from .outbox import OutboxRelay
+from .statistics import StatisticsKeeper, statistics_lock
 from .tables import outbox
 from .wal import FALLBACK_PAGES, WalCheckpointer, database_file
 
@@ -106,7 +107,9 @@ class Database(DependencyProvider):
     When the service emits events, an outbox relay runs beside the workers and
     publishes what committed transactions queued. With `one_writer`, the write
     transactions of all its replicas take turns on PostgreSQL too (an advisory
-    lock), as they do on SQLite.
+    lock), as they do on SQLite. Beside them, its database is looked after: a
+    SQLite file's log checkpointed (wal.py), a PostgreSQL database's changed
+    tables analysed (statistics.py).
     """
 
     def __init__(self, relay=True, one_writer=False):
@@ -114,6 +117,7 @@ class Database(DependencyProvider):
         self.relay = None
         self.one_writer = one_writer
         self.checkpointer = None
+        self.statistics = None
 
     def setup(self):
         config = self.container.config
@@ -121,6 +125,9 @@ class Database(DependencyProvider):
         path = database_file(url)
         self.checkpointer = WalCheckpointer(path) if path else None
         self.engine = make_engine(url, background_checkpoints=self.checkpointer is not None)
+        if self.engine.dialect.name == "postgresql":
+            self.statistics = StatisticsKeeper(
+                url, statistics_lock(self.container.service_name))
         if self.relay_enabled:
             self.relay = OutboxRelay(self.engine, self.container.service_name, config)
 
@@ -130,22 +137,26 @@ class Database(DependencyProvider):
         if self.checkpointer:
             self.container.spawn_managed_thread(
                 partial(self.checkpointer.run, tpool.execute), identifier="wal-checkpointer")
+        if self.statistics:
+            self.container.spawn_managed_thread(self.statistics.run, identifier="statistics")
 
     def stop(self):
         if self.relay:
             self.relay.stop()
-        self._stop_checkpoints()
+        self._stop_upkeep()
         self.engine.dispose()
 
     def kill(self):
         if self.relay:
             self.relay.stop(flush=False)
-        self._stop_checkpoints()
+        self._stop_upkeep()
         self.engine.dispose()
 
-    def _stop_checkpoints(self):
+    def _stop_upkeep(self):
         if self.checkpointer:
             self.checkpointer.stop()
+        if self.statistics:
+            self.statistics.stop()
 
     def get_dependency(self, worker_ctx):
         lock = writers_lock(self.container.service_name) if self.one_writer else None

@@ -88,7 +88,7 @@ def record_reports(session, batch):
         reached_on=case((reached, on), else_=targets.c.reached_on),
         reported_on=case((reported, on), else_=targets.c.reported_on)),
         [{"t": task, "d": day, "p": percent, "w": day + REPORT_WINDOW}
-         for task, day, percent, _ in batch], in_order=True)
+         for task, day, percent, _ in batch], same_row_by=("t",))
 
 
 def move_report(session, report_id, task, previous_day, percent, day):

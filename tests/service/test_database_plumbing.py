@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 from services.common.bulk import among, insert_many, insert_numbered, update_many, upsert_many
 from services.common.events import new_event
 from services.common.sessions import Database, make_engine
+from services.common.statistics import StatisticsKeeper, statistics_lock
 from services.common.wal import FALLBACK_PAGES, WalCheckpointer, database_file
 from services.warnings.service import Service
 from tests.support.broker import private_vhost
@@ -107,23 +108,38 @@ def test_update_many_writes_every_row_as_sqlalchemy_does(engine):
 
 
 def test_rows_naming_a_row_twice_apply_in_order(engine):
-    # As a batch of reports with a task twice: each row adds to the count, and
-    # the earliest day is kept whatever the order.
+    # As a batch of reports with a task three times among others: each row adds
+    # to the count, and the earliest day is kept whatever the order. On
+    # PostgreSQL the rows go in rounds, a statement for each time a row is named
+    # (three here), not one a row.
     metadata, _, table = twin_tables()
     metadata.create_all(engine)
     with Session(engine) as session, session.begin():
-        session.execute(table.insert(), [{"code": "T1", "day": None, "count": 0}])
+        session.execute(table.insert(), [{"code": f"T{n}", "day": None, "count": 0}
+                                         for n in range(1, 5)])
     statement = table.update().where(table.c.code == bindparam("b_code")).values(
         count=table.c.count + bindparam("b_add"),
         day=case((or_(table.c.day.is_(None), table.c.day > bindparam("b_day")),
                   bindparam("b_day")), else_=table.c.day))
-    rows = [{"b_code": "T1", "b_add": add, "b_day": dt.date(2026, 10, day)}
-            for add, day in ((1, 20), (2, 12), (4, 15))]
+    rows = [{"b_code": code, "b_add": add, "b_day": dt.date(2026, 10, day)}
+            for code, add, day in (("T1", 1, 20), ("T2", 10, 3), ("T1", 2, 12),
+                                   ("T3", 100, 9), ("T1", 4, 15), ("T2", 20, 1))]
+    statements = []
+
+    def seen(_connection, _cursor, statement, _parameters, _context, _executemany):
+        if statement.startswith("UPDATE"):
+            statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", seen)
     with Session(engine) as session, session.begin():
-        update_many(session, statement, rows, in_order=True)
+        update_many(session, statement, rows, same_row_by=("b_code",))
+    event.remove(engine, "before_cursor_execute", seen)
+    assert len(statements) == (3 if engine.dialect.name == "postgresql" else 1)
     with engine.connect() as connection:
-        row = connection.execute(table.select()).one()
-    assert (row.count, row.day) == (7, dt.date(2026, 10, 12))
+        found = {row.code: (row.count, row.day)
+                 for row in connection.execute(table.select())}
+    assert found == {"T1": (7, dt.date(2026, 10, 12)), "T2": (30, dt.date(2026, 10, 1)),
+                     "T3": (100, dt.date(2026, 10, 9)), "T4": (0, None)}
 
 
 def test_a_batch_is_written_in_one_go(engine):
@@ -375,4 +391,80 @@ def test_a_running_service_checkpoints_its_log(container_factory, tmp_path):
             return frames > 0 and copied == frames
 
         eventually(copied_all)
+        container.stop()
+
+
+def test_changed_tables_are_analysed_once(db_backend):
+    """A table filled at once is analysed at the next look (the planner then
+    knows its size), and not again until it changes by autovacuum's measure; of
+    two replicas looking at once, one analyses."""
+    if db_backend is None:
+        pytest.skip("PostgreSQL's planner statistics")
+    engine = make_engine(db_backend)
+    try:
+        metadata, _, table = twin_tables()
+        metadata.create_all(engine)
+        keeper = StatisticsKeeper(db_backend, statistics_lock("plumbing"))
+        keeper.refresh()  # the tables as created
+
+        def changes_counted(rows):
+            # The server counts a transaction's changes a moment after it ends.
+            with engine.connect() as connection:
+                return connection.exec_driver_sql(
+                    "SELECT n_mod_since_analyze FROM pg_stat_user_tables "
+                    f"WHERE relname = '{table.name}'").scalar() >= rows
+
+        def rows_known():
+            with engine.connect() as connection:
+                return connection.exec_driver_sql(
+                    f"SELECT reltuples FROM pg_class WHERE relname = '{table.name}'").scalar()
+
+        with engine.begin() as connection:
+            connection.execute(table.insert(), [{"code": f"T{n}", "count": n}
+                                                for n in range(2000)])
+        eventually(lambda: changes_counted(2000))
+        assert keeper.refresh() == [table.name]
+        assert rows_known() == 2000
+        with engine.begin() as connection:  # a twentieth of the table: not yet
+            connection.execute(table.update().where(table.c.count < 100).values(day=None))
+        eventually(lambda: changes_counted(100))
+        assert keeper.refresh() == []
+        with engine.begin() as connection:
+            connection.execute(table.insert(), [{"code": f"U{n}", "count": n}
+                                                for n in range(2000)])
+        eventually(lambda: changes_counted(2100))
+        with engine.begin() as connection:  # another replica at it now
+            connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({keeper.key})")
+            assert keeper.refresh() == []
+        assert keeper.refresh() == [table.name]
+        assert rows_known() == 4000
+    finally:
+        keeper.stop()
+        engine.dispose()
+
+
+def test_a_running_service_on_postgres_analyses_its_tables(container_factory, tmp_path):
+    with private_vhost(prefix="stats_") as amqp_uri, private_database() as url:
+        config = service_config(amqp_uri, tmp_path, {"warnings": url})
+        prepare(config, "warnings")
+        container = container_factory(Service, config)
+        container.start()
+        (database,) = [dep for dep in container.dependencies if isinstance(dep, Database)]
+        assert database.checkpointer is None
+        database.statistics.interval = 0.2
+        # An import of a hundred tasks: more rows than autovacuum's fifty.
+        with entrypoint_waiter(container, "on_tasks_imported"):
+            publish_event(amqp_uri, "tasks", "tasks_imported", new_event(tasks=[
+                {**TASK, "code": f"T{n}"} for n in range(100)]))
+        engine = make_engine(url)
+        try:
+            def analysed():
+                with engine.connect() as connection:
+                    return connection.exec_driver_sql(
+                        "SELECT last_analyze IS NOT NULL FROM pg_stat_user_tables "
+                        "WHERE relname = 'watched_tasks'").scalar()
+
+            eventually(analysed)
+        finally:
+            engine.dispose()
         container.stop()
