@@ -98,7 +98,8 @@ class LocalClock:
 
 
 _UNKNOWN = object()
-# Hours of offsets a clock keeps: some ten years of hours, a few MB.
+# Hours of offsets a clock keeps before it starts again: eleven years of hours,
+# some 14 MB at most (a year's reports name at most 8,760).
 _HOURS_KEPT = 100_000
 
 
