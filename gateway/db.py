@@ -14,7 +14,11 @@ def make_engine(url: str) -> Engine:
     """An engine for `url`; SQLite files get WAL and a busy timeout."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True)
+        # Each query planned for its values, as the services' are: a plan kept for
+        # any values can be slower by a thousand times on skewed columns
+        # (services/common/sessions.py).
+        return create_engine(url, pool_pre_ping=True, connect_args={
+            "options": "-c plan_cache_mode=force_custom_plan"})
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     # Routes run in a thread pool, so a connection may serve several threads in turn.

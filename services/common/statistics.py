@@ -9,10 +9,10 @@ import fills a service's tables in seconds; until they are analysed, queries are
 planned as if the tables were as small as they were, and walk an index once for
 each of tens of thousands of rows (the ranking's scoring read of a city's first
 colours: 320 ms as a nested loop, 60 ms analysed; bench/planner_statistics.py).
-So each service looks, every INTERVAL seconds, for
-its own tables that have changed by autovacuum's own measure, and analyses them
-itself, as the WAL checkpointer (wal.py) looks after SQLite's log. Where
-autovacuum has been round first, there is nothing left to do.
+So each service looks, every INTERVAL seconds, for its own tables that have
+changed by autovacuum's own measure, and analyses them itself, as the WAL
+checkpointer (wal.py) looks after SQLite's log. Where autovacuum has been round
+first, there is nothing left to do.
 """
 import logging
 import threading

@@ -3,10 +3,11 @@ or the real time when no file is named or the named file is empty; and a stored
 moment as the city's local time."""
 import datetime as dt
 import itertools
+from zoneinfo import ZoneInfo
 
 import pytest
 
-from services.common.clock import CLOCK_FILE, wall_now
+from services.common.clock import CLOCK_FILE, LocalClock, wall_now
 
 
 def test_a_clock_file_sets_now(tmp_path, monkeypatch):
@@ -47,10 +48,6 @@ ZONES = ["Asia/Shanghai", "America/New_York", "Europe/London", "Australia/Lord_H
 def test_a_stored_moment_is_the_local_time_the_zones_rules_give(zone):
     """LocalClock.local takes an hour's offset once; it must equal the zone's own
     conversion at every moment, the hours the offset changes in above all."""
-    from zoneinfo import ZoneInfo
-
-    from services.common.clock import LocalClock
-
     clock, rules = LocalClock(ZoneInfo(zone)), ZoneInfo(zone)
 
     def exact(moment):

@@ -16,6 +16,7 @@ from gateway.db import make_engine
 from gateway.models import Base
 from gateway.settings import Settings
 from services.launch import migrate
+from tests.support.postgres import private_database
 
 # Columns and tables an older gateway did not have yet: its create_schema added
 # the first ones in place at the next start, and now the baseline revision must;
@@ -132,3 +133,16 @@ def test_a_local_gateway_migrates_its_own_database(tmp_path):
             assert connection.scalar(sa.text("SELECT role FROM users")) == "admin"
     finally:
         engine.dispose()
+
+
+def test_the_gateway_plans_each_postgresql_query_for_its_values():
+    # As the services do (test_database_plumbing): a plan kept for any values can
+    # be a thousand times slower on skewed columns, such as the audit log's.
+    with private_database() as url:
+        engine = make_engine(url)
+        try:
+            with engine.connect() as connection:
+                assert connection.exec_driver_sql(
+                    "SHOW plan_cache_mode").scalar() == "force_custom_plan"
+        finally:
+            engine.dispose()
