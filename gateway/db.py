@@ -15,7 +15,7 @@ def make_engine(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
         # Each query planned for its values, as the services' are: a plan kept for
-        # any values can be slower by a thousand times on skewed columns
+        # any values can be hundreds of times slower on skewed columns
         # (services/common/sessions.py).
         return create_engine(url, pool_pre_ping=True, connect_args={
             "options": "-c plan_cache_mode=force_custom_plan"})

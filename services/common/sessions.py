@@ -19,9 +19,10 @@ from .wal import FALLBACK_PAGES, WalCheckpointer, database_file
 
 # The driver prepares a statement it has run five times, and the server may then
 # keep one plan for any values, made from guesses at them. On a city's skewed
-# columns (every task active, a period's targets a fifth of the table) such a plan
-# walked the targets' due dates once per task: a ranking's query for the units with
-# targets due took 5 s at a quarter of a city, against 15 ms planned for its values.
+# columns (every task active, a period's targets near half of the table) such a
+# plan walked the targets' due dates once per task: a ranking's query for the units
+# with targets due took 5 s at a quarter of a city, against 15 ms planned for its
+# values (bench/kept_plans.py).
 # A plan for each execution costs a fraction of a millisecond; the statement is
 # still parsed once.
 CUSTOM_PLANS = "-c plan_cache_mode=force_custom_plan"

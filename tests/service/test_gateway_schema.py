@@ -137,7 +137,7 @@ def test_a_local_gateway_migrates_its_own_database(tmp_path):
 
 def test_the_gateway_plans_each_postgresql_query_for_its_values():
     # As the services do (test_database_plumbing): a plan kept for any values can
-    # be a thousand times slower on skewed columns, such as the audit log's.
+    # be hundreds of times slower on skewed columns, such as the audit log's.
     with private_database() as url:
         engine = make_engine(url)
         try:

@@ -3,9 +3,9 @@
 A batch of reports rewrites its tasks' last percentages and marks the targets
 they meet done: columns no index holds. Filled by an import, the pages were full,
 and more than half of the deadlines' updates went to another page with an entry
-in all three indexes (a quarter of a city's ingest, on PostgreSQL). A batch
-rewrites a few rows of a page, and the next one to read the page reclaims the
-old versions: a fifth of each page is room enough.
+in all three indexes (a quarter of a city's import and ingest, on PostgreSQL).
+With a fifth of each new page free, 69% of them stay in place, against 42%, and
+86% of the tasks' against 73%.
 
 Revision ID: 0016
 Revises: 0012

@@ -3,8 +3,8 @@
 A batch of reports rewrites its tasks' percentages and the moments of their last
 reports: columns no index holds. Filled by an import, the pages were full, and a
 quarter of these updates went to another page with an entry in all four indexes
-(a quarter of a city's ingest, on PostgreSQL). A fifth of each page is room
-enough for the rows a batch rewrites.
+(a quarter of a city's import and ingest, on PostgreSQL). With a fifth of each
+new page free, 88% of them stay in place, against 73%.
 
 Revision ID: 0012
 Revises: 0011
