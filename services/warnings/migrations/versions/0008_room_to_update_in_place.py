@@ -14,7 +14,7 @@ room. SQLite updates rows in place anyway: nothing changes there.
 Revision ID: 0008
 Revises: 0007
 """
-from alembic import op
+from services.common.migrations import room_to_update_in_place
 
 revision = '0008'
 down_revision = '0007'
@@ -28,12 +28,8 @@ FILLFACTOR = 50
 def upgrade():
     # Pages written from now on keep the room; those already full gain it as
     # their rows move (or at the next VACUUM FULL an operator runs).
-    if op.get_bind().dialect.name == 'postgresql':
-        for table in TABLES:
-            op.execute(f'ALTER TABLE {table} SET (fillfactor = {FILLFACTOR})')
+    room_to_update_in_place(TABLES, FILLFACTOR)
 
 
 def downgrade():
-    if op.get_bind().dialect.name == 'postgresql':
-        for table in TABLES:
-            op.execute(f'ALTER TABLE {table} RESET (fillfactor)')
+    room_to_update_in_place(TABLES, None)
