@@ -140,9 +140,9 @@ def planned_on(task, day):
     return points[-1][1]
 
 
-def build_city(scale=1.0, seed=2022, today=None):
-    """The city at `scale` (1: Yichun), the same for the same seed and day."""
-    today = today or dt.date.today()
+def build_city(scale, seed, today):
+    """The city at `scale` (1: Yichun), the same for the same seed and day: the
+    caller names the day (bench.options.today, the city's own), never the machine's."""
     rng = random.Random(seed)
     city = City(seed=seed, scale=scale, today=today)
     phone = iter(range(13_800_000_000, 14_000_000_000))
