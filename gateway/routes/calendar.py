@@ -14,6 +14,14 @@ router = APIRouter(prefix="/api/v1", tags=["calendar"])
 Year = Annotated[int, Path(ge=2000, le=2100, description="the calendar year, 2000–2100")]
 
 
+@router.get("/today")
+def get_today(caller: CurrentCaller, rpc: Rpc):
+    """{"today", "now", "timezone"}: the city's day and moment on the platform's
+    clock, in the zone the city keeps (Asia/Shanghai by default). The portal
+    shows its days and times by it, whatever the reader's own clock says."""
+    return rpc.warnings.get_today()
+
+
 @router.get("/calendar")
 def list_calendar_years(caller: CurrentCaller, rpc: Rpc):
     """Every year with where its days come from (package, office or provisional:

@@ -21,6 +21,16 @@ from .holiday_notice import parse_notice, year_from_input
 
 class CalendarEntrypoints:
     @rpc(expected_exceptions=EXPECTED)
+    def get_today(self):
+        """{"today", "now", "timezone"}: the city's day and moment on the platform's
+        clock (a rehearsal's held moment, or the real time), with the zone the
+        city keeps. A browser's own clock and zone may be neither, so the portal
+        takes its days and times from here."""
+        now = self.clock.now()
+        return {"today": now.date().isoformat(), "now": now.isoformat(timespec="seconds"),
+                "timezone": self.clock.zone.key}
+
+    @rpc(expected_exceptions=EXPECTED)
     def list_calendar_years(self):
         """{"years": [{year, source, version, holidays, workdays, changed_at}],
         "coverage": {mode, covers_until, days_left, provisional_from, warn},

@@ -98,11 +98,12 @@ def open_as(browser, platform):
     """open_as(role or username, path="#/", viewport=...) -> a signed-in Page."""
     contexts = []
 
-    def open_page(who, path="", viewport=None):
-        context = browser.new_context(locale="zh-CN", viewport=viewport or {"width": 1440,
-                                                                            "height": 900})
-        # The browser's today is the platform's (its timers keep running).
-        context.clock.set_fixed_time(platform.clock.moment)
+    def open_page(who, path="", viewport=None, browser_time=None, timezone=None):
+        """`browser_time` and `timezone` set the browser's own clock and zone; by
+        default its today is the platform's (its timers keep running)."""
+        context = browser.new_context(locale="zh-CN", timezone_id=timezone,
+                                      viewport=viewport or {"width": 1440, "height": 900})
+        context.clock.set_fixed_time(browser_time or platform.clock.moment)
         contexts.append(context)
         page = context.new_page()
         page.errors = []

@@ -570,6 +570,10 @@ class Contract:
     def warnings_list_rule_versions(self, *, limit=100, offset=0):
         return _page([self.warnings_get_rules()], limit, offset)
 
+    def warnings_get_today(self):
+        return {"today": "2026-12-05", "now": "2026-12-05T09:00:00+08:00",
+                "timezone": "Asia/Shanghai"}
+
     def warnings_list_calendar_years(self):
         return {"years": [{"year": 2026, "source": "package", "version": 0, "holidays": 33,
                            "workdays": 5, "changed_at": None},

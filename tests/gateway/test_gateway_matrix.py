@@ -320,6 +320,7 @@ MATRIX = {
     ("post", "/api/v1/progress/with-evidence"): Row("/api/v1/progress/with-evidence",
                                                     writers(200), {
         "data": {"task": "T-001", "unit": "U01", "percent": "50"}}),
+    ("get", "/api/v1/today"): Row("/api/v1/today", everyone(200)),
     ("get", "/api/v1/calendar"): Row("/api/v1/calendar", everyone(200)),
     ("get", "/api/v1/calendar/{year}"): Row("/api/v1/calendar/2027", everyone(200)),
     ("put", "/api/v1/calendar/{year}"): Row("/api/v1/calendar/2027", admin_only(200), {

@@ -689,6 +689,14 @@ def test_entering_a_year_recolours_what_depends_on_it_and_nothing_else(warnings)
     assert history[0]["note"] == BODY_2027["note"] and history[0]["effect"]["deadlines_moved"] == 1
 
 
+def test_the_citys_day_is_the_platforms_in_the_citys_zone(warnings):
+    # The portal takes its "today" from here, not from the browser's clock.
+    warnings.set_today(dt.date(2027, 1, 1))
+    assert warnings("get_today") == {"today": "2027-01-01",
+                                     "now": "2027-01-01T09:00:00+08:00",
+                                     "timezone": "Asia/Shanghai"}
+
+
 def test_a_task_with_an_impossible_date_does_not_stop_the_evaluation(warnings):
     # Judged from its dates alone: a new task's fair start would count it late
     # only from the day it was given, and its typo would go unseen.

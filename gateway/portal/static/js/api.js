@@ -1,5 +1,7 @@
 // The portal's only way to the platform: the public HTTP API v1, same origin,
 // with the bearer token kept in this browser.
+import { setCityClock } from "./ui.js";
+
 const TOKEN_KEY = "luoshi.token";
 
 export class ApiError extends Error {
@@ -86,6 +88,17 @@ export async function all(path, params = {}) {
     items.push(...page.items);
     if (items.length >= page.total || page.items.length === 0) return items;
   }
+}
+
+let clockAsked = 0;
+
+/** Set the city's clock (ui.js) from the platform's (GET /today): before the
+ * first page, then at most once a minute, so a rehearsal's moved clock shows
+ * soon. Without an answer the pages keep Beijing time on this browser's clock. */
+export async function cityClock() {
+  if (clockAsked && Date.now() - clockAsked < 60_000) return;
+  clockAsked = Date.now();
+  try { setCityClock(await api("/today")); } catch { /* asked again in a minute */ }
 }
 
 let unitNamesCache = null;

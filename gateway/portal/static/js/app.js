@@ -1,5 +1,5 @@
 // The portal's shell: sign-in, the navigation each role sees, and a hash router.
-import { api, session, signOut, whenUnauthorised } from "./api.js";
+import { api, cityClock, session, signOut, whenUnauthorised } from "./api.js";
 import { ROLE_LABEL, h } from "./ui.js";
 import { loginPage } from "./pages/login.js";
 import { screenPage } from "./pages/screen.js";
@@ -52,7 +52,12 @@ function renderNav(current) {
   document.getElementById("who").textContent = `${session.me.name || session.me.user} · ${ROLE_LABEL[session.me.role] || session.me.role}${unit}`;
 }
 
+// Each drawing of a page has its turn: a hash changed while one was still waiting
+// on the API is drawn by the newer, and the older stops where it is.
+let turns = 0;
+
 async function route() {
+  const turn = ++turns;
   if (cleanup) { cleanup(); cleanup = null; }
   const main = document.getElementById("main");
   const { page, args, params } = parseHash();
@@ -66,6 +71,8 @@ async function route() {
   if (!session.me) {
     try { session.me = await api("/auth/me"); } catch { return; }
   }
+  await cityClock();
+  if (turn !== turns) return;
   // After the office reset the password, nothing but the change is reachable.
   if (session.me.must_change_password && page !== "password") {
     location.replace("#/password");
@@ -83,7 +90,9 @@ async function route() {
   // Beside the page, not in it: a page redraws its own container as it refreshes.
   calendarBanner(session.me.role).then((banner) => { if (banner && container.isConnected) main.insertBefore(banner, container); });
   try {
-    cleanup = (await entry.render(container, { args, params, me: session.me })) || null;
+    const stop = (await entry.render(container, { args, params, me: session.me })) || null;
+    if (turn === turns) cleanup = stop;
+    else if (stop) stop();  // drawn for a hash already left: its timers go too
   } catch (error) {
     container.replaceChildren(h("p.error", {}, `页面加载失败：${error.message}`));
   }

@@ -65,11 +65,12 @@ export function date(value) {
   return String(value).slice(0, 10);
 }
 
+/** A moment (ISO 8601; UTC when it says no offset) as the city's clock shows it. */
 export function dateTime(value) {
   if (!value) return "—";
   const at = new Date(/[zZ]|[+-]\d\d:\d\d$/.test(value) ? value : value + "Z");
   if (Number.isNaN(at.getTime())) return value;
-  return at.toLocaleString("zh-CN", { hour12: false, year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit" });
+  return at.toLocaleString("zh-CN", { timeZone: city.zone, hour12: false, year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit" });
 }
 
 export function percent(value) {
@@ -207,4 +208,45 @@ export function select(name, options, value, attrs = {}) {
   return h("select", { name, ...attrs }, options.map(([key, text]) => h("option", { value: key, selected: key === value }, text)));
 }
 
-export const today = () => new Date().toLocaleDateString("sv-SE");
+// The city's clock. The reader's browser may keep another zone (a screen on the
+// wall set to UTC, a leader abroad) and a rehearsal holds the platform at a day
+// of its own, so days and times are the platform's, in the city's zone: the
+// difference between its clock and this browser's, and its zone, come from
+// GET /api/v1/today (api.js: cityClock). Until they do, Beijing time.
+const city = { zone: "Asia/Shanghai", skew: 0 };
+
+/** Take the platform's moment and zone: {now (ISO with offset), timezone}. */
+export function setCityClock({ now, timezone }) {
+  const at = Date.parse(now);
+  if (!Number.isNaN(at)) city.skew = at - Date.now();
+  if (timezone) city.zone = timezone;
+}
+
+/** Now on the platform's clock. */
+export const cityNow = () => new Date(Date.now() + city.skew);
+
+/** {year, month, day, weekday (0 = Sunday), hour, minute, second} of a moment in the city. */
+export function cityParts(moment = cityNow()) {
+  const parts = Object.fromEntries(new Intl.DateTimeFormat("en-US", {
+    timeZone: city.zone, hourCycle: "h23", weekday: "short", year: "numeric", month: "numeric",
+    day: "numeric", hour: "numeric", minute: "numeric", second: "numeric",
+  }).formatToParts(moment).map((part) => [part.type, part.value]));
+  const number = (name) => Number(parts[name]);
+  return { year: number("year"), month: number("month"), day: number("day"),
+    weekday: ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"].indexOf(parts.weekday),
+    hour: number("hour"), minute: number("minute"), second: number("second") };
+}
+
+const two = (n) => String(n).padStart(2, "0");
+
+/** The city's day today, as 2026-12-05. */
+export function today() {
+  const { year, month, day } = cityParts();
+  return `${year}-${two(month)}-${two(day)}`;
+}
+
+/** The time of day on the city's clock, as 09:05:07. */
+export function cityTime(moment = cityNow()) {
+  const { hour, minute, second } = cityParts(moment);
+  return `${two(hour)}:${two(minute)}:${two(second)}`;
+}

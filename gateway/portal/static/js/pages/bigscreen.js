@@ -3,9 +3,9 @@
 // viewport). Title bar with the clock; the colour counts and two key rates as
 // rings; the counties coloured by their share of red; the 12-week trend; the horse
 // race; a ticker of red items and open notices. Refreshes itself.
-import { all, api } from "../api.js";
+import { all, api, cityClock } from "../api.js";
 import { LIGHT, echarts } from "../charts.js";
-import { COLOURS, COLOUR_SHORT, NOTICE_STATUS, chineseDate, h } from "../ui.js";
+import { COLOURS, COLOUR_SHORT, NOTICE_STATUS, chineseDate, cityParts, cityTime, h } from "../ui.js";
 import { horseRace, raceLane, redShare } from "./screen.js";
 
 const WEEKDAY = "日一二三四五六";
@@ -68,12 +68,13 @@ export async function bigScreenPage(container, { params }) {
   const resize = () => { Object.values(drawn).forEach((chart) => chart.resize()); draw(); };
   window.addEventListener("resize", resize);
 
-  const tick = () => { clock.textContent = chineseMoment(new Date()); };
+  const tick = () => { clock.textContent = chineseMoment(); };
   tick();
   const clockTimer = setInterval(tick, 1000);
 
   let units = null;
   async function refresh() {
+    cityClock();  // a wall screen runs for days: its clock follows the platform's
     units ??= await all("/units");
     const [board, rates, about, trend, reds, notices, race] = await Promise.all([
       api("/dashboard"),
@@ -107,10 +108,10 @@ export async function bigScreenPage(container, { params }) {
   };
 }
 
-function chineseMoment(now) {
-  const two = (n) => String(n).padStart(2, "0");
-  return `${now.getFullYear()}年${now.getMonth() + 1}月${now.getDate()}日 星期${WEEKDAY[now.getDay()]} `
-    + `${two(now.getHours())}:${two(now.getMinutes())}:${two(now.getSeconds())}`;
+/** Now on the city's clock, as the wall reads it: 2026年12月5日 星期六 09:05:07. */
+function chineseMoment() {
+  const { year, month, day, weekday } = cityParts();
+  return `${year}年${month}月${day}日 星期${WEEKDAY[weekday]} ${cityTime()}`;
 }
 
 function renderCounts(element, counts) {

@@ -1,7 +1,7 @@
 // 工作日历: the office keeps each year's holidays and make-up working days, entered
 // from the State Council's notice (pasted as published, or as a sheet of dates).
 import { api, unitNames } from "../api.js";
-import { dateTime, errorText, field, h, panel, submitting, table } from "../ui.js";
+import { dateTime, errorText, field, h, panel, submitting, table, today } from "../ui.js";
 
 const SOURCE_LABEL = { package: "节假日数据包", office: "督查办录入", provisional: "未录入（暂按周一至周五计）" };
 const WEEKDAYS = "日一二三四五六";
@@ -43,7 +43,7 @@ export async function calendarTab(body, { params } = {}) {
   const years = listing.years.map((item) => item.year);
   const coverage = listing.coverage;
   const firstProvisional = listing.years.find((item) => item.source === "provisional");
-  const thisYear = new Date().getFullYear();
+  const thisYear = Number(today().slice(0, 4));
   const year = Number(params && params.get("year")) ||
     (coverage.warn && firstProvisional ? firstProvisional.year : thisYear);
   const picker = h("nav.tabs", {}, years.filter((item) => item >= thisYear - 2).map((item) =>

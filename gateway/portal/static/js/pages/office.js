@@ -241,6 +241,7 @@ async function usersTab(body) {
       { label: "权限", value: (row) => ACCESS_LABEL[row.access] || row.access },
       { label: "到期", value: (row) => row.expires_at ? dateTime(row.expires_at) : "长期" },
       { label: "最近使用", value: (row) => row.last_used_at ? `${dateTime(row.last_used_at)} ${row.last_used_from || ""}` : "未使用" },
+      // A key expires by the real time, as the gateway keeps it, not the city's clock.
       { label: "状态", value: (row) => row.revoked_at ? badge("red", "已吊销") : row.expires_at && new Date(row.expires_at) < new Date() ? badge("yellow", "已过期") : badge("green", "有效") },
       { label: "", value: (row) => row.revoked_at ? "" : h("span.row", {},
         h("button.secondary", { type: "button", onclick: async () => { try { showKey(await api(`/api-keys/${row.id}/rotate`, { method: "POST" })); await show(); } catch (error) { toast(errorText(error)); } } }, "轮换"),

@@ -4,7 +4,7 @@
 // filter the task list and the one screen.
 import { api } from "../api.js";
 import {
-  CLOCK_LABEL, KIND_LABEL, SOURCE_LABEL, STATUS_LABEL, date, dateTime, field, h, panel, percent, select, submitting, table, toast,
+  CLOCK_LABEL, KIND_LABEL, SOURCE_LABEL, STATUS_LABEL, date, dateTime, field, h, panel, percent, select, submitting, table, toast, today,
 } from "../ui.js";
 
 const FIELD_LABEL = {
@@ -95,7 +95,7 @@ export function officeTaskPanels(task, units, reload) {
     await reload();
   });
 
-  const remaining = (task.targets || []).filter((target) => target.due_date >= new Date().toLocaleDateString("sv-SE"));
+  const remaining = (task.targets || []).filter((target) => target.due_date >= today());
   const rows = h("div.stack", { "data-testid": "replan-rows" });
   const addRow = (target = {}) => rows.append(h("div.fields.replan-row", {},
     field("到期", h("input", { name: "due_date", type: "date", value: target.due_date || "", required: true })),

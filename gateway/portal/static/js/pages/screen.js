@@ -3,7 +3,7 @@
 import { api, unitNames } from "../api.js";
 import { bigScreenPage } from "./bigscreen.js";
 import {
-  COLOURS, COLOUR_LABEL, COLOUR_SHORT, NOTICE_STATUS, badge, chineseDate, date, h, panel, percent, rankChange, s, submitting, table, today,
+  COLOURS, COLOUR_LABEL, COLOUR_SHORT, NOTICE_STATUS, badge, chineseDate, cityTime, date, h, panel, percent, rankChange, s, submitting, table, today,
 } from "../ui.js";
 import { batchOptions, batchesTable } from "./records.js";
 import { renderOpenRecords } from "./accountability.js";
@@ -70,7 +70,7 @@ export async function screenPage(container, { params, me }) {
     const names = new Map((board.units || []).map((unit) => [unit.unit, unit.name]));
     renderNotices(sections.notices, notices.items.filter((notice) => notice.status !== "closed"), board.notices, names);
     previousRanks = renderRace(sections.race, race, previousRanks);
-    stamp.textContent = `${batch ? `${batch} · ` : ""}截至 ${chineseDate(board.as_of)} · 更新于 ${new Date().toLocaleTimeString("zh-CN", { hour12: false })} · 每${seconds}秒自动刷新`;
+    stamp.textContent = `${batch ? `${batch} · ` : ""}截至 ${chineseDate(board.as_of)} · 更新于 ${cityTime()} · 每${seconds}秒自动刷新`;
   }
 
   await refresh();
