@@ -213,13 +213,20 @@ export function select(name, options, value, attrs = {}) {
 // of its own, so days and times are the platform's, in the city's zone: the
 // difference between its clock and this browser's, and its zone, come from
 // GET /api/v1/today (api.js: cityClock). Until they do, Beijing time.
-const city = { zone: "Asia/Shanghai", skew: 0 };
+const partsIn = (zone) => new Intl.DateTimeFormat("en-US", {
+  timeZone: zone, hourCycle: "h23", weekday: "short", year: "numeric", month: "numeric",
+  day: "numeric", hour: "numeric", minute: "numeric", second: "numeric",
+});
+const city = { zone: "Asia/Shanghai", skew: 0, parts: partsIn("Asia/Shanghai") };
 
-/** Take the platform's moment and zone: {now (ISO with offset), timezone}. */
+/** Take the platform's moment and zone: {now (ISO with offset), timezone}. A zone
+ * this browser does not know leaves the one it has. */
 export function setCityClock({ now, timezone }) {
   const at = Date.parse(now);
   if (!Number.isNaN(at)) city.skew = at - Date.now();
-  if (timezone) city.zone = timezone;
+  if (timezone && timezone !== city.zone) {
+    try { city.parts = partsIn(timezone); city.zone = timezone; } catch { /* RangeError */ }
+  }
 }
 
 /** Now on the platform's clock. */
@@ -227,10 +234,7 @@ export const cityNow = () => new Date(Date.now() + city.skew);
 
 /** {year, month, day, weekday (0 = Sunday), hour, minute, second} of a moment in the city. */
 export function cityParts(moment = cityNow()) {
-  const parts = Object.fromEntries(new Intl.DateTimeFormat("en-US", {
-    timeZone: city.zone, hourCycle: "h23", weekday: "short", year: "numeric", month: "numeric",
-    day: "numeric", hour: "numeric", minute: "numeric", second: "numeric",
-  }).formatToParts(moment).map((part) => [part.type, part.value]));
+  const parts = Object.fromEntries(city.parts.formatToParts(moment).map((part) => [part.type, part.value]));
   const number = (name) => Number(parts[name]);
   return { year: number("year"), month: number("month"), day: number("day"),
     weekday: ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"].indexOf(parts.weekday),
