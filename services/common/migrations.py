@@ -35,3 +35,18 @@ def room_to_update_in_place(tables, fillfactor):
             op.execute(f"ALTER TABLE {table} RESET (fillfactor)")
         else:
             op.execute(f"ALTER TABLE {table} SET (fillfactor = {int(fillfactor)})")
+
+
+APPLIED_AT_INDEX = "ix_applied_events_applied_at"
+
+
+def applied_events_by_age(present):
+    """Index (present) or not the moments at which a service applied each event:
+    what the relay forgets by age (services/common/outbox.py), and what an
+    operator's `activity` asks the last of."""
+    from alembic import op
+
+    if present:
+        op.create_index(APPLIED_AT_INDEX, "applied_events", ["applied_at"])
+    else:
+        op.drop_index(APPLIED_AT_INDEX, table_name="applied_events")

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from .clock import utcnow
 from .leases import hold_lease
 from .metrics import PUBLISHED
-from .tables import outbox
+from .tables import applied_events, outbox
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +27,12 @@ LEASE_SECONDS = 15
 BATCH = 500
 IDLE_WAIT = 1.0
 KEEP_SENT = dt.timedelta(days=7)
+# How long a service remembers that it applied an event. A message comes again
+# within minutes (a lost acknowledgement, a relay that crashed between publishing
+# and marking); a parked one was never applied. Beyond that the table would only
+# grow, by every event every consumer takes, for as long as the office runs.
+KEEP_APPLIED = dt.timedelta(days=90)
+FORGET_CHUNK = 10_000
 
 
 def events_exchange(service_name):
@@ -135,3 +141,19 @@ class OutboxRelay:
         self._last_cleanup = now
         with Session(self.engine) as session, session.begin():
             session.execute(outbox.delete().where(outbox.c.sent_at < now - KEEP_SENT))
+        forget_applied(self.engine, now - KEEP_APPLIED)
+
+
+def forget_applied(engine, before):
+    """Forget the events applied before `before`, FORGET_CHUNK rows a transaction
+    (a first pass over years of them holds no lock for long). Answers how many."""
+    forgotten = 0
+    old = applied_events.c.applied_at < before
+    while True:
+        with Session(engine) as session, session.begin():
+            chunk = select(applied_events.c.event_id).where(old).limit(FORGET_CHUNK)
+            count = session.execute(applied_events.delete().where(
+                old, applied_events.c.event_id.in_(chunk.scalar_subquery()))).rowcount
+        forgotten += count
+        if count == 0:
+            return forgotten
