@@ -1,8 +1,7 @@
 """The outbox relay on its own, against the broker and both databases: two relays
 with one lease publish once between them, events leave in the order they were
-committed, a relay that dies between publishing and marking has its events
-published again by the next holder, which idempotent consumers apply once, and an
-idle relay forgets events sent and applied long ago."""
+committed, and a relay that dies between publishing and marking has its events
+published again by the next holder, which idempotent consumers apply once."""
 import datetime as dt
 import uuid
 
@@ -12,11 +11,10 @@ from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
 from services.common import outbox as outbox_module
-from services.common.clock import utcnow
 from services.common.consuming import first_application
 from services.common.outbox import OutboxRelay, events_exchange
 from services.common.sessions import Store, make_engine
-from services.common.tables import PLUMBING, applied_events, leases, outbox
+from services.common.tables import PLUMBING, leases, outbox
 
 SERVICE = "relaytest"
 
@@ -145,51 +143,3 @@ def test_a_crash_between_publishing_and_marking_publishes_again_and_applies_once
             if first_application(session, payload["event_id"], "tap"):
                 applied.append(payload["n"])
     assert applied == [0, 1, 2]
-
-
-def applied_ids(engine):
-    with Session(engine) as session:
-        return set(session.execute(select(applied_events.c.event_id, applied_events.c.consumer)))
-
-
-def test_an_idle_relay_forgets_what_was_sent_and_applied_long_ago(
-        engine, broker, amqp_uri, monkeypatch):
-    connection, producer, _ = broker
-    now = utcnow()
-    with Session(engine) as session, session.begin():
-        session.execute(applied_events.insert(), [
-            {"event_id": f"e{number}", "consumer": consumer,
-             "applied_at": now - outbox_module.KEEP_APPLIED - dt.timedelta(days=number)}
-            for number in range(1, 8) for consumer in ("on_a", "on_b")] + [
-            {"event_id": "recent", "consumer": "on_a",
-             "applied_at": now - outbox_module.KEEP_APPLIED + dt.timedelta(hours=1)}])
-        session.execute(outbox.insert(), [
-            {"event_id": f"sent-{days}", "event_type": "thing_happened", "payload": {},
-             "created_at": now - dt.timedelta(days=days),
-             "sent_at": now - dt.timedelta(days=days)} for days in (1, 8)])
-    # A few rows a transaction, so that the chunks are seen to follow each other.
-    monkeypatch.setattr(outbox_module, "FORGET_CHUNK", 3)
-    deletes = []
-    event.listen(engine, "before_cursor_execute", lambda *call: deletes.append(call[2])
-                 if call[2].startswith("DELETE FROM applied_events") else None)
-    assert relay(engine, amqp_uri).relay_once(connection, producer) == 0  # idle: it tidies
-    assert applied_ids(engine) == {("recent", "on_a")}
-    with Session(engine) as session:
-        assert session.scalars(select(outbox.c.event_id)).all() == ["sent-1"]  # KEEP_SENT
-    # Seven events of two consumers, at most three events a statement (so at least
-    # three statements), then one that finds none left; all at once would be two.
-    assert len(deletes) >= 4
-    # A redelivery of a forgotten event would be applied again; within KEEP_APPLIED it is not.
-    with Session(engine) as session, session.begin():
-        assert first_application(session, "recent", "on_a") is False
-
-
-def test_forgetting_applied_events_answers_how_many_and_keeps_the_rest(engine):
-    now = utcnow()
-    with Session(engine) as session, session.begin():
-        session.execute(applied_events.insert(), [
-            {"event_id": f"e{number}", "consumer": "on_a",
-             "applied_at": now - dt.timedelta(days=number)} for number in range(10)])
-    assert outbox_module.forget_applied(engine, now - dt.timedelta(days=4, hours=12)) == 5
-    assert {event_id for event_id, _ in applied_ids(engine)} == {f"e{n}" for n in range(5)}
-    assert outbox_module.forget_applied(engine, now - dt.timedelta(days=4, hours=12)) == 0
