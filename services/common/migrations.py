@@ -42,7 +42,7 @@ APPLIED_AT_INDEX = "ix_applied_events_applied_at"
 
 def applied_events_by_age(present):
     """Index (present) or not the moments at which a service applied each event:
-    what the relay forgets by age (services/common/outbox.py), and what an
+    what it forgets by age (services/common/retention.py), and what an
     operator's `activity` asks the last of."""
     from alembic import op
 

@@ -7,7 +7,6 @@ in between publishes an event again, never loses it; consumers are idempotent on
 `event_id`. Every replica runs a relay, but only the holder of the `outbox-relay`
 lease publishes, which keeps the order of events as they were committed.
 """
-import datetime as dt
 import logging
 import threading
 import uuid
@@ -19,20 +18,13 @@ from sqlalchemy.orm import Session
 from .clock import utcnow
 from .leases import hold_lease
 from .metrics import PUBLISHED
-from .tables import applied_events, outbox
+from .tables import outbox
 
 log = logging.getLogger(__name__)
 
 LEASE_SECONDS = 15
 BATCH = 500
 IDLE_WAIT = 1.0
-KEEP_SENT = dt.timedelta(days=7)
-# How long a service remembers that it applied an event. A message comes again
-# within minutes (a lost acknowledgement, a relay that crashed between publishing
-# and marking); a parked one was never applied. Beyond that the table would only
-# grow, by every event every consumer takes, for as long as the office runs.
-KEEP_APPLIED = dt.timedelta(days=90)
-FORGET_CHUNK = 10_000
 
 
 def events_exchange(service_name):
@@ -53,7 +45,6 @@ class OutboxRelay:
         self._stopping = False
         self._flush_on_stop = True
         self._stopped = threading.Event()
-        self._last_cleanup = None
 
     def wake(self):
         """Called after a commit that queued events: publish now, not at the next poll."""
@@ -102,7 +93,6 @@ class OutboxRelay:
         with Session(self.reader) as session, session.begin():
             if session.execute(select(outbox.c.id).where(outbox.c.sent_at.is_(None))
                                .limit(1)).first() is None:
-                self._cleanup()
                 return 0
         with Session(self.engine) as session, session.begin():
             if not hold_lease(session, "outbox-relay", self.holder, LEASE_SECONDS):
@@ -133,27 +123,3 @@ class OutboxRelay:
             )
         self.published.inc(len(rows))
         return len(rows)
-
-    def _cleanup(self):
-        now = utcnow()
-        if self._last_cleanup and now - self._last_cleanup < dt.timedelta(hours=1):
-            return
-        self._last_cleanup = now
-        with Session(self.engine) as session, session.begin():
-            session.execute(outbox.delete().where(outbox.c.sent_at < now - KEEP_SENT))
-        forget_applied(self.engine, now - KEEP_APPLIED)
-
-
-def forget_applied(engine, before):
-    """Forget the events applied before `before`, FORGET_CHUNK rows a transaction
-    (a first pass over years of them holds no lock for long). Answers how many."""
-    forgotten = 0
-    old = applied_events.c.applied_at < before
-    while True:
-        with Session(engine) as session, session.begin():
-            chunk = select(applied_events.c.event_id).where(old).limit(FORGET_CHUNK)
-            count = session.execute(applied_events.delete().where(
-                old, applied_events.c.event_id.in_(chunk.scalar_subquery()))).rowcount
-        forgotten += count
-        if count == 0:
-            return forgotten

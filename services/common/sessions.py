@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from .clock import utcnow
 from .config import db_url
 from .outbox import OutboxRelay
+from .retention import Retention
 from .statistics import StatisticsKeeper, statistics_lock
 from .tables import outbox
 from .wal import FALLBACK_PAGES, WalCheckpointer, database_file
@@ -119,15 +120,18 @@ class Database(DependencyProvider):
     transactions of all its replicas take turns on PostgreSQL too (an advisory
     lock), as they do on SQLite. Beside them, its database is looked after: a
     SQLite file's log checkpointed (wal.py), a PostgreSQL database's changed
-    tables analysed (statistics.py).
+    tables analysed (statistics.py), and rows kept only for a while forgotten
+    (retention.py: the outbox's, applied_events' and `kept`, [retention.Kept]).
     """
 
-    def __init__(self, relay=True, one_writer=False):
+    def __init__(self, relay=True, one_writer=False, kept=()):
         self.relay_enabled = relay
         self.relay = None
         self.one_writer = one_writer
+        self.kept = kept
         self.checkpointer = None
         self.statistics = None
+        self.retention = None
 
     def setup(self):
         config = self.container.config
@@ -140,6 +144,7 @@ class Database(DependencyProvider):
                 url, statistics_lock(self.container.service_name))
         if self.relay_enabled:
             self.relay = OutboxRelay(self.engine, self.container.service_name, config)
+        self.retention = Retention(self.engine, self.kept)
 
     def start(self):
         if self.relay:
@@ -149,6 +154,7 @@ class Database(DependencyProvider):
                 partial(self.checkpointer.run, tpool.execute), identifier="wal-checkpointer")
         if self.statistics:
             self.container.spawn_managed_thread(self.statistics.run, identifier="statistics")
+        self.container.spawn_managed_thread(self.retention.run, identifier="retention")
 
     def stop(self):
         if self.relay:
@@ -167,6 +173,8 @@ class Database(DependencyProvider):
             self.checkpointer.stop()
         if self.statistics:
             self.statistics.stop()
+        if self.retention:
+            self.retention.stop()
 
     def get_dependency(self, worker_ctx):
         lock = writers_lock(self.container.service_name) if self.one_writer else None

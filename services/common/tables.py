@@ -20,8 +20,8 @@ applied_events = Table(
     "applied_events", PLUMBING,
     Column("event_id", String(32), primary_key=True),
     Column("consumer", String(64), primary_key=True),
-    # Indexed: the relay forgets applications by age (outbox.py), and operators
-    # ask for the last (operations.activity).
+    # Indexed: the service forgets applications by age (retention.py), and
+    # operators ask for the last (operations.activity).
     Column("applied_at", DateTime, nullable=False, index=True),
 )
 leases = Table(

@@ -1,6 +1,8 @@
 """The tasks service's tables: units, tasks, targets, progress, evidence, 13710
 clock stages, written commitments, the extensions of due dates, and the history
 of every change the office makes to a task, its plan or a unit."""
+import datetime as dt
+
 from sqlalchemy import (
     JSON,
     Boolean,
@@ -18,6 +20,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
+from services.common.retention import Kept
 from services.common.rule_versions import rule_versions_table
 
 metadata = MetaData()
@@ -163,6 +166,11 @@ progress_batches = Table(
     Column("answer", JSON, nullable=False),
     Column("created_at", DateTime, nullable=False, index=True),
 )
+# A request comes again within minutes (the gateway keeps its own answers by key
+# for LUOSHI_IDEMPOTENCY_RETENTION_DAYS); a batch's answer lists every report,
+# and a county's daily batches would otherwise fill the database over the years.
+BATCH_ANSWERS = Kept(progress_batches.c.created_at, progress_batches.c.key,
+                     dt.timedelta(days=30))
 
 # Every extension the office approved, in order: the due date in `tasks` or
 # `targets` is the latest, this is how it got there.

@@ -19,7 +19,7 @@ from services.common.sessions import Database
 from services.common.settings import Settings
 from services.common.text import refuse_unstorable
 
-from . import events, ledger, logic, messages
+from . import events, ledger, logic, messages, models
 from . import repository as repo
 from .dependencies import Evidence
 from .exceptions import EXPECTED, Conflict, Forbidden, InvalidInput, NotFound, TooLarge
@@ -71,7 +71,8 @@ class Service(LeadersEntrypoints, ExtensionRequestsEntrypoints, VerificationEntr
 
     name = "tasks"
 
-    db = Database()
+    # Each batch's answer under its Idempotency-Key is forgotten after a while.
+    db = Database(kept=[models.BATCH_ANSWERS])
     # Validated when the container is made (see services/common/settings.py).
     settings = Settings(TasksSettings)
     evidence_files = Evidence()

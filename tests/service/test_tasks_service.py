@@ -40,7 +40,8 @@ def tasks(container_factory, amqp_uri, tmp_path, db_backend, clock):
             return hook(*args, **kwargs)
 
     call.tap = tap
-    call.engine = next(dep for dep in container.dependencies if dep.attr_name == "db").engine
+    call.db = next(dep for dep in container.dependencies if dep.attr_name == "db")
+    call.engine = call.db.engine
     yield call
     tap.close()
     container.stop()  # before its database is dropped
@@ -259,6 +260,19 @@ def test_a_batch_under_one_key_is_stored_once(tasks):
     other = {"user": "county-system", "role": "admin", "units": None}
     assert tasks("report_progress", [{"task": "T1", "unit": "yz", "percent": 40}], other,
                  idempotency_key="yz-2026-05")["accepted"] == 1
+
+
+def test_a_batchs_answer_is_kept_thirty_days_under_its_key(tasks, clock):
+    seed(tasks)
+    batch = [{"task": "T1", "unit": "yz", "percent": 30}]
+    first = tasks("report_progress", batch, ADMIN, idempotency_key="yz-2026-01")
+    clock.set(dt.date(2026, 2, 1), hour=10)  # 29 days on: a retry is the first answer
+    assert tasks.db.retention.forget()["progress_batches"] == 0
+    assert tasks("report_progress", batch, ADMIN, idempotency_key="yz-2026-01") == first
+    clock.set(dt.date(2026, 2, 3), hour=10)  # 31 days on: forgotten, the key is free
+    assert tasks.db.retention.forget()["progress_batches"] == 1
+    again = tasks("report_progress", batch, ADMIN, idempotency_key="yz-2026-01")
+    assert again["batch_id"] != first["batch_id"] and again["accepted"] == 1
 
 
 def test_the_office_extends_a_task_or_a_target_and_it_is_announced(tasks):

@@ -1,7 +1,7 @@
 """the moments events were applied, indexed
 
-The relay forgets an event applied more than KEEP_APPLIED ago
-(services/common/outbox.py): without an index, each of its hourly looks would
+The service forgets an event applied more than 90 days ago
+(services/common/retention.py): without an index, each of its hourly looks would
 read the whole table, which grows by every event every consumer takes.
 
 Revision ID: 0017
