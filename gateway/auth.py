@@ -328,10 +328,20 @@ def authenticate(db: Session, username: str, password: str) -> User | None:
     return user
 
 
+# A token that expired (revoked or not) signs no one in again; kept a day for
+# whoever looks into a sign-in, then forgotten at the next one, so that a sign-in
+# a person a day does not grow the table for as long as the office runs. Who
+# signed in, and when, stays in the audit log.
+KEEP_EXPIRED_TOKENS = dt.timedelta(days=1)
+
+
 def issue_token(db: Session, settings: Settings, user: User) -> tuple[str, dt.datetime]:
-    """A new bearer token for `user` and when it expires (naive UTC)."""
+    """A new bearer token for `user` and when it expires (naive UTC); the tokens
+    expired for over KEEP_EXPIRED_TOKENS are forgotten."""
     token = new_credential()
-    expires_at = utcnow() + dt.timedelta(minutes=settings.token_ttl_minutes)
+    now = utcnow()
+    db.execute(delete(Token).where(Token.expires_at < now - KEEP_EXPIRED_TOKENS))
+    expires_at = now + dt.timedelta(minutes=settings.token_ttl_minutes)
     db.add(Token(digest=credential_digest(settings, token), user_id=user.id,
                  expires_at=expires_at))
     return token, expires_at

@@ -3,7 +3,7 @@ import datetime as dt
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from gateway.app import create_app
 from gateway.models import ApiKey, Token, User
@@ -86,6 +86,23 @@ def test_an_expired_token_is_401(client, app, admin):
     with app.state.db.session() as db:
         db.execute(update(Token).values(expires_at=dt.datetime(2000, 1, 1)))
     assert client.get("/api/v1/auth/me", headers=admin).status_code == 401
+
+
+def test_a_sign_in_forgets_the_tokens_expired_over_a_day_ago(app, sign_in):
+    def tokens(expired=None):
+        with app.state.db.session() as db:
+            if expired is not None:
+                db.execute(update(Token).values(expires_at=dt.datetime.now(dt.UTC).replace(
+                    tzinfo=None) - expired))
+            return db.scalar(select(func.count()).select_from(Token))
+
+    sign_in("admin", "admin-test-password")
+    assert tokens(expired=dt.timedelta(hours=25)) >= 1
+    sign_in("admin", "admin-test-password")
+    assert tokens() == 1  # the new one alone
+    tokens(expired=dt.timedelta(hours=23))
+    sign_in("admin", "admin-test-password")
+    assert tokens() == 2  # expired within the day: kept a while yet
 
 
 def test_logout_revokes_the_token(client, admin):
