@@ -15,6 +15,8 @@ eventlet.monkey_patch()  # noqa: E402 — nameko needs it before anything else l
 
 import pytest  # noqa: E402
 
+from services.common.sessions import make_engine  # noqa: E402
+from services.common.tables import PLUMBING  # noqa: E402
 from tests.support.broker import private_vhost  # noqa: E402
 from tests.support.postgres import private_database  # noqa: E402
 
@@ -34,3 +36,13 @@ def db_backend(request):
     else:
         with private_database() as url:
             yield url
+
+
+@pytest.fixture
+def plumbing(db_backend, tmp_path):
+    """An engine on a database of the tables every service keeps beside its own
+    (outbox, applied events, leases, timer runs), and nothing else."""
+    engine = make_engine(db_backend or f"sqlite:///{tmp_path / 'plumbing.db'}")
+    PLUMBING.create_all(engine)
+    yield engine
+    engine.dispose()

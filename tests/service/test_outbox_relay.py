@@ -13,18 +13,10 @@ from sqlalchemy.orm import Session
 from services.common import outbox as outbox_module
 from services.common.consuming import first_application
 from services.common.outbox import OutboxRelay, events_exchange
-from services.common.sessions import Store, make_engine
-from services.common.tables import PLUMBING, leases, outbox
+from services.common.sessions import Store
+from services.common.tables import leases, outbox
 
 SERVICE = "relaytest"
-
-
-@pytest.fixture
-def engine(db_backend, tmp_path):
-    engine = make_engine(db_backend or f"sqlite:///{tmp_path / 'relay.db'}")
-    PLUMBING.create_all(engine)
-    yield engine
-    engine.dispose()
 
 
 @pytest.fixture
@@ -39,13 +31,13 @@ def broker(amqp_uri):
         yield connection, Producer(connection, serializer="json"), tap
 
 
-def relay(engine, amqp_uri):
-    return OutboxRelay(engine, SERVICE, {"AMQP_URI": amqp_uri})
+def relay(plumbing, amqp_uri):
+    return OutboxRelay(plumbing, SERVICE, {"AMQP_URI": amqp_uri})
 
 
-def emit(engine, *numbers):
+def emit(plumbing, *numbers):
     """Queue one event per number in one committed transaction; their event ids."""
-    store = Store(engine)
+    store = Store(plumbing)
     ids = []
     with store.session() as session:
         for number in numbers:
@@ -63,49 +55,49 @@ def received(tap):
     return payloads
 
 
-def unsent(engine):
-    with Session(engine) as session:
+def unsent(plumbing):
+    with Session(plumbing) as session:
         return session.scalar(select(func.count()).select_from(outbox)
                               .where(outbox.c.sent_at.is_(None)))
 
 
-def expire_lease(engine):
+def expire_lease(plumbing):
     """What LEASE_SECONDS without a renewal does, without waiting for it."""
-    with Session(engine) as session, session.begin():
+    with Session(plumbing) as session, session.begin():
         session.execute(leases.update().where(leases.c.name == "outbox-relay")
                         .values(expires_at=dt.datetime(2000, 1, 1)))
 
 
-def test_of_two_relays_only_the_lease_holder_publishes(engine, broker, amqp_uri):
+def test_of_two_relays_only_the_lease_holder_publishes(plumbing, broker, amqp_uri):
     connection, producer, tap = broker
-    first, second = relay(engine, amqp_uri), relay(engine, amqp_uri)
-    emit(engine, 0, 1, 2)
+    first, second = relay(plumbing, amqp_uri), relay(plumbing, amqp_uri)
+    emit(plumbing, 0, 1, 2)
     assert first.relay_once(connection, producer) == 3
-    emit(engine, 3, 4)
+    emit(plumbing, 3, 4)
     assert second.relay_once(connection, producer) == 0  # the lease is the first's
-    assert unsent(engine) == 2
+    assert unsent(plumbing) == 2
     assert first.relay_once(connection, producer) == 2
     assert [payload["n"] for payload in received(tap)] == [0, 1, 2, 3, 4]
 
     # When the holder stops renewing, the other takes over, and the first then waits.
-    expire_lease(engine)
-    emit(engine, 5)
+    expire_lease(plumbing)
+    emit(plumbing, 5)
     assert second.relay_once(connection, producer) == 1
-    emit(engine, 6)
+    emit(plumbing, 6)
     assert first.relay_once(connection, producer) == 0
     assert second.relay_once(connection, producer) == 1
     assert [payload["n"] for payload in received(tap)] == [5, 6]
-    assert unsent(engine) == 0
+    assert unsent(plumbing) == 0
 
 
-def test_events_leave_in_the_order_they_were_committed(engine, broker, amqp_uri,
+def test_events_leave_in_the_order_they_were_committed(plumbing, broker, amqp_uri,
                                                        monkeypatch):
     connection, producer, tap = broker
     monkeypatch.setattr(outbox_module, "BATCH", 3)  # several batches, each in order
-    emit(engine, 0, 1, 2, 3)
-    emit(engine, 4)
-    emit(engine, 5, 6, 7)
-    only = relay(engine, amqp_uri)
+    emit(plumbing, 0, 1, 2, 3)
+    emit(plumbing, 4)
+    emit(plumbing, 5, 6, 7)
+    only = relay(plumbing, amqp_uri)
     published = []
     while (count := only.relay_once(connection, producer)):
         published.append(count)
@@ -114,32 +106,32 @@ def test_events_leave_in_the_order_they_were_committed(engine, broker, amqp_uri,
 
 
 def test_a_crash_between_publishing_and_marking_publishes_again_and_applies_once(
-        engine, broker, amqp_uri):
+        plumbing, broker, amqp_uri):
     connection, producer, tap = broker
-    ids = emit(engine, 0, 1, 2)
+    ids = emit(plumbing, 0, 1, 2)
 
     def crash_before_marking(conn, cursor, statement, *_):
         if statement.lstrip().upper().startswith("UPDATE OUTBOX"):
             raise RuntimeError("the process died here")
-    event.listen(engine, "before_cursor_execute", crash_before_marking)
+    event.listen(plumbing, "before_cursor_execute", crash_before_marking)
     try:
         with pytest.raises(RuntimeError):
-            relay(engine, amqp_uri).relay_once(connection, producer)
+            relay(plumbing, amqp_uri).relay_once(connection, producer)
     finally:
-        event.remove(engine, "before_cursor_execute", crash_before_marking)
-    assert unsent(engine) == 3  # published, but not marked
+        event.remove(plumbing, "before_cursor_execute", crash_before_marking)
+    assert unsent(plumbing) == 3  # published, but not marked
 
     # The dead relay's lease runs out; the next replica's relay publishes them again.
-    expire_lease(engine)
-    assert relay(engine, amqp_uri).relay_once(connection, producer) == 3
-    assert unsent(engine) == 0
+    expire_lease(plumbing)
+    assert relay(plumbing, amqp_uri).relay_once(connection, producer) == 3
+    assert unsent(plumbing) == 0
     payloads = received(tap)
     assert [payload["event_id"] for payload in payloads] == ids + ids
 
     # A consumer that records each event it applies (first_application) applies each once.
     applied = []
     for payload in payloads:
-        with Session(engine) as session, session.begin():
+        with Session(plumbing) as session, session.begin():
             if first_application(session, payload["event_id"], "tap"):
                 applied.append(payload["n"])
     assert applied == [0, 1, 2]

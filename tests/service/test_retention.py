@@ -6,7 +6,6 @@ service its batches' answers too."""
 import datetime as dt
 import threading
 
-import pytest
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
@@ -14,31 +13,22 @@ from services.common import retention
 from services.common.clock import utcnow
 from services.common.consuming import first_application
 from services.common.retention import APPLIED, SENT, Retention
-from services.common.sessions import make_engine
-from services.common.tables import PLUMBING, applied_events, outbox
+from services.common.tables import applied_events, outbox
 
 
-@pytest.fixture
-def engine(db_backend, tmp_path):
-    engine = make_engine(db_backend or f"sqlite:///{tmp_path / 'kept.db'}")
-    PLUMBING.create_all(engine)
-    yield engine
-    engine.dispose()
-
-
-def applied(engine):
-    with Session(engine) as session:
+def applied(plumbing):
+    with Session(plumbing) as session:
         return set(session.execute(select(applied_events.c.event_id, applied_events.c.consumer)))
 
 
-def in_outbox(engine):
-    with Session(engine) as session:
+def in_outbox(plumbing):
+    with Session(plumbing) as session:
         return set(session.scalars(select(outbox.c.event_id)))
 
 
-def test_old_events_are_forgotten_a_chunk_at_a_time_and_the_rest_kept(engine, monkeypatch):
+def test_old_events_are_forgotten_a_chunk_at_a_time_and_the_rest_kept(plumbing, monkeypatch):
     now = utcnow()
-    with Session(engine) as session, session.begin():
+    with Session(plumbing) as session, session.begin():
         session.execute(applied_events.insert(), [
             {"event_id": f"e{number}", "consumer": consumer,
              "applied_at": now - APPLIED.age - dt.timedelta(days=number)}
@@ -53,24 +43,24 @@ def test_old_events_are_forgotten_a_chunk_at_a_time_and_the_rest_kept(engine, mo
                                   ("never-sent", None))])
     monkeypatch.setattr(retention, "FORGET_CHUNK", 3)
     deletes = []
-    event.listen(engine, "before_cursor_execute", lambda *call: deletes.append(call[2])
+    event.listen(plumbing, "before_cursor_execute", lambda *call: deletes.append(call[2])
                  if call[2].startswith("DELETE FROM applied_events") else None)
 
-    assert Retention(engine).forget(now) == {"outbox": 1, "applied_events": 14}
-    assert in_outbox(engine) == {"sent-lately", "never-sent"}
-    assert applied(engine) == {("recent", "on_a")}
+    assert Retention(plumbing).forget(now) == {"outbox": 1, "applied_events": 14}
+    assert in_outbox(plumbing) == {"sent-lately", "never-sent"}
+    assert applied(plumbing) == {("recent", "on_a")}
     # Seven events of two consumers, at most three events a statement (so three
     # statements at least), then one that finds none left; all at once is two.
     assert len(deletes) >= 4
     # Within its age a delivery again is still known, and skipped.
-    with Session(engine) as session, session.begin():
+    with Session(plumbing) as session, session.begin():
         assert first_application(session, "recent", "on_a") is False
-    assert Retention(engine).forget(now) == {"outbox": 0, "applied_events": 0}
+    assert Retention(plumbing).forget(now) == {"outbox": 0, "applied_events": 0}
 
 
-def test_a_service_looks_soon_after_it_starts_then_once_an_interval(engine, monkeypatch):
+def test_a_service_looks_soon_after_it_starts_then_once_an_interval(plumbing, monkeypatch):
     monkeypatch.setattr(retention, "FIRST_LOOK", 0.01)
-    keeper = Retention(engine, interval=0.02)
+    keeper = Retention(plumbing, interval=0.02)
     looks, third = [], threading.Event()
 
     def look():

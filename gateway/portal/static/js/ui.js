@@ -229,12 +229,11 @@ export function setCityClock({ now, timezone }) {
   }
 }
 
-/** Now on the platform's clock. */
-export const cityNow = () => new Date(Date.now() + city.skew);
-
-/** {year, month, day, weekday (0 = Sunday), hour, minute, second} of a moment in the city. */
-export function cityParts(moment = cityNow()) {
-  const parts = Object.fromEntries(city.parts.formatToParts(moment).map((part) => [part.type, part.value]));
+/** {year, month, day, weekday (0 = Sunday), hour, minute, second}: now on the
+ * platform's clock, in the city. */
+export function cityParts() {
+  const now = new Date(Date.now() + city.skew);
+  const parts = Object.fromEntries(city.parts.formatToParts(now).map((part) => [part.type, part.value]));
   const number = (name) => Number(parts[name]);
   return { year: number("year"), month: number("month"), day: number("day"),
     weekday: ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"].indexOf(parts.weekday),
@@ -249,8 +248,7 @@ export function today() {
   return `${year}-${two(month)}-${two(day)}`;
 }
 
-/** The time of day on the city's clock, as 09:05:07. */
-export function cityTime(moment = cityNow()) {
-  const { hour, minute, second } = cityParts(moment);
+/** The time of day on the city's clock (or of `parts` read from it), as 09:05:07. */
+export function cityTime({ hour, minute, second } = cityParts()) {
   return `${two(hour)}:${two(minute)}:${two(second)}`;
 }

@@ -110,8 +110,8 @@ export async function bigScreenPage(container, { params }) {
 
 /** Now on the city's clock, as the wall reads it: 2026年12月5日 星期六 09:05:07. */
 function chineseMoment() {
-  const { year, month, day, weekday } = cityParts();
-  return `${year}年${month}月${day}日 星期${WEEKDAY[weekday]} ${cityTime()}`;
+  const now = cityParts();  // one reading for the day and the time
+  return `${now.year}年${now.month}月${now.day}日 星期${WEEKDAY[now.weekday]} ${cityTime(now)}`;
 }
 
 function renderCounts(element, counts) {
