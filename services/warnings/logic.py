@@ -820,6 +820,17 @@ CANCELLED_WORDS = "已撤销，不再预警"
 REPLACED_WORDS = "计划已调整，本目标由新计划替代"
 
 
+def finished_parts(tasks, amiss):
+    """Green `Colour`s, in the words of their task's end (FINISHED), for the parts
+    ([(kind, key, task, unit)], as stored yellow or red) of the `tasks` closed or
+    explained: such a task is judged no more, and neither is any of its parts, so
+    each spell of yellow or red that counts them ends on that day instead of
+    running on in the ranking and the escalations for as long as the office runs."""
+    ended = {task.code: FINISHED[task.status] for task in tasks if task.status in FINISHED}
+    return [Colour(kind, key, task, unit, GREEN, ended[task])
+            for kind, key, task, unit in amiss if kind != "task" and task in ended]
+
+
 def leaving(items, words):
     """Green `Colour`s with `words` for stored items ([(kind, key, task, unit)])
     that leave the colours (a cancelled task's, a re-plan's replaced targets):

@@ -565,6 +565,15 @@ def task_items(session, code, keys=None):
     return [row for row in rows if keys is None or (row[0], row[1]) in keys]
 
 
+def parts_amiss(session, codes):
+    """[(item_kind, item_key, task, unit)] of the given tasks' parts (not the tasks
+    themselves) stored yellow or red."""
+    c = colours.c
+    return _rows(session, select(c.item_kind, c.item_key, c.task_code, c.unit)
+                 .where(c.item_kind != "task").where(c.colour != logic.GREEN),
+                 c.task_code, codes)
+
+
 def forget_colours(session, items):
     """Remove the stored colours of items ([(kind, key, ...)]): their history stays."""
     for kind, key, *_ in items:

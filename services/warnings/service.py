@@ -464,6 +464,11 @@ class Service(AccountabilityEntrypoints, CalendarEntrypoints, ForecastEntrypoint
             stored = repo.stored_colours(session, chunk)
             previous = {key: state.colour for key, state in stored.items()}
             current, problems = logic.colour_leniently(tasks, as_of, rules, previous, calendar)
+            finished = [task.code for task in tasks if task.status in logic.FINISHED]
+            if finished:
+                # Parts left yellow or red when their task was closed or explained
+                # (before this rule, too) turn green with it.
+                current.extend(logic.finished_parts(tasks, repo.parts_amiss(session, finished)))
             if problems:
                 log.warning("tasks not coloured (dates no calendar counts from): %s",
                             ", ".join(problems))

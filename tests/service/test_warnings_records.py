@@ -9,6 +9,7 @@ from nameko.testing.services import entrypoint_hook, entrypoint_waiter
 
 from services.common.clock import LocalClock
 from services.common.events import new_event
+from services.warnings import repository
 from services.warnings.service import Service
 from tests.support.publish import publish_event
 from tests.support.services import TASK as SHARED_TASK
@@ -141,6 +142,37 @@ def test_a_cancelled_task_leaves_the_colours_counts_and_notices(warnings):
     assert keys(warnings, "T3") == {}
     trend = warnings("get_colour_trend", weeks=1, as_of="2026-07-05")["weeks"][-1]
     assert trend["red"] == 2
+
+
+def test_a_closed_or_explained_tasks_parts_end_their_spells_with_it(warnings, monkeypatch):
+    assert keys(warnings, "T3")["T3#1"]["colour"] == "red"
+    warnings.deliver("task_explained", new_event(
+        task="T3", lead_unit="yz", status="explained", reason="政策调整",
+        effective_on="2026-07-01"), "on_task_explained")
+    items = keys(warnings, "T3")
+    assert {item["colour"] for item in items.values()} == {"green"}
+    assert items["T3#1"]["reason"] == "已说明情况"
+    assert warnings("list_warnings", colour="red", task="T3")["items"] == []
+    last = [change for change in warnings("get_task_history", "T3")["items"]
+            if change["item_key"] == "T3#1"][-1]
+    assert (last["colour"], last["reason"]) == ("green", "已说明情况")
+
+    # A task closed while its parts were left red (as before this rule) is mended
+    # by the day's evaluation.
+    monkeypatch.setattr(repository, "parts_amiss", lambda session, codes: [])
+    warnings.deliver("task_closed", new_event(
+        task="T2", lead_unit="zs", status="closed", reason=None,
+        effective_on="2026-07-01"), "on_task_closed")
+    assert keys(warnings, "T2")["T2#1"]["colour"] == "red"
+    monkeypatch.undo()
+    warnings("evaluate", "2026-07-02")
+    items = keys(warnings, "T2")
+    assert {item["colour"] for item in items.values()} == {"green"}
+    assert items["T2#2"]["reason"] == "已销号"
+    # Judged no more: the next day changes nothing of it.
+    told = warnings("get_task_history", "T2")["total"]
+    warnings("evaluate", "2026-07-03")
+    assert warnings("get_task_history", "T2")["total"] == told
 
 
 def test_a_merger_moves_the_open_tasks_colours_to_the_other_unit(warnings):
