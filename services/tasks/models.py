@@ -1,6 +1,7 @@
 """The tasks service's tables: units, tasks, targets, progress, evidence, 13710
 clock stages, written commitments, the extensions of due dates, and the history
-of every change the office makes to a task, its plan or a unit."""
+of every change the office makes to a task, its plan or a unit, and a copy of the
+office's working-day calendar."""
 import datetime as dt
 
 from sqlalchemy import (
@@ -20,6 +21,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
+from services.common.calendar_copy import calendar_copy_table
 from services.common.retention import Kept
 from services.common.rule_versions import rule_versions_table
 
@@ -347,3 +349,9 @@ gaming_signals = Table(
     Column("reviewed_at", DateTime),
     Column("note", Text),
 )
+
+
+# The working-day calendar's years the office entered, copied from the warnings
+# service's calendar_changed events: the signals count the working days to a due
+# date and a 13710 stage's deadline by them.
+calendar_years = calendar_copy_table(metadata)

@@ -4,11 +4,13 @@ needs a column no answer shows)."""
 from sqlalchemy import bindparam, func, select
 
 from services.common.bulk import among, insert_many, insert_numbered, update_many
+from services.common.calendar_copy import CalendarCopy
 from services.common.clock import iso
 
 from . import repository_requests as requests_repo
 from .logic import TaskState
 from .models import (
+    calendar_years,
     clock_stages,
     commitments,
     evidence,
@@ -30,6 +32,8 @@ from .models import (
 
 # Tasks per set of INSERTs of an import: a few MB of parameters at a time.
 INSERT_SLICE = 2_000
+# The signals count working days by this copy of the office's calendar.
+CALENDAR = CalendarCopy(calendar_years)
 
 
 def unit_dict(row):

@@ -1,7 +1,8 @@
 """Shapes of what the tasks service takes in over RPC, named `...In` as every
 service names what it takes in, consumed events and RPC input alike. Loading
-raises the service's InvalidInput with per-field messages; anything unknown is
-refused."""
+RPC input raises the service's InvalidInput with per-field messages; anything
+unknown is refused. The events it consumes (CONSUMES) are read tolerantly, only
+the fields it needs."""
 import datetime as dt
 
 from marshmallow import (
@@ -14,7 +15,7 @@ from marshmallow import (
     validates_schema,
 )
 
-from services.common.events import Moment
+from services.common.events import ConsumedEventSchema, Moment
 from services.common.text import unstorable
 
 CODE = validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,31}$",
@@ -267,3 +268,18 @@ class MessageIn(Strict):
     text = fields.String(required=True, validate=validate.Length(1, 5000))
     files = fields.List(fields.Nested(FileIn), load_default=list,
                         validate=validate.Length(max=5))
+
+
+class CalendarChangedIn(ConsumedEventSchema):
+    """The warnings service's calendar_changed, as far as this copy of the
+    office's calendar needs it; anything else it carries is ignored."""
+
+    year = fields.Integer(required=True)
+    version = fields.Integer(required=True)
+    holidays = fields.List(fields.Dict(), required=True)
+    workdays = fields.List(fields.String(), required=True)
+
+
+CONSUMES = {
+    ("warnings", "calendar_changed"): CalendarChangedIn,
+}

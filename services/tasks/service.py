@@ -8,7 +8,7 @@ import uuid
 from marshmallow import ValidationError
 
 from services.common.clock import Clock, utcnow
-from services.common.consuming import rpc
+from services.common.consuming import applied_once, event_handler, rpc
 from services.common.dumping import dumper
 from services.common.events import new_event
 from services.common.loading import loader
@@ -26,6 +26,7 @@ from .exceptions import EXPECTED, Conflict, Forbidden, InvalidInput, NotFound, T
 from .extension_requests import ExtensionRequestsEntrypoints
 from .leaders import LeadersEntrypoints
 from .schemas import (
+    CalendarChangedIn,
     ClockStageIn,
     CommitmentIn,
     ExtensionIn,
@@ -66,7 +67,8 @@ class Service(LeadersEntrypoints, ExtensionRequestsEntrypoints, VerificationEntr
     """Units, tasks, targets, progress, evidence, 13710 clocks and commitments;
     leaders' instructions, stage feedback and task threads (leaders.py).
 
-    Emits the events of tasks/events.py through its outbox.
+    Emits the events of tasks/events.py through its outbox; keeps a copy of the
+    office's working-day calendar from the warnings service's calendar_changed.
     """
 
     name = "tasks"
@@ -747,6 +749,16 @@ class Service(LeadersEntrypoints, ExtensionRequestsEntrypoints, VerificationEntr
         self.db.emit(session, events.TASK_EXTENDED, events.TaskExtended().dump(new_event(
             task=code, seq=seq, previous_due_date=previous.isoformat(),
             new_due_date=new_date.isoformat(), reason=reason, count=count)))
+
+    # The office's calendar ---------------------------------------------------
+
+    @event_handler("warnings", "calendar_changed")
+    @applied_once(CalendarChangedIn)
+    def on_calendar_changed(self, session, event):
+        """Keep the office's new version of a year of the working-day calendar:
+        the signals count working days by it from now on."""
+        repo.CALENDAR.save(session, event["year"], event["version"], event["holidays"],
+                           event["workdays"])
 
     # Helpers -----------------------------------------------------------------
 

@@ -11,9 +11,9 @@ from services.common.events import new_event
 from services.common.paging import page
 from services.common.scope import require_role
 from services.common.text import refuse_unstorable
-from services.common.workdays import package_calendar
 
 from . import events, signals
+from . import repository as repo
 from . import repository_signals as signals_repo
 from .exceptions import EXPECTED, Conflict, InvalidInput, NotFound
 from .texts import say
@@ -85,7 +85,9 @@ class SignalsEntrypoints:
         codes = {code for code in codes if isinstance(code, str)}
         if not codes:
             return 0
-        calendar = package_calendar()
+        # The office's entered years over the package's, as notify and ranking
+        # count: a year beyond the package is not Monday to Friday once entered.
+        calendar = repo.CALENDAR.calendar(session)
         if states is None:
             found_tasks = signals_repo.tasks_of(session, codes)
         else:

@@ -68,7 +68,7 @@ def variants(payload):
 
 
 CASES = [(consumer, source, event_type, schema)
-         for consumer in SERVICES if consumer != "tasks"
+         for consumer in SERVICES
          for (source, event_type), schema in consumed(consumer).items()]
 
 

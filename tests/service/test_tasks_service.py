@@ -6,13 +6,14 @@ import base64
 import datetime as dt
 
 import pytest
-from nameko.testing.services import entrypoint_hook
+from nameko.testing.services import entrypoint_hook, entrypoint_waiter
 
 from services.common.errors import Conflict, Forbidden, InvalidInput, NotFound, TooLarge
 from services.tasks import service as service_module
 from services.tasks.service import Service
 from tests.support.dates import PlatformClock
 from tests.support.events import EventTap
+from tests.support.publish import publish_event
 from tests.support.services import prepare, service_config
 
 ADMIN = {"user": "admin", "role": "admin", "units": None}
@@ -39,7 +40,11 @@ def tasks(container_factory, amqp_uri, tmp_path, db_backend, clock):
         with entrypoint_hook(container, method) as hook:
             return hook(*args, **kwargs)
 
-    call.tap = tap
+    def deliver(producer, event_type, payload):
+        with entrypoint_waiter(container, f"on_{event_type}"):
+            publish_event(amqp_uri, producer, event_type, payload)
+
+    call.tap, call.deliver = tap, deliver
     call.db = next(dep for dep in container.dependencies if dep.attr_name == "db")
     call.engine = call.db.engine
     yield call

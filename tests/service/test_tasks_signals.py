@@ -8,11 +8,13 @@ import pytest
 from sqlalchemy.orm import Session
 
 from services.common.errors import Conflict, Forbidden, InvalidInput
+from services.common.events import new_event
 from services.tasks import repository as repo
 from services.tasks import repository_signals as signals_repo
 from services.tasks import signals
 from tests.service import test_tasks_service
 from tests.service.test_tasks_service import ADMIN, PDF, seed
+from tests.support.holiday_notices import BODY_2027
 
 clock = test_tasks_service.clock
 tasks = test_tasks_service.tasks
@@ -173,3 +175,44 @@ def test_a_batch_gives_the_detectors_its_tasks_as_reading_them_again_would(tasks
     assert (read["T1"]["percent"], read["T1"]["clock_class"]) == (45.0, "important")
     assert (read["T7"]["start_date"], read["T7"]["due_date"], read["T7"]["clock_class"]) == (
         dt.date(2026, 2, 1), dt.date(2026, 11, 30), None)
+
+
+def test_the_signals_count_working_days_by_the_year_the_office_entered(tasks, clock):
+    """2027 is beyond the holiday package: until the office's calendar reaches the
+    service it is Monday to Friday, with the National Day and Spring Festival
+    weeks worked and the make-up Saturdays off."""
+    seed(tasks)
+    entered = new_event(year=2027, version=2, holidays=BODY_2027["holidays"],
+                        workdays=BODY_2027["workdays"], note="录入", changed_by="admin",
+                        changed_at="2026-12-01T02:00:00+00:00")
+    tasks.deliver("warnings", "calendar_changed", entered)
+    # The same event again, and an older version delivered late, change nothing.
+    tasks.deliver("warnings", "calendar_changed", entered)
+    tasks.deliver("warnings", "calendar_changed", {
+        **entered, "event_id": new_event()["event_id"], "version": 1, "holidays": [],
+        "workdays": []})
+
+    # Given on Thursday 30 September, before the National Day week (1–7 October
+    # off, Saturday the 9th worked): deployed by Friday the 8th, first feedback by
+    # Monday the 11th; Monday to Friday would say the 1st and the 5th.
+    clock.set(dt.date(2027, 9, 30), hour=10)
+    plain_task(tasks, "J2", "yz", dt.date(2027, 9, 30), dt.date(2027, 12, 31),
+               source="assignment", clock_class="general")
+    clock.set(dt.date(2027, 10, 8), hour=18)
+    tasks("record_clock_stage", "J2", "deployed", YZ)
+    clock.set(dt.date(2027, 10, 11), hour=17)
+    tasks("record_clock_stage", "J2", "first_feedback", YZ)
+    (signal,) = tasks("list_signals", ADMIN, kind="last_moment_stages")["items"]
+    assert signal["task"] == "J2" and "“首次反馈”于期限当日17:00" in signal["detail"]
+
+    # 100% on Friday 5 February, the last working day before the Spring Festival
+    # (6–14 February off): one working day before Monday the 15th, not six.
+    plain_task(tasks, "L2", "yz", dt.date(2027, 1, 4), dt.date(2027, 2, 15))
+    clock.set(dt.date(2027, 1, 5), hour=10)
+    tasks("report_progress", [{"task": "L2", "unit": "yz", "percent": 40}], YZ)
+    clock.set(dt.date(2027, 2, 5), hour=10)
+    file_id = upload(tasks, "L2", YZ, PDF + b"%L2")
+    tasks("report_progress", [{"task": "L2", "unit": "yz", "percent": 100,
+                               "evidence": [file_id]}], YZ)
+    (signal,) = tasks("list_signals", ADMIN, kind="late_jump")["items"]
+    assert "在期限2027-02-15前1个工作日内（2027-02-05）一次报至100%" in signal["detail"]
