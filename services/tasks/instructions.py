@@ -1,19 +1,14 @@
 """Leaders' instructions (批示) and the lead unit's feedback at each 13710 stage,
 as plain rules: which task an instruction makes, who may give one, and how an
 instruction is shown with its stages. No nameko, no SQL."""
-import datetime as dt
-
 from .exceptions import Forbidden, InvalidInput
+from .signals import stage_deadline
 
 ON_TASK, NEW_MATTER, FOLLOW_UP = "on_task", "new_matter", "follow_up"
 KINDS = (ON_TASK, NEW_MATTER, FOLLOW_UP)
 KIND_NAMES = {ON_TASK: "对已有任务的批示", NEW_MATTER: "批示交办新事项", FOLLOW_UP: "再批示"}
 STAGES = ("deployed", "first_feedback", "closed")
 STAGE_NAMES = {"deployed": "部署", "first_feedback": "首次反馈", "closed": "办结"}
-# A matter's due date when the instruction gives none: the 13710 clock closes an
-# ordinary matter in 7 working days and a complex one within a month; these
-# calendar days cover both with the holidays of a long week-end.
-DEFAULT_DAYS = {"complex": 31, "important": 10, "general": 10}
 MAX_FILES = 5
 
 
@@ -40,12 +35,18 @@ def check_giver(caller, leader):
                      "message": "批示只能由督查办录入，或由领导本人录入自己的批示。"})
 
 
-def matter_task(matter, given_on, code):
+def matter_task(matter, given_on, code, calendar):
     """The task (as TaskIn loads it) a new matter becomes: source instruction, on
     the 13710 clock of its class (general unless given), from the day the
-    instruction was given to its due date, with one target of 100% on that day."""
+    instruction was given to its due date, with one target of 100% on that day.
+    Without a due date it is due when the clock closes it, by `calendar` (a
+    working calendar): 7 working days on, or for a complex matter the first
+    working day from 30 days on; a count in calendar days fell short of the
+    clock around a week of holidays."""
     clock_class = matter.get("clock_class") or "general"
-    due = matter.get("due_date") or given_on + dt.timedelta(days=DEFAULT_DAYS[clock_class])
+    # given_on is within the years InstructionIn takes, which any calendar counts.
+    due = matter.get("due_date") or stage_deadline(
+        {"start_date": given_on, "clock_class": clock_class}, "closed", calendar)
     if due < given_on:
         raise InvalidInput({"matter": {"due_date": "must not be before the instruction's date"}})
     return {

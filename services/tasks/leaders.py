@@ -72,7 +72,8 @@ class LeadersEntrypoints:
                     code = matter.get("code") or instructions.matter_code(
                         loaded["given_on"], repo.task_codes_like(
                             session, f"PS{loaded['given_on']:%Y%m%d}"))
-                task = instructions.matter_task(matter, loaded["given_on"], code)
+                task = instructions.matter_task(matter, loaded["given_on"], code,
+                                                repo.CALENDAR.calendar(session))
                 problems = self._task_problems(session, task)
                 if problems.pop("code", None):
                     raise Conflict(f"task {code} exists")

@@ -353,5 +353,6 @@ gaming_signals = Table(
 
 # The working-day calendar's years the office entered, copied from the warnings
 # service's calendar_changed events: the signals count the working days to a due
-# date and a 13710 stage's deadline by them.
+# date and a 13710 stage's deadline by them, and a new matter is due by default
+# when its 13710 clock closes.
 calendar_years = calendar_copy_table(metadata)

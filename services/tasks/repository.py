@@ -32,7 +32,8 @@ from .models import (
 
 # Tasks per set of INSERTs of an import: a few MB of parameters at a time.
 INSERT_SLICE = 2_000
-# The signals count working days by this copy of the office's calendar.
+# The signals and a new matter's default due date count working days by this copy
+# of the office's calendar.
 CALENDAR = CalendarCopy(calendar_years)
 
 

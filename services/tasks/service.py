@@ -756,7 +756,8 @@ class Service(LeadersEntrypoints, ExtensionRequestsEntrypoints, VerificationEntr
     @applied_once(CalendarChangedIn)
     def on_calendar_changed(self, session, event):
         """Keep the office's new version of a year of the working-day calendar:
-        the signals count working days by it from now on."""
+        the signals and a new matter's default due date count working days by it
+        from now on."""
         repo.CALENDAR.save(session, event["year"], event["version"], event["holidays"],
                            event["workdays"])
 

@@ -6,11 +6,13 @@ from types import SimpleNamespace
 import pytest
 
 from services.common.errors import Conflict, Forbidden, InvalidInput
+from services.common.workdays import WORKING, WorkingCalendar, Year, entered_years, package_calendar
 from services.notify.logic import bulletin_summary
 from services.tasks import instructions, threads
 from services.warnings import accountability
 from services.warnings.accountability_document import chinese_date, render_docx
 from services.warnings.rules import Rules
+from tests.support.holiday_notices import BODY_2027
 
 DAY = dt.date(2026, 12, 1)
 MAYOR = {"user": "mayor", "role": "leader", "units": None}
@@ -34,18 +36,39 @@ def test_the_office_records_for_any_leader_and_a_leader_only_its_own():
 
 
 def test_a_new_matter_is_an_instruction_task_on_the_clock_due_by_its_class():
-    task = instructions.matter_task({"title": "改造", "lead_unit": "yz"}, DAY, "PS1")
+    calendar = package_calendar()
+    task = instructions.matter_task({"title": "改造", "lead_unit": "yz"}, DAY, "PS1", calendar)
     assert (task["source"], task["clock_class"], task["start_date"]) == (
         "instruction", "general", DAY)
-    assert task["due_date"] == DAY + dt.timedelta(days=10)
+    assert task["due_date"] == dt.date(2026, 12, 10)  # 7 working days from Tuesday the 1st
     assert task["targets"] == [{"due_date": task["due_date"], "planned_percent": 100.0,
                                 "description": "办结批示事项", "unit": None}]
     complex_one = instructions.matter_task(
-        {"title": "x", "lead_unit": "yz", "clock_class": "complex"}, DAY, "PS2")
-    assert complex_one["due_date"] == DAY + dt.timedelta(days=31)
+        {"title": "x", "lead_unit": "yz", "clock_class": "complex"}, DAY, "PS2", calendar)
+    assert complex_one["due_date"] == DAY + dt.timedelta(days=30)
+    given = {"title": "x", "lead_unit": "yz", "due_date": dt.date(2026, 12, 4)}
+    assert instructions.matter_task(given, DAY, "PS3", calendar)["due_date"] == given["due_date"]
     with pytest.raises(InvalidInput):
         instructions.matter_task({"title": "x", "lead_unit": "yz",
-                                  "due_date": DAY - dt.timedelta(days=1)}, DAY, "PS3")
+                                  "due_date": DAY - dt.timedelta(days=1)}, DAY, "PS4", calendar)
+
+
+def test_a_new_matter_without_a_due_date_is_due_when_its_13710_clock_closes_it():
+    """Due when the clock closes the matter, across a week of holidays as well:
+    ten calendar days ended before it."""
+    def due(given_on, calendar, clock_class="important"):
+        return instructions.matter_task({"title": "x", "lead_unit": "yz",
+                                         "clock_class": clock_class},
+                                        given_on, "PS1", calendar)["due_date"]
+
+    # 1–7 October 2026 off, Saturday the 10th worked.
+    assert due(dt.date(2026, 9, 29), package_calendar()) == dt.date(2026, 10, 14)
+    office = WorkingCalendar(WORKING, entered_years([Year.from_dict({
+        "year": 2027, "version": 1, **BODY_2027})]))
+    # By the office's 2027: 1–7 October off, Saturday the 9th worked.
+    assert due(dt.date(2027, 9, 30), office) == dt.date(2027, 10, 15)
+    # Thirty days on is Tuesday 9 February, in the Spring Festival week.
+    assert due(dt.date(2027, 1, 10), office, "complex") == dt.date(2027, 2, 15)
 
 
 def test_codes_of_matters_and_follow_ups_skip_those_taken():

@@ -9,10 +9,12 @@ import pytest
 from nameko.testing.services import entrypoint_hook, entrypoint_waiter
 
 from services.common.errors import Conflict, Forbidden, InvalidInput, NotFound, TooLarge
+from services.common.events import new_event
 from services.tasks import service as service_module
 from services.tasks.service import Service
 from tests.support.dates import PlatformClock
 from tests.support.events import EventTap
+from tests.support.holiday_notices import BODY_2027
 from tests.support.publish import publish_event
 from tests.support.services import prepare, service_config
 
@@ -488,3 +490,20 @@ def test_the_office_corrects_when_a_report_was_received_and_it_is_kept(tasks, cl
     # The task's latest receipt is the second report's; the only rise is the first's.
     assert (event["last_received_at"], event["last_rise_received_at"]) == (
         "2026-01-12T02:00:00", "2026-01-02T01:00:00")
+
+
+def test_a_leaders_new_matter_is_due_when_its_13710_clock_closes_by_the_offices_calendar(
+        tasks):
+    seed(tasks)
+    tasks.deliver("warnings", "calendar_changed", new_event(
+        year=2027, version=1, holidays=BODY_2027["holidays"], workdays=BODY_2027["workdays"],
+        note="录入", changed_by="admin", changed_at="2026-12-01T02:00:00+00:00"))
+    given = tasks("give_instruction", {
+        "leader": "mayor", "leader_name": "王市长", "given_on": "2027-09-30",
+        "text": "请袁州区一周内办结。", "matter": {"title": "节前安全检查", "lead_unit": "yz"}},
+        ADMIN)
+    # 7 working days from Thursday 30 September: the National Day week off, then
+    # Friday the 8th, Saturday the 9th (worked in exchange) and the next week to
+    # Friday the 15th.
+    task = tasks("get_task", given["task"], ADMIN)
+    assert (task["due_date"], task["targets"][0]["due_date"]) == ("2027-10-15", "2027-10-15")
