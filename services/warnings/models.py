@@ -59,6 +59,9 @@ watched_tasks = Table(
     Column("batch", String(100), index=True),
     # The local day the task was cancelled: it leaves the counts from then.
     Column("cancelled_on", Date),
+    # The local day the task was closed or explained: it leaves the one screen's
+    # colours for its count of the year's finished tasks from then.
+    Column("finished_on", Date),
     # The local day the office last approved a new plan: the task starts fair
     # again from then (Rules.first_report_grace).
     Column("replanned_on", Date),

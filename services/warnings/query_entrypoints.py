@@ -87,32 +87,39 @@ class QueryEntrypoints:
 
     @rpc(expected_exceptions=EXPECTED)
     def get_dashboard(self, batch=None):
-        """The one-screen counts: tasks by colour, per unit, and the notices:
-        {"counts", "units": [{unit, green, yellow, red, worst}], "notices":
-        {open, acknowledged, answered, overdue, issued_this_year,
+        """The one-screen counts: the tasks in hand by colour, per unit, and the
+        notices: {"counts", "units": [{unit, green, yellow, red, worst}],
+        "finished_this_year" (the tasks closed or explained since 1 January),
+        "notices": {open, acknowledged, answered, overdue, issued_this_year,
         closed_this_year}, "pending_first_report" (of the green, the new tasks
         waiting for their first report), "forecast_red" (the tasks not red
         forecast red within forecast_red_days), "batch", "as_of"}. With a `batch`, the
-        tasks' counts are that batch's (the notices stay the city's). Cancelled
-        tasks are not counted."""
+        tasks' counts are that batch's (the notices stay the city's). A task
+        closed or explained is counted apart from its day on, in its year: the
+        colours are of the work still to do, and the years' finished tasks would
+        otherwise grow the green for as long as the office runs. Cancelled tasks
+        are not counted."""
         refuse_unstorable(batch=batch)
         today = self.clock.today()
         with self.db.session(readonly=True) as session:
             rows = repo.task_colours_by_unit(session, batch)
             waiting = repo.waiting_first_report(session, batch)
+            finished = repo.finished_in(session, today.replace(month=1, day=1), today, batch)
             by_status = repo.notice_counts(session)
             issued, closed = repo.notices_of_year(session, today.year)
             forecast_red = repo.soon_red_count(session, batch)
         counts, units = logic.colour_counts(rows)
-        return {"counts": counts, "units": units, "forecast_red": forecast_red,
+        return {"counts": counts, "units": units, "finished_this_year": finished,
+                "forecast_red": forecast_red,
                 "notices": {**notices.pending_counts(by_status),
                             "issued_this_year": issued, "closed_this_year": closed},
                 "pending_first_report": waiting, "batch": batch, "as_of": today.isoformat()}
 
     @rpc
     def get_batch_colours(self):
-        """Tasks by colour in each batch: {"items": [{batch, green, yellow, red}]}
-        (batch null: the tasks of no batch). Cancelled tasks are not counted."""
+        """The tasks in hand by colour in each batch: {"items": [{batch, green,
+        yellow, red}]} (batch null: the tasks of no batch). Tasks closed,
+        explained or cancelled are not counted."""
         with self.db.session(readonly=True) as session:
             by_batch = logic.batch_colours(repo.batch_colour_rows(session))
         return {"items": [{"batch": batch, **counts} for batch, counts in sorted(
@@ -120,7 +127,7 @@ class QueryEntrypoints:
 
     @rpc(expected_exceptions=EXPECTED)
     def get_colour_trend(self, weeks=12, as_of=None):
-        """How many tasks were green, yellow and red at the end of each of the last
+        """How many tasks in hand were green, yellow and red at the end of each of the last
         `weeks` weeks (1–104; the current week ends on `as_of`, default today), from
         the colour history: {"weeks": [{"week_end", "green", "yellow", "red"}], "as_of"}."""
         day = _day(as_of, "as_of") if as_of is not None else self.clock.today()

@@ -93,10 +93,11 @@ def set_receipts(session, code, last_reported_at, last_reported_on, last_progres
         last_progress_on=last_progress_on, holds_on=None))
 
 
-def set_task_status(session, code, status):
+def set_task_status(session, code, status, on):
+    """A task's new status, and `on`, the local day it was closed or explained."""
     session.execute(watched_tasks.update()
                     .where(watched_tasks.c.code == code)
-                    .values(status=status))
+                    .values(status=status, finished_on=on if status in logic.FINISHED else None))
 
 
 def add_clock_stage(session, task, stage, recorded_on):
@@ -149,6 +150,19 @@ def task_codes(session, codes=None):
     if codes is not None:
         query = query.where(among(session, watched_tasks.c.code, codes))
     return session.execute(query).scalars().all()
+
+
+def codes_to_judge(session):
+    """The codes, in order, of the tasks a day's evaluation judges: those in hand,
+    and those closed or explained with a part still yellow or red. A finished
+    task's colours are settled the day it ends; read again every day, the years'
+    finished tasks would fill each replica's memory (KnownTargets) for nothing."""
+    c = watched_tasks.c
+    amiss = (select(colours.c.task_code).where(colours.c.item_kind != "task")
+             .where(colours.c.colour != logic.GREEN))
+    return session.execute(
+        select(c.code).where((c.status == "active") | c.code.in_(amiss))
+        .order_by(c.code)).scalars().all()
 
 
 def watched_task(session, code):
@@ -299,9 +313,11 @@ def red_tasks(session, limit):
 def colour_counts_on(session, day):
     """{colour: tasks} as the history has them at the end of `day`: each task's
     latest change (in the order stored) judged as of that day or before, the
-    tasks cancelled by then left out. Set-based: one query, whatever the number
-    of tasks."""
-    gone = select(watched_tasks.c.code).where(watched_tasks.c.cancelled_on <= day)
+    tasks cancelled, closed or explained by then left out, as the one screen
+    counts the tasks in hand. Set-based: one query, whatever the number of
+    tasks."""
+    gone = select(watched_tasks.c.code).where(
+        (watched_tasks.c.cancelled_on <= day) | (watched_tasks.c.finished_on <= day))
     latest = (select(colour_history.c.colour, func.row_number().over(
         partition_by=colour_history.c.task_code,
         order_by=colour_history.c.id.desc()).label("newest"))
@@ -466,17 +482,20 @@ def task_history(session, code, limit, offset):
     } for row in rows], "total": total}
 
 
-def _of_batch(query, batch):
-    """`query` on colours narrowed to the tasks of a batch (None: every task)."""
-    if batch is None:
-        return query
-    return query.where(colours.c.task_code.in_(
-        select(watched_tasks.c.code).where(watched_tasks.c.batch == batch)))
+def _in_hand(query, batch):
+    """`query` on colours narrowed to the tasks in hand (not closed or explained)
+    of a batch (None: of every batch)."""
+    c = watched_tasks.c
+    tasks = select(c.code).where(c.status == "active")
+    if batch is not None:
+        tasks = tasks.where(c.batch == batch)
+    return query.where(colours.c.task_code.in_(tasks))
 
 
 def task_colours_by_unit(session, batch=None):
-    """[(unit, colour, tasks)] of the stored colours of the tasks (of a batch)."""
-    return session.execute(_of_batch(
+    """[(unit, colour, tasks)] of the stored colours of the tasks in hand (of a
+    batch)."""
+    return session.execute(_in_hand(
         select(colours.c.unit, colours.c.colour, func.count())
         .where(colours.c.item_kind == "task"), batch)
         .group_by(colours.c.colour, colours.c.unit)).all()
@@ -485,18 +504,27 @@ def task_colours_by_unit(session, batch=None):
 def waiting_first_report(session, batch=None):
     """How many tasks are green only because they wait for their first report."""
     # Of the green, the new tasks still waiting for their first report.
-    return session.execute(_of_batch(
+    return session.execute(_in_hand(
         select(func.count()).where(colours.c.item_kind == "task")
         .where(colours.c.colour == logic.GREEN)
         .where(colours.c.reason.startswith(logic.PENDING_WORDS)), batch)).scalar()
 
 
+def finished_in(session, since, until, batch=None):
+    """How many tasks (of a batch) were closed or explained in [since, until]."""
+    c = watched_tasks.c
+    query = select(func.count()).where(c.finished_on.between(since, until))
+    if batch is not None:
+        query = query.where(c.batch == batch)
+    return session.execute(query).scalar()
+
+
 def batch_colour_rows(session):
-    """[(batch, colour, tasks)] of the stored colours of the tasks."""
+    """[(batch, colour, tasks)] of the stored colours of the tasks in hand."""
     return session.execute(
         select(watched_tasks.c.batch, colours.c.colour, func.count())
         .join(watched_tasks, watched_tasks.c.code == colours.c.task_code)
-        .where(colours.c.item_kind == "task")
+        .where(colours.c.item_kind == "task").where(watched_tasks.c.status == "active")
         .group_by(watched_tasks.c.batch, colours.c.colour)).all()
 
 

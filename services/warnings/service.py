@@ -407,7 +407,8 @@ class Service(AccountabilityEntrypoints, CalendarEntrypoints, ForecastEntrypoint
         repo.forget_colours(session, items)
 
     def _status_changed(self, session, change):
-        repo.set_task_status(session, change["task"], change["status"])
+        repo.set_task_status(session, change["task"], change["status"],
+                             change["effective_on"] or self.clock.day_of(change["occurred_at"]))
         self._evaluate_on_event(session, [change["task"]])
 
     def _tasks_created(self, session, tasks):
@@ -450,7 +451,7 @@ class Service(AccountabilityEntrypoints, CalendarEntrypoints, ForecastEntrypoint
         # evaluation holds in memory (each item's stored and new colour, its words)
         # is then a chunk's, not the city's 155,000 items at once.
         if codes is None:
-            codes = repo.task_codes(session)
+            codes = repo.codes_to_judge(session)
             judge_notices_of = None
         else:
             judge_notices_of = codes

@@ -48,8 +48,13 @@ def test_the_one_screens_counts_are_the_apis(open_as, platform, screenshot):
         return {colour: int(page.get_by_test_id(f"count-{colour}-value").inner_text())
                 for colour in ("green", "yellow", "red")}
     expect(page.get_by_test_id("count-red-value")).to_be_visible()
-    api = platform.http.get("/api/v1/dashboard", headers=admin).json()["counts"]
+    board = platform.http.get("/api/v1/dashboard", headers=admin).json()
+    api = board["counts"]
     assert counts_on_screen() == api
+    # The colours are of the tasks in hand; those finished this year are said apart.
+    expect(page.get_by_test_id("counts-note")).to_have_text(
+        f"在办任务 {sum(api.values())} 项；今年已办结 {board['finished_this_year']} 项"
+        "（已销号、已说明情况）")
     expect(page.locator(f".unit[data-unit={UNIT}]")).to_have_attribute("data-colour", "red")
     # The red items the API puts first are the ones the screen lists first.
     first = platform.http.get("/api/v1/dashboard/red-items", headers=admin,
@@ -62,6 +67,8 @@ def test_the_one_screens_counts_are_the_apis(open_as, platform, screenshot):
     expect(big.locator("body.big")).to_have_count(1)
     expect(big.locator("#top")).to_be_hidden()
     expect(big.get_by_test_id("count-red-value")).to_have_text(str(api["red"]))
+    expect(big.get_by_test_id("count-finished-value")).to_have_text(
+        str(board["finished_this_year"]))
     screenshot(big, "one-screen-big")
     phone = open_as("leader", "#/screen", viewport={"width": 390, "height": 844})
     expect(phone.get_by_test_id("count-green-value")).to_be_visible()

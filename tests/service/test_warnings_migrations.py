@@ -147,3 +147,23 @@ def test_room_to_update_in_place_comes_and_goes_with_every_row_kept(tmp_path, db
         assert contents(engine) == before
         if engine.dialect.name == "postgresql":
             assert fillfactors(engine) == {"colours": None, "watched_tasks": None}
+
+
+def test_the_tasks_finished_before_get_the_day_their_colour_was_last_set(tmp_path, db_backend):
+    with filled_at(tmp_path, db_backend, "0016") as (config, engine, _):
+        with engine.begin() as connection:
+            connection.execute(text("UPDATE watched_tasks SET status = 'closed' "
+                                    "WHERE code = 'T2'"))
+        before = contents(engine)
+        command.upgrade(config, "0017")
+        assert contents(engine) == before
+        with engine.connect() as connection:
+            finished = dict(connection.execute(text(
+                "SELECT code, finished_on FROM watched_tasks")).tuples().all())
+        assert {code: str(day) if day else None for code, day in finished.items()} == {
+            "T1": None, "T2": "2026-05-02"}
+
+        command.downgrade(config, "0016")
+        assert contents(engine) == before
+        assert "finished_on" not in {column["name"]
+                                     for column in inspect(engine).get_columns("watched_tasks")}

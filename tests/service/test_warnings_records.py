@@ -156,6 +156,13 @@ def test_a_closed_or_explained_tasks_parts_end_their_spells_with_it(warnings, mo
     last = [change for change in warnings("get_task_history", "T3")["items"]
             if change["item_key"] == "T3#1"][-1]
     assert (last["colour"], last["reason"]) == ("green", "已说明情况")
+    # The one screen's colours are of the tasks in hand; the finished are said apart.
+    board = warnings("get_dashboard")
+    assert (board["counts"], board["finished_this_year"]) == (
+        {"green": 0, "yellow": 0, "red": 2}, 1)
+    assert warnings("get_dashboard", batch="2026年第一批")["counts"]["red"] == 1
+    assert {row["batch"]: row["red"] for row in warnings("get_batch_colours")["items"]} == {
+        "2026年第一批": 1, "2026年第二批": 1}
 
     # A task closed while its parts were left red (as before this rule) is mended
     # by the day's evaluation.
@@ -169,9 +176,12 @@ def test_a_closed_or_explained_tasks_parts_end_their_spells_with_it(warnings, mo
     items = keys(warnings, "T2")
     assert {item["colour"] for item in items.values()} == {"green"}
     assert items["T2#2"]["reason"] == "已销号"
-    # Judged no more: the next day changes nothing of it.
+    assert warnings("get_dashboard")["finished_this_year"] == 2
+    trend = warnings("get_colour_trend", weeks=1, as_of="2026-07-05")["weeks"][-1]
+    assert (trend["green"], trend["yellow"], trend["red"]) == (0, 0, 1)
+    # Judged no more, their colours settled: the next day judges the task in hand only.
     told = warnings("get_task_history", "T2")["total"]
-    warnings("evaluate", "2026-07-03")
+    assert warnings("evaluate", "2026-07-03")["evaluated"] == len(keys(warnings, "T1"))
     assert warnings("get_task_history", "T2")["total"] == told
 
 

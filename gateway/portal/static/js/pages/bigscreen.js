@@ -88,7 +88,7 @@ export async function bigScreenPage(container, { params }) {
     title.textContent = `${about.city || ""}重点任务落实一屏统揽`;
     office.textContent = about.office || "";
     const names = new Map(units.map((unit) => [unit.code, unit.name]));
-    renderCounts(counts, board.counts || {});
+    renderCounts(counts, board.counts || {}, board.finished_this_year);
     renderRed(red, reds.items);
     renderMap(map, board.units || [], units);
     renderRaces(races, race);
@@ -114,10 +114,12 @@ function chineseMoment() {
   return `${now.year}年${now.month}月${now.day}日 星期${WEEKDAY[now.weekday]} ${cityTime(now)}`;
 }
 
-function renderCounts(element, counts) {
+function renderCounts(element, counts, finished) {
   element.replaceChildren(...COLOURS.map((colour) => h(`div.wall-count.${colour}`, {},
     h("span", { class: `dot ${colour}` }), h("span.label", {}, COLOUR_SHORT[colour]),
-    h("strong", { "data-testid": `count-${colour}-value` }, String(counts[colour] || 0)))));
+    h("strong", { "data-testid": `count-${colour}-value` }, String(counts[colour] || 0)))),
+    h("div.wall-count.done", {}, h("span.label", {}, "今年已办结"),
+      h("strong", { "data-testid": "count-finished-value" }, String(finished || 0))));
 }
 
 function renderRed(element, items) {

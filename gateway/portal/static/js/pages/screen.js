@@ -84,7 +84,10 @@ function renderCounts(element, board) {
   element.replaceChildren(...COLOURS.map((colour) => h(`div.count.${colour}`, { "data-testid": `count-${colour}` },
     h("div.label", {}, h("span", { class: `dot ${colour}` }), `${COLOUR_SHORT[colour]} · ${COLOUR_LABEL[colour]}`),
     h("div.value", { "data-testid": `count-${colour}-value` }, String(counts[colour] || 0)),
-    h("div.share", {}, total ? `占 ${Math.round((100 * (counts[colour] || 0)) / total)}%` : "—"))));
+    h("div.share", {}, total ? `占 ${Math.round((100 * (counts[colour] || 0)) / total)}%` : "—"))),
+    // The colours are of the work still to do; what was finished this year is said apart.
+    h("div.small.muted.counts-note", { "data-testid": "counts-note" },
+      `在办任务 ${total} 项；今年已办结 ${board.finished_this_year || 0} 项（已销号、已说明情况）`));
 }
 
 async function renderForecasts(element, page) {
