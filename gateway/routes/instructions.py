@@ -86,7 +86,9 @@ def give_instruction(body: InstructionIn, caller: OfficeOrLeader, db: DbSession,
     if user is None or user.role != "leader":
         raise refusal(status.HTTP_422_UNPROCESSABLE_CONTENT, "not_a_leader",
                       username=data["leader"])
-    data.setdefault("leader_name", user.username)
+    # Shown to people under the instruction: the person, the login only for an
+    # account the office has not named.
+    data.setdefault("leader_name", user.name or user.username)
     answer = rpc.tasks.give_instruction(data=data, caller=caller.as_rpc())
     return _with_colours(rpc, [answer], caller)[0]
 

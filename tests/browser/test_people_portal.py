@@ -1,5 +1,5 @@
 """People are named: the office gives each user a person's name and phone, and
-the portal shows the name where it shows who someone is."""
+the portal shows the name where it shows who someone is, and units by their names."""
 from playwright.sync_api import expect
 
 TIMEOUT = 20_000
@@ -28,6 +28,21 @@ def test_the_office_names_a_new_user_and_the_header_greets_people_by_name(open_a
     leader = open_as("leader")
     expect(leader.locator("#who")).to_contain_text("李建国", timeout=TIMEOUT)
     assert page.errors == [] and leader.errors == []
+
+
+def test_the_header_names_an_operators_unit_and_not_its_code(open_as):
+    page = open_as("operator")
+    who = page.locator("#who")
+    expect(who).to_contain_text("袁州区", timeout=TIMEOUT)
+    expect(who).not_to_contain_text("YUANZHOU")
+    assert page.errors == []
+
+
+def test_a_leaders_instruction_form_starts_with_the_leaders_name(open_as):
+    page = open_as("leader", "#/instructions")
+    form = page.get_by_test_id("instruction-form")
+    expect(form.locator("input[name=leader_name]")).to_have_value("李建国", timeout=TIMEOUT)
+    assert page.errors == []
 
 
 def test_periods_read_as_people_say_them(open_as):

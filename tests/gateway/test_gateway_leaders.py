@@ -28,6 +28,22 @@ def test_a_leader_enters_its_own_instruction_under_its_name(client, mayor, fake_
     assert "colour" in response.json()
 
 
+@pytest.mark.parametrize("office", [False, True])
+def test_an_instruction_is_under_the_leaders_name_not_the_login(client, admin, sign_in,
+                                                                fake_rpc, office):
+    body = {"username": "deputy", "password": "password-123", "role": "leader",
+            "name": "李副市长"}
+    assert client.post("/api/v1/users", json=body, headers=admin).status_code == 201
+    instruction = {"given_on": "2026-04-01", "text": "抓紧推进", "task": "T-001"}
+    if office:
+        instruction["leader"] = "deputy"
+    response = client.post("/api/v1/instructions", json=instruction,
+                           headers=admin if office else sign_in("deputy", "password-123"))
+    assert response.status_code == 201, response.text
+    (call,) = fake_rpc.called("tasks.give_instruction")
+    assert (call["data"]["leader"], call["data"]["leader_name"]) == ("deputy", "李副市长")
+
+
 def test_a_leader_enters_no_instruction_for_another(client, mayor, fake_rpc):
     response = client.post("/api/v1/instructions", headers=mayor, json={
         "leader": "deputy", "given_on": "2026-04-01", "text": "代批", "task": "T-001"})

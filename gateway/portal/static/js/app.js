@@ -1,5 +1,5 @@
 // The portal's shell: sign-in, the navigation each role sees, and a hash router.
-import { api, cityClock, session, signOut, whenUnauthorised } from "./api.js";
+import { api, cityClock, session, signOut, unitNames, whenUnauthorised } from "./api.js";
 import { ROLE_LABEL, h } from "./ui.js";
 import { loginPage } from "./pages/login.js";
 import { screenPage } from "./pages/screen.js";
@@ -48,8 +48,20 @@ function renderNav(current) {
   const nav = document.getElementById("nav");
   nav.replaceChildren(...PAGES.filter((page) => page.roles.includes(session.me.role)).map((page) =>
     h("a", { href: `#/${page.path}`, class: page.path === current ? "active" : null, "data-page": page.path }, page.label)));
-  const unit = session.me.units && session.me.units.length ? `（${session.me.units.join("、")}）` : "";
-  document.getElementById("who").textContent = `${session.me.name || session.me.user} · ${ROLE_LABEL[session.me.role] || session.me.role}${unit}`;
+  renderWho(session.me);
+}
+
+// Who is signed in, and the units they act for by name: the names come a moment
+// later (api.js keeps them a minute); until then, or without them, no units
+// rather than their codes.
+function renderWho(me) {
+  const who = document.getElementById("who");
+  const line = (units) => `${me.name || me.user} · ${ROLE_LABEL[me.role] || me.role}${units}`;
+  who.textContent = line("");
+  if (!me.units || !me.units.length) return;
+  unitNames().then((name) => {
+    if (session.me === me) who.textContent = line(`（${me.units.map(name).join("、")}）`);
+  }).catch(() => { /* shown without its units */ });
 }
 
 // Each drawing of a page has its turn: a hash changed while one was still waiting

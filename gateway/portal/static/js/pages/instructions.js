@@ -64,7 +64,7 @@ function recordForm(me, reload) {
   const leader = me.role === "leader";
   const form = h("form", { "data-testid": "instruction-form" }, h("div.fields", {},
     leader ? null : field("领导账号", h("input", { name: "leader", required: true, maxlength: 64 })),
-    field("领导姓名", h("input", { name: "leader_name", maxlength: 50, value: leader ? me.user : "" })),
+    field("领导姓名", h("input", { name: "leader_name", maxlength: 50, value: leader ? me.name || me.user : "" })),
     field("批示日期", h("input", { name: "given_on", type: "date", required: true, value: today() })),
     field("批示内容", h("textarea", { name: "text", required: true, maxlength: 5000 })),
     field("已有任务编号（不填则交办新事项）", h("input", { name: "task", maxlength: 32 })),
