@@ -16,6 +16,7 @@ MESSAGES = {
     "user_disabled": "该账号已停用，请联系督查办。",
     "password_change_required": "密码已由管理员重置，请先修改密码后再继续操作。",
     "sign_in_locked": "登录失败次数过多，请 {seconds} 秒后再试。",
+    "rate_limited": "操作过于频繁，请 {seconds} 秒后再试。",
     "admin_only": "仅督查办管理员可执行此操作。",
     "evaluators_only": "仅评价人和督查办可执行此操作。",
     "city_wide_only": "仅督查办和领导可查看。",

@@ -16,15 +16,19 @@ from collections.abc import Callable
 
 from fastapi import HTTPException, status
 
+from .messages import message
+
 # Past this many buckets, those that have refilled completely (idle clients)
 # are dropped, so a flood of addresses cannot grow the table without bound.
 MAX_BUCKETS = 10_000
 
 
 class RateLimited(HTTPException):
+    """429, coded `rate_limited` in the gateway's words, with Retry-After."""
+
     def __init__(self, retry_after: int):
         super().__init__(status.HTTP_429_TOO_MANY_REQUESTS,
-                         f"too many requests; try again in {retry_after} s",
+                         message("rate_limited", seconds=retry_after),
                          headers={"Retry-After": str(retry_after)})
 
 

@@ -1,6 +1,7 @@
 """The office's ledger page in a real browser: a ledger with a bad row shows
 each error by row and column in Chinese and saves nothing; a good one shows its
-preview of changes, and is saved only when confirmed; the task list finds it by
+preview of changes, and is saved only when confirmed, a failed confirmation
+keeping the preview and the reason for another try; the task list finds it by
 words of its title."""
 import io
 
@@ -78,3 +79,38 @@ def test_a_city_sized_ledger_lists_its_first_thousand_and_counts_them_all(open_a
     expect(new.locator("tbody tr").last.locator("td").nth(1)).to_have_text("LL-1000")
     admin = platform.login()  # a preview saves nothing
     assert platform.http.get("/api/v1/tasks/LL-0001", headers=admin).status_code == 404
+
+
+def test_a_failed_confirmation_keeps_the_preview_and_the_reason(open_as, platform):
+    admin = platform.login()
+    assert platform.http.post("/api/v1/tasks", headers=admin, json={
+        "code": "LR-1", "title": "台账重试道路", "lead_unit": UNIT, "start_date": "2026-01-01",
+        "due_date": "2026-12-31", "targets": [{"due_date": "2026-12-31", "planned_percent": 100}],
+    }).status_code == 201
+    page = open_as("admin", "#/office/ledger")
+    # A new title only: June is past on the platform's clock, and its plan stays.
+    upload(page, ledger([1, "LR-1", "台账重试道路（二期）", UNIT, "2026-12-31", None, "100%"]))
+    expect(page.get_by_test_id("ledger-changed")).to_contain_text("台账重试道路（二期）")
+    page.get_by_test_id("ledger-reason").fill("市政府常务会议调整")
+
+    # The first confirmation meets a proxy's 504 while the gateway restarts.
+    def restarting(route):
+        route.fulfill(status=504, content_type="text/html", body="<html>Gateway Time-out</html>")
+
+    def confirmed(url):  # the confirmation, not the preview (?dry_run=true)
+        return url.endswith("/api/v1/imports/ledger")
+    page.route(confirmed, restarting)
+    page.get_by_test_id("confirm-ledger").click()
+    failed = page.get_by_test_id("ledger-apply-error")
+    expect(failed).to_contain_text("服务暂时不可用（正在重启或维护），请稍后重试。")
+    expect(failed).not_to_contain_text("504")
+    expect(page.get_by_test_id("ledger-changed")).to_contain_text("台账重试道路（二期）")
+    expect(page.get_by_test_id("ledger-reason")).to_have_value("市政府常务会议调整")
+    assert platform.http.get("/api/v1/tasks/LR-1", headers=admin).json()["title"] == "台账重试道路"
+
+    page.unroute(confirmed, restarting)
+    page.get_by_test_id("confirm-ledger").click()
+    expect(page.get_by_test_id("ledger-done")).to_contain_text("修改 1 项")
+    assert platform.http.get("/api/v1/tasks/LR-1", headers=admin).json()["title"] == \
+        "台账重试道路（二期）"
+    assert page.errors == []

@@ -219,7 +219,11 @@ def test_each_user_and_key_has_its_own_limit(limited_client):
         assert client.get("/api/v1/auth/me", headers=headers).status_code == 200
     refused = client.get("/api/v1/auth/me", headers=headers)
     assert refused.status_code == 429
-    assert int(refused.headers["retry-after"]) >= 1
+    seconds = int(refused.headers["retry-after"])
+    assert seconds >= 1
+    # A stable code for machines, the wait in Chinese for people.
+    assert refused.json() == {"detail": {"code": "rate_limited",
+                                         "message": f"操作过于频繁，请 {seconds} 秒后再试。"}}
     for _ in range(3):
         assert client.get("/api/v1/auth/me", headers={"X-API-Key": key}).status_code == 200
     assert client.get("/api/v1/auth/me", headers={"X-API-Key": key}).status_code == 429

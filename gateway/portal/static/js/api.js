@@ -5,19 +5,34 @@ import { setCityClock } from "./ui.js";
 const TOKEN_KEY = "luoshi.token";
 
 export class ApiError extends Error {
-  /** `body` is the error answer: `{"detail", "code"?, "message"?}`. */
-  constructor(status, body) {
-    const detail = body && typeof body === "object" ? body.detail : null;
-    const said = body && typeof body === "object" && typeof body.message === "string" ? body.message : null;
-    super(said || describe(status, detail));
+  /** `body` is the error answer: `{"detail", "code"?, "message"?}`; `status` 0
+   * when no answer came, `cause` the browser's own error then. */
+  constructor(status, body, cause) {
+    const answered = body && typeof body === "object" && (body.detail != null || typeof body.message === "string");
+    const detail = answered ? body.detail : null;
+    const said = answered && typeof body.message === "string" ? body.message : null;
+    const missing = answered ? null : unanswered(status);
+    super(said || (missing ? missing.message : describe(status, detail)), { cause });
     this.status = status;
     this.detail = detail;
     // The gateway's Chinese words for people, with the stable code machines read:
     // at the top of a refused input or a service's refusal, inside `detail` for
-    // the gateway's own refusals.
-    this.code = (body && body.code) || (detail && detail.code) || null;
-    this.said = said || (detail && typeof detail.message === "string" ? detail.message : null);
+    // the gateway's own refusals; the portal's own when the gateway's never came.
+    this.code = missing ? missing.code : body.code || (detail && detail.code) || null;
+    this.said = said || (detail && typeof detail.message === "string" ? detail.message : null) || (missing && missing.message);
   }
+}
+
+// When no answer of the gateway's came: the connection failed (status 0), or
+// something in front of it answered without the gateway's JSON, as a proxy's
+// 502 or 504 while the gateway restarts. People read what to do; the code, and
+// the error's cause, are for the console.
+function unanswered(status) {
+  if (status === 0) return { code: "network_failed", message: "网络连接中断，请检查网络后重试。" };
+  if (status >= 500) return { code: `http_${status}`, message: "服务暂时不可用（正在重启或维护），请稍后重试。" };
+  if (status === 413) return { code: "http_413", message: "提交的内容过大，请缩小文件或分批提交。" };
+  if (status === 429) return { code: "http_429", message: "操作过于频繁，请稍后再试。" };
+  return { code: `http_${status}`, message: "请求未能完成，请刷新页面后重试。" };
 }
 
 function describe(status, detail) {
@@ -29,7 +44,7 @@ function describe(status, detail) {
   const words = coded(detail);
   if (words.length) return words.join("；");
   if (detail && typeof detail === "object") return JSON.stringify(detail);
-  return `HTTP ${status}`;
+  return unanswered(status).message;
 }
 
 function coded(detail) {
@@ -65,7 +80,13 @@ export async function api(path, { params, method = "GET", json, form, raw = fals
   } else if (form !== undefined) {
     init.body = form;
   }
-  const response = await fetch(`/api/v1${path}${query(params)}`, init);
+  let response;
+  try {
+    response = await fetch(`/api/v1${path}${query(params)}`, init);
+  } catch (error) {
+    // fetch fails only when no answer came: offline, or the connection dropped.
+    throw new ApiError(0, null, error);
+  }
   if (response.status === 401 && path !== "/auth/token") {
     session.token = null;
     onUnauthorised();

@@ -1,6 +1,6 @@
 // The portal's shell: sign-in, the navigation each role sees, and a hash router.
 import { api, cityClock, session, signOut, unitNames, whenUnauthorised } from "./api.js";
-import { ROLE_LABEL, h } from "./ui.js";
+import { ROLE_LABEL, errorText, h } from "./ui.js";
 import { loginPage } from "./pages/login.js";
 import { screenPage } from "./pages/screen.js";
 import { rankingPage } from "./pages/ranking.js";
@@ -81,7 +81,11 @@ async function route() {
     return;
   }
   if (!session.me) {
-    try { session.me = await api("/auth/me"); } catch { return; }
+    try { session.me = await api("/auth/me"); } catch (error) {
+      // A 401 has gone to the sign-in already; anything else is said here.
+      if (error.status !== 401) main.replaceChildren(h("p.error", {}, `页面加载失败：${errorText(error)}`));
+      return;
+    }
   }
   await cityClock();
   if (turn !== turns) return;
@@ -106,7 +110,7 @@ async function route() {
     if (turn === turns) cleanup = stop;
     else if (stop) stop();  // drawn for a hash already left: its timers go too
   } catch (error) {
-    container.replaceChildren(h("p.error", {}, `页面加载失败：${error.message}`));
+    container.replaceChildren(h("p.error", {}, `页面加载失败：${errorText(error)}`));
   }
   main.focus({ preventScroll: true });
 }

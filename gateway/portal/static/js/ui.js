@@ -175,8 +175,14 @@ export function errorText(error) {
   if (status === 413) return "文件或数据过大";
   if (status === 422) return `输入有误：${error.message}`;
   if (status === 429) return "操作过于频繁，请稍后再试";
-  return error.message || String(error);
+  if (CHINESE.test(error.message || "")) return error.message;
+  // A fault of the page itself, in the browser's English: people are told what
+  // to do, the console keeps what it was.
+  console.error(error);
+  return "页面出错，请刷新页面后重试；如仍出错，请告知系统管理员。";
 }
+
+const CHINESE = /[\u3400-\u9fff]/;
 
 /** Run `action` for a form's submit button, showing its error beside it. */
 export function submitting(form, action) {

@@ -40,15 +40,18 @@ function ledgerPanel() {
     const changes = preview.new_total + preview.changed_total;
     const reason = h("input", { name: "reason", maxlength: 2000, placeholder: "如：2026年6月市政府常务会议调整", "data-testid": "ledger-reason" });
     const apply = h("button", { type: "button", "data-testid": "confirm-ledger", disabled: !changes }, "确认导入");
+    const failed = failure("ledger-apply-error");
     apply.addEventListener("click", async () => {
       if (preview.changed_total && !reason.value.trim()) { toast("修改已有任务须填写修改原因。"); reason.focus(); return; }
       apply.disabled = true;
+      failed.replaceChildren();
       try {
         const done = await send({ dryRun: false, reason: reason.value.trim(), token: preview.token });
         result.replaceChildren(h("p.ok", { "data-testid": "ledger-done" }, `已导入：新增 ${done.created} 项，修改 ${done.updated} 项。`));
-      } catch (error) { apply.disabled = false; showErrors(result, error, "任务"); }
+      } catch (error) { apply.disabled = false; showFailure(failed, error, "任务"); }
     });
     show(result,
+      failed,
       h("p", {}, h("strong", {}, `检查通过，尚未保存：新增 ${preview.new_total} 项，修改 ${preview.changed_total} 项，不变 ${preview.unchanged} 项。`)),
       ignored(preview.ignored_columns),
       preview.new_total ? panel(`新增任务（${preview.new_total}）`, listedOnly(preview.new, preview.new_total), table([
@@ -111,14 +114,17 @@ function unitsPanel() {
     try {
       const preview = await send(true);
       const apply = h("button", { type: "button", "data-testid": "confirm-units", disabled: !(preview.new.length + preview.changed.length) }, "确认导入");
+      const failed = failure("units-apply-error");
       apply.addEventListener("click", async () => {
         apply.disabled = true;
+        failed.replaceChildren();
         try {
           const done = await send(false, preview.token);
           result.replaceChildren(h("p.ok", {}, `已导入：新增 ${done.created} 个单位，更新 ${done.updated} 个单位。`));
-        } catch (error) { apply.disabled = false; showErrors(result, error, "单位"); }
+        } catch (error) { apply.disabled = false; showFailure(failed, error, "单位"); }
       });
       show(result,
+        failed,
         h("p", {}, h("strong", {}, `检查通过，尚未保存：新增 ${preview.new.length} 个，修改 ${preview.changed.length} 个，不变 ${preview.unchanged} 个。`)),
         ignored(preview.ignored_columns),
         preview.new.length ? table([
@@ -172,13 +178,31 @@ function ignored(columns) {
 }
 
 function showErrors(result, error, what) {
+  result.replaceChildren(errorsOf(error, what));
+}
+
+// Where a failed 确认导入 says why, above the preview: the preview and the reason
+// typed stay, so the office can confirm again once the cause is gone.
+function failure(testid) {
+  return h("div", { role: "alert", "data-testid": testid });
+}
+
+function showFailure(failed, error, what) {
+  // Errors by row need the sheet mended; anything else may pass on a second try.
+  const byRow = error.detail && error.detail.errors;
+  failed.replaceChildren(errorsOf(error, what),
+    ...(byRow ? [] : [h("p.small.muted", {}, "下面的预览和填写的内容都已保留，可稍后再次确认导入。")]));
+  failed.scrollIntoView({ block: "nearest" });
+}
+
+function errorsOf(error, what) {
   const detail = error.detail && error.detail.errors;
-  if (!detail) { result.replaceChildren(h("p.error", {}, errorText(error))); return; }
-  result.replaceChildren(h("div.errors", {},
+  if (!detail) return h("p.error", {}, errorText(error));
+  return h("div.errors", {},
     h("p", {}, h("strong", {}, `发现 ${detail.length} 处错误，未保存任何${what}。请按行号和列修改表格后重新上传。`)),
     table([
       { label: "行", num: true, value: (row) => (row.row ? String(row.row) : "—") },
       { label: "列", value: (row) => [row.column, row.header].filter(Boolean).join(" ") || "—" },
       { label: "问题", value: (row) => row.reason },
-    ], detail, { testid: "ledger-errors" })));
+    ], detail, { testid: "ledger-errors" }));
 }
