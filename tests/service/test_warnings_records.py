@@ -51,6 +51,7 @@ def warnings(container_factory, amqp_uri, tmp_path, db_backend, monkeypatch):
             publish_event(amqp_uri, "tasks", event_type, payload)
 
     call.deliver = deliver
+    call.set_today = lambda day: today.update(day=day)
     # Judged the day they are given: red at once, 0% against half a year's plan.
     call("update_rules", {"calendar_mode": "calendar", "first_report_grace": False}, ADMIN)
     for code, lead, batch in (("T1", "yz", "2026年第一批"), ("T2", "zs", "2026年第二批"),
@@ -166,12 +167,12 @@ def test_a_closed_or_explained_tasks_parts_end_their_spells_with_it(warnings, mo
 
     # A task closed while its parts were left red (as before this rule) is mended
     # by the day's evaluation.
-    monkeypatch.setattr(repository, "parts_amiss", lambda session, codes: [])
-    warnings.deliver("task_closed", new_event(
-        task="T2", lead_unit="zs", status="closed", reason=None,
-        effective_on="2026-07-01"), "on_task_closed")
+    with monkeypatch.context() as before:
+        before.setattr(repository, "parts_amiss", lambda session, codes: [])
+        warnings.deliver("task_closed", new_event(
+            task="T2", lead_unit="zs", status="closed", reason=None,
+            effective_on="2026-07-01"), "on_task_closed")
     assert keys(warnings, "T2")["T2#1"]["colour"] == "red"
-    monkeypatch.undo()
     warnings("evaluate", "2026-07-02")
     items = keys(warnings, "T2")
     assert {item["colour"] for item in items.values()} == {"green"}
@@ -183,6 +184,10 @@ def test_a_closed_or_explained_tasks_parts_end_their_spells_with_it(warnings, mo
     told = warnings("get_task_history", "T2")["total"]
     assert warnings("evaluate", "2026-07-03")["evaluated"] == len(keys(warnings, "T1"))
     assert warnings("get_task_history", "T2")["total"] == told
+    # A new year counts its own finished tasks; last year's stay out of the colours.
+    warnings.set_today(dt.date(2027, 1, 4))
+    board = warnings("get_dashboard")
+    assert (board["counts"]["red"], board["finished_this_year"]) == (1, 0)
 
 
 def test_a_merger_moves_the_open_tasks_colours_to_the_other_unit(warnings):

@@ -190,7 +190,7 @@ function colourRing(counts) {
   const total = COLOURS.reduce((sum, colour) => sum + (counts[colour] || 0), 0);
   return {
     textStyle: text,
-    title: { text: String(total), subtext: "项任务", left: "center", top: "36%",
+    title: { text: String(total), subtext: "项在办任务", left: "center", top: "36%",
       textStyle: { ...text, fontSize: px(2.2), fontWeight: "bold" },
       subtextStyle: { color: MUTED, fontSize: px(1) } },
     series: [{
