@@ -204,11 +204,13 @@ def evaluate_task(task, as_of, rules, previous=None, calendar=None):
                                   task.lead_unit, colour, _reason(colour, text)))
             findings.append((colour, "【13710】", text))
 
-    for commitment in task.commitments:
+    # A commitment is named in words by its place among the task's, in the order
+    # they were made, as the task's page numbers them: its id means nothing to people.
+    for number, commitment in enumerate(task.commitments, 1):
         colour, text = _commitment_colour(commitment, as_of)
         colours.append(Colour("commitment", f"{task.code}!{commitment.id}", task.code,
                               commitment.unit, colour, _reason(colour, text)))
-        findings.append((colour, f"【承诺{commitment.id}】", text))
+        findings.append((colour, f"【承诺{number}】", text))
 
     if task.status == "active" and task.percent < 100 and pending is None:
         findings.extend((colour, "", text) for colour, text in (

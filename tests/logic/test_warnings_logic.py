@@ -391,6 +391,13 @@ def test_a_commitment_past_its_date_and_not_kept_is_red(status, as_of, colour, w
     assert colours["T1"].colour == colour
 
 
+def test_a_commitment_is_named_by_its_place_among_the_tasks_not_its_id():
+    as_of = D(2026, 10, 10)
+    task = quiet(on_plan(commitments=(Commitment(7, "u9", D(2026, 12, 9), "open"),
+                                      Commitment(12, "u9", D(2026, 10, 9), "open"))), as_of)
+    assert judge(task, as_of)["T1"].reason.startswith("严重延期：【承诺2】书面承诺逾期未兑现")
+
+
 # Extensions -------------------------------------------------------------------------
 
 @pytest.mark.parametrize("extension, as_of, colour, words", [

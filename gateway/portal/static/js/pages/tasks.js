@@ -223,6 +223,8 @@ function renderTask(task, history, names, me, reload, forecast) {
         { label: "回复", value: (row) => row.answer || "—" },
       ], task.notices || [], { empty: "无督办单" })),
       panel("书面承诺", table([
+        // The number a colour's reason names it by (【承诺2】): its place, in the order made.
+        { label: "序号", num: true, value: (row) => String((task.commitments || []).indexOf(row) + 1) },
         { label: "事项", value: (row) => row.step },
         { label: "承诺时间", value: (row) => date(row.promised_date) },
         { label: "成效", value: (row) => row.result },
