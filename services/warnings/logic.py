@@ -32,6 +32,7 @@ the task's own percentage is a mark that `words` fills in.
 - A re-planned task starts fair again from the day of its re-plan: it waits for
   its first report under the new plan the same way.
 """
+import bisect
 import datetime as dt
 import functools
 import re
@@ -539,6 +540,36 @@ def clock_deadlines(task, rules, calendar=None):
     calendar.require(task.start_date)
     return [(stage, *_stage_deadlines(task, stage, rules, calendar))
             for stage in STAGES if stage not in task.clock_stages]
+
+
+def counts_at(ends, changes, left):
+    """[{colour: tasks}] at the end of each day of `ends` (ascending), from
+    `changes`, (task, as_of, colour) by task in the order stored: each task's
+    latest change judged as of that day or before, the tasks `left` ({task: day})
+    by then not counted, as the one screen counts the tasks in hand. One pass
+    over the history for every day asked: a day at a time, the history of
+    years would be read once a week shown."""
+    counts = [dict.fromkeys(SEVERITY, 0) for _ in ends]
+
+    def count(task, colours):
+        gone = left.get(task)
+        for index, colour in enumerate(colours):
+            if colour is not None and (gone is None or ends[index] < gone):
+                counts[index][colour] += 1
+
+    task, colours = None, []
+    for code, as_of, colour in changes:
+        if code != task:
+            if task is not None:
+                count(task, colours)
+            task, colours = code, [None] * len(ends)
+        # Stored later, it is the latest for every day on or after the one it
+        # was judged as of.
+        for index in range(bisect.bisect_left(ends, as_of), len(ends)):
+            colours[index] = colour
+    if task is not None:
+        count(task, colours)
+    return counts
 
 
 def week_ends(as_of, weeks):

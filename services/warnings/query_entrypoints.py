@@ -133,13 +133,13 @@ class QueryEntrypoints:
         day = _day(as_of, "as_of") if as_of is not None else self.clock.today()
         if not isinstance(weeks, int) or not 1 <= weeks <= 104:
             raise InvalidInput({"weeks": "a whole number of weeks, 1–104"})
-        answer = []
+        ends = logic.week_ends(day, weeks)
         with self.db.session(readonly=True) as session:
-            for end in logic.week_ends(day, weeks):
-                counts = repo.colour_counts_on(session, end)
-                answer.append({"week_end": end.isoformat(),
-                               **{colour: counts.get(colour, 0) for colour in logic.SEVERITY}})
-        return {"weeks": answer, "as_of": day.isoformat()}
+            counts = logic.counts_at(ends, repo.task_colour_changes(session, ends[-1]),
+                                     repo.days_tasks_left(session, ends[-1]))
+        return {"weeks": [{"week_end": end.isoformat(), **found}
+                          for end, found in zip(ends, counts, strict=True)],
+                "as_of": day.isoformat()}
 
     @rpc(expected_exceptions=EXPECTED)
     def list_clock_deadlines(self, within_days=3, as_of=None, unit=None, limit=100, offset=0):

@@ -310,23 +310,22 @@ def red_tasks(session, limit):
         .order_by(c.since, c.item_key).limit(limit)).all()
 
 
-def colour_counts_on(session, day):
-    """{colour: tasks} as the history has them at the end of `day`: each task's
-    latest change (in the order stored) judged as of that day or before, the
-    tasks cancelled, closed or explained by then left out, as the one screen
-    counts the tasks in hand. Set-based: one query, whatever the number of
-    tasks."""
-    gone = select(watched_tasks.c.code).where(
-        (watched_tasks.c.cancelled_on <= day) | (watched_tasks.c.finished_on <= day))
-    latest = (select(colour_history.c.colour, func.row_number().over(
-        partition_by=colour_history.c.task_code,
-        order_by=colour_history.c.id.desc()).label("newest"))
-        .where(colour_history.c.item_kind == "task")
-        .where(colour_history.c.task_code.not_in(gone))
-        .where(colour_history.c.as_of <= day)).subquery()
-    rows = session.execute(select(latest.c.colour, func.count())
-                           .where(latest.c.newest == 1).group_by(latest.c.colour))
-    return dict(rows.all())
+def task_colour_changes(session, until):
+    """(task, as_of, colour) of every change of a task's own colour judged as of
+    `until` or before, by task and in the order stored, read a slice at a time."""
+    h = colour_history.c
+    return session.execute(
+        select(h.task_code, h.as_of, h.colour).where(h.item_kind == "task")
+        .where(h.as_of <= until).order_by(h.task_code, h.id)
+        .execution_options(yield_per=10_000)).tuples()
+
+
+def days_tasks_left(session, until):
+    """{task: the day it was cancelled, closed or explained} of the tasks that
+    left the one screen's counts by `until`."""
+    c = watched_tasks.c
+    left = func.coalesce(c.cancelled_on, c.finished_on)
+    return dict(session.execute(select(c.code, left).where(left <= until)).tuples().all())
 
 
 def store_colours(session, as_of, rules, stored, current, changed):

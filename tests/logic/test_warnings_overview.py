@@ -10,6 +10,7 @@ from services.warnings.logic import (
     Target,
     Task,
     clock_deadlines,
+    counts_at,
     overdue_days,
     red_order,
     week_ends,
@@ -35,6 +36,24 @@ def test_weeks_end_on_sundays_and_the_current_week_on_the_day():
     assert week_ends(D(2026, 11, 25), 1) == [D(2026, 11, 25)]
     with pytest.raises(ValueError):
         week_ends(D(2026, 11, 25), 0)
+
+
+def test_the_trend_counts_each_day_from_one_pass_over_the_history():
+    ends = [D(2026, 11, 15), D(2026, 11, 22), D(2026, 11, 25)]
+    changes = [
+        ("A", D(2026, 11, 2), "green"), ("A", D(2026, 11, 20), "red"),
+        # Stored later though judged as of an earlier day (an evaluation as of a
+        # past day): the latest stored wins for every day from the one it speaks of.
+        ("A", D(2026, 11, 10), "yellow"),
+        ("B", D(2026, 11, 16), "red"),          # not yet judged on the 15th
+        ("C", D(2026, 11, 1), "yellow"),        # left the counts on the 22nd
+        ("D", D(2026, 11, 25), "green"),
+    ]
+    assert counts_at(ends, changes, {"C": D(2026, 11, 22)}) == [
+        {"green": 0, "yellow": 2, "red": 0},
+        {"green": 0, "yellow": 1, "red": 1},
+        {"green": 1, "yellow": 1, "red": 1},
+    ]
 
 
 def test_the_open_stages_of_a_matter_with_their_deadlines():
