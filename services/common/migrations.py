@@ -50,3 +50,17 @@ def applied_events_by_age(present):
         op.create_index(APPLIED_AT_INDEX, "applied_events", ["applied_at"])
     else:
         op.drop_index(APPLIED_AT_INDEX, table_name="applied_events")
+
+
+STARTED_AT_INDEX = "ix_timer_runs_started_at"
+
+
+def timer_runs_by_age(present):
+    """Index (present) or not the moments at which a service's timers claimed
+    their runs: what it forgets by age (services/common/retention.py)."""
+    from alembic import op
+
+    if present:
+        op.create_index(STARTED_AT_INDEX, "timer_runs", ["started_at"])
+    else:
+        op.drop_index(STARTED_AT_INDEX, table_name="timer_runs")

@@ -35,7 +35,8 @@ timer_runs = Table(
     Column("job", String(64), primary_key=True),
     Column("period", String(32), primary_key=True),
     Column("holder", String(64), nullable=False),
-    Column("started_at", DateTime, nullable=False),
+    # Indexed: the service forgets runs by age (retention.py).
+    Column("started_at", DateTime, nullable=False, index=True),
 )
 
 

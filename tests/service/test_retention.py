@@ -1,8 +1,8 @@
 """What a service keeps only for a while (services/common/retention.py), on both
-databases: events sent more than a week ago and the record of those applied more
-than 90 days ago are forgotten, a chunk at a time; an event not yet sent and
-anything younger are kept; a running service forgets by itself, the tasks
-service its batches' answers too."""
+databases: events sent more than a week ago, the record of those applied more
+than 90 days ago and timers' runs claimed more than 400 days ago are forgotten, a
+chunk at a time; an event not yet sent and anything younger are kept; a running
+service forgets by itself, the tasks service its batches' answers too."""
 import datetime as dt
 import threading
 
@@ -12,8 +12,9 @@ from sqlalchemy.orm import Session
 from services.common import retention
 from services.common.clock import utcnow
 from services.common.consuming import first_application
-from services.common.retention import APPLIED, SENT, Retention
-from services.common.tables import applied_events, outbox
+from services.common.leases import claim_timer_run, timer_run_claimed
+from services.common.retention import APPLIED, SENT, TIMER_RUNS, Retention
+from services.common.tables import applied_events, outbox, timer_runs
 
 
 def applied(plumbing):
@@ -46,7 +47,8 @@ def test_old_events_are_forgotten_a_chunk_at_a_time_and_the_rest_kept(plumbing, 
     event.listen(plumbing, "before_cursor_execute", lambda *call: deletes.append(call[2])
                  if call[2].startswith("DELETE FROM applied_events") else None)
 
-    assert Retention(plumbing).forget(now) == {"outbox": 1, "applied_events": 14}
+    assert Retention(plumbing).forget(now) == {"outbox": 1, "applied_events": 14,
+                                               "timer_runs": 0}
     assert in_outbox(plumbing) == {"sent-lately", "never-sent"}
     assert applied(plumbing) == {("recent", "on_a")}
     # Seven events of two consumers, at most three events a statement (so three
@@ -55,7 +57,29 @@ def test_old_events_are_forgotten_a_chunk_at_a_time_and_the_rest_kept(plumbing, 
     # Within its age a delivery again is still known, and skipped.
     with Session(plumbing) as session, session.begin():
         assert first_application(session, "recent", "on_a") is False
-    assert Retention(plumbing).forget(now) == {"outbox": 0, "applied_events": 0}
+    assert Retention(plumbing).forget(now) == {"outbox": 0, "applied_events": 0,
+                                               "timer_runs": 0}
+
+
+def test_a_timers_run_is_kept_as_long_as_its_period_is_asked_after(plumbing, monkeypatch):
+    now = utcnow()
+    with Session(plumbing) as session, session.begin():
+        session.execute(timer_runs.insert(), [
+            {"job": "reminders", "period": f"2024-01-0{day}#16", "holder": "a",
+             "started_at": now - TIMER_RUNS.age - dt.timedelta(days=day)}
+            for day in range(1, 6)] + [
+            # A year's ranking drafted early last year is still asked after, this year.
+            {"job": "draft-ranking", "period": "2025", "holder": "b",
+             "started_at": now - dt.timedelta(days=366)},
+            {"job": "daily-evaluation", "period": "today", "holder": "c", "started_at": now}])
+    monkeypatch.setattr(retention, "FORGET_CHUNK", 2)
+
+    assert Retention(plumbing).forget(now)["timer_runs"] == 5
+    with Session(plumbing) as session, session.begin():
+        assert set(session.scalars(select(timer_runs.c.period))) == {"2025", "today"}
+        # What is kept still makes another replica's claim fail.
+        assert timer_run_claimed(session, "draft-ranking", "2025")
+        assert not claim_timer_run(session, "daily-evaluation", "today", "d")
 
 
 def test_a_service_looks_soon_after_it_starts_then_once_an_interval(plumbing, monkeypatch):
