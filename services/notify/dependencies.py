@@ -11,7 +11,7 @@ from .settings import NotifySettings
 @dataclass(frozen=True)
 class Settings:
     """What the rules need from LUOSHI_* config (defaults in brackets):
-    NOTIFY_DEDUP_HOURS [24], NOTIFY_DIGEST_THRESHOLD [5] messages to one recipient
+    NOTIFY_DEDUP_HOURS [24, at most 720], NOTIFY_DIGEST_THRESHOLD [5] messages to one recipient
     in one evaluation, NOTIFY_SETTLE_MINUTES [10] a red warning waits (dropped if
     its item recovers meanwhile; 0: sent at once), NOTIFY_RETRY_DELAYS
     [60,300,1800,7200] seconds (their count + 1 is the number of attempts),

@@ -2,6 +2,8 @@
 the delivery queue and its log in one table), routing rules, templates, the
 escalation ladder, de-duplication marks and the weekly bulletins with the facts
 they are drawn from."""
+import datetime as dt
+
 from sqlalchemy import (
     JSON,
     Boolean,
@@ -19,6 +21,7 @@ from sqlalchemy import (
 )
 
 from services.common.calendar_copy import calendar_copy_table
+from services.common.retention import Kept
 
 metadata = MetaData()
 
@@ -90,8 +93,14 @@ notifications = Table(
 dedup_marks = Table(
     "dedup_marks", metadata,
     Column("key", String(300), primary_key=True),
-    Column("last_at", DateTime, nullable=False),
+    # Indexed: the service forgets marks by age (DEDUP_MARKS).
+    Column("last_at", DateTime, nullable=False, index=True),
 )
+# A mark is read only to ask whether its key was heard within the window
+# (repository.recent_keys), at most 30 days (settings.py), so a mark twice that
+# old is never read again. Kept for ever, one would stay for every item, colour,
+# channel and recipient the office ever notified.
+DEDUP_MARKS = Kept(dedup_marks.c.last_at, dedup_marks.c.key, dt.timedelta(days=60))
 
 routing_rules = Table(
     "routing_rules", metadata,

@@ -21,7 +21,7 @@ from services.common.text import refuse_unstorable
 from services.common.timers import timer
 from services.common.workdays import CALENDAR, WORKING
 
-from . import documents, logic
+from . import documents, logic, models
 from . import repository as repo
 from .dependencies import Delivery
 from .exceptions import EXPECTED, Conflict, Forbidden, InvalidInput, NotFound
@@ -100,7 +100,7 @@ class Service(LeadersHandlers, ExtensionHandlers, ForecastHandlers, RemindersHan
     name = "notify"
 
     # Nothing is emitted, so no outbox relay needs to run beside the workers.
-    db = Database(relay=False)
+    db = Database(relay=False, kept=[models.DEDUP_MARKS])
     # Validated when the container is made (see services/common/settings.py).
     settings = Settings(NotifySettings)
     clock = Clock()

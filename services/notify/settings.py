@@ -12,7 +12,8 @@ from . import logic
 
 
 class NotifySettings(ServiceSettings):
-    notify_dedup_hours: float = Field(24, ge=0)
+    # At most 30 days: the marks it reads are forgotten after 60 (models.DEDUP_MARKS).
+    notify_dedup_hours: float = Field(24, ge=0, le=720)
     # Messages to one recipient in one evaluation before they go as one digest.
     notify_digest_threshold: int = Field(5, ge=1)
     # Seconds between attempts; their count + 1 is the number of attempts.

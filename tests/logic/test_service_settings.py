@@ -48,6 +48,8 @@ def test_lists_as_a_compose_file_writes_them():
     (RankingSettings, "LUOSHI_TIMEZONE", "Asia/Beijing"),
     (RankingSettings, "LUOSHI_RETRY_DELAYS", "1,x"),
     (NotifySettings, "LUOSHI_NOTIFY_DIGEST_THRESHOLD", "five"),
+    # Over 30 days, half the time its marks are kept (services/notify/models.py).
+    (NotifySettings, "LUOSHI_NOTIFY_DEDUP_HOURS", "721"),
     (NotifySettings, "LUOSHI_BULLETIN_WEEKDAY", "7"),
     (NotifySettings, "LUOSHI_ESCALATION_DAYS", "weekdays"),
     (NotifySettings, "LUOSHI_NOTIFY_LEADERS", "[{"),

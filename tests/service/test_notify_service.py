@@ -31,6 +31,7 @@ from nameko.testing.services import entrypoint_hook, entrypoint_waiter
 from services.common.clock import Clock, LocalClock
 from services.common.errors import Conflict, Forbidden, InvalidInput, NotFound
 from services.common.events import new_event
+from services.notify.models import DEDUP_MARKS
 from services.notify.service import Service
 from tests.support.publish import publish_event
 from tests.support.services import TASK, prepare, service_config
@@ -324,6 +325,22 @@ def test_the_same_item_and_colour_reach_a_recipient_once_a_day(notify, http_peer
     turn_red(notify, as_of="2026-11-04", previous="green")
     notify("tick")
     assert len(http_peer.on("/sms")) == 2
+
+
+def test_a_de_duplication_mark_is_forgotten_only_long_after_its_window(notify, http_peer):
+    turn_red(notify)
+    notify("tick")
+    heard = dt.datetime(2026, 11, 3, 2, 0)  # 10:00 in Shanghai, as the marks keep it
+    retention = next(dep for dep in notify.container.dependencies
+                     if dep.attr_name == "db").retention
+    assert retention.forget(heard + DEDUP_MARKS.age - dt.timedelta(hours=1))["dedup_marks"] == 0
+    # A mark kept is still read: the same warning again is not news.
+    turn_red(notify, previous="green")
+    notify("tick")
+    assert len(http_peer.on("/sms")) == 1
+    # Its channels' marks (SMS, e-mail, inbox) go once they are past their age.
+    assert retention.forget(heard + DEDUP_MARKS.age + dt.timedelta(hours=1))["dedup_marks"] == 3
+    assert retention.forget(heard + DEDUP_MARKS.age + dt.timedelta(hours=1))["dedup_marks"] == 0
 
 
 def test_a_transient_failure_is_retried_later_and_then_succeeds(notify, http_peer):
