@@ -10,6 +10,11 @@ own database once the status is known and before the answer reaches the
 client. Rows are only inserted: the code has no path that changes or deletes
 them, and `GET /api/v1/audit` reads them.
 
+A body over SUMMARY_BYTES is kept as a summary instead (request_record: its
+SHA-256, its size, and for a JSON list how many items and the keys of the first
+few), so that the log, kept for ever, does not hold every progress batch whole;
+the digest still ties the row to the exact bytes the caller sent.
+
 The log fails closed. A pending mark is written before the request reaches a
 route; if it cannot be, the request is refused (503) and nothing is done. The
 row is written with the outcome, in the transaction that removes the mark; if
@@ -59,9 +64,17 @@ SECRET_FIELDS = frozenset({
     "webhook_url",
 })
 REDACTED = "[redacted]"
-# A progress batch of 1,000 items is a few hundred KiB; bodies larger than
-# this are summarised by their size rather than kept.
+# A body up to this size is read to be kept (or its items counted); a larger one
+# is summarised by its type, size and digest alone.
 MAX_REQUEST_BYTES = 2 * 1024 * 1024
+# Bodies larger than this are kept as a summary, not whole: a progress batch of
+# 1,000 items is a few hundred KiB, and counties post one a day for years.
+SUMMARY_BYTES = 16 * 1024
+# A summary names the first few items of a JSON list by these fields (a task's
+# code, a report's task and unit), each cut to SUMMARY_KEY_CHARS.
+SUMMARY_ITEMS = 5
+SUMMARY_ITEM_KEYS = ("code", "task", "target", "unit")
+SUMMARY_KEY_CHARS = 100
 MAX_RESPONSE_BYTES = 64 * 1024
 # The hash the first row of the chain follows.
 GENESIS = "0" * 64
@@ -101,14 +114,12 @@ def _size_only(raw: bytes, content_type: str) -> dict:
     return {"content_type": content_type[:100], "bytes": len(raw)}
 
 
-def request_record(raw: bytes, total: int, content_type: str):
-    """What the log keeps of a request body: redacted JSON or form fields, else
-    its type and size (a file upload, or a body too large to keep)."""
-    if not total:
+def request_body(raw: bytes, total: int, content_type: str):
+    """A request's JSON or form fields, redacted; None for any other body (a file
+    upload, one too large to read whole, one that does not parse)."""
+    if not raw or total > len(raw):
         return None
     media_type = content_type.split(";")[0].strip().lower()
-    if total > len(raw):
-        return {"content_type": content_type[:100], "bytes": total}
     try:
         if media_type == "application/json":
             return redact(json.loads(raw))
@@ -116,8 +127,34 @@ def request_record(raw: bytes, total: int, content_type: str):
             return redact(dict(parse_qsl(raw.decode(), keep_blank_values=True)))
     except (ValueError, UnicodeDecodeError, RecursionError):
         # A body the route refuses (a nesting bomb among them) is kept by its size.
-        return _size_only(raw, content_type)
-    return _size_only(raw, content_type)
+        return None
+    return None
+
+
+def _first_keys(item) -> dict:
+    return {key: item[key][:SUMMARY_KEY_CHARS] for key in SUMMARY_ITEM_KEYS
+            if isinstance(item.get(key), str)}
+
+
+def request_record(body, total: int, content_type: str, sha256: str):
+    """What the log keeps of a request of `total` bytes whose SHA-256 is `sha256`:
+    `body` (request_body) whole when the request is at most SUMMARY_BYTES; else
+    a summary, {summary: true, content_type, bytes, sha256}, with for a JSON list
+    its `items` and `first_items` (their SUMMARY_ITEM_KEYS); a body neither JSON
+    nor a form by its type and size."""
+    if not total:
+        return None
+    if total > SUMMARY_BYTES:
+        summary = {"summary": True, "content_type": content_type[:100], "bytes": total,
+                   "sha256": sha256}
+        if isinstance(body, list):
+            summary["items"] = len(body)
+            summary["first_items"] = [_first_keys(item) for item in body[:SUMMARY_ITEMS]
+                                      if isinstance(item, dict)]
+        return summary
+    if body is None:
+        return {"content_type": content_type[:100], "bytes": total}
+    return body
 
 
 def response_record(raw: bytes, content_type: str):
@@ -210,7 +247,7 @@ class AuditLog:
             return
         request_type = Headers(scope=scope).get("content-type", "")
         keep_body = not request_type.lower().startswith("multipart/")
-        body, total = bytearray(), 0
+        body, total, digest = bytearray(), 0, hashlib.sha256()
         started: Message | None = None
         answer = bytearray()
         began = time.monotonic()
@@ -221,6 +258,7 @@ class AuditLog:
             if message["type"] == "http.request":
                 chunk = message.get("body", b"")
                 total += len(chunk)
+                digest.update(chunk)
                 if keep_body and len(body) + len(chunk) <= MAX_REQUEST_BYTES:
                     body.extend(chunk)
             return message
@@ -235,7 +273,8 @@ class AuditLog:
                 if message.get("more_body", False):
                     return
                 written = await self._write(scope, pending, started["status"], bytes(body),
-                                            total, request_type, started, bytes(answer), began)
+                                            total, digest.hexdigest(), request_type, started,
+                                            bytes(answer), began)
                 if not written:
                     await self._refuse(scope, receive, send, "audit_outcome_unrecorded")
                     return
@@ -248,8 +287,8 @@ class AuditLog:
             await self.app(scope, recording_receive, holding_send)
         except Exception:
             if started is None:
-                await self._write(scope, pending, 500, bytes(body), total, request_type, None,
-                                  b"", began)
+                await self._write(scope, pending, 500, bytes(body), total, digest.hexdigest(),
+                                  request_type, None, b"", began)
             raise
 
     @staticmethod
@@ -267,15 +306,16 @@ class AuditLog:
             db.flush()
             return mark.id
 
-    async def _write(self, scope, pending, status, body, total, request_type, started, answer,
-                     began) -> bool:
+    async def _write(self, scope, pending, status, body, total, sha256, request_type, started,
+                     answer, began) -> bool:
         """Write the row of the request's outcome and remove its pending mark;
         False when that failed."""
         response_type = ""
         if started is not None:
             response_type = Headers(raw=started.get("headers", [])).get("content-type", "")
         try:
-            entry = self._entry(scope, status, body, total, request_type, answer, response_type)
+            entry = self._entry(scope, status, body, total, sha256, request_type, answer,
+                                response_type)
             await run_in_threadpool(self._insert, scope["app"].state.db, entry, pending)
         except Exception:
             log.exception("could not write the audit entry of %s %s (status %s); the client "
@@ -286,9 +326,10 @@ class AuditLog:
                  entry["user"], (time.monotonic() - began) * 1000)
         return True
     @staticmethod
-    def _entry(scope, status, body, total, request_type, answer, response_type) -> dict:
+    def _entry(scope, status, body, total, sha256, request_type, answer, response_type) -> dict:
         caller = (scope.get("state") or {}).get("caller")
-        request = request_record(body, total, request_type)
+        # The units come from the whole body, a summarised one's too.
+        parsed = request_body(body, total, request_type)
         route = scope.get("route")
         client = scope.get("client")
         return {
@@ -296,7 +337,7 @@ class AuditLog:
             "role": caller.role if caller else None,
             "api_key": caller.api_key if caller else None,
             "caller_units": caller.units if caller else None,
-            "units": named_units(request),
+            "units": named_units(parsed),
             "method": scope["method"],
             "path": escaped(scope["path"][:1000]),
             "route": getattr(route, "path", None),
@@ -305,7 +346,7 @@ class AuditLog:
             "status": status,
             "address": client[0] if client else None,
             # Refused hostile text is logged too, escaped so that the row can be stored.
-            "request": escaped(request),
+            "request": escaped(request_record(parsed, total, request_type, sha256)),
             "response": response_record(answer, response_type),
         }
 

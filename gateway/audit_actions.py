@@ -103,6 +103,9 @@ class _Blank(dict):
 
 
 def _progress(request: Any) -> str:
+    if isinstance(request, dict) and request.get("summary") and "items" in request:
+        # A large batch is kept as a summary (audit.request_record): its count.
+        return f"报送进度 {request['items']} 条"
     items = request if isinstance(request, list) else []
     items = [item for item in items if isinstance(item, dict)]
     if len(items) == 1:

@@ -37,6 +37,8 @@ def test_the_words_name_what_was_acted_on():
     assert describe("POST", "/api/v1/notices", None, {"task": "T-9"}) == "下发督办单，任务 T-9"
     # A body the log kept only as its size, or none at all, still reads.
     assert describe("POST", "/api/v1/progress", None, {"bytes": 12}) == "报送进度"
+    assert describe("POST", "/api/v1/progress", None,
+                    {"summary": True, "bytes": 300_000, "items": 1000}) == "报送进度 1000 条"
     assert describe("POST", "/api/v1/tasks", None, None) == "新建任务"
 
 

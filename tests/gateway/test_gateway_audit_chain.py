@@ -2,8 +2,11 @@
 record is refused or not reported as done, every row is chained to the one
 before it by its sha256, and `python -m gateway.audit verify` finds a changed,
 removed or cut row. Concurrent writers, on SQLite and on PostgreSQL, keep one
-chain."""
+chain. A large body is kept as its digest and a summary, and the chain holds
+over rows of both kinds."""
 import datetime as dt
+import hashlib
+import json
 import subprocess
 import sys
 import threading
@@ -12,7 +15,16 @@ from fastapi.routing import APIRoute
 from sqlalchemy import text
 from starlette.responses import Response
 
-from gateway.audit import GENESIS, HASHED_FIELDS, append, audited, canonical, row_hash, verify
+from gateway.audit import (
+    GENESIS,
+    HASHED_FIELDS,
+    SUMMARY_BYTES,
+    append,
+    audited,
+    canonical,
+    row_hash,
+    verify,
+)
 from gateway.db import Database
 from gateway.models import AuditEntry
 from gateway.routes import ROUTERS
@@ -36,6 +48,38 @@ def test_every_row_is_chained_to_the_one_before(client, admin, fake_rpc, app):
     assert rows[0].prev_hash == GENESIS
     for before, after in zip(rows, rows[1:], strict=False):
         assert after.prev_hash == before.hash
+    assert verify(app.state.db) == []
+
+
+def test_a_large_batch_is_kept_as_its_digest_and_a_small_body_whole(
+        client, admin, fake_rpc, app):
+    batch = [{"task": f"T-{number:04d}", "unit": f"U0{number % 2 + 1}", "percent": 50,
+              "note": "按计划推进，已完成年度目标的一半"} for number in range(1000)]
+    sent = json.dumps(batch, ensure_ascii=False).encode()
+    with app.state.db.session() as db:
+        # A row of the gateway before summaries, that kept such a batch whole.
+        append(db, {"user": "admin", "role": "admin", "units": ["U01", "U02"],
+                    "method": "POST", "path": "/api/v1/progress", "route": "/api/v1/progress",
+                    "status": 200, "request": batch})
+    assert client.post("/api/v1/progress", content=sent, headers={
+        **admin, "Content-Type": "application/json"}).status_code == 200
+    assert client.post("/api/v1/progress", json=PROGRESS, headers=admin).status_code == 200
+
+    small, large, old = client.get("/api/v1/audit", params={"path": "/api/v1/progress"},
+                                   headers=admin).json()["items"]
+    assert len(sent) > SUMMARY_BYTES
+    assert large["request"] == {
+        "summary": True, "content_type": "application/json", "bytes": len(sent),
+        "sha256": hashlib.sha256(sent).hexdigest(), "items": 1000,
+        "first_items": [{"task": "T-0000", "unit": "U01"}, {"task": "T-0001", "unit": "U02"},
+                        {"task": "T-0002", "unit": "U01"}, {"task": "T-0003", "unit": "U02"},
+                        {"task": "T-0004", "unit": "U01"}]}
+    assert len(json.dumps(large["request"])) < 1024
+    # Who did what still reads from the summary: the units named and the count.
+    assert (large["user"], large["units"], large["action"]) == (
+        "admin", ["U01", "U02"], "报送进度 1000 条")
+    assert small["request"] == PROGRESS
+    assert old["request"] == batch
     assert verify(app.state.db) == []
 
 
