@@ -105,6 +105,28 @@ colour_changes = Table(
     Index("ix_colour_changes_item", "item_kind", "item_key", "day"),
 )
 
+# The items yellow or red when a period began, each with its last change before
+# that day, kept once the period has begun (with the last change the history held
+# then): a scoring reads them, not every item's history of the years, which grows
+# for as long as the office runs. A change judged as of a day before a kept start
+# (a late or a backdated evaluation) is read past them, and drops them.
+start_states_taken = Table(
+    "start_states_taken", metadata,
+    Column("start", Date, primary_key=True),
+    Column("through_id", BigId, nullable=False),
+)
+
+start_states = Table(
+    "start_states", metadata,
+    Column("start", Date, primary_key=True),
+    Column("item_kind", String(16), primary_key=True),
+    Column("item_key", String(64), primary_key=True),
+    Column("unit", String(32), nullable=False),
+    Column("colour", String(16), nullable=False),
+    Column("day", Date, nullable=False),
+    Column("decided_at", DateTime, nullable=False),
+)
+
 commitments = Table(
     "commitments", metadata,
     Column("id", Integer, primary_key=True, autoincrement=False),

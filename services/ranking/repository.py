@@ -3,7 +3,7 @@ import datetime as dt
 
 from sqlalchemy import and_, bindparam, case, delete, func, or_, select, tuple_, update
 
-from services.common.bulk import insert_ignoring_conflicts, insert_many, update_many
+from services.common.bulk import among, insert_ignoring_conflicts, insert_many, update_many
 from services.common.calendar_copy import CalendarCopy
 from services.common.clock import utc_iso, utcnow
 from services.common.rule_versions import RuleVersions
@@ -23,6 +23,8 @@ from .models import (
     returned_steps,
     score_rules,
     standings,
+    start_states,
+    start_states_taken,
     targets,
     task_cooperators,
     tasks,
@@ -224,6 +226,10 @@ def save_colour_changes(session, changes, day, decided_at):
              "colour": c["colour"], "day": day, "decided_at": decided_at}
             for c in changes if c["item_kind"] != "task"]
     insert_many(session, colour_changes, rows)
+    if rows:
+        # The states kept at a later start no longer hold.
+        session.execute(delete(start_states).where(start_states.c.start > day))
+        session.execute(delete(start_states_taken).where(start_states_taken.c.start > day))
 
 
 def save_notice(session, notice, issued_on):
@@ -250,6 +256,83 @@ def record_return(session, verification_id, unit, task, kind, day):
 
 # Facts of a period -----------------------------------------------------------
 
+_CHANGE = (colour_changes.c.unit, colour_changes.c.item_kind, colour_changes.c.item_key,
+           colour_changes.c.day, colour_changes.c.colour, colour_changes.c.decided_at)
+
+
+def amiss_when_begun(session, start):
+    """[(unit, item_kind, item_key, day, colour, decided_at)]: the last change
+    before `start` of each item yellow or red when that day began: as kept
+    (keep_start_states) while the history holds no change before it stored
+    since, else read from the history."""
+    taken = session.execute(select(start_states_taken.c.through_id)
+                            .where(start_states_taken.c.start == start)).scalar()
+    if taken is not None and not _changed_before(session, start, taken):
+        k = start_states.c
+        return session.execute(select(k.unit, k.item_kind, k.item_key, k.day, k.colour,
+                                      k.decided_at).where(k.start == start)).all()
+    return states_at_start(session, start)[1]
+
+
+def _changed_before(session, start, through_id):
+    """Whether a change judged as of a day before `start` was stored after the
+    change `through_id`."""
+    h = colour_changes.c
+    return session.execute(select(h.id).where(h.id > through_id, h.day < start)
+                           .limit(1)).first() is not None
+
+
+def states_at_start(session, start):
+    """(the last change stored, amiss_when_begun's rows) read from the history:
+    each item's last change before `start`, of those yellow or red."""
+    h = colour_changes.c
+    through = session.execute(select(func.max(h.id))).scalar() or 0
+    last = (select(*_CHANGE, func.row_number().over(
+        partition_by=(h.item_kind, h.item_key),
+        order_by=(h.day.desc(), h.decided_at.desc(), h.id.desc())).label("n"))
+        .where(h.day < start, h.id <= through).subquery())
+    return through, session.execute(
+        select(last.c.unit, last.c.item_kind, last.c.item_key, last.c.day, last.c.colour,
+               last.c.decided_at).where(last.c.n == 1, last.c.colour != "green")).all()
+
+
+def start_states_kept(session, start):
+    return session.execute(select(start_states_taken.c.start)
+                           .where(start_states_taken.c.start == start)).first() is not None
+
+
+def keep_start_states(session, start, through_id, rows):
+    """Keep what states_at_start read (through the change `through_id`) as the
+    states at `start`, unless a change before it was stored since or another
+    replica kept them first."""
+    if _changed_before(session, start, through_id) or not insert_ignoring_conflicts(
+            session, start_states_taken, [{"start": start, "through_id": through_id}]):
+        return
+    insert_many(session, start_states, [
+        {"start": start, "unit": unit, "item_kind": kind, "item_key": key, "day": day,
+         "colour": colour, "decided_at": decided_at}
+        for unit, kind, key, day, colour, decided_at in rows])
+
+
+def changes_in(session, start, as_of, begun_amiss):
+    """The changes in [start, as_of] of the items yellow or red in it: those of a
+    change to yellow or red in it, and `begun_amiss` (amiss_when_begun). A
+    colour is scored by its red and yellow days, and a city's items are mostly
+    green all along (at a city's scale, reading every item's took a scoring
+    150 MB and most of its time)."""
+    h = colour_changes.c
+    in_period = h.day.between(start, as_of)
+    amiss = select(h.item_kind, h.item_key).where(in_period, h.colour != "green")
+    rows = {row[0]: row[1:] for row in session.execute(
+        select(h.id, *_CHANGE).where(in_period, tuple_(h.item_kind, h.item_key).in_(amiss)))}
+    begun = {(row[1], row[2]) for row in begun_amiss}
+    if begun:
+        rows.update((row[0], row[1:]) for row in session.execute(
+            select(h.id, *_CHANGE).where(in_period, among(session, h.item_key,
+                                                          sorted({key for _, key in begun}))))
+            if (row[2], row[3]) in begun)
+    return list(rows.values())
+
 def load_facts(session, period, as_of, rules):
     """The Facts (see logic.Facts) of a period as of a day, for the units of the
     rules' groups."""
@@ -271,28 +354,9 @@ def load_facts(session, period, as_of, rules):
                or_(tasks.c.created_on.is_(None), targets.c.due_date >= tasks.c.created_on))
     ).all()
 
-    # Only the items ever yellow or red by the day count: a colour is scored by
-    # its red and yellow days, and a city's items are mostly green all along (at a
-    # city's scale, reading theirs took a scoring 150 MB and most of its time).
-    ever_amiss = (select(colour_changes.c.item_kind, colour_changes.c.item_key)
-                  .where(colour_changes.c.colour != "green", colour_changes.c.day <= as_of))
-    in_period = session.execute(
-        select(colour_changes.c.unit, colour_changes.c.item_kind, colour_changes.c.item_key,
-               colour_changes.c.day, colour_changes.c.colour, colour_changes.c.decided_at)
-        .where(colour_changes.c.day.between(start, as_of),
-               tuple_(colour_changes.c.item_kind, colour_changes.c.item_key).in_(ever_amiss))
-    ).all()
-    # Each item's colour when the period began: its last change before it.
-    last = (select(colour_changes, func.row_number().over(
-        partition_by=(colour_changes.c.item_kind, colour_changes.c.item_key),
-        order_by=(colour_changes.c.day.desc(), colour_changes.c.decided_at.desc(),
-                  colour_changes.c.id.desc())).label("n"))
-        .where(colour_changes.c.day < start).subquery())
-    before = session.execute(
-        select(last.c.unit, last.c.item_kind, last.c.item_key, last.c.day, last.c.colour,
-               last.c.decided_at)
-        .where(last.c.n == 1, last.c.colour != "green")).all()
-    changes = sorted([*in_period, *before], key=lambda r: (r[1], r[2], r[3], r[5]))
+    before = amiss_when_begun(session, start)
+    changes = sorted([*changes_in(session, start, as_of, before), *before],
+                     key=lambda r: (r[1], r[2], r[3], r[5]))
 
     clock_rows = session.execute(
         select(tasks.c.unit, tasks.c.clock_class, tasks.c.start_date, tasks.c.closed_on)

@@ -322,6 +322,7 @@ class Service(Operations):
                 session, standings, period.key, scored_before=claimed_at - wait))
         if due:
             with self.last_scoring.timed():
+                self._keep_start_states(period, period.previous())
                 groups = self._score_apart(period, today, rules)
             with self.db.session() as session:
                 repo.store_standings(session, period, today, rules.version, groups,
@@ -676,6 +677,17 @@ class Service(Operations):
 
     def _score(self, session, period, as_of, rules):
         return score_period(session, period, as_of, rules)
+
+    def _keep_start_states(self, *periods):
+        """Keep the states each period began with (repo.keep_start_states), once:
+        read apart, as a scoring is, and written in a short transaction."""
+        for start in sorted({period.start for period in periods}):
+            with self.db.session(readonly=True) as session:
+                if repo.start_states_kept(session, start):
+                    continue
+                through, rows = repo.states_at_start(session, start)
+            with self.db.session() as session:
+                repo.keep_start_states(session, start, through, rows)
 
     def _score_apart(self, period, as_of, rules):
         with self.db.session(readonly=True) as session:

@@ -552,3 +552,47 @@ def test_an_ended_quarter_is_drafted_on_the_first_working_day_after_it(ranking):
     ranking.set_today(dt.date(2027, 1, 4))
     ranking("refresh_standings")
     assert periods()["2026-Q4"]["drafted_by"] == "auto"
+
+
+def _changes(session, day, *items):
+    """Colour changes kept as on_colour_changed keeps them."""
+    repo.save_colour_changes(session, [
+        {"item_kind": "target", "item_key": key, "unit": "C1", "colour": colour}
+        for key, colour in items], day, dt.datetime.combine(day, dt.time(1)))
+    repo.touch(session, [day])
+
+
+def test_a_period_keeps_what_was_amiss_when_it_began_and_reads_past_a_backdated_change(ranking):
+    start = dt.date(2026, 10, 1)  # 2026-Q4, today's period
+    with Session(ranking.engine) as session, session.begin():
+        _changes(session, dt.date(2026, 9, 1), ("A#1", "red"), ("B#1", "yellow"), ("C#1", "green"))
+        _changes(session, dt.date(2026, 9, 20), ("B#1", "green"))
+        _changes(session, dt.date(2026, 10, 5), ("A#1", "green"))
+
+    def begun():
+        with Session(ranking.engine) as session:
+            return ({row[2]: row[4] for row in repo.amiss_when_begun(session, start)},
+                    repo.start_states_kept(session, start))
+
+    assert begun() == ({"A#1": "red"}, False)
+    ranking("refresh_standings")  # keeps the states today's and the last period began with
+    assert begun() == ({"A#1": "red"}, True)
+    with Session(ranking.engine) as session:
+        assert repo.start_states_kept(session, dt.date(2026, 7, 1))
+        # The item amiss when the period began brings its change within it.
+        assert [(row[2], row[4]) for row in repo.changes_in(
+            session, start, dt.date(2026, 11, 23), repo.amiss_when_begun(session, start))] == [
+            ("A#1", "green")]
+
+    # An evaluation as of a day before the start, stored now: the states kept go.
+    with Session(ranking.engine) as session, session.begin():
+        _changes(session, dt.date(2026, 9, 25), ("C#1", "red"))
+    assert begun() == ({"A#1": "red", "C#1": "red"}, False)
+    ranking("refresh_standings")
+    assert begun() == ({"A#1": "red", "C#1": "red"}, True)
+    # Stored past the states kept (a replica's race), it is still read.
+    with Session(ranking.engine) as session, session.begin():
+        session.execute(repo.colour_changes.insert().values(
+            item_kind="target", item_key="D#1", unit="C1", colour="yellow",
+            day=dt.date(2026, 9, 30), decided_at=dt.datetime(2026, 11, 23, 1)))
+    assert begun() == ({"A#1": "red", "C#1": "red", "D#1": "yellow"}, True)
