@@ -44,7 +44,8 @@ FONT_NAME = "LuoshiCJK"
 _HTML = SandboxedEnvironment(autoescape=select_autoescape(default=True)).from_string("""\
 <!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8">
-<title>落实事项专报{{ " " + h.issue if h.issue }}（{{ s.week_start }}至{{ s.week_end }}）</title>
+<title>落实事项专报{{ " " + h.issue if h.issue -}}
+（{{ s.week_start_words }}至{{ s.week_end_words }}）</title>
 <style>
 body{font-family:"FangSong","STFangsong","Microsoft YaHei","PingFang SC",
 "WenQuanYi Micro Hei",sans-serif;margin:2em auto;max-width:60em;line-height:1.7}
@@ -78,7 +79,7 @@ td.n{text-align:right}.empty{color:#666}.draft{color:#c00000;text-align:center}
 {% endfor %}
 {% if s.overview.worst %}<h3>亮红灯最久的事项</h3>
 <table><tr><th>序号</th><th>任务</th><th>牵头单位</th><th>亮红灯天数</th><th>原因</th></tr>
-{% for row in s.overview.worst %}<tr><td>{{ loop.index }}</td><td>{{ row.task }}</td>
+{% for row in s.overview.worst %}<tr><td>{{ loop.index }}</td><td>{{ row.name }}</td>
 <td>{{ row.unit_name }}</td>
 <td class="n">{{ row.days_red }}</td><td>{{ row.reason }}</td></tr>
 {% endfor %}</table>{% endif %}
@@ -90,8 +91,8 @@ td.n{text-align:right}.empty{color:#666}.draft{color:#c00000;text-align:center}
 {% if section.rows %}
 <table><tr><th>序号</th><th>日期</th><th>单位</th><th>任务</th><th>情况</th></tr>
 {% for row in section.rows %}
-<tr><td>{{ loop.index }}</td><td>{{ row.day }}</td><td>{{ row.unit_name or "" }}</td>
-<td>{{ row.task or "" }}</td><td>{{ row.detail }}</td></tr>
+<tr><td>{{ loop.index }}</td><td>{{ row.day_words }}</td><td>{{ row.unit_name or "" }}</td>
+<td>{{ row.name }}</td><td>{{ row.detail }}</td></tr>
 {% endfor %}</table>
 {% else %}<p class="empty">{{ section.empty }}</p>{% endif %}
 {% endfor %}
@@ -100,10 +101,24 @@ td.n{text-align:right}.empty{color:#666}.draft{color:#c00000;text-align:center}
 
 
 def _words(summary):
-    """The summary with its dates in Chinese, as every document prints them."""
-    return {**summary,
+    """The summary as every document prints it: its dates in Chinese, and each
+    row with `day_words` (its day in Chinese) and `name` (its task's title)."""
+    overview = summary.get("overview")
+    if overview:
+        overview = {**overview, "worst": [_row_words(row) for row in overview["worst"]]}
+    return {**summary, "overview": overview,
+            "sections": [{**section, "rows": [_row_words(row) for row in section["rows"]]}
+                         for section in summary["sections"]],
             "week_start_words": chinese_date(dt.date.fromisoformat(summary["week_start"])),
             "week_end_words": chinese_date(dt.date.fromisoformat(summary["week_end"]))}
+
+
+def _row_words(row):
+    # Rows drawn up before they carried a title name their task in `task`.
+    named = {**row, "name": row.get("title") or row.get("task") or ""}
+    if row.get("day"):
+        named["day_words"] = chinese_date(dt.date.fromisoformat(row["day"]))
+    return named
 
 
 def render_html(summary, heading):
@@ -116,7 +131,7 @@ def render_html(summary, heading):
 
 def _numbered(summary):
     """(number, title, kind, content) of every part in print order: the overall
-    picture first, then the sections."""
+    picture first, then the sections. `summary` as _words answers it."""
     parts = [("总体情况", "overview", summary.get("overview"))]
     parts += [(section["title"], "section", section) for section in summary["sections"]]
     return [(section_number(index), *part) for index, part in enumerate(parts)]
@@ -150,12 +165,12 @@ def _group_rows(group):
 
 
 def _worst_rows(overview):
-    return [(index, row["task"], row["unit_name"], row["days_red"], row["reason"])
+    return [(index, row["name"], row["unit_name"], row["days_red"], row["reason"])
             for index, row in enumerate(overview["worst"], 1)]
 
 
 def _section_rows(section):
-    return [(index, row["day"], row["unit_name"], row["task"], row["detail"])
+    return [(index, row["day_words"], row["unit_name"], row["name"], row["detail"])
             for index, row in enumerate(section["rows"], 1)]
 
 
@@ -208,7 +223,7 @@ def render_pdf(summary, heading, config=None):
         ]))
         return table
 
-    for number, part_title, kind, content in _numbered(summary):
+    for number, part_title, kind, content in _numbered(words):
         story.append(Paragraph(escape(f"{number}、{part_title}"), heading_style))
         if kind == "overview":
             story.append(Paragraph(escape(_overview_lines(summary)), text))
@@ -216,17 +231,18 @@ def render_pdf(summary, heading, config=None):
                 if group["rows"]:
                     story.append(Paragraph(escape(_group_title(group, content)), sub))
                     story.append(grid(GROUP_HEADER, _group_rows(group),
-                                      (12, 48, 22, 20, 20, 20, 28)))
+                                      (12, 58, 22, 20, 20, 20, 28)))
             if content and content["worst"]:
                 story.append(Paragraph("亮红灯最久的事项", sub))
-                story.append(grid(WORST_HEADER, _worst_rows(content), (12, 30, 36, 24, 68)))
+                story.append(grid(WORST_HEADER, _worst_rows(content), (12, 50, 30, 22, 66)))
             continue
         if content.get("summary"):
             story.append(Paragraph(escape(content["summary"]), text))
         if not content["rows"]:
             story.append(Paragraph(escape(content["empty"]), text))
             continue
-        story.append(grid(ROW_HEADER, _section_rows(content), (12, 24, 32, 32, 70)))
+        # The date column holds 2026年11月30日 on one line; a title may wrap.
+        story.append(grid(ROW_HEADER, _section_rows(content), (12, 30, 30, 44, 64)))
     buffer = io.BytesIO()
     SimpleDocTemplate(buffer, pagesize=A4, title="落实事项专报",
                       leftMargin=15 * mm, rightMargin=15 * mm).build(story)
@@ -269,7 +285,7 @@ def render_docx(summary, heading):
             for cell, value in zip(table.add_row().cells, row, strict=True):
                 cell.text = str(value if value is not None else "")
 
-    for number, part_title, kind, content in _numbered(summary):
+    for number, part_title, kind, content in _numbered(words):
         document.add_heading(f"{number}、{part_title}", level=2)
         if kind == "overview":
             document.add_paragraph(_overview_lines(summary))

@@ -839,7 +839,8 @@ def batch_rows(batches, colours, day):
     for entry in batches:
         colour = colours.get(entry["batch"]) or {}
         rows.append({
-            "day": day.isoformat(), "task": entry["batch"] or "未分批", "unit": None,
+            "day": day.isoformat(), "task": None, "title": entry["batch"] or "未分批",
+            "unit": None,
             "unit_name": "", "kind": "batch",
             "detail": (f"共{entry['items']}项，已销号{entry['closed']}项，"
                        f"已说明情况{entry['explained']}项，已撤销{entry['cancelled']}项；"
@@ -854,6 +855,21 @@ CHINESE_NUMERALS = "一二三四五六七八九十"
 def chinese_date(day):
     """2026年12月7日, as an office dates its documents."""
     return f"{day.year}年{day.month}月{day.day}日"
+
+
+def task_title(task, titles):
+    """The name people read of a task: its title in `titles` ({code: title}, as
+    notify last heard it), else its code (a task notify has not heard of)."""
+    return titles.get(task) or task
+
+
+def fact_row(fact, unit_names, titles):
+    """A bulletin row of a gathered fact: its task by code for machines and by
+    `title` for people (task_title), its unit by code and by name."""
+    return {"day": fact["day"].isoformat(), "task": fact["task"],
+            "title": task_title(fact["task"], titles), "unit": fact["unit"],
+            "unit_name": unit_names.get(fact["unit"], fact["unit"]),
+            "detail": fact["detail"] or "", "kind": fact["kind"]}
 
 
 def section_number(index):
@@ -879,14 +895,15 @@ def _change_words(now, before):
 
 
 def bulletin_overview(week_end, trend, units, reds, unit_names, unit_kinds, as_of,
-                      worst=10):
+                      titles=None, worst=10):
     """The bulletin's overall picture: the colours of the city's tasks at the end
     of the week and their change from the week before (`trend`, as the warnings
     service's get_colour_trend answers two weeks: [{week_end, green, yellow, red}]),
     each county's and department's lights as the bulletin is drawn up (`units`:
     the dashboard's [{unit, green, yellow, red}], on `as_of`), and the `worst` red
-    items in the one screen's order (`reds`: list_red_items' items). None when the
-    warnings service could not be asked (trend None)."""
+    items in the one screen's order (`reds`: list_red_items' items), named by
+    their `titles` ({code: title}). None when the warnings service could not be
+    asked (trend None)."""
     if trend is None:
         return None
     weeks = {entry["week_end"]: entry for entry in trend}
@@ -909,7 +926,8 @@ def bulletin_overview(week_end, trend, units, reds, unit_names, unit_kinds, as_o
                          "red_share": round(100 * entry["red"] / count, 1) if count else 0.0})
         rows.sort(key=lambda row: (-row["red_share"], -row["red"], row["unit_name"]))
         groups.append({"kind": kind, "label": label, "rows": rows})
-    worst_rows = [{"task": item["task"], "unit": item["unit"],
+    worst_rows = [{"task": item["task"], "title": task_title(item["task"], titles or {}),
+                   "unit": item["unit"],
                    "unit_name": unit_names.get(item["unit"], item["unit"]),
                    "days_red": item["days_red"], "reason": item["reason"]}
                   for item in (reds or [])[:worst]]
@@ -941,7 +959,7 @@ def verification_detail(item, words):
     return f"{what}{words}"
 
 
-def verification_section(week_start, week_end, verifications, unit_names):
+def verification_section(week_start, week_end, verifications, unit_names, titles):
     """The bulletin's section on 复核 and its tallies: the week's requests, how
     many the office confirmed and sent back, and how many wait at the week's end
     (asked in any week, not yet decided by its end). Rows: the week's
@@ -961,9 +979,7 @@ def verification_section(week_start, week_end, verifications, unit_names):
                        if fact["kind"] == VERIFY_WAITING and fact["day"] <= week_end
                        and key not in decided),
     }
-    rows = [{"day": f["day"].isoformat(), "task": f["task"], "unit": f["unit"],
-             "unit_name": unit_names.get(f["unit"], f["unit"]), "detail": f["detail"] or "",
-             "kind": f["kind"]}
+    rows = [fact_row(f, unit_names, titles)
             for f in sorted(week, key=lambda f: (f["day"], f["unit"] or "", f["key"]))
             if f["kind"] in (VERIFY_RETURNED, VERIFY_CONFIRMED)]
     section = {"key": "verification", "title": "复核情况", "rows": rows,
@@ -998,7 +1014,8 @@ def forecast_section(forecasts, accuracy, unit_names, titles):
     rows = []
     for item in forecasts["items"][:FORECAST_ROWS]:
         red_on, due = (dt.date.fromisoformat(item[key]) for key in ("red_on", "due"))
-        rows.append({"day": item["red_on"], "task": titles.get(item["task"], item["task"]),
+        rows.append({"day": item["red_on"], "task": item["task"],
+                     "title": task_title(item["task"], titles),
                      "unit": item["unit"], "unit_name": unit_names.get(item["unit"],
                                                                       item["unit"]),
                      "kind": "forecast",
@@ -1024,7 +1041,8 @@ def way_off_section(ways):
                       "即可脱离黑榜")
         else:
             detail = f"完成{way['actions']}项事项，可增加{way['points']:g}分；{way['note'] or ''}"
-        rows.append({"day": ways["as_of"], "task": way["group_label"], "unit": way["unit"],
+        rows.append({"day": ways["as_of"], "task": None, "title": way["group_label"],
+                     "unit": way["unit"],
                      "unit_name": way["unit_name"], "kind": "way_off", "detail": detail})
     summary = (f"{ways['label']}评价排队截至{chinese_date(as_of)}，列入黑榜{len(rows)}个单位；"
                "分值按今天的得分计算，每项事项视为今天按期完成后重新计分。") if rows else None
@@ -1049,7 +1067,7 @@ def foresight_sections(asked, unit_names, titles):
 
 def bulletin_summary(week_start, facts, unit_names, generated_at, movers=None,
                      batches=None, overview=None, extensions=None,
-                     verifications=None, foresight=None):
+                     verifications=None, foresight=None, titles=None):
     """What the bulletin of the week from `week_start` (a Monday) says, from the
     facts gathered in it ({kind, key, task, unit, detail, day}), the ranking's
     movers of the week ([{unit, name, group, rank, previous_rank, rank_change}], or
@@ -1062,9 +1080,11 @@ def bulletin_summary(week_start, facts, unit_names, generated_at, movers=None,
     weeks included, for the requests still pending; None leaves that section out.
     `verifications` are the 复核 facts up to the week's end (verification_section);
     None: those of `facts`. `foresight`: the sections on what is coming
-    (foresight_sections), printed last.
+    (foresight_sections), printed last. `titles` ({code: title}) name the facts'
+    tasks (fact_row).
     Titles carry no numbers: the documents number the sections they print."""
     week_end = week_start + dt.timedelta(days=6)
+    titles = titles or {}
     sections = [
         ("red", "本周新增红色预警事项", "本周无新增红色预警事项。", ("red",)),
         ("overdue", "督办单逾期情况", "本周无逾期督办单。", ("overdue",)),
@@ -1076,14 +1096,11 @@ def bulletin_summary(week_start, facts, unit_names, generated_at, movers=None,
     in_week = sorted((f for f in facts if week_start <= f["day"] <= week_end),
                      key=lambda f: (f["day"], f["unit"] or "", f["key"]))
     for key, title, empty, kinds in sections:
-        rows = [{"day": f["day"].isoformat(), "task": f["task"], "unit": f["unit"],
-                 "unit_name": unit_names.get(f["unit"], f["unit"]), "detail": f["detail"] or "",
-                 "kind": f["kind"]}
-                for f in in_week if f["kind"] in kinds]
+        rows = [fact_row(f, unit_names, titles) for f in in_week if f["kind"] in kinds]
         answer["sections"].append({"key": key, "title": title, "empty": empty, "rows": rows})
     answer["sections"].append({
         "key": "movers", "title": "评价排队变动",
-        "rows": [{"day": week_end.isoformat(), "task": None, "unit": m["unit"],
+        "rows": [{"day": week_end.isoformat(), "task": None, "title": None, "unit": m["unit"],
                   "unit_name": m["name"], "kind": "mover",
                   "detail": (f"由第{m['previous_rank']}名{'升' if m['rank_change'] > 0 else '降'}"
                              f"至第{m['rank']}名（{'上升' if m['rank_change'] > 0 else '下降'}"
@@ -1101,17 +1118,15 @@ def bulletin_summary(week_start, facts, unit_names, generated_at, movers=None,
          ("accountability", "rectification")),
     ):
         answer["sections"].append({"key": key, "title": title, "empty": empty, "rows": [
-            {"day": f["day"].isoformat(), "task": f["task"], "unit": f["unit"],
-             "unit_name": unit_names.get(f["unit"], f["unit"]), "detail": f["detail"] or "",
-             "kind": f["kind"]} for f in in_week if f["kind"] in kinds]})
+            fact_row(f, unit_names, titles) for f in in_week if f["kind"] in kinds]})
     section, answer["verification"] = verification_section(
         week_start, week_end,
         [f for f in (facts if verifications is None else verifications)
-         if f["kind"] in VERIFY_KINDS], unit_names)
+         if f["kind"] in VERIFY_KINDS], unit_names, titles)
     answer["sections"].append(section)
     if extensions is not None:
         answer["sections"].append(extension_section(week_start, week_end, extensions,
-                                                    unit_names))
+                                                    unit_names, titles))
     answer["sections"].extend(foresight or [])
     answer["counts"] = {section["key"]: len(section["rows"]) for section in answer["sections"]}
     # Reminders before deadlines are counted, not listed: they are routine.
@@ -1122,7 +1137,7 @@ def bulletin_summary(week_start, facts, unit_names, generated_at, movers=None,
 EXTENSION_OUTCOMES = {"approved": "批准", "shortened": "缩短批准", "refused": "未批准"}
 
 
-def extension_section(week_start, week_end, facts, unit_names):
+def extension_section(week_start, week_end, facts, unit_names, titles):
     """The bulletin's section on the units' extension requests: the week's
     requests and decisions as rows, and a summary line counting them and the
     requests pending at the week's end. A decision's fact `key` is
@@ -1147,9 +1162,7 @@ def extension_section(week_start, week_end, facts, unit_names):
                     f"其中批准{outcomes['approved']}件、缩短批准{outcomes['shortened']}件、"
                     f"未批准{outcomes['refused']}件；截至本周末待审批{pending}件。"),
         "empty": "本周无延期申请及审批。",
-        "rows": [{"day": f["day"].isoformat(), "task": f["task"], "unit": f["unit"],
-                  "unit_name": unit_names.get(f["unit"], f["unit"]), "detail": f["detail"] or "",
-                  "kind": f["kind"]} for f in week],
+        "rows": [fact_row(f, unit_names, titles) for f in week],
         "pending": pending, "outcomes": outcomes, "requested": requested,
     }
 

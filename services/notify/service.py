@@ -883,10 +883,12 @@ class Service(LeadersHandlers, ExtensionHandlers, ForecastHandlers, RemindersHan
             return None
         with self.db.session(readonly=True) as session:
             contacts = repo.all_contacts(session)
+            titles = repo.task_titles(session, {item["task"] for item in reds})
         names = {code: row["name"] for code, row in contacts.items()}
         kinds = {code: row["kind"] for code, row in contacts.items()}
         return logic.bulletin_overview(week_end, trend["weeks"], dashboard["units"], reds,
-                                       names, kinds, dt.date.fromisoformat(dashboard["as_of"]))
+                                       names, kinds, dt.date.fromisoformat(dashboard["as_of"]),
+                                       titles)
 
     @staticmethod
     def _refuse_issued(row):
@@ -927,12 +929,15 @@ class Service(LeadersHandlers, ExtensionHandlers, ForecastHandlers, RemindersHan
         week_end = week_start + dt.timedelta(days=6)
         facts = repo.facts_between(session, week_start, week_end)
         extensions = repo.extension_facts_until(session, week_end)
-        names = repo.unit_names(session, {fact["unit"] for fact in [*facts, *extensions]
-                                          if fact["unit"]})
+        verifications = repo.verification_facts_until(session, week_end)
+        gathered = [*facts, *extensions, *verifications]
+        names = repo.unit_names(session, {fact["unit"] for fact in gathered if fact["unit"]})
         forecasts = ((foresight or {}).get("forecast") or ({"items": []}, None))[0]["items"]
         summary = logic.bulletin_summary(
             week_start, facts, names, local, movers, batches, overview, extensions,
-            verifications=repo.verification_facts_until(session, week_end),
+            verifications=verifications,
+            titles=repo.task_titles(session, {fact["task"] for fact in gathered
+                                              if fact["task"]}),
             foresight=logic.foresight_sections(
                 foresight or {},
                 repo.unit_names(session, {item["unit"] for item in forecasts}),

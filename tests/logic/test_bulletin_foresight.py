@@ -28,16 +28,18 @@ def test_the_tasks_forecast_red_are_counted_named_and_the_forecasts_record_said(
     (section,) = logic.foresight_sections({"forecast": (FORECASTS, ACCURACY)}, NAMES, TITLES)
     assert section["summary"] == ("截至2026年11月9日，按当前进度，预计10天内将亮红灯的事项2项。"
                                   "预测准确情况：近90天尚无到期的预测红灯。")
-    assert [(row["task"], row["unit_name"], row["detail"]) for row in section["rows"]] == [
-        ("城区污水管网改造", "袁州区",
+    assert [(row["task"], row["title"], row["unit_name"], row["detail"])
+            for row in section["rows"]] == [
+        ("T1", "城区污水管网改造", "袁州区",
          "预计2026年11月16日起亮红灯；预计2026年12月31日仅达62.5%（计划100%）"),
-        ("T2", "市督查办", "预计2026年11月18日起亮红灯；预计2026年11月30日仅达12%（计划50%）")]
+        ("T2", "T2", "市督查办",
+         "预计2026年11月18日起亮红灯；预计2026年11月30日仅达12%（计划50%）")]
 
 
 def test_a_unit_that_cannot_leave_the_black_list_this_period_is_told_why():
     (section,) = logic.foresight_sections({"way_off": WAYS}, NAMES, TITLES)
     assert section["summary"].startswith("2026年第四季度评价排队截至2026年11月9日，列入黑榜1个单位")
-    assert [(row["unit_name"], row["task"], row["detail"]) for row in section["rows"]] == [
+    assert [(row["unit_name"], row["title"], row["detail"]) for row in section["rows"]] == [
         ("万载县", "县（市、区）",
          "完成4项事项，可增加6.25分；红灯事项已达3项，本期无法脱离黑榜。")]
 

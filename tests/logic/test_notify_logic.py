@@ -1,11 +1,15 @@
 """The notify rules: which colour changes tell a unit, the Chinese template, and
 paging (routing and the rest: test_notify_rules.py)."""
 import datetime as dt
+import io
+import re
 
+import docx
+import pypdf
 import pytest
 
 from services.common.errors import InvalidInput
-from services.notify import logic
+from services.notify import documents, logic
 
 AS_OF = dt.date(2026, 11, 3)
 NOW = dt.datetime(2026, 11, 3, 1, 0)
@@ -82,7 +86,8 @@ def test_the_bulletin_counts_by_batch():
         [{"batch": "2026年第一批", "items": 159, "closed": 86, "explained": 3, "cancelled": 1},
          {"batch": None, "items": 2, "closed": 0, "explained": 0, "cancelled": 0}],
         {"2026年第一批": {"green": 60, "yellow": 5, "red": 4}}, dt.date(2026, 11, 8))
-    assert [row["task"] for row in rows] == ["2026年第一批", "未分批"]
+    assert [(row["task"], row["title"]) for row in rows] == [
+        (None, "2026年第一批"), (None, "未分批")]
     assert rows[0]["detail"] == ("共159项，已销号86项，已说明情况3项，已撤销1项；"
                                  "绿灯60项、黄灯5项、红灯4项")
     summary = logic.bulletin_summary(dt.date(2026, 11, 2), [], {}, dt.datetime(2026, 11, 9, 8),
@@ -122,6 +127,46 @@ def test_the_bulletins_overall_picture_counts_every_light_and_its_change():
     assert first_week["previous"] is None and "与上周相比" not in first_week["text"]
     assert logic.bulletin_overview(dt.date(2026, 11, 8), None, [], [], {}, {},
                                    dt.date(2026, 11, 9)) is None
+
+
+def test_the_bulletin_names_tasks_by_title_and_prints_dates_in_chinese():
+    """Leaders read a task's title and 2026年11月3日 in every rendering; the code
+    stays in `task` for machines, and names a task notify has not heard of."""
+    titles = {"T1": "城区污水管网改造"}
+    facts = [{"kind": "red", "key": "T1", "task": "T1", "unit": "yz", "detail": "严重滞后",
+              "day": dt.date(2026, 11, 3)},
+             {"kind": "closed", "key": "T9", "task": "T9", "unit": "yz", "detail": "已销号",
+              "day": dt.date(2026, 11, 5)}]
+    overview = logic.bulletin_overview(
+        dt.date(2026, 11, 8), [{"week_end": "2026-11-08", "green": 1, "yellow": 0, "red": 1}],
+        [], [{"task": "T1", "unit": "yz", "days_red": 6, "reason": "滞后"}], {"yz": "袁州区"},
+        {}, dt.date(2026, 11, 9), titles)
+    summary = logic.bulletin_summary(dt.date(2026, 11, 2), facts, {"yz": "袁州区"}, NOW, [], [],
+                                     overview, titles=titles)
+    red, _, closed = summary["sections"][:3]
+    assert [(row["task"], row["title"], row["day"]) for row in red["rows"] + closed["rows"]] == [
+        ("T1", "城区污水管网改造", "2026-11-03"), ("T9", "T9", "2026-11-05")]
+    assert [(row["task"], row["title"]) for row in overview["worst"]] == [
+        ("T1", "城区污水管网改造")]
+
+    heading = logic.bulletin_heading("市督查办", "draft")
+    word = docx.Document(io.BytesIO(documents.render_docx(summary, heading)))
+    pdf = pypdf.PdfReader(io.BytesIO(documents.render_pdf(summary, heading)))
+    for text in (documents.render_html(summary, heading),
+                 "".join(page.extract_text() for page in pdf.pages),
+                 "\n".join(cell.text for table in word.tables for row in table.rows
+                           for cell in row.cells)):
+        assert "城区污水管网改造" in text and "2026年11月3日" in text and "2026年11月5日" in text
+        assert "T1" not in text and not re.search(r"\d{4}-\d\d-\d\d", text), text
+
+
+def test_a_bulletin_drawn_up_before_rows_had_titles_still_prints():
+    row = {"day": "2026-11-03", "task": "T1", "unit": "yz", "unit_name": "袁州区",
+           "detail": "逾期", "kind": "red"}
+    summary = logic.bulletin_summary(dt.date(2026, 11, 2), [], {}, NOW)
+    summary["sections"][0]["rows"] = [row]
+    html = documents.render_html(summary, logic.bulletin_heading("市督查办", "draft"))
+    assert "<td>T1</td>" in html and "2026年11月3日" in html
 
 
 def test_the_bulletins_red_header_names_its_issue_office_and_date():

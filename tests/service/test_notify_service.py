@@ -595,7 +595,9 @@ def test_the_weekly_bulletin_is_drawn_up_signed_numbered_and_then_reaches_the_le
     bulletin = notify("generate_bulletin", ADMIN, week_start="2026-11-02")
     assert (bulletin["status"], bulletin["number"], bulletin["issue"]) == ("draft", None, None)
     sections = {section["key"]: section for section in bulletin["summary"]["sections"]}
-    assert [row["task"] for row in sections["red"]["rows"]] == ["T1"]
+    # Each row names its task by title for people, by code for machines.
+    assert [(row["task"], row["title"]) for row in sections["red"]["rows"]] == [
+        ("T1", "城区污水管网改造")]
     assert sections["red"]["rows"][0]["unit_name"] == "袁州区"
     assert [row["detail"] for row in sections["overdue"]["rows"]] == [
         "督办单 督办〔2026〕5号 逾期未签收"]
@@ -612,14 +614,15 @@ def test_the_weekly_bulletin_is_drawn_up_signed_numbered_and_then_reaches_the_le
     (county,) = [group for group in overview["groups"] if group["kind"] == "county"]
     assert [(row["unit_name"], row["red"], row["red_share"]) for row in county["rows"]] == [
         ("袁州区", 4, 40.0)]
-    assert [(row["task"], row["days_red"]) for row in overview["worst"]] == [("T1", 6)]
+    assert [(row["task"], row["title"], row["days_red"]) for row in overview["worst"]] == [
+        ("T1", "城区污水管网改造", 6)]
     # What is coming: the tasks forecast red, by name, and the way off the black list.
     assert sections["forecast"]["summary"] == (
         "截至2026年11月9日，按当前进度，预计10天内将亮红灯的事项7项，最近的5项如下。"
         "预测准确情况：近90天预测红灯4项，其中3项到期确实亮红灯（准确率75%）。")
-    assert [(row["task"], row["unit_name"], row["detail"])
+    assert [(row["task"], row["title"], row["unit_name"], row["detail"])
             for row in sections["forecast"]["rows"]] == [
-        ("城区污水管网改造", "袁州区",
+        ("T1", "城区污水管网改造", "袁州区",
          "预计2026年11月16日起亮红灯；预计2026年12月31日仅达62%（计划100%）")]
     assert [(row["unit_name"], row["detail"]) for row in sections["way_off"]["rows"]] == [
         ("袁州区", "完成3项事项，可增加4.5分，即可脱离黑榜")]
@@ -650,8 +653,9 @@ def test_the_weekly_bulletin_is_drawn_up_signed_numbered_and_then_reaches_the_le
     text = pypdf.PdfReader(io.BytesIO(base64.b64decode(pdf["content_b64"]))).pages[0] \
         .extract_text()
     for words in ("落实事项专报", "2026年第1期", "市督查办", "2026年11月3日", "一、总体情况",
-                  "T1", "袁州区", "二、本周新增红色预警事项"):
+                  "城区污水管网改造", "袁州区", "二、本周新增红色预警事项"):
         assert words in text, words
+    assert "T1" not in text and "2026-11-03" not in text
     every_page = "".join(page.extract_text() for page in pypdf.PdfReader(
         io.BytesIO(base64.b64decode(pdf["content_b64"]))).pages)
     for words in ("预测将亮红灯事项", "城区污水管网改造", "准确率75%", "黑榜单位脱离路径",

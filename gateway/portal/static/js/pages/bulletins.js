@@ -87,6 +87,11 @@ function summaryLine(value) {
   return `新增红灯${counts.red ?? 0}项 · 督办逾期${counts.overdue ?? 0}件 · 办结${counts.closed ?? 0}项`;
 }
 
+// A row names its task by title; rows drawn up before they carried a title name it in `task`.
+function taskName(row) {
+  return row.title ?? row.task ?? "";
+}
+
 /** The bulletin as its document reads: the red header, the overall picture and
  * the numbered sections, drawn from the summary the service keeps. */
 function documentView(row) {
@@ -110,7 +115,7 @@ function documentView(row) {
   }
   if (overview?.worst?.length) {
     overviewBody.push(h("h4", {}, "亮红灯最久的事项"), table([
-      { label: "任务", value: (r) => r.task },
+      { label: "任务", value: taskName },
       { label: "牵头单位", value: (r) => r.unit_name },
       { label: "亮红灯天数", value: (r) => r.days_red },
       { label: "原因", value: (r) => r.reason },
@@ -123,7 +128,7 @@ function documentView(row) {
     parts.push([section.title, section.rows.length ? [...said, table([
       { label: "日期", value: (r) => chineseDate(r.day) },
       { label: "单位", value: (r) => r.unit_name || "" },
-      { label: "任务", value: (r) => r.task || "" },
+      { label: "任务", value: taskName },
       { label: "情况", value: (r) => r.detail },
     ], section.rows)] : [...said, h("p.muted", {}, section.empty)]]);
   }
