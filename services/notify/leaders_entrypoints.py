@@ -41,10 +41,11 @@ class LeadersHandlers:
         posted = dt.datetime.fromisoformat(event["posted_at"])
         if posted.tzinfo is None:
             posted = posted.replace(tzinfo=dt.UTC)
+        posted = posted.astimezone(local.tzinfo)
         context = {"task": event["task"], "title": event["title"], "author": event["author"],
                    "side_name": SIDE_NAMES.get(event["side"], event["side"]),
-                   "excerpt": event["excerpt"],
-                   "posted_at": posted.astimezone(local.tzinfo).strftime("%Y-%m-%d %H:%M")}
+                   "excerpt": event["excerpt"], "posted_at": posted.strftime("%Y-%m-%d %H:%M"),
+                   "posted_at_words": f"{logic.chinese_date(posted)} {posted:%H:%M}"}
 
         def occurrence(unit):
             return {"event_type": logic.TASK_MESSAGE, "item": f"message:{event['message_id']}",

@@ -121,43 +121,45 @@ DEFAULT_RULES = [
 ]
 
 # Subject and body of each event type; `sms` is the short body of a text message
-# (it has no subject). Every channel of an event type starts from these.
+# (it has no subject). Every channel of an event type starts from these. They
+# name a task by its title and a day by its Chinese words (`..._words`); the
+# codes and ISO dates stay in the context for templates an office wrote with them.
 _DEFAULTS = {
     COLOUR_CHANGED: {
         "subject": "红色预警：「{{ title }}」",
-        "body": "{{ unit_name }}：截至 {{ as_of }}，你单位牵头的「{{ title }}」（{{ task }}）"
+        "body": "{{ unit_name }}：截至{{ as_of_words }}，你单位牵头的「{{ title }}」"
                 "已亮红灯（严重延期）。原因：{{ reason }}。请尽快研究整改措施并报送进展。",
         "sms": "【落实】{{ unit_name }}：「{{ title }}」已亮红灯（严重延期），原因：{{ reason }}。"
                "请尽快整改并报送进展。",
     },
     FORECAST_TURNED_RED: {
         "subject": "预测预警：「{{ title }}」按当前进度将亮红灯",
-        "body": "{{ unit_name }}：截至 {{ as_of }}，你单位牵头的「{{ title }}」（{{ task }}）目前为"
-                "{{ colour_name }}，{{ words }}。预计 {{ red_on }} 起亮红灯，"
+        "body": "{{ unit_name }}：截至{{ as_of_words }}，你单位牵头的「{{ title }}」目前为"
+                "{{ colour_name }}。按当前进度，{{ pace_words }}，预计{{ red_on_words }}起亮红灯，"
                 "请及早研究措施、加快推进并如实报送进展。",
-        "sms": "【落实】{{ unit_name }}：「{{ title }}」{{ words }}，预计 {{ red_on }} 起亮红灯，"
-               "请及早加快推进。",
+        "sms": "【落实】{{ unit_name }}：「{{ title }}」按当前进度{{ pace_words }}，"
+               "预计{{ red_on_words }}起亮红灯，请及早加快推进。",
     },
     NOTICE_ISSUED: {
         "subject": "督办单 {{ number }}：「{{ title }}」",
-        "body": "{{ unit_name }}：督查办就「{{ title }}」（{{ task }}）向你单位下发督办单"
+        "body": "{{ unit_name }}：督查办就「{{ title }}」向你单位下发督办单"
                 " {{ number }}。事由：{{ reason }}。"
-                "请于 {{ ack_due }} 前签收，{{ answer_due }} 前报送整改方案。",
+                "请于{{ ack_due_words }}前签收，{{ answer_due_words }}前报送整改方案。",
         "sms": "【落实】{{ unit_name }}：督办单 {{ number }}（「{{ title }}」）已下发，"
-               "请于 {{ ack_due }} 前签收，{{ answer_due }} 前报送整改方案。",
+               "请于{{ ack_due_words }}前签收，{{ answer_due_words }}前报送整改方案。",
     },
     NOTICE_OVERDUE: {
         "subject": "督办单 {{ number }} 已逾期{{ stage_name }}",
-        "body": "{{ unit_name }}：督办单 {{ number }}（「{{ title }}」，{{ task }}）已逾期"
+        "body": "{{ unit_name }}：督办单 {{ number }}（「{{ title }}」）已逾期"
                 "{{ stage_name }}，请立即办理。",
         "sms": "【落实】{{ unit_name }}：督办单 {{ number }}（「{{ title }}」）已逾期"
                "{{ stage_name }}，请立即办理。",
     },
     ESCALATION: {
         "subject": "升级提醒：{{ label }} 未响应",
-        "body": "{{ recipient_name }}：{{ unit_name }} 的{{ label }}自 {{ since }} 起未获响应，"
+        "body": "{{ recipient_name }}：{{ unit_name }} 的{{ label }}自{{ since_words }}起未获响应，"
                 "已升级至{{ role_name }}（第 {{ level }} 级）。请督促办理。",
-        "sms": "【落实】{{ unit_name }} 的{{ label }}自 {{ since }} 起未获响应，"
+        "sms": "【落实】{{ unit_name }} 的{{ label }}自{{ since_words }}起未获响应，"
                "已升级至{{ role_name }}，请督促办理。",
     },
     DIGEST: {
@@ -169,7 +171,7 @@ _DEFAULTS = {
                "详情请登录落实平台查看。",
     },
     BULLETIN: {
-        "subject": "落实事项专报（{{ week_start }}至{{ week_end }}）",
+        "subject": "落实事项专报（{{ week_start_words }}至{{ week_end_words }}）",
         "body": "{{ recipient_name }}：本周落实事项专报已生成：新增红色预警 {{ red }} 项，"
                 "督办单逾期 {{ overdue }} 件，办结 {{ closed }} 项。详见附件或平台“专报”栏目。",
         "sms": "【落实】本周落实事项专报已生成：新增红色预警 {{ red }} 项，"
@@ -184,8 +186,8 @@ _DEFAULTS = {
     },
     TASK_MESSAGE: {
         "subject": "「{{ title }}」有新留言（{{ side_name }}）",
-        "body": "{{ recipient_name }}：{{ author }}（{{ side_name }}）于 {{ posted_at }} "
-                "在「{{ title }}」（{{ task }}）留言：{{ excerpt }}。请登录落实平台查看并回复。",
+        "body": "{{ recipient_name }}：{{ author }}（{{ side_name }}）于{{ posted_at_words }}"
+                "在「{{ title }}」留言：{{ excerpt }}。请登录落实平台查看并回复。",
         "sms": "【落实】「{{ title }}」有{{ side_name }}新留言：{{ excerpt }}。请登录平台回复。",
     },
     REMIND_TARGET: {
@@ -240,11 +242,14 @@ SAMPLE_CONTEXTS = {
     COLOUR_CHANGED: {"unit_name": "袁州区", "task": "T2026-0001", "title": "产业园区建设",
                      "colour": RED, "colour_name": "红灯",
                      "reason": "计划进度60%，实际20%", "as_of": "2026-11-03",
+                     "as_of_words": "2026年11月3日",
                      "recipient_name": "李四", "role_name": "联络员"},
     NOTICE_ISSUED: {"unit_name": "袁州区", "task": "T2026-0001", "title": "产业园区建设",
                     "number": "督〔2026〕1号",
                     "reason": "连续两月严重延期", "ack_due": "2026-11-05",
                     "answer_due": "2026-11-12", "issued_at": "2026-11-03",
+                    "ack_due_words": "2026年11月5日", "answer_due_words": "2026年11月12日",
+                    "issued_at_words": "2026年11月3日",
                     "recipient_name": "张三", "role_name": "主要负责人"},
     NOTICE_OVERDUE: {"unit_name": "袁州区", "task": "T2026-0001", "title": "产业园区建设",
                      "number": "督〔2026〕1号",
@@ -252,7 +257,8 @@ SAMPLE_CONTEXTS = {
                      "recipient_name": "张三", "role_name": "主要负责人"},
     ESCALATION: {"unit_name": "袁州区", "task": "T2026-0001", "title": "产业园区建设",
                  "label": "「产业园区建设」红色预警",
-                 "since": "2026-11-03", "level": 1, "role_name": "主要负责人",
+                 "since": "2026-11-03", "since_words": "2026年11月3日", "level": 1,
+                 "role_name": "主要负责人",
                  "recipient_name": "张三"},
     DIGEST: {"count": 2, "items": ["红色预警：「产业园区建设」", "红色预警：「老旧小区改造」"],
              "recipient_name": "李四", "role_name": "联络员", "unit_name": "袁州区"},
@@ -262,16 +268,21 @@ SAMPLE_CONTEXTS = {
                         "recipient_name": "王市长", "role_name": "领导", "unit_name": "领导"},
     TASK_MESSAGE: {"task": "T2026-0001", "title": "产业园区建设", "author": "office1",
                    "side_name": "督查办", "excerpt": "请于本周五前补充佐证材料",
-                   "posted_at": "2026-11-03 10:30", "recipient_name": "袁州区",
+                   "posted_at": "2026-11-03 10:30", "posted_at_words": "2026年11月3日 10:30",
+                   "recipient_name": "袁州区",
                    "role_name": "联络员", "unit_name": "袁州区"},
-    BULLETIN: {"week_start": "2026-11-02", "week_end": "2026-11-08", "red": 3, "overdue": 1,
+    BULLETIN: {"week_start": "2026-11-02", "week_end": "2026-11-08",
+               "week_start_words": "2026年11月2日", "week_end_words": "2026年11月8日",
+               "red": 3, "overdue": 1,
                "closed": 2, "recipient_name": "王市长", "role_name": "领导",
                "unit_name": "领导"},
 }
 SAMPLE_CONTEXTS[FORECAST_TURNED_RED] = {
     "unit_name": "袁州区", "task": "T2026-0001", "title": "产业园区建设", "as_of": "2027-03-01",
-    "colour": YELLOW,
-    "colour_name": "黄灯", "red_on": "2027-03-12", "due": "2027-03-31",
+    "as_of_words": "2027年3月1日", "colour": YELLOW,
+    "colour_name": "黄灯", "red_on": "2027-03-12", "red_on_words": "2027年3月12日",
+    "due": "2027-03-31", "due_words": "2027年3月31日",
+    "pace_words": "预计2027年3月31日仅达62%（计划100%）",
     "words": "按当前进度，预计2027-03-31仅达62%（计划100%），将亮红灯",
     "recipient_name": "李四", "role_name": "联络员"}
 _REMINDER_SAMPLE = {"unit_name": "袁州区", "task": "T2026-0001", "title": "产业园区建设",
@@ -300,6 +311,11 @@ VARIABLE_NAMES = {
     "side_name": "留言方", "excerpt": "留言摘要", "posted_at": "留言时间",
     "week_start": "本周起", "week_end": "本周止", "red": "红灯数", "overdue": "超期督办单数",
     "closed": "办结数", "red_on": "预计转红日期", "due": "到期日", "words": "预测说明",
+    "as_of_words": "评价日期（中文）", "ack_due_words": "签收期限（中文）",
+    "answer_due_words": "整改方案期限（中文）", "issued_at_words": "下发日期（中文）",
+    "since_words": "起始日期（中文）", "posted_at_words": "留言时间（中文）",
+    "week_start_words": "本周起（中文）", "week_end_words": "本周止（中文）",
+    "red_on_words": "预计转红日期（中文）", "pace_words": "预测进度（中文）",
     "due_words": "到期日（中文）", "days_left": "剩余工作日", "left_words": "剩余时间（中文）",
     "seq": "目标序号", "month_words": "月份", "nth": "报送日（第几个工作日）",
     "pending": "未报送任务数",
@@ -802,7 +818,8 @@ def colour_context(task, unit_name, reason, as_of, colour=RED, title=None):
     code until the title is known: with_titles fills it in)."""
     return {"task": task, "title": title or task, "unit_name": unit_name, "colour": colour,
             "colour_name": FORECAST_COLOUR_NAMES.get(colour, colour),
-            "reason": (reason or "未说明").rstrip("。"), "as_of": as_of.isoformat()}
+            "reason": (reason or "未说明").rstrip("。"), "as_of": as_of.isoformat(),
+            "as_of_words": chinese_date(as_of)}
 
 
 STAGE_NAMES = {"ack": "签收", "answer": "报送整改方案"}
@@ -855,6 +872,12 @@ CHINESE_NUMERALS = "一二三四五六七八九十"
 def chinese_date(day):
     """2026年12月7日, as an office dates its documents."""
     return f"{day.year}年{day.month}月{day.day}日"
+
+
+def iso_words(value):
+    """chinese_date of the day an ISO date or moment ("2026-11-05",
+    "2026-11-05T18:00:00+08:00") names; "" for none."""
+    return chinese_date(dt.date.fromisoformat(value[:10])) if value else ""
 
 
 def task_title(task, titles):
@@ -994,6 +1017,12 @@ def verification_section(week_start, week_end, verifications, unit_names, titles
 FORECAST_ROWS = 5
 
 
+def pace_words(due, projected, planned):
+    """Where a task forecast red will stand on its due date, in notify's own
+    words with a Chinese date: 预计2027年3月31日仅达62%（计划100%）."""
+    return f"预计{chinese_date(due)}仅达{projected:g}%（计划{planned:g}%）"
+
+
 def forecast_section(forecasts, accuracy, unit_names, titles):
     """The bulletin's section on the tasks forecast red (预测将亮红灯): how many,
     the nearest FORECAST_ROWS by name with their unit and the day and
@@ -1019,8 +1048,8 @@ def forecast_section(forecasts, accuracy, unit_names, titles):
                      "unit": item["unit"], "unit_name": unit_names.get(item["unit"],
                                                                       item["unit"]),
                      "kind": "forecast",
-                     "detail": (f"预计{chinese_date(red_on)}起亮红灯；预计{chinese_date(due)}"
-                                f"仅达{item['projected']:g}%（计划{item['planned']:g}%）")})
+                     "detail": (f"预计{chinese_date(red_on)}起亮红灯；"
+                                f"{pace_words(due, item['projected'], item['planned'])}")})
     return {**section, "summary": summary, "rows": rows}
 
 
@@ -1413,9 +1442,13 @@ def forecast_occurrences(event, names, local_now, settle_minutes):
         "as_of": event["as_of"], "not_before": held,
         "context": {"unit_name": names.get(found["unit"], found["unit"]),
                     "task": found["task"], "as_of": event["as_of"].isoformat(),
-                    "colour": found["colour"],
+                    "as_of_words": chinese_date(event["as_of"]), "colour": found["colour"],
                     "colour_name": FORECAST_COLOUR_NAMES.get(found["colour"], "绿灯"),
-                    "red_on": found["red_on"].isoformat(), "due": found["due"].isoformat(),
+                    "red_on": found["red_on"].isoformat(),
+                    "red_on_words": chinese_date(found["red_on"]),
+                    "due": found["due"].isoformat(), "due_words": chinese_date(found["due"]),
+                    "pace_words": pace_words(found["due"], found["projected"],
+                                             found["planned"]),
                     "words": found["words"].rstrip("。")}}
         for found in event["forecasts"]]
 

@@ -335,6 +335,8 @@ class ForecastRedIn(Tolerant):
     colour = fields.String(required=True)
     red_on = fields.Date(required=True)
     due = fields.Date(required=True)
+    planned = fields.Float(required=True)
+    projected = fields.Float(required=True)
     words = fields.String(required=True)
 
 

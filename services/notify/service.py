@@ -197,7 +197,10 @@ class Service(LeadersHandlers, ExtensionHandlers, ForecastHandlers, RemindersHan
                         "reason": (notice["reason"] or "未说明").rstrip("。"),
                         "ack_due": (notice["ack_due"] or "")[:10],
                         "answer_due": (notice["answer_due"] or "")[:10],
-                        "issued_at": (notice["issued_at"] or "")[:10]},
+                        "issued_at": (notice["issued_at"] or "")[:10],
+                        "ack_due_words": logic.iso_words(notice["ack_due"]),
+                        "answer_due_words": logic.iso_words(notice["answer_due"]),
+                        "issued_at_words": logic.iso_words(notice["issued_at"])},
         }], event["event_id"], now, local)
         self._notice_deadlines(session, notice)
         settings = self.delivery.settings
@@ -716,6 +719,7 @@ class Service(LeadersHandlers, ExtensionHandlers, ForecastHandlers, RemindersHan
                     "level": step["level"],
                     "context": {"unit_name": names.get(row.unit, row.unit), "task": row.task,
                                 "label": row.label, "since": since.date().isoformat(),
+                                "since_words": logic.chinese_date(since.date()),
                                 "level": step["level"]},
                 }], f"escalation-{row.id}-{step['level']}", now, local, role=step["role"])
 
@@ -964,6 +968,8 @@ class Service(LeadersHandlers, ExtensionHandlers, ForecastHandlers, RemindersHan
             "bulletin_id": row.id,
             "context": {"week_start": row.summary["week_start"],
                         "week_end": row.summary["week_end"],
+                        "week_start_words": logic.iso_words(row.summary["week_start"]),
+                        "week_end_words": logic.iso_words(row.summary["week_end"]),
                         "red": counts["red"], "overdue": counts["overdue"],
                         "closed": counts["closed"], "unit_name": "领导"},
         }], f"bulletin-{row.week_start.isoformat()}", now, local)

@@ -2,6 +2,7 @@
 accountability records from a published black list to an overdue rectification,
 and a task's thread reaching each side's inbox: the four services together."""
 import base64
+import re
 
 import pytest
 from nameko.testing.services import entrypoint_hook
@@ -215,6 +216,9 @@ def test_a_thread_message_reaches_the_units_inbox_and_the_answer_the_offices(cit
         return inbox[0]
     message = eventually(in_unit_inbox)
     assert "请补充三月佐证材料" in message["body"] and message["task"] == "T3"
+    # The unit reads the task's title and a Chinese date, never its code or an ISO date.
+    assert "在「产业园区建设」留言" in message["body"] and "T3" not in message["body"]
+    assert re.search(r"于\d{4}年\d{1,2}月\d{1,2}日 \d\d:\d\d在", message["body"])
     eventually(lambda: len(city("notify", "list_inbox", unit="zs")["items"]) == 1)
 
     answered = city("tasks", "post_task_message", "T3", {"text": "已补充，请查收。"}, YZ)

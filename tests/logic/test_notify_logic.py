@@ -42,7 +42,7 @@ def test_the_red_warning_names_the_task_by_its_title_the_unit_the_day_and_the_re
                                       title="城市快速路一期")
     assert subject == "红色预警：「城市快速路一期」"
     assert body.startswith(
-        "市发改委：截至 2026-11-03，你单位牵头的「城市快速路一期」（T1）已亮红灯")
+        "市发改委：截至2026年11月3日，你单位牵头的「城市快速路一期」已亮红灯")
     assert "原因：计划进度60%，实际20%。" in body
     assert "。。" not in body
 
@@ -177,9 +177,9 @@ def test_the_bulletins_red_header_names_its_issue_office_and_date():
         "一", "七", "十", "十一", "十三"]
 
 
-def test_every_message_on_a_task_names_it_by_its_title_with_its_code_beside():
+def test_every_message_on_a_task_names_it_by_its_title_never_by_its_code():
     """Each event type's default texts on a task, on every channel: the title in
-    「」, the code only in brackets beside it (never "任务 T1" alone)."""
+    「」, and no code beside it."""
     occurrences = logic.with_titles([
         {"event_type": event_type, "task": "T2026-0001",
          "context": {**logic.SAMPLE_CONTEXTS[event_type], "title": None}}
@@ -191,7 +191,46 @@ def test_every_message_on_a_task_names_it_by_its_title_with_its_code_beside():
             template = logic.DEFAULT_TEMPLATES[(occurrence["event_type"], channel)]
             text = logic.render(template["subject"] + template["body"], occurrence["context"])
             assert "「老旧小区改造」" in text, (occurrence["event_type"], channel, text)
-            assert "任务 T2026-0001" not in text
+            assert "T2026-0001" not in text, (occurrence["event_type"], channel, text)
+
+
+def test_every_default_message_dates_its_days_in_chinese():
+    """No default text on any channel prints an ISO date (2026-11-03): people read
+    2026年11月3日, as the reminders always said."""
+    for (event_type, channel), template in logic.DEFAULT_TEMPLATES.items():
+        text = logic.render(template["subject"] + template["body"],
+                            {**logic.SAMPLE_CONTEXTS[event_type], "recipient_name": "李四",
+                             "role_name": "联络员", "unit_name": "袁州区"})
+        assert not re.search(r"\d{4}-\d\d-\d\d", text), (event_type, channel, text)
+    sms = logic.DEFAULT_TEMPLATES[(logic.FORECAST_TURNED_RED, logic.SMS)]["body"]
+    assert "预计2027年3月12日起亮红灯" in logic.render(
+        sms, logic.SAMPLE_CONTEXTS[logic.FORECAST_TURNED_RED])
+    (occurrence,) = logic.forecast_occurrences(
+        {"as_of": dt.date(2027, 3, 1), "forecasts": [
+            {"task": "T1", "unit": "yz", "colour": "yellow", "red_on": dt.date(2027, 3, 12),
+             "due": dt.date(2027, 3, 31), "planned": 100.0, "projected": 62.0,
+             "words": "按当前进度，预计2027-03-31仅达62%（计划100%），将亮红灯"}]},
+        {"yz": "袁州区"}, dt.datetime(2027, 3, 1, 9, tzinfo=dt.UTC), 0)
+    context = occurrence["context"]
+    assert (context["red_on_words"], context["as_of_words"], context["pace_words"]) == (
+        "2027年3月12日", "2027年3月1日", "预计2027年3月31日仅达62%（计划100%）")
+    assert logic.iso_words("2026-11-05T18:00:00+08:00") == "2026年11月5日"
+    assert logic.iso_words(None) == ""
+
+
+def test_an_office_template_written_with_the_code_and_iso_dates_still_renders():
+    """Templates the office edited before the Chinese dates keep their variables."""
+    for event_type, variables in (
+            (logic.COLOUR_CHANGED, "{{ task }} {{ as_of }}"),
+            (logic.NOTICE_ISSUED, "{{ task }} {{ ack_due }} {{ answer_due }} {{ issued_at }}"),
+            (logic.ESCALATION, "{{ task }} {{ since }}"),
+            (logic.FORECAST_TURNED_RED, "{{ task }} {{ red_on }} {{ due }} {{ words }}"),
+            (logic.TASK_MESSAGE, "{{ task }} {{ posted_at }}"),
+            (logic.BULLETIN, "{{ week_start }} {{ week_end }}")):
+        logic.validate_template(event_type, logic.INBOX, "", variables)
+    # Every variable the editor offers has its name in Chinese.
+    assert not {name for context in logic.SAMPLE_CONTEXTS.values() for name in context
+                if name not in logic.VARIABLE_NAMES}
 
 
 def test_a_task_notify_has_not_heard_of_is_named_by_the_title_it_brings_or_its_code():

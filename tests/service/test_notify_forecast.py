@@ -39,10 +39,10 @@ def test_a_task_forecast_red_reaches_its_operator_by_sms_and_inbox(notify, http_
     assert {row["item"] for row in rows} == {"forecast:T1"}
     (inbox,) = notify("list_inbox", unit="yz", unread=True)["items"]
     assert inbox["subject"] == "预测预警：「T1」按当前进度将亮红灯"
-    assert WORDS.rstrip("。") in inbox["body"] and "目前为黄灯" in inbox["body"]
+    assert "目前为黄灯。按当前进度，预计2026年12月31日仅达52%（计划100%）" in inbox["body"]
     notify("tick")
     (sms,) = http_peer.on("/sms")
-    assert "预计 2026-11-12 起亮红灯" in json.loads(sms["body"])["text"]
+    assert "预计2026年11月12日起亮红灯" in json.loads(sms["body"])["text"]
     # Delivered again (a redelivery, or the same forecast told twice): heard once.
     notify.deliver("warnings", "forecast_turned_red", forecast(), "on_forecast_turned_red")
     assert len(log(notify, event_type="forecast_turned_red")) == 2

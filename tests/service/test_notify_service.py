@@ -419,6 +419,7 @@ def test_an_unacknowledged_red_task_climbs_to_the_head_then_the_office(notify, s
     head = log(notify, event_type="escalation")
     assert {(row["channel"], row["recipient"]) for row in head} == {
         ("sms", "13800000001"), ("email", "head@yz.example"), ("inbox", "yz")}
+    assert all("自2026年11月3日起未获响应" in row["body"] for row in head)
 
     notify.clock.moment += dt.timedelta(days=3, minutes=1)
     notify("tick")
@@ -492,6 +493,8 @@ def test_a_notice_goes_to_the_head_and_its_acknowledgement_stops_the_ladder(noti
     assert {(row["channel"], row["recipient"]) for row in rows} == {
         ("sms", "13800000001"), ("email", "head@yz.example"), ("inbox", "yz")}
     assert "督办〔2026〕5号" in rows[0]["body"]
+    assert all("请于2026年11月5日前签收，2026年11月12日前报送整改方案" in row["body"]
+               for row in rows)
     (ladder,) = notify("list_escalations", item="notice:5")["items"]
     assert (ladder["level"], ladder["role"]) == (1, "head")
 
@@ -675,7 +678,7 @@ def test_the_weekly_bulletin_is_drawn_up_signed_numbered_and_then_reaches_the_le
     notify("tick")
     mayor = [mail for mail in smtp() if "mayor@city.example" in mail["To"]]
     (mail,) = mayor
-    assert "落实事项专报（2026-11-02至2026-11-08）" == mail["Subject"]
+    assert "落实事项专报（2026年11月2日至2026年11月8日）" == mail["Subject"]
     attachments = [part for part in mail.walk() if part.get_filename()]
     assert attachments[0].get_filename() == "落实事项专报-2026年第1期.pdf"
     assert notify("list_inbox", user="mayor")["total"] == 1
@@ -973,7 +976,7 @@ def test_a_red_task_reaches_the_units_dingtalk_and_wecom_groups_signed(notify, r
     assert sorted(by_path) == ["/ding", "/wx"]  # one message a group: operator and head read it
     markdown = by_path["/ding"]["document"]["markdown"]
     assert markdown["title"] == "红色预警：「T1」"
-    assert markdown["text"].startswith("### 红色预警：「T1」\n\n袁州区：截至 2026-11-03")
+    assert markdown["text"].startswith("### 红色预警：「T1」\n\n袁州区：截至2026年11月3日")
     assert markdown["text"].endswith(f"[在落实平台查看]({PORTAL}/#/task/T1)")
     content = by_path["/wx"]["document"]["markdown"]["content"]
     assert content.startswith("### 红色预警：「T1」") and "计划进度60%，实际20%" in content
@@ -1073,7 +1076,7 @@ def test_messages_on_a_task_name_it_by_its_title_on_every_channel(notify, smtp, 
     (inbox,) = notify("list_inbox", unit="yz", unread=True)["items"]
     assert (inbox["task"], inbox["subject"]) == ("T1", "红色预警：「城市快速路一期」")
     assert inbox["body"].startswith(
-        "袁州区：截至 2026-11-03，你单位牵头的「城市快速路一期」（T1）已亮红灯")
+        "袁州区：截至2026年11月3日，你单位牵头的「城市快速路一期」已亮红灯")
     (mail,) = smtp()
     assert "「城市快速路一期」" in mail.get_payload(decode=True).decode()
     (sms,) = http_peer.on("/sms")
