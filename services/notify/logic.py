@@ -33,6 +33,11 @@ ROLE_NAMES = {OPERATOR: "联络员", HEAD: "主要负责人", OFFICE: "督查办
               WEBHOOK: "外部系统"}
 # The escalation ladder: who hears about an unacknowledged item at each level.
 LADDER = (OPERATOR, HEAD, OFFICE)
+# Why a ladder stopped (its stopped_reason), a code the portal words in Chinese:
+# turned_green or turned_yellow (its task left red), acknowledged (a message about
+# it was acted on, or its notice signed for), or its notice's next step or its
+# task's end: answered, closed, explained, cancelled.
+TURNED_GREEN, TURNED_YELLOW, ACKNOWLEDGED = "turned_green", "turned_yellow", "acknowledged"
 
 PENDING, SENDING, SENT, DELIVERED, FAILED = "pending", "sending", "sent", "delivered", "failed"
 # A colour warning held back (settling, or a new task's first judgement) whose item

@@ -137,7 +137,8 @@ escalations = Table(
     Column("level", Integer, nullable=False),  # 0 operator, 1 head, 2 office
     Column("next_at", DateTime, index=True),  # the next climb, UTC; None when done
     Column("status", String(16), nullable=False),  # open, stopped, top
-    Column("stopped_reason", String(200)),
+    Column("stopped_reason", String(200)),  # a code: see logic.ACKNOWLEDGED
+    Column("stopped_by", String(64)),  # the user who acknowledged, when one did
     Column("history", JSON, nullable=False),  # [{level, role, at, what}]
     Column("created_at", DateTime, nullable=False),
     Column("updated_at", DateTime, nullable=False),

@@ -377,17 +377,19 @@ def open_escalations(session, ladders, now):
     update_many(session, update(escalations).where(e.id == bindparam("b_id")).values(
         level=bindparam("b_level"), next_at=bindparam("b_next_at"),
         status=bindparam("b_status"), stopped_reason=bindparam("b_reason"),
-        history=bindparam("b_history"), updated_at=bindparam("b_now")), [
+        stopped_by=bindparam("b_by"), history=bindparam("b_history"),
+        updated_at=bindparam("b_now")), [
         {"b_id": id_, "b_level": first[item]["level"], "b_next_at": first[item]["next_at"],
-         "b_status": "open", "b_reason": None,
+         "b_status": "open", "b_reason": None, "b_by": None,
          "b_history": history + [_ladder_step(first[item]["level"], now, "opened")],
          "b_now": now}
         for item, (id_, status, history) in existing.items() if status != "open"])
 
 
-def stop_escalations(session, items, reason, now):
-    """Stop the open ladders of `items`; answers the items stopped. Two statements
-    however many."""
+def stop_escalations(session, items, reason, now, by=None):
+    """Stop the open ladders of `items` for `reason` (a code, as logic.ACKNOWLEDGED), by the
+    user `by` when one acted; answers the items stopped. Two statements however
+    many."""
     items = list(items)
     if not items:
         return []
@@ -397,9 +399,10 @@ def stop_escalations(session, items, reason, now):
                            .where(e.status == "open")).all()
     update_many(session, update(escalations).where(e.id == bindparam("b_id")).values(
         status=bindparam("b_status"), next_at=bindparam("b_next_at"),
-        stopped_reason=bindparam("b_reason"), updated_at=bindparam("b_now"),
-        history=bindparam("b_history")), [
-        {"b_id": row.id, "b_status": "stopped", "b_next_at": None, "b_reason": reason[:200],
+        stopped_reason=bindparam("b_reason"), stopped_by=bindparam("b_by"),
+        updated_at=bindparam("b_now"), history=bindparam("b_history")), [
+        {"b_id": row.id, "b_status": "stopped", "b_next_at": None, "b_reason": reason,
+         "b_by": by and by[:64],
          "b_now": now, "b_history": row.history + [_ladder_step(row.level, now,
                                                                f"stopped: {reason}")]}
         for row in rows])
@@ -432,6 +435,7 @@ def escalation_dict(row):
     return {"id": row.id, "item": row.item, "unit": row.unit, "task": row.task,
             "label": row.label, "level": row.level, "role": logic.LADDER[row.level],
             "status": row.status, "stopped_reason": row.stopped_reason,
+            "stopped_by": row.stopped_by,
             "next_at": row.next_at.isoformat() if row.next_at else None,
             "history": row.history, "created_at": row.created_at.isoformat()}
 

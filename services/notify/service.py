@@ -169,10 +169,11 @@ class Service(LeadersHandlers, ExtensionHandlers, ForecastHandlers, RemindersHan
             "next_at": logic.to_utc(logic.add_days(holds[turn["task"]] or local,
                                                    settings.grace_days[0], calendar))}
             for turn in red], now)
-        repo.stop_escalations(session, [f"task:{turn['task']}" for turn in turns
-                                        if turn["previous"] == logic.RED
-                                        and turn["colour"] != logic.RED],
-                              f"turned {turns[0]['colour']}", now)
+        for colour, reason in ((logic.GREEN, logic.TURNED_GREEN),
+                               (logic.YELLOW, logic.TURNED_YELLOW)):
+            repo.stop_escalations(session, [f"task:{turn['task']}" for turn in turns
+                                            if turn["previous"] == logic.RED
+                                            and turn["colour"] == colour], reason, now)
         repo.save_facts(session, [
             {"kind": "red", "key": turn["task"], "task": turn["task"], "unit": turn["unit"],
              "detail": (turn.get("reason") or "").rstrip("。"), "day": event["as_of"]}
@@ -213,7 +214,7 @@ class Service(LeadersHandlers, ExtensionHandlers, ForecastHandlers, RemindersHan
     @applied_once(NoticeStepIn)
     def on_notice_acknowledged(self, session, event):
         """Stop the notice's escalation ladder."""
-        self._notice_settled(session, event, "acknowledged")
+        self._notice_settled(session, event, logic.ACKNOWLEDGED)
 
     @event_handler("warnings", "notice_answered")
     @applied_once(NoticeStepIn)
@@ -392,15 +393,16 @@ class Service(LeadersHandlers, ExtensionHandlers, ForecastHandlers, RemindersHan
             now = logic.to_utc(self.clock.now())
             repo.mark_read(session, [row.id], caller.get("user"), now)
             stopped = repo.stop_escalations(
-                session, [row.item] if row.item else [],
-                f"acknowledged by {caller.get('user')}", now)
+                session, [row.item] if row.item else [], logic.ACKNOWLEDGED, now,
+                by=caller.get("user"))
             return {"notification_id": row.id, "item": row.item, "stopped": stopped}
 
     @rpc(expected_exceptions=EXPECTED)
     def list_escalations(self, status=None, unit=None, item=None, limit=100, offset=0):
         """Escalation ladders, newest first: {"items": [{id, item, unit, task,
-        label, level, role, status, stopped_reason, next_at, history}], "total"};
-        history lists every step with its time."""
+        label, level, role, status, stopped_reason, stopped_by, next_at, history}],
+        "total"}; stopped_reason is a code (see logic.ACKNOWLEDGED), stopped_by the
+        user who acknowledged; history lists every step with its time."""
         refuse_unstorable(status=status, unit=unit, item=item)
         limit, offset = logic.page(limit, offset)
         with self.db.session(readonly=True) as session:

@@ -445,12 +445,15 @@ def test_one_evaluation_opens_stops_and_reopens_the_ladders_of_all_its_tasks(not
     ladders = notify("list_escalations", status="open")["items"]
     assert sorted(ladder["item"] for ladder in ladders) == ["task:T1", "task:T2", "task:T3"]
     assert {ladder["label"] for ladder in ladders} == {f"「T{n}」红色预警" for n in (1, 2, 3)}
-    notify.deliver("warnings", "colour_changed", turns("green", "red", ["T1", "T2"]),
-                   "on_colour_changed")
+    leaving = turns("green", "red", ["T1"])
+    leaving["changes"] += turns("yellow", "red", ["T2"])["changes"]
+    notify.deliver("warnings", "colour_changed", leaving, "on_colour_changed")
     assert [ladder["item"] for ladder in notify("list_escalations", status="open")["items"]] \
         == ["task:T3"]
-    assert all("turned green" in ladder["stopped_reason"]
-               for ladder in notify("list_escalations", status="stopped")["items"])
+    # Each ladder says, by a code the portal words, the colour its own task turned.
+    assert {ladder["item"]: (ladder["stopped_reason"], ladder["stopped_by"])
+            for ladder in notify("list_escalations", status="stopped")["items"]} == {
+        "task:T1": ("turned_green", None), "task:T2": ("turned_yellow", None)}
 
     # Red again: the stopped ladders start again from the bottom, their history kept;
     # the one still open goes on as it was.
@@ -461,7 +464,7 @@ def test_one_evaluation_opens_stops_and_reopens_the_ladders_of_all_its_tasks(not
     assert {item: ladder["status"] for item, ladder in ladders.items()} == {
         "task:T1": "open", "task:T2": "open", "task:T3": "open"}
     assert [step["what"] for step in ladders["task:T1"]["history"]] == [
-        "opened", "stopped: turned green", "opened"]
+        "opened", "stopped: turned_green", "opened"]
     assert [step["what"] for step in ladders["task:T3"]["history"]] == ["opened"]
     assert ladders["task:T1"]["stopped_reason"] is None
     assert ladders["task:T1"]["next_at"] > ladders["task:T3"]["next_at"]
@@ -479,7 +482,8 @@ def test_acknowledging_stops_the_ladder(notify):
     notify("tick")
     assert log(notify, event_type="escalation") == []
     (ladder,) = notify("list_escalations", item="task:T1")["items"]
-    assert ladder["status"] == "stopped" and "acknowledged by op" in ladder["stopped_reason"]
+    assert (ladder["status"], ladder["stopped_reason"], ladder["stopped_by"]) == (
+        "stopped", "acknowledged", "op")
     assert notify("list_inbox", unit="yz", unread=True)["total"] == 0
 
 

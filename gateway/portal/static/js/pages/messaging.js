@@ -19,6 +19,11 @@ const RECIPIENT_LABEL = { operator: "单位联络员", head: "单位负责人", 
 const CHANNEL_LABEL = { inbox: "站内信", sms: "短信", email: "电子邮件", webhook: "Webhook", dingtalk: "钉钉群", wecom: "企业微信群" };
 const ROBOT_LABEL = { dingtalk: "钉钉群机器人", wecom: "企业微信群机器人" };
 const ESCALATION_STATUS = { open: "提醒中", stopped: "已停止", top: "已到最高级" };
+// Why a ladder stopped, by the code the notify service keeps (stopped_reason).
+const STOPPED_LABEL = {
+  turned_green: "已转绿", turned_yellow: "已转黄", acknowledged: "已签收", answered: "已答复",
+  closed: "已办结", explained: "已说明办结", cancelled: "已撤销",
+};
 const SERVICES = { tasks: "任务", warnings: "预警", ranking: "排名", notify: "推送" };
 const ROUTED = Object.keys(EVENT_LABEL).filter((key) => key !== "digest");
 // What a rule's 颜色/阶段 may name, as the notify service matches it.
@@ -223,6 +228,12 @@ async function robotsPanel() {
 
 async function escalationsPanel() {
   const unitName = await unitNames();
+  const people = new Map((await api("/users")).map((user) => [user.username, user.name]));
+  // The words of why it stopped, and who acknowledged it by name where the office recorded one.
+  const stopped = (row) => {
+    const words = STOPPED_LABEL[row.stopped_reason] || ESCALATION_STATUS.stopped;
+    return row.stopped_by ? `${words}（${people.get(row.stopped_by) || row.stopped_by}）` : words;
+  };
   const status = select("status", [["", "全部"], ...Object.entries(ESCALATION_STATUS)], "open");
   status.addEventListener("change", () => list.show().catch((error) => toast(errorText(error))));
   const list = pagedList((paging) => api("/escalations", { params: { status: status.value || undefined, ...paging } }), (items) => table([
@@ -230,7 +241,7 @@ async function escalationsPanel() {
       { label: "单位", value: (row) => unitName(row.unit) },
       { label: "已提醒到", value: (row) => `第 ${row.level + 1} 级（${RECIPIENT_LABEL[row.role] || row.role}）` },
       { label: "状态", value: (row) => badge(row.status === "open" ? "yellow" : row.status === "top" ? "red" : "green", ESCALATION_STATUS[row.status] || row.status) },
-      { label: "下次提醒", value: (row) => row.next_at ? dateTime(row.next_at) : (row.stopped_reason || "—") },
+      { label: "下次提醒", value: (row) => row.next_at ? dateTime(row.next_at) : row.stopped_reason ? stopped(row) : "—" },
     ], items, { empty: "没有逐级提醒", testid: "escalations" }), { testid: "escalation-total" });
   await list.show();
   return panel("逐级提醒", h("div.row", {}, h("label", {}, "状态", status)), list.node);
