@@ -38,6 +38,18 @@ MESSAGES = {
                          "不要上传 .xls、.csv 或加密的文件。"),
     "sheet_too_large": "这个工作簿解压后超过 {limit} MiB，请删去多余的工作表或图片后重新上传。",
     "sheet_too_many_rows": "一次最多导入 {limit} 行，请分批导入。",
+    # A task library's sheet (spreadsheet.py): {column} is its header as typed.
+    "sheet_empty": "工作表是空的：第一行填写表头，从第二行起每行填写一项。请下载模板对照填写。",
+    "sheet_unknown_column": "第一行的“{column}”不是任务库的列，请改为模板中的列名或删去这一列。",
+    "sheet_missing_column": "缺少任务编号列（表头 {column}），请按模板填写第一行的表头。",
+    "sheet_code_missing": "这一行没有填写任务编号，请填写编号，同一任务的各行填写同一编号。",
+    "sheet_no_tasks": "表格中没有任务：请从第二行起每行填写一个月度目标。",
+    # The working-day calendar's sheet.
+    "calendar_header": "第一行应为表头：日期、类型（放假或上班）、名称。",
+    "calendar_bad_date": "日期应按 2027-01-01 的格式填写。",
+    "calendar_bad_kind": "类型应为“放假”或“上班”。",
+    "calendar_holiday_unnamed": "放假的日期应写明节日名称。",
+    "calendar_no_days": "表格中没有读到任何日期。",
     "office_or_leader_only": "批示只能由督查办录入，或由领导本人录入。",
     "not_a_leader": "“{username}”不是领导账号，请选择角色为领导的用户。",
     "leader_own_only": "领导只能录入本人的批示。",
@@ -131,6 +143,9 @@ FIELD_LABELS = {
     # OAuth2's sign-in form.
     "client_id": "客户端编号", "client_secret": "客户端密钥", "grant_type": "授权方式",
     "scope": "授权范围",
+    # A task library's target columns (spreadsheet.py).
+    "target_due_date": "目标截止日期", "target_planned_percent": "目标计划完成百分比",
+    "target_description": "目标说明", "target_unit": "目标责任单位",
     # Where a name means something else inside another field.
     "targets.due_date": "截止日期", "head.name": "负责人姓名", "operator.name": "联络员姓名",
     "holidays.name": "节日名称", "holidays.date": "放假日期", "matter.title": "事项名称",
@@ -245,6 +260,7 @@ REMOTE_PATTERNS = [
     (r"no such (inbox message|notification)", "notification_not_found"),
     (r"no ranking of (?P<period>\S+) is drafted", "ranking_not_drafted"),
     (r"task (?P<task>\S+) exists", "task_exists"),
+    (r"task (?P<task>\S+) appears twice in the file", "task_twice"),
     (r"unit (?P<unit>\S+) exists", "unit_exists"),
     (r"task (?P<task>\S+) is not on the 13710 clock", "task_not_on_clock"),
     (r"stage (?P<stage>\S+) of task (?P<task>\S+) is recorded already", "stage_recorded"),
@@ -322,6 +338,7 @@ REMOTE_MESSAGES = {
     "notification_not_found": "没有这条消息。",
     "ranking_not_drafted": "{period} 的排名尚未生成草稿。",
     "task_exists": "任务编号 {task} 已存在，请换一个编号。",
+    "task_twice": "任务编号 {task} 在本次导入中出现了两次，请删去重复的一项或换一个编号。",
     "unit_exists": "单位编码 {unit} 已存在，请换一个编码。",
     "task_not_on_clock": "任务 {task} 不是交办事项，没有13710节点。",
     "stage_recorded": "任务 {task} 的“{stage}”节点已经记录过了。",

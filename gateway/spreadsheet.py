@@ -20,6 +20,8 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.utils.exceptions import InvalidFileException
 from pydantic import ValidationError
 
+from .errors import field_error_message
+from .messages import message
 from .schemas import TaskIn
 
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -62,8 +64,12 @@ class SheetTask:
     target_rows: list[int] = field(default_factory=list)
 
 
-def _error(row: int, column: str | None, reason: str) -> dict:
-    return {"row": row, "field": column, "reason": reason}
+def _error(row: int, column: str | None, code: str, reason: str, **params) -> dict:
+    """One problem of the sheet: its row and column as typed, a stable `code`
+    and the English `reason` for machines, and the Chinese `message` of
+    messages.py for the office."""
+    return {"row": row, "field": column, "code": code, "reason": reason,
+            "message": message(code, column=column, **params)["message"]}
 
 
 def _cell(column: str, value):
@@ -87,9 +93,9 @@ def _codes(text) -> list[str]:
 def _header(cells) -> list[str | None]:
     names = [str(cell).strip() if cell is not None else None for cell in cells]
     unknown = [name for name in names if name and name not in COLUMNS]
-    errors = [_error(1, name, "unknown column") for name in unknown]
+    errors = [_error(1, name, "sheet_unknown_column", "unknown column") for name in unknown]
     if "code" not in names:
-        errors.append(_error(1, "code", "missing column"))
+        errors.append(_error(1, "code", "sheet_missing_column", "missing column"))
     if errors:
         raise SheetError(errors)
     return [name if name not in EXPORT_ONLY_COLUMNS else None for name in names]
@@ -108,22 +114,25 @@ def _sheet_rows(content: bytes) -> list[tuple]:
     max_unpacked = MAX_UNPACKED_BYTES
     try:
         if _unpacked_size(content) > max_unpacked:
-            raise SheetError([_error(0, None, f"the workbook unpacks to more than "
-                                              f"{max_unpacked // 2**20} MiB")])
+            limit = max_unpacked // 2**20
+            raise SheetError([_error(0, None, "sheet_too_large",
+                                     f"the workbook unpacks to more than {limit} MiB",
+                                     limit=limit)])
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
         try:
             return list(workbook.worksheets[0].iter_rows(values_only=True))
         finally:
             workbook.close()
     except UNREADABLE:
-        raise SheetError([_error(0, None, "not an .xlsx workbook")]) from None
+        raise SheetError([_error(0, None, "sheet_unreadable",
+                                 "not an .xlsx workbook")]) from None
 
 
 def _parse(content: bytes) -> tuple[list[SheetTask], list[dict]]:
     """The tasks of the sheet, and the errors of rows that name no task."""
     rows = _sheet_rows(content)
     if not rows:
-        raise SheetError([_error(1, None, "the sheet is empty")])
+        raise SheetError([_error(1, None, "sheet_empty", "the sheet is empty")])
     names = _header(rows[0])
     tasks: dict[str, SheetTask] = {}
     errors = []
@@ -135,7 +144,7 @@ def _parse(content: bytes) -> tuple[list[SheetTask], list[dict]]:
             continue
         code = record.get("code")
         if code is None:
-            errors.append(_error(number, "code", "missing"))
+            errors.append(_error(number, "code", "sheet_code_missing", "missing"))
             continue
         task = tasks.get(code)
         if task is None:
@@ -149,19 +158,23 @@ def _parse(content: bytes) -> tuple[list[SheetTask], list[dict]]:
                 {name: value for name, value in target.items() if value is not None})
             task.target_rows.append(number)
     if not tasks and not errors:
-        raise SheetError([_error(2, None, "no tasks in the sheet")])
+        raise SheetError([_error(2, None, "sheet_no_tasks", "no tasks in the sheet")])
     return list(tasks.values()), errors
 
 
 def _validation_errors(task: SheetTask, exc: ValidationError) -> list[dict]:
-    """Pydantic's errors placed on the sheet row and column they came from."""
+    """Pydantic's errors placed on the sheet row and column they came from,
+    worded as the API words them (the error's type is the code)."""
     errors = []
     for error in exc.errors():
         loc = error["loc"]
         row, column = task.row, str(loc[0]) if loc else None
         if len(loc) >= 3 and loc[0] == "targets" and isinstance(loc[1], int):
             row, column = task.target_rows[loc[1]], f"target_{loc[2]}"
-        errors.append(_error(row, column, error["msg"]))
+        where = (column,) if column else ()
+        errors.append({"row": row, "field": column, "code": error["type"],
+                       "reason": error["msg"],
+                       "message": field_error_message({**error, "loc": where})})
     return errors
 
 
@@ -285,11 +298,11 @@ def read_calendar(content: bytes) -> dict:
     could not read: nothing is half-read."""
     rows = _sheet_rows(content)
     if not rows:
-        raise SheetError([_error(1, None, "工作表是空的")])
+        raise SheetError([_error(1, None, "sheet_empty", "the sheet is empty")])
     header = [CALENDAR_HEADERS.get(str(cell).strip().lower() if cell is not None else "")
               for cell in rows[0]]
     if "date" not in header or "kind" not in header:
-        raise SheetError([_error(1, None, "第一行应为表头：日期、类型（放假或上班）、名称")])
+        raise SheetError([_error(1, None, "calendar_header", "no header of 日期 and 类型")])
     errors, holidays, workdays, lines = [], [], [], []
     for number, cells in enumerate(rows[1:], start=2):
         values = {name: value for name, value in zip(header, cells, strict=False) if name}
@@ -304,16 +317,17 @@ def read_calendar(content: bytes) -> dict:
             except ValueError:
                 day = None
         if not isinstance(day, dt.date):
-            errors.append(_error(number, "日期", "日期应为 YYYY-MM-DD"))
+            errors.append(_error(number, "日期", "calendar_bad_date", "a date as YYYY-MM-DD"))
             continue
         kind = CALENDAR_KINDS.get(str(values.get("kind") or "").strip().lower())
         if kind is None:
-            errors.append(_error(number, "类型", "类型应为“放假”或“上班”"))
+            errors.append(_error(number, "类型", "calendar_bad_kind", "放假 or 上班"))
             continue
         name = str(values.get("name") or "").strip()
         if kind == "holiday":
             if not name:
-                errors.append(_error(number, "名称", "放假的日期应写明节日名称"))
+                errors.append(_error(number, "名称", "calendar_holiday_unnamed",
+                                     "a day off needs its festival"))
                 continue
             holidays.append({"date": day.isoformat(), "name": name})
         else:
@@ -322,5 +336,5 @@ def read_calendar(content: bytes) -> dict:
     if errors:
         raise SheetError(errors)
     if not lines:
-        raise SheetError([_error(2, None, "没有读到任何日期")])
+        raise SheetError([_error(2, None, "calendar_no_days", "no dates in the sheet")])
     return {"holidays": holidays, "workdays": workdays, "lines": lines}

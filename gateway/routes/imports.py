@@ -61,8 +61,10 @@ def import_tasks(file: UploadFile, caller: Admin, rpc: Rpc,
     building the library is the supervision office's (admin's) work.
 
     All or nothing: any error, found here or by the tasks service, answers 422
-    with `{"created": 0, "errors": [{"row", "field", "reason"}]}` where `row` is
-    the sheet row. `dry_run=true` checks without saving.
+    with `{"created": 0, "errors": [{"row", "field", "code", "reason", "message"}]}`
+    where `row` is the sheet row, `field` the column as headed, `code` and
+    `reason` for machines and `message` in Chinese. `dry_run=true` checks
+    without saving.
     """
     try:
         tasks = read_tasks(file.file.read())

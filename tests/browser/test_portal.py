@@ -125,7 +125,10 @@ def test_the_office_sees_the_bad_rows_error_before_anything_is_saved(open_as, pl
     row = errors.locator("tbody tr")
     expect(row).to_have_count(1)
     expect(row.locator("td").nth(0)).to_have_text("3")        # the header is row 1
-    expect(row.locator("td").nth(1)).to_have_text("due_date")
+    # The column by its Chinese name (the header as typed beside it), the problem in Chinese.
+    expect(row.locator("td").nth(1)).to_contain_text("完成时限")
+    expect(row.locator("td").nth(2)).to_have_text(
+        "“完成时限”不是有效的日期，请按 2026-12-31 的格式填写。")
     expect(page.get_by_test_id("import-result")).to_contain_text("未保存任何任务")
     admin = platform.login()
     assert platform.http.get("/api/v1/tasks/T-IMP-1", headers=admin).status_code == 404

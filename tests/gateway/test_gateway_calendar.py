@@ -79,6 +79,8 @@ def test_a_sheet_of_dates_is_read_row_by_row(client, admin, fake_rpc):
     assert refused.status_code == 422
     assert [(e["row"], e["field"]) for e in refused.json()["detail"]["errors"]] == [
         (2, "类型"), (3, "日期")]
+    assert [e["message"] for e in refused.json()["detail"]["errors"]] == [
+        "类型应为“放假”或“上班”。", "日期应按 2027-01-01 的格式填写。"]
     assert fake_rpc.called("warnings.preview_calendar") == [{
         "year": 2027, "holidays": [{"date": "2027-01-01", "name": "元旦"}],
         "workdays": ["2027-02-20"]}]

@@ -131,6 +131,53 @@ def test_unreadable_workbooks_are_422(client, admin, fake_rpc, content, reason):
     assert fake_rpc.calls == []
 
 
+def empty_workbook() -> bytes:
+    buffer = io.BytesIO()
+    Workbook().save(buffer)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("content, expected", [
+    (workbook(header=[*HEADER, "target_owner"]), [
+        {"row": 1, "field": "target_owner", "code": "sheet_unknown_column",
+         "reason": "unknown column",
+         "message": "第一行的“target_owner”不是任务库的列，请改为模板中的列名或删去这一列。"}]),
+    (empty_workbook(), [
+        {"row": 1, "field": None, "code": "sheet_empty", "reason": "the sheet is empty",
+         "message": "工作表是空的：第一行填写表头，从第二行起每行填写一项。请下载模板对照填写。"}]),
+    (b"code,title\nT-1,x\n", [
+        {"row": 0, "field": None, "code": "sheet_unreadable", "reason": "not an .xlsx workbook",
+         "message": "无法读取这个文件：请上传 Excel 工作簿（.xlsx），"
+                    "不要上传 .xls、.csv 或加密的文件。"}]),
+])
+def test_a_sheet_the_gateway_cannot_read_is_refused_in_chinese_row_by_row(
+        client, admin, fake_rpc, content, expected):
+    response = upload(client, admin, content)
+    assert response.status_code == 422
+    assert response.json() == {"detail": {"created": 0, "errors": expected}}
+
+
+def test_a_bad_cell_is_worded_with_its_columns_chinese_name(client, admin, fake_rpc):
+    content = workbook(["T-1", "城市快速路", "U01", "2026-01-01", "2026-06-30", None, None,
+                        None, None, None, "2026-06-31", 30, None, None],
+                       [None, "无编号", "U01"])
+    errors = upload(client, admin, content).json()["detail"]["errors"]
+    assert [(error["row"], error["field"], error["code"], error["message"])
+            for error in errors] == [
+        (3, "code", "sheet_code_missing",
+         "这一行没有填写任务编号，请填写编号，同一任务的各行填写同一编号。"),
+        (2, "target_due_date", "date_from_datetime_parsing",
+         "“目标截止日期”不是有效的日期，请按 2026-12-31 的格式填写。")]
+
+
+def test_a_task_given_twice_is_refused_in_chinese():
+    from gateway.errors import worded_row_error
+    worded = worded_row_error({"row": 3, "field": "code",
+                               "reason": "task T-1 appears twice in the file"})
+    assert (worded["code"], worded["message"]) == (
+        "task_twice", "“编码”：任务编号 T-1 在本次导入中出现了两次，请删去重复的一项或换一个编号。")
+
+
 def test_only_the_office_imports_a_task_library(client, operator, fake_rpc):
     # The tasks service takes imports from admins only; the gateway says so first.
     response = upload(client, operator, LIBRARY)

@@ -104,7 +104,7 @@ function entryPanel(year, current) {
       if (!errors) throw error;
       preview.replaceChildren(h("p.error", {}, `表格中有 ${errors.length} 处错误，未读取任何日期：`),
         table([{ label: "行", num: true, value: (row) => String(row.row) }, { label: "列", value: (row) => row.field || "—" },
-          { label: "问题", value: (row) => row.reason }], errors));
+          { label: "问题", value: (row) => row.message || row.reason }], errors));
       return "";
     }
     return "已读取，请核对下表后确认保存。尚未保存。";

@@ -10,7 +10,7 @@ import { extensionsTab } from "./extensions.js";
 import { ledgerTab } from "./ledger.js";
 import { messagingTab } from "./messaging.js";
 import { approvalButtons } from "./ranking.js";
-import { unitsTab } from "./records.js";
+import { FIELD_LABEL, unitsTab } from "./records.js";
 import { signalsTab } from "./signals.js";
 import { rulesEditor } from "../rules.js";
 import { verificationTab } from "./verification.js";
@@ -66,8 +66,10 @@ async function importTab(body) {
     result.replaceChildren(h("div.errors", {}, h("p", {}, h("strong", {}, `发现 ${detail.length} 处错误，未保存任何任务。请修改表格后重新上传。`)),
       table([
         { label: "行", num: true, value: (row) => String(row.row) },
-        { label: "列", value: (row) => row.field || "—" },
-        { label: "问题", value: (row) => row.reason },
+        // The column by its Chinese name, with the header as the sheet has it to find it by.
+        { label: "列", value: (row) => !row.field ? "—" : FIELD_LABEL[row.field]
+          ? h("span", {}, FIELD_LABEL[row.field], h("span.small.muted", {}, ` ${row.field}`)) : `“${row.field}”` },
+        { label: "问题", value: (row) => row.message || row.reason },
       ], detail, { testid: "import-errors" })));
   }
   body.append(panel("从 Excel 导入任务库",

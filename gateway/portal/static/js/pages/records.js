@@ -7,11 +7,14 @@ import {
   CLOCK_LABEL, KIND_LABEL, SOURCE_LABEL, STATUS_LABEL, date, dateTime, field, h, panel, percent, select, submitting, table, toast, today,
 } from "../ui.js";
 
-const FIELD_LABEL = {
-  title: "任务名称", category: "类别", source: "来源", clock_class: "“13710”类别", responsible_person: "责任人",
+// A task's fields as people call them: in its history, and as the columns of the
+// machine-format task library (office.js) names them.
+export const FIELD_LABEL = {
+  code: "任务编号", title: "任务名称", category: "类别", source: "来源", clock_class: "“13710”类别", responsible_person: "责任人",
   start_date: "开始日期", due_date: "完成时限", cooperating_units: "配合单位", lead_unit: "牵头单位", batch: "批次",
   targets_moved: "目标改由", merged: "单位合并", status: "状态", plan_version: "计划版本", replaced: "被替代的目标",
   added: "新增目标", name: "名称", head: "主要负责人", operator: "联络员", parent: "上级单位", merged_into: "并入", tasks: "移交任务",
+  target_due_date: "目标截止日期", target_planned_percent: "目标计划完成百分比", target_description: "目标说明", target_unit: "目标责任单位",
 };
 const KIND_WORDS = { create: "创建", update: "修改", replan: "调整计划", cancel: "撤销", merge: "单位合并", retire: "撤销单位" };
 
