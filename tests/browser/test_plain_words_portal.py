@@ -1,9 +1,13 @@
 """What the office and the units read is Chinese and names, not the machine's
-words and codes: a task library's errors."""
+words and codes: a task library's errors, the 13710 class and
+the dates in a task's history, a unit's state."""
+import datetime as dt
 import io
 
 from openpyxl import Workbook
 from playwright.sync_api import expect
+
+from tests.browser.conftest import UNIT
 
 TIMEOUT = 20_000
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -25,4 +29,41 @@ def test_the_office_reads_a_task_librarys_errors_in_chinese(open_as, screenshot)
         "第一行的“负责人电话”不是任务库的列，请改为模板中的列名或删去这一列。")
     expect(page.get_by_test_id("import-result")).not_to_contain_text("unknown column")
     screenshot(page, "import-errors-chinese")
+    assert page.errors == []
+
+
+def test_a_tasks_history_names_its_13710_class_and_dates_in_chinese(open_as, platform,
+                                                                   screenshot):
+    admin = platform.login()
+    today = platform.clock.day
+    code = "J-BRW-CLK"
+    assert platform.http.post("/api/v1/tasks", headers=admin, json={
+        "code": code, "title": "测试县交办的道路整治", "lead_unit": UNIT, "source": "assignment",
+        "clock_class": "general", "start_date": today.isoformat(),
+        "due_date": (today + dt.timedelta(days=20)).isoformat(), "targets": []},
+    ).status_code == 201
+    due = dt.date(today.year + 1, 1, 15)
+    assert platform.http.patch(f"/api/v1/tasks/{code}", headers=admin, json={
+        "clock_class": "important", "due_date": due.isoformat(),
+        "reason": "领导要求作为重要事项办理"}).status_code == 200
+    page = open_as("admin", f"#/task/{code}")
+    versions = page.get_by_test_id("task-versions")
+    expect(versions).to_contain_text("“13710”类别：一般事项 → 重要事项", timeout=TIMEOUT)
+    expect(versions).to_contain_text(f"完成时限：{today.year}年")
+    expect(versions).to_contain_text(f"→ {due.year}年1月15日")
+    expect(versions).not_to_contain_text("general")
+    screenshot(page, "task-history-13710-class")
+    assert page.errors == []
+
+
+def test_a_units_history_names_its_state_in_chinese(open_as, platform):
+    admin = platform.login()
+    assert platform.http.post("/api/v1/units", headers=admin, json={
+        "code": "BRW-OLD", "name": "测试县旧指挥部", "kind": "department"}).status_code == 201
+    assert platform.http.post("/api/v1/units/BRW-OLD/retire", headers=admin,
+                              json={"reason": "机构改革撤销"}).status_code == 200
+    page = open_as("admin", "#/office/units?unit=BRW-OLD")
+    history = page.get_by_test_id("unit-history")
+    # A unit is 在用 or 已撤销, never a task's 推进中, nor "retired".
+    expect(history).to_contain_text("状态：在用 → 已撤销", timeout=TIMEOUT)
     assert page.errors == []

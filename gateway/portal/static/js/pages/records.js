@@ -4,7 +4,7 @@
 // filter the task list and the one screen.
 import { api } from "../api.js";
 import {
-  CLOCK_LABEL, KIND_LABEL, SOURCE_LABEL, STATUS_LABEL, date, dateTime, field, h, panel, percent, select, submitting, table, toast, today,
+  CLOCK_LABEL, KIND_LABEL, SOURCE_LABEL, STATUS_LABEL, chineseDate, date, dateTime, field, h, panel, percent, select, submitting, table, toast, today,
 } from "../ui.js";
 
 // A task's fields as people call them: in its history, and as the columns of the
@@ -16,6 +16,11 @@ export const FIELD_LABEL = {
   added: "新增目标", name: "名称", head: "主要负责人", operator: "联络员", parent: "上级单位", merged_into: "并入", tasks: "移交任务",
   target_due_date: "目标截止日期", target_planned_percent: "目标计划完成百分比", target_description: "目标说明", target_unit: "目标责任单位",
 };
+// A unit's history speaks of its own states, not a task's.
+const UNIT_STATUS = { active: "在用", retired: "已撤销" };
+// The values of a change that are codes to the machine, by field, as people say them.
+const VALUE_WORDS = { clock_class: CLOCK_LABEL, source: SOURCE_LABEL };
+const DATE_FIELDS = new Set(["start_date", "due_date"]);
 const KIND_WORDS = { create: "创建", update: "修改", replan: "调整计划", cancel: "撤销", merge: "单位合并", retire: "撤销单位" };
 
 /** The batches known, for a filter: [["", "全部批次"], [batch, "batch（n项）"]…]. */
@@ -31,16 +36,19 @@ function shown(value, names) {
   return names && names.get(value) ? names.get(value) : String(value);
 }
 
-/** What a version changed, in words: "牵头单位：袁州区 → 樟树市；…". */
-export function changeWords(changes, names) {
+/** What a version changed, in words: "牵头单位：袁州区 → 樟树市；…"; `statuses`
+ * names the states of what changed (a task's by default). */
+export function changeWords(changes, names, statuses = STATUS_LABEL) {
+  const words = { ...VALUE_WORDS, status: statuses };
   return Object.entries(changes || {}).map(([key, value]) => {
     const label = FIELD_LABEL[key] || key;
     if (key === "targets_moved") return `${label}${shown(value[1], names)}负责：目标${value[0].join("、")}`;
     if (key === "replaced" || key === "added") return `${label}：${value.length ? value.map((seq) => `目标${seq}`).join("、") : "无"}`;
     if (key === "tasks") return `${label}：${value.join("、") || "无"}`;
-    if (key === "status") return `${label}：${STATUS_LABEL[value[0]] || value[0]} → ${STATUS_LABEL[value[1]] || value[1]}`;
-    if (key === "source") return `${label}：${SOURCE_LABEL[value[0]] || value[0]} → ${SOURCE_LABEL[value[1]] || value[1]}`;
-    if (Array.isArray(value) && value.length === 2) return `${label}：${shown(value[0], names)} → ${shown(value[1], names)}`;
+    if (Array.isArray(value) && value.length === 2) {
+      const one = (item) => (words[key] && words[key][item]) || (DATE_FIELDS.has(key) && item ? chineseDate(item) : shown(item, names));
+      return `${label}：${one(value[0])} → ${one(value[1])}`;
+    }
     return `${label}：${shown(value, names)}`;
   }).join("；");
 }
@@ -173,7 +181,7 @@ function unitPanels(unit, units, names, history, reload) {
     { label: "时间", value: (row) => dateTime(row.changed_at) },
     { label: "操作", value: (row) => KIND_WORDS[row.kind] || row.kind },
     { label: "操作人", value: (row) => row.changed_by || "—" },
-    { label: "变更内容", value: (row) => h("span.small", {}, changeWords(row.changes, names)) },
+    { label: "变更内容", value: (row) => h("span.small", {}, changeWords(row.changes, names, UNIT_STATUS)) },
     { label: "原因", value: (row) => row.reason || "—" },
   ], history, { testid: "unit-history", empty: "创建后未修改" });
   if ((unit.status || "active") !== "active") {
