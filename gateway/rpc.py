@@ -240,6 +240,18 @@ def present(**filters) -> dict:
     return {name: value for name, value in filters.items() if value is not None}
 
 
+def with_titles(rpc, caller, items: list[dict]) -> list[dict]:
+    """`items` that name a task (`task`: its code), each with the task's `title`
+    as the tasks service lets `caller` (as_rpc) read it: people read tasks by
+    their titles, not their codes."""
+    codes = sorted({item["task"] for item in items})
+    titles = {found["code"]: found.get("title") for found in rpc.tasks.list_tasks(
+        caller=caller, codes=codes, limit=MAX_PAGE)["items"]} if codes else {}
+    for item in items:
+        item["title"] = titles.get(item["task"])
+    return items
+
+
 def all_items(method, **filters) -> list:
     """Every item of a list query (answer `{"items", "total"}`), page by page."""
     items = []

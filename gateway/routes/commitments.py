@@ -5,7 +5,7 @@ from fastapi import APIRouter, Path, Request, status
 
 from ..auth import CurrentCaller, Writer
 from ..idempotency import IdempotencyKey, answer_once
-from ..rpc import Rpc, present
+from ..rpc import Rpc, present, with_titles
 from ..schemas import Code, CommitmentIn, Limit, Offset
 from ..scope import Scope
 from .version import PREFIX
@@ -18,10 +18,13 @@ def list_commitments(caller: CurrentCaller, scope: Scope, rpc: Rpc, unit: Code |
                      task: Code | None = None,
                      status: Literal["open", "fulfilled"] | None = None,
                      limit: Limit = 100, offset: Offset = 0):
-    """Written commitments within the caller's units, soonest promised first."""
+    """Written commitments within the caller's units, soonest promised first,
+    each with its task's `title`."""
     scope.require(unit)
-    return rpc.tasks.list_commitments(caller=caller.as_rpc(), limit=limit, offset=offset,
-                                      **present(unit=unit, task=task, status=status))
+    answer = rpc.tasks.list_commitments(caller=caller.as_rpc(), limit=limit, offset=offset,
+                                        **present(unit=unit, task=task, status=status))
+    with_titles(rpc, caller.as_rpc(), answer["items"])
+    return answer
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)

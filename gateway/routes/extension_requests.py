@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, File, Form, Path, Query, Request, Upload
 
 from ..auth import Admin, CurrentCaller, Writer
 from ..errors import explain_rejection
-from ..rpc import Rpc, present
+from ..rpc import Rpc, present, with_titles
 from ..schemas import (
     Code,
     EvidenceRulesIn,
@@ -55,9 +55,13 @@ def list_extension_requests(caller: CurrentCaller, rpc: Rpc,
                             unit: Code | None = None, task: Code | None = None,
                             limit: Limit = 100, offset: Offset = 0):
     """Extension requests within the caller's units (the office: all; its queue
-    is `status=pending`, oldest first), with `counts` by status."""
-    return rpc.tasks.list_extension_requests(caller=caller.as_rpc(), limit=limit, offset=offset,
-                                             **present(status=status, unit=unit, task=task))
+    is `status=pending`, oldest first), with `counts` by status; each with its
+    task's `title`."""
+    answer = rpc.tasks.list_extension_requests(caller=caller.as_rpc(), limit=limit,
+                                               offset=offset,
+                                               **present(status=status, unit=unit, task=task))
+    with_titles(rpc, caller.as_rpc(), answer["items"])
+    return answer
 
 
 @router.post("/{request_id}/decision")

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from ..auth import Admin, CurrentCaller
-from ..rpc import MAX_PAGE, Rpc, present
+from ..rpc import Rpc, present, with_titles
 from ..schemas import Code, Colour, Limit, Offset
 from ..scope import Scope
 from .version import PREFIX
@@ -45,13 +45,7 @@ def list_forecasts(scope: Scope, rpc: Rpc, colour: Colour | None = None,
         limit=limit, offset=offset,
         **present(colour=colour, unit=scope.unit_filter(unit), task=task,
                   soon_red=soon_red, batch=batch))
-    # People read tasks by their titles: each item with its task's, as the
-    # tasks service lets the caller read it.
-    codes = sorted({item["task"] for item in answer["items"]})
-    titles = {found["code"]: found.get("title") for found in rpc.tasks.list_tasks(
-        caller=scope.caller.as_rpc(), codes=codes, limit=MAX_PAGE)["items"]} if codes else {}
-    for item in answer["items"]:
-        item["title"] = titles.get(item["task"])
+    with_titles(rpc, scope.caller.as_rpc(), answer["items"])
     return answer
 
 

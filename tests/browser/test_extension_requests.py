@@ -40,14 +40,16 @@ def test_a_county_asks_for_time_and_the_office_shortens_it(open_as, platform, sc
 
     office = open_as("admin", "#/office/extensions")
     queue = office.get_by_test_id("extension-queue")
-    row = queue.locator("tr", has_text=TASK)
+    # The office reads the task by its title; its code is the link's tooltip.
+    row = queue.locator("tr", has_text="测试县农贸市场改造")
     expect(row).to_contain_text("测试县", timeout=TIMEOUT)
+    expect(row.get_by_role("link", name="测试县农贸市场改造")).to_have_attribute("title", TASK)
     screenshot(office, "extension-requests-office")
     row.locator("select[name=outcome]").select_option("shortened")
     row.locator("input[name=granted_due_date]").fill(granted.isoformat())
     row.locator("input[name=reason]").fill("同意顺延一个月")
     row.get_by_role("button", name="审批").click()
-    expect(queue.locator("tr", has_text=TASK)).to_have_count(0, timeout=TIMEOUT)
+    expect(queue.locator("tr", has_text="测试县农贸市场改造")).to_have_count(0, timeout=TIMEOUT)
 
     task = platform.http.get(f"/api/v1/tasks/{TASK}", headers=platform.login()).json()
     assert task["due_date"] == granted.isoformat()
@@ -56,7 +58,8 @@ def test_a_county_asks_for_time_and_the_office_shortens_it(open_as, platform, sc
                                                                      timeout=TIMEOUT)
     narrow = open_as("admin", "#/office/extensions?status=shortened",
                      viewport={"width": 390, "height": 844})
-    expect(narrow.get_by_test_id("extension-queue")).to_contain_text(TASK, timeout=TIMEOUT)
+    expect(narrow.get_by_test_id("extension-queue")).to_contain_text("测试县农贸市场改造",
+                                                                    timeout=TIMEOUT)
     screenshot(narrow, "extension-requests-office-narrow")
     assert not page.errors and not office.errors
 

@@ -1,13 +1,14 @@
 """What the office and the units read is Chinese and names, not the machine's
 words and codes: a task library's errors, the 13710 class and
-the dates in a task's history, a unit's state."""
+the dates in a task's history, a unit's state, a unit's commitments by task title."""
 import datetime as dt
 import io
 
 from openpyxl import Workbook
 from playwright.sync_api import expect
 
-from tests.browser.conftest import UNIT
+from tests.browser.conftest import OPERATOR, TASK, UNIT
+from tests.support.platform import PASSWORD
 
 TIMEOUT = 20_000
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -66,4 +67,19 @@ def test_a_units_history_names_its_state_in_chinese(open_as, platform):
     history = page.get_by_test_id("unit-history")
     # A unit is 在用 or 已撤销, never a task's 推进中, nor "retired".
     expect(history).to_contain_text("状态：在用 → 已撤销", timeout=TIMEOUT)
+    assert page.errors == []
+
+
+def test_a_unit_reads_its_commitments_by_task_title(open_as, platform, screenshot):
+    operator = platform.login(OPERATOR, PASSWORD)
+    promised = platform.clock.day + dt.timedelta(days=10)
+    assert platform.http.post("/api/v1/commitments", headers=operator, json={
+        "task": TASK, "unit": UNIT, "step": "完成路基复工", "promised_date": promised.isoformat(),
+        "result": "路基全线贯通"}).status_code == 201
+    page = open_as(OPERATOR, "#/unit")
+    commitments = page.get_by_test_id("unit-commitments")
+    link = commitments.get_by_role("link", name="测试县产业园道路建设")
+    expect(link).to_be_visible(timeout=TIMEOUT)
+    expect(link).to_have_attribute("title", TASK)
+    screenshot(page, "unit-commitments-titles")
     assert page.errors == []

@@ -50,6 +50,8 @@ def test_the_office_queue_is_paged_with_counts(client, admin):
     response = client.get("/api/v1/extension-requests?status=pending&limit=10", headers=admin)
     assert response.status_code == 200
     assert response.json()["counts"]["pending"] == 1
+    # The office decides on tasks it knows by their titles.
+    assert response.json()["items"][0]["title"] == "建成城市快速路一期"
     assert client.get("/api/v1/extension-requests?status=later",
                       headers=admin).status_code == 422
 
@@ -115,3 +117,9 @@ def test_the_history_lists_requests_and_reports_with_files(client, admin, fake_r
     answer = client.get("/api/v1/tasks/T-001/history", headers=admin).json()
     assert answer["extension_requests"][0]["status"] == "approved"
     assert answer["reports"][0]["evidence"][0]["id"] == 5
+
+
+def test_a_units_commitments_name_their_tasks(client, operator):
+    answer = client.get("/api/v1/commitments?unit=U01", headers=operator).json()
+    assert [(item["task"], item["title"]) for item in answer["items"]] == [
+        ("T-001", "建成城市快速路一期")]

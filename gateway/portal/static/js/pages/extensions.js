@@ -63,7 +63,7 @@ function decideForm(row, reload) {
       body.granted_due_date = data.get("granted_due_date");
     }
     const decided = await api(`/extension-requests/${row.id}/decision`, { method: "POST", json: body });
-    toast(`${row.task}：${REQUEST_STATUS[decided.status]}`);
+    toast(`${row.title || row.task}：${REQUEST_STATUS[decided.status]}`);
     await reload();
   });
 }
@@ -80,7 +80,7 @@ export async function extensionsTab(container, { params }) {
         `${label} ${page.counts[key] ?? 0}`)));
     return page;
   }, (items) => table([
-    { label: "任务", value: (row) => h("a", { href: `#/task/${encodeURIComponent(row.task)}` }, row.task) },
+    { label: "任务", value: (row) => h("a", { href: `#/task/${encodeURIComponent(row.task)}`, title: row.task }, row.title || row.task) },
     { label: "单位", value: (row) => unitName(row.unit) },
     { label: "事项", cls: "hide-narrow", value: what },
     { label: "原时限", value: (row) => chineseDate(row.previous_due_date) },

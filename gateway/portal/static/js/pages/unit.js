@@ -61,7 +61,7 @@ export async function unitPage(container, { me }) {
       await showCommitments();
     });
     sections.commitments.replaceChildren(table([
-      { label: "任务", value: (row) => h("a", { href: `#/task/${encodeURIComponent(row.task)}` }, row.task) },
+      { label: "任务", value: (row) => h("a", { href: `#/task/${encodeURIComponent(row.task)}`, title: row.task }, row.title || row.task) },
       { label: "承诺事项", value: (row) => row.step },
       { label: "承诺时间", value: (row) => date(row.promised_date) },
       { label: "成效", value: (row) => row.result },
@@ -76,7 +76,7 @@ export async function unitPage(container, { me }) {
           toast(answer.status === "fulfilled" ? "已兑现" : "已提交，待督查办复核"); await showCommitments();
         } catch (error) { toast(errorText(error)); }
       } }, "标记兑现") : "" },
-    ], items, { empty: "暂无书面承诺" }), tasks.length ? form : "");
+    ], items, { empty: "暂无书面承诺", testid: "unit-commitments" }), tasks.length ? form : "");
   }
   async function showInbox() {
     const items = (await api("/inbox", { params: { unit, limit: 50 } })).items;
