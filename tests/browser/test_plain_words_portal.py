@@ -1,8 +1,9 @@
 """What the office and the units read is Chinese and names, not the machine's
-words and codes: a task library's errors, the 13710 class and
-the dates in a task's history, a unit's state, a unit's commitments by task title."""
+words and codes: a task library's errors, the 13710 class in a task's history,
+a unit's commitments by task title, a parked message's error."""
 import datetime as dt
 import io
+import json
 
 from openpyxl import Workbook
 from playwright.sync_api import expect
@@ -82,4 +83,24 @@ def test_a_unit_reads_its_commitments_by_task_title(open_as, platform, screensho
     expect(link).to_be_visible(timeout=TIMEOUT)
     expect(link).to_have_attribute("title", TASK)
     screenshot(page, "unit-commitments-titles")
+    assert page.errors == []
+
+
+def test_the_office_reads_a_parked_messages_error_in_chinese(open_as, platform, screenshot):
+    raw = ("sqlalchemy.exc.OperationalError: (sqlite3.OperationalError) database is locked\n"
+           "[SQL: UPDATE colour_states SET colour=? WHERE id = ?]")
+    parked = {"items": [{"event_id": "3f2a9c1e", "queue": "warnings.on_progress_reported",
+                         "attempts": 5, "error": raw, "body": {}}]}
+    page = open_as("admin")
+    # One service with a parked message; the platform itself parks none.
+    page.route("**/api/v1/admin/parked/warnings", lambda route: route.fulfill(
+        status=200, content_type="application/json", body=json.dumps(parked)))
+    page.goto(f"{platform.url}/#/office/messaging")
+    cell = page.get_by_test_id("parked").locator("tbody td").nth(3)
+    expect(cell).to_contain_text("数据库暂时无法访问或正忙", timeout=TIMEOUT)
+    detail = cell.locator("details")
+    expect(detail.locator("pre")).not_to_be_visible()
+    detail.locator("summary", has_text="技术详情").click()
+    expect(detail.locator("pre")).to_have_text(raw)
+    screenshot(page, "parked-error-chinese")
     assert page.errors == []

@@ -249,6 +249,24 @@ async function escalationsPanel() {
 
 // Parked messages -----------------------------------------------------------------
 
+// What a parked message's error (the service's exception, "KeyError: 'unit'")
+// means for the office, by the exception's name; the first that matches.
+const PARKED_CAUSES = [
+  [/OperationalError|InterfaceError|DisconnectionError|database is locked/i, "数据库暂时无法访问或正忙，可在数据库恢复后重放"],
+  [/IntegrityError/, "消息与已有数据冲突（违反数据库约束），请先核实相关数据"],
+  [/Timeout|timed out/i, "调用其他服务超时，可在服务恢复后重放"],
+  [/ConnectionError|AMQP|socket|Connection refused/i, "与消息总线或其他服务的连接中断，可在连接恢复后重放"],
+  [/ValidationError|KeyError|ValueError|TypeError|JSONDecodeError/, "消息内容与服务要求的格式不符，请告知系统管理员"],
+];
+
+/** The error in Chinese, with the service's own text under 技术详情 for operators. */
+function parkedError(error) {
+  if (!error) return "—";
+  const cause = PARKED_CAUSES.find(([pattern]) => pattern.test(error));
+  return h("div.small", {}, cause ? cause[1] : "服务处理该消息时出错，请告知系统管理员",
+    h("details", {}, h("summary", {}, "技术详情"), h("pre.small.tech-detail", {}, error)));
+}
+
 async function parkedPanel() {
   const list = h("div", { "data-testid": "parked" });
   async function show() {
@@ -260,7 +278,7 @@ async function parkedPanel() {
         { label: "事件", value: (row) => h("code.small", {}, row.event_id || "—") },
         { label: "队列", value: (row) => row.queue },
         { label: "尝试", num: true, value: (row) => String(row.attempts ?? "") },
-        { label: "错误", value: (row) => h("span.small", {}, row.error || "") },
+        { label: "错误", value: (row) => parkedError(row.error) },
       ], items), h("button", { type: "button", onclick: async (event) => {
         event.target.disabled = true;
         try {
