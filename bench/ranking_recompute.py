@@ -1,6 +1,6 @@
 """Recomputing a quarter's ranking at the scale of one city: 150 units, 20,382 tasks,
-135,000 targets with their reports, and the warning histories of three quarters
-(3,359 red and 174 yellow items), scored by the ranking service's own code on its
+135,000 targets with their reports, every target's first colour and the warning
+histories of three quarters (3,359 red and 174 yellow items), scored by the ranking service's own code on its
 own database; with `--years N`, after N - 1 earlier years of the same history
 (an office some years in), the states the quarter began with kept first, as the
 service keeps them at its first scoring of the quarter (timed apart, once).
@@ -81,8 +81,14 @@ def city(scale=1.0, seed=SEED, years=1):
             target_rows.append({"task": code, "seq": seq, "unit": owner, "due_date": due,
                                 "planned_percent": round(100 * seq / count, 1),
                                 "reached_on": reached, "reported_on": reported})
-    change_rows = []
     moment = dt.datetime(2026, 1, 1)
+    # Every item's first colour, green the day its task was given, as the
+    # warnings service first judges an import.
+    start_of = {row["code"]: row["start_date"] for row in task_rows}
+    change_rows = [{"item_kind": "target", "item_key": f"{target['task']}:{target['seq']}",
+                    "unit": target["unit"], "colour": "green",
+                    "day": start_of[target["task"]], "decided_at": moment}
+                   for target in target_rows]
     for colour, count in (("red", int(3_359 * scale)), ("yellow", int(174 * scale))):
         for target in rng.sample(target_rows, count):
             start = YEAR_START + dt.timedelta(days=rng.randrange(30, 330))
