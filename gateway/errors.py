@@ -246,7 +246,8 @@ def _leaves(detail, path=()):
             # A sheet's row error {row, field?, code?, reason}: placed by its row.
             where = (f"第{detail['row']}行",)
             if isinstance(detail.get("field"), str):
-                where = (*where, detail["field"])
+                # A nested field's path ("targets[1].unit") names which target.
+                where = (*where, *_key_parts(detail["field"]))
             if isinstance(detail.get("code"), str) and chinese(detail["reason"]):
                 yield where, f"{detail['code']}: {detail['reason']}"
             else:

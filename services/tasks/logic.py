@@ -246,12 +246,27 @@ def explaining_problem(status, reason, code=""):
 
 def row_errors(index, messages):
     """Flatten marshmallow-style messages into [{row, field, reason}] (rows from 1,
-    as a spreadsheet counts them after its header)."""
-    flat = []
-    for field_name, reason in (messages or {}).items():
-        flat.append({"row": index + 1, "field": field_name,
-                     "reason": reason if isinstance(reason, str) else str(reason)})
-    return flat
+    as a spreadsheet counts them after its header). A nested error is placed by
+    its path, as `targets[1].unit`, and each of a field's messages is one reason:
+    the gateway words each for the office, naming the target it is about."""
+    return [{"row": index + 1, "field": field_name, "reason": reason}
+            for field_name, reason in _error_paths(messages or {}, "")]
+
+
+def _error_paths(messages, path):
+    """(field path, reason) of each message at any depth; a list's items are keyed
+    by their index, a nested object's fields by their names."""
+    if isinstance(messages, dict):
+        for key, value in messages.items():
+            if isinstance(key, int):
+                yield from _error_paths(value, f"{path}[{key}]")
+            else:
+                yield from _error_paths(value, f"{path}.{key}" if path else str(key))
+    elif isinstance(messages, (list, tuple)):
+        for message in messages:
+            yield from _error_paths(message, path)
+    else:
+        yield path, str(messages)
 
 
 def named_units(task):

@@ -9,7 +9,12 @@ from fastapi.testclient import TestClient
 from nameko.exceptions import RpcTimeout, UnknownService
 
 from gateway import messages
-from gateway.errors import REMOTE_ERROR_STATUS, explain_remote, field_error_message
+from gateway.errors import (
+    REMOTE_ERROR_STATUS,
+    explain_remote,
+    field_error_message,
+    worded_row_error,
+)
 from gateway.text import MESSAGES as TEXT_MESSAGES
 
 CJK = re.compile("[\u3400-\u9fff]")
@@ -287,3 +292,13 @@ def test_a_sheets_row_errors_are_told_by_row_and_counts_say_nothing():
         {"row": 6, "field": "title", "code": "required", "reason": "“任务名称”不能为空。"}]})
     assert code == "invalid_input"
     assert words == "第5行的“牵头单位”填写有误，请检查后重新填写。第6行：“任务名称”不能为空。"
+
+
+def test_a_rows_error_in_one_target_names_the_target_and_the_unit():
+    error = {"row": 3, "field": "targets[1].unit", "reason": "unknown unit X9"}
+    worded = worded_row_error(error)
+    assert (worded["code"], worded["message"]) == (
+        "unit_not_found", "计划目标第2项的“单位”：单位 X9 不存在，请检查单位编码。")
+    code, words = explain_remote("InvalidInput", {"created": 0, "errors": [error]})
+    assert (code, words) == ("unit_not_found",
+                             "第3行的计划目标第2项的“单位”：单位 X9 不存在，请检查单位编码。")

@@ -218,10 +218,21 @@ def test_evidence_names_lose_control_characters_and_separators(given, kept):
 
 
 def test_an_import_names_each_problem_by_its_spreadsheet_row():
-    assert logic.row_errors(0, {"code": "task T1 exists", "targets": {1: {"unit": "x"}}}) == [
-        {"row": 1, "field": "code", "reason": "task T1 exists"},
-        {"row": 1, "field": "targets", "reason": "{1: {'unit': 'x'}}"}]
+    assert logic.row_errors(0, {"code": "task T1 exists"}) == [
+        {"row": 1, "field": "code", "reason": "task T1 exists"}]
     assert logic.row_errors(4, {}) == []
+
+
+def test_an_import_names_a_targets_problem_by_its_path():
+    # Which target, and which of its fields: not the whole nest as one text.
+    assert logic.row_errors(2, {
+        "targets": {1: {"unit": "unknown unit X9", "due_date": ["Not a valid date."]}},
+        "head": {"name": ["Missing data for required field.", "Shorter than minimum length 1."]},
+    }) == [
+        {"row": 3, "field": "targets[1].unit", "reason": "unknown unit X9"},
+        {"row": 3, "field": "targets[1].due_date", "reason": "Not a valid date."},
+        {"row": 3, "field": "head.name", "reason": "Missing data for required field."},
+        {"row": 3, "field": "head.name", "reason": "Shorter than minimum length 1."}]
 
 
 # The times of a report: its own (information) and its receipt (what counts) ----
