@@ -82,6 +82,9 @@ def test_a_unit_reads_its_commitments_by_task_title(open_as, platform, screensho
     link = commitments.get_by_role("link", name="测试县产业园道路建设")
     expect(link).to_be_visible(timeout=TIMEOUT)
     expect(link).to_have_attribute("title", TASK)
+    # The promised day as people write it, not 2026-12-15.
+    expect(commitments).to_contain_text(f"{promised.year}年{promised.month}月{promised.day}日")
+    expect(commitments).not_to_contain_text(promised.isoformat())
     screenshot(page, "unit-commitments-titles")
     assert page.errors == []
 

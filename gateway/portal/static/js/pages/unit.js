@@ -3,7 +3,7 @@
 import { all, api } from "../api.js";
 import { accountabilityPanel } from "./accountability.js";
 import { wayOffPanel } from "./way_off.js";
-import { NOTICE_STATUS, badge, date, dateTime, errorText, field, h, panel, percent, select, submitting, table, toast, today } from "../ui.js";
+import { NOTICE_STATUS, badge, chineseDate, dateTime, errorText, field, h, panel, percent, select, submitting, table, toast, today } from "../ui.js";
 
 export async function unitPage(container, { me }) {
   const unit = (me.units || [])[0];
@@ -28,7 +28,7 @@ export async function unitPage(container, { me }) {
     panel(`本月到期（${Number(month.slice(0, 4))}年${Number(month.slice(5, 7))}月）`, table([
       { label: "任务", value: (row) => h("a", { href: `#/task/${encodeURIComponent(row.code)}` }, row.title) },
       { label: "本月目标", value: (row) => row.target ? `${row.target.description || ""}（计划累计${percent(row.target.planned_percent)}）` : "任务到期" },
-      { label: "到期", value: (row) => date(row.target ? row.target.due_date : row.due_date) },
+      { label: "到期", value: (row) => chineseDate(row.target ? row.target.due_date : row.due_date) },
       { label: "当前进度", num: true, value: (row) => percent(row.percent) },
       { label: "亮灯", value: (row) => badge(row.colour) },
       { label: "", value: (row) => h("a.button", { href: `#/task/${encodeURIComponent(row.code)}`, "data-report": row.code }, "报送进度") },
@@ -63,7 +63,7 @@ export async function unitPage(container, { me }) {
     sections.commitments.replaceChildren(table([
       { label: "任务", value: (row) => h("a", { href: `#/task/${encodeURIComponent(row.task)}`, title: row.task }, row.title || row.task) },
       { label: "承诺事项", value: (row) => row.step },
-      { label: "承诺时间", value: (row) => date(row.promised_date) },
+      { label: "承诺时间", value: (row) => chineseDate(row.promised_date) },
       { label: "成效", value: (row) => row.result },
       // 复核: a kept commitment may wait for the office, or come back with its reason.
       { label: "状态", value: (row) => row.status === "fulfilled" ? badge("green", "已兑现")
@@ -104,7 +104,7 @@ function noticeCard(notice, reload) {
       h("a", { href: `#/task/${encodeURIComponent(notice.task)}` }, notice.title || notice.task),
       notice.title ? h("span.muted.small", {}, notice.task) : ""),
     h("p", {}, notice.reason),
-    h("p.small.muted", {}, `签收时限 ${date(notice.ack_due)} · 回复时限 ${date(notice.answer_due)}`));
+    h("p.small.muted", {}, `签收时限 ${chineseDate(notice.ack_due)} · 回复时限 ${chineseDate(notice.answer_due)}`));
   if (notice.status === "open") {
     card.append(h("button", { type: "button", onclick: async () => {
       try { await api(`/notices/${notice.id}/ack`, { method: "POST" }); toast("已签收"); await reload(); } catch (error) { toast(errorText(error)); }
