@@ -6,6 +6,8 @@ from fastapi import APIRouter, Path, UploadFile
 from fastapi.responses import JSONResponse
 
 from ..auth import Admin, CurrentCaller
+from ..db import DbSession
+from ..people import with_names
 from ..rpc import Rpc
 from ..schemas import CalendarIn, CalendarNoticeIn
 from ..spreadsheet import SheetError, read_calendar
@@ -30,10 +32,10 @@ def list_calendar_years(caller: CurrentCaller, rpc: Rpc):
 
 
 @router.get("/calendar/{year}")
-def get_calendar(caller: CurrentCaller, year: Year, rpc: Rpc):
+def get_calendar(caller: CurrentCaller, year: Year, rpc: Rpc, db: DbSession):
     """{year, source: package|office|provisional, holidays: [{date, name}],
-    workdays: [dates], version, note, changed_by, changed_at}."""
-    return rpc.warnings.get_calendar(year=year)
+    workdays: [dates], version, note, changed_by, changed_by_name, changed_at}."""
+    return with_names(db, [rpc.warnings.get_calendar(year=year)], "changed_by")[0]
 
 
 @router.put("/calendar/{year}")
@@ -72,10 +74,12 @@ def read_calendar_sheet(caller: Admin, year: Year, file: UploadFile, rpc: Rpc):
 
 
 @router.get("/calendar/{year}/history")
-def get_calendar_history(caller: CurrentCaller, year: Year, rpc: Rpc):
-    """Every version of the year the office entered, newest first: who, when,
-    why, and what it changed."""
-    return rpc.warnings.get_calendar_history(year=year)
+def get_calendar_history(caller: CurrentCaller, year: Year, rpc: Rpc, db: DbSession):
+    """Every version of the year the office entered, newest first: who (by login
+    and `changed_by_name`), when, why, and what it changed."""
+    history = rpc.warnings.get_calendar_history(year=year)
+    with_names(db, history["items"], "changed_by")
+    return history
 
 
 @router.get("/warnings/unjudged")

@@ -6,7 +6,9 @@ from fastapi import APIRouter, Depends, Path, status
 from policy import policy
 
 from ..auth import Admin, Caller, CurrentCaller, Writer, permitted
+from ..db import DbSession
 from ..messages import refusal
+from ..people import with_names
 from ..rpc import Rpc, present
 from ..schemas import Code, Limit, NoticeAnswerIn, NoticeCloseIn, NoticeIn, Offset, RulesIn
 from ..scope import Scope
@@ -16,6 +18,12 @@ from .version import PREFIX
 router = APIRouter(prefix=PREFIX, tags=["notices"])
 NoticeId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 
+
+
+def named_notices(db, notices: list[dict]) -> list[dict]:
+    """The notices with who issued and who acknowledged each by name
+    (`issued_by_name`: 系统 for those issued automatically; `acknowledged_by_name`)."""
+    return with_names(db, notices, "issued_by", "acknowledged_by")
 
 
 def _notice_in_scope(rpc, scope, notice_id: int) -> dict:
@@ -40,16 +48,19 @@ def _notice_to_answer(rpc, scope, caller, notice_id: int, action: str) -> dict:
 
 
 @router.get("/notices")
-def list_notices(scope: Scope, rpc: Rpc, unit: Code | None = None, task: Code | None = None,
-                 status: str | None = None, limit: Limit = 100, offset: Offset = 0):
+def list_notices(scope: Scope, rpc: Rpc, db: DbSession, unit: Code | None = None,
+                 task: Code | None = None, status: str | None = None, limit: Limit = 100,
+                 offset: Offset = 0):
     """Notices, newest first, each with its task's `title` (people read a task by
-    its title); a caller limited to several units names one."""
+    its title) and who issued and acknowledged it by name; a caller limited to
+    several units names one."""
     page = rpc.warnings.list_notices(
         limit=limit, offset=offset,
         **present(unit=scope.unit_filter(unit), task=task, status=status))
     tasks = readable_tasks(rpc, scope, [notice["task"] for notice in page["items"]])
-    return {**page, "items": [{**notice, "title": (tasks.get(notice["task"]) or {}).get("title")}
-                              for notice in page["items"]]}
+    return {**page, "items": named_notices(db, [
+        {**notice, "title": (tasks.get(notice["task"]) or {}).get("title")}
+        for notice in page["items"]])}
 
 
 @router.post("/notices", status_code=status.HTTP_201_CREATED)
@@ -60,8 +71,9 @@ def issue_notice(caller: Annotated[Caller, Depends(permitted("notice.issue"))], 
 
 
 @router.get("/notices/{notice_id}")
-def get_notice(caller: CurrentCaller, notice_id: NoticeId, scope: Scope, rpc: Rpc):
-    return _notice_in_scope(rpc, scope, notice_id)
+def get_notice(caller: CurrentCaller, notice_id: NoticeId, scope: Scope, rpc: Rpc,
+               db: DbSession):
+    return named_notices(db, [_notice_in_scope(rpc, scope, notice_id)])[0]
 
 
 @router.post("/notices/{notice_id}/ack")

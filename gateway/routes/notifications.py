@@ -7,8 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Depends, Path, Query, Response, status
 
 from ..auth import CITY_WIDE_ROLES, Admin, Caller, CurrentCaller, Writer
+from ..db import DbSession
 from ..downloads import attachment
 from ..messages import refusal
+from ..people import with_names
 from ..rpc import Rpc, present
 from ..schemas import (
     BulletinIn,
@@ -95,14 +97,18 @@ def acknowledge(caller: Writer, notification_id: NotificationId, rpc: Rpc):
 
 
 @router.get("/escalations")
-def list_escalations(caller: CityWide, rpc: Rpc, status: EscalationStatus | None = None,
+def list_escalations(caller: CityWide, rpc: Rpc, db: DbSession,
+                     status: EscalationStatus | None = None,
                      unit: Code | None = None,
                      item: Annotated[str | None, Query(max_length=200)] = None,
                      limit: Limit = 100, offset: Offset = 0):
     """Escalation ladders, newest first, each with every step it climbed;
-    `item` is what it is about (`task:T1`, `notice:5`)."""
-    return rpc.notify.list_escalations(
+    `item` is what it is about (`task:T1`, `notice:5`); who stopped one by
+    acknowledging it is named (`stopped_by_name`)."""
+    page = rpc.notify.list_escalations(
         limit=limit, offset=offset, **present(status=status, unit=unit, item=item))
+    with_names(db, page["items"], "stopped_by")
+    return page
 
 
 @router.get("/routing-rules")
@@ -119,10 +125,13 @@ def set_routing_rules(caller: Admin, body: RoutingRulesIn, rpc: Rpc):
 
 
 @router.get("/robots")
-def list_robots(caller: Admin, rpc: Rpc, unit: Code | None = None):
+def list_robots(caller: Admin, rpc: Rpc, db: DbSession, unit: Code | None = None):
     """The units' work-group robots (钉钉, 企业微信) and the office-wide ones:
-    addresses with their token masked, `signed` for a DingTalk secret."""
-    return rpc.notify.list_unit_robots(**present(unit=unit))
+    addresses with their token masked, `signed` for a DingTalk secret, who set
+    each by name (`updated_by_name`)."""
+    robots = rpc.notify.list_unit_robots(**present(unit=unit))
+    with_names(db, robots["items"], "updated_by")
+    return robots
 
 
 @router.put("/robots/{unit}/{channel}")
@@ -142,10 +151,14 @@ def remove_robot(caller: Admin, unit: Code, channel: RobotChannel, rpc: Rpc):
 
 
 @router.get("/templates")
-def list_templates(caller: Admin, rpc: Rpc, event_type: NotifyEventType | None = None,
+def list_templates(caller: Admin, rpc: Rpc, db: DbSession,
+                   event_type: NotifyEventType | None = None,
                    channel: NotifyChannel | None = None):
-    """The message templates in force, each with the variables it may use."""
-    return rpc.notify.list_templates(**present(event_type=event_type, channel=channel))
+    """The message templates in force, each with the variables it may use and who
+    last changed it by name (`updated_by_name`, null for a default)."""
+    templates = rpc.notify.list_templates(**present(event_type=event_type, channel=channel))
+    with_names(db, templates["items"], "updated_by")
+    return templates
 
 
 @router.put("/templates/{event_type}/{channel}")

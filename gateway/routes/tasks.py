@@ -19,11 +19,13 @@ from fastapi import (
 from fastapi.responses import JSONResponse
 
 from ..auth import Admin, CurrentCaller, Writer
+from ..db import DbSession
 from ..downloads import attachment
 from ..errors import worded_row_error
 from ..idempotency import IdempotencyKey, answer_once
 from ..ledger_sheet import write_ledger
 from ..messages import refusal
+from ..people import with_names
 from ..rpc import MAX_PAGE, Rpc, all_items, present
 from ..schemas import (
     ClockIn,
@@ -43,6 +45,7 @@ from ..schemas import (
 from ..scope import Scope
 from ..spreadsheet import XLSX_MEDIA_TYPE, write_tasks
 from ..text import MESSAGES, text_problem
+from .notices import named_notices
 from .version import PREFIX
 
 router = APIRouter(prefix=f"{PREFIX}/tasks", tags=["tasks"])
@@ -245,13 +248,15 @@ def export_ledger(caller: CurrentCaller, rpc: Rpc, filters: Filters):
 
 
 @router.get("/{code}")
-def get_task(code: str, caller: CurrentCaller, scope: Scope, rpc: Rpc):
+def get_task(code: str, caller: CurrentCaller, scope: Scope, rpc: Rpc, db: DbSession):
     """The task with its colour, targets (each with its colour), progress,
-    clocks, evidence, commitments and supervision notices."""
+    clocks, evidence, commitments and supervision notices (who issued and
+    acknowledged each by name)."""
     task = rpc.tasks.get_task(code=code, caller=caller.as_rpc())
     scope.require_task(task)
     task = _with_colours(rpc, [task])[0]
-    task["notices"] = rpc.warnings.list_notices(task=code, limit=MAX_PAGE)["items"]
+    task["notices"] = named_notices(
+        db, rpc.warnings.list_notices(task=code, limit=MAX_PAGE)["items"])
     return task
 
 
@@ -328,17 +333,18 @@ def record_clock_stage(caller: Writer, code: TaskToClock, body: ClockIn, rpc: Rp
 
 
 @router.get("/{code}/history")
-def get_task_history(caller: CurrentCaller, code: TaskInScope, rpc: Rpc,
+def get_task_history(caller: CurrentCaller, code: TaskInScope, rpc: Rpc, db: DbSession,
                      limit: Limit = MAX_PAGE, offset: Offset = 0):
     """The task's history: every colour change of the task and its parts, oldest
-    first (`items`, `total`: a page of them), its versions (who changed what,
-    when and why; version 1 is its creation) and its plans (each with its
-    targets; those a later plan replaced name it in `replaced_in`), and the
-    unit's requests to the office with their confirmation or send-back
-    (`verifications`, 复核)."""
+    first (`items`, `total`: a page of them), its versions (who changed what, by
+    login and `changed_by_name`, when and why; version 1 is its creation) and its
+    plans (each with its targets; those a later plan replaced name it in
+    `replaced_in`), and the unit's requests to the office with their
+    confirmation or send-back (`verifications`, 复核)."""
     colours = rpc.warnings.get_task_history(code=code, limit=limit, offset=offset)
     records = rpc.tasks.get_task_history(code=code, caller=caller.as_rpc())
-    return {**colours, "versions": records["versions"], "plans": records["plans"],
+    return {**colours, "versions": with_names(db, records["versions"], "changed_by"),
+            "plans": records["plans"],
             # The units' requests for time and the office's decisions; the reports
             # that carried files, with them; the office's checks (复核) of its steps.
             "extension_requests": records.get("extension_requests", []),

@@ -7,7 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, Request, UploadFile, status
 
 from ..auth import CurrentCaller, require_writer
+from ..db import DbSession
 from ..messages import refusal
+from ..people import with_names
 from ..rpc import Rpc
 from ..schemas import Limit, Offset
 from .files import form_text, inline_files
@@ -17,16 +19,30 @@ from .version import PREFIX
 router = APIRouter(prefix=f"{PREFIX}/tasks", tags=["threads"])
 
 
+def _named(request: Request, db, rpc, caller, messages: list[dict]) -> list[dict]:
+    """The messages with their author's name (`author_name`) and their unit's
+    (`unit_name`) as they are now; `author` and `unit` stay the login and code."""
+    units = request.app.state.unit_names.for_codes(
+        [message["unit"] for message in messages if message.get("unit")], rpc, caller)
+    for message in messages:
+        message["unit_name"] = units.get(message["unit"]) if message.get("unit") else None
+    return with_names(db, messages, "author")
+
+
 @router.get("/{code}/messages")
-def list_task_messages(caller: CurrentCaller, code: TaskInScope, rpc: Rpc,
-                       limit: Limit = 100, offset: Offset = 0):
-    """The task's thread, oldest first."""
-    return rpc.tasks.list_task_messages(code=code, caller=caller.as_rpc(), limit=limit,
+def list_task_messages(request: Request, caller: CurrentCaller, code: TaskInScope, rpc: Rpc,
+                       db: DbSession, limit: Limit = 100, offset: Offset = 0):
+    """The task's thread, oldest first; each message names its author and unit
+    (`author_name`, `unit_name`) beside their login and code."""
+    page = rpc.tasks.list_task_messages(code=code, caller=caller.as_rpc(), limit=limit,
                                         offset=offset)
+    _named(request, db, rpc, caller, page["items"])
+    return page
 
 
 @router.post("/{code}/messages", status_code=status.HTTP_201_CREATED)
 def post_task_message(request: Request, caller: CurrentCaller, code: TaskInScope, rpc: Rpc,
+                      db: DbSession,
                       text: Annotated[str, Form(min_length=1, max_length=5000)],
                       files: Annotated[list[UploadFile] | None, File()] = None):
     """Leave a message (multipart: `text`, up to five `files`) on the task's
@@ -36,4 +52,5 @@ def post_task_message(request: Request, caller: CurrentCaller, code: TaskInScope
     elif caller.read_only:
         raise refusal(status.HTTP_403_FORBIDDEN, "api_key_read_only")
     data = {"text": form_text(text), "files": inline_files(request, files)}
-    return rpc.tasks.post_task_message(code=code, data=data, caller=caller.as_rpc())
+    message = rpc.tasks.post_task_message(code=code, data=data, caller=caller.as_rpc())
+    return _named(request, db, rpc, caller, [message])[0]

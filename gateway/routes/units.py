@@ -2,7 +2,9 @@
 from fastapi import APIRouter, Request, status
 
 from ..auth import Admin, CurrentCaller
+from ..db import DbSession
 from ..idempotency import IdempotencyKey, answer_once
+from ..people import with_names
 from ..rpc import Rpc, all_items, present
 from ..schemas import Code, MergeIn, ReasonIn, UnitIn, UnitKind, UnitPatchIn
 from .version import PREFIX
@@ -61,6 +63,9 @@ def merge_unit(request: Request, code: str, body: MergeIn, caller: Admin, rpc: R
 
 
 @router.get("/{code}/history")
-def get_unit_history(code: str, caller: CurrentCaller, rpc: Rpc):
-    """Every change of the unit after its creation, oldest first."""
-    return rpc.tasks.get_unit_history(code=code, caller=caller.as_rpc())
+def get_unit_history(code: str, caller: CurrentCaller, rpc: Rpc, db: DbSession):
+    """Every change of the unit after its creation, oldest first, each with who
+    made it by name (`changed_by_name`)."""
+    history = rpc.tasks.get_unit_history(code=code, caller=caller.as_rpc())
+    with_names(db, history["items"], "changed_by")
+    return history

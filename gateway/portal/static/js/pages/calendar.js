@@ -57,7 +57,7 @@ function yearPanel(current) {
   const facts = [
     ["来源", SOURCE_LABEL[current.source] || current.source],
     ["版本", current.version ? `第${current.version}版` : "—"],
-    ["录入", current.changed_by ? `${current.changed_by}，${dateTime(current.changed_at)}` : "—"],
+    ["录入", current.changed_by ? `${current.changed_by_name}，${dateTime(current.changed_at)}` : "—"],
     ["说明", current.note || "—"],
   ];
   const byFestival = new Map();
@@ -143,7 +143,7 @@ async function historyPanel(year) {
   const history = await api(`/calendar/${year}/history`);
   return panel("录入记录", table([
     { label: "版本", num: true, value: (row) => `第${row.version}版` },
-    { label: "录入人", value: (row) => row.changed_by },
+    { label: "录入人", value: (row) => row.changed_by_name },
     { label: "时间", value: (row) => dateTime(row.changed_at) },
     { label: "说明", value: (row) => row.note },
     { label: "影响", value: (row) => row.effect ? `${row.effect.colours_changed}项颜色变化，${row.effect.deadlines_moved}份督办单期限调整` : "—" },

@@ -110,7 +110,7 @@ async function templatesPanel() {
       { label: "示例效果", value: (row) => row.preview
         ? h("span.small", {}, row.preview.subject ? `${row.preview.subject}｜${row.preview.body}` : row.preview.body)
         : h("span.small.error", {}, "该模板无法生成消息，请编辑修正") },
-      { label: "修改", value: (row) => row.updated_at ? `${dateTime(row.updated_at)} ${row.updated_by || ""}` : "默认" },
+      { label: "修改", value: (row) => row.updated_at ? `${dateTime(row.updated_at)} ${row.updated_by_name || ""}` : "默认" },
       { label: "", value: (row) => h("button.secondary", { type: "button", onclick: () => edit(row) }, "编辑") },
     ], items, { testid: "templates" }));
   }
@@ -188,7 +188,7 @@ async function robotsPanel() {
       // The address as the service shows it: the token's last four characters only.
       { label: "地址", value: (row) => h("code.small", {}, row.url) },
       { label: "加签", value: (row) => row.signed ? "已加签" : "—" },
-      { label: "修改", value: (row) => `${dateTime(row.updated_at)} ${row.updated_by || ""}` },
+      { label: "修改", value: (row) => `${dateTime(row.updated_at)} ${row.updated_by_name || ""}` },
       { label: "", value: (row) => h("button.danger", { type: "button", onclick: async (event) => {
         event.target.disabled = true;
         try {
@@ -228,11 +228,10 @@ async function robotsPanel() {
 
 async function escalationsPanel() {
   const unitName = await unitNames();
-  const people = new Map((await api("/users")).map((user) => [user.username, user.name]));
   // The words of why it stopped, and who acknowledged it by name where the office recorded one.
   const stopped = (row) => {
     const words = STOPPED_LABEL[row.stopped_reason] || ESCALATION_STATUS.stopped;
-    return row.stopped_by ? `${words}（${people.get(row.stopped_by) || row.stopped_by}）` : words;
+    return row.stopped_by ? `${words}（${row.stopped_by_name}）` : words;
   };
   const status = select("status", [["", "全部"], ...Object.entries(ESCALATION_STATUS)], "open");
   status.addEventListener("change", () => list.show().catch((error) => toast(errorText(error))));

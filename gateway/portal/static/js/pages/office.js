@@ -3,7 +3,7 @@
 // messaging and parked messages (pages/messaging.js), the audit log.
 import { api, download, unitNames } from "../api.js";
 import {
-  CLOCK_LABEL, KIND_LABEL, NOTICE_STATUS, RANKING_STATUS, ROLE_LABEL, badge, date, dateTime, errorText, field, h, pagedList, panel, select, submitting, table, toast,
+  CLOCK_LABEL, KIND_LABEL, NOTICE_STATUS, RANKING_STATUS, ROLE_LABEL, badge, chineseDate, dateTime, errorText, field, h, pagedList, panel, select, submitting, table, toast,
 } from "../ui.js";
 import { calendarTab } from "./calendar.js";
 import { extensionsTab } from "./extensions.js";
@@ -129,7 +129,7 @@ async function noticesTab(body) {
       { label: "任务", value: (row) => h("a", { href: `#/task/${encodeURIComponent(row.task)}`, title: row.task }, row.title || row.task) },
       { label: "单位", value: (row) => unitName(row.unit) },
       { label: "原因", value: (row) => h("span.small", {}, row.reason) },
-      { label: "下发", value: (row) => `${date(row.issued_on)}（${row.issued_by === "auto" ? "自动" : row.issued_by}）` },
+      { label: "下发", value: (row) => `${chineseDate(row.issued_on)}（${row.issued_by_name}）` },
       { label: "状态", value: (row) => badge(row.colour, NOTICE_STATUS[row.status] || row.status) },
       { label: "回复", cls: "hide-narrow", value: (row) => row.answer || "—" },
       { label: "", value: (row) => row.status === "closed" ? "" : h("button.secondary", { type: "button", onclick: async () => {

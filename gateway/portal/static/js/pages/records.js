@@ -59,7 +59,7 @@ export function historyPanel(history, names) {
     { label: "版本", num: true, value: (row) => String(row.version) },
     { label: "操作", value: (row) => KIND_WORDS[row.kind] || row.kind },
     { label: "时间", value: (row) => dateTime(row.changed_at) },
-    { label: "操作人", value: (row) => row.changed_by || "—" },
+    { label: "操作人", value: (row) => row.changed_by_name || "—" },
     { label: "变更内容", value: (row) => h("span.small", {}, changeWords(row.changes, names) || "—") },
     { label: "原因", value: (row) => row.reason || "—" },
   ], history.versions || [], { testid: "task-versions", empty: "暂无修改记录" });
@@ -180,7 +180,7 @@ function unitPanels(unit, units, names, history, reload) {
   const historyTable = table([
     { label: "时间", value: (row) => dateTime(row.changed_at) },
     { label: "操作", value: (row) => KIND_WORDS[row.kind] || row.kind },
-    { label: "操作人", value: (row) => row.changed_by || "—" },
+    { label: "操作人", value: (row) => row.changed_by_name || "—" },
     { label: "变更内容", value: (row) => h("span.small", {}, changeWords(row.changes, names, UNIT_STATUS)) },
     { label: "原因", value: (row) => row.reason || "—" },
   ], history, { testid: "unit-history", empty: "创建后未修改" });

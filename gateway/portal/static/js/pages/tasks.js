@@ -270,7 +270,7 @@ function timeline(task, history) {
   }
   for (const notice of task.notices || []) {
     events.push({ at: notice.issued_at, cls: "red", text: `下发督办单 ${notice.number}`, detail: notice.reason });
-    if (notice.acknowledged_at) events.push({ at: notice.acknowledged_at, cls: "", text: `签收督办单 ${notice.number}`, detail: notice.acknowledged_by || "" });
+    if (notice.acknowledged_at) events.push({ at: notice.acknowledged_at, cls: "", text: `签收督办单 ${notice.number}`, detail: notice.acknowledged_by_name || "" });
     if (notice.answered_at) events.push({ at: notice.answered_at, cls: "", text: `回复督办单 ${notice.number}`, detail: notice.answer || "" });
     if (notice.closed_at) events.push({ at: notice.closed_at, cls: "green", text: `督办单 ${notice.number} 办结`, detail: notice.close_reason || "" });
   }

@@ -14,7 +14,7 @@ export function threadPanel(task, me) {
   async function show() {
     const page = await api(`/tasks/${encodeURIComponent(task.code)}/messages`, { params: { limit: 1000 } });
     list.replaceChildren(...(page.items.length ? page.items.map((message) => h("li", { class: message.side === "office" ? "yellow" : null },
-      h("div.when", {}, `${dateTime(message.posted_at)} · ${message.author}（${SIDE[message.side] || message.side}${message.unit ? " " + message.unit : ""}）`),
+      h("div.when", {}, `${dateTime(message.posted_at)} · ${message.author_name}（${SIDE[message.side] || message.side}${message.unit ? " " + message.unit_name : ""}）`),
       h("div", {}, message.text),
       message.files.length ? h("div.small", {}, "附件：", ...message.files.map((file) => [fileLink(file), " "])) : null))
       : [h("li.empty", {}, "暂无留言")]));
