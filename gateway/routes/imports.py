@@ -1,4 +1,5 @@
 """Imports of a task library, an office's ledger and its units from spreadsheets."""
+import re
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Response, UploadFile, status
@@ -13,6 +14,8 @@ from ..spreadsheet import XLSX_MEDIA_TYPE, SheetError, read_tasks, write_tasks
 from .version import PREFIX
 
 router = APIRouter(prefix=f"{PREFIX}/imports", tags=["imports"])
+# A service's error of one of a task's targets: "targets[1].unit".
+TARGET_FIELD = re.compile(r"targets\[(\d+)\]\.(\w+)")
 
 
 def _unprocessable(errors: list[dict]) -> JSONResponse:
@@ -22,11 +25,18 @@ def _unprocessable(errors: list[dict]) -> JSONResponse:
 
 def _on_sheet_row(error: dict, tasks) -> dict:
     """A service error with its row on the sheet: the service numbers the tasks it
-    was given from 1, people read sheet rows (a task may span several)."""
+    was given from 1, people read sheet rows (a task may span several). An error
+    of a target is placed on that target's row and column (target_unit), as the
+    sheet's own errors are."""
     index = error.get("row")
-    if isinstance(index, int) and 1 <= index <= len(tasks):
-        return {**error, "row": tasks[index - 1].row}
-    return error
+    if not (isinstance(index, int) and 1 <= index <= len(tasks)):
+        return error
+    task = tasks[index - 1]
+    target = TARGET_FIELD.fullmatch(error.get("field") or "")
+    if target and int(target[1]) < len(task.target_rows):
+        return {**error, "row": task.target_rows[int(target[1])],
+                "field": f"target_{target[2]}"}
+    return {**error, "row": task.row}
 
 
 # One task of each kind people import: a plan task with monthly targets, and a

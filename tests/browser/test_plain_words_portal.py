@@ -34,6 +34,30 @@ def test_the_office_reads_a_task_librarys_errors_in_chinese(open_as, screenshot)
     assert page.errors == []
 
 
+def test_the_office_reads_which_targets_unit_is_unknown(open_as, screenshot):
+    book = Workbook()
+    book.active.append(["code", "title", "lead_unit", "start_date", "due_date",
+                        "target_due_date", "target_planned_percent", "target_unit"])
+    book.active.append(["T-BRW-IMP", "测试县桥梁加固", UNIT, "2026-01-01", "2026-12-31",
+                        "2026-06-30", 50, UNIT])
+    book.active.append(["T-BRW-IMP", None, None, None, None, "2026-12-31", 100, "NOWHERE"])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    page = open_as("admin", "#/office/import")
+    page.locator("input[type=file]").set_input_files(files=[{
+        "name": "任务库.xlsx", "buffer": buffer.getvalue(), "mimeType": XLSX}])
+    page.get_by_role("button", name="检查").click()
+    row = page.get_by_test_id("import-errors").locator("tbody tr")
+    expect(row).to_have_count(1, timeout=TIMEOUT)
+    # The second target's own row and column, and the unit it names.
+    expect(row.locator("td").nth(0)).to_have_text("3")
+    expect(row.locator("td").nth(1)).to_contain_text("目标责任单位")
+    expect(row.locator("td").nth(2)).to_have_text(
+        "“目标责任单位”：单位 NOWHERE 不存在，请检查单位编码。")
+    screenshot(page, "import-unknown-target-unit")
+    assert page.errors == []
+
+
 def test_a_tasks_history_names_its_13710_class_and_dates_in_chinese(open_as, platform,
                                                                    screenshot):
     admin = platform.login()

@@ -115,6 +115,18 @@ def test_the_services_errors_are_placed_on_sheet_rows(client, admin, fake_rpc):
          "message": "“牵头单位”：单位 U09 不存在，请检查单位编码。"}]}}
 
 
+def test_a_targets_error_is_placed_on_the_targets_own_row_and_column(
+        client, admin, fake_rpc):
+    # T-1's second target is on sheet row 3; its unit is the target_unit column.
+    fake_rpc.answer("tasks.import_tasks", {"created": 0, "errors": [
+        {"row": 1, "field": "targets[1].unit", "reason": "unknown unit X9"}]})
+    response = upload(client, admin, LIBRARY)
+    assert response.status_code == 422
+    assert response.json()["detail"]["errors"] == [
+        {"row": 3, "field": "target_unit", "reason": "unknown unit X9",
+         "code": "unit_not_found", "message": "“目标责任单位”：单位 X9 不存在，请检查单位编码。"}]
+
+
 @pytest.mark.parametrize("content, reason", [
     (b"PK\x03\x04 not really a workbook", "not an .xlsx workbook"),
     (b"code,title\nT-1,x\n", "not an .xlsx workbook"),
