@@ -288,7 +288,7 @@ SAMPLE_CONTEXTS[FORECAST_TURNED_RED] = {
     "colour_name": "黄灯", "red_on": "2027-03-12", "red_on_words": "2027年3月12日",
     "due": "2027-03-31", "due_words": "2027年3月31日",
     "pace_words": "预计2027年3月31日仅达62%（计划100%）",
-    "words": "按当前进度，预计2027-03-31仅达62%（计划100%），将亮红灯",
+    "words": "按当前进度，预计2027年3月31日仅达62%（计划100%），将亮红灯",
     "recipient_name": "李四", "role_name": "联络员"}
 _REMINDER_SAMPLE = {"unit_name": "袁州区", "task": "T2026-0001", "title": "产业园区建设",
                     "due": "2027-03-31", "due_words": "2027年3月31日", "days_left": 3,

@@ -12,6 +12,8 @@ the unit has rectified and the office closes it. Its rectification turns red the
 day after its deadline passes unrectified, like any item: a colour_changed of
 item kind `rectification`, which the ranking counts among the unit's red items.
 """
+from services.common.dates import chinese_date
+
 from .exceptions import Conflict, InvalidInput
 from .logic import GREEN, RED
 
@@ -112,4 +114,4 @@ def judged(rows, as_of):
 def overdue_words(row, as_of):
     """Why a rectification is red, in words."""
     days = (as_of - row.plan_deadline).days
-    return f"整改方案限期 {row.plan_deadline.isoformat()} 已过 {days} 天仍未整改到位"
+    return f"整改方案限期{chinese_date(row.plan_deadline)}已过{days}天仍未整改到位"

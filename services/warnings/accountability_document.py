@@ -7,13 +7,14 @@ import io
 from docx import Document
 from docx.shared import Pt
 
+from services.common import dates
+
 
 def chinese_date(value):
     """2026年12月5日 from YYYY-MM-DD (or a moment); "—" for nothing."""
     if not value:
         return "—"
-    day = dt.date.fromisoformat(str(value)[:10])
-    return f"{day.year}年{day.month}月{day.day}日"
+    return dates.chinese_date(dt.date.fromisoformat(str(value)[:10]))
 
 
 def render_docx(record, unit_name):

@@ -35,6 +35,8 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from services.common.dates import chinese_date
+
 from . import logic
 from .logic import GREEN, RED, YELLOW
 
@@ -276,7 +278,7 @@ def words(headline, red_on, pace, rules):
     figures = f"计划{_p(headline.planned)}%"
     if round(headline.high - headline.low, 1) > 0:
         figures += f"，可能在{_p(headline.low)}%至{_p(headline.high)}%之间"
-    due = headline.due.isoformat()
+    due = chinese_date(headline.due)
     if headline.colour == GREEN:
         return (f"按当前进度，预计{due}可达{_p(headline.projected)}%（{figures}），"
                 "可如期完成")
@@ -286,7 +288,7 @@ def words(headline, red_on, pace, rules):
     else:
         text += f"将亮黄灯，逾期超过{rules.late_days_red}天未完成将亮红灯"
     if red_on is not None and red_on < headline.due:
-        text += f"；预计{red_on.isoformat()}起亮红灯"
+        text += f"；预计{chinese_date(red_on)}起亮红灯"
     return text
 
 

@@ -19,6 +19,7 @@ line named: InvalidInput, nothing half-read.
 import datetime as dt
 import re
 
+from services.common.dates import chinese_date
 from services.common.errors import InvalidInput
 from services.common.workdays import OFFICE, Year
 
@@ -71,8 +72,8 @@ def parse_notice(year, text):
                 continue
             if day in holidays and holidays[day] != name:
                 name_before = holidays[day]
-                raise InvalidInput({"text": _where(number, line, f"{_cn(day)}已在“{name_before}”"
-                                                   "中列为假日")})
+                raise InvalidInput({"text": _where(
+                    number, line, f"{chinese_date(day)}已在“{name_before}”中列为假日")})
             holidays[day] = name
             entry["holidays"].append(day.isoformat())
         for day in worked:
@@ -84,7 +85,7 @@ def parse_notice(year, text):
         lines.append(entry)
     clash = sorted(set(holidays) & workdays)
     if clash:
-        raise InvalidInput({"text": f"{_cn(clash[0])}既列为放假又列为上班"})
+        raise InvalidInput({"text": f"{chinese_date(clash[0])}既列为放假又列为上班"})
     if not holidays and not workdays:
         raise InvalidInput({"text": "没有读到任何放假或上班的日期：请粘贴“一、元旦：1月1日……放假”"
                                     "这样的编号条目"})
@@ -133,10 +134,10 @@ def _days(year, sentence, number, line):
         last = _day(first.year, first.month, match.groups()[4:], number, line)
         if last < first:
             raise InvalidInput({"text": _where(number, line,
-                                               f"{_cn(first)}至{_cn(last)}的顺序不对")})
+                                               f"{chinese_date(first)}至{chinese_date(last)}的顺序不对")})
         if (last - first).days > 31:
             raise InvalidInput({"text": _where(number, line,
-                                               f"{_cn(first)}至{_cn(last)}超过一个月")})
+                                               f"{chinese_date(first)}至{chinese_date(last)}超过一个月")})
         day = first
         while day <= last:
             days.append(day)
@@ -169,13 +170,9 @@ def _day(year, month, groups, number, line):
     named = WEEKDAY_RE.search(bracket or "")
     if named and WEEKDAYS[named.group(1)] != day.weekday():
         raise InvalidInput({"text": _where(
-            number, line, f"{_cn(day)}是星期{WEEKDAY_NAMES[day.weekday()]}，"
+            number, line, f"{chinese_date(day)}是星期{WEEKDAY_NAMES[day.weekday()]}，"
                           f"通知写的是“{named.group(0)}”：请核对年份")})
     return day
-
-
-def _cn(day):
-    return f"{day.year}年{day.month}月{day.day}日"
 
 
 def _where(number, line, problem):
@@ -213,7 +210,7 @@ def year_from_input(year, holidays, workdays):
         if day is None:
             continue
         if day in off:
-            problems[where] = f"{_cn(day)}重复列出"
+            problems[where] = f"{chinese_date(day)}重复列出"
         off[day] = name.strip()
     worked = set()
     if not isinstance(workdays, list) or len(workdays) > 366:
@@ -225,10 +222,10 @@ def year_from_input(year, holidays, workdays):
         if day is None:
             continue
         if day.weekday() < 5:
-            problems[where] = f"{_cn(day)}是星期{WEEKDAY_NAMES[day.weekday()]}，本来就上班；" \
-                              "调休上班日应为周六或周日"
+            problems[where] = (f"{chinese_date(day)}是星期{WEEKDAY_NAMES[day.weekday()]}，"
+                               "本来就上班；调休上班日应为周六或周日")
         elif day in off:
-            problems[where] = f"{_cn(day)}已列为放假，不能同时列为上班"
+            problems[where] = f"{chinese_date(day)}已列为放假，不能同时列为上班"
         worked.add(day)
     if problems:
         raise InvalidInput(problems)
@@ -244,6 +241,6 @@ def _entered_day(value, year, where, problems):
         problems[where] = "日期格式应为 YYYY-MM-DD"
         return None
     if day.year != year:
-        problems[where] = f"{_cn(day)}不在{year}年内"
+        problems[where] = f"{chinese_date(day)}不在{year}年内"
         return None
     return day

@@ -40,6 +40,7 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from services.common import progress
+from services.common.dates import chinese_date
 from services.common.errors import CalendarNotCovered, InvalidInput
 from services.common.workdays import WORKING, package_calendar
 
@@ -194,7 +195,7 @@ def evaluate_task(task, as_of, rules, previous=None, calendar=None):
             findings.append((colour, "", text))
             continue
         if times:
-            text = _with_note(text, f"已延期{times}次，现截止{due.isoformat()}")
+            text = _with_note(text, f"已延期{times}次，现截止{chinese_date(due)}")
         colours.append(Colour("target", key, task.code, target.unit, colour,
                               _reason(colour, text)))
         findings.append((colour, f"【目标{target.seq}】", text))
@@ -222,7 +223,7 @@ def evaluate_task(task, as_of, rules, previous=None, calendar=None):
     if colour == GREEN and pending is not None:
         reason = pending
     if task_times:
-        note = f"已延期{task_times}次，现截止{task_due.isoformat()}"
+        note = f"已延期{task_times}次，现截止{chinese_date(task_due)}"
         reason = _with_note(reason, note) if colour == GREEN else f"{reason}；{note}"
     colours.append(Colour("task", task.code, task.code, task.lead_unit, colour, reason))
     return colours
@@ -358,9 +359,9 @@ def _pending_words(task, as_of, rules, calendar):
     if due is None or as_of > due:
         return None
     if task.replanned_on is not None and fresh_start(task) == task.replanned_on:
-        return (f"{PENDING_WORDS}（计划已调整，应于{due.isoformat()}前按新计划首次报送，"
+        return (f"{PENDING_WORDS}（计划已调整，应于{chinese_date(due)}前按新计划首次报送，"
                 "首报前不预警）")
-    return f"{PENDING_WORDS}（新建任务，应于{due.isoformat()}前首次报送，首报前不预警）"
+    return f"{PENDING_WORDS}（新建任务，应于{chinese_date(due)}前首次报送，首报前不预警）"
 
 
 def reporting_day(year, month, rules, calendar=None):
@@ -444,12 +445,12 @@ def _target_colour(percent, due, planned, as_of, next_due, planned_today, rules,
         short = round(planned - percent, PRECISION)
         figures = f"（计划{planned:g}%，实际{PERCENT}%）"
         text = (f"逾期{late}{days_word}未完成目标{figures}{calendar.note(due, as_of)}"
-                if late > 0 else f"已过截止日期{due.isoformat()}，未完成目标{figures}")
+                if late > 0 else f"已过截止日期{chinese_date(due)}，未完成目标{figures}")
         if late > rules.late_days_red or short > rules.behind_points_red:
             return RED, text
         return YELLOW, text
     if due != next_due:
-        return GREEN, f"未到期（截止{due.isoformat()}）"
+        return GREEN, f"未到期（截止{chinese_date(due)}）"
     expected = min(planned, planned_today)
     behind = round(expected - percent, PRECISION)
     text = (f"落后计划{{behind:{expected!r}}}个百分点（按计划应达{_points(expected)}%，"
@@ -482,14 +483,14 @@ def _clock_colours(task, as_of, rules, calendar):
         if recorded is not None and recorded > as_of:
             recorded = None  # judged as of a day before it was recorded
         # A deadline past the end of the calendar is later than as_of, which is inside.
-        by = (f"应于{due.isoformat()}前完成{calendar.note(task.start_date, red_after or due)}"
+        by = (f"应于{chinese_date(due)}前完成{calendar.note(task.start_date, red_after or due)}"
               if due else "未到时限")
         if recorded is not None:
             if due is None or recorded <= due:
-                answers.append((stage, GREEN, f"“{name}”已按时完成（{recorded.isoformat()}）"))
+                answers.append((stage, GREEN, f"“{name}”已按时完成（{chinese_date(recorded)}）"))
             else:
                 answers.append((stage, GREEN, f"“{name}”已完成，但超时（{by}，"
-                                              f"实际{recorded.isoformat()}）"))
+                                              f"实际{chinese_date(recorded)}）"))
         elif red_after is not None and as_of > red_after:
             answers.append((stage, RED, f"“{name}”超时（{by}）"))
         elif due is not None and as_of > due:
@@ -610,7 +611,7 @@ def _or_none(count, *args):
 
 
 def _commitment_colour(commitment, as_of):
-    promised = commitment.promised_date.isoformat()
+    promised = chinese_date(commitment.promised_date)
     if commitment.status == FULFILLED:
         return GREEN, "已兑现承诺"
     if as_of > commitment.promised_date:
@@ -656,7 +657,7 @@ def _reports_missing(as_of, first, last, working_day, red_after, calendar):
         if len(missing) == 1:
             return RED, f"{months}进展未按时报送{note}"
         return RED, f"{months}进展连续未报送{note}"
-    return YELLOW, f"{months}进展未按时报送（应于{due(*missing[-1]).isoformat()}前报送）{note}"
+    return YELLOW, f"{months}进展未按时报送（应于{chinese_date(due(*missing[-1]))}前报送）{note}"
 
 
 def _stalled_finding(task, as_of, rules):
@@ -668,8 +669,8 @@ def _stalled_finding(task, as_of, rules):
         return GREEN, ""
     period = PERIOD_WORDS.get(rules.stalled_days_red, f"{rules.stalled_days_red}天")
     if task.last_progress_on is None:
-        return RED, f"{period}无进展（自{since.isoformat()}开始，{days}天未有进展）"
-    return RED, f"{period}无进展（最近进展于{since.isoformat()}，已{days}天）"
+        return RED, f"{period}无进展（自{chinese_date(since)}开始，{days}天未有进展）"
+    return RED, f"{period}无进展（最近进展于{chinese_date(since)}，已{days}天）"
 
 
 def _task_reason(findings):

@@ -9,6 +9,8 @@ acknowledges it by `notice_ack_days` and answers it with its plan by
 (open or acknowledged) turns yellow past its acknowledgement deadline
 unacknowledged, and red past its answer deadline unanswered.
 """
+from services.common.dates import chinese_date
+
 from .exceptions import CalendarNotCovered, Conflict
 from .logic import FINISHED, GREEN, RED, YELLOW, calendar_for, days_word, words
 
@@ -97,7 +99,7 @@ def noticed_already(earlier, since):
 def automatic_reason(colour, since, as_of, calendar):
     """Why a notice is issued automatically on a task red since `since`, in words."""
     days = calendar.working_days_between(since, as_of)
-    return (f"自{since.isoformat()}起红色预警已{days}{days_word(calendar)}"
+    return (f"自{chinese_date(since)}起红色预警已{days}{days_word(calendar)}"
             f"{calendar.note(since, as_of)}：{colour.reason}")
 
 

@@ -115,8 +115,8 @@ SAMPLES = {
         "forecast_turned_red": new_event(as_of="2027-03-01", forecasts=[
             {"task": "T1", "unit": "yz", "colour": "yellow", "red_on": "2027-03-12",
              "due": "2027-03-31", "planned": 100.0, "projected": 62.0,
-             "words": "按当前进度，预计2027-03-31仅达62%（计划100%），将亮红灯；"
-                      "预计2027-03-12起亮红灯"}]),
+             "words": "按当前进度，预计2027年3月31日仅达62%（计划100%），将亮红灯；"
+                      "预计2027年3月12日起亮红灯"}]),
         "colour_changed": new_event(as_of="2026-05-01", changes=[
             {"item_kind": "task", "item_key": "T1", "task": "T1", "unit": "yz",
              "colour": "red", "previous": "yellow", "reason": "严重延期", "rule_version": 1},

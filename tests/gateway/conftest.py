@@ -86,12 +86,13 @@ FORECASTS = [
      "due": "2026-09-30", "planned": 100.0, "projected": 52.0, "low": 45.0, "high": 60.0,
      "red_on": "2026-04-20", "pace": 0.2, "spread": 0.03, "reports": 4, "soon_red": True,
      "soon_red_since": "2026-04-10", "rule_version": 3, "dates": [],
-     "words": "按当前进度，预计2026-09-30仅达52%（计划100%），将亮红灯；预计2026-04-20起亮红灯"},
+     "words": "按当前进度，预计2026年9月30日仅达52%（计划100%），将亮红灯；"
+              "预计2026年4月20日起亮红灯"},
     {"task": "T-002", "unit": "U02", "as_of": "2026-04-10", "colour": "green",
      "due": "2026-06-30", "planned": 100.0, "projected": 100.0, "low": 100.0, "high": 100.0,
      "red_on": None, "pace": 0.6, "spread": 0.0, "reports": 3, "soon_red": False,
      "soon_red_since": None, "rule_version": 3, "dates": [],
-     "words": "按当前进度，预计2026-06-30可达100%（计划100%），可如期完成"},
+     "words": "按当前进度，预计2026年6月30日可达100%（计划100%），可如期完成"},
 ]
 # Notification 1 is in U01's inbox (unread), 2 an SMS to U01's operator, 3 in the
 # inbox of the leader named "mayor".

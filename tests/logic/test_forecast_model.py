@@ -5,6 +5,7 @@ import datetime as dt
 
 import pytest
 
+from services.common.dates import chinese_date
 from services.warnings import forecast, logic
 from services.warnings.forecast import Point
 from services.warnings.rules import Rules
@@ -66,8 +67,8 @@ def test_a_steadily_slipping_task_is_forecast_red_with_its_day_and_words():
     before = found.red_on - dt.timedelta(days=1)
     projected = forecast.project(Point(as_of, 16), found.pace, before, CALENDAR)[0]
     assert logic.planned_by(found_task, before) - projected <= 30
-    assert found.words.startswith(f"按当前进度，预计{DUE.isoformat()}仅达")
-    assert "将亮红灯" in found.words and f"预计{found.red_on.isoformat()}起亮红灯" in found.words
+    assert found.words.startswith("按当前进度，预计2026年12月31日仅达")
+    assert "将亮红灯" in found.words and f"预计{chinese_date(found.red_on)}起亮红灯" in found.words
 
 
 def test_a_task_red_within_the_days_the_rules_give_is_an_early_warning():

@@ -138,7 +138,8 @@ def test_a_rectification_turns_red_the_day_after_its_deadline_while_open():
     red_already = _record(colour="red")
     assert accountability.judged([late, fine, red_already], dt.date(2026, 12, 11)) == [
         (late, "red")]
-    assert "已过 1 天" in accountability.overdue_words(late, dt.date(2026, 12, 11))
+    assert accountability.overdue_words(late, dt.date(2026, 12, 11)) == (
+        "整改方案限期2026年12月10日已过1天仍未整改到位")
 
 
 def test_each_ground_holds_or_is_refused_with_its_code():

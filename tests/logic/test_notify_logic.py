@@ -209,7 +209,7 @@ def test_every_default_message_dates_its_days_in_chinese():
         {"as_of": dt.date(2027, 3, 1), "forecasts": [
             {"task": "T1", "unit": "yz", "colour": "yellow", "red_on": dt.date(2027, 3, 12),
              "due": dt.date(2027, 3, 31), "planned": 100.0, "projected": 62.0,
-             "words": "按当前进度，预计2027-03-31仅达62%（计划100%），将亮红灯"}]},
+             "words": "按当前进度，预计2027年3月31日仅达62%（计划100%），将亮红灯"}]},
         {"yz": "袁州区"}, dt.datetime(2027, 3, 1, 9, tzinfo=dt.UTC), 0)
     context = occurrence["context"]
     assert (context["red_on_words"], context["as_of_words"], context["pace_words"]) == (

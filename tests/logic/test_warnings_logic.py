@@ -7,6 +7,7 @@ import random
 
 import pytest
 
+from services.common.dates import chinese_date
 from services.common.errors import CalendarNotCovered, InvalidInput
 from services.common.workdays import WorkingCalendar, entered_years
 from services.warnings import logic
@@ -111,7 +112,7 @@ def test_a_missed_target_turns_red_after_fifteen_working_days(as_of, colour, wor
 
 @pytest.mark.parametrize("as_of, colour, words", [
     (D(2026, 9, 30), GREEN, "如期推进"),
-    (D(2026, 10, 7), YELLOW, "已过截止日期2026-09-30，未完成目标（计划50%，实际45%）"),
+    (D(2026, 10, 7), YELLOW, "已过截止日期2026年9月30日，未完成目标（计划50%，实际45%）"),
     (D(2026, 10, 8), YELLOW, "逾期1个工作日"),
     (D(2026, 10, 10), YELLOW, "逾期3个工作日"),  # the make-up Saturday is worked
     (D(2026, 10, 27), YELLOW, "逾期15个工作日"),
@@ -165,7 +166,8 @@ def test_only_the_next_target_due_is_judged_against_the_plan():
     assert colours["T1#1"].colour == YELLOW          # missed, 10 working days late
     assert colours["T1#2"].colour == YELLOW          # the plan expects 34.9% today
     assert "落后计划24.9个百分点（按计划应达34.9%，实际10%）" in colours["T1#2"].reason
-    assert (colours["T1#3"].colour, colours["T1#3"].reason) == (GREEN, "未到期（截止2026-09-30）")
+    assert (colours["T1#3"].colour, colours["T1#3"].reason) == (
+        GREEN, "未到期（截止2026年9月30日）")
 
 
 def test_a_report_that_changes_only_the_percentage_keeps_the_stored_words():
@@ -234,7 +236,7 @@ def test_a_task_without_targets_catches_up_on_its_own_plan(percent, colour):
 @pytest.mark.parametrize("start, last_report, as_of, colour, words", [
     (D(2026, 7, 1), D(2026, 9, 5), D(2026, 10, 13), GREEN, "如期推进"),
     (D(2026, 7, 1), D(2026, 9, 5), D(2026, 10, 14), YELLOW,
-     "延期推进：9月进展未按时报送（应于2026-10-13前报送）"),
+     "延期推进：9月进展未按时报送（应于2026年10月13日前报送）"),
     (D(2026, 7, 1), D(2026, 9, 5), D(2026, 11, 6), YELLOW, "9月进展未按时报送"),
     (D(2026, 7, 1), D(2026, 9, 5), D(2026, 11, 7), RED, "严重延期：9月、10月进展连续未报送"),
     (D(2026, 7, 1), D(2026, 9, 7), D(2026, 10, 14), YELLOW, "9月"),  # on August's day
@@ -270,9 +272,10 @@ def test_only_an_active_unfinished_task_must_report(fields):
 
 @pytest.mark.parametrize("last_progress, as_of, colour, words", [
     (D(2026, 7, 1), D(2026, 9, 28), GREEN, "如期推进"),
-    (D(2026, 7, 1), D(2026, 9, 29), RED, "严重延期：三个月无进展（最近进展于2026-07-01，已90天）"),
+    (D(2026, 7, 1), D(2026, 9, 29), RED,
+     "严重延期：三个月无进展（最近进展于2026年7月1日，已90天）"),
     (None, D(2026, 3, 31), GREEN, "如期推进"),
-    (None, D(2026, 4, 1), RED, "三个月无进展（自2026-01-01开始，90天未有进展）"),
+    (None, D(2026, 4, 1), RED, "三个月无进展（自2026年1月1日开始，90天未有进展）"),
 ])
 def test_three_months_without_progress_is_red(last_progress, as_of, colour, words):
     task = on_plan(last_reported_on=as_of, last_progress_on=last_progress)
@@ -320,9 +323,11 @@ def test_a_clock_stage_not_recorded_in_time(clock_class, stage, as_of, colour):
 def test_a_late_stage_says_by_when():
     task = quiet(on_plan(start_date=D(2026, 9, 29), clock_class="general"), D(2026, 10, 14))
     colours = judge(task, D(2026, 10, 14))
-    assert colours["T1@first_feedback"].reason == "严重延期：“首次反馈”超时（应于2026-10-09前完成）"
+    assert colours["T1@first_feedback"].reason == (
+        "严重延期：“首次反馈”超时（应于2026年10月9日前完成）")
     assert colours["T1"].colour == RED
-    assert colours["T1"].reason.startswith("严重延期：【13710】“部署”超时（应于2026-09-30前完成）")
+    assert colours["T1"].reason.startswith(
+        "严重延期：【13710】“部署”超时（应于2026年9月30日前完成）")
 
 
 @pytest.mark.parametrize("start, stage, clock_class, deadline", [
@@ -335,7 +340,7 @@ def test_a_deadline_on_a_day_off_moves_to_the_next_working_day(start, stage, clo
     task = on_plan(start_date=start, clock_class=clock_class)
     key = f"T1@{stage}"
     on_time = judge(quiet(task, deadline), deadline)[key]
-    assert on_time.colour == GREEN and f"应于{deadline.isoformat()}前完成" in on_time.reason
+    assert on_time.colour == GREEN and f"应于{chinese_date(deadline)}前完成" in on_time.reason
     for day_off in range(1, (deadline - start).days):
         day = start + dt.timedelta(days=day_off)
         assert judge(quiet(task, day), day)[key].colour == GREEN
@@ -344,8 +349,9 @@ def test_a_deadline_on_a_day_off_moves_to_the_next_working_day(start, stage, clo
 
 
 @pytest.mark.parametrize("recorded, colour, words", [
-    (D(2026, 10, 9), GREEN, "“首次反馈”已按时完成（2026-10-09）"),
-    (D(2026, 10, 12), GREEN, "“首次反馈”已完成，但超时（应于2026-10-09前完成，实际2026-10-12）"),
+    (D(2026, 10, 9), GREEN, "“首次反馈”已按时完成（2026年10月9日）"),
+    (D(2026, 10, 12), GREEN,
+     "“首次反馈”已完成，但超时（应于2026年10月9日前完成，实际2026年10月12日）"),
     (D(2026, 10, 21), RED, "超时"),  # recorded after the day judged
 ])
 def test_a_recorded_stage_is_done(recorded, colour, words):
@@ -369,7 +375,7 @@ def test_a_deadline_beyond_the_calendar_is_still_ahead():
     assert colours["T1@deployed"].colour == RED
     assert colours["T1@first_feedback"].colour == GREEN
     assert (colours["T1@closed"].colour, colours["T1@closed"].reason) == (
-        GREEN, "如期推进（“办结”应于2027-01-06前完成（2027年放假安排未录入，暂按周一至周五计））")
+        GREEN, "如期推进（“办结”应于2027年1月6日前完成（2027年放假安排未录入，暂按周一至周五计））")
 
 
 def test_a_task_off_the_clock_has_no_stages():
@@ -379,8 +385,8 @@ def test_a_task_off_the_clock_has_no_stages():
 # Commitments ------------------------------------------------------------------------
 
 @pytest.mark.parametrize("status, as_of, colour, words", [
-    ("open", D(2026, 10, 9), GREEN, "如期推进（承诺于2026-10-09前完成）"),
-    ("open", D(2026, 10, 10), RED, "严重延期：书面承诺逾期未兑现（承诺于2026-10-09前完成）"),
+    ("open", D(2026, 10, 9), GREEN, "如期推进（承诺于2026年10月9日前完成）"),
+    ("open", D(2026, 10, 10), RED, "严重延期：书面承诺逾期未兑现（承诺于2026年10月9日前完成）"),
     ("fulfilled", D(2026, 10, 10), GREEN, "已兑现承诺"),
 ])
 def test_a_commitment_past_its_date_and_not_kept_is_red(status, as_of, colour, words):
@@ -401,10 +407,10 @@ def test_a_commitment_is_named_by_its_place_among_the_tasks_not_its_id():
 # Extensions -------------------------------------------------------------------------
 
 @pytest.mark.parametrize("extension, as_of, colour, words", [
-    (D(2026, 4, 30), D(2026, 4, 20), GREEN, "如期推进（已延期1次，现截止2026-04-30）"),
-    ([D(2026, 4, 15), D(2026, 4, 30)], D(2026, 4, 20), GREEN, "已延期2次，现截止2026-04-30"),
+    (D(2026, 4, 30), D(2026, 4, 20), GREEN, "如期推进（已延期1次，现截止2026年4月30日）"),
+    ([D(2026, 4, 15), D(2026, 4, 30)], D(2026, 4, 20), GREEN, "已延期2次，现截止2026年4月30日"),
     (D(2026, 4, 30), D(2026, 5, 6), YELLOW,  # 1–5 May is the Labour Day holiday
-     "延期推进：逾期1个工作日未完成目标（计划30%，实际25%；已延期1次，现截止2026-04-30）"),
+     "延期推进：逾期1个工作日未完成目标（计划30%，实际25%；已延期1次，现截止2026年4月30日）"),
 ])
 def test_an_extension_moves_a_target_and_is_counted(extension, as_of, colour, words):
     target = judge(make(25, extensions={1: extension}), as_of)["T1#1"]
@@ -416,8 +422,8 @@ def test_extending_the_task_moves_its_final_targets():
     task = make(65, ((D(2026, 3, 31), 30), (D(2026, 6, 30), 100)), due_date=D(2026, 6, 30),
                 extensions={"task": D(2026, 9, 30)})
     colours = judge(quiet(task, D(2026, 7, 15)), D(2026, 7, 15))
-    assert colours["T1#2"].reason == "如期推进（已延期1次，现截止2026-09-30）"
-    assert colours["T1"].reason == "如期推进（已延期1次，现截止2026-09-30）"
+    assert colours["T1#2"].reason == "如期推进（已延期1次，现截止2026年9月30日）"
+    assert colours["T1"].reason == "如期推进（已延期1次，现截止2026年9月30日）"
     assert colours["T1#1"].colour == GREEN
 
 
@@ -426,7 +432,7 @@ def test_an_extended_task_without_targets_says_so_in_its_reason():
                  D(2026, 7, 15))
     (only,) = in_words(task, evaluate_task(task, D(2026, 7, 15), RULES))
     assert only.reason == ("延期推进：落后计划21.7个百分点（按计划应达71.7%，实际50%）；"
-                           "已延期1次，现截止2026-09-30")
+                           "已延期1次，现截止2026年9月30日")
 
 
 # The task ---------------------------------------------------------------------------
@@ -543,7 +549,7 @@ def test_13710_stages_across_new_year(calendar, first_feedback, closed, note):
     colours = judge_with(quiet(matter, first_feedback), first_feedback + dt.timedelta(days=1),
                          calendar)
     assert colours["T1@first_feedback"].reason == (
-        f"延期推进：“首次反馈”超时（应于{first_feedback.isoformat()}前完成{note}）")
+        f"延期推进：“首次反馈”超时（应于{chinese_date(first_feedback)}前完成{note}）")
 
 
 def test_13710_stages_across_the_spring_festival_week_and_its_make_up_saturday():
@@ -655,7 +661,7 @@ def test_a_new_task_waits_for_its_first_report_and_is_neither_yellow_nor_red():
         colours = judge(IMPORTED, day)
         assert {c.colour for c in colours.values()} == {GREEN}, day
         task = colours["T1"]
-        assert task.reason == "待首报（新建任务，应于2026-04-08前首次报送，首报前不预警）"
+        assert task.reason == "待首报（新建任务，应于2026年4月8日前首次报送，首报前不预警）"
         assert logic.state(task.colour, task.reason) == logic.PENDING_FIRST_REPORT
     assert logic.first_report_due(IMPORTED, RULES) == D(2026, 4, 8)
     assert unchanged_between(IMPORTED, D(2026, 3, 12), RULES,

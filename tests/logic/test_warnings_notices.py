@@ -100,7 +100,7 @@ def test_a_notice_is_due_once_the_task_is_red_long_enough_and_only_once():
     assert notices.noticed_already([notice()], D(2026, 6, 1))
     reason = notices.automatic_reason(red[0][0], D(2026, 6, 1), D(2026, 6, 8),
                                       WorkingCalendar("working"))
-    assert reason.startswith("自2026-06-01起红色预警已5个工作日") and reason.endswith("20%")
+    assert reason.startswith("自2026年6月1日起红色预警已5个工作日") and reason.endswith("20%")
 
 
 def test_only_the_deadlines_a_new_calendar_moves_are_moved():

@@ -17,7 +17,7 @@ from tests.service.test_notify_service import (  # noqa: F401 — the fixtures
     turn_red,
 )
 
-WORDS = "按当前进度，预计2026-12-31仅达52%（计划100%），将亮红灯；预计2026-11-12起亮红灯"
+WORDS = "按当前进度，预计2026年12月31日仅达52%（计划100%），将亮红灯；预计2026年11月12日起亮红灯"
 
 
 def forecast(task="T1"):

@@ -103,7 +103,7 @@ def test_a_slipping_task_is_forecast_red_listed_counted_announced_and_checked(wa
     red_on = dt.date.fromisoformat(slow["red_on"])
     assert REPORT_DAYS[-1] < red_on <= REPORT_DAYS[-1] + dt.timedelta(days=14)
     assert slow["reports"] == 3 and slow["words"].startswith(
-        f"按当前进度，预计{DUE.isoformat()}仅达")
+        "按当前进度，预计2026年12月31日仅达")
     assert [item["task"] for item in warnings("list_forecasts", soon_red=True)["items"]] == [
         "SLOW"]
     assert warnings("get_task_colours", ["SLOW"])["SLOW"]["colour"] == "yellow"

@@ -358,7 +358,7 @@ def test_clock_stages_commitments_and_extensions_are_coloured(warnings):
         commitment={**commitment, "status": "fulfilled"}), "on_commitment_fulfilled")
     warnings("evaluate", "2026-01-08")
     deployed = colour_of(warnings, "T1@deployed", "clock")
-    assert deployed["colour"] == "green" and "2026-01-06" in deployed["reason"]
+    assert deployed["colour"] == "green" and "2026年1月6日" in deployed["reason"]
     assert colour_of(warnings, "T1!7", "commitment")["colour"] == "green"
 
     # A late "made" (a retried message) does not reopen a kept promise.
@@ -375,7 +375,7 @@ def test_clock_stages_commitments_and_extensions_are_coloured(warnings):
         reason="征地延误", count=1), "on_task_extended")
     target = colour_of(warnings, "T1#1", "target")
     # Still red: the backlog against the plan is not made up (catch-up rule).
-    assert target["colour"] == "red" and "已延期1次，现截止2026-06-30" in target["reason"]
+    assert target["colour"] == "red" and "已延期1次，现截止2026年6月30日" in target["reason"]
 
 
 def _verification(kind, subject, claim):
@@ -424,7 +424,7 @@ def test_a_stage_counts_from_when_the_platform_received_it(warnings):
         received_at="2026-01-08T01:00:00"), "on_clock_stage_recorded")
     warnings("evaluate", "2026-01-08")
     deployed = colour_of(warnings, "T1@deployed", "clock")
-    assert "超时" in deployed["reason"] and "实际2026-01-08" in deployed["reason"], deployed
+    assert "超时" in deployed["reason"] and "实际2026年1月8日" in deployed["reason"], deployed
 
 
 def test_reports_count_by_receipt_and_the_offices_correction_moves_them(warnings):
@@ -759,7 +759,7 @@ def test_a_tasks_targets_are_read_once_and_its_extensions_every_time(warnings):
     warnings.deliver("task_extended", new_event(
         task="T1", seq=1, previous_due_date="2026-03-31", new_due_date="2026-06-30",
         reason="征地延误", count=1), "on_task_extended")
-    assert "现截止2026-06-30" in colour_of(warnings, "T1#1", "target")["reason"]
+    assert "现截止2026年6月30日" in colour_of(warnings, "T1#1", "target")["reason"]
     # A task created later has its own targets read, not another's.
     assert reads_targets(statements_of(lambda: warnings.deliver(
         "task_created", new_event(task={**TASK, "code": "T2", "targets": [
@@ -850,7 +850,7 @@ def test_a_report_that_leaves_a_task_red_long_enough_issues_its_notice(warnings)
                      "on_progress_reported")
     [notice] = warnings("list_notices")["items"]
     assert (notice["task"], notice["issued_on"]) == ("T1", "2026-04-30")
-    assert notice["reason"].startswith("自2026-04-23起红色预警已5个工作日：")
+    assert notice["reason"].startswith("自2026年4月23日起红色预警已5个工作日：")
     assert "实际12%" in notice["reason"]  # the words of this evaluation, not the last
 
 
