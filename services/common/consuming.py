@@ -311,6 +311,14 @@ rpc = Rpc.decorator
 class ReplyListener(nameko.rpc.ReplyListener):
     queue_consumer = RobustQueueConsumer()
 
+    def get_reply_event(self, correlation_id):
+        # A worker may call as the service starts (a timer firing at once) before
+        # its reply queue is declared: the answer would be routed nowhere and the
+        # call would wait in vain. Starting the consumer returns once its queues
+        # are consumed, at once when they are already.
+        self.queue_consumer.start()
+        return super().get_reply_event(correlation_id)
+
 
 class RpcProxy(nameko.rpc.RpcProxy):
     """`RpcProxy` whose replies arrive through the same robust consumer."""
