@@ -5,11 +5,25 @@ year as its calendar_changed event; a service that counts working days keeps the
 years in a table of its own (`calendar_copy_table`) and counts by them, over the
 holiday package's years, through `CalendarCopy`. No service reads another's
 tables.
+
+Events reach only the queues that existed when they were sent: a copy started
+after the office entered a year, or restored from an older backup, would count
+that year Monday to Friday without a word. So each service also asks the
+warnings service for every year it keeps (`catch_up`), when it starts and every
+CATCH_UP_SECONDS after.
 """
+import logging
+
+import eventlet
 from sqlalchemy import JSON, Column, Integer, Table, select, update
 
 from .bulk import insert_ignoring_conflicts
 from .workdays import OFFICE, WORKING, Calendars, Year
+
+log = logging.getLogger(__name__)
+# How often a copy asks (LUOSHI_CALENDAR_CATCH_UP_SECONDS): the events bring
+# every change at once, so this only closes the gaps they cannot reach.
+CATCH_UP_SECONDS = 3600
 
 
 def calendar_copy_table(metadata):
@@ -49,3 +63,23 @@ class CalendarCopy:
             Year.from_dict({"year": row.year, "version": row.version,
                             "holidays": row.holidays, "workdays": row.workdays}, OFFICE)
             for row in session.execute(select(self.table)).all()])
+
+
+def catch_up(copy, db, warnings, timeout):
+    """Keep every year the warnings service answers (`list_office_years`, through
+    the RpcProxy `warnings`) that `copy`, in the database `db`, holds in an older
+    version or not at all; answers the years asked, or None when the warnings
+    service did not answer within `timeout` seconds (logged: the copy is kept as
+    it is until the next time)."""
+    try:
+        with eventlet.Timeout(timeout):
+            years = warnings.list_office_years()["years"]
+    except (eventlet.Timeout, Exception) as exc:  # down, busy or older: ask again later
+        log.warning("the office's calendar could not be asked of the warnings service "
+                    "(%r); this copy stays as it is until the next try", exc)
+        return None
+    with db.session() as session:
+        for year in years:
+            copy.save(session, year["year"], year["version"], year["holidays"],
+                      year["workdays"])
+    return years

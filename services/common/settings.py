@@ -54,6 +54,9 @@ class ServiceSettings(BaseSettings):
     # disagree): long enough for an RPC to wait in its queue, short enough that
     # a captured caller is soon worthless.
     caller_max_age_seconds: float = Field(120, gt=0, le=3600)
+    # How long a service keeping a copy of the office's calendar waits for the
+    # warnings service's years (calendar_copy.catch_up) before trying later.
+    calendar_ask_seconds: float = Field(30, gt=0, le=600)
 
     @classmethod
     def settings_customise_sources(cls, settings_cls, init_settings, env_settings,

@@ -11,6 +11,7 @@ import uuid
 
 import eventlet
 
+from services.common.calendar_copy import CATCH_UP_SECONDS, catch_up
 from services.common.clock import Clock, utcnow
 from services.common.consuming import RpcProxy, applied_once, event_handler, rpc
 from services.common.leases import claim_timer_run, timer_run_claimed
@@ -259,6 +260,14 @@ class Service(LeadersHandlers, ExtensionHandlers, ForecastHandlers, RemindersHan
         escalation ladders and the bulletin count by it from now on."""
         repo.CALENDAR.save(session, event["year"], event["version"], event["holidays"],
                            event["workdays"])
+
+    @timer(interval=CATCH_UP_SECONDS, eager=True, config_key="LUOSHI_CALENDAR_CATCH_UP_SECONDS")
+    def catch_up_calendar(self):
+        """Keep the office's years that calendar_changed never brought this copy
+        (entered before its queue existed, or lost with a restored database), as
+        the warnings service answers them; at start and every hour. A warnings
+        service that does not answer is tried again next time."""
+        catch_up(repo.CALENDAR, self.db, self.warnings, self.settings.calendar_ask_seconds)
 
     @event_handler("ranking", "ranking_published")
     @applied_once(RankingPublishedIn)

@@ -6,9 +6,10 @@ import datetime as dt
 import logging
 import uuid
 
+from services.common.calendar_copy import CATCH_UP_SECONDS, catch_up
 from services.common.clock import Clock, utc_iso, utcnow
 from services.common.collector import collector_paused
-from services.common.consuming import applied_once, event_handler, rpc
+from services.common.consuming import RpcProxy, applied_once, event_handler, rpc
 from services.common.events import new_event
 from services.common.leases import claim_timer_run
 from services.common.operations import Operations
@@ -80,6 +81,7 @@ class Service(Operations):
     clock = Clock()
     settings = Settings(RankingSettings)
     last_scoring = ScoringClock()
+    warnings = RpcProxy("warnings")
 
     # Facts from the tasks service ------------------------------------------------
     # Each handler keeps what it learnt, in the transaction that records its
@@ -288,6 +290,14 @@ class Service(Operations):
         """Keep the office's new version of a year of the working-day calendar."""
         repo.CALENDAR.save(session, event["year"], event["version"], event["holidays"],
                            event["workdays"])
+
+    @timer(interval=CATCH_UP_SECONDS, eager=True, config_key="LUOSHI_CALENDAR_CATCH_UP_SECONDS")
+    def catch_up_calendar(self):
+        """Keep the office's years that calendar_changed never brought this copy
+        (entered before its queue existed, or lost with a restored database), as
+        the warnings service answers them; at start and every hour. A warnings
+        service that does not answer is tried again next time."""
+        catch_up(repo.CALENDAR, self.db, self.warnings, self.settings.calendar_ask_seconds)
 
     # Time ---------------------------------------------------------------------------
 

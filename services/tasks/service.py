@@ -7,8 +7,9 @@ import uuid
 
 from marshmallow import ValidationError
 
+from services.common.calendar_copy import CATCH_UP_SECONDS, catch_up
 from services.common.clock import Clock, utcnow
-from services.common.consuming import applied_once, event_handler, rpc
+from services.common.consuming import RpcProxy, applied_once, event_handler, rpc
 from services.common.dumping import dumper
 from services.common.events import new_event
 from services.common.loading import loader
@@ -18,6 +19,7 @@ from services.common.scope import allowed, require_role, require_writer, unit_sc
 from services.common.sessions import Database
 from services.common.settings import Settings
 from services.common.text import refuse_unstorable
+from services.common.timers import timer
 
 from . import events, ledger, logic, messages, models
 from . import repository as repo
@@ -68,7 +70,8 @@ class Service(LeadersEntrypoints, ExtensionRequestsEntrypoints, VerificationEntr
     leaders' instructions, stage feedback and task threads (leaders.py).
 
     Emits the events of tasks/events.py through its outbox; keeps a copy of the
-    office's working-day calendar from the warnings service's calendar_changed.
+    office's working-day calendar from the warnings service's calendar_changed,
+    asking it for the years the events did not bring.
     """
 
     name = "tasks"
@@ -78,6 +81,7 @@ class Service(LeadersEntrypoints, ExtensionRequestsEntrypoints, VerificationEntr
     # Validated when the container is made (see services/common/settings.py).
     settings = Settings(TasksSettings)
     evidence_files = Evidence()
+    warnings = RpcProxy("warnings")
     # The city's day: a change takes effect from the local day it was made.
     clock = Clock()
 
@@ -760,6 +764,14 @@ class Service(LeadersEntrypoints, ExtensionRequestsEntrypoints, VerificationEntr
         from now on."""
         repo.CALENDAR.save(session, event["year"], event["version"], event["holidays"],
                            event["workdays"])
+
+    @timer(interval=CATCH_UP_SECONDS, eager=True, config_key="LUOSHI_CALENDAR_CATCH_UP_SECONDS")
+    def catch_up_calendar(self):
+        """Keep the office's years that calendar_changed never brought this copy
+        (entered before its queue existed, or lost with a restored database), as
+        the warnings service answers them; at start and every hour. A warnings
+        service that does not answer is tried again next time."""
+        catch_up(repo.CALENDAR, self.db, self.warnings, self.settings.calendar_ask_seconds)
 
     # Helpers -----------------------------------------------------------------
 

@@ -1,8 +1,9 @@
 """The warnings service's entrypoints for the working-day calendar the office keeps:
-the years in force, one year with its history, a State Council notice read and
-previewed, a year entered (everything that depended on it judged again), and the
-tasks no calendar could judge. Mixed into the Service of service.py; the calendar
-itself is services/common/workdays.py, the notice's reading holiday_notice.py."""
+the years in force, the office's years for the other services' copies, one year
+with its history, a State Council notice read and previewed, a year entered
+(everything that depended on it judged again), and the tasks no calendar could
+judge. Mixed into the Service of service.py; the calendar itself is
+services/common/workdays.py, the notice's reading holiday_notice.py."""
 import datetime as dt
 
 from services.common.clock import utc_iso, utcnow
@@ -53,6 +54,21 @@ class CalendarEntrypoints:
                 "workdays": len(entry.workdays) if entry else 0,
                 "changed_at": changed_at.get(year)})
         return {"years": years, "coverage": coverage, "unjudged": unjudged}
+
+    @rpc
+    def list_office_years(self):
+        """{"years": [{year, version, holidays: [{date, name}], workdays: [date]}]}:
+        every year the office entered, in its version in force, as
+        calendar_changed sent it. The services keeping a copy of the calendar
+        catch up from it (services/common/calendar_copy.py)."""
+        with self.db.session(readonly=True) as session:
+            years = repo.office_years(session)
+        answer = []
+        for entry in sorted(years, key=lambda entry: entry.year):
+            data = entry.to_dict()
+            answer.append({"year": data["year"], "version": data["version"],
+                           "holidays": data["holidays"], "workdays": data["workdays"]})
+        return {"years": answer}
 
     @rpc(expected_exceptions=EXPECTED)
     def get_calendar(self, year):

@@ -662,6 +662,7 @@ def test_entering_a_year_recolours_what_depends_on_it_and_nothing_else(warnings)
     with pytest.raises(InvalidInput):
         warnings("parse_calendar_notice", 2027, NOTICE_2027.replace("共9天", "共8天"))
     assert warnings("get_calendar", 2027)["source"] == "provisional"  # nothing was saved
+    assert warnings("list_office_years") == {"years": []}
 
     entered = warnings("update_calendar", 2027, understood["holidays"],
                        understood["workdays"], BODY_2027["note"], ADMIN)
@@ -681,6 +682,9 @@ def test_entering_a_year_recolours_what_depends_on_it_and_nothing_else(warnings)
         ("answer_due", "2027-01-04", "2027-01-05")]
     kind, payload = warnings.tap.until(lambda kind, payload: kind == "calendar_changed")
     assert (payload["year"], payload["version"], len(payload["holidays"])) == (2027, 1, 29)
+    # A copy that missed the event catches up with the same days.
+    assert warnings("list_office_years") == {"years": [
+        {key: payload[key] for key in ("year", "version", "holidays", "workdays")}]}
     years = warnings("list_calendar_years")
     assert years["coverage"]["covers_until"] == "2027-12-31"
     assert {"year": 2027, "source": "office", "version": 1, "holidays": 29, "workdays": 4} \
