@@ -1,9 +1,10 @@
 """Recomputing a quarter's ranking at the scale of one city: 150 units, 20,382 tasks,
 135,000 targets with their reports, every target's first colour and the warning
-histories of three quarters (3,359 red and 174 yellow items), scored by the ranking service's own code on its
-own database; with `--years N`, after N - 1 earlier years of the same history
-(an office some years in), the states the quarter began with kept first, as the
-service keeps them at its first scoring of the quarter (timed apart, once).
+histories of three quarters (3,359 red and 174 yellow items), scored by the
+ranking service's own code on its own database. With `--years N`, after N - 1
+earlier years of the same history (an office some years in), the states the
+quarter began with kept first, as the service keeps them at its first scoring of
+the quarter (timed apart, once).
 
     python -m bench.ranking_recompute [--db sqlite|postgres] [--scale 1.0] [--repeat 5]
                                       [--years 1]
