@@ -28,7 +28,9 @@ def test_a_message_names_its_task_by_title_and_opens_the_tasks_page(open_as, pla
     eventually(arrived, timeout=60, interval=1)
     expect(link.first).to_have_text(f"「{TITLE}」有新留言（督查办）")
     body = link.first.locator("xpath=ancestor::tr").locator("td[data-label=内容]")
-    expect(body).to_contain_text(f"「{TITLE}」（{TASK}）")
+    # The task by its title alone: its code is the link's, not the reader's.
+    expect(body).to_contain_text(f"在「{TITLE}」留言")
+    expect(body).not_to_contain_text(TASK)
     link.first.click()
     expect(page).to_have_url(re.compile(rf"#/task/{TASK}$"))
     expect(page.get_by_role("heading", name=re.compile(TITLE)).first).to_be_visible(timeout=TIMEOUT)
