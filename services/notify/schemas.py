@@ -200,6 +200,8 @@ class TaskMessagePostedIn(ConsumedEventSchema):
     task = fields.String(required=True)
     title = fields.String(load_default="")
     author = fields.String(required=True)
+    # Events queued before the tasks service named the author have only the login.
+    author_name = fields.String(allow_none=True, load_default=None)
     side = fields.String(required=True)
     author_unit = fields.String(allow_none=True, load_default=None)
     excerpt = fields.String(required=True)

@@ -307,12 +307,14 @@ class StageFeedbackGiven(EventSchema):
 class TaskMessagePosted(EventSchema):
     """A message on a task's thread. `side` is who wrote (office, unit, leader);
     `to_units` the units that should hear of it and `to_office` whether the
-    office should (services/tasks/threads.py, recipients)."""
+    office should (services/tasks/threads.py, recipients). `author` is the
+    login, `author_name` the person as people read them when they wrote."""
 
     message_id = fields.Integer(required=True)
     task = fields.String(required=True)
     title = fields.String(required=True)
     author = fields.String(required=True)
+    author_name = fields.String(required=True)
     side = fields.String(required=True)
     author_unit = fields.String(allow_none=True, required=True)
     excerpt = fields.String(required=True)

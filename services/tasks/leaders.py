@@ -163,8 +163,9 @@ class LeadersEntrypoints:
     def post_task_message(self, code, data, caller):
         """Leave a message (text and up to five files) on a task's thread, as the
         office, one of the task's units, or a leader who gave an instruction on
-        it. Answers the message. Emits task_message_posted (and evidence_added for
-        each file)."""
+        it. `data` is MessageIn: text, files, and author_name (the caller's name
+        as people read it, the login without it). Answers the message. Emits
+        task_message_posted (and evidence_added for each file)."""
         refuse_unstorable(code=code)
         loaded = _load(MessageIn(), data)
         side = threads.author_side(caller)
@@ -185,7 +186,8 @@ class LeadersEntrypoints:
             heard_by = threads.recipients(side, unit, row.lead_unit, units)
             self.db.emit(session, events.TASK_MESSAGE_POSTED, events.TaskMessagePosted().dump(
                 new_event(message_id=message_id, task=row.code, title=row.title, author=user,
-                          side=side, author_unit=unit,
+                          author_name=loaded["author_name"] or user, side=side,
+                          author_unit=unit,
                           excerpt=instructions.excerpt(loaded["text"]),
                           to_units=heard_by["units"], to_office=heard_by["office"],
                           posted_at=now.isoformat())))

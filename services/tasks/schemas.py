@@ -266,6 +266,9 @@ class StageFeedbackIn(Strict):
 
 class MessageIn(Strict):
     text = fields.String(required=True, validate=validate.Length(1, 5000))
+    # The author as people read it, which the gateway holds (the service keeps
+    # logins); without it the login stands for the name.
+    author_name = fields.String(load_default=None, validate=validate.Length(1, 100))
     files = fields.List(fields.Nested(FileIn), load_default=list,
                         validate=validate.Length(max=5))
 

@@ -85,9 +85,9 @@ SAMPLES = {
             stage="first_feedback", text="已完成摸底，方案正在征求意见。", files=1,
             given_by="yz-operator", given_at="2026-12-03T02:00:00"),
         "task_message_posted": new_event(
-            message_id=15, task="T1", title="产业园区建设", author="office1", side="office",
-            author_unit=None, excerpt="请补充11月佐证材料", to_units=["fgw", "yz"],
-            to_office=False, posted_at="2026-12-04T02:30:00"),
+            message_id=15, task="T1", title="产业园区建设", author="office1",
+            author_name="李督查", side="office", author_unit=None, excerpt="请补充11月佐证材料",
+            to_units=["fgw", "yz"], to_office=False, posted_at="2026-12-04T02:30:00"),
         "extension_requested": new_event(
             request_id=4, task="T1", seq=None, unit="yz", previous_due_date="2026-12-31",
             asked_due_date="2027-03-31", reason="征地延误，需延期三个月",

@@ -66,3 +66,15 @@ def test_a_consumer_ignores_fields_a_producer_adds():
     payload["task"] = {**payload["task"], "priority": "high"}
     for consumer in ("warnings", "ranking"):
         consumed(consumer)[("tasks", "task_created")]().load(payload)
+
+
+def test_notify_reads_a_thread_message_by_its_authors_name_and_one_queued_without_it():
+    """task_message_posted names the author beside the login; an event queued
+    before it did still loads, with no name, and notify words it by the login."""
+    schema = consumed("notify")[("tasks", "task_message_posted")]
+    dumped = producer_schemas("tasks")["task_message_posted"]().dump(
+        SAMPLES["tasks"]["task_message_posted"])
+    assert (dumped["author"], dumped["author_name"]) == ("office1", "李督查")
+    assert schema().load(dumped)["author_name"] == "李督查"
+    older = {key: value for key, value in dumped.items() if key != "author_name"}
+    assert schema().load(older)["author_name"] is None

@@ -507,3 +507,19 @@ def test_a_leaders_new_matter_is_due_when_its_13710_clock_closes_by_the_offices_
     # Friday the 15th.
     task = tasks("get_task", given["task"], ADMIN)
     assert (task["due_date"], task["targets"][0]["due_date"]) == ("2027-10-15", "2027-10-15")
+
+
+def test_a_thread_message_is_announced_with_its_authors_name(tasks):
+    """The gateway names the author as people read them; the event carries the
+    name beside the login, and the login stands for it when no name is given."""
+    seed(tasks)
+    operator = {"user": "op_yz", "role": "operator", "units": ["yz"]}
+    tasks("post_task_message", "T1", {"text": "请补充佐证材料", "author_name": "李督查"}, ADMIN)
+    posted = tasks("post_task_message", "T1", {"text": "已补充"}, operator)
+    assert (posted["author"], posted["unit"]) == ("op_yz", "yz")
+    first = tasks.tap.until(lambda kind, _: kind == "task_message_posted")[1]
+    second = tasks.tap.until(lambda kind, _: kind == "task_message_posted")[1]
+    assert [(event["author"], event["author_name"], event["author_unit"])
+            for event in (first, second)] == [("admin", "李督查", None), ("op_yz", "op_yz", "yz")]
+    with pytest.raises(InvalidInput):
+        tasks("post_task_message", "T1", {"text": "空名", "author_name": ""}, ADMIN)
