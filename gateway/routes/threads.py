@@ -9,7 +9,7 @@ from fastapi import APIRouter, File, Form, Request, UploadFile, status
 from ..auth import CurrentCaller, require_writer
 from ..db import DbSession
 from ..messages import refusal
-from ..people import with_names
+from ..people import names_of, with_names
 from ..rpc import Rpc
 from ..schemas import Limit, Offset
 from .files import form_text, inline_files
@@ -46,11 +46,13 @@ def post_task_message(request: Request, caller: CurrentCaller, code: TaskInScope
                       text: Annotated[str, Form(min_length=1, max_length=5000)],
                       files: Annotated[list[UploadFile] | None, File()] = None):
     """Leave a message (multipart: `text`, up to five `files`) on the task's
-    thread; the other side hears of it through notify's routing rules."""
+    thread; the other side hears of it through notify's routing rules, by the
+    author's name as people read it now (the services keep logins)."""
     if caller.role != "leader":
         require_writer(caller)
     elif caller.read_only:
         raise refusal(status.HTTP_403_FORBIDDEN, "api_key_read_only")
-    data = {"text": form_text(text), "files": inline_files(request, files)}
+    data = {"text": form_text(text), "files": inline_files(request, files),
+            "author_name": names_of(db, [caller.user])[caller.user]}
     message = rpc.tasks.post_task_message(code=code, data=data, caller=caller.as_rpc())
     return _named(request, db, rpc, caller, [message])[0]

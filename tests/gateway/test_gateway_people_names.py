@@ -37,6 +37,22 @@ def test_a_message_just_posted_names_its_author(client, admin, named):
     assert (posted.json()["author"], posted.json()["author_name"]) == ("admin", "李督查")
 
 
+def test_a_message_is_passed_on_with_its_authors_name_for_notify_to_say(
+        client, admin, fake_rpc, named, sign_in, key_for):
+    """The tasks service keeps logins; the gateway gives it the author's name as
+    people read it now, so the inbox, SMS and e-mail say who wrote."""
+    op_yz, office9 = sign_in("op_yz", "password-123"), sign_in("office9", "password-123")
+    for who in (admin, op_yz, office9, key_for("U01", name="袁州区系统")):
+        assert client.post("/api/v1/tasks/T-001/messages", headers=who,
+                           data={"text": "已补充"}).status_code == 201
+    assert [call["data"]["author_name"] for call in fake_rpc.called(
+        "tasks.post_task_message")] == ["李督查", "王小明", "office9", "接口密钥“袁州区系统”"]
+    # Renamed, the person is named anew in what they write next.
+    client.patch("/api/v1/users/op_yz", headers=admin, json={"name": "王晓明"})
+    client.post("/api/v1/tasks/T-001/messages", headers=op_yz, data={"text": "再补充"})
+    assert fake_rpc.called("tasks.post_task_message")[-1]["data"]["author_name"] == "王晓明"
+
+
 def test_notices_name_who_issued_and_acknowledged_them_and_the_system(
         client, admin, fake_rpc, named):
     notices = [{"id": 3, "number": "督办〔2026〕3号", "task": "T-001", "unit": "U01",
