@@ -33,7 +33,10 @@ class LeadersHandlers:
     @applied_once(TaskMessagePostedIn)
     def on_task_message_posted(self, session, event):
         """Tell the other side of a task's thread: the units' operators and/or the
-        office, by the task_message_posted routing rules (inbox by default)."""
+        office, by the task_message_posted routing rules (inbox by default). The
+        texts name the author as the event does (by login for an event from
+        before the tasks service named authors) and, for a unit's message, the
+        unit by its name."""
         local = self.clock.now()
         now = logic.to_utc(local)
         units = set(event["to_units"]) | {event["author_unit"]} - {None}
@@ -42,7 +45,10 @@ class LeadersHandlers:
         if posted.tzinfo is None:
             posted = posted.replace(tzinfo=dt.UTC)
         posted = posted.astimezone(local.tzinfo)
+        unit = event["author_unit"]
         context = {"task": event["task"], "title": event["title"], "author": event["author"],
+                   "author_name": event["author_name"] or event["author"],
+                   "author_unit_name": names.get(unit, unit) if unit else "",
                    "side_name": SIDE_NAMES.get(event["side"], event["side"]),
                    "excerpt": event["excerpt"], "posted_at": posted.strftime("%Y-%m-%d %H:%M"),
                    "posted_at_words": f"{logic.chinese_date(posted)} {posted:%H:%M}"}

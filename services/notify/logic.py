@@ -190,10 +190,14 @@ _DEFAULTS = {
         "sms": "【落实】{{ period_label }}评价排队结果已发布，详见落实平台。",
     },
     TASK_MESSAGE: {
-        "subject": "「{{ title }}」有新留言（{{ side_name }}）",
-        "body": "{{ recipient_name }}：{{ author }}（{{ side_name }}）于{{ posted_at_words }}"
-                "在「{{ title }}」留言：{{ excerpt }}。请登录落实平台查看并回复。",
-        "sms": "【落实】「{{ title }}」有{{ side_name }}新留言：{{ excerpt }}。请登录平台回复。",
+        "subject": "「{{ title }}」有新留言（{{ author_name }}，{{ side_name }}）",
+        "body": "{{ recipient_name }}：{{ author_name }}（{{ side_name }}"
+                "{% if author_unit_name %} {{ author_unit_name }}{% endif %}）"
+                "于{{ posted_at_words }}在「{{ title }}」留言：{{ excerpt }}。"
+                "请登录落实平台查看并回复。",
+        "sms": "【落实】{{ author_name }}（{{ side_name }}"
+               "{% if author_unit_name %} {{ author_unit_name }}{% endif %}）"
+               "在「{{ title }}」留言：{{ excerpt }}。请登录平台回复。",
     },
     REMIND_TARGET: {
         "subject": "落实提醒：「{{ title }}」第{{ seq }}个目标{{ due_words }}到期",
@@ -272,7 +276,8 @@ SAMPLE_CONTEXTS = {
                                     "black": "上高县"}],
                         "recipient_name": "王市长", "role_name": "领导", "unit_name": "领导"},
     TASK_MESSAGE: {"task": "T2026-0001", "title": "产业园区建设", "author": "office1",
-                   "side_name": "督查办", "excerpt": "请于本周五前补充佐证材料",
+                   "author_name": "李督查", "author_unit_name": "", "side_name": "督查办",
+                   "excerpt": "请于本周五前补充佐证材料",
                    "posted_at": "2026-11-03 10:30", "posted_at_words": "2026年11月3日 10:30",
                    "recipient_name": "袁州区",
                    "role_name": "联络员", "unit_name": "袁州区"},
@@ -312,8 +317,9 @@ VARIABLE_NAMES = {
     "ack_due": "签收期限", "answer_due": "整改方案期限", "issued_at": "下发日期",
     "stage": "环节（代码）", "stage_name": "环节", "label": "提醒事项", "since": "起始日期",
     "level": "提醒级别", "count": "条数", "items": "事项列表", "period": "考核周期（代码）",
-    "period_label": "考核周期", "groups": "各组红黑榜", "author": "留言人",
-    "side_name": "留言方", "excerpt": "留言摘要", "posted_at": "留言时间",
+    "period_label": "考核周期", "groups": "各组红黑榜", "author": "留言人（账号）",
+    "author_name": "留言人", "author_unit_name": "留言单位", "side_name": "留言方",
+    "excerpt": "留言摘要", "posted_at": "留言时间",
     "week_start": "本周起", "week_end": "本周止", "red": "红灯数", "overdue": "超期督办单数",
     "closed": "办结数", "red_on": "预计转红日期", "due": "到期日", "words": "预测说明",
     "as_of_words": "评价日期（中文）", "ack_due_words": "签收期限（中文）",

@@ -206,7 +206,8 @@ def test_a_thread_message_reaches_the_units_inbox_and_the_answer_the_offices(cit
     city("tasks", "create_unit", {"code": "gaj", "name": "市公安局", "kind": "department"},
          ADMIN)
     asked = city("tasks", "post_task_message", "T3", {
-        "text": "请补充三月佐证材料。", "files": [_file("要求.pdf")]}, ADMIN)
+        "text": "请补充三月佐证材料。", "files": [_file("要求.pdf")], "author_name": "李督查"},
+        ADMIN)
     assert (asked["side"], asked["author"], asked["files"][0]["filename"]) == (
         "office", "admin", "要求.pdf")
 
@@ -219,6 +220,8 @@ def test_a_thread_message_reaches_the_units_inbox_and_the_answer_the_offices(cit
     # The unit reads the task's title and a Chinese date, never its code or an ISO date.
     assert "在「产业园区建设」留言" in message["body"] and "T3" not in message["body"]
     assert re.search(r"于\d{4}年\d{1,2}月\d{1,2}日 \d\d:\d\d在", message["body"])
+    # Who wrote by the name the gateway gave, not by login.
+    assert "李督查（督查办）于" in message["body"] and "admin" not in message["body"]
     eventually(lambda: len(city("notify", "list_inbox", unit="zs")["items"]) == 1)
 
     answered = city("tasks", "post_task_message", "T3", {"text": "已补充，请查收。"}, YZ)
@@ -228,7 +231,9 @@ def test_a_thread_message_reaches_the_units_inbox_and_the_answer_the_offices(cit
         inbox = city("notify", "list_inbox", unit="dcb")["items"]
         assert [m["task"] for m in inbox] == ["T3"], inbox
         return inbox[0]
-    assert "已补充" in eventually(in_office_inbox)["body"]
+    answer = eventually(in_office_inbox)["body"]
+    # Without a name given, the login, with the unit by its name.
+    assert "已补充" in answer and "yz-op（责任单位 袁州区）于" in answer
 
     thread = city("tasks", "list_task_messages", "T3", MAYOR)
     assert [(m["side"], m["author"]) for m in thread["items"]] == [

@@ -225,7 +225,7 @@ def test_an_office_template_written_with_the_code_and_iso_dates_still_renders():
             (logic.NOTICE_ISSUED, "{{ task }} {{ ack_due }} {{ answer_due }} {{ issued_at }}"),
             (logic.ESCALATION, "{{ task }} {{ since }}"),
             (logic.FORECAST_TURNED_RED, "{{ task }} {{ red_on }} {{ due }} {{ words }}"),
-            (logic.TASK_MESSAGE, "{{ task }} {{ posted_at }}"),
+            (logic.TASK_MESSAGE, "{{ task }} {{ posted_at }} {{ author }}"),
             (logic.BULLETIN, "{{ week_start }} {{ week_end }}")):
         logic.validate_template(event_type, logic.INBOX, "", variables)
     # Every variable the editor offers has its name in Chinese.

@@ -1087,3 +1087,56 @@ def test_messages_on_a_task_name_it_by_its_title_on_every_channel(notify, smtp, 
     assert json.loads(sms["body"])["text"].startswith("【落实】袁州区：「城市快速路一期」已亮红灯")
     (ladder,) = notify("list_escalations", item="task:T1")["items"]
     assert ladder["label"] == "「城市快速路一期」红色预警"
+
+
+def message_posted(message_id, author, side, author_unit, to_units, to_office, **named):
+    return new_event(message_id=message_id, task="T1", title="城市快速路一期", author=author,
+                     side=side, author_unit=author_unit, excerpt="请补充佐证材料",
+                     to_units=to_units, to_office=to_office,
+                     posted_at="2026-11-03T02:30:00+00:00", **named)
+
+
+def test_a_thread_message_names_its_author_on_every_channel(notify, smtp, http_peer):
+    """The inbox, the e-mail and the SMS name who wrote by the name the event
+    carries, a unit's author with the unit; an event queued before the tasks
+    service named authors is worded by the login."""
+    notify("set_routing_rules", [
+        {"event_type": "task_message_posted", "role": role, "channels": ["sms", "email", "inbox"]}
+        for role in ("operator", "office")], ADMIN)
+    notify.deliver("tasks", "task_message_posted", message_posted(
+        1, "admin", "office", None, ["yz"], False, author_name="李督查"),
+        "on_task_message_posted")
+    notify.deliver("tasks", "task_message_posted", message_posted(
+        2, "op_yz", "unit", "yz", [], True), "on_task_message_posted")
+    notify("tick")
+
+    inboxes = log(notify, channel="inbox")
+    (unit_inbox,) = [row for row in inboxes if row["recipient"] == "yz"]
+    assert unit_inbox["subject"] == "「城市快速路一期」有新留言（李督查，督查办）"
+    assert unit_inbox["body"].startswith(
+        "袁州区：李督查（督查办）于2026年11月3日 10:30在「城市快速路一期」留言：请补充佐证材料。")
+    (office_inbox,) = [row for row in inboxes if row["recipient"] != "yz"]
+    assert office_inbox["subject"] == "「城市快速路一期」有新留言（op_yz，责任单位）"
+    assert "：op_yz（责任单位 袁州区）于2026年11月3日 10:30在" in office_inbox["body"]
+    mails = {mail["To"]: mail for mail in smtp()}
+    assert mails["op@yz.example"]["Subject"] == "「城市快速路一期」有新留言（李督查，督查办）"
+    assert "李督查（督查办）于" in mails["op@yz.example"].get_payload(decode=True).decode()
+    assert "op_yz（责任单位 袁州区）于" in mails["office@city.example"].get_payload(
+        decode=True).decode()
+    texts = {json.loads(sms["body"])["to"]: json.loads(sms["body"])["text"]
+             for sms in http_peer.on("/sms")}
+    assert texts["13800000002"] == \
+        "【落实】李督查（督查办）在「城市快速路一期」留言：请补充佐证材料。请登录平台回复。"
+    assert texts["13900000000"].startswith(
+        "【落实】op_yz（责任单位 袁州区）在「城市快速路一期」留言")
+
+
+def test_an_office_template_of_a_thread_message_written_with_the_login_still_reads(notify):
+    """A template the office wrote with {{ author }} keeps the login; one written
+    now may name the author."""
+    notify("set_template", "task_message_posted", "inbox", "{{ author }}留言",
+           "{{ author }}：{{ author_name }}{{ author_unit_name }}", ADMIN)
+    notify.deliver("tasks", "task_message_posted", message_posted(
+        3, "op_yz", "unit", "yz", [], True, author_name="赵县办"), "on_task_message_posted")
+    (inbox,) = log(notify, channel="inbox")
+    assert (inbox["subject"], inbox["body"]) == ("op_yz留言", "op_yz：赵县办袁州区")
