@@ -11,13 +11,20 @@ after the office entered a year, or restored from an older backup, would count
 that year Monday to Friday without a word. So each service also asks the
 warnings service for every year it keeps (`catch_up`), when it starts and every
 CATCH_UP_SECONDS after.
+
+The three copies take the event and ask the same way: `CalendarCopyEntrypoints`,
+mixed into each service class, holds the handler and the timer once.
 """
 import logging
 
 import eventlet
+from marshmallow import fields
 from sqlalchemy import JSON, Column, Integer, Table, select, update
 
 from .bulk import insert_ignoring_conflicts
+from .consuming import RpcProxy, applied_once, event_handler
+from .events import ConsumedEventSchema
+from .timers import timer
 from .workdays import OFFICE, WORKING, Calendars, Year
 
 log = logging.getLogger(__name__)
@@ -83,3 +90,45 @@ def catch_up(copy, db, warnings, timeout):
             copy.save(session, year["year"], year["version"], year["holidays"],
                       year["workdays"])
     return years
+
+
+class CalendarChangedIn(ConsumedEventSchema):
+    """The warnings service's calendar_changed, as far as a copy of the office's
+    calendar needs it; anything else it carries is ignored. Every service that
+    keeps a copy reads it with this one schema (its CONSUMES names it)."""
+
+    year = fields.Integer(required=True)
+    version = fields.Integer(required=True)
+    holidays = fields.List(fields.Dict(), required=True)
+    workdays = fields.List(fields.String(), required=True)
+
+
+class CalendarCopyEntrypoints:
+    """Mixed into the class of a service that keeps a copy of the office's
+    calendar. The service provides `db` (its Database), `settings` (a Settings of
+    ServiceSettings: `calendar_ask_seconds`) and `calendar_copy`, the CalendarCopy
+    of its own table.
+
+    The handler's and the timer's names are part of the contract: the handler's
+    queue (evt-warnings-calendar_changed--<service>.on_calendar_changed) and the
+    events it has applied are named after it."""
+
+    calendar_copy = None
+    warnings = RpcProxy("warnings")
+
+    @event_handler("warnings", "calendar_changed")
+    @applied_once(CalendarChangedIn)
+    def on_calendar_changed(self, session, event):
+        """Keep the office's new version of a year of the working-day calendar:
+        the service counts working days by it from now on."""
+        self.calendar_copy.save(session, event["year"], event["version"],
+                                event["holidays"], event["workdays"])
+
+    @timer(interval=CATCH_UP_SECONDS, eager=True, config_key="LUOSHI_CALENDAR_CATCH_UP_SECONDS")
+    def catch_up_calendar(self):
+        """Keep the office's years that calendar_changed never brought this copy
+        (entered before its queue existed, or lost with a restored database), as
+        the warnings service answers them; at start and every hour. A warnings
+        service that does not answer is tried again next time."""
+        catch_up(self.calendar_copy, self.db, self.warnings,
+                 self.settings.calendar_ask_seconds)

@@ -2,6 +2,7 @@
 needs, ignoring the rest, so producers may add fields freely."""
 from marshmallow import fields
 
+from services.common.calendar_copy import CalendarChangedIn
 from services.common.events import ConsumedEventSchema, Tolerant
 
 
@@ -121,13 +122,6 @@ class RankingPublishedIn(ConsumedEventSchema):
     period = fields.String(required=True)
     label = fields.String(required=True)
     groups = fields.List(fields.Nested(GroupRankingIn), required=True)
-
-
-class CalendarChangedIn(ConsumedEventSchema):
-    year = fields.Integer(required=True)
-    version = fields.Integer(required=True)
-    holidays = fields.List(fields.Dict(), required=True)
-    workdays = fields.List(fields.String(), required=True)
 
 
 CONSUMES = {

@@ -11,7 +11,7 @@ import uuid
 
 import eventlet
 
-from services.common.calendar_copy import CATCH_UP_SECONDS, catch_up
+from services.common.calendar_copy import CalendarCopyEntrypoints
 from services.common.clock import Clock, utcnow
 from services.common.consuming import RpcProxy, applied_once, event_handler, rpc
 from services.common.leases import claim_timer_run, timer_run_claimed
@@ -31,7 +31,6 @@ from .forecast_handlers import ForecastHandlers
 from .leaders_entrypoints import LeadersHandlers
 from .reminders_entrypoints import RemindersHandlers
 from .schemas import (
-    CalendarChangedIn,
     ColourChangedIn,
     NoticeIssuedIn,
     NoticeOverdueIn,
@@ -90,12 +89,13 @@ def _robot_item(row):
 
 
 class Service(LeadersHandlers, ExtensionHandlers, ForecastHandlers, RemindersHandlers,
-              VerificationHandlers, Operations):
+              VerificationHandlers, CalendarCopyEntrypoints, Operations):
     """Notifications: SMS, e-mail, webhooks, DingTalk and WeCom group robots and
     the in-portal inbox, with the
     delivery log, escalation ladder and weekly bulletin.
 
-    Emits no events.
+    Emits no events. Keeps a copy of the office's working-day calendar
+    (CalendarCopyEntrypoints).
     """
 
     name = "notify"
@@ -107,8 +107,11 @@ class Service(LeadersHandlers, ExtensionHandlers, ForecastHandlers, RemindersHan
     clock = Clock()
     ranking = RpcProxy("ranking")
     tasks = RpcProxy("tasks")
+    # The bulletin's colours and forecasts; the calendar's copy asks it too.
     warnings = RpcProxy("warnings")
     delivery = Delivery()
+    # The escalation ladders and the bulletin count working days by it.
+    calendar_copy = repo.CALENDAR
 
     # Events from the tasks and warnings services -----------------------------
 
@@ -252,22 +255,6 @@ class Service(LeadersHandlers, ExtensionHandlers, ForecastHandlers, RemindersHan
             "task": event["task"], "unit": event["unit"],
             "detail": f"督办单 {number} 逾期未{stage_name}",
             "day": self.clock.day_of(event["occurred_at"])}])
-
-    @event_handler("warnings", "calendar_changed")
-    @applied_once(CalendarChangedIn)
-    def on_calendar_changed(self, session, event):
-        """Keep the office's new version of a year of the working-day calendar: the
-        escalation ladders and the bulletin count by it from now on."""
-        repo.CALENDAR.save(session, event["year"], event["version"], event["holidays"],
-                           event["workdays"])
-
-    @timer(interval=CATCH_UP_SECONDS, eager=True, config_key="LUOSHI_CALENDAR_CATCH_UP_SECONDS")
-    def catch_up_calendar(self):
-        """Keep the office's years that calendar_changed never brought this copy
-        (entered before its queue existed, or lost with a restored database), as
-        the warnings service answers them; at start and every hour. A warnings
-        service that does not answer is tried again next time."""
-        catch_up(repo.CALENDAR, self.db, self.warnings, self.settings.calendar_ask_seconds)
 
     @event_handler("ranking", "ranking_published")
     @applied_once(RankingPublishedIn)

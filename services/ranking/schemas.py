@@ -2,6 +2,7 @@
 needs, ignoring the rest, so producers may add fields freely."""
 from marshmallow import fields
 
+from services.common.calendar_copy import CalendarChangedIn
 from services.common.events import ConsumedEventSchema, Moment, Tolerant
 
 
@@ -198,13 +199,6 @@ class VerificationReturnedIn(ConsumedEventSchema):
 
 # What each handler reads, by (producer, event): checked against the producers' own
 # schemas by tests/contracts.
-class CalendarChangedIn(ConsumedEventSchema):
-    year = fields.Integer(required=True)
-    version = fields.Integer(required=True)
-    holidays = fields.List(fields.Dict(), required=True)
-    workdays = fields.List(fields.String(), required=True)
-
-
 CONSUMES = {
     ("tasks", "unit_created"): UnitCreatedIn,
     ("tasks", "task_created"): TaskCreatedIn,

@@ -6,10 +6,10 @@ import datetime as dt
 import logging
 import uuid
 
-from services.common.calendar_copy import CATCH_UP_SECONDS, catch_up
+from services.common.calendar_copy import CalendarCopyEntrypoints
 from services.common.clock import Clock, utc_iso, utcnow
 from services.common.collector import collector_paused
-from services.common.consuming import RpcProxy, applied_once, event_handler, rpc
+from services.common.consuming import applied_once, event_handler, rpc
 from services.common.events import new_event
 from services.common.leases import claim_timer_run
 from services.common.operations import Operations
@@ -26,7 +26,6 @@ from .dependencies import ScoringClock
 from .exceptions import EXPECTED, Conflict, Forbidden, InvalidInput, NotFound
 from .models import rankings, standings
 from .schemas import (
-    CalendarChangedIn,
     ClockStageRecordedIn,
     ColourChangedIn,
     CommitmentChangedIn,
@@ -68,11 +67,12 @@ SCORING_SHARE = 10
 QUIET = dt.timedelta(seconds=0.5)
 
 
-class Service(Operations):
+class Service(CalendarCopyEntrypoints, Operations):
     """Scores and ranks the units of each group per period from the facts of the
     tasks and warnings services, and publishes the red and black lists.
 
-    Emits score_rules_changed, ranking_approved and ranking_published.
+    Emits score_rules_changed, ranking_approved and ranking_published. Keeps a
+    copy of the office's working-day calendar (CalendarCopyEntrypoints).
     """
 
     name = "ranking"
@@ -81,7 +81,8 @@ class Service(Operations):
     clock = Clock()
     settings = Settings(RankingSettings)
     last_scoring = ScoringClock()
-    warnings = RpcProxy("warnings")
+    # An ended period is drafted on the first working day after it.
+    calendar_copy = repo.CALENDAR
 
     # Facts from the tasks service ------------------------------------------------
     # Each handler keeps what it learnt, in the transaction that records its
@@ -283,21 +284,6 @@ class Service(Operations):
     @applied_once(NoticeClosedIn)
     def on_notice_closed(self, session, event):
         self._notice_step(session, event["notice_id"], "closed_on", event["closed_at"])
-
-    @event_handler("warnings", "calendar_changed")
-    @applied_once(CalendarChangedIn)
-    def on_calendar_changed(self, session, event):
-        """Keep the office's new version of a year of the working-day calendar."""
-        repo.CALENDAR.save(session, event["year"], event["version"], event["holidays"],
-                           event["workdays"])
-
-    @timer(interval=CATCH_UP_SECONDS, eager=True, config_key="LUOSHI_CALENDAR_CATCH_UP_SECONDS")
-    def catch_up_calendar(self):
-        """Keep the office's years that calendar_changed never brought this copy
-        (entered before its queue existed, or lost with a restored database), as
-        the warnings service answers them; at start and every hour. A warnings
-        service that does not answer is tried again next time."""
-        catch_up(repo.CALENDAR, self.db, self.warnings, self.settings.calendar_ask_seconds)
 
     # Time ---------------------------------------------------------------------------
 

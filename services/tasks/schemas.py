@@ -15,7 +15,8 @@ from marshmallow import (
     validates_schema,
 )
 
-from services.common.events import ConsumedEventSchema, Moment
+from services.common.calendar_copy import CalendarChangedIn
+from services.common.events import Moment
 from services.common.text import unstorable
 
 CODE = validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,31}$",
@@ -271,16 +272,6 @@ class MessageIn(Strict):
     author_name = fields.String(load_default=None, validate=validate.Length(1, 100))
     files = fields.List(fields.Nested(FileIn), load_default=list,
                         validate=validate.Length(max=5))
-
-
-class CalendarChangedIn(ConsumedEventSchema):
-    """The warnings service's calendar_changed, as far as this copy of the
-    office's calendar needs it; anything else it carries is ignored."""
-
-    year = fields.Integer(required=True)
-    version = fields.Integer(required=True)
-    holidays = fields.List(fields.Dict(), required=True)
-    workdays = fields.List(fields.String(), required=True)
 
 
 CONSUMES = {

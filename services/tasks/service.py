@@ -7,9 +7,9 @@ import uuid
 
 from marshmallow import ValidationError
 
-from services.common.calendar_copy import CATCH_UP_SECONDS, catch_up
+from services.common.calendar_copy import CalendarCopyEntrypoints
 from services.common.clock import Clock, utcnow
-from services.common.consuming import RpcProxy, applied_once, event_handler, rpc
+from services.common.consuming import rpc
 from services.common.dumping import dumper
 from services.common.events import new_event
 from services.common.loading import loader
@@ -19,7 +19,6 @@ from services.common.scope import allowed, require_role, require_writer, unit_sc
 from services.common.sessions import Database
 from services.common.settings import Settings
 from services.common.text import refuse_unstorable
-from services.common.timers import timer
 
 from . import events, ledger, logic, messages, models
 from . import repository as repo
@@ -28,7 +27,6 @@ from .exceptions import EXPECTED, Conflict, Forbidden, InvalidInput, NotFound, T
 from .extension_requests import ExtensionRequestsEntrypoints
 from .leaders import LeadersEntrypoints
 from .schemas import (
-    CalendarChangedIn,
     ClockStageIn,
     CommitmentIn,
     ExtensionIn,
@@ -65,7 +63,7 @@ def load(schema, data):
 
 
 class Service(LeadersEntrypoints, ExtensionRequestsEntrypoints, VerificationEntrypoints,
-              SignalsEntrypoints, Operations):
+              SignalsEntrypoints, CalendarCopyEntrypoints, Operations):
     """Units, tasks, targets, progress, evidence, 13710 clocks and commitments;
     leaders' instructions, stage feedback and task threads (leaders.py).
 
@@ -81,7 +79,8 @@ class Service(LeadersEntrypoints, ExtensionRequestsEntrypoints, VerificationEntr
     # Validated when the container is made (see services/common/settings.py).
     settings = Settings(TasksSettings)
     evidence_files = Evidence()
-    warnings = RpcProxy("warnings")
+    # The signals and a new matter's default due date count working days by it.
+    calendar_copy = repo.CALENDAR
     # The city's day: a change takes effect from the local day it was made.
     clock = Clock()
 
@@ -753,25 +752,6 @@ class Service(LeadersEntrypoints, ExtensionRequestsEntrypoints, VerificationEntr
         self.db.emit(session, events.TASK_EXTENDED, events.TaskExtended().dump(new_event(
             task=code, seq=seq, previous_due_date=previous.isoformat(),
             new_due_date=new_date.isoformat(), reason=reason, count=count)))
-
-    # The office's calendar ---------------------------------------------------
-
-    @event_handler("warnings", "calendar_changed")
-    @applied_once(CalendarChangedIn)
-    def on_calendar_changed(self, session, event):
-        """Keep the office's new version of a year of the working-day calendar:
-        the signals and a new matter's default due date count working days by it
-        from now on."""
-        repo.CALENDAR.save(session, event["year"], event["version"], event["holidays"],
-                           event["workdays"])
-
-    @timer(interval=CATCH_UP_SECONDS, eager=True, config_key="LUOSHI_CALENDAR_CATCH_UP_SECONDS")
-    def catch_up_calendar(self):
-        """Keep the office's years that calendar_changed never brought this copy
-        (entered before its queue existed, or lost with a restored database), as
-        the warnings service answers them; at start and every hour. A warnings
-        service that does not answer is tried again next time."""
-        catch_up(repo.CALENDAR, self.db, self.warnings, self.settings.calendar_ask_seconds)
 
     # Helpers -----------------------------------------------------------------
 
