@@ -13,10 +13,23 @@ class KnownTargets(DependencyProvider):
     targets of tasks this container meets for the first time or whose version
     moved: a batch of a thousand reports no longer reads some seven thousand
     target rows.
+
+    Only unfinished tasks are kept: a task closed, explained or cancelled leaves
+    it (repository.load_tasks, and the handlers of those events), so a replica
+    that runs for years holds the tasks in hand, not every task it ever met. The
+    event reaches one replica; the others let the task go when they read it
+    again, or at their daily sweep (Service.forget_finished_targets).
     """
 
     def setup(self):
-        self.targets = {}
+        self.targets = TargetsInHand()
 
     def get_dependency(self, worker_ctx):
         return self.targets
+
+
+class TargetsInHand(dict):
+    """The dictionary KnownTargets gives each worker, with the local day its
+    replica last let go of the finished tasks' targets (None: not yet)."""
+
+    swept_on = None

@@ -152,6 +152,18 @@ def task_codes(session, codes=None):
     return session.execute(query).scalars().all()
 
 
+def finished_among(session, codes):
+    """The codes among `codes` of tasks finished (closed, explained, cancelled) or
+    no longer kept."""
+    codes = list(codes)
+    if not codes:
+        return set()
+    c = watched_tasks.c
+    in_hand = session.execute(select(c.code).where(among(session, c.code, codes))
+                              .where(c.status.not_in(tuple(logic.FINISHED)))).scalars()
+    return set(codes) - set(in_hand)
+
+
 def codes_to_judge(session):
     """The codes, in order, of the tasks a day's evaluation judges: those in hand,
     and those closed or explained with a part still yellow or red. A finished
@@ -201,7 +213,10 @@ def load_tasks(session, codes, known_targets=None):
 
     known_targets ({code: (targets_version, targets)}, KnownTargets) holds the
     targets read before: only the tasks missing from it, or whose targets changed
-    since, have theirs read, and are kept in it.
+    since, have theirs read, and are kept in it. A finished task's (closed,
+    explained, cancelled) are not kept, and leave it if they were: it is judged
+    once more at most, and a replica running for years would otherwise keep every
+    task it ever met.
     """
     # Rows are fetched whole (`.all()`, one fetchall) and read by position: at a
     # city's scale this halves the time of a full re-evaluation's reading.
@@ -214,14 +229,18 @@ def load_tasks(session, codes, known_targets=None):
     # Each entry is (targets_version, targets): a task whose targets changed
     # since (in this replica or another) has them read again.
     known = {} if known_targets is None else known_targets
-    missing = [row[0] for row in rows
-               if row[0] not in known or known[row[0]][0] != row[-1]]
+    targets = {row[0]: known[row[0]][1] for row in rows
+               if row[0] in known and known[row[0]][0] == row[-1]}
+    missing = [row[0] for row in rows if row[0] not in targets]
     if missing:
         found = _targets(session, missing)
-        versions = {row[0]: row[-1] for row in rows}
         for code in missing:
-            known[code] = (versions[code], found.get(code, ()))
-    targets = {code: known[code][1] for code in (row[0] for row in rows)}
+            targets[code] = found.get(code, ())
+    for code, status, version in ((row[0], row[2], row[-1]) for row in rows):
+        if status in logic.FINISHED:
+            known.pop(code, None)
+        elif code not in known or known[code][0] != version:
+            known[code] = (version, targets[code])
     stages, commitments, extensions = {}, {}, {}
     s = watched_clock_stages.c
     for code, stage, recorded_on in _rows(session, select(

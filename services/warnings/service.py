@@ -266,6 +266,7 @@ class Service(AccountabilityEntrypoints, CalendarEntrypoints, ForecastEntrypoint
                          event["effective_on"] or self.clock.day_of(event["occurred_at"]))
         self._leave(session, code, repo.task_items(session, code), logic.CANCELLED_WORDS)
         repo.forget_forecasts(session, code)
+        self.known_targets.pop(code, None)  # it is judged no more
         # Nobody answers a notice on a task that is no more: its pending ones close.
         now = utcnow()
         for row in repo.unclosed_notices(session, code):
@@ -315,6 +316,22 @@ class Service(AccountabilityEntrypoints, CalendarEntrypoints, ForecastEntrypoint
                                 "the next year from the State Council's notice, or its days "
                                 "count Monday to Friday, marked provisional",
                                 coverage["covers_until"], coverage["days_left"])
+
+    @timer(interval=3600)
+    def forget_finished_targets(self):
+        """Once a local day in each replica, let go of the targets it keeps
+        (KnownTargets) of the tasks finished since: the event of a task closed,
+        explained or cancelled reached one replica only, and the others may never
+        read the task again."""
+        known, today = self.known_targets, self.clock.today()
+        if known.swept_on == today:
+            return
+        met = list(known)  # the handlers of other workers may add some meanwhile
+        with self.db.session(readonly=True) as session:
+            finished = repo.finished_among(session, met)
+        for code in finished:
+            known.pop(code, None)
+        known.swept_on = today
 
     def _coverage(self, session):
         """The calendar's coverage as of today (workdays.WorkingCalendar.coverage)
@@ -410,6 +427,8 @@ class Service(AccountabilityEntrypoints, CalendarEntrypoints, ForecastEntrypoint
         repo.set_task_status(session, change["task"], change["status"],
                              change["effective_on"] or self.clock.day_of(change["occurred_at"]))
         self._evaluate_on_event(session, [change["task"]])
+        # Finished, its targets no longer change and are seldom read again.
+        self.known_targets.pop(change["task"], None)
 
     def _tasks_created(self, session, tasks):
         repo.add_tasks(session, tasks, created_on=self.clock.today())

@@ -14,12 +14,14 @@ import pytest
 from nameko.testing.services import entrypoint_hook, entrypoint_waiter
 from prometheus_client import REGISTRY
 from sqlalchemy import event, insert, select, text
+from sqlalchemy.orm import Session
 
 from services.common.broker import list_parked
 from services.common.clock import LocalClock
 from services.common.errors import CalendarNotCovered, Conflict, Forbidden, InvalidInput
 from services.common.events import new_event
 from services.common.sessions import writers_lock
+from services.warnings import repository as repo
 from services.warnings import service as service_module
 from services.warnings.models import watched_targets, watched_tasks
 from services.warnings.service import Service
@@ -1040,3 +1042,46 @@ def test_the_evaluation_that_first_meets_many_tasks_ends_with_a_collection(warni
     assert collections == [True]
     warnings("evaluate", "2026-04-25")
     assert collections == [True]
+
+
+def test_a_finished_task_leaves_the_targets_a_replica_keeps(warnings):
+    """A replica keeps the targets of the tasks in hand only: a task closed,
+    explained or cancelled leaves its cache, so that one running for years does
+    not keep every task it ever met."""
+    warnings.set_today(dt.date(2026, 4, 23))
+    for code in ["T1", "T2", "T3", "T4"]:
+        warnings.deliver("task_created", new_event(task={**TASK, "code": code}),
+                         "on_task_created")
+    known = next(dependency for dependency in warnings.container.dependencies
+                 if dependency.attr_name == "known_targets").targets
+    assert set(known) == {"T1", "T2", "T3", "T4"}
+    met = dict(known)
+
+    for code, status, event_type in [("T1", "closed", "task_closed"),
+                                      ("T2", "explained", "task_explained"),
+                                      ("T3", "cancelled", "task_cancelled")]:
+        warnings.deliver(event_type, new_event(task=code, lead_unit="yz", status=status,
+                                               reason=None), f"on_{event_type}")
+    assert set(known) == {"T4"}
+    # The part left red turned green with the closed task, by its targets.
+    assert warnings("get_task_colours", ["T1"])["T1"]["targets"]["1"]["colour"] == "green"
+
+    # Another replica met T1 while it was in hand and the event went elsewhere: it
+    # lets T1 go the next time it reads it, and reads its targets all the same.
+    known["T1"] = met["T1"]
+    with Session(warnings.engine) as session:
+        tasks = {task.code: task for task in repo.load_tasks(session, ["T1", "T4"], known)}
+    assert [target.seq for target in tasks["T1"].targets] == [1, 2]
+    assert set(known) == {"T4"}
+    warnings("evaluate", "2026-04-24")
+    assert set(known) == {"T4"}
+    # ... or at its daily sweep, should it never read T1 again.
+    known["T1"] = met["T1"]
+    warnings("forget_finished_targets")
+    assert set(known) == {"T4"}
+    known["T1"] = met["T1"]
+    warnings("forget_finished_targets")  # once a day
+    assert set(known) == {"T1", "T4"}
+    warnings.set_today(dt.date(2026, 4, 24))
+    warnings("forget_finished_targets")
+    assert set(known) == {"T4"}
