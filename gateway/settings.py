@@ -1,7 +1,6 @@
 """The gateway's configuration, read from LUOSHI_* environment variables."""
 from pathlib import Path
 from typing import Annotated, Literal
-from zoneinfo import ZoneInfo
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -82,9 +81,6 @@ class Settings(BaseSettings):
     # Answers stored under an Idempotency-Key are kept this long (at least a day,
     # the longest a county system takes to retry).
     idempotency_retention_days: int = Field(7, ge=1)
-    # Days and quarters turn at midnight where the supervision office is, as in
-    # the services.
-    timezone: str = "Asia/Shanghai"
     # Where /docs finds Swagger UI's files; the default is where set-up puts them.
     swagger_ui_dir: Path = SWAGGER_UI_DIR
     echarts_dir: Path = ECHARTS_DIR
@@ -111,12 +107,6 @@ class Settings(BaseSettings):
             if password.strip().lower() in PLACEHOLDERS:
                 raise ValueError("LUOSHI_ADMIN_PASSWORD must be set in production")
         return self
-
-    @field_validator("timezone")
-    @classmethod
-    def _known_timezone(cls, value):
-        ZoneInfo(value)  # raises for an unknown zone, so a typo refuses to start
-        return value
 
     @property
     def db_url(self) -> str:
