@@ -4,7 +4,16 @@ All models live here so one metadata holds the whole schema.
 """
 import datetime as dt
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -117,17 +126,26 @@ class AuditEntry(Base):
     """
 
     __tablename__ = "audit_log"
+    # The path is filtered by its prefix (GET /api/v1/audit): on PostgreSQL its
+    # index holds pattern operators, which serve LIKE 'prefix%' whatever the
+    # database's collation; on SQLite it is a plain index, read as a range.
+    # The log is listed newest first by (at, id), which one index orders and
+    # bounds by time, and another for each user.
+    __table_args__ = (Index("ix_audit_log_path", "path",
+                            postgresql_ops={"path": "varchar_pattern_ops"}),
+                      Index("ix_audit_log_at_id", "at", "id"),
+                      Index("ix_audit_log_user_at_id", "user", "at", "id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
-    user: Mapped[str | None] = mapped_column(String(100), index=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    user: Mapped[str | None] = mapped_column(String(100))
     role: Mapped[str | None] = mapped_column(String(16))
     api_key: Mapped[str | None] = mapped_column(String(64))
     # The units the caller acts for (null: every unit) and those the body names.
     caller_units: Mapped[list[str] | None] = mapped_column(JSON)
     units: Mapped[list[str]] = mapped_column(JSON, default=list)
     method: Mapped[str] = mapped_column(String(8))
-    path: Mapped[str] = mapped_column(String(1000), index=True)
+    path: Mapped[str] = mapped_column(String(1000))
     route: Mapped[str | None] = mapped_column(String(200))
     target: Mapped[dict | None] = mapped_column(JSON)
     status: Mapped[int] = mapped_column(Integer)

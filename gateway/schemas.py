@@ -526,7 +526,11 @@ class AuditEntryOut(BaseModel):
 
 class AuditPage(BaseModel):
     items: list[AuditEntryOut]
+    # Exact up to 10,000 matching rows; beyond, 10,000 with total_exact false.
     total: int
+    total_exact: bool = True
+    # The before_id of the next (older) page; null on the last page.
+    next_before_id: int | None = None
 
 
 class TokenOut(BaseModel):

@@ -27,6 +27,13 @@ LATER_COLUMNS = {"users": {"disabled_at", "must_change_password", "last_sign_in_
                  "tokens": {"last_used_at"},
                  "audit_log": {"prev_hash", "hash"}}
 LATER_TABLES = {"login_failures", "audit_chain_head", "audit_pending"}
+# The audit log's indexes as they were before revision 0004 made them serve its
+# listing: one each on the time, the user and the path (plain on PostgreSQL too).
+EARLIER_AUDIT_INDEXES = (
+    "DROP INDEX ix_audit_log_at_id", "DROP INDEX ix_audit_log_user_at_id",
+    "DROP INDEX ix_audit_log_path", "CREATE INDEX ix_audit_log_at ON audit_log (at)",
+    'CREATE INDEX ix_audit_log_user ON audit_log ("user")',
+    "CREATE INDEX ix_audit_log_path ON audit_log (path)")
 
 
 @pytest.fixture
@@ -47,6 +54,8 @@ def old_gateway_database(engine):
         for table, columns in LATER_COLUMNS.items():
             for column in columns:
                 connection.exec_driver_sql(f'ALTER TABLE {table} DROP COLUMN "{column}"')
+        for statement in EARLIER_AUDIT_INDEXES:
+            connection.exec_driver_sql(statement)
     old = sa.MetaData()
     old.reflect(engine)
     now = dt.datetime(2026, 11, 2, 9, 30)
