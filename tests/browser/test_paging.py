@@ -1,11 +1,14 @@
 """Lists page through everything they hold: the audit log of a loaded city holds
-more than a page, and every entry is reachable."""
+more than a page, and every entry is reachable; it is read by day too."""
+import datetime as dt
 import math
+from zoneinfo import ZoneInfo
 
 from playwright.sync_api import expect
 
 TIMEOUT = 20_000
-PAGE = 50  # the portal's page of a list (ui.js pagedList)
+PAGE = 50  # the portal's page of a list (ui.js pagedList, cursorList)
+BEIJING = ZoneInfo("Asia/Shanghai")
 
 
 def test_the_audit_log_pages_through_every_entry(open_as, platform, screenshot):
@@ -42,4 +45,30 @@ def test_the_audit_log_pages_through_every_entry(open_as, platform, screenshot):
 
     page.get_by_role("button", name="上一页").click()
     expect(page.get_by_test_id("audit-total-page")).to_have_text(f"{pages - 1} / {pages}")
+    assert page.errors == []
+
+
+def test_the_audit_log_is_read_by_day(open_as, platform, screenshot):
+    """至 includes its whole Beijing day; the day comes from the log itself, so
+    that nothing depends on the real date."""
+    admin = platform.login()
+    newest = platform.http.get("/api/v1/audit", headers=admin, params={"limit": 1}).json()
+    at = dt.datetime.fromisoformat(newest["items"][0]["at"]).astimezone(BEIJING)
+    day = at.date()
+    midnight = dt.datetime.combine(day, dt.time(), BEIJING)
+    page = open_as("admin", "#/office/audit")
+    counter = page.get_by_test_id("audit-total")
+    expect(counter).to_contain_text("共", timeout=TIMEOUT)
+    # Counted once the page's own sign-in is in the log.
+    expected = platform.http.get("/api/v1/audit", headers=admin, params={
+        "since": midnight.isoformat(), "until": (midnight + dt.timedelta(days=1)).isoformat(),
+        "limit": 1}).json()
+    page.get_by_label("起始日期").fill(day.isoformat())
+    page.get_by_label("截止日期").fill(day.isoformat())
+    page.get_by_role("button", name="查询").click()
+    expect(counter).to_contain_text(f"共 {expected['total']} 条")
+    screenshot(page, "audit-log-by-day")
+    page.get_by_label("截止日期").fill((day - dt.timedelta(days=1)).isoformat())
+    page.get_by_role("button", name="查询").click()
+    expect(counter).to_have_text("共 0 条")
     assert page.errors == []

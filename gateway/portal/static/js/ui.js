@@ -149,6 +149,36 @@ export function pagedList(fetch, render, { size = 50, noun, testid } = {}) {
   return { node, show: () => { offset = 0; return draw(); }, reload: draw };
 }
 
+/** A list of a log that grows while it is read (the audit log): each page
+ * follows the one before by the answer's next_before_id, so that rows added
+ * meanwhile neither show twice nor push one out of sight. fetch({limit,
+ * before_id}) answers {items, total, total_exact, next_before_id}; a total
+ * the gateway stopped counting reads "10000 条以上". */
+export function cursorList(fetch, render, { size = 50, noun = "条", testid } = {}) {
+  const node = h("div");
+  let cursors = [undefined];  // the before_id of each page read, the shown one last
+  async function draw() {
+    const page = await fetch({ limit: size, before_id: cursors[cursors.length - 1] });
+    const index = cursors.length - 1;
+    const more = page.next_before_id != null;
+    // The total counts the rows added since the first page too: the last page is
+    // known by having no next one.
+    const pages = !more ? index + 1 : page.total_exact === false ? null : Math.max(index + 2, Math.ceil(page.total / size));
+    const go = (change) => { change(); draw().catch((error) => toast(errorText(error))); };
+    const first = index * size + 1;
+    const shown = page.items.length ? `，第 ${first}–${first + page.items.length - 1} ${noun}` : "";
+    const total = page.total_exact === false ? `${page.total} ${noun}以上` : `${page.total} ${noun}`;
+    node.replaceChildren(h("div.row.spread.pager", {},
+      h("span.muted.small", { "data-testid": testid }, `共 ${total}${index > 0 || more ? shown : ""}`),
+      index > 0 || more ? h("div.row", {},
+        h("button.secondary", { type: "button", disabled: index === 0, onclick: () => go(() => cursors.pop()) }, "上一页"),
+        h("span.small", { "data-testid": testid && `${testid}-page` }, pages ? `${index + 1} / ${pages}` : `第 ${index + 1} 页`),
+        h("button.secondary", { type: "button", disabled: !more, onclick: () => go(() => cursors.push(page.next_before_id)) }, "下一页")) : ""),
+      render(page.items));
+  }
+  return { node, show: () => { cursors = [undefined]; return draw(); }, reload: draw };
+}
+
 export function panel(title, ...children) {
   return h("section.panel", {}, title ? h("h2", {}, title) : null, ...children);
 }

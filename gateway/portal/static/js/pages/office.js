@@ -3,7 +3,7 @@
 // messaging and parked messages (pages/messaging.js), the audit log.
 import { api, download, unitNames } from "../api.js";
 import {
-  CLOCK_LABEL, KIND_LABEL, NOTICE_STATUS, RANKING_STATUS, ROLE_LABEL, badge, chineseDate, dateTime, errorText, field, h, pagedList, panel, select, submitting, table, toast,
+  CLOCK_LABEL, KIND_LABEL, NOTICE_STATUS, RANKING_STATUS, ROLE_LABEL, badge, chineseDate, cursorList, dateTime, errorText, field, h, pagedList, panel, select, submitting, table, toast,
 } from "../ui.js";
 import { calendarTab } from "./calendar.js";
 import { extensionsTab } from "./extensions.js";
@@ -257,10 +257,18 @@ async function usersTab(body) {
 async function auditTab(body) {
   const people = new Map((await api("/users")).map((user) => [user.username, user.name]));
   const who = (username) => !username ? "—" : people.get(username) ? `${people.get(username)}（${username}）` : username;
-  const filter = h("form.row", {}, h("input", { name: "user", placeholder: "用户" }), h("input", { name: "path", placeholder: "接口路径前缀，如 /api/v1/tasks" }), h("button", { type: "submit" }, "查询"));
-  const list = pagedList((paging) => {
+  const filter = h("form.row", {}, h("input", { name: "user", placeholder: "用户" }), h("input", { name: "path", placeholder: "接口路径前缀，如 /api/v1/tasks" }),
+    h("label.small", {}, "自 ", h("input", { type: "date", name: "since", "aria-label": "起始日期" })),
+    h("label.small", {}, "至 ", h("input", { type: "date", name: "until", "aria-label": "截止日期" })),
+    h("button", { type: "submit" }, "查询"));
+  // The office's days are Beijing days; 至 includes its whole day.
+  const dayAfter = (day) => new Date(Date.parse(`${day}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
+  const list = cursorList((paging) => {
     const data = new FormData(filter);
-    return api("/audit", { params: { user: data.get("user") || undefined, path: data.get("path") || undefined, ...paging } });
+    const since = data.get("since"), until = data.get("until");
+    return api("/audit", { params: {
+      user: data.get("user") || undefined, path: data.get("path") || undefined,
+      since: since ? `${since}T00:00:00+08:00` : undefined, until: until ? `${dayAfter(until)}T00:00:00+08:00` : undefined, ...paging } });
   }, (items) => table([
       { label: "时间", value: (row) => dateTime(row.at) },
       { label: "用户", value: (row) => who(row.user) },
