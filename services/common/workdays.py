@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 import chinese_calendar
 
 from .clock import wall_now
+from .dates import chinese_date
 from .errors import CalendarNotCovered
 
 WORKING, CALENDAR = "working", "calendar"
@@ -200,7 +201,7 @@ class WorkingCalendar:
         """Raise CalendarNotCovered unless the calendar can judge `day`."""
         if not self.covers(day):
             raise CalendarNotCovered(
-                f"日期{day.isoformat()}不在{FIRST_YEAR}年至{LAST_YEAR}年之间，无法计算工作日")
+                f"日期{chinese_date(day)}不在{FIRST_YEAR}年至{LAST_YEAR}年之间，无法计算工作日")
 
     def is_working_day(self, day):
         """Whether people work on `day`."""

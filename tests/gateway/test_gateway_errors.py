@@ -76,8 +76,8 @@ def test_each_error_name_in_english_reaches_people_in_chinese(client, admin, fak
     ("Conflict", "a task is closed at 100%; it stands at 40%", "close_needs_100", "40%"),
     ("Conflict", "record 4 is closed", "record_not_open", "问责记录 4 当前状态为“已办结”"),
     ("Forbidden", "outside your units: U02", "outside_units", "所属单位的范围"),
-    ("CalendarNotCovered", "日期2101-01-01不在2000年至2100年之间，无法计算工作日",
-     "calendar_not_covered", "日期2101-01-01不在2000年至2100年之间"),
+    ("CalendarNotCovered", "日期2200年1月1日不在1900年至2199年之间，无法计算工作日",
+     "calendar_not_covered", "日期2200年1月1日不在1900年至2199年之间"),
 ])
 def test_the_services_common_refusals_are_told_in_chinese(client, admin, fake_rpc, name, text,
                                                           code, words):
