@@ -1220,6 +1220,20 @@ def bulletin_heading(issuer, status, year=None, number=None, issued_on=None):
             "date": chinese_date(issued_on) if issued_on else ""}
 
 
+def bulletin_filename(format, status, week_start, year=None, number=None):
+    """The name a bulletin's file is downloaded or attached under:
+    落实事项专报-2026年第3期.pdf once numbered, 落实事项专报-待签发.pdf for a draft,
+    and for one issued before bulletins were numbered, its week's first day as
+    people write it (落实事项专报-2026年12月7日.pdf)."""
+    if number:
+        label = f"{year}年第{number}期"
+    elif status == "draft":
+        label = "待签发"
+    else:
+        label = chinese_date(week_start)
+    return f"落实事项专报-{label}.{format}"
+
+
 def settle_held(held, new_colours, templates, names):
     """What becomes of held warnings when their items change colour.
     held: pending rows (colour warnings and digests, as held_colour_warnings

@@ -590,10 +590,9 @@ class Service(LeadersHandlers, ExtensionHandlers, ForecastHandlers, RemindersHan
             content = {"pdf": row.pdf, "html": row.html.encode(), "docx": row.docx}[format]
             if content is None:  # issued before Word copies were kept
                 content = documents.render_docx(row.summary, self._heading(session, row))
-        label = (f"{row.year}年第{row.number}期" if row.number
-                 else "待签发" if row.status == "draft" else row.week_start.isoformat())
         return {"id": row.id, "week_start": row.week_start.isoformat(),
-                "filename": f"落实事项专报-{label}.{format}",
+                "filename": logic.bulletin_filename(format, row.status, row.week_start,
+                                                    row.year, row.number),
                 "content_type": BULLETIN_FORMATS[format],
                 "content_b64": base64.b64encode(content).decode()}
 
@@ -743,9 +742,8 @@ class Service(LeadersHandlers, ExtensionHandlers, ForecastHandlers, RemindersHan
         for bulletin_id in {row["bulletin_id"] for row in rows if row["bulletin_id"]}:
             bulletin = repo.get_bulletin(session, bulletin_id)
             if bulletin is not None:
-                label = (f"{bulletin.year}年第{bulletin.number}期" if bulletin.number
-                         else bulletin.week_start.isoformat())
-                name = f"落实事项专报-{label}.pdf"
+                name = logic.bulletin_filename("pdf", bulletin.status, bulletin.week_start,
+                                               bulletin.year, bulletin.number)
                 answer[bulletin_id] = (bulletin.html, [(name, "application/pdf", bulletin.pdf)])
         return answer
 

@@ -1,6 +1,7 @@
 """The notify service over HTTP: each route calls the right RPC with the right
 arguments, within the caller's scope and role, and bulletins download as files."""
 import base64
+from urllib.parse import quote, unquote
 
 import pytest
 
@@ -401,6 +402,25 @@ def test_downloading_a_bulletin(client, leader, fake_rpc, format, media_type):
         f"filename*=UTF-8''luoshi-bulletin-2026-03-30.{format}")
     assert response.headers["x-content-type-options"] == "nosniff"
     assert fake_rpc.calls == [("notify.get_bulletin", {"bulletin_id": 2, "format": format})]
+
+
+def test_a_bulletins_chinese_file_name_reaches_the_browser_intact(client, leader, fake_rpc):
+    # The notify service names an unnumbered bulletin by its week in Chinese: the
+    # header carries it percent-encoded in UTF-8 (RFC 5987 filename*), with an
+    # ASCII stand-in for clients that read only filename.
+    fake_rpc.answer("notify.get_bulletin", lambda bulletin_id, format: {
+        "id": bulletin_id, "week_start": "2026-12-07",
+        "filename": "落实事项专报-2026年12月7日.pdf", "content_type": "application/pdf",
+        "content_b64": base64.b64encode(b"%PDF-1.4").decode()})
+    response = client.get("/api/v1/bulletins/2.pdf", headers=leader)
+    assert response.status_code == 200
+    disposition = response.headers["content-disposition"]
+    assert disposition == (
+        'attachment; filename="______-2026_12_7_.pdf"; '
+        "filename*=UTF-8''" + quote("落实事项专报-2026年12月7日.pdf", safe=""))
+    encoded = disposition.split("filename*=UTF-8''")[1]
+    assert unquote(encoded, encoding="utf-8") == "落实事项专报-2026年12月7日.pdf"
+    disposition.encode("latin-1")  # a header's bytes: nothing outside ISO-8859-1
 
 
 def test_the_office_signs_a_drafted_bulletin(client, admin, fake_rpc):

@@ -160,6 +160,16 @@ def test_the_bulletin_names_tasks_by_title_and_prints_dates_in_chinese():
         assert "T1" not in text and not re.search(r"\d{4}-\d\d-\d\d", text), text
 
 
+@pytest.mark.parametrize("status, number, name", [
+    ("issued", 3, "落实事项专报-2026年第3期.pdf"),
+    ("draft", None, "落实事项专报-待签发.pdf"),
+    # Issued before bulletins were numbered: its week, as people write a date.
+    ("issued", None, "落实事项专报-2026年12月7日.pdf"),
+])
+def test_a_bulletins_file_is_named_in_words(status, number, name):
+    assert logic.bulletin_filename("pdf", status, dt.date(2026, 12, 7), 2026, number) == name
+
+
 def test_a_bulletin_drawn_up_before_rows_had_titles_still_prints():
     row = {"day": "2026-11-03", "task": "T1", "unit": "yz", "unit_name": "袁州区",
            "detail": "逾期", "kind": "red"}
