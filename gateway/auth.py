@@ -54,6 +54,9 @@ LAST_USE_PRECISION = dt.timedelta(minutes=1)
 # a new one, see who it is, and sign out.
 PASSWORD_CHANGE_ROUTES = frozenset({"/api/v1/auth/password", "/api/v1/auth/me",
                                     "/api/v1/auth/logout"})
+# What people read for the bootstrap `admin` in headers and histories, until the
+# office gives the account a person's name (migration 0005 names older ones).
+BOOTSTRAP_ADMIN_NAME = "系统管理员"
 ROLE_NAMES = {"admin": "管理员", "leader": "领导", "operator": "单位联络员",
               "evaluator": "评价人"}
 
@@ -417,9 +420,9 @@ def refuse_while_locked(db: Session, settings: Settings, username: str,
 
 
 def ensure_admin(db: Session, settings: Settings) -> str | None:
-    """Add the bootstrap user `admin` if missing, with LUOSHI_ADMIN_PASSWORD or
-    else a random password, which is returned for the caller to show once the
-    user is committed."""
+    """Add the bootstrap user `admin` if missing, named 系统管理员, with
+    LUOSHI_ADMIN_PASSWORD or else a random password, which is returned for the
+    caller to show once the user is committed."""
     if db.scalar(select(User.id).where(User.username == "admin")) is not None:
         return None
     generated = None
@@ -427,5 +430,6 @@ def ensure_admin(db: Session, settings: Settings) -> str | None:
         password = settings.admin_password.get_secret_value()
     else:
         password = generated = secrets.token_urlsafe(12)
-    db.add(User(username="admin", password_hash=hash_password(password), role="admin"))
+    db.add(User(username="admin", password_hash=hash_password(password), role="admin",
+                name=BOOTSTRAP_ADMIN_NAME))
     return generated

@@ -17,7 +17,7 @@ def test_the_bootstrap_admin_signs_in_with_the_configured_password(client, sign_
     me = client.get("/api/v1/auth/me", headers=headers).json()
     assert me == {"user": "admin", "role": "admin", "units": None, "api_key": None,
                   "must_change_password": False, "read_only": False,
-                  "name": None}
+                  "name": "系统管理员"}
 
 
 def test_without_a_configured_password_one_is_generated_and_printed_once(

@@ -7,6 +7,7 @@ import datetime as dt
 
 import pytest
 import sqlalchemy as sa
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
@@ -103,13 +104,43 @@ def test_an_old_create_all_database_is_adopted_and_keeps_its_rows(gateway_url, m
         assert schema.current(engine) == schema.head()
         assert differences(engine) == []
         with engine.connect() as connection:
-            assert connection.execute(sa.text("SELECT username FROM users")).all() == [("admin",)]
+            # Revision 0005 names the bootstrap admin, which had no name to read.
+            assert connection.execute(sa.text("SELECT username, name FROM users")).all() == [
+                ("admin", "系统管理员")]
             assert connection.execute(sa.text("SELECT name, access FROM api_keys")).all() == [
                 ("county", None)]
             assert connection.scalar(sa.text("SELECT count(*) FROM audit_log")) == 1
         # Running the step again changes nothing.
         migrate.main(["gateway", "--no-broker"])
         assert schema.current(engine) == schema.head()
+    finally:
+        engine.dispose()
+
+
+def test_a_name_the_office_gave_its_admin_stays(gateway_url, monkeypatch):
+    engine = make_engine(gateway_url)
+    try:
+        monkeypatch.setenv("LUOSHI_GATEWAY_DB_URL", gateway_url)
+        schema.upgrade(gateway_url)
+        config = schema.alembic_config(gateway_url)
+        command.downgrade(config, "0003")
+        now = dt.datetime(2026, 11, 2, 9, 30)
+        with engine.begin() as connection:
+            for user_id, username, name in ((1, "admin", None), (2, "li", "李督查")):
+                connection.execute(sa.text(
+                    "INSERT INTO users (id, username, password_hash, role, created_at, name) "
+                    "VALUES (:id, :username, 'x', 'admin', :now, :name)"),
+                    {"id": user_id, "username": username, "now": now, "name": name})
+        command.upgrade(config, "head")
+        with engine.begin() as connection:
+            assert connection.execute(sa.text(
+                "SELECT username, name FROM users ORDER BY id")).all() == [
+                ("admin", "系统管理员"), ("li", "李督查")]
+            connection.execute(sa.text("UPDATE users SET name = '王主任' WHERE id = 1"))
+        command.downgrade(config, "0003")
+        command.upgrade(config, "head")
+        with engine.connect() as connection:
+            assert connection.scalar(sa.text("SELECT name FROM users WHERE id = 1")) == "王主任"
     finally:
         engine.dispose()
 
@@ -139,7 +170,8 @@ def test_a_local_gateway_migrates_its_own_database(tmp_path):
     try:
         assert schema.current(engine) == schema.head()
         with engine.connect() as connection:
-            assert connection.scalar(sa.text("SELECT role FROM users")) == "admin"
+            assert connection.execute(sa.text("SELECT role, name FROM users")).one() == (
+                "admin", "系统管理员")
     finally:
         engine.dispose()
 
