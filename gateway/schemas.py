@@ -457,6 +457,19 @@ class UserOut(BaseModel):
                    last_sign_in_from=row.last_sign_in_from, name=row.name, phone=row.phone)
 
 
+class LeaderOut(BaseModel):
+    """A leader as a form offers it: the login a 批示 names, the name people read
+    (the login for an account the office has not named); nothing else."""
+
+    username: str
+    name: str
+
+
+class LeadersOut(BaseModel):
+    items: list[LeaderOut]
+    total: int
+
+
 class ApiKeyIn(WriteBody):
     name: Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^\S+$")]
     units: list[Code] = Field(min_length=1, max_length=1000)

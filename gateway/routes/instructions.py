@@ -12,13 +12,25 @@ from ..db import DbSession
 from ..messages import refusal
 from ..models import User
 from ..rpc import Rpc, all_items, present
-from ..schemas import ClockClass, ClockStage, Code, Limit, Offset, PlanDate, WriteBody, _text
+from ..schemas import (
+    ClockClass,
+    ClockStage,
+    Code,
+    LeaderOut,
+    LeadersOut,
+    Limit,
+    Offset,
+    PlanDate,
+    WriteBody,
+    _text,
+)
 from .files import form_text, inline_files
 from .tasks import TaskToClock
 from .version import PREFIX
 
 router = APIRouter(prefix=f"{PREFIX}/instructions", tags=["instructions"])
 feedback_router = APIRouter(prefix=f"{PREFIX}/tasks", tags=["instructions"])
+leaders_router = APIRouter(prefix=f"{PREFIX}/leaders", tags=["instructions"])
 InstructionId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 
 
@@ -70,6 +82,18 @@ def _with_colours(rpc, items, caller):
         state = colours.get(item["task"]) or {}
         item["colour"], item["colour_reason"] = state.get("colour"), state.get("reason")
     return items
+
+
+@leaders_router.get("", response_model=LeadersOut)
+def list_leaders(caller: OfficeOrLeader, db: DbSession):
+    """The leaders a 批示 may be recorded for, by name (the office chooses one in its
+    form instead of typing a login): each enabled user of role leader, its login
+    and the name people read; no phone, unit or sign-in. Those who may record a
+    批示 may read it (the office and leaders), no one else."""
+    rows = db.execute(select(User.username, User.name).where(
+        User.role == "leader", User.disabled_at.is_(None)).order_by(User.id)).all()
+    items = [LeaderOut(username=username, name=name or username) for username, name in rows]
+    return LeadersOut(items=items, total=len(items))
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)

@@ -163,3 +163,37 @@ def test_a_workbench_lists_its_units_open_records(client, operator, fake_rpc):
 def test_a_record_with_a_wrong_ground_or_question_is_refused(client, admin, fake_rpc, body):
     assert client.post("/api/v1/accountability", headers=admin, json=body).status_code == 422
     assert not fake_rpc.called("warnings.open_accountability_record")
+
+
+def test_the_leaders_to_choose_from_are_named_with_their_logins_and_nothing_more(
+        client, admin, mayor, fake_rpc):
+    people = [("deputy", "leader", "李副市长", None), ("gone", "leader", "张旧市长", None),
+              ("clerk", "operator", "赵科员", "U01"), ("li", "admin", "李督查", None)]
+    for username, role, name, unit in people:
+        body = {"username": username, "password": "password-123", "role": role,
+                "name": name, "phone": "13800000000"}
+        if unit:
+            body["unit"] = unit
+        assert client.post("/api/v1/users", json=body, headers=admin).status_code == 201
+    # A leader who has left is no longer offered.
+    assert client.patch("/api/v1/users/gone", json={"disabled": True},
+                        headers=admin).status_code == 200
+    response = client.get("/api/v1/leaders", headers=admin)
+    assert response.status_code == 200
+    # An account the office has not named reads as its login.
+    assert response.json() == {"items": [{"username": "mayor", "name": "mayor"},
+                                         {"username": "deputy", "name": "李副市长"}],
+                               "total": 2}
+    assert client.get("/api/v1/leaders", headers=mayor).json()["total"] == 2
+
+
+@pytest.mark.parametrize("who, status", [
+    ("operator", 403), ("evaluator", 403), ("key", 403), ("anonymous", 401)])
+def test_only_those_who_record_an_instruction_list_the_leaders(client, headers_for, key_for,
+                                                               who, status):
+    headers = {"operator": lambda: headers_for("operator", "U01"),
+               "evaluator": lambda: headers_for("evaluator", "U01"),
+               "key": lambda: key_for("U01"), "anonymous": dict}[who]()
+    response = client.get("/api/v1/leaders", headers=headers)
+    assert response.status_code == status
+    assert "items" not in response.json()

@@ -340,6 +340,8 @@ MATRIX = {
         "json": {"leader": "m-leader-city", "leader_name": "王市长", "given_on": "2026-04-01",
                  "text": "抓紧推进", "task": "T-001"}}),
     ("get", "/api/v1/instructions"): Row("/api/v1/instructions?mine=true", everyone(200)),
+    # The leaders to choose from: for those who record an instruction, no one else.
+    ("get", "/api/v1/leaders"): Row("/api/v1/leaders", office_or_leader(200)),
     ("get", "/api/v1/instructions/{instruction_id}"): Row("/api/v1/instructions/3",
                                                           unit_read(200)),
     ("post", "/api/v1/tasks/{code}/clock/{stage}/feedback"): Row(
