@@ -18,14 +18,16 @@ export async function accountabilityPage(container, { me }) {
     (items) => h("div.stack", { "data-testid": "accountability" }, ...(items.length ? items.map((record) => recordCard(record, me, show))
       : [h("p.empty", {}, "暂无问责记录")])), { size: 20 });
   container.append(h("h1", {}, "“三问”问责"), h("div.row", {}, h("span", {}, "状态："), filter));
-  if (office) container.append(openForm(show));
+  if (office) container.append(openForm(show, (await api("/units")).items));
   container.append(paged.node);
   await paged.show();
 }
 
-function openForm(reload) {
+// The clerk chooses the unit by name; the record is opened with its code.
+function openForm(reload, units) {
+  const choices = units.filter((unit) => (unit.status || "active") === "active").map((unit) => [unit.code, unit.name]);
   const form = h("form", { "data-testid": "accountability-form" }, h("div.fields", {},
-    field("责任单位编码", h("input", { name: "unit", required: true, maxlength: 32 })),
+    field("责任单位", select("unit", [["", "请选择单位"], ...choices], "", { required: true })),
     field("立案依据", select("ground", GROUNDS, "black_list")),
     field("依据所指（黑榜期次 / 任务编号 / 督办单号）", h("input", { name: "ground_ref", maxlength: 64 })),
     h("div.field", {}, h("span", {}, "所问事项："), ...QUESTIONS.map(([key, label]) =>

@@ -15,7 +15,7 @@ export async function instructionsPage(container, { me }) {
     (items) => h("div.stack", { "data-testid": "instructions" }, ...(items.length ? items.map((item) => card(item, me, show))
       : [h("p.empty", {}, leader ? "您尚无批示。" : "尚无领导批示。")])), { size: 20 });
   container.append(h("h1", {}, leader ? "我的批示" : "领导批示"));
-  container.append(recordForm(me, show));
+  container.append(await recordForm(me, show));
   container.append(paged.node);
   await paged.show();
 }
@@ -60,16 +60,31 @@ function card(item, me, reload) {
   return h("section.panel", { "data-instruction": String(item.id) }, ...parts);
 }
 
-function recordForm(me, reload) {
+async function recordForm(me, reload) {
   const leader = me.role === "leader";
+  // People choose by name; the request still carries the leader's login and the
+  // lead unit's code, which the API takes.
+  const [leaders, units] = await Promise.all([leader ? [] : api("/leaders").then((answer) => answer.items), api("/units").then((answer) => answer.items)]);
+  const nameOf = new Map(leaders.map((person) => [person.username, person.name]));
+  const leaderName = h("input", { name: "leader_name", maxlength: 50, value: leader ? me.name || me.user : (leaders[0] || {}).name || "" });
+  let chosen = leader ? null : select("leader", leaders.map((person) => [person.username, person.name]), (leaders[0] || {}).username, { required: true });
+  if (chosen) {
+    // The name shown under the instruction follows the leader chosen until the
+    // clerk writes another (王市长 rather than 王建国).
+    chosen.addEventListener("change", () => {
+      if (!leaderName.value || [...nameOf.values()].includes(leaderName.value)) leaderName.value = nameOf.get(chosen.value) || "";
+    });
+    if (!leaders.length) chosen = h("p.small.muted", {}, "尚无领导账号，请先在“督查办 → 用户与密钥”中添加角色为领导的用户。");
+  }
+  const active = units.filter((unit) => (unit.status || "active") === "active");
   const form = h("form", { "data-testid": "instruction-form" }, h("div.fields", {},
-    leader ? null : field("领导账号", h("input", { name: "leader", required: true, maxlength: 64 })),
-    field("领导姓名", h("input", { name: "leader_name", maxlength: 50, value: leader ? me.name || me.user : "" })),
+    chosen ? field("领导", chosen) : null,
+    field("领导姓名（批示下显示）", leaderName),
     field("批示日期", h("input", { name: "given_on", type: "date", required: true, value: today() })),
     field("批示内容", h("textarea", { name: "text", required: true, maxlength: 5000 })),
     field("已有任务编号（不填则交办新事项）", h("input", { name: "task", maxlength: 32 })),
     field("新事项名称", h("input", { name: "title", maxlength: 300 })),
-    field("牵头单位编码", h("input", { name: "lead_unit", maxlength: 32 })),
+    field("牵头单位", select("lead_unit", [["", "请选择（交办新事项时）"], ...active.map((unit) => [unit.code, unit.name])], "")),
     field("“13710”类别", select("clock_class", [["general", "一般事项"], ["important", "重要事项"], ["complex", "复杂事项"]], "general"))),
     h("button", { type: "submit" }, leader ? "作出批示" : "录入批示"));
   submitting(form, async (data) => {

@@ -1,0 +1,59 @@
+"""The office's forms ask for people and units by name, not by code: the 三问
+form chooses the unit from the units list and the 批示 form the leader and the
+lead unit, while each request still carries the code and the login the API takes."""
+
+from playwright.sync_api import expect
+
+from tests.browser.conftest import TASK, UNIT
+
+TIMEOUT = 30_000
+
+
+def test_the_office_opens_a_record_choosing_the_unit_by_name(open_as, platform, screenshot):
+    http, admin = platform.http, platform.login()
+    # The rule of red days at 0: the county's red task is a ground from today.
+    assert http.put("/api/v1/rules", headers=admin, json={
+        "rules": {"accountability_red_days": 0}, "note": "浏览器测试"}).status_code == 200
+    page = open_as("admin", "#/accountability")
+    form = page.get_by_test_id("accountability-form")
+    expect(form).to_be_visible(timeout=TIMEOUT)
+    unit = form.locator("select[name=unit]")
+    expect(unit.locator("option", has_text="测试县")).to_have_count(1)
+    assert not form.locator("input[name=unit]").count()
+    unit.select_option(label="测试县")
+    form.locator("select[name=ground]").select_option("red_days")
+    form.locator("input[name=ground_ref]").fill(TASK)
+    form.locator("textarea[name=summary]").fill("产业园道路建设长期亮红灯")
+    screenshot(page, "accountability-form-by-name")
+    with page.expect_request(lambda request: request.method == "POST"
+                             and request.url.endswith("/api/v1/accountability")) as sent:
+        form.get_by_role("button", name="立案").click()
+    assert sent.value.post_data_json["unit"] == UNIT
+    expect(form.locator(".form-message.ok")).to_have_text("已立案", timeout=TIMEOUT)
+    expect(page.get_by_test_id("accountability")).to_contain_text("产业园道路建设长期亮红灯")
+    assert page.errors == []
+
+
+def test_the_office_records_an_instruction_choosing_the_leader_by_name(open_as, screenshot):
+    page = open_as("admin", "#/instructions-office")
+    form = page.get_by_test_id("instruction-form")
+    leader = form.locator("select[name=leader]")
+    expect(leader.locator("option", has_text="李建国")).to_have_count(1, timeout=TIMEOUT)
+    assert not form.locator("input[name=leader]").count()
+    assert not form.locator("input[name=lead_unit]").count()
+    leader.select_option(label="李建国")
+    # The name shown under the instruction follows the leader chosen.
+    expect(form.locator("input[name=leader_name]")).to_have_value("李建国")
+    form.locator("textarea[name=text]").fill("请测试县抓紧完成园区绿化")
+    form.locator("input[name=title]").fill("产业园区绿化提升")
+    form.locator("select[name=lead_unit]").select_option(label="测试县")
+    screenshot(page, "instruction-form-by-name")
+    with page.expect_request(lambda request: request.method == "POST"
+                             and request.url.endswith("/api/v1/instructions")) as sent:
+        form.get_by_role("button", name="录入批示").click()
+    body = sent.value.post_data_json
+    assert (body["leader"], body["leader_name"]) == ("leader", "李建国")
+    assert body["matter"]["lead_unit"] == UNIT
+    expect(form.locator(".form-message.ok")).to_contain_text("已录入", timeout=TIMEOUT)
+    expect(page.get_by_test_id("instructions")).to_contain_text("产业园区绿化提升")
+    assert page.errors == []
