@@ -1,12 +1,15 @@
-"""The office's forms ask for people and units by name, not by code: the 三问
-form chooses the unit from the units list and the 批示 form the leader and the
-lead unit, while each request still carries the code and the login the API takes."""
+"""The office's forms ask for people and units by name, not by code, and the task
+page reads its dates in Chinese: the 三问 form chooses the unit from the units
+list and the 批示 form the leader and the lead unit, while each request still
+carries the code and the login the API takes."""
+import re
 
 from playwright.sync_api import expect
 
 from tests.browser.conftest import TASK, UNIT
 
 TIMEOUT = 30_000
+ISO_DATE = re.compile(r"\d{4}-\d\d-\d\d")
 
 
 def test_the_office_opens_a_record_choosing_the_unit_by_name(open_as, platform, screenshot):
@@ -56,4 +59,23 @@ def test_the_office_records_an_instruction_choosing_the_leader_by_name(open_as, 
     assert body["matter"]["lead_unit"] == UNIT
     expect(form.locator(".form-message.ok")).to_contain_text("已录入", timeout=TIMEOUT)
     expect(page.get_by_test_id("instructions")).to_contain_text("产业园区绿化提升")
+    assert page.errors == []
+
+
+def test_a_tasks_page_reads_its_dates_in_chinese(open_as, platform):
+    task = platform.http.get(f"/api/v1/tasks/{TASK}", headers=platform.login()).json()
+    page = open_as("admin", f"#/task/{TASK}")
+    expect(page.get_by_test_id("task-colour")).to_be_visible(timeout=TIMEOUT)
+
+    def words(iso):
+        year, month, day = (int(part) for part in iso.split("-"))
+        return f"{year}年{month}月{day}日"
+    facts = page.locator("div.grid.cols-3")
+    expect(facts).to_contain_text(
+        f"起止：{words(task['start_date'])} 至 {words(task['due_date'])}")
+    targets = page.locator("section.panel", has=page.locator("h2", has_text="月度目标"))
+    expect(targets).to_contain_text(words(task["targets"][0]["due_date"]))
+    for text in (facts.inner_text(), targets.inner_text(),
+                 page.get_by_test_id("timeline").inner_text()):
+        assert not ISO_DATE.search(text), text
     assert page.errors == []

@@ -270,7 +270,8 @@ def test_the_office_approves_an_extension_on_a_tasks_page(open_as, platform):
     form.locator("input[name=new_due_date]").fill(later.isoformat())
     form.get_by_role("button", name="批准延期").click()
     expect(page.get_by_text("已延期 1 次。")).to_be_visible()
-    expect(page.get_by_test_id("timeline")).to_contain_text(f"批准延期至 {later.isoformat()}")
+    expect(page.get_by_test_id("timeline")).to_contain_text(
+        f"批准延期至 {later.year}年{later.month}月{later.day}日")
     task = platform.http.get("/api/v1/tasks/T-BRW-EXT", headers=admin).json()
     assert task["due_date"] == later.isoformat()
     assert [(e["new_due_date"], e["reason"]) for e in task["extensions"]] == [

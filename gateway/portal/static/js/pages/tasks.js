@@ -2,7 +2,7 @@
 import { api, download } from "../api.js";
 import {
   CLOCK_LABEL, COLOUR_LABEL, COLOUR_SHORT, NOTICE_STATUS, SOURCE_LABEL, STAGE_LABEL, STATUS_LABEL,
-  badge, chineseDate, date, dateTime, errorText, field, h, pager, panel, percent, progressBar, select, submitting, table, toast,
+  badge, chineseDate, dateTime, errorText, field, h, pager, panel, percent, progressBar, select, submitting, table, toast,
 } from "../ui.js";
 import { batchOptions, historyPanel, officeTaskPanels } from "./records.js";
 import { feedbackPanel } from "./instructions.js";
@@ -61,7 +61,7 @@ export async function tasksPage(container, { params, me }) {
         { label: "状态", cls: "hide-narrow", value: (row) => h("span", {}, STATUS_LABEL[row.status] || row.status, " ", verificationBadge(row.verification)) },
         { label: "来源", cls: "hide-narrow", value: (row) => SOURCE_LABEL[row.source] || row.source || "" },
         { label: "批次", cls: "hide-narrow", value: (row) => row.batch || "" },
-        { label: "截止", cls: "hide-narrow", value: (row) => date(row.due_date) },
+        { label: "截止", cls: "hide-narrow", value: (row) => chineseDate(row.due_date) },
       ], page.items, { testid: "tasks", onclick: (row) => { location.hash = `#/task/${encodeURIComponent(row.code)}`; } }));
     } catch (error) {
       list.replaceChildren(h("p.error", {}, errorText(error)));
@@ -172,7 +172,7 @@ function renderTask(task, history, names, me, reload, forecast) {
     ["配合单位", (task.cooperating_units || []).map(unitName).join("、") || "—"],
     ["类别", task.category || "—"], ["来源", SOURCE_LABEL[task.source] || task.source || "—"],
     ["“13710”", task.clock_class ? CLOCK_LABEL[task.clock_class] : "—"],
-    ["责任人", task.responsible_person || "—"], ["起止", `${date(task.start_date)} 至 ${date(task.due_date)}`],
+    ["责任人", task.responsible_person || "—"], ["起止", `${chineseDate(task.start_date)} 至 ${chineseDate(task.due_date)}`],
     ["状态", h("span", {}, STATUS_LABEL[task.status] || task.status, " ", verificationBadge(task.verification))],
     ["批次", task.batch || "—"],
   ];
@@ -191,7 +191,7 @@ function renderTask(task, history, names, me, reload, forecast) {
   }
   parts.push(panel("月度目标", table([
     { label: "序号", num: true, value: (row) => String(row.seq) },
-    { label: "到期", value: (row) => date(row.due_date) },
+    { label: "到期", value: (row) => chineseDate(row.due_date) },
     { label: "计划累计", num: true, value: (row) => percent(row.planned_percent) },
     { label: "目标", value: (row) => row.description || "" },
     { label: "责任单位", value: (row) => unitName(row.unit) },
@@ -226,7 +226,7 @@ function renderTask(task, history, names, me, reload, forecast) {
         // The number a colour's reason names it by (【承诺2】): its place, in the order made.
         { label: "序号", num: true, value: (row) => String((task.commitments || []).indexOf(row) + 1) },
         { label: "事项", value: (row) => row.step },
-        { label: "承诺时间", value: (row) => date(row.promised_date) },
+        { label: "承诺时间", value: (row) => chineseDate(row.promised_date) },
         { label: "成效", value: (row) => row.result },
         { label: "状态", value: (row) => row.status === "fulfilled" ? badge("green", "已兑现") : verificationBadge(row.verification) || badge("grey", "未兑现") },
       ], task.commitments || [], { empty: "无书面承诺" })))));
@@ -239,8 +239,8 @@ function renderTask(task, history, names, me, reload, forecast) {
 // The office approves an extension: the task's due date or one target's moves,
 // and every extension stays counted and shown in the colour's reason.
 function extensionPanel(task, reload) {
-  const which = [["", `整个任务（现截止 ${date(task.due_date)}）`],
-    ...(task.targets || []).map((target) => [String(target.seq), `目标${target.seq}（现截止 ${date(target.due_date)}）`])];
+  const which = [["", `整个任务（现截止 ${chineseDate(task.due_date)}）`],
+    ...(task.targets || []).map((target) => [String(target.seq), `目标${target.seq}（现截止 ${chineseDate(target.due_date)}）`])];
   const form = h("form", { "data-testid": "extension-form" }, h("div.fields", {},
     field("延期事项", select("seq", which, "")),
     field("延至", h("input", { name: "new_due_date", type: "date", required: true })),
@@ -266,7 +266,7 @@ function timeline(task, history) {
     events.push({ at: report.received_at || report.reported_at, cls: "", text: `报送进度 ${percent(report.percent)}`, detail: [report.note, files, report.source && report.source !== "portal" ? `来源：${report.source}` : null, own].filter(Boolean).join(" · ") });
   }
   for (const change of history.filter((item) => item.item_kind === "task")) {
-    events.push({ at: change.changed_at, cls: change.colour, text: `亮灯：${COLOUR_LABEL[change.previous] || "未评价"} → ${COLOUR_LABEL[change.colour]}`, detail: `${change.reason}（评价日 ${change.as_of}）` });
+    events.push({ at: change.changed_at, cls: change.colour, text: `亮灯：${COLOUR_LABEL[change.previous] || "未评价"} → ${COLOUR_LABEL[change.colour]}`, detail: `${change.reason}（评价日 ${chineseDate(change.as_of)}）` });
   }
   for (const notice of task.notices || []) {
     events.push({ at: notice.issued_at, cls: "red", text: `下发督办单 ${notice.number}`, detail: notice.reason });
@@ -282,7 +282,7 @@ function timeline(task, history) {
   }
   for (const request of task.extension_requests || []) {
     const which = request.seq == null ? "任务" : `第${request.seq}个目标`;
-    events.push({ at: request.requested_at, cls: "", text: `申请${which}延期至 ${request.asked_due_date}`, detail: request.reason });
+    events.push({ at: request.requested_at, cls: "", text: `申请${which}延期至 ${chineseDate(request.asked_due_date)}`, detail: request.reason });
     if (request.decided_at) events.push({ at: request.decided_at, cls: request.status === "refused" ? "red" : "yellow", text: `延期申请${REQUEST_STATUS[request.status] || request.status}`, detail: request.decision_reason || "" });
   }
   // 复核: the unit's requests, and the office's confirmation or send-back.
@@ -291,7 +291,7 @@ function timeline(task, history) {
     events.push({ at: entry.at, cls, text: entry.text, detail: entry.reason ? `退回原因：${entry.reason}` : "" });
   }
   for (const extension of task.extensions || []) {
-    events.push({ at: extension.extended_at, cls: "yellow", text: `批准延期至 ${extension.new_due_date}`, detail: extension.reason });
+    events.push({ at: extension.extended_at, cls: "yellow", text: `批准延期至 ${chineseDate(extension.new_due_date)}`, detail: extension.reason });
   }
   events.sort((a, b) => String(b.at).localeCompare(String(a.at)));
   if (!events.length) return h("p.empty", {}, "暂无记录");
