@@ -79,3 +79,14 @@ def test_a_tasks_page_reads_its_dates_in_chinese(open_as, platform):
                  page.get_by_test_id("timeline").inner_text()):
         assert not ISO_DATE.search(text), text
     assert page.errors == []
+
+
+def test_a_re_evaluation_names_its_day_in_chinese(open_as, platform):
+    day = platform.clock.day
+    page = open_as("admin", "#/office/rules")
+    form = page.locator("form", has=page.get_by_role("button", name="按此日重新评价"))
+    expect(form).to_be_visible(timeout=TIMEOUT)
+    form.get_by_role("button", name="按此日重新评价").click()
+    expect(form.locator(".form-message.ok")).to_contain_text(
+        f"评价日 {day.year}年{day.month}月{day.day}日：", timeout=TIMEOUT)
+    assert page.errors == []

@@ -106,7 +106,7 @@ async function rulesTab(body) {
   const evaluate = h("form.row", {}, asOf, h("button", { type: "submit" }, "按此日重新评价"));
   submitting(evaluate, async () => {
     const answer = await api("/evaluations", { method: "POST", params: { as_of: asOf.value || undefined } });
-    return `评价日 ${answer.as_of}：评价 ${answer.evaluated} 项，变化 ${answer.changed} 项`;
+    return `评价日 ${chineseDate(answer.as_of)}：评价 ${answer.evaluated} 项，变化 ${answer.changed} 项`;
   });
   body.append(rulesEditor("预警规则", "/rules", warning), rulesEditor("评分规则", "/ranking-rules", score),
     rulesEditor("佐证资料要求", "/evidence-rules", evidence), panel("重新评价亮灯", evaluate));
