@@ -203,6 +203,8 @@ def read_service_text(text: str) -> tuple[str, str] | None:
             params = {key: value or "" for key, value in found.groupdict().items()}
             if "status" in params:
                 params["status"] = STATUS_NAMES.get(params["status"], params["status"])
+            if "week" in params:  # a day the service says the machine's way
+                params["week"] = _value(params["week"])
             # "task is closed", "the record is closed" name no item.
             for name in ("task", "record"):
                 if code in ("task_not_active", "record_not_open"):

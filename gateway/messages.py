@@ -334,7 +334,7 @@ REMOTE_MESSAGES = {
     "report_not_found": "进度报送 {report} 不存在。",
     "record_not_found": "问责记录 {record} 不存在。",
     "bulletin_not_found": "没有这期专报。",
-    "bulletin_issued": "{week} 起一周的专报已签发，已签发的专报不再重新生成或签发。",
+    "bulletin_issued": "{week}起一周的专报已签发，已签发的专报不再重新生成或签发。",
     "notification_not_found": "没有这条消息。",
     "ranking_not_drafted": "{period} 的排名尚未生成草稿。",
     "task_exists": "任务编号 {task} 已存在，请换一个编号。",

@@ -437,7 +437,7 @@ def test_a_bulletin_signed_already_is_refused_in_chinese(client, admin, fake_rpc
     assert response.status_code == 409
     assert response.json()["code"] == "bulletin_issued"
     assert response.json()["message"] == (
-        "2026-03-30 起一周的专报已签发，已签发的专报不再重新生成或签发。")
+        "2026年3月30日起一周的专报已签发，已签发的专报不再重新生成或签发。")
 
 
 def test_downloading_an_unknown_bulletin(client, admin, fake_rpc):
