@@ -75,7 +75,8 @@ export async function bulletinsPage(container, { me }) {
 }
 
 function files(row) {
-  const label = row.issue || "待签发";
+  // As the server names the file (its header wins); used only if a proxy drops it.
+  const label = row.issue || (row.status === "draft" ? "待签发" : chineseDate(row.week_start));
   return [["pdf", "PDF"], ["docx", "Word"], ["html", "网页"]].map(([format, text]) =>
     h("button.secondary", { type: "button", onclick: () =>
       download(`/bulletins/${row.id}.${format}`, {}, `落实事项专报-${label}.${format}`).catch((error) => toast(errorText(error))) }, text));
