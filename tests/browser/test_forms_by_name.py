@@ -4,6 +4,7 @@ list and the 批示 form the leader and the lead unit, while each request still
 carries the code and the login the API takes."""
 import re
 
+import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import TASK, UNIT
@@ -12,11 +13,24 @@ TIMEOUT = 30_000
 ISO_DATE = re.compile(r"\d{4}-\d\d-\d\d")
 
 
-def test_the_office_opens_a_record_choosing_the_unit_by_name(open_as, platform, screenshot):
+@pytest.fixture
+def red_days_at_zero(platform):
+    """The rule of red days at 0 (the county's red task a ground from today), put
+    back as it was afterwards: other tests of the session set it themselves."""
     http, admin = platform.http, platform.login()
-    # The rule of red days at 0: the county's red task is a ground from today.
-    assert http.put("/api/v1/rules", headers=admin, json={
-        "rules": {"accountability_red_days": 0}, "note": "浏览器测试"}).status_code == 200
+    before = http.get("/api/v1/rules", headers=admin).json()["rules"]["accountability_red_days"]
+    if before != 0:
+        assert http.put("/api/v1/rules", headers=admin, json={
+            "rules": {"accountability_red_days": 0}, "note": "浏览器测试"}).status_code == 200
+    yield
+    if before != 0:
+        assert http.put("/api/v1/rules", headers=admin, json={
+            "rules": {"accountability_red_days": before}, "note": "浏览器测试还原"}
+        ).status_code == 200
+
+
+@pytest.mark.usefixtures("red_days_at_zero")
+def test_the_office_opens_a_record_choosing_the_unit_by_name(open_as, platform, screenshot):
     page = open_as("admin", "#/accountability")
     form = page.get_by_test_id("accountability-form")
     expect(form).to_be_visible(timeout=TIMEOUT)
@@ -33,11 +47,15 @@ def test_the_office_opens_a_record_choosing_the_unit_by_name(open_as, platform, 
         form.get_by_role("button", name="立案").click()
     assert sent.value.post_data_json["unit"] == UNIT
     expect(form.locator(".form-message.ok")).to_have_text("已立案", timeout=TIMEOUT)
-    expect(page.get_by_test_id("accountability")).to_contain_text("产业园道路建设长期亮红灯")
+    records = page.get_by_test_id("accountability")
+    expect(records).to_contain_text("产业园道路建设长期亮红灯")
+    day = platform.clock.day
+    expect(records).to_contain_text(f"立案 {day.year}年{day.month}月{day.day}日")
     assert page.errors == []
 
 
-def test_the_office_records_an_instruction_choosing_the_leader_by_name(open_as, screenshot):
+def test_the_office_records_an_instruction_choosing_the_leader_by_name(open_as, platform,
+                                                                       screenshot):
     page = open_as("admin", "#/instructions-office")
     form = page.get_by_test_id("instruction-form")
     leader = form.locator("select[name=leader]")
@@ -58,7 +76,10 @@ def test_the_office_records_an_instruction_choosing_the_leader_by_name(open_as, 
     assert (body["leader"], body["leader_name"]) == ("leader", "李建国")
     assert body["matter"]["lead_unit"] == UNIT
     expect(form.locator(".form-message.ok")).to_contain_text("已录入", timeout=TIMEOUT)
-    expect(page.get_by_test_id("instructions")).to_contain_text("产业园区绿化提升")
+    listed = page.get_by_test_id("instructions")
+    expect(listed).to_contain_text("产业园区绿化提升")
+    day = platform.clock.day
+    expect(listed).to_contain_text(f"李建国 {day.year}年{day.month}月{day.day}日")
     assert page.errors == []
 
 

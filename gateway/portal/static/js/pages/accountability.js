@@ -3,7 +3,7 @@
 // closes it; leaders read; a unit sees its open records on its workbench and
 // writes its rectification plan (整改方案).
 import { api, download } from "../api.js";
-import { badge, date, errorText, field, h, pagedList, panel, select, submitting, table, toast } from "../ui.js";
+import { badge, chineseDate, errorText, field, h, pagedList, panel, select, submitting, table, toast } from "../ui.js";
 
 const GROUNDS = [["black_list", "列入黑榜"], ["red_days", "红色预警持续未消除"], ["notice_overdue", "督办单逾期"]];
 const QUESTIONS = [["accountability", "问责"], ["results", "问效"], ["plans", "问计"]];
@@ -51,15 +51,15 @@ export function recordCard(record, me, reload) {
   const writesPlan = record.status === "open" && (office || (me.role === "operator" && (me.units || []).includes(record.unit)));
   const parts = [
     h("div.row", {}, badge(record.colour, record.colour === "red" ? "整改逾期" : record.status_name),
-      h("strong", {}, `${record.unit_name || record.unit} · ${record.ground_name}`), h("span.muted.small", {}, `立案 ${date(record.opened_on)} · ${record.question_names.join("、")}`),
+      h("strong", {}, `${record.unit_name || record.unit} · ${record.ground_name}`), h("span.muted.small", {}, `立案 ${chineseDate(record.opened_on)} · ${record.question_names.join("、")}`),
       h("button.secondary", { type: "button", onclick: () => download(`/accountability/${record.id}/export.docx`, {}, `问责记录-${record.id}.docx`).catch((error) => toast(errorText(error))) }, "导出Word")),
     h("p", {}, record.ground_detail), h("p.small", {}, record.summary),
     table([
       { label: "措施", value: (row) => row.kind_name },
-      { label: "日期", value: (row) => date(row.taken_on) },
+      { label: "日期", value: (row) => chineseDate(row.taken_on) },
       { label: "结果", value: (row) => row.result },
     ], record.measures, { empty: "尚未采取措施" }),
-    h("p", {}, h("span.muted", {}, `整改方案（限期 ${date(record.plan_deadline)}）：`), record.plan || "尚未报送"),
+    h("p", {}, h("span.muted", {}, `整改方案（限期 ${chineseDate(record.plan_deadline)}）：`), record.plan || "尚未报送"),
   ];
   if (office && record.status === "open") {
     const measure = h("form", {}, h("div.fields", {},
@@ -115,7 +115,7 @@ export function renderOpenRecords(element, items) {
   element.replaceChildren(table([
     { label: "单位", value: (row) => row.unit_name || row.unit },
     { label: "立案依据", value: (row) => `${row.ground_name}：${row.ground_detail}` },
-    { label: "整改时限", value: (row) => date(row.plan_deadline) },
+    { label: "整改时限", value: (row) => chineseDate(row.plan_deadline) },
     { label: "状态", value: (row) => badge(row.colour, row.colour === "red" ? "整改逾期" : row.status_name) },
   ], items, { empty: "暂无问责整改事项", testid: "screen-accountability" }));
 }

@@ -3,7 +3,7 @@
 // (再批示); the office records an instruction for a leader. The feedback panel
 // of a task page lets the lead unit report a stage with words and files.
 import { api, download } from "../api.js";
-import { CLOCK_LABEL, STATUS_LABEL, badge, date, dateTime, errorText, field, h, pagedList, panel, select, submitting, table, toast, today } from "../ui.js";
+import { CLOCK_LABEL, STATUS_LABEL, badge, chineseDate, dateTime, errorText, field, h, pagedList, panel, select, submitting, table, toast, today } from "../ui.js";
 
 const STAGES = [["deployed", "部署"], ["first_feedback", "首次反馈"], ["closed", "办结"]];
 const KIND = { on_task: "对已有任务批示", new_matter: "批示交办新事项", follow_up: "再批示" };
@@ -35,13 +35,13 @@ function card(item, me, reload) {
   const parts = [
     h("div.row", {}, badge(item.colour), h("strong", {}, item.task_title),
       h("a.small", { href: `#/task/${encodeURIComponent(item.task)}` }, item.task),
-      h("span.muted.small", {}, `${item.lead_unit_name || item.lead_unit} · ${STATUS_LABEL[item.status] || item.status} · ${CLOCK_LABEL[item.clock_class] || "—"} · 截止 ${date(item.due_date)}`)),
-    h("p", {}, h("span.muted", {}, `${item.leader_name} ${date(item.given_on)} ${KIND[item.kind] || ""}：`), item.text),
+      h("span.muted.small", {}, `${item.lead_unit_name || item.lead_unit} · ${STATUS_LABEL[item.status] || item.status} · ${CLOCK_LABEL[item.clock_class] || "—"} · 截止 ${chineseDate(item.due_date)}`)),
+    h("p", {}, h("span.muted", {}, `${item.leader_name} ${chineseDate(item.given_on)} ${KIND[item.kind] || ""}：`), item.text),
     stages,
   ];
   if (item.follow_ups.length) {
     parts.push(h("p.small", {}, "再批示：", ...item.follow_ups.map((follow) =>
-      h("a", { href: `#/task/${encodeURIComponent(follow.task)}` }, ` ${follow.task}（${date(follow.given_on)}）`))));
+      h("a", { href: `#/task/${encodeURIComponent(follow.task)}` }, ` ${follow.task}（${chineseDate(follow.given_on)}）`))));
   }
   if ((me.role === "leader" && item.leader === me.user) || me.role === "admin") {
     const form = h("form", { "data-testid": "follow-up" }, h("div.fields", {},
@@ -103,7 +103,7 @@ async function recordForm(me, reload) {
 // On a task's page: each 13710 stage's feedback, and the lead unit's form.
 export async function feedbackPanel(task, me, writable, reload) {
   const instructions = (await api("/instructions", { params: { task: task.code, limit: 100 } }).catch(() => ({ items: [] }))).items;
-  const parts = instructions.map((item) => h("p.small", {}, h("span.muted", {}, `${item.leader_name} ${date(item.given_on)} 批示：`), item.text));
+  const parts = instructions.map((item) => h("p.small", {}, h("span.muted", {}, `${item.leader_name} ${chineseDate(item.given_on)} 批示：`), item.text));
   if (writable) {
     const form = h("form", { "data-testid": "feedback-form" }, h("div.fields", {},
       field("环节", select("stage", STAGES, "deployed")),
