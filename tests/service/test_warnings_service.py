@@ -303,8 +303,11 @@ def test_activity_counts_an_event_in_hand_until_it_is_settled(warnings, monkeypa
 
     monkeypatch.setattr(Service, "_evaluate", held)
     assert warnings("activity")["in_hand"] == 0
-    with entrypoint_waiter(warnings.container, "on_progress_reported",
-                           callback=lambda ctx, result, exc_info: exc_info is None):
+    # The evaluation's tasks_judged comes back to this service, an event in hand
+    # of its own: the last count waits until that one too is settled.
+    with entrypoint_waiter(warnings.container, "on_tasks_judged"), \
+            entrypoint_waiter(warnings.container, "on_progress_reported",
+                              callback=lambda ctx, result, exc_info: exc_info is None):
         publish_event(warnings.uri, "tasks", "progress_reported", progress(80))
         eventually(lambda: entered)
         # Begun and not yet applied: the event is in hand, whatever its last moment says.
