@@ -104,7 +104,9 @@ class Caller:
     read_only: bool = False
     # After an admin's password reset, until the user picks its own.
     must_change_password: bool = False
-    # The person's name, for people to read; never sent to the services.
+    # The person's name, for people to read. Not part of the caller the services
+    # receive, which names people by login; a route that needs the name in a
+    # service's text passes it as data (a thread message's author_name).
     name: str | None = None
 
     @classmethod
