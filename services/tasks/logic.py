@@ -555,3 +555,45 @@ def batch_counts(rows):
         if status in entry:
             entry[status] += number
     return sorted(by_batch.values(), key=lambda e: (e["batch"] is None, e["batch"] or ""))
+
+
+# The years a task list may be scoped to: the platform's records begin after the
+# first, and the second is far beyond any plan an office draws up.
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+
+
+@dataclass(frozen=True)
+class YearScope:
+    """The tasks of one year (the task list's `year`): those that started by its
+    last day and were not finished before its first, that is whose period
+    (start..due) overlaps it, or which were still in hand on 1 January (still
+    active, or closed, explained or cancelled on or after the first moment of
+    the year, `since`: naive UTC, the city's midnight)."""
+
+    first: dt.date
+    last: dt.date
+    since: dt.datetime
+
+
+def year_scope(year, zone):
+    """The YearScope of `year` (a whole number 2000–2100, or its digits) in the
+    city's time zone `zone`; InvalidInput otherwise."""
+    if isinstance(year, str) and len(year.strip()) == 4 and year.strip().isdigit():
+        year = int(year)
+    if isinstance(year, bool) or not isinstance(year, int) or not FIRST_YEAR <= year <= LAST_YEAR:
+        raise InvalidInput({"year": say("year_invalid", first=FIRST_YEAR, last=LAST_YEAR)})
+    midnight = dt.datetime(year, 1, 1, tzinfo=zone).astimezone(dt.UTC).replace(tzinfo=None)
+    return YearScope(dt.date(year, 1, 1), dt.date(year, 12, 31), midnight)
+
+
+def month_span(month):
+    """(first day, last day) of a month written 2026-12; InvalidInput otherwise."""
+    try:
+        year, number = (int(part) for part in month.split("-"))
+        if len(month) != 7 or not FIRST_YEAR <= year <= LAST_YEAR:
+            raise ValueError(month)
+        first = dt.date(year, number, 1)
+    except (AttributeError, TypeError, ValueError):
+        raise InvalidInput({"due_month": say("month_invalid")}) from None
+    following = dt.date(year + number // 12, number % 12 + 1, 1)
+    return first, following - dt.timedelta(days=1)

@@ -1,7 +1,7 @@
 """Reading and writing the tasks service's tables, a batch in one statement
 where the work comes in batches; answers plain dicts (rows where the caller
 needs a column no answer shows)."""
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, func, or_, select
 
 from services.common.bulk import among, insert_many, insert_numbered, update_many
 from services.common.calendar_copy import CalendarCopy
@@ -141,8 +141,23 @@ def _like(word):
 
 
 def task_query(scope=None, unit=None, status=None, category=None, source=None, codes=None,
-               batch=None, q=None, lead_unit=None):
-    query = select(tasks)
+               batch=None, q=None, lead_unit=None, year=None, due_month=None, columns=None):
+    """The tasks the filters keep: `year` a logic.YearScope, `due_month` (first
+    day, last day) of a month in which the task or a target of its plan in
+    force falls due; `columns` the columns to select (the whole row by default)."""
+    query = select(*(columns or [tasks]))
+    if year is not None:
+        # Every year's unfinished work stays in the year: the still-active tasks
+        # and those finished in it after their due date.
+        query = query.where(tasks.c.start_date <= year.last, or_(
+            tasks.c.due_date >= year.first, tasks.c.status == "active",
+            tasks.c.closed_at >= year.since))
+    if due_month is not None:
+        first, last = due_month
+        query = query.where(or_(
+            tasks.c.due_date.between(first, last),
+            tasks.c.code.in_(select(targets.c.task_code).where(
+                targets.c.replaced_in.is_(None), targets.c.due_date.between(first, last)))))
     if lead_unit:
         query = query.where(tasks.c.lead_unit == lead_unit)
     if batch:
@@ -172,6 +187,14 @@ def list_tasks(session, limit, offset, **filters):
     total = session.execute(select(func.count()).select_from(query.subquery())).scalar()
     rows = session.execute(query.order_by(tasks.c.code).limit(limit).offset(offset)).all()
     return {"items": tasks_with_parts(session, rows), "total": total}
+
+
+def list_task_codes(session, limit, offset, **filters):
+    """A page of the codes of the tasks the filters keep (task_query), by code."""
+    query = task_query(**filters, columns=[tasks.c.code])
+    total = session.execute(select(func.count()).select_from(query.subquery())).scalar()
+    codes = session.execute(query.order_by(tasks.c.code).limit(limit).offset(offset)).scalars()
+    return {"items": list(codes), "total": total}
 
 
 def tasks_by_codes(session, codes, chunk=5000):

@@ -353,22 +353,47 @@ class Service(LeadersEntrypoints, ExtensionRequestsEntrypoints, VerificationEntr
 
     @rpc(expected_exceptions=EXPECTED)
     def list_tasks(self, caller, unit=None, status=None, category=None, source=None,
-                   codes=None, limit=100, offset=0, batch=None, q=None, lead_unit=None):
+                   codes=None, limit=100, offset=0, batch=None, q=None, lead_unit=None,
+                   year=None, due_month=None):
         """A page of tasks within the caller's units, by code; `unit` keeps the
         tasks it takes any part in, `lead_unit` those it leads (the tasks the one
         screen counts for a unit); `q` keeps those whose title holds every one of
-        its words."""
-        refuse_unstorable(unit=unit, status=status, category=category, source=source,
-                          codes=codes, batch=batch, q=q, lead_unit=lead_unit)
-        if q is not None and (not isinstance(q, str) or len(q) > 100):
-            raise InvalidInput({"q": "at most 100 characters"})
+        its words; `year` (2026) the tasks of that year (logic.YearScope: begun by
+        its end and not finished before it began); `due_month` (2026-12) those
+        due, or with a target of their plan due, in that month."""
+        filters = self._list_filters(unit=unit, status=status, category=category,
+                                     source=source, codes=codes, batch=batch, q=q,
+                                     lead_unit=lead_unit, year=year, due_month=due_month)
         limit, offset = page(limit, offset)
         with self.db.session(readonly=True) as session:
             scope = self._scope(session, caller)
             return self.with_closure_states(session, repo.list_tasks(
-                session, limit, offset, scope=scope, unit=unit, status=status,
-                category=category, source=source, codes=codes, batch=batch, q=q,
-                lead_unit=lead_unit), caller)
+                session, limit, offset, scope=scope, **filters), caller)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_task_codes(self, caller, unit=None, status=None, category=None, source=None,
+                        codes=None, limit=100, offset=0, batch=None, q=None,
+                        lead_unit=None, year=None, due_month=None):
+        """As list_tasks, only the codes: {"items": [code], "total"}; what the
+        gateway asks the warnings service the colours of, for a year's list of
+        one colour."""
+        filters = self._list_filters(unit=unit, status=status, category=category,
+                                     source=source, codes=codes, batch=batch, q=q,
+                                     lead_unit=lead_unit, year=year, due_month=due_month)
+        limit, offset = page(limit, offset)
+        with self.db.session(readonly=True) as session:
+            return repo.list_task_codes(session, limit, offset,
+                                        scope=self._scope(session, caller), **filters)
+
+    def _list_filters(self, q=None, year=None, due_month=None, **filters):
+        """The filters of a task list checked, `year` and `due_month` as the
+        repository takes them; InvalidInput for one it cannot take."""
+        refuse_unstorable(q=q, due_month=due_month, **filters)
+        if q is not None and (not isinstance(q, str) or len(q) > 100):
+            raise InvalidInput({"q": "at most 100 characters"})
+        return {**filters, "q": q,
+                "year": None if year is None else logic.year_scope(year, self.clock.zone),
+                "due_month": None if due_month is None else logic.month_span(due_month)}
 
     @rpc(expected_exceptions=EXPECTED)
     def list_batches(self, caller=None):

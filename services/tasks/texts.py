@@ -20,6 +20,8 @@ TEXTS = {
     "unit_leads_open_tasks": ("单位 {unit} 仍牵头{count}项未办结任务（{tasks}），"
                               "请先将其合并到其他单位或改派牵头单位。"),
     "merge_into_itself": "不能将单位合并到其自身。",
+    "year_invalid": "年份应为 {first}—{last} 之间的四位数字，如 2026。",
+    "month_invalid": "月份应写作“年-月”，如 2026-12。",
     "has_children": "单位 {unit} 仍有下级单位（{children}），请先调整其上级单位。",
     "ledger_reason_required": ("修改已有任务须填写修改原因（一句话说明依据，"
                                "如“2026年6月市政府常务会议调整”），记入每项任务的修改记录。"),
