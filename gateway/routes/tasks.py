@@ -62,13 +62,30 @@ def task_filters(scope: Scope, unit: Code | None = None,
                  batch: Annotated[str | None, Query(min_length=1, max_length=100)] = None,
                  q: Annotated[str | None, Query(max_length=100, description=(
                      "words of the title, each found anywhere in it (任务名称中包含的字词，"
-                     "以空格分隔)"))] = None) -> dict:
+                     "以空格分隔)"))] = None,
+                 # Text, not an integer: the tasks service judges the year, and a
+                 # wrong one is refused with its own code (year_invalid), whatever
+                 # was written.
+                 year: Annotated[str | None, Query(
+                     max_length=20, examples=["2026"], description=(
+                     "only the tasks of this year (2000–2100): begun by its last day and "
+                     "not finished before its first, that is whose period (start..due) "
+                     "overlaps it or which were still in hand on 1 January (本年度任务，"
+                     "含往年结转在办的任务); absent, every year's. A wrong year answers 422 "
+                     "with code `year_invalid`"))] = None,
+                 due_month: Annotated[str | None, Query(
+                     max_length=20, examples=["2026-12"], description=(
+                     "only the tasks due, or with a target of their plan due, in this month "
+                     "(YYYY-MM; 本月到期); a wrong month answers 422 with code "
+                     "`month_invalid`"))] = None) -> dict:
     """The list filters that were given; 403 for a unit outside the caller's."""
     scope.require(unit)
     scope.require(lead_unit)
     q = " ".join(q.split()) if q else None
     return present(unit=unit, lead_unit=lead_unit, colour=colour, status=status,
-                   category=category, source=source, batch=batch, q=q or None)
+                   category=category, source=source, batch=batch, q=q or None,
+                   # Left empty by a form, as absent.
+                   year=year or None, due_month=due_month or None)
 
 
 Filters = Annotated[dict, Depends(task_filters)]
@@ -100,13 +117,21 @@ TaskToExplain = Annotated[str, Depends(_led_in_scope("task.explain"))]
 TaskToClock = Annotated[str, Depends(_led_in_scope("task.record_clock_stage"))]
 
 
-def _with_colours(rpc, tasks: list[dict]) -> list[dict]:
-    """`tasks` with the warnings service's colour and reason on each task and
-    target; null where it has judged nothing yet."""
+def _colours_of(rpc, codes: list[str]) -> dict:
+    """The warnings service's colour state of each of `codes` it has judged,
+    asked 1,000 codes at a time."""
     colours = {}
-    for start in range(0, len(tasks), MAX_PAGE):
-        codes = [task["code"] for task in tasks[start:start + MAX_PAGE]]
-        colours.update(rpc.warnings.get_task_colours(codes=codes))
+    for start in range(0, len(codes), MAX_PAGE):
+        colours.update(rpc.warnings.get_task_colours(codes=codes[start:start + MAX_PAGE]))
+    return colours
+
+
+def _with_colours(rpc, tasks: list[dict], colours: dict | None = None) -> list[dict]:
+    """`tasks` with the warnings service's colour and reason on each task and
+    target (from `colours`, {code: state}, when the caller has them already);
+    null where it has judged nothing yet."""
+    if colours is None:
+        colours = _colours_of(rpc, [task["code"] for task in tasks])
     for task in tasks:
         state = colours.get(task["code"]) or {}
         task["colour"], task["colour_reason"] = state.get("colour"), state.get("reason")
@@ -126,25 +151,60 @@ def _with_colours(rpc, tasks: list[dict]) -> list[dict]:
     return tasks
 
 
-def _list_query(rpc, caller, filters: dict):
-    """The tasks service's list_tasks bound to `filters`, a colour turned into codes.
+def _task_codes(rpc, caller, filters: dict, codes: list[str] | None = None) -> list[str]:
+    """The codes of the tasks the filters keep (without colour), among `codes`
+    when given: those sent 1,000 at a time, each once."""
+    def codes_page(**page):
+        return rpc.tasks.list_task_codes(caller=caller.as_rpc(), **filters, **page)
 
-    None when no task has the colour asked for.
-    """
+    if codes is None:
+        return all_items(codes_page)
+    kept = []
+    for start in range(0, len(codes), MAX_PAGE):
+        kept += codes_page(codes=codes[start:start + MAX_PAGE], limit=MAX_PAGE)["items"]
+    return kept
+
+
+def _of_colour(rpc, caller, filters: dict) -> list[tuple[str, dict]]:
+    """(code, colour state) of the tasks of the colour asked for that the other
+    filters keep, those in it the longest first (a red list by 亮红灯天数), then
+    by code."""
     filters = dict(filters)
-    colour = filters.pop("colour", None)
-    if colour is not None:
+    colour = filters.pop("colour")
+    if "year" in filters:
+        # The year's tasks are asked their colours, never all years' tasks of
+        # the colour: a green list would otherwise read every task finished
+        # since the office began.
+        colours = _colours_of(rpc, _task_codes(rpc, caller, filters))
+    else:
         # Not narrowed by unit: a task's colour state names only its lead unit,
         # while the unit filter of list_tasks also finds cooperating units.
         states = all_items(rpc.warnings.list_warnings, colour=colour, item_kind="task")
-        if not states:
-            return None
-        filters["codes"] = sorted({state["task"] for state in states})
+        codes = sorted({state["task"] for state in states})
+        colours = _colours_of(rpc, _task_codes(rpc, caller, filters, codes)) if codes else {}
+    found = [(code, state) for code, state in colours.items() if state.get("colour") == colour]
+    return sorted(found, key=lambda item: (-(item[1].get("days") or 0), item[0]))
 
-    def list_tasks(**page):
-        return rpc.tasks.list_tasks(caller=caller.as_rpc(), **filters, **page)
 
-    return list_tasks
+def _tasks_in_order(rpc, caller, found: list[tuple[str, dict]]) -> list[dict]:
+    """The tasks of `found` ((code, colour state), in order) with their parts and
+    colours, asked of the tasks service 1,000 codes at a time."""
+    by_code = {}
+    for start in range(0, len(found), MAX_PAGE):
+        codes = [code for code, _ in found[start:start + MAX_PAGE]]
+        by_code.update((task["code"], task) for task in rpc.tasks.list_tasks(
+            caller=caller.as_rpc(), codes=codes, limit=MAX_PAGE)["items"])
+    tasks = [by_code[code] for code, _ in found if code in by_code]
+    return _with_colours(rpc, tasks, dict(found))
+
+
+def _all_tasks(rpc, caller, filters: dict) -> list[dict]:
+    """Every task the filters keep with its colours, for an export: by code, or
+    of one colour the longest in it first."""
+    if "colour" in filters:
+        return _tasks_in_order(rpc, caller, _of_colour(rpc, caller, filters))
+    return _with_colours(rpc, all_items(rpc.tasks.list_tasks, caller=caller.as_rpc(),
+                                        **filters))
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)
@@ -193,27 +253,20 @@ def create_tasks(request: Request, tasks: Annotated[list[TaskIn], Body(min_lengt
                         else status.HTTP_201_CREATED)
 
 
-def _longest_first(tasks: list[dict]) -> list[dict]:
-    """Tasks of one colour, those in it the longest first (a red list by 亮红灯天数),
-    then by code."""
-    return sorted(tasks, key=lambda task: (-(task.get("colour_days") or 0), task["code"]))
-
-
 @router.get("")
 def list_tasks(caller: CurrentCaller, rpc: Rpc, filters: Filters,
                limit: Limit = 100, offset: Offset = 0):
     """A page of tasks, each with its colour and `colour_days` (whole days in it);
     by code, or with `colour` only the tasks of that colour, the longest in it
-    first (the red list by days red, 亮红灯天数)."""
-    query = _list_query(rpc, caller, filters)
-    if query is None:
-        return {"items": [], "total": 0}
+    first (the red list by days red, 亮红灯天数). With `year`, the tasks of that
+    year and those still in hand from earlier ones (docs/integration.md §7)."""
     if "colour" in filters:
-        # The order is the colours' and the page is cut after it: the tasks of
-        # one colour are at most the city's red items, a few thousand.
-        tasks = _longest_first(_with_colours(rpc, all_items(query)))
-        return {"items": tasks[offset:offset + limit], "total": len(tasks)}
-    page = query(limit=limit, offset=offset)
+        # The order is the colours' and the page is cut after it: only the
+        # page's tasks are read whole.
+        found = _of_colour(rpc, caller, filters)
+        return {"items": _tasks_in_order(rpc, caller, found[offset:offset + limit]),
+                "total": len(found)}
+    page = rpc.tasks.list_tasks(caller=caller.as_rpc(), **filters, limit=limit, offset=offset)
     return {**page, "items": _with_colours(rpc, page["items"])}
 
 
@@ -221,26 +274,20 @@ def list_tasks(caller: CurrentCaller, rpc: Rpc, filters: Filters,
 @router.get("/export.xlsx", response_class=Response,
             responses={200: {"content": {XLSX_MEDIA_TYPE: {}}}})
 def export_tasks(caller: CurrentCaller, rpc: Rpc, filters: Filters):
-    """Every task matching the filters as an .xlsx workbook that imports back."""
-    query = _list_query(rpc, caller, filters)
-    tasks = _with_colours(rpc, all_items(query)) if query else []
-    if "colour" in filters:
-        tasks = _longest_first(tasks)
-    return Response(write_tasks(tasks), media_type=XLSX_MEDIA_TYPE,
+    """Every task matching the filters (`year` for one year's) as an .xlsx
+    workbook that imports back."""
+    return Response(write_tasks(_all_tasks(rpc, caller, filters)), media_type=XLSX_MEDIA_TYPE,
                     headers={"Content-Disposition": 'attachment; filename="tasks.xlsx"'})
 
 
 @router.get("/ledger.xlsx", response_class=Response,
             responses={200: {"content": {XLSX_MEDIA_TYPE: {}}}})
 def export_ledger(caller: CurrentCaller, rpc: Rpc, filters: Filters):
-    """Every task matching the filters as the office's ledger (重点任务清单): Chinese
-    headers, one row per task, unit names, the monthly plan as columns, and the
-    status and colour in Chinese; corrected in Excel, it imports back through
-    POST /imports/ledger."""
-    query = _list_query(rpc, caller, filters)
-    tasks = _with_colours(rpc, all_items(query)) if query else []
-    if "colour" in filters:
-        tasks = _longest_first(tasks)
+    """Every task matching the filters (`year` for one year's) as the office's
+    ledger (重点任务清单): Chinese headers, one row per task, unit names, the
+    monthly plan as columns, and the status and colour in Chinese; corrected in
+    Excel, it imports back through POST /imports/ledger."""
+    tasks = _all_tasks(rpc, caller, filters)
     names = {unit["code"]: unit["name"]
              for unit in all_items(rpc.tasks.list_units, caller=caller.as_rpc())}
     return Response(write_ledger(tasks, names), media_type=XLSX_MEDIA_TYPE,

@@ -216,15 +216,36 @@ class Contract:
         return preview if dry_run else {**preview, "created": 0, "updated": 0}
 
     def tasks_list_tasks(self, *, caller, unit=None, status=None, category=None, source=None,
-                         codes=None, limit=100, offset=0, batch=None, q=None, lead_unit=None):
+                         codes=None, limit=100, offset=0, batch=None, q=None, lead_unit=None,
+                         year=None, due_month=None):
+        if year is not None and not (str(year).isdigit() and 2000 <= int(year) <= 2100):
+            raise RemoteError("InvalidInput", json.dumps({"year": {
+                "code": "year_invalid", "message": "年份应为 2000—2100 之间的四位数字，如 2026。"}},
+                ensure_ascii=False))
         items = [task for task in TASKS
                  if all(word in task["title"] for word in (q or "").split())
                  and (codes is None or task["code"] in codes)
                  and unit in (None, task["lead_unit"]) and lead_unit in (None, task["lead_unit"])
                  and status in (None, task["status"])
                  and category in (None, task["category"]) and source in (None, task["source"])
-                 and batch in (None, task.get("batch"))]
+                 and batch in (None, task.get("batch"))
+                 # The year scope and due month as the service keeps them
+                 # (tests/service/test_tasks_year_scope.py), closings left out.
+                 and (year is None or (task["start_date"][:4] <= str(year) and (
+                     task["due_date"][:4] >= str(year) or task["status"] == "active")))
+                 and (due_month is None or any(
+                     day.startswith(due_month) for day in [
+                         task["due_date"], *(t["due_date"] for t in task["targets"])]))]
         return _page(items, limit, offset)
+
+    def tasks_list_task_codes(self, *, caller, unit=None, status=None, category=None,
+                              source=None, codes=None, limit=100, offset=0, batch=None, q=None,
+                              lead_unit=None, year=None, due_month=None):
+        found = self.tasks_list_tasks(
+            caller=caller, unit=unit, status=status, category=category, source=source,
+            codes=codes, limit=1000, offset=0, batch=batch, q=q, lead_unit=lead_unit,
+            year=year, due_month=due_month)
+        return _page([task["code"] for task in found["items"]], limit, offset)
 
     def tasks_list_batches(self, *, caller=None):
         return {"items": [
