@@ -278,6 +278,25 @@ export function cityParts() {
 
 const two = (n) => String(n).padStart(2, "0");
 
+// Earlier years the year selector offers, before 全部.
+const EARLIER_YEARS = 9;
+
+/** The year selector's choices: this year by the platform's clock (not this
+ * browser's), the years before it, and every year ("all"). */
+export function yearOptions(chosen = "") {
+  const year = cityParts().year;
+  const options = [[String(year), `今年（${year}年）`],
+    ...Array.from({ length: EARLIER_YEARS }, (_, index) => [String(year - index - 1), `${year - index - 1}年`])];
+  // A link may name a year further back, or one to come.
+  if (/^\d{4}$/.test(chosen) && !options.some(([key]) => key === chosen)) options.push([chosen, `${chosen}年`]);
+  return [...options, ["all", "全部年份"]];
+}
+
+/** A year selector's choice as the API's `year`: "all" is none. */
+export function yearParam(choice) {
+  return choice === "all" ? "" : choice;
+}
+
 /** The city's day today, as 2026-12-05. */
 export function today() {
   const { year, month, day } = cityParts();

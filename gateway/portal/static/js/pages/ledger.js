@@ -2,7 +2,7 @@
 // checked first — a preview of what would change, or every error by row and
 // column — and applied only when the office confirms.
 import { api, download } from "../api.js";
-import { KIND_LABEL, STATUS_LABEL, date, errorText, field, h, panel, table, toast } from "../ui.js";
+import { KIND_LABEL, STATUS_LABEL, cityParts, date, errorText, field, h, panel, select, table, toast, yearOptions, yearParam } from "../ui.js";
 
 const XLSX = ".xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
@@ -84,13 +84,16 @@ function ledgerPanel() {
         : h("p.muted", {}, "表格与任务库一致，没有需要导入的内容。"));
   }
 
+  const exportYear = select("year", yearOptions(), String(cityParts().year), { "data-testid": "ledger-export-year", "aria-label": "导出年度" });
   return panel("导入台账（重点任务清单）",
     h("p.small.muted", {}, "按督查办平时的台账导入：每行一项任务，表头含“任务名称、牵头单位、完成时限”，单位可填名称或编码，",
       "月度计划填在“1月”至“12月”（或“2026-01”）列，写计划累计完成百分比，可附说明，如“30%；完成立项”。",
       "标题行和空行自动跳过。先检查并预览变化，确认后才保存；有任何一处错误都不保存。按任务编号与任务库比对，表格中没有的任务不会被删除。"),
     h("p.row", {},
       h("button.secondary", { type: "button", onclick: () => download("/imports/ledger/template.xlsx", {}, "重点任务清单模板.xlsx").catch((error) => toast(errorText(error))) }, "下载台账模板"),
-      h("button.secondary", { type: "button", onclick: () => download("/tasks/ledger.xlsx", {}, "重点任务清单.xlsx").catch((error) => toast(errorText(error))) }, "导出现有任务为台账")),
+      // This year's tasks and the earlier years' still in hand, unless another year is chosen.
+      exportYear,
+      h("button.secondary", { type: "button", "data-testid": "ledger-export", onclick: () => download("/tasks/ledger.xlsx", { year: yearParam(exportYear.value) }, "重点任务清单.xlsx").catch((error) => toast(errorText(error))) }, "导出现有任务为台账")),
     form, result);
 }
 

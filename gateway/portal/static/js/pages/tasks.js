@@ -2,7 +2,7 @@
 import { api, download } from "../api.js";
 import {
   CLOCK_LABEL, COLOUR_LABEL, COLOUR_SHORT, NOTICE_STATUS, SOURCE_LABEL, STAGE_LABEL, STATUS_LABEL,
-  badge, chineseDate, dateTime, errorText, field, h, pager, panel, percent, progressBar, select, submitting, table, toast,
+  badge, chineseDate, cityParts, dateTime, errorText, field, h, pager, panel, percent, progressBar, select, submitting, table, toast, yearOptions, yearParam,
 } from "../ui.js";
 import { batchOptions, historyPanel, officeTaskPanels } from "./records.js";
 import { feedbackPanel } from "./instructions.js";
@@ -10,6 +10,10 @@ import { threadPanel } from "./thread.js";
 import { REQUEST_STATUS, extensionRequestPanel } from "./extensions.js";
 
 const PAGE = 50;
+/** The list's filters as the API takes them: the year selector's "all" is no year. */
+function listParams(filters) {
+  return { ...filters, year: yearParam(filters.year) };
+}
 
 export async function tasksPage(container, { params, me }) {
   const units = (await api("/units")).items;
@@ -21,10 +25,14 @@ export async function tasksPage(container, { params, me }) {
     unit: params.get("unit") || "", lead_unit: params.get("lead_unit") || "", colour: params.get("colour") || "", status: params.get("status") || "",
     category: params.get("category") || "", source: params.get("source") || "",
     batch: params.get("batch") || "", q: params.get("q") || "",
+    // This year's tasks and the earlier years' still in hand, unless asked
+    // otherwise: the list and the exports do not grow with the years.
+    year: params.get("year") || String(cityParts().year),
   };
   const batches = await batchOptions();
   let offset = 0;
   const form = h("form.panel", {}, h("div.fields", {},
+    field("年度", select("year", yearOptions(filters.year), filters.year, { "data-testid": "year-filter", title: "某年的任务：当年起止的任务，以及往年结转、当年仍在办的任务" })),
     field("搜索任务名称", h("input", { name: "q", type: "search", value: filters.q, maxlength: 100, placeholder: "如：快速路 一期", "data-testid": "task-search" })),
     field("牵头单位", select("lead_unit", [["", me?.units ? "全部（含配合事项）" : "全部单位"], ...choices.map((unit) => [unit.code, unit.name])], filters.lead_unit, { "data-testid": "lead-unit-filter" })),
     field("涉及单位（牵头或配合）", select("unit", [["", everyone], ...choices.map((unit) => [unit.code, unit.name])], filters.unit, { "data-testid": "unit-filter" })),
@@ -34,8 +42,8 @@ export async function tasksPage(container, { params, me }) {
     field("来源", select("source", [["", "全部"], ...Object.entries(SOURCE_LABEL)], filters.source)),
     field("批次", select("batch", batches, filters.batch, { "data-testid": "batch-filter" })),
     h("div.row", {}, h("button", { type: "submit" }, "筛选"),
-      h("button.secondary", { type: "button", "data-testid": "export-ledger", onclick: () => download("/tasks/ledger.xlsx", filters, "重点任务清单.xlsx").catch((error) => toast(errorText(error))) }, "导出台账"),
-      h("button.secondary", { type: "button", title: "每行一个目标、英文列名的机器格式", onclick: () => download("/tasks/export.xlsx", filters, "tasks.xlsx").catch((error) => toast(errorText(error))) }, "导出（机器格式）"))));
+      h("button.secondary", { type: "button", "data-testid": "export-ledger", onclick: () => download("/tasks/ledger.xlsx", listParams(filters), "重点任务清单.xlsx").catch((error) => toast(errorText(error))) }, "导出台账"),
+      h("button.secondary", { type: "button", title: "每行一个目标、英文列名的机器格式", onclick: () => download("/tasks/export.xlsx", listParams(filters), "tasks.xlsx").catch((error) => toast(errorText(error))) }, "导出（机器格式）"))));
   const list = h("div");
   container.append(h("h1", {}, "重点任务"), form, h("div.panel", {}, list));
   form.addEventListener("submit", (event) => {
@@ -48,7 +56,7 @@ export async function tasksPage(container, { params, me }) {
   async function show() {
     list.replaceChildren(h("p.muted", {}, "正在加载……"));
     try {
-      const page = await api("/tasks", { params: { ...filters, limit: PAGE, offset } });
+      const page = await api("/tasks", { params: { ...listParams(filters), limit: PAGE, offset } });
       const go = (next) => { offset = next; show(); };
       list.replaceChildren(pager(page.total, offset, PAGE, go, { noun: "项", testid: "task-total" }), table([
         { label: "编号", value: (row) => row.code },

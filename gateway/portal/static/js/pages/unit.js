@@ -11,10 +11,16 @@ export async function unitPage(container, { me }) {
     container.append(h("p.error", {}, "账号未关联单位，请联系督查办。"));
     return;
   }
-  const [info, tasks] = await Promise.all([api(`/units/${encodeURIComponent(unit)}`), all("/tasks", { unit })]);
   const month = today().slice(0, 7);
+  const year = month.slice(0, 4);
+  // Asked of the server by what is shown, not all the unit's tasks of every
+  // year: the month's due tasks, and this year's with those still in hand.
+  const [info, tasks, dueThisMonth] = await Promise.all([api(`/units/${encodeURIComponent(unit)}`),
+    all("/tasks", { unit, year }), all("/tasks", { unit, due_month: month })]);
   const due = [];
-  for (const task of tasks) {
+  // The server keeps the tasks due, or with a target due, this month; here the
+  // unit's own target among them is picked.
+  for (const task of dueThisMonth) {
     const targets = (task.targets || []).filter((target) => String(target.due_date).startsWith(month) && (target.unit || task.lead_unit) === unit);
     if (targets.length || String(task.due_date).startsWith(month)) due.push({ ...task, target: targets[0] });
   }
@@ -33,12 +39,12 @@ export async function unitPage(container, { me }) {
       { label: "亮灯", value: (row) => badge(row.colour) },
       { label: "", value: (row) => h("a.button", { href: `#/task/${encodeURIComponent(row.code)}`, "data-report": row.code }, "报送进度") },
     ], due, { empty: "本月没有到期的目标", testid: "due-this-month" })),
-    panel("全部任务", table([
+    panel(`${Number(year)}年任务（含往年结转在办）`, table([
       { label: "任务", value: (row) => h("a", { href: `#/task/${encodeURIComponent(row.code)}` }, row.title) },
       { label: "进度", num: true, value: (row) => percent(row.percent) },
       { label: "亮灯", value: (row) => badge(row.colour) },
       { label: "原因", cls: "hide-narrow", value: (row) => h("span.small", {}, row.colour_reason || "") },
-    ], tasks, { empty: "本单位暂无任务", testid: "unit-tasks" })),
+    ], tasks, { empty: "本年度暂无任务", testid: "unit-tasks" })),
     h("section.panel", {}, h("h2", {}, "督办单"), sections.notices),
     h("section.panel", {}, h("h2", {}, "书面承诺"), sections.commitments),
     h("section.panel", {}, h("h2", {}, "消息"), sections.inbox));
@@ -128,7 +134,7 @@ function summaryStrip(tasks, due) {
   const tile = (cls, label, value, testid) => h(`div.count.${cls}`, { "data-testid": testid },
     h("div.label", {}, label), h("div.value", {}, String(value)));
   return h("div.counts.strip", { "data-testid": "unit-summary" },
-    tile("none", "全部任务", tasks.length, "summary-tasks"),
+    tile("none", "本年任务", tasks.length, "summary-tasks"),
     tile("red", "红灯", count("red"), "summary-red"),
     tile("yellow", "黄灯", count("yellow"), "summary-yellow"),
     tile("none", "本月到期", due.length, "summary-due"));
