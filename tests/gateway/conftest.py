@@ -472,6 +472,11 @@ class Contract:
 
     def tasks_update_verification_policy(self, *, data, caller, note=None):
         policy = self.tasks_get_verification_policy(caller=caller)
+        # As the tasks service does: a kind it does not verify is refused, not kept.
+        unknown = sorted(set(data) - set(policy["rules"]))
+        if unknown:
+            raise RemoteError("InvalidInput", json.dumps(
+                {kind: "没有这类核验" for kind in unknown}, ensure_ascii=False))
         return {**policy, "version": 2, "rules": {**policy["rules"], **data}, "note": note,
                 "changes": {kind: [policy["rules"][kind], value] for kind, value in data.items()}}
 
