@@ -718,7 +718,7 @@ def test_a_task_with_an_impossible_date_does_not_stop_the_evaluation(warnings):
     figures = warnings("evaluate", "2026-04-23")
     assert figures["evaluated"] == 3  # T1's targets and T1
     assert [item["task"] for item in warnings("list_unjudged_tasks")["items"]] == ["T9"]
-    assert "1026-03-31" in warnings("list_unjudged_tasks")["items"][0]["problem"]
+    assert "1026年3月31日" in warnings("list_unjudged_tasks")["items"][0]["problem"]
 
 
 def test_a_batch_of_a_thousand_reports_is_evaluated_in_one_go(warnings):
