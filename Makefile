@@ -7,6 +7,9 @@ PYTEST := $(PY) -m pytest -q -p no:cacheprovider
 tier = $(if $(wildcard $(1)),$(PYTEST) $(2) $(wildcard $(1)) || [ $$? -eq 5 ],@echo "skipped: no $(1)")
 # pytest-xdist: one worker per core, each test whole in one worker.
 SPREAD = -n auto
+# A tier of nameko containers cannot use xdist (eventlet hangs its workers): its
+# files are shared out to one pytest per core instead, side by side.
+side_by_side = $(if $(wildcard $(1)),$(PY) scripts/tier_side_by_side.py --pytest "$(PYTEST)" $(wildcard $(1)) || [ $$? -eq 5 ],@echo "skipped: no $(1)")
 
 .PHONY: setup run test test-as-of tiers lint migrate clean bench audit-verify
 
@@ -40,7 +43,7 @@ test-as-of: setup
 
 tiers:
 	$(call tier,tests/logic tests/contracts)
-	$(call tier,tests/service)
+	$(call side_by_side,tests/service)
 	$(call tier,tests/flows)
 	$(call tier,tests/gateway,$(SPREAD))
 	$(call tier,tests/deploy)
