@@ -102,6 +102,25 @@ class _Blank(dict):
         return ""
 
 
+# A ranking period as the ranking service names it (2026-Q4, 2026-H2, 2026-11,
+# 2026) and as people say it; anything else is shown as it came.
+_PERIOD = re.compile(r"^(\d{4})(?:-(Q[1-4]|H[12]|0[1-9]|1[0-2]))?$")
+
+
+def period_words(period: str) -> str:
+    match = _PERIOD.match(period or "")
+    if not match:
+        return period
+    year, part = match.groups()
+    if part is None:
+        return f"{year}年度"
+    if part.startswith("Q"):
+        return f"{year}年第{'一二三四'[int(part[1]) - 1]}季度"
+    if part.startswith("H"):
+        return f"{year}年{'上' if part == 'H1' else '下'}半年"
+    return f"{year}年{int(part)}月"
+
+
 def _progress(request: Any) -> str:
     if isinstance(request, dict) and request.get("summary") and "items" in request:
         # A large batch is kept as a summary (audit.request_record): its count.
@@ -128,7 +147,10 @@ def describe(method: str, route: str | None, target: dict | None, request: Any) 
         return f"{method} {route or ''}".strip()
     if (method, template) == ("POST", "/progress"):
         return _progress(request)
-    filled = phrase.format_map(_Blank(target or {}))
+    target = dict(target or {})
+    if "period" in target:
+        target["period"] = period_words(str(target["period"]))
+    filled = phrase.format_map(_Blank(target))
     if (method, template) in {("POST", "/tasks"), ("POST", "/units")}:
         return _named(filled, request, "code", " ")
     if (method, template) == ("POST", "/users"):

@@ -42,6 +42,16 @@ def test_the_words_name_what_was_acted_on():
     assert describe("POST", "/api/v1/tasks", None, None) == "新建任务"
 
 
+def test_a_ranking_period_reads_as_people_say_it():
+    route = "/api/v1/rankings/{period}/publish"
+    assert describe("POST", route, {"period": "2026-Q4"}, None) == "发布了 2026年第四季度 的排名"
+    assert describe("POST", route, {"period": "2027-H1"}, None) == "发布了 2027年上半年 的排名"
+    assert describe("POST", route, {"period": "2026-11"}, None) == "发布了 2026年11月 的排名"
+    assert describe("POST", route, {"period": "2026"}, None) == "发布了 2026年度 的排名"
+    # Whatever else a request named is shown as it came.
+    assert describe("POST", route, {"period": "2026-Q9"}, None) == "发布了 2026-Q9 的排名"
+
+
 def test_a_request_that_matched_no_route_reads_as_itself():
     assert describe("POST", None, None, None) == "POST"
     assert describe("DELETE", "/api/v1/nothing", None, None) == "DELETE /api/v1/nothing"
