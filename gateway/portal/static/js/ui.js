@@ -60,11 +60,6 @@ export function chineseDate(value) {
   return `${y}年${m}月${d}日`;
 }
 
-export function date(value) {
-  if (!value) return "—";
-  return String(value).slice(0, 10);
-}
-
 /** A moment (ISO 8601; UTC when it says no offset) as the city's clock shows it. */
 export function dateTime(value) {
   if (!value) return "—";

@@ -2,7 +2,7 @@
 // checked first — a preview of what would change, or every error by row and
 // column — and applied only when the office confirms.
 import { api, download } from "../api.js";
-import { KIND_LABEL, STATUS_LABEL, cityParts, date, errorText, field, h, panel, select, table, toast, yearOptions, yearParam } from "../ui.js";
+import { KIND_LABEL, STATUS_LABEL, chineseDate, cityParts, errorText, field, h, panel, select, table, toast, yearOptions, yearParam } from "../ui.js";
 
 const XLSX = ".xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
@@ -59,7 +59,7 @@ function ledgerPanel() {
         { label: "编号", value: (row) => row.generated_code ? `${row.code}（自动生成）` : row.code },
         { label: "任务名称", value: (row) => row.title },
         { label: "牵头单位", value: (row) => row.lead_unit_name },
-        { label: "完成时限", value: (row) => date(row.due_date) },
+        { label: "完成时限", value: (row) => chineseDate(row.due_date) },
         { label: "月度计划", value: (row) => planText(row.plan) },
       ], preview.new, { testid: "ledger-new" })) : null,
       preview.changed_total ? panel(`修改的任务（${preview.changed_total}）`, listedOnly(preview.changed, preview.changed_total), table([

@@ -4,7 +4,7 @@
 // filter the task list and the one screen.
 import { api } from "../api.js";
 import {
-  CLOCK_LABEL, KIND_LABEL, SOURCE_LABEL, STATUS_LABEL, chineseDate, date, dateTime, field, h, panel, percent, select, submitting, table, toast, today,
+  CLOCK_LABEL, KIND_LABEL, SOURCE_LABEL, STATUS_LABEL, chineseDate, dateTime, field, h, panel, percent, select, submitting, table, toast, today,
 } from "../ui.js";
 
 // A task's fields as people call them: in its history, and as the columns of the
@@ -64,10 +64,10 @@ export function historyPanel(history, names) {
     { label: "原因", value: (row) => row.reason || "—" },
   ], history.versions || [], { testid: "task-versions", empty: "暂无修改记录" });
   const plans = (history.plans || []).map((plan) => h("div", { "data-testid": `plan-${plan.version}` },
-    h("h3", {}, `第${plan.version}版计划（${plan.version === 1 ? "初始计划" : `${date(plan.effective_on)}起执行，${plan.reason || ""}`}）`),
+    h("h3", {}, `第${plan.version}版计划（${plan.version === 1 ? "初始计划" : `${chineseDate(plan.effective_on)}起执行，${plan.reason || ""}`}）`),
     table([
       { label: "序号", num: true, value: (row) => String(row.seq) },
-      { label: "到期", value: (row) => date(row.due_date) },
+      { label: "到期", value: (row) => chineseDate(row.due_date) },
       { label: "计划累计", num: true, value: (row) => percent(row.planned_percent) },
       { label: "目标", value: (row) => row.description || "" },
       { label: "责任单位", value: (row) => shown(row.unit, names) },

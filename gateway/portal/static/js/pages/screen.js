@@ -3,7 +3,7 @@
 import { api, unitNames } from "../api.js";
 import { bigScreenPage } from "./bigscreen.js";
 import {
-  COLOURS, COLOUR_LABEL, COLOUR_SHORT, NOTICE_STATUS, badge, chineseDate, cityTime, date, h, panel, percent, rankChange, s, submitting, table, today,
+  COLOURS, COLOUR_LABEL, COLOUR_SHORT, NOTICE_STATUS, badge, chineseDate, cityTime, h, panel, percent, rankChange, s, submitting, table, today,
 } from "../ui.js";
 import { batchOptions, batchesTable } from "./records.js";
 import { renderOpenRecords } from "./accountability.js";
@@ -219,7 +219,7 @@ function renderClocks(element, all) {
     { label: "事项", value: (row) => h("a", { href: `#/task/${encodeURIComponent(row.task)}` }, row.title || row.task) },
     { label: "单位", value: (row) => row.unit_name || row.unit },
     { label: "环节", value: (row) => row.stage_name },
-    { label: "时限", cls: "nowrap", value: (row) => date(row.due) },
+    { label: "时限", cls: "nowrap", value: (row) => chineseDate(row.due) },
     { label: "剩余", num: true, value: (row) => row.days_left < 0
       ? h("span.badge.red", {}, `超时${-row.days_left}天`)
       : h(`span.badge.${row.days_left <= 1 ? "yellow" : "green"}`, {}, row.days_left === 0 ? "今日到期" : `${row.days_left}天`) },
@@ -235,7 +235,7 @@ function renderNotices(element, items, counts, names) {
     { label: "任务", value: (row) => h("a", { href: `#/task/${encodeURIComponent(row.task)}`, title: row.task }, row.title || row.task) },
     { label: "单位", value: (row) => names.get(row.unit) || row.unit },
     { label: "状态", value: (row) => badge(row.colour, NOTICE_STATUS[row.status] || row.status) },
-    { label: "回复时限", value: (row) => date(row.answer_due) },
+    { label: "回复时限", value: (row) => chineseDate(row.answer_due) },
   ], items.slice(0, NOTICES_SHOWN), { empty: "没有未办结的督办单", testid: "notices" }));
 }
 

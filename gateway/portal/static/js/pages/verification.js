@@ -3,7 +3,7 @@
 // from here; and the policy that says which requests are checked (none, all, or
 // a random share). Units never see whether a request was drawn, only 待复核.
 import { api } from "../api.js";
-import { badge, date, dateTime, errorText, field, h, pagedList, panel, percent, select, submitting, table, toast } from "../ui.js";
+import { badge, chineseDate, dateTime, errorText, field, h, pagedList, panel, percent, select, submitting, table, toast } from "../ui.js";
 
 const KINDS = [["closure", "销号"], ["clock_stage", "13710节点"], ["commitment", "承诺兑现"]];
 const MODES = [["none", "不复核（即时计入）"], ["all", "全部复核"], ["share", "随机抽查"]];
@@ -15,7 +15,7 @@ function claimText(row) {
   const claim = row.claim || {};
   if (row.kind === "closure") return `完成 ${percent(claim.percent)}，佐证资料 ${claim.evidence ?? 0} 份`;
   if (row.kind === "clock_stage") return `${row.subject_name || row.subject} 完成于 ${dateTime(claim.recorded_at)}`;
-  return `${claim.step || row.subject_name || ""}：兑现于 ${dateTime(claim.fulfilled_at)}（承诺 ${claim.promised_date ? date(claim.promised_date) : "—"}）`;
+  return `${claim.step || row.subject_name || ""}：兑现于 ${dateTime(claim.fulfilled_at)}（承诺 ${claim.promised_date ? chineseDate(claim.promised_date) : "—"}）`;
 }
 
 export async function verificationTab(body) {
