@@ -112,14 +112,18 @@ export async function all(path, params = {}) {
 }
 
 let clockAsked = 0;
+let clockAnswer = null;
 
 /** Set the city's clock (ui.js) from the platform's (GET /today): before the
  * first page, then at most once a minute, so a rehearsal's moved clock shows
- * soon. Without an answer the pages keep Beijing time on this browser's clock. */
-export async function cityClock() {
-  if (clockAsked && Date.now() - clockAsked < 60_000) return;
+ * soon. Without an answer the pages keep Beijing time on this browser's clock.
+ * A page drawn while the question is out (a sign-in's page and the hash change
+ * it makes) waits for the same answer, rather than drawing on this browser's. */
+export function cityClock() {
+  if (clockAnswer && Date.now() - clockAsked < 60_000) return clockAnswer;
   clockAsked = Date.now();
-  try { setCityClock(await api("/today")); } catch { /* asked again in a minute */ }
+  clockAnswer = api("/today").then(setCityClock, () => { /* asked again in a minute */ });
+  return clockAnswer;
 }
 
 let unitNamesCache = null;
