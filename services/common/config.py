@@ -11,6 +11,8 @@ DEFAULT_AMQP_URI = "amqp://guest:guest@127.0.0.1:5672/"
 # quickly without false alarms on a busy 2-core machine.
 DEFAULT_HEARTBEAT = 30
 DEFAULT_RETRY_DELAYS = (1, 5, 30, 120, 600)
+# How long a queue consumer waits for a frame before it turns (see consuming.py).
+DEFAULT_CONSUMER_TURN = 0.2
 
 SERVICES = ("tasks", "warnings", "ranking", "notify")
 
@@ -54,12 +56,26 @@ def heartbeat(environ):
     return seconds
 
 
+def consumer_turn(environ):
+    """LUOSHI_CONSUMER_TURN_SECONDS: 0.01–1. A service stops, and a provider leaves
+    its consumer, only at a turn; each turn without a frame is one select timing out."""
+    raw = environ.get("LUOSHI_CONSUMER_TURN_SECONDS", DEFAULT_CONSUMER_TURN)
+    try:
+        seconds = float(raw)
+    except ValueError:
+        seconds = None
+    if seconds is None or not 0.01 <= seconds <= 1:
+        raise ValueError(f"LUOSHI_CONSUMER_TURN_SECONDS is seconds from 0.01 to 1, not {raw!r}")
+    return seconds
+
+
 def from_environment(environ=None):
     """The nameko config of a service process, from LUOSHI_* variables."""
     environ = os.environ if environ is None else environ
     config = {key: value for key, value in environ.items() if key.startswith("LUOSHI_")}
     config["AMQP_URI"] = environ.get("LUOSHI_AMQP_URI", DEFAULT_AMQP_URI)
     config["HEARTBEAT"] = heartbeat(environ)
+    config["CONSUMER_TURN"] = consumer_turn(environ)
     config["max_workers"] = int(environ.get("LUOSHI_MAX_WORKERS", 10))
     config["serializer"] = "json"
     config["LOGGING"] = {

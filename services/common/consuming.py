@@ -39,7 +39,7 @@ from nameko.rpc import RPC_QUEUE_TEMPLATE, RpcConsumer, get_rpc_exchange
 from .bulk import insert_ignoring_conflicts
 from .callers import trusted
 from .clock import utcnow
-from .config import DEFAULT_HEARTBEAT, retry_delays
+from .config import DEFAULT_CONSUMER_TURN, DEFAULT_HEARTBEAT, retry_delays
 from .loading import loader
 from .metrics import CONSUMER_RESTARTED, PARKED, RETRIED, SETTLE_LOST
 from .outbox import events_exchange
@@ -127,11 +127,12 @@ CONNECTION_LOST = (OSError, AMQPError, KombuError)
 # The consumer is stuck when it has not turned for this many heartbeats while
 # connected: the span after which a connection silent both ways counts as dead.
 STUCK_AFTER_HEARTBEATS = 2
-# How long the consumer waits for a frame before it turns (kombu's default is 1 s).
-# A provider leaves the consumer only at a turn, and stopping a service takes two
-# turns: at 1 s every stop, every rolling restart and every test paid 2 s of idle
-# waiting. A select that times out five times a second costs nothing measurable.
-TURN_SECONDS = 0.2
+# How long the consumer waits for a frame before it turns (kombu's default is 1 s):
+# LUOSHI_CONSUMER_TURN_SECONDS, 0.2 s unless set (config.py). A provider leaves the
+# consumer only at a turn, and stopping a service takes two or three turns: at 1 s
+# every stop, every rolling restart and every test paid 2 s of idle waiting. A
+# select that times out five times a second costs nothing measurable; the tests,
+# which stop a container each, turn faster still.
 
 
 class RobustQueueConsumer(QueueConsumer):
@@ -146,7 +147,7 @@ class RobustQueueConsumer(QueueConsumer):
       without consumers: the consumer went on turning on it, its queues filling,
       when a worker's ack was the first to meet the socket the broker had reset;
     - a watchdog starts the consumer again when it stops turning. Connected, it
-      turns after each message and whenever TURN_SECONDS pass without a frame
+      turns after each message and whenever a turn's span passes without a frame
       (kombu's drain times out and checks the heartbeats, which the broker
       sends every half interval: hence heartbeats of at least 5 s);
       reconnecting, it turns at every attempt.
@@ -173,7 +174,8 @@ class RobustQueueConsumer(QueueConsumer):
         super().kill()
 
     def consume(self, *args, **kwargs):
-        kwargs.setdefault("safety_interval", TURN_SECONDS)
+        kwargs.setdefault("safety_interval",
+                          self.container.config.get("CONSUMER_TURN") or DEFAULT_CONSUMER_TURN)
         return super().consume(*args, **kwargs)
 
     def _stop_watchdog(self):

@@ -427,7 +427,9 @@ class Service(AccountabilityEntrypoints, CalendarEntrypoints, ForecastEntrypoint
         repo.set_task_status(session, change["task"], change["status"],
                              change["effective_on"] or self.clock.day_of(change["occurred_at"]))
         self._evaluate_on_event(session, [change["task"]])
-        # Finished, its targets no longer change and are seldom read again.
+        # Finished, its targets no longer change and are seldom read again. The
+        # evaluation's reading lets them go too, but a day the calendar does not
+        # cover skips that reading.
         self.known_targets.pop(change["task"], None)
 
     def _tasks_created(self, session, tasks):

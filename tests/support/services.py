@@ -21,6 +21,8 @@ def service_config(amqp_uri, data_dir, db_urls=None, **extra):
         "LUOSHI_DATA_DIR": str(data_dir),
         "LUOSHI_RETRY_DELAYS": "0.2,0.5",
         "LUOSHI_LOG_LEVEL": "WARNING",
+        # Every test stops its container, which waits two or three turns.
+        "LUOSHI_CONSUMER_TURN_SECONDS": "0.05",
     }
     for service, url in (db_urls or {}).items():
         environ[f"LUOSHI_{service.upper()}_DB_URL"] = url
