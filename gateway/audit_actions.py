@@ -155,6 +155,9 @@ def describe(method: str, route: str | None, target: dict | None, request: Any) 
         return _named(filled, request, "code", " ")
     if (method, template) == ("POST", "/users"):
         return _named(filled, request, "username", " ")
+    if (method, template) == ("POST", "/auth/token"):
+        # A sign-in has no caller yet: the account it tried is the row's who.
+        return _named(filled, request, "username", "，账号 ")
     if (method, template) == ("POST", "/notices"):
         return _named(filled, request, "task", "，任务 ")
     return filled

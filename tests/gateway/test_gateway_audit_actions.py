@@ -62,3 +62,13 @@ def test_the_log_answers_with_the_words(client, admin, fake_rpc):
     entry = client.get("/api/v1/audit", params={"path": "/api/v1/tasks/"},
                        headers=admin).json()["items"][0]
     assert entry["action"] == "说明了任务 T-001 未完成的原因"
+
+
+def test_a_sign_in_names_the_account_it_tried_and_never_the_password(client, admin):
+    assert client.post("/api/v1/auth/token",
+                       data={"username": "nobody", "password": "guess-1"}).status_code == 401
+    entry = client.get("/api/v1/audit", params={"path": "/api/v1/auth/token"},
+                       headers=admin).json()["items"][0]
+    assert entry["action"] == "登录，账号 nobody"
+    assert entry["status"] == 401 and entry["user"] is None
+    assert "guess-1" not in str(entry)
