@@ -99,7 +99,9 @@ class AccountabilityEntrypoints:
             else:
                 notice = repo.notice_row(session, int(ref)) if (ref or "").isdigit() else None
                 if notice is None or notice.unit != loaded["unit"]:
-                    raise InvalidInput({"ground_ref": f"no notice {ref} of unit {loaded['unit']}"})
+                    raise InvalidInput({"ground_ref": {
+                        "code": "notice_unknown",
+                        "message": f"单位 {loaded['unit']} 没有这份督办单，不能以此立案。"}})
                 detail = rules_of.notice_ground(notice, notice_number(notice.year, notice.number))
                 task = notice.task_code
             deadline = loaded.get("plan_deadline")

@@ -39,13 +39,19 @@ def test_the_office_opens_a_record_choosing_the_unit_by_name(open_as, platform, 
     assert not form.locator("input[name=unit]").count()
     unit.select_option(label="测试县")
     form.locator("select[name=ground]").select_option("red_days")
-    form.locator("input[name=ground_ref]").fill(TASK)
+    # The red task is chosen by its title among the unit's red tasks, not typed.
+    ground_ref = form.locator("select[name=ground_ref]")
+    expect(ground_ref.locator("option", has_text="测试县产业园道路建设（红色")).to_have_count(
+        1, timeout=TIMEOUT)
+    assert not form.locator("input[name=ground_ref]").count()
+    ground_ref.select_option(TASK)
     form.locator("textarea[name=summary]").fill("产业园道路建设长期亮红灯")
     screenshot(page, "accountability-form-by-name")
     with page.expect_request(lambda request: request.method == "POST"
                              and request.url.endswith("/api/v1/accountability")) as sent:
         form.get_by_role("button", name="立案").click()
-    assert sent.value.post_data_json["unit"] == UNIT
+    assert (sent.value.post_data_json["unit"], sent.value.post_data_json["ground_ref"]) == (
+        UNIT, TASK)
     expect(form.locator(".form-message.ok")).to_have_text("已立案", timeout=TIMEOUT)
     records = page.get_by_test_id("accountability")
     expect(records).to_contain_text("产业园道路建设长期亮红灯")
@@ -82,6 +88,35 @@ def test_the_office_records_an_instruction_choosing_the_leader_by_name(open_as, 
     expect(listed).to_contain_text("产业园区绿化提升")
     day = platform.clock.day
     expect(listed).to_contain_text(f"李建国 {day.year}年{day.month}月{day.day}日")
+    assert page.errors == []
+
+
+def test_an_instruction_on_a_task_in_hand_finds_it_by_words_of_its_title(open_as, platform,
+                                                                        screenshot):
+    # A demo county's task: an instruction adds its 13710 stages, and the test
+    # county's colours are the one screen's tests'.
+    tasks = platform.http.get("/api/v1/tasks", headers=platform.login(), params={
+        "lead_unit": "ZHANGSHU", "status": "active", "limit": 1}).json()["items"]
+    code, title = tasks[0]["code"], tasks[0]["title"]
+    page = open_as("admin", "#/instructions-office")
+    form = page.get_by_test_id("instruction-form")
+    expect(form.locator("select[name=leader] option", has_text="李建国")).to_have_count(
+        1, timeout=TIMEOUT)
+    assert not form.locator("input[name=task]").count()
+    form.get_by_label("已有任务（不选则交办新事项）：查找").fill(title[-6:])
+    chosen = form.locator("select[name=task]")
+    expect(chosen.locator("option", has_text=f"{title}（{code}）")).to_have_count(
+        1, timeout=TIMEOUT)
+    chosen.select_option(code)
+    form.locator("textarea[name=text]").fill("请加快推进，月底前报进展")
+    screenshot(page, "instruction-on-a-task-found-by-title")
+    with page.expect_request(lambda request: request.method == "POST"
+                             and request.url.endswith("/api/v1/instructions")) as sent:
+        form.get_by_role("button", name="录入批示").click()
+    body = sent.value.post_data_json
+    assert body["task"] == code and "matter" not in body
+    expect(form.locator(".form-message.ok")).to_have_text(f"已录入，事项 {code}",
+                                                          timeout=TIMEOUT)
     assert page.errors == []
 
 

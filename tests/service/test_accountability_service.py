@@ -126,8 +126,9 @@ def test_an_overdue_notice_is_a_ground_and_a_timely_one_is_not(warnings):
     record = _open(warnings, ground="notice_overdue", ground_ref=str(notice["id"]))
     assert record["ground_detail"] == f"督办单 {notice['number']} 逾期未签收"
     assert record["task"] == "T1"
-    with pytest.raises(InvalidInput):
+    with pytest.raises(InvalidInput) as refused:
         _open(warnings, unit="zs", ground="notice_overdue", ground_ref=str(notice["id"]))
+    assert "notice_unknown" in str(refused.value) and "没有这份督办单" in str(refused.value)
     measured = warnings("record_accountability_measure", record["id"], {
         "kind": "criticism", "taken_on": "2026-05-09", "result": "全市通报"}, ADMIN)
     assert [(m["kind_name"], m["taken_on"]) for m in measured["measures"]] == [

@@ -239,6 +239,26 @@ export function select(name, options, value, attrs = {}) {
   return h("select", { name, ...attrs }, options.map(([key, text]) => h("option", { value: key, selected: key === value }, text)));
 }
 
+/** A task found by words of its title and chosen by name; the form still sends
+ * its code as `name`. find(words) answers the matching tasks ({code, title}). */
+export function taskPicker(label, name, find, { none = "（不选）" } = {}) {
+  const choice = select(name, [["", none]], "");
+  const words = h("input", { type: "search", maxlength: 100, placeholder: "如：产业园", "aria-label": `${label}：查找` });
+  let asked = 0, pause;
+  const look = async () => {
+    const mine = ++asked, text = words.value.trim();
+    const found = text ? await find(text) : [];
+    if (mine !== asked) return; // a later search answered first
+    choice.replaceChildren(h("option", { value: "" }, text && !found.length ? "未找到，请换个字词" : none),
+      ...found.map((task) => h("option", { value: task.code }, `${task.title}（${task.code}）`)));
+    if (found.length) choice.value = found[0].code;
+  };
+  // Asked once the clerk pauses, not at every keystroke.
+  words.addEventListener("input", () => { clearTimeout(pause); pause = setTimeout(() => look().catch((error) => toast(errorText(error))), 300); });
+  return h("div.field.picker", {}, h("div.fields.nested", {},
+    h("label", {}, "查找任务（名称中的字词）", words), h("label", {}, label, choice)));
+}
+
 // The city's clock. The reader's browser may keep another zone (a screen on the
 // wall set to UTC, a leader abroad) and a rehearsal holds the platform at a day
 // of its own, so days and times are the platform's, in the city's zone: the

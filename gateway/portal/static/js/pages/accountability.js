@@ -3,7 +3,7 @@
 // closes it; leaders read; a unit sees its open records on its workbench and
 // writes its rectification plan (整改方案).
 import { api, download } from "../api.js";
-import { badge, chineseDate, errorText, field, h, pagedList, panel, select, submitting, table, toast } from "../ui.js";
+import { badge, chineseDate, errorText, field, h, pagedList, panel, periodLabel, select, submitting, table, toast } from "../ui.js";
 
 const GROUNDS = [["black_list", "列入黑榜"], ["red_days", "红色预警持续未消除"], ["notice_overdue", "督办单逾期"]];
 const QUESTIONS = [["accountability", "问责"], ["results", "问效"], ["plans", "问计"]];
@@ -23,13 +23,43 @@ export async function accountabilityPage(container, { me }) {
   await paged.show();
 }
 
-// The clerk chooses the unit by name; the record is opened with its code.
+// What a ground may point at, for one unit, as [value, words]: the published
+// black lists' periods, the unit's red tasks, or its overdue notices. The first
+// is the choice when the clerk makes none.
+async function groundChoices(ground, unit) {
+  if (ground === "black_list") {
+    const published = (await api("/rankings/periods")).items.filter((period) => period.status === "published");
+    return [["", "最近一次列入黑榜的期次"], ...published.map((period) => [period.period, periodLabel(period.period)])];
+  }
+  if (!unit) return [["", "请先选择责任单位"]];
+  if (ground === "red_days") {
+    const red = (await api("/tasks", { params: { lead_unit: unit, colour: "red", limit: 100 } })).items;
+    return red.length ? red.map((task) => [task.code, `${task.title}（红色 ${task.colour_days ?? 0} 天）`]) : [["", "该单位当前没有红色预警的任务"]];
+  }
+  const overdue = (await api("/notices", { params: { unit, limit: 100 } })).items
+    .filter((notice) => notice.status !== "closed" && ["yellow", "red"].includes(notice.colour));
+  return overdue.length ? overdue.map((notice) => [String(notice.id), `${notice.number} · ${notice.title || notice.task}`]) : [["", "该单位没有逾期的督办单"]];
+}
+
+// The clerk chooses the unit, and what the ground points at, by name; the record
+// is opened with their codes.
 function openForm(reload, units) {
   const choices = units.filter((unit) => (unit.status || "active") === "active").map((unit) => [unit.code, unit.name]);
+  const unit = select("unit", [["", "请选择单位"], ...choices], "", { required: true });
+  const ground = select("ground", GROUNDS, "black_list");
+  const ref = select("ground_ref", [], "");
+  let asked = 0;
+  const pointAt = async () => {
+    const mine = ++asked;
+    const found = await groundChoices(ground.value, unit.value);
+    if (mine === asked) ref.replaceChildren(...found.map(([key, text]) => h("option", { value: key }, text)));
+  };
+  for (const input of [unit, ground]) input.addEventListener("change", () => pointAt().catch((error) => toast(errorText(error))));
+  pointAt().catch((error) => toast(errorText(error)));
   const form = h("form", { "data-testid": "accountability-form" }, h("div.fields", {},
-    field("责任单位", select("unit", [["", "请选择单位"], ...choices], "", { required: true })),
-    field("立案依据", select("ground", GROUNDS, "black_list")),
-    field("依据所指（黑榜期次 / 任务编号 / 督办单号）", h("input", { name: "ground_ref", maxlength: 64 })),
+    field("责任单位", unit),
+    field("立案依据", ground),
+    field("依据所指", ref),
     h("div.field", {}, h("span", {}, "所问事项："), ...QUESTIONS.map(([key, label]) =>
       h("label", {}, h("input", { type: "checkbox", name: "questions", value: key, checked: key === "accountability" }), label))),
     field("问题摘要", h("textarea", { name: "summary", required: true, maxlength: 5000 })),

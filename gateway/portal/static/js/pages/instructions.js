@@ -3,7 +3,7 @@
 // (再批示); the office records an instruction for a leader. The feedback panel
 // of a task page lets the lead unit report a stage with words and files.
 import { api, download } from "../api.js";
-import { CLOCK_LABEL, STATUS_LABEL, badge, chineseDate, dateTime, errorText, field, h, pagedList, panel, select, submitting, table, toast, today } from "../ui.js";
+import { CLOCK_LABEL, STATUS_LABEL, badge, chineseDate, dateTime, errorText, field, h, pagedList, panel, select, submitting, table, taskPicker, toast, today } from "../ui.js";
 
 const STAGES = [["deployed", "部署"], ["first_feedback", "首次反馈"], ["closed", "办结"]];
 const KIND = { on_task: "对已有任务批示", new_matter: "批示交办新事项", follow_up: "再批示" };
@@ -82,7 +82,9 @@ async function recordForm(me, reload) {
     field("领导姓名（批示下显示）", leaderName),
     field("批示日期", h("input", { name: "given_on", type: "date", required: true, value: today() })),
     field("批示内容", h("textarea", { name: "text", required: true, maxlength: 5000 })),
-    field("已有任务编号（不填则交办新事项）", h("input", { name: "task", maxlength: 32 })),
+    taskPicker("已有任务（不选则交办新事项）", "task",
+      async (words) => (await api("/tasks", { params: { q: words, status: "active", limit: 20 } })).items,
+      { none: "（不选，交办新事项）" }),
     field("新事项名称", h("input", { name: "title", maxlength: 300 })),
     field("牵头单位", select("lead_unit", [["", "请选择（交办新事项时）"], ...active.map((unit) => [unit.code, unit.name])], "")),
     field("“13710”类别", select("clock_class", [["general", "一般事项"], ["important", "重要事项"], ["complex", "复杂事项"]], "general"))),
