@@ -269,6 +269,7 @@ SCHEMAS = {
 # Leaders' instructions, stage feedback and task threads ------------------------
 
 INSTRUCTION_GIVEN = "instruction_given"
+INSTRUCTION_CORRECTED = "instruction_corrected"
 STAGE_FEEDBACK_GIVEN = "stage_feedback_given"
 TASK_MESSAGE_POSTED = "task_message_posted"
 
@@ -288,6 +289,23 @@ class InstructionGiven(EventSchema):
     leader_name = fields.String(required=True)
     given_on = fields.String(required=True)
     text = fields.String(required=True)
+
+
+class InstructionCorrected(EventSchema):
+    """A recorded instruction was corrected (its words, the leader's name shown
+    under it or its date): the instruction as it now reads, why, and who
+    corrected it."""
+
+    instruction_id = fields.Integer(required=True)
+    task = fields.String(required=True)
+    lead_unit = fields.String(required=True)
+    kind = fields.String(required=True)
+    leader = fields.String(required=True)
+    leader_name = fields.String(required=True)
+    given_on = fields.String(required=True)
+    text = fields.String(required=True)
+    reason = fields.String(required=True)
+    corrected_by = fields.String(allow_none=True, required=True)
 
 
 class StageFeedbackGiven(EventSchema):
@@ -325,6 +343,7 @@ class TaskMessagePosted(EventSchema):
 
 SCHEMAS.update({
     INSTRUCTION_GIVEN: InstructionGiven,
+    INSTRUCTION_CORRECTED: InstructionCorrected,
     STAGE_FEEDBACK_GIVEN: StageFeedbackGiven,
     TASK_MESSAGE_POSTED: TaskMessagePosted,
 })

@@ -3,6 +3,7 @@ as plain rules: which task an instruction makes, who may give one, and how an
 instruction is shown with its stages. No nameko, no SQL."""
 from .exceptions import Forbidden, InvalidInput
 from .signals import stage_deadline
+from .texts import say
 
 ON_TASK, NEW_MATTER, FOLLOW_UP = "on_task", "new_matter", "follow_up"
 KINDS = (ON_TASK, NEW_MATTER, FOLLOW_UP)
@@ -10,6 +11,8 @@ KIND_NAMES = {ON_TASK: "对已有任务的批示", NEW_MATTER: "批示交办新�
 STAGES = ("deployed", "first_feedback", "closed")
 STAGE_NAMES = {"deployed": "部署", "first_feedback": "首次反馈", "closed": "办结"}
 MAX_FILES = 5
+# What of a recorded instruction may be corrected, as people name it.
+CORRECTABLE = {"text": "批示内容", "leader_name": "领导姓名", "given_on": "批示日期"}
 
 
 def kind_of(data):
@@ -33,6 +36,52 @@ def check_giver(caller, leader):
         return
     raise Forbidden({"code": "instruction_giver",
                      "message": "批示只能由督查办录入，或由领导本人录入自己的批示。"})
+
+
+def correction(instruction, data, today):
+    """What correcting `instruction` (a dict with text, leader_name and given_on,
+    the date a date) with `data` (as InstructionCorrectionIn loads it) changes:
+    {"reason", "before", "after"}, before and after holding all three fields.
+    InvalidInput with a stable code: a blank reason or field, a date after
+    `today` (the service's day), or nothing that differs from what is kept."""
+    reason = (data.get("reason") or "").strip()
+    if not reason:
+        raise InvalidInput({"reason": say("reason_required")})
+    before = {name: instruction[name] for name in CORRECTABLE}
+    after = dict(before)
+    for name, label in CORRECTABLE.items():
+        value = data.get(name)
+        if value is None:
+            continue
+        if isinstance(value, str):
+            # Spaces around a name or the words are a typo too, not a change.
+            value = value.strip()
+            if not value:
+                raise InvalidInput({name: say("instruction_field_blank", label=label)})
+        after[name] = value
+    if after["given_on"] > today:
+        raise InvalidInput({"given_on": say(
+            "instruction_date_in_future", given_on=chinese_day(after["given_on"]),
+            today=chinese_day(today))})
+    if after == before:
+        raise InvalidInput(say("instruction_nothing_changed"))
+    return {"reason": reason, "before": before, "after": after}
+
+
+def corrections_view(rows):
+    """Corrections as people read them, oldest first: [{at, by, reason, fields:
+    [{field, label, from, to}]}] from rows of {at, by, reason, before, after}
+    (dates as ISO text), only the fields that changed."""
+    return [{"at": row["at"], "by": row["by"], "reason": row["reason"],
+             "fields": [{"field": name, "label": label, "from": row["before"][name],
+                         "to": row["after"][name]}
+                        for name, label in CORRECTABLE.items()
+                        if row["before"][name] != row["after"][name]]}
+            for row in rows]
+
+
+def chinese_day(day):
+    return f"{day.year}年{day.month}月{day.day}日"
 
 
 def matter_task(matter, given_on, code, calendar):

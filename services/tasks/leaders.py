@@ -16,7 +16,7 @@ from services.common.text import refuse_unstorable
 from . import events, instructions, logic, threads
 from . import repository as repo
 from .exceptions import EXPECTED, Conflict, InvalidInput, NotFound, TooLarge
-from .schemas import InstructionIn, MessageIn, StageFeedbackIn
+from .schemas import InstructionCorrectionIn, InstructionIn, MessageIn, StageFeedbackIn
 from .texts import say
 
 
@@ -29,7 +29,8 @@ def _load(schema, data):
 
 class LeadersEntrypoints:
     """Instructions, stage feedback and task threads. Emits instruction_given
-    (with task_created for a new matter), stage_feedback_given (with
+    (with task_created for a new matter), instruction_corrected,
+    stage_feedback_given (with
     clock_stage_recorded when it records the stage) and task_message_posted."""
 
     @rpc(expected_exceptions=EXPECTED)
@@ -90,6 +91,37 @@ class LeadersEntrypoints:
                           given_on=loaded["given_on"].isoformat(), text=loaded["text"])))
             return self._instruction_views(session, [repo.instruction_dict(
                 repo.instruction_row(session, instruction_id))])[0]
+
+    @rpc(expected_exceptions=EXPECTED)
+    def correct_instruction(self, instruction_id, data, caller):
+        """Correct a recorded instruction: the office any, a leader its own.
+        `data` is InstructionCorrectionIn: any of text, leader_name and given_on,
+        and the reason (required). Each correction is kept with the fields
+        before and after. Answers the instruction as list_instructions shows it,
+        with its corrections. NotFound; Forbidden (instruction_giver);
+        InvalidInput for a blank reason, a date after today or nothing changed.
+        Emits instruction_corrected."""
+        loaded = _load(InstructionCorrectionIn(), data)
+        user = (caller or {}).get("user")
+        with self.db.session() as session:
+            row = repo.instruction_row(session, instruction_id) \
+                if isinstance(instruction_id, int) else None
+            if row is None:
+                raise NotFound(f"no instruction {instruction_id}")
+            instructions.check_giver(caller, row.leader)
+            change = instructions.correction(row._mapping, loaded, self.clock.today())
+            repo.correct_instruction(session, row.id, change, user, utcnow())
+            task = repo.task_row(session, row.task_code)
+            after = change["after"]
+            self.db.emit(session, events.INSTRUCTION_CORRECTED,
+                         events.InstructionCorrected().dump(new_event(
+                             instruction_id=row.id, task=row.task_code,
+                             lead_unit=task.lead_unit, kind=row.kind, leader=row.leader,
+                             leader_name=after["leader_name"],
+                             given_on=after["given_on"].isoformat(), text=after["text"],
+                             reason=change["reason"], corrected_by=user)))
+            return self._instruction_views(session, [repo.instruction_dict(
+                repo.instruction_row(session, row.id))])[0]
 
     @rpc(expected_exceptions=EXPECTED)
     def list_instructions(self, caller, leader=None, task=None, limit=100, offset=0):
@@ -229,11 +261,13 @@ class LeadersEntrypoints:
         return ids
 
     def _instruction_views(self, session, items):
-        """Instructions with their task, stages, feedback and follow-ups."""
+        """Instructions with their task, stages, feedback, follow-ups and
+        corrections (oldest first)."""
         codes = sorted({item["task"] for item in items})
         rows = {row.code: row for row in (repo.task_row(session, code) for code in codes)}
         clocks, feedback = repo.clocks_of(session, codes), repo.feedback_of(session, codes)
-        later = repo.follow_ups(session, [item["id"] for item in items])
+        ids = [item["id"] for item in items]
+        later, corrections = repo.follow_ups(session, ids), repo.corrections_of(session, ids)
         answer = []
         for item in items:
             row = rows[item["task"]]
@@ -243,5 +277,6 @@ class LeadersEntrypoints:
                 "clock_class": row.clock_class, "due_date": row.due_date.isoformat(),
                 "stages": instructions.stages_view(row.clock_class, clocks.get(row.code, []),
                                                    feedback.get(row.code, [])),
-                "follow_ups": later.get(item["id"], [])})
+                "follow_ups": later.get(item["id"], []),
+                "corrections": instructions.corrections_view(corrections.get(item["id"], []))})
         return answer

@@ -248,6 +248,24 @@ instructions = Table(
     Column("recorded_at", DateTime, nullable=False),
 )
 
+# Each correction of an instruction (a typo in its words, the leader's name shown
+# under it, its date): the three fields as they were and as they became, and why.
+instruction_corrections = Table(
+    "instruction_corrections", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("instruction_id", Integer, ForeignKey("instructions.id"), nullable=False,
+           index=True),
+    Column("corrected_at", DateTime, nullable=False),
+    Column("corrected_by", String(64), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("text_before", Text, nullable=False),
+    Column("text_after", Text, nullable=False),
+    Column("leader_name_before", String(50), nullable=False),
+    Column("leader_name_after", String(50), nullable=False),
+    Column("given_on_before", Date, nullable=False),
+    Column("given_on_after", Date, nullable=False),
+)
+
 # What the lead unit reported at a 13710 stage: words, and files kept as the
 # task's evidence (their ids).
 stage_feedback = Table(

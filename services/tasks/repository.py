@@ -5,7 +5,7 @@ from sqlalchemy import bindparam, func, or_, select
 
 from services.common.bulk import among, insert_many, insert_numbered, update_many
 from services.common.calendar_copy import CalendarCopy
-from services.common.clock import iso
+from services.common.clock import iso, utc_iso
 
 from . import repository_requests as requests_repo
 from .logic import TaskState
@@ -15,6 +15,7 @@ from .models import (
     commitments,
     evidence,
     extensions,
+    instruction_corrections,
     instructions,
     progress_batches,
     progress_reports,
@@ -697,6 +698,38 @@ def insert_instruction(session, task_code, kind, parent_id, data, user, now):
 def instruction_row(session, instruction_id):
     return session.execute(
         select(instructions).where(instructions.c.id == instruction_id)).first()
+
+
+def correct_instruction(session, instruction_id, correction, user, now):
+    """Keep `correction` (instructions.correction's answer) of an instruction and
+    apply it."""
+    before, after = correction["before"], correction["after"]
+    session.execute(instruction_corrections.insert().values(
+        instruction_id=instruction_id, corrected_at=now, corrected_by=user or "",
+        reason=correction["reason"],
+        **{f"{name}_before": value for name, value in before.items()},
+        **{f"{name}_after": value for name, value in after.items()}))
+    session.execute(instructions.update().where(instructions.c.id == instruction_id)
+                    .values(**after))
+
+
+def corrections_of(session, instruction_ids):
+    """{instruction id: [{at, by, reason, before, after}], oldest first}, in one
+    query for a page of instructions; dates as ISO text."""
+    answer = {}
+    if instruction_ids:
+        for row in session.execute(
+            select(instruction_corrections)
+            .where(instruction_corrections.c.instruction_id.in_(instruction_ids))
+            .order_by(instruction_corrections.c.id)
+        ):
+            answer.setdefault(row.instruction_id, []).append({
+                "at": utc_iso(row.corrected_at), "by": row.corrected_by, "reason": row.reason,
+                "before": {"text": row.text_before, "leader_name": row.leader_name_before,
+                           "given_on": iso(row.given_on_before)},
+                "after": {"text": row.text_after, "leader_name": row.leader_name_after,
+                          "given_on": iso(row.given_on_after)}})
+    return answer
 
 
 def leader_instructed(session, task_code, leader):

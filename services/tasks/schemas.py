@@ -257,6 +257,16 @@ class InstructionIn(Strict):
     due_date = fields.Date(validate=PLAN_DATE, allow_none=True)
 
 
+class InstructionCorrectionIn(Strict):
+    """A correction of a recorded instruction: any of its words, the leader's
+    name shown under it and its date (as InstructionIn limits them), and why."""
+
+    text = fields.String(validate=validate.Length(1, 5000))
+    leader_name = fields.String(validate=validate.Length(1, 50))
+    given_on = fields.Date(validate=PLAN_DATE)
+    reason = fields.String(required=True, validate=validate.Length(1, 500))
+
+
 class StageFeedbackIn(Strict):
     stage = fields.String(required=True, validate=validate.OneOf(STAGES))
     text = fields.String(required=True, validate=validate.Length(1, 5000))

@@ -57,6 +57,11 @@ TEXTS = {
     "commitment_not_open": "承诺 {commitment} 当前状态为“{status}”，不能再标记为兑现。",
     "task_not_on_clock": "任务 {task} 不是交办事项，没有13710节点。",
     "stage_recorded": "任务 {task} 的“{stage}”节点已经记录过了。",
+    # Correcting a leader's instruction (instructions.correction).
+    "instruction_nothing_changed": ("更正后的批示内容、领导姓名和批示日期与原来相同，"
+                                    "没有需要更正的内容。"),
+    "instruction_date_in_future": "批示日期（{given_on}）不能晚于今天（{today}）。",
+    "instruction_field_blank": "{label}不能为空。",
     # Signals of gamed numbers, the office's review.
     "signal_not_found": "数据真实性线索 {signal} 不存在。",
     "signal_reviewed": "该线索已核查（{status}），不能再次核查。",

@@ -80,6 +80,11 @@ SAMPLES = {
             instruction_id=4, kind="new_matter", parent=None, task="PS20261201-01",
             title="推进老旧小区改造", lead_unit="yz", leader="mayor", leader_name="王市长",
             given_on="2026-12-01", text="请袁州区牵头，一周内拿出方案。"),
+        "instruction_corrected": new_event(
+            instruction_id=4, task="PS20261201-01", lead_unit="yz", kind="new_matter",
+            leader="mayor", leader_name="王市长", given_on="2026-11-30",
+            text="请袁州区牵头，十日内拿出方案。", reason="录入时日期和时限有误",
+            corrected_by="office1"),
         "stage_feedback_given": new_event(
             feedback_id=9, task="PS20261201-01", title="推进老旧小区改造", lead_unit="yz",
             stage="first_feedback", text="已完成摸底，方案正在征求意见。", files=1,

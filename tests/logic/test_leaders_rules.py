@@ -220,3 +220,47 @@ def test_the_bulletin_has_sections_on_leaders_matters_and_accountability():
     assert [(row["unit_name"], row["kind"]) for row in sections["accountability"]["rows"]] == [
         ("袁州区", "rectification")]
     assert summary["counts"]["leaders"] == 2 and summary["counts"]["accountability"] == 1
+
+
+KEPT = {"text": "抓紧推进", "leader_name": "王市长", "given_on": dt.date(2026, 12, 1)}
+TODAY = dt.date(2026, 12, 8)
+
+
+def _refusal(data, today=TODAY):
+    with pytest.raises(InvalidInput) as refused:
+        instructions.correction(KEPT, data, today)
+    return refused.value.detail
+
+
+def test_a_correction_keeps_every_field_before_and_after_and_why():
+    change = instructions.correction(
+        KEPT, {"text": "抓紧推进，月底前见效", "given_on": dt.date(2026, 11, 30),
+               "reason": " 录入笔误 "}, TODAY)
+    assert change == {"reason": "录入笔误", "before": KEPT, "after": {
+        "text": "抓紧推进，月底前见效", "leader_name": "王市长",
+        "given_on": dt.date(2026, 11, 30)}}
+    # Today itself is a day an instruction may be given.
+    assert instructions.correction(KEPT, {"given_on": TODAY, "reason": "x"}, TODAY)
+
+
+def test_a_correction_is_refused_without_reason_change_or_with_a_later_date():
+    assert _refusal({"text": "新内容", "reason": "  "})["reason"]["code"] == "reason_required"
+    # The same words, or the same words between spaces, change nothing.
+    for same in ({"text": "抓紧推进"}, {"leader_name": " 王市长 "}, {}):
+        assert _refusal({**same, "reason": "笔误"})["code"] == "instruction_nothing_changed"
+    later = _refusal({"given_on": dt.date(2026, 12, 9), "reason": "笔误"})["given_on"]
+    assert later["code"] == "instruction_date_in_future"
+    assert "2026年12月9日" in later["message"] and "2026年12月8日" in later["message"]
+    assert _refusal({"leader_name": "  ", "reason": "笔误"})["leader_name"]["code"] == \
+        "instruction_field_blank"
+
+
+def test_corrections_read_as_the_fields_that_changed_with_their_chinese_labels():
+    rows = [{"at": "2026-12-08T01:00:00Z", "by": "admin", "reason": "笔误",
+             "before": {"text": "a", "leader_name": "王市长", "given_on": "2026-12-01"},
+             "after": {"text": "b", "leader_name": "王市长", "given_on": "2026-11-30"}}]
+    assert instructions.corrections_view(rows) == [{
+        "at": "2026-12-08T01:00:00Z", "by": "admin", "reason": "笔误", "fields": [
+            {"field": "text", "label": "批示内容", "from": "a", "to": "b"},
+            {"field": "given_on", "label": "批示日期", "from": "2026-12-01",
+             "to": "2026-11-30"}]}]

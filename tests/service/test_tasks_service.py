@@ -523,3 +523,48 @@ def test_a_thread_message_is_announced_with_its_authors_name(tasks):
             for event in (first, second)] == [("admin", "李督查", None), ("op_yz", "op_yz", "yz")]
     with pytest.raises(InvalidInput):
         tasks("post_task_message", "T1", {"text": "空名", "author_name": ""}, ADMIN)
+
+
+def test_a_leaders_instruction_is_corrected_with_its_history_and_announced(tasks):
+    seed(tasks)
+    given = tasks("give_instruction", {
+        "leader": "leader", "leader_name": "王市常", "given_on": "2026-01-02",
+        "text": "请袁州区加快推近。", "task": "T1"}, ADMIN)
+    assert given["corrections"] == []
+    other = {"user": "deputy", "role": "leader", "units": None}
+    operator = {"user": "yz-op", "role": "operator", "units": ["yz"]}
+    for caller in (other, operator):
+        with pytest.raises(Forbidden):
+            tasks("correct_instruction", given["id"], {"text": "x", "reason": "笔误"}, caller)
+    with pytest.raises(NotFound):
+        tasks("correct_instruction", 999, {"text": "x", "reason": "笔误"}, ADMIN)
+    refusals = [({"text": "请袁州区加快推近。", "reason": "笔误"}, "instruction_nothing_changed"),
+                ({"given_on": "2026-01-04", "reason": "笔误"}, "instruction_date_in_future")]
+    for data, code in refusals:
+        with pytest.raises(InvalidInput) as refused:
+            tasks("correct_instruction", given["id"], data, ADMIN)
+        assert code in str(refused.value)
+    for data in ({"text": "x"}, {"text": "x" * 5001, "reason": "笔误"},
+                 {"text": "x", "reason": "笔" * 501}):
+        with pytest.raises(InvalidInput):
+            tasks("correct_instruction", given["id"], data, ADMIN)
+
+    tasks("correct_instruction", given["id"], {"leader_name": "王市长", "reason": "姓名笔误"},
+          ADMIN)
+    corrected = tasks("correct_instruction", given["id"], {
+        "text": "请袁州区加快推进。", "given_on": "2026-01-01", "reason": "内容和日期笔误"}, LEADER)
+    assert (corrected["text"], corrected["leader_name"], corrected["given_on"]) == (
+        "请袁州区加快推进。", "王市长", "2026-01-01")
+    assert [(c["by"], c["reason"], [(f["label"], f["from"], f["to"]) for f in c["fields"]])
+            for c in corrected["corrections"]] == [
+        ("admin", "姓名笔误", [("领导姓名", "王市常", "王市长")]),
+        ("leader", "内容和日期笔误", [("批示内容", "请袁州区加快推近。", "请袁州区加快推进。"),
+                                      ("批示日期", "2026-01-02", "2026-01-01")])]
+    listed = tasks("list_instructions", ADMIN)["items"]
+    assert [len(item["corrections"]) for item in listed] == [2]
+    events = [tasks.tap.until(lambda kind, _: kind == "instruction_corrected")[1]
+              for _ in range(2)]
+    assert [(e["leader_name"], e["given_on"], e["text"], e["reason"], e["corrected_by"],
+             e["lead_unit"], e["kind"]) for e in events] == [
+        ("王市长", "2026-01-02", "请袁州区加快推近。", "姓名笔误", "admin", "yz", "on_task"),
+        ("王市长", "2026-01-01", "请袁州区加快推进。", "内容和日期笔误", "leader", "yz", "on_task")]
