@@ -11,6 +11,7 @@ from . import logic
 from . import repository as repo
 from .schemas import (
     AccountabilityOpenedIn,
+    InstructionCorrectedIn,
     InstructionGivenIn,
     RectificationOverdueIn,
     StageFeedbackGivenIn,
@@ -25,6 +26,12 @@ QUESTION_NAMES = {"accountability": "问责", "results": "问效", "plans": "问
 def _short(text, length=60):
     text = " ".join((text or "").split())
     return text if len(text) <= length else text[:length - 1] + "…"
+
+
+def _instruction_detail(event):
+    """An instruction's line in the bulletin."""
+    kind = "再批示" if event["kind"] == "follow_up" else "批示"
+    return f"{event['leader_name']}{kind}（{event['given_on']}）：{_short(event['text'])}"
 
 
 class LeadersHandlers:
@@ -69,13 +76,25 @@ class LeadersHandlers:
     @applied_once(InstructionGivenIn)
     def on_instruction_given(self, session, event):
         """Note a leader's instruction for the bulletin's section on leaders' matters."""
-        kind = "再批示" if event["kind"] == "follow_up" else "批示"
         repo.save_facts(session, [{
             "kind": "instruction", "key": f"I{event['instruction_id']}", "task": event["task"],
-            "unit": event["lead_unit"],
-            "detail": f"{event['leader_name']}{kind}（{event['given_on']}）："
-                      f"{_short(event['text'])}",
+            "unit": event["lead_unit"], "detail": _instruction_detail(event),
             "day": self.clock.day_of(event["occurred_at"])}])
+
+    @event_handler("tasks", "instruction_corrected")
+    @applied_once(InstructionCorrectedIn)
+    def on_instruction_corrected(self, session, event):
+        """The bulletin reads a corrected instruction's words, name and date: the
+        fact noted when it was given is replaced in place, so the instruction
+        stays in the week it was given. One given before this service noted
+        instructions is noted in the week of its correction."""
+        detail = _instruction_detail(event)
+        key = f"I{event['instruction_id']}"
+        if not repo.replace_fact_detail(session, "instruction", key, detail):
+            repo.save_facts(session, [{
+                "kind": "instruction", "key": key, "task": event["task"],
+                "unit": event["lead_unit"], "detail": detail,
+                "day": self.clock.day_of(event["occurred_at"])}])
 
     @event_handler("tasks", "stage_feedback_given")
     @applied_once(StageFeedbackGivenIn)

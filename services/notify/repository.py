@@ -458,6 +458,14 @@ def save_facts(session, facts):
     insert_ignoring_conflicts(session, bulletin_facts, facts)
 
 
+def replace_fact_detail(session, kind, key, detail):
+    """Replace the detail of the fact (`kind`, `key`) on whichever day it was
+    noted; answers how many facts there were."""
+    return session.execute(bulletin_facts.update().where(bulletin_facts.c.kind == kind)
+                           .where(bulletin_facts.c.key == key)
+                           .values(detail=detail)).rowcount
+
+
 def verification_facts_until(session, last):
     """The 复核 facts (logic.VERIFY_KINDS) up to `last`, every week's: a request
     still waiting may be older than the week."""

@@ -156,6 +156,16 @@ class InstructionGivenIn(ConsumedEventSchema):
     text = fields.String(required=True)
 
 
+class InstructionCorrectedIn(ConsumedEventSchema):
+    instruction_id = fields.Integer(required=True)
+    kind = fields.String(required=True)
+    task = fields.String(required=True)
+    lead_unit = fields.String(required=True)
+    leader_name = fields.String(required=True)
+    given_on = fields.String(required=True)
+    text = fields.String(required=True)
+
+
 class StageFeedbackGivenIn(ConsumedEventSchema):
     feedback_id = fields.Integer(required=True)
     task = fields.String(required=True)
@@ -222,6 +232,7 @@ class RectificationOverdueIn(ConsumedEventSchema):
 
 CONSUMES.update({
     ("tasks", "instruction_given"): InstructionGivenIn,
+    ("tasks", "instruction_corrected"): InstructionCorrectedIn,
     ("tasks", "stage_feedback_given"): StageFeedbackGivenIn,
     ("tasks", "task_message_posted"): TaskMessagePostedIn,
     ("warnings", "accountability_opened"): AccountabilityOpenedIn,

@@ -27,11 +27,12 @@ import pytest
 from docx import Document
 from nameko.rpc import rpc
 from nameko.testing.services import entrypoint_hook, entrypoint_waiter
+from sqlalchemy import select
 
 from services.common.clock import Clock, LocalClock
 from services.common.errors import Conflict, Forbidden, InvalidInput, NotFound
 from services.common.events import new_event
-from services.notify.models import DEDUP_MARKS
+from services.notify.models import DEDUP_MARKS, bulletin_facts
 from services.notify.service import Service
 from tests.support.publish import publish_event
 from tests.support.services import TASK, prepare, service_config
@@ -1140,3 +1141,24 @@ def test_an_office_template_of_a_thread_message_written_with_the_login_still_rea
         3, "op_yz", "unit", "yz", [], True, author_name="赵县办"), "on_task_message_posted")
     (inbox,) = log(notify, channel="inbox")
     assert (inbox["subject"], inbox["body"]) == ("op_yz留言", "op_yz：赵县办袁州区")
+
+
+def test_a_corrected_instruction_replaces_the_words_the_bulletin_reads(notify):
+    given = dict(new_event(
+        instruction_id=4, kind="on_task", parent=None, task="T1", title="重点项目开工",
+        lead_unit="yz", leader="mayor", leader_name="王市常", given_on="2026-11-02",
+        text="请袁州区加快推近。"), occurred_at="2026-11-03T02:00:00+00:00")
+    notify.deliver("tasks", "instruction_given", given, "on_instruction_given")
+    corrected = dict(new_event(
+        instruction_id=4, task="T1", lead_unit="yz", kind="on_task", leader="mayor",
+        leader_name="王市长", given_on="2026-11-01", text="请袁州区加快推进。",
+        reason="录入笔误", corrected_by="admin"), occurred_at="2026-11-10T02:00:00+00:00")
+    notify.deliver("tasks", "instruction_corrected", corrected, "on_instruction_corrected")
+    db = next(dep for dep in notify.container.dependencies if dep.attr_name == "db")
+    with db.engine.connect() as connection:
+        facts = connection.execute(select(
+            bulletin_facts.c.key, bulletin_facts.c.day, bulletin_facts.c.detail)
+            .where(bulletin_facts.c.kind == "instruction")).all()
+    # Still the week it was given, in the corrected words.
+    assert [tuple(fact) for fact in facts] == [
+        ("I4", dt.date(2026, 11, 3), "王市长批示（2026-11-01）：请袁州区加快推进。")]
