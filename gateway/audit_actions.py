@@ -85,6 +85,7 @@ ACTIONS = {
     ("POST", "/calendar/{year}/parse"): "识别了 {year} 年放假通知",
     ("POST", "/calendar/{year}/spreadsheet"): "读取了 {year} 年日历表格",
     ("POST", "/instructions"): "录入领导批示",
+    ("PATCH", "/instructions/{instruction_id}"): "更正了批示 {instruction_id}",
     ("POST", "/tasks/{code}/clock/{stage}/feedback"): "反馈了任务 {code} 的批示办理情况",
     ("POST", "/tasks/{code}/messages"): "在任务 {code} 下留言",
     ("POST", "/accountability"): "立案问责",

@@ -61,6 +61,16 @@ class InstructionIn(WriteBody):
     due_date: PlanDate | None = None
 
 
+class InstructionCorrectionIn(WriteBody):
+    """A correction of a recorded instruction: any of its words, the leader's name
+    shown under it and its date, and why (kept with the instruction)."""
+
+    text: _text(5000) | None = None
+    leader_name: _text(50) | None = None
+    given_on: PlanDate | None = None
+    reason: _text(500)
+
+
 def office_or_leader(caller: Annotated[Caller, Depends(current_caller)]) -> Caller:
     if caller.role not in ("admin", "leader") or caller.read_only:
         raise refusal(status.HTTP_403_FORBIDDEN, "office_or_leader_only")
@@ -134,6 +144,17 @@ def list_instructions(caller: CurrentCaller, rpc: Rpc, mine: bool = False,
 @router.get("/{instruction_id}")
 def get_instruction(instruction_id: InstructionId, caller: CurrentCaller, rpc: Rpc):
     answer = rpc.tasks.get_instruction(instruction_id=instruction_id, caller=caller.as_rpc())
+    return _with_colours(rpc, [answer], caller)[0]
+
+
+@router.patch("/{instruction_id}")
+def correct_instruction(instruction_id: InstructionId, body: InstructionCorrectionIn,
+                        caller: OfficeOrLeader, rpc: Rpc):
+    """Correct an instruction recorded with a typo (its words, the leader's name, its
+    date) for a reason: the office any, a leader its own (the service judges
+    whose it is). Answers the instruction with every correction kept."""
+    answer = rpc.tasks.correct_instruction(instruction_id=instruction_id, data=body.to_rpc(),
+                                           caller=caller.as_rpc())
     return _with_colours(rpc, [answer], caller)[0]
 
 

@@ -16,7 +16,9 @@ missing argument fails the test.
 """
 import base64
 import copy
+import datetime as dt
 import json
+from zoneinfo import ZoneInfo
 
 import pytest
 from argon2 import PasswordHasher
@@ -133,7 +135,7 @@ BULLETIN_FILES = {"pdf": b"%PDF-1.4 bulletin\n%%EOF",
                   "docx": b"PK\x03\x04 bulletin"}
 INSTRUCTION = {"id": 3, "task": "T-001", "kind": "on_task", "parent": None,
                "leader": "mayor", "leader_name": "王市长", "given_on": "2026-04-01",
-               "text": "抓紧推进", "stages": [], "follow_ups": []}
+               "text": "抓紧推进", "stages": [], "follow_ups": [], "corrections": []}
 ACCOUNTABILITY = {"id": 6, "unit": "U01", "ground": "black_list", "ground_ref": "2026-Q1",
                   "ground_detail": "2026年第一季度列入黑榜", "task": None,
                   "questions": ["accountability"], "status": "open", "colour": "green",
@@ -842,6 +844,33 @@ class Contract:
     def tasks_get_instruction(self, *, instruction_id, caller):
         _within(caller, "U01", "U02")
         return dict(INSTRUCTION, id=instruction_id)
+
+    def tasks_correct_instruction(self, *, instruction_id, data, caller):
+        # As the service refuses: an unknown instruction, another's, a date after
+        # today, nothing changed.
+        if instruction_id != INSTRUCTION["id"]:
+            raise RemoteError("NotFound", f"no instruction {instruction_id}")
+        if caller["role"] != "admin" and not (caller["role"] == "leader"
+                                              and caller["user"] == INSTRUCTION["leader"]):
+            raise RemoteError("Forbidden", json.dumps({
+                "code": "instruction_giver",
+                "message": "批示只能由督查办录入，或由领导本人录入自己的批示。"}))
+        if data.get("given_on", "") > dt.datetime.now(ZoneInfo("Asia/Shanghai")).date().isoformat():
+            raise RemoteError("InvalidInput", json.dumps({"given_on": {
+                "code": "instruction_date_in_future",
+                "message": "批示日期不能晚于今天。"}}))
+        fields = [{"field": name, "label": label, "from": INSTRUCTION[name], "to": data[name]}
+                  for name, label in (("text", "批示内容"), ("leader_name", "领导姓名"),
+                                      ("given_on", "批示日期"))
+                  if name in data and data[name] != INSTRUCTION[name]]
+        if not fields:
+            raise RemoteError("InvalidInput", json.dumps({
+                "code": "instruction_nothing_changed",
+                "message": "更正后的批示内容、领导姓名和批示日期与原来相同，没有需要更正的内容。"}))
+        corrected = {**INSTRUCTION, **{item["field"]: item["to"] for item in fields}}
+        return {**corrected, "corrections": [
+            {"at": "2026-04-02T01:00:00Z", "by": caller["user"], "reason": data["reason"],
+             "fields": fields}]}
 
     def tasks_give_stage_feedback(self, *, code, data, caller):
         return [{"stage": data["stage"], "stage_name": "部署", "recorded_at": "2026-04-01T08:00:00",

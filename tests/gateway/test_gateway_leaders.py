@@ -197,3 +197,66 @@ def test_only_those_who_record_an_instruction_list_the_leaders(client, headers_f
     response = client.get("/api/v1/leaders", headers=headers)
     assert response.status_code == status
     assert "items" not in response.json()
+
+
+CORRECTION = {"text": "抓紧推进，月底前见效", "given_on": "2026-03-31", "reason": "录入笔误"}
+
+
+def test_the_office_corrects_an_instruction_and_reads_its_corrections(client, admin, fake_rpc):
+    response = client.patch("/api/v1/instructions/3", headers=admin, json=CORRECTION)
+    assert response.status_code == 200, response.text
+    (call,) = fake_rpc.called("tasks.correct_instruction")
+    assert (call["instruction_id"], call["data"]) == (3, CORRECTION)
+    (correction,) = response.json()["corrections"]
+    assert [(f["label"], f["from"], f["to"]) for f in correction["fields"]] == [
+        ("批示内容", "抓紧推进", "抓紧推进，月底前见效"), ("批示日期", "2026-04-01", "2026-03-31")]
+    assert "colour" in response.json()
+
+
+def test_the_leader_who_gave_it_corrects_its_own_instruction(client, mayor, fake_rpc):
+    response = client.patch("/api/v1/instructions/3", headers=mayor,
+                            json={"leader_name": "王市长（常务）", "reason": "称谓有误"})
+    assert response.status_code == 200, response.text
+    assert response.json()["leader_name"] == "王市长（常务）"
+
+
+def test_another_leader_or_a_unit_corrects_no_instruction(client, headers_for, fake_rpc):
+    response = client.patch("/api/v1/instructions/3", headers=headers_for("leader"),
+                            json=CORRECTION)
+    assert response.status_code == 403
+    assert response.json()["code"] == "instruction_giver"
+    assert "领导本人" in response.json()["message"]
+    response = client.patch("/api/v1/instructions/3", headers=headers_for("operator", "U01"),
+                            json=CORRECTION)
+    assert response.status_code == 403
+    assert response.json()["detail"]["code"] == "office_or_leader_only"
+    assert len(fake_rpc.called("tasks.correct_instruction")) == 1
+
+
+@pytest.mark.parametrize("body, words", [
+    ({"text": "抓紧推进，月底前见效"}, "原因"),
+    ({"text": "x", "reason": "  "}, "原因"),
+    ({"text": "x" * 5001, "reason": "笔误"}, "内容"),
+    ({"given_on": "2026-13-01", "reason": "笔误"}, "批示日期"),
+    ({"text": "x", "reason": "笔误", "leader": "deputy"}, "领导"),
+])
+def test_a_wrong_correction_is_refused_in_chinese(client, admin, fake_rpc, body, words):
+    response = client.patch("/api/v1/instructions/3", headers=admin, json=body)
+    assert response.status_code == 422, response.text
+    assert words in response.json()["message"]
+    assert not fake_rpc.called("tasks.correct_instruction")
+
+
+def test_the_services_refusals_of_a_correction_reach_people_in_chinese(client, admin):
+    response = client.patch("/api/v1/instructions/3", headers=admin,
+                            json={"text": "抓紧推进", "reason": "笔误"})
+    assert (response.status_code, response.json()["code"]) == (
+        422, "instruction_nothing_changed")
+    assert "没有需要更正的内容" in response.json()["message"]
+    response = client.patch("/api/v1/instructions/3", headers=admin,
+                            json={"given_on": "2100-01-01", "reason": "笔误"})
+    assert (response.status_code, response.json()["code"]) == (
+        422, "instruction_date_in_future")
+    response = client.patch("/api/v1/instructions/9", headers=admin, json=CORRECTION)
+    assert response.status_code == 404
+    assert "批示 9 不存在" in response.json()["message"]

@@ -344,6 +344,10 @@ MATRIX = {
     ("get", "/api/v1/leaders"): Row("/api/v1/leaders", office_or_leader(200)),
     ("get", "/api/v1/instructions/{instruction_id}"): Row("/api/v1/instructions/3",
                                                           unit_read(200)),
+    # The office corrects any instruction, a leader its own: the fake's is the mayor's.
+    ("patch", "/api/v1/instructions/{instruction_id}"): Row(
+        "/api/v1/instructions/3", {**office_or_leader(200), "leader": 403}, {
+            "json": {"text": "抓紧推进，月底前见效", "reason": "录入笔误"}}),
     ("post", "/api/v1/tasks/{code}/clock/{stage}/feedback"): Row(
         "/api/v1/tasks/T-001/clock/deployed/feedback", unit_write(201),
         {"data": {"text": "已召开部署会"}}),
