@@ -1,6 +1,8 @@
 // 领导批示: a leader reads 我的批示 (each instruction with its matter's colour,
 // its 13710 stages and the lead unit's feedback with files) and adds a follow-up
-// (再批示); the office records an instruction for a leader. The feedback panel
+// (再批示); the office records an instruction for a leader, and the office or the
+// leader who gave one corrects it (更正) for a reason, each correction shown under
+// it with what was there before. The feedback panel
 // of a task page lets the lead unit report a stage with words and files.
 import { api, download } from "../api.js";
 import { CLOCK_LABEL, STATUS_LABEL, badge, chineseDate, dateTime, errorText, field, h, pagedList, panel, select, submitting, table, taskPicker, toast, today } from "../ui.js";
@@ -11,16 +13,19 @@ const KIND = { on_task: "对已有任务批示", new_matter: "批示交办新事
 export async function instructionsPage(container, { me }) {
   const leader = me.role === "leader";
   const show = () => paged.reload();
+  // Who corrected an instruction, by name where the page knows one (the leaders
+  // the office chooses from, and the reader); the login otherwise.
+  const names = new Map([[me.user, me.name || me.user]]);
   const paged = pagedList((paging) => api("/instructions", { params: leader ? { mine: true, ...paging } : paging }),
-    (items) => h("div.stack", { "data-testid": "instructions" }, ...(items.length ? items.map((item) => card(item, me, show))
+    (items) => h("div.stack", { "data-testid": "instructions" }, ...(items.length ? items.map((item) => card(item, me, show, names))
       : [h("p.empty", {}, leader ? "您尚无批示。" : "尚无领导批示。")])), { size: 20 });
   container.append(h("h1", {}, leader ? "我的批示" : "领导批示"));
-  container.append(await recordForm(me, show));
+  container.append(await recordForm(me, show, names));
   container.append(paged.node);
   await paged.show();
 }
 
-function card(item, me, reload) {
+function card(item, me, reload, names = new Map()) {
   const fileLink = (file) => h("a", { href: "#", onclick: (event) => {
     event.preventDefault();
     download(`/tasks/${encodeURIComponent(item.task)}/evidence/${file.id}`, {}, file.filename).catch((error) => toast(errorText(error)));
@@ -39,11 +44,14 @@ function card(item, me, reload) {
     h("p", {}, h("span.muted", {}, `${item.leader_name} ${chineseDate(item.given_on)} ${KIND[item.kind] || ""}：`), item.text),
     stages,
   ];
+  const corrections = item.corrections || [];
+  if (corrections.length) parts.push(correctionList(corrections, names));
   if (item.follow_ups.length) {
     parts.push(h("p.small", {}, "再批示：", ...item.follow_ups.map((follow) =>
       h("a", { href: `#/task/${encodeURIComponent(follow.task)}` }, ` ${follow.task}（${chineseDate(follow.given_on)}）`))));
   }
   if ((me.role === "leader" && item.leader === me.user) || me.role === "admin") {
+    parts.push(correctionForm(item, reload));
     const form = h("form", { "data-testid": "follow-up" }, h("div.fields", {},
       field("再批示内容", h("textarea", { name: "text", required: true, maxlength: 5000 })),
       field("类别", select("clock_class", [["", "同原事项"], ["general", "一般事项"], ["important", "重要事项"], ["complex", "复杂事项"]], ""))),
@@ -60,12 +68,47 @@ function card(item, me, reload) {
   return h("section.panel", { "data-instruction": String(item.id) }, ...parts);
 }
 
-async function recordForm(me, reload) {
+// Dates read as Chinese dates, the rest as it was written.
+const correctedValue = (change, value) => change.field === "given_on" ? chineseDate(value) : value;
+
+function correctionList(corrections, names) {
+  return h("div.small", { "data-testid": "corrections" },
+    h("p.muted", {}, `已更正 ${corrections.length} 次`),
+    h("ol", {}, ...corrections.map((correction) => h("li", {},
+      h("div", {}, `${dateTime(correction.at)} ${names.get(correction.by) || correction.by} 更正，原因：${correction.reason}`),
+      ...correction.fields.map((change) => h("div.muted", {},
+        `${change.label}：原“${correctedValue(change, change.from)}”，改为“${correctedValue(change, change.to)}”`))))));
+}
+
+// The office, or the leader who gave it, corrects a typo in the words, the name
+// shown under it or the date; only what differs is sent, and the reason is kept.
+function correctionForm(item, reload) {
+  const form = h("form", { "data-testid": "correct-instruction", hidden: true }, h("div.fields", {},
+    field("批示内容", h("textarea", { name: "text", required: true, maxlength: 5000 }, item.text)),
+    field("领导姓名", h("input", { name: "leader_name", required: true, maxlength: 50, value: item.leader_name })),
+    field("批示日期", h("input", { name: "given_on", type: "date", required: true, value: item.given_on })),
+    field("更正原因", h("input", { name: "reason", required: true, maxlength: 500, placeholder: "如：录入时日期有误" }))),
+    h("button", { type: "submit" }, "保存更正"));
+  submitting(form, async (data) => {
+    const body = { reason: data.get("reason") };
+    for (const name of ["text", "leader_name", "given_on"]) {
+      if (data.get(name) !== item[name]) body[name] = data.get(name);
+    }
+    await api(`/instructions/${item.id}`, { method: "PATCH", json: body });
+    toast("批示已更正");
+    await reload();
+  });
+  const toggle = h("button.secondary", { type: "button", "data-testid": "correct-toggle", onclick: () => { form.hidden = !form.hidden; } }, "更正");
+  return h("div", {}, toggle, form);
+}
+
+async function recordForm(me, reload, names = new Map()) {
   const leader = me.role === "leader";
   // People choose by name; the request still carries the leader's login and the
   // lead unit's code, which the API takes.
   const [leaders, units] = await Promise.all([leader ? [] : api("/leaders").then((answer) => answer.items), api("/units").then((answer) => answer.items)]);
   const nameOf = new Map(leaders.map((person) => [person.username, person.name]));
+  for (const [username, name] of nameOf) names.set(username, name);
   const leaderName = h("input", { name: "leader_name", maxlength: 50, value: leader ? me.name || me.user : (leaders[0] || {}).name || "" });
   let chosen = leader ? null : select("leader", leaders.map((person) => [person.username, person.name]), (leaders[0] || {}).username, { required: true });
   if (chosen) {
