@@ -2,6 +2,7 @@
 as plain rules: which task an instruction makes, who may give one, and how an
 instruction is shown with its stages. No nameko, no SQL."""
 from .exceptions import Forbidden, InvalidInput
+from .messages import chinese_day
 from .signals import stage_deadline
 from .texts import say
 
@@ -78,10 +79,6 @@ def corrections_view(rows):
                         for name, label in CORRECTABLE.items()
                         if row["before"][name] != row["after"][name]]}
             for row in rows]
-
-
-def chinese_day(day):
-    return f"{day.year}年{day.month}月{day.day}日"
 
 
 def matter_task(matter, given_on, code, calendar):
