@@ -1035,7 +1035,11 @@ def test_the_evaluation_that_first_meets_many_tasks_ends_with_a_collection(warni
     monkeypatch.setattr(service_module, "gc", type("Collector", (), {
         "collect": staticmethod(lambda: collections.append(True))}))
     monkeypatch.setattr(service_module, "FIRST_MET", 3)
-    warnings("evaluate", "2026-04-23")
+    # The evaluation's tasks_judged comes back to this service, whose forecasts
+    # read the tasks (and keep their targets): it must be done before they are
+    # forgotten below, or it would bring them back behind the test's back.
+    with entrypoint_waiter(warnings.container, "on_tasks_judged"):
+        warnings("evaluate", "2026-04-23")
     assert collections == []  # each task's targets were read when it was created
     # A replica that starts meets them all at its first evaluation.
     known = next(dependency for dependency in warnings.container.dependencies
